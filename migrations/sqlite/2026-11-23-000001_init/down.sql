@@ -1,0 +1,4 @@
+DROP TABLE pending_deletions;
+DROP TABLE audios;
+DROP TABLE images;
+DROP TABLE users;

@@ -1,0 +1,174 @@
+//! Configuration from the environment. With nothing set, Mediadesk runs on the embedded
+//! defaults: SQLite and a local folder under `./data`, serving on 127.0.0.1:8080.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::db::Backend;
+use crate::storage::S3Settings;
+
+/// A bad setting, named by its variable. Never contains the value of a secret.
+#[derive(Debug, Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError { var, reason: reason.into() }
+}
+
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    /// Objects as files under this folder.
+    Local { root: PathBuf },
+    S3(S3Settings),
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL or a SQLite file path. May hold a password: see [`Config::database_display`].
+    pub database_url: String,
+    pub db_pool_size: usize,
+    pub storage: StorageConfig,
+    pub max_upload_bytes: u64,
+    pub url_ttl: Duration,
+    /// Secret for app-signed URLs; `None` means generate once and keep it in the data folder.
+    pub url_signing_key: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_display())
+            .field("db_pool_size", &self.db_pool_size)
+            .field("storage", &self.storage)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("url_ttl", &self.url_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass a map instead of the environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let bind = match var("MEDIADESK_BIND") {
+            Some(v) => v.parse().map_err(|_| err("MEDIADESK_BIND", format!("not a socket address like 127.0.0.1:8080: {v:?}")))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let data_dir = PathBuf::from(var("MEDIADESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => {
+                if url.contains("://") && !url.starts_with("postgres") && !url.starts_with("sqlite://") {
+                    return Err(err("DATABASE_URL", "must be postgres://…, postgresql://…, sqlite://… or a file path"));
+                }
+                url
+            }
+            None => data_dir.join("mediadesk.db").to_string_lossy().into_owned(),
+        };
+        let default_pool = match Backend::from_url(&database_url) {
+            Backend::Postgres => 16,
+            Backend::Sqlite => 4,
+        };
+        let db_pool_size = parse_num(&var, "MEDIADESK_DB_POOL_SIZE", default_pool, 1, 1024)? as usize;
+
+        let storage = match var("MEDIADESK_S3_BUCKET") {
+            None => StorageConfig::Local { root: data_dir.join("objects") },
+            Some(bucket) => {
+                let endpoint = var("MEDIADESK_S3_ENDPOINT");
+                if let Some(e) = &endpoint {
+                    if !(e.starts_with("http://") || e.starts_with("https://")) {
+                        return Err(err("MEDIADESK_S3_ENDPOINT", "must start with http:// or https://"));
+                    }
+                }
+                let access_key = var("AWS_ACCESS_KEY_ID")
+                    .ok_or_else(|| err("AWS_ACCESS_KEY_ID", "required when MEDIADESK_S3_BUCKET is set"))?;
+                let secret_key = var("AWS_SECRET_ACCESS_KEY")
+                    .ok_or_else(|| err("AWS_SECRET_ACCESS_KEY", "required when MEDIADESK_S3_BUCKET is set"))?;
+                let path_style = match var("MEDIADESK_S3_PATH_STYLE") {
+                    Some(v) => parse_bool(&v).ok_or_else(|| err("MEDIADESK_S3_PATH_STYLE", "must be true or false"))?,
+                    None => endpoint.is_some(),
+                };
+                StorageConfig::S3(S3Settings {
+                    bucket,
+                    endpoint,
+                    region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+                    access_key,
+                    secret_key,
+                    path_style,
+                    attempt_timeout: Duration::from_secs(parse_num(&var, "MEDIADESK_S3_TIMEOUT_SECS", 60, 1, 3600)?),
+                    max_attempts: 3,
+                })
+            }
+        };
+        let max_upload_bytes =
+            parse_num(&var, "MEDIADESK_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, 1, 5 * 1024 * 1024 * 1024)?;
+        let url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_URL_TTL_SECS", 3600, 1, 7 * 24 * 3600)?);
+        let url_signing_key = var("MEDIADESK_URL_SIGNING_KEY");
+        if url_signing_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(err("MEDIADESK_URL_SIGNING_KEY", "must be at least 32 characters"));
+        }
+        Ok(Config { bind, data_dir, database_url, db_pool_size, storage, max_upload_bytes, url_ttl, url_signing_key })
+    }
+
+    /// The database location with any password replaced, fit for logs.
+    pub fn database_display(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
+fn parse_num(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(err(name, format!("must be a whole number from {min} to {max}, got {v:?}"))),
+        },
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(parts) => parts,
+        None => return url.to_owned(),
+    };
+    let user = auth.split_once(':').map_or(auth, |(user, _)| user);
+    let masked = if auth.contains(':') { format!("{user}:***") } else { user.to_owned() };
+    let host = host.split('?').next().unwrap_or(host);
+    format!("{scheme}://{masked}@{host}")
+}

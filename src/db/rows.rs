@@ -1,0 +1,116 @@
+//! Row structs: what the tables hold, nothing more. The service turns them into DTOs.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{audios, images, pending_deletions, users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = images, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ImageRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub thumbnail_key: Option<String>,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = images)]
+pub struct NewImage<'a> {
+    pub owner_id: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub original_filename: &'a str,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub sha256: &'a str,
+    pub storage_key: &'a str,
+    pub thumbnail_key: Option<&'a str>,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audios, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AudioRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub waveform_key: Option<String>,
+    pub duration_ms: i64,
+    pub bitrate: i32,
+    pub sample_rate: i32,
+    pub channels: i32,
+    pub codec: String,
+    pub transcript: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audios)]
+pub struct NewAudio<'a> {
+    pub owner_id: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub original_filename: &'a str,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub sha256: &'a str,
+    pub storage_key: &'a str,
+    pub waveform_key: Option<&'a str>,
+    pub duration_ms: i64,
+    pub bitrate: i32,
+    pub sample_rate: i32,
+    pub channels: i32,
+    pub codec: &'a str,
+    pub transcript: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pending_deletions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct PendingDeletionRow {
+    pub id: i64,
+    pub storage_key: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+}

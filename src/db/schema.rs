@@ -1,0 +1,66 @@
+//! Hand-written in the subset of SQL types both PostgreSQL and SQLite share, so one set of
+//! queries type-checks against both backends.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    images (id) {
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        uploader_id -> Nullable<BigInt>,
+        original_filename -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        thumbnail_key -> Nullable<Text>,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audios (id) {
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        uploader_id -> Nullable<BigInt>,
+        original_filename -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        waveform_key -> Nullable<Text>,
+        duration_ms -> BigInt,
+        bitrate -> Integer,
+        sample_rate -> Integer,
+        channels -> Integer,
+        codec -> Text,
+        transcript -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_deletions (id) {
+        id -> BigInt,
+        storage_key -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, images, audios, pending_deletions);

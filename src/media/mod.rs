@@ -1,0 +1,18 @@
+//! The media service: validation, probing, signed URLs and ownership checks over the database
+//! and the object store. Other code uses [`MediaService`] and the DTOs, never rows.
+
+pub mod access;
+pub mod dto;
+mod error;
+pub mod filename;
+pub mod probe_audio;
+pub mod probe_image;
+mod service;
+pub mod sniff;
+pub mod spool;
+
+pub use access::Actor;
+pub use dto::*;
+pub use error::MediaError;
+pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, RetryReport};
+pub use sniff::{MediaKind, MediaType};

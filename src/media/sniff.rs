@@ -1,0 +1,181 @@
+//! Decides what a file is from its first bytes. The name and the declared type never decide.
+
+/// Every type Mediadesk accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaType {
+    Jpeg,
+    Png,
+    Gif,
+    Webp,
+    Mp3,
+    Wav,
+    Flac,
+    /// MPEG-4 audio (AAC or ALAC); the codec is checked by the audio probe.
+    M4a,
+}
+
+/// Image or audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    Image,
+    Audio,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Audio => "audio",
+        }
+    }
+}
+
+impl MediaType {
+    pub fn kind(self) -> MediaKind {
+        match self {
+            MediaType::Jpeg | MediaType::Png | MediaType::Gif | MediaType::Webp => MediaKind::Image,
+            _ => MediaKind::Audio,
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+            MediaType::Gif => "image/gif",
+            MediaType::Webp => "image/webp",
+            MediaType::Mp3 => "audio/mpeg",
+            MediaType::Wav => "audio/wav",
+            MediaType::Flac => "audio/flac",
+            MediaType::M4a => "audio/mp4",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "jpg",
+            MediaType::Png => "png",
+            MediaType::Gif => "gif",
+            MediaType::Webp => "webp",
+            MediaType::Mp3 => "mp3",
+            MediaType::Wav => "wav",
+            MediaType::Flac => "flac",
+            MediaType::M4a => "m4a",
+        }
+    }
+
+    /// A human name for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "JPEG image",
+            MediaType::Png => "PNG image",
+            MediaType::Gif => "GIF image",
+            MediaType::Webp => "WebP image",
+            MediaType::Mp3 => "MP3 audio",
+            MediaType::Wav => "WAV audio",
+            MediaType::Flac => "FLAC audio",
+            MediaType::M4a => "M4A audio",
+        }
+    }
+
+    /// The type of an object key's extension (keys carry the sniffed type's extension).
+    pub fn from_extension(ext: &str) -> Option<MediaType> {
+        ALL.iter().copied().find(|t| t.extension() == ext)
+    }
+
+    /// The accepted type a declared `Content-Type` names, if any. Common aliases count.
+    pub fn from_mime(declared: &str) -> Option<MediaType> {
+        let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        Some(match essence.as_str() {
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => MediaType::Jpeg,
+            "image/png" | "image/x-png" => MediaType::Png,
+            "image/gif" => MediaType::Gif,
+            "image/webp" => MediaType::Webp,
+            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg-3" | "audio/x-mp3" => MediaType::Mp3,
+            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => MediaType::Wav,
+            "audio/flac" | "audio/x-flac" => MediaType::Flac,
+            "audio/mp4" | "audio/m4a" | "audio/x-m4a" | "audio/aac" | "audio/x-aac" | "audio/mp4a-latm" => {
+                MediaType::M4a
+            }
+            _ => return None,
+        })
+    }
+}
+
+pub const ALL: [MediaType; 8] = [
+    MediaType::Jpeg,
+    MediaType::Png,
+    MediaType::Gif,
+    MediaType::Webp,
+    MediaType::Mp3,
+    MediaType::Wav,
+    MediaType::Flac,
+    MediaType::M4a,
+];
+
+/// How many leading bytes [`sniff`] wants; an ID3 tag in front of MP3/FLAC may need more, which
+/// [`sniff`] reports through [`Sniffed::NeedOffset`].
+pub const SNIFF_LEN: usize = 64;
+
+/// Outcome of looking at a file's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Type(MediaType),
+    /// An ID3v2 tag: look again at this offset.
+    NeedOffset(u64),
+    Unknown,
+}
+
+/// Looks at the first bytes of a file.
+pub fn sniff(head: &[u8]) -> Sniffed {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(b"\xFF\xD8\xFF") {
+        return Sniffed::Type(MediaType::Jpeg);
+    }
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        return Sniffed::Type(MediaType::Png);
+    }
+    if starts(b"GIF87a") || starts(b"GIF89a") {
+        return Sniffed::Type(MediaType::Gif);
+    }
+    if head.len() >= 12 && &head[0..4] == b"RIFF" {
+        match &head[8..12] {
+            b"WEBP" => return Sniffed::Type(MediaType::Webp),
+            b"WAVE" => return Sniffed::Type(MediaType::Wav),
+            _ => return Sniffed::Unknown,
+        }
+    }
+    if starts(b"fLaC") {
+        return Sniffed::Type(MediaType::Flac);
+    }
+    if head.len() >= 12 && &head[4..8] == b"ftyp" && is_audio_mp4_brand(&head[8..12]) {
+        return Sniffed::Type(MediaType::M4a);
+    }
+    if head.len() >= 10 && starts(b"ID3") {
+        // Synchsafe size of the tag body, plus the 10-byte header and an optional footer.
+        let size = head[6..10].iter().fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7f));
+        let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
+        return Sniffed::NeedOffset(10 + size + footer);
+    }
+    if is_mp3_frame_header(head) {
+        return Sniffed::Type(MediaType::Mp3);
+    }
+    Sniffed::Unknown
+}
+
+/// Brands an MPEG-4 audio file may carry; video-only brands are refused here.
+fn is_audio_mp4_brand(brand: &[u8]) -> bool {
+    matches!(brand, b"M4A " | b"M4B " | b"M4P " | b"mp42" | b"isom" | b"mp41" | b"iso2" | b"dash" | b"3gp5" | b"3gp4")
+}
+
+/// An MPEG audio frame header: sync, a valid version, layer III, a usable bitrate and rate.
+pub fn is_mp3_frame_header(h: &[u8]) -> bool {
+    if h.len() < 4 || h[0] != 0xFF || h[1] & 0xE0 != 0xE0 {
+        return false;
+    }
+    let version = (h[1] >> 3) & 0b11; // 01 is reserved
+    let layer = (h[1] >> 1) & 0b11; // 01 is layer III
+    let bitrate = h[2] >> 4;
+    let rate = (h[2] >> 2) & 0b11;
+    version != 0b01 && layer == 0b01 && bitrate != 0 && bitrate != 0xF && rate != 0b11
+}

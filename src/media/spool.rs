@@ -1,0 +1,63 @@
+//! Streams an upload to a temp file while hashing and counting it, so memory stays bounded
+//! whatever the file size and the limit is enforced before the whole body has arrived.
+
+use std::path::Path;
+
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tempfile::TempPath;
+use tokio::io::AsyncWriteExt;
+
+use super::MediaError;
+use crate::storage::ByteStream;
+
+/// A fully received upload on disk; the file is removed when this is dropped.
+pub struct Spooled {
+    pub path: TempPath,
+    pub size: u64,
+    pub sha256: String,
+}
+
+pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
+    tokio::fs::create_dir_all(dir).await?;
+    let (file, path) = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?.into_parts();
+    let mut file = tokio::fs::File::from_std(file);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| MediaError::Invalid(format!("the upload was interrupted: {e}")))?;
+        size += chunk.len() as u64;
+        if size > limit {
+            // Stop reading at limit + 1: the rest of a huge body is never written anywhere.
+            return Err(too_large(limit));
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).await?;
+    }
+    file.flush().await?;
+    drop(file);
+    if size == 0 {
+        return Err(MediaError::Invalid("the file is empty".into()));
+    }
+    Ok(Spooled { path, size, sha256: hex::encode(hasher.finalize()) })
+}
+
+pub fn too_large(limit: u64) -> MediaError {
+    MediaError::TooLarge(format!("the file is larger than the {} limit", human_size(limit)))
+}
+
+/// `104857600` → `100 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,191 @@
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use tokio::fs;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+use super::{
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey, UrlSigner,
+};
+
+/// Temp files live inside the root so the final rename never crosses file systems.
+const TMP_DIR: &str = ".tmp";
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Objects as files under one folder. Writes go to a temp file that is renamed into place, so a
+/// reader never sees half an object and a crash leaves at most a stray temp file.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+    signer: UrlSigner,
+}
+
+impl LocalStore {
+    /// Creates the folder if needed.
+    pub async fn open(root: impl Into<PathBuf>, signer: UrlSigner) -> Result<LocalStore, StorageError> {
+        let root = root.into();
+        fs::create_dir_all(root.join(TMP_DIR)).await?;
+        Ok(LocalStore { root, signer })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, key: &StorageKey) -> PathBuf {
+        // StorageKey guarantees plain segments: no `..`, no absolute paths, no hidden names.
+        self.root.join(key.as_str())
+    }
+
+    async fn temp_file(&self) -> Result<(PathBuf, fs::File), StorageError> {
+        let path = self.root.join(TMP_DIR).join(uuid::Uuid::new_v4().simple().to_string());
+        let file = fs::File::create(&path).await?;
+        Ok((path, file))
+    }
+
+    async fn commit(&self, tmp: &Path, key: &StorageKey) -> Result<(), StorageError> {
+        let dest = self.path_of(key);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).await?;
+        }
+        if let Err(e) = fs::rename(tmp, &dest).await {
+            let _ = fs::remove_file(tmp).await;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ObjectStore for LocalStore {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    async fn put_file(&self, key: &StorageKey, path: &Path, _content_type: &str) -> Result<(), StorageError> {
+        let (tmp, file) = self.temp_file().await?;
+        drop(file);
+        let copied = async {
+            fs::copy(path, &tmp).await?;
+            fs::File::open(&tmp).await?.sync_all().await
+        }
+        .await;
+        if let Err(e) = copied {
+            let _ = fs::remove_file(&tmp).await;
+            return Err(e.into());
+        }
+        self.commit(&tmp, key).await
+    }
+
+    async fn put_stream(&self, key: &StorageKey, mut body: ByteStream, _content_type: &str) -> Result<u64, StorageError> {
+        let (tmp, mut file) = self.temp_file().await?;
+        let written = async {
+            let mut n = 0u64;
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk?;
+                n += chunk.len() as u64;
+                file.write_all(&chunk).await?;
+            }
+            file.sync_all().await?;
+            Ok::<_, std::io::Error>(n)
+        }
+        .await;
+        drop(file);
+        match written {
+            Ok(n) => {
+                self.commit(&tmp, key).await?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
+        let mut file = match fs::File::open(self.path_of(key)).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let total_size = file.metadata().await?.len();
+        let (start, end) = match range {
+            Some(r) => r.resolve(total_size).ok_or(StorageError::InvalidRange)?,
+            None => (0, total_size.saturating_sub(1)),
+        };
+        let content_length = if total_size == 0 { 0 } else { end - start + 1 };
+        if start > 0 {
+            file.seek(SeekFrom::Start(start)).await?;
+        }
+        let body: ByteStream = Box::pin(ReaderStream::with_capacity(file.take(content_length), READ_CHUNK));
+        Ok(GetObject {
+            body,
+            content_length,
+            total_size,
+            range: range.map(|_| (start, end)),
+            content_type: None,
+        })
+    }
+
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
+        match fs::metadata(self.path_of(key)).await {
+            Ok(m) if m.is_file() => Ok(Some(ObjectMeta { key: key.as_str().to_owned(), size: m.len() })),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        match fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
+        let mut out = Vec::new();
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let mut entries = fs::read_dir(&dir).await?;
+            while let Some(entry) = entries.next_entry().await? {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with('.') {
+                    continue; // temp files and anything hidden are not objects
+                }
+                let meta = entry.metadata().await?;
+                if meta.is_dir() {
+                    dirs.push(entry.path());
+                    continue;
+                }
+                let Ok(rel) = entry.path().strip_prefix(&self.root).map(|p| p.to_string_lossy().replace('\\', "/"))
+                else {
+                    continue;
+                };
+                if rel.starts_with(prefix) {
+                    out.push(ObjectMeta { key: rel, size: meta.len() });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
+        let expires = chrono::Utc::now().timestamp() + options.ttl.as_secs() as i64;
+        Ok(self.signer.url(key, expires, options.download_name.as_deref()))
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        let meta = fs::metadata(&self.root).await?;
+        if !meta.is_dir() {
+            return Err(StorageError::Unavailable(format!("{} is not a folder", self.root.display())));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! Object storage: the bytes of every media item and its derivatives live behind [`ObjectStore`].
+//! This module is the only place that knows a storage SDK.
+
+mod error;
+pub mod keys;
+mod local;
+mod s3;
+pub mod signing;
+
+use std::path::Path;
+use std::pin::Pin;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::Stream;
+
+pub use error::StorageError;
+pub use keys::StorageKey;
+pub use local::LocalStore;
+pub use s3::{S3Settings, S3Store};
+pub use signing::{SignatureError, UrlSigner};
+
+/// A stream of object bytes; errors are I/O errors so it plugs into readers and HTTP bodies.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
+/// Inclusive byte range as in HTTP `Range: bytes=start-end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `start..=end`; `end` is clamped to the object size.
+    FromTo(u64, u64),
+    /// `start..` to the end.
+    From(u64),
+    /// The last `n` bytes.
+    Suffix(u64),
+}
+
+impl ByteRange {
+    /// Resolves against an object of `size` bytes; `None` when unsatisfiable (HTTP 416).
+    pub fn resolve(self, size: u64) -> Option<(u64, u64)> {
+        let (start, end) = match self {
+            ByteRange::FromTo(s, e) => (s, e.min(size.saturating_sub(1))),
+            ByteRange::From(s) => (s, size.saturating_sub(1)),
+            ByteRange::Suffix(n) => (size.saturating_sub(n), size.saturating_sub(1)),
+        };
+        (size > 0 && start <= end && start < size).then_some((start, end))
+    }
+
+    pub fn header_value(self) -> String {
+        match self {
+            ByteRange::FromTo(s, e) => format!("bytes={s}-{e}"),
+            ByteRange::From(s) => format!("bytes={s}-"),
+            ByteRange::Suffix(n) => format!("bytes=-{n}"),
+        }
+    }
+}
+
+/// What a store knows of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub key: String,
+    pub size: u64,
+}
+
+/// A (possibly partial) object body.
+pub struct GetObject {
+    pub body: ByteStream,
+    /// Bytes in `body`.
+    pub content_length: u64,
+    /// Size of the whole object.
+    pub total_size: u64,
+    /// The inclusive range served when a range was asked for.
+    pub range: Option<(u64, u64)>,
+    pub content_type: Option<String>,
+}
+
+/// Options for a signed GET URL.
+#[derive(Debug, Clone)]
+pub struct SignedUrlOptions {
+    pub ttl: Duration,
+    /// `Content-Type` the response must carry (the sniffed type, never the declared one).
+    pub content_type: Option<String>,
+    /// A download file name for `Content-Disposition: attachment`; inline when `None`.
+    pub download_name: Option<String>,
+}
+
+/// Object storage behind one interface: a local folder or any S3-compatible service.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Short name for logs and health output (`local` or `s3`).
+    fn kind(&self) -> &'static str;
+
+    /// Stores the file at `path` under `key`, streaming it; replaces an existing object atomically.
+    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError>;
+
+    /// Stores a stream under `key` with bounded memory.
+    async fn put_stream(&self, key: &StorageKey, body: ByteStream, content_type: &str) -> Result<u64, StorageError>;
+
+    /// Reads an object or a byte range of it.
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError>;
+
+    /// Size of an object, or `None` if it does not exist.
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError>;
+
+    /// Removes an object; removing a missing object succeeds.
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError>;
+
+    /// Every object whose key starts with `prefix`, in key order.
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError>;
+
+    /// An expiring URL a browser can GET (S3 presigned, or an app URL signed with HMAC).
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError>;
+
+    /// Cheap reachability check for readiness probes.
+    async fn ping(&self) -> Result<(), StorageError>;
+}

@@ -1,0 +1,384 @@
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, Length};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+
+use super::{
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
+};
+
+/// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
+/// 8 MiB keeps a 100 MB upload at 13 parts and memory per stream upload at one part.
+const PART_SIZE: u64 = 8 * 1024 * 1024;
+
+/// Where and how to reach an S3-compatible service.
+#[derive(Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Custom endpoint for MinIO, Garage, Ceph, s3s…; `None` means AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Path-style addressing (`endpoint/bucket/key`), which most self-hosted servers need.
+    pub path_style: bool,
+    /// Per-attempt timeout of one request; a dead server fails fast instead of hanging uploads.
+    pub attempt_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("path_style", &self.path_style)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An S3 bucket via aws-sdk-s3.
+#[derive(Clone, Debug)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Store {
+    pub fn new(settings: &S3Settings) -> S3Store {
+        let mut builder = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(settings.region.clone()))
+            .credentials_provider(Credentials::new(
+                settings.access_key.clone(),
+                settings.secret_key.clone(),
+                None,
+                None,
+                "mediadesk-config",
+            ))
+            .force_path_style(settings.path_style)
+            // Checksum trailers are not understood by every S3-compatible server.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(settings.attempt_timeout)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)));
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        S3Store { client: Client::from_conf(builder.build()), bucket: settings.bucket.clone() }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Creates the bucket if it does not exist (tests and first-run setups).
+    pub async fn ensure_bucket(&self) -> Result<(), StorageError> {
+        if self.client.head_bucket().bucket(&self.bucket).send().await.is_ok() {
+            return Ok(());
+        }
+        match self.client.create_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn put_multipart_file(&self, key: &str, path: &Path, size: u64, content_type: &str) -> Result<(), StorageError> {
+        let upload_id = self.start_multipart(key, content_type).await?;
+        let result = async {
+            let mut parts = Vec::new();
+            let mut offset = 0u64;
+            let mut number = 1i32;
+            while offset < size {
+                let len = PART_SIZE.min(size - offset);
+                // Streams the part from disk: memory stays at the SDK's buffers, not the part size.
+                let body = SdkByteStream::read_from()
+                    .path(path)
+                    .offset(offset)
+                    .length(Length::Exact(len))
+                    .build()
+                    .await
+                    .map_err(|e| StorageError::Backend(e.to_string()))?;
+                parts.push(self.upload_part(key, &upload_id, number, body).await?);
+                offset += len;
+                number += 1;
+            }
+            self.complete_multipart(key, &upload_id, parts).await
+        }
+        .await;
+        if result.is_err() {
+            self.abort_multipart(key, &upload_id).await;
+        }
+        result
+    }
+
+    async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, StorageError> {
+        let out = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.upload_id().map(str::to_owned).ok_or_else(|| StorageError::Backend("no upload id returned".into()))
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        body: SdkByteStream,
+    ) -> Result<CompletedPart, StorageError> {
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag().map(str::to_owned)).build())
+    }
+
+    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: Vec<CompletedPart>) -> Result<(), StorageError> {
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn abort_multipart(&self, key: &str, upload_id: &str) {
+        if let Err(e) =
+            self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await
+        {
+            // The parts are invisible as objects; a bucket lifecycle rule reclaims them.
+            tracing::warn!(key, error = %DisplayErrorContext(&e), "could not abort multipart upload");
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+
+    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError> {
+        let size = tokio::fs::metadata(path).await?.len();
+        if size > PART_SIZE {
+            return self.put_multipart_file(key.as_str(), path, size, content_type).await;
+        }
+        let body = SdkByteStream::from_path(path).await.map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn put_stream(&self, key: &StorageKey, mut body: ByteStream, content_type: &str) -> Result<u64, StorageError> {
+        let mut buf = BytesMut::with_capacity(PART_SIZE as usize);
+        let mut total = 0u64;
+        let mut upload: Option<(String, Vec<CompletedPart>)> = None;
+        let result = async {
+            loop {
+                let next = body.next().await.transpose()?;
+                let done = next.is_none();
+                if let Some(chunk) = next {
+                    total += chunk.len() as u64;
+                    buf.extend_from_slice(&chunk);
+                }
+                if buf.len() as u64 >= PART_SIZE || (done && upload.is_some()) {
+                    if upload.is_none() {
+                        upload = Some((self.start_multipart(key.as_str(), content_type).await?, Vec::new()));
+                    }
+                    if let Some((id, parts)) = upload.as_mut() {
+                        let part = buf.split().freeze();
+                        let number = parts.len() as i32 + 1;
+                        parts.push(self.upload_part(key.as_str(), id, number, SdkByteStream::from(part)).await?);
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+            match upload.take() {
+                Some((id, parts)) => {
+                    let completed = self.complete_multipart(key.as_str(), &id, parts).await;
+                    if completed.is_err() {
+                        upload = Some((id, Vec::new()));
+                    }
+                    completed
+                }
+                None => {
+                    let bytes: Bytes = buf.split().freeze();
+                    self.client
+                        .put_object()
+                        .bucket(&self.bucket)
+                        .key(key.as_str())
+                        .content_type(content_type)
+                        .body(SdkByteStream::from(bytes))
+                        .send()
+                        .await
+                        .map_err(classify)
+                        .map(|_| ())
+                }
+            }
+        }
+        .await;
+        if result.is_err() {
+            if let Some((id, _)) = upload {
+                self.abort_multipart(key.as_str(), &id).await;
+            }
+        }
+        result.map(|()| total)
+    }
+
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .set_range(range.map(ByteRange::header_value))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) {
+                    StorageError::InvalidRange
+                } else {
+                    classify(e)
+                }
+            })?;
+        let content_length = out.content_length().unwrap_or(0).max(0) as u64;
+        let (served, total_size) = match (range, out.content_range()) {
+            (Some(_), Some(cr)) => parse_content_range(cr).ok_or_else(|| StorageError::Backend(format!("bad Content-Range {cr}")))?,
+            _ => (None, content_length),
+        };
+        let content_type = out.content_type().map(str::to_owned);
+        let body: ByteStream = Box::pin(futures_util::stream::unfold(out.body, |mut body| async move {
+            body.next().await.map(|chunk| (chunk.map_err(std::io::Error::other), body))
+        }));
+        Ok(GetObject { body, content_length, total_size, range: served, content_type })
+    }
+
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
+        match self.client.head_object().bucket(&self.bucket).key(key.as_str()).send().await {
+            Ok(out) => Ok(Some(ObjectMeta {
+                key: key.as_str().to_owned(),
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
+        let mut out = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(classify)?;
+            for obj in page.contents() {
+                if let Some(key) = obj.key() {
+                    out.push(ObjectMeta { key: key.to_owned(), size: obj.size().unwrap_or(0).max(0) as u64 });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
+        let config = PresigningConfig::expires_in(options.ttl).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let disposition = options.download_name.as_deref().map(super::signing::content_disposition);
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .set_response_content_type(options.content_type.clone())
+            .set_response_content_disposition(disposition)
+            .presigned(config)
+            .await
+            .map_err(classify)?;
+        Ok(req.uri().to_string())
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(classify)?;
+        Ok(())
+    }
+}
+
+/// `bytes 100-199/1000` → `(Some((100, 199)), 1000)`.
+fn parse_content_range(value: &str) -> Option<(Option<(u64, u64)>, u64)> {
+    let rest = value.strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    Some((Some((start.parse().ok()?, end.parse().ok()?)), total.parse().ok()?))
+}
+
+/// Maps SDK errors to storage errors: transport problems are `Unavailable`, the rest `Backend`.
+fn classify<E, R>(err: SdkError<E, R>) -> StorageError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            StorageError::Unavailable(DisplayErrorContext(&err).to_string())
+        }
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            if e.code() == Some("NoSuchKey") || e.code() == Some("NotFound") {
+                StorageError::NotFound
+            } else {
+                StorageError::Backend(format!(
+                    "{}: {}",
+                    e.code().unwrap_or("error"),
+                    e.message().unwrap_or("no message")
+                ))
+            }
+        }
+        _ => StorageError::Backend(DisplayErrorContext(&err).to_string()),
+    }
+}
