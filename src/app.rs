@@ -27,7 +27,12 @@ impl App {
     pub async fn build(config: &Config) -> anyhow::Result<App> {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
-            .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", config.data_dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "MEDIADESK_DATA_DIR: cannot create {}",
+                    config.data_dir.display()
+                )
+            })?;
         let db = Db::connect(&config.database_url, config.db_pool_size)
             .await
             .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))?;
@@ -41,11 +46,18 @@ impl App {
             StorageConfig::Local { root } => Arc::new(
                 LocalStore::open(root, signer.clone())
                     .await
-                    .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", root.display()))?,
+                    .with_context(|| {
+                        format!("MEDIADESK_DATA_DIR: cannot create {}", root.display())
+                    })?,
             ),
             StorageConfig::S3(settings) => {
                 let s3 = S3Store::new(settings);
-                s3.ping().await.with_context(|| format!("MEDIADESK_S3_BUCKET: cannot reach bucket {:?}", settings.bucket))?;
+                s3.ping().await.with_context(|| {
+                    format!(
+                        "MEDIADESK_S3_BUCKET: cannot reach bucket {:?}",
+                        settings.bucket
+                    )
+                })?;
                 Arc::new(s3)
             }
         };
@@ -53,14 +65,20 @@ impl App {
         settings.max_upload_bytes = config.max_upload_bytes;
         settings.default_url_ttl = config.url_ttl;
         let media = MediaService::new(db.clone(), store.clone(), settings);
-        Ok(App { db, store, signer, media })
+        Ok(App {
+            db,
+            store,
+            signer,
+            media,
+        })
     }
 }
 
 /// Reads a secret kept in the data folder, creating a random one the first time.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(path) {
-        let bytes = hex::decode(existing.trim()).with_context(|| format!("{} is not hex", path.display()))?;
+        let bytes = hex::decode(existing.trim())
+            .with_context(|| format!("{} is not hex", path.display()))?;
         anyhow::ensure!(bytes.len() >= 32, "{} is too short", path.display());
         return Ok(bytes);
     }
@@ -74,7 +92,11 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())?;
     Ok(())
 }

@@ -50,7 +50,11 @@ async fn retry_deletions(app: App) {
         tick.tick().await;
         match app.media.retry_pending_deletions(false).await {
             Ok(r) if r.deleted + r.failed > 0 => {
-                tracing::info!(deleted = r.deleted, failed = r.failed, "retried pending object deletions")
+                tracing::info!(
+                    deleted = r.deleted,
+                    failed = r.failed,
+                    "retried pending object deletions"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pending deletion retry failed"),

@@ -59,7 +59,8 @@ pub enum DbConn<'a> {
 /// A connection checked out of the pool.
 pub enum PooledConn {
     Sqlite(Object<SqliteConn>),
-    Pg(Object<AsyncPgConnection>),
+    // Boxed: a PostgreSQL connection object is three times the size of a SQLite one.
+    Pg(Box<Object<AsyncPgConnection>>),
 }
 
 impl PooledConn {
@@ -111,7 +112,8 @@ impl Db {
                         Ok(c)
                     })
                 });
-                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, cfg);
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, cfg);
                 let pool = Pool::builder(manager)
                     .max_size(size)
                     .runtime(deadpool::Runtime::Tokio1)
@@ -135,7 +137,7 @@ impl Db {
     pub async fn get(&self) -> Result<PooledConn, DbError> {
         Ok(match self {
             Db::Sqlite(p) => PooledConn::Sqlite(p.get().await?),
-            Db::Pg(p) => PooledConn::Pg(p.get().await?),
+            Db::Pg(p) => PooledConn::Pg(Box::new(p.get().await?)),
         })
     }
 
@@ -165,9 +167,14 @@ impl Db {
 
     /// Cheap round trip used by readiness checks.
     pub async fn ping(&self) -> Result<(), DbError> {
+        self.batch_execute("SELECT 1").await
+    }
+
+    /// Runs raw SQL statements (operator tools and tests; queries belong in repos).
+    pub async fn batch_execute(&self, sql: &str) -> Result<(), DbError> {
         let mut pooled = self.get().await?;
         let mut conn = pooled.conn();
-        super::run!(&mut conn, |c| c.batch_execute("SELECT 1").await)?;
+        super::run!(&mut conn, |c| c.batch_execute(sql).await)?;
         Ok(())
     }
 }
@@ -201,8 +208,7 @@ async fn tx_rollback<C: AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
 
 /// WAL lets readers proceed during a write; the busy timeout turns short write contention into
 /// waiting instead of `SQLITE_BUSY` errors.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
@@ -215,23 +221,33 @@ pub fn migrate_blocking(url: &str) -> Result<(), DbError> {
         Backend::Postgres => {
             use diesel::RunQueryDsl;
             let mut c: AsyncConnectionWrapper<AsyncPgConnection> =
-                diesel::Connection::establish(url).map_err(|e| DbError::Unavailable(e.to_string()))?;
-            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(&mut c)?;
-            let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(mig);
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(&mut c)?;
+                diesel::Connection::establish(url)
+                    .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
+                .execute(&mut c)?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(mig);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
+                .execute(&mut c)?;
             result
         }
         Backend::Sqlite => {
             let path = sqlite_path(url);
-            if let Some(parent) = std::path::Path::new(path).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| DbError::Config(format!("cannot create {}: {e}", parent.display())))?;
-                }
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbError::Config(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
-            let mut c = SqliteConnection::establish(path).map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let mut c = SqliteConnection::establish(path)
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             diesel::connection::SimpleConnection::batch_execute(&mut c, SQLITE_PRAGMAS)?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(mig)
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(mig)
         }
     }
 }

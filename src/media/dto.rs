@@ -134,7 +134,9 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn pages(&self) -> u32 {
-        (self.total.max(0) as u64).div_ceil(u64::from(self.per_page.max(1))).max(1) as u32
+        (self.total.max(0) as u64)
+            .div_ceil(u64::from(self.per_page.max(1)))
+            .max(1) as u32
     }
 }
 
@@ -147,7 +149,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { page: 1, per_page: 50 }
+        PageRequest {
+            page: 1,
+            per_page: 50,
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
+use symphonia::core::codecs::audio::well_known::{
+    CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3,
+};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
@@ -36,9 +38,10 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
 
 fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
     match e {
-        SymphoniaError::Unsupported(what) => {
-            MediaError::UnsupportedType(format!("this {} uses an unsupported feature: {what}", t.label()))
-        }
+        SymphoniaError::Unsupported(what) => MediaError::UnsupportedType(format!(
+            "this {} uses an unsupported feature: {what}",
+            t.label()
+        )),
         SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             corrupt(t, "the file is truncated")
         }
@@ -53,9 +56,17 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     let mut hint = Hint::new();
     hint.with_extension(t.extension());
     let mut format = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .map_err(|e| symphonia_error(t, e))?;
-    let track = format.default_track(TrackType::Audio).ok_or_else(|| corrupt(t, "it has no audio track"))?.clone();
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| corrupt(t, "it has no audio track"))?
+        .clone();
     let params = track
         .codec_params
         .as_ref()
@@ -63,8 +74,16 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
         .ok_or_else(|| corrupt(t, "its codec is not described"))?
         .clone();
     let codec = codec_name(t, &params.codec)?;
-    let sample_rate = params.sample_rate.filter(|r| *r > 0).ok_or_else(|| corrupt(t, "no sample rate"))?;
-    let channels = params.channels.as_ref().map(|c| c.count()).filter(|c| *c > 0).ok_or_else(|| corrupt(t, "no channels"))?;
+    let sample_rate = params
+        .sample_rate
+        .filter(|r| *r > 0)
+        .ok_or_else(|| corrupt(t, "no sample rate"))?;
+    let channels = params
+        .channels
+        .as_ref()
+        .map(|c| c.count())
+        .filter(|c| *c > 0)
+        .ok_or_else(|| corrupt(t, "no channels"))?;
     let time_base = track.time_base.ok_or_else(|| corrupt(t, "no time base"))?;
 
     let mut decoder = symphonia::default::get_codecs()
@@ -80,7 +99,9 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
             Err(e) => return Err(symphonia_error(t, e)),
         };
         if packet.track_id != track.id {
@@ -96,16 +117,19 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     if decoded == 0 || ticks == 0 {
         return Err(corrupt(t, "it holds no audio"));
     }
-    if !estimated {
-        if let Some(promised) = track.duration.map(Ticks::get).filter(|d| *d > 0) {
-            if (ticks as f64) < promised as f64 * (1.0 - TRUNCATION_TOLERANCE) {
-                return Err(corrupt(t, "the file is truncated"));
-            }
-        }
+    if !estimated
+        && let Some(promised) = track.duration.map(Ticks::get).filter(|d| *d > 0)
+        && (ticks as f64) < promised as f64 * (1.0 - TRUNCATION_TOLERANCE)
+    {
+        return Err(corrupt(t, "the file is truncated"));
     }
-    let seconds = time_base.calc_duration_saturating(Ticks::new(ticks)).as_secs_f64();
+    let seconds = time_base
+        .calc_duration_saturating(Ticks::new(ticks))
+        .as_secs_f64();
     let duration_ms = (seconds * 1000.0).round() as i64;
-    let bitrate = ((file_len as f64 * 8.0) / seconds).round().min(i32::MAX as f64) as i32;
+    let bitrate = ((file_len as f64 * 8.0) / seconds)
+        .round()
+        .min(i32::MAX as f64) as i32;
     Ok(AudioInfo {
         duration_ms,
         bitrate,
@@ -116,7 +140,10 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
 }
 
 /// The codec must be one the container is allowed to carry here.
-fn codec_name(t: MediaType, id: &symphonia::core::codecs::audio::AudioCodecId) -> Result<String, MediaError> {
+fn codec_name(
+    t: MediaType,
+    id: &symphonia::core::codecs::audio::AudioCodecId,
+) -> Result<String, MediaError> {
     let ok = match t {
         MediaType::Mp3 => *id == CODEC_ID_MP3,
         MediaType::Flac => *id == CODEC_ID_FLAC,

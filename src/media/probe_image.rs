@@ -21,7 +21,11 @@ pub struct ImageLimits {
 impl Default for ImageLimits {
     fn default() -> Self {
         // 100 MP covers medium-format cameras; RGBA at that size is 400 MB, so 512 MiB of headroom.
-        ImageLimits { max_side: 20_000, max_pixels: 100_000_000, max_alloc: 512 * 1024 * 1024 }
+        ImageLimits {
+            max_side: 20_000,
+            max_pixels: 100_000_000,
+            max_alloc: 512 * 1024 * 1024,
+        }
     }
 }
 
@@ -36,13 +40,19 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
 }
 
 /// Reads the dimensions and decodes the image once under `limits`.
-pub fn probe_image(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<ImageInfo, MediaError> {
+pub fn probe_image(
+    path: &Path,
+    t: MediaType,
+    limits: &ImageLimits,
+) -> Result<ImageInfo, MediaError> {
     let size = imagesize::size(path).map_err(|e| corrupt(t, e))?;
     let (width, height) = (size.width as u64, size.height as u64);
     if width == 0 || height == 0 {
         return Err(corrupt(t, "it has no pixels"));
     }
-    if width > u64::from(limits.max_side) || height > u64::from(limits.max_side) || width * height > limits.max_pixels
+    if width > u64::from(limits.max_side)
+        || height > u64::from(limits.max_side)
+        || width * height > limits.max_pixels
     {
         return Err(MediaError::TooLarge(format!(
             "the image is {width}×{height} pixels; the limit is {} pixels per side and {} megapixels",
@@ -58,7 +68,12 @@ pub fn probe_image(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<Im
         MediaType::Png => ImageFormat::Png,
         MediaType::Gif => ImageFormat::Gif,
         MediaType::Webp => ImageFormat::WebP,
-        _ => return Err(MediaError::UnsupportedType(format!("a {} is not an image", t.label()))),
+        _ => {
+            return Err(MediaError::UnsupportedType(format!(
+                "a {} is not an image",
+                t.label()
+            )));
+        }
     };
     let mut reader = ImageReader::with_format(BufReader::new(std::fs::File::open(path)?), format);
     let mut l = Limits::default();
@@ -70,7 +85,10 @@ pub fn probe_image(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<Im
     if u64::from(decoded.width()) != width || u64::from(decoded.height()) != height {
         return Err(corrupt(t, "its header and its pixel data disagree"));
     }
-    Ok(ImageInfo { width: width as u32, height: height as u32 })
+    Ok(ImageInfo {
+        width: width as u32,
+        height: height as u32,
+    })
 }
 
 /// The JPEG decoder fills a cut-off scan with grey instead of failing, so look for the EOI

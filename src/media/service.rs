@@ -10,14 +10,17 @@ use tokio::sync::Semaphore;
 
 use super::access::Actor;
 use super::dto::{
-    AudioCreate, AudioRead, FileUploadResult, ImageCreate, ImageRead, MediaRead, Owner, Page, PageRequest, SignedUrl,
+    AudioCreate, AudioRead, FileUploadResult, ImageCreate, ImageRead, MediaRead, Owner, Page,
+    PageRequest, SignedUrl,
 };
 use super::probe_audio::{AudioInfo, probe_audio};
 use super::probe_image::{ImageInfo, ImageLimits, probe_image};
 use super::sniff::{MediaKind, MediaType, SNIFF_LEN, Sniffed, sniff};
 use super::spool::{Spooled, spool};
 use super::{MediaError, filename};
-use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo};
+use crate::db::repo::{
+    AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo,
+};
 use crate::db::rows::{AudioRow, ImageRow, NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError};
 use crate::storage::{ByteStream, ObjectStore, SignedUrlOptions, StorageKey};
@@ -90,7 +93,12 @@ fn now() -> NaiveDateTime {
 impl MediaService {
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = Arc::new(Semaphore::new(settings.cpu_jobs.max(1)));
-        MediaService { db, store, settings: Arc::new(settings), cpu }
+        MediaService {
+            db,
+            store,
+            settings: Arc::new(settings),
+            cpu,
+        }
     }
 
     pub fn settings(&self) -> &MediaSettings {
@@ -115,7 +123,8 @@ impl MediaService {
             transcript: None,
             generate_presigned_url: create.generate_presigned_url,
         };
-        self.upload_checked(actor, upload, Some(MediaKind::Image), body).await
+        self.upload_checked(actor, upload, Some(MediaKind::Image), body)
+            .await
     }
 
     /// Uploads an audio file; refuses anything whose bytes are not accepted audio.
@@ -132,11 +141,17 @@ impl MediaService {
             transcript: create.transcript,
             generate_presigned_url: create.generate_presigned_url,
         };
-        self.upload_checked(actor, upload, Some(MediaKind::Audio), body).await
+        self.upload_checked(actor, upload, Some(MediaKind::Audio), body)
+            .await
     }
 
     /// Uploads a file of either kind; what it is comes from its bytes.
-    pub async fn upload(&self, actor: &Actor, create: ImageCreate, body: ByteStream) -> Result<FileUploadResult, MediaError> {
+    pub async fn upload(
+        &self,
+        actor: &Actor,
+        create: ImageCreate,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
         let upload = UploadRequest {
             owner: create.owner,
             filename: create.filename,
@@ -162,15 +177,28 @@ impl MediaService {
         if let Owner::User(id) = upload.owner {
             let mut pooled = self.db.get().await?;
             if !UserRepo::exists(&mut pooled.conn(), id).await? {
-                return Err(MediaError::Invalid("the chosen owner does not exist".into()));
+                return Err(MediaError::Invalid(
+                    "the chosen owner does not exist".into(),
+                ));
             }
         }
-        let spooled = spool(body, &self.settings.spool_dir, self.settings.max_upload_bytes).await?;
-        let accepted = self.check(spooled, upload.content_type.as_deref(), expected).await?;
+        let spooled = spool(
+            body,
+            &self.settings.spool_dir,
+            self.settings.max_upload_bytes,
+        )
+        .await?;
+        let accepted = self
+            .check(spooled, upload.content_type.as_deref(), expected)
+            .await?;
         let key = StorageKey::generate(upload.owner.id(), accepted.media_type.extension());
-        self.store.put_file(&key, &accepted.spooled.path, accepted.media_type.mime()).await?;
+        self.store
+            .put_file(&key, &accepted.spooled.path, accepted.media_type.mime())
+            .await?;
 
-        let inserted = self.insert_row(actor, &upload, &filename, &key, &accepted).await;
+        let inserted = self
+            .insert_row(actor, &upload, &filename, &key, &accepted)
+            .await;
         let media = match inserted {
             Ok(media) => media,
             Err(e) => {
@@ -182,11 +210,20 @@ impl MediaService {
             }
         };
         let url = if upload.generate_presigned_url {
-            Some(self.sign(&key, media.kind(), accepted.media_type.mime(), None, None).await?.url)
+            Some(
+                self.sign(&key, media.kind(), accepted.media_type.mime(), None, None)
+                    .await?
+                    .url,
+            )
         } else {
             None
         };
-        tracing::info!(id = media.id(), kind = media.kind().as_str(), size = accepted.spooled.size, "media uploaded");
+        tracing::info!(
+            id = media.id(),
+            kind = media.kind().as_str(),
+            size = accepted.spooled.size,
+            "media uploaded"
+        );
         Ok(FileUploadResult { media, url })
     }
 
@@ -199,16 +236,20 @@ impl MediaService {
     ) -> Result<Accepted, MediaError> {
         let media_type = sniff_file(&spooled.path).await?;
         check_declared(declared, media_type)?;
-        if let Some(kind) = expected {
-            if kind != media_type.kind() {
-                return Err(MediaError::UnsupportedType(format!(
-                    "expected an {} file, but this is a {}",
-                    kind.as_str(),
-                    media_type.label()
-                )));
-            }
+        if let Some(kind) = expected
+            && kind != media_type.kind()
+        {
+            return Err(MediaError::UnsupportedType(format!(
+                "expected an {} file, but this is a {}",
+                kind.as_str(),
+                media_type.label()
+            )));
         }
-        let _permit = self.cpu.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
+        let _permit = self
+            .cpu
+            .acquire()
+            .await
+            .map_err(|e| MediaError::Internal(e.to_string()))?;
         let path = spooled.path.to_path_buf();
         let limits = self.settings.image_limits;
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
@@ -217,7 +258,11 @@ impl MediaService {
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
-        Ok(Accepted { spooled, media_type, probed })
+        Ok(Accepted {
+            spooled,
+            media_type,
+            probed,
+        })
     }
 
     async fn insert_row(
@@ -248,7 +293,10 @@ impl MediaService {
                     height: info.height as i32,
                     created_at: t,
                 };
-                let row = self.db.transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await).await?;
+                let row = self
+                    .db
+                    .transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await)
+                    .await?;
                 Ok(MediaRead::Image(row.into()))
             }
             Probed::Audio(info) => {
@@ -270,7 +318,10 @@ impl MediaService {
                     created_at: t,
                     updated_at: t,
                 };
-                let row = self.db.transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await).await?;
+                let row = self
+                    .db
+                    .transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await)
+                    .await?;
                 Ok(MediaRead::Audio(row.into()))
             }
         }
@@ -278,12 +329,16 @@ impl MediaService {
 
     async fn image_row(&self, id: i64) -> Result<ImageRow, MediaError> {
         let mut pooled = self.db.get().await?;
-        ImageRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
+        ImageRepo::by_id(&mut pooled.conn(), id)
+            .await?
+            .ok_or(MediaError::NotFound)
     }
 
     async fn audio_row(&self, id: i64) -> Result<AudioRow, MediaError> {
         let mut pooled = self.db.get().await?;
-        AudioRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
+        AudioRepo::by_id(&mut pooled.conn(), id)
+            .await?
+            .ok_or(MediaError::NotFound)
     }
 
     pub async fn get_image(&self, actor: &Actor, id: i64) -> Result<ImageRead, MediaError> {
@@ -298,7 +353,12 @@ impl MediaService {
         Ok(row.into())
     }
 
-    pub async fn get(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        id: i64,
+    ) -> Result<MediaRead, MediaError> {
         Ok(match kind {
             MediaKind::Image => MediaRead::Image(self.get_image(actor, id).await?),
             MediaKind::Audio => MediaRead::Audio(self.get_audio(actor, id).await?),
@@ -308,7 +368,10 @@ impl MediaService {
     fn page_params(&self, page: PageRequest) -> (PageParams, u32, u32) {
         let per_page = page.per_page.clamp(1, MAX_PER_PAGE);
         let number = page.page.max(1);
-        let params = PageParams { limit: i64::from(per_page), offset: i64::from(number - 1) * i64::from(per_page) };
+        let params = PageParams {
+            limit: i64::from(per_page),
+            offset: i64::from(number - 1) * i64::from(per_page),
+        };
         (params, number, per_page)
     }
 
@@ -332,7 +395,12 @@ impl MediaService {
         let (params, number, per_page) = self.page_params(page);
         let mut pooled = self.db.get().await?;
         let (rows, total) = ImageRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+            page: number,
+            per_page,
+        })
     }
 
     pub async fn list_audio(
@@ -345,7 +413,12 @@ impl MediaService {
         let (params, number, per_page) = self.page_params(page);
         let mut pooled = self.db.get().await?;
         let (rows, total) = AudioRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+            page: number,
+            per_page,
+        })
     }
 
     /// A signed GET URL for an item the actor may see. `ttl` defaults to the configured one and
@@ -361,16 +434,27 @@ impl MediaService {
         let (owner, key, mime, name) = match kind {
             MediaKind::Image => {
                 let r = self.image_row(id).await?;
-                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
+                (
+                    r.owner_id,
+                    r.storage_key,
+                    r.content_type,
+                    r.original_filename,
+                )
             }
             MediaKind::Audio => {
                 let r = self.audio_row(id).await?;
-                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
+                (
+                    r.owner_id,
+                    r.storage_key,
+                    r.content_type,
+                    r.original_filename,
+                )
             }
         };
         actor.check_view(owner)?;
         let key = StorageKey::parse(&key)?;
-        self.sign(&key, kind, &mime, ttl, download.then_some(name.as_str())).await
+        self.sign(&key, kind, &mime, ttl, download.then_some(name.as_str()))
+            .await
     }
 
     async fn sign(
@@ -381,19 +465,27 @@ impl MediaService {
         ttl: Option<Duration>,
         download_name: Option<&str>,
     ) -> Result<SignedUrl, MediaError> {
-        let ttl = ttl.unwrap_or(self.settings.default_url_ttl).clamp(Duration::from_secs(1), self.settings.max_url_ttl);
+        let ttl = ttl
+            .unwrap_or(self.settings.default_url_ttl)
+            .clamp(Duration::from_secs(1), self.settings.max_url_ttl);
         let options = SignedUrlOptions {
             ttl,
             content_type: Some(mime.to_owned()),
             download_name: download_name.map(str::to_owned),
         };
         let url = self.store.signed_url(key, &options).await?;
-        let expires_at = now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
+        let expires_at =
+            now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
         Ok(SignedUrl { url, expires_at })
     }
 
     /// Replaces (or clears, with an empty text) an audio item's transcript.
-    pub async fn update_transcript(&self, actor: &Actor, id: i64, transcript: &str) -> Result<AudioRead, MediaError> {
+    pub async fn update_transcript(
+        &self,
+        actor: &Actor,
+        id: i64,
+        transcript: &str,
+    ) -> Result<AudioRead, MediaError> {
         check_transcript(transcript)?;
         let row = self.audio_row(id).await?;
         actor.check_manage(row.owner_id)?;
@@ -412,15 +504,25 @@ impl MediaService {
     pub async fn delete_image(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
         let row = self.image_row(id).await?;
         actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.thumbnail_key).collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| ImageRepo::delete(c, id).await).await
+        let keys: Vec<String> = std::iter::once(row.storage_key)
+            .chain(row.thumbnail_key)
+            .collect();
+        self.delete_with(keys, async |c: &mut DbConn<'_>| {
+            ImageRepo::delete(c, id).await
+        })
+        .await
     }
 
     pub async fn delete_audio(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
         let row = self.audio_row(id).await?;
         actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.waveform_key).collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| AudioRepo::delete(c, id).await).await
+        let keys: Vec<String> = std::iter::once(row.storage_key)
+            .chain(row.waveform_key)
+            .collect();
+        self.delete_with(keys, async |c: &mut DbConn<'_>| {
+            AudioRepo::delete(c, id).await
+        })
+        .await
     }
 
     pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<(), MediaError> {
@@ -452,12 +554,18 @@ impl MediaService {
         drop(pooled);
         let report = self.delete_objects(rows).await?;
         if report.failed > 0 {
-            tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
+            tracing::warn!(
+                failed = report.failed,
+                "object deletion deferred; it will be retried"
+            );
         }
         Ok(())
     }
 
-    async fn delete_objects(&self, rows: Vec<crate::db::rows::PendingDeletionRow>) -> Result<RetryReport, MediaError> {
+    async fn delete_objects(
+        &self,
+        rows: Vec<crate::db::rows::PendingDeletionRow>,
+    ) -> Result<RetryReport, MediaError> {
         let mut report = RetryReport::default();
         for row in rows {
             let outcome = match StorageKey::parse(&row.storage_key) {
@@ -484,7 +592,11 @@ impl MediaService {
     /// Retries object deletions that are due (`force` retries all of them now).
     pub async fn retry_pending_deletions(&self, force: bool) -> Result<RetryReport, MediaError> {
         let mut pooled = self.db.get().await?;
-        let horizon = if force { now() + chrono::TimeDelta::days(3650) } else { now() };
+        let horizon = if force {
+            now() + chrono::TimeDelta::days(3650)
+        } else {
+            now()
+        };
         let due = PendingDeletionRepo::due(&mut pooled.conn(), horizon, 500).await?;
         drop(pooled);
         self.delete_objects(due).await
@@ -493,7 +605,11 @@ impl MediaService {
     /// Deletions still waiting for the object store.
     pub async fn pending_deletions(&self) -> Result<Vec<String>, MediaError> {
         let mut pooled = self.db.get().await?;
-        Ok(PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|r| r.storage_key).collect())
+        Ok(PendingDeletionRepo::all(&mut pooled.conn())
+            .await?
+            .into_iter()
+            .map(|r| r.storage_key)
+            .collect())
     }
 }
 
@@ -507,7 +623,9 @@ struct UploadRequest {
 
 fn check_transcript(text: &str) -> Result<(), MediaError> {
     if text.chars().count() > MAX_TRANSCRIPT_CHARS {
-        return Err(MediaError::Invalid(format!("the transcript is longer than {MAX_TRANSCRIPT_CHARS} characters")));
+        return Err(MediaError::Invalid(format!(
+            "the transcript is longer than {MAX_TRANSCRIPT_CHARS} characters"
+        )));
     }
     Ok(())
 }
@@ -518,7 +636,12 @@ fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), Media
     let Some(declared) = declared.map(str::trim).filter(|d| !d.is_empty()) else {
         return Ok(());
     };
-    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence == "application/octet-stream" {
         return Ok(());
     }
@@ -551,7 +674,9 @@ async fn sniff_file(path: &std::path::Path) -> Result<MediaType, MediaError> {
         }
         head.truncate(filled);
         match sniff(&head) {
-            Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => return Ok(t),
+            Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
+                return Ok(t);
+            }
             Sniffed::NeedOffset(next) if offset + next < len => offset += next,
             _ => break,
         }

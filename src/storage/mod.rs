@@ -91,13 +91,27 @@ pub trait ObjectStore: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
 
     /// Stores the file at `path` under `key`, streaming it; replaces an existing object atomically.
-    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError>;
+    async fn put_file(
+        &self,
+        key: &StorageKey,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(), StorageError>;
 
     /// Stores a stream under `key` with bounded memory.
-    async fn put_stream(&self, key: &StorageKey, body: ByteStream, content_type: &str) -> Result<u64, StorageError>;
+    async fn put_stream(
+        &self,
+        key: &StorageKey,
+        body: ByteStream,
+        content_type: &str,
+    ) -> Result<u64, StorageError>;
 
     /// Reads an object or a byte range of it.
-    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError>;
+    async fn get(
+        &self,
+        key: &StorageKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError>;
 
     /// Size of an object, or `None` if it does not exist.
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError>;
@@ -109,7 +123,11 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError>;
 
     /// An expiring URL a browser can GET (S3 presigned, or an app URL signed with HMAC).
-    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError>;
+    async fn signed_url(
+        &self,
+        key: &StorageKey,
+        options: &SignedUrlOptions,
+    ) -> Result<String, StorageError>;
 
     /// Cheap reachability check for readiness probes.
     async fn ping(&self) -> Result<(), StorageError>;

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, Length};
@@ -14,7 +16,8 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError,
+    StorageKey,
 };
 
 /// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
@@ -81,7 +84,10 @@ impl S3Store {
         if let Some(endpoint) = &settings.endpoint {
             builder = builder.endpoint_url(endpoint);
         }
-        S3Store { client: Client::from_conf(builder.build()), bucket: settings.bucket.clone() }
+        S3Store {
+            client: Client::from_conf(builder.build()),
+            bucket: settings.bucket.clone(),
+        }
     }
 
     pub fn bucket(&self) -> &str {
@@ -90,17 +96,43 @@ impl S3Store {
 
     /// Creates the bucket if it does not exist (tests and first-run setups).
     pub async fn ensure_bucket(&self) -> Result<(), StorageError> {
-        if self.client.head_bucket().bucket(&self.bucket).send().await.is_ok() {
+        if self
+            .client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
-        match self.client.create_bucket().bucket(&self.bucket).send().await {
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+                ) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(classify(e)),
         }
     }
 
-    async fn put_multipart_file(&self, key: &str, path: &Path, size: u64, content_type: &str) -> Result<(), StorageError> {
+    async fn put_multipart_file(
+        &self,
+        key: &str,
+        path: &Path,
+        size: u64,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
         let upload_id = self.start_multipart(key, content_type).await?;
         let result = async {
             let mut parts = Vec::new();
@@ -139,7 +171,9 @@ impl S3Store {
             .send()
             .await
             .map_err(classify)?;
-        out.upload_id().map(str::to_owned).ok_or_else(|| StorageError::Backend("no upload id returned".into()))
+        out.upload_id()
+            .map(str::to_owned)
+            .ok_or_else(|| StorageError::Backend("no upload id returned".into()))
     }
 
     async fn upload_part(
@@ -160,16 +194,28 @@ impl S3Store {
             .send()
             .await
             .map_err(classify)?;
-        Ok(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag().map(str::to_owned)).build())
+        Ok(CompletedPart::builder()
+            .part_number(number)
+            .set_e_tag(out.e_tag().map(str::to_owned))
+            .build())
     }
 
-    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: Vec<CompletedPart>) -> Result<(), StorageError> {
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<CompletedPart>,
+    ) -> Result<(), StorageError> {
         self.client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
             .send()
             .await
             .map_err(classify)?;
@@ -177,8 +223,14 @@ impl S3Store {
     }
 
     async fn abort_multipart(&self, key: &str, upload_id: &str) {
-        if let Err(e) =
-            self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await
+        if let Err(e) = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
         {
             // The parts are invisible as objects; a bucket lifecycle rule reclaims them.
             tracing::warn!(key, error = %DisplayErrorContext(&e), "could not abort multipart upload");
@@ -192,12 +244,21 @@ impl ObjectStore for S3Store {
         "s3"
     }
 
-    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError> {
+    async fn put_file(
+        &self,
+        key: &StorageKey,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
         let size = tokio::fs::metadata(path).await?.len();
         if size > PART_SIZE {
-            return self.put_multipart_file(key.as_str(), path, size, content_type).await;
+            return self
+                .put_multipart_file(key.as_str(), path, size, content_type)
+                .await;
         }
-        let body = SdkByteStream::from_path(path).await.map_err(|e| StorageError::Backend(e.to_string()))?;
+        let body = SdkByteStream::from_path(path)
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -210,7 +271,12 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
-    async fn put_stream(&self, key: &StorageKey, mut body: ByteStream, content_type: &str) -> Result<u64, StorageError> {
+    async fn put_stream(
+        &self,
+        key: &StorageKey,
+        mut body: ByteStream,
+        content_type: &str,
+    ) -> Result<u64, StorageError> {
         let mut buf = BytesMut::with_capacity(PART_SIZE as usize);
         let mut total = 0u64;
         let mut upload: Option<(String, Vec<CompletedPart>)> = None;
@@ -224,12 +290,18 @@ impl ObjectStore for S3Store {
                 }
                 if buf.len() as u64 >= PART_SIZE || (done && upload.is_some()) {
                     if upload.is_none() {
-                        upload = Some((self.start_multipart(key.as_str(), content_type).await?, Vec::new()));
+                        upload = Some((
+                            self.start_multipart(key.as_str(), content_type).await?,
+                            Vec::new(),
+                        ));
                     }
                     if let Some((id, parts)) = upload.as_mut() {
                         let part = buf.split().freeze();
                         let number = parts.len() as i32 + 1;
-                        parts.push(self.upload_part(key.as_str(), id, number, SdkByteStream::from(part)).await?);
+                        parts.push(
+                            self.upload_part(key.as_str(), id, number, SdkByteStream::from(part))
+                                .await?,
+                        );
                     }
                 }
                 if done {
@@ -260,15 +332,19 @@ impl ObjectStore for S3Store {
             }
         }
         .await;
-        if result.is_err() {
-            if let Some((id, _)) = upload {
-                self.abort_multipart(key.as_str(), &id).await;
-            }
+        if result.is_err()
+            && let Some((id, _)) = upload
+        {
+            self.abort_multipart(key.as_str(), &id).await;
         }
         result.map(|()| total)
     }
 
-    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
+    async fn get(
+        &self,
+        key: &StorageKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError> {
         let out = self
             .client
             .get_object()
@@ -286,18 +362,37 @@ impl ObjectStore for S3Store {
             })?;
         let content_length = out.content_length().unwrap_or(0).max(0) as u64;
         let (served, total_size) = match (range, out.content_range()) {
-            (Some(_), Some(cr)) => parse_content_range(cr).ok_or_else(|| StorageError::Backend(format!("bad Content-Range {cr}")))?,
+            (Some(_), Some(cr)) => parse_content_range(cr)
+                .ok_or_else(|| StorageError::Backend(format!("bad Content-Range {cr}")))?,
             _ => (None, content_length),
         };
         let content_type = out.content_type().map(str::to_owned);
-        let body: ByteStream = Box::pin(futures_util::stream::unfold(out.body, |mut body| async move {
-            body.next().await.map(|chunk| (chunk.map_err(std::io::Error::other), body))
-        }));
-        Ok(GetObject { body, content_length, total_size, range: served, content_type })
+        let body: ByteStream = Box::pin(futures_util::stream::unfold(
+            out.body,
+            |mut body| async move {
+                body.next()
+                    .await
+                    .map(|chunk| (chunk.map_err(std::io::Error::other), body))
+            },
+        ));
+        Ok(GetObject {
+            body,
+            content_length,
+            total_size,
+            range: served,
+            content_type,
+        })
     }
 
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
-        match self.client.head_object().bucket(&self.bucket).key(key.as_str()).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
             Ok(out) => Ok(Some(ObjectMeta {
                 key: key.as_str().to_owned(),
                 size: out.content_length().unwrap_or(0).max(0) as u64,
@@ -308,18 +403,33 @@ impl ObjectStore for S3Store {
     }
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
-        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(classify)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         let mut out = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(classify)?;
             for obj in page.contents() {
                 if let Some(key) = obj.key() {
-                    out.push(ObjectMeta { key: key.to_owned(), size: obj.size().unwrap_or(0).max(0) as u64 });
+                    out.push(ObjectMeta {
+                        key: key.to_owned(),
+                        size: obj.size().unwrap_or(0).max(0) as u64,
+                    });
                 }
             }
         }
@@ -327,9 +437,17 @@ impl ObjectStore for S3Store {
         Ok(out)
     }
 
-    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
-        let config = PresigningConfig::expires_in(options.ttl).map_err(|e| StorageError::Backend(e.to_string()))?;
-        let disposition = options.download_name.as_deref().map(super::signing::content_disposition);
+    async fn signed_url(
+        &self,
+        key: &StorageKey,
+        options: &SignedUrlOptions,
+    ) -> Result<String, StorageError> {
+        let config = PresigningConfig::expires_in(options.ttl)
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        let disposition = options
+            .download_name
+            .as_deref()
+            .map(super::signing::content_disposition);
         let req = self
             .client
             .get_object()
@@ -344,7 +462,12 @@ impl ObjectStore for S3Store {
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
-        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(classify)?;
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 }
@@ -354,7 +477,10 @@ fn parse_content_range(value: &str) -> Option<(Option<(u64, u64)>, u64)> {
     let rest = value.strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (start, end) = range.split_once('-')?;
-    Some((Some((start.parse().ok()?, end.parse().ok()?)), total.parse().ok()?))
+    Some((
+        Some((start.parse().ok()?, end.parse().ok()?)),
+        total.parse().ok()?,
+    ))
 }
 
 /// Maps SDK errors to storage errors: transport problems are `Unavailable`, the rest `Backend`.

@@ -1,1 +1,16 @@
+//! One integration-test binary (each file directly under tests/ would link the crate again).
+//!
+//! Suites marked with `backend_tests!` run twice: against SQLite + the local folder store, and
+//! against PostgreSQL + a real S3 server. `scripts/test.sh` starts both services; without them
+//! the PostgreSQL + S3 half fails loudly instead of skipping.
 
+#[macro_use]
+mod common;
+
+mod config;
+mod faults;
+mod repo;
+mod s3_server;
+mod service;
+mod signing;
+mod storage;

@@ -38,7 +38,10 @@ impl AudioRepo {
             .optional())?)
     }
 
-    pub async fn by_storage_key(conn: &mut DbConn<'_>, key: &str) -> Result<Option<AudioRow>, DbError> {
+    pub async fn by_storage_key(
+        conn: &mut DbConn<'_>,
+        key: &str,
+    ) -> Result<Option<AudioRow>, DbError> {
         Ok(run!(conn, |c| t::audios
             .filter(t::storage_key.eq(key))
             .select(AudioRow::as_select())
@@ -60,7 +63,10 @@ impl AudioRepo {
             .select(AudioRow::as_select())
             .load(c)
             .await)?;
-        let total = run!(conn, |c| filtered!(filter).count().get_result::<i64>(c).await)?;
+        let total = run!(conn, |c| filtered!(filter)
+            .count()
+            .get_result::<i64>(c)
+            .await)?;
         Ok((rows, total))
     }
 
@@ -72,19 +78,27 @@ impl AudioRepo {
         Self::list(conn, OwnerFilter::User(owner_id), page).await
     }
 
-    pub async fn list_system(conn: &mut DbConn<'_>, page: PageParams) -> Result<(Vec<AudioRow>, i64), DbError> {
+    pub async fn list_system(
+        conn: &mut DbConn<'_>,
+        page: PageParams,
+    ) -> Result<(Vec<AudioRow>, i64), DbError> {
         Self::list(conn, OwnerFilter::System, page).await
     }
 
     /// Returns whether a row was deleted.
     pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::delete(t::audios.find(id)).execute(c).await)? == 1)
+        Ok(run!(conn, |c| diesel::delete(t::audios.find(id))
+            .execute(c)
+            .await)?
+            == 1)
     }
 
     pub async fn exists(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(t::audios.find(id)))
-            .get_result::<bool>(c)
-            .await)?)
+        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(
+            t::audios.find(id)
+        ))
+        .get_result::<bool>(c)
+        .await)?)
     }
 
     /// Returns whether a row was updated.
@@ -101,7 +115,11 @@ impl AudioRepo {
             == 1)
     }
 
-    pub async fn set_waveform_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
+    pub async fn set_waveform_key(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        key: Option<&str>,
+    ) -> Result<(), DbError> {
         run!(conn, |c| diesel::update(t::audios.find(id))
             .set(t::waveform_key.eq(key))
             .execute(c)

@@ -10,7 +10,11 @@ use crate::db::{DbConn, DbError, run};
 pub struct PendingDeletionRepo;
 
 impl PendingDeletionRepo {
-    pub async fn add(conn: &mut DbConn<'_>, keys: &[&str], now: NaiveDateTime) -> Result<Vec<i64>, DbError> {
+    pub async fn add(
+        conn: &mut DbConn<'_>,
+        keys: &[&str],
+        now: NaiveDateTime,
+    ) -> Result<Vec<i64>, DbError> {
         let mut ids = Vec::with_capacity(keys.len());
         for key in keys {
             let id = run!(conn, |c| diesel::insert_into(t::pending_deletions)
@@ -29,7 +33,11 @@ impl PendingDeletionRepo {
     }
 
     /// Entries whose next attempt is due, oldest first.
-    pub async fn due(conn: &mut DbConn<'_>, now: NaiveDateTime, limit: i64) -> Result<Vec<PendingDeletionRow>, DbError> {
+    pub async fn due(
+        conn: &mut DbConn<'_>,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> Result<Vec<PendingDeletionRow>, DbError> {
         Ok(run!(conn, |c| t::pending_deletions
             .filter(t::next_attempt_at.le(now))
             .order(t::id.asc())
@@ -39,7 +47,10 @@ impl PendingDeletionRepo {
             .await)?)
     }
 
-    pub async fn by_ids(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<PendingDeletionRow>, DbError> {
+    pub async fn by_ids(
+        conn: &mut DbConn<'_>,
+        ids: &[i64],
+    ) -> Result<Vec<PendingDeletionRow>, DbError> {
         Ok(run!(conn, |c| t::pending_deletions
             .filter(t::id.eq_any(ids))
             .order(t::id.asc())
@@ -57,7 +68,9 @@ impl PendingDeletionRepo {
     }
 
     pub async fn done(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
-        run!(conn, |c| diesel::delete(t::pending_deletions.find(id)).execute(c).await)?;
+        run!(conn, |c| diesel::delete(t::pending_deletions.find(id))
+            .execute(c)
+            .await)?;
         Ok(())
     }
 

@@ -25,7 +25,10 @@ impl UserRepo {
             .optional())?)
     }
 
-    pub async fn by_username(conn: &mut DbConn<'_>, username: &str) -> Result<Option<UserRow>, DbError> {
+    pub async fn by_username(
+        conn: &mut DbConn<'_>,
+        username: &str,
+    ) -> Result<Option<UserRow>, DbError> {
         Ok(run!(conn, |c| t::users
             .filter(t::username.eq(username))
             .select(UserRow::as_select())
@@ -47,8 +50,10 @@ impl UserRepo {
     }
 
     pub async fn exists(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(t::users.find(id)))
-            .get_result::<bool>(c)
-            .await)?)
+        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(
+            t::users.find(id)
+        ))
+        .get_result::<bool>(c)
+        .await)?)
     }
 }

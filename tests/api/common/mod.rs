@@ -1,0 +1,363 @@
+#![allow(dead_code)]
+
+pub mod proxy;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use mediadesk::db::Db;
+use mediadesk::media::{MediaService, MediaSettings};
+use mediadesk::storage::{ByteStream, LocalStore, ObjectStore, S3Settings, S3Store, UrlSigner};
+use tempfile::TempDir;
+
+/// Runs each test body once per backend pair, in modules named after the pair.
+macro_rules! backend_tests {
+    ($( $(#[$meta:meta])* async fn $name:ident($env:ident) $body:block )*) => {
+        mod sqlite_local {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$meta])*
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $env = $crate::common::TestEnv::sqlite_local().await;
+                    $body
+                }
+            )*
+        }
+        mod postgres_s3 {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$meta])*
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $env = $crate::common::TestEnv::postgres_s3().await;
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+pub const TEST_SIGNING_KEY: &[u8] = b"test-signing-key-test-signing-key-0123456789";
+
+/// Connection details of the S3 server the test script started.
+#[derive(Clone, Debug)]
+pub struct S3Target {
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl S3Target {
+    pub fn from_env() -> S3Target {
+        S3Target {
+            endpoint: required_env("MEDIADESK_TEST_S3_ENDPOINT"),
+            access_key: required_env("MEDIADESK_TEST_S3_ACCESS_KEY"),
+            secret_key: required_env("MEDIADESK_TEST_S3_SECRET_KEY"),
+        }
+    }
+
+    pub fn settings(&self, endpoint: &str, bucket: &str) -> S3Settings {
+        S3Settings {
+            bucket: bucket.to_owned(),
+            endpoint: Some(endpoint.to_owned()),
+            region: "us-east-1".into(),
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+            path_style: true,
+            attempt_timeout: std::time::Duration::from_secs(10),
+            max_attempts: 2,
+        }
+    }
+}
+
+pub fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run scripts/test.sh, which starts PostgreSQL and the S3 server these tests need")
+    })
+}
+
+/// A fresh database and a fresh store for one test.
+pub struct TestEnv {
+    pub backend: &'static str,
+    pub db: Db,
+    pub database_url: String,
+    pub store: Arc<dyn ObjectStore>,
+    pub media: MediaService,
+    pub dir: TempDir,
+    /// Set for the S3 backend: where the bucket lives.
+    pub s3: Option<(S3Target, String)>,
+}
+
+impl TestEnv {
+    pub async fn sqlite_local() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("test.db").to_string_lossy().into_owned();
+        let db = Db::connect(&url, 4).await.expect("sqlite opens");
+        let store = LocalStore::open(
+            dir.path().join("objects"),
+            UrlSigner::new(TEST_SIGNING_KEY, "/files"),
+        )
+        .await
+        .expect("local store");
+        Self::finish("sqlite_local", db, url, Arc::new(store), dir, None)
+    }
+
+    pub async fn postgres_s3() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = fresh_pg_database().await;
+        let db = Db::connect(&url, 4).await.expect("postgres opens");
+        let target = S3Target::from_env();
+        let bucket = format!("mdtest-{}", uuid::Uuid::new_v4().simple());
+        let store = S3Store::new(&target.settings(&target.endpoint, &bucket));
+        store
+            .ensure_bucket()
+            .await
+            .expect("bucket created on the test S3 server");
+        Self::finish(
+            "postgres_s3",
+            db,
+            url,
+            Arc::new(store),
+            dir,
+            Some((target, bucket)),
+        )
+    }
+
+    fn finish(
+        backend: &'static str,
+        db: Db,
+        database_url: String,
+        store: Arc<dyn ObjectStore>,
+        dir: TempDir,
+        s3: Option<(S3Target, String)>,
+    ) -> TestEnv {
+        let media = MediaService::new(db.clone(), store.clone(), Self::settings_in(dir.path()));
+        TestEnv {
+            backend,
+            db,
+            database_url,
+            store,
+            media,
+            dir,
+            s3,
+        }
+    }
+
+    pub fn settings_in(dir: &Path) -> MediaSettings {
+        let mut s = MediaSettings::new(dir.join("spool"));
+        s.cpu_jobs = 2;
+        s
+    }
+
+    pub fn settings(&self) -> MediaSettings {
+        Self::settings_in(self.dir.path())
+    }
+
+    /// A service over the same database with other settings or another store.
+    pub fn media_with(&self, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
+        MediaService::new(self.db.clone(), store, settings)
+    }
+
+    pub fn spool_dir(&self) -> PathBuf {
+        self.dir.path().join("spool")
+    }
+
+    /// Every object in the store.
+    pub async fn objects(&self) -> Vec<String> {
+        self.store
+            .list("")
+            .await
+            .expect("list objects")
+            .into_iter()
+            .map(|o| o.key)
+            .collect()
+    }
+
+    /// Files left in the spool folder (should be none after any upload, accepted or not).
+    pub fn spooled_files(&self) -> usize {
+        std::fs::read_dir(self.spool_dir())
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        count_rows(&self.database_url, table).await
+    }
+
+    /// Makes every `op` (INSERT/DELETE) on `table` fail inside the database itself.
+    pub async fn inject_db_failure(&self, table: &str, op: &str) {
+        let sql = if self.db.backend() == mediadesk::db::Backend::Postgres {
+            format!(
+                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql;
+                 CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} FOR EACH ROW EXECUTE FUNCTION injected_failure();"
+            )
+        } else {
+            format!(
+                "CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            )
+        };
+        self.db
+            .batch_execute(&sql)
+            .await
+            .expect("install failure trigger");
+    }
+
+    pub async fn clear_db_failure(&self, table: &str, op: &str) {
+        self.db
+            .batch_execute(&format!(
+                "DROP TRIGGER fail_{table}_{op}{}",
+                if self.db.backend() == mediadesk::db::Backend::Postgres {
+                    format!(" ON {table}")
+                } else {
+                    String::new()
+                }
+            ))
+            .await
+            .expect("drop trigger");
+    }
+
+    pub async fn user(&self, name: &str, role: &str) -> i64 {
+        create_user(&self.db, name, role).await
+    }
+}
+
+async fn count_rows(url: &str, table: &str) -> i64 {
+    let db = Db::open(url, 1).expect("open");
+    let mut pooled = db.get().await.expect("conn");
+    let mut conn = pooled.conn();
+    use diesel::sql_types::BigInt;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    let q = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"));
+    let n: N = match &mut conn {
+        mediadesk::db::DbConn::Sqlite(c) => q.get_result(&mut **c).await,
+        mediadesk::db::DbConn::Pg(c) => q.get_result(&mut **c).await,
+    }
+    .expect("count");
+    n.n
+}
+
+/// Inserts an account directly (accounts have no service yet in these suites).
+pub async fn create_user(db: &Db, name: &str, role: &str) -> i64 {
+    use mediadesk::db::repo::UserRepo;
+    use mediadesk::db::rows::NewUser;
+    let now = Utc::now().naive_utc();
+    let new = NewUser {
+        username: name,
+        password_hash: "x",
+        role,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut pooled = db.get().await.expect("conn");
+    UserRepo::create(&mut pooled.conn(), &new)
+        .await
+        .expect("user created")
+        .id
+}
+
+/// A new, empty database on the test PostgreSQL cluster.
+pub async fn fresh_pg_database() -> String {
+    let base = required_env("MEDIADESK_TEST_PG_URL");
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {base}: {e}"));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    format!("{base}/{name}")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// A stream over bytes, cut into chunks like a network body.
+pub fn bytes_stream(data: Vec<u8>) -> ByteStream {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = data
+        .chunks(64 * 1024)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    Box::pin(futures_util::stream::iter(chunks))
+}
+
+pub fn fixture_stream(name: &str) -> ByteStream {
+    bytes_stream(fixture_bytes(name))
+}
+
+/// A stream that yields `len` bytes of `fill` without holding them all.
+pub fn generated_stream(len: u64, fill: u8) -> ByteStream {
+    let chunk = Bytes::from(vec![fill; 1024 * 1024]);
+    let stream = futures_util::stream::unfold(len, move |left| {
+        let chunk = chunk.clone();
+        async move {
+            (left > 0).then(|| {
+                let n = left.min(chunk.len() as u64);
+                (Ok(chunk.slice(..n as usize)), left - n)
+            })
+        }
+    });
+    Box::pin(stream)
+}
+
+/// A valid PCM WAV of `seconds` of quiet 16-bit stereo at 44.1 kHz (≈172 KiB a second).
+pub fn wav_bytes(seconds: u32) -> Vec<u8> {
+    let frames = 44_100 * seconds;
+    let data_len = frames * 4;
+    let mut v = Vec::with_capacity(44 + data_len as usize);
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data_len).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&44_100u32.to_le_bytes());
+    v.extend_from_slice(&(44_100u32 * 4).to_le_bytes());
+    v.extend_from_slice(&4u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..frames {
+        let s = (((i % 100) as i16) - 50).to_le_bytes();
+        v.extend_from_slice(&s);
+        v.extend_from_slice(&s);
+    }
+    v
+}
+
+/// Reads a whole object back.
+pub async fn read_object(store: &dyn ObjectStore, key: &str) -> Vec<u8> {
+    use futures_util::StreamExt;
+    let key = mediadesk::storage::StorageKey::parse(key).expect("key");
+    let mut got = store.get(&key, None).await.expect("get object");
+    let mut out = Vec::new();
+    while let Some(chunk) = got.body.next().await {
+        out.extend_from_slice(&chunk.expect("chunk"));
+    }
+    out
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}

@@ -1,0 +1,143 @@
+//! Fault injection for the object store. On S3 the faults are real (a proxy in front of the real
+//! server goes down); on the local folder a thin wrapper fails the calls it is told to fail.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use mediadesk::storage::{
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, S3Store, SignedUrlOptions,
+    StorageError, StorageKey,
+};
+
+use super::TestEnv;
+use super::proxy::FaultProxy;
+
+/// Switches a store between working and failing.
+#[derive(Clone)]
+pub enum FaultSwitch {
+    Proxy(FaultProxy),
+    Flag(Arc<AtomicBool>),
+}
+
+impl FaultSwitch {
+    pub fn down(&self) {
+        match self {
+            FaultSwitch::Proxy(p) => p.down(),
+            FaultSwitch::Flag(f) => f.store(true, Ordering::SeqCst),
+        }
+    }
+
+    pub fn up(&self) {
+        match self {
+            FaultSwitch::Proxy(p) => p.up(),
+            FaultSwitch::Flag(f) => f.store(false, Ordering::SeqCst),
+        }
+    }
+
+    /// Lets some bytes of the next request through, then fails (the proxy cuts the connection
+    /// mid-body; the local wrapper fails the write).
+    pub fn cut_after(&self, bytes: i64) {
+        match self {
+            FaultSwitch::Proxy(p) => p.cut_after(bytes),
+            FaultSwitch::Flag(f) => f.store(true, Ordering::SeqCst),
+        }
+    }
+}
+
+impl TestEnv {
+    /// The same storage reached through a fault switch.
+    pub async fn faulty_store(&self) -> (Arc<dyn ObjectStore>, FaultSwitch) {
+        match &self.s3 {
+            Some((target, bucket)) => {
+                let upstream = target
+                    .endpoint
+                    .trim_start_matches("http://")
+                    .parse()
+                    .expect("endpoint is host:port");
+                let proxy = FaultProxy::start(upstream).await;
+                let store = S3Store::new(&target.settings(&proxy.endpoint(), bucket));
+                (Arc::new(store), FaultSwitch::Proxy(proxy))
+            }
+            None => {
+                let flag = Arc::new(AtomicBool::new(false));
+                (
+                    Arc::new(FailingStore {
+                        inner: self.store.clone(),
+                        failing: flag.clone(),
+                    }),
+                    FaultSwitch::Flag(flag),
+                )
+            }
+        }
+    }
+}
+
+/// Wraps a store; while `failing` is set, every call fails as an unreachable service would.
+struct FailingStore {
+    inner: Arc<dyn ObjectStore>,
+    failing: Arc<AtomicBool>,
+}
+
+impl FailingStore {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(StorageError::Unavailable("injected fault".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for FailingStore {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+    async fn put_file(&self, key: &StorageKey, path: &Path, ct: &str) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.put_file(key, path, ct).await
+    }
+    async fn put_stream(
+        &self,
+        key: &StorageKey,
+        body: ByteStream,
+        ct: &str,
+    ) -> Result<u64, StorageError> {
+        self.check()?;
+        self.inner.put_stream(key, body, ct).await
+    }
+    async fn get(
+        &self,
+        key: &StorageKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError> {
+        self.check()?;
+        self.inner.get(key, range).await
+    }
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
+        self.check()?;
+        self.inner.head(key).await
+    }
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
+        self.check()?;
+        self.inner.list(prefix).await
+    }
+    async fn signed_url(
+        &self,
+        key: &StorageKey,
+        o: &SignedUrlOptions,
+    ) -> Result<String, StorageError> {
+        self.check()?;
+        self.inner.signed_url(key, o).await
+    }
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.ping().await
+    }
+}
