@@ -62,7 +62,14 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-        .map_err(|e| symphonia_error(t, e))?;
+        .map_err(|e| match e {
+            // The bytes already proved the container type, so a reader that gives up on it
+            // (e.g. an MP4 whose index never arrived) is looking at a damaged file.
+            SymphoniaError::Unsupported(what) => {
+                corrupt(t, format!("{what}; the file may be truncated"))
+            }
+            other => symphonia_error(t, other),
+        })?;
     let track = format
         .default_track(TrackType::Audio)
         .ok_or_else(|| corrupt(t, "it has no audio track"))?
