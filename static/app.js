@@ -1,0 +1,99 @@
+// Mediadesk enhancements. Every page works without this file; it adds upload progress,
+// drag-and-drop, copy buttons and one-clip-at-a-time playback.
+(function () {
+  "use strict";
+
+  // One clip at a time: starting a clip pauses every other one.
+  document.addEventListener("play", function (e) {
+    document.querySelectorAll("audio").forEach(function (a) {
+      if (a !== e.target) a.pause();
+    });
+  }, true);
+
+  document.querySelectorAll("button.copy").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var input = document.getElementById(b.dataset.copy);
+      input.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(input.value);
+      b.textContent = "Copied";
+    });
+  });
+
+  var form = document.getElementById("upload-form");
+  if (!form) return;
+  var input = document.getElementById("files");
+  var zone = document.getElementById("dropzone");
+  var results = document.getElementById("results");
+  zone.querySelector(".drop-hint").hidden = false;
+
+  ["dragenter", "dragover"].forEach(function (t) {
+    zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    zone.addEventListener(t, function () { zone.classList.remove("over"); });
+  });
+  zone.addEventListener("drop", function (e) {
+    e.preventDefault();
+    input.files = e.dataTransfer.files;
+  });
+
+  // Each file goes up on its own request so one refusal never sinks the others.
+  function send(file) {
+    var li = document.createElement("li");
+    li.className = "result";
+    var name = document.createElement("strong");
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", "Uploading " + file.name);
+    var status = document.createElement("span");
+    li.append(name, " ", status, bar);
+    results.appendChild(li);
+
+    var data = new FormData();
+    data.append("csrf_token", form.elements.csrf_token.value);
+    if (form.elements.owner) data.append("owner", form.elements.owner.value);
+    data.append("file", file, file.name);
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) bar.value = Math.round(e.loaded * 100 / e.total);
+      };
+      xhr.onload = function () {
+        bar.remove();
+        var r = null;
+        try { r = JSON.parse(xhr.responseText).results[0]; } catch (err) { r = null; }
+        if (r && r.ok) {
+          li.classList.add("result-ok");
+          status.innerHTML = "";
+          status.append("accepted — ");
+          var a = document.createElement("a");
+          a.href = r.url; a.textContent = "open";
+          status.appendChild(a);
+        } else {
+          li.classList.add("result-refused");
+          status.textContent = "refused — " + (r ? r.message : "the server answered " + xhr.status);
+        }
+        resolve();
+      };
+      xhr.onerror = function () {
+        bar.remove();
+        li.classList.add("result-refused");
+        status.textContent = "refused — the connection failed";
+        resolve();
+      };
+      xhr.send(data);
+    });
+  }
+
+  form.addEventListener("submit", function (e) {
+    if (!input.files.length) return;
+    e.preventDefault();
+    var files = Array.prototype.slice.call(input.files);
+    files.reduce(function (p, f) { return p.then(function () { return send(f); }); }, Promise.resolve())
+      .then(function () { form.reset(); });
+  });
+})();
