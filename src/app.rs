@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::auth::AccountService;
 use crate::config::{Config, StorageConfig};
 use crate::db::Db;
 use crate::media::{MediaService, MediaSettings};
 use crate::storage::{LocalStore, ObjectStore, S3Store, UrlSigner};
+use crate::web::WebSettings;
+use actix_web::cookie::Key;
+use sha2::{Digest, Sha512};
 
 /// Route that serves app-signed object URLs for the local store.
 pub const SIGNED_FILES_ROUTE: &str = "/files";
@@ -18,8 +22,9 @@ pub const SIGNED_FILES_ROUTE: &str = "/files";
 pub struct App {
     pub db: Db,
     pub store: Arc<dyn ObjectStore>,
-    pub signer: UrlSigner,
     pub media: MediaService,
+    pub accounts: AccountService,
+    pub web: WebSettings,
 }
 
 impl App {
@@ -27,12 +32,7 @@ impl App {
     pub async fn build(config: &Config) -> anyhow::Result<App> {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
-            .with_context(|| {
-                format!(
-                    "MEDIADESK_DATA_DIR: cannot create {}",
-                    config.data_dir.display()
-                )
-            })?;
+            .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", config.data_dir.display()))?;
         let db = Db::connect(&config.database_url, config.db_pool_size)
             .await
             .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))?;
@@ -46,17 +46,12 @@ impl App {
             StorageConfig::Local { root } => Arc::new(
                 LocalStore::open(root, signer.clone())
                     .await
-                    .with_context(|| {
-                        format!("MEDIADESK_DATA_DIR: cannot create {}", root.display())
-                    })?,
+                    .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", root.display()))?,
             ),
             StorageConfig::S3(settings) => {
                 let s3 = S3Store::new(settings);
                 s3.ping().await.with_context(|| {
-                    format!(
-                        "MEDIADESK_S3_BUCKET: cannot reach bucket {:?}",
-                        settings.bucket
-                    )
+                    format!("MEDIADESK_S3_BUCKET: cannot reach bucket {:?}", settings.bucket)
                 })?;
                 Arc::new(s3)
             }
@@ -65,20 +60,39 @@ impl App {
         settings.max_upload_bytes = config.max_upload_bytes;
         settings.default_url_ttl = config.url_ttl;
         let media = MediaService::new(db.clone(), store.clone(), settings);
-        Ok(App {
-            db,
-            store,
-            signer,
-            media,
-        })
+        let session_secret = match &config.session_key {
+            Some(k) => Sha512::digest(k.as_bytes()).to_vec(),
+            None => load_or_create_secret(&config.data_dir.join("session.key"))
+                .context("MEDIADESK_DATA_DIR: cannot keep the session key")?,
+        };
+        let web = WebSettings {
+            session_key: Key::try_from(session_secret.as_slice())
+                .context("MEDIADESK_SESSION_KEY: too short")?,
+            secure_cookies: config.public_url.starts_with("https://"),
+            trust_forwarded: config.trust_forwarded,
+            media_origins: media_origins(&config.storage),
+            public_url: config.public_url.clone(),
+        };
+        Ok(App { accounts: AccountService::new(db.clone()), db, store, media, web })
+    }
+}
+
+/// Where browsers fetch signed S3 URLs from, for the Content-Security-Policy.
+fn media_origins(storage: &StorageConfig) -> Vec<String> {
+    match storage {
+        StorageConfig::Local { .. } => Vec::new(),
+        StorageConfig::S3(s) => match &s.endpoint {
+            Some(endpoint) => vec![endpoint.trim_end_matches('/').to_owned()],
+            None if s.path_style => vec![format!("https://s3.{}.amazonaws.com", s.region)],
+            None => vec![format!("https://{}.s3.{}.amazonaws.com", s.bucket, s.region)],
+        },
     }
 }
 
 /// Reads a secret kept in the data folder, creating a random one the first time.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(path) {
-        let bytes = hex::decode(existing.trim())
-            .with_context(|| format!("{} is not hex", path.display()))?;
+        let bytes = hex::decode(existing.trim()).with_context(|| format!("{} is not hex", path.display()))?;
         anyhow::ensure!(bytes.len() >= 32, "{} is too short", path.display());
         return Ok(bytes);
     }
@@ -92,11 +106,7 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(contents.as_bytes())?;
     Ok(())
 }

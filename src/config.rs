@@ -19,10 +19,7 @@ pub struct ConfigError {
 }
 
 fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        reason: reason.into(),
-    }
+    ConfigError { var, reason: reason.into() }
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +43,12 @@ pub struct Config {
     pub url_ttl: Duration,
     /// Secret for app-signed URLs; `None` means generate once and keep it in the data folder.
     pub url_signing_key: Option<String>,
+    /// Secret for the session cookie; `None` means generate once and keep it in the data folder.
+    pub session_key: Option<String>,
+    /// Where browsers reach the app; decides `Secure` cookies and absolute share links.
+    pub public_url: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,28 +75,18 @@ impl Config {
 
     /// Reads settings through `get`, so tests can pass a map instead of the environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let var = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let bind = match var("MEDIADESK_BIND") {
             Some(v) => v.parse().map_err(|_| {
-                err(
-                    "MEDIADESK_BIND",
-                    format!("not a socket address like 127.0.0.1:8080: {v:?}"),
-                )
+                err("MEDIADESK_BIND", format!("not a socket address like 127.0.0.1:8080: {v:?}"))
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
         let data_dir = PathBuf::from(var("MEDIADESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = match var("DATABASE_URL") {
             Some(url) => {
-                if url.contains("://")
-                    && !url.starts_with("postgres")
-                    && !url.starts_with("sqlite://")
-                {
+                if url.contains("://") && !url.starts_with("postgres") && !url.starts_with("sqlite://") {
                     return Err(err(
                         "DATABASE_URL",
                         "must be postgres://…, postgresql://…, sqlite://… or a file path",
@@ -107,34 +100,21 @@ impl Config {
             Backend::Postgres => 16,
             Backend::Sqlite => 4,
         };
-        let db_pool_size =
-            parse_num(&var, "MEDIADESK_DB_POOL_SIZE", default_pool, 1, 1024)? as usize;
+        let db_pool_size = parse_num(&var, "MEDIADESK_DB_POOL_SIZE", default_pool, 1, 1024)? as usize;
 
         let storage = match var("MEDIADESK_S3_BUCKET") {
-            None => StorageConfig::Local {
-                root: data_dir.join("objects"),
-            },
+            None => StorageConfig::Local { root: data_dir.join("objects") },
             Some(bucket) => {
                 let endpoint = var("MEDIADESK_S3_ENDPOINT");
                 if let Some(e) = &endpoint
                     && !(e.starts_with("http://") || e.starts_with("https://"))
                 {
-                    return Err(err(
-                        "MEDIADESK_S3_ENDPOINT",
-                        "must start with http:// or https://",
-                    ));
+                    return Err(err("MEDIADESK_S3_ENDPOINT", "must start with http:// or https://"));
                 }
-                let access_key = var("AWS_ACCESS_KEY_ID").ok_or_else(|| {
-                    err(
-                        "AWS_ACCESS_KEY_ID",
-                        "required when MEDIADESK_S3_BUCKET is set",
-                    )
-                })?;
+                let access_key = var("AWS_ACCESS_KEY_ID")
+                    .ok_or_else(|| err("AWS_ACCESS_KEY_ID", "required when MEDIADESK_S3_BUCKET is set"))?;
                 let secret_key = var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
-                    err(
-                        "AWS_SECRET_ACCESS_KEY",
-                        "required when MEDIADESK_S3_BUCKET is set",
-                    )
+                    err("AWS_SECRET_ACCESS_KEY", "required when MEDIADESK_S3_BUCKET is set")
                 })?;
                 let path_style = match var("MEDIADESK_S3_PATH_STYLE") {
                     Some(v) => parse_bool(&v)
@@ -168,20 +148,25 @@ impl Config {
             1,
             5 * 1024 * 1024 * 1024,
         )?;
-        let url_ttl = Duration::from_secs(parse_num(
-            &var,
-            "MEDIADESK_URL_TTL_SECS",
-            3600,
-            1,
-            7 * 24 * 3600,
-        )?);
+        let url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_URL_TTL_SECS", 3600, 1, 7 * 24 * 3600)?);
         let url_signing_key = var("MEDIADESK_URL_SIGNING_KEY");
         if url_signing_key.as_ref().is_some_and(|k| k.len() < 32) {
-            return Err(err(
-                "MEDIADESK_URL_SIGNING_KEY",
-                "must be at least 32 characters",
-            ));
+            return Err(err("MEDIADESK_URL_SIGNING_KEY", "must be at least 32 characters"));
         }
+        let session_key = var("MEDIADESK_SESSION_KEY");
+        if session_key.as_ref().is_some_and(|k| k.len() < 64) {
+            return Err(err("MEDIADESK_SESSION_KEY", "must be at least 64 characters"));
+        }
+        let public_url = var("MEDIADESK_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(err("MEDIADESK_PUBLIC_URL", "must start with http:// or https://"));
+        }
+        let trust_forwarded = match var("MEDIADESK_TRUST_FORWARDED") {
+            Some(v) => {
+                parse_bool(&v).ok_or_else(|| err("MEDIADESK_TRUST_FORWARDED", "must be true or false"))?
+            }
+            None => false,
+        };
         Ok(Config {
             bind,
             data_dir,
@@ -191,6 +176,9 @@ impl Config {
             max_upload_bytes,
             url_ttl,
             url_signing_key,
+            session_key,
+            public_url,
+            trust_forwarded,
         })
     }
 
@@ -211,10 +199,7 @@ fn parse_num(
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(err(
-                name,
-                format!("must be a whole number from {min} to {max}, got {v:?}"),
-            )),
+            _ => Err(err(name, format!("must be a whole number from {min} to {max}, got {v:?}"))),
         },
     }
 }
@@ -237,11 +222,7 @@ pub fn redact_url(url: &str) -> String {
         None => return url.to_owned(),
     };
     let user = auth.split_once(':').map_or(auth, |(user, _)| user);
-    let masked = if auth.contains(':') {
-        format!("{user}:***")
-    } else {
-        user.to_owned()
-    };
+    let masked = if auth.contains(':') { format!("{user}:***") } else { user.to_owned() };
     let host = host.split('?').next().unwrap_or(host);
     format!("{scheme}://{masked}@{host}")
 }

@@ -3,6 +3,7 @@
 //! Layers, each calling only down: [`web`] → [`media`] → [`db`] / [`storage`].
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod media;
@@ -10,8 +11,6 @@ pub mod storage;
 pub mod web;
 
 use std::time::Duration;
-
-use actix_web::{App as ActixApp, HttpServer, middleware};
 
 pub use app::App;
 pub use config::Config;
@@ -29,16 +28,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         "Mediadesk starting"
     );
     let retry = tokio::spawn(retry_deletions(app.clone()));
-    let server_app = app.clone();
-    let server = HttpServer::new(move || {
-        ActixApp::new()
-            .wrap(middleware::Logger::new("%r %s %b %Dms"))
-            .configure(web::configure(server_app.clone()))
-    })
-    .bind(config.bind)
-    .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?
-    .shutdown_timeout(30)
-    .run();
+    let listener = std::net::TcpListener::bind(config.bind)
+        .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
+    let server = web::server(app, listener, None)?;
     let result = server.await;
     retry.abort();
     result.map_err(Into::into)
@@ -50,11 +42,7 @@ async fn retry_deletions(app: App) {
         tick.tick().await;
         match app.media.retry_pending_deletions(false).await {
             Ok(r) if r.deleted + r.failed > 0 => {
-                tracing::info!(
-                    deleted = r.deleted,
-                    failed = r.failed,
-                    "retried pending object deletions"
-                )
+                tracing::info!(deleted = r.deleted, failed = r.failed, "retried pending object deletions")
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pending deletion retry failed"),

@@ -112,8 +112,7 @@ impl Db {
                         Ok(c)
                     })
                 });
-                let manager =
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, cfg);
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, cfg);
                 let pool = Pool::builder(manager)
                     .max_size(size)
                     .runtime(deadpool::Runtime::Tokio1)
@@ -221,16 +220,10 @@ pub fn migrate_blocking(url: &str) -> Result<(), DbError> {
         Backend::Postgres => {
             use diesel::RunQueryDsl;
             let mut c: AsyncConnectionWrapper<AsyncPgConnection> =
-                diesel::Connection::establish(url)
-                    .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
-                .execute(&mut c)?;
-            let result = c
-                .run_pending_migrations(PG_MIGRATIONS)
-                .map(|_| ())
-                .map_err(mig);
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
-                .execute(&mut c)?;
+                diesel::Connection::establish(url).map_err(|e| DbError::Unavailable(e.to_string()))?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(&mut c)?;
+            let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(mig);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(&mut c)?;
             result
         }
         Backend::Sqlite => {
@@ -238,16 +231,12 @@ pub fn migrate_blocking(url: &str) -> Result<(), DbError> {
             if let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    DbError::Config(format!("cannot create {}: {e}", parent.display()))
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| DbError::Config(format!("cannot create {}: {e}", parent.display())))?;
             }
-            let mut c = SqliteConnection::establish(path)
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let mut c = SqliteConnection::establish(path).map_err(|e| DbError::Unavailable(e.to_string()))?;
             diesel::connection::SimpleConnection::batch_execute(&mut c, SQLITE_PRAGMAS)?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|_| ())
-                .map_err(mig)
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(mig)
         }
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{audios, images, pending_deletions, users};
+use super::schema::{audios, images, media_items, pending_deletions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -15,6 +15,7 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub session_epoch: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -113,4 +114,23 @@ pub struct PendingDeletionRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+}
+
+/// One gallery entry of either kind (the `media_items` view).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media_items, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct MediaItemRow {
+    pub kind: String,
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub preview_key: Option<String>,
+    pub storage_key: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+    pub transcript: Option<String>,
+    pub created_at: NaiveDateTime,
 }

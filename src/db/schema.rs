@@ -10,6 +10,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        session_epoch -> Integer,
     }
 }
 
@@ -63,4 +64,32 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, images, audios, pending_deletions);
+diesel::table! {
+    sign_in_failures (id) {
+        id -> BigInt,
+        username -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A read-only view: images and audios as one listing for the gallery.
+    media_items (kind, id) {
+        kind -> Text,
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        original_filename -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        preview_key -> Nullable<Text>,
+        storage_key -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        duration_ms -> Nullable<BigInt>,
+        transcript -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, images, audios, pending_deletions, sign_in_failures);

@@ -15,25 +15,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(id: i64) -> Actor {
-        Actor {
-            user_id: Some(id),
-            is_staff: false,
-        }
+        Actor { user_id: Some(id), is_staff: false }
     }
 
     pub fn staff(id: i64) -> Actor {
-        Actor {
-            user_id: Some(id),
-            is_staff: true,
-        }
+        Actor { user_id: Some(id), is_staff: true }
     }
 
     /// The operator at the command line.
     pub fn operator() -> Actor {
-        Actor {
-            user_id: None,
-            is_staff: true,
-        }
+        Actor { user_id: None, is_staff: true }
     }
 
     pub fn can_view(&self, owner_id: Option<i64>) -> bool {
@@ -56,11 +47,7 @@ impl Actor {
     }
 
     pub fn check_view(&self, owner_id: Option<i64>) -> Result<(), MediaError> {
-        if self.can_view(owner_id) {
-            Ok(())
-        } else {
-            Err(MediaError::NotFound)
-        }
+        if self.can_view(owner_id) { Ok(()) } else { Err(MediaError::NotFound) }
     }
 
     /// Users upload for themselves; staff for anyone or the system.

@@ -134,9 +134,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn pages(&self) -> u32 {
-        (self.total.max(0) as u64)
-            .div_ceil(u64::from(self.per_page.max(1)))
-            .max(1) as u32
+        (self.total.max(0) as u64).div_ceil(u64::from(self.per_page.max(1))).max(1) as u32
     }
 }
 
@@ -149,10 +147,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest {
-            page: 1,
-            per_page: 50,
-        }
+        PageRequest { page: 1, per_page: 50 }
     }
 }
 

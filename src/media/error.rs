@@ -19,6 +19,12 @@ pub enum MediaError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    /// A byte range past the end of an object of this size.
+    #[error("requested range not satisfiable")]
+    RangeNotSatisfiable(u64),
+    /// A signed link that is expired, tampered with or not ours.
+    #[error("{0}")]
+    Link(String),
     #[error("storage failed: {0}")]
     Storage(#[from] StorageError),
     #[error("database failed: {0}")]
@@ -38,6 +44,8 @@ impl MediaError {
                 | MediaError::TooLarge(_)
                 | MediaError::Corrupt(_)
                 | MediaError::Invalid(_)
+                | MediaError::Link(_)
+                | MediaError::RangeNotSatisfiable(_)
         )
     }
 }

@@ -13,16 +13,8 @@ pub fn clean(raw: &str) -> String {
         .trim()
         .trim_start_matches('.')
         .to_owned();
-    let name = if cleaned.chars().count() > MAX_NAME_CHARS {
-        shorten(&cleaned)
-    } else {
-        cleaned
-    };
-    if name.is_empty() {
-        "unnamed".to_owned()
-    } else {
-        name
-    }
+    let name = if cleaned.chars().count() > MAX_NAME_CHARS { shorten(&cleaned) } else { cleaned };
+    if name.is_empty() { "unnamed".to_owned() } else { name }
 }
 
 /// Keeps the extension when cutting a long name.

@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::codecs::audio::well_known::{
-    CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3,
-};
+use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
@@ -38,10 +36,9 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
 
 fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
     match e {
-        SymphoniaError::Unsupported(what) => MediaError::UnsupportedType(format!(
-            "this {} uses an unsupported feature: {what}",
-            t.label()
-        )),
+        SymphoniaError::Unsupported(what) => {
+            MediaError::UnsupportedType(format!("this {} uses an unsupported feature: {what}", t.label()))
+        }
         SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             corrupt(t, "the file is truncated")
         }
@@ -56,24 +53,15 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     let mut hint = Hint::new();
     hint.with_extension(t.extension());
     let mut format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
+        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             // The bytes already proved the container type, so a reader that gives up on it
             // (e.g. an MP4 whose index never arrived) is looking at a damaged file.
-            SymphoniaError::Unsupported(what) => {
-                corrupt(t, format!("{what}; the file may be truncated"))
-            }
+            SymphoniaError::Unsupported(what) => corrupt(t, format!("{what}; the file may be truncated")),
             other => symphonia_error(t, other),
         })?;
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or_else(|| corrupt(t, "it has no audio track"))?
-        .clone();
+    let track =
+        format.default_track(TrackType::Audio).ok_or_else(|| corrupt(t, "it has no audio track"))?.clone();
     let params = track
         .codec_params
         .as_ref()
@@ -81,10 +69,7 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
         .ok_or_else(|| corrupt(t, "its codec is not described"))?
         .clone();
     let codec = codec_name(t, &params.codec)?;
-    let sample_rate = params
-        .sample_rate
-        .filter(|r| *r > 0)
-        .ok_or_else(|| corrupt(t, "no sample rate"))?;
+    let sample_rate = params.sample_rate.filter(|r| *r > 0).ok_or_else(|| corrupt(t, "no sample rate"))?;
     let channels = params
         .channels
         .as_ref()
@@ -130,27 +115,14 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     {
         return Err(corrupt(t, "the file is truncated"));
     }
-    let seconds = time_base
-        .calc_duration_saturating(Ticks::new(ticks))
-        .as_secs_f64();
+    let seconds = time_base.calc_duration_saturating(Ticks::new(ticks)).as_secs_f64();
     let duration_ms = (seconds * 1000.0).round() as i64;
-    let bitrate = ((file_len as f64 * 8.0) / seconds)
-        .round()
-        .min(i32::MAX as f64) as i32;
-    Ok(AudioInfo {
-        duration_ms,
-        bitrate,
-        sample_rate: sample_rate as i32,
-        channels: channels as i32,
-        codec,
-    })
+    let bitrate = ((file_len as f64 * 8.0) / seconds).round().min(i32::MAX as f64) as i32;
+    Ok(AudioInfo { duration_ms, bitrate, sample_rate: sample_rate as i32, channels: channels as i32, codec })
 }
 
 /// The codec must be one the container is allowed to carry here.
-fn codec_name(
-    t: MediaType,
-    id: &symphonia::core::codecs::audio::AudioCodecId,
-) -> Result<String, MediaError> {
+fn codec_name(t: MediaType, id: &symphonia::core::codecs::audio::AudioCodecId) -> Result<String, MediaError> {
     let ok = match t {
         MediaType::Mp3 => *id == CODEC_ID_MP3,
         MediaType::Flac => *id == CODEC_ID_FLAC,

@@ -4,10 +4,12 @@
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use super::MediaError;
 use super::sniff::MediaType;
+use super::thumbnail::{self, Thumbnail};
 
 /// Caps that keep a hostile header from allocating gigabytes.
 #[derive(Debug, Clone, Copy)]
@@ -21,11 +23,7 @@ pub struct ImageLimits {
 impl Default for ImageLimits {
     fn default() -> Self {
         // 100 MP covers medium-format cameras; RGBA at that size is 400 MB, so 512 MiB of headroom.
-        ImageLimits {
-            max_side: 20_000,
-            max_pixels: 100_000_000,
-            max_alloc: 512 * 1024 * 1024,
-        }
+        ImageLimits { max_side: 20_000, max_pixels: 100_000_000, max_alloc: 512 * 1024 * 1024 }
     }
 }
 
@@ -39,12 +37,13 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
     MediaError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
-/// Reads the dimensions and decodes the image once under `limits`.
+/// Reads the dimensions, decodes the image once under `limits`, applies its EXIF orientation
+/// and renders the thumbnail from that one decode.
 pub fn probe_image(
     path: &Path,
     t: MediaType,
     limits: &ImageLimits,
-) -> Result<ImageInfo, MediaError> {
+) -> Result<(ImageInfo, Thumbnail), MediaError> {
     let size = imagesize::size(path).map_err(|e| corrupt(t, e))?;
     let (width, height) = (size.width as u64, size.height as u64);
     if width == 0 || height == 0 {
@@ -69,26 +68,26 @@ pub fn probe_image(
         MediaType::Gif => ImageFormat::Gif,
         MediaType::Webp => ImageFormat::WebP,
         _ => {
-            return Err(MediaError::UnsupportedType(format!(
-                "a {} is not an image",
-                t.label()
-            )));
+            return Err(MediaError::UnsupportedType(format!("a {} is not an image", t.label())));
         }
     };
-    let mut reader = ImageReader::with_format(BufReader::new(std::fs::File::open(path)?), format);
+    let reader = ImageReader::with_format(BufReader::new(std::fs::File::open(path)?), format);
+    let mut decoder = reader.into_decoder().map_err(|e| corrupt(t, e))?;
     let mut l = Limits::default();
     l.max_image_width = Some(limits.max_side);
     l.max_image_height = Some(limits.max_side);
     l.max_alloc = Some(limits.max_alloc);
-    reader.limits(l);
-    let decoded = reader.decode().map_err(|e| corrupt(t, e))?;
+    decoder.set_limits(l).map_err(|e| corrupt(t, e))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    // For animations this is the first frame, which is what the thumbnail shows.
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| corrupt(t, e))?;
     if u64::from(decoded.width()) != width || u64::from(decoded.height()) != height {
         return Err(corrupt(t, "its header and its pixel data disagree"));
     }
-    Ok(ImageInfo {
-        width: width as u32,
-        height: height as u32,
-    })
+    decoded.apply_orientation(orientation);
+    let info = ImageInfo { width: decoded.width(), height: decoded.height() };
+    let thumb = thumbnail::render(&decoded).map_err(|e| MediaError::Internal(format!("thumbnail: {e}")))?;
+    Ok((info, thumb))
 }
 
 /// The JPEG decoder fills a cut-off scan with grey instead of failing, so look for the EOI

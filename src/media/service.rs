@@ -10,17 +10,16 @@ use tokio::sync::Semaphore;
 
 use super::access::Actor;
 use super::dto::{
-    AudioCreate, AudioRead, FileUploadResult, ImageCreate, ImageRead, MediaRead, Owner, Page,
-    PageRequest, SignedUrl,
+    AudioCreate, AudioRead, FileUploadResult, ImageCreate, ImageRead, MediaRead, Owner, Page, PageRequest,
+    SignedUrl,
 };
 use super::probe_audio::{AudioInfo, probe_audio};
 use super::probe_image::{ImageInfo, ImageLimits, probe_image};
 use super::sniff::{MediaKind, MediaType, SNIFF_LEN, Sniffed, sniff};
 use super::spool::{Spooled, spool};
+use super::thumbnail::Thumbnail;
 use super::{MediaError, filename};
-use crate::db::repo::{
-    AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo,
-};
+use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{AudioRow, ImageRow, NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError};
 use crate::storage::{ByteStream, ObjectStore, SignedUrlOptions, StorageKey};
@@ -52,6 +51,9 @@ impl MediaSettings {
     }
 }
 
+/// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
+const THUMB_SUFFIX: &str = "thumb.jpg";
+
 /// Longest transcript kept, in characters.
 pub const MAX_TRANSCRIPT_CHARS: usize = 100_000;
 const MAX_PER_PAGE: u32 = 200;
@@ -68,14 +70,14 @@ pub struct RetryReport {
 /// Upload, read, list, sign, change and delete media; checks who may do what.
 #[derive(Clone)]
 pub struct MediaService {
-    db: Db,
-    store: Arc<dyn ObjectStore>,
-    settings: Arc<MediaSettings>,
+    pub(super) db: Db,
+    pub(super) store: Arc<dyn ObjectStore>,
+    pub(super) settings: Arc<MediaSettings>,
     cpu: Arc<Semaphore>,
 }
 
 enum Probed {
-    Image(ImageInfo),
+    Image(ImageInfo, Thumbnail),
     Audio(AudioInfo),
 }
 
@@ -93,12 +95,7 @@ fn now() -> NaiveDateTime {
 impl MediaService {
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = Arc::new(Semaphore::new(settings.cpu_jobs.max(1)));
-        MediaService {
-            db,
-            store,
-            settings: Arc::new(settings),
-            cpu,
-        }
+        MediaService { db, store, settings: Arc::new(settings), cpu }
     }
 
     pub fn settings(&self) -> &MediaSettings {
@@ -123,8 +120,7 @@ impl MediaService {
             transcript: None,
             generate_presigned_url: create.generate_presigned_url,
         };
-        self.upload_checked(actor, upload, Some(MediaKind::Image), body)
-            .await
+        self.upload_checked(actor, upload, Some(MediaKind::Image), body).await
     }
 
     /// Uploads an audio file; refuses anything whose bytes are not accepted audio.
@@ -141,8 +137,7 @@ impl MediaService {
             transcript: create.transcript,
             generate_presigned_url: create.generate_presigned_url,
         };
-        self.upload_checked(actor, upload, Some(MediaKind::Audio), body)
-            .await
+        self.upload_checked(actor, upload, Some(MediaKind::Audio), body).await
     }
 
     /// Uploads a file of either kind; what it is comes from its bytes.
@@ -177,44 +172,32 @@ impl MediaService {
         if let Owner::User(id) = upload.owner {
             let mut pooled = self.db.get().await?;
             if !UserRepo::exists(&mut pooled.conn(), id).await? {
-                return Err(MediaError::Invalid(
-                    "the chosen owner does not exist".into(),
-                ));
+                return Err(MediaError::Invalid("the chosen owner does not exist".into()));
             }
         }
-        let spooled = spool(
-            body,
-            &self.settings.spool_dir,
-            self.settings.max_upload_bytes,
-        )
-        .await?;
-        let accepted = self
-            .check(spooled, upload.content_type.as_deref(), expected)
-            .await?;
+        let spooled = spool(body, &self.settings.spool_dir, self.settings.max_upload_bytes).await?;
+        let accepted = self.check(spooled, upload.content_type.as_deref(), expected).await?;
         let key = StorageKey::generate(upload.owner.id(), accepted.media_type.extension());
-        self.store
-            .put_file(&key, &accepted.spooled.path, accepted.media_type.mime())
-            .await?;
-
-        let inserted = self
-            .insert_row(actor, &upload, &filename, &key, &accepted)
-            .await;
+        let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
+        let stored = self.store_objects(&key, thumb_key.as_ref(), &accepted).await;
+        let inserted = match stored {
+            Ok(()) => self.insert_row(actor, &upload, &filename, &key, thumb_key.as_ref(), &accepted).await,
+            Err(e) => Err(e),
+        };
         let media = match inserted {
             Ok(media) => media,
             Err(e) => {
-                // The row is what makes an object reachable; without it the object must go.
-                if let Err(cleanup) = self.store.delete(&key).await {
-                    tracing::error!(key = %key, error = %cleanup, "orphaned object after failed insert; reconcile will find it");
+                // The row is what makes objects reachable; without it they must go.
+                for k in std::iter::once(&key).chain(thumb_key.as_ref()) {
+                    if let Err(cleanup) = self.store.delete(k).await {
+                        tracing::error!(key = %k, error = %cleanup, "orphaned object after a failed upload; reconcile will find it");
+                    }
                 }
                 return Err(e);
             }
         };
         let url = if upload.generate_presigned_url {
-            Some(
-                self.sign(&key, media.kind(), accepted.media_type.mime(), None, None)
-                    .await?
-                    .url,
-            )
+            Some(self.sign(&key, media.kind(), accepted.media_type.mime(), None, None).await?.url)
         } else {
             None
         };
@@ -245,24 +228,32 @@ impl MediaService {
                 media_type.label()
             )));
         }
-        let _permit = self
-            .cpu
-            .acquire()
-            .await
-            .map_err(|e| MediaError::Internal(e.to_string()))?;
+        let _permit = self.cpu.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
         let path = spooled.path.to_path_buf();
         let limits = self.settings.image_limits;
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
-            MediaKind::Image => probe_image(&path, media_type, &limits).map(Probed::Image),
+            MediaKind::Image => probe_image(&path, media_type, &limits).map(|(i, t)| Probed::Image(i, t)),
             MediaKind::Audio => probe_audio(&path, media_type).map(Probed::Audio),
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
-        Ok(Accepted {
-            spooled,
-            media_type,
-            probed,
-        })
+        Ok(Accepted { spooled, media_type, probed })
+    }
+
+    async fn store_objects(
+        &self,
+        key: &StorageKey,
+        thumb_key: Option<&StorageKey>,
+        accepted: &Accepted,
+    ) -> Result<(), MediaError> {
+        self.store.put_file(key, &accepted.spooled.path, accepted.media_type.mime()).await?;
+        if let (Some(thumb_key), Probed::Image(_, thumb)) = (thumb_key, &accepted.probed) {
+            let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
+                bytes::Bytes::from(thumb.jpeg.clone()),
+            )]));
+            self.store.put_stream(thumb_key, body, "image/jpeg").await?;
+        }
+        Ok(())
     }
 
     async fn insert_row(
@@ -271,6 +262,7 @@ impl MediaService {
         upload: &UploadRequest,
         filename: &str,
         key: &StorageKey,
+        thumb_key: Option<&StorageKey>,
         accepted: &Accepted,
     ) -> Result<MediaRead, MediaError> {
         let t = now();
@@ -279,7 +271,7 @@ impl MediaService {
         let sha = accepted.spooled.sha256.as_str();
         let owner_id = upload.owner.id();
         match &accepted.probed {
-            Probed::Image(info) => {
+            Probed::Image(info, _) => {
                 let new = NewImage {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -288,15 +280,13 @@ impl MediaService {
                     byte_size: size,
                     sha256: sha,
                     storage_key: key.as_str(),
-                    thumbnail_key: None,
+                    thumbnail_key: thumb_key.map(StorageKey::as_str),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,
                 };
-                let row = self
-                    .db
-                    .transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await)
-                    .await?;
+                let row =
+                    self.db.transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await).await?;
                 Ok(MediaRead::Image(row.into()))
             }
             Probed::Audio(info) => {
@@ -318,10 +308,8 @@ impl MediaService {
                     created_at: t,
                     updated_at: t,
                 };
-                let row = self
-                    .db
-                    .transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await)
-                    .await?;
+                let row =
+                    self.db.transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await).await?;
                 Ok(MediaRead::Audio(row.into()))
             }
         }
@@ -329,16 +317,12 @@ impl MediaService {
 
     async fn image_row(&self, id: i64) -> Result<ImageRow, MediaError> {
         let mut pooled = self.db.get().await?;
-        ImageRepo::by_id(&mut pooled.conn(), id)
-            .await?
-            .ok_or(MediaError::NotFound)
+        ImageRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
     }
 
     async fn audio_row(&self, id: i64) -> Result<AudioRow, MediaError> {
         let mut pooled = self.db.get().await?;
-        AudioRepo::by_id(&mut pooled.conn(), id)
-            .await?
-            .ok_or(MediaError::NotFound)
+        AudioRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
     }
 
     pub async fn get_image(&self, actor: &Actor, id: i64) -> Result<ImageRead, MediaError> {
@@ -353,12 +337,7 @@ impl MediaService {
         Ok(row.into())
     }
 
-    pub async fn get(
-        &self,
-        actor: &Actor,
-        kind: MediaKind,
-        id: i64,
-    ) -> Result<MediaRead, MediaError> {
+    pub async fn get(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
         Ok(match kind {
             MediaKind::Image => MediaRead::Image(self.get_image(actor, id).await?),
             MediaKind::Audio => MediaRead::Audio(self.get_audio(actor, id).await?),
@@ -368,16 +347,15 @@ impl MediaService {
     fn page_params(&self, page: PageRequest) -> (PageParams, u32, u32) {
         let per_page = page.per_page.clamp(1, MAX_PER_PAGE);
         let number = page.page.max(1);
-        let params = PageParams {
-            limit: i64::from(per_page),
-            offset: i64::from(number - 1) * i64::from(per_page),
-        };
+        let params =
+            PageParams { limit: i64::from(per_page), offset: i64::from(number - 1) * i64::from(per_page) };
         (params, number, per_page)
     }
 
-    fn check_list(actor: &Actor, filter: OwnerFilter) -> Result<(), MediaError> {
+    pub(super) fn check_list(actor: &Actor, filter: OwnerFilter) -> Result<(), MediaError> {
         match filter {
             OwnerFilter::System => Ok(()),
+            OwnerFilter::Visible(id) if Some(id) == actor.user_id => Ok(()),
             OwnerFilter::User(id) if Some(id) == actor.user_id => Ok(()),
             _ if actor.is_staff => Ok(()),
             _ => Err(MediaError::Forbidden),
@@ -395,12 +373,7 @@ impl MediaService {
         let (params, number, per_page) = self.page_params(page);
         let mut pooled = self.db.get().await?;
         let (rows, total) = ImageRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page {
-            items: rows.into_iter().map(Into::into).collect(),
-            total,
-            page: number,
-            per_page,
-        })
+        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
     }
 
     pub async fn list_audio(
@@ -413,12 +386,7 @@ impl MediaService {
         let (params, number, per_page) = self.page_params(page);
         let mut pooled = self.db.get().await?;
         let (rows, total) = AudioRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page {
-            items: rows.into_iter().map(Into::into).collect(),
-            total,
-            page: number,
-            per_page,
-        })
+        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
     }
 
     /// A signed GET URL for an item the actor may see. `ttl` defaults to the configured one and
@@ -434,27 +402,16 @@ impl MediaService {
         let (owner, key, mime, name) = match kind {
             MediaKind::Image => {
                 let r = self.image_row(id).await?;
-                (
-                    r.owner_id,
-                    r.storage_key,
-                    r.content_type,
-                    r.original_filename,
-                )
+                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
             }
             MediaKind::Audio => {
                 let r = self.audio_row(id).await?;
-                (
-                    r.owner_id,
-                    r.storage_key,
-                    r.content_type,
-                    r.original_filename,
-                )
+                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
             }
         };
         actor.check_view(owner)?;
         let key = StorageKey::parse(&key)?;
-        self.sign(&key, kind, &mime, ttl, download.then_some(name.as_str()))
-            .await
+        self.sign(&key, kind, &mime, ttl, download.then_some(name.as_str())).await
     }
 
     async fn sign(
@@ -472,10 +429,10 @@ impl MediaService {
             ttl,
             content_type: Some(mime.to_owned()),
             download_name: download_name.map(str::to_owned),
+            issued_at: None,
         };
         let url = self.store.signed_url(key, &options).await?;
-        let expires_at =
-            now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
+        let expires_at = now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
         Ok(SignedUrl { url, expires_at })
     }
 
@@ -504,25 +461,15 @@ impl MediaService {
     pub async fn delete_image(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
         let row = self.image_row(id).await?;
         actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key)
-            .chain(row.thumbnail_key)
-            .collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| {
-            ImageRepo::delete(c, id).await
-        })
-        .await
+        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.thumbnail_key).collect();
+        self.delete_with(keys, async |c: &mut DbConn<'_>| ImageRepo::delete(c, id).await).await
     }
 
     pub async fn delete_audio(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
         let row = self.audio_row(id).await?;
         actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key)
-            .chain(row.waveform_key)
-            .collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| {
-            AudioRepo::delete(c, id).await
-        })
-        .await
+        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.waveform_key).collect();
+        self.delete_with(keys, async |c: &mut DbConn<'_>| AudioRepo::delete(c, id).await).await
     }
 
     pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<(), MediaError> {
@@ -554,10 +501,7 @@ impl MediaService {
         drop(pooled);
         let report = self.delete_objects(rows).await?;
         if report.failed > 0 {
-            tracing::warn!(
-                failed = report.failed,
-                "object deletion deferred; it will be retried"
-            );
+            tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
         }
         Ok(())
     }
@@ -592,11 +536,7 @@ impl MediaService {
     /// Retries object deletions that are due (`force` retries all of them now).
     pub async fn retry_pending_deletions(&self, force: bool) -> Result<RetryReport, MediaError> {
         let mut pooled = self.db.get().await?;
-        let horizon = if force {
-            now() + chrono::TimeDelta::days(3650)
-        } else {
-            now()
-        };
+        let horizon = if force { now() + chrono::TimeDelta::days(3650) } else { now() };
         let due = PendingDeletionRepo::due(&mut pooled.conn(), horizon, 500).await?;
         drop(pooled);
         self.delete_objects(due).await
@@ -605,11 +545,7 @@ impl MediaService {
     /// Deletions still waiting for the object store.
     pub async fn pending_deletions(&self) -> Result<Vec<String>, MediaError> {
         let mut pooled = self.db.get().await?;
-        Ok(PendingDeletionRepo::all(&mut pooled.conn())
-            .await?
-            .into_iter()
-            .map(|r| r.storage_key)
-            .collect())
+        Ok(PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|r| r.storage_key).collect())
     }
 }
 
@@ -636,12 +572,7 @@ fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), Media
     let Some(declared) = declared.map(str::trim).filter(|d| !d.is_empty()) else {
         return Ok(());
     };
-    let essence = declared
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence == "application/octet-stream" {
         return Ok(());
     }

@@ -85,24 +85,18 @@ impl MediaType {
 
     /// The accepted type a declared `Content-Type` names, if any. Common aliases count.
     pub fn from_mime(declared: &str) -> Option<MediaType> {
-        let essence = declared
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         Some(match essence.as_str() {
             "image/jpeg" | "image/jpg" | "image/pjpeg" => MediaType::Jpeg,
             "image/png" | "image/x-png" => MediaType::Png,
             "image/gif" => MediaType::Gif,
             "image/webp" => MediaType::Webp,
-            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg-3" | "audio/x-mp3" => {
-                MediaType::Mp3
-            }
+            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg-3" | "audio/x-mp3" => MediaType::Mp3,
             "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => MediaType::Wav,
             "audio/flac" | "audio/x-flac" => MediaType::Flac,
-            "audio/mp4" | "audio/m4a" | "audio/x-m4a" | "audio/aac" | "audio/x-aac"
-            | "audio/mp4a-latm" => MediaType::M4a,
+            "audio/mp4" | "audio/m4a" | "audio/x-m4a" | "audio/aac" | "audio/x-aac" | "audio/mp4a-latm" => {
+                MediaType::M4a
+            }
             _ => return None,
         })
     }
@@ -159,9 +153,7 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     }
     if head.len() >= 10 && starts(b"ID3") {
         // Synchsafe size of the tag body, plus the 10-byte header and an optional footer.
-        let size = head[6..10]
-            .iter()
-            .fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7f));
+        let size = head[6..10].iter().fold(0u64, |acc, b| (acc << 7) | u64::from(b & 0x7f));
         let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
         return Sniffed::NeedOffset(10 + size + footer);
     }
@@ -175,16 +167,7 @@ pub fn sniff(head: &[u8]) -> Sniffed {
 fn is_audio_mp4_brand(brand: &[u8]) -> bool {
     matches!(
         brand,
-        b"M4A "
-            | b"M4B "
-            | b"M4P "
-            | b"mp42"
-            | b"isom"
-            | b"mp41"
-            | b"iso2"
-            | b"dash"
-            | b"3gp5"
-            | b"3gp4"
+        b"M4A " | b"M4B " | b"M4P " | b"mp42" | b"isom" | b"mp41" | b"iso2" | b"dash" | b"3gp5" | b"3gp4"
     )
 }
 

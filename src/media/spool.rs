@@ -20,16 +20,12 @@ pub struct Spooled {
 
 pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
     tokio::fs::create_dir_all(dir).await?;
-    let (file, path) = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempfile_in(dir)?
-        .into_parts();
+    let (file, path) = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?.into_parts();
     let mut file = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| MediaError::Invalid(format!("the upload was interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| MediaError::Invalid(format!("the upload was interrupted: {e}")))?;
         size += chunk.len() as u64;
         if size > limit {
             // Stop reading at limit + 1: the rest of a huge body is never written anywhere.
@@ -43,18 +39,11 @@ pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spool
     if size == 0 {
         return Err(MediaError::Invalid("the file is empty".into()));
     }
-    Ok(Spooled {
-        path,
-        size,
-        sha256: hex::encode(hasher.finalize()),
-    })
+    Ok(Spooled { path, size, sha256: hex::encode(hasher.finalize()) })
 }
 
 pub fn too_large(limit: u64) -> MediaError {
-    MediaError::TooLarge(format!(
-        "the file is larger than the {} limit",
-        human_size(limit)
-    ))
+    MediaError::TooLarge(format!("the file is larger than the {} limit", human_size(limit)))
 }
 
 /// `104857600` → `100 MiB`.

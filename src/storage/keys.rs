@@ -13,10 +13,7 @@ const MAX_KEY_LEN: usize = 512;
 impl StorageKey {
     pub fn parse(key: &str) -> Result<StorageKey, StorageError> {
         let bad = |why: &str| {
-            StorageError::InvalidKey(format!(
-                "{why}: {:?}",
-                key.chars().take(80).collect::<String>()
-            ))
+            StorageError::InvalidKey(format!("{why}: {:?}", key.chars().take(80).collect::<String>()))
         };
         if key.is_empty() || key.len() > MAX_KEY_LEN {
             return Err(bad("length"));
@@ -25,10 +22,7 @@ impl StorageKey {
             if segment.is_empty() || segment == "." || segment == ".." || segment.starts_with('.') {
                 return Err(bad("segment"));
             }
-            if !segment
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            {
+            if !segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
                 return Err(bad("character"));
             }
         }
@@ -43,10 +37,7 @@ impl StorageKey {
 
     /// A key for a derivative (thumbnail, waveform) of this object: `{stem}.{suffix}`.
     pub fn derived(&self, suffix: &str) -> StorageKey {
-        let stem = self
-            .0
-            .rsplit_once('.')
-            .map_or(self.0.as_str(), |(stem, _)| stem);
+        let stem = self.0.rsplit_once('.').map_or(self.0.as_str(), |(stem, _)| stem);
         StorageKey(format!("{stem}.{suffix}"))
     }
 
@@ -56,11 +47,7 @@ impl StorageKey {
 
     /// The extension, which the app chose from the sniffed type.
     pub fn extension(&self) -> Option<&str> {
-        self.0
-            .rsplit_once('/')
-            .map_or(self.0.as_str(), |(_, name)| name)
-            .rsplit_once('.')
-            .map(|(_, ext)| ext)
+        self.0.rsplit_once('/').map_or(self.0.as_str(), |(_, name)| name).rsplit_once('.').map(|(_, ext)| ext)
     }
 }
 

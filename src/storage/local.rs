@@ -8,8 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
 use super::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError,
-    StorageKey, UrlSigner,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
+    UrlSigner,
 };
 
 /// Temp files live inside the root so the final rename never crosses file systems.
@@ -26,10 +26,7 @@ pub struct LocalStore {
 
 impl LocalStore {
     /// Creates the folder if needed.
-    pub async fn open(
-        root: impl Into<PathBuf>,
-        signer: UrlSigner,
-    ) -> Result<LocalStore, StorageError> {
+    pub async fn open(root: impl Into<PathBuf>, signer: UrlSigner) -> Result<LocalStore, StorageError> {
         let root = root.into();
         fs::create_dir_all(root.join(TMP_DIR)).await?;
         Ok(LocalStore { root, signer })
@@ -45,10 +42,7 @@ impl LocalStore {
     }
 
     async fn temp_file(&self) -> Result<(PathBuf, fs::File), StorageError> {
-        let path = self
-            .root
-            .join(TMP_DIR)
-            .join(uuid::Uuid::new_v4().simple().to_string());
+        let path = self.root.join(TMP_DIR).join(uuid::Uuid::new_v4().simple().to_string());
         let file = fs::File::create(&path).await?;
         Ok((path, file))
     }
@@ -72,12 +66,7 @@ impl ObjectStore for LocalStore {
         "local"
     }
 
-    async fn put_file(
-        &self,
-        key: &StorageKey,
-        path: &Path,
-        _content_type: &str,
-    ) -> Result<(), StorageError> {
+    async fn put_file(&self, key: &StorageKey, path: &Path, _content_type: &str) -> Result<(), StorageError> {
         let (tmp, file) = self.temp_file().await?;
         drop(file);
         let copied = async {
@@ -123,11 +112,7 @@ impl ObjectStore for LocalStore {
         }
     }
 
-    async fn get(
-        &self,
-        key: &StorageKey,
-        range: Option<ByteRange>,
-    ) -> Result<GetObject, StorageError> {
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
         let mut file = match fs::File::open(self.path_of(key)).await {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -144,10 +129,7 @@ impl ObjectStore for LocalStore {
         if start > 0 {
             file.seek(SeekFrom::Start(start)).await?;
         }
-        let body: ByteStream = Box::pin(ReaderStream::with_capacity(
-            file.take(content_length),
-            READ_CHUNK,
-        ));
+        let body: ByteStream = Box::pin(ReaderStream::with_capacity(file.take(content_length), READ_CHUNK));
         Ok(GetObject {
             body,
             content_length,
@@ -159,10 +141,7 @@ impl ObjectStore for LocalStore {
 
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
         match fs::metadata(self.path_of(key)).await {
-            Ok(m) if m.is_file() => Ok(Some(ObjectMeta {
-                key: key.as_str().to_owned(),
-                size: m.len(),
-            })),
+            Ok(m) if m.is_file() => Ok(Some(ObjectMeta { key: key.as_str().to_owned(), size: m.len() })),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -192,18 +171,13 @@ impl ObjectStore for LocalStore {
                     dirs.push(entry.path());
                     continue;
                 }
-                let Ok(rel) = entry
-                    .path()
-                    .strip_prefix(&self.root)
-                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                let Ok(rel) =
+                    entry.path().strip_prefix(&self.root).map(|p| p.to_string_lossy().replace('\\', "/"))
                 else {
                     continue;
                 };
                 if rel.starts_with(prefix) {
-                    out.push(ObjectMeta {
-                        key: rel,
-                        size: meta.len(),
-                    });
+                    out.push(ObjectMeta { key: rel, size: meta.len() });
                 }
             }
         }
@@ -211,24 +185,27 @@ impl ObjectStore for LocalStore {
         Ok(out)
     }
 
-    async fn signed_url(
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
+        let issued = options.issued_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let expires = issued + options.ttl.as_secs() as i64;
+        Ok(self.signer.url(key, expires, options.download_name.as_deref()))
+    }
+
+    fn verify_signed(
         &self,
-        key: &StorageKey,
-        options: &SignedUrlOptions,
-    ) -> Result<String, StorageError> {
-        let expires = chrono::Utc::now().timestamp() + options.ttl.as_secs() as i64;
-        Ok(self
-            .signer
-            .url(key, expires, options.download_name.as_deref()))
+        key: &str,
+        expires: i64,
+        name: Option<&str>,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), super::SignatureError> {
+        self.signer.verify(key, expires, name, signature, now)
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
         let meta = fs::metadata(&self.root).await?;
         if !meta.is_dir() {
-            return Err(StorageError::Unavailable(format!(
-                "{} is not a folder",
-                self.root.display()
-            )));
+            return Err(StorageError::Unavailable(format!("{} is not a folder", self.root.display())));
         }
         Ok(())
     }

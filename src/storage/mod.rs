@@ -78,6 +78,9 @@ pub struct GetObject {
 #[derive(Debug, Clone)]
 pub struct SignedUrlOptions {
     pub ttl: Duration,
+    /// When validity starts (unix seconds); `None` means now. Pages pass a rounded time so the
+    /// same object gets the same URL for a while and browsers can cache it.
+    pub issued_at: Option<i64>,
     /// `Content-Type` the response must carry (the sniffed type, never the declared one).
     pub content_type: Option<String>,
     /// A download file name for `Content-Disposition: attachment`; inline when `None`.
@@ -91,12 +94,7 @@ pub trait ObjectStore: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
 
     /// Stores the file at `path` under `key`, streaming it; replaces an existing object atomically.
-    async fn put_file(
-        &self,
-        key: &StorageKey,
-        path: &Path,
-        content_type: &str,
-    ) -> Result<(), StorageError>;
+    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError>;
 
     /// Stores a stream under `key` with bounded memory.
     async fn put_stream(
@@ -107,11 +105,7 @@ pub trait ObjectStore: Send + Sync + 'static {
     ) -> Result<u64, StorageError>;
 
     /// Reads an object or a byte range of it.
-    async fn get(
-        &self,
-        key: &StorageKey,
-        range: Option<ByteRange>,
-    ) -> Result<GetObject, StorageError>;
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError>;
 
     /// Size of an object, or `None` if it does not exist.
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError>;
@@ -123,12 +117,20 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError>;
 
     /// An expiring URL a browser can GET (S3 presigned, or an app URL signed with HMAC).
-    async fn signed_url(
-        &self,
-        key: &StorageKey,
-        options: &SignedUrlOptions,
-    ) -> Result<String, StorageError>;
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError>;
 
     /// Cheap reachability check for readiness probes.
     async fn ping(&self) -> Result<(), StorageError>;
+
+    /// Checks an app-signed URL (only stores whose URLs the app serves itself accept any).
+    fn verify_signed(
+        &self,
+        _key: &str,
+        _expires: i64,
+        _name: Option<&str>,
+        _signature: &str,
+        _now: i64,
+    ) -> Result<(), SignatureError> {
+        Err(SignatureError::Invalid)
+    }
 }

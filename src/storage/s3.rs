@@ -16,8 +16,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError,
-    StorageKey,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
 };
 
 /// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
@@ -84,10 +83,7 @@ impl S3Store {
         if let Some(endpoint) = &settings.endpoint {
             builder = builder.endpoint_url(endpoint);
         }
-        S3Store {
-            client: Client::from_conf(builder.build()),
-            bucket: settings.bucket.clone(),
-        }
+        S3Store { client: Client::from_conf(builder.build()), bucket: settings.bucket.clone() }
     }
 
     pub fn bucket(&self) -> &str {
@@ -96,32 +92,12 @@ impl S3Store {
 
     /// Creates the bucket if it does not exist (tests and first-run setups).
     pub async fn ensure_bucket(&self) -> Result<(), StorageError> {
-        if self
-            .client
-            .head_bucket()
-            .bucket(&self.bucket)
-            .send()
-            .await
-            .is_ok()
-        {
+        if self.client.head_bucket().bucket(&self.bucket).send().await.is_ok() {
             return Ok(());
         }
-        match self
-            .client
-            .create_bucket()
-            .bucket(&self.bucket)
-            .send()
-            .await
-        {
+        match self.client.create_bucket().bucket(&self.bucket).send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
-                ) =>
-            {
-                Ok(())
-            }
+            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => Ok(()),
             Err(e) => Err(classify(e)),
         }
     }
@@ -194,10 +170,7 @@ impl S3Store {
             .send()
             .await
             .map_err(classify)?;
-        Ok(CompletedPart::builder()
-            .part_number(number)
-            .set_e_tag(out.e_tag().map(str::to_owned))
-            .build())
+        Ok(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag().map(str::to_owned)).build())
     }
 
     async fn complete_multipart(
@@ -211,11 +184,7 @@ impl S3Store {
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
             .send()
             .await
             .map_err(classify)?;
@@ -244,21 +213,12 @@ impl ObjectStore for S3Store {
         "s3"
     }
 
-    async fn put_file(
-        &self,
-        key: &StorageKey,
-        path: &Path,
-        content_type: &str,
-    ) -> Result<(), StorageError> {
+    async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError> {
         let size = tokio::fs::metadata(path).await?.len();
         if size > PART_SIZE {
-            return self
-                .put_multipart_file(key.as_str(), path, size, content_type)
-                .await;
+            return self.put_multipart_file(key.as_str(), path, size, content_type).await;
         }
-        let body = SdkByteStream::from_path(path)
-            .await
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        let body = SdkByteStream::from_path(path).await.map_err(|e| StorageError::Backend(e.to_string()))?;
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -290,17 +250,13 @@ impl ObjectStore for S3Store {
                 }
                 if buf.len() as u64 >= PART_SIZE || (done && upload.is_some()) {
                     if upload.is_none() {
-                        upload = Some((
-                            self.start_multipart(key.as_str(), content_type).await?,
-                            Vec::new(),
-                        ));
+                        upload = Some((self.start_multipart(key.as_str(), content_type).await?, Vec::new()));
                     }
                     if let Some((id, parts)) = upload.as_mut() {
                         let part = buf.split().freeze();
                         let number = parts.len() as i32 + 1;
                         parts.push(
-                            self.upload_part(key.as_str(), id, number, SdkByteStream::from(part))
-                                .await?,
+                            self.upload_part(key.as_str(), id, number, SdkByteStream::from(part)).await?,
                         );
                     }
                 }
@@ -340,11 +296,7 @@ impl ObjectStore for S3Store {
         result.map(|()| total)
     }
 
-    async fn get(
-        &self,
-        key: &StorageKey,
-        range: Option<ByteRange>,
-    ) -> Result<GetObject, StorageError> {
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
         let out = self
             .client
             .get_object()
@@ -367,32 +319,14 @@ impl ObjectStore for S3Store {
             _ => (None, content_length),
         };
         let content_type = out.content_type().map(str::to_owned);
-        let body: ByteStream = Box::pin(futures_util::stream::unfold(
-            out.body,
-            |mut body| async move {
-                body.next()
-                    .await
-                    .map(|chunk| (chunk.map_err(std::io::Error::other), body))
-            },
-        ));
-        Ok(GetObject {
-            body,
-            content_length,
-            total_size,
-            range: served,
-            content_type,
-        })
+        let body: ByteStream = Box::pin(futures_util::stream::unfold(out.body, |mut body| async move {
+            body.next().await.map(|chunk| (chunk.map_err(std::io::Error::other), body))
+        }));
+        Ok(GetObject { body, content_length, total_size, range: served, content_type })
     }
 
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
-        match self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await
-        {
+        match self.client.head_object().bucket(&self.bucket).key(key.as_str()).send().await {
             Ok(out) => Ok(Some(ObjectMeta {
                 key: key.as_str().to_owned(),
                 size: out.content_length().unwrap_or(0).max(0) as u64,
@@ -403,33 +337,19 @@ impl ObjectStore for S3Store {
     }
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await
-            .map_err(classify)?;
+        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(classify)?;
         Ok(())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         let mut out = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
+        let mut pages =
+            self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(classify)?;
             for obj in page.contents() {
                 if let Some(key) = obj.key() {
-                    out.push(ObjectMeta {
-                        key: key.to_owned(),
-                        size: obj.size().unwrap_or(0).max(0) as u64,
-                    });
+                    out.push(ObjectMeta { key: key.to_owned(), size: obj.size().unwrap_or(0).max(0) as u64 });
                 }
             }
         }
@@ -437,17 +357,13 @@ impl ObjectStore for S3Store {
         Ok(out)
     }
 
-    async fn signed_url(
-        &self,
-        key: &StorageKey,
-        options: &SignedUrlOptions,
-    ) -> Result<String, StorageError> {
-        let config = PresigningConfig::expires_in(options.ttl)
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        let disposition = options
-            .download_name
-            .as_deref()
-            .map(super::signing::content_disposition);
+    async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
+        let mut config = PresigningConfig::builder().expires_in(options.ttl);
+        if let Some(at) = options.issued_at {
+            config = config.start_time(std::time::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64));
+        }
+        let config = config.build().map_err(|e| StorageError::Backend(e.to_string()))?;
+        let disposition = options.download_name.as_deref().map(super::signing::content_disposition);
         let req = self
             .client
             .get_object()
@@ -462,12 +378,7 @@ impl ObjectStore for S3Store {
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
-        self.client
-            .head_bucket()
-            .bucket(&self.bucket)
-            .send()
-            .await
-            .map_err(classify)?;
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(classify)?;
         Ok(())
     }
 }
@@ -477,10 +388,7 @@ fn parse_content_range(value: &str) -> Option<(Option<(u64, u64)>, u64)> {
     let rest = value.strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (start, end) = range.split_once('-')?;
-    Some((
-        Some((start.parse().ok()?, end.parse().ok()?)),
-        total.parse().ok()?,
-    ))
+    Some((Some((start.parse().ok()?, end.parse().ok()?)), total.parse().ok()?))
 }
 
 /// Maps SDK errors to storage errors: transport problems are `Unavailable`, the rest `Backend`.

@@ -26,23 +26,17 @@ pub struct UrlSigner {
 
 impl std::fmt::Debug for UrlSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UrlSigner")
-            .field("route", &self.route)
-            .finish_non_exhaustive()
+        f.debug_struct("UrlSigner").field("route", &self.route).finish_non_exhaustive()
     }
 }
 
 impl UrlSigner {
     pub fn new(secret: &[u8], route: &str) -> UrlSigner {
-        UrlSigner {
-            secret: secret.to_vec(),
-            route: route.trim_end_matches('/').to_owned(),
-        }
+        UrlSigner { secret: secret.to_vec(), route: route.trim_end_matches('/').to_owned() }
     }
 
     fn mac(&self, key: &str, expires: i64, name: Option<&str>) -> HmacSha256 {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
         // Length-prefixed fields: no two different triples can produce the same message.
         for part in [key, &expires.to_string(), name.unwrap_or("")] {
             mac.update(&(part.len() as u64).to_be_bytes());
@@ -53,11 +47,7 @@ impl UrlSigner {
 
     /// Hex signature for an object key valid until `expires` (unix seconds).
     pub fn sign(&self, key: &StorageKey, expires: i64, name: Option<&str>) -> String {
-        hex::encode(
-            self.mac(key.as_str(), expires, name)
-                .finalize()
-                .into_bytes(),
-        )
+        hex::encode(self.mac(key.as_str(), expires, name).finalize().into_bytes())
     }
 
     /// The relative URL a browser can GET: `{route}/{key}?exp=..&sig=..[&name=..]`.
@@ -81,9 +71,7 @@ impl UrlSigner {
         now: i64,
     ) -> Result<(), SignatureError> {
         let sig = hex::decode(signature_hex).map_err(|_| SignatureError::Invalid)?;
-        self.mac(key, expires, name)
-            .verify_slice(&sig)
-            .map_err(|_| SignatureError::Invalid)?;
+        self.mac(key, expires, name).verify_slice(&sig).map_err(|_| SignatureError::Invalid)?;
         if now > expires {
             return Err(SignatureError::Expired);
         }
@@ -109,16 +97,7 @@ pub fn percent_encode(s: &str) -> String {
 pub fn content_disposition(name: &str) -> String {
     let fallback: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
         .collect();
-    format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
-        percent_encode(name)
-    )
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", percent_encode(name))
 }

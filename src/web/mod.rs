@@ -1,16 +1,139 @@
-//! HTTP: routes and handlers. Handlers call the media service; no SQL or SDK calls here.
+//! HTTP: routes, middleware, handlers and templates. Handlers call the media and account
+//! services; no SQL and no SDK calls here.
 
+mod assets;
+pub mod error;
+pub mod extract;
 mod health;
+pub mod pages;
+pub mod view;
 
-use actix_web::web;
+use std::net::TcpListener;
 
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, Logger, NormalizePath, TrailingSlash};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
+
+use self::error::WebError;
+use self::pages::{accounts, detail, files, gallery, signin, upload};
 use crate::app::App;
+
+/// Settings of the HTTP layer.
+#[derive(Clone)]
+pub struct WebSettings {
+    /// Signs and encrypts the session cookie.
+    pub session_key: Key,
+    /// `Secure` cookies; on when the public URL is `https://`.
+    pub secure_cookies: bool,
+    /// Use `X-Forwarded-For` for the client address (only behind a proxy that sets it).
+    pub trust_forwarded: bool,
+    /// Origins besides our own that serve media (the S3 endpoint), for the CSP.
+    pub media_origins: Vec<String>,
+    /// Base for absolute share links, e.g. `https://media.example.com`.
+    pub public_url: String,
+}
+
+impl WebSettings {
+    /// App-relative URLs (local-store links) become absolute; S3 URLs already are.
+    pub fn absolute_url(&self, url: &str) -> String {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.public_url.trim_end_matches('/'))
+        }
+    }
+
+    fn csp(&self) -> String {
+        let extra = self.media_origins.join(" ");
+        format!(
+            "default-src 'self'; img-src 'self' {extra}; media-src 'self' {extra}; script-src 'self'; \
+             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        )
+    }
+}
 
 /// Registers every route.
 pub fn configure(app: App) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(app))
+            .app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
+                WebError::BadRequest(format!("The form could not be read: {e}")).into()
+            }))
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| {
+                    WebError::BadRequest(format!("The address is malformed: {e}")).into()
+                }),
+            )
+            .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
+            .route("/", web::get().to(|| async { signin::see_other("/media") }))
             .route("/healthz", web::get().to(health::alive))
-            .route("/readyz", web::get().to(health::ready));
+            .route("/readyz", web::get().to(health::ready))
+            .route("/static/{name}", web::get().to(assets::serve))
+            .route("/signin", web::get().to(signin::form))
+            .route("/signin", web::post().to(signin::submit))
+            .route("/signout", web::post().to(signin::sign_out))
+            .route("/media", web::get().to(gallery::all))
+            .route("/media/system", web::get().to(gallery::system))
+            .route("/media/users/{id}", web::get().to(gallery::of_user))
+            .route("/media/bulk", web::post().to(gallery::bulk))
+            .route("/media/{kind}/{id}", web::get().to(detail::show))
+            .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
+            .route("/media/{kind}/{id}/share", web::post().to(detail::share))
+            .route("/media/{kind}/{id}/delete", web::get().to(detail::confirm_delete))
+            .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
+            .route("/upload", web::get().to(upload::form))
+            .route("/upload", web::post().to(upload::submit))
+            .route("/files/{key:.+}", web::get().to(files::serve))
+            .route("/admin/users", web::get().to(accounts::list))
+            .route("/admin/users", web::post().to(accounts::create))
+            .route("/admin/users/{id}/role", web::post().to(accounts::set_role))
+            .route("/admin/users/{id}/password", web::post().to(accounts::reset_password))
+            .route("/admin/users/{id}/disable", web::post().to(accounts::disable))
+            .route("/admin/users/{id}/enable", web::post().to(accounts::enable));
     }
+}
+
+async fn not_found() -> HttpResponse {
+    error::error_page(StatusCode::NOT_FOUND, WebError::NotFound.to_string())
+}
+
+/// Starts the HTTP server on `listener` (port 0 in tests).
+pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+    let settings = app.web.clone();
+    let mut server = HttpServer::new(move || {
+        let session = SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
+            .cookie_name("mediadesk_session".into())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(settings.secure_cookies)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(
+                PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(12)),
+            )
+            .build();
+        let headers = DefaultHeaders::new()
+            .add(("Content-Security-Policy", settings.csp()))
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Referrer-Policy", "same-origin"))
+            .add(("Cross-Origin-Opener-Policy", "same-origin"));
+        ActixApp::new()
+            .wrap(session)
+            .wrap(headers)
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(Logger::new("%r %s %b %Dms"))
+            .configure(configure(app.clone()))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30);
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
 }

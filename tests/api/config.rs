@@ -5,10 +5,7 @@ use std::collections::HashMap;
 use mediadesk::config::{Config, StorageConfig, redact_url};
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     Config::from_lookup(|k| map.get(k).cloned()).map_err(|e| e.to_string())
 }
 
@@ -26,9 +23,7 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
 fn the_data_dir_moves_both_defaults() {
     let c = config(&[("MEDIADESK_DATA_DIR", "/srv/md")]).unwrap();
     assert_eq!(c.database_url, "/srv/md/mediadesk.db");
-    assert!(
-        matches!(&c.storage, StorageConfig::Local { root } if root.to_str() == Some("/srv/md/objects"))
-    );
+    assert!(matches!(&c.storage, StorageConfig::Local { root } if root.to_str() == Some("/srv/md/objects")));
 }
 
 #[test]
@@ -42,42 +37,22 @@ fn postgres_and_s3_are_switched_on_by_their_variables() {
         ("AWS_SECRET_ACCESS_KEY", "very-secret"),
     ])
     .unwrap();
-    assert_eq!(
-        mediadesk::db::Backend::from_url(&c.database_url),
-        mediadesk::db::Backend::Postgres
-    );
-    let StorageConfig::S3(s3) = &c.storage else {
-        panic!("S3 expected")
-    };
-    assert_eq!(
-        (s3.bucket.as_str(), s3.region.as_str(), s3.path_style),
-        ("media", "eu-central-1", true)
-    );
+    assert_eq!(mediadesk::db::Backend::from_url(&c.database_url), mediadesk::db::Backend::Postgres);
+    let StorageConfig::S3(s3) = &c.storage else { panic!("S3 expected") };
+    assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("media", "eu-central-1", true));
     let shown = format!("{c:?}");
-    assert!(
-        !shown.contains("very-secret") && !shown.contains(":pw@"),
-        "{shown}"
-    );
+    assert!(!shown.contains("very-secret") && !shown.contains(":pw@"), "{shown}");
 }
 
 #[test]
 fn bad_values_fail_with_the_variable_named() {
     for (vars, var) in [
         (vec![("MEDIADESK_BIND", "localhost")], "MEDIADESK_BIND"),
-        (
-            vec![("MEDIADESK_MAX_UPLOAD_BYTES", "lots")],
-            "MEDIADESK_MAX_UPLOAD_BYTES",
-        ),
-        (
-            vec![("MEDIADESK_URL_TTL_SECS", "0")],
-            "MEDIADESK_URL_TTL_SECS",
-        ),
+        (vec![("MEDIADESK_MAX_UPLOAD_BYTES", "lots")], "MEDIADESK_MAX_UPLOAD_BYTES"),
+        (vec![("MEDIADESK_URL_TTL_SECS", "0")], "MEDIADESK_URL_TTL_SECS"),
         (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
         (vec![("MEDIADESK_S3_BUCKET", "b")], "AWS_ACCESS_KEY_ID"),
-        (
-            vec![("MEDIADESK_S3_BUCKET", "b"), ("AWS_ACCESS_KEY_ID", "a")],
-            "AWS_SECRET_ACCESS_KEY",
-        ),
+        (vec![("MEDIADESK_S3_BUCKET", "b"), ("AWS_ACCESS_KEY_ID", "a")], "AWS_SECRET_ACCESS_KEY"),
         (
             vec![
                 ("MEDIADESK_S3_BUCKET", "b"),
@@ -87,10 +62,7 @@ fn bad_values_fail_with_the_variable_named() {
             ],
             "MEDIADESK_S3_ENDPOINT",
         ),
-        (
-            vec![("MEDIADESK_URL_SIGNING_KEY", "short")],
-            "MEDIADESK_URL_SIGNING_KEY",
-        ),
+        (vec![("MEDIADESK_URL_SIGNING_KEY", "short")], "MEDIADESK_URL_SIGNING_KEY"),
     ] {
         let err = config(&vars).unwrap_err();
         assert!(err.starts_with(var) && !err.contains('\n'), "{err}");
@@ -99,10 +71,7 @@ fn bad_values_fail_with_the_variable_named() {
 
 #[test]
 fn passwords_are_redacted_from_database_urls() {
-    assert_eq!(
-        redact_url("postgres://md:s3cr3t@db:5432/md?sslmode=require"),
-        "postgres://md:***@db:5432/md"
-    );
+    assert_eq!(redact_url("postgres://md:s3cr3t@db:5432/md?sslmode=require"), "postgres://md:***@db:5432/md");
     assert_eq!(redact_url("postgres://db/md"), "postgres://db/md");
     assert_eq!(redact_url("./data/mediadesk.db"), "./data/mediadesk.db");
 }

@@ -28,7 +28,7 @@ backend_tests! {
         assert!(env.objects().await.is_empty());
         // Same service, service back: uploads work again without a restart.
         media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap();
-        assert_eq!(env.objects().await.len(), 1);
+        assert_eq!(env.objects().await.len(), 2, "the image and its thumbnail");
     }
 
     async fn storage_cut_mid_multipart_upload_leaves_nothing(env) {
@@ -61,20 +61,23 @@ backend_tests! {
         let media = env.media_with(store, env.settings());
         let staff = Actor::operator();
         let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        let key = env.objects().await.remove(0);
+        let keys = env.objects().await;
+        assert_eq!(keys.len(), 2, "the image and its thumbnail");
         switch.down();
         // The item is gone for users at once; the object waits in the pending table.
         media.delete_image(&staff, id).await.unwrap();
         assert!(matches!(media.get_image(&staff, id).await, Err(MediaError::NotFound)));
-        assert_eq!(media.pending_deletions().await.unwrap(), vec![key.clone()]);
-        assert_eq!(env.objects().await, vec![key.clone()]);
+        let mut pending = media.pending_deletions().await.unwrap();
+        pending.sort();
+        assert_eq!(pending, keys);
+        assert_eq!(env.objects().await, keys);
         // Still down: the retry fails and keeps the record.
         let r = media.retry_pending_deletions(true).await.unwrap();
-        assert_eq!((r.deleted, r.failed), (0, 1));
-        assert_eq!(media.pending_deletions().await.unwrap().len(), 1);
+        assert_eq!((r.deleted, r.failed), (0, 2));
+        assert_eq!(media.pending_deletions().await.unwrap().len(), 2);
         switch.up();
         let r = media.retry_pending_deletions(true).await.unwrap();
-        assert_eq!((r.deleted, r.failed), (1, 0));
+        assert_eq!((r.deleted, r.failed), (2, 0));
         assert!(env.objects().await.is_empty());
         assert!(media.pending_deletions().await.unwrap().is_empty());
     }
@@ -87,7 +90,7 @@ backend_tests! {
         assert!(matches!(err, MediaError::Database(_)), "{err:?}");
         // The row delete rolled back with the failed insert: nothing points at a missing object.
         assert!(env.media.get_image(&staff, id).await.is_ok());
-        assert_eq!(env.objects().await.len(), 1);
+        assert_eq!(env.objects().await.len(), 2);
         env.clear_db_failure("pending_deletions", "INSERT").await;
         env.media.delete_image(&staff, id).await.unwrap();
         assert!(env.objects().await.is_empty());

@@ -3,9 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use mediadesk::db::DbConn;
 use mediadesk::db::DbError;
-use mediadesk::db::repo::{
-    AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo,
-};
+use mediadesk::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo};
 use mediadesk::db::rows::{NewAudio, NewImage, NewUser};
 
 fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
@@ -46,10 +44,7 @@ fn new_audio(owner: Option<i64>, key: &str) -> NewAudio<'_> {
     }
 }
 
-const P: PageParams = PageParams {
-    limit: 2,
-    offset: 0,
-};
+const P: PageParams = PageParams { limit: 2, offset: 0 };
 
 backend_tests! {
     async fn image_rows_round_trip(env) {

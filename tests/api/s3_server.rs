@@ -13,10 +13,7 @@ async fn store_with_object() -> (S3Store, S3Target, StorageKey) {
     let store = S3Store::new(&target.settings(&target.endpoint, &bucket));
     store.ensure_bucket().await.unwrap();
     let key = StorageKey::parse("u1/clip.mp3").unwrap();
-    store
-        .put_file(&key, &fixture("tone-cbr.mp3"), "audio/mpeg")
-        .await
-        .unwrap();
+    store.put_file(&key, &fixture("tone-cbr.mp3"), "audio/mpeg").await.unwrap();
     (store, target, key)
 }
 
@@ -25,6 +22,7 @@ fn opts(ttl: u64) -> SignedUrlOptions {
         ttl: Duration::from_secs(ttl),
         content_type: Some("audio/mpeg".into()),
         download_name: None,
+        issued_at: None,
     }
 }
 
@@ -36,21 +34,10 @@ async fn presigned_get_works_with_ranges() {
     let full = client.get(&url).send().await.unwrap();
     assert_eq!(full.status(), 200);
     assert_eq!(full.headers()["content-type"], "audio/mpeg");
-    assert_eq!(
-        full.bytes().await.unwrap().as_ref(),
-        fixture_bytes("tone-cbr.mp3").as_slice()
-    );
-    let part = client
-        .get(&url)
-        .header("Range", "bytes=100-199")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(full.bytes().await.unwrap().as_ref(), fixture_bytes("tone-cbr.mp3").as_slice());
+    let part = client.get(&url).header("Range", "bytes=100-199").send().await.unwrap();
     assert_eq!(part.status(), 206);
-    assert_eq!(
-        part.bytes().await.unwrap().as_ref(),
-        &fixture_bytes("tone-cbr.mp3")[100..200]
-    );
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &fixture_bytes("tone-cbr.mp3")[100..200]);
 }
 
 #[tokio::test]
@@ -60,20 +47,12 @@ async fn tampered_presigned_urls_are_refused() {
     let client = reqwest::Client::new();
     let tampered_sig = {
         let last = url.chars().last().unwrap();
-        format!(
-            "{}{}",
-            &url[..url.len() - 1],
-            if last == '0' { '1' } else { '0' }
-        )
+        format!("{}{}", &url[..url.len() - 1], if last == '0' { '1' } else { '0' })
     };
     let tampered_expiry = url.replace("X-Amz-Expires=300", "X-Amz-Expires=3000");
     let other_key = url.replace("/u1/clip.mp3", "/u2/clip.mp3");
     for bad in [tampered_sig, tampered_expiry, other_key] {
-        assert_eq!(
-            client.get(&bad).send().await.unwrap().status(),
-            403,
-            "{bad}"
-        );
+        assert_eq!(client.get(&bad).send().await.unwrap().status(), 403, "{bad}");
     }
 }
 
@@ -94,15 +73,9 @@ async fn a_wrong_secret_key_is_refused() {
     let store = S3Store::new(&wrong);
     let err = store.head(&key).await.unwrap_err();
     assert!(matches!(err, StorageError::Backend(_)), "{err:?}");
-    let err = store
-        .put_file(&key, &fixture("image.png"), "image/png")
-        .await
-        .unwrap_err();
+    let err = store.put_file(&key, &fixture("image.png"), "image/png").await.unwrap_err();
     assert!(format!("{err}").contains("SignatureDoesNotMatch"), "{err}");
-    assert!(
-        !format!("{err}").contains("not-the-secret"),
-        "errors never echo the secret"
-    );
+    assert!(!format!("{err}").contains("not-the-secret"), "errors never echo the secret");
 }
 
 #[tokio::test]

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use mediadesk::db::repo::OwnerFilter;
 use mediadesk::media::{
-    Actor, AudioCreate, FileUploadResult, ImageCreate, MediaError, MediaKind, MediaRead, Owner,
-    PageRequest,
+    Actor, AudioCreate, FileUploadResult, ImageCreate, MediaError, MediaKind, MediaRead, Owner, PageRequest,
 };
 
 use crate::common::*;
@@ -25,22 +24,13 @@ async fn upload_fixture(
     owner: Owner,
     name: &str,
 ) -> Result<FileUploadResult, MediaError> {
-    env.media
-        .upload(actor, image_create(owner, name, None), fixture_stream(name))
-        .await
+    env.media.upload(actor, image_create(owner, name, None), fixture_stream(name)).await
 }
 
 /// Asserts that an upload was refused and left nothing behind: no row, no object, no spool file.
-async fn assert_refused_cleanly(
-    env: &TestEnv,
-    result: Result<FileUploadResult, MediaError>,
-) -> MediaError {
+async fn assert_refused_cleanly(env: &TestEnv, result: Result<FileUploadResult, MediaError>) -> MediaError {
     let err = result.expect_err("upload must be refused");
-    assert_eq!(
-        env.count_rows("images").await + env.count_rows("audios").await,
-        0,
-        "no row after {err:?}"
-    );
+    assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 0, "no row after {err:?}");
     assert!(env.objects().await.is_empty(), "no object after {err:?}");
     assert_eq!(env.spooled_files(), 0, "no spool file after {err:?}");
     err
@@ -65,7 +55,7 @@ backend_tests! {
         let staff = Actor::staff(env.user("staff", "staff").await);
         for (name, mime, w, h) in [
             ("image.jpg", "image/jpeg", 64, 48),
-            ("image-exif-rot6.jpg", "image/jpeg", 64, 48),
+            ("image-exif-rot6.jpg", "image/jpeg", 48, 64),
             ("image-cmyk.jpg", "image/jpeg", 40, 30),
             ("image.png", "image/png", 64, 48),
             ("image-gray16.png", "image/png", 32, 24),
@@ -83,8 +73,14 @@ backend_tests! {
             assert_eq!(i.uploader_id, staff.user_id);
         }
         let objects = env.objects().await;
-        assert_eq!(objects.len(), 8);
+        assert_eq!(objects.len(), 16, "each image and its thumbnail");
         assert!(objects.iter().all(|k| k.starts_with("system/")), "{objects:?}");
+        // Thumbnails are bounded JPEGs of their own, oriented like the original is displayed.
+        for key in objects.iter().filter(|k| k.ends_with(".thumb.jpg")) {
+            let bytes = read_object(env.store.as_ref(), key).await;
+            let thumb = image::load_from_memory(&bytes).expect("thumbnail decodes");
+            assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && thumb.width() <= 320 && thumb.height() <= 320);
+        }
         assert_eq!(env.spooled_files(), 0);
     }
 
@@ -301,7 +297,7 @@ backend_tests! {
         let a = Actor::user(alice);
         let img = upload_fixture(&env, &a, Owner::User(alice), "image.webp").await.unwrap().media.id();
         let aud = upload_fixture(&env, &a, Owner::User(alice), "tone-cbr.mp3").await.unwrap().media.id();
-        assert_eq!(env.objects().await.len(), 2);
+        assert_eq!(env.objects().await.len(), 3, "image, thumbnail, audio");
         env.media.delete(&a, MediaKind::Image, img).await.unwrap();
         env.media.delete(&a, MediaKind::Audio, aud).await.unwrap();
         assert!(env.objects().await.is_empty());
@@ -309,6 +305,26 @@ backend_tests! {
         assert!(matches!(env.media.signed_url(&a, MediaKind::Audio, aud, None, false).await, Err(MediaError::NotFound)));
         assert!(matches!(env.media.delete_audio(&a, aud).await, Err(MediaError::NotFound)));
         assert!(env.media.pending_deletions().await.unwrap().is_empty());
+    }
+
+    async fn thumbnails_follow_exif_orientation_and_show_the_first_frame(env) {
+        let staff = Actor::operator();
+        let r = upload_fixture(&env, &staff, Owner::System, "image-exif-rot6.jpg").await.unwrap();
+        assert_eq!((image(&r.media).width, image(&r.media).height), (48, 64));
+        let thumb_key = env.objects().await.into_iter().find(|k| k.ends_with(".thumb.jpg")).unwrap();
+        let thumb = image::load_from_memory(&read_object(env.store.as_ref(), &thumb_key).await).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (48, 64), "rotated like the original is shown");
+        let gif = upload_fixture(&env, &staff, Owner::System, "image-anim.gif").await.unwrap();
+        let gif_thumb = env
+            .objects()
+            .await
+            .into_iter()
+            .filter(|k| k.ends_with(".thumb.jpg"))
+            .find(|k| k != &thumb_key)
+            .unwrap();
+        let frame = image::load_from_memory(&read_object(env.store.as_ref(), &gif_thumb).await).unwrap().to_rgb8();
+        let p = frame.get_pixel(16, 16).0;
+        assert!(p[0] > 200 && p[1] < 60 && p[2] < 60, "the first frame is red, got {p:?} for {:?}", gif.media.id());
     }
 
     async fn file_names_are_kept_for_display_only_and_tidied(env) {
@@ -319,10 +335,7 @@ backend_tests! {
     }
 }
 
-async fn assert_refused_any(
-    env: &TestEnv,
-    result: Result<FileUploadResult, MediaError>,
-) -> MediaError {
+async fn assert_refused_any(env: &TestEnv, result: Result<FileUploadResult, MediaError>) -> MediaError {
     let err = result.expect_err("refused");
     assert_eq!(env.spooled_files(), 0);
     err

@@ -19,11 +19,7 @@ async fn read_range(
     while let Some(c) = got.body.next().await {
         out.extend_from_slice(&c.expect("chunk"));
     }
-    assert_eq!(
-        out.len() as u64,
-        got.content_length,
-        "content_length matches the body"
-    );
+    assert_eq!(out.len() as u64, got.content_length, "content_length matches the body");
     Ok((out, got.range, got.total_size))
 }
 
@@ -108,7 +104,7 @@ backend_tests! {
 
     async fn signed_urls_carry_an_expiry_and_signature(env) {
         env.store.put_stream(&key("u1/s.bin"), bytes_stream(vec![9; 10]), "application/octet-stream").await.unwrap();
-        let opts = SignedUrlOptions { ttl: std::time::Duration::from_secs(300), content_type: Some("audio/mpeg".into()), download_name: None };
+        let opts = SignedUrlOptions { ttl: std::time::Duration::from_secs(300), content_type: Some("audio/mpeg".into()), download_name: None, issued_at: None };
         let url = env.store.signed_url(&key("u1/s.bin"), &opts).await.unwrap();
         if env.s3.is_some() {
             assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=300"), "{url}");
@@ -126,66 +122,30 @@ backend_tests! {
 async fn local_store_keeps_nothing_outside_its_root_and_no_temp_files() {
     use mediadesk::storage::{LocalStore, ObjectStore, UrlSigner};
     let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::open(
-        dir.path().join("objects"),
-        UrlSigner::new(TEST_SIGNING_KEY, "/files"),
-    )
-    .await
-    .unwrap();
-    store
-        .put_stream(&key("u1/a.bin"), bytes_stream(vec![1; 100]), "x")
+    let store = LocalStore::open(dir.path().join("objects"), UrlSigner::new(TEST_SIGNING_KEY, "/files"))
         .await
         .unwrap();
+    store.put_stream(&key("u1/a.bin"), bytes_stream(vec![1; 100]), "x").await.unwrap();
     // A failing body leaves no object and no temp file behind.
     let failing: mediadesk::storage::ByteStream = Box::pin(futures_util::stream::iter(vec![
         Ok(bytes::Bytes::from_static(b"partial")),
         Err(std::io::Error::other("client went away")),
     ]));
-    assert!(
-        store
-            .put_stream(&key("u1/b.bin"), failing, "x")
-            .await
-            .is_err()
-    );
+    assert!(store.put_stream(&key("u1/b.bin"), failing, "x").await.is_err());
     assert!(store.head(&key("u1/b.bin")).await.unwrap().is_none());
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("objects/.tmp"))
-            .unwrap()
-            .count(),
-        0
-    );
-    let keys: Vec<_> = store
-        .list("")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    assert_eq!(std::fs::read_dir(dir.path().join("objects/.tmp")).unwrap().count(), 0);
+    let keys: Vec<_> = store.list("").await.unwrap().into_iter().map(|o| o.key).collect();
     assert_eq!(keys, vec!["u1/a.bin"]);
     // Nothing was written next to the root.
-    let top: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let top: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(top, vec![std::ffi::OsString::from("objects")]);
 }
 
 #[test]
 fn keys_that_could_escape_a_folder_are_refused() {
-    for bad in [
-        "../etc/passwd",
-        "/abs",
-        "a//b",
-        "a/../b",
-        ".hidden",
-        "a/.b",
-        "a\\b",
-        "ü/x",
-        "a b",
-        "",
-        "a/",
-        "./a",
-    ] {
+    for bad in
+        ["../etc/passwd", "/abs", "a//b", "a/../b", ".hidden", "a/.b", "a\\b", "ü/x", "a b", "", "a/", "./a"]
+    {
         assert!(StorageKey::parse(bad).is_err(), "{bad:?} must be refused");
     }
     for good in ["u1/abc.jpg", "system/0f.mp3", "u12/x.thumb.webp"] {
@@ -199,13 +159,7 @@ fn generated_keys_name_the_owner_never_the_file() {
     let system = StorageKey::generate(None, "mp3");
     assert!(user.as_str().starts_with("u42/") && user.as_str().ends_with(".jpg"));
     assert!(system.as_str().starts_with("system/") && system.as_str().ends_with(".mp3"));
-    assert_ne!(
-        StorageKey::generate(Some(1), "png"),
-        StorageKey::generate(Some(1), "png")
-    );
-    assert_eq!(
-        user.derived("thumb.webp").as_str(),
-        user.as_str().replace(".jpg", ".thumb.webp")
-    );
+    assert_ne!(StorageKey::generate(Some(1), "png"), StorageKey::generate(Some(1), "png"));
+    assert_eq!(user.derived("thumb.webp").as_str(), user.as_str().replace(".jpg", ".thumb.webp"));
     assert!(StorageKey::parse(user.as_str()).is_ok());
 }

@@ -15,6 +15,7 @@ macro_rules! filtered {
             OwnerFilter::Any => {}
             OwnerFilter::System => q = q.filter(t::owner_id.is_null()),
             OwnerFilter::User(id) => q = q.filter(t::owner_id.eq(id)),
+            OwnerFilter::Visible(id) => q = q.filter(t::owner_id.eq(id).or(t::owner_id.is_null())),
         }
         q
     }};
@@ -30,18 +31,10 @@ impl AudioRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<AudioRow>, DbError> {
-        Ok(run!(conn, |c| t::audios
-            .find(id)
-            .select(AudioRow::as_select())
-            .first(c)
-            .await
-            .optional())?)
+        Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).first(c).await.optional())?)
     }
 
-    pub async fn by_storage_key(
-        conn: &mut DbConn<'_>,
-        key: &str,
-    ) -> Result<Option<AudioRow>, DbError> {
+    pub async fn by_storage_key(conn: &mut DbConn<'_>, key: &str) -> Result<Option<AudioRow>, DbError> {
         Ok(run!(conn, |c| t::audios
             .filter(t::storage_key.eq(key))
             .select(AudioRow::as_select())
@@ -63,10 +56,7 @@ impl AudioRepo {
             .select(AudioRow::as_select())
             .load(c)
             .await)?;
-        let total = run!(conn, |c| filtered!(filter)
-            .count()
-            .get_result::<i64>(c)
-            .await)?;
+        let total = run!(conn, |c| filtered!(filter).count().get_result::<i64>(c).await)?;
         Ok((rows, total))
     }
 
@@ -87,18 +77,13 @@ impl AudioRepo {
 
     /// Returns whether a row was deleted.
     pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::delete(t::audios.find(id))
-            .execute(c)
-            .await)?
-            == 1)
+        Ok(run!(conn, |c| diesel::delete(t::audios.find(id)).execute(c).await)? == 1)
     }
 
     pub async fn exists(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(
-            t::audios.find(id)
-        ))
-        .get_result::<bool>(c)
-        .await)?)
+        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(t::audios.find(id)))
+            .get_result::<bool>(c)
+            .await)?)
     }
 
     /// Returns whether a row was updated.
@@ -115,23 +100,13 @@ impl AudioRepo {
             == 1)
     }
 
-    pub async fn set_waveform_key(
-        conn: &mut DbConn<'_>,
-        id: i64,
-        key: Option<&str>,
-    ) -> Result<(), DbError> {
-        run!(conn, |c| diesel::update(t::audios.find(id))
-            .set(t::waveform_key.eq(key))
-            .execute(c)
-            .await)?;
+    pub async fn set_waveform_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::audios.find(id)).set(t::waveform_key.eq(key)).execute(c).await)?;
         Ok(())
     }
 
     /// Every storage key the table refers to (originals and waveforms), for reconciliation.
     pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::audios
-            .select((t::storage_key, t::waveform_key))
-            .load(c)
-            .await)?)
+        Ok(run!(conn, |c| t::audios.select((t::storage_key, t::waveform_key)).load(c).await)?)
     }
 }

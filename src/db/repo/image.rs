@@ -15,6 +15,7 @@ macro_rules! filtered {
             OwnerFilter::Any => {}
             OwnerFilter::System => q = q.filter(t::owner_id.is_null()),
             OwnerFilter::User(id) => q = q.filter(t::owner_id.eq(id)),
+            OwnerFilter::Visible(id) => q = q.filter(t::owner_id.eq(id).or(t::owner_id.is_null())),
         }
         q
     }};
@@ -30,18 +31,10 @@ impl ImageRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {
-        Ok(run!(conn, |c| t::images
-            .find(id)
-            .select(ImageRow::as_select())
-            .first(c)
-            .await
-            .optional())?)
+        Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).first(c).await.optional())?)
     }
 
-    pub async fn by_storage_key(
-        conn: &mut DbConn<'_>,
-        key: &str,
-    ) -> Result<Option<ImageRow>, DbError> {
+    pub async fn by_storage_key(conn: &mut DbConn<'_>, key: &str) -> Result<Option<ImageRow>, DbError> {
         Ok(run!(conn, |c| t::images
             .filter(t::storage_key.eq(key))
             .select(ImageRow::as_select())
@@ -63,10 +56,7 @@ impl ImageRepo {
             .select(ImageRow::as_select())
             .load(c)
             .await)?;
-        let total = run!(conn, |c| filtered!(filter)
-            .count()
-            .get_result::<i64>(c)
-            .await)?;
+        let total = run!(conn, |c| filtered!(filter).count().get_result::<i64>(c).await)?;
         Ok((rows, total))
     }
 
@@ -87,37 +77,22 @@ impl ImageRepo {
 
     /// Returns whether a row was deleted.
     pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::delete(t::images.find(id))
-            .execute(c)
-            .await)?
-            == 1)
+        Ok(run!(conn, |c| diesel::delete(t::images.find(id)).execute(c).await)? == 1)
     }
 
     pub async fn exists(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(
-            t::images.find(id)
-        ))
-        .get_result::<bool>(c)
-        .await)?)
+        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(t::images.find(id)))
+            .get_result::<bool>(c)
+            .await)?)
     }
 
-    pub async fn set_thumbnail_key(
-        conn: &mut DbConn<'_>,
-        id: i64,
-        key: Option<&str>,
-    ) -> Result<(), DbError> {
-        run!(conn, |c| diesel::update(t::images.find(id))
-            .set(t::thumbnail_key.eq(key))
-            .execute(c)
-            .await)?;
+    pub async fn set_thumbnail_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::images.find(id)).set(t::thumbnail_key.eq(key)).execute(c).await)?;
         Ok(())
     }
 
     /// Every storage key the table refers to (originals and thumbnails), for reconciliation.
     pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::images
-            .select((t::storage_key, t::thumbnail_key))
-            .load(c)
-            .await)?)
+        Ok(run!(conn, |c| t::images.select((t::storage_key, t::thumbnail_key)).load(c).await)?)
     }
 }

@@ -1,11 +1,13 @@
 //! Repos return rows and never commit on their own: the caller owns the transaction.
 
 mod audio;
+mod gallery;
 mod image;
 mod pending;
 mod user;
 
 pub use audio::AudioRepo;
+pub use gallery::{Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, SortValue};
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;
 pub use user::UserRepo;
@@ -19,6 +21,8 @@ pub enum OwnerFilter {
     System,
     /// One user's media.
     User(i64),
+    /// What a user sees: their own media and system media.
+    Visible(i64),
 }
 
 /// Offset pagination; `limit` is clamped by the service.

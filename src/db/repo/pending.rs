@@ -10,11 +10,7 @@ use crate::db::{DbConn, DbError, run};
 pub struct PendingDeletionRepo;
 
 impl PendingDeletionRepo {
-    pub async fn add(
-        conn: &mut DbConn<'_>,
-        keys: &[&str],
-        now: NaiveDateTime,
-    ) -> Result<Vec<i64>, DbError> {
+    pub async fn add(conn: &mut DbConn<'_>, keys: &[&str], now: NaiveDateTime) -> Result<Vec<i64>, DbError> {
         let mut ids = Vec::with_capacity(keys.len());
         for key in keys {
             let id = run!(conn, |c| diesel::insert_into(t::pending_deletions)
@@ -47,10 +43,7 @@ impl PendingDeletionRepo {
             .await)?)
     }
 
-    pub async fn by_ids(
-        conn: &mut DbConn<'_>,
-        ids: &[i64],
-    ) -> Result<Vec<PendingDeletionRow>, DbError> {
+    pub async fn by_ids(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<PendingDeletionRow>, DbError> {
         Ok(run!(conn, |c| t::pending_deletions
             .filter(t::id.eq_any(ids))
             .order(t::id.asc())
@@ -68,9 +61,7 @@ impl PendingDeletionRepo {
     }
 
     pub async fn done(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
-        run!(conn, |c| diesel::delete(t::pending_deletions.find(id))
-            .execute(c)
-            .await)?;
+        run!(conn, |c| diesel::delete(t::pending_deletions.find(id)).execute(c).await)?;
         Ok(())
     }
 

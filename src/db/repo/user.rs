@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -17,18 +18,10 @@ impl UserRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<UserRow>, DbError> {
-        Ok(run!(conn, |c| t::users
-            .find(id)
-            .select(UserRow::as_select())
-            .first(c)
-            .await
-            .optional())?)
+        Ok(run!(conn, |c| t::users.find(id).select(UserRow::as_select()).first(c).await.optional())?)
     }
 
-    pub async fn by_username(
-        conn: &mut DbConn<'_>,
-        username: &str,
-    ) -> Result<Option<UserRow>, DbError> {
+    pub async fn by_username(conn: &mut DbConn<'_>, username: &str) -> Result<Option<UserRow>, DbError> {
         Ok(run!(conn, |c| t::users
             .filter(t::username.eq(username))
             .select(UserRow::as_select())
@@ -38,11 +31,7 @@ impl UserRepo {
     }
 
     pub async fn list(conn: &mut DbConn<'_>) -> Result<Vec<UserRow>, DbError> {
-        Ok(run!(conn, |c| t::users
-            .order(t::username.asc())
-            .select(UserRow::as_select())
-            .load(c)
-            .await)?)
+        Ok(run!(conn, |c| t::users.order(t::username.asc()).select(UserRow::as_select()).load(c).await)?)
     }
 
     pub async fn count(conn: &mut DbConn<'_>) -> Result<i64, DbError> {
@@ -50,10 +39,132 @@ impl UserRepo {
     }
 
     pub async fn exists(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(
-            t::users.find(id)
-        ))
-        .get_result::<bool>(c)
-        .await)?)
+        Ok(run!(conn, |c| diesel::select(diesel::dsl::exists(t::users.find(id)))
+            .get_result::<bool>(c)
+            .await)?)
+    }
+}
+
+/// Account changes and sign-in bookkeeping.
+impl UserRepo {
+    pub async fn set_role(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        role: &str,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::users.find(id))
+            .set((t::role.eq(role), t::updated_at.eq(now)))
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
+    /// Also ends every session of the account.
+    pub async fn set_password(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        hash: &str,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::users.find(id))
+            .set((
+                t::password_hash.eq(hash),
+                t::session_epoch.eq(t::session_epoch + 1),
+                t::updated_at.eq(now)
+            ))
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
+    /// Also ends every session of the account.
+    pub async fn set_disabled(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        disabled: bool,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::users.find(id))
+            .set((t::disabled.eq(disabled), t::session_epoch.eq(t::session_epoch + 1), t::updated_at.eq(now)))
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
+    /// Ends every session of the account.
+    pub async fn bump_session_epoch(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::users.find(id))
+            .set(t::session_epoch.eq(t::session_epoch + 1))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Active admins, to keep the last one from being demoted or disabled.
+    pub async fn count_active_admins(conn: &mut DbConn<'_>) -> Result<i64, DbError> {
+        Ok(run!(conn, |c| t::users
+            .filter(t::role.eq("admin").and(t::disabled.eq(false)))
+            .count()
+            .get_result::<i64>(c)
+            .await)?)
+    }
+
+    pub async fn record_sign_in_failure(
+        conn: &mut DbConn<'_>,
+        username: &str,
+        ip: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
+        use crate::db::schema::sign_in_failures::dsl as f;
+        run!(conn, |c| diesel::insert_into(f::sign_in_failures)
+            .values((f::username.eq(username), f::ip.eq(ip), f::created_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Failures since `since`: for this account from this address, and from this address overall.
+    pub async fn sign_in_failures(
+        conn: &mut DbConn<'_>,
+        username: &str,
+        ip: &str,
+        since: NaiveDateTime,
+    ) -> Result<(i64, i64), DbError> {
+        use crate::db::schema::sign_in_failures::dsl as f;
+        let account = run!(conn, |c| f::sign_in_failures
+            .filter(f::username.eq(username).and(f::ip.eq(ip)).and(f::created_at.ge(since)))
+            .count()
+            .get_result::<i64>(c)
+            .await)?;
+        let address = run!(conn, |c| f::sign_in_failures
+            .filter(f::ip.eq(ip).and(f::created_at.ge(since)))
+            .count()
+            .get_result::<i64>(c)
+            .await)?;
+        Ok((account, address))
+    }
+
+    pub async fn clear_sign_in_failures(
+        conn: &mut DbConn<'_>,
+        username: &str,
+        ip: &str,
+    ) -> Result<(), DbError> {
+        use crate::db::schema::sign_in_failures::dsl as f;
+        run!(conn, |c| diesel::delete(
+            f::sign_in_failures.filter(f::username.eq(username).and(f::ip.eq(ip)))
+        )
+        .execute(c)
+        .await)?;
+        Ok(())
+    }
+
+    /// Drops bookkeeping older than `before`.
+    pub async fn prune_sign_in_failures(conn: &mut DbConn<'_>, before: NaiveDateTime) -> Result<(), DbError> {
+        use crate::db::schema::sign_in_failures::dsl as f;
+        run!(conn, |c| diesel::delete(f::sign_in_failures.filter(f::created_at.lt(before)))
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 }

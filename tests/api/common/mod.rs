@@ -100,12 +100,9 @@ impl TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = dir.path().join("test.db").to_string_lossy().into_owned();
         let db = Db::connect(&url, 4).await.expect("sqlite opens");
-        let store = LocalStore::open(
-            dir.path().join("objects"),
-            UrlSigner::new(TEST_SIGNING_KEY, "/files"),
-        )
-        .await
-        .expect("local store");
+        let store = LocalStore::open(dir.path().join("objects"), UrlSigner::new(TEST_SIGNING_KEY, "/files"))
+            .await
+            .expect("local store");
         Self::finish("sqlite_local", db, url, Arc::new(store), dir, None)
     }
 
@@ -116,18 +113,8 @@ impl TestEnv {
         let target = S3Target::from_env();
         let bucket = format!("mdtest-{}", uuid::Uuid::new_v4().simple());
         let store = S3Store::new(&target.settings(&target.endpoint, &bucket));
-        store
-            .ensure_bucket()
-            .await
-            .expect("bucket created on the test S3 server");
-        Self::finish(
-            "postgres_s3",
-            db,
-            url,
-            Arc::new(store),
-            dir,
-            Some((target, bucket)),
-        )
+        store.ensure_bucket().await.expect("bucket created on the test S3 server");
+        Self::finish("postgres_s3", db, url, Arc::new(store), dir, Some((target, bucket)))
     }
 
     fn finish(
@@ -139,15 +126,7 @@ impl TestEnv {
         s3: Option<(S3Target, String)>,
     ) -> TestEnv {
         let media = MediaService::new(db.clone(), store.clone(), Self::settings_in(dir.path()));
-        TestEnv {
-            backend,
-            db,
-            database_url,
-            store,
-            media,
-            dir,
-            s3,
-        }
+        TestEnv { backend, db, database_url, store, media, dir, s3 }
     }
 
     pub fn settings_in(dir: &Path) -> MediaSettings {
@@ -171,20 +150,12 @@ impl TestEnv {
 
     /// Every object in the store.
     pub async fn objects(&self) -> Vec<String> {
-        self.store
-            .list("")
-            .await
-            .expect("list objects")
-            .into_iter()
-            .map(|o| o.key)
-            .collect()
+        self.store.list("").await.expect("list objects").into_iter().map(|o| o.key).collect()
     }
 
     /// Files left in the spool folder (should be none after any upload, accepted or not).
     pub fn spooled_files(&self) -> usize {
-        std::fs::read_dir(self.spool_dir())
-            .map(|d| d.count())
-            .unwrap_or(0)
+        std::fs::read_dir(self.spool_dir()).map(|d| d.count()).unwrap_or(0)
     }
 
     pub async fn count_rows(&self, table: &str) -> i64 {
@@ -203,10 +174,7 @@ impl TestEnv {
                 "CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
             )
         };
-        self.db
-            .batch_execute(&sql)
-            .await
-            .expect("install failure trigger");
+        self.db.batch_execute(&sql).await.expect("install failure trigger");
     }
 
     pub async fn clear_db_failure(&self, table: &str, op: &str) {
@@ -262,10 +230,7 @@ pub async fn create_user(db: &Db, name: &str, role: &str) -> i64 {
         updated_at: now,
     };
     let mut pooled = db.get().await.expect("conn");
-    UserRepo::create(&mut pooled.conn(), &new)
-        .await
-        .expect("user created")
-        .id
+    UserRepo::create(&mut pooled.conn(), &new).await.expect("user created").id
 }
 
 /// A new, empty database on the test PostgreSQL cluster.
@@ -275,17 +240,12 @@ pub async fn fresh_pg_database() -> String {
     let mut admin = AsyncPgConnection::establish(&format!("{base}/postgres"))
         .await
         .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {base}: {e}"));
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
     format!("{base}/{name}")
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 pub fn fixture_bytes(name: &str) -> Vec<u8> {
@@ -294,10 +254,8 @@ pub fn fixture_bytes(name: &str) -> Vec<u8> {
 
 /// A stream over bytes, cut into chunks like a network body.
 pub fn bytes_stream(data: Vec<u8>) -> ByteStream {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = data
-        .chunks(64 * 1024)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
-        .collect();
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        data.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     Box::pin(futures_util::stream::iter(chunks))
 }
 

@@ -73,6 +73,10 @@ impl FaultProxy {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
+                // Kept-alive connections from before the outage must not carry new requests.
+                if !self.up.load(Ordering::SeqCst) {
+                    return;
+                }
                 let budget = self.budget.load(Ordering::SeqCst);
                 if budget >= 0 {
                     let left = budget - n as i64;

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use mediadesk::storage::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, S3Store, SignedUrlOptions,
-    StorageError, StorageKey,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, S3Store, SignedUrlOptions, StorageError,
+    StorageKey,
 };
 
 use super::TestEnv;
@@ -51,11 +51,8 @@ impl TestEnv {
     pub async fn faulty_store(&self) -> (Arc<dyn ObjectStore>, FaultSwitch) {
         match &self.s3 {
             Some((target, bucket)) => {
-                let upstream = target
-                    .endpoint
-                    .trim_start_matches("http://")
-                    .parse()
-                    .expect("endpoint is host:port");
+                let upstream =
+                    target.endpoint.trim_start_matches("http://").parse().expect("endpoint is host:port");
                 let proxy = FaultProxy::start(upstream).await;
                 let store = S3Store::new(&target.settings(&proxy.endpoint(), bucket));
                 (Arc::new(store), FaultSwitch::Proxy(proxy))
@@ -63,10 +60,7 @@ impl TestEnv {
             None => {
                 let flag = Arc::new(AtomicBool::new(false));
                 (
-                    Arc::new(FailingStore {
-                        inner: self.store.clone(),
-                        failing: flag.clone(),
-                    }),
+                    Arc::new(FailingStore { inner: self.store.clone(), failing: flag.clone() }),
                     FaultSwitch::Flag(flag),
                 )
             }
@@ -99,20 +93,11 @@ impl ObjectStore for FailingStore {
         self.check()?;
         self.inner.put_file(key, path, ct).await
     }
-    async fn put_stream(
-        &self,
-        key: &StorageKey,
-        body: ByteStream,
-        ct: &str,
-    ) -> Result<u64, StorageError> {
+    async fn put_stream(&self, key: &StorageKey, body: ByteStream, ct: &str) -> Result<u64, StorageError> {
         self.check()?;
         self.inner.put_stream(key, body, ct).await
     }
-    async fn get(
-        &self,
-        key: &StorageKey,
-        range: Option<ByteRange>,
-    ) -> Result<GetObject, StorageError> {
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
         self.check()?;
         self.inner.get(key, range).await
     }
@@ -128,11 +113,7 @@ impl ObjectStore for FailingStore {
         self.check()?;
         self.inner.list(prefix).await
     }
-    async fn signed_url(
-        &self,
-        key: &StorageKey,
-        o: &SignedUrlOptions,
-    ) -> Result<String, StorageError> {
+    async fn signed_url(&self, key: &StorageKey, o: &SignedUrlOptions) -> Result<String, StorageError> {
         self.check()?;
         self.inner.signed_url(key, o).await
     }

@@ -1,0 +1,236 @@
+//! `AccountService`: creating, authenticating and administering accounts.
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::{AuthError, Role, password};
+use crate::db::repo::UserRepo;
+use crate::db::rows::{NewUser, UserRow};
+use crate::db::{Db, DbConn};
+
+/// Failed sign-ins are counted over this window.
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Failures allowed per account from one address within the window.
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failures allowed from one address within the window, whatever the accounts.
+const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+
+/// An account as the rest of the app sees it (no hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub session_epoch: i32,
+    pub created_at: NaiveDateTime,
+}
+
+impl TryFrom<UserRow> for Account {
+    type Error = AuthError;
+    fn try_from(r: UserRow) -> Result<Account, AuthError> {
+        Ok(Account {
+            id: r.id,
+            role: r.role.parse().map_err(AuthError::Internal)?,
+            username: r.username,
+            disabled: r.disabled,
+            session_epoch: r.session_epoch,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AccountService {
+    db: Db,
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters.
+pub fn check_username(name: &str) -> Result<String, AuthError> {
+    let name = name.trim().to_ascii_lowercase();
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(name)
+    } else {
+        Err(AuthError::Invalid("a username is 1–64 letters, digits, '.', '_' or '-'".into()))
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AuthError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AuthError::Internal(e.to_string()))
+}
+
+impl AccountService {
+    pub fn new(db: Db) -> AccountService {
+        AccountService { db }
+    }
+
+    pub async fn count(&self) -> Result<i64, AuthError> {
+        let mut pooled = self.db.get().await?;
+        Ok(UserRepo::count(&mut pooled.conn()).await?)
+    }
+
+    pub async fn create(&self, username: &str, password: &str, role: Role) -> Result<Account, AuthError> {
+        let username = check_username(username)?;
+        password::check_strength(password)?;
+        let pw = password.to_owned();
+        let hash = blocking(move || password::hash(&pw)).await??;
+        let t = now();
+        let new = NewUser {
+            username: &username,
+            password_hash: &hash,
+            role: role.as_str(),
+            disabled: false,
+            created_at: t,
+            updated_at: t,
+        };
+        let mut pooled = self.db.get().await?;
+        match UserRepo::create(&mut pooled.conn(), &new).await {
+            Ok(row) => row.try_into(),
+            Err(e) if e.is_unique_violation() => Err(AuthError::UsernameTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks a sign-in, counting failures per account and address and refusing when too many.
+    pub async fn authenticate(&self, username: &str, password: &str, ip: &str) -> Result<Account, AuthError> {
+        let username = username.trim().to_ascii_lowercase();
+        let since = now() - TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
+        let mut pooled = self.db.get().await?;
+        let (account_failures, address_failures) =
+            UserRepo::sign_in_failures(&mut pooled.conn(), &username, ip, since).await?;
+        if account_failures >= MAX_FAILURES_PER_ACCOUNT || address_failures >= MAX_FAILURES_PER_ADDRESS {
+            return Err(AuthError::Throttled { minutes: THROTTLE_WINDOW_MINUTES });
+        }
+        let row = UserRepo::by_username(&mut pooled.conn(), &username).await?;
+        drop(pooled);
+        let stored =
+            row.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |r| r.password_hash.clone());
+        let pw = password.to_owned();
+        let matches = blocking(move || password::verify(&pw, &stored)).await?;
+        let mut pooled = self.db.get().await?;
+        match row {
+            Some(row) if matches => {
+                UserRepo::clear_sign_in_failures(&mut pooled.conn(), &username, ip).await?;
+                if row.disabled {
+                    return Err(AuthError::Disabled);
+                }
+                row.try_into()
+            }
+            _ => {
+                let mut conn = pooled.conn();
+                UserRepo::record_sign_in_failure(&mut conn, &username, ip, now()).await?;
+                UserRepo::prune_sign_in_failures(&mut conn, since - TimeDelta::days(1)).await?;
+                Err(AuthError::BadCredentials)
+            }
+        }
+    }
+
+    /// The account behind a session, if the session is still valid for it.
+    pub async fn for_session(&self, id: i64, epoch: i32) -> Result<Option<Account>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        let Some(row) = UserRepo::by_id(&mut pooled.conn(), id).await? else { return Ok(None) };
+        if row.disabled || row.session_epoch != epoch {
+            return Ok(None);
+        }
+        Ok(Some(row.try_into()?))
+    }
+
+    /// Ends every session of the account (sign-out).
+    pub async fn end_sessions(&self, id: i64) -> Result<(), AuthError> {
+        let mut pooled = self.db.get().await?;
+        UserRepo::bump_session_epoch(&mut pooled.conn(), id).await?;
+        Ok(())
+    }
+
+    pub async fn list(&self) -> Result<Vec<Account>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        UserRepo::list(&mut pooled.conn()).await?.into_iter().map(TryInto::try_into).collect()
+    }
+
+    pub async fn by_id(&self, id: i64) -> Result<Account, AuthError> {
+        let mut pooled = self.db.get().await?;
+        UserRepo::by_id(&mut pooled.conn(), id).await?.ok_or(AuthError::NotFound)?.try_into()
+    }
+
+    pub async fn by_username(&self, username: &str) -> Result<Account, AuthError> {
+        let mut pooled = self.db.get().await?;
+        UserRepo::by_username(&mut pooled.conn(), &username.trim().to_ascii_lowercase())
+            .await?
+            .ok_or(AuthError::NotFound)?
+            .try_into()
+    }
+
+    fn require_admin(actor: Option<&Account>) -> Result<(), AuthError> {
+        match actor {
+            None => Ok(()), // the operator at the command line
+            Some(a) if a.role.is_admin() => Ok(()),
+            Some(_) => Err(AuthError::Forbidden("only admins manage accounts".into())),
+        }
+    }
+
+    /// Refuses a change that would leave no active admin.
+    async fn keep_an_admin(conn: &mut DbConn<'_>, target: &UserRow) -> Result<(), AuthError> {
+        if target.role == "admin" && !target.disabled && UserRepo::count_active_admins(conn).await? <= 1 {
+            return Err(AuthError::Forbidden("the last active admin cannot be demoted or disabled".into()));
+        }
+        Ok(())
+    }
+
+    /// `actor` is `None` for the CLI operator.
+    pub async fn set_role(&self, actor: Option<&Account>, id: i64, role: Role) -> Result<Account, AuthError> {
+        Self::require_admin(actor)?;
+        let mut pooled = self.db.get().await?;
+        let mut conn = pooled.conn();
+        let target = UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?;
+        if role != Role::Admin {
+            Self::keep_an_admin(&mut conn, &target).await?;
+        }
+        UserRepo::set_role(&mut conn, id, role.as_str(), now()).await?;
+        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+    }
+
+    pub async fn reset_password(
+        &self,
+        actor: Option<&Account>,
+        id: i64,
+        new_password: &str,
+    ) -> Result<(), AuthError> {
+        Self::require_admin(actor)?;
+        password::check_strength(new_password)?;
+        let pw = new_password.to_owned();
+        let hash = blocking(move || password::hash(&pw)).await??;
+        let mut pooled = self.db.get().await?;
+        if !UserRepo::set_password(&mut pooled.conn(), id, &hash, now()).await? {
+            return Err(AuthError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn set_disabled(
+        &self,
+        actor: Option<&Account>,
+        id: i64,
+        disabled: bool,
+    ) -> Result<Account, AuthError> {
+        Self::require_admin(actor)?;
+        if disabled && actor.is_some_and(|a| a.id == id) {
+            return Err(AuthError::Forbidden("you cannot disable your own account".into()));
+        }
+        let mut pooled = self.db.get().await?;
+        let mut conn = pooled.conn();
+        let target = UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?;
+        if disabled {
+            Self::keep_an_admin(&mut conn, &target).await?;
+        }
+        UserRepo::set_disabled(&mut conn, id, disabled, now()).await?;
+        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+    }
+}

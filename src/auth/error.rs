@@ -1,0 +1,26 @@
+use thiserror::Error;
+
+use crate::db::DbError;
+
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// Deliberately the same for an unknown name and a wrong password.
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("this account is disabled")]
+    Disabled,
+    #[error("too many failed sign-ins; try again in {minutes} minutes")]
+    Throttled { minutes: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("that username is taken")]
+    UsernameTaken,
+    #[error("no such account")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("database failed: {0}")]
+    Database(#[from] DbError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,12 @@
+//! Accounts, password hashing, sessions, CSRF and roles.
+
+mod accounts;
+pub mod csrf;
+mod error;
+pub mod password;
+mod roles;
+pub mod session;
+
+pub use accounts::{Account, AccountService, THROTTLE_WINDOW_MINUTES};
+pub use error::AuthError;
+pub use roles::Role;

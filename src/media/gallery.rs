@@ -1,0 +1,193 @@
+//! The gallery read model: one listing over images and audio, filtered, sorted and paged by
+//! keyset, each entry with the signed URL of its preview.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::dto::Owner;
+use super::service::MediaService;
+use super::sniff::MediaKind;
+use super::{Actor, MediaError};
+use crate::db::repo::{Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, OwnerFilter, SortValue};
+use crate::db::rows::MediaItemRow;
+use crate::storage::{SignedUrlOptions, StorageKey};
+
+/// Gallery URLs are issued on the hour and live two: the same object keeps the same URL for an
+/// hour, so browsers cache thumbnails across page views, and a URL always has ≥ 1 h left.
+const URL_BUCKET_SECS: i64 = 3600;
+const URL_TTL: Duration = Duration::from_secs(2 * 3600);
+const MAX_PER_PAGE: u32 = 200;
+
+#[derive(Debug, Clone)]
+pub struct GalleryRequest {
+    pub scope: OwnerFilter,
+    pub kind: KindFilter,
+    pub search: Option<String>,
+    pub sort: GallerySort,
+    /// An opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    pub backwards: bool,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GalleryItem {
+    pub kind: MediaKind,
+    pub id: i64,
+    pub owner: Owner,
+    pub filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub created_at: NaiveDateTime,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+    /// Signed URL of the thumbnail (images).
+    pub thumb_url: Option<String>,
+    /// Signed URL of the file itself (audio, for the row player).
+    pub media_url: Option<String>,
+    pub can_manage: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GalleryPage {
+    pub items: Vec<GalleryItem>,
+    /// Items matching the filters on all pages.
+    pub total: i64,
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
+}
+
+impl Serialize for MediaKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Owner::System => s.serialize_none(),
+            Owner::User(id) => s.serialize_some(id),
+        }
+    }
+}
+
+fn sort_code(sort: GallerySort) -> char {
+    match sort {
+        GallerySort::Newest => 't',
+        GallerySort::Name => 'n',
+        GallerySort::Size => 's',
+    }
+}
+
+/// `{sort}~{kind}~{id}~{value}`, all URL-safe; names are hex so any character survives.
+fn encode_cursor(sort: GallerySort, row: &MediaItemRow) -> String {
+    let value = match sort {
+        GallerySort::Newest => row.created_at.and_utc().timestamp_micros().to_string(),
+        GallerySort::Name => hex::encode(row.original_filename.as_bytes()),
+        GallerySort::Size => row.byte_size.to_string(),
+    };
+    format!("{}~{}~{}~{value}", sort_code(sort), row.kind, row.id)
+}
+
+fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
+    let bad = || MediaError::Invalid("this page link is no longer valid; start from the first page".into());
+    let mut parts = raw.splitn(4, '~');
+    let (Some(code), Some(kind), Some(id), Some(value)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if !code.starts_with(sort_code(sort)) || !matches!(kind, "image" | "audio") {
+        return Err(bad());
+    }
+    let id = id.parse().map_err(|_| bad())?;
+    let value = match sort {
+        GallerySort::Newest => {
+            let micros: i64 = value.parse().map_err(|_| bad())?;
+            SortValue::Time(DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?.naive_utc())
+        }
+        GallerySort::Name => {
+            SortValue::Name(String::from_utf8(hex::decode(value).map_err(|_| bad())?).map_err(|_| bad())?)
+        }
+        GallerySort::Size => SortValue::Size(value.parse().map_err(|_| bad())?),
+    };
+    Ok(Cursor { value, kind: kind.to_owned(), id })
+}
+
+impl MediaService {
+    /// A page of the gallery the actor may see.
+    pub async fn gallery(&self, actor: &Actor, req: GalleryRequest) -> Result<GalleryPage, MediaError> {
+        Self::check_list(actor, req.scope)?;
+        let cursor = req.cursor.as_deref().map(|c| decode_cursor(req.sort, c)).transpose()?;
+        let had_cursor = cursor.is_some();
+        let query = GalleryQuery {
+            owner: req.scope,
+            kind: req.kind,
+            search: req.search.clone(),
+            sort: req.sort,
+            cursor,
+            backwards: req.backwards,
+            limit: i64::from(req.per_page.clamp(1, MAX_PER_PAGE)),
+        };
+        let mut pooled = self.db.get().await?;
+        let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query).await?;
+        let total = GalleryRepo::count(&mut pooled.conn(), &query).await?;
+        drop(pooled);
+
+        let (has_prev, has_next) = if req.backwards { (more, had_cursor) } else { (had_cursor, more) };
+        let prev_cursor = rows.first().filter(|_| has_prev).map(|r| encode_cursor(req.sort, r));
+        let next_cursor = rows.last().filter(|_| has_next).map(|r| encode_cursor(req.sort, r));
+
+        let issued = Utc::now().timestamp() / URL_BUCKET_SECS * URL_BUCKET_SECS;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            items.push(self.gallery_item(actor, row, issued).await?);
+        }
+        Ok(GalleryPage { items, total, next_cursor, prev_cursor })
+    }
+
+    async fn gallery_item(
+        &self,
+        actor: &Actor,
+        row: MediaItemRow,
+        issued: i64,
+    ) -> Result<GalleryItem, MediaError> {
+        let kind = if row.kind == "image" { MediaKind::Image } else { MediaKind::Audio };
+        let sign = |key: String, mime: String| async move {
+            let key = StorageKey::parse(&key)?;
+            let options = SignedUrlOptions {
+                ttl: URL_TTL,
+                content_type: Some(mime),
+                download_name: None,
+                issued_at: Some(issued),
+            };
+            Ok::<_, MediaError>(self.store.signed_url(&key, &options).await?)
+        };
+        let (thumb_url, media_url) = match kind {
+            MediaKind::Image => match row.preview_key.clone() {
+                Some(k) => (Some(sign(k, "image/jpeg".into()).await?), None),
+                None => (None, None),
+            },
+            MediaKind::Audio => (None, Some(sign(row.storage_key.clone(), row.content_type.clone()).await?)),
+        };
+        Ok(GalleryItem {
+            kind,
+            id: row.id,
+            owner: Owner::from_id(row.owner_id),
+            can_manage: actor.can_manage(row.owner_id),
+            filename: row.original_filename,
+            content_type: row.content_type,
+            byte_size: row.byte_size,
+            created_at: row.created_at,
+            width: row.width,
+            height: row.height,
+            duration_ms: row.duration_ms,
+            thumb_url,
+            media_url,
+        })
+    }
+}

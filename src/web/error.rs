@@ -1,0 +1,133 @@
+//! The one place errors become HTTP responses: a status and an error page in the layout.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use thiserror::Error;
+
+use super::view::Layout;
+use crate::auth::AuthError;
+use crate::media::MediaError;
+
+#[derive(Debug, Error)]
+pub enum WebError {
+    #[error("sign in required")]
+    SignInRequired { next: String },
+    #[error("This page does not exist, or you do not have access to it.")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("The requested range is outside the file.")]
+    RangeNotSatisfiable(u64),
+    #[error("This form has expired. Go back, reload the page and try again.")]
+    Csrf,
+    #[error("A service Mediadesk depends on is unavailable. Nothing was changed; try again shortly.")]
+    Unavailable(String),
+    #[error("Something went wrong on our side. Nothing was changed.")]
+    Internal(String),
+}
+
+impl From<MediaError> for WebError {
+    fn from(e: MediaError) -> WebError {
+        match e {
+            MediaError::NotFound => WebError::NotFound,
+            MediaError::Forbidden => WebError::Forbidden("You are not allowed to change this item.".into()),
+            MediaError::UnsupportedType(m) | MediaError::Corrupt(m) | MediaError::Invalid(m) => {
+                WebError::BadRequest(m)
+            }
+            MediaError::Link(m) => WebError::Forbidden(m),
+            MediaError::RangeNotSatisfiable(size) => WebError::RangeNotSatisfiable(size),
+            MediaError::TooLarge(m) => WebError::TooLarge(m),
+            MediaError::Storage(e) => WebError::Unavailable(e.to_string()),
+            MediaError::Database(e) => WebError::Unavailable(e.to_string()),
+            MediaError::Internal(m) => WebError::Internal(m),
+        }
+    }
+}
+
+impl From<AuthError> for WebError {
+    fn from(e: AuthError) -> WebError {
+        match e {
+            AuthError::NotFound => WebError::NotFound,
+            AuthError::Forbidden(m) => WebError::Forbidden(m),
+            AuthError::Throttled { .. } => WebError::TooManyRequests(e.to_string()),
+            AuthError::BadCredentials
+            | AuthError::Disabled
+            | AuthError::Invalid(_)
+            | AuthError::UsernameTaken => WebError::BadRequest(e.to_string()),
+            AuthError::Database(db) => WebError::Unavailable(db.to_string()),
+            AuthError::Internal(m) => WebError::Internal(m),
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> WebError {
+        WebError::Internal(format!("template: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let WebError::SignInRequired { next } = self {
+            let location = format!("/signin?next={}", crate::storage::signing::percent_encode(next));
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        }
+        if let WebError::RangeNotSatisfiable(size) = self {
+            return HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .finish();
+        }
+        let status = self.status_code();
+        match self {
+            WebError::Unavailable(detail) | WebError::Internal(detail) => {
+                tracing::error!(status = status.as_u16(), detail = %detail, "request failed");
+            }
+            _ => {}
+        }
+        error_page(status, self.to_string())
+    }
+}
+
+/// Renders the error page for any status (also used for actix's own 404s and 413s).
+pub fn error_page(status: StatusCode, message: String) -> HttpResponse {
+    let page = ErrorPage {
+        layout: Layout::anonymous(),
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error"),
+        message,
+    };
+    let body = page.render().unwrap_or_else(|_| format!("{} {}", status.as_u16(), page.title));
+    HttpResponse::build(status).content_type(ContentType::html()).body(body)
+}

@@ -1,0 +1,79 @@
+//! Request extractors: the signed-in account and the CSRF check.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::error::WebError;
+use crate::app::App;
+use crate::auth::{Account, csrf, session};
+use crate::media::Actor;
+
+/// The account of a valid session. Anyone else is sent to the sign-in page.
+pub struct CurrentUser {
+    pub account: Account,
+    pub session: Session,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        if self.account.role.is_staff() {
+            Actor::staff(self.account.id)
+        } else {
+            Actor::user(self.account.id)
+        }
+    }
+
+    /// Refuses a state-changing request without this session's token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
+        check_csrf(&self.session, submitted)
+    }
+
+    pub fn require_admin(&self) -> Result<(), WebError> {
+        if self.account.role.is_admin() {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden("Only admins manage accounts.".into()))
+        }
+    }
+}
+
+pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), WebError> {
+    if csrf::verify(session, submitted) { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let app = req.app_data::<web::Data<App>>().cloned();
+        let next = req.uri().path_and_query().map_or("/media".to_owned(), |p| p.as_str().to_owned());
+        let next = if req.method() == actix_web::http::Method::GET { next } else { "/media".to_owned() };
+        Box::pin(async move {
+            let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
+            let Some(claim) = session::claim(&session) else {
+                return Err(WebError::SignInRequired { next });
+            };
+            match app.accounts.for_session(claim.user_id, claim.epoch).await? {
+                Some(account) => Ok(CurrentUser { account, session }),
+                None => {
+                    session::sign_out(&session);
+                    Err(WebError::SignInRequired { next })
+                }
+            }
+        })
+    }
+}
+
+/// The client address used for sign-in throttling: the TCP peer, or the first
+/// `X-Forwarded-For` hop when the operator says a proxy sets it.
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
+    if trust_forwarded && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_owned();
+    }
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}

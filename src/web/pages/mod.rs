@@ -1,0 +1,8 @@
+//! One module per page family.
+
+pub mod accounts;
+pub mod detail;
+pub mod files;
+pub mod gallery;
+pub mod signin;
+pub mod upload;

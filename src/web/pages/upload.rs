@@ -1,0 +1,234 @@
+//! Uploads: several files per form post, each streamed through the media service with bounded
+//! memory; one refused file never sinks the others.
+
+use actix_multipart::{Field, Multipart};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::app::App;
+use crate::auth::csrf;
+use crate::media::{Actor, ImageCreate, MediaError, Owner};
+use crate::storage::ByteStream;
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{Choice, Layout};
+
+/// Files accepted in one post; more are refused by name.
+const MAX_FILES_PER_POST: usize = 100;
+/// Small form fields (token, owner) are read whole, up to this size.
+const MAX_TEXT_FIELD: usize = 1024;
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    layout: Layout,
+    owner_choices: Vec<Choice>,
+    limit_label: String,
+}
+
+#[derive(Serialize)]
+struct FileResult {
+    filename: String,
+    ok: bool,
+    /// The new item's page.
+    url: Option<String>,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "upload_results.html")]
+struct ResultsPage {
+    layout: Layout,
+    accepted: usize,
+    refused: usize,
+    results: Vec<FileResult>,
+}
+
+#[derive(Serialize)]
+struct ResultsJson {
+    results: Vec<FileResult>,
+}
+
+async fn owner_choices(app: &App, user: &CurrentUser) -> Result<Vec<Choice>, WebError> {
+    if !user.account.role.is_staff() {
+        return Ok(Vec::new());
+    }
+    let mut choices =
+        vec![Choice { value: "system".into(), label: "System (everyone sees it)".into(), selected: true }];
+    choices.extend(app.accounts.list().await?.into_iter().filter(|a| !a.disabled).map(|a| Choice {
+        value: a.id.to_string(),
+        label: a.username,
+        selected: false,
+    }));
+    Ok(choices)
+}
+
+pub async fn form(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
+    let body = UploadPage {
+        layout: Layout::new(&user.session, Some(&user.account), "upload"),
+        owner_choices: owner_choices(&app, &user).await?,
+        limit_label: crate::media::spool::human_size(app.media.settings().max_upload_bytes),
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+async fn read_text(field: &mut Field) -> Result<String, WebError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
+        if buf.len() + chunk.len() > MAX_TEXT_FIELD {
+            return Err(WebError::BadRequest("a form field is too long".into()));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).map_err(|_| WebError::BadRequest("a form field is not text".into()))
+}
+
+async fn drain(field: &mut Field) {
+    while let Some(Ok(_)) = field.next().await {}
+}
+
+fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
+    match value.trim() {
+        "system" => Ok(Owner::System),
+        "" => Ok(Owner::User(user.account.id)),
+        id => id.parse().map(Owner::User).map_err(|_| WebError::BadRequest("unknown owner".into())),
+    }
+}
+
+/// Feeds one multipart field into the media service. The field is read in this task (it is
+/// not `Send`) and handed over through a small channel, so at most a few chunks are in memory.
+async fn upload_field(app: &App, actor: &Actor, owner: Owner, field: &mut Field) -> FileResult {
+    let filename = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+    let declared = field.content_type().map(|m| m.essence_str().to_owned());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let body: ByteStream =
+        Box::pin(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+        ));
+    let pump = async move {
+        let mut tx = Some(tx);
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()));
+            let failed = chunk.is_err();
+            if let Some(t) = &tx
+                && t.send(chunk).await.is_err()
+            {
+                tx = None; // the service stopped reading (refused); keep draining the field
+            }
+            if failed {
+                break;
+            }
+        }
+    };
+    let create = ImageCreate {
+        owner,
+        filename: filename.clone(),
+        content_type: declared,
+        generate_presigned_url: false,
+    };
+    let (result, ()) = futures_util::join!(app.media.upload(actor, create, body), pump);
+    let shown = crate::media::filename::clean(&filename);
+    match result {
+        Ok(r) => FileResult {
+            filename: shown,
+            ok: true,
+            url: Some(format!("/media/{}/{}", r.media.kind().as_str(), r.media.id())),
+            message: "accepted".into(),
+        },
+        Err(e) => {
+            if !e.is_client_error() {
+                tracing::error!(error = %e, "upload failed");
+            }
+            let message = match e {
+                MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
+                    "the server could not store it right now; nothing was saved, try again".to_owned()
+                }
+                other => other.to_string(),
+            };
+            FileResult { filename: shown, ok: false, url: None, message }
+        }
+    }
+}
+
+pub async fn submit(
+    app: web::Data<App>,
+    user: CurrentUser,
+    req: HttpRequest,
+    mut payload: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let actor = user.actor();
+    let mut csrf_ok = false;
+    let mut owner = if user.account.role.is_staff() { Owner::System } else { Owner::User(user.account.id) };
+    let mut results = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|e| WebError::BadRequest(format!("the upload could not be read: {e}")))?;
+        let name = field.name().unwrap_or("").to_owned();
+        // The token comes first in the form, so nothing is processed for a forged post.
+        if name == csrf::FIELD {
+            csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
+            if !csrf_ok {
+                return Err(WebError::Csrf);
+            }
+            continue;
+        }
+        if !csrf_ok {
+            return Err(WebError::Csrf);
+        }
+        match name.as_str() {
+            "owner" => owner = parse_owner(&read_text(&mut field).await?, &user)?,
+            "file" => {
+                let has_name = field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .is_some_and(|n| !n.is_empty());
+                if !has_name {
+                    drain(&mut field).await; // an empty file input
+                } else if results.len() >= MAX_FILES_PER_POST {
+                    let filename =
+                        field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+                    drain(&mut field).await;
+                    results.push(FileResult {
+                        filename,
+                        ok: false,
+                        url: None,
+                        message: format!("at most {MAX_FILES_PER_POST} files per upload"),
+                    });
+                } else {
+                    results.push(upload_field(&app, &actor, owner, &mut field).await);
+                }
+            }
+            _ => drain(&mut field).await,
+        }
+    }
+    if !csrf_ok {
+        return Err(WebError::Csrf);
+    }
+    if results.is_empty() {
+        return Err(WebError::BadRequest("Choose at least one file to upload.".into()));
+    }
+    if wants_json {
+        return Ok(HttpResponse::Ok().json(ResultsJson { results }));
+    }
+    let accepted = results.iter().filter(|r| r.ok).count();
+    let body = ResultsPage {
+        layout: Layout::new(&user.session, Some(&user.account), "upload"),
+        accepted,
+        refused: results.len() - accepted,
+        results,
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}

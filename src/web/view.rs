@@ -1,0 +1,84 @@
+//! What every page shares (the signed-in user, the CSRF token, flashes) and small formatters.
+
+use actix_session::Session;
+
+use crate::auth::session::{Flash, take_flashes};
+use crate::auth::{Account, csrf};
+
+/// Bumped with the static files so browsers fetch new versions despite long cache lifetimes.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub struct LayoutUser {
+    pub username: String,
+    pub role: &'static str,
+    pub is_admin: bool,
+}
+
+/// Data `base.html` needs.
+pub struct Layout {
+    pub user: Option<LayoutUser>,
+    pub csrf: String,
+    pub flashes: Vec<Flash>,
+    /// Which nav entry is current.
+    pub section: &'static str,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    pub fn new(session: &Session, account: Option<&Account>, section: &'static str) -> Layout {
+        Layout {
+            user: account.map(|a| LayoutUser {
+                username: a.username.clone(),
+                role: a.role.as_str(),
+                is_admin: a.role.is_admin(),
+            }),
+            csrf: csrf::token(session),
+            flashes: take_flashes(session),
+            section,
+            asset_version: ASSET_VERSION,
+        }
+    }
+
+    /// For error pages, which render without a session.
+    pub fn anonymous() -> Layout {
+        Layout {
+            user: None,
+            csrf: String::new(),
+            flashes: Vec::new(),
+            section: "",
+            asset_version: ASSET_VERSION,
+        }
+    }
+}
+
+/// An `<option>` of an owner chooser.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn human_size(bytes: i64) -> String {
+    crate::media::spool::human_size(bytes.max(0) as u64)
+}
+
+/// `75_300` → `1:15`; `3_725_000` → `1:02:05`.
+pub fn duration(ms: i64) -> String {
+    let total = (ms.max(0) + 500) / 1000;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+pub fn date(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_like_a_player() {
+        assert_eq!(super::duration(0), "0:00");
+        assert_eq!(super::duration(75_300), "1:15");
+        assert_eq!(super::duration(3_725_000), "1:02:05");
+    }
+}
