@@ -20,7 +20,8 @@ pub struct SessionClaim {
 
 /// Starts a fresh session for `account`: the old session id and its CSRF token are dropped.
 pub fn sign_in(session: &Session, account: &Account) -> Result<(), actix_session::SessionInsertError> {
-    session.purge();
+    // `clear` + `renew`, not `purge`: a purged session stays purged whatever is inserted later.
+    session.clear();
     session.renew();
     session.insert(USER_ID, account.id)?;
     session.insert(EPOCH, account.session_epoch)?;

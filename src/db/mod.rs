@@ -4,6 +4,7 @@
 //! against the same schema. Repos take a [`DbConn`] so a service step can run several of them in
 //! one transaction ([`Db::transaction`]).
 
+mod blocking;
 pub mod error;
 pub mod pool;
 pub mod repo;

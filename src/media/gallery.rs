@@ -86,7 +86,8 @@ fn sort_code(sort: GallerySort) -> char {
 /// `{sort}~{kind}~{id}~{value}`, all URL-safe; names are hex so any character survives.
 fn encode_cursor(sort: GallerySort, row: &MediaItemRow) -> String {
     let value = match sort {
-        GallerySort::Newest => row.created_at.and_utc().timestamp_micros().to_string(),
+        // Nanoseconds: SQLite keeps whatever precision was written, so micros could miss a row.
+        GallerySort::Newest => row.created_at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX).to_string(),
         GallerySort::Name => hex::encode(row.original_filename.as_bytes()),
         GallerySort::Size => row.byte_size.to_string(),
     };
@@ -107,8 +108,8 @@ fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
     let id = id.parse().map_err(|_| bad())?;
     let value = match sort {
         GallerySort::Newest => {
-            let micros: i64 = value.parse().map_err(|_| bad())?;
-            SortValue::Time(DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?.naive_utc())
+            let nanos: i64 = value.parse().map_err(|_| bad())?;
+            SortValue::Time(DateTime::<Utc>::from_timestamp_nanos(nanos).naive_utc())
         }
         GallerySort::Name => {
             SortValue::Name(String::from_utf8(hex::decode(value).map_err(|_| bad())?).map_err(|_| bad())?)

@@ -14,3 +14,4 @@ mod s3_server;
 mod service;
 mod signing;
 mod storage;
+mod web;

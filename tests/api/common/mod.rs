@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod server;
 pub mod store;
 
 use std::path::{Path, PathBuf};

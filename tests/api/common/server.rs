@@ -1,0 +1,225 @@
+//! The real app on a real listener (port 0), and an HTTP client that behaves like a browser
+//! without JavaScript: it keeps cookies, follows nothing by itself and submits forms with their
+//! CSRF token.
+
+use std::net::TcpListener;
+
+use actix_web::cookie::Key;
+use mediadesk::App;
+use mediadesk::auth::{AccountService, Role};
+use mediadesk::web::WebSettings;
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::multipart;
+
+use super::TestEnv;
+
+pub struct TestServer {
+    pub base: String,
+    pub env: TestEnv,
+    pub app: App,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        // Stop accepting; in-flight requests of a finished test do not matter.
+        tokio::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// The password every test account gets: `password-{name}`.
+pub fn password_of(name: &str) -> String {
+    format!("password-{name}")
+}
+
+impl TestEnv {
+    /// Starts the whole app (routes, sessions, security headers) over this test's database and store.
+    pub async fn start_server(self) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let media_origins = self.s3.as_ref().map(|(t, _)| vec![t.endpoint.clone()]).unwrap_or_default();
+        let app = App {
+            db: self.db.clone(),
+            store: self.store.clone(),
+            media: self.media.clone(),
+            accounts: AccountService::new(self.db.clone()),
+            web: WebSettings {
+                session_key: Key::generate(),
+                secure_cookies: false,
+                trust_forwarded: false,
+                media_origins,
+                public_url: base.clone(),
+            },
+        };
+        let server = mediadesk::web::server(app.clone(), listener, Some(2)).expect("server starts");
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestServer { base, env: self, app, handle }
+    }
+}
+
+impl TestServer {
+    /// Creates an account with the password `password-{name}`.
+    pub async fn account(&self, name: &str, role: Role) -> i64 {
+        self.app.accounts.create(name, &password_of(name), role).await.expect("account created").id
+    }
+
+    pub fn client(&self) -> TestClient {
+        TestClient {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A client signed in as a new account.
+    pub async fn signed_in(&self, name: &str, role: Role) -> (TestClient, i64) {
+        let id = self.account(name, role).await;
+        let c = self.client();
+        let r = c.sign_in(name, &password_of(name)).await;
+        assert_eq!(r.status, 303, "sign-in of {name} failed: {}", r.body);
+        (c, id)
+    }
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The first `csrf_token` on the page.
+    pub fn csrf(&self) -> String {
+        find_attr(&self.body, "name=\"csrf_token\" value=\"").expect("page has a CSRF token")
+    }
+
+    /// Every value of an attribute, e.g. `src="` for all sources.
+    pub fn all(&self, prefix: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find(prefix) {
+            rest = &rest[i + prefix.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(html_unescape(&rest[..end]));
+            }
+        }
+        out
+    }
+}
+
+fn find_attr(body: &str, prefix: &str) -> Option<String> {
+    let start = body.find(prefix)? + prefix.len();
+    let end = body[start..].find('"')? + start;
+    Some(html_unescape(&body[start..end]))
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+#[derive(Clone)]
+pub struct TestClient {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl TestClient {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+    }
+
+    async fn read(resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap_or_default();
+        Page { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::read(self.http.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.http.get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::read(req.send().await.expect("GET")).await
+    }
+
+    pub async fn get_bytes(&self, path: &str, range: Option<&str>) -> (u16, HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(r) = range {
+            req = req.header("Range", r);
+        }
+        let resp = req.send().await.expect("GET");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.unwrap().to_vec())
+    }
+
+    /// Posts a form as is (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::read(self.http.post(self.url(path)).form(fields).send().await.expect("POST")).await
+    }
+
+    /// Posts a form with the CSRF token of `token_page` (the page the form lives on).
+    pub async fn post(&self, token_page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(token_page).await.csrf();
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn sign_in(&self, name: &str, password: &str) -> Page {
+        let token = self.get("/signin").await.csrf();
+        self.post_raw("/signin", &[("csrf_token", &token), ("username", name), ("password", password)]).await
+    }
+
+    /// Uploads files through the form; `owner` is the chooser's value for staff.
+    pub async fn upload(&self, files: &[(&str, Vec<u8>)], owner: Option<&str>, json: bool) -> Page {
+        let token = self.get("/upload").await.csrf();
+        self.upload_with_token(&token, files, owner, json).await
+    }
+
+    pub async fn upload_with_token(
+        &self,
+        token: &str,
+        files: &[(&str, Vec<u8>)],
+        owner: Option<&str>,
+        json: bool,
+    ) -> Page {
+        let mut form = multipart::Form::new().text("csrf_token", token.to_owned());
+        if let Some(o) = owner {
+            form = form.text("owner", o.to_owned());
+        }
+        for (name, bytes) in files {
+            form = form.part("file", multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        let mut req = self.http.post(self.url("/upload")).multipart(form);
+        if json {
+            req = req.header("Accept", "application/json");
+        }
+        Self::read(req.send().await.expect("upload")).await
+    }
+}
