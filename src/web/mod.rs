@@ -19,9 +19,14 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, Logger, NormalizePath, TrailingSlash};
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
 
+use actix_web::error::UrlencodedError;
+
 use self::error::WebError;
 use self::pages::{accounts, detail, files, gallery, signin, upload};
 use crate::app::App;
+
+/// Ordinary forms are small; the transcript (100 000 characters) is the largest field.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// Settings of the HTTP layer.
 #[derive(Clone)]
@@ -61,8 +66,11 @@ impl WebSettings {
 pub fn configure(app: App) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(app))
-            .app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
-                WebError::BadRequest(format!("The form could not be read: {e}")).into()
+            .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES).error_handler(|e, _| match e {
+                UrlencodedError::Overflow { .. } => {
+                    WebError::TooLarge("This form is too large.".into()).into()
+                }
+                other => WebError::BadRequest(format!("The form could not be read: {other}")).into(),
             }))
             .app_data(
                 web::QueryConfig::default().error_handler(|e, _| {

@@ -142,6 +142,23 @@ backend_tests! {
         assert!(none.body.contains("Choose at least one file"));
     }
 
+    async fn the_size_limit_is_enforced_while_reading_and_spares_the_other_files(env) {
+        let s = env.start_server_with_limit(64 * 1024).await;
+        let (c, _) = s.signed_in("max", Role::User).await;
+        let mut big = wav_bytes(1);
+        big.truncate(64 * 1024 + 1);
+        let page = c.upload(&[("big.wav", big), ("ok.png", fixture_bytes("image.png"))], None, false).await;
+        assert!(page.body.contains("1 accepted, 1 refused") && page.body.contains("larger than the 64 KiB limit"), "{}", page.body);
+        assert!(c.get("/upload").await.body.contains("up to 64 KiB each"));
+        assert_eq!(s.env.spooled_files(), 0);
+        // An oversized ordinary form gets the 413 page.
+        let audio = upload_one(&c, "tone-mono-8k.wav", None).await;
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let p = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", &huge)]).await;
+        assert_eq!(p.status, 413);
+        assert!(p.body.contains("413 ·") && p.body.contains("too large"));
+    }
+
     async fn users_upload_only_for_themselves_and_staff_choose_the_owner(env) {
         let s = env.start_server().await;
         let (user, uid) = s.signed_in("fay", Role::User).await;

@@ -34,6 +34,14 @@ pub fn password_of(name: &str) -> String {
 }
 
 impl TestEnv {
+    /// Starts the app with a smaller upload limit.
+    pub async fn start_server_with_limit(mut self, max_upload_bytes: u64) -> TestServer {
+        let mut settings = self.settings();
+        settings.max_upload_bytes = max_upload_bytes;
+        self.media = self.media_with(self.store.clone(), settings);
+        self.start_server().await
+    }
+
     /// Starts the whole app (routes, sessions, security headers) over this test's database and store.
     pub async fn start_server(self) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
