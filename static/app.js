@@ -10,6 +10,34 @@
     });
   }, true);
 
+  // Space toggles the clip of the focused gallery card.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== " " || /^(INPUT|TEXTAREA|SELECT|BUTTON|AUDIO)$/.test(e.target.tagName)) return;
+    var card = e.target.closest && e.target.closest(".card-audio");
+    var audio = card && card.querySelector("audio");
+    if (!audio) return;
+    e.preventDefault();
+    if (audio.paused) audio.play(); else audio.pause();
+  });
+
+  // The detail waveform: the played part is tinted, a click seeks.
+  var wave = document.getElementById("wave");
+  var player = document.getElementById("player");
+  if (wave && player) {
+    var rect = document.getElementById("played-rect");
+    var duration = function () {
+      return isFinite(player.duration) && player.duration > 0 ? player.duration : Number(player.dataset.durationMs) / 1000;
+    };
+    var paint = function () { rect.setAttribute("width", String(1000 * player.currentTime / duration())); };
+    player.addEventListener("timeupdate", paint);
+    player.addEventListener("seeked", paint);
+    wave.addEventListener("click", function (e) {
+      var box = wave.getBoundingClientRect();
+      player.currentTime = Math.max(0, Math.min(1, (e.clientX - box.left) / box.width)) * duration();
+      paint();
+    });
+  }
+
   document.querySelectorAll("button.copy").forEach(function (b) {
     b.hidden = false;
     b.addEventListener("click", function () {

@@ -82,6 +82,7 @@ pub struct AudioRow {
     pub transcript: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub peaks: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -103,6 +104,7 @@ pub struct NewAudio<'a> {
     pub transcript: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub peaks: Option<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -132,5 +134,6 @@ pub struct MediaItemRow {
     pub height: Option<i32>,
     pub duration_ms: Option<i64>,
     pub transcript: Option<String>,
+    pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
 }

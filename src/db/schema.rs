@@ -50,6 +50,7 @@ diesel::table! {
         transcript -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        peaks -> Nullable<Binary>,
     }
 }
 
@@ -88,6 +89,7 @@ diesel::table! {
         height -> Nullable<Integer>,
         duration_ms -> Nullable<BigInt>,
         transcript -> Nullable<Text>,
+        peaks -> Nullable<Binary>,
         created_at -> Timestamp,
     }
 }

@@ -78,7 +78,9 @@ pub struct AudioRead {
     pub channels: i32,
     pub codec: String,
     pub transcript: Option<String>,
-    pub has_waveform: bool,
+    /// Waveform peaks: (min, max) signed-byte pairs, see [`crate::media::waveform`].
+    #[serde(skip)]
+    pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -192,7 +194,7 @@ impl From<AudioRow> for AudioRead {
             channels: r.channels,
             codec: r.codec,
             transcript: r.transcript,
-            has_waveform: r.waveform_key.is_some(),
+            peaks: r.peaks,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

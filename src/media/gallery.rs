@@ -44,6 +44,8 @@ pub struct GalleryItem {
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub duration_ms: Option<i64>,
+    #[serde(skip)]
+    pub peaks: Option<Vec<u8>>,
     /// Signed URL of the thumbnail (images).
     pub thumb_url: Option<String>,
     /// Signed URL of the file itself (audio, for the row player).
@@ -187,6 +189,7 @@ impl MediaService {
             width: row.width,
             height: row.height,
             duration_ms: row.duration_ms,
+            peaks: row.peaks,
             thumb_url,
             media_url,
         })

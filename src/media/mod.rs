@@ -13,6 +13,7 @@ mod signed;
 pub mod sniff;
 pub mod spool;
 pub mod thumbnail;
+pub mod waveform;
 
 pub use access::Actor;
 pub use dto::*;

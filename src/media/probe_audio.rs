@@ -14,6 +14,7 @@ use symphonia::core::units::Duration as Ticks;
 
 use super::MediaError;
 use super::sniff::MediaType;
+use super::waveform::PeakCollector;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioInfo {
@@ -25,7 +26,7 @@ pub struct AudioInfo {
     pub codec: String,
 }
 
-/// Packets decoded to prove the stream is playable; the full decode is the waveform's job.
+/// Packets that must decode before damaged frames are tolerated.
 const DECODE_CHECK_PACKETS: usize = 4;
 /// A container that promises more than this share of frames beyond what its packets hold is cut off.
 const TRUNCATION_TOLERANCE: f64 = 0.02;
@@ -46,7 +47,9 @@ fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
     }
 }
 
-pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
+/// Reads the metadata and decodes the whole stream once: that proves it plays, gives the exact
+/// duration and yields the waveform peaks.
+pub fn probe_audio(path: &Path, t: MediaType) -> Result<(AudioInfo, Vec<u8>), MediaError> {
     let file = std::fs::File::open(path)?;
     let file_len = file.metadata()?.len();
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
@@ -85,10 +88,14 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     // Without a Xing/Info/VBRI tag the MP3 reader only estimates the length (and trims packets
     // to that estimate), so count the packets' own durations instead.
     let estimated = params.codec == CODEC_ID_MP3 && track.delay.is_none();
+    let estimated_frames = track.num_frames.or(track.duration.map(Ticks::get));
+    let mut peaks = PeakCollector::new(estimated_frames);
+    let mut samples: Vec<f32> = Vec::new();
     let mut ticks: u64 = 0;
     let mut decoded = 0usize;
+    let mut failed = 0usize;
     loop {
-        let packet = match format.next_packet() {
+        let mut packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -99,15 +106,28 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
         if packet.track_id != track.id {
             continue;
         }
-        let trim = packet.trim_start.get() + if estimated { 0 } else { packet.trim_end.get() };
-        ticks += packet.dur.get().saturating_sub(trim);
-        if decoded < DECODE_CHECK_PACKETS {
-            decoder.decode(&packet).map_err(|e| symphonia_error(t, e))?;
-            decoded += 1;
+        if estimated {
+            // The reader trims packets to its own length estimate; keep the real end.
+            packet.trim_end = Ticks::ZERO;
+        }
+        ticks += packet.dur.get().saturating_sub(packet.trim_start.get() + packet.trim_end.get());
+        match decoder.decode(&packet) {
+            Ok(buf) => {
+                buf.copy_to_vec_interleaved::<f32>(&mut samples);
+                peaks.push_interleaved(&samples, channels);
+                decoded += 1;
+            }
+            // A damaged frame here and there is skipped, as players do; a stream that will not
+            // decode from the start is not audio we accept.
+            Err(SymphoniaError::DecodeError(_)) if decoded >= DECODE_CHECK_PACKETS => failed += 1,
+            Err(e) => return Err(symphonia_error(t, e)),
         }
     }
     if decoded == 0 || ticks == 0 {
         return Err(corrupt(t, "it holds no audio"));
+    }
+    if failed * 10 > decoded {
+        return Err(corrupt(t, format!("{failed} of its {} frames are damaged", decoded + failed)));
     }
     if !estimated
         && let Some(promised) = track.duration.map(Ticks::get).filter(|d| *d > 0)
@@ -118,7 +138,9 @@ pub fn probe_audio(path: &Path, t: MediaType) -> Result<AudioInfo, MediaError> {
     let seconds = time_base.calc_duration_saturating(Ticks::new(ticks)).as_secs_f64();
     let duration_ms = (seconds * 1000.0).round() as i64;
     let bitrate = ((file_len as f64 * 8.0) / seconds).round().min(i32::MAX as f64) as i32;
-    Ok(AudioInfo { duration_ms, bitrate, sample_rate: sample_rate as i32, channels: channels as i32, codec })
+    let info =
+        AudioInfo { duration_ms, bitrate, sample_rate: sample_rate as i32, channels: channels as i32, codec };
+    Ok((info, peaks.finish()))
 }
 
 /// The codec must be one the container is allowed to carry here.

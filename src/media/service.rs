@@ -78,7 +78,7 @@ pub struct MediaService {
 
 enum Probed {
     Image(ImageInfo, Thumbnail),
-    Audio(AudioInfo),
+    Audio(AudioInfo, Vec<u8>),
 }
 
 /// A checked upload waiting to be stored.
@@ -233,7 +233,7 @@ impl MediaService {
         let limits = self.settings.image_limits;
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
             MediaKind::Image => probe_image(&path, media_type, &limits).map(|(i, t)| Probed::Image(i, t)),
-            MediaKind::Audio => probe_audio(&path, media_type).map(Probed::Audio),
+            MediaKind::Audio => probe_audio(&path, media_type).map(|(i, p)| Probed::Audio(i, p)),
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
@@ -289,7 +289,7 @@ impl MediaService {
                     self.db.transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await).await?;
                 Ok(MediaRead::Image(row.into()))
             }
-            Probed::Audio(info) => {
+            Probed::Audio(info, peaks) => {
                 let new = NewAudio {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -307,6 +307,7 @@ impl MediaService {
                     transcript: upload.transcript.as_deref(),
                     created_at: t,
                     updated_at: t,
+                    peaks: Some(peaks),
                 };
                 let row =
                     self.db.transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await).await?;

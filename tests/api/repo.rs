@@ -41,6 +41,7 @@ fn new_audio(owner: Option<i64>, key: &str) -> NewAudio<'_> {
         transcript: None,
         created_at: t,
         updated_at: t,
+        peaks: None,
     }
 }
 

@@ -107,6 +107,9 @@ backend_tests! {
             let expected_bitrate = fixture_bytes(name).len() as f64 * 8.0 / (a.duration_ms as f64 / 1000.0);
             assert!((a.bitrate as f64 - expected_bitrate).abs() / expected_bitrate < 0.01, "{name}: bitrate {}", a.bitrate);
             assert_eq!(a.owner_id, Some(alice));
+            let peaks = a.peaks.as_deref().unwrap_or_else(|| panic!("{name}: no waveform"));
+            assert_eq!(peaks.len(), 2 * mediadesk::media::waveform::BINS, "{name}");
+            assert!(peaks.iter().any(|b| *b != 0), "{name}: a tone is not silence");
         }
         assert!(env.objects().await.iter().all(|k| k.starts_with(&format!("u{alice}/"))));
     }
@@ -118,6 +121,15 @@ backend_tests! {
         let exact = 531_072.0 * 1000.0 / 44_100.0;
         let got = audio(&r.media).duration_ms as f64;
         assert!((got - exact).abs() / exact < 0.001, "{got} ms vs {exact} ms");
+    }
+
+    async fn the_waveform_shows_where_the_track_is_loud(env) {
+        // 10 s near silence, then 2 s of loud noise: the last sixth of the picture is tall.
+        let r = upload_fixture(&env, &Actor::operator(), Owner::System, "tone-vbr-noxing.mp3").await.unwrap();
+        let peaks = audio(&r.media).peaks.clone().unwrap();
+        let pairs = mediadesk::media::waveform::pairs(&peaks, 12);
+        assert!(pairs[..9].iter().all(|(lo, hi)| hi - lo < 0.1), "quiet part: {pairs:?}");
+        assert!(pairs[11].1 - pairs[11].0 > 0.8, "loud end kept (no early trim): {pairs:?}");
     }
 
     async fn the_type_comes_from_the_bytes_not_the_name(env) {

@@ -207,6 +207,8 @@ backend_tests! {
         let audio = upload_one(&c, "tone.flac", None).await;
         let page = c.get(&audio).await;
         assert!(page.body.contains("<audio") && page.body.contains("48000 Hz") && page.body.contains("stereo") && page.body.contains("0:02"));
+        assert!(page.body.contains("<svg class=\"wave\" id=\"wave\"") && page.body.contains("aria-label=\"Waveform of tone.flac\""));
+        assert!(c.get("/media").await.body.contains("class=\"mini-wave\""), "gallery rows show a mini waveform");
         let saved = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", "Hello <b>world</b>")]).await;
         assert_eq!((saved.status, saved.location()), (303, audio.as_str()));
         let page = c.get(&audio).await;

@@ -28,6 +28,7 @@ struct DetailPage {
     self_url: String,
     media_url: String,
     duration_ms: i64,
+    wave_path: Option<String>,
     facts: Vec<(&'static str, String)>,
     transcript: String,
     can_manage: bool,
@@ -64,6 +65,12 @@ async fn render(
         Some(oid) => {
             app.accounts.by_id(oid).await.map(|a| a.username).unwrap_or_else(|_| format!("user {oid}"))
         }
+    };
+    let wave_path = match &media {
+        MediaRead::Audio(a) => {
+            a.peaks.as_deref().map(|p| crate::media::waveform::svg_path(p, crate::media::waveform::BINS))
+        }
+        MediaRead::Image(_) => None,
     };
     let (facts, transcript, duration_ms) = match &media {
         MediaRead::Image(i) => (
@@ -112,6 +119,7 @@ async fn render(
         self_url: format!("/media/{}/{id}", kind.as_str()),
         media_url,
         duration_ms,
+        wave_path,
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),

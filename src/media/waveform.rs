@@ -1,0 +1,150 @@
+//! Waveform peaks: the min and max sample of every 1/1000 of a track, collected while the
+//! upload's one full decode runs, stored as 2 000 signed bytes.
+
+/// Pairs in a stored waveform.
+pub const BINS: usize = 1000;
+
+/// Collects (min, max) per block of frames without knowing the exact length in advance, then
+/// folds the blocks into exactly [`BINS`] pairs.
+pub struct PeakCollector {
+    block: u64,
+    in_block: u64,
+    min: f32,
+    max: f32,
+    blocks: Vec<(f32, f32)>,
+}
+
+impl PeakCollector {
+    /// `estimated_frames` sizes the blocks (about two per bin); a wrong estimate only changes
+    /// the resolution before folding, never the result's length.
+    pub fn new(estimated_frames: Option<u64>) -> PeakCollector {
+        let block = estimated_frames.map_or(1024, |f| (f / (2 * BINS as u64)).max(1));
+        PeakCollector { block, in_block: 0, min: 0.0, max: 0.0, blocks: Vec::with_capacity(2 * BINS + 16) }
+    }
+
+    /// Takes interleaved samples; all channels of a frame count towards its peak.
+    pub fn push_interleaved(&mut self, samples: &[f32], channels: usize) {
+        let channels = channels.max(1);
+        for frame in samples.chunks_exact(channels) {
+            for &s in frame {
+                if s < self.min {
+                    self.min = s;
+                }
+                if s > self.max {
+                    self.max = s;
+                }
+            }
+            self.in_block += 1;
+            if self.in_block == self.block {
+                self.close_block();
+            }
+        }
+    }
+
+    fn close_block(&mut self) {
+        self.blocks.push((self.min, self.max));
+        self.in_block = 0;
+        self.min = 0.0;
+        self.max = 0.0;
+        // A badly low estimate would grow this without bound: halve the resolution instead.
+        if self.blocks.len() >= 8 * BINS {
+            self.blocks = self
+                .blocks
+                .chunks(2)
+                .map(|c| c.iter().fold((0.0f32, 0.0f32), |a, b| (a.0.min(b.0), a.1.max(b.1))))
+                .collect();
+            self.block *= 2;
+        }
+    }
+
+    /// `BINS` (min, max) pairs as signed bytes, min first.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.in_block > 0 {
+            self.close_block();
+        }
+        let n = self.blocks.len();
+        let mut out = Vec::with_capacity(2 * BINS);
+        for i in 0..BINS {
+            let (lo, hi) = if n == 0 {
+                (0.0, 0.0)
+            } else {
+                let start = i * n / BINS;
+                let end = ((i + 1) * n / BINS).max(start + 1).min(n);
+                self.blocks[start..end].iter().fold((0.0f32, 0.0f32), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+            };
+            out.push(quantize(lo) as u8);
+            out.push(quantize(hi) as u8);
+        }
+        out
+    }
+}
+
+fn quantize(v: f32) -> i8 {
+    (v.clamp(-1.0, 1.0) * 127.0).round() as i8
+}
+
+/// Reads stored peaks back as (min, max) pairs in -1.0..=1.0, folded to `bins` pairs.
+pub fn pairs(peaks: &[u8], bins: usize) -> Vec<(f32, f32)> {
+    let all: Vec<(f32, f32)> = peaks
+        .chunks_exact(2)
+        .map(|p| (f32::from(p[0] as i8) / 127.0, f32::from(p[1] as i8) / 127.0))
+        .collect();
+    if all.is_empty() || bins == 0 {
+        return Vec::new();
+    }
+    (0..bins)
+        .map(|i| {
+            let start = i * all.len() / bins;
+            let end = ((i + 1) * all.len() / bins).max(start + 1).min(all.len());
+            all[start..end].iter().fold((0.0f32, 0.0f32), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+        })
+        .collect()
+}
+
+/// An SVG path of vertical strokes, one per pair, in a `bins` × 100 view box.
+pub fn svg_path(peaks: &[u8], bins: usize) -> String {
+    let mut d = String::with_capacity(bins * 16);
+    for (x, (lo, hi)) in pairs(peaks, bins).into_iter().enumerate() {
+        // Silence still shows as a hairline so the track's extent is visible.
+        let top = (50.0 - hi * 50.0).min(49.5);
+        let bottom = (50.0 - lo * 50.0).max(50.5);
+        d.push_str(&format!("M{x}.5 {top:.1}V{bottom:.1}"));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_length_folds_to_exactly_bins_pairs() {
+        for (estimate, frames) in
+            [(Some(44_100), 44_100usize), (Some(1_000), 500_000), (None, 37), (Some(10_000_000), 3_000)]
+        {
+            let mut c = PeakCollector::new(estimate);
+            let samples: Vec<f32> = (0..frames * 2).map(|i| if i % 2 == 0 { 0.5 } else { -0.25 }).collect();
+            c.push_interleaved(&samples, 2);
+            let peaks = c.finish();
+            assert_eq!(peaks.len(), 2 * BINS);
+            assert_eq!((peaks[0] as i8, peaks[1] as i8), (-32, 64), "estimate {estimate:?}, frames {frames}");
+        }
+    }
+
+    #[test]
+    fn a_loud_second_half_shows_in_the_second_half() {
+        let mut c = PeakCollector::new(Some(10_000));
+        let quiet = vec![0.01f32; 5_000];
+        let loud = vec![0.9f32; 5_000];
+        c.push_interleaved(&quiet, 1);
+        c.push_interleaved(&loud, 1);
+        let p = pairs(&c.finish(), 10);
+        assert!(p[..5].iter().all(|(_, hi)| *hi < 0.05) && p[5..].iter().all(|(_, hi)| *hi > 0.85), "{p:?}");
+    }
+
+    #[test]
+    fn svg_paths_have_one_stroke_per_bin() {
+        let peaks = vec![0u8; 2 * BINS];
+        assert_eq!(svg_path(&peaks, 100).matches('M').count(), 100);
+    }
+}
