@@ -4,10 +4,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod media;
+pub mod ops;
 pub mod storage;
+pub mod telemetry;
 pub mod web;
 
 use std::time::Duration;

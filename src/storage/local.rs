@@ -141,7 +141,9 @@ impl ObjectStore for LocalStore {
 
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
         match fs::metadata(self.path_of(key)).await {
-            Ok(m) if m.is_file() => Ok(Some(ObjectMeta { key: key.as_str().to_owned(), size: m.len() })),
+            Ok(m) if m.is_file() => {
+                Ok(Some(ObjectMeta { key: key.as_str().to_owned(), size: m.len(), modified: mtime(&m) }))
+            }
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -177,7 +179,7 @@ impl ObjectStore for LocalStore {
                     continue;
                 };
                 if rel.starts_with(prefix) {
-                    out.push(ObjectMeta { key: rel, size: meta.len() });
+                    out.push(ObjectMeta { key: rel, size: meta.len(), modified: mtime(&meta) });
                 }
             }
         }
@@ -209,4 +211,9 @@ impl ObjectStore for LocalStore {
         }
         Ok(())
     }
+}
+
+fn mtime(meta: &std::fs::Metadata) -> Option<i64> {
+    let t = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(t.as_secs()).ok()
 }

@@ -60,6 +60,8 @@ impl ByteRange {
 pub struct ObjectMeta {
     pub key: String,
     pub size: u64,
+    /// Last modification, unix seconds, when the store says.
+    pub modified: Option<i64>,
 }
 
 /// A (possibly partial) object body.

@@ -330,6 +330,7 @@ impl ObjectStore for S3Store {
             Ok(out) => Ok(Some(ObjectMeta {
                 key: key.as_str().to_owned(),
                 size: out.content_length().unwrap_or(0).max(0) as u64,
+                modified: out.last_modified().map(|t| t.secs()),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(classify(e)),
@@ -349,7 +350,11 @@ impl ObjectStore for S3Store {
             let page = page.map_err(classify)?;
             for obj in page.contents() {
                 if let Some(key) = obj.key() {
-                    out.push(ObjectMeta { key: key.to_owned(), size: obj.size().unwrap_or(0).max(0) as u64 });
+                    out.push(ObjectMeta {
+                        key: key.to_owned(),
+                        size: obj.size().unwrap_or(0).max(0) as u64,
+                        modified: obj.last_modified().map(|t| t.secs()),
+                    });
                 }
             }
         }

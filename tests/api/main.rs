@@ -7,6 +7,7 @@
 #[macro_use]
 mod common;
 
+mod cli;
 mod config;
 mod faults;
 mod repo;

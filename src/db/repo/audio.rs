@@ -106,7 +106,7 @@ impl AudioRepo {
     }
 
     /// Every storage key the table refers to (originals and waveforms), for reconciliation.
-    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::audios.select((t::storage_key, t::waveform_key)).load(c).await)?)
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+        Ok(run!(conn, |c| t::audios.select((t::id, t::storage_key, t::waveform_key)).load(c).await)?)
     }
 }

@@ -92,7 +92,7 @@ impl ImageRepo {
     }
 
     /// Every storage key the table refers to (originals and thumbnails), for reconciliation.
-    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::images.select((t::storage_key, t::thumbnail_key)).load(c).await)?)
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+        Ok(run!(conn, |c| t::images.select((t::id, t::storage_key, t::thumbnail_key)).load(c).await)?)
     }
 }

@@ -1,0 +1,247 @@
+//! The command line: `serve` (the default) and the operator's tools. Every command ends with a
+//! non-zero exit and one clear line when it fails.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{AccountService, Role};
+use crate::media::Owner;
+use crate::{App, Config};
+
+/// Mediadesk: a self-hosted admin for images and audio.
+#[derive(Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true, env = "MEDIADESK_LOG_JSON")]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web admin (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Upload every file of a folder (recursively) through the same checks as the web.
+    Import {
+        dir: PathBuf,
+        /// An account name, or `system`.
+        #[arg(long)]
+        owner: String,
+    },
+    /// Add generated demo images and audio as system media.
+    Seed {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Compare database and object store; report (and with --fix repair) what disagrees.
+    Reconcile {
+        #[arg(long)]
+        fix: bool,
+        /// Objects younger than this may belong to an upload in progress and are left alone.
+        #[arg(long, default_value_t = 15)]
+        grace_minutes: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exit 0 when the local server answers /healthz (for container health checks).
+    Healthcheck,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add(AddUser),
+    /// Set a new password (ends the account's sessions).
+    Passwd {
+        name: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account (ends its sessions).
+    Disable { name: String },
+    /// Enable a disabled account.
+    Enable { name: String },
+}
+
+#[derive(Args)]
+pub struct AddUser {
+    pub name: String,
+    #[arg(long, default_value = "user")]
+    pub role: String,
+    /// Read the password from standard input (one line).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    anyhow::ensure!(from_stdin, "pass the password on standard input with --password-stdin");
+    let mut buf = String::new();
+    std::io::stdin().read_to_string(&mut buf)?;
+    let password = buf.lines().next().unwrap_or("").to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(password)
+}
+
+async fn accounts(config: &Config) -> anyhow::Result<AccountService> {
+    tokio::fs::create_dir_all(&config.data_dir).await?;
+    let db = crate::db::Db::connect(&config.database_url, 2)
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))?;
+    Ok(AccountService::new(db))
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::serve(config).await,
+        Command::Migrate => {
+            crate::db::Db::connect(&config.database_url, 1).await?;
+            println!("migrations applied to {}", config.database_display());
+            Ok(())
+        }
+        Command::User(cmd) => user(&config, cmd).await,
+        Command::Import { dir, owner } => import(&config, &dir, &owner).await,
+        Command::Seed { demo } => {
+            anyhow::ensure!(demo, "say what to seed: --demo");
+            let app = App::build(&config).await?;
+            let n = crate::ops::seed::seed_demo(&app.media).await?;
+            println!("added {n} demo items as system media");
+            Ok(())
+        }
+        Command::Reconcile { fix, grace_minutes, json } => {
+            let app = App::build(&config).await?;
+            let report = app.media.reconcile(fix, Duration::from_secs(grace_minutes * 60)).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let verb = if fix { "fixed" } else { "found" };
+                println!("objects without a row ({verb}): {}", report.orphan_objects.len());
+                for k in &report.orphan_objects {
+                    println!("  {k}");
+                }
+                println!("rows without their object ({verb}): {}", report.rows_without_object.len());
+                for r in &report.rows_without_object {
+                    println!("  {r}");
+                }
+                println!("missing thumbnails/waveforms ({verb}): {}", report.missing_derivatives.len());
+                println!(
+                    "pending deletions ({}): {}",
+                    if fix { "retried" } else { "waiting" },
+                    report.pending_deletions.len()
+                );
+                if !fix && !report.is_clean() {
+                    println!("run `mediadesk reconcile --fix` to repair");
+                }
+            }
+            Ok(())
+        }
+        Command::Healthcheck => healthcheck(&config),
+    }
+}
+
+async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let accounts = accounts(config).await?;
+    match cmd {
+        UserCommand::Add(add) => {
+            let role: Role = add.role.parse().map_err(anyhow::Error::msg)?;
+            let password = read_password(add.password_stdin)?;
+            let account = accounts.create(&add.name, &password, role).await?;
+            println!("created {} ({})", account.username, account.role);
+        }
+        UserCommand::Passwd { name, password_stdin } => {
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            accounts.reset_password(None, account.id, &read_password(password_stdin)?).await?;
+            println!("password of {} changed", account.username);
+        }
+        UserCommand::List => {
+            for a in accounts.list().await? {
+                println!("{}\t{}\t{}", a.username, a.role, if a.disabled { "disabled" } else { "active" });
+            }
+        }
+        UserCommand::Disable { name } => {
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            accounts.set_disabled(None, account.id, true).await?;
+            println!("{} disabled", account.username);
+        }
+        UserCommand::Enable { name } => {
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            accounts.set_disabled(None, account.id, false).await?;
+            println!("{} enabled", account.username);
+        }
+    }
+    Ok(())
+}
+
+async fn import(config: &Config, dir: &std::path::Path, owner: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
+    let app = App::build(config).await?;
+    let owner = if owner == "system" {
+        Owner::System
+    } else {
+        Owner::User(
+            app.accounts
+                .by_username(owner)
+                .await
+                .with_context(|| format!("--owner: no account {owner:?}"))?
+                .id,
+        )
+    };
+    let files = crate::ops::import::files_in(dir)?;
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = crate::ops::import::import_files(&app.media, &files, owner, |path, _| {
+        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+    println!("imported {} of {} files", summary.imported.len(), files.len());
+    for (path, reason) in &summary.refused {
+        println!("  refused {}: {reason}", path.display());
+    }
+    anyhow::ensure!(
+        summary.refused.is_empty(),
+        "{} of {} files were refused",
+        summary.refused.len(),
+        files.len()
+    );
+    Ok(())
+}
+
+/// Plain HTTP/1.1 over a socket: the runtime image has no curl.
+fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut addr = config.bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .with_context(|| format!("nothing listens on {addr}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+    stream.write_all(
+        format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response.lines().next().unwrap_or("");
+    anyhow::ensure!(status.contains(" 200 "), "unhealthy: {status}");
+    println!("ok");
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Finds and repairs what a crash, an outage or a hand in the bucket can leave behind: objects no
+//! row refers to, rows whose object is gone, and deletions still waiting for the store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{TimeDelta, Utc};
+use serde::Serialize;
+
+use super::MediaError;
+use super::service::MediaService;
+use crate::db::DbConn;
+use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
+use crate::storage::StorageKey;
+
+/// Objects younger than this are left alone by default: an upload in flight stores its object
+/// before its row.
+pub const DEFAULT_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ReconcileReport {
+    /// Keys in the store that no row and no pending deletion refers to.
+    pub orphan_objects: Vec<String>,
+    /// `kind:id` of rows whose original is missing from the store.
+    pub rows_without_object: Vec<String>,
+    /// Derivatives (thumbnails) a row names but the store lacks; the row stays, the name goes.
+    pub missing_derivatives: Vec<String>,
+    /// Keys whose deletion is still pending.
+    pub pending_deletions: Vec<String>,
+    /// Whether the repairs were carried out.
+    pub fixed: bool,
+}
+
+impl ReconcileReport {
+    pub fn is_clean(&self) -> bool {
+        self.orphan_objects.is_empty()
+            && self.rows_without_object.is_empty()
+            && self.missing_derivatives.is_empty()
+            && self.pending_deletions.is_empty()
+    }
+}
+
+struct RowRef {
+    kind: &'static str,
+    id: i64,
+    original: String,
+    derivative: Option<String>,
+}
+
+impl MediaService {
+    /// Compares the database with the store. With `fix`, removes orphan objects, deletes rows
+    /// whose original is gone (their other objects too), clears missing derivative names and
+    /// retries pending deletions.
+    pub async fn reconcile(
+        &self,
+        fix: bool,
+        grace: std::time::Duration,
+    ) -> Result<ReconcileReport, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let mut rows = Vec::new();
+        for (id, key, thumb) in ImageRepo::all_keys(&mut pooled.conn()).await? {
+            rows.push(RowRef { kind: "image", id, original: key, derivative: thumb });
+        }
+        for (id, key, wave) in AudioRepo::all_keys(&mut pooled.conn()).await? {
+            rows.push(RowRef { kind: "audio", id, original: key, derivative: wave });
+        }
+        let pending: BTreeSet<String> =
+            PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|p| p.storage_key).collect();
+        drop(pooled);
+
+        let objects: BTreeMap<String, Option<i64>> =
+            self.store.list("").await?.into_iter().map(|o| (o.key, o.modified)).collect();
+        let referenced: BTreeSet<&str> = rows
+            .iter()
+            .flat_map(|r| std::iter::once(r.original.as_str()).chain(r.derivative.as_deref()))
+            .chain(pending.iter().map(String::as_str))
+            .collect();
+
+        let mut report = ReconcileReport {
+            pending_deletions: pending.iter().cloned().collect(),
+            fixed: fix,
+            ..Default::default()
+        };
+        let cutoff = (Utc::now() - TimeDelta::from_std(grace).unwrap_or(TimeDelta::zero())).timestamp();
+        for (key, modified) in objects.iter().filter(|(k, _)| !referenced.contains(k.as_str())) {
+            // Unknown age counts as old: better reported than silently kept.
+            if modified.is_none_or(|m| m <= cutoff) {
+                report.orphan_objects.push(key.clone());
+            }
+        }
+        let mut dead_rows = Vec::new();
+        for r in &rows {
+            if !objects.contains_key(&r.original) {
+                report.rows_without_object.push(format!("{}:{}", r.kind, r.id));
+                dead_rows.push(r);
+            } else if let Some(d) = &r.derivative
+                && !objects.contains_key(d)
+            {
+                report.missing_derivatives.push(d.clone());
+            }
+        }
+        if !fix {
+            return Ok(report);
+        }
+        for key in &report.orphan_objects {
+            self.store.delete(&StorageKey::parse(key)?).await?;
+        }
+        for r in dead_rows {
+            let keys: Vec<&str> =
+                std::iter::once(r.original.as_str()).chain(r.derivative.as_deref()).collect();
+            let (kind, id) = (r.kind, r.id);
+            self.db
+                .transaction(async |c: &mut DbConn<'_>| {
+                    if kind == "image" {
+                        ImageRepo::delete(c, id).await?;
+                    } else {
+                        AudioRepo::delete(c, id).await?;
+                    }
+                    PendingDeletionRepo::add(c, &keys, Utc::now().naive_utc()).await?;
+                    Ok::<_, MediaError>(())
+                })
+                .await?;
+        }
+        for r in &rows {
+            if let Some(d) = &r.derivative
+                && report.missing_derivatives.contains(d)
+                && objects.contains_key(&r.original)
+            {
+                let mut pooled = self.db.get().await?;
+                if r.kind == "image" {
+                    ImageRepo::set_thumbnail_key(&mut pooled.conn(), r.id, None).await?;
+                } else {
+                    AudioRepo::set_waveform_key(&mut pooled.conn(), r.id, None).await?;
+                }
+            }
+        }
+        self.retry_pending_deletions(true).await?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,65 @@
+//! `mediadesk import DIR`: uploads every file of a folder (recursively) through the service.
+
+use std::path::{Path, PathBuf};
+
+use crate::media::{Actor, ImageCreate, MediaService, Owner};
+use crate::storage::ByteStream;
+
+/// What an import did, file by file.
+#[derive(Debug, Default)]
+pub struct ImportSummary {
+    pub imported: Vec<PathBuf>,
+    /// The file and the reason it was refused.
+    pub refused: Vec<(PathBuf, String)>,
+}
+
+/// Every regular, non-hidden file under `dir`, sorted, so runs are repeatable.
+pub fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn file_stream(path: &Path) -> std::io::Result<ByteStream> {
+    let file = tokio::fs::File::open(path).await?;
+    Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)))
+}
+
+/// Imports `files` for `owner`, calling `progress` after each one.
+pub async fn import_files(
+    media: &MediaService,
+    files: &[PathBuf],
+    owner: Owner,
+    mut progress: impl FnMut(&Path, bool),
+) -> ImportSummary {
+    let mut summary = ImportSummary::default();
+    for path in files {
+        let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let create = ImageCreate { owner, filename, content_type: None, generate_presigned_url: false };
+        let result = match file_stream(path).await {
+            Ok(body) => media.upload(&Actor::operator(), create, body).await.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("cannot read it: {e}")),
+        };
+        progress(path, result.is_ok());
+        match result {
+            Ok(_) => summary.imported.push(path.clone()),
+            Err(reason) => summary.refused.push((path.clone(), reason)),
+        }
+    }
+    summary
+}

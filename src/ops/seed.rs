@@ -1,0 +1,118 @@
+//! `mediadesk seed --demo`: a handful of generated images and audio clips for a first look.
+
+use std::f32::consts::TAU;
+use std::io::Cursor;
+
+use bytes::Bytes;
+use image::{ImageFormat, Rgb, RgbImage};
+
+use crate::media::{Actor, ImageCreate, MediaError, MediaService, Owner};
+use crate::storage::ByteStream;
+
+/// A generated demo file: a name and its bytes.
+pub struct DemoFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn landscape(w: u32, h: u32, sky: [f32; 3], ground: [f32; 3], sun: (f32, f32)) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let horizon = 0.62 + 0.05 * (fx * TAU * 1.5).sin();
+        let base = if fy < horizon { sky } else { ground };
+        let shade = if fy < horizon { 0.55 + 0.45 * fy / horizon } else { 1.0 - 0.5 * (fy - horizon) };
+        let d = ((fx - sun.0).powi(2) + (fy - sun.1).powi(2)).sqrt();
+        let glow = (1.0 - d * 4.0).max(0.0);
+        let px = |c: f32| ((c * shade + glow * 0.8).min(1.0) * 255.0) as u8;
+        Rgb([px(base[0]), px(base[1]), px(base[2])])
+    })
+}
+
+fn encode(img: &RgbImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encoding to memory cannot fail");
+    out.into_inner()
+}
+
+/// A 16-bit mono WAV of a few decaying notes.
+fn melody(notes: &[f32], note_secs: f32, rate: u32) -> Vec<u8> {
+    let per_note = (note_secs * rate as f32) as usize;
+    let samples: Vec<i16> = notes
+        .iter()
+        .flat_map(|f| {
+            (0..per_note).map(move |i| {
+                let t = i as f32 / rate as f32;
+                let env = (-3.0 * t / note_secs).exp();
+                let v = (TAU * f * t).sin() * 0.6 + (TAU * f * 2.0 * t).sin() * 0.15;
+                (v * env * 0.8 * i16::MAX as f32) as i16
+            })
+        })
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut v = Vec::with_capacity(44 + data_len as usize);
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data_len).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&rate.to_le_bytes());
+    v.extend_from_slice(&(rate * 2).to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        v.extend_from_slice(&s.to_le_bytes());
+    }
+    v
+}
+
+/// The demo set: landscapes in every image format, short melodies as WAV.
+pub fn demo_files() -> Vec<DemoFile> {
+    let mut files = Vec::new();
+    let scenes = [
+        ("dawn-over-hills", [0.95, 0.6, 0.45], [0.25, 0.35, 0.2], (0.2, 0.5)),
+        ("noon-meadow", [0.45, 0.7, 0.95], [0.3, 0.6, 0.25], (0.7, 0.15)),
+        ("dusk-coast", [0.55, 0.35, 0.6], [0.1, 0.25, 0.45], (0.5, 0.55)),
+        ("winter-field", [0.75, 0.82, 0.9], [0.9, 0.92, 0.95], (0.3, 0.3)),
+    ];
+    for (i, (name, sky, ground, sun)) in scenes.into_iter().enumerate() {
+        let img = landscape(960 + 160 * i as u32, 640, sky, ground, sun);
+        let (ext, format) = [
+            ("jpg", ImageFormat::Jpeg),
+            ("png", ImageFormat::Png),
+            ("webp", ImageFormat::WebP),
+            ("gif", ImageFormat::Gif),
+        ][i];
+        let img = if format == ImageFormat::Gif { image::imageops::thumbnail(&img, 320, 213) } else { img };
+        files.push(DemoFile { name: format!("{name}.{ext}"), bytes: encode(&img, format) });
+    }
+    let tunes: [(&str, &[f32], f32); 3] = [
+        ("doorbell", &[659.25, 523.25], 0.8),
+        ("arpeggio-c-major", &[261.63, 329.63, 392.0, 523.25, 392.0, 329.63], 0.45),
+        ("notification", &[880.0, 1174.66, 1318.51], 0.25),
+    ];
+    for (name, notes, secs) in tunes {
+        files.push(DemoFile { name: format!("{name}.wav"), bytes: melody(notes, secs, 44_100) });
+    }
+    files
+}
+
+/// Uploads the demo set as system media; returns how many items were created.
+pub async fn seed_demo(media: &MediaService) -> Result<usize, MediaError> {
+    let mut n = 0;
+    for file in demo_files() {
+        let body: ByteStream =
+            Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
+        let create = ImageCreate {
+            owner: Owner::System,
+            filename: file.name,
+            content_type: None,
+            generate_presigned_url: false,
+        };
+        media.upload(&Actor::operator(), create, body).await?;
+        n += 1;
+    }
+    Ok(n)
+}

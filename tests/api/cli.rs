@@ -1,0 +1,171 @@
+//! The `mediadesk` binary itself, run against each test's database and store.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use mediadesk::media::{Actor, ImageCreate, Owner};
+use mediadesk::storage::StorageKey;
+
+use crate::common::*;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TestEnv {
+    /// Runs the CLI with this test's database and store configured through the environment.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MEDIADESK_DATA_DIR", self.dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("MEDIADESK_LOG", "warn")
+            .env("MEDIADESK_URL_SIGNING_KEY", std::str::from_utf8(TEST_SIGNING_KEY).unwrap())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some((target, bucket)) = &self.s3 {
+            cmd.env("MEDIADESK_S3_BUCKET", bucket)
+                .env("MEDIADESK_S3_ENDPOINT", &target.endpoint)
+                .env("AWS_ACCESS_KEY_ID", &target.access_key)
+                .env("AWS_SECRET_ACCESS_KEY", &target.secret_key);
+        }
+        let mut child = cmd.spawn().expect("the mediadesk binary runs");
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(input) = stdin {
+            pipe.write_all(input.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A failure is exit 1 and exactly one line on stderr, naming the problem.
+fn assert_one_line_failure(r: &Run, needle: &str) {
+    assert_eq!(r.code, 1, "stdout: {} stderr: {}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "one line: {:?}", r.stderr);
+    assert!(r.stderr.starts_with("mediadesk: ") && r.stderr.contains(needle), "{:?}", r.stderr);
+}
+
+backend_tests! {
+    async fn user_commands_manage_accounts(env) {
+        let add = env.cli(&["user", "add", "Root", "--role", "admin", "--password-stdin"], Some("correct horse battery\n"));
+        assert_eq!(add.code, 0, "{}", add.stderr);
+        assert_eq!(add.stdout.trim(), "created root (admin)");
+        assert_one_line_failure(&env.cli(&["user", "add", "root", "--password-stdin"], Some("another password\n")), "that username is taken");
+        assert_one_line_failure(&env.cli(&["user", "add", "x", "--role", "boss", "--password-stdin"], Some("password123\n")), "unknown role");
+        assert_one_line_failure(&env.cli(&["user", "add", "y", "--password-stdin"], Some("short\n")), "at least 8 characters");
+        assert_one_line_failure(&env.cli(&["user", "add", "z"], None), "--password-stdin");
+        env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
+        assert_eq!(env.cli(&["user", "list"], None).stdout, "ann\tuser\tactive\nroot\tadmin\tactive\n");
+        assert_eq!(env.cli(&["user", "disable", "ann"], None).code, 0);
+        assert!(env.cli(&["user", "list"], None).stdout.contains("ann\tuser\tdisabled"));
+        assert_eq!(env.cli(&["user", "enable", "ann"], None).code, 0);
+        assert_eq!(env.cli(&["user", "passwd", "ann", "--password-stdin"], Some("new-password-1\n")).code, 0);
+        let accounts = mediadesk::auth::AccountService::new(env.db.clone());
+        assert!(accounts.authenticate("ann", "new-password-1", "127.0.0.1").await.is_ok());
+        assert_one_line_failure(&env.cli(&["user", "disable", "nobody"], None), "no such account");
+        assert_one_line_failure(&env.cli(&["user", "disable", "root"], None), "last active admin");
+    }
+
+    async fn import_uploads_a_folder_and_lists_what_it_refused(env) {
+        env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
+        let dir = env.dir.path().join("incoming");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["image.jpg", "tone-cbr.mp3", "not-an-image.jpg", "pixel-flood.png"] {
+            std::fs::copy(fixture(name), dir.join(name)).unwrap();
+        }
+        std::fs::copy(fixture("tone.flac"), dir.join("sub/tone.flac")).unwrap();
+        std::fs::write(dir.join(".hidden.jpg"), b"skipped").unwrap();
+        let run = env.cli(&["import", dir.to_str().unwrap(), "--owner", "ann"], None);
+        assert_one_line_failure(&run, "2 of 5 files were refused");
+        assert!(run.stdout.contains("imported 3 of 5 files"), "{}", run.stdout);
+        assert!(run.stdout.contains("refused") && run.stdout.contains("not-an-image.jpg") && run.stdout.contains("pixel-flood.png"));
+        assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
+        let ok = env.cli(&["import", dir.join("sub").to_str().unwrap(), "--owner", "system"], None);
+        assert_eq!(ok.code, 0, "{}", ok.stderr);
+        assert!(ok.stdout.contains("imported 1 of 1 files"));
+        assert_one_line_failure(&env.cli(&["import", dir.to_str().unwrap(), "--owner", "ghost"], None), "no account \"ghost\"");
+        assert_one_line_failure(&env.cli(&["import", "/nonexistent", "--owner", "system"], None), "is not a folder");
+    }
+
+    async fn seed_adds_demo_media(env) {
+        let run = env.cli(&["seed", "--demo"], None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout.trim(), "added 7 demo items as system media");
+        assert_eq!((env.count_rows("images").await, env.count_rows("audios").await), (4, 3));
+        assert_one_line_failure(&env.cli(&["seed"], None), "--demo");
+    }
+
+    async fn reconcile_finds_and_repairs_each_kind_of_inconsistency(env) {
+        let staff = Actor::operator();
+        let create = |n: &str| ImageCreate { owner: Owner::System, filename: n.into(), content_type: None, generate_presigned_url: false };
+        // 1. An object no row knows (a crashed upload, or a hand in the bucket).
+        let orphan = StorageKey::parse("system/orphan.png").unwrap();
+        env.store.put_file(&orphan, &fixture("image.png"), "image/png").await.unwrap();
+        // 2. A row whose object is gone.
+        let lost = env.media.upload(&staff, create("lost.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        let lost_key = env.objects().await.into_iter().find(|k| k.ends_with(".png") && !k.contains("orphan")).unwrap();
+        env.store.delete(&StorageKey::parse(&lost_key).unwrap()).await.unwrap();
+        // 3. A deletion still owed to the store.
+        let (faulty, switch) = env.faulty_store().await;
+        let media = env.media_with(faulty, env.settings());
+        let owed = media.upload(&staff, create("owed.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        switch.down();
+        media.delete_image(&staff, owed).await.unwrap();
+        switch.up();
+        // A healthy item that must survive everything.
+        let keep = env.media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().media.id();
+
+        let dry = env.cli(&["reconcile", "--grace-minutes", "0", "--json"], None);
+        assert_eq!(dry.code, 0, "{}", dry.stderr);
+        let report: serde_json::Value = serde_json::from_str(&dry.stdout).unwrap();
+        assert_eq!(report["orphan_objects"], serde_json::json!(["system/orphan.png"]));
+        assert_eq!(report["rows_without_object"], serde_json::json!([format!("image:{lost}")]));
+        assert_eq!(report["pending_deletions"].as_array().unwrap().len(), 2, "the image and its thumbnail");
+        assert!(env.objects().await.contains(&"system/orphan.png".to_owned()), "a dry run changes nothing");
+        // The default grace leaves young objects alone: an upload may be in flight.
+        let young = env.cli(&["reconcile", "--json"], None);
+        let young: serde_json::Value = serde_json::from_str(&young.stdout).unwrap();
+        assert_eq!(young["orphan_objects"], serde_json::json!([]));
+
+        let fix = env.cli(&["reconcile", "--fix", "--grace-minutes", "0"], None);
+        assert_eq!(fix.code, 0, "{}", fix.stderr);
+        assert!(fix.stdout.contains("objects without a row (fixed): 1"), "{}", fix.stdout);
+        let clean = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+        assert!(clean.is_clean(), "{clean:?}");
+        assert!(env.media.get_image(&staff, keep).await.is_ok());
+        assert_eq!(env.count_rows("images").await, 1);
+        assert_eq!(env.objects().await.len(), 2, "keep.png and its thumbnail");
+    }
+
+    async fn bad_configuration_fails_with_one_line(env) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
+        let out = cmd.arg("migrate").env("MEDIADESK_BIND", "nowhere").env("MEDIADESK_DATA_DIR", env.dir.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(err.trim(), "mediadesk: MEDIADESK_BIND: not a socket address like 127.0.0.1:8080: \"nowhere\"");
+        let migrate = env.cli(&["migrate"], None);
+        assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+        assert!(!migrate.stdout.contains("password") && migrate.stdout.starts_with("migrations applied to"));
+    }
+
+    async fn healthcheck_reports_the_local_server(env) {
+        let s = env.start_server().await;
+        let bind = s.base.trim_start_matches("http://").to_owned();
+        let out = Command::new(env!("CARGO_BIN_EXE_mediadesk")).arg("healthcheck").env("MEDIADESK_BIND", &bind).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let dead = Command::new(env!("CARGO_BIN_EXE_mediadesk")).arg("healthcheck").env("MEDIADESK_BIND", "127.0.0.1:1").output().unwrap();
+        assert_eq!(dead.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&dead.stderr).contains("nothing listens on 127.0.0.1:1"));
+    }
+}
