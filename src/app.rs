@@ -72,6 +72,7 @@ impl App {
             trust_forwarded: config.trust_forwarded,
             media_origins: media_origins(&config.storage),
             public_url: config.public_url.clone(),
+            metrics: config.metrics,
         };
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media, web })
     }

@@ -49,6 +49,8 @@ pub struct Config {
     pub public_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded: bool,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -167,7 +169,12 @@ impl Config {
             }
             None => false,
         };
+        let metrics = match var("MEDIADESK_METRICS") {
+            Some(v) => parse_bool(&v).ok_or_else(|| err("MEDIADESK_METRICS", "must be true or false"))?,
+            None => false,
+        };
         Ok(Config {
+            metrics,
             bind,
             data_dir,
             database_url,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod media;
+pub mod metrics;
 pub mod ops;
 pub mod storage;
 pub mod telemetry;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
@@ -22,6 +23,7 @@ use super::{MediaError, filename};
 use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{AudioRow, ImageRow, NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError};
+use crate::metrics::METRICS;
 use crate::storage::{ByteStream, ObjectStore, SignedUrlOptions, StorageKey};
 
 /// Tunables of the media service.
@@ -164,6 +166,21 @@ impl MediaService {
         expected: Option<MediaKind>,
         body: ByteStream,
     ) -> Result<FileUploadResult, MediaError> {
+        let result = self.upload_counted(actor, upload, expected, body).await;
+        match &result {
+            Ok(_) => METRICS.uploads_accepted.fetch_add(1, Relaxed),
+            Err(_) => METRICS.uploads_refused.fetch_add(1, Relaxed),
+        };
+        result
+    }
+
+    async fn upload_counted(
+        &self,
+        actor: &Actor,
+        upload: UploadRequest,
+        expected: Option<MediaKind>,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
         actor.check_upload_for(upload.owner)?;
         if let Some(text) = &upload.transcript {
             check_transcript(text)?;
@@ -207,6 +224,7 @@ impl MediaService {
             size = accepted.spooled.size,
             "media uploaded"
         );
+        METRICS.upload_bytes.fetch_add(accepted.spooled.size, Relaxed);
         Ok(FileUploadResult { media, url })
     }
 
@@ -231,12 +249,17 @@ impl MediaService {
         let _permit = self.cpu.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
         let path = spooled.path.to_path_buf();
         let limits = self.settings.image_limits;
+        let started = std::time::Instant::now();
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
             MediaKind::Image => probe_image(&path, media_type, &limits).map(|(i, t)| Probed::Image(i, t)),
             MediaKind::Audio => probe_audio(&path, media_type).map(|(i, p)| Probed::Audio(i, p)),
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
+        match media_type.kind() {
+            MediaKind::Image => METRICS.thumbnail_seconds.observe(started.elapsed()),
+            MediaKind::Audio => METRICS.waveform_seconds.observe(started.elapsed()),
+        }
         Ok(Accepted { spooled, media_type, probed })
     }
 

@@ -81,6 +81,7 @@ struct ErrorPage {
     status: u16,
     title: &'static str,
     message: String,
+    request_id: Option<String>,
 }
 
 impl ResponseError for WebError {
@@ -127,6 +128,7 @@ pub fn error_page(status: StatusCode, message: String) -> HttpResponse {
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error"),
         message,
+        request_id: super::context::request_id(),
     };
     let body = page.render().unwrap_or_else(|_| format!("{} {}", status.as_u16(), page.title));
     HttpResponse::build(status).content_type(ContentType::html()).body(body)

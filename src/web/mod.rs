@@ -2,6 +2,7 @@
 //! services; no SQL and no SDK calls here.
 
 mod assets;
+pub mod context;
 pub mod error;
 pub mod extract;
 mod health;
@@ -16,7 +17,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
-use actix_web::middleware::{DefaultHeaders, Logger, NormalizePath, TrailingSlash};
+use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
 
 use actix_web::error::UrlencodedError;
@@ -41,6 +42,8 @@ pub struct WebSettings {
     pub media_origins: Vec<String>,
     /// Base for absolute share links, e.g. `https://media.example.com`.
     pub public_url: String,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
 }
 
 impl WebSettings {
@@ -65,6 +68,9 @@ impl WebSettings {
 /// Registers every route.
 pub fn configure(app: App) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
+        if app.web.metrics {
+            cfg.route("/metrics", web::get().to(metrics));
+        }
         cfg.app_data(web::Data::new(app))
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES).error_handler(|e, _| match e {
                 UrlencodedError::Overflow { .. } => {
@@ -106,6 +112,12 @@ pub fn configure(app: App) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::METRICS.render())
+}
+
 async fn not_found() -> HttpResponse {
     error::error_page(StatusCode::NOT_FOUND, WebError::NotFound.to_string())
 }
@@ -134,7 +146,7 @@ pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::i
             .wrap(session)
             .wrap(headers)
             .wrap(NormalizePath::new(TrailingSlash::Trim))
-            .wrap(Logger::new("%r %s %b %Dms"))
+            .wrap(from_fn(context::middleware))
             .configure(configure(app.clone()))
             .default_service(web::to(not_found))
     })

@@ -17,6 +17,9 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     assert!(matches!(&c.storage, StorageConfig::Local { root } if root.ends_with("data/objects")));
     assert_eq!(c.max_upload_bytes, 100 * 1024 * 1024);
     assert_eq!(c.url_ttl.as_secs(), 3600);
+    assert!(!c.metrics && !c.trust_forwarded);
+    assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    assert!(config(&[("MEDIADESK_METRICS", "true")]).unwrap().metrics);
 }
 
 #[test]

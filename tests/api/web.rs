@@ -384,6 +384,32 @@ backend_tests! {
         assert!(admin.get("/admin/users").await.body.contains("cannot disable your own account"));
     }
 
+    async fn requests_carry_an_id_and_metrics_count_them(env) {
+        let s = env.start_server().await;
+        let (c, _) = s.signed_in("ned", Role::User).await;
+        let p = c.get("/nope").await;
+        let id = p.header("x-request-id").to_owned();
+        assert_eq!(id.len(), 16);
+        assert!(p.body.contains(&format!("Reference: <code>{id}</code>")), "the error page names the request");
+        let echoed = c.get_with("/media", &[("X-Request-Id", "lb-1234567890")]).await;
+        assert_eq!(echoed.header("x-request-id"), "lb-1234567890");
+        let junk = c.get_with("/media", &[("X-Request-Id", "<script>")]).await;
+        assert_ne!(junk.header("x-request-id"), "<script>");
+        upload_one(&c, "image.png", None).await;
+        let m = c.get("/metrics").await;
+        assert_eq!(m.status, 200);
+        for needle in ["mediadesk_http_responses_total{class=\"4xx\"}", "mediadesk_uploads_total{result=\"accepted\"}", "mediadesk_thumbnail_seconds_count", "mediadesk_http_request_duration_seconds_bucket{le=\"+Inf\"}"] {
+            assert!(m.body.contains(needle), "{needle} in {}", m.body);
+        }
+        let accepted: u64 = m.body.lines().find(|l| l.starts_with("mediadesk_uploads_total{result=\"accepted\"}")).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap();
+        assert!(accepted >= 1);
+    }
+
+    async fn metrics_are_off_unless_switched_on(env) {
+        let s = env.start_server_configured(|w| w.metrics = false).await;
+        assert_eq!(s.client().get("/metrics").await.status, 404);
+    }
+
     async fn error_pages_and_security_headers(env) {
         let s = env.start_server().await;
         let (c, _) = s.signed_in("lou", Role::User).await;

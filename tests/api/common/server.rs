@@ -44,6 +44,11 @@ impl TestEnv {
 
     /// Starts the whole app (routes, sessions, security headers) over this test's database and store.
     pub async fn start_server(self) -> TestServer {
+        self.start_server_configured(|_| {}).await
+    }
+
+    /// Starts the app after `adjust` changed its web settings.
+    pub async fn start_server_configured(self, adjust: impl FnOnce(&mut WebSettings)) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let media_origins = self.s3.as_ref().map(|(t, _)| vec![t.endpoint.clone()]).unwrap_or_default();
@@ -58,8 +63,11 @@ impl TestEnv {
                 trust_forwarded: false,
                 media_origins,
                 public_url: base.clone(),
+                metrics: true,
             },
         };
+        let mut app = app;
+        adjust(&mut app.web);
         let server = mediadesk::web::server(app.clone(), listener, Some(2)).expect("server starts");
         let handle = server.handle();
         tokio::spawn(server);
