@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, starts a throwaway
-# PostgreSQL cluster and an S3 server that checks signatures (s3s-fs) on 127.0.0.1, runs the
-# lint gates and `cargo test` against both backends, and stops what it started.
+# PostgreSQL cluster, an S3 server that checks signatures (s3s-fs) and chromedriver (headless
+# Chromium, for the browser tests) on 127.0.0.1, runs the lint gates and `cargo test` against
+# both backends, and stops what it started. Browser screenshots land in target/e2e-screenshots.
 # A missing dependency fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,8 @@ if ! command -v s3s-fs >/dev/null; then
 fi
 command -v s3s-fs >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
 command -v s3s-fs >/dev/null || die "s3s-fs not on PATH after install"
+[ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
+[ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || die "chromium and chromedriver are required for the browser tests"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -38,6 +41,7 @@ WORK=$(mktemp -d /tmp/mediadesk-test.XXXXXX)
 PGDATA="$WORK/pg"
 S3DIR="$WORK/s3"
 S3PID=""
+DRIVERPID=""
 PG_STARTED=""
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
@@ -45,6 +49,7 @@ as_pg() {
 cleanup() {
   status=$?
   if [ -n "$S3PID" ]; then kill "$S3PID" 2>/dev/null || true; wait "$S3PID" 2>/dev/null || true; fi
+  if [ -n "$DRIVERPID" ]; then kill "$DRIVERPID" 2>/dev/null || true; wait "$DRIVERPID" 2>/dev/null || true; fi
   if [ -n "$PG_STARTED" ]; then as_pg "$PGBIN/pg_ctl -D $PGDATA -m immediate stop" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
   exit $status
@@ -75,12 +80,28 @@ for _ in $(seq 100); do
 done
 python3 -c "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.5)" || die "s3s-fs did not start"
 
+DRIVERPORT=$(free_port)
+say "starting chromedriver on 127.0.0.1:$DRIVERPORT"
+/usr/bin/chromedriver --port="$DRIVERPORT" --allowed-ips=127.0.0.1 >"$WORK/chromedriver.log" 2>&1 &
+DRIVERPID=$!
+for _ in $(seq 100); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$DRIVERPORT/status', timeout=0.5)" 2>/dev/null && break
+  kill -0 "$DRIVERPID" 2>/dev/null || { cat "$WORK/chromedriver.log"; die "chromedriver exited"; }
+  sleep 0.1
+done
+python3 -c "import json, urllib.request; assert json.load(urllib.request.urlopen('http://127.0.0.1:$DRIVERPORT/status', timeout=2))['value']['ready']" \
+  || { cat "$WORK/chromedriver.log"; die "chromedriver did not start"; }
+
 export MEDIADESK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PGPORT"
 export MEDIADESK_TEST_S3_ENDPOINT="http://127.0.0.1:$S3PORT"
 export MEDIADESK_TEST_S3_ACCESS_KEY="$S3KEY"
 export MEDIADESK_TEST_S3_SECRET_KEY="$S3SECRET"
+export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
+export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"
 
 # ---- gates and tests --------------------------------------------------------------------
+say "deployment files (hadolint, compose.yaml)"
+bash scripts/lint-deploy.sh
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets -- -D warnings"

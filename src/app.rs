@@ -82,7 +82,7 @@ impl App {
 fn media_origins(storage: &StorageConfig) -> Vec<String> {
     match storage {
         StorageConfig::Local { .. } => Vec::new(),
-        StorageConfig::S3(s) => match &s.endpoint {
+        StorageConfig::S3(s) => match s.public_endpoint.as_ref().or(s.endpoint.as_ref()) {
             Some(endpoint) => vec![endpoint.trim_end_matches('/').to_owned()],
             None if s.path_style => vec![format!("https://s3.{}.amazonaws.com", s.region)],
             None => vec![format!("https://{}.s3.{}.amazonaws.com", s.bucket, s.region)],

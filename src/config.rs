@@ -123,9 +123,17 @@ impl Config {
                         .ok_or_else(|| err("MEDIADESK_S3_PATH_STYLE", "must be true or false"))?,
                     None => endpoint.is_some(),
                 };
+                let public_endpoint = var("MEDIADESK_S3_PUBLIC_ENDPOINT");
+                if public_endpoint
+                    .as_ref()
+                    .is_some_and(|e| !(e.starts_with("http://") || e.starts_with("https://")))
+                {
+                    return Err(err("MEDIADESK_S3_PUBLIC_ENDPOINT", "must start with http:// or https://"));
+                }
                 StorageConfig::S3(S3Settings {
                     bucket,
                     endpoint,
+                    public_endpoint,
                     region: var("AWS_REGION")
                         .or_else(|| var("AWS_DEFAULT_REGION"))
                         .unwrap_or_else(|| "us-east-1".into()),

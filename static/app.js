@@ -25,8 +25,10 @@
   var player = document.getElementById("player");
   if (wave && player) {
     var rect = document.getElementById("played-rect");
+    // The server counted the frames; a browser only estimates VBR MP3 lengths (often badly).
     var duration = function () {
-      return isFinite(player.duration) && player.duration > 0 ? player.duration : Number(player.dataset.durationMs) / 1000;
+      var exact = Number(player.dataset.durationMs) / 1000;
+      return exact > 0 ? exact : player.duration;
     };
     var paint = function () { rect.setAttribute("width", String(1000 * player.currentTime / duration())); };
     player.addEventListener("timeupdate", paint);

@@ -29,6 +29,9 @@ pub struct S3Settings {
     pub bucket: String,
     /// Custom endpoint for MinIO, Garage, Ceph, s3s…; `None` means AWS.
     pub endpoint: Option<String>,
+    /// The endpoint browsers use, when it differs from the app's (e.g. `http://s3:9000` inside a
+    /// compose network, `https://s3.example.com` outside): presigned URLs are signed for it.
+    pub public_endpoint: Option<String>,
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
@@ -54,11 +57,22 @@ impl std::fmt::Debug for S3Settings {
 #[derive(Clone, Debug)]
 pub struct S3Store {
     client: Client,
+    /// Signs browser URLs; the same as `client` unless a public endpoint is set.
+    presigner: Client,
     bucket: String,
 }
 
 impl S3Store {
     pub fn new(settings: &S3Settings) -> S3Store {
+        let client = Self::client(settings, settings.endpoint.as_deref());
+        let presigner = match &settings.public_endpoint {
+            Some(public) => Self::client(settings, Some(public)),
+            None => client.clone(),
+        };
+        S3Store { client, presigner, bucket: settings.bucket.clone() }
+    }
+
+    fn client(settings: &S3Settings, endpoint: Option<&str>) -> Client {
         let mut builder = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
@@ -80,10 +94,10 @@ impl S3Store {
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)));
-        if let Some(endpoint) = &settings.endpoint {
+        if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
-        S3Store { client: Client::from_conf(builder.build()), bucket: settings.bucket.clone() }
+        Client::from_conf(builder.build())
     }
 
     pub fn bucket(&self) -> &str {
@@ -370,7 +384,7 @@ impl ObjectStore for S3Store {
         let config = config.build().map_err(|e| StorageError::Backend(e.to_string()))?;
         let disposition = options.download_name.as_deref().map(super::signing::content_disposition);
         let req = self
-            .client
+            .presigner
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())

@@ -66,6 +66,18 @@ fn bad_values_fail_with_the_variable_named() {
             "MEDIADESK_S3_ENDPOINT",
         ),
         (vec![("MEDIADESK_URL_SIGNING_KEY", "short")], "MEDIADESK_URL_SIGNING_KEY"),
+        (vec![("MEDIADESK_SESSION_KEY", "short")], "MEDIADESK_SESSION_KEY"),
+        (vec![("MEDIADESK_PUBLIC_URL", "example.com")], "MEDIADESK_PUBLIC_URL"),
+        (vec![("MEDIADESK_METRICS", "maybe")], "MEDIADESK_METRICS"),
+        (
+            vec![
+                ("MEDIADESK_S3_BUCKET", "b"),
+                ("AWS_ACCESS_KEY_ID", "a"),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+                ("MEDIADESK_S3_PUBLIC_ENDPOINT", "s3.example.com"),
+            ],
+            "MEDIADESK_S3_PUBLIC_ENDPOINT",
+        ),
     ] {
         let err = config(&vars).unwrap_err();
         assert!(err.starts_with(var) && !err.contains('\n'), "{err}");

@@ -9,6 +9,7 @@ mod common;
 
 mod cli;
 mod config;
+mod e2e;
 mod faults;
 mod repo;
 mod s3_server;

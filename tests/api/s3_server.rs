@@ -87,3 +87,18 @@ async fn a_dead_endpoint_fails_fast_as_unavailable() {
     assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(20));
 }
+
+#[tokio::test]
+async fn presigned_urls_can_name_the_endpoint_browsers_use() {
+    let (_, target, key) = store_with_object().await;
+    let port = target.endpoint.rsplit(':').next().unwrap();
+    let bucket = format!("mdtest-{}", uuid::Uuid::new_v4().simple());
+    let mut settings = target.settings(&target.endpoint, &bucket);
+    settings.public_endpoint = Some(format!("http://localhost:{port}"));
+    let store = S3Store::new(&settings);
+    store.ensure_bucket().await.unwrap();
+    store.put_file(&key, &fixture("tone-cbr.mp3"), "audio/mpeg").await.unwrap();
+    let url = store.signed_url(&key, &opts(60)).await.unwrap();
+    assert!(url.starts_with(&format!("http://localhost:{port}/")), "{url}");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 200, "the signature covers the public host");
+}

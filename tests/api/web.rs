@@ -405,6 +405,23 @@ backend_tests! {
         assert!(accepted >= 1);
     }
 
+    async fn readiness_names_the_service_that_is_down(env) {
+        let mut env = env;
+        let (store, switch) = env.faulty_store().await;
+        env.media = env.media_with(store.clone(), env.settings());
+        env.store = store;
+        let s = env.start_server().await;
+        let c = s.client();
+        assert_eq!(c.get("/readyz").await.status, 200);
+        switch.down();
+        let down = c.get("/readyz").await;
+        assert_eq!(down.status, 503);
+        assert!(down.body.contains("database: ok") && down.body.contains("storage: unavailable"), "{}", down.body);
+        assert_eq!(c.get("/healthz").await.status, 200, "alive even when a dependency is not");
+        switch.up();
+        assert_eq!(c.get("/readyz").await.status, 200, "recovers by itself");
+    }
+
     async fn metrics_are_off_unless_switched_on(env) {
         let s = env.start_server_configured(|w| w.metrics = false).await;
         assert_eq!(s.client().get("/metrics").await.status, 404);

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod proxy;
 pub mod server;
 pub mod store;
@@ -68,6 +69,7 @@ impl S3Target {
         S3Settings {
             bucket: bucket.to_owned(),
             endpoint: Some(endpoint.to_owned()),
+            public_endpoint: None,
             region: "us-east-1".into(),
             access_key: self.access_key.clone(),
             secret_key: self.secret_key.clone(),

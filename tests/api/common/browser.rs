@@ -1,0 +1,180 @@
+//! A headless Chromium driven over WebDriver, for end-to-end tests of the real pages with
+//! JavaScript on. `scripts/test.sh` starts chromedriver and sets `MEDIADESK_TEST_WEBDRIVER`;
+//! without it these tests fail instead of skipping.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// How long a page may take to reach an expected state (two cores, many tests in parallel).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// One browser session on one test server.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: Client,
+    /// The app's origin, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// `sqlite_local` or `postgres_s3`: prefixes screenshot names.
+    pub backend: &'static str,
+}
+
+/// Where screenshots go: `MEDIADESK_TEST_ARTIFACTS`, else `target/e2e-screenshots`.
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("MEDIADESK_TEST_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots"))
+}
+
+fn capabilities(profile: &std::path::Path) -> fantoccini::wd::Capabilities {
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1280,900",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect::<Vec<_>>();
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+    });
+    match caps {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    }
+}
+
+impl Browser {
+    /// Opens a browser for `base`, runs `body`, and closes the browser whether `body` passed or
+    /// panicked (a panic is re-raised after a `{backend}-failure.png` screenshot).
+    pub async fn run<F, Fut>(backend: &'static str, base: &str, body: F)
+    where
+        F: FnOnce(Browser) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let webdriver = std::env::var("MEDIADESK_TEST_WEBDRIVER").unwrap_or_else(|_| {
+            panic!(
+                "MEDIADESK_TEST_WEBDRIVER is not set: run scripts/test.sh, which starts the chromedriver these browser tests need"
+            )
+        });
+        let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities(profile.path()))
+            .connect(&webdriver)
+            .await
+            .unwrap_or_else(|e| panic!("cannot start Chromium through chromedriver at {webdriver}: {e}"));
+        let browser = Browser { client: client.clone(), base: base.to_owned(), backend };
+
+        let outcome = AssertUnwindSafe(body(browser.clone())).catch_unwind().await;
+        if outcome.is_err() {
+            let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            eprintln!("[{backend}] browser test failed on {url}");
+            if let Ok(png) = client.screenshot().await {
+                browser.save_png("failure", &png);
+            }
+        }
+        drop(browser);
+        let closed = client.close().await;
+        close_profile(profile);
+        match outcome {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => closed.expect("browser session closes"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        let url = self.url(path);
+        self.client.goto(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// The path of the current page, e.g. `/media`.
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.expect("current url").path().to_owned()
+    }
+
+    /// Waits until the current page's path is `path`.
+    pub async fn wait_for_path(&self, path: &str) {
+        poll(&format!("the browser to reach {path}"), PATIENCE, async || {
+            let now = self.path().await;
+            if now == path { Ok(()) } else { Err(format!("at {now}")) }
+        })
+        .await
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find {css}: {e}"))
+    }
+
+    pub async fn find_link(&self, text: &str) -> Element {
+        self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("find link {text:?}: {e}"))
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
+    }
+
+    /// Runs a script (its `return` value comes back as JSON; a returned promise is awaited).
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Saves a screenshot of the viewport as `{artifacts}/{backend}-{page}.png` and returns the PNG.
+    pub async fn screenshot(&self, page: &str) -> Vec<u8> {
+        let png = self.client.screenshot().await.expect("screenshot");
+        self.save_png(page, &png);
+        png
+    }
+
+    fn save_png(&self, page: &str, png: &[u8]) {
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        let file = dir.join(format!("{}-{page}.png", self.backend));
+        std::fs::write(&file, png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    }
+}
+
+/// Chromium may still be flushing its profile for a moment after the session closes.
+fn close_profile(profile: TempDir) {
+    let path = profile.path().to_owned();
+    if profile.close().is_err() {
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = std::fs::remove_dir_all(path);
+    }
+}
+
+/// Calls `check` every 100 ms until it gives `Ok`, or panics after `timeout` with what the last
+/// attempt saw.
+pub async fn poll<T>(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let start = Instant::now();
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(seen) if start.elapsed() >= timeout => {
+                panic!("timed out after {timeout:?} waiting for {what}; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! End to end in a real (headless) Chromium with JavaScript on: sign in, upload through the
+//! XHR uploader, see the gallery thumbnail load through its signed URL, play and seek audio
+//! (which needs HTTP range requests on the signed URL: the app's `/files/...` route for the
+//! local store, a presigned URL for S3), and delete through the confirmation page.
+
+use mediadesk::auth::Role;
+use serde_json::Value;
+
+use crate::common::browser::{Browser, PATIENCE, artifacts_dir, poll};
+use crate::common::fixture;
+use crate::common::server::{TestClient, TestServer, password_of};
+
+const IMAGE: &str = "image.jpg";
+/// 12 s (mostly near-silent): long enough to seek into the middle.
+const AUDIO: &str = "tone-vbr-noxing.mp3";
+
+backend_tests! {
+    async fn browser_sign_in_upload_play_seek_delete(env) {
+        let backend = env.backend;
+        let server = env.start_server().await;
+        server.account("admin", Role::Admin).await;
+        let base = server.base.clone();
+        Browser::run(backend, &base, |b| flow(&server, b)).await;
+    }
+}
+
+async fn flow(server: &TestServer, b: Browser) {
+    let http = server.client();
+
+    // ---- sign in
+    b.goto("/signin").await;
+    b.find("#username").await.send_keys("admin").await.expect("type username");
+    b.find("#password").await.send_keys(&password_of("admin")).await.expect("type password");
+    b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+    b.wait_for_path("/media").await;
+
+    // ---- upload both files in one go through app.js (one XHR per file)
+    b.goto("/upload").await;
+    let paths = [fixture(IMAGE), fixture(AUDIO)].map(|p| p.to_str().expect("utf-8 path").to_owned());
+    b.find("#files").await.send_keys(&paths.join("\n")).await.expect("choose files");
+    assert_eq!(b.js("return document.getElementById('files').files.length").await, 2, "both files chosen");
+    b.find("#upload-form button[type=submit]").await.click().await.expect("submit upload");
+    poll("both uploads to be accepted", PATIENCE, async || {
+        let state = b
+            .js("const r = document.getElementById('results');
+                 return { ok: r.querySelectorAll('li.result.result-ok').length,
+                          refused: r.querySelectorAll('li.result.result-refused').length,
+                          text: r.innerText };")
+            .await;
+        assert_eq!(state["refused"], 0, "an upload was refused: {}", state["text"]);
+        if state["ok"] == 2 { Ok(()) } else { Err(state.to_string()) }
+    })
+    .await;
+    assert_eq!(b.path().await, "/upload", "the JS uploader stays on the page");
+    b.screenshot("upload").await;
+
+    // ---- gallery: the thumbnail really loads through its signed URL
+    b.goto("/media").await;
+    let thumb = format!("ul.grid li.card a.thumb img[alt='{IMAGE}']");
+    let thumb_src = poll("the thumbnail to load", PATIENCE, async || {
+        let img = b
+            .js(&format!(
+                "const i = document.querySelector(\"{thumb}\");
+                 return i && {{ complete: i.complete, width: i.naturalWidth, src: i.getAttribute('src') }};"
+            ))
+            .await;
+        match img.get("width").and_then(Value::as_u64) {
+            Some(w) if w > 0 => Ok(img["src"].as_str().expect("src").to_owned()),
+            _ if img["complete"] == true => panic!("the thumbnail failed to load: {img}"),
+            _ => Err(img.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(b.count("ul.grid li.card audio.mini").await, 1, "the clip is in the gallery");
+    let (status, _, _) = http.get_bytes(&thumb_src, None).await;
+    assert_eq!(status, 200, "the thumbnail URL works before the delete");
+    let image_detail = b.find_link(IMAGE).await.attr("href").await.unwrap().expect("image detail link");
+    let gallery_png = b.screenshot("gallery").await;
+
+    // ---- audio detail: play, then seek to 8 s and keep playing
+    b.find_link(AUDIO).await.click().await.expect("open the audio detail page");
+    poll("the audio detail page", PATIENCE, async || {
+        let path = b.path().await;
+        if path.starts_with("/media/audio/") { Ok(()) } else { Err(path) }
+    })
+    .await;
+    let src = b.find("audio#player").await.attr("src").await.unwrap().expect("player src");
+    check_range_request(&http, &src).await;
+    let started = b
+        .js("const p = document.getElementById('player');
+             p.muted = true;
+             return p.play().then(() => 'playing', e => 'play() failed: ' + e);")
+        .await;
+    assert_eq!(started, "playing");
+    let state = "const p = document.getElementById('player');
+         return { t: p.currentTime, paused: p.paused, seeking: p.seeking, ended: p.ended,
+                  ready: p.readyState, network: p.networkState, error: p.error && p.error.code,
+                  duration: p.duration,
+                  seekable: p.seekable.length ? p.seekable.end(p.seekable.length - 1) : 0 };";
+    poll("playback to pass 0.3 s", PATIENCE, async || {
+        let s = b.js(state).await;
+        assert!(s["error"].is_null(), "the player failed: {s}");
+        if s["t"].as_f64().unwrap_or(0.0) > 0.3 { Ok(()) } else { Err(s.to_string()) }
+    })
+    .await;
+    let s = b.js(state).await;
+    // An origin without range support gives an empty (unseekable) range in Chromium.
+    assert!(s["seekable"].as_f64().unwrap_or(0.0) >= 8.0, "the clip is seekable to 8 s: {s}");
+    b.js("document.getElementById('player').currentTime = 8;").await;
+    let landed = poll("the seek to 8 s", PATIENCE, async || {
+        let s = b.js(state).await;
+        assert!(s["error"].is_null(), "the player failed after seeking: {s}");
+        let t = s["t"].as_f64().unwrap_or(0.0);
+        if t >= 8.0 && s["seeking"] == false { Ok(t) } else { Err(s.to_string()) }
+    })
+    .await;
+    poll("playback to go on after the seek", PATIENCE, async || {
+        let s = b.js(state).await;
+        assert!(s["error"].is_null(), "the player failed after seeking: {s}");
+        let t = s["t"].as_f64().unwrap_or(0.0);
+        assert!(t >= 8.0, "playback jumped back to {t} after the seek: {s}");
+        if t >= landed + 0.5 { Ok(()) } else { Err(s.to_string()) }
+    })
+    .await;
+    // A still picture for the screenshot: paused at 8 s.
+    b.js("const p = document.getElementById('player'); p.pause(); p.currentTime = 8;").await;
+    poll("the paused player to settle", PATIENCE, async || {
+        let s = b.js(state).await;
+        if s["seeking"] == false && s["paused"] == true { Ok(()) } else { Err(s.to_string()) }
+    })
+    .await;
+    let detail_png = b.screenshot("detail-audio").await;
+
+    // ---- the waveform: an inline SVG under the player; a click seeks to where it lands
+    assert_eq!(b.count("svg#wave path.wave-all").await, 1, "the waveform is drawn");
+    b.find("svg#wave").await.click().await.expect("click the waveform");
+    let exact = b.js("return Number(document.getElementById('player').dataset.durationMs) / 1000;").await;
+    let half = exact.as_f64().expect("the page carries the exact duration") / 2.0;
+    poll("the click on the waveform's middle to seek there", PATIENCE, async || {
+        let s = b.js(state).await;
+        let t = s["t"].as_f64().unwrap_or(0.0);
+        if (t - half).abs() < 0.5 && s["seeking"] == false {
+            Ok(())
+        } else {
+            Err(format!("want ≈{half}: {s}"))
+        }
+    })
+    .await;
+    let tinted = b.js("return Number(document.getElementById('played-rect').getAttribute('width'));").await;
+    assert!((tinted.as_f64().unwrap_or(0.0) - 500.0).abs() < 50.0, "the played half is tinted: {tinted}");
+
+    // ---- image detail: the full image loads
+    b.goto(&image_detail).await;
+    poll("the preview to load", PATIENCE, async || {
+        let img = b
+            .js("const i = document.getElementById('preview');
+                 return i && { complete: i.complete, width: i.naturalWidth };")
+            .await;
+        match img.get("width").and_then(Value::as_u64) {
+            Some(64) => Ok(()),
+            Some(w) if w > 0 => panic!("the preview is {w} px wide, not 64: {img}"),
+            _ if img["complete"] == true => panic!("the preview failed to load: {img}"),
+            _ => Err(img.to_string()),
+        }
+    })
+    .await;
+    b.screenshot("detail-image").await;
+
+    // ---- delete it: detail → confirmation → Delete → gallery without it
+    b.find("a.button.danger[href$='/delete']").await.click().await.expect("follow the delete link");
+    b.wait_for_path(&format!("{image_detail}/delete")).await;
+    b.find("form button.danger[type=submit]").await.click().await.expect("confirm the delete");
+    b.wait_for_path("/media").await;
+    let flash = b.find("p.flash").await.text().await.expect("flash text");
+    assert!(!flash.is_empty(), "a flash confirms the delete");
+    assert_eq!(b.count(&thumb).await, 0, "the image is gone from the gallery");
+    assert!(
+        b.client.find(fantoccini::Locator::LinkText(IMAGE)).await.is_err(),
+        "no link to the image is left"
+    );
+    assert_eq!(b.count("ul.grid li.card").await, 1, "the clip is still there");
+    let (status, _, _) = http.get_bytes(&thumb_src, None).await;
+    assert!(matches!(status, 403 | 404), "the old thumbnail URL must stop working, got {status}");
+
+    // The README's pictures change only on request, not with every run's dates.
+    if b.backend == "sqlite_local" && std::env::var_os("MEDIADESK_UPDATE_SCREENSHOTS").is_some() {
+        save_doc_screenshot("gallery.png", &gallery_png);
+        save_doc_screenshot("detail.png", &detail_png);
+    }
+    // Keep the artifacts folder discoverable from a test log.
+    eprintln!("[{}] screenshots in {}", b.backend, artifacts_dir().display());
+}
+
+/// The signed media URL answers a byte range with 206: what the seek above relies on.
+async fn check_range_request(http: &TestClient, src: &str) {
+    let (status, headers, body) = http.get_bytes(src, Some("bytes=1000-1999")).await;
+    assert_eq!(status, 206, "a range request on the signed audio URL");
+    assert_eq!(body.len(), 1000);
+    let range = headers.get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(range.starts_with("bytes 1000-1999/"), "Content-Range: {range}");
+}
+
+/// The README's pictures, refreshed by the SQLite run (only rewritten when they changed).
+fn save_doc_screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    let file = dir.join(name);
+    if std::fs::read(&file).ok().as_deref() != Some(png) {
+        std::fs::write(&file, png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    }
+}
