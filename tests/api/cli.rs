@@ -169,3 +169,42 @@ backend_tests! {
         assert!(String::from_utf8_lossy(&dead.stderr).contains("nothing listens on 127.0.0.1:1"));
     }
 }
+
+#[tokio::test]
+async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
+    let env = TestEnv::sqlite_local().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_mediadesk"))
+        .args(["serve", "--log-json"])
+        .env("MEDIADESK_DATA_DIR", env.dir.path())
+        .env("DATABASE_URL", &env.database_url)
+        .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server came up");
+    let id = reqwest::get(&url).await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a SIGTERM is a clean stop");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"] == id.as_str() && l["fields"]["status"] == 200),
+        "the request's log line carries its id: {logs}"
+    );
+}

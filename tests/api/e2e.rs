@@ -22,6 +22,58 @@ backend_tests! {
         let base = server.base.clone();
         Browser::run(backend, &base, |b| flow(&server, b)).await;
     }
+
+    async fn browser_gallery_plays_one_clip_at_a_time_and_space_toggles(env) {
+        let backend = env.backend;
+        let server = env.start_server().await;
+        let (http, _) = server.signed_in("staff", Role::Staff).await;
+        for name in [AUDIO, "tone.flac"] {
+            let page = http.upload(&[(name, crate::common::fixture_bytes(name))], Some("system"), false).await;
+            assert!(page.body.contains("1 accepted"), "{}", page.body);
+        }
+        let base = server.base.clone();
+        Browser::run(backend, &base, gallery_playback).await;
+    }
+}
+
+async fn gallery_playback(b: Browser) {
+    b.goto("/signin").await;
+    b.find("#username").await.send_keys("staff").await.expect("type username");
+    b.find("#password").await.send_keys(&password_of("staff")).await.expect("type password");
+    b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+    b.wait_for_path("/media").await;
+    assert_eq!(
+        b.count("ul.grid li.card-audio svg.mini-wave").await,
+        2,
+        "each audio row shows a mini waveform"
+    );
+    let playing = "return Array.from(document.querySelectorAll('audio.mini')).map(a => !a.paused);";
+    b.js("document.querySelectorAll('audio.mini')[0].muted = true; document.querySelectorAll('audio.mini')[1].muted = true; document.querySelectorAll('audio.mini')[0].play();").await;
+    poll("the first clip to play", PATIENCE, async || {
+        let p = b.js(playing).await;
+        if p == serde_json::json!([true, false]) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
+    b.js("document.querySelectorAll('audio.mini')[1].play();").await;
+    poll("starting the second clip to pause the first", PATIENCE, async || {
+        let p = b.js(playing).await;
+        if p == serde_json::json!([false, true]) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
+    // Space on the focused card's link toggles that card's clip.
+    let second_link = "ul.grid li.card-audio:nth-child(2) a.name";
+    b.find(second_link).await.send_keys(" ").await.expect("press Space on the card");
+    poll("Space to pause the focused clip", PATIENCE, async || {
+        let p = b.js(playing).await;
+        if p == serde_json::json!([false, false]) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
+    b.find(second_link).await.send_keys(" ").await.expect("press Space again");
+    poll("Space to play it again", PATIENCE, async || {
+        let p = b.js(playing).await;
+        if p == serde_json::json!([false, true]) { Ok(()) } else { Err(p.to_string()) }
+    })
+    .await;
 }
 
 async fn flow(server: &TestServer, b: Browser) {

@@ -209,10 +209,12 @@ backend_tests! {
         assert!(page.body.contains("<audio") && page.body.contains("48000 Hz") && page.body.contains("stereo") && page.body.contains("0:02"));
         assert!(page.body.contains("<svg class=\"wave\" id=\"wave\"") && page.body.contains("aria-label=\"Waveform of tone.flac\""));
         assert!(c.get("/media").await.body.contains("class=\"mini-wave\""), "gallery rows show a mini waveform");
+        assert!(c.get("/media?q=hello").await.body.contains("0 items"));
         let saved = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", "Hello <b>world</b>")]).await;
         assert_eq!((saved.status, saved.location()), (303, audio.as_str()));
         let page = c.get(&audio).await;
         assert!(page.body.contains("Transcript saved.") && page.body.contains("Hello &#60;b&#62;world&#60;/b&#62;"), "escaped: {}", page.body);
+        assert!(c.get("/media?q=hello").await.body.contains("1 item"), "transcripts are searched");
         // A share link with a chosen lifetime works without a session.
         let shared = c.post(&audio, &format!("{audio}/share"), &[("expiry", "300")]).await;
         assert_eq!(shared.status, 200);
