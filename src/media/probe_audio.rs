@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
+use std::io::Seek;
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::MediaSourceStream;
+
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Duration as Ticks;
 
@@ -49,10 +51,17 @@ fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
 
 /// Reads the metadata and decodes the whole stream once: that proves it plays, gives the exact
 /// duration and yields the waveform peaks.
-pub fn probe_audio(path: &Path, t: MediaType) -> Result<(AudioInfo, Vec<u8>), MediaError> {
-    let file = std::fs::File::open(path)?;
+pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+    let mut file = std::fs::File::open(path)?;
     let file_len = file.metadata()?.len();
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let source: Box<dyn MediaSource> = if start == 0 {
+        Box::new(file)
+    } else {
+        // Past a leading ID3 tag the stream is plain MP3 or FLAC, which read front to back.
+        file.seek(std::io::SeekFrom::Start(start))?;
+        Box::new(ReadOnlySource::new(file))
+    };
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     hint.with_extension(t.extension());
     let mut format = symphonia::default::get_probe()

@@ -235,7 +235,7 @@ impl MediaService {
         declared: Option<&str>,
         expected: Option<MediaKind>,
     ) -> Result<Accepted, MediaError> {
-        let media_type = sniff_file(&spooled.path).await?;
+        let (media_type, audio_start) = sniff_file(&spooled.path).await?;
         check_declared(declared, media_type)?;
         if let Some(kind) = expected
             && kind != media_type.kind()
@@ -252,7 +252,7 @@ impl MediaService {
         let started = std::time::Instant::now();
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
             MediaKind::Image => probe_image(&path, media_type, &limits).map(|(i, t)| Probed::Image(i, t)),
-            MediaKind::Audio => probe_audio(&path, media_type).map(|(i, p)| Probed::Audio(i, p)),
+            MediaKind::Audio => probe_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p)),
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
@@ -610,7 +610,8 @@ fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), Media
 }
 
 /// Reads the head of the spooled file (skipping ID3 tags) and decides its type.
-async fn sniff_file(path: &std::path::Path) -> Result<MediaType, MediaError> {
+/// Also returns where the media starts: after any ID3 tags, which decoders give up on when large.
+async fn sniff_file(path: &std::path::Path) -> Result<(MediaType, u64), MediaError> {
     let mut file = tokio::fs::File::open(path).await?;
     let len = file.metadata().await?.len();
     let mut offset = 0u64;
@@ -630,7 +631,7 @@ async fn sniff_file(path: &std::path::Path) -> Result<MediaType, MediaError> {
         head.truncate(filled);
         match sniff(&head) {
             Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
-                return Ok(t);
+                return Ok((t, offset));
             }
             Sniffed::NeedOffset(next) if offset + next < len => offset += next,
             _ => break,

@@ -9,6 +9,7 @@ mod common;
 
 mod cli;
 mod config;
+mod corpus;
 mod e2e;
 mod faults;
 mod repo;
