@@ -7,6 +7,7 @@
 #[macro_use]
 mod common;
 
+mod access;
 mod cli;
 mod config;
 mod corpus;

@@ -27,6 +27,7 @@ struct DetailPage {
     filename: String,
     self_url: String,
     media_url: String,
+    download_url: String,
     duration_ms: i64,
     wave_path: Option<String>,
     facts: Vec<(&'static str, String)>,
@@ -56,6 +57,7 @@ async fn render(
     let actor = user.actor();
     let media = app.media.get(&actor, kind, id).await?;
     let media_url = app.media.signed_url(&actor, kind, id, None, false).await?.url;
+    let download_url = app.media.signed_url(&actor, kind, id, None, true).await?.url;
     let owner_id = match &media {
         MediaRead::Image(i) => i.owner_id,
         MediaRead::Audio(a) => a.owner_id,
@@ -118,6 +120,7 @@ async fn render(
         filename: media.filename().to_owned(),
         self_url: format!("/media/{}/{id}", kind.as_str()),
         media_url,
+        download_url,
         duration_ms,
         wave_path,
         facts,
