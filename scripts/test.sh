@@ -96,6 +96,15 @@ export MEDIADESK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PGPORT"
 export MEDIADESK_TEST_S3_ENDPOINT="http://127.0.0.1:$S3PORT"
 export MEDIADESK_TEST_S3_ACCESS_KEY="$S3KEY"
 export MEDIADESK_TEST_S3_SECRET_KEY="$S3SECRET"
+export MEDIADESK_TEST_S3_DIR="$S3DIR"
+
+# `scripts/test.sh --with-services CMD…` runs CMD against these services instead of the suite
+# (the soak script uses it), then stops them as usual.
+if [ "${1:-}" = "--with-services" ]; then
+  shift
+  "$@"
+  exit
+fi
 export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"
 
