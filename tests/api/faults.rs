@@ -109,3 +109,68 @@ backend_tests! {
         assert!(env.objects().await.is_empty());
     }
 }
+
+/// The same outages seen through the web: a clear page or per-file reason, nothing half-done,
+/// and the app is fine again once the service is back.
+mod over_http {
+    use mediadesk::auth::Role;
+
+    use crate::common::server::TestServer;
+    use crate::common::store::FaultSwitch;
+    use crate::common::*;
+
+    async fn server_with_faulty_store(mut env: TestEnv) -> (TestServer, FaultSwitch) {
+        let (store, switch) = env.faulty_store().await;
+        env.media = env.media_with(store.clone(), env.settings());
+        env.store = store;
+        (env.start_server().await, switch)
+    }
+
+    backend_tests! {
+        async fn storage_outage_during_upload_and_delete_is_explained_and_survived(env) {
+            let (s, switch) = server_with_faulty_store(env).await;
+            let (c, _) = s.signed_in("olga", Role::User).await;
+            switch.down();
+            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains("0 accepted, 1 refused") && page.body.contains("could not store it right now"), "{}", page.body);
+            assert_eq!(s.env.count_rows("images").await, 0);
+            assert_eq!(s.env.spooled_files(), 0);
+            switch.up();
+            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+            assert!(page.body.contains("1 accepted"), "recovered: {}", page.body);
+            let item = page.all("href=\"/media/").into_iter().find(|h| h.starts_with("image/")).map(|h| format!("/media/{h}")).unwrap();
+            // The detail page needs the store for its signed URLs: a clear 503 while it is down.
+            switch.down();
+            let p = c.get(&item).await;
+            if s.env.s3.is_none() {
+                assert_eq!(p.status, 503, "{}", p.body);
+                assert!(p.body.contains("unavailable") && p.body.contains("Reference:"));
+            }
+            // Delete while the store is down: the item goes, its bytes are owed and paid later.
+            let token = c.get("/upload").await.csrf();
+            let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
+            assert_eq!(del.status, 303);
+            switch.up();
+            assert_eq!(c.get(&item).await.status, 404);
+            assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().deleted, 2);
+            assert!(s.env.objects().await.is_empty());
+        }
+
+        async fn database_outage_gives_a_clear_page_and_loses_nothing(env) {
+            let s = env.start_server().await;
+            let (c, _) = s.signed_in("dora", Role::Staff).await;
+            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], Some("system"), false).await;
+            assert!(page.body.contains("1 accepted"));
+            s.env.inject_db_failure("pending_deletions", "INSERT").await;
+            let item = page.all("href=\"/media/").into_iter().find(|h| h.starts_with("image/")).map(|h| format!("/media/{h}")).unwrap();
+            let token = c.get(&item).await.csrf();
+            let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
+            assert_eq!(del.status, 503, "{}", del.body);
+            assert!(del.body.contains("Nothing was changed"));
+            s.env.clear_db_failure("pending_deletions", "INSERT").await;
+            assert_eq!(c.get(&item).await.status, 200, "the item is intact");
+            assert_eq!(s.env.objects().await.len(), 2);
+        }
+    }
+}
