@@ -8,6 +8,7 @@ use diesel::sql_types::{Nullable, Text};
 use diesel_async::RunQueryDsl;
 
 use super::OwnerFilter;
+use super::media_table::owner_filtered;
 use crate::db::rows::MediaItemRow;
 use crate::db::schema::media_items::dsl as m;
 use crate::db::{DbConn, DbError, run};
@@ -90,13 +91,7 @@ fn like_pattern(search: &str) -> String {
 macro_rules! filtered {
     ($q:expr) => {{
         let query: &GalleryQuery = $q;
-        let mut q = m::media_items.into_boxed();
-        match query.owner {
-            OwnerFilter::Any => {}
-            OwnerFilter::System => q = q.filter(m::owner_id.is_null()),
-            OwnerFilter::User(id) => q = q.filter(m::owner_id.eq(id)),
-            OwnerFilter::Visible(id) => q = q.filter(m::owner_id.eq(id).or(m::owner_id.is_null())),
-        }
+        let mut q = owner_filtered!(m, media_items, query.owner);
         match query.kind {
             KindFilter::Any => {}
             KindFilter::Image => q = q.filter(m::kind.eq("image")),

@@ -3,6 +3,7 @@
 mod audio;
 mod gallery;
 mod image;
+mod media_table;
 mod pending;
 mod user;
 
