@@ -34,6 +34,15 @@ command -v s3s-fs >/dev/null || die "s3s-fs not on PATH after install"
 [ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
 [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || die "chromium and chromedriver are required for the browser tests"
 
+# wait_for PID LOG NAME PYTHON_CHECK: up to 10 s for the check to pass; dies if the process exits.
+wait_for() {
+  for _ in $(seq 100); do
+    python3 -c "$4" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$2"; die "$3 exited"; }
+    sleep 0.1
+  done
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # ---- services ---------------------------------------------------------------------------
@@ -73,22 +82,14 @@ S3SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 say "starting s3s-fs on 127.0.0.1:$S3PORT"
 s3s-fs --host 127.0.0.1 --port "$S3PORT" --access-key "$S3KEY" --secret-key "$S3SECRET" "$S3DIR" >"$WORK/s3.log" 2>&1 &
 S3PID=$!
-for _ in $(seq 100); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.2)" 2>/dev/null && break
-  kill -0 "$S3PID" 2>/dev/null || { cat "$WORK/s3.log"; die "s3s-fs exited"; }
-  sleep 0.1
-done
+wait_for "$S3PID" "$WORK/s3.log" "s3s-fs" "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.2)"
 python3 -c "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.5)" || die "s3s-fs did not start"
 
 DRIVERPORT=$(free_port)
 say "starting chromedriver on 127.0.0.1:$DRIVERPORT"
 /usr/bin/chromedriver --port="$DRIVERPORT" --allowed-ips=127.0.0.1 >"$WORK/chromedriver.log" 2>&1 &
 DRIVERPID=$!
-for _ in $(seq 100); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$DRIVERPORT/status', timeout=0.5)" 2>/dev/null && break
-  kill -0 "$DRIVERPID" 2>/dev/null || { cat "$WORK/chromedriver.log"; die "chromedriver exited"; }
-  sleep 0.1
-done
+wait_for "$DRIVERPID" "$WORK/chromedriver.log" "chromedriver" "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$DRIVERPORT/status', timeout=0.5)"
 python3 -c "import json, urllib.request; assert json.load(urllib.request.urlopen('http://127.0.0.1:$DRIVERPORT/status', timeout=2))['value']['ready']" \
   || { cat "$WORK/chromedriver.log"; die "chromedriver did not start"; }
 

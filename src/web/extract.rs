@@ -31,6 +31,12 @@ impl CurrentUser {
         check_csrf(&self.session, submitted)
     }
 
+    /// An account-administration form: an admin, with this session's token.
+    pub fn check_admin_form(&self, submitted: &str) -> Result<(), WebError> {
+        self.require_admin()?;
+        self.check_csrf(submitted)
+    }
+
     pub fn require_admin(&self) -> Result<(), WebError> {
         if self.account.role.is_admin() {
             Ok(())

@@ -69,8 +69,7 @@ pub async fn create(
     user: CurrentUser,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require_admin()?;
-    user.check_csrf(&form.csrf_token)?;
+    user.check_admin_form(&form.csrf_token)?;
     let role: Role = form.role.parse().map_err(WebError::BadRequest)?;
     let result = app
         .accounts
@@ -92,8 +91,7 @@ pub async fn set_role(
     path: web::Path<i64>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require_admin()?;
-    user.check_csrf(&form.csrf_token)?;
+    user.check_admin_form(&form.csrf_token)?;
     let role: Role = form.role.parse().map_err(WebError::BadRequest)?;
     let result = app
         .accounts
@@ -115,8 +113,7 @@ pub async fn reset_password(
     path: web::Path<i64>,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require_admin()?;
-    user.check_csrf(&form.csrf_token)?;
+    user.check_admin_form(&form.csrf_token)?;
     let id = path.into_inner();
     let result = app
         .accounts
@@ -156,8 +153,7 @@ async fn set_disabled(
     token: &str,
     disabled: bool,
 ) -> Result<HttpResponse, WebError> {
-    user.require_admin()?;
-    user.check_csrf(token)?;
+    user.check_admin_form(token)?;
     let result = app
         .accounts
         .set_disabled(Some(&user.account), id, disabled)
