@@ -24,7 +24,7 @@ use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDele
 use crate::db::rows::{AudioRow, ImageRow, NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError};
 use crate::metrics::METRICS;
-use crate::storage::{ByteStream, ObjectStore, SignedUrlOptions, StorageKey};
+use crate::storage::{ByteStream, ObjectStore, SignedUrlOptions, StorageError, StorageKey};
 
 /// Tunables of the media service.
 #[derive(Debug, Clone)]
@@ -205,11 +205,9 @@ impl MediaService {
             Ok(media) => media,
             Err(e) => {
                 // The row is what makes objects reachable; without it they must go.
-                for k in std::iter::once(&key).chain(thumb_key.as_ref()) {
-                    if let Err(cleanup) = self.store.delete(k).await {
-                        tracing::error!(key = %k, error = %cleanup, "orphaned object after a failed upload; reconcile will find it");
-                    }
-                }
+                let keys: Vec<&StorageKey> = std::iter::once(&key).chain(thumb_key.as_ref()).collect();
+                self.discard_objects(&keys, matches!(e, MediaError::Storage(StorageError::Unavailable(_))))
+                    .await;
                 return Err(e);
             }
         };
@@ -277,6 +275,35 @@ impl MediaService {
             self.store.put_stream(thumb_key, body, "image/jpeg").await?;
         }
         Ok(())
+    }
+
+    /// Removes the objects of an upload that failed. What cannot be removed now is recorded as a
+    /// pending deletion and retried. After a timeout the store may still finish a write it was
+    /// sent (`in_doubt`), so the keys are recorded for a later, idempotent retry even when the
+    /// delete seemed to work.
+    async fn discard_objects(&self, keys: &[&StorageKey], in_doubt: bool) {
+        let mut leftovers = Vec::new();
+        for key in keys {
+            match self.store.delete(key).await {
+                Ok(()) if !in_doubt => {}
+                Ok(()) => leftovers.push(key.as_str()),
+                Err(e) => {
+                    tracing::warn!(key = %key, error = %e, "could not remove the object of a failed upload yet");
+                    leftovers.push(key.as_str());
+                }
+            }
+        }
+        if leftovers.is_empty() {
+            return;
+        }
+        let due = now() + DELETE_RETRY_BACKOFF;
+        let recorded = match self.db.get().await {
+            Ok(mut pooled) => PendingDeletionRepo::add_due(&mut pooled.conn(), &leftovers, now(), due).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            tracing::error!(keys = ?leftovers, error = %e, "orphaned objects after a failed upload; reconcile will find them");
+        }
     }
 
     async fn insert_row(
@@ -520,41 +547,60 @@ impl MediaService {
                 Ok(PendingDeletionRepo::add(c, &refs, now()).await?)
             })
             .await?;
-        let mut pooled = self.db.get().await?;
-        let rows = PendingDeletionRepo::by_ids(&mut pooled.conn(), &pending).await?;
-        drop(pooled);
-        let report = self.delete_objects(rows).await?;
-        if report.failed > 0 {
-            tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
+        // The item is gone from here on. Whatever fails below is recorded and retried, so it
+        // must not make the caller believe the delete did not happen.
+        match self.delete_pending(&pending).await {
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "object deletion deferred; it will be retried"),
         }
         Ok(())
     }
 
+    async fn delete_pending(&self, ids: &[i64]) -> Result<RetryReport, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let rows = PendingDeletionRepo::by_ids(&mut pooled.conn(), ids).await?;
+        drop(pooled);
+        self.delete_objects(rows).await
+    }
+
+    /// Deletes the objects of pending rows and settles each row. A failure to settle a row does
+    /// not stop the others: the row stays and its (idempotent) delete is simply repeated later.
     async fn delete_objects(
         &self,
         rows: Vec<crate::db::rows::PendingDeletionRow>,
     ) -> Result<RetryReport, MediaError> {
         let mut report = RetryReport::default();
+        let mut bookkeeping: Option<MediaError> = None;
         for row in rows {
             let outcome = match StorageKey::parse(&row.storage_key) {
                 Ok(key) => self.store.delete(&key).await.map_err(|e| e.to_string()),
                 // A key the store would refuse cannot exist in it.
                 Err(_) => Ok(()),
             };
-            let mut pooled = self.db.get().await?;
-            match outcome {
-                Ok(()) => {
-                    PendingDeletionRepo::done(&mut pooled.conn(), row.id).await?;
-                    report.deleted += 1;
-                }
-                Err(error) => {
-                    let next = now() + DELETE_RETRY_BACKOFF;
-                    PendingDeletionRepo::failed(&mut pooled.conn(), row.id, &error, next).await?;
-                    report.failed += 1;
+            let settled = async {
+                let mut pooled = self.db.get().await?;
+                match &outcome {
+                    Ok(()) => PendingDeletionRepo::done(&mut pooled.conn(), row.id).await,
+                    Err(error) => {
+                        let next = now() + DELETE_RETRY_BACKOFF;
+                        PendingDeletionRepo::failed(&mut pooled.conn(), row.id, error, next).await
+                    }
                 }
             }
+            .await;
+            match (outcome, settled) {
+                (_, Err(e)) => bookkeeping = bookkeeping.or(Some(e.into())),
+                (Ok(()), Ok(())) => report.deleted += 1,
+                (Err(_), Ok(())) => report.failed += 1,
+            }
         }
-        Ok(report)
+        match bookkeeping {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 
     /// Retries object deletions that are due (`force` retries all of them now).

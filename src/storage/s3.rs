@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
@@ -410,11 +411,11 @@ fn parse_content_range(value: &str) -> Option<(Option<(u64, u64)>, u64)> {
     Some((Some((start.parse().ok()?, end.parse().ok()?)), total.parse().ok()?))
 }
 
-/// Maps SDK errors to storage errors: transport problems are `Unavailable`, the rest `Backend`.
-fn classify<E, R>(err: SdkError<E, R>) -> StorageError
+/// Maps SDK errors to storage errors: transport problems and server-side failures (5xx) are
+/// `Unavailable`, the rest `Backend`.
+fn classify<E>(err: SdkError<E, HttpResponse>) -> StorageError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
@@ -422,8 +423,16 @@ where
         }
         SdkError::ServiceError(service) => {
             let e = service.err();
+            let status = service.raw().status().as_u16();
             if e.code() == Some("NoSuchKey") || e.code() == Some("NotFound") {
                 StorageError::NotFound
+            } else if status >= 500 {
+                // 500, 503 SlowDown and the like: the service is struggling, not refusing.
+                StorageError::Unavailable(format!(
+                    "{} (HTTP {status}): {}",
+                    e.code().unwrap_or("error"),
+                    e.message().unwrap_or("no message")
+                ))
             } else {
                 StorageError::Backend(format!(
                     "{}: {}",

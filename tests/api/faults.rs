@@ -96,6 +96,21 @@ backend_tests! {
         assert!(env.objects().await.is_empty());
     }
 
+    async fn database_failure_after_a_delete_committed_still_deletes(env) {
+        let staff = Actor::operator();
+        let id = env.media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        // Clearing the bookkeeping after the objects are gone is the step that fails.
+        env.inject_db_failure("pending_deletions", "DELETE").await;
+        env.media.delete_image(&staff, id).await.unwrap();
+        assert!(matches!(env.media.get_image(&staff, id).await, Err(MediaError::NotFound)));
+        assert!(env.objects().await.is_empty(), "the objects went at once");
+        assert_eq!(env.media.pending_deletions().await.unwrap().len(), 2, "only the bookkeeping is owed");
+        env.clear_db_failure("pending_deletions", "DELETE").await;
+        let r = env.media.retry_pending_deletions(true).await.unwrap();
+        assert_eq!((r.deleted, r.failed), (2, 0));
+        assert!(env.media.pending_deletions().await.unwrap().is_empty());
+    }
+
     async fn an_unreachable_database_is_a_clear_error(env) {
         let dead = if env.s3.is_some() {
             "postgres://postgres@127.0.0.1:1/nope".to_owned()
@@ -153,7 +168,9 @@ mod over_http {
             assert_eq!(del.status, 303);
             switch.up();
             assert_eq!(c.get(&item).await.status, 404);
-            assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().deleted, 2);
+            // Owed: the deleted item's two objects, and the keys of the upload the outage refused.
+            assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().failed, 0);
+            assert!(s.app.media.pending_deletions().await.unwrap().is_empty());
             assert!(s.env.objects().await.is_empty());
         }
 
@@ -172,5 +189,160 @@ mod over_http {
             assert_eq!(c.get(&item).await.status, 200, "the item is intact");
             assert_eq!(s.env.objects().await.len(), 2);
         }
+    }
+}
+
+/// An S3 server that is slow or answers with errors. Only the real S3 server can be slow in a
+/// meaningful way, so these run against it alone, through the fault proxy.
+mod s3_misbehaving {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use mediadesk::media::{Actor, MediaError, MediaKind, MediaService};
+    use mediadesk::storage::{S3Store, StorageError};
+
+    use super::create;
+    use crate::common::proxy::FaultProxy;
+    use crate::common::*;
+
+    /// The test's bucket reached through a proxy, with one attempt per request of at most `timeout`.
+    async fn proxied(env: &TestEnv, timeout: Duration) -> (MediaService, FaultProxy) {
+        let (target, bucket) = env.s3.clone().expect("an S3 test environment");
+        let upstream = target.endpoint.trim_start_matches("http://").parse().expect("host:port");
+        let proxy = FaultProxy::start(upstream).await;
+        let mut settings = target.settings(&proxy.endpoint(), &bucket);
+        settings.attempt_timeout = timeout;
+        settings.max_attempts = 1;
+        (env.media_with(Arc::new(S3Store::new(&settings)), env.settings()), proxy)
+    }
+
+    fn unavailable(err: &MediaError) -> bool {
+        matches!(err, MediaError::Storage(StorageError::Unavailable(_)))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_store_within_its_timeout_still_serves_uploads_and_deletes() {
+        let env = TestEnv::postgres_s3().await;
+        let (media, proxy) = proxied(&env, Duration::from_secs(10)).await;
+        proxy.slow(Duration::from_millis(40));
+        let staff = Actor::operator();
+        let started = Instant::now();
+        // ≈1.4 MB: a couple of dozen chunks, each held back on the way.
+        let up = media.upload(&staff, create("slow.wav"), bytes_stream(wav_bytes(8))).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(400), "the proxy slowed the upload down");
+        assert_eq!(env.objects().await.len(), 1);
+        media.delete(&staff, MediaKind::Audio, up.media.id()).await.unwrap();
+        assert!(media.pending_deletions().await.unwrap().is_empty(), "deleted at once, if slowly");
+        assert!(env.objects().await.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_slower_than_its_timeout_refuses_cleanly_and_recovers() {
+        let env = TestEnv::postgres_s3().await;
+        let (media, proxy) = proxied(&env, Duration::from_secs(1)).await;
+        let staff = Actor::operator();
+        proxy.slow(Duration::from_millis(1500));
+        let err = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap_err();
+        assert!(unavailable(&err), "{err:?}");
+        assert_eq!(env.count_rows("images").await, 0);
+        assert_eq!(env.spooled_files(), 0);
+        // The server may still finish a write the client gave up on: its keys are owed a delete.
+        assert!(!media.pending_deletions().await.unwrap().is_empty());
+        proxy.up();
+        tokio::time::sleep(Duration::from_secs(3)).await; // requests held by the proxy drain
+        let retried = media.retry_pending_deletions(true).await.unwrap();
+        assert_eq!(retried.failed, 0);
+        assert!(media.pending_deletions().await.unwrap().is_empty());
+        assert!(env.objects().await.is_empty(), "{:?}", env.objects().await);
+        // The same service works again once the store is quick again.
+        media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap();
+        assert_eq!(env.objects().await.len(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_answering_with_errors_refuses_uploads_defers_deletes_and_recovers() {
+        let env = TestEnv::postgres_s3().await;
+        let (media, proxy) = proxied(&env, Duration::from_secs(10)).await;
+        let staff = Actor::operator();
+        let kept = media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap();
+        let keys = env.objects().await;
+        assert_eq!(keys.len(), 2);
+
+        proxy.fail_with(503);
+        let err = media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap_err();
+        assert!(unavailable(&err), "{err:?}");
+        assert_eq!(env.count_rows("images").await, 1);
+        assert_eq!(env.spooled_files(), 0);
+        assert_eq!(env.objects().await, keys, "nothing new was stored");
+
+        // Deleting while the store errs: the item goes now, its bytes are owed.
+        media.delete(&staff, MediaKind::Image, kept.media.id()).await.unwrap();
+        assert!(matches!(media.get_image(&staff, kept.media.id()).await, Err(MediaError::NotFound)));
+        // Owed: the item's two objects, and the two keys of the refused upload, which an erring
+        // server might still have written.
+        let pending = media.pending_deletions().await.unwrap();
+        assert_eq!(pending.len(), 4, "{pending:?}");
+        assert!(keys.iter().all(|k| pending.contains(k)), "{pending:?}");
+        proxy.fail_with(500);
+        let r = media.retry_pending_deletions(true).await.unwrap();
+        assert_eq!((r.deleted, r.failed), (0, 4));
+
+        proxy.up();
+        let r = media.retry_pending_deletions(true).await.unwrap();
+        assert_eq!((r.deleted, r.failed), (4, 0));
+        assert!(env.objects().await.is_empty());
+        media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap();
+    }
+}
+
+/// PostgreSQL going away under a running service: through a proxy in front of the real server,
+/// so the pool's open connections break the way they do when the database restarts.
+mod database_going_away {
+    use mediadesk::db::Db;
+    use mediadesk::media::{Actor, MediaError, MediaKind, MediaService, Owner};
+
+    use super::create;
+    use crate::common::proxy::FaultProxy;
+    use crate::common::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_going_away_loses_nothing_and_the_pool_recovers_by_itself() {
+        let env = TestEnv::postgres_s3().await;
+        let (head, tail) = env.database_url.split_once('@').expect("user@host");
+        let (host, db_name) = tail.split_once('/').expect("host/db");
+        let proxy = FaultProxy::start(host.parse().expect("host:port")).await;
+        let db = Db::open(&format!("{head}@{}/{db_name}", proxy.addr), 2).expect("pool");
+        let media = MediaService::new(db, env.store.clone(), env.settings());
+        let staff = Actor::operator();
+        let kept =
+            media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        let keys = env.objects().await;
+
+        proxy.down();
+        // A system upload is checked and stored before its row is written: the row fails, the
+        // objects go again.
+        let err = media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap_err();
+        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+        assert_eq!(env.objects().await, keys);
+        assert_eq!(env.spooled_files(), 0);
+        // A user's upload fails at its first step, the owner check, before anything is stored.
+        let user = Actor::user(env.user("ursula", "user").await);
+        let mut mine = create("c.png");
+        mine.owner = Owner::User(user.user_id.unwrap());
+        let err = media.upload(&user, mine, fixture_stream("image.png")).await.unwrap_err();
+        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+        // A delete fails at its first step, reading the row: nothing changes.
+        let err = media.delete(&staff, MediaKind::Image, kept).await.unwrap_err();
+        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+        assert_eq!(env.objects().await, keys);
+        assert_eq!(env.count_rows("images").await, 1);
+
+        proxy.up();
+        // No restart: the pool throws its broken connections away and opens new ones.
+        assert!(media.get_image(&staff, kept).await.is_ok());
+        media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap();
+        media.delete(&staff, MediaKind::Image, kept).await.unwrap();
+        assert_eq!(env.count_rows("images").await, 1);
+        assert_eq!(env.objects().await.len(), 2);
     }
 }

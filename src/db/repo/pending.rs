@@ -11,6 +11,16 @@ pub struct PendingDeletionRepo;
 
 impl PendingDeletionRepo {
     pub async fn add(conn: &mut DbConn<'_>, keys: &[&str], now: NaiveDateTime) -> Result<Vec<i64>, DbError> {
+        Self::add_due(conn, keys, now, now).await
+    }
+
+    /// Records keys whose first attempt should wait until `due`.
+    pub async fn add_due(
+        conn: &mut DbConn<'_>,
+        keys: &[&str],
+        now: NaiveDateTime,
+        due: NaiveDateTime,
+    ) -> Result<Vec<i64>, DbError> {
         let mut ids = Vec::with_capacity(keys.len());
         for key in keys {
             let id = run!(conn, |c| diesel::insert_into(t::pending_deletions)
@@ -18,7 +28,7 @@ impl PendingDeletionRepo {
                     t::storage_key.eq(*key),
                     t::attempts.eq(0),
                     t::created_at.eq(now),
-                    t::next_attempt_at.eq(now),
+                    t::next_attempt_at.eq(due),
                 ))
                 .returning(t::id)
                 .get_result::<i64>(c)
