@@ -51,6 +51,8 @@ pub struct Config {
     pub trust_forwarded: bool,
     /// Serve Prometheus metrics at `/metrics`.
     pub metrics: bool,
+    /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -181,8 +183,11 @@ impl Config {
             Some(v) => parse_bool(&v).ok_or_else(|| err("MEDIADESK_METRICS", "must be true or false"))?,
             None => false,
         };
+        let shutdown_timeout =
+            Duration::from_secs(parse_num(&var, "MEDIADESK_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600)?);
         Ok(Config {
             metrics,
+            shutdown_timeout,
             bind,
             data_dir,
             database_url,

@@ -21,10 +21,18 @@ pub use config::Config;
 
 /// How often object deletions that failed are retried.
 const DELETION_RETRY_INTERVAL: Duration = Duration::from_secs(60);
+const STALE_SPOOL_AGE: Duration = Duration::from_secs(3600);
 
 /// Runs the web server until SIGINT/SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = App::build(&config).await?;
+    // Spool files of a process that was killed outright; an upload in progress keeps writing
+    // to its file, so an hour without a write means nobody will.
+    match media::spool::sweep_stale(&app.media.settings().spool_dir, STALE_SPOOL_AGE).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "removed spool files of interrupted uploads"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep the spool folder"),
+    }
     tracing::info!(
         bind = %config.bind,
         database = %config.database_display(),
@@ -34,7 +42,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let retry = tokio::spawn(retry_deletions(app.clone()));
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
-    let server = web::server(app, listener, None)?;
+    let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
+    let server = web::server(app, listener, options)?;
     let result = server.await;
     retry.abort();
     result.map_err(Into::into)

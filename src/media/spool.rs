@@ -18,9 +18,11 @@ pub struct Spooled {
     pub sha256: String,
 }
 
+const PREFIX: &str = "upload-";
+
 pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
     tokio::fs::create_dir_all(dir).await?;
-    let (file, path) = tempfile::Builder::new().prefix("upload-").tempfile_in(dir)?.into_parts();
+    let (file, path) = tempfile::Builder::new().prefix(PREFIX).tempfile_in(dir)?.into_parts();
     let mut file = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut size = 0u64;
@@ -42,6 +44,26 @@ pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spool
     Ok(Spooled { path, size, sha256: hex::encode(hasher.finalize()) })
 }
 
+/// Removes upload spool files in `dir` not written to for `max_age`; returns how many.
+pub async fn sweep_stale(dir: &Path, max_age: std::time::Duration) -> std::io::Result<usize> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    while let Some(entry) = entries.next_entry().await? {
+        let is_spool = entry.file_name().to_string_lossy().starts_with(PREFIX);
+        let meta = entry.metadata().await?;
+        let idle = meta.modified()?.elapsed().unwrap_or_default();
+        if is_spool && meta.is_file() && idle >= max_age {
+            tokio::fs::remove_file(entry.path()).await?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 pub fn too_large(limit: u64) -> MediaError {
     MediaError::TooLarge(format!("the file is larger than the {} limit", human_size(limit)))
 }
@@ -59,5 +81,33 @@ pub fn human_size(bytes: u64) -> String {
         format!("{value:.0} {}", UNITS[unit])
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn sweeping_removes_only_idle_spool_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let touch = |name: &str, age: Duration| {
+            let f = std::fs::File::create(dir.path().join(name)).unwrap();
+            f.set_modified(SystemTime::now() - age).unwrap();
+        };
+        touch("upload-crashed", Duration::from_secs(7200));
+        touch("upload-in-progress", Duration::from_secs(5));
+        touch("someone-elses-file", Duration::from_secs(7200));
+        let removed = sweep_stale(dir.path(), Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(removed, 1);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["someone-elses-file", "upload-in-progress"]);
+        assert_eq!(sweep_stale(&dir.path().join("missing"), Duration::ZERO).await.unwrap(), 0);
     }
 }

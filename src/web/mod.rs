@@ -122,8 +122,24 @@ async fn not_found() -> HttpResponse {
     error::error_page(StatusCode::NOT_FOUND, WebError::NotFound.to_string())
 }
 
+/// How the HTTP server runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// Worker threads; one per core when `None`.
+    pub workers: Option<usize>,
+    /// After SIGTERM/SIGINT, in-flight requests get this long to finish; then they are dropped,
+    /// which removes their spool files.
+    pub shutdown_timeout: std::time::Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions { workers: None, shutdown_timeout: std::time::Duration::from_secs(30) }
+    }
+}
+
 /// Starts the HTTP server on `listener` (port 0 in tests).
-pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn server(app: App, listener: TcpListener, options: ServerOptions) -> std::io::Result<Server> {
     let settings = app.web.clone();
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
@@ -151,8 +167,8 @@ pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::i
             .default_service(web::to(not_found))
     })
     .listen(listener)?
-    .shutdown_timeout(30);
-    if let Some(n) = workers {
+    .shutdown_timeout(options.shutdown_timeout.as_secs());
+    if let Some(n) = options.workers {
         server = server.workers(n);
     }
     Ok(server.run())

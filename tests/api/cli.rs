@@ -17,23 +17,8 @@ pub struct Run {
 impl TestEnv {
     /// Runs the CLI with this test's database and store configured through the environment.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("MEDIADESK_DATA_DIR", self.dir.path())
-            .env("DATABASE_URL", &self.database_url)
-            .env("MEDIADESK_LOG", "warn")
-            .env("MEDIADESK_URL_SIGNING_KEY", std::str::from_utf8(TEST_SIGNING_KEY).unwrap())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some((target, bucket)) = &self.s3 {
-            cmd.env("MEDIADESK_S3_BUCKET", bucket)
-                .env("MEDIADESK_S3_ENDPOINT", &target.endpoint)
-                .env("AWS_ACCESS_KEY_ID", &target.access_key)
-                .env("AWS_SECRET_ACCESS_KEY", &target.secret_key);
-        }
+        let mut cmd = self.command();
+        cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("the mediadesk binary runs");
         let mut pipe = child.stdin.take().unwrap();
         if let Some(input) = stdin {
@@ -46,6 +31,24 @@ impl TestEnv {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// The binary with this test's database and store configured through the environment.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MEDIADESK_DATA_DIR", self.dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("MEDIADESK_LOG", "warn")
+            .env("MEDIADESK_URL_SIGNING_KEY", std::str::from_utf8(TEST_SIGNING_KEY).unwrap());
+        if let Some((target, bucket)) = &self.s3 {
+            cmd.env("MEDIADESK_S3_BUCKET", bucket)
+                .env("MEDIADESK_S3_ENDPOINT", &target.endpoint)
+                .env("AWS_ACCESS_KEY_ID", &target.access_key)
+                .env("AWS_SECRET_ACCESS_KEY", &target.secret_key);
+        }
+        cmd
     }
 }
 

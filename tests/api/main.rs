@@ -16,6 +16,7 @@ mod faults;
 mod repo;
 mod s3_server;
 mod service;
+mod shutdown;
 mod signing;
 mod storage;
 mod web;

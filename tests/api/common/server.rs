@@ -68,7 +68,12 @@ impl TestEnv {
         };
         let mut app = app;
         adjust(&mut app.web);
-        let server = mediadesk::web::server(app.clone(), listener, Some(2)).expect("server starts");
+        let server = mediadesk::web::server(
+            app.clone(),
+            listener,
+            mediadesk::web::ServerOptions { workers: Some(2), ..Default::default() },
+        )
+        .expect("server starts");
         let handle = server.handle();
         tokio::spawn(server);
         TestServer { base, env: self, app, handle }
