@@ -49,7 +49,10 @@ impl App {
                     .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", root.display()))?,
             ),
             StorageConfig::S3(settings) => {
-                let s3 = S3Store::new(settings);
+                let mut s3 = S3Store::new(settings);
+                if config.s3_via_app {
+                    s3 = s3.served_by_app(signer.clone());
+                }
                 s3.ping().await.with_context(|| {
                     format!("MEDIADESK_S3_BUCKET: cannot reach bucket {:?}", settings.bucket)
                 })?;
@@ -70,7 +73,7 @@ impl App {
                 .context("MEDIADESK_SESSION_KEY: too short")?,
             secure_cookies: config.public_url.starts_with("https://"),
             trust_forwarded: config.trust_forwarded,
-            media_origins: media_origins(&config.storage),
+            media_origins: if config.s3_via_app { Vec::new() } else { media_origins(&config.storage) },
             public_url: config.public_url.clone(),
             metrics: config.metrics,
         };

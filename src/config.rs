@@ -53,6 +53,9 @@ pub struct Config {
     pub metrics: bool,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// With S3: browsers get app-signed links and the app streams the bytes, instead of
+    /// presigned URLs to the bucket.
+    pub s3_via_app: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -183,11 +186,19 @@ impl Config {
             Some(v) => parse_bool(&v).ok_or_else(|| err("MEDIADESK_METRICS", "must be true or false"))?,
             None => false,
         };
+        let s3_via_app = match var("MEDIADESK_S3_DELIVERY").as_deref() {
+            None | Some("presigned") => false,
+            Some("app") => true,
+            Some(other) => {
+                return Err(err("MEDIADESK_S3_DELIVERY", format!("must be presigned or app, got {other:?}")));
+            }
+        };
         let shutdown_timeout =
             Duration::from_secs(parse_num(&var, "MEDIADESK_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600)?);
         Ok(Config {
             metrics,
             shutdown_timeout,
+            s3_via_app,
             bind,
             data_dir,
             database_url,

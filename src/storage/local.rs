@@ -188,9 +188,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
-        let issued = options.issued_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
-        let expires = issued + options.ttl.as_secs() as i64;
-        Ok(self.signer.url(key, expires, options.download_name.as_deref()))
+        Ok(self.signer.url_for(key, options))
     }
 
     fn verify_signed(

@@ -17,7 +17,8 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignatureError, SignedUrlOptions,
+    StorageError, StorageKey, UrlSigner,
 };
 
 /// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
@@ -61,6 +62,9 @@ pub struct S3Store {
     /// Signs browser URLs; the same as `client` unless a public endpoint is set.
     presigner: Client,
     bucket: String,
+    /// Set when browsers get app-signed links and the app streams the bytes from the bucket,
+    /// instead of presigned URLs to the bucket itself.
+    app_signer: Option<UrlSigner>,
 }
 
 impl S3Store {
@@ -70,7 +74,7 @@ impl S3Store {
             Some(public) => Self::client(settings, Some(public)),
             None => client.clone(),
         };
-        S3Store { client, presigner, bucket: settings.bucket.clone() }
+        S3Store { client, presigner, bucket: settings.bucket.clone(), app_signer: None }
     }
 
     fn client(settings: &S3Settings, endpoint: Option<&str>) -> Client {
@@ -99,6 +103,14 @@ impl S3Store {
             builder = builder.endpoint_url(endpoint);
         }
         Client::from_conf(builder.build())
+    }
+
+    /// Browsers get links to the app (signed by `signer`), which streams the bytes from the
+    /// bucket with its own headers (`nosniff` among them), for buckets browsers cannot or must
+    /// not reach.
+    pub fn served_by_app(mut self, signer: UrlSigner) -> S3Store {
+        self.app_signer = Some(signer);
+        self
     }
 
     pub fn bucket(&self) -> &str {
@@ -378,6 +390,9 @@ impl ObjectStore for S3Store {
     }
 
     async fn signed_url(&self, key: &StorageKey, options: &SignedUrlOptions) -> Result<String, StorageError> {
+        if let Some(signer) = &self.app_signer {
+            return Ok(signer.url_for(key, options));
+        }
         let mut config = PresigningConfig::builder().expires_in(options.ttl);
         if let Some(at) = options.issued_at {
             config = config.start_time(std::time::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64));
@@ -395,6 +410,20 @@ impl ObjectStore for S3Store {
             .await
             .map_err(classify)?;
         Ok(req.uri().to_string())
+    }
+
+    fn verify_signed(
+        &self,
+        key: &str,
+        expires: i64,
+        name: Option<&str>,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        match &self.app_signer {
+            Some(signer) => signer.verify(key, expires, name, signature, now),
+            None => Err(SignatureError::Invalid),
+        }
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

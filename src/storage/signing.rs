@@ -61,6 +61,13 @@ impl UrlSigner {
         url
     }
 
+    /// The URL for `options`: valid from their issue time (now by default) for their TTL.
+    pub fn url_for(&self, key: &StorageKey, options: &super::SignedUrlOptions) -> String {
+        let issued = options.issued_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let expires = issued + options.ttl.as_secs() as i64;
+        self.url(key, expires, options.download_name.as_deref())
+    }
+
     /// Checks signature first (in constant time), then expiry against `now` (unix seconds).
     pub fn verify(
         &self,

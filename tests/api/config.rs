@@ -20,6 +20,8 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     assert!(!c.metrics && !c.trust_forwarded);
     assert_eq!(c.public_url, "http://127.0.0.1:8080");
     assert!(config(&[("MEDIADESK_METRICS", "true")]).unwrap().metrics);
+    assert!(!c.s3_via_app && config(&[("MEDIADESK_S3_DELIVERY", "app")]).unwrap().s3_via_app);
+    assert_eq!(c.shutdown_timeout.as_secs(), 30);
 }
 
 #[test]
@@ -69,6 +71,8 @@ fn bad_values_fail_with_the_variable_named() {
         (vec![("MEDIADESK_SESSION_KEY", "short")], "MEDIADESK_SESSION_KEY"),
         (vec![("MEDIADESK_PUBLIC_URL", "example.com")], "MEDIADESK_PUBLIC_URL"),
         (vec![("MEDIADESK_METRICS", "maybe")], "MEDIADESK_METRICS"),
+        (vec![("MEDIADESK_S3_DELIVERY", "cdn")], "MEDIADESK_S3_DELIVERY"),
+        (vec![("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", "soon")], "MEDIADESK_SHUTDOWN_TIMEOUT_SECS"),
         (
             vec![
                 ("MEDIADESK_S3_BUCKET", "b"),

@@ -318,34 +318,10 @@ backend_tests! {
         let s = env.start_server().await;
         let (c, _) = s.signed_in("kim", Role::User).await;
         let audio = upload_one(&c, "tone-cbr.mp3", None).await;
-        let page = c.get(&audio).await;
-        let url = page.all("<audio controls preload=\"metadata\" src=\"").remove(0);
-        let bytes = fixture_bytes("tone-cbr.mp3");
-        let (status, headers, body) = c.get_bytes(&url, Some("bytes=100-199")).await;
-        assert_eq!(status, 206);
-        assert_eq!(body, &bytes[100..200]);
-        assert!(headers["content-range"].to_str().unwrap().starts_with("bytes 100-199/"));
-        let (status, headers, body) = c.get_bytes(&url, None).await;
-        assert_eq!((status, body.len()), (200, bytes.len()));
+        let url = audio_url(&c, &audio).await;
+        check_ranges(&c, &url).await;
         if s.env.s3.is_none() {
-            // The app's own file route: right type from the sniffed kind, ranges, nosniff.
-            assert_eq!(headers["content-type"], "audio/mpeg");
-            assert_eq!(headers["accept-ranges"], "bytes");
-            assert_eq!(headers["x-content-type-options"], "nosniff");
-            let (status, headers, _) = c.get_bytes(&url, Some("bytes=99999999-")).await;
-            assert_eq!(status, 416);
-            assert!(headers["content-range"].to_str().unwrap().starts_with("bytes */"));
-            let tampered = url.replace("sig=", "sig=0");
-            assert_eq!(c.get_bytes(&tampered, None).await.0, 403);
-            let other_key = url.replacen("/files/u", "/files/x", 1);
-            assert_eq!(c.get_bytes(&other_key, None).await.0, 403);
-            // An expired link.
-            let key = StorageKey::parse(url.trim_start_matches("/files/").split('?').next().unwrap()).unwrap();
-            let past = SignedUrlOptions { ttl: std::time::Duration::from_secs(1), content_type: None, download_name: None, issued_at: Some(Utc::now().timestamp() - 60) };
-            let expired = s.env.store.signed_url(&key, &past).await.unwrap();
-            let p = c.get(&expired).await;
-            assert_eq!(p.status, 403);
-            assert!(p.body.contains("This link has expired"));
+            check_app_file_route(&s, &c, &url).await;
         } else {
             assert!(url.starts_with("http://127.0.0.1") && url.contains("X-Amz-Signature="), "{url}");
         }
@@ -454,4 +430,68 @@ backend_tests! {
         assert_eq!(ready.status, 200);
         assert!(ready.body.contains("database: ok") && ready.body.contains("storage: ok"));
     }
+}
+
+async fn audio_url(c: &TestClient, detail: &str) -> String {
+    c.get(detail).await.all("<audio controls preload=\"metadata\" src=\"").remove(0)
+}
+
+/// The link serves the whole file and byte ranges of it (`tone-cbr.mp3`).
+async fn check_ranges(c: &TestClient, url: &str) {
+    let bytes = fixture_bytes("tone-cbr.mp3");
+    let (status, headers, body) = c.get_bytes(url, Some("bytes=100-199")).await;
+    assert_eq!(status, 206);
+    assert_eq!(body, &bytes[100..200]);
+    assert!(headers["content-range"].to_str().unwrap().starts_with("bytes 100-199/"));
+    let (status, _, body) = c.get_bytes(url, None).await;
+    assert_eq!((status, body.len()), (200, bytes.len()));
+}
+
+/// The app's own file route: right type from the sniffed kind, ranges, nosniff, and refusals
+/// for tampered, widened and expired links.
+async fn check_app_file_route(s: &TestServer, c: &TestClient, url: &str) {
+    assert!(url.starts_with("/files/"), "{url}");
+    let (_, headers, _) = c.get_bytes(url, None).await;
+    assert_eq!(headers["content-type"], "audio/mpeg");
+    assert_eq!(headers["accept-ranges"], "bytes");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (status, headers, _) = c.get_bytes(url, Some("bytes=99999999-")).await;
+    assert_eq!(status, 416);
+    assert!(headers["content-range"].to_str().unwrap().starts_with("bytes */"));
+    let tampered = url.replace("sig=", "sig=0");
+    assert_eq!(c.get_bytes(&tampered, None).await.0, 403);
+    let other_key = url.replacen("/files/u", "/files/x", 1);
+    assert_eq!(c.get_bytes(&other_key, None).await.0, 403);
+    // An expired link.
+    let key = StorageKey::parse(url.trim_start_matches("/files/").split('?').next().unwrap()).unwrap();
+    let past = SignedUrlOptions {
+        ttl: std::time::Duration::from_secs(1),
+        content_type: None,
+        download_name: None,
+        issued_at: Some(Utc::now().timestamp() - 60),
+    };
+    let expired = s.env.store.signed_url(&key, &past).await.unwrap();
+    let p = c.get(&expired).await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("This link has expired"));
+}
+
+/// `MEDIADESK_S3_DELIVERY=app`: the bucket stays private to the app, browsers get app-signed
+/// links, and the bytes come with the app's headers (`nosniff`, the sniffed type).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_delivered_through_the_app_gets_the_app_headers() {
+    let mut env = TestEnv::postgres_s3().await;
+    let (target, bucket) = env.s3.clone().unwrap();
+    let store = mediadesk::storage::S3Store::new(&target.settings(&target.endpoint, &bucket))
+        .served_by_app(mediadesk::storage::UrlSigner::new(TEST_SIGNING_KEY, "/files"));
+    env.store = std::sync::Arc::new(store);
+    env.media = env.media_with(env.store.clone(), env.settings());
+    let s = env.start_server_configured(|w| w.media_origins.clear()).await;
+    let (c, _) = s.signed_in("kim", Role::User).await;
+    let audio = upload_one(&c, "tone-cbr.mp3", None).await;
+    let url = audio_url(&c, &audio).await;
+    check_ranges(&c, &url).await;
+    check_app_file_route(&s, &c, &url).await;
+    let csp = c.get(&audio).await.header("content-security-policy").to_owned();
+    assert!(!csp.contains(&target.endpoint), "the bucket is not a media origin: {csp}");
 }
