@@ -19,7 +19,7 @@ struct Served {
 impl Served {
     async fn start(env: &TestEnv, shutdown_secs: u32) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = env
+        let mut child = env
             .command()
             .arg("serve")
             .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
@@ -35,6 +35,8 @@ impl Served {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not come up");
     }
 
