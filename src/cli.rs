@@ -57,6 +57,45 @@ pub enum Command {
     },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
+    /// Print what an upload would record about a file, from its headers, as JSON.
+    Probe { file: PathBuf },
+    /// Make an image's thumbnail exactly as an upload does (fit SIZE×SIZE, JPEG).
+    Thumbnail {
+        input: PathBuf,
+        output: PathBuf,
+        #[arg(long, default_value_t = crate::media::thumbnail::THUMB_MAX)]
+        size: u32,
+    },
+    /// Decode an audio file exactly as an upload does; print its metadata and waveform as JSON.
+    Waveform { file: PathBuf },
+}
+
+/// `probe`: the upload's header checks on one file, as JSON.
+fn probe(file: &std::path::Path) -> anyhow::Result<()> {
+    let probe = crate::media::inspect::probe_file(file).with_context(|| file.display().to_string())?;
+    println!("{}", serde_json::to_string(&probe)?);
+    Ok(())
+}
+
+/// `thumbnail`: the upload's decode and thumbnail of one image.
+fn thumbnail(input: &std::path::Path, output: &std::path::Path, size: u32) -> anyhow::Result<()> {
+    let (info, thumb) =
+        crate::media::inspect::thumbnail_file(input, size).with_context(|| input.display().to_string())?;
+    std::fs::write(output, &thumb.jpeg).with_context(|| format!("cannot write {}", output.display()))?;
+    println!("{}x{} -> {}x{}", info.width, info.height, thumb.width, thumb.height);
+    Ok(())
+}
+
+/// `waveform`: the upload's full decode of one audio file, with its peaks, as JSON.
+fn waveform(file: &std::path::Path) -> anyhow::Result<()> {
+    let (info, peaks) = crate::media::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
+    let pairs: Vec<[i8; 2]> = peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
+    let json = serde_json::json!({
+        "codec": info.codec, "duration_ms": info.duration_ms, "bitrate": info.bitrate,
+        "sample_rate": info.sample_rate, "channels": info.channels, "peaks": pairs,
+    });
+    println!("{json}");
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -105,8 +144,18 @@ async fn accounts(config: &Config) -> anyhow::Result<AccountService> {
     Ok(AccountService::new(db))
 }
 
-pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
+        // One file, as an upload would see it; no configuration needed.
+        Command::Probe { file } => probe(&file),
+        Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
+        Command::Waveform { file } => waveform(&file),
+        other => run_configured(other, Config::from_env()?).await,
+    }
+}
+
+async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
         Command::Serve => crate::serve(config).await,
         Command::Migrate => {
             crate::db::Db::connect(&config.database_url, 1).await?;
@@ -150,6 +199,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
+        Command::Probe { file } => probe(&file),
+        Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
+        Command::Waveform { file } => waveform(&file),
     }
 }
 

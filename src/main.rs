@@ -1,14 +1,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mediadesk::Config;
 use mediadesk::cli::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     mediadesk::telemetry::init(cli.log_json);
-    let result = async { mediadesk::cli::run(cli, Config::from_env()?).await }.await;
+    let result = mediadesk::cli::run(cli).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mediadesk::media::MediaKind;
-use mediadesk::media::probe_audio::probe_audio;
+use mediadesk::media::probe_audio::analyse_audio;
 use mediadesk::media::sniff::{Sniffed, sniff};
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     std::io::Write::write_all(&mut file, data).expect("write");
-    if let Ok((info, peaks)) = probe_audio(file.path(), t, 0) {
+    if let Ok((info, peaks)) = analyse_audio(file.path(), t, 0) {
         assert!(info.duration_ms >= 0 && info.sample_rate > 0 && info.channels > 0);
         assert_eq!(peaks.len(), 2 * mediadesk::media::waveform::BINS);
     }

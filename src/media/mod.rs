@@ -2,10 +2,12 @@
 //! and the object store. Other code uses [`MediaService`] and the DTOs, never rows.
 
 pub mod access;
+mod decode;
 pub mod dto;
 mod error;
 pub mod filename;
 mod gallery;
+pub mod inspect;
 pub mod probe_audio;
 pub mod probe_image;
 mod reconcile;

@@ -1,18 +1,21 @@
-//! Audio metadata with symphonia: codec, rate, channels from the headers; duration from the
-//! packets themselves, which also catches truncated files.
-
-use std::path::Path;
+//! Audio metadata and validation with symphonia, in two steps that uploads run one after the
+//! other: [`probe_audio`] reads the headers (codec, rate, channels, duration; an MP3 without a
+//! Xing/Info tag has its packets counted, without decoding, because its header only estimates),
+//! then [`analyse_audio`] decodes the whole stream once, which proves it plays, gives the exact
+//! duration, catches truncation and yields the waveform peaks.
 
 use std::io::Seek;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use std::path::Path;
+
+use symphonia::core::audio::{Audio, GenericAudioBufferRef};
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-
+use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::units::Duration as Ticks;
+use symphonia::core::units::{Duration as Ticks, TimeBase};
 
 use super::MediaError;
 use super::sniff::MediaType;
@@ -49,9 +52,21 @@ fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
     }
 }
 
-/// Reads the metadata and decodes the whole stream once: that proves it plays, gives the exact
-/// duration and yields the waveform peaks.
-pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+/// An opened container with its audio track described.
+struct Opened {
+    format: Box<dyn FormatReader>,
+    track: Track,
+    params: AudioCodecParameters,
+    time_base: TimeBase,
+    channels: usize,
+    info: AudioInfo,
+    file_len: u64,
+    /// The header's length is only an estimate (MP3 without a Xing/Info/VBRI tag), and the
+    /// reader trims packets to that estimate.
+    estimated: bool,
+}
+
+fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, MediaError> {
     let mut file = std::fs::File::open(path)?;
     let file_len = file.metadata()?.len();
     let source: Box<dyn MediaSource> = if start == 0 {
@@ -64,7 +79,7 @@ pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, 
     let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     hint.with_extension(t.extension());
-    let mut format = symphonia::default::get_probe()
+    let format = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             // The bytes already proved the container type, so a reader that gives up on it
@@ -89,41 +104,88 @@ pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, 
         .filter(|c| *c > 0)
         .ok_or_else(|| corrupt(t, "no channels"))?;
     let time_base = track.time_base.ok_or_else(|| corrupt(t, "no time base"))?;
-
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| symphonia_error(t, e))?;
-
-    // Without a Xing/Info/VBRI tag the MP3 reader only estimates the length (and trims packets
-    // to that estimate), so count the packets' own durations instead.
     let estimated = params.codec == CODEC_ID_MP3 && track.delay.is_none();
-    let estimated_frames = track.num_frames.or(track.duration.map(Ticks::get));
-    let mut peaks = PeakCollector::new(estimated_frames);
-    let mut samples: Vec<f32> = Vec::new();
+    let info =
+        AudioInfo { duration_ms: 0, bitrate: 0, sample_rate: sample_rate as i32, channels: channels as i32, codec };
+    Ok(Opened { format, track, params, time_base, channels, info, file_len, estimated })
+}
+
+impl Opened {
+    /// Fills in duration and average bitrate from a length in ticks.
+    fn with_length(mut self, ticks: u64, t: MediaType) -> Result<AudioInfo, MediaError> {
+        if ticks == 0 {
+            return Err(corrupt(t, "it holds no audio"));
+        }
+        let seconds = self.time_base.calc_duration_saturating(Ticks::new(ticks)).as_secs_f64();
+        self.info.duration_ms = (seconds * 1000.0).round() as i64;
+        self.info.bitrate = ((self.file_len as f64 * 8.0) / seconds).round().min(i32::MAX as f64) as i32;
+        Ok(self.info)
+    }
+
+    fn next_packet(&mut self, t: MediaType) -> Result<Option<symphonia::core::packet::Packet>, MediaError> {
+        loop {
+            let mut packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(None),
+                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(None);
+                }
+                Err(e) => return Err(symphonia_error(t, e)),
+            };
+            if packet.track_id != self.track.id {
+                continue;
+            }
+            if self.estimated {
+                // The reader trims packets to its own length estimate; keep the real end.
+                packet.trim_end = Ticks::ZERO;
+            }
+            return Ok(Some(packet));
+        }
+    }
+}
+
+fn packet_ticks(p: &symphonia::core::packet::Packet) -> u64 {
+    p.dur.get().saturating_sub(p.trim_start.get() + p.trim_end.get())
+}
+
+/// Codec, rate, channels, duration and average bitrate from the headers, without decoding.
+/// This is what `mediadesk probe` prints and what an upload checks before it decodes.
+pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, MediaError> {
+    let mut opened = open(path, t, start)?;
+    let header = opened.track.num_frames.or(opened.track.duration.map(Ticks::get)).filter(|d| *d > 0);
+    let ticks = match header {
+        Some(ticks) if !opened.estimated => ticks,
+        // No length, or only an estimate: count the packets' own durations (no decoding; about
+        // a millisecond for five minutes of MP3).
+        _ => {
+            let mut ticks = 0u64;
+            while let Some(packet) = opened.next_packet(t)? {
+                ticks += packet_ticks(&packet);
+            }
+            ticks
+        }
+    };
+    opened.with_length(ticks, t)
+}
+
+/// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
+/// file shorter than its header promises) and collects the waveform peaks.
+pub fn analyse_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+    let header = probe_audio(path, t, start)?;
+    let mut opened = open(path, t, start)?;
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&opened.params, &AudioDecoderOptions::default())
+        .map_err(|e| symphonia_error(t, e))?;
+    let expected_frames = header.duration_ms as u64 * header.sample_rate as u64 / 1000;
+    let mut peaks = PeakCollector::new(Some(expected_frames));
     let mut ticks: u64 = 0;
     let mut decoded = 0usize;
     let mut failed = 0usize;
-    loop {
-        let mut packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break;
-            }
-            Err(e) => return Err(symphonia_error(t, e)),
-        };
-        if packet.track_id != track.id {
-            continue;
-        }
-        if estimated {
-            // The reader trims packets to its own length estimate; keep the real end.
-            packet.trim_end = Ticks::ZERO;
-        }
-        ticks += packet.dur.get().saturating_sub(packet.trim_start.get() + packet.trim_end.get());
+    while let Some(packet) = opened.next_packet(t)? {
+        ticks += packet_ticks(&packet);
         match decoder.decode(&packet) {
             Ok(buf) => {
-                buf.copy_to_vec_interleaved::<f32>(&mut samples);
-                peaks.push_interleaved(&samples, channels);
+                collect(&mut peaks, &buf, opened.channels);
                 decoded += 1;
             }
             // A damaged frame here and there is skipped, as players do; a stream that will not
@@ -132,24 +194,43 @@ pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, 
             Err(e) => return Err(symphonia_error(t, e)),
         }
     }
-    if decoded == 0 || ticks == 0 {
+    if decoded == 0 {
         return Err(corrupt(t, "it holds no audio"));
     }
     if failed * 10 > decoded {
         return Err(corrupt(t, format!("{failed} of its {} frames are damaged", decoded + failed)));
     }
-    if !estimated
-        && let Some(promised) = track.duration.map(Ticks::get).filter(|d| *d > 0)
+    if !opened.estimated
+        && let Some(promised) = opened.track.duration.map(Ticks::get).filter(|d| *d > 0)
         && (ticks as f64) < promised as f64 * (1.0 - TRUNCATION_TOLERANCE)
     {
         return Err(corrupt(t, "the file is truncated"));
     }
-    let seconds = time_base.calc_duration_saturating(Ticks::new(ticks)).as_secs_f64();
-    let duration_ms = (seconds * 1000.0).round() as i64;
-    let bitrate = ((file_len as f64 * 8.0) / seconds).round().min(i32::MAX as f64) as i32;
-    let info =
-        AudioInfo { duration_ms, bitrate, sample_rate: sample_rate as i32, channels: channels as i32, codec };
+    let info = opened.with_length(ticks, t)?;
     Ok((info, peaks.finish()))
+}
+
+/// Feeds a decoded buffer to the collector in its own sample type: integer PCM is compared as
+/// integers, and no interleaved copy is made.
+fn collect(peaks: &mut PeakCollector, buf: &GenericAudioBufferRef<'_>, channels: usize) {
+    macro_rules! planes {
+        ($b:expr) => {{
+            let planes: Vec<_> = (0..$b.num_planes().min(channels)).filter_map(|i| $b.plane(i)).collect();
+            peaks.push_planes(&planes);
+        }};
+    }
+    match buf {
+        GenericAudioBufferRef::U8(b) => planes!(b),
+        GenericAudioBufferRef::U16(b) => planes!(b),
+        GenericAudioBufferRef::U24(b) => planes!(b),
+        GenericAudioBufferRef::U32(b) => planes!(b),
+        GenericAudioBufferRef::S8(b) => planes!(b),
+        GenericAudioBufferRef::S16(b) => planes!(b),
+        GenericAudioBufferRef::S24(b) => planes!(b),
+        GenericAudioBufferRef::S32(b) => planes!(b),
+        GenericAudioBufferRef::F32(b) => planes!(b),
+        GenericAudioBufferRef::F64(b) => planes!(b),
+    }
 }
 
 /// The codec must be one the container is allowed to carry here.

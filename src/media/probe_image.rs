@@ -1,13 +1,12 @@
-//! Image metadata and validation: dimensions from the header, then a bounded decode that proves
-//! the file is whole.
+//! Image metadata and validation: dimensions from the header, checked against the limits before
+//! any decode, then one decode (shrunk on load where the format allows) that proves the file is
+//! whole and feeds the thumbnail.
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-
 use super::MediaError;
+use super::decode;
 use super::sniff::MediaType;
 use super::thumbnail::{self, Thumbnail};
 
@@ -29,6 +28,7 @@ impl Default for ImageLimits {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageInfo {
+    /// As displayed, after EXIF orientation.
     pub width: u32,
     pub height: u32,
 }
@@ -37,15 +37,35 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
     MediaError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
-/// Reads the dimensions, decodes the image once under `limits`, applies its EXIF orientation
-/// and renders the thumbnail from that one decode.
+/// Reads and checks the dimensions, decodes the image once and renders a thumbnail that fits
+/// `size`×`size` from that decode.
 pub fn probe_image(
     path: &Path,
     t: MediaType,
     limits: &ImageLimits,
+    size: u32,
 ) -> Result<(ImageInfo, Thumbnail), MediaError> {
-    let size = imagesize::size(path).map_err(|e| corrupt(t, e))?;
-    let (width, height) = (size.width as u64, size.height as u64);
+    let (width, height) = header_size(path, t, limits)?;
+    if t == MediaType::Jpeg && !jpeg_has_end_marker(path)? {
+        return Err(corrupt(t, "the file is truncated"));
+    }
+    let (tw, th) = thumbnail::fit(width as u32, height as u32, size);
+    let decoded = decode::decode(path, t, limits, tw, th)?;
+    if u64::from(decoded.full_width) != width || u64::from(decoded.full_height) != height {
+        return Err(corrupt(t, "its header and its pixel data disagree"));
+    }
+    let info = if thumbnail::swaps_sides(decoded.orientation) {
+        ImageInfo { width: height as u32, height: width as u32 }
+    } else {
+        ImageInfo { width: width as u32, height: height as u32 }
+    };
+    Ok((info, thumbnail::render(decoded, size)?))
+}
+
+/// Width and height as the header states them (before orientation), refused when past `limits`.
+pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u64, u64), MediaError> {
+    let header = imagesize::size(path).map_err(|e| corrupt(t, e))?;
+    let (width, height) = (header.width as u64, header.height as u64);
     if width == 0 || height == 0 {
         return Err(corrupt(t, "it has no pixels"));
     }
@@ -59,35 +79,7 @@ pub fn probe_image(
             limits.max_pixels / 1_000_000
         )));
     }
-    if t == MediaType::Jpeg && !jpeg_has_end_marker(path)? {
-        return Err(corrupt(t, "the file is truncated"));
-    }
-    let format = match t {
-        MediaType::Jpeg => ImageFormat::Jpeg,
-        MediaType::Png => ImageFormat::Png,
-        MediaType::Gif => ImageFormat::Gif,
-        MediaType::Webp => ImageFormat::WebP,
-        _ => {
-            return Err(MediaError::UnsupportedType(format!("a {} is not an image", t.label())));
-        }
-    };
-    let reader = ImageReader::with_format(BufReader::new(std::fs::File::open(path)?), format);
-    let mut decoder = reader.into_decoder().map_err(|e| corrupt(t, e))?;
-    let mut l = Limits::default();
-    l.max_image_width = Some(limits.max_side);
-    l.max_image_height = Some(limits.max_side);
-    l.max_alloc = Some(limits.max_alloc);
-    decoder.set_limits(l).map_err(|e| corrupt(t, e))?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    // For animations this is the first frame, which is what the thumbnail shows.
-    let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| corrupt(t, e))?;
-    if u64::from(decoded.width()) != width || u64::from(decoded.height()) != height {
-        return Err(corrupt(t, "its header and its pixel data disagree"));
-    }
-    decoded.apply_orientation(orientation);
-    let info = ImageInfo { width: decoded.width(), height: decoded.height() };
-    let thumb = thumbnail::render(&decoded).map_err(|e| MediaError::Internal(format!("thumbnail: {e}")))?;
-    Ok((info, thumb))
+    Ok((width, height))
 }
 
 /// The JPEG decoder fills a cut-off scan with grey instead of failing, so look for the EOI

@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
-use tokio::io::AsyncReadExt;
 use tokio::sync::Semaphore;
 
 use super::access::Actor;
@@ -14,11 +13,11 @@ use super::dto::{
     AudioCreate, AudioRead, FileUploadResult, ImageCreate, ImageRead, MediaRead, Owner, Page, PageRequest,
     SignedUrl,
 };
-use super::probe_audio::{AudioInfo, probe_audio};
+use super::probe_audio::{AudioInfo, analyse_audio};
 use super::probe_image::{ImageInfo, ImageLimits, probe_image};
-use super::sniff::{MediaKind, MediaType, SNIFF_LEN, Sniffed, sniff};
+use super::sniff::{MediaKind, MediaType, sniff_path};
 use super::spool::{Spooled, spool};
-use super::thumbnail::Thumbnail;
+use super::thumbnail::{THUMB_MAX, Thumbnail};
 use super::{MediaError, filename};
 use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{AudioRow, ImageRow, NewAudio, NewImage};
@@ -233,7 +232,10 @@ impl MediaService {
         declared: Option<&str>,
         expected: Option<MediaKind>,
     ) -> Result<Accepted, MediaError> {
-        let (media_type, audio_start) = sniff_file(&spooled.path).await?;
+        let path = spooled.path.to_path_buf();
+        let (media_type, audio_start) = tokio::task::spawn_blocking(move || sniff_path(&path))
+            .await
+            .map_err(|e| MediaError::Internal(format!("sniff task failed: {e}")))??;
         check_declared(declared, media_type)?;
         if let Some(kind) = expected
             && kind != media_type.kind()
@@ -249,8 +251,10 @@ impl MediaService {
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
         let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
-            MediaKind::Image => probe_image(&path, media_type, &limits).map(|(i, t)| Probed::Image(i, t)),
-            MediaKind::Audio => probe_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p)),
+            MediaKind::Image => {
+                probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
+            }
+            MediaKind::Audio => analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p)),
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
@@ -653,37 +657,4 @@ fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), Media
             actual.label()
         ))),
     }
-}
-
-/// Reads the head of the spooled file (skipping ID3 tags) and decides its type.
-/// Also returns where the media starts: after any ID3 tags, which decoders give up on when large.
-async fn sniff_file(path: &std::path::Path) -> Result<(MediaType, u64), MediaError> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let len = file.metadata().await?.len();
-    let mut offset = 0u64;
-    // A file may carry several stacked ID3 tags; a handful is plenty for real files.
-    for _ in 0..4 {
-        use tokio::io::AsyncSeekExt;
-        file.seek(std::io::SeekFrom::Start(offset)).await?;
-        let mut head = vec![0u8; SNIFF_LEN];
-        let mut filled = 0;
-        while filled < head.len() {
-            let n = file.read(&mut head[filled..]).await?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        head.truncate(filled);
-        match sniff(&head) {
-            Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
-                return Ok((t, offset));
-            }
-            Sniffed::NeedOffset(next) if offset + next < len => offset += next,
-            _ => break,
-        }
-    }
-    Err(MediaError::UnsupportedType(
-        "this file is not an accepted type (images: JPEG, PNG, WebP, GIF; audio: MP3, WAV, FLAC, M4A)".into(),
-    ))
 }

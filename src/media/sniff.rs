@@ -117,6 +117,31 @@ pub const ALL: [MediaType; 8] = [
 /// [`sniff`] reports through [`Sniffed::NeedOffset`].
 pub const SNIFF_LEN: usize = 64;
 
+/// Reads the head of a file (looking past ID3 tags) and decides its type. Also returns where
+/// the media starts: after any ID3 tags, which decoders give up on when they are large.
+pub fn sniff_path(path: &std::path::Path) -> Result<(MediaType, u64), super::MediaError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut offset = 0u64;
+    // A file may carry several stacked ID3 tags; a handful is plenty for real files.
+    for _ in 0..4 {
+        file.seek(SeekFrom::Start(offset))?;
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+        match sniff(&head) {
+            Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
+                return Ok((t, offset));
+            }
+            Sniffed::NeedOffset(next) if offset + next < len => offset += next,
+            _ => break,
+        }
+    }
+    Err(super::MediaError::UnsupportedType(
+        "this file is not an accepted type (images: JPEG, PNG, WebP, GIF; audio: MP3, WAV, FLAC, M4A)".into(),
+    ))
+}
+
 /// Outcome of looking at a file's head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sniffed {

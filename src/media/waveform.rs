@@ -1,6 +1,9 @@
 //! Waveform peaks: the min and max sample of every 1/1000 of a track, collected while the
 //! upload's one full decode runs, stored as 2 000 signed bytes.
 
+use symphonia::core::audio::conv::IntoSample;
+use symphonia::core::audio::sample::Sample;
+
 /// Pairs in a stored waveform.
 pub const BINS: usize = 1000;
 
@@ -22,19 +25,21 @@ impl PeakCollector {
         PeakCollector { block, in_block: 0, min: 0.0, max: 0.0, blocks: Vec::with_capacity(2 * BINS + 16) }
     }
 
-    /// Takes interleaved samples; all channels of a frame count towards its peak.
-    pub fn push_interleaved(&mut self, samples: &[f32], channels: usize) {
-        let channels = channels.max(1);
-        for frame in samples.chunks_exact(channels) {
-            for &s in frame {
-                if s < self.min {
-                    self.min = s;
-                }
-                if s > self.max {
-                    self.max = s;
-                }
+    /// Takes one slice per channel, all of the same length (frames); all channels of a frame
+    /// count towards its peak. Extremes are found in the samples' own type and only they are
+    /// converted, so integer PCM costs a compare per sample.
+    pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
+        let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
+        let mut pos = 0;
+        while pos < frames {
+            let n = ((self.block - self.in_block) as usize).min(frames - pos);
+            for plane in planes {
+                let (lo, hi) = extremes(&plane[pos..pos + n]);
+                self.min = self.min.min(lo.into_sample());
+                self.max = self.max.max(hi.into_sample());
             }
-            self.in_block += 1;
+            self.in_block += n as u64;
+            pos += n;
             if self.in_block == self.block {
                 self.close_block();
             }
@@ -77,6 +82,30 @@ impl PeakCollector {
         }
         out
     }
+}
+
+/// Smallest and largest sample of a non-empty slice, eight lanes at a time so the compiler can
+/// keep them in vector registers.
+fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
+    const LANES: usize = 8;
+    let mut lo = [xs[0]; LANES];
+    let mut hi = [xs[0]; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for j in 0..LANES {
+            lo[j] = if chunk[j] < lo[j] { chunk[j] } else { lo[j] };
+            hi[j] = if chunk[j] > hi[j] { chunk[j] } else { hi[j] };
+        }
+    }
+    let pick = |a: S, b: S, less: bool| if (b < a) == less { b } else { a };
+    let mut l = lo.into_iter().fold(xs[0], |a, b| pick(a, b, true));
+    let mut h = hi.into_iter().fold(xs[0], |a, b| pick(a, b, false));
+    for &x in rest {
+        l = pick(l, x, true);
+        h = pick(h, x, false);
+    }
+    (l, h)
 }
 
 fn quantize(v: f32) -> i8 {
@@ -123,8 +152,8 @@ mod tests {
             [(Some(44_100), 44_100usize), (Some(1_000), 500_000), (None, 37), (Some(10_000_000), 3_000)]
         {
             let mut c = PeakCollector::new(estimate);
-            let samples: Vec<f32> = (0..frames * 2).map(|i| if i % 2 == 0 { 0.5 } else { -0.25 }).collect();
-            c.push_interleaved(&samples, 2);
+            let (left, right) = (vec![0.5f32; frames], vec![-0.25f32; frames]);
+            c.push_planes(&[&left[..], &right[..]]);
             let peaks = c.finish();
             assert_eq!(peaks.len(), 2 * BINS);
             assert_eq!((peaks[0] as i8, peaks[1] as i8), (-32, 64), "estimate {estimate:?}, frames {frames}");
@@ -136,10 +165,24 @@ mod tests {
         let mut c = PeakCollector::new(Some(10_000));
         let quiet = vec![0.01f32; 5_000];
         let loud = vec![0.9f32; 5_000];
-        c.push_interleaved(&quiet, 1);
-        c.push_interleaved(&loud, 1);
+        c.push_planes(&[&quiet[..]]);
+        c.push_planes(&[&loud[..]]);
         let p = pairs(&c.finish(), 10);
         assert!(p[..5].iter().all(|(_, hi)| *hi < 0.05) && p[5..].iter().all(|(_, hi)| *hi > 0.85), "{p:?}");
+    }
+
+    #[test]
+    fn integer_extremes_match_a_plain_scan() {
+        let xs: Vec<i16> = (0..1001).map(|i: i32| ((i * 7919) % 65536 - 32768) as i16).collect();
+        for len in [1, 7, 8, 9, 1001] {
+            let s = &xs[..len];
+            assert_eq!(extremes(s), (*s.iter().min().unwrap(), *s.iter().max().unwrap()), "{len}");
+        }
+        let mut c = PeakCollector::new(Some(4));
+        c.push_planes(&[&[i16::MIN, 0, 0, i16::MAX][..]]);
+        let p = c.finish();
+        assert_eq!((p[0] as i8, p[1] as i8), (-127, 0));
+        assert_eq!((p[2 * BINS - 2] as i8, p[2 * BINS - 1] as i8), (0, 127));
     }
 
     #[test]

@@ -1,0 +1,56 @@
+//! An upload's checks on a file at a path, without a database or a store. `mediadesk probe`,
+//! `thumbnail` and `waveform` run exactly these functions, so the server's code path can be
+//! timed against other tools.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::MediaError;
+use super::probe_audio::{AudioInfo, analyse_audio, probe_audio};
+use super::probe_image::{ImageInfo, ImageLimits, header_size, probe_image};
+use super::sniff::{MediaKind, MediaType, sniff_path};
+use super::thumbnail::Thumbnail;
+
+/// What the headers say about a file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Probe {
+    Image { content_type: &'static str, width: u64, height: u64 },
+    Audio { content_type: &'static str, codec: String, duration_ms: i64, bitrate: i32, sample_rate: i32, channels: i32 },
+}
+
+fn expect(path: &Path, kind: MediaKind) -> Result<(MediaType, u64), MediaError> {
+    let (t, start) = sniff_path(path)?;
+    if t.kind() != kind {
+        return Err(MediaError::UnsupportedType(format!("expected an {} file, but this is a {}", kind.as_str(), t.label())));
+    }
+    Ok((t, start))
+}
+
+/// Type and metadata from the headers: the first check of every upload.
+pub fn probe_file(path: &Path) -> Result<Probe, MediaError> {
+    let (t, start) = sniff_path(path)?;
+    Ok(match t.kind() {
+        MediaKind::Image => {
+            let (width, height) = header_size(path, t, &ImageLimits::default())?;
+            Probe::Image { content_type: t.mime(), width, height }
+        }
+        MediaKind::Audio => {
+            let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec } = probe_audio(path, t, start)?;
+            Probe::Audio { content_type: t.mime(), codec, duration_ms, bitrate, sample_rate, channels }
+        }
+    })
+}
+
+/// An image's validation and thumbnail, exactly as an upload makes them.
+pub fn thumbnail_file(path: &Path, size: u32) -> Result<(ImageInfo, Thumbnail), MediaError> {
+    let (t, _) = expect(path, MediaKind::Image)?;
+    probe_image(path, t, &ImageLimits::default(), size)
+}
+
+/// An audio file's full decode with its waveform peaks, exactly as an upload runs it.
+pub fn waveform_file(path: &Path) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+    let (t, start) = expect(path, MediaKind::Audio)?;
+    analyse_audio(path, t, start)
+}
