@@ -144,13 +144,18 @@ async fn accounts(config: &Config) -> anyhow::Result<AccountService> {
     Ok(AccountService::new(db))
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a command. Those that look at one file, as an upload would, need neither configuration
+/// nor an async runtime, so they start as fast and as small as the tools they are timed against.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        // One file, as an upload would see it; no configuration needed.
         Command::Probe { file } => probe(&file),
         Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
         Command::Waveform { file } => waveform(&file),
-        other => run_configured(other, Config::from_env()?).await,
+        other => {
+            let config = Config::from_env()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(run_configured(other, config))
+        }
     }
 }
 

@@ -3,11 +3,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use mediadesk::cli::Cli;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     mediadesk::telemetry::init(cli.log_json);
-    let result = mediadesk::cli::run(cli).await;
+    let result = mediadesk::cli::run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
