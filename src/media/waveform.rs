@@ -2,7 +2,7 @@
 //! upload's one full decode runs, stored as 2 000 signed bytes.
 
 use symphonia::core::audio::conv::IntoSample;
-use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::sample::{Sample, i24, u24};
 
 /// Pairs in a stored waveform.
 pub const BINS: usize = 1000;
@@ -28,7 +28,7 @@ impl PeakCollector {
     /// Takes one slice per channel, all of the same length (frames); all channels of a frame
     /// count towards its peak. Extremes are found in the samples' own type and only they are
     /// converted, so integer PCM costs a compare per sample.
-    pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
+    pub fn push_planes<S: Extremes>(&mut self, planes: &[&[S]]) {
         let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
         let mut pos = 0;
         while pos < frames {
@@ -84,9 +84,39 @@ impl PeakCollector {
     }
 }
 
-/// Smallest and largest sample of a non-empty slice, eight lanes at a time so the compiler can
-/// keep them in vector registers.
-fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
+/// Sample types whose smallest and largest values a waveform needs.
+pub trait Extremes: Sample + IntoSample<f32> {
+    fn lesser(self, other: Self) -> Self;
+    fn greater(self, other: Self) -> Self;
+}
+
+macro_rules! ordered_extremes {
+    ($($t:ty),*) => {$(
+        impl Extremes for $t {
+            #[inline(always)]
+            fn lesser(self, other: Self) -> Self { Ord::min(self, other) }
+            #[inline(always)]
+            fn greater(self, other: Self) -> Self { Ord::max(self, other) }
+        }
+    )*};
+}
+ordered_extremes!(u8, u16, u24, u32, i8, i16, i24, i32);
+
+macro_rules! float_extremes {
+    ($($t:ty),*) => {$(
+        impl Extremes for $t {
+            #[inline(always)]
+            fn lesser(self, other: Self) -> Self { self.min(other) }
+            #[inline(always)]
+            fn greater(self, other: Self) -> Self { self.max(other) }
+        }
+    )*};
+}
+float_extremes!(f32, f64);
+
+/// Smallest and largest sample of a non-empty slice, eight lanes at a time so the compiler
+/// keeps them in vector registers.
+fn extremes<S: Extremes>(xs: &[S]) -> (S, S) {
     const LANES: usize = 8;
     let mut lo = [xs[0]; LANES];
     let mut hi = [xs[0]; LANES];
@@ -94,16 +124,15 @@ fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
     let rest = chunks.remainder();
     for chunk in chunks {
         for j in 0..LANES {
-            lo[j] = if chunk[j] < lo[j] { chunk[j] } else { lo[j] };
-            hi[j] = if chunk[j] > hi[j] { chunk[j] } else { hi[j] };
+            lo[j] = lo[j].lesser(chunk[j]);
+            hi[j] = hi[j].greater(chunk[j]);
         }
     }
-    let pick = |a: S, b: S, less: bool| if (b < a) == less { b } else { a };
-    let mut l = lo.into_iter().fold(xs[0], |a, b| pick(a, b, true));
-    let mut h = hi.into_iter().fold(xs[0], |a, b| pick(a, b, false));
+    let mut l = lo.into_iter().fold(xs[0], S::lesser);
+    let mut h = hi.into_iter().fold(xs[0], S::greater);
     for &x in rest {
-        l = pick(l, x, true);
-        h = pick(h, x, false);
+        l = l.lesser(x);
+        h = h.greater(x);
     }
     (l, h)
 }
