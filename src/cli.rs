@@ -88,7 +88,8 @@ fn thumbnail(input: &std::path::Path, output: &std::path::Path, size: u32) -> an
 
 /// `waveform`: the upload's full decode of one audio file, with its peaks, as JSON.
 fn waveform(file: &std::path::Path) -> anyhow::Result<()> {
-    let (info, peaks) = crate::media::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
+    let (info, peaks) =
+        crate::media::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
     let pairs: Vec<[i8; 2]> = peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
     let json = serde_json::json!({
         "codec": info.codec, "duration_ms": info.duration_ms, "bitrate": info.bitrate,

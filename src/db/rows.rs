@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{audios, images, media_items, pending_deletions, users};
+use super::schema::{audios, images, pending_deletions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -118,22 +118,93 @@ pub struct PendingDeletionRow {
     pub next_attempt_at: NaiveDateTime,
 }
 
-/// One gallery entry of either kind (the `media_items` view).
+/// An image as a gallery entry needs it.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = media_items, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-pub struct MediaItemRow {
-    pub kind: String,
+#[diesel(table_name = images, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ImageItemRow {
     pub id: i64,
     pub owner_id: Option<i64>,
     pub original_filename: String,
     pub content_type: String,
     pub byte_size: i64,
+    pub thumbnail_key: Option<String>,
+    pub storage_key: String,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// An audio item as a gallery entry needs it (the transcript is searched, not shown).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audios, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AudioItemRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub storage_key: String,
+    pub duration_ms: i64,
+    pub peaks: Option<Vec<u8>>,
+    pub created_at: NaiveDateTime,
+}
+
+/// One gallery entry of either kind.
+#[derive(Debug, Clone)]
+pub struct MediaItemRow {
+    /// `image` or `audio`.
+    pub kind: &'static str,
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    /// The thumbnail of an image.
     pub preview_key: Option<String>,
     pub storage_key: String,
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub duration_ms: Option<i64>,
-    pub transcript: Option<String>,
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
+}
+
+impl From<ImageItemRow> for MediaItemRow {
+    fn from(r: ImageItemRow) -> Self {
+        MediaItemRow {
+            kind: "image",
+            id: r.id,
+            owner_id: r.owner_id,
+            original_filename: r.original_filename,
+            content_type: r.content_type,
+            byte_size: r.byte_size,
+            preview_key: r.thumbnail_key,
+            storage_key: r.storage_key,
+            width: Some(r.width),
+            height: Some(r.height),
+            duration_ms: None,
+            peaks: None,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl From<AudioItemRow> for MediaItemRow {
+    fn from(r: AudioItemRow) -> Self {
+        MediaItemRow {
+            kind: "audio",
+            id: r.id,
+            owner_id: r.owner_id,
+            original_filename: r.original_filename,
+            content_type: r.content_type,
+            byte_size: r.byte_size,
+            preview_key: None,
+            storage_key: r.storage_key,
+            width: None,
+            height: None,
+            duration_ms: Some(r.duration_ms),
+            peaks: r.peaks,
+            created_at: r.created_at,
+        }
+    }
 }

@@ -75,22 +75,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// A read-only view: images and audios as one listing for the gallery.
-    media_items (kind, id) {
+    /// Items per kind and owner (`owner_key` 0 = system), kept by triggers.
+    media_counts (kind, owner_key) {
         kind -> Text,
-        id -> BigInt,
-        owner_id -> Nullable<BigInt>,
-        original_filename -> Text,
-        content_type -> Text,
-        byte_size -> BigInt,
-        preview_key -> Nullable<Text>,
-        storage_key -> Text,
-        width -> Nullable<Integer>,
-        height -> Nullable<Integer>,
-        duration_ms -> Nullable<BigInt>,
-        transcript -> Nullable<Text>,
-        peaks -> Nullable<Binary>,
-        created_at -> Timestamp,
+        owner_key -> BigInt,
+        n -> BigInt,
     }
 }
 

@@ -10,7 +10,9 @@ use super::dto::Owner;
 use super::service::MediaService;
 use super::sniff::MediaKind;
 use super::{Actor, MediaError};
-use crate::db::repo::{Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, OwnerFilter, SortValue};
+use crate::db::repo::{
+    Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, OwnerFilter, SortValue, Total,
+};
 use crate::db::rows::MediaItemRow;
 use crate::storage::{SignedUrlOptions, StorageKey};
 
@@ -56,8 +58,10 @@ pub struct GalleryItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct GalleryPage {
     pub items: Vec<GalleryItem>,
-    /// Items matching the filters on all pages.
+    /// Items matching the filters on all pages (for a search: counted up to a cap).
     pub total: i64,
+    /// `total` is a lower bound: a search matched more than it counts.
+    pub total_is_lower_bound: bool,
     pub next_cursor: Option<String>,
     pub prev_cursor: Option<String>,
 }
@@ -138,7 +142,7 @@ impl MediaService {
         };
         let mut pooled = self.db.get().await?;
         let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query).await?;
-        let total = GalleryRepo::count(&mut pooled.conn(), &query).await?;
+        let total = GalleryRepo::total(&mut pooled.conn(), &query).await?;
         drop(pooled);
 
         let (has_prev, has_next) = if req.backwards { (more, had_cursor) } else { (had_cursor, more) };
@@ -150,7 +154,11 @@ impl MediaService {
         for row in rows {
             items.push(self.gallery_item(actor, row, issued).await?);
         }
-        Ok(GalleryPage { items, total, next_cursor, prev_cursor })
+        let (total, total_is_lower_bound) = match total {
+            Total::Exact(n) => (n, false),
+            Total::AtLeast(n) => (n, true),
+        };
+        Ok(GalleryPage { items, total, total_is_lower_bound, next_cursor, prev_cursor })
     }
 
     async fn gallery_item(

@@ -16,14 +16,29 @@ use super::thumbnail::Thumbnail;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Probe {
-    Image { content_type: &'static str, width: u64, height: u64 },
-    Audio { content_type: &'static str, codec: String, duration_ms: i64, bitrate: i32, sample_rate: i32, channels: i32 },
+    Image {
+        content_type: &'static str,
+        width: u64,
+        height: u64,
+    },
+    Audio {
+        content_type: &'static str,
+        codec: String,
+        duration_ms: i64,
+        bitrate: i32,
+        sample_rate: i32,
+        channels: i32,
+    },
 }
 
 fn expect(path: &Path, kind: MediaKind) -> Result<(MediaType, u64), MediaError> {
     let (t, start) = sniff_path(path)?;
     if t.kind() != kind {
-        return Err(MediaError::UnsupportedType(format!("expected an {} file, but this is a {}", kind.as_str(), t.label())));
+        return Err(MediaError::UnsupportedType(format!(
+            "expected an {} file, but this is a {}",
+            kind.as_str(),
+            t.label()
+        )));
     }
     Ok((t, start))
 }
@@ -37,7 +52,8 @@ pub fn probe_file(path: &Path) -> Result<Probe, MediaError> {
             Probe::Image { content_type: t.mime(), width, height }
         }
         MediaKind::Audio => {
-            let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec } = probe_audio(path, t, start)?;
+            let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec } =
+                probe_audio(path, t, start)?;
             Probe::Audio { content_type: t.mime(), codec, duration_ms, bitrate, sample_rate, channels }
         }
     })

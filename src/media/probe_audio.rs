@@ -105,8 +105,13 @@ fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, MediaError> {
         .ok_or_else(|| corrupt(t, "no channels"))?;
     let time_base = track.time_base.ok_or_else(|| corrupt(t, "no time base"))?;
     let estimated = params.codec == CODEC_ID_MP3 && track.delay.is_none();
-    let info =
-        AudioInfo { duration_ms: 0, bitrate: 0, sample_rate: sample_rate as i32, channels: channels as i32, codec };
+    let info = AudioInfo {
+        duration_ms: 0,
+        bitrate: 0,
+        sample_rate: sample_rate as i32,
+        channels: channels as i32,
+        codec,
+    };
     Ok(Opened { format, track, params, time_base, channels, info, file_len, estimated })
 }
 

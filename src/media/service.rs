@@ -254,7 +254,9 @@ impl MediaService {
             MediaKind::Image => {
                 probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
             }
-            MediaKind::Audio => analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p)),
+            MediaKind::Audio => {
+                analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+            }
         })
         .await
         .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;

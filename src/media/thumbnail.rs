@@ -36,7 +36,10 @@ pub fn fit(w: u32, h: u32, size: u32) -> (u32, u32) {
 pub fn swaps_sides(o: Orientation) -> bool {
     matches!(
         o,
-        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
     )
 }
 
@@ -65,7 +68,8 @@ pub fn render(decoded: Decoded, size: u32) -> Result<Thumbnail, MediaError> {
         Channels::Rgb => resized,
         Channels::Rgba => flatten(&resized),
     };
-    let mut image = DynamicImage::ImageRgb8(RgbImage::from_raw(tw, th, rgb).ok_or_else(|| internal("buffer", tw))?);
+    let mut image =
+        DynamicImage::ImageRgb8(RgbImage::from_raw(tw, th, rgb).ok_or_else(|| internal("buffer", tw))?);
     image.apply_orientation(decoded.orientation);
     let rgb = image.into_rgb8();
     let (width, height) = rgb.dimensions();

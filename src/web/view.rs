@@ -82,3 +82,31 @@ mod tests {
         assert_eq!(super::duration(3_725_000), "1:02:05");
     }
 }
+
+/// `100000` → `100 000`, groups of three split by a narrow no-break space (SI style).
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202F}');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1000), "1\u{202F}000");
+        assert_eq!(super::count(100_000), "100\u{202F}000");
+        assert_eq!(super::count(1_234_567), "1\u{202F}234\u{202F}567");
+    }
+}

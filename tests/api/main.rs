@@ -13,6 +13,7 @@ mod config;
 mod corpus;
 mod e2e;
 mod faults;
+mod gallery_paging;
 mod repo;
 mod s3_server;
 mod service;

@@ -8,7 +8,9 @@ mod pending;
 mod user;
 
 pub use audio::AudioRepo;
-pub use gallery::{Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, SortValue};
+pub use gallery::{
+    Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, SEARCH_COUNT_CAP, SortValue, Total,
+};
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;
 pub use user::UserRepo;

@@ -14,7 +14,9 @@ const MAX_SCANS: u32 = 500;
 pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
     let mut d = Decompressor::new().ok()?;
     let header = d.read_header(data).ok()?;
-    if !matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray | Colorspace::RGB) || header.is_lossless {
+    if !matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray | Colorspace::RGB)
+        || header.is_lossless
+    {
         return None;
     }
     d.set_scan_limit(MAX_SCANS).ok()?;

@@ -226,9 +226,10 @@ async fn render(
     let last_url = next_url.as_ref().map(|_| link(Some("last=1".into())));
 
     let items = page.items.into_iter().map(|i| item_view(i, is_staff, &names)).collect();
-    let total_label = match page.total {
-        1 => "1 item".to_owned(),
-        n => format!("{n} items"),
+    let total_label = match (page.total, page.total_is_lower_bound) {
+        (n, true) => format!("more than {} items", view::count(n)),
+        (1, false) => "1 item".to_owned(),
+        (n, false) => format!("{} items", view::count(n)),
     };
     let body = GalleryPage {
         layout: Layout::new(&user.session, Some(&user.account), section),
