@@ -39,10 +39,14 @@ pub enum Command {
         #[arg(long)]
         owner: String,
     },
-    /// Add generated demo images and audio as system media.
+    /// Add generated demo images and audio as system media (--demo), or a large set for load
+    /// tests (--load N: one real file in a hundred, the rest synthetic rows that
+    /// `reconcile --fix` removes again).
     Seed {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "load")]
         demo: bool,
+        #[arg(long, value_name = "N")]
+        load: Option<usize>,
     },
     /// Compare database and object store; report (and with --fix repair) what disagrees.
     Reconcile {
@@ -170,13 +174,22 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         }
         Command::User(cmd) => user(&config, cmd).await,
         Command::Import { dir, owner } => import(&config, &dir, &owner).await,
-        Command::Seed { demo } => {
-            anyhow::ensure!(demo, "say what to seed: --demo");
+        Command::Seed { demo: true, .. } => {
             let app = App::build(&config).await?;
             let n = crate::ops::seed::seed_demo(&app.media).await?;
             println!("added {n} demo items as system media");
             Ok(())
         }
+        Command::Seed { load: Some(count), .. } => {
+            let app = App::build(&config).await?;
+            let bar = indicatif::ProgressBar::new(count as u64);
+            let n =
+                crate::ops::seed::seed_load(&app.media, count, |done| bar.set_position(done as u64)).await?;
+            bar.finish_and_clear();
+            println!("added {n} load-test items as system media");
+            Ok(())
+        }
+        Command::Seed { .. } => anyhow::bail!("say what to seed: --demo, or --load N"),
         Command::Reconcile { fix, grace_minutes, json } => {
             let app = App::build(&config).await?;
             let report = app.media.reconcile(fix, Duration::from_secs(grace_minutes * 60)).await?;

@@ -15,6 +15,7 @@ mod service;
 mod signed;
 pub mod sniff;
 pub mod spool;
+mod synthetic;
 pub mod thumbnail;
 pub mod waveform;
 

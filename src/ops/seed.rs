@@ -116,3 +116,61 @@ pub async fn seed_demo(media: &MediaService) -> Result<usize, MediaError> {
     }
     Ok(n)
 }
+
+/// Real files in a load-test set: one in this many items is uploaded for real.
+pub const LOAD_SAMPLE_EVERY: usize = 100;
+
+/// `mediadesk seed --load N`: N system items for load tests. One in [`LOAD_SAMPLE_EVERY`] is
+/// a generated file uploaded through the normal path (so it has a real thumbnail or waveform);
+/// the rest are synthetic rows, which `mediadesk reconcile --fix` removes again.
+pub async fn seed_load(
+    media: &MediaService,
+    count: usize,
+    mut progress: impl FnMut(usize),
+) -> Result<usize, MediaError> {
+    let actor = Actor::operator();
+    let mut done = 0;
+    let mut n = 0;
+    while n < count {
+        if n % LOAD_SAMPLE_EVERY == 0 {
+            let file = load_sample(n);
+            let body: ByteStream =
+                Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
+            let create = ImageCreate {
+                owner: Owner::System,
+                filename: file.name,
+                content_type: None,
+                generate_presigned_url: false,
+            };
+            media.upload(&actor, create, body).await?;
+            done += 1;
+            n += 1;
+        }
+        let rows = (LOAD_SAMPLE_EVERY - 1).min(count - n);
+        done += media.add_synthetic_rows(&actor, Owner::System, n, rows).await?;
+        n += rows;
+        progress(done);
+    }
+    Ok(done)
+}
+
+/// The `i`-th real file of a load-test set: landscapes in varied colours, now and then a melody.
+fn load_sample(i: usize) -> DemoFile {
+    let k = i / LOAD_SAMPLE_EVERY;
+    if k % 4 == 3 {
+        let base = 220.0 * (1.0 + (k % 12) as f32 / 12.0);
+        return DemoFile {
+            name: format!("sample-{i:06}.wav"),
+            bytes: melody(&[base, base * 1.25, base * 1.5], 0.4, 22_050),
+        };
+    }
+    let hue = |o: usize| 0.25 + 0.7 * (((k * 37 + o * 11) % 100) as f32 / 100.0);
+    let img = landscape(
+        640,
+        427,
+        [hue(0), hue(1), hue(2)],
+        [hue(3) * 0.5, hue(4) * 0.6, hue(5) * 0.4],
+        (hue(6) * 0.8, 0.3),
+    );
+    DemoFile { name: format!("sample-{i:06}.jpg"), bytes: encode(&img, ImageFormat::Jpeg) }
+}

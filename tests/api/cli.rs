@@ -109,6 +109,21 @@ backend_tests! {
         assert_one_line_failure(&env.cli(&["seed"], None), "--demo");
     }
 
+    async fn seed_load_adds_a_large_set_that_reconcile_removes_again(env) {
+        let run = env.cli(&["seed", "--load", "250"], None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout.trim(), "added 250 load-test items as system media");
+        let rows = env.count_rows("images").await + env.count_rows("audios").await;
+        assert_eq!(rows, 250);
+        // Items 0, 100 and 200 are real uploads (images), each with its thumbnail.
+        assert_eq!(env.objects().await.len(), 6);
+        let check = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+        assert_eq!(check.rows_without_object.len(), 247, "the synthetic rows are reported");
+        env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
+        assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
+        assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+    }
+
     async fn reconcile_finds_and_repairs_each_kind_of_inconsistency(env) {
         let staff = Actor::operator();
         let create = |n: &str| ImageCreate { owner: Owner::System, filename: n.into(), content_type: None, generate_presigned_url: false };

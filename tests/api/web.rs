@@ -276,6 +276,14 @@ backend_tests! {
         assert!(first.body.contains("120 items"));
         assert_eq!(names(&first), 48);
         assert!(first.all("rel=\"prev\"").is_empty());
+        // Another page size sticks to the links and the filter form.
+        let fifty = c.get("/media?type=image&per=50").await;
+        assert_eq!(names(&fifty), 50);
+        let next = fifty.all("href=\"").into_iter().find(|h| h.contains("after=")).unwrap();
+        assert!(next.contains("per=50"), "{next}");
+        assert!(fifty.body.contains("name=\"per\" value=\"50\""));
+        assert_eq!(names(&c.get(&next).await), 50);
+        assert_eq!(names(&c.get("/media?type=image&per=100000").await), 120, "at most 200 a page");
         // Walk forward to the end, collecting every name once, newest first.
         let mut seen = Vec::new();
         let mut page = first;

@@ -31,6 +31,23 @@ macro_rules! media_repo {
                     .await)?)
             }
 
+            /// Inserts many rows (one statement on PostgreSQL; SQLite has no multi-row insert
+            /// with defaults); returns how many.
+            pub async fn create_many(conn: &mut DbConn<'_>, rows: &[$new<'_>]) -> Result<usize, DbError> {
+                match conn {
+                    DbConn::Pg(c) => {
+                        Ok(diesel::insert_into(t::$table).values(rows).execute(&mut **c).await?)
+                    }
+                    DbConn::Sqlite(c) => {
+                        let mut n = 0;
+                        for row in rows {
+                            n += diesel::insert_into(t::$table).values(row).execute(&mut **c).await?;
+                        }
+                        Ok(n)
+                    }
+                }
+            }
+
             pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<$row>, DbError> {
                 Ok(run!(conn, |c| t::$table.find(id).select($row::as_select()).first(c).await.optional())?)
             }

@@ -17,6 +17,8 @@ use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
 
 const PER_PAGE: u32 = 48;
+/// Largest page a `per=` parameter may ask for.
+const MAX_PER_PAGE: u32 = 200;
 
 #[derive(Deserialize, Default)]
 pub struct GalleryQuery {
@@ -28,6 +30,8 @@ pub struct GalleryQuery {
     after: Option<String>,
     before: Option<String>,
     last: Option<String>,
+    /// Items per page (default 48).
+    per: Option<u32>,
 }
 
 struct ItemView {
@@ -55,6 +59,8 @@ struct GalleryPage {
     q: String,
     kind: String,
     sort: String,
+    /// A page size other than the default, kept by the filter form.
+    per: Option<u32>,
     owner_choices: Vec<Choice>,
     items: Vec<ItemView>,
     first_url: Option<String>,
@@ -166,6 +172,7 @@ async fn render(
     let (kind, kind_name) = parse_kind(q.kind.as_deref());
     let search = q.q.clone().unwrap_or_default();
     let backwards = q.before.is_some() || q.last.is_some();
+    let per_page = q.per.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
     let cursor = q.before.clone().or_else(|| q.after.clone());
     let request = GalleryRequest {
         scope,
@@ -174,7 +181,7 @@ async fn render(
         sort,
         cursor,
         backwards,
-        per_page: PER_PAGE,
+        per_page,
     };
     let page = app.media.gallery(&user.actor(), request).await?;
 
@@ -215,6 +222,9 @@ async fn render(
     if sort_name != "newest" {
         keep.push(format!("sort={sort_name}"));
     }
+    if per_page != PER_PAGE {
+        keep.push(format!("per={per_page}"));
+    }
     let link = |extra: Option<String>| {
         let mut parts = keep.clone();
         parts.extend(extra);
@@ -239,6 +249,7 @@ async fn render(
         q: search,
         kind: kind_name.into(),
         sort: sort_name.into(),
+        per: (per_page != PER_PAGE).then_some(per_page),
         owner_choices,
         items,
         first_url,
