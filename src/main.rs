@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use mediadesk::cli::Cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     mediadesk::telemetry::init(cli.log_json);

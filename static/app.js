@@ -30,7 +30,8 @@
       var exact = Number(player.dataset.durationMs) / 1000;
       return exact > 0 ? exact : player.duration;
     };
-    var paint = function () { rect.setAttribute("width", String(1000 * player.currentTime / duration())); };
+    var width = wave.viewBox.baseVal.width;
+    var paint = function () { rect.setAttribute("width", String(width * player.currentTime / duration())); };
     player.addEventListener("timeupdate", paint);
     player.addEventListener("seeked", paint);
     wave.addEventListener("click", function (e) {

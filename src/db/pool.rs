@@ -3,14 +3,14 @@ use std::time::Duration;
 use diesel::{Connection as _, SqliteConnection};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbError;
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, super::blocking::WaitOnDrop>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, super::blocking::InPlace>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -102,6 +102,8 @@ impl Db {
             Backend::Sqlite => {
                 let path = sqlite_path(url).to_owned();
                 let mut cfg = ManagerConfig::<SqliteConn>::default();
+                // A file does not go away like a server does: no test query at every checkout.
+                cfg.recycling_method = RecyclingMethod::Fast;
                 cfg.custom_setup = Box::new(|url| {
                     let url = url.to_owned();
                     Box::pin(async move {
@@ -142,6 +144,8 @@ impl Db {
 
     /// Runs `f` inside one transaction: committed if it returns `Ok`, rolled back otherwise.
     /// A connection dropped mid-transaction is discarded by the pool, never reused half-done.
+    /// `f` should await only statements: on SQLite they run in place (see `blocking`), and a
+    /// transaction that waits on anything else would hold the write lock meanwhile.
     pub async fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: for<'c, 'd> AsyncFnOnce(&'c mut DbConn<'d>) -> Result<T, E>,

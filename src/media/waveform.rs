@@ -159,16 +159,50 @@ pub fn pairs(peaks: &[u8], bins: usize) -> Vec<(f32, f32)> {
         .collect()
 }
 
-/// An SVG path of vertical strokes, one per pair, in a `bins` × 100 view box.
+/// An SVG path of vertical strokes, one per pair, in a `bins`·10 × 1000 view box (integer
+/// coordinates keep it short). Built with integer arithmetic straight from the stored bytes,
+/// without the formatting machinery: a gallery page draws a dozen of these.
 pub fn svg_path(peaks: &[u8], bins: usize) -> String {
-    let mut d = String::with_capacity(bins * 16);
-    for (x, (lo, hi)) in pairs(peaks, bins).into_iter().enumerate() {
-        // Silence still shows as a hairline so the track's extent is visible.
-        let top = (50.0 - hi * 50.0).min(49.5);
-        let bottom = (50.0 - lo * 50.0).max(50.5);
-        d.push_str(&format!("M{x}.5 {top:.1}V{bottom:.1}"));
+    let n = peaks.len() / 2;
+    let mut d: Vec<u8> = Vec::with_capacity(bins * 18);
+    if n > 0 {
+        // 50 − v·50 for v = q/127, in tenths and rounded: (63 500 − 500·q) / 127.
+        let tenths = |q: i8| ((2 * (63_500 - 500 * i32::from(q)) + 127) / 254) as u32;
+        for x in 0..bins {
+            let start = x * n / bins;
+            let end = ((x + 1) * n / bins).max(start + 1).min(n);
+            let (lo, hi) = peaks[2 * start..2 * end]
+                .chunks_exact(2)
+                .fold((0i8, 0i8), |(lo, hi), p| (lo.min(p[0] as i8), hi.max(p[1] as i8)));
+            // Silence still shows as a hairline so the track's extent is visible.
+            d.push(b'M');
+            push_int(&mut d, x as u32 * 10 + 5);
+            d.push(b' ');
+            push_int(&mut d, tenths(hi).min(495));
+            d.push(b'V');
+            push_int(&mut d, tenths(lo).max(505));
+        }
     }
-    d
+    String::from_utf8(d).unwrap_or_default()
+}
+
+fn push_int(d: &mut Vec<u8>, mut v: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    d.extend_from_slice(&digits[i..]);
+}
+
+/// The view box [`svg_path`] draws in.
+pub fn svg_view_box(bins: usize) -> String {
+    format!("0 0 {} 1000", bins * 10)
 }
 
 #[cfg(test)]
@@ -212,6 +246,20 @@ mod tests {
         let p = c.finish();
         assert_eq!((p[0] as i8, p[1] as i8), (-127, 0));
         assert_eq!((p[2 * BINS - 2] as i8, p[2 * BINS - 1] as i8), (0, 127));
+    }
+
+    #[test]
+    fn svg_paths_match_the_float_drawing() {
+        let peaks: Vec<u8> = (0..2 * BINS).map(|i| ((i * 97 % 255) as i32 - 127) as i8 as u8).collect();
+        for bins in [1, 7, 120, BINS] {
+            let mut want = String::new();
+            for (x, (lo, hi)) in pairs(&peaks, bins).into_iter().enumerate() {
+                let top = ((500.0 - hi * 500.0).round() as i32).min(495);
+                let bottom = ((500.0 - lo * 500.0).round() as i32).max(505);
+                want.push_str(&format!("M{} {top}V{bottom}", x * 10 + 5));
+            }
+            assert_eq!(svg_path(&peaks, bins), want, "{bins} bins");
+        }
     }
 
     #[test]

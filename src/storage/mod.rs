@@ -4,6 +4,7 @@
 mod error;
 pub mod keys;
 mod local;
+mod presign;
 mod s3;
 pub mod signing;
 

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,12 +11,12 @@ use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
+use super::presign::{PresignRequest, Presigner};
 use super::{
     ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignatureError, SignedUrlOptions,
     StorageError, StorageKey, UrlSigner,
@@ -59,8 +60,8 @@ impl std::fmt::Debug for S3Settings {
 #[derive(Clone, Debug)]
 pub struct S3Store {
     client: Client,
-    /// Signs browser URLs; the same as `client` unless a public endpoint is set.
-    presigner: Client,
+    /// Signs browser URLs, for the public endpoint when one is set.
+    presigner: Arc<Presigner>,
     bucket: String,
     /// Set when browsers get app-signed links and the app streams the bytes from the bucket,
     /// instead of presigned URLs to the bucket itself.
@@ -70,10 +71,14 @@ pub struct S3Store {
 impl S3Store {
     pub fn new(settings: &S3Settings) -> S3Store {
         let client = Self::client(settings, settings.endpoint.as_deref());
-        let presigner = match &settings.public_endpoint {
-            Some(public) => Self::client(settings, Some(public)),
-            None => client.clone(),
-        };
+        let presigner = Arc::new(Presigner::new(
+            settings.public_endpoint.as_deref().or(settings.endpoint.as_deref()),
+            &settings.bucket,
+            settings.path_style,
+            &settings.region,
+            &settings.access_key,
+            &settings.secret_key,
+        ));
         S3Store { client, presigner, bucket: settings.bucket.clone(), app_signer: None }
     }
 
@@ -393,23 +398,19 @@ impl ObjectStore for S3Store {
         if let Some(signer) = &self.app_signer {
             return Ok(signer.url_for(key, options));
         }
-        let mut config = PresigningConfig::builder().expires_in(options.ttl);
-        if let Some(at) = options.issued_at {
-            config = config.start_time(std::time::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64));
-        }
-        let config = config.build().map_err(|e| StorageError::Backend(e.to_string()))?;
+        let issued_at = match options.issued_at {
+            Some(at) => chrono::DateTime::from_timestamp(at, 0)
+                .ok_or_else(|| StorageError::Backend(format!("issue time {at} out of range")))?,
+            None => chrono::Utc::now(),
+        };
         let disposition = options.download_name.as_deref().map(super::signing::content_disposition);
-        let req = self
-            .presigner
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .set_response_content_type(options.content_type.clone())
-            .set_response_content_disposition(disposition)
-            .presigned(config)
-            .await
-            .map_err(classify)?;
-        Ok(req.uri().to_string())
+        Ok(self.presigner.presign_get(&PresignRequest {
+            key: key.as_str(),
+            issued_at,
+            expires_secs: options.ttl.as_secs().max(1),
+            content_type: options.content_type.as_deref(),
+            content_disposition: disposition.as_deref(),
+        }))
     }
 
     fn verify_signed(

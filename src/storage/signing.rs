@@ -19,7 +19,8 @@ pub enum SignatureError {
 /// Signs and verifies `(key, expiry, disposition name)` triples with a secret the app keeps.
 #[derive(Clone)]
 pub struct UrlSigner {
-    secret: Vec<u8>,
+    /// Keyed once: cloning it skips hashing the key pads for every URL.
+    keyed: HmacSha256,
     /// Path prefix of the route that serves signed objects, e.g. `/files`.
     route: String,
 }
@@ -32,11 +33,12 @@ impl std::fmt::Debug for UrlSigner {
 
 impl UrlSigner {
     pub fn new(secret: &[u8], route: &str) -> UrlSigner {
-        UrlSigner { secret: secret.to_vec(), route: route.trim_end_matches('/').to_owned() }
+        let keyed = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        UrlSigner { keyed, route: route.trim_end_matches('/').to_owned() }
     }
 
     fn mac(&self, key: &str, expires: i64, name: Option<&str>) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+        let mut mac = self.keyed.clone();
         // Length-prefixed fields: no two different triples can produce the same message.
         for part in [key, &expires.to_string(), name.unwrap_or("")] {
             mac.update(&(part.len() as u64).to_be_bytes());

@@ -69,12 +69,20 @@ pub fn duration(ms: i64) -> String {
     if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
 }
 
+/// `2026-11-24 09:51` (UTC).
 pub fn date(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    use chrono::{Datelike, Timelike};
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_read_to_the_minute() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap().and_hms_opt(5, 6, 59).unwrap();
+        assert_eq!(super::date(t), "2026-03-04 05:06");
+    }
+
     #[test]
     fn durations_read_like_a_player() {
         assert_eq!(super::duration(0), "0:00");
