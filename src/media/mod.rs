@@ -17,6 +17,7 @@ pub mod sniff;
 pub mod spool;
 mod synthetic;
 pub mod thumbnail;
+mod upload;
 pub mod waveform;
 
 pub use access::Actor;

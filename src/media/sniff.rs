@@ -120,26 +120,45 @@ pub const SNIFF_LEN: usize = 64;
 /// Reads the head of a file (looking past ID3 tags) and decides its type. Also returns where
 /// the media starts: after any ID3 tags, which decoders give up on when they are large.
 pub fn sniff_path(path: &std::path::Path) -> Result<(MediaType, u64), super::MediaError> {
+    let len = std::fs::metadata(path)?.len();
+    sniff_received(path, len, true)?.ok_or_else(not_accepted)
+}
+
+/// [`sniff_path`] on a file of which `received` bytes have arrived so far. Until the upload is
+/// `complete`, `Ok(None)` means "cannot tell yet" (say, inside a large ID3 tag); an error is
+/// final either way, so an upload that is not media can be refused before it is all sent.
+pub fn sniff_received(
+    path: &std::path::Path,
+    received: u64,
+    complete: bool,
+) -> Result<Option<(MediaType, u64)>, super::MediaError> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
     let mut offset = 0u64;
     // A file may carry several stacked ID3 tags; a handful is plenty for real files.
     for _ in 0..4 {
         file.seek(SeekFrom::Start(offset))?;
         let mut head = Vec::with_capacity(SNIFF_LEN);
-        (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+        (&mut file).take((SNIFF_LEN as u64).min(received.saturating_sub(offset))).read_to_end(&mut head)?;
+        if head.len() < SNIFF_LEN && !complete {
+            return Ok(None);
+        }
         match sniff(&head) {
             Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
-                return Ok((t, offset));
+                return Ok(Some((t, offset)));
             }
-            Sniffed::NeedOffset(next) if offset + next < len => offset += next,
+            Sniffed::NeedOffset(next) if offset + next < received => offset += next,
+            Sniffed::NeedOffset(_) if !complete => return Ok(None),
             _ => break,
         }
     }
-    Err(super::MediaError::UnsupportedType(
+    Err(not_accepted())
+}
+
+fn not_accepted() -> super::MediaError {
+    super::MediaError::UnsupportedType(
         "this file is not an accepted type (images: JPEG, PNG, WebP, GIF; audio: MP3, WAV, FLAC, M4A)".into(),
-    ))
+    )
 }
 
 /// Outcome of looking at a file's head.

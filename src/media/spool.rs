@@ -20,12 +20,28 @@ pub struct Spooled {
 
 const PREFIX: &str = "upload-";
 
-pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
+/// How often (in bytes written) a spool reports its progress: each report flushes the file.
+const PROGRESS_EVERY: u64 = 1024 * 1024;
+
+pub async fn spool(body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
+    spool_with(body, dir, limit, |_, _| Ok(())).await
+}
+
+/// Like [`spool`], and after every megabyte or so, with the file flushed, calls `progress` with
+/// the file and its length, so work can start on the part already received. An error from
+/// `progress` stops the upload.
+pub async fn spool_with(
+    mut body: ByteStream,
+    dir: &Path,
+    limit: u64,
+    mut progress: impl FnMut(&Path, u64) -> Result<(), MediaError>,
+) -> Result<Spooled, MediaError> {
     tokio::fs::create_dir_all(dir).await?;
     let (file, path) = tempfile::Builder::new().prefix(PREFIX).tempfile_in(dir)?.into_parts();
     let mut file = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut size = 0u64;
+    let mut reported = 0u64;
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| MediaError::Invalid(format!("the upload was interrupted: {e}")))?;
         size += chunk.len() as u64;
@@ -35,6 +51,12 @@ pub async fn spool(mut body: ByteStream, dir: &Path, limit: u64) -> Result<Spool
         }
         hasher.update(&chunk);
         file.write_all(&chunk).await?;
+        if size - reported >= PROGRESS_EVERY {
+            // Only flushed bytes are in the file for another reader to see.
+            file.flush().await?;
+            reported = size;
+            progress(&path, size)?;
+        }
     }
     file.flush().await?;
     drop(file);

@@ -8,8 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
 use super::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignedUrlOptions, StorageError, StorageKey,
-    UrlSigner,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, PendingUpload, SignedUrlOptions, StorageError,
+    StorageKey, UrlSigner,
 };
 
 /// Temp files live inside the root so the final rename never crosses file systems.
@@ -79,6 +79,20 @@ impl ObjectStore for LocalStore {
             return Err(e.into());
         }
         self.commit(&tmp, key).await
+    }
+
+    fn begin_upload(
+        &self,
+        key: &StorageKey,
+        file: &Path,
+        _content_type: &str,
+    ) -> Option<Box<dyn PendingUpload>> {
+        Some(Box::new(LocalUpload {
+            store: self.clone(),
+            key: key.clone(),
+            file: file.to_path_buf(),
+            tmp: None,
+        }))
     }
 
     async fn put_stream(
@@ -208,6 +222,50 @@ impl ObjectStore for LocalStore {
             return Err(StorageError::Unavailable(format!("{} is not a folder", self.root.display())));
         }
         Ok(())
+    }
+}
+
+/// `seal` copies the finished file into the store's temp folder (and syncs it) while the upload
+/// is being checked; `commit` renames it into place.
+struct LocalUpload {
+    store: LocalStore,
+    key: StorageKey,
+    file: PathBuf,
+    /// The sealed copy, until it is committed or removed.
+    tmp: Option<PathBuf>,
+}
+
+#[async_trait]
+impl PendingUpload for LocalUpload {
+    fn grown(&mut self, _len: u64) {}
+
+    async fn seal(&mut self, _len: u64) -> Result<(), StorageError> {
+        let (tmp, file) = self.store.temp_file().await?;
+        drop(file);
+        self.tmp = Some(tmp.clone());
+        fs::copy(&self.file, &tmp).await?;
+        fs::File::open(&tmp).await?.sync_all().await?;
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<(), StorageError> {
+        let tmp =
+            self.tmp.take().ok_or_else(|| StorageError::Backend("committed before it was sealed".into()))?;
+        self.store.commit(&tmp, &self.key).await
+    }
+
+    async fn abort(mut self: Box<Self>) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_file(tmp).await;
+        }
+    }
+}
+
+impl Drop for LocalUpload {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
 }
 

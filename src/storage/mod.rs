@@ -6,7 +6,9 @@ pub mod keys;
 mod local;
 mod presign;
 mod s3;
+mod s3_upload;
 pub mod signing;
+pub mod upload;
 
 use std::path::Path;
 use std::pin::Pin;
@@ -21,6 +23,7 @@ pub use keys::StorageKey;
 pub use local::LocalStore;
 pub use s3::{S3Settings, S3Store};
 pub use signing::{SignatureError, UrlSigner};
+pub use upload::{PendingUpload, WholeFileUpload};
 
 /// A stream of object bytes; errors are I/O errors so it plugs into readers and HTTP bodies.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
@@ -98,6 +101,18 @@ pub trait ObjectStore: Send + Sync + 'static {
 
     /// Stores the file at `path` under `key`, streaming it; replaces an existing object atomically.
     async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError>;
+
+    /// Starts writing `key` from `file` while the file is still being filled, so storing
+    /// overlaps receiving (see [`PendingUpload`]). `None`: the store has no such path, and the
+    /// caller falls back to [`WholeFileUpload`].
+    fn begin_upload(
+        &self,
+        _key: &StorageKey,
+        _file: &Path,
+        _content_type: &str,
+    ) -> Option<Box<dyn PendingUpload>> {
+        None
+    }
 
     /// Stores a stream under `key` with bounded memory.
     async fn put_stream(

@@ -17,6 +17,8 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::presign::{PresignRequest, Presigner};
+use super::s3_upload::S3Upload;
+use super::upload::PendingUpload;
 use super::{
     ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignatureError, SignedUrlOptions,
     StorageError, StorageKey, UrlSigner,
@@ -24,7 +26,7 @@ use super::{
 
 /// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
 /// 8 MiB keeps a 100 MB upload at 13 parts and memory per stream upload at one part.
-const PART_SIZE: u64 = 8 * 1024 * 1024;
+pub(super) const PART_SIZE: u64 = 8 * 1024 * 1024;
 
 /// Where and how to reach an S3-compatible service.
 #[derive(Clone)]
@@ -148,15 +150,7 @@ impl S3Store {
             let mut number = 1i32;
             while offset < size {
                 let len = PART_SIZE.min(size - offset);
-                // Streams the part from disk: memory stays at the SDK's buffers, not the part size.
-                let body = SdkByteStream::read_from()
-                    .path(path)
-                    .offset(offset)
-                    .length(Length::Exact(len))
-                    .build()
-                    .await
-                    .map_err(|e| StorageError::Backend(e.to_string()))?;
-                parts.push(self.upload_part(key, &upload_id, number, body).await?);
+                parts.push(self.upload_file_part(key, &upload_id, number, path, offset, len).await?);
                 offset += len;
                 number += 1;
             }
@@ -169,7 +163,32 @@ impl S3Store {
         result
     }
 
-    async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, StorageError> {
+    /// Uploads `len` bytes of `path` from `offset` as part `number`, streamed from disk: memory
+    /// stays at the SDK's buffers, not the part size.
+    pub(super) async fn upload_file_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        path: &Path,
+        offset: u64,
+        len: u64,
+    ) -> Result<CompletedPart, StorageError> {
+        let body = SdkByteStream::read_from()
+            .path(path)
+            .offset(offset)
+            .length(Length::Exact(len))
+            .build()
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.upload_part(key, upload_id, number, body).await
+    }
+
+    pub(super) async fn start_multipart(
+        &self,
+        key: &str,
+        content_type: &str,
+    ) -> Result<String, StorageError> {
         let out = self
             .client
             .create_multipart_upload()
@@ -205,7 +224,7 @@ impl S3Store {
         Ok(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag().map(str::to_owned)).build())
     }
 
-    async fn complete_multipart(
+    pub(super) async fn complete_multipart(
         &self,
         key: &str,
         upload_id: &str,
@@ -223,7 +242,7 @@ impl S3Store {
         Ok(())
     }
 
-    async fn abort_multipart(&self, key: &str, upload_id: &str) {
+    pub(super) async fn abort_multipart(&self, key: &str, upload_id: &str) {
         if let Err(e) = self
             .client
             .abort_multipart_upload()
@@ -261,6 +280,15 @@ impl ObjectStore for S3Store {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    fn begin_upload(
+        &self,
+        key: &StorageKey,
+        file: &Path,
+        content_type: &str,
+    ) -> Option<Box<dyn PendingUpload>> {
+        Some(Box::new(S3Upload::start(self.clone(), key, file, content_type)))
     }
 
     async fn put_stream(

@@ -20,4 +20,5 @@ mod service;
 mod shutdown;
 mod signing;
 mod storage;
+mod streaming;
 mod web;

@@ -322,3 +322,48 @@ pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }
+
+impl TestEnv {
+    /// Writes the store has begun but not finished: S3 multipart uploads still open for this
+    /// test's bucket (s3s-fs keeps one metadata file per open upload), or temp files in the local
+    /// folder's staging area.
+    pub fn half_written(&self) -> usize {
+        match &self.s3 {
+            Some((_, bucket)) => {
+                let dir = required_env("MEDIADESK_TEST_S3_DIR");
+                let prefix = format!(".bucket-{}.object-", base64url(bucket.as_bytes()));
+                std::fs::read_dir(dir)
+                    .expect("S3 folder")
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(&prefix) && n.contains(".upload-"))
+                    .count()
+            }
+            None => std::fs::read_dir(self.dir.path().join("objects/.tmp")).map(|d| d.count()).unwrap_or(0),
+        }
+    }
+
+    /// Waits up to two seconds for writes that are being given up in the background to go.
+    pub async fn settled_half_written(&self) -> usize {
+        for _ in 0..40 {
+            if self.half_written() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.half_written()
+    }
+}
+
+/// Base64, URL-safe alphabet, no padding (how s3s-fs names its metadata files).
+fn base64url(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}

@@ -1,0 +1,413 @@
+//! The upload pipeline. The body is spooled to disk while it is hashed; as soon as its first
+//! bytes tell what it is, the store starts taking it (S3 parts go up while the rest arrives);
+//! when it is all in, the full check (decode, thumbnail or waveform) runs while the store takes
+//! the rest; the object becomes visible only if the check passes, and the row comes last.
+
+use std::path::Path;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::access::Actor;
+use super::dto::{AudioCreate, FileUploadResult, ImageCreate, MediaRead, Owner};
+use super::probe_audio::{AudioInfo, analyse_audio};
+use super::probe_image::{ImageInfo, probe_image};
+use super::service::{DELETE_RETRY_BACKOFF, MediaService, check_transcript, now};
+use super::sniff::{MediaKind, MediaType, sniff_received};
+use super::spool::{Spooled, spool_with};
+use super::thumbnail::{THUMB_MAX, Thumbnail};
+use super::{MediaError, filename};
+use crate::db::DbConn;
+use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, UserRepo};
+use crate::db::rows::{NewAudio, NewImage};
+use crate::metrics::METRICS;
+use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
+
+/// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
+const THUMB_SUFFIX: &str = "thumb.jpg";
+
+enum Probed {
+    Image(ImageInfo, Thumbnail),
+    Audio(AudioInfo, Vec<u8>),
+}
+
+/// A checked upload waiting to be stored.
+struct Accepted {
+    spooled: Spooled,
+    media_type: MediaType,
+    probed: Probed,
+}
+
+/// An upload whose type is known and whose object is on its way into the store.
+struct Staged {
+    media_type: MediaType,
+    audio_start: u64,
+    key: StorageKey,
+    object: Box<dyn PendingUpload>,
+}
+
+struct UploadRequest {
+    owner: Owner,
+    filename: String,
+    content_type: Option<String>,
+    transcript: Option<String>,
+    generate_presigned_url: bool,
+}
+
+impl MediaService {
+    /// Uploads an image; refuses anything whose bytes are not an accepted image.
+    pub async fn upload_image(
+        &self,
+        actor: &Actor,
+        create: ImageCreate,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        let upload = UploadRequest {
+            owner: create.owner,
+            filename: create.filename,
+            content_type: create.content_type,
+            transcript: None,
+            generate_presigned_url: create.generate_presigned_url,
+        };
+        self.upload_checked(actor, upload, Some(MediaKind::Image), body).await
+    }
+
+    /// Uploads an audio file; refuses anything whose bytes are not accepted audio.
+    pub async fn upload_audio(
+        &self,
+        actor: &Actor,
+        create: AudioCreate,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        let upload = UploadRequest {
+            owner: create.owner,
+            filename: create.filename,
+            content_type: create.content_type,
+            transcript: create.transcript,
+            generate_presigned_url: create.generate_presigned_url,
+        };
+        self.upload_checked(actor, upload, Some(MediaKind::Audio), body).await
+    }
+
+    /// Uploads a file of either kind; what it is comes from its bytes.
+    pub async fn upload(
+        &self,
+        actor: &Actor,
+        create: ImageCreate,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        let upload = UploadRequest {
+            owner: create.owner,
+            filename: create.filename,
+            content_type: create.content_type,
+            transcript: None,
+            generate_presigned_url: create.generate_presigned_url,
+        };
+        self.upload_checked(actor, upload, None, body).await
+    }
+
+    async fn upload_checked(
+        &self,
+        actor: &Actor,
+        upload: UploadRequest,
+        expected: Option<MediaKind>,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        let result = self.upload_counted(actor, upload, expected, body).await;
+        match &result {
+            Ok(_) => METRICS.uploads_accepted.fetch_add(1, Relaxed),
+            Err(_) => METRICS.uploads_refused.fetch_add(1, Relaxed),
+        };
+        result
+    }
+
+    async fn upload_counted(
+        &self,
+        actor: &Actor,
+        upload: UploadRequest,
+        expected: Option<MediaKind>,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        actor.check_upload_for(upload.owner)?;
+        if let Some(text) = &upload.transcript {
+            check_transcript(text)?;
+        }
+        let filename = filename::clean(&upload.filename);
+        if let Owner::User(id) = upload.owner {
+            let mut pooled = self.db.get().await?;
+            if !UserRepo::exists(&mut pooled.conn(), id).await? {
+                return Err(MediaError::Invalid("the chosen owner does not exist".into()));
+            }
+        }
+        let (accepted, key) = self.receive(&upload, expected, body).await?;
+        let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
+        let stored = match (&thumb_key, &accepted.probed) {
+            (Some(thumb_key), Probed::Image(_, thumb)) => {
+                let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
+                    bytes::Bytes::from(thumb.jpeg.clone()),
+                )]));
+                self.store.put_stream(thumb_key, body, "image/jpeg").await.map(|_| ()).map_err(Into::into)
+            }
+            _ => Ok(()),
+        };
+        let inserted = match stored {
+            Ok(()) => self.insert_row(actor, &upload, &filename, &key, thumb_key.as_ref(), &accepted).await,
+            Err(e) => Err(e),
+        };
+        let media = match inserted {
+            Ok(media) => media,
+            Err(e) => {
+                // The row is what makes objects reachable; without it they must go.
+                let keys: Vec<&StorageKey> = std::iter::once(&key).chain(thumb_key.as_ref()).collect();
+                self.discard_objects(&keys, matches!(e, MediaError::Storage(StorageError::Unavailable(_))))
+                    .await;
+                return Err(e);
+            }
+        };
+        let url = if upload.generate_presigned_url {
+            Some(self.sign(&key, media.kind(), accepted.media_type.mime(), None, None).await?.url)
+        } else {
+            None
+        };
+        tracing::info!(
+            id = media.id(),
+            kind = media.kind().as_str(),
+            size = accepted.spooled.size,
+            "media uploaded"
+        );
+        METRICS.upload_bytes.fetch_add(accepted.spooled.size, Relaxed);
+        Ok(FileUploadResult { media, url })
+    }
+
+    /// Receives the body into a spool file and, as soon as its first bytes tell what it is,
+    /// starts writing it to the store alongside; once it is all in, checks it (decode, thumbnail
+    /// or waveform) while the store takes the rest, and makes the object visible only if the
+    /// checks pass. Returns the checked upload and the key its object is stored under.
+    async fn receive(
+        &self,
+        upload: &UploadRequest,
+        expected: Option<MediaKind>,
+        body: ByteStream,
+    ) -> Result<(Accepted, StorageKey), MediaError> {
+        let declared = upload.content_type.as_deref();
+        let mut staged: Option<Staged> = None;
+        let received =
+            spool_with(body, &self.settings.spool_dir, self.settings.max_upload_bytes, |path, len| {
+                if staged.is_none() {
+                    staged = self.stage(path, len, false, upload.owner, declared, expected)?;
+                }
+                if let Some(s) = staged.as_mut() {
+                    s.object.grown(len);
+                }
+                Ok(())
+            })
+            .await;
+        let spooled = match received {
+            Ok(spooled) => spooled,
+            Err(e) => {
+                if let Some(s) = staged {
+                    s.object.abort().await;
+                }
+                return Err(e);
+            }
+        };
+        let mut staged = match staged {
+            Some(s) => s,
+            None => {
+                self.stage(&spooled.path, spooled.size, true, upload.owner, declared, expected)?.ok_or_else(
+                    || MediaError::Internal("a complete file always has a type or an error".into()),
+                )?
+            }
+        };
+        let (probed, sealed) = tokio::join!(
+            self.probe(&spooled.path, staged.media_type, staged.audio_start),
+            staged.object.seal(spooled.size)
+        );
+        // A refused file is reported as such, whatever the store did meanwhile.
+        let outcome = match (probed, sealed) {
+            (Ok(probed), Ok(())) => Ok(probed),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(e.into()),
+        };
+        let probed = match outcome {
+            Ok(probed) => probed,
+            Err(e) => {
+                staged.object.abort().await;
+                return Err(e);
+            }
+        };
+        if let Err(e) = staged.object.commit().await {
+            // A completion that timed out may still have happened.
+            let in_doubt = matches!(e, StorageError::Unavailable(_));
+            self.discard_objects(&[&staged.key], in_doubt).await;
+            return Err(e.into());
+        }
+        Ok((Accepted { spooled, media_type: staged.media_type, probed }, staged.key))
+    }
+
+    /// Decides the type from the bytes received so far and, once it is known and allowed,
+    /// starts the object's upload. `Ok(None)`: not enough bytes to tell yet.
+    fn stage(
+        &self,
+        path: &Path,
+        received: u64,
+        complete: bool,
+        owner: Owner,
+        declared: Option<&str>,
+        expected: Option<MediaKind>,
+    ) -> Result<Option<Staged>, MediaError> {
+        let Some((media_type, audio_start)) = sniff_received(path, received, complete)? else {
+            return Ok(None);
+        };
+        check_declared(declared, media_type)?;
+        if let Some(kind) = expected
+            && kind != media_type.kind()
+        {
+            return Err(MediaError::UnsupportedType(format!(
+                "expected an {} file, but this is a {}",
+                kind.as_str(),
+                media_type.label()
+            )));
+        }
+        let key = StorageKey::generate(owner.id(), media_type.extension());
+        let object = self
+            .store
+            .begin_upload(&key, path, media_type.mime())
+            .unwrap_or_else(|| WholeFileUpload::boxed(self.store.clone(), &key, path, media_type.mime()));
+        Ok(Some(Staged { media_type, audio_start, key, object }))
+    }
+
+    /// The full check of a received file, on the blocking pool, at most `cpu_jobs` at a time.
+    async fn probe(
+        &self,
+        path: &Path,
+        media_type: MediaType,
+        audio_start: u64,
+    ) -> Result<Probed, MediaError> {
+        let _permit = self.cpu.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
+        let path = path.to_path_buf();
+        let limits = self.settings.image_limits;
+        let started = std::time::Instant::now();
+        let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
+            MediaKind::Image => {
+                probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
+            }
+            MediaKind::Audio => {
+                analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+            }
+        })
+        .await
+        .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
+        match media_type.kind() {
+            MediaKind::Image => METRICS.thumbnail_seconds.observe(started.elapsed()),
+            MediaKind::Audio => METRICS.waveform_seconds.observe(started.elapsed()),
+        }
+        Ok(probed)
+    }
+
+    /// Removes the objects of an upload that failed. What cannot be removed now is recorded as a
+    /// pending deletion and retried. After a timeout the store may still finish a write it was
+    /// sent (`in_doubt`), so the keys are recorded for a later, idempotent retry even when the
+    /// delete seemed to work.
+    async fn discard_objects(&self, keys: &[&StorageKey], in_doubt: bool) {
+        let mut leftovers = Vec::new();
+        for key in keys {
+            match self.store.delete(key).await {
+                Ok(()) if !in_doubt => {}
+                Ok(()) => leftovers.push(key.as_str()),
+                Err(e) => {
+                    tracing::warn!(key = %key, error = %e, "could not remove the object of a failed upload yet");
+                    leftovers.push(key.as_str());
+                }
+            }
+        }
+        if leftovers.is_empty() {
+            return;
+        }
+        let due = now() + DELETE_RETRY_BACKOFF;
+        let recorded = match self.db.get().await {
+            Ok(mut pooled) => PendingDeletionRepo::add_due(&mut pooled.conn(), &leftovers, now(), due).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            tracing::error!(keys = ?leftovers, error = %e, "orphaned objects after a failed upload; reconcile will find them");
+        }
+    }
+
+    async fn insert_row(
+        &self,
+        actor: &Actor,
+        upload: &UploadRequest,
+        filename: &str,
+        key: &StorageKey,
+        thumb_key: Option<&StorageKey>,
+        accepted: &Accepted,
+    ) -> Result<MediaRead, MediaError> {
+        let t = now();
+        let size = accepted.spooled.size as i64;
+        let mime = accepted.media_type.mime();
+        let sha = accepted.spooled.sha256.as_str();
+        let owner_id = upload.owner.id();
+        match &accepted.probed {
+            Probed::Image(info, _) => {
+                let new = NewImage {
+                    owner_id,
+                    uploader_id: actor.user_id,
+                    original_filename: filename,
+                    content_type: mime,
+                    byte_size: size,
+                    sha256: sha,
+                    storage_key: key.as_str(),
+                    thumbnail_key: thumb_key.map(StorageKey::as_str),
+                    width: info.width as i32,
+                    height: info.height as i32,
+                    created_at: t,
+                };
+                let row =
+                    self.db.transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await).await?;
+                Ok(MediaRead::Image(row.into()))
+            }
+            Probed::Audio(info, peaks) => {
+                let new = NewAudio {
+                    owner_id,
+                    uploader_id: actor.user_id,
+                    original_filename: filename,
+                    content_type: mime,
+                    byte_size: size,
+                    sha256: sha,
+                    storage_key: key.as_str(),
+                    waveform_key: None,
+                    duration_ms: info.duration_ms,
+                    bitrate: info.bitrate,
+                    sample_rate: info.sample_rate,
+                    channels: info.channels,
+                    codec: &info.codec,
+                    transcript: upload.transcript.as_deref(),
+                    created_at: t,
+                    updated_at: t,
+                    peaks: Some(peaks),
+                };
+                let row =
+                    self.db.transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await).await?;
+                Ok(MediaRead::Audio(row.into()))
+            }
+        }
+    }
+}
+
+/// A declared type that names an accepted type must match the bytes. Generic declarations
+/// (`application/octet-stream`, none) say nothing and are ignored.
+fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), MediaError> {
+    let Some(declared) = declared.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(());
+    };
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/octet-stream" {
+        return Ok(());
+    }
+    match MediaType::from_mime(&essence) {
+        Some(t) if t == actual => Ok(()),
+        _ => Err(MediaError::UnsupportedType(format!(
+            "the file was sent as {essence}, but its contents are a {}",
+            actual.label()
+        ))),
+    }
+}
