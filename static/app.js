@@ -85,6 +85,9 @@
     var data = new FormData();
     data.append("csrf_token", form.elements.csrf_token.value);
     if (form.elements.owner) data.append("owner", form.elements.owner.value);
+    // Announcing the size lets the server refuse an oversized file at once and store the
+    // rest as it arrives.
+    data.append("size", String(file.size));
     data.append("file", file, file.name);
     return new Promise(function (resolve) {
       var xhr = new XMLHttpRequest();

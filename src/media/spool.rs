@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use bytes::BytesMut;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tempfile::TempPath;
@@ -20,16 +21,17 @@ pub struct Spooled {
 
 const PREFIX: &str = "upload-";
 
-/// How often (in bytes written) a spool reports its progress: each report flushes the file.
-const PROGRESS_EVERY: u64 = 1024 * 1024;
+/// Bytes gathered before each write to the spool file (and each progress report): network
+/// chunks are small, and every write is a trip to the blocking pool.
+const WRITE_BATCH: usize = 1024 * 1024;
 
 pub async fn spool(body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
     spool_with(body, dir, limit, |_, _| Ok(())).await
 }
 
-/// Like [`spool`], and after every megabyte or so, with the file flushed, calls `progress` with
-/// the file and its length, so work can start on the part already received. An error from
-/// `progress` stops the upload.
+/// Like [`spool`], and after every megabyte written, calls `progress` with the file and its
+/// length, so work can start on the part already received. An error from `progress` stops the
+/// upload.
 pub async fn spool_with(
     mut body: ByteStream,
     dir: &Path,
@@ -41,7 +43,7 @@ pub async fn spool_with(
     let mut file = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut size = 0u64;
-    let mut reported = 0u64;
+    let mut batch = BytesMut::with_capacity(WRITE_BATCH);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| MediaError::Invalid(format!("the upload was interrupted: {e}")))?;
         size += chunk.len() as u64;
@@ -50,14 +52,16 @@ pub async fn spool_with(
             return Err(too_large(limit));
         }
         hasher.update(&chunk);
-        file.write_all(&chunk).await?;
-        if size - reported >= PROGRESS_EVERY {
+        batch.extend_from_slice(&chunk);
+        if batch.len() >= WRITE_BATCH {
+            file.write_all(&batch).await?;
             // Only flushed bytes are in the file for another reader to see.
             file.flush().await?;
-            reported = size;
+            batch.clear();
             progress(&path, size)?;
         }
     }
+    file.write_all(&batch).await?;
     file.flush().await?;
     drop(file);
     if size == 0 {

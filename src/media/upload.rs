@@ -50,6 +50,8 @@ struct UploadRequest {
     content_type: Option<String>,
     transcript: Option<String>,
     generate_presigned_url: bool,
+    /// The size the client said it would send, if it did.
+    announced_size: Option<u64>,
 }
 
 impl MediaService {
@@ -66,6 +68,7 @@ impl MediaService {
             content_type: create.content_type,
             transcript: None,
             generate_presigned_url: create.generate_presigned_url,
+            announced_size: None,
         };
         self.upload_checked(actor, upload, Some(MediaKind::Image), body).await
     }
@@ -83,6 +86,7 @@ impl MediaService {
             content_type: create.content_type,
             transcript: create.transcript,
             generate_presigned_url: create.generate_presigned_url,
+            announced_size: None,
         };
         self.upload_checked(actor, upload, Some(MediaKind::Audio), body).await
     }
@@ -100,6 +104,29 @@ impl MediaService {
             content_type: create.content_type,
             transcript: None,
             generate_presigned_url: create.generate_presigned_url,
+            announced_size: None,
+        };
+        self.upload_checked(actor, upload, None, body).await
+    }
+
+    /// [`MediaService::upload`] for a client that announced the file's size first (the
+    /// JavaScript uploader does): a size over the limit is refused before a byte is read, bytes
+    /// that disagree with the announcement are refused, and the store can take the file in one
+    /// streaming write.
+    pub async fn upload_announced(
+        &self,
+        actor: &Actor,
+        create: ImageCreate,
+        size: u64,
+        body: ByteStream,
+    ) -> Result<FileUploadResult, MediaError> {
+        let upload = UploadRequest {
+            owner: create.owner,
+            filename: create.filename,
+            content_type: create.content_type,
+            transcript: None,
+            generate_presigned_url: create.generate_presigned_url,
+            announced_size: Some(size),
         };
         self.upload_checked(actor, upload, None, body).await
     }
@@ -187,19 +214,27 @@ impl MediaService {
         expected: Option<MediaKind>,
         body: ByteStream,
     ) -> Result<(Accepted, StorageKey), MediaError> {
-        let declared = upload.content_type.as_deref();
+        let announced = upload.announced_size;
+        let limit = self.settings.max_upload_bytes;
+        match announced {
+            Some(n) if n > limit => return Err(super::spool::too_large(limit)),
+            Some(0) => return Err(MediaError::Invalid("the file is empty".into())),
+            _ => {}
+        }
         let mut staged: Option<Staged> = None;
-        let received =
-            spool_with(body, &self.settings.spool_dir, self.settings.max_upload_bytes, |path, len| {
-                if staged.is_none() {
-                    staged = self.stage(path, len, false, upload.owner, declared, expected)?;
-                }
-                if let Some(s) = staged.as_mut() {
-                    s.object.grown(len);
-                }
-                Ok(())
-            })
-            .await;
+        let received = spool_with(body, &self.settings.spool_dir, limit, |path, len| {
+            if let Some(n) = announced.filter(|n| len > *n) {
+                return Err(size_mismatch(n, len));
+            }
+            if staged.is_none() {
+                staged = self.stage(path, len, false, upload, expected)?;
+            }
+            if let Some(s) = staged.as_mut() {
+                s.object.grown(len);
+            }
+            Ok(())
+        })
+        .await;
         let spooled = match received {
             Ok(spooled) => spooled,
             Err(e) => {
@@ -211,12 +246,17 @@ impl MediaService {
         };
         let mut staged = match staged {
             Some(s) => s,
-            None => {
-                self.stage(&spooled.path, spooled.size, true, upload.owner, declared, expected)?.ok_or_else(
-                    || MediaError::Internal("a complete file always has a type or an error".into()),
-                )?
-            }
+            None => match self.stage(&spooled.path, spooled.size, true, upload, expected)? {
+                Some(s) => s,
+                None => {
+                    return Err(MediaError::Internal("a complete file always has a type or an error".into()));
+                }
+            },
         };
+        if let Some(n) = announced.filter(|n| *n != spooled.size) {
+            staged.object.abort().await;
+            return Err(size_mismatch(n, spooled.size));
+        }
         let (probed, sealed) = tokio::join!(
             self.probe(&spooled.path, staged.media_type, staged.audio_start),
             staged.object.seal(spooled.size)
@@ -250,14 +290,13 @@ impl MediaService {
         path: &Path,
         received: u64,
         complete: bool,
-        owner: Owner,
-        declared: Option<&str>,
+        upload: &UploadRequest,
         expected: Option<MediaKind>,
     ) -> Result<Option<Staged>, MediaError> {
         let Some((media_type, audio_start)) = sniff_received(path, received, complete)? else {
             return Ok(None);
         };
-        check_declared(declared, media_type)?;
+        check_declared(upload.content_type.as_deref(), media_type)?;
         if let Some(kind) = expected
             && kind != media_type.kind()
         {
@@ -267,10 +306,10 @@ impl MediaService {
                 media_type.label()
             )));
         }
-        let key = StorageKey::generate(owner.id(), media_type.extension());
+        let key = StorageKey::generate(upload.owner.id(), media_type.extension());
         let object = self
             .store
-            .begin_upload(&key, path, media_type.mime())
+            .begin_upload(&key, path, media_type.mime(), upload.announced_size)
             .unwrap_or_else(|| WholeFileUpload::boxed(self.store.clone(), &key, path, media_type.mime()));
         Ok(Some(Staged { media_type, audio_start, key, object }))
     }
@@ -391,6 +430,13 @@ impl MediaService {
             }
         }
     }
+}
+
+fn size_mismatch(announced: u64, received: u64) -> MediaError {
+    let arrived = if received > announced { format!("more than {announced}") } else { received.to_string() };
+    MediaError::Invalid(format!(
+        "the upload announced {announced} bytes but {arrived} arrived; nothing was saved"
+    ))
 }
 
 /// A declared type that names an accepted type must match the bytes. Generic declarations

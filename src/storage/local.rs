@@ -86,6 +86,7 @@ impl ObjectStore for LocalStore {
         key: &StorageKey,
         file: &Path,
         _content_type: &str,
+        _size: Option<u64>,
     ) -> Option<Box<dyn PendingUpload>> {
         Some(Box::new(LocalUpload {
             store: self.clone(),

@@ -6,6 +6,7 @@ pub mod keys;
 mod local;
 mod presign;
 mod s3;
+mod s3_put;
 mod s3_upload;
 pub mod signing;
 pub mod upload;
@@ -103,13 +104,15 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn put_file(&self, key: &StorageKey, path: &Path, content_type: &str) -> Result<(), StorageError>;
 
     /// Starts writing `key` from `file` while the file is still being filled, so storing
-    /// overlaps receiving (see [`PendingUpload`]). `None`: the store has no such path, and the
-    /// caller falls back to [`WholeFileUpload`].
+    /// overlaps receiving (see [`PendingUpload`]); `size` is the final size when the client
+    /// announced it. `None`: the store has no such path, and the caller falls back to
+    /// [`WholeFileUpload`].
     fn begin_upload(
         &self,
         _key: &StorageKey,
         _file: &Path,
         _content_type: &str,
+        _size: Option<u64>,
     ) -> Option<Box<dyn PendingUpload>> {
         None
     }

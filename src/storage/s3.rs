@@ -17,6 +17,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::presign::{PresignRequest, Presigner};
+use super::s3_put::S3StreamingPut;
 use super::s3_upload::S3Upload;
 use super::upload::PendingUpload;
 use super::{
@@ -27,6 +28,8 @@ use super::{
 /// Objects up to this size go up in one PUT; larger ones as a multipart upload of this part size.
 /// 8 MiB keeps a 100 MB upload at 13 parts and memory per stream upload at one part.
 pub(super) const PART_SIZE: u64 = 8 * 1024 * 1024;
+/// Announced sizes from here up go up as one streaming PUT.
+const STREAMING_PUT_MIN: u64 = 1024 * 1024;
 
 /// Where and how to reach an S3-compatible service.
 #[derive(Clone)]
@@ -163,6 +166,35 @@ impl S3Store {
         result
     }
 
+    /// One PUT of `size` bytes whose body is still being produced. Not retried (the body
+    /// cannot be replayed) and allowed `timeout`, as it lasts as long as the upload feeding it.
+    pub(super) async fn put_streaming(
+        self,
+        key: String,
+        content_type: String,
+        size: u64,
+        body: SdkByteStream,
+        timeout: Duration,
+    ) -> Result<(), StorageError> {
+        let overrides = aws_sdk_s3::config::Builder::default()
+            .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(timeout).build())
+            .retry_config(RetryConfig::disabled());
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(size as i64)
+            .body(body)
+            .customize()
+            .config_override(overrides)
+            .disable_payload_signing()
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     /// Uploads `len` bytes of `path` from `offset` as part `number`, streamed from disk: memory
     /// stays at the SDK's buffers, not the part size.
     pub(super) async fn upload_file_part(
@@ -287,8 +319,16 @@ impl ObjectStore for S3Store {
         key: &StorageKey,
         file: &Path,
         content_type: &str,
+        size: Option<u64>,
     ) -> Option<Box<dyn PendingUpload>> {
-        Some(Box::new(S3Upload::start(self.clone(), key, file, content_type)))
+        Some(match size {
+            // A known size allows one PUT that streams as the file grows, which also spares the
+            // store assembling parts at the end.
+            Some(size) if size >= STREAMING_PUT_MIN => {
+                Box::new(S3StreamingPut::start(self.clone(), key, file, content_type, size))
+            }
+            _ => Box::new(S3Upload::start(self.clone(), key, file, content_type)),
+        })
     }
 
     async fn put_stream(

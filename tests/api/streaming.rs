@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use mediadesk::media::{Actor, ImageCreate, MediaError, Owner};
 use mediadesk::storage::ByteStream;
 
@@ -85,5 +86,66 @@ backend_tests! {
         let read = pulled.load(Ordering::SeqCst);
         assert!(read < 4 * 1024 * 1024, "refused after {read} of 50 MiB");
         assert_nothing_left(&env).await;
+    }
+}
+
+/// Uploads whose size the client announced first (the JavaScript uploader does): one streaming
+/// write on S3, the same guarantees.
+mod announced {
+    use super::*;
+
+    backend_tests! {
+        async fn an_announced_upload_is_stored_byte_for_byte(env) {
+            let wav = wav_bytes(150);
+            let size = wav.len() as u64;
+            env.media.upload_announced(&Actor::operator(), create("long.wav"), size, bytes_stream(wav.clone())).await.unwrap();
+            let keys = env.objects().await;
+            assert_eq!(keys.len(), 1);
+            assert_eq!(read_object(env.store.as_ref(), &keys[0]).await, wav);
+            assert_eq!(env.spooled_files(), 0);
+        }
+
+        async fn bytes_that_disagree_with_the_announcement_are_refused(env) {
+            let wav = wav_bytes(60);
+            let size = wav.len() as u64;
+            for announced in [size - 1000, size + 1000, size / 2] {
+                let err = env.media.upload_announced(&Actor::operator(), create("a.wav"), announced, bytes_stream(wav.clone())).await.unwrap_err();
+                assert!(matches!(&err, MediaError::Invalid(m) if m.contains("announced")), "{announced}: {err:?}");
+                assert_nothing_left(&env).await;
+            }
+        }
+
+        async fn an_announced_size_over_the_limit_is_refused_before_reading(env) {
+            let pulled = Arc::new(AtomicU64::new(0));
+            let counter = pulled.clone();
+            let body: ByteStream = Box::pin(futures_util::stream::iter(0..1).map(move |_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, std::io::Error>(Bytes::from_static(b"x"))
+            }));
+            let err = env.media.upload_announced(&Actor::operator(), create("big.wav"), 200 << 20, body).await.unwrap_err();
+            assert!(matches!(err, MediaError::TooLarge(_)), "{err:?}");
+            assert_eq!(pulled.load(Ordering::SeqCst), 0, "not a byte read");
+            assert_nothing_left(&env).await;
+        }
+
+        async fn an_announced_file_refused_by_its_check_leaves_nothing(env) {
+            let mut wav = wav_bytes(150);
+            let promised = ((wav.len() - 44) as u32 * 2).to_le_bytes();
+            wav[40..44].copy_from_slice(&promised);
+            let size = wav.len() as u64;
+            let err = env.media.upload_announced(&Actor::operator(), create("lying.wav"), size, bytes_stream(wav)).await.unwrap_err();
+            assert!(err.is_client_error(), "{err:?}");
+            assert_nothing_left(&env).await;
+        }
+
+        async fn an_announced_upload_cut_off_mid_way_leaves_nothing(env) {
+            let wav = wav_bytes(150);
+            let size = wav.len() as u64;
+            let mut part = wav;
+            part.truncate(20 * 1024 * 1024);
+            let err = env.media.upload_announced(&Actor::operator(), create("cut.wav"), size, cut_off_stream(part)).await.unwrap_err();
+            assert!(matches!(err, MediaError::Invalid(ref m) if m.contains("interrupted")), "{err:?}");
+            assert_nothing_left(&env).await;
+        }
     }
 }

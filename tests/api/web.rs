@@ -159,6 +159,31 @@ backend_tests! {
         assert!(p.body.contains("413 ·") && p.body.contains("too large"));
     }
 
+    async fn the_script_uploaders_announced_size_is_held_to(env) {
+        let s = env.start_server().await;
+        let (c, _) = s.signed_in("ann", Role::User).await;
+        let wav = wav_bytes(30);
+        let post = |size: u64| {
+            let (c, wav) = (c.clone(), wav.clone());
+            async move {
+                let token = c.get("/upload").await.csrf();
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf_token", token)
+                    .text("size", size.to_string())
+                    .part("file", reqwest::multipart::Part::bytes(wav).file_name("a.wav"));
+                c.http.post(c.url("/upload")).header("Accept", "application/json").multipart(form).send().await.unwrap().text().await.unwrap()
+            }
+        };
+        let ok = post(wav.len() as u64).await;
+        assert!(ok.contains("\"ok\":true"), "{ok}");
+        let short = post(wav.len() as u64 - 1).await;
+        assert!(short.contains("\"ok\":false") && short.contains("announced"), "{short}");
+        let huge = post(1 << 40).await;
+        assert!(huge.contains("\"ok\":false") && huge.contains("limit"), "{huge}");
+        assert_eq!(s.env.count_rows("audios").await, 1);
+        assert_eq!(s.env.objects().await.len(), 1);
+    }
+
     async fn users_upload_only_for_themselves_and_staff_choose_the_owner(env) {
         let s = env.start_server().await;
         let (user, uid) = s.signed_in("fay", Role::User).await;

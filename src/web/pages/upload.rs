@@ -103,7 +103,13 @@ fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
 
 /// Feeds one multipart field into the media service. The field is read in this task (it is
 /// not `Send`) and handed over through a small channel, so at most a few chunks are in memory.
-async fn upload_field(app: &App, actor: &Actor, owner: Owner, field: &mut Field) -> FileResult {
+async fn upload_field(
+    app: &App,
+    actor: &Actor,
+    owner: Owner,
+    announced: Option<u64>,
+    field: &mut Field,
+) -> FileResult {
     let filename = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
     let declared = field.content_type().map(|m| m.essence_str().to_owned());
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -133,7 +139,13 @@ async fn upload_field(app: &App, actor: &Actor, owner: Owner, field: &mut Field)
         content_type: declared,
         generate_presigned_url: false,
     };
-    let (result, ()) = futures_util::join!(app.media.upload(actor, create, body), pump);
+    let upload = async {
+        match announced {
+            Some(size) => app.media.upload_announced(actor, create, size, body).await,
+            None => app.media.upload(actor, create, body).await,
+        }
+    };
+    let (result, ()) = futures_util::join!(upload, pump);
     let shown = crate::media::filename::clean(&filename);
     match result {
         Ok(r) => FileResult {
@@ -172,6 +184,7 @@ pub async fn submit(
     let mut csrf_ok = false;
     let mut owner = if user.account.role.is_staff() { Owner::System } else { Owner::User(user.account.id) };
     let mut results = Vec::new();
+    let mut announced: Option<u64> = None;
     while let Some(field) = payload.next().await {
         let mut field =
             field.map_err(|e| WebError::BadRequest(format!("the upload could not be read: {e}")))?;
@@ -189,7 +202,10 @@ pub async fn submit(
         }
         match name.as_str() {
             "owner" => owner = parse_owner(&read_text(&mut field).await?, &user)?,
+            // The JavaScript uploader announces each file's size just before it.
+            "size" => announced = read_text(&mut field).await?.trim().parse().ok(),
             "file" => {
+                let announced = announced.take();
                 let has_name = field
                     .content_disposition()
                     .and_then(|cd| cd.get_filename())
@@ -207,7 +223,7 @@ pub async fn submit(
                         message: format!("at most {MAX_FILES_PER_POST} files per upload"),
                     });
                 } else {
-                    results.push(upload_field(&app, &actor, owner, &mut field).await);
+                    results.push(upload_field(&app, &actor, owner, announced, &mut field).await);
                 }
             }
             _ => drain(&mut field).await,
