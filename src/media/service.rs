@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
-use tokio::sync::Semaphore;
 
 use super::MediaError;
 use super::access::Actor;
+use super::cpu_pool::CpuPool;
 use super::dto::{AudioRead, ImageRead, MediaRead, Page, PageRequest, SignedUrl};
 use super::probe_image::ImageLimits;
 use super::sniff::MediaKind;
@@ -27,7 +27,7 @@ pub struct MediaSettings {
     pub image_limits: ImageLimits,
     pub default_url_ttl: Duration,
     pub max_url_ttl: Duration,
-    /// Concurrent decode/probe jobs; more would only queue for the CPU.
+    /// Threads that decode and resize (at the lowest priority); more would only queue for the CPU.
     pub cpu_jobs: usize,
 }
 
@@ -63,7 +63,7 @@ pub struct MediaService {
     pub(super) db: Db,
     pub(super) store: Arc<dyn ObjectStore>,
     pub(super) settings: Arc<MediaSettings>,
-    pub(super) cpu: Arc<Semaphore>,
+    pub(super) cpu: CpuPool,
 }
 
 pub(super) fn now() -> NaiveDateTime {
@@ -72,7 +72,7 @@ pub(super) fn now() -> NaiveDateTime {
 
 impl MediaService {
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
-        let cpu = Arc::new(Semaphore::new(settings.cpu_jobs.max(1)));
+        let cpu = CpuPool::new(settings.cpu_jobs);
         MediaService { db, store, settings: Arc::new(settings), cpu }
     }
 

@@ -314,27 +314,27 @@ impl MediaService {
         Ok(Some(Staged { media_type, audio_start, key, object }))
     }
 
-    /// The full check of a received file, on the blocking pool, at most `cpu_jobs` at a time.
+    /// The full check of a received file, on the media worker threads.
     async fn probe(
         &self,
         path: &Path,
         media_type: MediaType,
         audio_start: u64,
     ) -> Result<Probed, MediaError> {
-        let _permit = self.cpu.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
         let path = path.to_path_buf();
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
-        let probed = tokio::task::spawn_blocking(move || match media_type.kind() {
-            MediaKind::Image => {
-                probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
-            }
-            MediaKind::Audio => {
-                analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
-            }
-        })
-        .await
-        .map_err(|e| MediaError::Internal(format!("probe task failed: {e}")))??;
+        let probed = self
+            .cpu
+            .run(move || match media_type.kind() {
+                MediaKind::Image => {
+                    probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
+                }
+                MediaKind::Audio => {
+                    analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+                }
+            })
+            .await??;
         match media_type.kind() {
             MediaKind::Image => METRICS.thumbnail_seconds.observe(started.elapsed()),
             MediaKind::Audio => METRICS.waveform_seconds.observe(started.elapsed()),
