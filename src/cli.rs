@@ -59,6 +59,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print how the database runs the gallery's queries (each should walk an index).
+    Explain {
+        /// An account name, or `system`; everything (the staff view) by default.
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
     /// Print what an upload would record about a file, from its headers, as JSON.
@@ -218,6 +224,27 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
+        Command::Explain { owner } => {
+            let app = App::build(&config).await?;
+            let scope = match owner.as_deref() {
+                None => crate::db::repo::OwnerFilter::Any,
+                Some("system") => crate::db::repo::OwnerFilter::System,
+                Some(name) => crate::db::repo::OwnerFilter::User(
+                    app.accounts
+                        .by_username(name)
+                        .await
+                        .with_context(|| format!("--owner: no account {name:?}"))?
+                        .id,
+                ),
+            };
+            for (what, plans) in app.media.gallery_plans(scope).await? {
+                println!("== {what}");
+                for plan in plans {
+                    println!("{plan}");
+                }
+            }
+            Ok(())
+        }
         Command::Probe { file } => probe(&file),
         Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
         Command::Waveform { file } => waveform(&file),

@@ -6,6 +6,7 @@
 
 mod blocking;
 pub mod error;
+mod explain;
 pub mod pool;
 pub mod repo;
 pub mod rows;

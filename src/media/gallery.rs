@@ -202,4 +202,36 @@ impl MediaService {
             media_url,
         })
     }
+
+    /// How the database fetches the first, a middle and the last page of `scope` in each
+    /// order: `(description, one plan per table queried)`. For `mediadesk explain`.
+    pub async fn gallery_plans(&self, scope: OwnerFilter) -> Result<Vec<(String, Vec<String>)>, MediaError> {
+        let mut out = Vec::new();
+        let mut pooled = self.db.get().await?;
+        for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
+            let first = GalleryQuery {
+                owner: scope,
+                kind: KindFilter::Any,
+                search: None,
+                sort,
+                cursor: None,
+                backwards: false,
+                limit: 50,
+            };
+            let (rows, _) = GalleryRepo::page(&mut pooled.conn(), &first).await?;
+            let middle = rows.last().map(|r| {
+                let (value, kind, id) = crate::db::repo::sort_key(sort, r);
+                GalleryQuery { cursor: Some(Cursor { value, kind: kind.to_owned(), id }), ..first.clone() }
+            });
+            let last = GalleryQuery { backwards: true, ..first.clone() };
+            let pages = [("first page", Some(first)), ("next page", middle), ("last page", Some(last))];
+            for (page, query) in pages {
+                if let Some(query) = query {
+                    let plans = GalleryRepo::plans(&mut pooled.conn(), &query).await?;
+                    out.push((format!("{sort:?}, {page}"), plans));
+                }
+            }
+        }
+        Ok(out)
+    }
 }

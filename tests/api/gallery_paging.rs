@@ -206,3 +206,60 @@ backend_tests! {
         assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(59));
     }
 }
+
+/// Every list query the gallery can send walks an index in sort order: no full scan, no sort
+/// step, on either database. (PostgreSQL is told to avoid sequential scans and sorts, so a plan
+/// that still has one has no index to use.)
+mod plans {
+    use super::*;
+    use mediadesk::db::DbConn;
+
+    /// In index order, without a sort; and after a cursor, starting at the cursor (a range),
+    /// not walking up to it from the first row.
+    fn walks_an_index(backend: &str, plan: &str, after_cursor: bool) -> bool {
+        if backend == "sqlite_local" {
+            let scans = plan.lines().any(|l| l.starts_with("SCAN images") || l.starts_with("SCAN audios"));
+            let unindexed = plan.lines().any(|l| l.starts_with("SCAN") && !l.contains("USING"));
+            plan.contains("INDEX") && !plan.contains("TEMP B-TREE") && !unindexed && !(after_cursor && scans)
+        } else {
+            let ranged = plan.lines().any(|l| {
+                l.contains("Index Cond")
+                    && ["created_at", "original_filename", "byte_size"].iter().any(|c| l.contains(c))
+            });
+            plan.contains("Index")
+                && !plan.contains("Seq Scan")
+                && !plan.contains("Sort")
+                && (!after_cursor || ranged)
+        }
+    }
+
+    backend_tests! {
+        async fn every_gallery_query_walks_an_index(env) {
+            let (items, ann, _) = seed(&env).await;
+            let mut pooled = env.db.get().await.unwrap();
+            let mut c = pooled.conn();
+            if let DbConn::Pg(pg) = &mut c {
+                diesel_async::SimpleAsyncConnection::batch_execute(&mut **pg, "SET enable_seqscan = off; SET enable_sort = off").await.unwrap();
+            }
+            let some = &items[17];
+            let mut checked = 0;
+            for scope in [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)] {
+                for kind in [KindFilter::Any, KindFilter::Image, KindFilter::Audio] {
+                    for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
+                        let cursor = Cursor { value: value(sort, some), kind: some.kind.to_owned(), id: some.id };
+                        for (cursor, backwards) in [(None, false), (Some(cursor.clone()), false), (Some(cursor), true), (None, true)] {
+                            for search in [None, Some("alpha".to_owned())] {
+                                let q = GalleryQuery { owner: scope, kind, search, sort, cursor: cursor.clone(), backwards, limit: 50 };
+                                for plan in GalleryRepo::plans(&mut c, &q).await.unwrap() {
+                                    assert!(walks_an_index(env.backend, &plan, q.cursor.is_some()), "{scope:?} {kind:?} {sort:?} cursor {:?} backwards {backwards}:\n{plan}", q.cursor);
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assert!(checked >= 480, "{checked} plans");
+        }
+    }
+}

@@ -10,6 +10,7 @@ use diesel::sql_types::{Nullable, Text};
 use diesel_async::RunQueryDsl;
 
 use super::OwnerFilter;
+use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
 use crate::db::schema::{audios, images, media_counts};
 use crate::db::{DbConn, DbError, run};
@@ -155,7 +156,7 @@ macro_rules! narrowed {
 
 /// One stream: `$t`'s rows of one owner, searched, after the cursor, in order, at most `fetch`.
 macro_rules! stream {
-    ($conn:expr, $t:ident, $row:ty, $kind:literal, $owner:expr, $query:expr, $search:ident, $fetch:expr) => {{
+    ($conn:expr, $t:ident, $row:ty, $kind:literal, $owner:expr, $query:expr, $search:ident, $fetch:expr, $finish:ident) => {{
         let query: &GalleryQuery = $query;
         let less = query.sort.descending() != query.backwards;
         let pattern = search_pattern(query);
@@ -165,7 +166,7 @@ macro_rules! stream {
                     Some(c) => Some(($value(c)?, c.id, from($kind, c, !less))),
                     None => None,
                 };
-                let rows: Vec<$row> = run!($conn, |c| {
+                let rows = run!($conn, |c| {
                     let mut q = narrowed!($t, $owner, pattern, $search);
                     if let Some((v, id, from)) = start.clone() {
                         q = match (from, less) {
@@ -173,11 +174,13 @@ macro_rules! stream {
                             (From::Past, false) => q.filter($col.gt(v)),
                             (From::AtOrPast, true) => q.filter($col.le(v)),
                             (From::AtOrPast, false) => q.filter($col.ge(v)),
+                            // The bound on the column alone keeps it a range scan; the
+                            // `OR` only sorts out the rows that share the cursor's value.
                             (From::AtWithIdPast, true) => {
-                                q.filter($col.lt(v.clone()).or($col.eq(v).and($t::id.lt(id))))
+                                q.filter($col.le(v.clone()).and($col.lt(v).or($t::id.lt(id))))
                             }
                             (From::AtWithIdPast, false) => {
-                                q.filter($col.gt(v.clone()).or($col.eq(v).and($t::id.gt(id))))
+                                q.filter($col.ge(v.clone()).and($col.gt(v).or($t::id.gt(id))))
                             }
                         };
                     }
@@ -186,7 +189,7 @@ macro_rules! stream {
                     } else {
                         q.order(($col.asc(), $t::id.asc()))
                     };
-                    q.limit($fetch).select(<$row>::as_select()).load(c).await
+                    $finish!(q.limit($fetch).select(<$row>::as_select()), c, $row)
                 })?;
                 rows
             }};
@@ -197,6 +200,19 @@ macro_rules! stream {
             GallerySort::Size => keyset!($t::byte_size, size),
         }
     }};
+}
+
+/// Ends a stream's query: its rows, or how the database would get them.
+macro_rules! load_rows {
+    ($q:expr, $c:expr, $row:ty) => {
+        $q.load::<$row>($c).await
+    };
+}
+
+macro_rules! plan_rows {
+    ($q:expr, $c:expr, $row:ty) => {
+        ExplainOn::explain($c, $q).await
+    };
 }
 
 /// How many rows of `$t` (one owner, searched) there are, counting no further than `$cap`.
@@ -271,11 +287,31 @@ impl GalleryRepo {
         let mut rows: Vec<MediaItemRow> = Vec::new();
         for owner in owners(query.owner) {
             if query.kind != KindFilter::Audio {
-                let found = stream!(conn, images, ImageItemRow, "image", owner, query, image_search, fetch);
+                let found = stream!(
+                    conn,
+                    images,
+                    ImageItemRow,
+                    "image",
+                    owner,
+                    query,
+                    image_search,
+                    fetch,
+                    load_rows
+                );
                 rows.extend(found.into_iter().map(MediaItemRow::from));
             }
             if query.kind != KindFilter::Image {
-                let found = stream!(conn, audios, AudioItemRow, "audio", owner, query, audio_search, fetch);
+                let found = stream!(
+                    conn,
+                    audios,
+                    AudioItemRow,
+                    "audio",
+                    owner,
+                    query,
+                    audio_search,
+                    fetch,
+                    load_rows
+                );
                 rows.extend(found.into_iter().map(MediaItemRow::from));
             }
         }
@@ -290,6 +326,43 @@ impl GalleryRepo {
             rows.reverse();
         }
         Ok((rows, more))
+    }
+
+    /// How the database would fetch one page: the plan of each stream's query.
+    pub async fn plans(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Vec<String>, DbError> {
+        let fetch = query.limit + 1;
+        let mut plans = Vec::new();
+        for owner in owners(query.owner) {
+            if query.kind != KindFilter::Audio {
+                let plan = stream!(
+                    conn,
+                    images,
+                    ImageItemRow,
+                    "image",
+                    owner,
+                    query,
+                    image_search,
+                    fetch,
+                    plan_rows
+                );
+                plans.push(plan.join("\n"));
+            }
+            if query.kind != KindFilter::Image {
+                let plan = stream!(
+                    conn,
+                    audios,
+                    AudioItemRow,
+                    "audio",
+                    owner,
+                    query,
+                    audio_search,
+                    fetch,
+                    plan_rows
+                );
+                plans.push(plan.join("\n"));
+            }
+        }
+        Ok(plans)
     }
 
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted

@@ -9,7 +9,7 @@ mod user;
 
 pub use audio::AudioRepo;
 pub use gallery::{
-    Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, SEARCH_COUNT_CAP, SortValue, Total,
+    Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, SEARCH_COUNT_CAP, SortValue, Total, sort_key,
 };
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;
