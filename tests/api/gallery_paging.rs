@@ -220,7 +220,8 @@ mod plans {
         if backend == "sqlite_local" {
             let scans = plan.lines().any(|l| l.starts_with("SCAN images") || l.starts_with("SCAN audios"));
             let unindexed = plan.lines().any(|l| l.starts_with("SCAN") && !l.contains("USING"));
-            plan.contains("INDEX") && !plan.contains("TEMP B-TREE") && !unindexed && !(after_cursor && scans)
+            let walks_to_the_cursor = after_cursor && scans;
+            plan.contains("INDEX") && !plan.contains("TEMP B-TREE") && !unindexed && !walks_to_the_cursor
         } else {
             let ranged = plan.lines().any(|l| {
                 l.contains("Index Cond")
