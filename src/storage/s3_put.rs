@@ -24,7 +24,7 @@ use super::{StorageError, StorageKey};
 
 /// Held back until commit: the request cannot complete without them.
 const TAIL: u64 = 64 * 1024;
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 64 * 1024;
 /// How slowly a client may send before the PUT that follows it gives up: the request lives as
 /// long as the upload does, so its timeout grows with the size.
 const SLOWEST_BYTES_PER_SEC: u64 = 64 * 1024;
@@ -56,7 +56,7 @@ impl S3StreamingPut {
         size: u64,
     ) -> S3StreamingPut {
         let (feed, watching) = watch::channel(Feed::Grown(0));
-        let (tx, rx) = mpsc::channel(4);
+        let (tx, rx) = mpsc::channel(2);
         tokio::spawn(pump(file.to_path_buf(), size, watching, tx));
         let body = SdkByteStream::from_body_1_x(ChannelBody { rx, size });
         let timeout = Duration::from_secs(60 + size / SLOWEST_BYTES_PER_SEC);

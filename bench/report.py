@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Turns target/bench/results.json into the Markdown tables README's Performance section shows."""
+import json
+import sys
+
+r = json.load(open(sys.argv[1]))
+out = []
+
+
+def ok(good):
+    return "✅" if good else "❌ missed"
+
+
+def row(*cells):
+    out.append("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+m = r.get("machine", {})
+out.append(f"Measured {m.get('when', '?')} on {m.get('cpus', '?')} cores (kernel {m.get('kernel', '?')}); "
+           "medians of repeated runs.\n")
+
+media = r.get("media")
+if media:
+    out.append("**Thumbnails** (fit 320×320, JPEG q80; whole process, `mediadesk thumbnail` vs `vipsthumbnail`)\n")
+    row("input", "vipsthumbnail", "mediadesk", "ratio", "target", "", "peak RSS vips", "peak RSS mediadesk", "ratio")
+    row(*["---"] * 9)
+    for t in media["thumbnails"]:
+        ratio = t["mediadesk"]["median_ms"] / t["vips"]["median_ms"]
+        rss = t["mediadesk_rss_kb"] / t["vips_rss_kb"]
+        rss_note = f"{rss:.2f} (≤ 0.5 {ok(rss <= 0.5)})" if t["input"] == "photo-24mp.jpg" else f"{rss:.2f}"
+        row(t["input"], f"{t['vips']['median_ms']:.1f} ms", f"{t['mediadesk']['median_ms']:.1f} ms", f"{ratio:.2f}×",
+            f"≤ {t['target']}×", ok(ratio <= t["target"]), f"{t['vips_rss_kb'] / 1024:.1f} MiB",
+            f"{t['mediadesk_rss_kb'] / 1024:.1f} MiB", rss_note)
+    out.append("\n**Audio probe** (whole process, `mediadesk probe` vs `ffprobe`; length against every sample ffmpeg decodes)\n")
+    row("input", "ffprobe", "mediadesk", "ratio (≤ 0.1×)", "", "true length", "ffprobe error", "mediadesk error (≤ 0.1 %)", "")
+    row(*["---"] * 9)
+    for p in media["probes"]:
+        ratio = p["mediadesk"]["median_ms"] / p["ffprobe"]["median_ms"]
+        ff_err = (p["ffprobe_s"] - p["true_s"]) / p["true_s"] * 100
+        md_err = (p["mediadesk_s"] - p["true_s"]) / p["true_s"] * 100
+        row(p["input"], f"{p['ffprobe']['median_ms']:.1f} ms", f"{p['mediadesk']['median_ms']:.1f} ms", f"{ratio:.3f}×",
+            ok(ratio <= 0.1), f"{p['true_s']:.2f} s", f"{ff_err:+.2f} %", f"{md_err:+.3f} %", ok(abs(md_err) <= 0.1))
+    out.append("\n**Waveform peaks** (`mediadesk waveform`: the upload's full decode, one core)\n")
+    row("input", "time", "per audio minute", "target", "")
+    row(*["---"] * 5)
+    for w in media["waveforms"]:
+        row(w["input"], f"{w['time']['median_ms']:.0f} ms", f"{w['ms_per_min']:.1f} ms",
+            f"≤ {w['target_ms_per_min']} ms", ok(w["ms_per_min"] <= w["target_ms_per_min"]))
+
+up = r.get("uploads")
+if up:
+    mb = up["file_bytes"] / 1e6
+    direct = up["direct_put_s"]
+    out.append(f"\n**Uploads** ({mb:.0f} MB WAV through the upload form; PostgreSQL + s3s-fs; server idle RSS "
+               f"{up['idle_rss_kb'] / 1024:.1f} MiB; a direct `curl` PUT of the same file to the same S3 server: "
+               f"{direct * 1000:.0f} ms = {mb / direct:.0f} MB/s)\n")
+    row("case", "wall time", "throughput", "vs direct PUT (≥ 0.7×)", "", "peak RSS over idle (≤ 32 MiB)", "")
+    row(*["---"] * 7)
+    for label, u in up["runs"].items():
+        per_file = u["seconds"] / u["copies"]
+        ratio = direct / per_file
+        growth = u["peak_growth_kb"] / 1024
+        row(label, f"{u['seconds'] * 1000:.0f} ms", f"{mb * u['copies'] / u['seconds']:.0f} MB/s", f"{ratio:.2f}×",
+            ok(ratio >= 0.7), f"{growth:.1f} MiB", ok(growth <= 32))
+
+gal = r.get("gallery")
+if gal:
+    out.append(f"\n**Gallery** ({gal['items']:,} items; 50 per page, each with a signed URL; `oha -c 32`, staff session)\n")
+    row("backend", "request", "req/s", "p50", "p99 (< 25 ms)", "", "share of the stylesheet's req/s (≥ 40 %)", "")
+    row(*["---"] * 8)
+    for backend, b in gal["backends"].items():
+        css = b["static stylesheet"]["rps"]
+        for label in ["static stylesheet", "first page", "last page", "first page, 8 uploads running"]:
+            if label not in b:
+                continue
+            x = b[label]
+            share = x["rps"] / css
+            is_page = label != "static stylesheet"
+            row(backend, label, f"{x['rps']:.0f}", f"{x['p50_ms']:.1f} ms", f"{x['p99_ms']:.1f} ms",
+                ok(x["p99_ms"] < 25) if is_page else "", f"{share * 100:.1f} %" if is_page else "",
+                ok(share >= 0.4) if is_page and "uploads" not in label else "")
+
+print("\n".join(out))

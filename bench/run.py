@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Runs Mediadesk's benchmarks; started by bench/run.sh, which installs the tools, builds the
+release binary, generates the inputs and starts PostgreSQL and s3s-fs on 127.0.0.1.
+
+Every figure is a median of repeated runs on this machine, whole process against whole process
+for the command-line comparisons. Results go to target/bench/results.json and results.md.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+BIN = os.environ["BENCH_BIN"]
+OUT = os.environ["BENCH_OUT"]
+WORK = os.environ["BENCH_WORK"]
+INPUTS = os.path.join(OUT, "inputs")
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
+GALLERY_ITEMS = int(os.environ.get("BENCH_GALLERY_ITEMS", "100000"))
+PASSWORD = "bench-password-1"
+
+
+def say(msg):
+    print(f"\n==> {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- measuring tools ---------------------------------------------------------------------
+
+def hyperfine(name, command):
+    """Median, min and mean wall time in ms of `command` (a shell string) over RUNS runs."""
+    path = os.path.join(OUT, f"hf-{name}.json")
+    subprocess.run(["hyperfine", "--style", "none", "--warmup", "2", "--runs", str(RUNS),
+                    "--export-json", path, command], check=True, stdout=subprocess.DEVNULL)
+    r = json.load(open(path))["results"][0]
+    return {"median_ms": r["median"] * 1000, "min_ms": r["min"] * 1000, "mean_ms": r["mean"] * 1000}
+
+
+def peak_rss_kb(command):
+    """Median of three peak RSS readings (KiB) of `command` (a list)."""
+    values = []
+    for _ in range(3):
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=True)
+        values.append(int(p.stderr.strip().splitlines()[-1]))
+    return statistics.median(values)
+
+
+def oha(url, cookie, seconds=LOAD_SECONDS, concurrency=32):
+    out = subprocess.run(["oha", "-c", str(concurrency), "-z", f"{seconds}s", "--no-tui", "--output-format", "json",
+                          "-H", f"Cookie: {cookie}", url], capture_output=True, text=True, check=True).stdout
+    d = json.loads(out)
+    codes = d.get("statusCodeDistribution", {})
+    return {"rps": d["summary"]["requestsPerSec"], "p50_ms": d["latencyPercentiles"]["p50"] * 1000,
+            "p99_ms": d["latencyPercentiles"]["p99"] * 1000, "statuses": codes}
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def status_kb(pid, field):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+# ---- the server --------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, env, log_name):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(OUT, f"{log_name}.log"), "w")
+        full = {**os.environ, **env, "MEDIADESK_BIND": f"127.0.0.1:{self.port}"}
+        self.proc = subprocess.Popen([BIN, "serve"], env=full, stdout=self.log, stderr=self.log)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=0.5)
+                break
+            except OSError:
+                if self.proc.poll() is not None:
+                    sys.exit(f"the server exited; see {self.log.name}")
+                time.sleep(0.05)
+        self.cookie = subprocess.run([sys.executable, os.path.join(HERE, "signin.py"), self.base, "bench", PASSWORD],
+                                     capture_output=True, text=True, check=True).stdout.strip()
+
+    def csrf(self):
+        req = urllib.request.Request(f"{self.base}/upload", headers={"Cookie": self.cookie})
+        page = urllib.request.urlopen(req).read().decode()
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+        self.log.close()
+
+
+def cli(env, *args, stdin=None):
+    subprocess.run([BIN, *args], env={**os.environ, "MEDIADESK_LOG": "warn", **env}, input=stdin, text=True,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def backend_env(name, data_dir):
+    env = {"MEDIADESK_DATA_DIR": data_dir}
+    if name == "postgres_s3":
+        db = f"bench_{int(time.time() * 1000)}"
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", os.environ["PGPORT"], "-U", "postgres", "-qc",
+                        f"CREATE DATABASE {db}"], check=True)
+        bucket = db.replace("_", "-")
+        os.makedirs(os.path.join(os.environ["S3DIR"], bucket))  # s3s-fs: a bucket is a folder
+        env.update({
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{os.environ['PGPORT']}/{db}",
+            "MEDIADESK_S3_BUCKET": bucket,
+            "MEDIADESK_S3_ENDPOINT": f"http://127.0.0.1:{os.environ['S3PORT']}",
+            "AWS_ACCESS_KEY_ID": os.environ["S3KEY"],
+            "AWS_SECRET_ACCESS_KEY": os.environ["S3SECRET"],
+        })
+    os.makedirs(data_dir, exist_ok=True)
+    cli(env, "user", "add", "bench", "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+    return env
+
+
+# ---- 1. thumbnails, probes, waveforms ----------------------------------------------------
+
+THUMBS = [("photo-24mp.jpg", 0.75), ("photo-24mp-rotated.jpg", 0.75), ("photo-12mp.png", 0.5),
+          ("anim-640x480-24f.gif", 0.25), ("photo-4000x3000.webp", 1.0)]
+SONGS = ["song-5min-cbr192.mp3", "song-5min-vbr-noxing.mp3", "song-5min.flac", "song-5min.m4a"]
+WAVE_TARGETS = {"song-5min-cbr192.mp3": 75, "song-5min-vbr-noxing.mp3": 75, "song-5min.flac": 50,
+                "song-5min.m4a": 50, "song-5min.wav": 30}
+
+
+def bench_media():
+    res = {"thumbnails": [], "probes": [], "waveforms": []}
+    tdir = os.path.join(OUT, "thumbs")
+    os.makedirs(tdir, exist_ok=True)
+    say("thumbnails: mediadesk thumbnail vs vipsthumbnail")
+    for name, target in THUMBS:
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        vips_out, md_out = os.path.join(tdir, f"vips-{stem}.jpg"), os.path.join(tdir, f"md-{stem}.jpg")
+        vips = hyperfine(f"vips-{stem}", f"vipsthumbnail {src} -s 320x320 -o {vips_out}[Q=80]")
+        md = hyperfine(f"md-{stem}", f"{BIN} thumbnail {src} {md_out} --size 320")
+        vips_rss = peak_rss_kb(["vipsthumbnail", src, "-s", "320x320", "-o", f"{vips_out}[Q=80]"])
+        md_rss = peak_rss_kb([BIN, "thumbnail", src, md_out, "--size", "320"])
+        res["thumbnails"].append({"input": name, "target": target, "vips": vips, "mediadesk": md,
+                                  "vips_rss_kb": vips_rss, "mediadesk_rss_kb": md_rss})
+    say("audio: mediadesk probe vs ffprobe, durations against every sample ffmpeg decodes")
+    for name in SONGS:
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        ffprobe = hyperfine(f"ffprobe-{stem}", f"ffprobe -v error -show_entries format=duration -of csv=p=0 {src}")
+        md = hyperfine(f"probe-{stem}", f"{BIN} probe {src}")
+        info = json.loads(subprocess.run([BIN, "probe", src], capture_output=True, text=True, check=True).stdout)
+        pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", src, "-ac", "1", "-f", "s16le", "-"],
+                             capture_output=True, check=True).stdout
+        true_s = len(pcm) / 2 / info["sample_rate"]
+        ffprobe_s = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                                          "csv=p=0", src], capture_output=True, text=True, check=True).stdout)
+        res["probes"].append({"input": name, "ffprobe": ffprobe, "mediadesk": md, "true_s": true_s,
+                              "ffprobe_s": ffprobe_s, "mediadesk_s": info["duration_ms"] / 1000})
+    say("waveforms: mediadesk waveform on one core")
+    for name, target in WAVE_TARGETS.items():
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src}")
+        info = json.loads(subprocess.run([BIN, "probe", src], capture_output=True, text=True, check=True).stdout)
+        minutes = info["duration_ms"] / 60000
+        res["waveforms"].append({"input": name, "target_ms_per_min": target, "time": t,
+                                 "ms_per_min": t["median_ms"] / minutes})
+    return res
+
+
+# ---- 2. uploads ---------------------------------------------------------------------------
+
+UPLOAD_FILE = "upload-100mb.wav"
+
+
+def post_files(server, path, copies, announce):
+    token = server.csrf()
+    size = os.path.getsize(path)
+    cmds = []
+    for i in range(copies):
+        cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Cookie: {server.cookie}",
+               "-H", "Accept: application/json", "-F", f"csrf_token={token}"]
+        if announce:
+            cmd += ["-F", f"size={size}"]
+        cmd += ["-F", f"file=@{path};filename=bench-{i}.wav", f"{server.base}/upload"]
+        cmds.append(cmd)
+    started = time.monotonic()
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in cmds]
+    codes = [p.communicate()[0] for p in procs]
+    seconds = time.monotonic() - started
+    if any(c != "200" for c in codes):
+        sys.exit(f"an upload failed: {codes}")
+    return seconds
+
+
+def direct_put(path, bucket):
+    url = f"http://127.0.0.1:{os.environ['S3PORT']}/{bucket}/direct-{time.time_ns()}.wav"
+    started = time.monotonic()
+    subprocess.run(["curl", "-s", "-f", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
+                    f"{os.environ['S3KEY']}:{os.environ['S3SECRET']}", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                    "-T", path, url], check=True)
+    return time.monotonic() - started
+
+
+def bench_uploads():
+    say("uploads: 100 MB of audio through the upload form, PostgreSQL + S3 (s3s-fs)")
+    env = backend_env("postgres_s3", os.path.join(WORK, "upload"))
+    path = os.path.join(INPUTS, UPLOAD_FILE)
+    size = os.path.getsize(path)
+    server = Server(env, "upload-server")
+    pid = server.proc.pid
+    time.sleep(1)
+    idle_kb = status_kb(pid, "VmRSS")
+    res = {"file_bytes": size, "idle_rss_kb": idle_kb, "runs": {}}
+    res["direct_put_s"] = statistics.median(direct_put(path, env["MEDIADESK_S3_BUCKET"]) for _ in range(5))
+    for label, copies, announce in [("one, form", 1, False), ("one, announced", 1, True),
+                                    ("eight at once, form", 8, False), ("eight at once, announced", 8, True)]:
+        seconds, growth = [], []
+        for _ in range(3 if copies == 1 else 2):
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")  # the peak (VmHWM) starts again from the current RSS
+            seconds.append(post_files(server, path, copies, announce))
+            growth.append(status_kb(pid, "VmHWM") - idle_kb)
+        res["runs"][label] = {"copies": copies, "seconds": statistics.median(seconds),
+                              "peak_growth_kb": max(growth)}
+    server.stop()
+    return res
+
+
+# ---- 3. the gallery -----------------------------------------------------------------------
+
+def bench_gallery():
+    res = {"items": GALLERY_ITEMS, "backends": {}}
+    for backend in ["sqlite_local", "postgres_s3"]:
+        say(f"gallery: {GALLERY_ITEMS} items on {backend} (seeding…)")
+        env = backend_env(backend, os.path.join(WORK, f"gallery-{backend}"))
+        started = time.monotonic()
+        cli(env, "seed", "--load", str(GALLERY_ITEMS))
+        seeded_s = time.monotonic() - started
+        plans = subprocess.run([BIN, "explain"], env={**os.environ, **env}, capture_output=True, text=True,
+                               check=True).stdout
+        open(os.path.join(OUT, f"explain-{backend}.txt"), "w").write(plans)
+        server = Server(env, f"gallery-{backend}")
+        css = re.search(r'href="(/static/app\.css[^"]*)"',
+                        urllib.request.urlopen(urllib.request.Request(f"{server.base}/media",
+                                                                      headers={"Cookie": server.cookie})).read().decode())
+        urls = {"static stylesheet": css.group(1), "first page": "/media?per=50", "last page": "/media?per=50&last=1"}
+        out = {"seeded_s": seeded_s}
+        oha(server.base + urls["first page"], server.cookie, seconds=3)  # warm-up
+        for label, path in urls.items():
+            runs = [oha(server.base + path, server.cookie) for _ in range(3)]
+            out[label] = {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")}
+        if backend == "sqlite_local":
+            out["first page, 8 uploads running"] = page_under_uploads(server)
+        server.stop()
+        res["backends"][backend] = out
+    return res
+
+
+def page_under_uploads(server):
+    """The first page at concurrency 32 while eight clients upload 24 MP photos back to back."""
+    token = server.csrf()
+    photo = os.path.join(INPUTS, "photo-24mp.jpg")
+    stop = os.path.join(WORK, "stop-uploads")
+    loop = (f'while [ ! -e {stop} ]; do curl -s -o /dev/null -H "Cookie: {server.cookie}" '
+            f'-H "Accept: application/json" -F "csrf_token={token}" -F "file=@{photo};filename=busy.jpg" '
+            f'{server.base}/upload; done')
+    uploaders = [subprocess.Popen(["bash", "-c", loop]) for _ in range(8)]
+    try:
+        time.sleep(2)
+        runs = [oha(server.base + "/media?per=50", server.cookie) for _ in range(3)]
+    finally:
+        open(stop, "w").close()
+        for u in uploaders:
+            u.wait()
+        os.remove(stop)
+    return {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")}
+
+
+# ---- main ---------------------------------------------------------------------------------
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    path = os.path.join(OUT, "results.json")
+    results = json.load(open(path)) if os.path.exists(path) else {}
+    results["machine"] = {"cpus": os.cpu_count(), "kernel": os.uname().release,
+                          "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if what in ("all", "media"):
+        results["media"] = bench_media()
+    if what in ("all", "upload"):
+        results["uploads"] = bench_uploads()
+    if what in ("all", "gallery"):
+        results["gallery"] = bench_gallery()
+    json.dump(results, open(path, "w"), indent=2)
+    table = subprocess.run([sys.executable, os.path.join(HERE, "report.py"), path], capture_output=True, text=True,
+                           check=True).stdout
+    open(os.path.join(OUT, "results.md"), "w").write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Mediadesk's benchmarks, end to end from a fresh clone: installs the comparison tools
+# (libvips-tools, ffmpeg, hyperfine from Debian; oha from crates.io) and what the servers need
+# (PostgreSQL, s3s-fs), builds the release binary, generates the inputs, runs every benchmark
+# on 127.0.0.1 and prints a table of medians, ratios and targets (also written to
+# target/bench/results.md). Takes about 15 minutes on 2 cores; stops everything it started.
+#
+#   bench/run.sh            everything
+#   bench/run.sh media      thumbnails, probes, waveforms only
+#   bench/run.sh upload     uploads only
+#   bench/run.sh gallery    gallery only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+
+OHA_VERSION=1.16.0
+need_apt=()
+command -v vipsthumbnail >/dev/null || need_apt+=(libvips-tools)
+command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+command -v convert >/dev/null || need_apt+=(imagemagick)
+command -v cwebp >/dev/null || need_apt+=(webp)
+command -v sox >/dev/null || need_apt+=(sox libsox-fmt-mp3)
+command -v lame >/dev/null || need_apt+=(lame)
+command -v flac >/dev/null || need_apt+=(flac)
+[ -x /usr/bin/time ] || need_apt+=(time)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v taskset >/dev/null || need_apt+=(util-linux)
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v nasm >/dev/null || need_apt+=(nasm)
+[ ${#need_apt[@]} -eq 0 ] || apt_install "${need_apt[@]}"
+if ! command -v oha >/dev/null; then
+  say "installing oha $OHA_VERSION (HTTP load generator, ~5 min)"
+  cargo install oha --version "$OHA_VERSION" --locked --quiet
+fi
+command -v oha >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
+install_service_deps
+
+say "building the release binary"
+cargo build --release --locked --quiet
+BIN="$PWD/target/release/mediadesk"
+
+OUT="$PWD/target/bench"
+mkdir -p "$OUT"
+say "generating inputs (kept in target/bench/inputs)"
+bash bench/make-inputs.sh "$OUT/inputs" >/dev/null
+
+WORK=$(mktemp -d /tmp/mediadesk-bench.XXXXXX)
+cleanup() {
+  status=$?
+  stop_services
+  rm -rf "$WORK"
+  exit $status
+}
+trap cleanup EXIT INT TERM
+start_services
+
+export BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_WORK="$WORK" PGPORT S3PORT S3KEY S3SECRET S3DIR
+python3 bench/run.py "${1:-all}"
