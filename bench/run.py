@@ -261,7 +261,7 @@ def bench_gallery():
                                                                       headers={"Cookie": server.cookie})).read().decode())
         urls = {"static stylesheet": css.group(1), "first page": "/media?per=50", "last page": "/media?per=50&last=1"}
         out = {"seeded_s": seeded_s}
-        oha(server.base + urls["first page"], server.cookie, seconds=3)  # warm-up
+        oha(server.base + urls["first page"], server.cookie, seconds=10)  # warm-up: caches, allocator
         for label, path in urls.items():
             runs = [oha(server.base + path, server.cookie) for _ in range(3)]
             out[label] = {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")}

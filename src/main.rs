@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    mediadesk::telemetry::init(cli.log_json);
+    let _logging = mediadesk::telemetry::init(cli.log_json);
     let result = mediadesk::cli::run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
