@@ -80,6 +80,16 @@ pub enum Command {
     Waveform { file: PathBuf },
 }
 
+impl Cli {
+    /// `probe`, `thumbnail`, `waveform`: one file, no configuration, no logging.
+    pub fn is_one_file_command(&self) -> bool {
+        matches!(
+            self.command,
+            Some(Command::Probe { .. } | Command::Thumbnail { .. } | Command::Waveform { .. })
+        )
+    }
+}
+
 /// `probe`: the upload's header checks on one file, as JSON.
 fn probe(file: &std::path::Path) -> anyhow::Result<()> {
     let probe = crate::media::inspect::probe_file(file).with_context(|| file.display().to_string())?;

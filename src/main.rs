@@ -8,7 +8,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logging = mediadesk::telemetry::init(cli.log_json);
+    // The one-file commands print their result and nothing else: no log thread to start.
+    let _logging = (!cli.is_one_file_command()).then(|| mediadesk::telemetry::init(cli.log_json));
     let result = mediadesk::cli::run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,

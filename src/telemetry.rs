@@ -15,7 +15,9 @@ pub fn init(json: bool) -> WorkerGuard {
             filter = filter.add_directive(d);
         }
     }
-    let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    // The queue is allocated whole up front: a few thousand lines absorb any burst.
+    let (writer, guard) =
+        NonBlockingBuilder::default().lossy(false).buffered_lines_limit(4096).finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
