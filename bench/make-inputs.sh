@@ -6,7 +6,8 @@ set -euo pipefail
 OUT=${1:?usage: make-inputs.sh DIR}
 mkdir -p "$OUT"
 cd "$OUT"
-IM=${IM:-convert}
+# ImageMagick itself, not whatever else answers to `convert` earlier on PATH.
+IM=${IM:-/usr/bin/convert}
 export MAGICK_AREA_LIMIT=2GiB MAGICK_MEMORY_LIMIT=4GiB MAGICK_DISK_LIMIT=8GiB
 have() { [ -s "$1" ]; }
 
