@@ -9,6 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, Tr
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbError;
+use super::pg_manager::PgManager;
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, super::blocking::InPlace>;
 
@@ -47,7 +48,7 @@ impl Backend {
 #[derive(Clone)]
 pub enum Db {
     Sqlite(Pool<SqliteConn>),
-    Pg(Pool<AsyncPgConnection>),
+    Pg(deadpool::managed::Pool<PgManager>),
 }
 
 /// A borrowed connection of either backend; repos take `&mut DbConn`.
@@ -60,7 +61,7 @@ pub enum DbConn<'a> {
 pub enum PooledConn {
     Sqlite(Object<SqliteConn>),
     // Boxed: a PostgreSQL connection object is three times the size of a SQLite one.
-    Pg(Box<Object<AsyncPgConnection>>),
+    Pg(Box<deadpool::managed::Object<PgManager>>),
 }
 
 impl PooledConn {
@@ -89,8 +90,7 @@ impl Db {
         let size = pool_size.max(1);
         match Backend::from_url(url) {
             Backend::Postgres => {
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-                let pool = Pool::builder(manager)
+                let pool = deadpool::managed::Pool::builder(PgManager::new(url))
                     .max_size(size)
                     .runtime(deadpool::Runtime::Tokio1)
                     .wait_timeout(Some(Duration::from_secs(10)))

@@ -345,4 +345,33 @@ mod database_going_away {
         assert_eq!(env.count_rows("images").await, 1);
         assert_eq!(env.objects().await.len(), 2);
     }
+
+    /// The pool hands out a connection used moments ago without a test query, but never one
+    /// the server has ended: after PostgreSQL terminates every backend (as a restart does), the
+    /// next requests succeed on fresh connections.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connections_the_server_ended_are_replaced_without_a_failed_request() {
+        let env = TestEnv::postgres_s3().await;
+        let db = Db::open(&env.database_url, 2).expect("pool");
+        let media = MediaService::new(db, env.store.clone(), env.settings());
+        let staff = Actor::operator();
+        let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        let (a, b) = tokio::join!(media.get_image(&staff, id), media.get_image(&staff, id));
+        assert!(a.is_ok() && b.is_ok(), "both pooled connections in use once");
+
+        let admin = Db::open(&env.database_url, 1).expect("pool");
+        admin
+            .batch_execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .await
+            .expect("terminate the other backends");
+        // Well inside the window in which a recently used connection skips the test query.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        for _ in 0..4 {
+            let (a, b) = tokio::join!(media.get_image(&staff, id), media.get_image(&staff, id));
+            assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        }
+    }
 }
