@@ -2,6 +2,7 @@
 //! and the object store. Other code uses [`MediaService`] and the DTOs, never rows.
 
 pub mod access;
+mod contained;
 mod cpu_pool;
 mod decode;
 pub mod dto;

@@ -18,6 +18,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration as Ticks, TimeBase};
 
 use super::MediaError;
+use super::contained::contained;
 use super::sniff::MediaType;
 use super::waveform::PeakCollector;
 
@@ -156,6 +157,10 @@ fn packet_ticks(p: &symphonia::core::packet::Packet) -> u64 {
 /// Codec, rate, channels, duration and average bitrate from the headers, without decoding.
 /// This is what `mediadesk probe` prints and what an upload checks before it decodes.
 pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, MediaError> {
+    contained(t, || probe_headers(path, t, start))
+}
+
+fn probe_headers(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, MediaError> {
     let mut opened = open(path, t, start)?;
     let header = opened.track.num_frames.or(opened.track.duration.map(Ticks::get)).filter(|d| *d > 0);
     let ticks = match header {
@@ -176,7 +181,11 @@ pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, M
 /// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
 /// file shorter than its header promises) and collects the waveform peaks.
 pub fn analyse_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
-    let header = probe_audio(path, t, start)?;
+    contained(t, || decode_all(path, t, start))
+}
+
+fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+    let header = probe_headers(path, t, start)?;
     let mut opened = open(path, t, start)?;
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&opened.params, &AudioDecoderOptions::default())

@@ -6,6 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::MediaError;
+use super::contained::contained;
 use super::decode;
 use super::sniff::MediaType;
 use super::thumbnail::{self, Thumbnail};
@@ -40,6 +41,15 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
 /// Reads and checks the dimensions, decodes the image once and renders a thumbnail that fits
 /// `size`×`size` from that decode.
 pub fn probe_image(
+    path: &Path,
+    t: MediaType,
+    limits: &ImageLimits,
+    size: u32,
+) -> Result<(ImageInfo, Thumbnail), MediaError> {
+    contained(t, || decode_and_thumbnail(path, t, limits, size))
+}
+
+fn decode_and_thumbnail(
     path: &Path,
     t: MediaType,
     limits: &ImageLimits,

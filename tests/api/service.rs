@@ -187,6 +187,18 @@ backend_tests! {
         }
     }
 
+    async fn a_file_that_makes_a_decoder_panic_is_refused_as_damaged(env) {
+        // Found by fuzz/probe_audio: symphonia's MP4 reader overflows on its timing table.
+        let staff = Actor::operator();
+        let name = "fuzz-m4a-stts-overflow.m4a";
+        let err = assert_refused_cleanly(&env, upload_fixture(&env, &staff, Owner::System, name).await).await;
+        assert!(matches!(&err, MediaError::Corrupt(m) if m.contains("could not be read")), "{err:?}");
+        // The one-file path the `probe` and `waveform` commands take gives the same answer.
+        let path = fixture(name);
+        let err = mediadesk::media::probe_audio::analyse_audio(&path, mediadesk::media::MediaType::M4a, 0).unwrap_err();
+        assert!(matches!(err, MediaError::Corrupt(_)), "{err:?}");
+    }
+
     async fn pixel_flood_headers_are_refused_before_decoding(env) {
         let staff = Actor::operator();
         for name in ["pixel-flood.png", "pixel-flood.gif", "pixel-flood.jpg", "pixel-flood.webp"] {
