@@ -12,7 +12,20 @@ for t in sniff probe_image probe_audio; do
   mkdir -p "fuzz/corpus/$t"
   cp tests/fixtures/*.{jpg,png,gif,webp,mp3,wav,flac,m4a} "fuzz/corpus/$t/" 2>/dev/null || true
 done
+# Every target runs even if an earlier one finds something; the script fails at the end.
+mkdir -p target/fuzz-logs
+failed=()
 for t in sniff probe_image probe_audio waveform; do
-  echo "==> $t for ${SECS}s"
-  cargo +nightly fuzz run "$t" -- -max_total_time="$SECS" -rss_limit_mb=1024 -timeout=20 2>&1 | tail -n 4
+  echo "==> $t for ${SECS}s (log: target/fuzz-logs/$t.log)"
+  if cargo +nightly fuzz run "$t" -- -max_total_time="$SECS" -rss_limit_mb=1024 -timeout=20 \
+    >"target/fuzz-logs/$t.log" 2>&1; then
+    grep -E '^Done [0-9]+ runs' "target/fuzz-logs/$t.log" || tail -n 2 "target/fuzz-logs/$t.log"
+  else
+    failed+=("$t")
+    grep -m 3 -E 'panicked at|ERROR: libFuzzer|attempt to|Test unit written to' "target/fuzz-logs/$t.log" || true
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz.sh: findings in ${failed[*]} (inputs in fuzz/artifacts/, reproduce with: cargo +nightly fuzz run TARGET FILE)" >&2
+  exit 1
+fi

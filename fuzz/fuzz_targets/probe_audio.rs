@@ -1,12 +1,15 @@
 #![no_main]
 //! Audio probing (metadata, full decode, waveform) on arbitrary bytes of each accepted type.
 
+mod upstream;
+
 use libfuzzer_sys::fuzz_target;
 use mediadesk::media::MediaKind;
 use mediadesk::media::probe_audio::analyse_audio;
 use mediadesk::media::sniff::{Sniffed, sniff};
 
 fuzz_target!(|data: &[u8]| {
+    upstream::abort_only_on_own_panics();
     let Sniffed::Type(t) = sniff(data) else { return };
     if t.kind() != MediaKind::Audio {
         return;

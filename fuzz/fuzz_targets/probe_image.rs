@@ -2,11 +2,14 @@
 //! Image probing on arbitrary bytes (as the upload path does, through a file): an error is fine,
 //! a panic, a hang or an allocation past the decode limits is not.
 
+mod upstream;
+
 use libfuzzer_sys::fuzz_target;
 use mediadesk::media::probe_image::{ImageLimits, probe_image};
 use mediadesk::media::sniff::{Sniffed, sniff};
 
 fuzz_target!(|data: &[u8]| {
+    upstream::abort_only_on_own_panics();
     let Sniffed::Type(t) = sniff(data) else { return };
     if t.kind() != mediadesk::media::MediaKind::Image {
         return;
