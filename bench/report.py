@@ -54,6 +54,14 @@ if up:
     out.append(f"\n**Uploads** ({mb:.0f} MB WAV through the upload form; PostgreSQL + s3s-fs; server idle RSS "
                f"{up['idle_rss_kb'] / 1024:.1f} MiB; a direct `curl` PUT of the same file to the same S3 server: "
                f"{direct * 1000:.0f} ms = {mb / direct:.0f} MB/s)\n")
+    if "direct_multipart_s" in up:
+        mp = up["direct_multipart_s"]
+        out.append(f"The same file as a direct multipart upload to that server (curl, 8 MiB parts one after "
+                   f"another, as the server sends a form upload): {mp * 1000:.0f} ms = {mb / mp:.0f} MB/s, of "
+                   f"which {up['direct_multipart_complete_s'] * 1000:.0f} ms is the completion request alone "
+                   f"(s3s-fs joins the parts into one file then). The form rows measured against it: "
+                   + ", ".join(f"{label} {mp / (u['seconds'] / u['copies']):.2f}×"
+                               for label, u in up["runs"].items() if "form" in label) + ".\n")
     row("case", "wall time", "throughput", "vs direct PUT (≥ 0.7×)", "", "peak RSS over idle (≤ 32 MiB)", "")
     row(*["---"] * 7)
     for label, u in up["runs"].items():

@@ -217,6 +217,41 @@ def direct_put(path, bucket):
     return time.monotonic() - started
 
 
+def s3_curl(*args):
+    """curl signing its request for the benchmark's S3 server; returns headers and body as text."""
+    return subprocess.run(["curl", "-s", "-f", "-D", "-", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
+                           f"{os.environ['S3KEY']}:{os.environ['S3SECRET']}", "-H",
+                           "x-amz-content-sha256: UNSIGNED-PAYLOAD", *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def direct_multipart(path, bucket, part_size=8 << 20):
+    """The same file as an S3 multipart upload in 8 MiB parts sent one after another, as the
+    server sends a form upload whose size it is not told: (whole upload, completion alone) in s."""
+    parts = []
+    with open(path, "rb") as f:
+        while chunk := f.read(part_size):
+            parts.append(os.path.join(WORK, f"part-{len(parts) + 1}"))
+            open(parts[-1], "wb").write(chunk)
+    url = f"http://127.0.0.1:{os.environ['S3PORT']}/{bucket}/direct-mp-{time.time_ns()}.wav"
+    started = time.monotonic()
+    body = s3_curl("-X", "POST", f"{url}?uploads=")  # curl signs a bare `?uploads` wrongly
+    upload_id = re.search(r"<UploadId>([^<]+)</UploadId>", body).group(1)
+    etags = []
+    for n, part in enumerate(parts, 1):
+        head = s3_curl("-T", part, f"{url}?partNumber={n}&uploadId={upload_id}")
+        etags.append(re.search(r"(?im)^etag:\s*(\S+)", head).group(1))
+    xml = "<CompleteMultipartUpload>" + "".join(
+        f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in enumerate(etags, 1)
+    ) + "</CompleteMultipartUpload>"
+    completing = time.monotonic()
+    s3_curl("-X", "POST", "--data-binary", xml, f"{url}?uploadId={upload_id}")
+    done = time.monotonic()
+    for part in parts:
+        os.remove(part)
+    return done - started, done - completing
+
+
 def bench_uploads():
     say("uploads: 100 MB of audio through the upload form, PostgreSQL + S3 (s3s-fs)")
     env = backend_env("postgres_s3", os.path.join(WORK, "upload"))
@@ -228,6 +263,9 @@ def bench_uploads():
     idle_kb = status_kb(pid, "VmRSS")
     res = {"file_bytes": size, "idle_rss_kb": idle_kb, "runs": {}}
     res["direct_put_s"] = statistics.median(direct_put(path, env["MEDIADESK_S3_BUCKET"]) for _ in range(5))
+    multipart = [direct_multipart(path, env["MEDIADESK_S3_BUCKET"]) for _ in range(5)]
+    res["direct_multipart_s"] = statistics.median(m[0] for m in multipart)
+    res["direct_multipart_complete_s"] = statistics.median(m[1] for m in multipart)
     for label, copies, announce in [("one, form", 1, False), ("one, announced", 1, True),
                                     ("eight at once, form", 8, False), ("eight at once, announced", 8, True)]:
         seconds, growth = [], []

@@ -3,7 +3,7 @@
 # (libvips-tools, ffmpeg, hyperfine from Debian; oha from crates.io) and what the servers need
 # (PostgreSQL, s3s-fs), builds the release binary, generates the inputs, runs every benchmark
 # on 127.0.0.1 and prints a table of medians, ratios and targets (also written to
-# target/bench/results.md). Takes about 15 minutes on 2 cores; stops everything it started.
+# target/bench/results.md). About 17 minutes on 2 cores the first time, 7 after; stops what it started.
 #
 #   bench/run.sh            everything
 #   bench/run.sh media      thumbnails, probes, waveforms only
