@@ -208,21 +208,19 @@ def post_files(server, path, copies, announce):
     return seconds
 
 
-def direct_put(path, bucket):
-    url = f"http://127.0.0.1:{os.environ['S3PORT']}/{bucket}/direct-{time.time_ns()}.wav"
-    started = time.monotonic()
-    subprocess.run(["curl", "-s", "-f", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
-                    f"{os.environ['S3KEY']}:{os.environ['S3SECRET']}", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-                    "-T", path, url], check=True)
-    return time.monotonic() - started
-
-
 def s3_curl(*args):
     """curl signing its request for the benchmark's S3 server; returns headers and body as text."""
     return subprocess.run(["curl", "-s", "-f", "-D", "-", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
                            f"{os.environ['S3KEY']}:{os.environ['S3SECRET']}", "-H",
                            "x-amz-content-sha256: UNSIGNED-PAYLOAD", *args], capture_output=True, text=True,
                           check=True).stdout
+
+
+def direct_put(path, bucket):
+    url = f"http://127.0.0.1:{os.environ['S3PORT']}/{bucket}/direct-{time.time_ns()}.wav"
+    started = time.monotonic()
+    s3_curl("-o", "/dev/null", "-T", path, url)
+    return time.monotonic() - started
 
 
 def direct_multipart(path, bucket, part_size=8 << 20):

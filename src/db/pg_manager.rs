@@ -14,6 +14,9 @@ use deadpool::managed::{Manager, Metrics, RecycleError, RecycleResult};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError, PoolableConnection};
 
+pub type PgPool = deadpool::managed::Pool<PgManager>;
+pub type PgObject = deadpool::managed::Object<PgManager>;
+
 /// How recently a connection must have been checked out to skip the test query.
 const TRUSTED_FOR: Duration = Duration::from_millis(500);
 

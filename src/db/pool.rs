@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, Tr
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::DbError;
-use super::pg_manager::PgManager;
+use super::pg_manager::{PgManager, PgObject, PgPool};
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, super::blocking::InPlace>;
 
@@ -48,7 +48,7 @@ impl Backend {
 #[derive(Clone)]
 pub enum Db {
     Sqlite(Pool<SqliteConn>),
-    Pg(deadpool::managed::Pool<PgManager>),
+    Pg(PgPool),
 }
 
 /// A borrowed connection of either backend; repos take `&mut DbConn`.
@@ -61,7 +61,7 @@ pub enum DbConn<'a> {
 pub enum PooledConn {
     Sqlite(Object<SqliteConn>),
     // Boxed: a PostgreSQL connection object is three times the size of a SQLite one.
-    Pg(Box<deadpool::managed::Object<PgManager>>),
+    Pg(Box<PgObject>),
 }
 
 impl PooledConn {
@@ -90,7 +90,7 @@ impl Db {
         let size = pool_size.max(1);
         match Backend::from_url(url) {
             Backend::Postgres => {
-                let pool = deadpool::managed::Pool::builder(PgManager::new(url))
+                let pool = PgPool::builder(PgManager::new(url))
                     .max_size(size)
                     .runtime(deadpool::Runtime::Tokio1)
                     .wait_timeout(Some(Duration::from_secs(10)))
