@@ -2,11 +2,7 @@
 # Multi-stage build: a Rust toolchain image compiles, a slim Debian image runs as a non-root user.
 
 FROM rust:1.95-bookworm AS build
-# libjpeg-turbo (vendored by the turbojpeg crate) builds with cmake and nasm.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends cmake nasm \
-    && rm -rf /var/lib/apt/lists/*
+# The Rust toolchain and its C compiler are all the build needs (no cmake, nasm or pkg-config).
 WORKDIR /src
 # Dependencies first, so code edits do not rebuild them.
 COPY Cargo.toml Cargo.lock ./

@@ -13,8 +13,6 @@ cd "$(dirname "$0")/.."
 # ---- dependencies -----------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
 install_service_deps
-# libjpeg-turbo (vendored by the turbojpeg crate) builds with cmake and nasm.
-command -v cmake >/dev/null && command -v nasm >/dev/null || apt_install cmake nasm
 [ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
 [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || die "chromium and chromedriver are required for the browser tests"
 
@@ -56,11 +54,30 @@ export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"
 
 # ---- gates and tests --------------------------------------------------------------------
+# The build must need nothing beyond the Rust toolchain and a C compiler. Every cargo command
+# below runs with cmake, nasm, yasm and pkg-config shadowed by stubs that fail and leave a
+# record; on a clean clone every build script runs under them, and any record fails the run.
+STUBS="$WORK/no-build-tools"
+mkdir -p "$STUBS"
+for tool in cmake nasm yasm pkg-config pkgconf; do
+  printf '#!/bin/sh\necho "%s $*" >> "%s/called"\necho "%s is not available: Mediadesk must build with a C compiler alone" >&2\nexit 127\n' \
+    "$tool" "$STUBS" "$tool" > "$STUBS/$tool"
+  chmod +x "$STUBS/$tool"
+done
+export PATH="$STUBS:$PATH"
+check_build_tools() {
+  if [ -s "$STUBS/called" ]; then
+    cat "$STUBS/called" >&2
+    die "the build ran a tool beyond the C compiler (listed above)"
+  fi
+}
 say "deployment files (hadolint, compose.yaml)"
 bash scripts/lint-deploy.sh
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+check_build_tools
 say "cargo test (SQLite + local folder, and PostgreSQL + S3)"
 cargo test --all-targets "$@"
+check_build_tools

@@ -39,6 +39,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         storage = app.store.kind(),
         "Mediadesk starting"
     );
+    let accounts = app.accounts.count().await.unwrap_or(1);
+    println!("{}", first_screen(&config, accounts == 0));
     let retry = tokio::spawn(retry_deletions(app.clone()));
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
@@ -47,6 +49,49 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let result = server.await;
     retry.abort();
     result.map_err(Into::into)
+}
+
+/// What a person starting the server needs to read first (on standard output; logs go to
+/// standard error): where to open it, where the data is, and how to make the first account.
+pub fn first_screen(config: &Config, no_accounts: bool) -> String {
+    let open = if config.bind.ip().is_unspecified() {
+        format!("http://localhost:{}/", config.bind.port())
+    } else {
+        format!("http://{}/", config.bind)
+    };
+    let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let data = absolute(&config.data_dir);
+    let database = match db::Backend::from_url(&config.database_url) {
+        db::Backend::Sqlite => {
+            let file = config.database_url.trim_start_matches("sqlite://");
+            format!("SQLite, {}", absolute(std::path::Path::new(file)).display())
+        }
+        db::Backend::Postgres => format!("PostgreSQL, {}", config.database_display()),
+    };
+    let storage = match &config.storage {
+        config::StorageConfig::Local { root } => format!("local folder, {}", absolute(root).display()),
+        config::StorageConfig::S3(s) => {
+            format!("S3 bucket {:?} at {}", s.bucket, s.endpoint.as_deref().unwrap_or("AWS"))
+        }
+    };
+    let mut out = format!(
+        "\nMediadesk is running. Open {open}\n  data folder: {}\n  database:    {database}\n  storage:     {storage}\n",
+        data.display()
+    );
+    if no_accounts {
+        let exe = std::env::current_exe().ok();
+        let cwd = std::env::current_dir().ok();
+        let program = match (&exe, &cwd) {
+            (Some(exe), Some(cwd)) => exe.strip_prefix(cwd).map_or(exe.clone(), |p| p.to_path_buf()),
+            _ => "mediadesk".into(),
+        };
+        out.push_str(&format!(
+            "\nNo account exists yet. Create the first admin in another terminal, from this folder\n\
+             (type the password, then Enter):\n  {} user add admin --role admin --password-stdin\n",
+            program.display()
+        ));
+    }
+    out
 }
 
 async fn retry_deletions(app: App) {

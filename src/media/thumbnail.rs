@@ -8,11 +8,12 @@ use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
 
 use super::MediaError;
+use super::decode::libjpeg;
 use super::decode::{Channels, Decoded};
 
 /// Longest side of a gallery thumbnail, in pixels.
 pub const THUMB_MAX: u32 = 320;
-const JPEG_QUALITY: i32 = 80;
+const JPEG_QUALITY: u8 = 80;
 /// Transparent areas are shown on the gallery card's background colour.
 const MATTE: [u8; 3] = [0xEC, 0xEE, 0xF2];
 
@@ -73,16 +74,9 @@ pub fn render(decoded: Decoded, size: u32) -> Result<Thumbnail, MediaError> {
     image.apply_orientation(decoded.orientation);
     let rgb = image.into_rgb8();
     let (width, height) = rgb.dimensions();
-    let pixels = turbojpeg::Image {
-        pixels: rgb.as_raw().as_slice(),
-        width: width as usize,
-        pitch: width as usize * 3,
-        height: height as usize,
-        format: turbojpeg::PixelFormat::RGB,
-    };
-    let jpeg = turbojpeg::compress(pixels, JPEG_QUALITY, turbojpeg::Subsamp::Sub2x2)
-        .map_err(|e| internal("encode", e))?;
-    Ok(Thumbnail { jpeg: jpeg.to_vec(), width, height })
+    let jpeg =
+        libjpeg::encode_rgb(rgb.as_raw(), width, height, JPEG_QUALITY).map_err(|e| internal("encode", e))?;
+    Ok(Thumbnail { jpeg, width, height })
 }
 
 /// JPEG has no alpha: blend RGBA onto the matte colour.

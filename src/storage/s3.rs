@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::SharedHttpClient;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
@@ -13,6 +14,7 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
@@ -73,6 +75,11 @@ pub struct S3Store {
     app_signer: Option<UrlSigner>,
 }
 
+/// HTTP/1 over rustls with ring: the SDK's default client would build aws-lc (see Cargo.toml).
+fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 impl S3Store {
     pub fn new(settings: &S3Settings) -> S3Store {
         let client = Self::client(settings, settings.endpoint.as_deref());
@@ -112,7 +119,7 @@ impl S3Store {
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
-        Client::from_conf(builder.build())
+        Client::from_conf(builder.http_client(https_client()).build())
     }
 
     /// Browsers get links to the app (signed by `signer`), which streams the bytes from the

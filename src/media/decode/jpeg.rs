@@ -2,45 +2,22 @@
 //! 320 px thumbnail, skipping most of the work and memory of a full decode.
 
 use image::metadata::Orientation;
-use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 
+use super::libjpeg::{self, ColorSpace};
 use super::{Channels, Decoded, exif_orientation};
 
-/// Progressive JPEGs with more scans than this are hostile (each scan is a pass over the image).
-const MAX_SCANS: u32 = 500;
-
-/// `None` when libjpeg-turbo cannot or will not decode it (CMYK, damaged data, even warnings):
-/// the caller then tries the `image` crate, which decides.
+/// `None` when libjpeg-turbo cannot or will not decode it (CMYK, lossless, damaged data, even
+/// warnings, over 500 progressive scans): the caller then tries the `image` crate, which decides.
 pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
-    let mut d = Decompressor::new().ok()?;
-    let header = d.read_header(data).ok()?;
-    if !matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray | Colorspace::RGB)
-        || header.is_lossless
-    {
-        return None;
-    }
-    d.set_scan_limit(MAX_SCANS).ok()?;
-    let factor = [ScalingFactor::ONE_EIGHTH, ScalingFactor::ONE_QUARTER, ScalingFactor::ONE_HALF]
-        .into_iter()
-        .find(|f| f.scale(header.width) >= min_w as usize && f.scale(header.height) >= min_h as usize)
-        .unwrap_or(ScalingFactor::ONE);
-    d.set_scaling_factor(factor).ok()?;
-    let scaled = header.scaled(factor);
-    let mut image = Image {
-        pixels: vec![0u8; scaled.width * scaled.height * 3],
-        width: scaled.width,
-        pitch: scaled.width * 3,
-        height: scaled.height,
-        format: PixelFormat::RGB,
-    };
-    d.decompress(data, image.as_deref_mut()).ok()?;
+    let (header, width, height, pixels) = libjpeg::decode_scaled(data, min_w, min_h).ok()?;
+    debug_assert!(header.colorspace != ColorSpace::Other);
     Some(Decoded {
-        pixels: image.pixels,
+        pixels,
         channels: Channels::Rgb,
-        width: u32::try_from(scaled.width).ok()?,
-        height: u32::try_from(scaled.height).ok()?,
-        full_width: u32::try_from(header.width).ok()?,
-        full_height: u32::try_from(header.height).ok()?,
+        width,
+        height,
+        full_width: header.width,
+        full_height: header.height,
         orientation: app1_exif(data).map_or(Orientation::NoTransforms, exif_orientation),
     })
 }

@@ -4,6 +4,7 @@
 //! Each decode reads the whole stream, so it also proves the file is whole.
 
 mod jpeg;
+pub(crate) mod libjpeg;
 mod webp;
 
 use std::fs::File;

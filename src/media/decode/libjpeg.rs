@@ -1,0 +1,242 @@
+//! libjpeg-turbo's TurboJPEG API, as vendored and built by `mozjpeg-sys` with the `cc` crate
+//! alone (no cmake, no nasm): a scaled decode and a plain encode, nothing else.
+//!
+//! The C SIMD kernels are left out because building them needs nasm. They barely matter here:
+//! at the 1/8 scale a thumbnail asks for, the IDCT is one DC term per block and colour
+//! conversion touches 1/64 of the pixels, so Huffman decoding (plain C in every build) is the
+//! cost; `bench/jpeg-decoders` measures this against the SIMD build and pure-Rust decoders.
+//!
+//! One of the two modules with `unsafe` (with `webp.rs`): each call owns the buffers it hands to
+//! C and checks every size first. TurboJPEG reports errors by return code (it catches libjpeg's
+//! `error_exit` with its own `setjmp`), so nothing unwinds across the boundary.
+#![allow(unsafe_code)]
+
+use std::os::raw::{c_char, c_int, c_uchar, c_ulong, c_void};
+
+// The declarations below are ours; the crate is only the C library they link to.
+use mozjpeg_sys as _;
+
+type Handle = *mut c_void;
+
+// Values from the vendored turbojpeg.h.
+const TJPF_RGB: c_int = 0;
+const TJSAMP_420: c_int = 2;
+const TJFLAG_STOPONWARNING: c_int = 8192;
+/// Refuses progressive JPEGs with more than 500 scans: each scan is a pass over the image.
+const TJFLAG_LIMITSCANS: c_int = 32768;
+
+/// JPEG colour spaces (`TJCS_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorSpace {
+    Rgb,
+    YCbCr,
+    Gray,
+    Other,
+}
+
+unsafe extern "C" {
+    fn tjInitDecompress() -> Handle;
+    fn tjInitCompress() -> Handle;
+    fn tjDestroy(handle: Handle) -> c_int;
+    fn tjDecompressHeader3(
+        handle: Handle,
+        jpeg: *const c_uchar,
+        size: c_ulong,
+        width: *mut c_int,
+        height: *mut c_int,
+        subsamp: *mut c_int,
+        colorspace: *mut c_int,
+    ) -> c_int;
+    fn tjDecompress2(
+        handle: Handle,
+        jpeg: *const c_uchar,
+        size: c_ulong,
+        dst: *mut c_uchar,
+        width: c_int,
+        pitch: c_int,
+        height: c_int,
+        pixel_format: c_int,
+        flags: c_int,
+    ) -> c_int;
+    fn tjCompress2(
+        handle: Handle,
+        src: *const c_uchar,
+        width: c_int,
+        pitch: c_int,
+        height: c_int,
+        pixel_format: c_int,
+        jpeg: *mut *mut c_uchar,
+        size: *mut c_ulong,
+        subsamp: c_int,
+        quality: c_int,
+        flags: c_int,
+    ) -> c_int;
+    fn tjFree(buffer: *mut c_uchar);
+    fn tjGetErrorStr2(handle: Handle) -> *const c_char;
+}
+
+/// A TurboJPEG instance, destroyed on drop.
+struct Tj(Handle);
+
+impl Tj {
+    fn new(init: unsafe extern "C" fn() -> Handle) -> Result<Tj, String> {
+        // SAFETY: the init functions take nothing and return a new handle or null.
+        let handle = unsafe { init() };
+        if handle.is_null() { Err("libjpeg could not start".into()) } else { Ok(Tj(handle)) }
+    }
+
+    fn error(&self) -> String {
+        // SAFETY: the handle is live; the message is a NUL-terminated string owned by it, copied
+        // out before the handle can go.
+        let message = unsafe { tjGetErrorStr2(self.0) };
+        if message.is_null() {
+            return "libjpeg failed".into();
+        }
+        // SAFETY: non-null and NUL-terminated, as above.
+        unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Tj {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from an init function and is destroyed once.
+        unsafe { tjDestroy(self.0) };
+    }
+}
+
+/// What the JPEG's header says.
+pub struct Header {
+    pub width: u32,
+    pub height: u32,
+    pub colorspace: ColorSpace,
+}
+
+/// Reads the header, then decodes at the largest scale of 1/8, 1/4, 1/2 or 1 whose result is
+/// still at least `min_w`×`min_h` (or in full). Returns the header and RGB pixels of the
+/// scaled size. Any warning (a truncated or damaged stream) is an error.
+pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Result<(Header, u32, u32, Vec<u8>), String> {
+    let tj = Tj::new(tjInitDecompress)?;
+    let size = c_ulong::try_from(data.len()).map_err(|_| "too large".to_string())?;
+    let (mut w, mut h, mut subsamp, mut cs) = (0, 0, 0, 0);
+    // SAFETY: `data` is live for `size` bytes; the out-pointers are to local integers.
+    let rc = unsafe { tjDecompressHeader3(tj.0, data.as_ptr(), size, &mut w, &mut h, &mut subsamp, &mut cs) };
+    if rc != 0 {
+        return Err(tj.error());
+    }
+    let colorspace = match cs {
+        0 => ColorSpace::Rgb,
+        1 => ColorSpace::YCbCr,
+        2 => ColorSpace::Gray,
+        _ => ColorSpace::Other,
+    };
+    let (width, height) =
+        (u32::try_from(w).map_err(|e| e.to_string())?, u32::try_from(h).map_err(|e| e.to_string())?);
+    let header = Header { width, height, colorspace };
+    if colorspace == ColorSpace::Other || width == 0 || height == 0 {
+        return Err("not an RGB, YCbCr or greyscale JPEG".into());
+    }
+    let scaled = |v: u32, denom: u32| v.div_ceil(denom);
+    let denom =
+        [8, 4, 2].into_iter().find(|&d| scaled(width, d) >= min_w && scaled(height, d) >= min_h).unwrap_or(1);
+    let (sw, sh) = (scaled(width, denom), scaled(height, denom));
+    let pitch = sw as usize * 3;
+    let len = pitch.checked_mul(sh as usize).ok_or("too large")?;
+    let mut pixels = vec![0u8; len];
+    let (cw, cp, ch) = (
+        c_int::try_from(sw).map_err(|e| e.to_string())?,
+        c_int::try_from(pitch).map_err(|e| e.to_string())?,
+        c_int::try_from(sh).map_err(|e| e.to_string())?,
+    );
+    // SAFETY: `pixels` holds `pitch * sh` bytes, exactly the rows TurboJPEG writes for the
+    // scaled size it picks from `sw`×`sh`, which is one of its own scaling factors (n/8,
+    // rounded up, as TJSCALED does).
+    let rc = unsafe {
+        tjDecompress2(
+            tj.0,
+            data.as_ptr(),
+            size,
+            pixels.as_mut_ptr(),
+            cw,
+            cp,
+            ch,
+            TJPF_RGB,
+            TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS,
+        )
+    };
+    if rc != 0 {
+        return Err(tj.error());
+    }
+    Ok((header, sw, sh, pixels))
+}
+
+/// Encodes packed RGB as a baseline 4:2:0 JPEG.
+pub fn encode_rgb(pixels: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, String> {
+    let pitch = width as usize * 3;
+    if pitch.checked_mul(height as usize) != Some(pixels.len()) || width == 0 || height == 0 {
+        return Err(format!("{} bytes are not {width}×{height} RGB", pixels.len()));
+    }
+    let tj = Tj::new(tjInitCompress)?;
+    let (cw, cp, ch) = (
+        c_int::try_from(width).map_err(|e| e.to_string())?,
+        c_int::try_from(pitch).map_err(|e| e.to_string())?,
+        c_int::try_from(height).map_err(|e| e.to_string())?,
+    );
+    let mut out: *mut c_uchar = std::ptr::null_mut();
+    let mut size: c_ulong = 0;
+    // SAFETY: `pixels` holds `pitch * height` bytes (checked above); TurboJPEG allocates `out`
+    // itself (it is null) and sets `size`.
+    let rc = unsafe {
+        tjCompress2(
+            tj.0,
+            pixels.as_ptr(),
+            cw,
+            cp,
+            ch,
+            TJPF_RGB,
+            &mut out,
+            &mut size,
+            TJSAMP_420,
+            quality.into(),
+            0,
+        )
+    };
+    let result = if rc != 0 || out.is_null() {
+        Err(tj.error())
+    } else {
+        // SAFETY: on success `out` points to `size` bytes that TurboJPEG allocated.
+        Ok(unsafe { std::slice::from_raw_parts(out, size as usize) }.to_vec())
+    };
+    if !out.is_null() {
+        // SAFETY: allocated by TurboJPEG (tjAlloc) and freed once.
+        unsafe { tjFree(out) };
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_trip_decodes_at_each_scale() {
+        let (w, h) = (64u32, 40u32);
+        let pixels: Vec<u8> = (0..w * h * 3).map(|i| (i % 251) as u8).collect();
+        let jpeg = encode_rgb(&pixels, w, h, 90).unwrap();
+        let (header, sw, sh, out) = decode_scaled(&jpeg, 8, 5).unwrap();
+        assert_eq!((header.width, header.height, header.colorspace), (64, 40, ColorSpace::YCbCr));
+        assert_eq!((sw, sh, out.len()), (8, 5, 8 * 5 * 3));
+        let (_, sw, sh, _) = decode_scaled(&jpeg, 9, 5).unwrap();
+        assert_eq!((sw, sh), (16, 10), "1/8 would be too small, so 1/4");
+        let (_, sw, sh, _) = decode_scaled(&jpeg, 64, 40).unwrap();
+        assert_eq!((sw, sh), (64, 40));
+    }
+
+    #[test]
+    fn a_truncated_stream_is_an_error_not_a_grey_image() {
+        let pixels = vec![128u8; 64 * 64 * 3];
+        let jpeg = encode_rgb(&pixels, 64, 64, 90).unwrap();
+        assert!(decode_scaled(&jpeg[..jpeg.len() / 2], 8, 8).is_err());
+        assert!(decode_scaled(b"not a jpeg", 8, 8).is_err());
+        assert!(encode_rgb(&pixels, 65, 64, 90).is_err());
+    }
+}
