@@ -28,6 +28,8 @@ command -v flac >/dev/null || need_apt+=(flac)
 [ -x /usr/bin/time ] || need_apt+=(time)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v taskset >/dev/null || need_apt+=(util-linux)
+# Only for the reference build in bench/jpeg-decoders (libjpeg-turbo 3 with SIMD); Mediadesk's
+# own build needs neither.
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v nasm >/dev/null || need_apt+=(nasm)
 [ ${#need_apt[@]} -eq 0 ] || apt_install "${need_apt[@]}"
@@ -59,3 +61,16 @@ start_services
 
 export BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_WORK="$WORK" PGPORT S3PORT S3KEY S3SECRET S3DIR
 python3 bench/run.py "${1:-all}"
+
+if [ "${1:-all}" = all ] || [ "${1:-all}" = media ]; then
+  say "JPEG decoders side by side (bench/jpeg-decoders, decode only)"
+  decoders=(cargo run --quiet --release --manifest-path bench/jpeg-decoders/Cargo.toml)
+  {
+    echo
+    echo "**JPEG decoders** (decode only, 24 MP photo, median of 15; \`bench/jpeg-decoders\`)"
+    echo
+    CARGO_TARGET_DIR="$PWD/target/jpeg-decoders" "${decoders[@]}" -- "$OUT/inputs/photo-24mp.jpg"
+    CARGO_TARGET_DIR="$PWD/target/jpeg-decoders-simd" "${decoders[@]}" --features simd -- "$OUT/inputs/photo-24mp.jpg" \
+      | tail -n +3 | head -n 2
+  } | tee -a "$OUT/results.md"
+fi

@@ -75,6 +75,8 @@ say "deployment files (hadolint, compose.yaml)"
 bash scripts/lint-deploy.sh
 say "cargo fmt --check"
 cargo fmt --all -- --check
+say "layers and line width (scripts/check-layout.sh)"
+bash scripts/check-layout.sh
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 check_build_tools

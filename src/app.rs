@@ -10,32 +10,24 @@ use crate::config::{Config, StorageConfig};
 use crate::db::Db;
 use crate::media::{MediaService, MediaSettings};
 use crate::storage::{LocalStore, ObjectStore, S3Store, UrlSigner};
-use crate::web::WebSettings;
-use actix_web::cookie::Key;
-use sha2::{Digest, Sha512};
 
 /// Route that serves app-signed object URLs for the local store.
 pub const SIGNED_FILES_ROUTE: &str = "/files";
 
-/// The assembled application: cheap to clone, shared by all workers.
+/// The core every command needs, whatever talks to it (the web server, the CLI): cheap to
+/// clone, shared by all workers.
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub store: Arc<dyn ObjectStore>,
     pub media: MediaService,
     pub accounts: AccountService,
-    pub web: WebSettings,
 }
 
 impl App {
     /// Connects to the database (applying migrations) and the object store.
     pub async fn build(config: &Config) -> anyhow::Result<App> {
-        tokio::fs::create_dir_all(&config.data_dir)
-            .await
-            .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", config.data_dir.display()))?;
-        let db = Db::connect(&config.database_url, config.db_pool_size)
-            .await
-            .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))?;
+        let db = Self::database(config, config.db_pool_size).await?;
         let secret = match &config.url_signing_key {
             Some(k) => k.as_bytes().to_vec(),
             None => load_or_create_secret(&config.data_dir.join("url-signing.key"))
@@ -63,33 +55,30 @@ impl App {
         settings.max_upload_bytes = config.max_upload_bytes;
         settings.default_url_ttl = config.url_ttl;
         let media = MediaService::new(db.clone(), store.clone(), settings);
-        let session_secret = match &config.session_key {
-            Some(k) => Sha512::digest(k.as_bytes()).to_vec(),
-            None => load_or_create_secret(&config.data_dir.join("session.key"))
-                .context("MEDIADESK_DATA_DIR: cannot keep the session key")?,
-        };
-        let web = WebSettings {
-            session_key: Key::try_from(session_secret.as_slice())
-                .context("MEDIADESK_SESSION_KEY: too short")?,
-            secure_cookies: config.public_url.starts_with("https://"),
-            trust_forwarded: config.trust_forwarded,
-            media_origins: if config.s3_via_app { Vec::new() } else { media_origins(&config.storage) },
-            public_url: config.public_url.clone(),
-            metrics: config.metrics,
-        };
-        Ok(App { accounts: AccountService::new(db.clone()), db, store, media, web })
+        Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }
 }
 
-/// Where browsers fetch signed S3 URLs from, for the Content-Security-Policy.
-fn media_origins(storage: &StorageConfig) -> Vec<String> {
-    match storage {
-        StorageConfig::Local { .. } => Vec::new(),
-        StorageConfig::S3(s) => match s.public_endpoint.as_ref().or(s.endpoint.as_ref()) {
-            Some(endpoint) => vec![endpoint.trim_end_matches('/').to_owned()],
-            None if s.path_style => vec![format!("https://s3.{}.amazonaws.com", s.region)],
-            None => vec![format!("https://{}.s3.{}.amazonaws.com", s.bucket, s.region)],
-        },
+impl App {
+    /// Opens the database (creating the data folder and applying migrations), nothing else:
+    /// for the commands that only need accounts.
+    async fn database(config: &Config, pool_size: usize) -> anyhow::Result<Db> {
+        tokio::fs::create_dir_all(&config.data_dir)
+            .await
+            .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", config.data_dir.display()))?;
+        Db::connect(&config.database_url, pool_size)
+            .await
+            .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))
+    }
+
+    /// Applies the migrations.
+    pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+        Self::database(config, 1).await.map(drop)
+    }
+
+    /// The account service alone, without the object store.
+    pub async fn accounts(config: &Config) -> anyhow::Result<AccountService> {
+        Ok(AccountService::new(Self::database(config, 2).await?))
     }
 }
 

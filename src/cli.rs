@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::{AccountService, Role};
-use crate::media::Owner;
+use crate::auth::Role;
+use crate::domain::{Owner, OwnerFilter};
 use crate::{App, Config};
 
 /// Mediadesk: a self-hosted admin for images and audio.
@@ -73,7 +73,7 @@ pub enum Command {
     Thumbnail {
         input: PathBuf,
         output: PathBuf,
-        #[arg(long, default_value_t = crate::media::thumbnail::THUMB_MAX)]
+        #[arg(long, default_value_t = crate::media::file::thumbnail::THUMB_MAX)]
         size: u32,
     },
     /// Decode an audio file exactly as an upload does; print its metadata and waveform as JSON.
@@ -92,15 +92,15 @@ impl Cli {
 
 /// `probe`: the upload's header checks on one file, as JSON.
 fn probe(file: &std::path::Path) -> anyhow::Result<()> {
-    let probe = crate::media::inspect::probe_file(file).with_context(|| file.display().to_string())?;
+    let probe = crate::media::file::inspect::probe_file(file).with_context(|| file.display().to_string())?;
     println!("{}", serde_json::to_string(&probe)?);
     Ok(())
 }
 
 /// `thumbnail`: the upload's decode and thumbnail of one image.
 fn thumbnail(input: &std::path::Path, output: &std::path::Path, size: u32) -> anyhow::Result<()> {
-    let (info, thumb) =
-        crate::media::inspect::thumbnail_file(input, size).with_context(|| input.display().to_string())?;
+    let (info, thumb) = crate::media::file::inspect::thumbnail_file(input, size)
+        .with_context(|| input.display().to_string())?;
     std::fs::write(output, &thumb.jpeg).with_context(|| format!("cannot write {}", output.display()))?;
     println!("{}x{} -> {}x{}", info.width, info.height, thumb.width, thumb.height);
     Ok(())
@@ -109,7 +109,7 @@ fn thumbnail(input: &std::path::Path, output: &std::path::Path, size: u32) -> an
 /// `waveform`: the upload's full decode of one audio file, with its peaks, as JSON.
 fn waveform(file: &std::path::Path) -> anyhow::Result<()> {
     let (info, peaks) =
-        crate::media::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
+        crate::media::file::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
     let pairs: Vec<[i8; 2]> = peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
     let json = serde_json::json!({
         "codec": info.codec, "duration_ms": info.duration_ms, "bitrate": info.bitrate,
@@ -157,12 +157,14 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn accounts(config: &Config) -> anyhow::Result<AccountService> {
-    tokio::fs::create_dir_all(&config.data_dir).await?;
-    let db = crate::db::Db::connect(&config.database_url, 2)
-        .await
-        .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))?;
-    Ok(AccountService::new(db))
+/// `system`, or the account of that name.
+async fn owner_named(app: &App, name: &str) -> anyhow::Result<Owner> {
+    if name == "system" {
+        return Ok(Owner::System);
+    }
+    let account =
+        app.accounts.by_username(name).await.with_context(|| format!("--owner: no account {name:?}"))?;
+    Ok(Owner::User(account.id))
 }
 
 /// Runs a command. Those that look at one file, as an upload would, need neither configuration
@@ -184,7 +186,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
     match command {
         Command::Serve => crate::serve(config).await,
         Command::Migrate => {
-            crate::db::Db::connect(&config.database_url, 1).await?;
+            App::migrate(&config).await?;
             println!("migrations applied to {}", config.database_display());
             Ok(())
         }
@@ -200,7 +202,8 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             let app = App::build(&config).await?;
             let bar = indicatif::ProgressBar::new(count as u64);
             let n =
-                crate::ops::seed::seed_load(&app.media, count, |done| bar.set_position(done as u64)).await?;
+                crate::ops::seed::seed_load(&app.media, &app.db, count, |done| bar.set_position(done as u64))
+                    .await?;
             bar.finish_and_clear();
             println!("added {n} load-test items as system media");
             Ok(())
@@ -237,19 +240,15 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Explain { owner } => {
             let app = App::build(&config).await?;
             let scope = match owner.as_deref() {
-                None => crate::db::repo::OwnerFilter::Any,
-                Some("system") => crate::db::repo::OwnerFilter::System,
-                Some(name) => crate::db::repo::OwnerFilter::User(
-                    app.accounts
-                        .by_username(name)
-                        .await
-                        .with_context(|| format!("--owner: no account {name:?}"))?
-                        .id,
-                ),
+                None => OwnerFilter::Any,
+                Some(name) => match owner_named(&app, name).await? {
+                    Owner::System => OwnerFilter::System,
+                    Owner::User(id) => OwnerFilter::User(id),
+                },
             };
-            for (what, plans) in app.media.gallery_plans(scope).await? {
-                println!("== {what}");
-                for plan in plans {
+            for shape in app.media.gallery_plans(scope).await? {
+                println!("== {}", shape.page);
+                for plan in shape.plans {
                     println!("{plan}");
                 }
             }
@@ -262,7 +261,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
 }
 
 async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
-    let accounts = accounts(config).await?;
+    let accounts = App::accounts(config).await?;
     match cmd {
         UserCommand::Add(add) => {
             let role: Role = add.role.parse().map_err(anyhow::Error::msg)?;
@@ -297,17 +296,7 @@ async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
 async fn import(config: &Config, dir: &std::path::Path, owner: &str) -> anyhow::Result<()> {
     anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
     let app = App::build(config).await?;
-    let owner = if owner == "system" {
-        Owner::System
-    } else {
-        Owner::User(
-            app.accounts
-                .by_username(owner)
-                .await
-                .with_context(|| format!("--owner: no account {owner:?}"))?
-                .id,
-        )
-    };
+    let owner = owner_named(&app, owner).await?;
     let files = crate::ops::import::files_in(dir)?;
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     bar.set_style(

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
+pub mod http_text;
 pub mod media;
 pub mod metrics;
 pub mod ops;
@@ -45,7 +47,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
-    let server = web::server(app, listener, options)?;
+    let server = web::server(app, web::WebSettings::from_config(&config)?, listener, options)?;
     let result = server.await;
     retry.abort();
     result.map_err(Into::into)
@@ -75,7 +77,8 @@ pub fn first_screen(config: &Config, no_accounts: bool) -> String {
         }
     };
     let mut out = format!(
-        "\nMediadesk is running. Open {open}\n  data folder: {}\n  database:    {database}\n  storage:     {storage}\n",
+        "\nMediadesk is running. Open {open}\n  data folder: {}\n  database:    {database}\n  storage:     \
+            {storage}\n",
         data.display()
     );
     if no_accounts {

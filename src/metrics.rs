@@ -76,7 +76,10 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        out.push_str("# HELP mediadesk_http_responses_total HTTP responses by status class.\n# TYPE mediadesk_http_responses_total counter\n");
+        out.push_str(
+            "# HELP mediadesk_http_responses_total HTTP responses by status class.\n# TYPE \
+            mediadesk_http_responses_total counter\n",
+        );
         for (i, n) in self.responses.iter().enumerate() {
             let _ =
                 writeln!(out, "mediadesk_http_responses_total{{class=\"{}xx\"}} {}", i + 1, n.load(Relaxed));
@@ -88,14 +91,17 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP mediadesk_uploads_total Uploaded files by outcome.\n# TYPE mediadesk_uploads_total counter\n\
-             mediadesk_uploads_total{{result=\"accepted\"}} {}\nmediadesk_uploads_total{{result=\"refused\"}} {}",
+            "# HELP mediadesk_uploads_total Uploaded files by outcome.\n# TYPE mediadesk_uploads_total \
+                counter\n\
+             mediadesk_uploads_total{{result=\"accepted\"}} \
+                 {}\nmediadesk_uploads_total{{result=\"refused\"}} {}",
             self.uploads_accepted.load(Relaxed),
             self.uploads_refused.load(Relaxed)
         );
         let _ = writeln!(
             out,
-            "# HELP mediadesk_upload_bytes_total Bytes of accepted uploads.\n# TYPE mediadesk_upload_bytes_total counter\nmediadesk_upload_bytes_total {}",
+            "# HELP mediadesk_upload_bytes_total Bytes of accepted uploads.\n# TYPE \
+                mediadesk_upload_bytes_total counter\nmediadesk_upload_bytes_total {}",
             self.upload_bytes.load(Relaxed)
         );
         self.thumbnail_seconds.render(

@@ -4,9 +4,9 @@
 mod upstream;
 
 use libfuzzer_sys::fuzz_target;
-use mediadesk::media::MediaKind;
-use mediadesk::media::probe_audio::analyse_audio;
-use mediadesk::media::sniff::{Sniffed, sniff};
+use mediadesk::domain::MediaKind;
+use mediadesk::media::file::probe_audio::analyse_audio;
+use mediadesk::media::file::sniff::{Sniffed, sniff};
 
 fuzz_target!(|data: &[u8]| {
     upstream::abort_only_on_own_panics();
@@ -18,6 +18,6 @@ fuzz_target!(|data: &[u8]| {
     std::io::Write::write_all(&mut file, data).expect("write");
     if let Ok((info, peaks)) = analyse_audio(file.path(), t, 0) {
         assert!(info.duration_ms >= 0 && info.sample_rate > 0 && info.channels > 0);
-        assert_eq!(peaks.len(), 2 * mediadesk::media::waveform::BINS);
+        assert_eq!(peaks.len(), 2 * mediadesk::media::file::waveform::BINS);
     }
 });

@@ -5,13 +5,14 @@
 mod upstream;
 
 use libfuzzer_sys::fuzz_target;
-use mediadesk::media::probe_image::{ImageLimits, probe_image};
-use mediadesk::media::sniff::{Sniffed, sniff};
+use mediadesk::media::file::decode::ImageLimits;
+use mediadesk::media::file::probe_image::probe_image;
+use mediadesk::media::file::sniff::{Sniffed, sniff};
 
 fuzz_target!(|data: &[u8]| {
     upstream::abort_only_on_own_panics();
     let Sniffed::Type(t) = sniff(data) else { return };
-    if t.kind() != mediadesk::media::MediaKind::Image {
+    if t.kind() != mediadesk::domain::MediaKind::Image {
         return;
     }
     let mut file = tempfile::NamedTempFile::new().expect("temp file");

@@ -2,7 +2,7 @@
 //! The type sniffer sees the first bytes of every upload: it must never panic or loop.
 
 use libfuzzer_sys::fuzz_target;
-use mediadesk::media::sniff::{Sniffed, is_mp3_frame_header, sniff};
+use mediadesk::media::file::sniff::{Sniffed, is_mp3_frame_header, sniff};
 
 fuzz_target!(|data: &[u8]| {
     if let Sniffed::NeedOffset(n) = sniff(data) {

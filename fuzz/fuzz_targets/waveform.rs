@@ -2,7 +2,7 @@
 //! The peak collector and its SVG rendering on arbitrary sample streams and stored peaks.
 
 use libfuzzer_sys::fuzz_target;
-use mediadesk::media::waveform::{BINS, PeakCollector, pairs, svg_path};
+use mediadesk::media::file::waveform::{BINS, PeakCollector, pairs, svg_path};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&head, rest)) = data.split_first() else { return };

@@ -1,12 +1,12 @@
 //! `AccountService`: creating, authenticating and administering accounts.
 
-use chrono::{NaiveDateTime, TimeDelta, Utc};
+use chrono::{NaiveDateTime, TimeDelta};
 use serde::Serialize;
 
 use super::{AuthError, Role, password};
 use crate::db::repo::UserRepo;
 use crate::db::rows::{NewUser, UserRow};
-use crate::db::{Db, DbConn};
+use crate::db::{Db, DbConn, now};
 
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
@@ -43,10 +43,6 @@ impl TryFrom<UserRow> for Account {
 #[derive(Clone)]
 pub struct AccountService {
     db: Db,
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
 }
 
 /// Lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters.

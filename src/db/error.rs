@@ -11,6 +11,9 @@ pub enum DbError {
     Migration(String),
     #[error("invalid database configuration: {0}")]
     Config(String),
+    /// A gallery cursor that does not fit the query's order (an edited or outdated link).
+    #[error("the page cursor does not match the order")]
+    InvalidCursor,
 }
 
 impl DbError {

@@ -14,6 +14,11 @@ pub mod rows;
 pub mod schema;
 
 pub use error::DbError;
+
+/// Now, as the database stores times: UTC, without a zone.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
 pub use pool::{Backend, Db, DbConn};
 
 /// Expands `$body` once per backend with `$c` bound to the concrete connection.

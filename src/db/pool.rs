@@ -211,7 +211,8 @@ async fn tx_rollback<C: AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
 
 /// WAL lets readers proceed during a write; the busy timeout turns short write contention into
 /// waiting instead of `SQLITE_BUSY` errors.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = \
+    ON; PRAGMA synchronous = NORMAL;";
 
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{audios, images, pending_deletions, users};
+use crate::domain::MediaKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -152,8 +153,7 @@ pub struct AudioItemRow {
 /// One gallery entry of either kind.
 #[derive(Debug, Clone)]
 pub struct MediaItemRow {
-    /// `image` or `audio`.
-    pub kind: &'static str,
+    pub kind: MediaKind,
     pub id: i64,
     pub owner_id: Option<i64>,
     pub original_filename: String,
@@ -172,7 +172,7 @@ pub struct MediaItemRow {
 impl From<ImageItemRow> for MediaItemRow {
     fn from(r: ImageItemRow) -> Self {
         MediaItemRow {
-            kind: "image",
+            kind: MediaKind::Image,
             id: r.id,
             owner_id: r.owner_id,
             original_filename: r.original_filename,
@@ -192,7 +192,7 @@ impl From<ImageItemRow> for MediaItemRow {
 impl From<AudioItemRow> for MediaItemRow {
     fn from(r: AudioItemRow) -> Self {
         MediaItemRow {
-            kind: "audio",
+            kind: MediaKind::Audio,
             id: r.id,
             owner_id: r.owner_id,
             original_filename: r.original_filename,

@@ -2,7 +2,7 @@
 //! exist; someone who may see but not change it is told they are not allowed.
 
 use super::MediaError;
-use super::dto::Owner;
+use crate::domain::Owner;
 
 /// The party a service call acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,49 +3,38 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::sniff::MediaKind;
 use crate::db::rows::{AudioRow, ImageRow};
+use crate::domain::{MediaKind, Owner};
 
-/// Who an item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    /// System-wide media, visible to every account.
-    System,
-    User(i64),
-}
-
-impl Owner {
-    pub fn id(self) -> Option<i64> {
-        match self {
-            Owner::System => None,
-            Owner::User(id) => Some(id),
-        }
-    }
-
-    pub fn from_id(id: Option<i64>) -> Owner {
-        id.map_or(Owner::System, Owner::User)
-    }
-}
-
-/// An image upload request; the bytes travel separately as a stream.
+/// One file to upload; the bytes travel separately as a stream.
 #[derive(Debug, Clone)]
-pub struct ImageCreate {
+pub struct Upload {
     pub owner: Owner,
     /// The client's file name, kept for display and downloads only.
     pub filename: String,
     /// The client's declared `Content-Type`; checked against the sniffed type, never trusted.
-    pub content_type: Option<String>,
-    pub generate_presigned_url: bool,
+    pub declared_type: Option<String>,
+    /// Refuse the file unless its bytes are of this kind.
+    pub expected_kind: Option<MediaKind>,
+    /// The size the client said it would send: a larger one is refused before a byte is read,
+    /// and bytes that disagree with it are refused.
+    pub announced_size: Option<u64>,
+    /// The transcript of an audio file.
+    pub transcript: Option<String>,
 }
 
-/// An audio upload request.
-#[derive(Debug, Clone)]
-pub struct AudioCreate {
-    pub owner: Owner,
-    pub filename: String,
-    pub content_type: Option<String>,
-    pub transcript: Option<String>,
-    pub generate_presigned_url: bool,
+impl Upload {
+    /// A file of either kind (its bytes decide), with nothing announced.
+    pub fn new(owner: Owner, filename: impl Into<String>) -> Upload {
+        Upload {
+            owner,
+            filename: filename.into(),
+            declared_type: None,
+            expected_kind: None,
+            announced_size: None,
+            transcript: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,42 +103,23 @@ impl MediaRead {
             MediaRead::Audio(a) => &a.filename,
         }
     }
-}
 
-/// What an upload produced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FileUploadResult {
-    pub media: MediaRead,
-    /// A signed GET URL when one was asked for.
-    pub url: Option<String>,
-}
-
-/// A page of a listing, with the total count of the whole listing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    /// 1-based.
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl<T> Page<T> {
-    pub fn pages(&self) -> u32 {
-        (self.total.max(0) as u64).div_ceil(u64::from(self.per_page.max(1))).max(1) as u32
+    pub fn owner_id(&self) -> Option<i64> {
+        match self {
+            MediaRead::Image(i) => i.owner_id,
+            MediaRead::Audio(a) => a.owner_id,
+        }
     }
-}
 
-/// 1-based page number and page size; the service clamps both.
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub page: u32,
-    pub per_page: u32,
-}
+    pub fn owner(&self) -> Owner {
+        Owner::from_id(self.owner_id())
+    }
 
-impl Default for PageRequest {
-    fn default() -> Self {
-        PageRequest { page: 1, per_page: 50 }
+    pub fn content_type(&self) -> &str {
+        match self {
+            MediaRead::Image(i) => &i.content_type,
+            MediaRead::Audio(a) => &a.content_type,
+        }
     }
 }
 
@@ -158,6 +128,18 @@ impl Default for PageRequest {
 pub struct SignedUrl {
     pub url: String,
     pub expires_at: NaiveDateTime,
+}
+
+/// What an item's page shows: the item and the links to it, from one read of its row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detail {
+    pub media: MediaRead,
+    /// For the preview or player.
+    pub view_url: String,
+    /// The same file, as a download under its name.
+    pub download_url: String,
+    /// A share link, when one was asked for.
+    pub share: Option<SignedUrl>,
 }
 
 impl From<ImageRow> for ImageRead {

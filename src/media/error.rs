@@ -1,5 +1,6 @@
 use thiserror::Error;
 
+use super::file::FileError;
 use crate::db::DbError;
 use crate::storage::StorageError;
 
@@ -47,6 +48,17 @@ impl MediaError {
                 | MediaError::Link(_)
                 | MediaError::RangeNotSatisfiable(_)
         )
+    }
+}
+
+impl From<FileError> for MediaError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::UnsupportedType(m) => MediaError::UnsupportedType(m),
+            FileError::TooLarge(m) => MediaError::TooLarge(m),
+            FileError::Corrupt(m) => MediaError::Corrupt(m),
+            FileError::Internal(m) => MediaError::Internal(m),
+        }
     }
 }
 

@@ -6,33 +6,17 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use super::dto::Owner;
 use super::service::MediaService;
-use super::sniff::MediaKind;
 use super::{Actor, MediaError};
-use crate::db::repo::{
-    Cursor, GalleryQuery, GalleryRepo, GallerySort, KindFilter, OwnerFilter, SortValue, Total,
-};
+use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
 use crate::db::rows::MediaItemRow;
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
 use crate::storage::{SignedUrlOptions, StorageKey};
 
 /// Gallery URLs are issued on the hour and live two: the same object keeps the same URL for an
 /// hour, so browsers cache thumbnails across page views, and a URL always has ≥ 1 h left.
 const URL_BUCKET_SECS: i64 = 3600;
 const URL_TTL: Duration = Duration::from_secs(2 * 3600);
-const MAX_PER_PAGE: u32 = 200;
-
-#[derive(Debug, Clone)]
-pub struct GalleryRequest {
-    pub scope: OwnerFilter,
-    pub kind: KindFilter,
-    pub search: Option<String>,
-    pub sort: GallerySort,
-    /// An opaque cursor from a previous page.
-    pub cursor: Option<String>,
-    pub backwards: bool,
-    pub per_page: u32,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GalleryItem {
@@ -66,21 +50,6 @@ pub struct GalleryPage {
     pub prev_cursor: Option<String>,
 }
 
-impl Serialize for MediaKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl Serialize for Owner {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Owner::System => s.serialize_none(),
-            Owner::User(id) => s.serialize_some(id),
-        }
-    }
-}
-
 fn sort_code(sort: GallerySort) -> char {
     match sort {
         GallerySort::Newest => 't',
@@ -100,6 +69,15 @@ fn encode_cursor(sort: GallerySort, row: &MediaItemRow) -> String {
     format!("{}~{}~{}~{value}", sort_code(sort), row.kind, row.id)
 }
 
+/// One stream query of a gallery page and the plan the database chose for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamPlan {
+    /// Which order and page, e.g. `Newest, last page`.
+    pub page: String,
+    /// One plan per (table, owner) stream.
+    pub plans: Vec<String>,
+}
+
 fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
     let bad = || MediaError::Invalid("this page link is no longer valid; start from the first page".into());
     let mut parts = raw.splitn(4, '~');
@@ -108,9 +86,10 @@ fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
     else {
         return Err(bad());
     };
-    if !code.starts_with(sort_code(sort)) || !matches!(kind, "image" | "audio") {
+    if !code.starts_with(sort_code(sort)) {
         return Err(bad());
     }
+    let kind: MediaKind = kind.parse().map_err(|_| bad())?;
     let id = id.parse().map_err(|_| bad())?;
     let value = match sort {
         GallerySort::Newest => {
@@ -122,32 +101,23 @@ fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
         }
         GallerySort::Size => SortValue::Size(value.parse().map_err(|_| bad())?),
     };
-    Ok(Cursor { value, kind: kind.to_owned(), id })
+    Ok(Cursor { value, kind, id })
 }
 
 impl MediaService {
     /// A page of the gallery the actor may see.
-    pub async fn gallery(&self, actor: &Actor, req: GalleryRequest) -> Result<GalleryPage, MediaError> {
-        Self::check_list(actor, req.scope)?;
-        let cursor = req.cursor.as_deref().map(|c| decode_cursor(req.sort, c)).transpose()?;
-        let had_cursor = cursor.is_some();
-        let query = GalleryQuery {
-            owner: req.scope,
-            kind: req.kind,
-            search: req.search.clone(),
-            sort: req.sort,
-            cursor,
-            backwards: req.backwards,
-            limit: i64::from(req.per_page.clamp(1, MAX_PER_PAGE)),
-        };
+    pub async fn gallery(&self, actor: &Actor, query: &GalleryQuery) -> Result<GalleryPage, MediaError> {
+        Self::check_list(actor, query.owner)?;
+        let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.sort, c)).transpose()?;
         let mut pooled = self.db.get().await?;
-        let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query).await?;
-        let total = GalleryRepo::total(&mut pooled.conn(), &query).await?;
+        let (rows, more) = GalleryRepo::page(&mut pooled.conn(), query, cursor.as_ref()).await?;
+        let total = GalleryRepo::total(&mut pooled.conn(), query).await?;
         drop(pooled);
 
-        let (has_prev, has_next) = if req.backwards { (more, had_cursor) } else { (had_cursor, more) };
-        let prev_cursor = rows.first().filter(|_| has_prev).map(|r| encode_cursor(req.sort, r));
-        let next_cursor = rows.last().filter(|_| has_next).map(|r| encode_cursor(req.sort, r));
+        let had_cursor = cursor.is_some();
+        let (has_prev, has_next) = if query.backwards { (more, had_cursor) } else { (had_cursor, more) };
+        let prev_cursor = rows.first().filter(|_| has_prev).map(|r| encode_cursor(query.sort, r));
+        let next_cursor = rows.last().filter(|_| has_next).map(|r| encode_cursor(query.sort, r));
 
         let issued = Utc::now().timestamp() / URL_BUCKET_SECS * URL_BUCKET_SECS;
         let mut items = Vec::with_capacity(rows.len());
@@ -167,7 +137,7 @@ impl MediaService {
         row: MediaItemRow,
         issued: i64,
     ) -> Result<GalleryItem, MediaError> {
-        let kind = if row.kind == "image" { MediaKind::Image } else { MediaKind::Audio };
+        let kind = row.kind;
         let sign = |key: String, mime: String| async move {
             let key = StorageKey::parse(&key)?;
             let options = SignedUrlOptions {
@@ -204,32 +174,27 @@ impl MediaService {
     }
 
     /// How the database fetches the first, a middle and the last page of `scope` in each
-    /// order: `(description, one plan per table queried)`. For `mediadesk explain`.
-    pub async fn gallery_plans(&self, scope: OwnerFilter) -> Result<Vec<(String, Vec<String>)>, MediaError> {
+    /// order. For `mediadesk explain` and the test that every plan walks an index.
+    pub async fn gallery_plans(&self, scope: OwnerFilter) -> Result<Vec<StreamPlan>, MediaError> {
         let mut out = Vec::new();
         let mut pooled = self.db.get().await?;
-        for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
-            let first = GalleryQuery {
-                owner: scope,
-                kind: KindFilter::Any,
-                search: None,
-                sort,
-                cursor: None,
-                backwards: false,
-                limit: 50,
-            };
-            let (rows, _) = GalleryRepo::page(&mut pooled.conn(), &first).await?;
-            let middle = rows.last().map(|r| {
-                let (value, kind, id) = crate::db::repo::sort_key(sort, r);
-                GalleryQuery { cursor: Some(Cursor { value, kind: kind.to_owned(), id }), ..first.clone() }
-            });
+        for sort in GallerySort::ALL {
+            let first =
+                GalleryQuery { sort, per_page: 50, kind: KindFilter::Any, ..GalleryQuery::new(scope) };
+            let (rows, _) = GalleryRepo::page(&mut pooled.conn(), &first, None).await?;
+            let middle = rows.last().map(|r| cursor_after(sort, r));
             let last = GalleryQuery { backwards: true, ..first.clone() };
-            let pages = [("first page", Some(first)), ("next page", middle), ("last page", Some(last))];
-            for (page, query) in pages {
-                if let Some(query) = query {
-                    let plans = GalleryRepo::plans(&mut pooled.conn(), &query).await?;
-                    out.push((format!("{sort:?}, {page}"), plans));
+            let pages = [
+                ("first page", &first, None),
+                ("next page", &first, middle.as_ref()),
+                ("last page", &last, None),
+            ];
+            for (page, query, cursor) in pages {
+                if page == "next page" && cursor.is_none() {
+                    continue;
                 }
+                let plans = GalleryRepo::plans(&mut pooled.conn(), query, cursor).await?;
+                out.push(StreamPlan { page: format!("{sort:?}, {page}"), plans });
             }
         }
         Ok(out)

@@ -1,32 +1,27 @@
 //! The media service: validation, probing, signed URLs and ownership checks over the database
-//! and the object store. Other code uses [`MediaService`] and the DTOs, never rows.
+//! and the object store. Other code uses [`MediaService`] and the DTOs, never rows. What a file
+//! is and holds is found by [`file`], which knows neither the database nor the store.
 
 pub mod access;
-mod contained;
-mod cpu_pool;
-mod decode;
+mod delete;
 pub mod dto;
 mod error;
+pub mod file;
 pub mod filename;
 mod gallery;
-pub mod inspect;
-pub mod probe_audio;
-pub mod probe_image;
 mod reconcile;
 mod service;
 mod signed;
-pub mod sniff;
 pub mod spool;
-mod synthetic;
-pub mod thumbnail;
 mod upload;
-pub mod waveform;
 
+/// What callers hand in and get back for bodies and ranges; the store defines them.
+pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
+pub use delete::RetryReport;
 pub use dto::*;
 pub use error::MediaError;
-pub use gallery::{GalleryItem, GalleryPage, GalleryRequest};
+pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
-pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, RetryReport};
+pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use signed::SignedObject;
-pub use sniff::{MediaKind, MediaType};

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::MediaError;
 use super::service::MediaService;
-use crate::db::DbConn;
 use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
+use crate::db::{DbConn, now};
+use crate::domain::MediaKind;
 use crate::storage::StorageKey;
 
 /// Objects younger than this are left alone by default: an upload in flight stores its object
@@ -40,7 +41,7 @@ impl ReconcileReport {
 }
 
 struct RowRef {
-    kind: &'static str,
+    kind: MediaKind,
     id: i64,
     original: String,
     derivative: Option<String>,
@@ -58,10 +59,10 @@ impl MediaService {
         let mut pooled = self.db.get().await?;
         let mut rows = Vec::new();
         for (id, key, thumb) in ImageRepo::all_keys(&mut pooled.conn()).await? {
-            rows.push(RowRef { kind: "image", id, original: key, derivative: thumb });
+            rows.push(RowRef { kind: MediaKind::Image, id, original: key, derivative: thumb });
         }
         for (id, key, wave) in AudioRepo::all_keys(&mut pooled.conn()).await? {
-            rows.push(RowRef { kind: "audio", id, original: key, derivative: wave });
+            rows.push(RowRef { kind: MediaKind::Audio, id, original: key, derivative: wave });
         }
         let pending: BTreeSet<String> =
             PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|p| p.storage_key).collect();
@@ -110,12 +111,11 @@ impl MediaService {
             let (kind, id) = (r.kind, r.id);
             self.db
                 .transaction(async |c: &mut DbConn<'_>| {
-                    if kind == "image" {
-                        ImageRepo::delete(c, id).await?;
-                    } else {
-                        AudioRepo::delete(c, id).await?;
-                    }
-                    PendingDeletionRepo::add(c, &keys, Utc::now().naive_utc()).await?;
+                    match kind {
+                        MediaKind::Image => ImageRepo::delete(c, id).await?,
+                        MediaKind::Audio => AudioRepo::delete(c, id).await?,
+                    };
+                    PendingDeletionRepo::add(c, &keys, now()).await?;
                     Ok::<_, MediaError>(())
                 })
                 .await?;
@@ -126,10 +126,9 @@ impl MediaService {
                 && objects.contains_key(&r.original)
             {
                 let mut pooled = self.db.get().await?;
-                if r.kind == "image" {
-                    ImageRepo::set_thumbnail_key(&mut pooled.conn(), r.id, None).await?;
-                } else {
-                    AudioRepo::set_waveform_key(&mut pooled.conn(), r.id, None).await?;
+                match r.kind {
+                    MediaKind::Image => ImageRepo::set_thumbnail_key(&mut pooled.conn(), r.id, None).await?,
+                    MediaKind::Audio => AudioRepo::set_waveform_key(&mut pooled.conn(), r.id, None).await?,
                 }
             }
         }

@@ -4,17 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, Utc};
-
 use super::MediaError;
 use super::access::Actor;
-use super::cpu_pool::CpuPool;
-use super::dto::{AudioRead, ImageRead, MediaRead, Page, PageRequest, SignedUrl};
-use super::probe_image::ImageLimits;
-use super::sniff::MediaKind;
-use crate::db::repo::{AudioRepo, ImageRepo, OwnerFilter, PageParams, PendingDeletionRepo};
-use crate::db::rows::{AudioRow, ImageRow};
-use crate::db::{Db, DbConn, DbError};
+use super::dto::{AudioRead, Detail, MediaRead, SignedUrl};
+use super::file::cpu_pool::CpuPool;
+use super::file::decode::ImageLimits;
+use crate::db::repo::{AudioRepo, ImageRepo};
+use crate::db::{Db, DbConn, now};
+use crate::domain::{MediaKind, OwnerFilter};
 use crate::storage::{ObjectStore, SignedUrlOptions, StorageKey};
 
 /// Tunables of the media service.
@@ -46,15 +43,12 @@ impl MediaSettings {
 
 /// Longest transcript kept, in characters.
 pub const MAX_TRANSCRIPT_CHARS: usize = 100_000;
-const MAX_PER_PAGE: u32 = 200;
-/// How long a failed object deletion waits before the next try.
-pub(super) const DELETE_RETRY_BACKOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// What a retry pass over pending deletions achieved.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RetryReport {
-    pub deleted: usize,
-    pub failed: usize,
+/// Whether the service's dependencies answer, each with why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: Result<(), String>,
+    pub storage: Result<(), String>,
 }
 
 /// Upload, read, list, sign, change and delete media; checks who may do what.
@@ -66,8 +60,12 @@ pub struct MediaService {
     pub(super) cpu: CpuPool,
 }
 
-pub(super) fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+/// An item as the service works with it: what callers may see, and where its objects are.
+pub(super) struct Item {
+    pub media: MediaRead,
+    pub key: String,
+    /// The thumbnail or waveform object, if any.
+    pub derived_key: Option<String>,
 }
 
 impl MediaService {
@@ -80,45 +78,38 @@ impl MediaService {
         &self.settings
     }
 
-    pub fn store(&self) -> &Arc<dyn ObjectStore> {
-        &self.store
-    }
-
-    async fn image_row(&self, id: i64) -> Result<ImageRow, MediaError> {
+    /// Reads an item's row, once.
+    pub(super) async fn item(&self, kind: MediaKind, id: i64) -> Result<Item, MediaError> {
         let mut pooled = self.db.get().await?;
-        ImageRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
+        let item = match kind {
+            MediaKind::Image => ImageRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
+                key: r.storage_key.clone(),
+                derived_key: r.thumbnail_key.clone(),
+                media: MediaRead::Image(r.into()),
+            }),
+            MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
+                key: r.storage_key.clone(),
+                derived_key: r.waveform_key.clone(),
+                media: MediaRead::Audio(r.into()),
+            }),
+        };
+        item.ok_or(MediaError::NotFound)
     }
 
-    async fn audio_row(&self, id: i64) -> Result<AudioRow, MediaError> {
-        let mut pooled = self.db.get().await?;
-        AudioRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)
-    }
-
-    pub async fn get_image(&self, actor: &Actor, id: i64) -> Result<ImageRead, MediaError> {
-        let row = self.image_row(id).await?;
-        actor.check_view(row.owner_id)?;
-        Ok(row.into())
-    }
-
-    pub async fn get_audio(&self, actor: &Actor, id: i64) -> Result<AudioRead, MediaError> {
-        let row = self.audio_row(id).await?;
-        actor.check_view(row.owner_id)?;
-        Ok(row.into())
-    }
-
+    /// An item the actor may see.
     pub async fn get(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
-        Ok(match kind {
-            MediaKind::Image => MediaRead::Image(self.get_image(actor, id).await?),
-            MediaKind::Audio => MediaRead::Audio(self.get_audio(actor, id).await?),
-        })
+        let item = self.item(kind, id).await?;
+        actor.check_view(item.media.owner_id())?;
+        Ok(item.media)
     }
 
-    fn page_params(&self, page: PageRequest) -> (PageParams, u32, u32) {
-        let per_page = page.per_page.clamp(1, MAX_PER_PAGE);
-        let number = page.page.max(1);
-        let params =
-            PageParams { limit: i64::from(per_page), offset: i64::from(number - 1) * i64::from(per_page) };
-        (params, number, per_page)
+    /// The database and the object store answer (for `/readyz`).
+    pub async fn readiness(&self) -> Readiness {
+        let (database, storage) = tokio::join!(self.db.ping(), self.store.ping());
+        Readiness {
+            database: database.map_err(|e| e.to_string()),
+            storage: storage.map_err(|e| e.to_string()),
+        }
     }
 
     pub(super) fn check_list(actor: &Actor, filter: OwnerFilter) -> Result<(), MediaError> {
@@ -131,33 +122,6 @@ impl MediaService {
         }
     }
 
-    /// Images of one owner, of the system, or (staff only) of everyone; newest first.
-    pub async fn list_images(
-        &self,
-        actor: &Actor,
-        filter: OwnerFilter,
-        page: PageRequest,
-    ) -> Result<Page<ImageRead>, MediaError> {
-        Self::check_list(actor, filter)?;
-        let (params, number, per_page) = self.page_params(page);
-        let mut pooled = self.db.get().await?;
-        let (rows, total) = ImageRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
-    }
-
-    pub async fn list_audio(
-        &self,
-        actor: &Actor,
-        filter: OwnerFilter,
-        page: PageRequest,
-    ) -> Result<Page<AudioRead>, MediaError> {
-        Self::check_list(actor, filter)?;
-        let (params, number, per_page) = self.page_params(page);
-        let mut pooled = self.db.get().await?;
-        let (rows, total) = AudioRepo::list(&mut pooled.conn(), filter, params).await?;
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page: number, per_page })
-    }
-
     /// A signed GET URL for an item the actor may see. `ttl` defaults to the configured one and
     /// is capped at the maximum (7 days, the S3 limit).
     pub async fn signed_url(
@@ -168,25 +132,37 @@ impl MediaService {
         ttl: Option<Duration>,
         download: bool,
     ) -> Result<SignedUrl, MediaError> {
-        let (owner, key, mime, name) = match kind {
-            MediaKind::Image => {
-                let r = self.image_row(id).await?;
-                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
-            }
-            MediaKind::Audio => {
-                let r = self.audio_row(id).await?;
-                (r.owner_id, r.storage_key, r.content_type, r.original_filename)
-            }
+        let item = self.item(kind, id).await?;
+        actor.check_view(item.media.owner_id())?;
+        let name = download.then(|| item.media.filename());
+        self.sign(&StorageKey::parse(&item.key)?, item.media.content_type(), ttl, name).await
+    }
+
+    /// An item's page: the item, a link to view it and one to download it, and a share link
+    /// living `share_ttl` when one is asked for; the row is read once.
+    pub async fn detail(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        id: i64,
+        share_ttl: Option<Duration>,
+    ) -> Result<Detail, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_view(item.media.owner_id())?;
+        let key = StorageKey::parse(&item.key)?;
+        let mime = item.media.content_type();
+        let view_url = self.sign(&key, mime, None, None).await?.url;
+        let download_url = self.sign(&key, mime, None, Some(item.media.filename())).await?.url;
+        let share = match share_ttl {
+            Some(ttl) => Some(self.sign(&key, mime, Some(ttl), None).await?),
+            None => None,
         };
-        actor.check_view(owner)?;
-        let key = StorageKey::parse(&key)?;
-        self.sign(&key, kind, &mime, ttl, download.then_some(name.as_str())).await
+        Ok(Detail { media: item.media, view_url, download_url, share })
     }
 
     pub(super) async fn sign(
         &self,
         key: &StorageKey,
-        _kind: MediaKind,
         mime: &str,
         ttl: Option<Duration>,
         download_name: Option<&str>,
@@ -213,8 +189,8 @@ impl MediaService {
         transcript: &str,
     ) -> Result<AudioRead, MediaError> {
         check_transcript(transcript)?;
-        let row = self.audio_row(id).await?;
-        actor.check_manage(row.owner_id)?;
+        let item = self.item(MediaKind::Audio, id).await?;
+        actor.check_manage(item.media.owner_id())?;
         let text = transcript.trim();
         let value = (!text.is_empty()).then_some(text);
         let updated = self
@@ -225,115 +201,6 @@ impl MediaService {
             })
             .await?;
         updated.map(Into::into).ok_or(MediaError::NotFound)
-    }
-
-    pub async fn delete_image(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
-        let row = self.image_row(id).await?;
-        actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.thumbnail_key).collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| ImageRepo::delete(c, id).await).await
-    }
-
-    pub async fn delete_audio(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
-        let row = self.audio_row(id).await?;
-        actor.check_manage(row.owner_id)?;
-        let keys: Vec<String> = std::iter::once(row.storage_key).chain(row.waveform_key).collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| AudioRepo::delete(c, id).await).await
-    }
-
-    pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<(), MediaError> {
-        match kind {
-            MediaKind::Image => self.delete_image(actor, id).await,
-            MediaKind::Audio => self.delete_audio(actor, id).await,
-        }
-    }
-
-    /// Removes the row and records its objects as pending deletion in one transaction, then
-    /// deletes the objects. A row never points at a missing object; an object that could not be
-    /// deleted stays recorded and is retried by [`MediaService::retry_pending_deletions`].
-    async fn delete_with<F>(&self, keys: Vec<String>, delete_row: F) -> Result<(), MediaError>
-    where
-        F: for<'c, 'd> AsyncFnOnce(&'c mut DbConn<'d>) -> Result<bool, DbError>,
-    {
-        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let pending = self
-            .db
-            .transaction(async |c: &mut DbConn<'_>| {
-                if !delete_row(c).await? {
-                    return Err(MediaError::NotFound);
-                }
-                Ok(PendingDeletionRepo::add(c, &refs, now()).await?)
-            })
-            .await?;
-        // The item is gone from here on. Whatever fails below is recorded and retried, so it
-        // must not make the caller believe the delete did not happen.
-        match self.delete_pending(&pending).await {
-            Ok(report) if report.failed > 0 => {
-                tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "object deletion deferred; it will be retried"),
-        }
-        Ok(())
-    }
-
-    async fn delete_pending(&self, ids: &[i64]) -> Result<RetryReport, MediaError> {
-        let mut pooled = self.db.get().await?;
-        let rows = PendingDeletionRepo::by_ids(&mut pooled.conn(), ids).await?;
-        drop(pooled);
-        self.delete_objects(rows).await
-    }
-
-    /// Deletes the objects of pending rows and settles each row. A failure to settle a row does
-    /// not stop the others: the row stays and its (idempotent) delete is simply repeated later.
-    async fn delete_objects(
-        &self,
-        rows: Vec<crate::db::rows::PendingDeletionRow>,
-    ) -> Result<RetryReport, MediaError> {
-        let mut report = RetryReport::default();
-        let mut bookkeeping: Option<MediaError> = None;
-        for row in rows {
-            let outcome = match StorageKey::parse(&row.storage_key) {
-                Ok(key) => self.store.delete(&key).await.map_err(|e| e.to_string()),
-                // A key the store would refuse cannot exist in it.
-                Err(_) => Ok(()),
-            };
-            let settled = async {
-                let mut pooled = self.db.get().await?;
-                match &outcome {
-                    Ok(()) => PendingDeletionRepo::done(&mut pooled.conn(), row.id).await,
-                    Err(error) => {
-                        let next = now() + DELETE_RETRY_BACKOFF;
-                        PendingDeletionRepo::failed(&mut pooled.conn(), row.id, error, next).await
-                    }
-                }
-            }
-            .await;
-            match (outcome, settled) {
-                (_, Err(e)) => bookkeeping = bookkeeping.or(Some(e.into())),
-                (Ok(()), Ok(())) => report.deleted += 1,
-                (Err(_), Ok(())) => report.failed += 1,
-            }
-        }
-        match bookkeeping {
-            Some(e) => Err(e),
-            None => Ok(report),
-        }
-    }
-
-    /// Retries object deletions that are due (`force` retries all of them now).
-    pub async fn retry_pending_deletions(&self, force: bool) -> Result<RetryReport, MediaError> {
-        let mut pooled = self.db.get().await?;
-        let horizon = if force { now() + chrono::TimeDelta::days(3650) } else { now() };
-        let due = PendingDeletionRepo::due(&mut pooled.conn(), horizon, 500).await?;
-        drop(pooled);
-        self.delete_objects(due).await
-    }
-
-    /// Deletions still waiting for the object store.
-    pub async fn pending_deletions(&self) -> Result<Vec<String>, MediaError> {
-        let mut pooled = self.db.get().await?;
-        Ok(PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|r| r.storage_key).collect())
     }
 }
 

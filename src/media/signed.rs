@@ -3,8 +3,8 @@
 use chrono::Utc;
 
 use super::MediaError;
+use super::file::MediaType;
 use super::service::MediaService;
-use super::sniff::MediaType;
 use crate::storage::{ByteRange, GetObject, SignatureError, StorageError, StorageKey};
 
 /// An object opened through a signed link, with what the response must say about it.

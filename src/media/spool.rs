@@ -25,13 +25,9 @@ const PREFIX: &str = "upload-";
 /// chunks are small, and every write is a trip to the blocking pool.
 const WRITE_BATCH: usize = 256 * 1024;
 
-pub async fn spool(body: ByteStream, dir: &Path, limit: u64) -> Result<Spooled, MediaError> {
-    spool_with(body, dir, limit, |_, _| Ok(())).await
-}
-
-/// Like [`spool`], and after every batch written (a quarter megabyte), calls `progress` with
-/// the file and its length, so work can start on the part already received. An error from
-/// `progress` stops the upload.
+/// Writes `body` to a new file in `dir`, at most `limit` bytes, hashing it on the way. After
+/// every batch written (a quarter megabyte) it calls `progress` with the file and its length,
+/// so work can start on the part already received; an error from `progress` stops the upload.
 pub async fn spool_with(
     mut body: ByteStream,
     dir: &Path,

@@ -7,17 +7,19 @@ use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::access::Actor;
-use super::dto::{AudioCreate, FileUploadResult, ImageCreate, MediaRead, Owner};
-use super::probe_audio::{AudioInfo, analyse_audio};
-use super::probe_image::{ImageInfo, probe_image};
-use super::service::{DELETE_RETRY_BACKOFF, MediaService, check_transcript, now};
-use super::sniff::{MediaKind, MediaType, sniff_received};
-use super::spool::{Spooled, spool_with};
-use super::thumbnail::{THUMB_MAX, Thumbnail};
+use super::delete::DELETE_RETRY_BACKOFF;
+use super::dto::{MediaRead, Upload};
+use super::file::probe_audio::{AudioInfo, analyse_audio};
+use super::file::probe_image::{ImageInfo, probe_image};
+use super::file::sniff::{MediaType, sniff_received};
+use super::file::thumbnail::{THUMB_MAX, Thumbnail};
+use super::service::{MediaService, check_transcript};
+use super::spool::{Spooled, spool_with, too_large};
 use super::{MediaError, filename};
-use crate::db::DbConn;
 use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{NewAudio, NewImage};
+use crate::db::{DbConn, now};
+use crate::domain::{MediaKind, Owner};
 use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
@@ -44,101 +46,16 @@ struct Staged {
     object: Box<dyn PendingUpload>,
 }
 
-struct UploadRequest {
-    owner: Owner,
-    filename: String,
-    content_type: Option<String>,
-    transcript: Option<String>,
-    generate_presigned_url: bool,
-    /// The size the client said it would send, if it did.
-    announced_size: Option<u64>,
-}
-
 impl MediaService {
-    /// Uploads an image; refuses anything whose bytes are not an accepted image.
-    pub async fn upload_image(
-        &self,
-        actor: &Actor,
-        create: ImageCreate,
-        body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
-        let upload = UploadRequest {
-            owner: create.owner,
-            filename: create.filename,
-            content_type: create.content_type,
-            transcript: None,
-            generate_presigned_url: create.generate_presigned_url,
-            announced_size: None,
-        };
-        self.upload_checked(actor, upload, Some(MediaKind::Image), body).await
-    }
-
-    /// Uploads an audio file; refuses anything whose bytes are not accepted audio.
-    pub async fn upload_audio(
-        &self,
-        actor: &Actor,
-        create: AudioCreate,
-        body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
-        let upload = UploadRequest {
-            owner: create.owner,
-            filename: create.filename,
-            content_type: create.content_type,
-            transcript: create.transcript,
-            generate_presigned_url: create.generate_presigned_url,
-            announced_size: None,
-        };
-        self.upload_checked(actor, upload, Some(MediaKind::Audio), body).await
-    }
-
-    /// Uploads a file of either kind; what it is comes from its bytes.
+    /// Uploads one file of either kind (unless `upload.expected_kind` says which): its bytes
+    /// decide what it is; whatever they are not, it is refused and nothing is kept.
     pub async fn upload(
         &self,
         actor: &Actor,
-        create: ImageCreate,
+        upload: Upload,
         body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
-        let upload = UploadRequest {
-            owner: create.owner,
-            filename: create.filename,
-            content_type: create.content_type,
-            transcript: None,
-            generate_presigned_url: create.generate_presigned_url,
-            announced_size: None,
-        };
-        self.upload_checked(actor, upload, None, body).await
-    }
-
-    /// [`MediaService::upload`] for a client that announced the file's size first (the
-    /// JavaScript uploader does): a size over the limit is refused before a byte is read, bytes
-    /// that disagree with the announcement are refused, and the store can take the file in one
-    /// streaming write.
-    pub async fn upload_announced(
-        &self,
-        actor: &Actor,
-        create: ImageCreate,
-        size: u64,
-        body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
-        let upload = UploadRequest {
-            owner: create.owner,
-            filename: create.filename,
-            content_type: create.content_type,
-            transcript: None,
-            generate_presigned_url: create.generate_presigned_url,
-            announced_size: Some(size),
-        };
-        self.upload_checked(actor, upload, None, body).await
-    }
-
-    async fn upload_checked(
-        &self,
-        actor: &Actor,
-        upload: UploadRequest,
-        expected: Option<MediaKind>,
-        body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
-        let result = self.upload_counted(actor, upload, expected, body).await;
+    ) -> Result<MediaRead, MediaError> {
+        let result = self.accept(actor, &upload, body).await;
         match &result {
             Ok(_) => METRICS.uploads_accepted.fetch_add(1, Relaxed),
             Err(_) => METRICS.uploads_refused.fetch_add(1, Relaxed),
@@ -146,13 +63,13 @@ impl MediaService {
         result
     }
 
-    async fn upload_counted(
+    /// Checks who uploads for whom, receives and checks the file, stores it and adds its row.
+    async fn accept(
         &self,
         actor: &Actor,
-        upload: UploadRequest,
-        expected: Option<MediaKind>,
+        upload: &Upload,
         body: ByteStream,
-    ) -> Result<FileUploadResult, MediaError> {
+    ) -> Result<MediaRead, MediaError> {
         actor.check_upload_for(upload.owner)?;
         if let Some(text) = &upload.transcript {
             check_transcript(text)?;
@@ -164,7 +81,7 @@ impl MediaService {
                 return Err(MediaError::Invalid("the chosen owner does not exist".into()));
             }
         }
-        let (accepted, key) = self.receive(&upload, expected, body).await?;
+        let (accepted, key) = self.receive(upload, body).await?;
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let stored = match (&thumb_key, &accepted.probed) {
             (Some(thumb_key), Probed::Image(_, thumb)) => {
@@ -176,7 +93,7 @@ impl MediaService {
             _ => Ok(()),
         };
         let inserted = match stored {
-            Ok(()) => self.insert_row(actor, &upload, &filename, &key, thumb_key.as_ref(), &accepted).await,
+            Ok(()) => self.insert_row(actor, upload, &filename, &key, thumb_key.as_ref(), &accepted).await,
             Err(e) => Err(e),
         };
         let media = match inserted {
@@ -189,11 +106,6 @@ impl MediaService {
                 return Err(e);
             }
         };
-        let url = if upload.generate_presigned_url {
-            Some(self.sign(&key, media.kind(), accepted.media_type.mime(), None, None).await?.url)
-        } else {
-            None
-        };
         tracing::info!(
             id = media.id(),
             kind = media.kind().as_str(),
@@ -201,23 +113,18 @@ impl MediaService {
             "media uploaded"
         );
         METRICS.upload_bytes.fetch_add(accepted.spooled.size, Relaxed);
-        Ok(FileUploadResult { media, url })
+        Ok(media)
     }
 
     /// Receives the body into a spool file and, as soon as its first bytes tell what it is,
     /// starts writing it to the store alongside; once it is all in, checks it (decode, thumbnail
     /// or waveform) while the store takes the rest, and makes the object visible only if the
     /// checks pass. Returns the checked upload and the key its object is stored under.
-    async fn receive(
-        &self,
-        upload: &UploadRequest,
-        expected: Option<MediaKind>,
-        body: ByteStream,
-    ) -> Result<(Accepted, StorageKey), MediaError> {
+    async fn receive(&self, upload: &Upload, body: ByteStream) -> Result<(Accepted, StorageKey), MediaError> {
         let announced = upload.announced_size;
         let limit = self.settings.max_upload_bytes;
         match announced {
-            Some(n) if n > limit => return Err(super::spool::too_large(limit)),
+            Some(n) if n > limit => return Err(too_large(limit)),
             Some(0) => return Err(MediaError::Invalid("the file is empty".into())),
             _ => {}
         }
@@ -227,7 +134,7 @@ impl MediaService {
                 return Err(size_mismatch(n, len));
             }
             if staged.is_none() {
-                staged = self.stage(path, len, false, upload, expected)?;
+                staged = self.stage(path, len, false, upload)?;
             }
             if let Some(s) = staged.as_mut() {
                 s.object.grown(len);
@@ -246,7 +153,7 @@ impl MediaService {
         };
         let mut staged = match staged {
             Some(s) => s,
-            None => match self.stage(&spooled.path, spooled.size, true, upload, expected)? {
+            None => match self.stage(&spooled.path, spooled.size, true, upload)? {
                 Some(s) => s,
                 None => {
                     return Err(MediaError::Internal("a complete file always has a type or an error".into()));
@@ -290,14 +197,13 @@ impl MediaService {
         path: &Path,
         received: u64,
         complete: bool,
-        upload: &UploadRequest,
-        expected: Option<MediaKind>,
+        upload: &Upload,
     ) -> Result<Option<Staged>, MediaError> {
         let Some((media_type, audio_start)) = sniff_received(path, received, complete)? else {
             return Ok(None);
         };
-        check_declared(upload.content_type.as_deref(), media_type)?;
-        if let Some(kind) = expected
+        check_declared(upload.declared_type.as_deref(), media_type)?;
+        if let Some(kind) = upload.expected_kind
             && kind != media_type.kind()
         {
             return Err(MediaError::UnsupportedType(format!(
@@ -353,7 +259,8 @@ impl MediaService {
                 Ok(()) if !in_doubt => {}
                 Ok(()) => leftovers.push(key.as_str()),
                 Err(e) => {
-                    tracing::warn!(key = %key, error = %e, "could not remove the object of a failed upload yet");
+                    tracing::warn!(key = %key, error = %e, "could not remove the object of a failed upload \
+                        yet");
                     leftovers.push(key.as_str());
                 }
             }
@@ -367,14 +274,15 @@ impl MediaService {
             Err(e) => Err(e),
         };
         if let Err(e) = recorded {
-            tracing::error!(keys = ?leftovers, error = %e, "orphaned objects after a failed upload; reconcile will find them");
+            tracing::error!(keys = ?leftovers, error = %e, "orphaned objects after a failed upload; \
+                reconcile will find them");
         }
     }
 
     async fn insert_row(
         &self,
         actor: &Actor,
-        upload: &UploadRequest,
+        upload: &Upload,
         filename: &str,
         key: &StorageKey,
         thumb_key: Option<&StorageKey>,

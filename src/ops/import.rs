@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::media::{Actor, ImageCreate, MediaService, Owner};
-use crate::storage::ByteStream;
+use crate::domain::Owner;
+use crate::media::{Actor, ByteStream, MediaService, Upload};
 
 /// What an import did, file by file.
 #[derive(Debug, Default)]
@@ -50,9 +50,11 @@ pub async fn import_files(
     let mut summary = ImportSummary::default();
     for path in files {
         let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let create = ImageCreate { owner, filename, content_type: None, generate_presigned_url: false };
         let result = match file_stream(path).await {
-            Ok(body) => media.upload(&Actor::operator(), create, body).await.map_err(|e| e.to_string()),
+            Ok(body) => media
+                .upload(&Actor::operator(), Upload::new(owner, filename), body)
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(format!("cannot read it: {e}")),
         };
         progress(path, result.is_ok());

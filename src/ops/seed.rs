@@ -6,8 +6,17 @@ use std::io::Cursor;
 use bytes::Bytes;
 use image::{ImageFormat, Rgb, RgbImage};
 
-use crate::media::{Actor, ImageCreate, MediaError, MediaService, Owner};
-use crate::storage::ByteStream;
+use chrono::TimeDelta;
+
+use crate::db::repo::{AudioRepo, ImageRepo};
+use crate::db::rows::{NewAudio, NewImage};
+use crate::db::{Db, DbConn, DbError, now};
+use crate::domain::Owner;
+use crate::media::{Actor, ByteStream, MediaError, MediaService, Upload};
+use crate::storage::StorageKey;
+
+/// Synthetic rows per transaction.
+const BATCH: usize = 1000;
 
 /// A generated demo file: a name and its bytes.
 pub struct DemoFile {
@@ -105,13 +114,7 @@ pub async fn seed_demo(media: &MediaService) -> Result<usize, MediaError> {
     for file in demo_files() {
         let body: ByteStream =
             Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
-        let create = ImageCreate {
-            owner: Owner::System,
-            filename: file.name,
-            content_type: None,
-            generate_presigned_url: false,
-        };
-        media.upload(&Actor::operator(), create, body).await?;
+        media.upload(&Actor::operator(), Upload::new(Owner::System, file.name), body).await?;
         n += 1;
     }
     Ok(n)
@@ -125,6 +128,7 @@ pub const LOAD_SAMPLE_EVERY: usize = 100;
 /// the rest are synthetic rows, which `mediadesk reconcile --fix` removes again.
 pub async fn seed_load(
     media: &MediaService,
+    db: &Db,
     count: usize,
     mut progress: impl FnMut(usize),
 ) -> Result<usize, MediaError> {
@@ -136,22 +140,86 @@ pub async fn seed_load(
             let file = load_sample(n);
             let body: ByteStream =
                 Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
-            let create = ImageCreate {
-                owner: Owner::System,
-                filename: file.name,
-                content_type: None,
-                generate_presigned_url: false,
-            };
-            media.upload(&actor, create, body).await?;
+            media.upload(&actor, Upload::new(Owner::System, file.name), body).await?;
             done += 1;
             n += 1;
         }
         let rows = (LOAD_SAMPLE_EVERY - 1).min(count - n);
-        done += media.add_synthetic_rows(&actor, Owner::System, n, rows).await?;
+        done += add_synthetic_rows(db, Owner::System, n, rows).await?;
         n += rows;
         progress(done);
     }
     Ok(done)
+}
+
+/// Adds `count` synthetic rows numbered from `first`: three images to one audio item, one
+/// second apart, owned by `owner`. They are rows only: their objects do not exist, so
+/// `mediadesk reconcile --fix` removes them again.
+async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -> Result<usize, DbError> {
+    let start = now() - TimeDelta::seconds((first + count) as i64);
+    let peaks: Vec<u8> = (0..2000).map(|i| ((i * 37 % 101) as i8 - 50) as u8).collect();
+    let mut added = 0;
+    for batch in (first..first + count).collect::<Vec<_>>().chunks(BATCH) {
+        let images: Vec<(String, StorageKey, i64)> = batch
+            .iter()
+            .filter(|i| *i % 4 != 3)
+            .map(|&i| (format!("load-{i:06}.jpg"), StorageKey::generate(owner.id(), "jpg"), i as i64))
+            .collect();
+        let audios: Vec<(String, StorageKey, i64)> = batch
+            .iter()
+            .filter(|i| *i % 4 == 3)
+            .map(|&i| (format!("load-{i:06}.mp3"), StorageKey::generate(owner.id(), "mp3"), i as i64))
+            .collect();
+        let thumbs: Vec<StorageKey> = images.iter().map(|(_, k, _)| k.derived("thumb.jpg")).collect();
+        let new_images: Vec<NewImage> = images
+            .iter()
+            .zip(&thumbs)
+            .map(|((name, key, i), thumb)| NewImage {
+                owner_id: owner.id(),
+                uploader_id: None,
+                original_filename: name,
+                content_type: "image/jpeg",
+                byte_size: 200_000 + (i * 7919) % 5_000_000,
+                sha256: "synthetic",
+                storage_key: key.as_str(),
+                thumbnail_key: Some(thumb.as_str()),
+                width: 4000,
+                height: 3000,
+                created_at: start + TimeDelta::seconds(*i),
+            })
+            .collect();
+        let new_audios: Vec<NewAudio> = audios
+            .iter()
+            .map(|(name, key, i)| NewAudio {
+                owner_id: owner.id(),
+                uploader_id: None,
+                original_filename: name,
+                content_type: "audio/mpeg",
+                byte_size: 1_000_000 + (i * 7919) % 9_000_000,
+                sha256: "synthetic",
+                storage_key: key.as_str(),
+                waveform_key: None,
+                duration_ms: 30_000 + (i * 7919) % 600_000,
+                bitrate: 192_000,
+                sample_rate: 44_100,
+                channels: 2,
+                codec: "mp3",
+                transcript: None,
+                created_at: start + TimeDelta::seconds(*i),
+                updated_at: start + TimeDelta::seconds(*i),
+                peaks: Some(&peaks),
+            })
+            .collect();
+        added += db
+            .transaction(async |c: &mut DbConn<'_>| {
+                Ok::<_, DbError>(
+                    ImageRepo::create_many(c, &new_images).await?
+                        + AudioRepo::create_many(c, &new_audios).await?,
+                )
+            })
+            .await?;
+    }
+    Ok(added)
 }
 
 /// The `i`-th real file of a load-test set: landscapes in varied colours, now and then a melody.

@@ -6,8 +6,6 @@ pub mod keys;
 mod local;
 mod presign;
 mod s3;
-mod s3_put;
-mod s3_upload;
 pub mod signing;
 pub mod upload;
 

@@ -104,7 +104,8 @@ impl Presigner {
         let path = format!("{}/{}", self.path_prefix, uri_encode(req.key, false));
         // Sorted by name, as the canonical form requires (upper case sorts before lower).
         let mut query = format!(
-            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={}&X-Amz-Date={amz_date}&X-Amz-Expires={}&X-Amz-SignedHeaders=host",
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={}&X-Amz-Date={amz_date}\
+             &X-Amz-Expires={}&X-Amz-SignedHeaders=host",
             uri_encode(&format!("{}/{scope}", self.access_key), true),
             req.expires_secs.min(MAX_EXPIRES_SECS),
         );

@@ -5,6 +5,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use super::StorageKey;
+use crate::http_text::percent_encode;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -86,27 +87,4 @@ impl UrlSigner {
         }
         Ok(())
     }
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266),
-/// so no user-chosen name can break out of the header.
-pub fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
-        .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", percent_encode(name))
 }

@@ -101,7 +101,7 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         if let WebError::SignInRequired { next } = self {
-            let location = format!("/signin?next={}", crate::storage::signing::percent_encode(next));
+            let location = format!("/signin?next={}", crate::http_text::percent_encode(next));
             return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         if let WebError::RangeNotSatisfiable(size) = self {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod pages;
+mod settings;
 pub mod view;
 
 use std::net::TcpListener;
@@ -14,7 +15,7 @@ use std::net::TcpListener;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
-use actix_web::cookie::{Key, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash, from_fn};
@@ -25,53 +26,19 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{accounts, detail, files, gallery, signin, upload};
 use crate::app::App;
+pub use settings::WebSettings;
 
 /// Ordinary forms are small; the transcript (100 000 characters) is the largest field.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
-/// Settings of the HTTP layer.
-#[derive(Clone)]
-pub struct WebSettings {
-    /// Signs and encrypts the session cookie.
-    pub session_key: Key,
-    /// `Secure` cookies; on when the public URL is `https://`.
-    pub secure_cookies: bool,
-    /// Use `X-Forwarded-For` for the client address (only behind a proxy that sets it).
-    pub trust_forwarded: bool,
-    /// Origins besides our own that serve media (the S3 endpoint), for the CSP.
-    pub media_origins: Vec<String>,
-    /// Base for absolute share links, e.g. `https://media.example.com`.
-    pub public_url: String,
-    /// Serve Prometheus metrics at `/metrics`.
-    pub metrics: bool,
-}
-
-impl WebSettings {
-    /// App-relative URLs (local-store links) become absolute; S3 URLs already are.
-    pub fn absolute_url(&self, url: &str) -> String {
-        if url.starts_with("http://") || url.starts_with("https://") {
-            url.to_owned()
-        } else {
-            format!("{}{url}", self.public_url.trim_end_matches('/'))
-        }
-    }
-
-    fn csp(&self) -> String {
-        let extra = self.media_origins.join(" ");
-        format!(
-            "default-src 'self'; img-src 'self' {extra}; media-src 'self' {extra}; script-src 'self'; \
-             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-        )
-    }
-}
-
 /// Registers every route.
-pub fn configure(app: App) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        if app.web.metrics {
+        if settings.metrics {
             cfg.route("/metrics", web::get().to(metrics));
         }
         cfg.app_data(web::Data::new(app))
+            .app_data(web::Data::new(settings))
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES).error_handler(|e, _| match e {
                 UrlencodedError::Overflow { .. } => {
                     WebError::TooLarge("This form is too large.".into()).into()
@@ -139,8 +106,12 @@ impl Default for ServerOptions {
 }
 
 /// Starts the HTTP server on `listener` (port 0 in tests).
-pub fn server(app: App, listener: TcpListener, options: ServerOptions) -> std::io::Result<Server> {
-    let settings = app.web.clone();
+pub fn server(
+    app: App,
+    settings: WebSettings,
+    listener: TcpListener,
+    options: ServerOptions,
+) -> std::io::Result<Server> {
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
             .cookie_name("mediadesk_session".into())
@@ -163,7 +134,7 @@ pub fn server(app: App, listener: TcpListener, options: ServerOptions) -> std::i
             .wrap(headers)
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(from_fn(context::middleware))
-            .configure(configure(app.clone()))
+            .configure(configure(app.clone(), settings.clone()))
             .default_service(web::to(not_found))
     })
     .listen(listener)?

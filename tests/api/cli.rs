@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use mediadesk::media::{Actor, ImageCreate, Owner};
+use mediadesk::domain::{MediaKind, Owner};
+use mediadesk::media::{Actor, Upload};
 use mediadesk::storage::StorageKey;
 
 use crate::common::*;
@@ -59,133 +60,181 @@ fn assert_one_line_failure(r: &Run, needle: &str) {
     assert!(r.stderr.starts_with("mediadesk: ") && r.stderr.contains(needle), "{:?}", r.stderr);
 }
 
-backend_tests! {
-    async fn user_commands_manage_accounts(env) {
-        let add = env.cli(&["user", "add", "Root", "--role", "admin", "--password-stdin"], Some("correct horse battery\n"));
-        assert_eq!(add.code, 0, "{}", add.stderr);
-        assert_eq!(add.stdout.trim(), "created root (admin)");
-        assert_one_line_failure(&env.cli(&["user", "add", "root", "--password-stdin"], Some("another password\n")), "that username is taken");
-        assert_one_line_failure(&env.cli(&["user", "add", "x", "--role", "boss", "--password-stdin"], Some("password123\n")), "unknown role");
-        assert_one_line_failure(&env.cli(&["user", "add", "y", "--password-stdin"], Some("short\n")), "at least 8 characters");
-        assert_one_line_failure(&env.cli(&["user", "add", "z"], None), "--password-stdin");
-        env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
-        assert_eq!(env.cli(&["user", "list"], None).stdout, "ann\tuser\tactive\nroot\tadmin\tactive\n");
-        assert_eq!(env.cli(&["user", "disable", "ann"], None).code, 0);
-        assert!(env.cli(&["user", "list"], None).stdout.contains("ann\tuser\tdisabled"));
-        assert_eq!(env.cli(&["user", "enable", "ann"], None).code, 0);
-        assert_eq!(env.cli(&["user", "passwd", "ann", "--password-stdin"], Some("new-password-1\n")).code, 0);
-        let accounts = mediadesk::auth::AccountService::new(env.db.clone());
-        assert!(accounts.authenticate("ann", "new-password-1", "127.0.0.1").await.is_ok());
-        assert_one_line_failure(&env.cli(&["user", "disable", "nobody"], None), "no such account");
-        assert_one_line_failure(&env.cli(&["user", "disable", "root"], None), "last active admin");
+backend_tests!(
+    user_commands_manage_accounts,
+    import_uploads_a_folder_and_lists_what_it_refused,
+    seed_adds_demo_media,
+    seed_load_adds_a_large_set_that_reconcile_removes_again,
+    reconcile_finds_and_repairs_each_kind_of_inconsistency,
+    bad_configuration_fails_with_one_line,
+    healthcheck_reports_the_local_server,
+    serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admin_command
+);
+
+async fn user_commands_manage_accounts(env: TestEnv) {
+    let add = env.cli(
+        &["user", "add", "Root", "--role", "admin", "--password-stdin"],
+        Some("correct horse battery\n"),
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert_eq!(add.stdout.trim(), "created root (admin)");
+    assert_one_line_failure(
+        &env.cli(&["user", "add", "root", "--password-stdin"], Some("another password\n")),
+        "that username is taken",
+    );
+    assert_one_line_failure(
+        &env.cli(&["user", "add", "x", "--role", "boss", "--password-stdin"], Some("password123\n")),
+        "unknown role",
+    );
+    assert_one_line_failure(
+        &env.cli(&["user", "add", "y", "--password-stdin"], Some("short\n")),
+        "at least 8 characters",
+    );
+    assert_one_line_failure(&env.cli(&["user", "add", "z"], None), "--password-stdin");
+    env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
+    assert_eq!(env.cli(&["user", "list"], None).stdout, "ann\tuser\tactive\nroot\tadmin\tactive\n");
+    assert_eq!(env.cli(&["user", "disable", "ann"], None).code, 0);
+    assert!(env.cli(&["user", "list"], None).stdout.contains("ann\tuser\tdisabled"));
+    assert_eq!(env.cli(&["user", "enable", "ann"], None).code, 0);
+    assert_eq!(env.cli(&["user", "passwd", "ann", "--password-stdin"], Some("new-password-1\n")).code, 0);
+    let accounts = mediadesk::auth::AccountService::new(env.db.clone());
+    assert!(accounts.authenticate("ann", "new-password-1", "127.0.0.1").await.is_ok());
+    assert_one_line_failure(&env.cli(&["user", "disable", "nobody"], None), "no such account");
+    assert_one_line_failure(&env.cli(&["user", "disable", "root"], None), "last active admin");
+}
+
+async fn import_uploads_a_folder_and_lists_what_it_refused(env: TestEnv) {
+    env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
+    let dir = env.dir.path().join("incoming");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    for name in ["image.jpg", "tone-cbr.mp3", "not-an-image.jpg", "pixel-flood.png"] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
     }
+    std::fs::copy(fixture("tone.flac"), dir.join("sub/tone.flac")).unwrap();
+    std::fs::write(dir.join(".hidden.jpg"), b"skipped").unwrap();
+    let run = env.cli(&["import", dir.to_str().unwrap(), "--owner", "ann"], None);
+    assert_one_line_failure(&run, "2 of 5 files were refused");
+    assert!(run.stdout.contains("imported 3 of 5 files"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("refused")
+            && run.stdout.contains("not-an-image.jpg")
+            && run.stdout.contains("pixel-flood.png")
+    );
+    assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
+    let ok = env.cli(&["import", dir.join("sub").to_str().unwrap(), "--owner", "system"], None);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("imported 1 of 1 files"));
+    assert_one_line_failure(
+        &env.cli(&["import", dir.to_str().unwrap(), "--owner", "ghost"], None),
+        "no account \"ghost\"",
+    );
+    assert_one_line_failure(
+        &env.cli(&["import", "/nonexistent", "--owner", "system"], None),
+        "is not a folder",
+    );
+}
 
-    async fn import_uploads_a_folder_and_lists_what_it_refused(env) {
-        env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
-        let dir = env.dir.path().join("incoming");
-        std::fs::create_dir_all(dir.join("sub")).unwrap();
-        for name in ["image.jpg", "tone-cbr.mp3", "not-an-image.jpg", "pixel-flood.png"] {
-            std::fs::copy(fixture(name), dir.join(name)).unwrap();
-        }
-        std::fs::copy(fixture("tone.flac"), dir.join("sub/tone.flac")).unwrap();
-        std::fs::write(dir.join(".hidden.jpg"), b"skipped").unwrap();
-        let run = env.cli(&["import", dir.to_str().unwrap(), "--owner", "ann"], None);
-        assert_one_line_failure(&run, "2 of 5 files were refused");
-        assert!(run.stdout.contains("imported 3 of 5 files"), "{}", run.stdout);
-        assert!(run.stdout.contains("refused") && run.stdout.contains("not-an-image.jpg") && run.stdout.contains("pixel-flood.png"));
-        assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
-        let ok = env.cli(&["import", dir.join("sub").to_str().unwrap(), "--owner", "system"], None);
-        assert_eq!(ok.code, 0, "{}", ok.stderr);
-        assert!(ok.stdout.contains("imported 1 of 1 files"));
-        assert_one_line_failure(&env.cli(&["import", dir.to_str().unwrap(), "--owner", "ghost"], None), "no account \"ghost\"");
-        assert_one_line_failure(&env.cli(&["import", "/nonexistent", "--owner", "system"], None), "is not a folder");
-    }
+async fn seed_adds_demo_media(env: TestEnv) {
+    let run = env.cli(&["seed", "--demo"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "added 7 demo items as system media");
+    assert_eq!((env.count_rows("images").await, env.count_rows("audios").await), (4, 3));
+    assert_one_line_failure(&env.cli(&["seed"], None), "--demo");
+}
 
-    async fn seed_adds_demo_media(env) {
-        let run = env.cli(&["seed", "--demo"], None);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(run.stdout.trim(), "added 7 demo items as system media");
-        assert_eq!((env.count_rows("images").await, env.count_rows("audios").await), (4, 3));
-        assert_one_line_failure(&env.cli(&["seed"], None), "--demo");
-    }
+async fn seed_load_adds_a_large_set_that_reconcile_removes_again(env: TestEnv) {
+    let run = env.cli(&["seed", "--load", "250"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "added 250 load-test items as system media");
+    let rows = env.count_rows("images").await + env.count_rows("audios").await;
+    assert_eq!(rows, 250);
+    // Items 0, 100 and 200 are real uploads (images), each with its thumbnail.
+    assert_eq!(env.objects().await.len(), 6);
+    let check = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(check.rows_without_object.len(), 247, "the synthetic rows are reported");
+    env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
+    assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
 
-    async fn seed_load_adds_a_large_set_that_reconcile_removes_again(env) {
-        let run = env.cli(&["seed", "--load", "250"], None);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(run.stdout.trim(), "added 250 load-test items as system media");
-        let rows = env.count_rows("images").await + env.count_rows("audios").await;
-        assert_eq!(rows, 250);
-        // Items 0, 100 and 200 are real uploads (images), each with its thumbnail.
-        assert_eq!(env.objects().await.len(), 6);
-        let check = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
-        assert_eq!(check.rows_without_object.len(), 247, "the synthetic rows are reported");
-        env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
-        assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
-        assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
-    }
+async fn reconcile_finds_and_repairs_each_kind_of_inconsistency(env: TestEnv) {
+    let staff = Actor::operator();
+    let create = |n: &str| Upload::new(Owner::System, n);
+    // 1. An object no row knows (a crashed upload, or a hand in the bucket).
+    let orphan = StorageKey::parse("system/orphan.png").unwrap();
+    env.store.put_file(&orphan, &fixture("image.png"), "image/png").await.unwrap();
+    // 2. A row whose object is gone.
+    let lost = env.media.upload(&staff, create("lost.png"), fixture_stream("image.png")).await.unwrap().id();
+    let lost_key =
+        env.objects().await.into_iter().find(|k| k.ends_with(".png") && !k.contains("orphan")).unwrap();
+    env.store.delete(&StorageKey::parse(&lost_key).unwrap()).await.unwrap();
+    // 3. A deletion still owed to the store.
+    let (faulty, switch) = env.faulty_store().await;
+    let media = env.media_with(faulty, env.settings());
+    let owed = media.upload(&staff, create("owed.png"), fixture_stream("image.png")).await.unwrap().id();
+    switch.down();
+    media.delete(&staff, MediaKind::Image, owed).await.unwrap();
+    switch.up();
+    // A healthy item that must survive everything.
+    let keep = env.media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().id();
 
-    async fn reconcile_finds_and_repairs_each_kind_of_inconsistency(env) {
-        let staff = Actor::operator();
-        let create = |n: &str| ImageCreate { owner: Owner::System, filename: n.into(), content_type: None, generate_presigned_url: false };
-        // 1. An object no row knows (a crashed upload, or a hand in the bucket).
-        let orphan = StorageKey::parse("system/orphan.png").unwrap();
-        env.store.put_file(&orphan, &fixture("image.png"), "image/png").await.unwrap();
-        // 2. A row whose object is gone.
-        let lost = env.media.upload(&staff, create("lost.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        let lost_key = env.objects().await.into_iter().find(|k| k.ends_with(".png") && !k.contains("orphan")).unwrap();
-        env.store.delete(&StorageKey::parse(&lost_key).unwrap()).await.unwrap();
-        // 3. A deletion still owed to the store.
-        let (faulty, switch) = env.faulty_store().await;
-        let media = env.media_with(faulty, env.settings());
-        let owed = media.upload(&staff, create("owed.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        switch.down();
-        media.delete_image(&staff, owed).await.unwrap();
-        switch.up();
-        // A healthy item that must survive everything.
-        let keep = env.media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().media.id();
+    let dry = env.cli(&["reconcile", "--grace-minutes", "0", "--json"], None);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let report: serde_json::Value = serde_json::from_str(&dry.stdout).unwrap();
+    assert_eq!(report["orphan_objects"], serde_json::json!(["system/orphan.png"]));
+    assert_eq!(report["rows_without_object"], serde_json::json!([format!("image:{lost}")]));
+    assert_eq!(report["pending_deletions"].as_array().unwrap().len(), 2, "the image and its thumbnail");
+    assert!(env.objects().await.contains(&"system/orphan.png".to_owned()), "a dry run changes nothing");
+    // The default grace leaves young objects alone: an upload may be in flight.
+    let young = env.cli(&["reconcile", "--json"], None);
+    let young: serde_json::Value = serde_json::from_str(&young.stdout).unwrap();
+    assert_eq!(young["orphan_objects"], serde_json::json!([]));
 
-        let dry = env.cli(&["reconcile", "--grace-minutes", "0", "--json"], None);
-        assert_eq!(dry.code, 0, "{}", dry.stderr);
-        let report: serde_json::Value = serde_json::from_str(&dry.stdout).unwrap();
-        assert_eq!(report["orphan_objects"], serde_json::json!(["system/orphan.png"]));
-        assert_eq!(report["rows_without_object"], serde_json::json!([format!("image:{lost}")]));
-        assert_eq!(report["pending_deletions"].as_array().unwrap().len(), 2, "the image and its thumbnail");
-        assert!(env.objects().await.contains(&"system/orphan.png".to_owned()), "a dry run changes nothing");
-        // The default grace leaves young objects alone: an upload may be in flight.
-        let young = env.cli(&["reconcile", "--json"], None);
-        let young: serde_json::Value = serde_json::from_str(&young.stdout).unwrap();
-        assert_eq!(young["orphan_objects"], serde_json::json!([]));
+    let fix = env.cli(&["reconcile", "--fix", "--grace-minutes", "0"], None);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(fix.stdout.contains("objects without a row (fixed): 1"), "{}", fix.stdout);
+    let clean = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert!(clean.is_clean(), "{clean:?}");
+    assert!(env.media.get(&staff, MediaKind::Image, keep).await.is_ok());
+    assert_eq!(env.count_rows("images").await, 1);
+    assert_eq!(env.objects().await.len(), 2, "keep.png and its thumbnail");
+}
 
-        let fix = env.cli(&["reconcile", "--fix", "--grace-minutes", "0"], None);
-        assert_eq!(fix.code, 0, "{}", fix.stderr);
-        assert!(fix.stdout.contains("objects without a row (fixed): 1"), "{}", fix.stdout);
-        let clean = env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
-        assert!(clean.is_clean(), "{clean:?}");
-        assert!(env.media.get_image(&staff, keep).await.is_ok());
-        assert_eq!(env.count_rows("images").await, 1);
-        assert_eq!(env.objects().await.len(), 2, "keep.png and its thumbnail");
-    }
+async fn bad_configuration_fails_with_one_line(env: TestEnv) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
+    let out = cmd
+        .arg("migrate")
+        .env("MEDIADESK_BIND", "nowhere")
+        .env("MEDIADESK_DATA_DIR", env.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        err.trim(),
+        "mediadesk: MEDIADESK_BIND: not a socket address like 127.0.0.1:8080: \"nowhere\""
+    );
+    let migrate = env.cli(&["migrate"], None);
+    assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+    assert!(!migrate.stdout.contains("password") && migrate.stdout.starts_with("migrations applied to"));
+}
 
-    async fn bad_configuration_fails_with_one_line(env) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
-        let out = cmd.arg("migrate").env("MEDIADESK_BIND", "nowhere").env("MEDIADESK_DATA_DIR", env.dir.path()).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(err.trim(), "mediadesk: MEDIADESK_BIND: not a socket address like 127.0.0.1:8080: \"nowhere\"");
-        let migrate = env.cli(&["migrate"], None);
-        assert_eq!(migrate.code, 0, "{}", migrate.stderr);
-        assert!(!migrate.stdout.contains("password") && migrate.stdout.starts_with("migrations applied to"));
-    }
-
-    async fn healthcheck_reports_the_local_server(env) {
-        let s = env.start_server().await;
-        let bind = s.base.trim_start_matches("http://").to_owned();
-        let out = Command::new(env!("CARGO_BIN_EXE_mediadesk")).arg("healthcheck").env("MEDIADESK_BIND", &bind).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let dead = Command::new(env!("CARGO_BIN_EXE_mediadesk")).arg("healthcheck").env("MEDIADESK_BIND", "127.0.0.1:1").output().unwrap();
-        assert_eq!(dead.status.code(), Some(1));
-        assert!(String::from_utf8_lossy(&dead.stderr).contains("nothing listens on 127.0.0.1:1"));
-    }
+async fn healthcheck_reports_the_local_server(env: TestEnv) {
+    let s = env.start_server().await;
+    let bind = s.base.trim_start_matches("http://").to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_mediadesk"))
+        .arg("healthcheck")
+        .env("MEDIADESK_BIND", &bind)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dead = Command::new(env!("CARGO_BIN_EXE_mediadesk"))
+        .arg("healthcheck")
+        .env("MEDIADESK_BIND", "127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(dead.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&dead.stderr).contains("nothing listens on 127.0.0.1:1"));
 }
 
 #[tokio::test]
@@ -225,4 +274,60 @@ async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
         lines.iter().any(|l| l["span"]["request_id"] == id.as_str() && l["fields"]["status"] == 200),
         "the request's log line carries its id: {logs}"
     );
+}
+
+impl TestEnv {
+    /// Starts `mediadesk serve` on a free port, waits until it answers, stops it with SIGTERM
+    /// and returns what it printed on standard output.
+    async fn serve_once(&self) -> (u16, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = self
+            .command()
+            .arg("serve")
+            .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        let mut up = false;
+        for _ in 0..100 {
+            if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(up, "the server came up");
+        assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        (port, String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+async fn serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admin_command(env: TestEnv) {
+    let (port, screen) = env.serve_once().await;
+    assert!(screen.contains(&format!("Open http://127.0.0.1:{port}/")), "{screen}");
+    assert!(screen.contains(&format!("data folder: {}", env.dir.path().display())), "{screen}");
+    if env.s3.is_some() {
+        assert!(
+            screen.contains("database:    PostgreSQL") && screen.contains("storage:     S3 bucket"),
+            "{screen}"
+        );
+        assert!(!screen.contains("secret"), "no credentials: {screen}");
+    } else {
+        let db = format!("database:    SQLite, {}", env.database_url);
+        assert!(screen.contains(&db), "{screen}");
+        let objects = format!("storage:     local folder, {}", env.dir.path().join("objects").display());
+        assert!(screen.contains(&objects), "{screen}");
+    }
+    assert!(screen.contains("No account exists yet"), "{screen}");
+    let command = screen.lines().find(|l| l.contains(" user add admin ")).expect("the command is shown");
+    // The command as shown works: run it, and the next start no longer shows it.
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let made = env.cli(&args, Some("a-long-password-1\n"));
+    assert_eq!(made.code, 0, "{} {}", made.stdout, made.stderr);
+    let (_, again) = env.serve_once().await;
+    assert!(!again.contains("No account exists yet") && !again.contains("user add"), "{again}");
 }

@@ -3,8 +3,11 @@
 //! the server keeps answering, and nothing of a refused file stays behind.
 
 use mediadesk::auth::Role;
-use mediadesk::media::{Actor, MediaKind, MediaRead};
+use mediadesk::domain::MediaKind;
+use mediadesk::media::{Actor, MediaRead};
 use serde_json::Value;
+
+use crate::common::TestEnv;
 
 fn make_corpus(dir: &std::path::Path) -> Vec<Value> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/make_corpus.py");
@@ -17,64 +20,83 @@ fn make_corpus(dir: &std::path::Path) -> Vec<Value> {
     serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
 }
 
-backend_tests! {
-    async fn every_corpus_case_gets_its_expected_outcome(env) {
-        let corpus_dir = env.dir.path().join("corpus");
-        let cases = make_corpus(&corpus_dir);
-        assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("uploader", Role::User).await;
-        let (mut accepted_images, mut accepted_audio) = (0, 0);
-        for case in &cases {
-            let name = case["name"].as_str().unwrap();
-            let bytes = std::fs::read(case["file"].as_str().unwrap()).unwrap();
-            let page = c.upload(&[(case["upload_as"].as_str().unwrap(), bytes)], None, true).await;
-            assert_eq!(page.status, 200, "{name}: {}", page.body);
-            let result: Value = serde_json::from_str::<Value>(&page.body).unwrap()["results"][0].clone();
-            match case["expect"].as_str().unwrap() {
-                "refuse" => {
-                    assert_eq!(result["ok"], false, "{name} must be refused: {result}");
-                    let reason = case["reason"].as_str().unwrap();
-                    assert!(result["message"].as_str().unwrap().contains(reason), "{name}: {result} should mention {reason:?}");
-                }
-                _ => {
-                    assert_eq!(result["ok"], true, "{name} must be accepted: {result}");
-                    let url = result["url"].as_str().unwrap();
-                    let (kind, id) = url.trim_start_matches("/media/").split_once('/').unwrap();
-                    let kind = if kind == "image" { MediaKind::Image } else { MediaKind::Audio };
-                    let media = s.app.media.get(&Actor::operator(), kind, id.parse().unwrap()).await.unwrap();
-                    assert_eq!(media.kind().as_str(), case["kind"].as_str().unwrap(), "{name}");
-                    if let Some(shown) = case.get("shown_as").and_then(Value::as_str) {
-                        assert_eq!(media.filename(), shown, "{name}: the stored display name");
-                        let detail = c.get(url).await;
-                        if shown.contains('<') {
-                            assert!(!detail.body.contains(shown), "{name}: names are escaped on the page");
-                            assert!(!c.get("/media").await.body.contains(shown), "{name}: and in the gallery");
-                        }
+backend_tests!(every_corpus_case_gets_its_expected_outcome);
+
+async fn every_corpus_case_gets_its_expected_outcome(env: TestEnv) {
+    let corpus_dir = env.dir.path().join("corpus");
+    let cases = make_corpus(&corpus_dir);
+    assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("uploader", Role::User).await;
+    let (mut accepted_images, mut accepted_audio) = (0, 0);
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let bytes = std::fs::read(case["file"].as_str().unwrap()).unwrap();
+        let page = c.upload(&[(case["upload_as"].as_str().unwrap(), bytes)], None, true).await;
+        assert_eq!(page.status, 200, "{name}: {}", page.body);
+        let result: Value = serde_json::from_str::<Value>(&page.body).unwrap()["results"][0].clone();
+        match case["expect"].as_str().unwrap() {
+            "refuse" => {
+                assert_eq!(result["ok"], false, "{name} must be refused: {result}");
+                let reason = case["reason"].as_str().unwrap();
+                assert!(
+                    result["message"].as_str().unwrap().contains(reason),
+                    "{name}: {result} should mention {reason:?}"
+                );
+            }
+            _ => {
+                assert_eq!(result["ok"], true, "{name} must be accepted: {result}");
+                let url = result["url"].as_str().unwrap();
+                let (kind, id) = url.trim_start_matches("/media/").split_once('/').unwrap();
+                let kind = if kind == "image" { MediaKind::Image } else { MediaKind::Audio };
+                let media = s.app.media.get(&Actor::operator(), kind, id.parse().unwrap()).await.unwrap();
+                assert_eq!(media.kind().as_str(), case["kind"].as_str().unwrap(), "{name}");
+                if let Some(shown) = case.get("shown_as").and_then(Value::as_str) {
+                    assert_eq!(media.filename(), shown, "{name}: the stored display name");
+                    let detail = c.get(url).await;
+                    if shown.contains('<') {
+                        assert!(!detail.body.contains(shown), "{name}: names are escaped on the page");
+                        assert!(!c.get("/media").await.body.contains(shown), "{name}: and in the gallery");
                     }
-                    match &media {
-                        MediaRead::Image(i) => {
-                            accepted_images += 1;
-                            assert_eq!(i.content_type, case["content_type"].as_str().unwrap(), "{name}");
-                            assert_eq!((i.width as i64, i.height as i64), (case["width"].as_i64().unwrap(), case["height"].as_i64().unwrap()), "{name}");
-                        }
-                        MediaRead::Audio(a) => {
-                            accepted_audio += 1;
-                            assert_eq!(a.content_type, case["content_type"].as_str().unwrap(), "{name}");
-                            let want = case["duration_ms"].as_i64().unwrap();
-                            let tolerance = (want / 1000).max(30);
-                            assert!((a.duration_ms - want).abs() <= tolerance, "{name}: {} ms, want {want}", a.duration_ms);
-                        }
+                }
+                match &media {
+                    MediaRead::Image(i) => {
+                        accepted_images += 1;
+                        assert_eq!(i.content_type, case["content_type"].as_str().unwrap(), "{name}");
+                        assert_eq!(
+                            (i.width as i64, i.height as i64),
+                            (case["width"].as_i64().unwrap(), case["height"].as_i64().unwrap()),
+                            "{name}"
+                        );
+                    }
+                    MediaRead::Audio(a) => {
+                        accepted_audio += 1;
+                        assert_eq!(a.content_type, case["content_type"].as_str().unwrap(), "{name}");
+                        let want = case["duration_ms"].as_i64().unwrap();
+                        let tolerance = (want / 1000).max(30);
+                        assert!(
+                            (a.duration_ms - want).abs() <= tolerance,
+                            "{name}: {} ms, want {want}",
+                            a.duration_ms
+                        );
                     }
                 }
             }
-            // The server is still fine after every case.
-            assert_eq!(c.get("/healthz").await.status, 200, "after {name}");
         }
-        assert_eq!(env_rows(&s).await, (accepted_images, accepted_audio), "a row per accepted file, none for refused ones");
-        assert_eq!(s.env.objects().await.len() as i64, accepted_images * 2 + accepted_audio, "originals, thumbnails, nothing else");
-        assert_eq!(s.env.spooled_files(), 0);
+        // The server is still fine after every case.
+        assert_eq!(c.get("/healthz").await.status, 200, "after {name}");
     }
+    assert_eq!(
+        env_rows(&s).await,
+        (accepted_images, accepted_audio),
+        "a row per accepted file, none for refused ones"
+    );
+    assert_eq!(
+        s.env.objects().await.len() as i64,
+        accepted_images * 2 + accepted_audio,
+        "originals, thumbnails, nothing else"
+    );
+    assert_eq!(s.env.spooled_files(), 0);
 }
 
 async fn env_rows(s: &crate::common::server::TestServer) -> (i64, i64) {

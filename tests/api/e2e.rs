@@ -10,30 +10,35 @@ use crate::common::browser::{Browser, PATIENCE, artifacts_dir, poll};
 use crate::common::fixture;
 use crate::common::server::{TestClient, TestServer, password_of};
 
+use crate::common::TestEnv;
+
 const IMAGE: &str = "image.jpg";
 /// 12 s (mostly near-silent): long enough to seek into the middle.
 const AUDIO: &str = "tone-vbr-noxing.mp3";
 
-backend_tests! {
-    async fn browser_sign_in_upload_play_seek_delete(env) {
-        let backend = env.backend;
-        let server = env.start_server().await;
-        server.account("admin", Role::Admin).await;
-        let base = server.base.clone();
-        Browser::run(backend, &base, |b| flow(&server, b)).await;
-    }
+backend_tests!(
+    browser_sign_in_upload_play_seek_delete,
+    browser_gallery_plays_one_clip_at_a_time_and_space_toggles
+);
 
-    async fn browser_gallery_plays_one_clip_at_a_time_and_space_toggles(env) {
-        let backend = env.backend;
-        let server = env.start_server().await;
-        let (http, _) = server.signed_in("staff", Role::Staff).await;
-        for name in [AUDIO, "tone.flac"] {
-            let page = http.upload(&[(name, crate::common::fixture_bytes(name))], Some("system"), false).await;
-            assert!(page.body.contains("1 accepted"), "{}", page.body);
-        }
-        let base = server.base.clone();
-        Browser::run(backend, &base, gallery_playback).await;
+async fn browser_sign_in_upload_play_seek_delete(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    server.account("admin", Role::Admin).await;
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| flow(&server, b)).await;
+}
+
+async fn browser_gallery_plays_one_clip_at_a_time_and_space_toggles(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (http, _) = server.signed_in("staff", Role::Staff).await;
+    for name in [AUDIO, "tone.flac"] {
+        let page = http.upload(&[(name, crate::common::fixture_bytes(name))], Some("system"), false).await;
+        assert!(page.body.contains("1 accepted"), "{}", page.body);
     }
+    let base = server.base.clone();
+    Browser::run(backend, &base, gallery_playback).await;
 }
 
 async fn gallery_playback(b: Browser) {
@@ -48,7 +53,10 @@ async fn gallery_playback(b: Browser) {
         "each audio row shows a mini waveform"
     );
     let playing = "return Array.from(document.querySelectorAll('audio.mini')).map(a => !a.paused);";
-    b.js("document.querySelectorAll('audio.mini')[0].muted = true; document.querySelectorAll('audio.mini')[1].muted = true; document.querySelectorAll('audio.mini')[0].play();").await;
+    b.js("document.querySelectorAll('audio.mini')[0].muted = true; \
+        document.querySelectorAll('audio.mini')[1].muted = true; \
+        document.querySelectorAll('audio.mini')[0].play();")
+        .await;
     poll("the first clip to play", PATIENCE, async || {
         let p = b.js(playing).await;
         if p == serde_json::json!([true, false]) { Ok(()) } else { Err(p.to_string()) }
@@ -199,7 +207,8 @@ async fn flow(server: &TestServer, b: Browser) {
     })
     .await;
     let tinted = b
-        .js("return Number(document.getElementById('played-rect').getAttribute('width')) / document.getElementById('wave').viewBox.baseVal.width;")
+        .js("return Number(document.getElementById('played-rect').getAttribute('width')) / \
+            document.getElementById('wave').viewBox.baseVal.width;")
         .await;
     assert!((tinted.as_f64().unwrap_or(0.0) - 0.5).abs() < 0.05, "the played half is tinted: {tinted}");
 

@@ -2,127 +2,135 @@
 //! recovers when the service returns. On S3 the outage is real (a proxy in front of the real
 //! server stops forwarding); on the local folder a wrapper fails the calls.
 
-use mediadesk::media::{Actor, ImageCreate, MediaError, MediaKind, Owner};
+use mediadesk::domain::{MediaKind, Owner};
+use mediadesk::media::{Actor, MediaError, Upload};
 
 use crate::common::*;
 
-fn create(name: &str) -> ImageCreate {
-    ImageCreate {
-        owner: Owner::System,
-        filename: name.into(),
-        content_type: None,
-        generate_presigned_url: false,
-    }
+fn create(name: &str) -> Upload {
+    Upload::new(Owner::System, name)
 }
 
-backend_tests! {
-    async fn storage_down_during_upload_leaves_no_row_and_recovers(env) {
-        let (store, switch) = env.faulty_store().await;
-        let media = env.media_with(store, env.settings());
-        switch.down();
-        let err = media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
-        assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
-        assert_eq!(env.count_rows("images").await, 0);
-        assert_eq!(env.spooled_files(), 0);
-        switch.up();
-        assert!(env.objects().await.is_empty());
-        // Same service, service back: uploads work again without a restart.
-        media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap();
-        assert_eq!(env.objects().await.len(), 2, "the image and its thumbnail");
-    }
+backend_tests!(
+    storage_down_during_upload_leaves_no_row_and_recovers,
+    storage_cut_mid_multipart_upload_leaves_nothing,
+    database_failure_after_the_object_is_stored_removes_the_object,
+    storage_down_during_delete_keeps_the_debt_and_pays_it_later,
+    database_failure_during_delete_keeps_row_and_object,
+    database_failure_after_a_delete_committed_still_deletes,
+    an_unreachable_database_is_a_clear_error
+);
 
-    async fn storage_cut_mid_multipart_upload_leaves_nothing(env) {
-        let (store, switch) = env.faulty_store().await;
-        let media = env.media_with(store, env.settings());
-        let wav = wav_bytes(60); // ≈10 MiB: more than one multipart part
-        switch.cut_after(3 * 1024 * 1024);
-        let err = media.upload(&Actor::operator(), create("long.wav"), bytes_stream(wav.clone())).await.unwrap_err();
-        assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
-        switch.up();
-        assert_eq!(env.count_rows("audios").await, 0);
-        assert!(env.objects().await.is_empty(), "{:?}", env.objects().await);
-        assert_eq!(env.spooled_files(), 0);
-        let ok = media.upload(&Actor::operator(), create("long.wav"), bytes_stream(wav)).await.unwrap();
-        assert_eq!(ok.media.kind(), MediaKind::Audio);
-    }
+async fn storage_down_during_upload_leaves_no_row_and_recovers(env: TestEnv) {
+    let (store, switch) = env.faulty_store().await;
+    let media = env.media_with(store, env.settings());
+    switch.down();
+    let err =
+        media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    assert_eq!(env.count_rows("images").await, 0);
+    assert_eq!(env.spooled_files(), 0);
+    switch.up();
+    assert!(env.objects().await.is_empty());
+    // Same service, service back: uploads work again without a restart.
+    media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap();
+    assert_eq!(env.objects().await.len(), 2, "the image and its thumbnail");
+}
 
-    async fn database_failure_after_the_object_is_stored_removes_the_object(env) {
-        env.inject_db_failure("images", "INSERT").await;
-        let err = env.media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
-        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
-        assert!(env.objects().await.is_empty(), "the stored object was removed again");
-        assert_eq!(env.count_rows("images").await, 0);
-        env.clear_db_failure("images", "INSERT").await;
-        env.media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap();
-    }
+async fn storage_cut_mid_multipart_upload_leaves_nothing(env: TestEnv) {
+    let (store, switch) = env.faulty_store().await;
+    let media = env.media_with(store, env.settings());
+    let wav = wav_bytes(60); // ≈10 MiB: more than one multipart part
+    switch.cut_after(3 * 1024 * 1024);
+    let err =
+        media.upload(&Actor::operator(), create("long.wav"), bytes_stream(wav.clone())).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    assert_eq!(env.count_rows("audios").await, 0);
+    assert!(env.objects().await.is_empty(), "{:?}", env.objects().await);
+    assert_eq!(env.spooled_files(), 0);
+    let ok = media.upload(&Actor::operator(), create("long.wav"), bytes_stream(wav)).await.unwrap();
+    assert_eq!(ok.kind(), MediaKind::Audio);
+}
 
-    async fn storage_down_during_delete_keeps_the_debt_and_pays_it_later(env) {
-        let (store, switch) = env.faulty_store().await;
-        let media = env.media_with(store, env.settings());
-        let staff = Actor::operator();
-        let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        let keys = env.objects().await;
-        assert_eq!(keys.len(), 2, "the image and its thumbnail");
-        switch.down();
-        // The item is gone for users at once; the object waits in the pending table.
-        media.delete_image(&staff, id).await.unwrap();
-        assert!(matches!(media.get_image(&staff, id).await, Err(MediaError::NotFound)));
-        let mut pending = media.pending_deletions().await.unwrap();
-        pending.sort();
-        assert_eq!(pending, keys);
-        assert_eq!(env.objects().await, keys);
-        // Still down: the retry fails and keeps the record.
-        let r = media.retry_pending_deletions(true).await.unwrap();
-        assert_eq!((r.deleted, r.failed), (0, 2));
-        assert_eq!(media.pending_deletions().await.unwrap().len(), 2);
-        switch.up();
-        let r = media.retry_pending_deletions(true).await.unwrap();
-        assert_eq!((r.deleted, r.failed), (2, 0));
-        assert!(env.objects().await.is_empty());
-        assert!(media.pending_deletions().await.unwrap().is_empty());
-    }
+async fn database_failure_after_the_object_is_stored_removes_the_object(env: TestEnv) {
+    env.inject_db_failure("images", "INSERT").await;
+    let err =
+        env.media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    assert!(env.objects().await.is_empty(), "the stored object was removed again");
+    assert_eq!(env.count_rows("images").await, 0);
+    env.clear_db_failure("images", "INSERT").await;
+    env.media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap();
+}
 
-    async fn database_failure_during_delete_keeps_row_and_object(env) {
-        let staff = Actor::operator();
-        let id = env.media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        env.inject_db_failure("pending_deletions", "INSERT").await;
-        let err = env.media.delete_image(&staff, id).await.unwrap_err();
-        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
-        // The row delete rolled back with the failed insert: nothing points at a missing object.
-        assert!(env.media.get_image(&staff, id).await.is_ok());
-        assert_eq!(env.objects().await.len(), 2);
-        env.clear_db_failure("pending_deletions", "INSERT").await;
-        env.media.delete_image(&staff, id).await.unwrap();
-        assert!(env.objects().await.is_empty());
-    }
+async fn storage_down_during_delete_keeps_the_debt_and_pays_it_later(env: TestEnv) {
+    let (store, switch) = env.faulty_store().await;
+    let media = env.media_with(store, env.settings());
+    let staff = Actor::operator();
+    let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().id();
+    let keys = env.objects().await;
+    assert_eq!(keys.len(), 2, "the image and its thumbnail");
+    switch.down();
+    // The item is gone for users at once; the object waits in the pending table.
+    media.delete(&staff, MediaKind::Image, id).await.unwrap();
+    assert!(matches!(media.get(&staff, MediaKind::Image, id).await, Err(MediaError::NotFound)));
+    let mut pending = media.pending_deletions().await.unwrap();
+    pending.sort();
+    assert_eq!(pending, keys);
+    assert_eq!(env.objects().await, keys);
+    // Still down: the retry fails and keeps the record.
+    let r = media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!((r.deleted, r.failed), (0, 2));
+    assert_eq!(media.pending_deletions().await.unwrap().len(), 2);
+    switch.up();
+    let r = media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!((r.deleted, r.failed), (2, 0));
+    assert!(env.objects().await.is_empty());
+    assert!(media.pending_deletions().await.unwrap().is_empty());
+}
 
-    async fn database_failure_after_a_delete_committed_still_deletes(env) {
-        let staff = Actor::operator();
-        let id = env.media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        // Clearing the bookkeeping after the objects are gone is the step that fails.
-        env.inject_db_failure("pending_deletions", "DELETE").await;
-        env.media.delete_image(&staff, id).await.unwrap();
-        assert!(matches!(env.media.get_image(&staff, id).await, Err(MediaError::NotFound)));
-        assert!(env.objects().await.is_empty(), "the objects went at once");
-        assert_eq!(env.media.pending_deletions().await.unwrap().len(), 2, "only the bookkeeping is owed");
-        env.clear_db_failure("pending_deletions", "DELETE").await;
-        let r = env.media.retry_pending_deletions(true).await.unwrap();
-        assert_eq!((r.deleted, r.failed), (2, 0));
-        assert!(env.media.pending_deletions().await.unwrap().is_empty());
-    }
+async fn database_failure_during_delete_keeps_row_and_object(env: TestEnv) {
+    let staff = Actor::operator();
+    let id = env.media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().id();
+    env.inject_db_failure("pending_deletions", "INSERT").await;
+    let err = env.media.delete(&staff, MediaKind::Image, id).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    // The row delete rolled back with the failed insert: nothing points at a missing object.
+    assert!(env.media.get(&staff, MediaKind::Image, id).await.is_ok());
+    assert_eq!(env.objects().await.len(), 2);
+    env.clear_db_failure("pending_deletions", "INSERT").await;
+    env.media.delete(&staff, MediaKind::Image, id).await.unwrap();
+    assert!(env.objects().await.is_empty());
+}
 
-    async fn an_unreachable_database_is_a_clear_error(env) {
-        let dead = if env.s3.is_some() {
-            "postgres://postgres@127.0.0.1:1/nope".to_owned()
-        } else {
-            env.dir.path().join("no-such-dir/x/y.db").to_string_lossy().into_owned()
-        };
-        let db = mediadesk::db::Db::open(&dead, 1).unwrap();
-        let media = mediadesk::media::MediaService::new(db, env.store.clone(), env.settings());
-        let err = media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
-        assert!(matches!(err, MediaError::Database(_)), "{err:?}");
-        assert!(env.objects().await.is_empty());
-    }
+async fn database_failure_after_a_delete_committed_still_deletes(env: TestEnv) {
+    let staff = Actor::operator();
+    let id = env.media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().id();
+    // Clearing the bookkeeping after the objects are gone is the step that fails.
+    env.inject_db_failure("pending_deletions", "DELETE").await;
+    env.media.delete(&staff, MediaKind::Image, id).await.unwrap();
+    assert!(matches!(env.media.get(&staff, MediaKind::Image, id).await, Err(MediaError::NotFound)));
+    assert!(env.objects().await.is_empty(), "the objects went at once");
+    assert_eq!(env.media.pending_deletions().await.unwrap().len(), 2, "only the bookkeeping is owed");
+    env.clear_db_failure("pending_deletions", "DELETE").await;
+    let r = env.media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!((r.deleted, r.failed), (2, 0));
+    assert!(env.media.pending_deletions().await.unwrap().is_empty());
+}
+
+async fn an_unreachable_database_is_a_clear_error(env: TestEnv) {
+    let dead = if env.s3.is_some() {
+        "postgres://postgres@127.0.0.1:1/nope".to_owned()
+    } else {
+        env.dir.path().join("no-such-dir/x/y.db").to_string_lossy().into_owned()
+    };
+    let db = mediadesk::db::Db::open(&dead, 1).unwrap();
+    let media = mediadesk::media::MediaService::new(db, env.store.clone(), env.settings());
+    let err =
+        media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    assert!(env.objects().await.is_empty());
 }
 
 /// The same outages seen through the web: a clear page or per-file reason, nothing half-done,
@@ -141,54 +149,71 @@ mod over_http {
         (env.start_server().await, switch)
     }
 
-    backend_tests! {
-        async fn storage_outage_during_upload_and_delete_is_explained_and_survived(env) {
-            let (s, switch) = server_with_faulty_store(env).await;
-            let (c, _) = s.signed_in("olga", Role::User).await;
-            switch.down();
-            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
-            assert_eq!(page.status, 200);
-            assert!(page.body.contains("0 accepted, 1 refused") && page.body.contains("could not store it right now"), "{}", page.body);
-            assert_eq!(s.env.count_rows("images").await, 0);
-            assert_eq!(s.env.spooled_files(), 0);
-            switch.up();
-            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
-            assert!(page.body.contains("1 accepted"), "recovered: {}", page.body);
-            let item = page.all("href=\"/media/").into_iter().find(|h| h.starts_with("image/")).map(|h| format!("/media/{h}")).unwrap();
-            // The detail page needs the store for its signed URLs: a clear 503 while it is down.
-            switch.down();
-            let p = c.get(&item).await;
-            if s.env.s3.is_none() {
-                assert_eq!(p.status, 503, "{}", p.body);
-                assert!(p.body.contains("unavailable") && p.body.contains("Reference:"));
-            }
-            // Delete while the store is down: the item goes, its bytes are owed and paid later.
-            let token = c.get("/upload").await.csrf();
-            let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
-            assert_eq!(del.status, 303);
-            switch.up();
-            assert_eq!(c.get(&item).await.status, 404);
-            // Owed: the deleted item's two objects, and the keys of the upload the outage refused.
-            assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().failed, 0);
-            assert!(s.app.media.pending_deletions().await.unwrap().is_empty());
-            assert!(s.env.objects().await.is_empty());
-        }
+    backend_tests!(
+        storage_outage_during_upload_and_delete_is_explained_and_survived,
+        database_outage_gives_a_clear_page_and_loses_nothing
+    );
 
-        async fn database_outage_gives_a_clear_page_and_loses_nothing(env) {
-            let s = env.start_server().await;
-            let (c, _) = s.signed_in("dora", Role::Staff).await;
-            let page = c.upload(&[("a.png", fixture_bytes("image.png"))], Some("system"), false).await;
-            assert!(page.body.contains("1 accepted"));
-            s.env.inject_db_failure("pending_deletions", "INSERT").await;
-            let item = page.all("href=\"/media/").into_iter().find(|h| h.starts_with("image/")).map(|h| format!("/media/{h}")).unwrap();
-            let token = c.get(&item).await.csrf();
-            let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
-            assert_eq!(del.status, 503, "{}", del.body);
-            assert!(del.body.contains("Nothing was changed"));
-            s.env.clear_db_failure("pending_deletions", "INSERT").await;
-            assert_eq!(c.get(&item).await.status, 200, "the item is intact");
-            assert_eq!(s.env.objects().await.len(), 2);
+    async fn storage_outage_during_upload_and_delete_is_explained_and_survived(env: TestEnv) {
+        let (s, switch) = server_with_faulty_store(env).await;
+        let (c, _) = s.signed_in("olga", Role::User).await;
+        switch.down();
+        let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("0 accepted, 1 refused") && page.body.contains("could not store it right now"),
+            "{}",
+            page.body
+        );
+        assert_eq!(s.env.count_rows("images").await, 0);
+        assert_eq!(s.env.spooled_files(), 0);
+        switch.up();
+        let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+        assert!(page.body.contains("1 accepted"), "recovered: {}", page.body);
+        let item = page
+            .all("href=\"/media/")
+            .into_iter()
+            .find(|h| h.starts_with("image/"))
+            .map(|h| format!("/media/{h}"))
+            .unwrap();
+        // The detail page needs the store for its signed URLs: a clear 503 while it is down.
+        switch.down();
+        let p = c.get(&item).await;
+        if s.env.s3.is_none() {
+            assert_eq!(p.status, 503, "{}", p.body);
+            assert!(p.body.contains("unavailable") && p.body.contains("Reference:"));
         }
+        // Delete while the store is down: the item goes, its bytes are owed and paid later.
+        let token = c.get("/upload").await.csrf();
+        let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
+        assert_eq!(del.status, 303);
+        switch.up();
+        assert_eq!(c.get(&item).await.status, 404);
+        // Owed: the deleted item's two objects, and the keys of the upload the outage refused.
+        assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().failed, 0);
+        assert!(s.app.media.pending_deletions().await.unwrap().is_empty());
+        assert!(s.env.objects().await.is_empty());
+    }
+
+    async fn database_outage_gives_a_clear_page_and_loses_nothing(env: TestEnv) {
+        let s = env.start_server().await;
+        let (c, _) = s.signed_in("dora", Role::Staff).await;
+        let page = c.upload(&[("a.png", fixture_bytes("image.png"))], Some("system"), false).await;
+        assert!(page.body.contains("1 accepted"));
+        s.env.inject_db_failure("pending_deletions", "INSERT").await;
+        let item = page
+            .all("href=\"/media/")
+            .into_iter()
+            .find(|h| h.starts_with("image/"))
+            .map(|h| format!("/media/{h}"))
+            .unwrap();
+        let token = c.get(&item).await.csrf();
+        let del = c.post_raw(&format!("{item}/delete"), &[("csrf_token", &token)]).await;
+        assert_eq!(del.status, 503, "{}", del.body);
+        assert!(del.body.contains("Nothing was changed"));
+        s.env.clear_db_failure("pending_deletions", "INSERT").await;
+        assert_eq!(c.get(&item).await.status, 200, "the item is intact");
+        assert_eq!(s.env.objects().await.len(), 2);
     }
 }
 
@@ -198,7 +223,8 @@ mod s3_misbehaving {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use mediadesk::media::{Actor, MediaError, MediaKind, MediaService};
+    use mediadesk::domain::MediaKind;
+    use mediadesk::media::{Actor, MediaError, MediaService};
     use mediadesk::storage::{S3Store, StorageError};
 
     use super::create;
@@ -231,7 +257,7 @@ mod s3_misbehaving {
         let up = media.upload(&staff, create("slow.wav"), bytes_stream(wav_bytes(8))).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(400), "the proxy slowed the upload down");
         assert_eq!(env.objects().await.len(), 1);
-        media.delete(&staff, MediaKind::Audio, up.media.id()).await.unwrap();
+        media.delete(&staff, MediaKind::Audio, up.id()).await.unwrap();
         assert!(media.pending_deletions().await.unwrap().is_empty(), "deleted at once, if slowly");
         assert!(env.objects().await.is_empty());
     }
@@ -276,8 +302,8 @@ mod s3_misbehaving {
         assert_eq!(env.objects().await, keys, "nothing new was stored");
 
         // Deleting while the store errs: the item goes now, its bytes are owed.
-        media.delete(&staff, MediaKind::Image, kept.media.id()).await.unwrap();
-        assert!(matches!(media.get_image(&staff, kept.media.id()).await, Err(MediaError::NotFound)));
+        media.delete(&staff, MediaKind::Image, kept.id()).await.unwrap();
+        assert!(matches!(media.get(&staff, MediaKind::Image, kept.id()).await, Err(MediaError::NotFound)));
         // Owed: the item's two objects, and the key of the refused upload, which an erring
         // server might still have written (its thumbnail was never sent).
         let pending = media.pending_deletions().await.unwrap();
@@ -299,7 +325,8 @@ mod s3_misbehaving {
 /// so the pool's open connections break the way they do when the database restarts.
 mod database_going_away {
     use mediadesk::db::Db;
-    use mediadesk::media::{Actor, MediaError, MediaKind, MediaService, Owner};
+    use mediadesk::domain::{MediaKind, Owner};
+    use mediadesk::media::{Actor, MediaError, MediaService};
 
     use super::create;
     use crate::common::proxy::FaultProxy;
@@ -314,8 +341,7 @@ mod database_going_away {
         let db = Db::open(&format!("{head}@{}/{db_name}", proxy.addr), 2).expect("pool");
         let media = MediaService::new(db, env.store.clone(), env.settings());
         let staff = Actor::operator();
-        let kept =
-            media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().media.id();
+        let kept = media.upload(&staff, create("keep.png"), fixture_stream("image.png")).await.unwrap().id();
         let keys = env.objects().await;
 
         proxy.down();
@@ -339,7 +365,7 @@ mod database_going_away {
 
         proxy.up();
         // No restart: the pool throws its broken connections away and opens new ones.
-        assert!(media.get_image(&staff, kept).await.is_ok());
+        assert!(media.get(&staff, MediaKind::Image, kept).await.is_ok());
         media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap();
         media.delete(&staff, MediaKind::Image, kept).await.unwrap();
         assert_eq!(env.count_rows("images").await, 1);
@@ -355,8 +381,9 @@ mod database_going_away {
         let db = Db::open(&env.database_url, 2).expect("pool");
         let media = MediaService::new(db, env.store.clone(), env.settings());
         let staff = Actor::operator();
-        let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().media.id();
-        let (a, b) = tokio::join!(media.get_image(&staff, id), media.get_image(&staff, id));
+        let id = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap().id();
+        let (a, b) =
+            tokio::join!(media.get(&staff, MediaKind::Image, id), media.get(&staff, MediaKind::Image, id));
         assert!(a.is_ok() && b.is_ok(), "both pooled connections in use once");
 
         let admin = Db::open(&env.database_url, 1).expect("pool");
@@ -370,7 +397,10 @@ mod database_going_away {
         // Well inside the window in which a recently used connection skips the test query.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         for _ in 0..4 {
-            let (a, b) = tokio::join!(media.get_image(&staff, id), media.get_image(&staff, id));
+            let (a, b) = tokio::join!(
+                media.get(&staff, MediaKind::Image, id),
+                media.get(&staff, MediaKind::Image, id)
+            );
             assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
         }
     }

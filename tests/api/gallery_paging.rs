@@ -3,16 +3,14 @@
 //! and both kinds interleaved are the cases that break a naive merge.
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
-use mediadesk::db::repo::{
-    AudioRepo, Cursor, GalleryQuery, GalleryRepo, GallerySort, ImageRepo, KindFilter, OwnerFilter, SortValue,
-    Total,
-};
+use mediadesk::db::repo::{AudioRepo, Cursor, GalleryRepo, ImageRepo, SortValue, Total};
 use mediadesk::db::rows::{MediaItemRow, NewAudio, NewImage};
+use mediadesk::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
 use crate::common::*;
 
 struct Item {
-    kind: &'static str,
+    kind: MediaKind,
     id: i64,
     owner: Option<i64>,
     name: String,
@@ -54,7 +52,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
             )
             .await
             .unwrap();
-            items.push(Item { kind: "image", id: row.id, owner, name, size, at, transcript: None });
+            items.push(Item { kind: MediaKind::Image, id: row.id, owner, name, size, at, transcript: None });
         } else {
             let transcript = (i % 5 == 1).then(|| format!("spoken words number {i}"));
             let row = AudioRepo::create(
@@ -81,7 +79,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
             )
             .await
             .unwrap();
-            items.push(Item { kind: "audio", id: row.id, owner, name, size, at, transcript });
+            items.push(Item { kind: MediaKind::Audio, id: row.id, owner, name, size, at, transcript });
         }
     }
     (items, ann, bob)
@@ -110,7 +108,7 @@ fn expected(
     kind: KindFilter,
     sort: GallerySort,
     search: Option<&str>,
-) -> Vec<(String, i64)> {
+) -> Vec<(MediaKind, i64)> {
     let mut picked: Vec<&Item> = items
         .iter()
         .filter(|i| match scope {
@@ -119,11 +117,7 @@ fn expected(
             OwnerFilter::User(id) => i.owner == Some(id),
             OwnerFilter::Visible(id) => i.owner == Some(id) || i.owner.is_none(),
         })
-        .filter(|i| match kind {
-            KindFilter::Any => true,
-            KindFilter::Image => i.kind == "image",
-            KindFilter::Audio => i.kind == "audio",
-        })
+        .filter(|i| kind.covers(i.kind))
         .filter(|i| {
             search.is_none_or(|s| {
                 i.name.to_lowercase().contains(s) || i.transcript.as_deref().is_some_and(|t| t.contains(s))
@@ -131,80 +125,98 @@ fn expected(
         })
         .collect();
     picked.sort_by(|a, b| {
-        let o = (value(sort, a), a.kind, a.id).cmp(&(value(sort, b), b.kind, b.id));
+        let o = (value(sort, a), a.kind.as_str(), a.id).cmp(&(value(sort, b), b.kind.as_str(), b.id));
         if sort == GallerySort::Name { o } else { o.reverse() }
     });
-    picked.into_iter().map(|i| (i.kind.to_owned(), i.id)).collect()
+    picked.into_iter().map(|i| (i.kind, i.id)).collect()
 }
 
-fn ids(rows: &[MediaItemRow]) -> Vec<(String, i64)> {
-    rows.iter().map(|r| (r.kind.to_owned(), r.id)).collect()
+fn ids(rows: &[MediaItemRow]) -> Vec<(MediaKind, i64)> {
+    rows.iter().map(|r| (r.kind, r.id)).collect()
 }
 
 fn cursor(sort: GallerySort, r: &MediaItemRow) -> Cursor {
-    Cursor { value: row_value(sort, r), kind: r.kind.to_owned(), id: r.id }
+    Cursor { value: row_value(sort, r), kind: r.kind, id: r.id }
 }
 
-backend_tests! {
-    async fn every_gallery_walks_in_order_both_ways_without_gaps(env) {
-        let (items, ann, _) = seed(&env).await;
-        let mut pooled = env.db.get().await.unwrap();
-        let mut c = pooled.conn();
-        let scopes = [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)];
-        let kinds = [KindFilter::Any, KindFilter::Image, KindFilter::Audio];
-        let sorts = [GallerySort::Newest, GallerySort::Name, GallerySort::Size];
-        for scope in scopes {
-            for kind in kinds {
-                for sort in sorts {
-                    for search in [None, Some("alpha"), Some("spoken")] {
-                        let want = expected(&items, scope, kind, sort, search);
-                        let what = format!("{scope:?} {kind:?} {sort:?} {search:?}");
-                        let query = |cursor: Option<Cursor>, backwards: bool| GalleryQuery {
-                            owner: scope, kind, search: search.map(str::to_owned), sort, cursor, backwards, limit: 7,
-                        };
-                        // Forwards from the first page.
-                        let mut got = Vec::new();
-                        let mut next = None;
-                        loop {
-                            let (rows, more) = GalleryRepo::page(&mut c, &query(next.clone(), false)).await.unwrap();
-                            got.extend(ids(&rows));
-                            if !more { break; }
-                            next = Some(cursor(sort, rows.last().unwrap()));
+backend_tests!(
+    every_gallery_walks_in_order_both_ways_without_gaps,
+    totals_follow_inserts_deletes_and_owner_changes
+);
+
+async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
+    let (items, ann, _) = seed(&env).await;
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let scopes = [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)];
+    let kinds = [KindFilter::Any, KindFilter::Image, KindFilter::Audio];
+    let sorts = [GallerySort::Newest, GallerySort::Name, GallerySort::Size];
+    for scope in scopes {
+        for kind in kinds {
+            for sort in sorts {
+                for search in [None, Some("alpha"), Some("spoken")] {
+                    let want = expected(&items, scope, kind, sort, search);
+                    let what = format!("{scope:?} {kind:?} {sort:?} {search:?}");
+                    let query = |backwards: bool| GalleryQuery {
+                        owner: scope,
+                        kind,
+                        search: search.map(str::to_owned),
+                        sort,
+                        cursor: None,
+                        backwards,
+                        per_page: 7,
+                    };
+                    // Forwards from the first page.
+                    let mut got = Vec::new();
+                    let mut next = None;
+                    loop {
+                        let (rows, more) =
+                            GalleryRepo::page(&mut c, &query(false), next.as_ref()).await.unwrap();
+                        got.extend(ids(&rows));
+                        if !more {
+                            break;
                         }
-                        assert_eq!(got, want, "forwards: {what}");
-                        // Backwards from the last page ("last" has no cursor).
-                        let mut got = Vec::new();
-                        let mut prev = None;
-                        loop {
-                            let (rows, more) = GalleryRepo::page(&mut c, &query(prev.clone(), true)).await.unwrap();
-                            got.splice(0..0, ids(&rows));
-                            if !more { break; }
-                            prev = Some(cursor(sort, rows.first().unwrap()));
-                        }
-                        assert_eq!(got, want, "backwards: {what}");
-                        let total = GalleryRepo::total(&mut c, &query(None, false)).await.unwrap();
-                        assert_eq!(total, Total::Exact(want.len() as i64), "total: {what}");
+                        next = Some(cursor(sort, rows.last().unwrap()));
                     }
+                    assert_eq!(got, want, "forwards: {what}");
+                    // Backwards from the last page ("last" has no cursor).
+                    let mut got = Vec::new();
+                    let mut prev = None;
+                    loop {
+                        let (rows, more) =
+                            GalleryRepo::page(&mut c, &query(true), prev.as_ref()).await.unwrap();
+                        got.splice(0..0, ids(&rows));
+                        if !more {
+                            break;
+                        }
+                        prev = Some(cursor(sort, rows.first().unwrap()));
+                    }
+                    assert_eq!(got, want, "backwards: {what}");
+                    let total = GalleryRepo::total(&mut c, &query(false)).await.unwrap();
+                    assert_eq!(total, Total::Exact(want.len() as i64), "total: {what}");
                 }
             }
         }
     }
+}
 
-    async fn totals_follow_inserts_deletes_and_owner_changes(env) {
-        let (items, ann, bob) = seed(&env).await;
-        let mut pooled = env.db.get().await.unwrap();
-        let mut c = pooled.conn();
-        let total = |owner| GalleryQuery { owner, kind: KindFilter::Any, search: None, sort: GallerySort::Newest, cursor: None, backwards: false, limit: 1 };
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(60));
-        let first_image = items.iter().find(|i| i.kind == "image" && i.owner == Some(ann)).unwrap();
-        assert!(ImageRepo::delete(&mut c, first_image.id).await.unwrap());
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::User(ann))).await.unwrap(), Total::Exact(19));
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Visible(bob))).await.unwrap(), Total::Exact(40));
-        env.db.batch_execute(&format!("UPDATE audios SET owner_id = NULL WHERE owner_id = {bob}")).await.unwrap();
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::User(bob))).await.unwrap(), Total::Exact(10));
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::System)).await.unwrap(), Total::Exact(30));
-        assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(59));
-    }
+async fn totals_follow_inserts_deletes_and_owner_changes(env: TestEnv) {
+    let (items, ann, bob) = seed(&env).await;
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let total = GalleryQuery::new;
+    assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(60));
+    let first_image = items.iter().find(|i| i.kind == MediaKind::Image && i.owner == Some(ann)).unwrap();
+    assert!(ImageRepo::delete(&mut c, first_image.id).await.unwrap());
+    assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::User(ann))).await.unwrap(), Total::Exact(19));
+    assert_eq!(
+        GalleryRepo::total(&mut c, &total(OwnerFilter::Visible(bob))).await.unwrap(),
+        Total::Exact(40)
+    );
+    env.db.batch_execute(&format!("UPDATE audios SET owner_id = NULL WHERE owner_id = {bob}")).await.unwrap();
+    assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::User(bob))).await.unwrap(), Total::Exact(10));
+    assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::System)).await.unwrap(), Total::Exact(30));
+    assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(59));
 }
 
 /// Every list query the gallery can send walks an index in sort order: no full scan, no sort
@@ -234,33 +246,55 @@ mod plans {
         }
     }
 
-    backend_tests! {
-        async fn every_gallery_query_walks_an_index(env) {
-            let (items, ann, _) = seed(&env).await;
-            let mut pooled = env.db.get().await.unwrap();
-            let mut c = pooled.conn();
-            if let DbConn::Pg(pg) = &mut c {
-                diesel_async::SimpleAsyncConnection::batch_execute(&mut **pg, "SET enable_seqscan = off; SET enable_sort = off").await.unwrap();
-            }
-            let some = &items[17];
-            let mut checked = 0;
-            for scope in [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)] {
-                for kind in [KindFilter::Any, KindFilter::Image, KindFilter::Audio] {
-                    for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
-                        let cursor = Cursor { value: value(sort, some), kind: some.kind.to_owned(), id: some.id };
-                        for (cursor, backwards) in [(None, false), (Some(cursor.clone()), false), (Some(cursor), true), (None, true)] {
-                            for search in [None, Some("alpha".to_owned())] {
-                                let q = GalleryQuery { owner: scope, kind, search, sort, cursor: cursor.clone(), backwards, limit: 50 };
-                                for plan in GalleryRepo::plans(&mut c, &q).await.unwrap() {
-                                    assert!(walks_an_index(env.backend, &plan, q.cursor.is_some()), "{scope:?} {kind:?} {sort:?} cursor {:?} backwards {backwards}:\n{plan}", q.cursor);
-                                    checked += 1;
-                                }
+    backend_tests!(every_gallery_query_walks_an_index);
+
+    async fn every_gallery_query_walks_an_index(env: TestEnv) {
+        let (items, ann, _) = seed(&env).await;
+        let mut pooled = env.db.get().await.unwrap();
+        let mut c = pooled.conn();
+        if let DbConn::Pg(pg) = &mut c {
+            diesel_async::SimpleAsyncConnection::batch_execute(
+                &mut **pg,
+                "SET enable_seqscan = off; SET enable_sort = off",
+            )
+            .await
+            .unwrap();
+        }
+        let some = &items[17];
+        let mut checked = 0;
+        for scope in
+            [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)]
+        {
+            for kind in [KindFilter::Any, KindFilter::Image, KindFilter::Audio] {
+                for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
+                    let cursor = Cursor { value: value(sort, some), kind: some.kind, id: some.id };
+                    for (cursor, backwards) in
+                        [(None, false), (Some(cursor.clone()), false), (Some(cursor), true), (None, true)]
+                    {
+                        for search in [None, Some("alpha".to_owned())] {
+                            let q = GalleryQuery {
+                                kind,
+                                search,
+                                sort,
+                                backwards,
+                                per_page: 50,
+                                ..GalleryQuery::new(scope)
+                            };
+                            for plan in GalleryRepo::plans(&mut c, &q, cursor.as_ref()).await.unwrap() {
+                                let shape = format!(
+                                    "{scope:?} {kind:?} {sort:?} cursor {cursor:?} backwards {backwards}"
+                                );
+                                assert!(
+                                    walks_an_index(env.backend, &plan, cursor.is_some()),
+                                    "{shape}:\n{plan}"
+                                );
+                                checked += 1;
                             }
                         }
                     }
                 }
             }
-            assert!(checked >= 480, "{checked} plans");
         }
+        assert!(checked >= 480, "{checked} plans");
     }
 }

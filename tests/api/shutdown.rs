@@ -97,50 +97,61 @@ async fn wait_for_spool_file(env: &TestEnv) {
     }
 }
 
-backend_tests! {
-    async fn sigterm_lets_an_upload_in_flight_finish(env) {
-        let server = Served::start(&env, 20).await;
-        let c = signed_in(&env, &server).await;
-        let wav = wav_bytes(20); // ≈3.4 MB
-        let (tx, response) = streaming_upload(&c, "in-flight.wav").await;
-        let (first, rest) = wav.split_at(wav.len() / 2);
-        tx.send(Ok(Bytes::copy_from_slice(first))).await.unwrap();
-        wait_for_spool_file(&env).await;
+backend_tests!(sigterm_lets_an_upload_in_flight_finish, sigterm_drops_a_stalled_upload_and_leaves_nothing);
 
-        server.terminate();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert!(reqwest::get(format!("{}/healthz", server.base)).await.is_err(), "no new connections after SIGTERM");
-        for chunk in rest.chunks(256 * 1024) {
-            tx.send(Ok(Bytes::copy_from_slice(chunk))).await.unwrap();
-        }
-        drop(tx);
-        let page = response.await.unwrap().expect("the upload in flight gets its answer");
-        assert_eq!(page.status, 200, "{}", page.body);
-        assert!(page.body.contains("1 accepted"), "{}", page.body);
-        assert_eq!(server.exit_code().await, Some(0), "a clean stop once the upload is done");
-        assert_eq!(env.count_rows("audios").await, 1);
-        assert_eq!(env.objects().await.len(), 1);
-        assert_eq!(env.spooled_files(), 0);
+async fn sigterm_lets_an_upload_in_flight_finish(env: TestEnv) {
+    let server = Served::start(&env, 20).await;
+    let c = signed_in(&env, &server).await;
+    let wav = wav_bytes(20); // ≈3.4 MB
+    let (tx, response) = streaming_upload(&c, "in-flight.wav").await;
+    let (first, rest) = wav.split_at(wav.len() / 2);
+    tx.send(Ok(Bytes::copy_from_slice(first))).await.unwrap();
+    wait_for_spool_file(&env).await;
+
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        reqwest::get(format!("{}/healthz", server.base)).await.is_err(),
+        "no new connections after SIGTERM"
+    );
+    for chunk in rest.chunks(256 * 1024) {
+        tx.send(Ok(Bytes::copy_from_slice(chunk))).await.unwrap();
     }
+    drop(tx);
+    let page = response.await.unwrap().expect("the upload in flight gets its answer");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("1 accepted"), "{}", page.body);
+    assert_eq!(server.exit_code().await, Some(0), "a clean stop once the upload is done");
+    assert_eq!(env.count_rows("audios").await, 1);
+    assert_eq!(env.objects().await.len(), 1);
+    assert_eq!(env.spooled_files(), 0);
+}
 
-    async fn sigterm_drops_a_stalled_upload_and_leaves_nothing(env) {
-        let server = Served::start(&env, 1).await;
-        let c = signed_in(&env, &server).await;
-        let wav = wav_bytes(20);
-        let (tx, response) = streaming_upload(&c, "stalled.wav").await;
-        tx.send(Ok(Bytes::copy_from_slice(&wav[..wav.len() / 2]))).await.unwrap();
-        wait_for_spool_file(&env).await;
+async fn sigterm_drops_a_stalled_upload_and_leaves_nothing(env: TestEnv) {
+    let server = Served::start(&env, 1).await;
+    let c = signed_in(&env, &server).await;
+    let wav = wav_bytes(20);
+    let (tx, response) = streaming_upload(&c, "stalled.wav").await;
+    tx.send(Ok(Bytes::copy_from_slice(&wav[..wav.len() / 2]))).await.unwrap();
+    wait_for_spool_file(&env).await;
 
-        let asked = Instant::now();
-        server.terminate();
-        // The rest of the body never comes: the server waits out its timeout, then drops it.
-        assert_eq!(server.exit_code().await, Some(0));
-        assert!(asked.elapsed() < Duration::from_secs(10), "stopped after its 1 s timeout: {:?}", asked.elapsed());
-        drop(tx);
-        let outcome = response.await.unwrap();
-        assert!(outcome.is_err() || outcome.as_ref().is_ok_and(|p| p.status >= 500), "{:?}", outcome.map(|p| p.status));
-        assert_eq!(env.count_rows("audios").await, 0);
-        assert!(env.objects().await.is_empty());
-        assert_eq!(env.spooled_files(), 0, "the half-received file is removed");
-    }
+    let asked = Instant::now();
+    server.terminate();
+    // The rest of the body never comes: the server waits out its timeout, then drops it.
+    assert_eq!(server.exit_code().await, Some(0));
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "stopped after its 1 s timeout: {:?}",
+        asked.elapsed()
+    );
+    drop(tx);
+    let outcome = response.await.unwrap();
+    assert!(
+        outcome.is_err() || outcome.as_ref().is_ok_and(|p| p.status >= 500),
+        "{:?}",
+        outcome.map(|p| p.status)
+    );
+    assert_eq!(env.count_rows("audios").await, 0);
+    assert!(env.objects().await.is_empty());
+    assert_eq!(env.spooled_files(), 0, "the half-received file is removed");
 }

@@ -56,7 +56,7 @@ fn tampering_with_any_part_is_refused() {
 
 #[test]
 fn content_disposition_cannot_break_out_of_the_header() {
-    let v = mediadesk::storage::signing::content_disposition("a\"b\r\nX-Evil: 1 é.mp3");
+    let v = mediadesk::http_text::content_disposition("a\"b\r\nX-Evil: 1 é.mp3");
     assert!(!v.contains('\r') && !v.contains('\n'));
     assert!(v.starts_with("attachment; filename=\"a_b__X-Evil: 1 _.mp3\"; filename*=UTF-8''"), "{v}");
     assert!(v.ends_with("%C3%A9.mp3"), "{v}");

@@ -27,95 +27,133 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()
 }
 
-backend_tests! {
-    async fn put_file_and_read_back(env) {
-        let path = fixture("image.png");
-        env.store.put_file(&key("u1/a.png"), &path, "image/png").await.unwrap();
-        assert_eq!(read_object(env.store.as_ref(), "u1/a.png").await, fixture_bytes("image.png"));
-        let meta = env.store.head(&key("u1/a.png")).await.unwrap().expect("exists");
-        assert_eq!(meta.size, fixture_bytes("image.png").len() as u64);
-    }
+backend_tests!(
+    put_file_and_read_back,
+    byte_ranges_are_served_exactly,
+    missing_objects_are_reported_not_found,
+    delete_removes_the_object,
+    list_filters_by_prefix_in_key_order,
+    large_stream_goes_up_in_parts_and_comes_back_whole,
+    large_file_goes_up_in_parts_and_comes_back_whole,
+    put_replaces_an_existing_object,
+    signed_urls_carry_an_expiry_and_signature,
+    store_is_reachable
+);
 
-    async fn byte_ranges_are_served_exactly(env) {
-        let data = pattern(1000);
-        env.store.put_stream(&key("system/r.bin"), bytes_stream(data.clone()), "application/octet-stream").await.unwrap();
-        let (body, range, total) = read_range(&env, "system/r.bin", ByteRange::FromTo(100, 199)).await.unwrap();
-        assert_eq!((body.as_slice(), range, total), (&data[100..200], Some((100, 199)), 1000));
-        let (body, range, _) = read_range(&env, "system/r.bin", ByteRange::From(990)).await.unwrap();
-        assert_eq!((body.as_slice(), range), (&data[990..], Some((990, 999))));
-        let (body, range, _) = read_range(&env, "system/r.bin", ByteRange::Suffix(10)).await.unwrap();
-        assert_eq!((body.as_slice(), range), (&data[990..], Some((990, 999))));
-        let (body, _, _) = read_range(&env, "system/r.bin", ByteRange::FromTo(995, 5000)).await.unwrap();
-        assert_eq!(body.as_slice(), &data[995..]);
-        let past_end = read_range(&env, "system/r.bin", ByteRange::From(1000)).await;
-        assert!(matches!(past_end, Err(StorageError::InvalidRange)), "got {:?}", past_end.err());
-    }
+async fn put_file_and_read_back(env: TestEnv) {
+    let path = fixture("image.png");
+    env.store.put_file(&key("u1/a.png"), &path, "image/png").await.unwrap();
+    assert_eq!(read_object(env.store.as_ref(), "u1/a.png").await, fixture_bytes("image.png"));
+    let meta = env.store.head(&key("u1/a.png")).await.unwrap().expect("exists");
+    assert_eq!(meta.size, fixture_bytes("image.png").len() as u64);
+}
 
-    async fn missing_objects_are_reported_not_found(env) {
-        assert!(env.store.head(&key("u1/none.png")).await.unwrap().is_none());
-        assert!(matches!(env.store.get(&key("u1/none.png"), None).await, Err(StorageError::NotFound)));
-        // Deleting what is not there succeeds: deletes are retried and must be idempotent.
-        env.store.delete(&key("u1/none.png")).await.unwrap();
-    }
+async fn byte_ranges_are_served_exactly(env: TestEnv) {
+    let data = pattern(1000);
+    env.store
+        .put_stream(&key("system/r.bin"), bytes_stream(data.clone()), "application/octet-stream")
+        .await
+        .unwrap();
+    let (body, range, total) = read_range(&env, "system/r.bin", ByteRange::FromTo(100, 199)).await.unwrap();
+    assert_eq!((body.as_slice(), range, total), (&data[100..200], Some((100, 199)), 1000));
+    let (body, range, _) = read_range(&env, "system/r.bin", ByteRange::From(990)).await.unwrap();
+    assert_eq!((body.as_slice(), range), (&data[990..], Some((990, 999))));
+    let (body, range, _) = read_range(&env, "system/r.bin", ByteRange::Suffix(10)).await.unwrap();
+    assert_eq!((body.as_slice(), range), (&data[990..], Some((990, 999))));
+    let (body, _, _) = read_range(&env, "system/r.bin", ByteRange::FromTo(995, 5000)).await.unwrap();
+    assert_eq!(body.as_slice(), &data[995..]);
+    let past_end = read_range(&env, "system/r.bin", ByteRange::From(1000)).await;
+    assert!(matches!(past_end, Err(StorageError::InvalidRange)), "got {:?}", past_end.err());
+}
 
-    async fn delete_removes_the_object(env) {
-        env.store.put_stream(&key("u2/x.bin"), bytes_stream(vec![1, 2, 3]), "application/octet-stream").await.unwrap();
-        env.store.delete(&key("u2/x.bin")).await.unwrap();
-        assert!(env.store.head(&key("u2/x.bin")).await.unwrap().is_none());
-        assert!(env.objects().await.is_empty());
-    }
+async fn missing_objects_are_reported_not_found(env: TestEnv) {
+    assert!(env.store.head(&key("u1/none.png")).await.unwrap().is_none());
+    assert!(matches!(env.store.get(&key("u1/none.png"), None).await, Err(StorageError::NotFound)));
+    // Deleting what is not there succeeds: deletes are retried and must be idempotent.
+    env.store.delete(&key("u1/none.png")).await.unwrap();
+}
 
-    async fn list_filters_by_prefix_in_key_order(env) {
-        for k in ["u1/b.bin", "u1/a.bin", "u2/c.bin", "system/d.bin"] {
-            env.store.put_stream(&key(k), bytes_stream(k.as_bytes().to_vec()), "application/octet-stream").await.unwrap();
-        }
-        let u1: Vec<_> = env.store.list("u1/").await.unwrap().into_iter().map(|o| (o.key, o.size)).collect();
-        assert_eq!(u1, vec![("u1/a.bin".to_owned(), 8), ("u1/b.bin".to_owned(), 8)]);
-        assert_eq!(env.store.list("").await.unwrap().len(), 4);
-        assert!(env.store.list("u9/").await.unwrap().is_empty());
-    }
+async fn delete_removes_the_object(env: TestEnv) {
+    env.store
+        .put_stream(&key("u2/x.bin"), bytes_stream(vec![1, 2, 3]), "application/octet-stream")
+        .await
+        .unwrap();
+    env.store.delete(&key("u2/x.bin")).await.unwrap();
+    assert!(env.store.head(&key("u2/x.bin")).await.unwrap().is_none());
+    assert!(env.objects().await.is_empty());
+}
 
-    async fn large_stream_goes_up_in_parts_and_comes_back_whole(env) {
-        // 20 MiB + 3 bytes: three multipart parts on S3, a temp file + rename locally.
-        let len = 20 * 1024 * 1024 + 3;
-        let written = env.store.put_stream(&key("u1/big.bin"), generated_stream(len, 0xAB), "application/octet-stream").await.unwrap();
-        assert_eq!(written, len);
-        let back = read_object(env.store.as_ref(), "u1/big.bin").await;
-        assert_eq!(back.len() as u64, len);
-        assert!(back.iter().all(|b| *b == 0xAB));
+async fn list_filters_by_prefix_in_key_order(env: TestEnv) {
+    for k in ["u1/b.bin", "u1/a.bin", "u2/c.bin", "system/d.bin"] {
+        env.store
+            .put_stream(&key(k), bytes_stream(k.as_bytes().to_vec()), "application/octet-stream")
+            .await
+            .unwrap();
     }
+    let u1: Vec<_> = env.store.list("u1/").await.unwrap().into_iter().map(|o| (o.key, o.size)).collect();
+    assert_eq!(u1, vec![("u1/a.bin".to_owned(), 8), ("u1/b.bin".to_owned(), 8)]);
+    assert_eq!(env.store.list("").await.unwrap().len(), 4);
+    assert!(env.store.list("u9/").await.unwrap().is_empty());
+}
 
-    async fn large_file_goes_up_in_parts_and_comes_back_whole(env) {
-        let data = pattern(17 * 1024 * 1024 + 11);
-        let path = env.dir.path().join("big.bin");
-        std::fs::write(&path, &data).unwrap();
-        env.store.put_file(&key("u3/big.bin"), &path, "application/octet-stream").await.unwrap();
-        let back = read_object(env.store.as_ref(), "u3/big.bin").await;
-        assert_eq!(sha256_hex(&back), sha256_hex(&data));
-        let (tail, _, total) = read_range(&env, "u3/big.bin", ByteRange::Suffix(5)).await.unwrap();
-        assert_eq!((tail.as_slice(), total), (&data[data.len() - 5..], data.len() as u64));
-    }
+async fn large_stream_goes_up_in_parts_and_comes_back_whole(env: TestEnv) {
+    // 20 MiB + 3 bytes: three multipart parts on S3, a temp file + rename locally.
+    let len = 20 * 1024 * 1024 + 3;
+    let written = env
+        .store
+        .put_stream(&key("u1/big.bin"), generated_stream(len, 0xAB), "application/octet-stream")
+        .await
+        .unwrap();
+    assert_eq!(written, len);
+    let back = read_object(env.store.as_ref(), "u1/big.bin").await;
+    assert_eq!(back.len() as u64, len);
+    assert!(back.iter().all(|b| *b == 0xAB));
+}
 
-    async fn put_replaces_an_existing_object(env) {
-        env.store.put_stream(&key("u1/r.bin"), bytes_stream(vec![1; 10]), "application/octet-stream").await.unwrap();
-        env.store.put_stream(&key("u1/r.bin"), bytes_stream(vec![2; 4]), "application/octet-stream").await.unwrap();
-        assert_eq!(read_object(env.store.as_ref(), "u1/r.bin").await, vec![2; 4]);
-    }
+async fn large_file_goes_up_in_parts_and_comes_back_whole(env: TestEnv) {
+    let data = pattern(17 * 1024 * 1024 + 11);
+    let path = env.dir.path().join("big.bin");
+    std::fs::write(&path, &data).unwrap();
+    env.store.put_file(&key("u3/big.bin"), &path, "application/octet-stream").await.unwrap();
+    let back = read_object(env.store.as_ref(), "u3/big.bin").await;
+    assert_eq!(sha256_hex(&back), sha256_hex(&data));
+    let (tail, _, total) = read_range(&env, "u3/big.bin", ByteRange::Suffix(5)).await.unwrap();
+    assert_eq!((tail.as_slice(), total), (&data[data.len() - 5..], data.len() as u64));
+}
 
-    async fn signed_urls_carry_an_expiry_and_signature(env) {
-        env.store.put_stream(&key("u1/s.bin"), bytes_stream(vec![9; 10]), "application/octet-stream").await.unwrap();
-        let opts = SignedUrlOptions { ttl: std::time::Duration::from_secs(300), content_type: Some("audio/mpeg".into()), download_name: None, issued_at: None };
-        let url = env.store.signed_url(&key("u1/s.bin"), &opts).await.unwrap();
-        if env.s3.is_some() {
-            assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=300"), "{url}");
-        } else {
-            assert!(url.starts_with("/files/u1/s.bin?exp=") && url.contains("&sig="), "{url}");
-        }
-    }
+async fn put_replaces_an_existing_object(env: TestEnv) {
+    env.store
+        .put_stream(&key("u1/r.bin"), bytes_stream(vec![1; 10]), "application/octet-stream")
+        .await
+        .unwrap();
+    env.store
+        .put_stream(&key("u1/r.bin"), bytes_stream(vec![2; 4]), "application/octet-stream")
+        .await
+        .unwrap();
+    assert_eq!(read_object(env.store.as_ref(), "u1/r.bin").await, vec![2; 4]);
+}
 
-    async fn store_is_reachable(env) {
-        env.store.ping().await.unwrap();
+async fn signed_urls_carry_an_expiry_and_signature(env: TestEnv) {
+    env.store
+        .put_stream(&key("u1/s.bin"), bytes_stream(vec![9; 10]), "application/octet-stream")
+        .await
+        .unwrap();
+    let opts = SignedUrlOptions {
+        ttl: std::time::Duration::from_secs(300),
+        content_type: Some("audio/mpeg".into()),
+        download_name: None,
+        issued_at: None,
+    };
+    let url = env.store.signed_url(&key("u1/s.bin"), &opts).await.unwrap();
+    if env.s3.is_some() {
+        assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=300"), "{url}");
+    } else {
+        assert!(url.starts_with("/files/u1/s.bin?exp=") && url.contains("&sig="), "{url}");
     }
+}
+
+async fn store_is_reachable(env: TestEnv) {
+    env.store.ping().await.unwrap();
 }
 
 #[tokio::test]

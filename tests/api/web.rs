@@ -22,447 +22,624 @@ async fn upload_one(c: &TestClient, name: &str, owner: Option<&str>) -> String {
         .expect("link to the new item")
 }
 
-backend_tests! {
-    async fn anonymous_visitors_are_sent_to_sign_in(env) {
-        let s = env.start_server().await;
-        let c = s.client();
-        for path in ["/media", "/media/system", "/upload", "/admin/users", "/media/image/1", "/media/users/1"] {
-            let p = c.get(path).await;
-            assert_eq!(p.status, 303, "{path}");
-            assert!(p.location().starts_with("/signin?next="), "{path} → {}", p.location());
-        }
-        let p = c.post_raw("/media/image/1/delete", &[("csrf_token", "x")]).await;
-        assert_eq!(p.status, 303);
-        assert_eq!(c.get("/").await.location(), "/media");
-    }
+backend_tests!(
+    anonymous_visitors_are_sent_to_sign_in,
+    the_sign_in_page_tells_a_newcomer_how_to_create_the_first_admin,
+    sign_in_sign_out_and_session_rotation,
+    wrong_passwords_are_refused_then_throttled,
+    forms_without_this_sessions_csrf_token_are_refused,
+    uploads_report_each_file_and_one_bad_file_sinks_nothing,
+    the_size_limit_is_enforced_while_reading_and_spares_the_other_files,
+    the_script_uploaders_announced_size_is_held_to,
+    users_upload_only_for_themselves_and_staff_choose_the_owner,
+    other_peoples_media_is_invisible_and_system_media_read_only,
+    detail_transcript_share_and_delete,
+    bulk_delete_confirms_then_deletes,
+    gallery_filters_search_sort_and_pages_by_keyset,
+    signed_file_links_serve_ranges_and_refuse_tampering,
+    accounts_are_managed_by_admins_only,
+    requests_carry_an_id_and_metrics_count_them,
+    readiness_names_the_service_that_is_down,
+    metrics_are_off_unless_switched_on,
+    error_pages_and_security_headers
+);
 
-    async fn the_sign_in_page_tells_a_newcomer_how_to_create_the_first_admin(env) {
-        let s = env.start_server().await;
-        let page = s.client().get("/signin").await;
-        assert!(page.body.contains("mediadesk user add NAME --role admin --password-stdin"), "{}", page.body);
-        s.account("root", Role::Admin).await;
-        assert!(!s.client().get("/signin").await.body.contains("No account exists yet"));
+async fn anonymous_visitors_are_sent_to_sign_in(env: TestEnv) {
+    let s = env.start_server().await;
+    let c = s.client();
+    for path in ["/media", "/media/system", "/upload", "/admin/users", "/media/image/1", "/media/users/1"] {
+        let p = c.get(path).await;
+        assert_eq!(p.status, 303, "{path}");
+        assert!(p.location().starts_with("/signin?next="), "{path} → {}", p.location());
     }
+    let p = c.post_raw("/media/image/1/delete", &[("csrf_token", "x")]).await;
+    assert_eq!(p.status, 303);
+    assert_eq!(c.get("/").await.location(), "/media");
+}
 
-    async fn sign_in_sign_out_and_session_rotation(env) {
-        let s = env.start_server().await;
-        s.account("ann", Role::User).await;
-        let c = s.client();
-        let before = c.get("/signin").await;
-        let anon_cookie = before.header("set-cookie").to_owned();
-        let token = before.csrf();
-        let ok = c.post_raw("/signin", &[("csrf_token", &token), ("username", "ann"), ("password", "password-ann"), ("next", "/upload")]).await;
-        assert_eq!((ok.status, ok.location()), (303, "/upload"));
-        let session_cookie = ok.header("set-cookie").split(';').next().unwrap().to_owned();
-        assert_ne!(anon_cookie.split(';').next().unwrap(), session_cookie, "the session is renewed on sign-in");
-        assert!(ok.header("set-cookie").contains("HttpOnly") && ok.header("set-cookie").contains("SameSite=Lax"));
-        assert_eq!(c.get("/media").await.status, 200);
-        // Off-site `next` values are ignored.
-        let c2 = s.client();
-        let t = c2.get("/signin").await.csrf();
-        let p = c2.post_raw("/signin", &[("csrf_token", &t), ("username", "ann"), ("password", "password-ann"), ("next", "//evil.example/x")]).await;
-        assert_eq!(p.location(), "/media");
-        // Sign-out ends the session everywhere: the old cookie no longer works.
-        let out = c.post("/media", "/signout", &[]).await;
-        assert_eq!((out.status, out.location()), (303, "/signin"));
-        let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let r = replay.get(format!("{}/media", s.base)).header("Cookie", &session_cookie).send().await.unwrap();
-        assert_eq!(r.status(), 303, "a signed-out session cookie must be dead");
-        assert_eq!(c2.get("/media").await.status, 303, "sign-out ends the account's other sessions too");
+async fn the_sign_in_page_tells_a_newcomer_how_to_create_the_first_admin(env: TestEnv) {
+    let s = env.start_server().await;
+    let page = s.client().get("/signin").await;
+    assert!(page.body.contains("mediadesk user add NAME --role admin --password-stdin"), "{}", page.body);
+    s.account("root", Role::Admin).await;
+    assert!(!s.client().get("/signin").await.body.contains("No account exists yet"));
+}
+
+async fn sign_in_sign_out_and_session_rotation(env: TestEnv) {
+    let s = env.start_server().await;
+    s.account("ann", Role::User).await;
+    let c = s.client();
+    let before = c.get("/signin").await;
+    let anon_cookie = before.header("set-cookie").to_owned();
+    let token = before.csrf();
+    let ok = c
+        .post_raw(
+            "/signin",
+            &[("csrf_token", &token), ("username", "ann"), ("password", "password-ann"), ("next", "/upload")],
+        )
+        .await;
+    assert_eq!((ok.status, ok.location()), (303, "/upload"));
+    let session_cookie = ok.header("set-cookie").split(';').next().unwrap().to_owned();
+    assert_ne!(anon_cookie.split(';').next().unwrap(), session_cookie, "the session is renewed on sign-in");
+    assert!(ok.header("set-cookie").contains("HttpOnly") && ok.header("set-cookie").contains("SameSite=Lax"));
+    assert_eq!(c.get("/media").await.status, 200);
+    // Off-site `next` values are ignored.
+    let c2 = s.client();
+    let t = c2.get("/signin").await.csrf();
+    let p = c2
+        .post_raw(
+            "/signin",
+            &[
+                ("csrf_token", &t),
+                ("username", "ann"),
+                ("password", "password-ann"),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/media");
+    // Sign-out ends the session everywhere: the old cookie no longer works.
+    let out = c.post("/media", "/signout", &[]).await;
+    assert_eq!((out.status, out.location()), (303, "/signin"));
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = replay.get(format!("{}/media", s.base)).header("Cookie", &session_cookie).send().await.unwrap();
+    assert_eq!(r.status(), 303, "a signed-out session cookie must be dead");
+    assert_eq!(c2.get("/media").await.status, 303, "sign-out ends the account's other sessions too");
+}
+
+async fn wrong_passwords_are_refused_then_throttled(env: TestEnv) {
+    let s = env.start_server().await;
+    s.account("bob", Role::User).await;
+    let c = s.client();
+    let p = c.sign_in("bob", "nope-nope").await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("wrong username or password"));
+    let unknown = c.sign_in("nobody", "nope-nope").await;
+    assert!(unknown.body.contains("wrong username or password"), "an unknown name reads the same");
+    for _ in 0..4 {
+        c.sign_in("bob", "nope-nope").await;
     }
+    let throttled = c.sign_in("bob", "password-bob").await;
+    assert_eq!(throttled.status, 429, "even the right password waits after 5 failures");
+    assert!(throttled.body.contains("too many failed sign-ins"));
+}
 
-    async fn wrong_passwords_are_refused_then_throttled(env) {
-        let s = env.start_server().await;
-        s.account("bob", Role::User).await;
-        let c = s.client();
-        let p = c.sign_in("bob", "nope-nope").await;
-        assert_eq!(p.status, 401);
-        assert!(p.body.contains("wrong username or password"));
-        let unknown = c.sign_in("nobody", "nope-nope").await;
-        assert!(unknown.body.contains("wrong username or password"), "an unknown name reads the same");
-        for _ in 0..4 {
-            c.sign_in("bob", "nope-nope").await;
-        }
-        let throttled = c.sign_in("bob", "password-bob").await;
-        assert_eq!(throttled.status, 429, "even the right password waits after 5 failures");
-        assert!(throttled.body.contains("too many failed sign-ins"));
-    }
-
-    async fn forms_without_this_sessions_csrf_token_are_refused(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("cat", Role::Admin).await;
-        let (other, _) = s.signed_in("dog", Role::Admin).await;
-        let foreign = other.get("/upload").await.csrf();
-        let path = upload_one(&c, "image.png", Some("system")).await;
-        for token in ["", "0000", foreign.as_str()] {
-            let p = c.post_raw(&format!("{path}/delete"), &[("csrf_token", token)]).await;
-            assert_eq!(p.status, 403, "token {token:?}");
-            assert!(p.body.contains("This form has expired"));
-            let p = c.upload_with_token(token, &[("a.png", fixture_bytes("image.png"))], None, false).await;
-            assert_eq!(p.status, 403);
-            let p = c.post_raw("/admin/users", &[("csrf_token", token), ("username", "eve"), ("password", "password-eve"), ("role", "admin")]).await;
-            assert_eq!(p.status, 403);
-            let p = c.post_raw("/signout", &[("csrf_token", token)]).await;
-            assert_eq!(p.status, 403);
-        }
-        assert_eq!(c.get(&path).await.status, 200, "nothing was deleted");
-        assert!(!c.get("/admin/users").await.body.contains(">eve<"));
-    }
-
-    async fn uploads_report_each_file_and_one_bad_file_sinks_nothing(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("ed", Role::User).await;
-        let page = c
-            .upload(
+async fn forms_without_this_sessions_csrf_token_are_refused(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("cat", Role::Admin).await;
+    let (other, _) = s.signed_in("dog", Role::Admin).await;
+    let foreign = other.get("/upload").await.csrf();
+    let path = upload_one(&c, "image.png", Some("system")).await;
+    for token in ["", "0000", foreign.as_str()] {
+        let p = c.post_raw(&format!("{path}/delete"), &[("csrf_token", token)]).await;
+        assert_eq!(p.status, 403, "token {token:?}");
+        assert!(p.body.contains("This form has expired"));
+        let p = c.upload_with_token(token, &[("a.png", fixture_bytes("image.png"))], None, false).await;
+        assert_eq!(p.status, 403);
+        let p = c
+            .post_raw(
+                "/admin/users",
                 &[
-                    ("photo.jpg", fixture_bytes("image.jpg")),
-                    ("evil.png", fixture_bytes("elf-renamed.png")),
-                    ("song.mp3", fixture_bytes("tone-cbr.mp3")),
-                    ("bomb.png", fixture_bytes("pixel-flood.png")),
-                    ("empty.wav", Vec::new()),
+                    ("csrf_token", token),
+                    ("username", "eve"),
+                    ("password", "password-eve"),
+                    ("role", "admin"),
                 ],
-                None,
-                false,
             )
             .await;
-        assert_eq!(page.status, 200);
-        assert!(page.body.contains("2 accepted, 3 refused"), "{}", page.body);
-        assert!(page.body.contains("not an accepted type") && page.body.contains("megapixels") && page.body.contains("empty"));
-        let gallery = c.get("/media").await;
-        assert!(gallery.body.contains("2 items") && gallery.body.contains("photo.jpg") && gallery.body.contains("song.mp3"));
-        // The JavaScript path gets the same per-file results as JSON.
-        let json = c.upload(&[("x.gif", fixture_bytes("image-anim.gif"))], None, true).await;
-        assert_eq!(json.header("content-type"), "application/json");
-        assert!(json.body.contains("\"ok\":true") && json.body.contains("\"url\":\"/media/image/"), "{}", json.body);
-        let json = c.upload(&[("x.html", b"<html></html>".to_vec())], None, true).await;
-        assert!(json.body.contains("\"ok\":false"), "{}", json.body);
-        // Nothing chosen.
-        let none = c.upload(&[], None, false).await;
-        assert_eq!(none.status, 400);
-        assert!(none.body.contains("Choose at least one file"));
+        assert_eq!(p.status, 403);
+        let p = c.post_raw("/signout", &[("csrf_token", token)]).await;
+        assert_eq!(p.status, 403);
     }
+    assert_eq!(c.get(&path).await.status, 200, "nothing was deleted");
+    assert!(!c.get("/admin/users").await.body.contains(">eve<"));
+}
 
-    async fn the_size_limit_is_enforced_while_reading_and_spares_the_other_files(env) {
-        let s = env.start_server_with_limit(64 * 1024).await;
-        let (c, _) = s.signed_in("max", Role::User).await;
-        let mut big = wav_bytes(1);
-        big.truncate(64 * 1024 + 1);
-        let page = c.upload(&[("big.wav", big), ("ok.png", fixture_bytes("image.png"))], None, false).await;
-        assert!(page.body.contains("1 accepted, 1 refused") && page.body.contains("larger than the 64 KiB limit"), "{}", page.body);
-        assert!(c.get("/upload").await.body.contains("up to 64 KiB each"));
-        assert_eq!(s.env.spooled_files(), 0);
-        // An oversized ordinary form gets the 413 page.
-        let audio = upload_one(&c, "tone-mono-8k.wav", None).await;
-        let huge = "x".repeat(2 * 1024 * 1024);
-        let p = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", &huge)]).await;
-        assert_eq!(p.status, 413);
-        assert!(p.body.contains("413 ·") && p.body.contains("too large"));
-    }
+async fn uploads_report_each_file_and_one_bad_file_sinks_nothing(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ed", Role::User).await;
+    let page = c
+        .upload(
+            &[
+                ("photo.jpg", fixture_bytes("image.jpg")),
+                ("evil.png", fixture_bytes("elf-renamed.png")),
+                ("song.mp3", fixture_bytes("tone-cbr.mp3")),
+                ("bomb.png", fixture_bytes("pixel-flood.png")),
+                ("empty.wav", Vec::new()),
+            ],
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("2 accepted, 3 refused"), "{}", page.body);
+    assert!(
+        page.body.contains("not an accepted type")
+            && page.body.contains("megapixels")
+            && page.body.contains("empty")
+    );
+    let gallery = c.get("/media").await;
+    assert!(
+        gallery.body.contains("2 items")
+            && gallery.body.contains("photo.jpg")
+            && gallery.body.contains("song.mp3")
+    );
+    // The JavaScript path gets the same per-file results as JSON.
+    let json = c.upload(&[("x.gif", fixture_bytes("image-anim.gif"))], None, true).await;
+    assert_eq!(json.header("content-type"), "application/json");
+    assert!(
+        json.body.contains("\"ok\":true") && json.body.contains("\"url\":\"/media/image/"),
+        "{}",
+        json.body
+    );
+    let json = c.upload(&[("x.html", b"<html></html>".to_vec())], None, true).await;
+    assert!(json.body.contains("\"ok\":false"), "{}", json.body);
+    // Nothing chosen.
+    let none = c.upload(&[], None, false).await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("Choose at least one file"));
+}
 
-    async fn the_script_uploaders_announced_size_is_held_to(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("ann", Role::User).await;
-        let wav = wav_bytes(30);
-        let post = |size: u64| {
-            let (c, wav) = (c.clone(), wav.clone());
-            async move {
-                let token = c.get("/upload").await.csrf();
-                let form = reqwest::multipart::Form::new()
-                    .text("csrf_token", token)
-                    .text("size", size.to_string())
-                    .part("file", reqwest::multipart::Part::bytes(wav).file_name("a.wav"));
-                c.http.post(c.url("/upload")).header("Accept", "application/json").multipart(form).send().await.unwrap().text().await.unwrap()
-            }
+async fn the_size_limit_is_enforced_while_reading_and_spares_the_other_files(env: TestEnv) {
+    let s = env.start_server_with_limit(64 * 1024).await;
+    let (c, _) = s.signed_in("max", Role::User).await;
+    let mut big = wav_bytes(1);
+    big.truncate(64 * 1024 + 1);
+    let page = c.upload(&[("big.wav", big), ("ok.png", fixture_bytes("image.png"))], None, false).await;
+    assert!(
+        page.body.contains("1 accepted, 1 refused") && page.body.contains("larger than the 64 KiB limit"),
+        "{}",
+        page.body
+    );
+    assert!(c.get("/upload").await.body.contains("up to 64 KiB each"));
+    assert_eq!(s.env.spooled_files(), 0);
+    // An oversized ordinary form gets the 413 page.
+    let audio = upload_one(&c, "tone-mono-8k.wav", None).await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let p = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", &huge)]).await;
+    assert_eq!(p.status, 413);
+    assert!(p.body.contains("413 ·") && p.body.contains("too large"));
+}
+
+async fn the_script_uploaders_announced_size_is_held_to(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let wav = wav_bytes(30);
+    let post = |size: u64| {
+        let (c, wav) = (c.clone(), wav.clone());
+        async move {
+            let token = c.get("/upload").await.csrf();
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("size", size.to_string())
+                .part("file", reqwest::multipart::Part::bytes(wav).file_name("a.wav"));
+            c.http
+                .post(c.url("/upload"))
+                .header("Accept", "application/json")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let ok = post(wav.len() as u64).await;
+    assert!(ok.contains("\"ok\":true"), "{ok}");
+    let short = post(wav.len() as u64 - 1).await;
+    assert!(short.contains("\"ok\":false") && short.contains("announced"), "{short}");
+    let huge = post(1 << 40).await;
+    assert!(huge.contains("\"ok\":false") && huge.contains("limit"), "{huge}");
+    assert_eq!(s.env.count_rows("audios").await, 1);
+    assert_eq!(s.env.objects().await.len(), 1);
+}
+
+async fn users_upload_only_for_themselves_and_staff_choose_the_owner(env: TestEnv) {
+    let s = env.start_server().await;
+    let (user, uid) = s.signed_in("fay", Role::User).await;
+    let page = user.upload(&[("a.png", fixture_bytes("image.png"))], Some("system"), false).await;
+    assert!(
+        page.body.contains("0 accepted, 1 refused") && page.body.contains("not allowed"),
+        "{}",
+        page.body
+    );
+    assert!(!user.get("/upload").await.body.contains("id=\"owner\""), "users get no owner chooser");
+    let (staff, _) = s.signed_in("gus", Role::Staff).await;
+    assert!(staff.get("/upload").await.body.contains("id=\"owner\""));
+    let path = upload_one(&staff, "image.png", Some(&uid.to_string())).await;
+    assert_eq!(user.get(&path).await.status, 200, "the item belongs to fay");
+    assert!(user.get("/media").await.body.contains("image.png"));
+}
+
+async fn other_peoples_media_is_invisible_and_system_media_read_only(env: TestEnv) {
+    let s = env.start_server().await;
+    let (a, _) = s.signed_in("amy", Role::User).await;
+    let (b, bid) = s.signed_in("ben", Role::User).await;
+    let (staff, _) = s.signed_in("sue", Role::Staff).await;
+    let amys = upload_one(&a, "image.png", None).await;
+    let system = upload_one(&staff, "tone-cbr.mp3", Some("system")).await;
+    // Ben: Amy's item does not exist for him.
+    assert_eq!(b.get(&amys).await.status, 404);
+    assert_eq!(b.get(&format!("{amys}/delete")).await.status, 404);
+    assert_eq!(b.post("/media", &format!("{amys}/delete"), &[]).await.status, 404);
+    assert_eq!(b.post("/media", &format!("{amys}/share"), &[("expiry", "300")]).await.status, 404);
+    assert!(!b.get("/media").await.body.contains("image.png"));
+    assert_eq!(b.get(&format!("/media/users/{bid}")).await.status, 200);
+    assert_eq!(b.get(&format!("/media/users/{}", bid - 1)).await.status, 404, "another user's gallery");
+    let bulk = b
+        .post(
+            "/media",
+            "/media/bulk",
+            &[("item", &amys.trim_start_matches("/media/").replace('/', ":")), ("step", "delete")],
+        )
+        .await;
+    assert_eq!(bulk.status, 303);
+    assert_eq!(a.get(&amys).await.status, 200, "bulk delete of someone else's item deleted nothing");
+    // System media: visible, not deletable by users.
+    assert_eq!(b.get(&system).await.status, 200);
+    assert!(b.get("/media").await.body.contains("tone-cbr.mp3"));
+    assert_eq!(b.post("/media", &format!("{system}/delete"), &[]).await.status, 403);
+    assert_eq!(b.post("/media", &format!("{system}/transcript"), &[("transcript", "x")]).await.status, 403);
+    assert!(!b.get(&system).await.body.contains("Delete this"));
+    // Staff manage everything.
+    assert_eq!(staff.post("/media", &format!("{amys}/delete"), &[]).await.status, 303);
+    assert_eq!(a.get(&amys).await.status, 404);
+}
+
+async fn detail_transcript_share_and_delete(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("hal", Role::User).await;
+    let audio = upload_one(&c, "tone.flac", None).await;
+    let page = c.get(&audio).await;
+    assert!(
+        page.body.contains("<audio")
+            && page.body.contains("48000 Hz")
+            && page.body.contains("stereo")
+            && page.body.contains("0:02")
+    );
+    assert!(
+        page.body.contains("<svg class=\"wave\" id=\"wave\"")
+            && page.body.contains("aria-label=\"Waveform of tone.flac\"")
+    );
+    assert!(c.get("/media").await.body.contains("class=\"mini-wave\""), "gallery rows show a mini waveform");
+    assert!(c.get("/media?q=hello").await.body.contains("0 items"));
+    let saved = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", "Hello <b>world</b>")]).await;
+    assert_eq!((saved.status, saved.location()), (303, audio.as_str()));
+    let page = c.get(&audio).await;
+    assert!(
+        page.body.contains("Transcript saved.") && page.body.contains("Hello &#60;b&#62;world&#60;/b&#62;"),
+        "escaped: {}",
+        page.body
+    );
+    assert!(c.get("/media?q=hello").await.body.contains("1 item"), "transcripts are searched");
+    // A share link with a chosen lifetime works without a session.
+    let shared = c.post(&audio, &format!("{audio}/share"), &[("expiry", "300")]).await;
+    assert_eq!(shared.status, 200);
+    let link = shared.all("id=\"share-url\" readonly value=\"").remove(0);
+    assert!(link.starts_with("http"), "{link}");
+    let anon = reqwest::get(&link).await.unwrap();
+    assert_eq!(anon.status(), 200);
+    assert_eq!(anon.bytes().await.unwrap().len(), fixture_bytes("tone.flac").len());
+    assert_eq!(c.post(&audio, &format!("{audio}/share"), &[("expiry", "999999999")]).await.status, 400);
+    // Delete asks first, then removes the item and the link stops working.
+    let confirm = c.get(&format!("{audio}/delete")).await;
+    assert!(confirm.body.contains("Delete 1 item?") && confirm.body.contains("tone.flac"));
+    let done = c.post(&format!("{audio}/delete"), &format!("{audio}/delete"), &[("step", "delete")]).await;
+    assert_eq!((done.status, done.location()), (303, "/media"));
+    assert!(c.get("/media").await.body.contains("Deleted tone.flac."));
+    assert_eq!(c.get(&audio).await.status, 404);
+    let gone = reqwest::get(&link).await.unwrap().status().as_u16();
+    assert!(gone == 404 || gone == 403, "a deleted object's link answers {gone}");
+}
+
+async fn bulk_delete_confirms_then_deletes(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ida", Role::Staff).await;
+    let one = upload_one(&c, "image.png", Some("system")).await;
+    let two = upload_one(&c, "tone-mono-8k.wav", Some("system")).await;
+    let items: Vec<String> =
+        [&one, &two].iter().map(|p| p.trim_start_matches("/media/").replace('/', ":")).collect();
+    let confirm = c
+        .post("/media", "/media/bulk", &[("step", "confirm"), ("item", &items[0]), ("item", &items[1])])
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Delete 2 items?"));
+    let token = confirm.csrf();
+    let done = c
+        .post_raw(
+            "/media/bulk",
+            &[("csrf_token", &token), ("step", "delete"), ("item", &items[0]), ("item", &items[1])],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let gallery = c.get("/media").await;
+    assert!(gallery.body.contains("Deleted 2 items.") && gallery.body.contains("Nothing here yet"));
+    let none = c.post("/media", "/media/bulk", &[("step", "confirm")]).await;
+    assert_eq!(none.status, 303, "nothing selected goes back with a message");
+}
+
+async fn gallery_filters_search_sort_and_pages_by_keyset(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("joe", Role::Staff).await;
+    upload_one(&c, "tone-cbr.mp3", Some("system")).await;
+    // 120 image rows straight into the database: paging is about rows, not bytes.
+    let mut pooled = s.env.db.get().await.unwrap();
+    let now = Utc::now().naive_utc();
+    for i in 0..120 {
+        let key = format!("system/{i:04}.jpg");
+        let name = format!("pic-{i:04}.jpg");
+        let new = NewImage {
+            owner_id: None,
+            uploader_id: None,
+            original_filename: &name,
+            content_type: "image/jpeg",
+            byte_size: 1000 + i,
+            sha256: "0",
+            storage_key: &key,
+            thumbnail_key: None,
+            width: 10,
+            height: 10,
+            created_at: now - TimeDelta::seconds(i),
         };
-        let ok = post(wav.len() as u64).await;
-        assert!(ok.contains("\"ok\":true"), "{ok}");
-        let short = post(wav.len() as u64 - 1).await;
-        assert!(short.contains("\"ok\":false") && short.contains("announced"), "{short}");
-        let huge = post(1 << 40).await;
-        assert!(huge.contains("\"ok\":false") && huge.contains("limit"), "{huge}");
-        assert_eq!(s.env.count_rows("audios").await, 1);
-        assert_eq!(s.env.objects().await.len(), 1);
+        ImageRepo::create(&mut pooled.conn(), &new).await.unwrap();
     }
-
-    async fn users_upload_only_for_themselves_and_staff_choose_the_owner(env) {
-        let s = env.start_server().await;
-        let (user, uid) = s.signed_in("fay", Role::User).await;
-        let page = user.upload(&[("a.png", fixture_bytes("image.png"))], Some("system"), false).await;
-        assert!(page.body.contains("0 accepted, 1 refused") && page.body.contains("not allowed"), "{}", page.body);
-        assert!(!user.get("/upload").await.body.contains("id=\"owner\""), "users get no owner chooser");
-        let (staff, _) = s.signed_in("gus", Role::Staff).await;
-        assert!(staff.get("/upload").await.body.contains("id=\"owner\""));
-        let path = upload_one(&staff, "image.png", Some(&uid.to_string())).await;
-        assert_eq!(user.get(&path).await.status, 200, "the item belongs to fay");
-        assert!(user.get("/media").await.body.contains("image.png"));
-    }
-
-    async fn other_peoples_media_is_invisible_and_system_media_read_only(env) {
-        let s = env.start_server().await;
-        let (a, _) = s.signed_in("amy", Role::User).await;
-        let (b, bid) = s.signed_in("ben", Role::User).await;
-        let (staff, _) = s.signed_in("sue", Role::Staff).await;
-        let amys = upload_one(&a, "image.png", None).await;
-        let system = upload_one(&staff, "tone-cbr.mp3", Some("system")).await;
-        // Ben: Amy's item does not exist for him.
-        assert_eq!(b.get(&amys).await.status, 404);
-        assert_eq!(b.get(&format!("{amys}/delete")).await.status, 404);
-        assert_eq!(b.post("/media", &format!("{amys}/delete"), &[]).await.status, 404);
-        assert_eq!(b.post("/media", &format!("{amys}/share"), &[("expiry", "300")]).await.status, 404);
-        assert!(!b.get("/media").await.body.contains("image.png"));
-        assert_eq!(b.get(&format!("/media/users/{bid}")).await.status, 200);
-        assert_eq!(b.get(&format!("/media/users/{}", bid - 1)).await.status, 404, "another user's gallery");
-        let bulk = b.post("/media", "/media/bulk", &[("item", &amys.trim_start_matches("/media/").replace('/', ":")), ("step", "delete")]).await;
-        assert_eq!(bulk.status, 303);
-        assert_eq!(a.get(&amys).await.status, 200, "bulk delete of someone else's item deleted nothing");
-        // System media: visible, not deletable by users.
-        assert_eq!(b.get(&system).await.status, 200);
-        assert!(b.get("/media").await.body.contains("tone-cbr.mp3"));
-        assert_eq!(b.post("/media", &format!("{system}/delete"), &[]).await.status, 403);
-        assert_eq!(b.post("/media", &format!("{system}/transcript"), &[("transcript", "x")]).await.status, 403);
-        assert!(!b.get(&system).await.body.contains("Delete this"));
-        // Staff manage everything.
-        assert_eq!(staff.post("/media", &format!("{amys}/delete"), &[]).await.status, 303);
-        assert_eq!(a.get(&amys).await.status, 404);
-    }
-
-    async fn detail_transcript_share_and_delete(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("hal", Role::User).await;
-        let audio = upload_one(&c, "tone.flac", None).await;
-        let page = c.get(&audio).await;
-        assert!(page.body.contains("<audio") && page.body.contains("48000 Hz") && page.body.contains("stereo") && page.body.contains("0:02"));
-        assert!(page.body.contains("<svg class=\"wave\" id=\"wave\"") && page.body.contains("aria-label=\"Waveform of tone.flac\""));
-        assert!(c.get("/media").await.body.contains("class=\"mini-wave\""), "gallery rows show a mini waveform");
-        assert!(c.get("/media?q=hello").await.body.contains("0 items"));
-        let saved = c.post(&audio, &format!("{audio}/transcript"), &[("transcript", "Hello <b>world</b>")]).await;
-        assert_eq!((saved.status, saved.location()), (303, audio.as_str()));
-        let page = c.get(&audio).await;
-        assert!(page.body.contains("Transcript saved.") && page.body.contains("Hello &#60;b&#62;world&#60;/b&#62;"), "escaped: {}", page.body);
-        assert!(c.get("/media?q=hello").await.body.contains("1 item"), "transcripts are searched");
-        // A share link with a chosen lifetime works without a session.
-        let shared = c.post(&audio, &format!("{audio}/share"), &[("expiry", "300")]).await;
-        assert_eq!(shared.status, 200);
-        let link = shared.all("id=\"share-url\" readonly value=\"").remove(0);
-        assert!(link.starts_with("http"), "{link}");
-        let anon = reqwest::get(&link).await.unwrap();
-        assert_eq!(anon.status(), 200);
-        assert_eq!(anon.bytes().await.unwrap().len(), fixture_bytes("tone.flac").len());
-        assert_eq!(c.post(&audio, &format!("{audio}/share"), &[("expiry", "999999999")]).await.status, 400);
-        // Delete asks first, then removes the item and the link stops working.
-        let confirm = c.get(&format!("{audio}/delete")).await;
-        assert!(confirm.body.contains("Delete 1 item?") && confirm.body.contains("tone.flac"));
-        let done = c.post(&format!("{audio}/delete"), &format!("{audio}/delete"), &[("step", "delete")]).await;
-        assert_eq!((done.status, done.location()), (303, "/media"));
-        assert!(c.get("/media").await.body.contains("Deleted tone.flac."));
-        assert_eq!(c.get(&audio).await.status, 404);
-        let gone = reqwest::get(&link).await.unwrap().status().as_u16();
-        assert!(gone == 404 || gone == 403, "a deleted object's link answers {gone}");
-    }
-
-    async fn bulk_delete_confirms_then_deletes(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("ida", Role::Staff).await;
-        let one = upload_one(&c, "image.png", Some("system")).await;
-        let two = upload_one(&c, "tone-mono-8k.wav", Some("system")).await;
-        let items: Vec<String> = [&one, &two].iter().map(|p| p.trim_start_matches("/media/").replace('/', ":")).collect();
-        let confirm = c.post("/media", "/media/bulk", &[("step", "confirm"), ("item", &items[0]), ("item", &items[1])]).await;
-        assert_eq!(confirm.status, 200);
-        assert!(confirm.body.contains("Delete 2 items?"));
-        let token = confirm.csrf();
-        let done = c.post_raw("/media/bulk", &[("csrf_token", &token), ("step", "delete"), ("item", &items[0]), ("item", &items[1])]).await;
-        assert_eq!(done.status, 303);
-        let gallery = c.get("/media").await;
-        assert!(gallery.body.contains("Deleted 2 items.") && gallery.body.contains("Nothing here yet"));
-        let none = c.post("/media", "/media/bulk", &[("step", "confirm")]).await;
-        assert_eq!(none.status, 303, "nothing selected goes back with a message");
-    }
-
-    async fn gallery_filters_search_sort_and_pages_by_keyset(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("joe", Role::Staff).await;
-        upload_one(&c, "tone-cbr.mp3", Some("system")).await;
-        // 120 image rows straight into the database: paging is about rows, not bytes.
-        let mut pooled = s.env.db.get().await.unwrap();
-        let now = Utc::now().naive_utc();
-        for i in 0..120 {
-            let key = format!("system/{i:04}.jpg");
-            let name = format!("pic-{i:04}.jpg");
-            let new = NewImage {
-                owner_id: None, uploader_id: None, original_filename: &name, content_type: "image/jpeg",
-                byte_size: 1000 + i, sha256: "0", storage_key: &key, thumbnail_key: None, width: 10, height: 10,
-                created_at: now - TimeDelta::seconds(i),
-            };
-            ImageRepo::create(&mut pooled.conn(), &new).await.unwrap();
+    drop(pooled);
+    let names = |p: &Page| p.all("class=\"name\" href=\"").len();
+    let first = c.get("/media?type=image").await;
+    assert!(first.body.contains("120 items"));
+    assert_eq!(names(&first), 48);
+    assert!(first.all("rel=\"prev\"").is_empty());
+    // Another page size sticks to the links and the filter form.
+    let fifty = c.get("/media?type=image&per=50").await;
+    assert_eq!(names(&fifty), 50);
+    let next = fifty.all("href=\"").into_iter().find(|h| h.contains("after=")).unwrap();
+    assert!(next.contains("per=50"), "{next}");
+    assert!(fifty.body.contains("name=\"per\" value=\"50\""));
+    assert_eq!(names(&c.get(&next).await), 50);
+    assert_eq!(names(&c.get("/media?type=image&per=100000").await), 120, "at most 200 a page");
+    // Walk forward to the end, collecting every name once, newest first.
+    let mut seen = Vec::new();
+    let mut page = first;
+    loop {
+        for n in page.all("<a class=\"name\" href=\"/media/image/") {
+            seen.push(n);
         }
-        drop(pooled);
-        let names = |p: &Page| p.all("class=\"name\" href=\"").len();
-        let first = c.get("/media?type=image").await;
-        assert!(first.body.contains("120 items"));
-        assert_eq!(names(&first), 48);
-        assert!(first.all("rel=\"prev\"").is_empty());
-        // Another page size sticks to the links and the filter form.
-        let fifty = c.get("/media?type=image&per=50").await;
-        assert_eq!(names(&fifty), 50);
-        let next = fifty.all("href=\"").into_iter().find(|h| h.contains("after=")).unwrap();
-        assert!(next.contains("per=50"), "{next}");
-        assert!(fifty.body.contains("name=\"per\" value=\"50\""));
-        assert_eq!(names(&c.get(&next).await), 50);
-        assert_eq!(names(&c.get("/media?type=image&per=100000").await), 120, "at most 200 a page");
-        // Walk forward to the end, collecting every name once, newest first.
-        let mut seen = Vec::new();
-        let mut page = first;
-        loop {
-            for n in page.all("<a class=\"name\" href=\"/media/image/") {
-                seen.push(n);
-            }
-            let next: Vec<String> = page.all("href=\"").into_iter().filter(|h| h.contains("after=")).collect();
-            match next.first() {
-                Some(u) => page = c.get(u).await,
-                None => break,
-            }
-        }
-        assert_eq!(seen.len(), 120);
-        let mut dedup = seen.clone();
-        dedup.sort();
-        dedup.dedup();
-        assert_eq!(dedup.len(), 120, "no item twice, none skipped");
-        // "Last" shows the final items, and "previous" from there goes back.
-        let last_url = c.get("/media?type=image").await.all("href=\"").into_iter().find(|h| h.contains("last=1")).unwrap();
-        let last = c.get(&last_url).await;
-        assert!(last.body.contains("pic-0119.jpg") && last.body.contains("pic-0072.jpg") && !last.body.contains("pic-0071.jpg"));
-        assert!(last.all("href=\"").iter().all(|h| !h.contains("after=")), "no next page after the last");
-        let prev_url = last.all("href=\"").into_iter().find(|h| h.contains("before=")).unwrap();
-        let prev = c.get(&prev_url).await;
-        assert!(prev.body.contains("pic-0071.jpg") && prev.body.contains("pic-0024.jpg"));
-        // Filters: type, search (escaped wildcards), sort.
-        assert!(c.get("/media?type=audio").await.body.contains("1 item"));
-        assert!(c.get("/media?q=PIC-001").await.body.contains("10 items"), "case-insensitive");
-        assert!(c.get("/media?q=%25").await.body.contains("0 items"), "% is literal");
-        let by_name = c.get("/media?type=image&sort=name").await;
-        assert!(by_name.body.find("pic-0000.jpg").unwrap() < by_name.body.find("pic-0001.jpg").unwrap());
-        let by_size = c.get("/media?type=image&sort=size").await;
-        assert!(by_size.body.find("pic-0119.jpg").unwrap() < by_size.body.find("pic-0118.jpg").unwrap());
-        assert!(c.get("/media/system").await.body.contains("121 items"));
-        assert_eq!(c.get("/media?after=garbage").await.status, 400);
-    }
-
-    async fn signed_file_links_serve_ranges_and_refuse_tampering(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("kim", Role::User).await;
-        let audio = upload_one(&c, "tone-cbr.mp3", None).await;
-        let url = audio_url(&c, &audio).await;
-        check_ranges(&c, &url).await;
-        if s.env.s3.is_none() {
-            check_app_file_route(&s, &c, &url).await;
-        } else {
-            assert!(url.starts_with("http://127.0.0.1") && url.contains("X-Amz-Signature="), "{url}");
+        let next: Vec<String> = page.all("href=\"").into_iter().filter(|h| h.contains("after=")).collect();
+        match next.first() {
+            Some(u) => page = c.get(u).await,
+            None => break,
         }
     }
+    assert_eq!(seen.len(), 120);
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), 120, "no item twice, none skipped");
+    // "Last" shows the final items, and "previous" from there goes back.
+    let last_url =
+        c.get("/media?type=image").await.all("href=\"").into_iter().find(|h| h.contains("last=1")).unwrap();
+    let last = c.get(&last_url).await;
+    assert!(
+        last.body.contains("pic-0119.jpg")
+            && last.body.contains("pic-0072.jpg")
+            && !last.body.contains("pic-0071.jpg")
+    );
+    assert!(last.all("href=\"").iter().all(|h| !h.contains("after=")), "no next page after the last");
+    let prev_url = last.all("href=\"").into_iter().find(|h| h.contains("before=")).unwrap();
+    let prev = c.get(&prev_url).await;
+    assert!(prev.body.contains("pic-0071.jpg") && prev.body.contains("pic-0024.jpg"));
+    // Filters: type, search (escaped wildcards), sort.
+    assert!(c.get("/media?type=audio").await.body.contains("1 item"));
+    assert!(c.get("/media?q=PIC-001").await.body.contains("10 items"), "case-insensitive");
+    assert!(c.get("/media?q=%25").await.body.contains("0 items"), "% is literal");
+    let by_name = c.get("/media?type=image&sort=name").await;
+    assert!(by_name.body.find("pic-0000.jpg").unwrap() < by_name.body.find("pic-0001.jpg").unwrap());
+    let by_size = c.get("/media?type=image&sort=size").await;
+    assert!(by_size.body.find("pic-0119.jpg").unwrap() < by_size.body.find("pic-0118.jpg").unwrap());
+    assert!(c.get("/media/system").await.body.contains("121 items"));
+    assert_eq!(c.get("/media?after=garbage").await.status, 400);
+}
 
-    async fn accounts_are_managed_by_admins_only(env) {
-        let s = env.start_server().await;
-        let (admin, admin_id) = s.signed_in("root", Role::Admin).await;
-        let (staff, _) = s.signed_in("stan", Role::Staff).await;
-        assert_eq!(staff.get("/admin/users").await.status, 403);
-        assert_eq!(staff.post("/media", "/admin/users", &[("username", "x1"), ("password", "password-x1"), ("role", "user")]).await.status, 403);
-        let created = admin.post("/admin/users", "/admin/users", &[("username", "newbie"), ("password", "password-newbie"), ("role", "user")]).await;
-        assert_eq!(created.status, 303);
-        let list = admin.get("/admin/users").await;
-        assert!(list.body.contains("Created newbie.") && list.body.contains(">newbie<"));
-        let short = admin.post("/admin/users", "/admin/users", &[("username", "x2"), ("password", "short"), ("role", "user")]).await;
-        assert_eq!(short.status, 303);
-        assert!(admin.get("/admin/users").await.body.contains("at least 8 characters"));
-        let newbie_id = s.app.accounts.by_username("newbie").await.unwrap().id;
-        // The new account works; a password reset and a disable end its sessions.
-        let n = s.client();
-        assert_eq!(n.sign_in("newbie", "password-newbie").await.status, 303);
-        assert_eq!(admin.post("/admin/users", &format!("/admin/users/{newbie_id}/password"), &[("password", "another-password")]).await.status, 303);
-        assert_eq!(n.get("/media").await.status, 303, "reset ends sessions");
-        assert_eq!(n.sign_in("newbie", "another-password").await.status, 303);
-        assert_eq!(admin.post("/admin/users", &format!("/admin/users/{newbie_id}/role"), &[("role", "staff")]).await.status, 303);
-        assert!(n.get("/upload").await.body.contains("id=\"owner\""), "the new role applies at once");
-        assert_eq!(admin.post("/admin/users", &format!("/admin/users/{newbie_id}/disable"), &[]).await.status, 303);
-        assert_eq!(n.get("/media").await.status, 303, "disable ends sessions");
-        let refused = n.sign_in("newbie", "another-password").await;
-        assert!(refused.body.contains("disabled"));
-        assert_eq!(admin.post("/admin/users", &format!("/admin/users/{newbie_id}/enable"), &[]).await.status, 303);
-        assert_eq!(n.sign_in("newbie", "another-password").await.status, 303);
-        // The last admin stays an admin.
-        admin.post("/admin/users", &format!("/admin/users/{admin_id}/role"), &[("role", "user")]).await;
-        assert!(admin.get("/admin/users").await.body.contains("last active admin"));
-        admin.post("/admin/users", &format!("/admin/users/{admin_id}/disable"), &[]).await;
-        assert!(admin.get("/admin/users").await.body.contains("cannot disable your own account"));
+async fn signed_file_links_serve_ranges_and_refuse_tampering(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("kim", Role::User).await;
+    let audio = upload_one(&c, "tone-cbr.mp3", None).await;
+    let url = audio_url(&c, &audio).await;
+    check_ranges(&c, &url).await;
+    if s.env.s3.is_none() {
+        check_app_file_route(&s, &c, &url).await;
+    } else {
+        assert!(url.starts_with("http://127.0.0.1") && url.contains("X-Amz-Signature="), "{url}");
     }
+}
 
-    async fn requests_carry_an_id_and_metrics_count_them(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("ned", Role::User).await;
-        let p = c.get("/nope").await;
-        let id = p.header("x-request-id").to_owned();
-        assert_eq!(id.len(), 16);
-        assert!(p.body.contains(&format!("Reference: <code>{id}</code>")), "the error page names the request");
-        let echoed = c.get_with("/media", &[("X-Request-Id", "lb-1234567890")]).await;
-        assert_eq!(echoed.header("x-request-id"), "lb-1234567890");
-        let junk = c.get_with("/media", &[("X-Request-Id", "<script>")]).await;
-        assert_ne!(junk.header("x-request-id"), "<script>");
-        upload_one(&c, "image.png", None).await;
-        let m = c.get("/metrics").await;
-        assert_eq!(m.status, 200);
-        for needle in ["mediadesk_http_responses_total{class=\"4xx\"}", "mediadesk_uploads_total{result=\"accepted\"}", "mediadesk_thumbnail_seconds_count", "mediadesk_http_request_duration_seconds_bucket{le=\"+Inf\"}"] {
-            assert!(m.body.contains(needle), "{needle} in {}", m.body);
-        }
-        let accepted: u64 = m.body.lines().find(|l| l.starts_with("mediadesk_uploads_total{result=\"accepted\"}")).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap();
-        assert!(accepted >= 1);
-    }
+async fn accounts_are_managed_by_admins_only(env: TestEnv) {
+    let s = env.start_server().await;
+    let (admin, admin_id) = s.signed_in("root", Role::Admin).await;
+    let (staff, _) = s.signed_in("stan", Role::Staff).await;
+    assert_eq!(staff.get("/admin/users").await.status, 403);
+    assert_eq!(
+        staff
+            .post(
+                "/media",
+                "/admin/users",
+                &[("username", "x1"), ("password", "password-x1"), ("role", "user")]
+            )
+            .await
+            .status,
+        403
+    );
+    let created = admin
+        .post(
+            "/admin/users",
+            "/admin/users",
+            &[("username", "newbie"), ("password", "password-newbie"), ("role", "user")],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    let list = admin.get("/admin/users").await;
+    assert!(list.body.contains("Created newbie.") && list.body.contains(">newbie<"));
+    let short = admin
+        .post("/admin/users", "/admin/users", &[("username", "x2"), ("password", "short"), ("role", "user")])
+        .await;
+    assert_eq!(short.status, 303);
+    assert!(admin.get("/admin/users").await.body.contains("at least 8 characters"));
+    let newbie_id = s.app.accounts.by_username("newbie").await.unwrap().id;
+    // The new account works; a password reset and a disable end its sessions.
+    let n = s.client();
+    assert_eq!(n.sign_in("newbie", "password-newbie").await.status, 303);
+    assert_eq!(
+        admin
+            .post(
+                "/admin/users",
+                &format!("/admin/users/{newbie_id}/password"),
+                &[("password", "another-password")]
+            )
+            .await
+            .status,
+        303
+    );
+    assert_eq!(n.get("/media").await.status, 303, "reset ends sessions");
+    assert_eq!(n.sign_in("newbie", "another-password").await.status, 303);
+    assert_eq!(
+        admin
+            .post("/admin/users", &format!("/admin/users/{newbie_id}/role"), &[("role", "staff")])
+            .await
+            .status,
+        303
+    );
+    assert!(n.get("/upload").await.body.contains("id=\"owner\""), "the new role applies at once");
+    assert_eq!(
+        admin.post("/admin/users", &format!("/admin/users/{newbie_id}/disable"), &[]).await.status,
+        303
+    );
+    assert_eq!(n.get("/media").await.status, 303, "disable ends sessions");
+    let refused = n.sign_in("newbie", "another-password").await;
+    assert!(refused.body.contains("disabled"));
+    assert_eq!(
+        admin.post("/admin/users", &format!("/admin/users/{newbie_id}/enable"), &[]).await.status,
+        303
+    );
+    assert_eq!(n.sign_in("newbie", "another-password").await.status, 303);
+    // The last admin stays an admin.
+    admin.post("/admin/users", &format!("/admin/users/{admin_id}/role"), &[("role", "user")]).await;
+    assert!(admin.get("/admin/users").await.body.contains("last active admin"));
+    admin.post("/admin/users", &format!("/admin/users/{admin_id}/disable"), &[]).await;
+    assert!(admin.get("/admin/users").await.body.contains("cannot disable your own account"));
+}
 
-    async fn readiness_names_the_service_that_is_down(env) {
-        let mut env = env;
-        let (store, switch) = env.faulty_store().await;
-        env.media = env.media_with(store.clone(), env.settings());
-        env.store = store;
-        let s = env.start_server().await;
-        let c = s.client();
-        assert_eq!(c.get("/readyz").await.status, 200);
-        switch.down();
-        let down = c.get("/readyz").await;
-        assert_eq!(down.status, 503);
-        assert!(down.body.contains("database: ok") && down.body.contains("storage: unavailable"), "{}", down.body);
-        assert_eq!(c.get("/healthz").await.status, 200, "alive even when a dependency is not");
-        switch.up();
-        assert_eq!(c.get("/readyz").await.status, 200, "recovers by itself");
+async fn requests_carry_an_id_and_metrics_count_them(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ned", Role::User).await;
+    let p = c.get("/nope").await;
+    let id = p.header("x-request-id").to_owned();
+    assert_eq!(id.len(), 16);
+    assert!(p.body.contains(&format!("Reference: <code>{id}</code>")), "the error page names the request");
+    let echoed = c.get_with("/media", &[("X-Request-Id", "lb-1234567890")]).await;
+    assert_eq!(echoed.header("x-request-id"), "lb-1234567890");
+    let junk = c.get_with("/media", &[("X-Request-Id", "<script>")]).await;
+    assert_ne!(junk.header("x-request-id"), "<script>");
+    upload_one(&c, "image.png", None).await;
+    let m = c.get("/metrics").await;
+    assert_eq!(m.status, 200);
+    for needle in [
+        "mediadesk_http_responses_total{class=\"4xx\"}",
+        "mediadesk_uploads_total{result=\"accepted\"}",
+        "mediadesk_thumbnail_seconds_count",
+        "mediadesk_http_request_duration_seconds_bucket{le=\"+Inf\"}",
+    ] {
+        assert!(m.body.contains(needle), "{needle} in {}", m.body);
     }
+    let accepted: u64 = m
+        .body
+        .lines()
+        .find(|l| l.starts_with("mediadesk_uploads_total{result=\"accepted\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(accepted >= 1);
+}
 
-    async fn metrics_are_off_unless_switched_on(env) {
-        let s = env.start_server_configured(|w| w.metrics = false).await;
-        assert_eq!(s.client().get("/metrics").await.status, 404);
-    }
+async fn readiness_names_the_service_that_is_down(env: TestEnv) {
+    let mut env = env;
+    let (store, switch) = env.faulty_store().await;
+    env.media = env.media_with(store.clone(), env.settings());
+    env.store = store;
+    let s = env.start_server().await;
+    let c = s.client();
+    assert_eq!(c.get("/readyz").await.status, 200);
+    switch.down();
+    let down = c.get("/readyz").await;
+    assert_eq!(down.status, 503);
+    assert!(
+        down.body.contains("database: ok") && down.body.contains("storage: unavailable"),
+        "{}",
+        down.body
+    );
+    assert_eq!(c.get("/healthz").await.status, 200, "alive even when a dependency is not");
+    switch.up();
+    assert_eq!(c.get("/readyz").await.status, 200, "recovers by itself");
+}
 
-    async fn error_pages_and_security_headers(env) {
-        let s = env.start_server().await;
-        let (c, _) = s.signed_in("lou", Role::User).await;
-        for (path, status) in [("/nope", 404), ("/media/image/999999", 404), ("/media/video/1", 404), ("/media/image/abc", 404)] {
-            let p = c.get(path).await;
-            assert_eq!(p.status, status, "{path}");
-            assert!(p.body.contains("<html") && p.body.contains(&format!("{status} ·")), "{path}: {}", p.body);
-            assert!(!p.body.contains("panicked") && !p.body.contains("DbError"));
-        }
-        let p = c.get("/media").await;
-        let csp = p.header("content-security-policy");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{csp}");
-        assert_eq!(p.header("x-content-type-options"), "nosniff");
-        assert_eq!(p.header("x-frame-options"), "DENY");
-        assert!(!p.body.contains("<script>"), "no inline script");
-        let css = c.get("/static/app.css").await;
-        assert_eq!(css.status, 200);
-        assert!(css.header("cache-control").contains("max-age") && css.header("content-type").starts_with("text/css"));
-        assert_eq!(c.get("/static/app.js").await.header("content-type"), "text/javascript; charset=utf-8");
-        assert_eq!(c.get("/static/nope.js").await.status, 404);
-        assert_eq!(c.get("/healthz").await.status, 200);
-        let ready = c.get("/readyz").await;
-        assert_eq!(ready.status, 200);
-        assert!(ready.body.contains("database: ok") && ready.body.contains("storage: ok"));
+async fn metrics_are_off_unless_switched_on(env: TestEnv) {
+    let s = env.start_server_configured(|w| w.metrics = false).await;
+    assert_eq!(s.client().get("/metrics").await.status, 404);
+}
+
+async fn error_pages_and_security_headers(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("lou", Role::User).await;
+    for (path, status) in
+        [("/nope", 404), ("/media/image/999999", 404), ("/media/video/1", 404), ("/media/image/abc", 404)]
+    {
+        let p = c.get(path).await;
+        assert_eq!(p.status, status, "{path}");
+        assert!(p.body.contains("<html") && p.body.contains(&format!("{status} ·")), "{path}: {}", p.body);
+        assert!(!p.body.contains("panicked") && !p.body.contains("DbError"));
     }
+    let p = c.get("/media").await;
+    let csp = p.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(p.header("x-content-type-options"), "nosniff");
+    assert_eq!(p.header("x-frame-options"), "DENY");
+    assert!(!p.body.contains("<script>"), "no inline script");
+    let css = c.get("/static/app.css").await;
+    assert_eq!(css.status, 200);
+    assert!(
+        css.header("cache-control").contains("max-age") && css.header("content-type").starts_with("text/css")
+    );
+    assert_eq!(c.get("/static/app.js").await.header("content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(c.get("/static/nope.js").await.status, 404);
+    assert_eq!(c.get("/healthz").await.status, 200);
+    let ready = c.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert!(ready.body.contains("database: ok") && ready.body.contains("storage: ok"));
 }
 
 async fn audio_url(c: &TestClient, detail: &str) -> String {

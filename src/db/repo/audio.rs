@@ -1,15 +1,59 @@
+//! The `audios` table. Its twin, `images`, has the same shape; each repo is written out
+//! in full so every query can be found and read where it runs.
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::media_table::{media_repo, owner_filtered};
-use super::{OwnerFilter, PageParams};
 use crate::db::rows::{AudioRow, NewAudio};
 use crate::db::schema::audios::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
-media_repo!(AudioRepo, audios, AudioRow, NewAudio, waveform_key, set_waveform_key);
+pub struct AudioRepo;
 
 impl AudioRepo {
+    pub async fn create(conn: &mut DbConn<'_>, new: &NewAudio<'_>) -> Result<AudioRow, DbError> {
+        Ok(run!(conn, |c| diesel::insert_into(t::audios)
+            .values(new)
+            .returning(AudioRow::as_returning())
+            .get_result(c)
+            .await)?)
+    }
+
+    /// Inserts many rows (one statement on PostgreSQL; SQLite has no multi-row insert with
+    /// defaults); returns how many. For load-test rows.
+    pub async fn create_many(conn: &mut DbConn<'_>, rows: &[NewAudio<'_>]) -> Result<usize, DbError> {
+        match conn {
+            DbConn::Pg(c) => Ok(diesel::insert_into(t::audios).values(rows).execute(&mut **c).await?),
+            DbConn::Sqlite(c) => {
+                let mut n = 0;
+                for row in rows {
+                    n += diesel::insert_into(t::audios).values(row).execute(&mut **c).await?;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<AudioRow>, DbError> {
+        Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).first(c).await.optional())?)
+    }
+
+    /// Returns whether a row was deleted.
+    pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::delete(t::audios.find(id)).execute(c).await)? == 1)
+    }
+
+    /// Sets or clears the name of the waveform object.
+    pub async fn set_waveform_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::audios.find(id)).set(t::waveform_key.eq(key)).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Every storage key the table refers to (originals and waveforms), for reconciliation.
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+        Ok(run!(conn, |c| t::audios.select((t::id, t::storage_key, t::waveform_key)).load(c).await)?)
+    }
+
     /// Returns whether a row was updated.
     pub async fn update_transcript(
         conn: &mut DbConn<'_>,

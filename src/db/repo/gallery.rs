@@ -9,41 +9,17 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 use diesel_async::RunQueryDsl;
 
-use super::OwnerFilter;
 use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
 use crate::db::schema::{audios, images, media_counts};
 use crate::db::{DbConn, DbError, run};
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
 #[declare_sql_function]
 extern "SQL" {
     fn lower(x: Text) -> Text;
     #[sql_name = "lower"]
     fn lower_opt(x: Nullable<Text>) -> Nullable<Text>;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KindFilter {
-    Any,
-    Image,
-    Audio,
-}
-
-/// Gallery orders; each has a fixed direction and ties break on (kind, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GallerySort {
-    /// Newest first.
-    Newest,
-    /// File name A→Z.
-    Name,
-    /// Largest first.
-    Size,
-}
-
-impl GallerySort {
-    fn descending(self) -> bool {
-        !matches!(self, GallerySort::Name)
-    }
 }
 
 /// The sort value of the item a page starts after (or ends before).
@@ -54,24 +30,12 @@ pub enum SortValue {
     Size(i64),
 }
 
+/// The item a page starts after (or, walking backwards, ends before).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub value: SortValue,
-    pub kind: String,
+    pub kind: MediaKind,
     pub id: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct GalleryQuery {
-    pub owner: OwnerFilter,
-    pub kind: KindFilter,
-    /// Matched case-insensitively against file names and transcripts.
-    pub search: Option<String>,
-    pub sort: GallerySort,
-    pub cursor: Option<Cursor>,
-    /// Walk against the sort order (the "previous" and "last" links).
-    pub backwards: bool,
-    pub limit: i64,
 }
 
 /// How many matches a search counts before it says "more than".
@@ -103,38 +67,43 @@ fn like_pattern(search: &str) -> String {
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
 /// range (an `OR` of owners cannot be walked in sort order).
 #[derive(Debug, Clone, Copy)]
-enum Owner {
+enum StreamOwner {
     All,
     System,
     User(i64),
 }
 
-fn owners(filter: OwnerFilter) -> Vec<Owner> {
-    match filter {
-        OwnerFilter::Any => vec![Owner::All],
-        OwnerFilter::System => vec![Owner::System],
-        OwnerFilter::User(id) => vec![Owner::User(id)],
-        OwnerFilter::Visible(id) => vec![Owner::User(id), Owner::System],
-    }
+/// Every (kind, owner) stream a query reads: the one walk that `page`, `plans` and `total`
+/// share, each doing its own thing with each stream.
+fn streams(query: &GalleryQuery) -> Vec<(MediaKind, StreamOwner)> {
+    let owners = match query.owner {
+        OwnerFilter::Any => vec![StreamOwner::All],
+        OwnerFilter::System => vec![StreamOwner::System],
+        OwnerFilter::User(id) => vec![StreamOwner::User(id)],
+        OwnerFilter::Visible(id) => vec![StreamOwner::User(id), StreamOwner::System],
+    };
+    let kinds = [MediaKind::Image, MediaKind::Audio].into_iter().filter(|k| query.kind.covers(*k));
+    kinds.flat_map(|kind| owners.iter().map(move |owner| (kind, *owner))).collect()
 }
 
 /// Where a stream of kind `kind` starts relative to the cursor `(value, kind, id)`, given that
 /// its rows all share `kind`: past the value, at it (with ids past the cursor's), or at it
 /// with every id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum From {
+enum Start {
     Past,
     AtWithIdPast,
     AtOrPast,
 }
 
-fn from(stream_kind: &str, cursor: &Cursor, forward_kind_order: bool) -> From {
+fn start(stream_kind: MediaKind, cursor: &Cursor, forward_kind_order: bool) -> Start {
     use std::cmp::Ordering::*;
-    // In the direction of travel, does this stream's kind come after the cursor's kind?
-    match (stream_kind.cmp(cursor.kind.as_str()), forward_kind_order) {
-        (Equal, _) => From::AtWithIdPast,
-        (Greater, true) | (Less, false) => From::AtOrPast,
-        _ => From::Past,
+    // In the direction of travel, does this stream's kind come after the cursor's kind? Kinds
+    // order by name, as the cursor encodes them.
+    match (stream_kind.as_str().cmp(cursor.kind.as_str()), forward_kind_order) {
+        (Equal, _) => Start::AtWithIdPast,
+        (Greater, true) | (Less, false) => Start::AtOrPast,
+        _ => Start::Past,
     }
 }
 
@@ -143,9 +112,9 @@ fn from(stream_kind: &str, cursor: &Cursor, forward_kind_order: bool) -> From {
 macro_rules! narrowed {
     ($t:ident, $owner:expr, $pattern:expr, $search:ident) => {{
         let mut q = match $owner {
-            Owner::All => $t::table.into_boxed(),
-            Owner::System => $t::table.filter($t::owner_id.is_null()).into_boxed(),
-            Owner::User(id) => $t::table.filter($t::owner_id.eq(id)).into_boxed(),
+            StreamOwner::All => $t::table.into_boxed(),
+            StreamOwner::System => $t::table.filter($t::owner_id.is_null()).into_boxed(),
+            StreamOwner::User(id) => $t::table.filter($t::owner_id.eq(id)).into_boxed(),
         };
         if let Some(p) = $pattern.clone() {
             q = q.filter($search!(p));
@@ -154,32 +123,37 @@ macro_rules! narrowed {
     }};
 }
 
-/// One stream: `$t`'s rows of one owner, searched, after the cursor, in order, at most `fetch`.
+/// One stream: `$t`'s rows of one owner, searched, after `$cursor`, in order, at most `fetch`,
+/// ended by `$finish` (its rows, or its plan).
 macro_rules! stream {
-    ($conn:expr, $t:ident, $row:ty, $kind:literal, $owner:expr, $query:expr, $search:ident, $fetch:expr, $finish:ident) => {{
+    (
+        $conn:expr, $t:ident, $row:ty, $kind:expr, $owner:expr, $query:expr, $cursor:expr, $search:ident,
+        $fetch:expr, $finish:ident
+    ) => {{
         let query: &GalleryQuery = $query;
+        let cursor: Option<&Cursor> = $cursor;
         let less = query.sort.descending() != query.backwards;
         let pattern = search_pattern(query);
         macro_rules! keyset {
             ($col:expr, $value:expr) => {{
-                let start = match query.cursor.as_ref() {
-                    Some(c) => Some(($value(c)?, c.id, from($kind, c, !less))),
+                let start = match cursor {
+                    Some(c) => Some(($value(c)?, c.id, start($kind, c, !less))),
                     None => None,
                 };
                 let rows = run!($conn, |c| {
                     let mut q = narrowed!($t, $owner, pattern, $search);
-                    if let Some((v, id, from)) = start.clone() {
-                        q = match (from, less) {
-                            (From::Past, true) => q.filter($col.lt(v)),
-                            (From::Past, false) => q.filter($col.gt(v)),
-                            (From::AtOrPast, true) => q.filter($col.le(v)),
-                            (From::AtOrPast, false) => q.filter($col.ge(v)),
+                    if let Some((v, id, start)) = start.clone() {
+                        q = match (start, less) {
+                            (Start::Past, true) => q.filter($col.lt(v)),
+                            (Start::Past, false) => q.filter($col.gt(v)),
+                            (Start::AtOrPast, true) => q.filter($col.le(v)),
+                            (Start::AtOrPast, false) => q.filter($col.ge(v)),
                             // The bound on the column alone keeps it a range scan; the
                             // `OR` only sorts out the rows that share the cursor's value.
-                            (From::AtWithIdPast, true) => {
+                            (Start::AtWithIdPast, true) => {
                                 q.filter($col.le(v.clone()).and($col.lt(v).or($t::id.lt(id))))
                             }
-                            (From::AtWithIdPast, false) => {
+                            (Start::AtWithIdPast, false) => {
                                 q.filter($col.ge(v.clone()).and($col.gt(v).or($t::id.gt(id))))
                             }
                         };
@@ -243,38 +217,44 @@ macro_rules! audio_search {
 }
 
 fn search_pattern(query: &GalleryQuery) -> Option<String> {
-    query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(like_pattern)
+    query.search_text().map(like_pattern)
 }
 
 fn time(c: &Cursor) -> Result<NaiveDateTime, DbError> {
     match &c.value {
         SortValue::Time(t) => Ok(*t),
-        _ => Err(DbError::Config("cursor does not match the sort".into())),
+        _ => Err(DbError::InvalidCursor),
     }
 }
 
 fn name(c: &Cursor) -> Result<String, DbError> {
     match &c.value {
         SortValue::Name(n) => Ok(n.clone()),
-        _ => Err(DbError::Config("cursor does not match the sort".into())),
+        _ => Err(DbError::InvalidCursor),
     }
 }
 
 fn size(c: &Cursor) -> Result<i64, DbError> {
     match &c.value {
         SortValue::Size(s) => Ok(*s),
-        _ => Err(DbError::Config("cursor does not match the sort".into())),
+        _ => Err(DbError::InvalidCursor),
     }
 }
 
-/// The sort key of a row, in the gallery's total order.
-pub fn sort_key(sort: GallerySort, row: &MediaItemRow) -> (SortValue, &str, i64) {
+/// A row's place in the gallery's total order: its sort value, then kind (by name), then id.
+pub fn sort_key(sort: GallerySort, row: &MediaItemRow) -> (SortValue, &'static str, i64) {
     let value = match sort {
         GallerySort::Newest => SortValue::Time(row.created_at),
         GallerySort::Name => SortValue::Name(row.original_filename.clone()),
         GallerySort::Size => SortValue::Size(row.byte_size),
     };
-    (value, row.kind, row.id)
+    (value, row.kind.as_str(), row.id)
+}
+
+/// The cursor that continues after `row`.
+pub fn cursor_after(sort: GallerySort, row: &MediaItemRow) -> Cursor {
+    let (value, _, id) = sort_key(sort, row);
+    Cursor { value, kind: row.kind, id }
 }
 
 impl GalleryRepo {
@@ -282,37 +262,43 @@ impl GalleryRepo {
     pub async fn page(
         conn: &mut DbConn<'_>,
         query: &GalleryQuery,
+        cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool), DbError> {
-        let fetch = query.limit + 1;
+        let limit = i64::from(query.limit());
+        let fetch = limit + 1;
         let mut rows: Vec<MediaItemRow> = Vec::new();
-        for owner in owners(query.owner) {
-            if query.kind != KindFilter::Audio {
-                let found = stream!(
-                    conn,
-                    images,
-                    ImageItemRow,
-                    "image",
-                    owner,
-                    query,
-                    image_search,
-                    fetch,
-                    load_rows
-                );
-                rows.extend(found.into_iter().map(MediaItemRow::from));
-            }
-            if query.kind != KindFilter::Image {
-                let found = stream!(
-                    conn,
-                    audios,
-                    AudioItemRow,
-                    "audio",
-                    owner,
-                    query,
-                    audio_search,
-                    fetch,
-                    load_rows
-                );
-                rows.extend(found.into_iter().map(MediaItemRow::from));
+        for (kind, owner) in streams(query) {
+            match kind {
+                MediaKind::Image => {
+                    let found = stream!(
+                        conn,
+                        images,
+                        ImageItemRow,
+                        kind,
+                        owner,
+                        query,
+                        cursor,
+                        image_search,
+                        fetch,
+                        load_rows
+                    );
+                    rows.extend(found.into_iter().map(MediaItemRow::from));
+                }
+                MediaKind::Audio => {
+                    let found = stream!(
+                        conn,
+                        audios,
+                        AudioItemRow,
+                        kind,
+                        owner,
+                        query,
+                        cursor,
+                        audio_search,
+                        fetch,
+                        load_rows
+                    );
+                    rows.extend(found.into_iter().map(MediaItemRow::from));
+                }
             }
         }
         let less = query.sort.descending() != query.backwards;
@@ -320,8 +306,8 @@ impl GalleryRepo {
             let order = sort_key(query.sort, a).cmp(&sort_key(query.sort, b));
             if less { order.reverse() } else { order }
         });
-        let more = rows.len() as i64 > query.limit;
-        rows.truncate(query.limit as usize);
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
         if query.backwards {
             rows.reverse();
         }
@@ -329,38 +315,41 @@ impl GalleryRepo {
     }
 
     /// How the database would fetch one page: the plan of each stream's query.
-    pub async fn plans(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Vec<String>, DbError> {
-        let fetch = query.limit + 1;
+    pub async fn plans(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Vec<String>, DbError> {
+        let fetch = i64::from(query.limit()) + 1;
         let mut plans = Vec::new();
-        for owner in owners(query.owner) {
-            if query.kind != KindFilter::Audio {
-                let plan = stream!(
+        for (kind, owner) in streams(query) {
+            let plan = match kind {
+                MediaKind::Image => stream!(
                     conn,
                     images,
                     ImageItemRow,
-                    "image",
+                    kind,
                     owner,
                     query,
+                    cursor,
                     image_search,
                     fetch,
                     plan_rows
-                );
-                plans.push(plan.join("\n"));
-            }
-            if query.kind != KindFilter::Image {
-                let plan = stream!(
+                ),
+                MediaKind::Audio => stream!(
                     conn,
                     audios,
                     AudioItemRow,
-                    "audio",
+                    kind,
                     owner,
                     query,
+                    cursor,
                     audio_search,
                     fetch,
                     plan_rows
-                );
-                plans.push(plan.join("\n"));
-            }
+                ),
+            };
+            plans.push(plan.join("\n"));
         }
         Ok(plans)
     }
@@ -368,31 +357,28 @@ impl GalleryRepo {
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
-        let searching = query.search.as_deref().is_some_and(|s| !s.trim().is_empty());
-        if !searching {
+        if query.search_text().is_none() {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
         }
         let pattern = search_pattern(query);
         let cap = SEARCH_COUNT_CAP + 1;
         let mut n = 0;
-        for owner in owners(query.owner) {
-            if query.kind != KindFilter::Audio {
-                n += count_capped!(conn, images, owner, pattern, image_search, cap);
-            }
-            if query.kind != KindFilter::Image {
-                n += count_capped!(conn, audios, owner, pattern, audio_search, cap);
-            }
+        for (kind, owner) in streams(query) {
+            n += match kind {
+                MediaKind::Image => count_capped!(conn, images, owner, pattern, image_search, cap),
+                MediaKind::Audio => count_capped!(conn, audios, owner, pattern, audio_search, cap),
+            };
         }
         Ok(if n > SEARCH_COUNT_CAP { Total::AtLeast(SEARCH_COUNT_CAP) } else { Total::Exact(n) })
     }
 
     async fn counted(conn: &mut DbConn<'_>, owner: OwnerFilter, kind: KindFilter) -> Result<i64, DbError> {
         use media_counts::dsl as mc;
-        let kinds: &[&str] = match kind {
-            KindFilter::Any => &["image", "audio"],
-            KindFilter::Image => &["image"],
-            KindFilter::Audio => &["audio"],
-        };
+        let kinds: Vec<&str> = [MediaKind::Image, MediaKind::Audio]
+            .into_iter()
+            .filter(|k| kind.covers(*k))
+            .map(MediaKind::as_str)
+            .collect();
         let owners: Vec<i64> = match owner {
             OwnerFilter::Any => Vec::new(),
             OwnerFilter::System => vec![0],
@@ -400,7 +386,7 @@ impl GalleryRepo {
             OwnerFilter::Visible(id) => vec![id, 0],
         };
         let counts: Vec<i64> = run!(conn, |c| {
-            let mut q = mc::media_counts.filter(mc::kind.eq_any(kinds)).into_boxed();
+            let mut q = mc::media_counts.filter(mc::kind.eq_any(&kinds)).into_boxed();
             if !owners.is_empty() {
                 q = q.filter(mc::owner_key.eq_any(&owners));
             }

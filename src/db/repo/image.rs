@@ -1,10 +1,56 @@
+//! The `images` table. Its twin, `audios`, has the same shape; each repo is written out
+//! in full so every query can be found and read where it runs.
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::media_table::{media_repo, owner_filtered};
-use super::{OwnerFilter, PageParams};
 use crate::db::rows::{ImageRow, NewImage};
 use crate::db::schema::images::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
-media_repo!(ImageRepo, images, ImageRow, NewImage, thumbnail_key, set_thumbnail_key);
+pub struct ImageRepo;
+
+impl ImageRepo {
+    pub async fn create(conn: &mut DbConn<'_>, new: &NewImage<'_>) -> Result<ImageRow, DbError> {
+        Ok(run!(conn, |c| diesel::insert_into(t::images)
+            .values(new)
+            .returning(ImageRow::as_returning())
+            .get_result(c)
+            .await)?)
+    }
+
+    /// Inserts many rows (one statement on PostgreSQL; SQLite has no multi-row insert with
+    /// defaults); returns how many. For load-test rows.
+    pub async fn create_many(conn: &mut DbConn<'_>, rows: &[NewImage<'_>]) -> Result<usize, DbError> {
+        match conn {
+            DbConn::Pg(c) => Ok(diesel::insert_into(t::images).values(rows).execute(&mut **c).await?),
+            DbConn::Sqlite(c) => {
+                let mut n = 0;
+                for row in rows {
+                    n += diesel::insert_into(t::images).values(row).execute(&mut **c).await?;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {
+        Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).first(c).await.optional())?)
+    }
+
+    /// Returns whether a row was deleted.
+    pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::delete(t::images.find(id)).execute(c).await)? == 1)
+    }
+
+    /// Sets or clears the name of the thumbnail object.
+    pub async fn set_thumbnail_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::images.find(id)).set(t::thumbnail_key.eq(key)).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Every storage key the table refers to (originals and thumbnails), for reconciliation.
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+        Ok(run!(conn, |c| t::images.select((t::id, t::storage_key, t::thumbnail_key)).load(c).await)?)
+    }
+}

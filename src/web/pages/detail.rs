@@ -10,10 +10,26 @@ use super::gallery::ConfirmDeletePage;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::media::{MediaKind, MediaRead};
+use crate::domain::MediaKind;
+use crate::media::MediaRead;
+use crate::media::file::waveform;
+use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
+
+/// `/media/{kind}/{id}`: a kind that is not one answers 404.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct MediaPath {
+    kind: MediaKind,
+    id: i64,
+}
+
+impl MediaPath {
+    fn url(self) -> String {
+        format!("/media/{}/{}", self.kind, self.id)
+    }
+}
 
 /// Share-link lifetimes offered, in seconds (5 minutes to the S3 maximum of 7 days).
 const EXPIRIES: [(u64, &str); 5] =
@@ -40,42 +56,29 @@ struct DetailPage {
     share_expires: String,
 }
 
-fn parse_kind(kind: &str) -> Result<MediaKind, WebError> {
-    match kind {
-        "image" => Ok(MediaKind::Image),
-        "audio" => Ok(MediaKind::Audio),
-        _ => Err(WebError::NotFound),
-    }
-}
-
+/// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
 async fn render(
     app: &App,
+    settings: &WebSettings,
     user: &CurrentUser,
-    kind: MediaKind,
-    id: i64,
-    share: Option<(u64, String, String)>,
+    path: MediaPath,
+    share: Option<u64>,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
-    let media = app.media.get(&actor, kind, id).await?;
-    let media_url = app.media.signed_url(&actor, kind, id, None, false).await?.url;
-    let download_url = app.media.signed_url(&actor, kind, id, None, true).await?.url;
-    let owner_id = match &media {
-        MediaRead::Image(i) => i.owner_id,
-        MediaRead::Audio(a) => a.owner_id,
-    };
+    let detail = app.media.detail(&actor, path.kind, path.id, share.map(Duration::from_secs)).await?;
+    let media = &detail.media;
+    let owner_id = media.owner_id();
     let owner = match owner_id {
         None => "System".to_owned(),
         Some(oid) => {
             app.accounts.by_id(oid).await.map(|a| a.username).unwrap_or_else(|_| format!("user {oid}"))
         }
     };
-    let wave_path = match &media {
-        MediaRead::Audio(a) => {
-            a.peaks.as_deref().map(|p| crate::media::waveform::svg_path(p, crate::media::waveform::BINS))
-        }
+    let wave_path = match media {
+        MediaRead::Audio(a) => a.peaks.as_deref().map(|p| waveform::svg_path(p, waveform::BINS)),
         MediaRead::Image(_) => None,
     };
-    let (facts, transcript, duration_ms) = match &media {
+    let (facts, transcript, duration_ms) = match media {
         MediaRead::Image(i) => (
             vec![
                 ("Type", i.content_type.clone()),
@@ -111,20 +114,22 @@ async fn render(
             a.duration_ms,
         ),
     };
-    let (chosen_expiry, share_link, share_expires) = match share {
-        Some((secs, url, until)) => (secs, Some(url), until),
-        None => (86_400, None, String::new()),
+    let (chosen_expiry, share_link, share_expires) = match (share, &detail.share) {
+        (Some(secs), Some(link)) => {
+            (secs, Some(settings.absolute_url(&link.url)), view::date(link.expires_at))
+        }
+        _ => (86_400, None, String::new()),
     };
     let body = DetailPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        kind: kind.as_str(),
+        kind: path.kind.as_str(),
         filename: media.filename().to_owned(),
-        self_url: format!("/media/{}/{id}", kind.as_str()),
-        media_url,
-        download_url,
+        self_url: path.url(),
+        media_url: detail.view_url.clone(),
+        download_url: detail.download_url.clone(),
         duration_ms,
         wave_path,
-        wave_box: crate::media::waveform::svg_view_box(crate::media::waveform::BINS),
+        wave_box: waveform::svg_view_box(waveform::BINS),
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
@@ -139,11 +144,11 @@ async fn render(
 
 pub async fn show(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<MediaPath>,
 ) -> Result<HttpResponse, WebError> {
-    let (kind, id) = path.into_inner();
-    render(&app, &user, parse_kind(&kind)?, id, None).await
+    render(&app, &settings, &user, path.into_inner(), None).await
 }
 
 #[derive(Deserialize)]
@@ -155,17 +160,17 @@ pub struct TranscriptForm {
 pub async fn transcript(
     app: web::Data<App>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<MediaPath>,
     form: web::Form<TranscriptForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
-    let (kind, id) = path.into_inner();
-    if parse_kind(&kind)? != MediaKind::Audio {
+    let path = path.into_inner();
+    if path.kind != MediaKind::Audio {
         return Err(WebError::NotFound);
     }
-    app.media.update_transcript(&user.actor(), id, &form.transcript).await?;
+    app.media.update_transcript(&user.actor(), path.id, &form.transcript).await?;
     session::flash(&user.session, "ok", "Transcript saved.");
-    Ok(see_other(&format!("/media/audio/{id}")))
+    Ok(see_other(&path.url()))
 }
 
 #[derive(Deserialize)]
@@ -176,43 +181,34 @@ pub struct ShareForm {
 
 pub async fn share(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<MediaPath>,
     form: web::Form<ShareForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
-    let (kind, id) = path.into_inner();
-    let kind = parse_kind(&kind)?;
     let secs = EXPIRIES
         .iter()
         .map(|e| e.0)
         .find(|s| *s == form.expiry)
         .ok_or_else(|| WebError::BadRequest("Choose one of the offered lifetimes.".into()))?;
-    let signed =
-        app.media.signed_url(&user.actor(), kind, id, Some(Duration::from_secs(secs)), false).await?;
-    let url = app.web.absolute_url(&signed.url);
-    render(&app, &user, kind, id, Some((secs, url, view::date(signed.expires_at)))).await
+    render(&app, &settings, &user, path.into_inner(), Some(secs)).await
 }
 
 pub async fn confirm_delete(
     app: web::Data<App>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<MediaPath>,
 ) -> Result<HttpResponse, WebError> {
-    let (kind_s, id) = path.into_inner();
-    let kind = parse_kind(&kind_s)?;
+    let path = path.into_inner();
     let actor = user.actor();
-    let media = app.media.get(&actor, kind, id).await?;
-    let owner_id = match &media {
-        MediaRead::Image(i) => i.owner_id,
-        MediaRead::Audio(a) => a.owner_id,
-    };
-    actor.check_manage(owner_id)?;
+    let media = app.media.get(&actor, path.kind, path.id).await?;
+    actor.check_manage(media.owner_id())?;
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        items: vec![(format!("{kind_s}:{id}"), media.filename().to_owned())],
-        action: format!("/media/{kind_s}/{id}/delete"),
-        cancel_url: format!("/media/{kind_s}/{id}"),
+        items: vec![(format!("{}:{}", path.kind, path.id), media.filename().to_owned())],
+        action: format!("{}/delete", path.url()),
+        cancel_url: path.url(),
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -226,14 +222,12 @@ pub struct DeleteForm {
 pub async fn delete(
     app: web::Data<App>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<MediaPath>,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
-    let (kind, id) = path.into_inner();
-    let kind = parse_kind(&kind)?;
-    let media = app.media.get(&user.actor(), kind, id).await?;
-    app.media.delete(&user.actor(), kind, id).await?;
+    let MediaPath { kind, id } = path.into_inner();
+    let media = app.media.delete(&user.actor(), kind, id).await?;
     session::flash(&user.session, "ok", format!("Deleted {}.", media.filename()));
     Ok(see_other("/media"))
 }

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::storage::ByteRange;
-use crate::storage::signing::content_disposition;
+use crate::http_text::content_disposition;
+use crate::media::ByteRange;
 use crate::web::error::WebError;
 
 #[derive(Deserialize)]

@@ -9,19 +9,19 @@ use serde::Deserialize;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::db::repo::{GallerySort, KindFilter, OwnerFilter};
-use crate::media::{GalleryItem, GalleryRequest, MediaKind, Owner};
-use crate::storage::signing::percent_encode;
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
+use crate::http_text::percent_encode;
+use crate::media::GalleryItem;
+use crate::media::file::{thumbnail, waveform};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
 
 const PER_PAGE: u32 = 48;
-/// Largest page a `per=` parameter may ask for.
-const MAX_PER_PAGE: u32 = 200;
 
+/// A gallery address's query string, as typed; parsed into a [`GalleryQuery`].
 #[derive(Deserialize, Default)]
-pub struct GalleryQuery {
+pub struct GalleryParams {
     q: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -69,22 +69,6 @@ struct GalleryPage {
     last_url: Option<String>,
 }
 
-fn parse_sort(s: Option<&str>) -> (GallerySort, &'static str) {
-    match s {
-        Some("name") => (GallerySort::Name, "name"),
-        Some("size") => (GallerySort::Size, "size"),
-        _ => (GallerySort::Newest, "newest"),
-    }
-}
-
-fn parse_kind(s: Option<&str>) -> (KindFilter, &'static str) {
-    match s {
-        Some("image") => (KindFilter::Image, "image"),
-        Some("audio") => (KindFilter::Audio, "audio"),
-        _ => (KindFilter::Any, ""),
-    }
-}
-
 /// `""` = everything, `system`, or a user id.
 fn parse_owner(s: Option<&str>) -> Option<OwnerFilter> {
     match s.map(str::trim) {
@@ -105,7 +89,7 @@ fn owner_value(f: OwnerFilter) -> String {
 pub async fn all(
     app: web::Data<App>,
     user: CurrentUser,
-    q: web::Query<GalleryQuery>,
+    q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
     let default =
         if user.account.role.is_staff() { OwnerFilter::Any } else { OwnerFilter::Visible(user.account.id) };
@@ -121,7 +105,7 @@ pub async fn all(
 pub async fn system(
     app: web::Data<App>,
     user: CurrentUser,
-    q: web::Query<GalleryQuery>,
+    q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
     render(
         &app,
@@ -139,7 +123,7 @@ pub async fn of_user(
     app: web::Data<App>,
     user: CurrentUser,
     path: web::Path<i64>,
-    q: web::Query<GalleryQuery>,
+    q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     if !user.account.role.is_staff() && id != user.account.id {
@@ -162,28 +146,25 @@ pub async fn of_user(
 async fn render(
     app: &App,
     user: &CurrentUser,
-    q: GalleryQuery,
+    q: GalleryParams,
     scope: OwnerFilter,
     base_path: String,
     heading: String,
     section: &'static str,
 ) -> Result<HttpResponse, WebError> {
-    let (sort, sort_name) = parse_sort(q.sort.as_deref());
-    let (kind, kind_name) = parse_kind(q.kind.as_deref());
     let search = q.q.clone().unwrap_or_default();
-    let backwards = q.before.is_some() || q.last.is_some();
-    let per_page = q.per.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
-    let cursor = q.before.clone().or_else(|| q.after.clone());
-    let request = GalleryRequest {
-        scope,
-        kind,
+    let query = GalleryQuery {
+        owner: scope,
+        kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
-        sort,
-        cursor,
-        backwards,
-        per_page,
+        sort: GallerySort::parse(q.sort.as_deref().unwrap_or("")),
+        cursor: q.before.clone().or_else(|| q.after.clone()),
+        backwards: q.before.is_some() || q.last.is_some(),
+        per_page: q.per.unwrap_or(PER_PAGE),
     };
-    let page = app.media.gallery(&user.actor(), request).await?;
+    let per_page = query.limit();
+    let (kind_name, sort_name) = (query.kind.as_str(), query.sort.as_str());
+    let page = app.media.gallery(&user.actor(), &query).await?;
 
     let is_staff = user.account.role.is_staff();
     let names: HashMap<i64, String> = if is_staff {
@@ -219,7 +200,7 @@ async fn render(
     if !owner_choices.is_empty() && scope != OwnerFilter::Any {
         keep.push(format!("owner={}", owner_value(scope)));
     }
-    if sort_name != "newest" {
+    if query.sort != GallerySort::default() {
         keep.push(format!("sort={sort_name}"));
     }
     if per_page != PER_PAGE {
@@ -283,7 +264,7 @@ fn item_view(i: GalleryItem, is_staff: bool, names: &HashMap<i64, String>) -> It
         Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
     });
     let (w, h) = (i.width.unwrap_or(1).max(1) as u32, i.height.unwrap_or(1).max(1) as u32);
-    let scale = f64::from(crate::media::thumbnail::THUMB_MAX) / f64::from(w.max(h));
+    let scale = f64::from(thumbnail::THUMB_MAX) / f64::from(w.max(h));
     let (thumb_w, thumb_h) = if scale < 1.0 {
         ((f64::from(w) * scale).round() as u32, (f64::from(h) * scale).round() as u32)
     } else {
@@ -298,7 +279,7 @@ fn item_view(i: GalleryItem, is_staff: bool, names: &HashMap<i64, String>) -> It
         thumb_w,
         thumb_h,
         media_url: i.media_url,
-        wave_path: i.peaks.as_deref().map(|p| crate::media::waveform::svg_path(p, 120)),
+        wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, 120)),
         facts,
         owner_label,
         can_manage: i.can_manage,
@@ -318,12 +299,7 @@ pub struct ConfirmDeletePage {
 /// `image:12` → (kind, id).
 pub fn parse_item(s: &str) -> Option<(MediaKind, i64)> {
     let (kind, id) = s.split_once(':')?;
-    let kind = match kind {
-        "image" => MediaKind::Image,
-        "audio" => MediaKind::Audio,
-        _ => return None,
-    };
-    Some((kind, id.parse().ok()?))
+    Some((kind.parse().ok()?, id.parse().ok()?))
 }
 
 /// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
@@ -348,8 +324,8 @@ pub async fn bulk(
         let mut failed = Vec::new();
         for (kind, id) in &picked {
             match app.media.delete(&actor, *kind, *id).await {
-                Ok(()) => deleted += 1,
-                Err(e) => failed.push(format!("{} {id}: {e}", kind.as_str())),
+                Ok(_) => deleted += 1,
+                Err(e) => failed.push(format!("{kind} {id}: {e}")),
             }
         }
         session::flash(
@@ -366,13 +342,10 @@ pub async fn bulk(
     let mut items = Vec::new();
     for (kind, id) in picked {
         let media = app.media.get(&actor, kind, id).await?;
-        if !actor.can_manage(match &media {
-            crate::media::MediaRead::Image(i) => i.owner_id,
-            crate::media::MediaRead::Audio(a) => a.owner_id,
-        }) {
+        if !actor.can_manage(media.owner_id()) {
             return Err(WebError::Forbidden(format!("You may not delete {}.", media.filename())));
         }
-        items.push((format!("{}:{id}", kind.as_str()), media.filename().to_owned()));
+        items.push((format!("{kind}:{id}"), media.filename().to_owned()));
     }
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::{AuthError, session};
+use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, check_csrf, client_ip};
 use crate::web::view::Layout;
@@ -71,13 +72,14 @@ pub struct SignInForm {
 
 pub async fn submit(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     session: Session,
     req: HttpRequest,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, WebError> {
     check_csrf(&session, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref());
-    let ip = client_ip(&req, app.web.trust_forwarded);
+    let ip = client_ip(&req, settings.trust_forwarded);
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {
             session::sign_in(&session, &account).map_err(|e| WebError::Internal(e.to_string()))?;

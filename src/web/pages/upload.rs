@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::auth::csrf;
-use crate::media::{Actor, ImageCreate, MediaError, Owner};
-use crate::storage::ByteStream;
+use crate::domain::Owner;
+use crate::media::{Actor, ByteStream, MediaError, Upload, spool};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{Choice, Layout};
@@ -71,7 +71,7 @@ pub async fn form(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
     let body = UploadPage {
         layout: Layout::new(&user.session, Some(&user.account), "upload"),
         owner_choices: owner_choices(&app, &user).await?,
-        limit_label: crate::media::spool::human_size(app.media.settings().max_upload_bytes),
+        limit_label: spool::human_size(app.media.settings().max_upload_bytes),
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -133,25 +133,16 @@ async fn upload_field(
             }
         }
     };
-    let create = ImageCreate {
-        owner,
-        filename: filename.clone(),
-        content_type: declared,
-        generate_presigned_url: false,
-    };
-    let upload = async {
-        match announced {
-            Some(size) => app.media.upload_announced(actor, create, size, body).await,
-            None => app.media.upload(actor, create, body).await,
-        }
-    };
+    let upload =
+        Upload { declared_type: declared, announced_size: announced, ..Upload::new(owner, &filename) };
+    let upload = app.media.upload(actor, upload, body);
     let (result, ()) = futures_util::join!(upload, pump);
     let shown = crate::media::filename::clean(&filename);
     match result {
-        Ok(r) => FileResult {
+        Ok(media) => FileResult {
             filename: shown,
             ok: true,
-            url: Some(format!("/media/{}/{}", r.media.kind().as_str(), r.media.id())),
+            url: Some(format!("/media/{}/{}", media.kind(), media.id())),
             message: "accepted".into(),
         },
         Err(e) => {

@@ -71,7 +71,8 @@ impl Browser {
     {
         let webdriver = std::env::var("MEDIADESK_TEST_WEBDRIVER").unwrap_or_else(|_| {
             panic!(
-                "MEDIADESK_TEST_WEBDRIVER is not set: run scripts/test.sh, which starts the chromedriver these browser tests need"
+                "MEDIADESK_TEST_WEBDRIVER is not set: run scripts/test.sh, which starts the chromedriver \
+                    these browser tests need"
             )
         });
         let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");

@@ -16,30 +16,23 @@ use mediadesk::media::{MediaService, MediaSettings};
 use mediadesk::storage::{ByteStream, LocalStore, ObjectStore, S3Settings, S3Store, UrlSigner};
 use tempfile::TempDir;
 
-/// Runs each test body once per backend pair, in modules named after the pair.
+/// Runs each named `async fn NAME(env: TestEnv)` once per backend pair, in modules named after
+/// the pair; the bodies are ordinary functions, so rustfmt formats them.
 macro_rules! backend_tests {
-    ($( $(#[$meta:meta])* async fn $name:ident($env:ident) $body:block )*) => {
+    ($($name:ident),* $(,)?) => {
         mod sqlite_local {
-            #[allow(unused_imports)]
-            use super::*;
             $(
-                $(#[$meta])*
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $env = $crate::common::TestEnv::sqlite_local().await;
-                    $body
+                    super::$name($crate::common::TestEnv::sqlite_local().await).await
                 }
             )*
         }
         mod postgres_s3 {
-            #[allow(unused_imports)]
-            use super::*;
             $(
-                $(#[$meta])*
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $env = $crate::common::TestEnv::postgres_s3().await;
-                    $body
+                    super::$name($crate::common::TestEnv::postgres_s3().await).await
                 }
             )*
         }
@@ -82,7 +75,10 @@ impl S3Target {
 
 pub fn required_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run scripts/test.sh, which starts PostgreSQL and the S3 server these tests need")
+        panic!(
+            "{name} is not set: run scripts/test.sh, which starts PostgreSQL and the S3 server these \
+            tests need"
+        )
     })
 }
 
@@ -169,12 +165,15 @@ impl TestEnv {
     pub async fn inject_db_failure(&self, table: &str, op: &str) {
         let sql = if self.db.backend() == mediadesk::db::Backend::Postgres {
             format!(
-                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql;
-                 CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} FOR EACH ROW EXECUTE FUNCTION injected_failure();"
+                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION \
+                    'injected failure'; END $$ LANGUAGE plpgsql;
+                 CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} FOR EACH ROW \
+                    EXECUTE FUNCTION injected_failure();"
             )
         } else {
             format!(
-                "CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+                "CREATE TRIGGER fail_{table}_{op} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, \
+                    'injected failure'); END;"
             )
         };
         self.db.batch_execute(&sql).await.expect("install failure trigger");

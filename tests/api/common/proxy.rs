@@ -113,10 +113,12 @@ impl FaultProxy {
             _ => ("ServiceUnavailable", "Error"),
         };
         let body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error>"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected by the \
+                test proxy</Message></Error>"
         );
         let response = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: \
+                {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         let _ = client.write_all(response.as_bytes()).await;

@@ -57,19 +57,19 @@ impl TestEnv {
             store: self.store.clone(),
             media: self.media.clone(),
             accounts: AccountService::new(self.db.clone()),
-            web: WebSettings {
-                session_key: Key::generate(),
-                secure_cookies: false,
-                trust_forwarded: false,
-                media_origins,
-                public_url: base.clone(),
-                metrics: true,
-            },
         };
-        let mut app = app;
-        adjust(&mut app.web);
+        let mut settings = WebSettings {
+            session_key: Key::generate(),
+            secure_cookies: false,
+            trust_forwarded: false,
+            media_origins,
+            public_url: base.clone(),
+            metrics: true,
+        };
+        adjust(&mut settings);
         let server = mediadesk::web::server(
             app.clone(),
+            settings,
             listener,
             mediadesk::web::ServerOptions { workers: Some(2), ..Default::default() },
         )

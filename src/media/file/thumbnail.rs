@@ -7,7 +7,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
 
-use super::MediaError;
+use super::FileError;
 use super::decode::libjpeg;
 use super::decode::{Channels, Decoded};
 
@@ -44,12 +44,12 @@ pub fn swaps_sides(o: Orientation) -> bool {
     )
 }
 
-fn internal(what: &str, e: impl std::fmt::Display) -> MediaError {
-    MediaError::Internal(format!("thumbnail {what}: {e}"))
+fn internal(what: &str, e: impl std::fmt::Display) -> FileError {
+    FileError::Internal(format!("thumbnail {what}: {e}"))
 }
 
 /// Resizes to fit `size`×`size`, flattens transparency, orients and encodes as JPEG.
-pub fn render(decoded: Decoded, size: u32) -> Result<Thumbnail, MediaError> {
+pub fn render(decoded: Decoded, size: u32) -> Result<Thumbnail, FileError> {
     let (tw, th) = fit(decoded.full_width, decoded.full_height, size);
     let pixel_type = match decoded.channels {
         Channels::Rgb => PixelType::U8x3,

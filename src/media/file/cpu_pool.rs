@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use super::MediaError;
+use super::FileError;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -43,18 +43,18 @@ impl CpuPool {
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, MediaError> {
+    ) -> Result<T, FileError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             // A panic in a decoder must not take the worker down with it.
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             let _ = tx.send(result);
         });
-        self.jobs.send(job).map_err(|_| MediaError::Internal("the media workers are gone".into()))?;
+        self.jobs.send(job).map_err(|_| FileError::Internal("the media workers are gone".into()))?;
         match rx.await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(MediaError::Internal("a media job panicked".into())),
-            Err(_) => Err(MediaError::Internal("a media job was lost".into())),
+            Ok(Err(_)) => Err(FileError::Internal("a media job panicked".into())),
+            Err(_) => Err(FileError::Internal("a media job was lost".into())),
         }
     }
 }
@@ -68,7 +68,7 @@ mod tests {
         let pool = CpuPool::new(1);
         assert_eq!(pool.run(|| 6 * 7).await.unwrap(), 42);
         let panicked = pool.run(|| -> u32 { panic!("decoder bug") }).await;
-        assert!(matches!(panicked, Err(MediaError::Internal(_))));
+        assert!(matches!(panicked, Err(FileError::Internal(_))));
         assert_eq!(pool.run(|| "still here").await.unwrap(), "still here");
     }
 }

@@ -9,9 +9,9 @@ use aws_sdk_s3::types::CompletedPart;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::s3::{PART_SIZE, S3Store};
-use super::upload::PendingUpload;
-use super::{StorageError, StorageKey};
+use super::client::{PART_SIZE, S3Client};
+use crate::storage::upload::PendingUpload;
+use crate::storage::{StorageError, StorageKey};
 
 enum Progress {
     /// The file holds this many bytes.
@@ -27,7 +27,7 @@ struct Sent {
 }
 
 pub struct S3Upload {
-    store: S3Store,
+    store: S3Client,
     key: StorageKey,
     file: PathBuf,
     content_type: String,
@@ -38,7 +38,7 @@ pub struct S3Upload {
 }
 
 impl S3Upload {
-    pub fn start(store: S3Store, key: &StorageKey, file: &Path, content_type: &str) -> S3Upload {
+    pub fn start(store: S3Client, key: &StorageKey, file: &Path, content_type: &str) -> S3Upload {
         let (tx, rx) = mpsc::unbounded_channel();
         let worker = tokio::spawn(send_parts(
             store.clone(),
@@ -63,7 +63,7 @@ impl S3Upload {
 /// Sends every full part as soon as the file holds it, then the rest once it is sealed. On an
 /// error, or when the upload is dropped before it is sealed, the multipart upload is aborted.
 async fn send_parts(
-    store: S3Store,
+    store: S3Client,
     key: String,
     file: PathBuf,
     content_type: String,
@@ -137,8 +137,7 @@ impl PendingUpload for S3Upload {
                 done
             }
             Some(Sent { multipart: None }) => {
-                use super::ObjectStore;
-                self.store.put_file(&self.key, &self.file, &self.content_type).await
+                self.store.put_file(self.key.as_str(), &self.file, &self.content_type).await
             }
             None => Err(StorageError::Backend("committed before it was sealed".into())),
         }

@@ -17,7 +17,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration as Ticks, TimeBase};
 
-use super::MediaError;
+use super::FileError;
 use super::contained::contained;
 use super::sniff::MediaType;
 use super::waveform::PeakCollector;
@@ -37,14 +37,14 @@ const DECODE_CHECK_PACKETS: usize = 4;
 /// A container that promises more than this share of frames beyond what its packets hold is cut off.
 const TRUNCATION_TOLERANCE: f64 = 0.02;
 
-fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
-    MediaError::Corrupt(format!("the {} could not be read: {why}", t.label()))
+fn corrupt(t: MediaType, why: impl std::fmt::Display) -> FileError {
+    FileError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
-fn symphonia_error(t: MediaType, e: SymphoniaError) -> MediaError {
+fn symphonia_error(t: MediaType, e: SymphoniaError) -> FileError {
     match e {
         SymphoniaError::Unsupported(what) => {
-            MediaError::UnsupportedType(format!("this {} uses an unsupported feature: {what}", t.label()))
+            FileError::UnsupportedType(format!("this {} uses an unsupported feature: {what}", t.label()))
         }
         SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             corrupt(t, "the file is truncated")
@@ -67,7 +67,7 @@ struct Opened {
     estimated: bool,
 }
 
-fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, MediaError> {
+fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, FileError> {
     let mut file = std::fs::File::open(path)?;
     let file_len = file.metadata()?.len();
     let source: Box<dyn MediaSource> = if start == 0 {
@@ -118,7 +118,7 @@ fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, MediaError> {
 
 impl Opened {
     /// Fills in duration and average bitrate from a length in ticks.
-    fn with_length(mut self, ticks: u64, t: MediaType) -> Result<AudioInfo, MediaError> {
+    fn with_length(mut self, ticks: u64, t: MediaType) -> Result<AudioInfo, FileError> {
         if ticks == 0 {
             return Err(corrupt(t, "it holds no audio"));
         }
@@ -128,7 +128,7 @@ impl Opened {
         Ok(self.info)
     }
 
-    fn next_packet(&mut self, t: MediaType) -> Result<Option<symphonia::core::packet::Packet>, MediaError> {
+    fn next_packet(&mut self, t: MediaType) -> Result<Option<symphonia::core::packet::Packet>, FileError> {
         loop {
             let mut packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
@@ -156,11 +156,11 @@ fn packet_ticks(p: &symphonia::core::packet::Packet) -> u64 {
 
 /// Codec, rate, channels, duration and average bitrate from the headers, without decoding.
 /// This is what `mediadesk probe` prints and what an upload checks before it decodes.
-pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, MediaError> {
+pub fn probe_audio(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, FileError> {
     contained(t, || probe_headers(path, t, start))
 }
 
-fn probe_headers(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, MediaError> {
+fn probe_headers(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, FileError> {
     let mut opened = open(path, t, start)?;
     let header = opened.track.num_frames.or(opened.track.duration.map(Ticks::get)).filter(|d| *d > 0);
     let ticks = match header {
@@ -180,11 +180,11 @@ fn probe_headers(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, Med
 
 /// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
 /// file shorter than its header promises) and collects the waveform peaks.
-pub fn analyse_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+pub fn analyse_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), FileError> {
     contained(t, || decode_all(path, t, start))
 }
 
-fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), FileError> {
     let header = probe_headers(path, t, start)?;
     let mut opened = open(path, t, start)?;
     let mut decoder = symphonia::default::get_codecs()
@@ -248,7 +248,7 @@ fn collect(peaks: &mut PeakCollector, buf: &GenericAudioBufferRef<'_>, channels:
 }
 
 /// The codec must be one the container is allowed to carry here.
-fn codec_name(t: MediaType, id: &symphonia::core::codecs::audio::AudioCodecId) -> Result<String, MediaError> {
+fn codec_name(t: MediaType, id: &symphonia::core::codecs::audio::AudioCodecId) -> Result<String, FileError> {
     let ok = match t {
         MediaType::Mp3 => *id == CODEC_ID_MP3,
         MediaType::Flac => *id == CODEC_ID_FLAC,
@@ -260,8 +260,9 @@ fn codec_name(t: MediaType, id: &symphonia::core::codecs::audio::AudioCodecId) -
     let registered = symphonia::default::get_codecs().get_audio_decoder(*id);
     match (ok, registered) {
         (true, Some(dec)) => Ok(dec.codec.info.short_name.to_owned()),
-        _ => Err(MediaError::UnsupportedType(format!(
-            "this {} uses a codec Mediadesk does not accept (allowed: MP3, WAV/PCM, FLAC, AAC or ALAC in M4A)",
+        _ => Err(FileError::UnsupportedType(format!(
+            "this {} uses a codec Mediadesk does not accept (allowed: MP3, WAV/PCM, FLAC, AAC or ALAC in \
+                M4A)",
             t.label()
         ))),
     }

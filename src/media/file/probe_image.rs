@@ -5,27 +5,11 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::MediaError;
+use super::FileError;
 use super::contained::contained;
-use super::decode;
+use super::decode::{self, ImageLimits};
 use super::sniff::MediaType;
 use super::thumbnail::{self, Thumbnail};
-
-/// Caps that keep a hostile header from allocating gigabytes.
-#[derive(Debug, Clone, Copy)]
-pub struct ImageLimits {
-    pub max_side: u32,
-    pub max_pixels: u64,
-    /// Upper bound for one decode's allocations.
-    pub max_alloc: u64,
-}
-
-impl Default for ImageLimits {
-    fn default() -> Self {
-        // 100 MP covers medium-format cameras; RGBA at that size is 400 MB, so 512 MiB of headroom.
-        ImageLimits { max_side: 20_000, max_pixels: 100_000_000, max_alloc: 512 * 1024 * 1024 }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageInfo {
@@ -34,8 +18,8 @@ pub struct ImageInfo {
     pub height: u32,
 }
 
-fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
-    MediaError::Corrupt(format!("the {} could not be read: {why}", t.label()))
+fn corrupt(t: MediaType, why: impl std::fmt::Display) -> FileError {
+    FileError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
 /// Reads and checks the dimensions, decodes the image once and renders a thumbnail that fits
@@ -45,7 +29,7 @@ pub fn probe_image(
     t: MediaType,
     limits: &ImageLimits,
     size: u32,
-) -> Result<(ImageInfo, Thumbnail), MediaError> {
+) -> Result<(ImageInfo, Thumbnail), FileError> {
     contained(t, || decode_and_thumbnail(path, t, limits, size))
 }
 
@@ -54,7 +38,7 @@ fn decode_and_thumbnail(
     t: MediaType,
     limits: &ImageLimits,
     size: u32,
-) -> Result<(ImageInfo, Thumbnail), MediaError> {
+) -> Result<(ImageInfo, Thumbnail), FileError> {
     let (width, height) = header_size(path, t, limits)?;
     if t == MediaType::Jpeg && !jpeg_has_end_marker(path)? {
         return Err(corrupt(t, "the file is truncated"));
@@ -73,7 +57,7 @@ fn decode_and_thumbnail(
 }
 
 /// Width and height as the header states them (before orientation), refused when past `limits`.
-pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u64, u64), MediaError> {
+pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u64, u64), FileError> {
     let header = imagesize::size(path).map_err(|e| corrupt(t, e))?;
     let (width, height) = (header.width as u64, header.height as u64);
     if width == 0 || height == 0 {
@@ -83,7 +67,7 @@ pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u
         || height > u64::from(limits.max_side)
         || width * height > limits.max_pixels
     {
-        return Err(MediaError::TooLarge(format!(
+        return Err(FileError::TooLarge(format!(
             "the image is {width}×{height} pixels; the limit is {} pixels per side and {} megapixels",
             limits.max_side,
             limits.max_pixels / 1_000_000
@@ -94,7 +78,7 @@ pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u
 
 /// The JPEG decoder fills a cut-off scan with grey instead of failing, so look for the EOI
 /// marker near the end. Some cameras append data after EOI, hence the window.
-fn jpeg_has_end_marker(path: &Path) -> Result<bool, MediaError> {
+fn jpeg_has_end_marker(path: &Path) -> Result<bool, FileError> {
     const WINDOW: u64 = 64 * 1024;
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();

@@ -18,9 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::s3::S3Store;
-use super::upload::PendingUpload;
-use super::{StorageError, StorageKey};
+use super::client::S3Client;
+use crate::storage::upload::PendingUpload;
+use crate::storage::{StorageError, StorageKey};
 
 /// Held back until commit: the request cannot complete without them.
 const TAIL: u64 = 64 * 1024;
@@ -38,7 +38,7 @@ enum Feed {
 }
 
 pub struct S3StreamingPut {
-    store: S3Store,
+    store: S3Client,
     key: StorageKey,
     size: u64,
     feed: watch::Sender<Feed>,
@@ -49,7 +49,7 @@ pub struct S3StreamingPut {
 impl S3StreamingPut {
     /// Starts the PUT of `size` bytes that `file` will hold. `size` must be at least 1.
     pub fn start(
-        store: S3Store,
+        store: S3Client,
         key: &StorageKey,
         file: &Path,
         content_type: &str,
@@ -188,8 +188,7 @@ impl PendingUpload for S3StreamingPut {
         self.feed.send_replace(Feed::Aborted);
         if self.outcome().await.is_ok() {
             // Cannot happen while the tail is held back; if it ever did, the object must go.
-            use super::ObjectStore;
-            let _ = self.store.delete(&self.key).await;
+            let _ = self.store.delete(self.key.as_str()).await;
         }
     }
 }

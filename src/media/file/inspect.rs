@@ -6,11 +6,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::MediaError;
+use super::FileError;
+use super::decode::ImageLimits;
 use super::probe_audio::{AudioInfo, analyse_audio, probe_audio};
-use super::probe_image::{ImageInfo, ImageLimits, header_size, probe_image};
-use super::sniff::{MediaKind, MediaType, sniff_path};
+use super::probe_image::{ImageInfo, header_size, probe_image};
+use super::sniff::{MediaType, sniff_path};
 use super::thumbnail::Thumbnail;
+use crate::domain::MediaKind;
 
 /// What the headers say about a file.
 #[derive(Debug, Clone, Serialize)]
@@ -31,10 +33,10 @@ pub enum Probe {
     },
 }
 
-fn expect(path: &Path, kind: MediaKind) -> Result<(MediaType, u64), MediaError> {
+fn expect(path: &Path, kind: MediaKind) -> Result<(MediaType, u64), FileError> {
     let (t, start) = sniff_path(path)?;
     if t.kind() != kind {
-        return Err(MediaError::UnsupportedType(format!(
+        return Err(FileError::UnsupportedType(format!(
             "expected an {} file, but this is a {}",
             kind.as_str(),
             t.label()
@@ -44,7 +46,7 @@ fn expect(path: &Path, kind: MediaKind) -> Result<(MediaType, u64), MediaError> 
 }
 
 /// Type and metadata from the headers: the first check of every upload.
-pub fn probe_file(path: &Path) -> Result<Probe, MediaError> {
+pub fn probe_file(path: &Path) -> Result<Probe, FileError> {
     let (t, start) = sniff_path(path)?;
     Ok(match t.kind() {
         MediaKind::Image => {
@@ -60,13 +62,13 @@ pub fn probe_file(path: &Path) -> Result<Probe, MediaError> {
 }
 
 /// An image's validation and thumbnail, exactly as an upload makes them.
-pub fn thumbnail_file(path: &Path, size: u32) -> Result<(ImageInfo, Thumbnail), MediaError> {
+pub fn thumbnail_file(path: &Path, size: u32) -> Result<(ImageInfo, Thumbnail), FileError> {
     let (t, _) = expect(path, MediaKind::Image)?;
     probe_image(path, t, &ImageLimits::default(), size)
 }
 
 /// An audio file's full decode with its waveform peaks, exactly as an upload runs it.
-pub fn waveform_file(path: &Path) -> Result<(AudioInfo, Vec<u8>), MediaError> {
+pub fn waveform_file(path: &Path) -> Result<(AudioInfo, Vec<u8>), FileError> {
     let (t, start) = expect(path, MediaKind::Audio)?;
     analyse_audio(path, t, start)
 }

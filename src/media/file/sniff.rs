@@ -1,5 +1,7 @@
 //! Decides what a file is from its first bytes. The name and the declared type never decide.
 
+use crate::domain::MediaKind;
+
 /// Every type Mediadesk accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MediaType {
@@ -12,22 +14,6 @@ pub enum MediaType {
     Flac,
     /// MPEG-4 audio (AAC or ALAC); the codec is checked by the audio probe.
     M4a,
-}
-
-/// Image or audio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MediaKind {
-    Image,
-    Audio,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Audio => "audio",
-        }
-    }
 }
 
 impl MediaType {
@@ -119,7 +105,7 @@ pub const SNIFF_LEN: usize = 64;
 
 /// Reads the head of a file (looking past ID3 tags) and decides its type. Also returns where
 /// the media starts: after any ID3 tags, which decoders give up on when they are large.
-pub fn sniff_path(path: &std::path::Path) -> Result<(MediaType, u64), super::MediaError> {
+pub fn sniff_path(path: &std::path::Path) -> Result<(MediaType, u64), super::FileError> {
     let len = std::fs::metadata(path)?.len();
     sniff_received(path, len, true)?.ok_or_else(not_accepted)
 }
@@ -131,7 +117,7 @@ pub fn sniff_received(
     path: &std::path::Path,
     received: u64,
     complete: bool,
-) -> Result<Option<(MediaType, u64)>, super::MediaError> {
+) -> Result<Option<(MediaType, u64)>, super::FileError> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     let mut offset = 0u64;
@@ -155,8 +141,8 @@ pub fn sniff_received(
     Err(not_accepted())
 }
 
-fn not_accepted() -> super::MediaError {
-    super::MediaError::UnsupportedType(
+fn not_accepted() -> super::FileError {
+    super::FileError::UnsupportedType(
         "this file is not an accepted type (images: JPEG, PNG, WebP, GIF; audio: MP3, WAV, FLAC, M4A)".into(),
     )
 }

@@ -5,14 +5,14 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use super::MediaError;
+use super::FileError;
 use super::sniff::MediaType;
 
 /// Runs `probe`; a panic inside it becomes a `Corrupt` refusal of a `t` file.
-pub fn contained<T>(t: MediaType, probe: impl FnOnce() -> Result<T, MediaError>) -> Result<T, MediaError> {
+pub fn contained<T>(t: MediaType, probe: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
     // Nothing `probe` touched outlives it but its own locals, so no broken state is observed.
     catch_unwind(AssertUnwindSafe(probe)).unwrap_or_else(|_| {
         tracing::warn!(kind = t.label(), "a decoder panicked on an uploaded file; refused as unreadable");
-        Err(MediaError::Corrupt(format!("the {} could not be read: its decoder failed on it", t.label())))
+        Err(FileError::Corrupt(format!("the {} could not be read: its decoder failed on it", t.label())))
     })
 }

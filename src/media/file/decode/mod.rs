@@ -14,9 +14,24 @@ use std::path::Path;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
-use super::MediaError;
-use super::probe_image::ImageLimits;
+use super::FileError;
 use super::sniff::MediaType;
+
+/// Caps that keep a hostile header from allocating gigabytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLimits {
+    pub max_side: u32,
+    pub max_pixels: u64,
+    /// Upper bound for one decode's allocations.
+    pub max_alloc: u64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        // 100 MP covers medium-format cameras; RGBA at that size is 400 MB, so 512 MiB of headroom.
+        ImageLimits { max_side: 20_000, max_pixels: 100_000_000, max_alloc: 512 * 1024 * 1024 }
+    }
+}
 
 /// Pixels in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +62,8 @@ pub struct Decoded {
     pub orientation: Orientation,
 }
 
-fn corrupt(t: MediaType, why: impl std::fmt::Display) -> MediaError {
-    MediaError::Corrupt(format!("the {} could not be read: {why}", t.label()))
+fn corrupt(t: MediaType, why: impl std::fmt::Display) -> FileError {
+    FileError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
 /// Decodes the file at `path` (of type `t`) to at least `min_w`×`min_h` pixels where the format
@@ -60,7 +75,7 @@ pub fn decode(
     limits: &ImageLimits,
     min_w: u32,
     min_h: u32,
-) -> Result<Decoded, MediaError> {
+) -> Result<Decoded, FileError> {
     match t {
         // Both libraries decode from memory; the file is at most the upload limit.
         MediaType::Jpeg | MediaType::Webp => {
@@ -83,13 +98,13 @@ pub fn decode_full(
     reader: impl BufRead + Seek,
     t: MediaType,
     limits: &ImageLimits,
-) -> Result<Decoded, MediaError> {
+) -> Result<Decoded, FileError> {
     let format = match t {
         MediaType::Jpeg => ImageFormat::Jpeg,
         MediaType::Png => ImageFormat::Png,
         MediaType::Gif => ImageFormat::Gif,
         MediaType::Webp => ImageFormat::WebP,
-        _ => return Err(MediaError::UnsupportedType(format!("a {} is not an image", t.label()))),
+        _ => return Err(FileError::UnsupportedType(format!("a {} is not an image", t.label()))),
     };
     let mut decoder = ImageReader::with_format(reader, format).into_decoder().map_err(|e| corrupt(t, e))?;
     let mut l = Limits::default();

@@ -1,0 +1,225 @@
+//! The shared vocabulary: what kinds of media there are, who owns an item, and how a gallery is
+//! asked for. Every layer imports these; each is parsed and printed here and nowhere else.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Image or audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Image,
+    Audio,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Audio => "audio",
+        }
+    }
+}
+
+impl fmt::Display for MediaKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that names no kind of media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKind;
+
+impl FromStr for MediaKind {
+    type Err = UnknownKind;
+
+    fn from_str(s: &str) -> Result<MediaKind, UnknownKind> {
+        match s {
+            "image" => Ok(MediaKind::Image),
+            "audio" => Ok(MediaKind::Audio),
+            _ => Err(UnknownKind),
+        }
+    }
+}
+
+/// Who an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// System-wide media, visible to every account.
+    System,
+    User(i64),
+}
+
+impl Owner {
+    pub fn id(self) -> Option<i64> {
+        match self {
+            Owner::System => None,
+            Owner::User(id) => Some(id),
+        }
+    }
+
+    pub fn from_id(id: Option<i64>) -> Owner {
+        id.map_or(Owner::System, Owner::User)
+    }
+}
+
+/// `null` for the system, the account id otherwise.
+impl Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.id().serialize(s)
+    }
+}
+
+/// Whose media a listing covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    /// Everything (staff views).
+    Any,
+    /// System media only.
+    System,
+    /// One user's media.
+    User(i64),
+    /// What a user sees: their own media and system media.
+    Visible(i64),
+}
+
+/// Which kinds a listing covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindFilter {
+    #[default]
+    Any,
+    Image,
+    Audio,
+}
+
+impl KindFilter {
+    /// Whether items of `kind` are listed.
+    pub fn covers(self, kind: MediaKind) -> bool {
+        match self {
+            KindFilter::Any => true,
+            KindFilter::Image => kind == MediaKind::Image,
+            KindFilter::Audio => kind == MediaKind::Audio,
+        }
+    }
+
+    /// The `type=` value in a gallery address; empty for both kinds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindFilter::Any => "",
+            KindFilter::Image => "image",
+            KindFilter::Audio => "audio",
+        }
+    }
+
+    /// Anything but a kind's name means both kinds.
+    pub fn parse(s: &str) -> KindFilter {
+        match s.parse() {
+            Ok(MediaKind::Image) => KindFilter::Image,
+            Ok(MediaKind::Audio) => KindFilter::Audio,
+            Err(_) => KindFilter::Any,
+        }
+    }
+}
+
+/// Gallery orders; each has a fixed direction and ties break on (kind, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GallerySort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// File name A→Z.
+    Name,
+    /// Largest first.
+    Size,
+}
+
+impl GallerySort {
+    pub const ALL: [GallerySort; 3] = [GallerySort::Newest, GallerySort::Name, GallerySort::Size];
+
+    /// Whether the order runs from high values to low.
+    pub fn descending(self) -> bool {
+        !matches!(self, GallerySort::Name)
+    }
+
+    /// The `sort=` value in a gallery address.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GallerySort::Newest => "newest",
+            GallerySort::Name => "name",
+            GallerySort::Size => "size",
+        }
+    }
+
+    /// Anything unknown is the default order.
+    pub fn parse(s: &str) -> GallerySort {
+        GallerySort::ALL.into_iter().find(|sort| sort.as_str() == s).unwrap_or_default()
+    }
+}
+
+/// Largest gallery page anyone may ask for.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// One page of a gallery, as asked for: by a web page, the CLI or a test alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GalleryQuery {
+    pub owner: OwnerFilter,
+    pub kind: KindFilter,
+    /// Matched case-insensitively against file names and transcripts; blank means none.
+    pub search: Option<String>,
+    pub sort: GallerySort,
+    /// An opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Walk against the sort order (the "previous" and "last" links).
+    pub backwards: bool,
+    /// Clamped to 1..=[`MAX_PER_PAGE`].
+    pub per_page: u32,
+}
+
+impl GalleryQuery {
+    /// The first page of everything `owner` covers, newest first.
+    pub fn new(owner: OwnerFilter) -> GalleryQuery {
+        GalleryQuery {
+            owner,
+            kind: KindFilter::Any,
+            search: None,
+            sort: GallerySort::Newest,
+            cursor: None,
+            backwards: false,
+            per_page: 48,
+        }
+    }
+
+    /// The search text, trimmed, when there is one.
+    pub fn search_text(&self) -> Option<&str> {
+        self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.per_page.clamp(1, MAX_PER_PAGE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_orders_read_back_what_they_print() {
+        for kind in [MediaKind::Image, MediaKind::Audio] {
+            assert_eq!(kind.to_string().parse(), Ok(kind));
+            assert_eq!(KindFilter::parse(kind.as_str()).as_str(), kind.as_str());
+        }
+        assert_eq!("video".parse::<MediaKind>(), Err(UnknownKind));
+        assert_eq!(KindFilter::parse("video"), KindFilter::Any);
+        for sort in GallerySort::ALL {
+            assert_eq!(GallerySort::parse(sort.as_str()), sort);
+        }
+        assert_eq!(GallerySort::parse("random"), GallerySort::Newest);
+        assert_eq!(serde_json::to_string(&Owner::User(3)).unwrap(), "3");
+        assert_eq!(serde_json::to_string(&Owner::System).unwrap(), "null");
+        assert_eq!(serde_json::to_string(&MediaKind::Audio).unwrap(), "\"audio\"");
+    }
+}

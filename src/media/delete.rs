@@ -1,0 +1,123 @@
+//! Deleting media: the row goes first, together with a record of its objects as pending
+//! deletion; then the objects. A row never points at a missing object, and an object whose
+//! deletion failed stays recorded and is retried until it is gone.
+
+use super::MediaError;
+use super::access::Actor;
+use super::dto::MediaRead;
+use super::service::MediaService;
+use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
+use crate::db::rows::PendingDeletionRow;
+use crate::db::{DbConn, DbError, now};
+use crate::domain::MediaKind;
+use crate::storage::StorageKey;
+
+/// How long a failed object deletion waits before the next try.
+pub(super) const DELETE_RETRY_BACKOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// What a retry pass over pending deletions achieved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RetryReport {
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+impl MediaService {
+    /// Deletes an item the actor manages, its objects with it; returns what it was.
+    pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let keys: Vec<String> = std::iter::once(item.key).chain(item.derived_key).collect();
+        self.delete_with(keys, async |c: &mut DbConn<'_>| match kind {
+            MediaKind::Image => ImageRepo::delete(c, id).await,
+            MediaKind::Audio => AudioRepo::delete(c, id).await,
+        })
+        .await?;
+        Ok(item.media)
+    }
+
+    /// Removes the row and records its objects as pending deletion in one transaction, then
+    /// deletes the objects. A row never points at a missing object; an object that could not be
+    /// deleted stays recorded and is retried by [`MediaService::retry_pending_deletions`].
+    async fn delete_with<F>(&self, keys: Vec<String>, delete_row: F) -> Result<(), MediaError>
+    where
+        F: for<'c, 'd> AsyncFnOnce(&'c mut DbConn<'d>) -> Result<bool, DbError>,
+    {
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let pending = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if !delete_row(c).await? {
+                    return Err(MediaError::NotFound);
+                }
+                Ok(PendingDeletionRepo::add(c, &refs, now()).await?)
+            })
+            .await?;
+        // The item is gone from here on. Whatever fails below is recorded and retried, so it
+        // must not make the caller believe the delete did not happen.
+        match self.delete_pending(&pending).await {
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "object deletion deferred; it will be retried"),
+        }
+        Ok(())
+    }
+
+    async fn delete_pending(&self, ids: &[i64]) -> Result<RetryReport, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let rows = PendingDeletionRepo::by_ids(&mut pooled.conn(), ids).await?;
+        drop(pooled);
+        self.delete_objects(rows).await
+    }
+
+    /// Deletes the objects of pending rows and settles each row. A failure to settle a row does
+    /// not stop the others: the row stays and its (idempotent) delete is simply repeated later.
+    async fn delete_objects(&self, rows: Vec<PendingDeletionRow>) -> Result<RetryReport, MediaError> {
+        let mut report = RetryReport::default();
+        let mut bookkeeping: Option<MediaError> = None;
+        for row in rows {
+            let outcome = match StorageKey::parse(&row.storage_key) {
+                Ok(key) => self.store.delete(&key).await.map_err(|e| e.to_string()),
+                // A key the store would refuse cannot exist in it.
+                Err(_) => Ok(()),
+            };
+            let settled = async {
+                let mut pooled = self.db.get().await?;
+                match &outcome {
+                    Ok(()) => PendingDeletionRepo::done(&mut pooled.conn(), row.id).await,
+                    Err(error) => {
+                        let next = now() + DELETE_RETRY_BACKOFF;
+                        PendingDeletionRepo::failed(&mut pooled.conn(), row.id, error, next).await
+                    }
+                }
+            }
+            .await;
+            match (outcome, settled) {
+                (_, Err(e)) => bookkeeping = bookkeeping.or(Some(e.into())),
+                (Ok(()), Ok(())) => report.deleted += 1,
+                (Err(_), Ok(())) => report.failed += 1,
+            }
+        }
+        match bookkeeping {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
+    }
+
+    /// Retries object deletions that are due (`force` retries all of them now).
+    pub async fn retry_pending_deletions(&self, force: bool) -> Result<RetryReport, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let horizon = if force { now() + chrono::TimeDelta::days(3650) } else { now() };
+        let due = PendingDeletionRepo::due(&mut pooled.conn(), horizon, 500).await?;
+        drop(pooled);
+        self.delete_objects(due).await
+    }
+
+    /// Deletions still waiting for the object store.
+    pub async fn pending_deletions(&self) -> Result<Vec<String>, MediaError> {
+        let mut pooled = self.db.get().await?;
+        Ok(PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|r| r.storage_key).collect())
+    }
+}

@@ -1,0 +1,17 @@
+//! File analysis, bytes in and facts out: what a file is (sniff), what it holds (probe), its
+//! pixels and thumbnail (decode, thumbnail) and its waveform. Nothing here knows the database or
+//! the object store; the service in `media` decides what to do with the facts.
+
+pub mod contained;
+pub mod cpu_pool;
+pub mod decode;
+mod error;
+pub mod inspect;
+pub mod probe_audio;
+pub mod probe_image;
+pub mod sniff;
+pub mod thumbnail;
+pub mod waveform;
+
+pub use error::FileError;
+pub use sniff::MediaType;

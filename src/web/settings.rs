@@ -1,0 +1,75 @@
+//! Settings of the HTTP layer, read from the [`Config`] once at start.
+
+use anyhow::Context;
+use sha2::{Digest, Sha512};
+
+use actix_web::cookie::Key;
+
+use crate::app::load_or_create_secret;
+use crate::config::{Config, StorageConfig};
+
+/// Settings of the HTTP layer.
+#[derive(Clone)]
+pub struct WebSettings {
+    /// Signs and encrypts the session cookie.
+    pub session_key: Key,
+    /// `Secure` cookies; on when the public URL is `https://`.
+    pub secure_cookies: bool,
+    /// Use `X-Forwarded-For` for the client address (only behind a proxy that sets it).
+    pub trust_forwarded: bool,
+    /// Origins besides our own that serve media (the S3 endpoint), for the CSP.
+    pub media_origins: Vec<String>,
+    /// Base for absolute share links, e.g. `https://media.example.com`.
+    pub public_url: String,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+}
+
+impl WebSettings {
+    /// The settings `config` asks for; the session key is kept in the data folder unless given.
+    pub fn from_config(config: &Config) -> anyhow::Result<WebSettings> {
+        let session_secret = match &config.session_key {
+            Some(k) => Sha512::digest(k.as_bytes()).to_vec(),
+            None => load_or_create_secret(&config.data_dir.join("session.key"))
+                .context("MEDIADESK_DATA_DIR: cannot keep the session key")?,
+        };
+        Ok(WebSettings {
+            session_key: Key::try_from(session_secret.as_slice())
+                .context("MEDIADESK_SESSION_KEY: too short")?,
+            secure_cookies: config.public_url.starts_with("https://"),
+            trust_forwarded: config.trust_forwarded,
+            media_origins: if config.s3_via_app { Vec::new() } else { media_origins(&config.storage) },
+            public_url: config.public_url.clone(),
+            metrics: config.metrics,
+        })
+    }
+
+    /// App-relative URLs (local-store links) become absolute; S3 URLs already are.
+    pub fn absolute_url(&self, url: &str) -> String {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.public_url.trim_end_matches('/'))
+        }
+    }
+
+    pub(super) fn csp(&self) -> String {
+        let extra = self.media_origins.join(" ");
+        format!(
+            "default-src 'self'; img-src 'self' {extra}; media-src 'self' {extra}; script-src 'self'; \
+             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        )
+    }
+}
+
+/// Where browsers fetch signed S3 URLs from, for the Content-Security-Policy.
+fn media_origins(storage: &StorageConfig) -> Vec<String> {
+    match storage {
+        StorageConfig::Local { .. } => Vec::new(),
+        StorageConfig::S3(s) => match s.public_endpoint.as_ref().or(s.endpoint.as_ref()) {
+            Some(endpoint) => vec![endpoint.trim_end_matches('/').to_owned()],
+            None if s.path_style => vec![format!("https://s3.{}.amazonaws.com", s.region)],
+            None => vec![format!("https://{}.s3.{}.amazonaws.com", s.bucket, s.region)],
+        },
+    }
+}
