@@ -9,6 +9,7 @@
 #   bench/run.sh media      thumbnails, probes, waveforms only
 #   bench/run.sh upload     uploads only
 #   bench/run.sh gallery    gallery only
+#   BENCH_BIN=path bench/run.sh …   measure that binary (say, an earlier commit's) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,9 +41,14 @@ fi
 command -v oha >/dev/null || export PATH="$HOME/.cargo/bin:$PATH"
 install_service_deps
 
-say "building the release binary"
-cargo build --release --locked --quiet
-BIN="$PWD/target/release/mediadesk"
+# BENCH_BIN=path measures that binary instead of building this tree (e.g. an earlier commit's).
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN="$BENCH_BIN"
+else
+  say "building the release binary"
+  cargo build --release --locked --quiet
+  BIN="$PWD/target/release/mediadesk"
+fi
 
 OUT="$PWD/target/bench"
 mkdir -p "$OUT"

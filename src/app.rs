@@ -66,6 +66,7 @@ impl App {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| format!("MEDIADESK_DATA_DIR: cannot create {}", config.data_dir.display()))?;
+        keep_private(&config.data_dir, 0o700);
         Db::connect(&config.database_url, pool_size)
             .await
             .with_context(|| format!("DATABASE_URL: cannot open {}", config.database_display()))
@@ -81,6 +82,23 @@ impl App {
         Ok(AccountService::new(Self::database(config, 2).await?))
     }
 }
+
+/// Takes group and other access away from `path` (a data folder made before Mode 0700 was the
+/// rule); a folder that is not ours to change is left as it is, with a warning.
+#[cfg(unix)]
+fn keep_private(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else { return };
+    if meta.permissions().mode() & 0o077 == 0 {
+        return;
+    }
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        tracing::warn!(path = %path.display(), error = %e, "could not make the data folder private");
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &Path, _: u32) {}
 
 /// Reads a secret kept in the data folder, creating a random one the first time.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -170,6 +170,10 @@ async fn owner_named(app: &App, name: &str) -> anyhow::Result<Owner> {
 /// Runs a command. Those that look at one file, as an upload would, need neither configuration
 /// nor an async runtime, so they start as fast and as small as the tools they are timed against.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Everything this process creates — the database and its journal, objects, spool files,
+    // keys — is for its own user alone: folders 0700, files 0600.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     match cli.command.unwrap_or(Command::Serve) {
         Command::Probe { file } => probe(&file),
         Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
@@ -261,13 +265,40 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
 }
 
 async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
+    // An account made in the wrong folder is an account the server never sees: say which
+    // folder this is, and warn when the embedded database did not exist before.
+    let sqlite = config.database_url.trim_start_matches("sqlite://");
+    let fresh = crate::db::Backend::from_url(&config.database_url) == crate::db::Backend::Sqlite
+        && !std::path::Path::new(sqlite).exists();
     let accounts = App::accounts(config).await?;
+    let folder = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
+    user_command(&accounts, cmd, fresh, &folder).await?;
+    // On standard error, after the fact: standard output stays what scripts read, and a
+    // failure stays one line.
+    eprintln!("data folder: {}", folder.display());
+    Ok(())
+}
+
+async fn user_command(
+    accounts: &crate::auth::AccountService,
+    cmd: UserCommand,
+    fresh: bool,
+    folder: &std::path::Path,
+) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add(add) => {
             let role: Role = add.role.parse().map_err(anyhow::Error::msg)?;
             let password = read_password(add.password_stdin)?;
             let account = accounts.create(&add.name, &password, role).await?;
             println!("created {} ({})", account.username, account.role);
+            if fresh {
+                eprintln!(
+                    "warning: a new, empty database was created in {}; if the server runs from \
+                     another folder or with another MEDIADESK_DATA_DIR or DATABASE_URL, it will not \
+                     see this account",
+                    folder.display()
+                );
+            }
         }
         UserCommand::Passwd { name, password_stdin } => {
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;

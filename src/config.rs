@@ -49,8 +49,16 @@ pub struct Config {
     pub public_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded: bool,
-    /// Serve Prometheus metrics at `/metrics`.
+    /// Serve Prometheus metrics at `/metrics`: only behind `metrics_token`, or on `metrics_bind`.
     pub metrics: bool,
+    /// Scrapers send `Authorization: Bearer {token}`.
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` on this address instead of the public one.
+    pub metrics_bind: Option<SocketAddr>,
+    /// A session ends this long after sign-in, whatever happens.
+    pub session_lifetime: Duration,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -182,10 +190,27 @@ impl Config {
             }
             None => false,
         };
+        let metrics_token = var("MEDIADESK_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(err("MEDIADESK_METRICS_TOKEN", "must be at least 16 characters"));
+        }
+        let metrics_bind = match var("MEDIADESK_METRICS_BIND") {
+            Some(v) => Some(v.parse().map_err(|_| {
+                err("MEDIADESK_METRICS_BIND", format!("not a socket address like 127.0.0.1:9090: {v:?}"))
+            })?),
+            None => None,
+        };
         let metrics = match var("MEDIADESK_METRICS") {
             Some(v) => parse_bool(&v).ok_or_else(|| err("MEDIADESK_METRICS", "must be true or false"))?,
-            None => false,
+            None => metrics_token.is_some() || metrics_bind.is_some(),
         };
+        if metrics && metrics_token.is_none() && metrics_bind.is_none() {
+            return Err(err(
+                "MEDIADESK_METRICS",
+                "metrics are never public: set MEDIADESK_METRICS_TOKEN (a bearer token) or \
+                 MEDIADESK_METRICS_BIND (an address of their own) as well",
+            ));
+        }
         let s3_via_app = match var("MEDIADESK_S3_DELIVERY").as_deref() {
             None | Some("presigned") => false,
             Some("app") => true,
@@ -193,10 +218,19 @@ impl Config {
                 return Err(err("MEDIADESK_S3_DELIVERY", format!("must be presigned or app, got {other:?}")));
             }
         };
+        let session_lifetime =
+            Duration::from_secs(3600 * parse_num(&var, "MEDIADESK_SESSION_HOURS", 12, 1, 24 * 90)?);
+        let session_idle = Duration::from_secs(
+            60 * parse_num(&var, "MEDIADESK_SESSION_IDLE_MINUTES", 120, 1, 24 * 60 * 90)?,
+        );
         let shutdown_timeout =
             Duration::from_secs(parse_num(&var, "MEDIADESK_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600)?);
         Ok(Config {
             metrics,
+            metrics_token,
+            metrics_bind,
+            session_lifetime,
+            session_idle,
             shutdown_timeout,
             s3_via_app,
             bind,

@@ -47,9 +47,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
-    let server = web::server(app, web::WebSettings::from_config(&config)?, listener, options)?;
+    let settings = web::WebSettings::from_config(&config)?;
+    let metrics = match config.metrics_bind {
+        Some(addr) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .map_err(|e| anyhow::anyhow!("MEDIADESK_METRICS_BIND: cannot listen on {addr}: {e}"))?;
+            Some(tokio::spawn(web::metrics_server(settings.clone(), listener)?))
+        }
+        None => None,
+    };
+    let server = web::server(app, settings, listener, options)?;
     let result = server.await;
     retry.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     result.map_err(Into::into)
 }
 

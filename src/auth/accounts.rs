@@ -14,6 +14,10 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// Failures allowed from one address within the window, whatever the accounts.
 const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Failures allowed per account from all addresses together within the window: slower than
+/// per address, so guessing from many addresses gains little, while the owner is locked out
+/// for one window at most.
+const MAX_FAILURES_PER_ACCOUNT_ANYWHERE: i64 = 20;
 
 /// An account as the rest of the app sees it (no hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +28,7 @@ pub struct Account {
     pub disabled: bool,
     pub session_epoch: i32,
     pub created_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<UserRow> for Account {
@@ -36,6 +41,7 @@ impl TryFrom<UserRow> for Account {
             disabled: r.disabled,
             session_epoch: r.session_epoch,
             created_at: r.created_at,
+            last_sign_in_at: r.last_sign_in_at,
         })
     }
 }
@@ -100,9 +106,12 @@ impl AccountService {
         let username = username.trim().to_ascii_lowercase();
         let since = now() - TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
         let mut pooled = self.db.get().await?;
-        let (account_failures, address_failures) =
+        let (account_here, account_anywhere, address) =
             UserRepo::sign_in_failures(&mut pooled.conn(), &username, ip, since).await?;
-        if account_failures >= MAX_FAILURES_PER_ACCOUNT || address_failures >= MAX_FAILURES_PER_ADDRESS {
+        if account_here >= MAX_FAILURES_PER_ACCOUNT
+            || account_anywhere >= MAX_FAILURES_PER_ACCOUNT_ANYWHERE
+            || address >= MAX_FAILURES_PER_ADDRESS
+        {
             return Err(AuthError::Throttled { minutes: THROTTLE_WINDOW_MINUTES });
         }
         let row = UserRepo::by_username(&mut pooled.conn(), &username).await?;
@@ -118,6 +127,7 @@ impl AccountService {
                 if row.disabled {
                     return Err(AuthError::Disabled);
                 }
+                UserRepo::signed_in(&mut pooled.conn(), row.id, now()).await?;
                 row.try_into()
             }
             _ => {
@@ -127,6 +137,12 @@ impl AccountService {
                 Err(AuthError::BadCredentials)
             }
         }
+    }
+
+    /// How many media items each account owns (for the accounts page).
+    pub async fn media_counts(&self) -> Result<std::collections::HashMap<i64, i64>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        Ok(UserRepo::media_counts(&mut pooled.conn()).await?.into_iter().collect())
     }
 
     /// The account behind a session, if the session is still valid for it.

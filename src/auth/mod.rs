@@ -10,3 +10,4 @@ pub mod session;
 pub use accounts::{Account, AccountService, THROTTLE_WINDOW_MINUTES};
 pub use error::AuthError;
 pub use roles::Role;
+pub use session::{Clock, SessionLimits};

@@ -1,6 +1,11 @@
 //! What a signed-in session holds: the account id, the account's session epoch (so sign-out,
-//! password resets and disabling end sessions everywhere), the CSRF token and flash messages.
-//! The state lives in a signed and encrypted cookie, so app processes stay stateless.
+//! password resets and disabling end sessions everywhere), when it was signed in and last used,
+//! the CSRF token and flash messages. The state lives in a signed and encrypted cookie, so app
+//! processes stay stateless; its age is checked here on every request, because a cookie's
+//! `Max-Age` only tells the browser, and a copied cookie would otherwise work forever.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use actix_session::Session;
 use serde::{Deserialize, Serialize};
@@ -9,7 +14,43 @@ use super::Account;
 
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
+const ISSUED_AT: &str = "iat";
+const LAST_SEEN: &str = "seen";
 const FLASH: &str = "flash";
+
+/// Last-seen is written back at most this often (seconds), not on every request, so most
+/// responses do not rewrite the cookie.
+const SEEN_GRANULARITY: i64 = 60;
+
+/// How long a session lives, in seconds: from sign-in, and since its last request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub lifetime: i64,
+    pub idle: i64,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits { lifetime: 12 * 3600, idle: 2 * 3600 }
+    }
+}
+
+/// The time sessions are judged by, in seconds since the epoch; tests move it forward.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every copy of it) `secs` into the future.
+    pub fn advance(&self, secs: i64) {
+        self.offset.fetch_add(secs, Ordering::Relaxed);
+    }
+}
 
 /// The account a session claims to belong to; still to be checked against the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,19 +60,38 @@ pub struct SessionClaim {
 }
 
 /// Starts a fresh session for `account`: the old session id and its CSRF token are dropped.
-pub fn sign_in(session: &Session, account: &Account) -> Result<(), actix_session::SessionInsertError> {
+pub fn sign_in(
+    session: &Session,
+    account: &Account,
+    now: i64,
+) -> Result<(), actix_session::SessionInsertError> {
     // `clear` + `renew`, not `purge`: a purged session stays purged whatever is inserted later.
     session.clear();
     session.renew();
     session.insert(USER_ID, account.id)?;
     session.insert(EPOCH, account.session_epoch)?;
+    session.insert(ISSUED_AT, now)?;
+    session.insert(LAST_SEEN, now)?;
     super::csrf::rotate(session)?;
     Ok(())
 }
 
-pub fn claim(session: &Session) -> Option<SessionClaim> {
+/// The account a session claims, if the session is still alive at `now`: signed in less than
+/// `lifetime` ago and used less than `idle` ago. A dead session is emptied; a live one is
+/// marked as used.
+pub fn claim(session: &Session, now: i64, limits: SessionLimits) -> Option<SessionClaim> {
     let user_id = session.get::<i64>(USER_ID).ok().flatten()?;
     let epoch = session.get::<i32>(EPOCH).ok().flatten()?;
+    let issued = session.get::<i64>(ISSUED_AT).ok().flatten().unwrap_or(i64::MIN);
+    let seen = session.get::<i64>(LAST_SEEN).ok().flatten().unwrap_or(i64::MIN);
+    if now.saturating_sub(issued) >= limits.lifetime || now.saturating_sub(seen) >= limits.idle {
+        sign_out(session);
+        return None;
+    }
+    if now - seen >= SEEN_GRANULARITY {
+        // Losing this write only makes the session look idle a minute earlier.
+        let _ = session.insert(LAST_SEEN, now);
+    }
     Some(SessionClaim { user_id, epoch })
 }
 
@@ -47,11 +107,34 @@ pub struct Flash {
     pub message: String,
 }
 
+/// Flashes travel in the session cookie, which browsers drop past 4 KB: a few short messages at
+/// most. Whoever reports many outcomes says how many and names a few.
+const MAX_FLASHES: usize = 3;
+/// Longest flash kept, in characters; longer ones end in `…`.
+pub const MAX_FLASH_CHARS: usize = 300;
+
 pub fn flash(session: &Session, level: &str, message: impl Into<String>) {
     let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
-    all.push(Flash { level: level.into(), message: message.into() });
+    let mut message: String = message.into();
+    if message.chars().count() > MAX_FLASH_CHARS {
+        message = message.chars().take(MAX_FLASH_CHARS - 1).collect::<String>() + "…";
+    }
+    all.push(Flash { level: level.into(), message });
+    if all.len() > MAX_FLASHES {
+        all.drain(..all.len() - MAX_FLASHES);
+    }
     // A flash that cannot be stored is lost, not an error for the request that made it.
     let _ = session.insert(FLASH, all);
+}
+
+/// A small remembered choice (say, the owner last chosen for uploads), kept with the session.
+pub fn set_choice(session: &Session, name: &'static str, value: &str) {
+    // Forgetting a choice costs a click, not the request.
+    let _ = session.insert(name, value.chars().take(64).collect::<String>());
+}
+
+pub fn choice(session: &Session, name: &'static str) -> Option<String> {
+    session.get(name).ok().flatten()
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {

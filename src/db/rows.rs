@@ -17,6 +17,7 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub session_epoch: i32,
+    pub last_sign_in_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         session_epoch -> Integer,
+        last_sign_in_at -> Nullable<Timestamp>,
     }
 }
 

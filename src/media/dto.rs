@@ -130,6 +130,26 @@ pub struct SignedUrl {
     pub expires_at: NaiveDateTime,
 }
 
+/// One item of a selection, as a confirmation page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Selected {
+    pub kind: MediaKind,
+    pub id: i64,
+    pub filename: String,
+    pub owner: Owner,
+    /// Signed URL of the thumbnail (images).
+    pub thumb_url: Option<String>,
+    pub can_manage: bool,
+}
+
+/// A selection made on an earlier page, as it stands now: what is still there (and visible to
+/// the actor), and what is gone since.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Selection {
+    pub items: Vec<Selected>,
+    pub gone: usize,
+}
+
 /// What an item's page shows: the item and the links to it, from one read of its row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Detail {

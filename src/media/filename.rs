@@ -3,18 +3,33 @@
 /// Longest name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
-/// Drops any path, control and bidi-override characters, and trims to a sane length.
+/// Removes control and bidi-override characters and nothing else, so `rock\\roll.mp3` and
+/// `"><b>.png` keep their names (they are escaped wherever they are shown). A full path, as old
+/// browsers send (`C:\\Users\\…\\a.jpg`, `/home/…/a.jpg`), is cut to its last part. Long
+/// names are shortened, keeping the extension.
 pub fn clean(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !is_bidi_control(*c))
-        .collect::<String>()
-        .trim()
-        .trim_start_matches('.')
-        .to_owned();
+    let cleaned: String =
+        base_name(raw).chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).collect();
     let name = if cleaned.chars().count() > MAX_NAME_CHARS { shorten(&cleaned) } else { cleaned };
-    if name.is_empty() { "unnamed".to_owned() } else { name }
+    if name.trim().is_empty() { "unnamed".to_owned() } else { name }
+}
+
+/// The last part of a full path (a drive letter or `\\\\` share on Windows, `/` elsewhere);
+/// anything else as it is.
+fn base_name(raw: &str) -> &str {
+    let bytes = raw.as_bytes();
+    let windows = (bytes.len() > 2
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/'))
+        || raw.starts_with("\\\\");
+    if windows {
+        raw.rsplit(['\\', '/']).next().unwrap_or(raw)
+    } else if raw.starts_with('/') {
+        raw.rsplit('/').next().unwrap_or(raw)
+    } else {
+        raw
+    }
 }
 
 /// Keeps the extension when cutting a long name.
@@ -41,12 +56,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strips_paths_controls_and_bidi() {
-        assert_eq!(clean("../../etc/passwd"), "passwd");
-        assert_eq!(clean("C:\\temp\\a.jpg"), "a.jpg");
+    fn only_controls_and_bidi_go_and_only_full_paths_are_cut() {
+        assert_eq!(clean("C:\\Users\\ann\\Pictures\\a.jpg"), "a.jpg");
+        assert_eq!(clean("c:/Users/ann/a.jpg"), "a.jpg");
+        assert_eq!(clean("\\\\server\\share\\b.png"), "b.png");
+        assert_eq!(clean("/home/ann/song.mp3"), "song.mp3");
+        assert_eq!(clean("rock\\roll.mp3"), "rock\\roll.mp3");
+        assert_eq!(clean("\"><b>.png"), "\"><b>.png");
+        assert_eq!(clean("AC/DC live.mp3"), "AC/DC live.mp3");
         assert_eq!(clean("evil\u{202E}gpj.exe"), "evilgpj.exe");
         assert_eq!(clean("a\nb\r\u{0}.png"), "ab.png");
-        assert_eq!(clean("..."), "unnamed");
+        assert_eq!(clean(".hidden.png"), ".hidden.png");
+        assert_eq!(clean(" \t"), "unnamed");
         assert_eq!(clean(""), "unnamed");
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::{AudioRead, Detail, MediaRead, SignedUrl};
+use super::dto::{AudioRead, Detail, MediaRead, Selected, Selection, SignedUrl};
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
 use crate::db::repo::{AudioRepo, ImageRepo};
@@ -101,6 +101,41 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_view(item.media.owner_id())?;
         Ok(item.media)
+    }
+
+    /// A selection as it stands now: each item the actor may still see, with its thumbnail; those
+    /// deleted (or never visible) since are counted, not an error.
+    pub async fn selection(
+        &self,
+        actor: &Actor,
+        picked: &[(MediaKind, i64)],
+    ) -> Result<Selection, MediaError> {
+        let mut selection = Selection::default();
+        for &(kind, id) in picked {
+            let item = match self.item(kind, id).await {
+                Ok(item) if actor.can_view(item.media.owner_id()) => item,
+                Ok(_) | Err(MediaError::NotFound) => {
+                    selection.gone += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let thumb_url = match (&item.media, &item.derived_key) {
+                (MediaRead::Image(_), Some(thumb)) => {
+                    Some(self.sign(&StorageKey::parse(thumb)?, "image/jpeg", None, None).await?.url)
+                }
+                _ => None,
+            };
+            selection.items.push(Selected {
+                kind,
+                id,
+                filename: item.media.filename().to_owned(),
+                owner: item.media.owner(),
+                thumb_url,
+                can_manage: actor.can_manage(item.media.owner_id()),
+            });
+        }
+        Ok(selection)
     }
 
     /// The database and the object store answer (for `/readyz`).

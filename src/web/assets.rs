@@ -7,11 +7,13 @@ use super::error::WebError;
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, WebError> {
     let (body, content_type) = match name.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return Err(WebError::NotFound),
     };
     // URLs carry `?v={version}`, so a long lifetime is safe.

@@ -1,12 +1,14 @@
 //! Per-request context: an id (taken from a sane `X-Request-Id` or made up) that tags every log
-//! line of the request, is returned in the response header and printed on error pages; plus the
-//! access log line and the response metrics.
+//! line of the request, is returned in the response header and printed on error pages; the
+//! access log line and the response metrics; and `Cache-Control: no-store` on every response
+//! that does not set its own.
 
+use std::cell::RefCell;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
@@ -14,6 +16,29 @@ use crate::metrics::METRICS;
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    /// Who is signed in, once the request's extractor knows: error pages show the navigation
+    /// and the account, as every other page does.
+    static SIGNED_IN: RefCell<Option<SignedIn>>;
+}
+
+/// What an error page needs of the signed-in account.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub username: String,
+    pub role: &'static str,
+    pub is_admin: bool,
+    /// For the sign-out form in the header.
+    pub csrf: String,
+}
+
+/// Records the signed-in account for the rest of this request.
+pub fn set_signed_in(who: SignedIn) {
+    let _ = SIGNED_IN.try_with(|cell| *cell.borrow_mut() = Some(who));
+}
+
+/// The signed-in account of the request being handled, if it got that far.
+pub fn signed_in() -> Option<SignedIn> {
+    SIGNED_IN.try_with(|cell| cell.borrow().clone()).ok().flatten()
 }
 
 pub const HEADER: &str = "x-request-id";
@@ -38,7 +63,8 @@ pub async fn middleware(
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().to_string(), req.path().to_owned());
     let started = Instant::now();
-    let result = REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone())).await;
+    let handled = SIGNED_IN.scope(RefCell::new(None), next.call(req).instrument(span.clone()));
+    let result = REQUEST_ID.scope(id.clone(), handled).await;
     let mut res = result?;
     let took = started.elapsed();
     let status = res.status().as_u16();
@@ -48,6 +74,12 @@ pub async fn middleware(
     });
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static(HEADER), v);
+    }
+    // Pages can show what only a signed-in person may see: after sign-out, Back must not bring
+    // them out of the browser's cache. What may be cached (the stylesheet, signed file links)
+    // says so itself.
+    if !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
 }

@@ -124,7 +124,7 @@ impl ResponseError for WebError {
 /// Renders the error page for any status (also used for actix's own 404s and 413s).
 pub fn error_page(status: StatusCode, message: String) -> HttpResponse {
     let page = ErrorPage {
-        layout: Layout::anonymous(),
+        layout: Layout::for_error(),
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error"),
         message,

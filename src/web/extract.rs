@@ -6,7 +6,9 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use super::context::{self, SignedIn};
 use super::error::WebError;
+use super::settings::WebSettings;
 use crate::app::App;
 use crate::auth::{Account, csrf, session};
 use crate::media::Actor;
@@ -57,15 +59,25 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let app = req.app_data::<web::Data<App>>().cloned();
+        let settings = req.app_data::<web::Data<WebSettings>>().cloned();
         let next = req.uri().path_and_query().map_or("/media".to_owned(), |p| p.as_str().to_owned());
         let next = if req.method() == actix_web::http::Method::GET { next } else { "/media".to_owned() };
         Box::pin(async move {
             let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-            let Some(claim) = session::claim(&session) else {
+            let settings = settings.ok_or_else(|| WebError::Internal("web settings missing".into()))?;
+            let Some(claim) = session::claim(&session, settings.clock.now(), settings.session_limits) else {
                 return Err(WebError::SignInRequired { next });
             };
             match app.accounts.for_session(claim.user_id, claim.epoch).await? {
-                Some(account) => Ok(CurrentUser { account, session }),
+                Some(account) => {
+                    context::set_signed_in(SignedIn {
+                        username: account.username.clone(),
+                        role: account.role.as_str(),
+                        is_admin: account.role.is_admin(),
+                        csrf: csrf::token(&session),
+                    });
+                    Ok(CurrentUser { account, session })
+                }
                 None => {
                     session::sign_out(&session);
                     Err(WebError::SignInRequired { next })

@@ -2,6 +2,7 @@
 //! services; no SQL and no SDK calls here.
 
 mod assets;
+pub mod back;
 pub mod context;
 pub mod error;
 pub mod extract;
@@ -18,8 +19,10 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash, from_fn};
-use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
+use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, web};
+use subtle::ConstantTimeEq;
 
 use actix_web::error::UrlencodedError;
 
@@ -55,16 +58,22 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/healthz", web::get().to(health::alive))
             .route("/readyz", web::get().to(health::ready))
             .route("/static/{name}", web::get().to(assets::serve))
+            // Browsers ask for it whether or not a page names an icon.
+            .route("/favicon.ico", web::get().to(|| async { signin::see_other("/static/favicon.svg") }))
             .route("/signin", web::get().to(signin::form))
             .route("/signin", web::post().to(signin::submit))
             .route("/signout", web::post().to(signin::sign_out))
+            .route("/signout", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))
             .route("/media/users/{id}", web::get().to(gallery::of_user))
             .route("/media/bulk", web::post().to(gallery::bulk))
+            .route("/media/bulk", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/{kind}/{id}", web::get().to(detail::show))
             .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
+            .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(detail::share))
+            .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/delete", web::get().to(detail::confirm_delete))
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))
@@ -75,17 +84,52 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/admin/users/{id}/role", web::post().to(accounts::set_role))
             .route("/admin/users/{id}/password", web::post().to(accounts::reset_password))
             .route("/admin/users/{id}/disable", web::post().to(accounts::disable))
-            .route("/admin/users/{id}/enable", web::post().to(accounts::enable));
+            .route("/admin/users/{id}/enable", web::post().to(accounts::enable))
+            // A GET of an address only forms post to (a bookmark, a reload) goes to its page.
+            .route(
+                "/admin/users/{id}/{action}",
+                web::get().to(|| async { signin::see_other("/admin/users") }),
+            );
     }
 }
 
-async fn metrics() -> HttpResponse {
+/// Prometheus metrics, for a scraper that bears the token when one is configured.
+async fn metrics(req: HttpRequest, settings: web::Data<WebSettings>) -> HttpResponse {
+    if let Some(token) = &settings.metrics_token {
+        let offered = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(offered.as_bytes().ct_eq(token.as_bytes())) {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
+                .content_type("text/plain; charset=utf-8")
+                .body("a bearer token is required\n");
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::metrics::METRICS.render())
 }
 
-async fn not_found() -> HttpResponse {
+/// `/metrics` alone on an address of its own (`MEDIADESK_METRICS_BIND`), e.g. one only the
+/// monitoring network reaches.
+pub fn metrics_server(settings: WebSettings, listener: TcpListener) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(web::Data::new(settings.clone()))
+            .route("/metrics", web::get().to(metrics))
+            .default_service(web::to(HttpResponse::NotFound))
+    })
+    .workers(1)
+    .listen(listener)?;
+    Ok(server.run())
+}
+
+/// No such address: the error page, with the navigation when someone is signed in.
+async fn not_found(_signed_in: Option<extract::CurrentUser>) -> HttpResponse {
     error::error_page(StatusCode::NOT_FOUND, WebError::NotFound.to_string())
 }
 
@@ -113,16 +157,17 @@ pub fn server(
     options: ServerOptions,
 ) -> std::io::Result<Server> {
     let mut server = HttpServer::new(move || {
-        let session = SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
-            .cookie_name("mediadesk_session".into())
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Lax)
-            .cookie_secure(settings.secure_cookies)
-            .cookie_content_security(CookieContentSecurity::Private)
-            .session_lifecycle(
-                PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(12)),
-            )
-            .build();
+        let session =
+            SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
+                .cookie_name("mediadesk_session".into())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_secure(settings.secure_cookies)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(PersistentSession::default().session_ttl(
+                    actix_web::cookie::time::Duration::seconds(settings.session_limits.lifetime),
+                ))
+                .build();
         let headers = DefaultHeaders::new()
             .add(("Content-Security-Policy", settings.csp()))
             .add(("X-Content-Type-Options", "nosniff"))

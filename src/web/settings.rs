@@ -6,6 +6,7 @@ use sha2::{Digest, Sha512};
 use actix_web::cookie::Key;
 
 use crate::app::load_or_create_secret;
+use crate::auth::{Clock, SessionLimits};
 use crate::config::{Config, StorageConfig};
 
 /// Settings of the HTTP layer.
@@ -21,8 +22,14 @@ pub struct WebSettings {
     pub media_origins: Vec<String>,
     /// Base for absolute share links, e.g. `https://media.example.com`.
     pub public_url: String,
-    /// Serve Prometheus metrics at `/metrics`.
+    /// Serve Prometheus metrics at `/metrics` on the public port.
     pub metrics: bool,
+    /// When set, `/metrics` answers only requests bearing this token.
+    pub metrics_token: Option<String>,
+    /// How long a session lives after sign-in and after its last request.
+    pub session_limits: SessionLimits,
+    /// The time sessions are judged by (tests move it).
+    pub clock: Clock,
 }
 
 impl WebSettings {
@@ -40,7 +47,14 @@ impl WebSettings {
             trust_forwarded: config.trust_forwarded,
             media_origins: if config.s3_via_app { Vec::new() } else { media_origins(&config.storage) },
             public_url: config.public_url.clone(),
-            metrics: config.metrics,
+            // With an address of their own, metrics are not on the public port at all.
+            metrics: config.metrics && config.metrics_bind.is_none(),
+            metrics_token: config.metrics_token.clone(),
+            session_limits: SessionLimits {
+                lifetime: config.session_lifetime.as_secs() as i64,
+                idle: config.session_idle.as_secs() as i64,
+            },
+            clock: Clock::default(),
         })
     }
 

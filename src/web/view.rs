@@ -39,11 +39,13 @@ impl Layout {
         }
     }
 
-    /// For error pages, which render without a session.
-    pub fn anonymous() -> Layout {
+    /// For error pages, which render without the session: the signed-in account if the request
+    /// got as far as knowing it.
+    pub fn for_error() -> Layout {
+        let who = super::context::signed_in();
         Layout {
-            user: None,
-            csrf: String::new(),
+            csrf: who.as_ref().map(|w| w.csrf.clone()).unwrap_or_default(),
+            user: who.map(|w| LayoutUser { username: w.username, role: w.role, is_admin: w.is_admin }),
             flashes: Vec::new(),
             section: "",
             asset_version: ASSET_VERSION,

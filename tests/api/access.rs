@@ -37,9 +37,9 @@ async fn every_role_gets_exactly_its_rights_on_every_route(env: TestEnv) {
     let amys = upload(&amy, "tone-mono-8k.wav", None).await;
     let system = upload(&sam, "tone-mono-8k.wav", Some("system")).await;
 
-    const MANAGE: [u16; 4] = [200, 200, 303, 200];
+    const MANAGE: [u16; 4] = [200, 200, 303, 303];
     const HIDDEN: [u16; 4] = [404, 404, 404, 404];
-    const READ_ONLY: [u16; 4] = [200, 403, 403, 200];
+    const READ_ONLY: [u16; 4] = [200, 403, 403, 303];
     let matrix: [(&str, &TestClient, [u16; 4], [u16; 4]); 4] = [
         ("owner", &amy, MANAGE, READ_ONLY),
         ("other user", &ben, HIDDEN, READ_ONLY),

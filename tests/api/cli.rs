@@ -78,6 +78,12 @@ async fn user_commands_manage_accounts(env: TestEnv) {
     );
     assert_eq!(add.code, 0, "{}", add.stderr);
     assert_eq!(add.stdout.trim(), "created root (admin)");
+    assert!(add.stderr.contains(&format!("data folder: {}", env.dir.path().display())), "{}", add.stderr);
+    assert!(
+        !add.stderr.contains("warning"),
+        "the test's data folder already held the database: {}",
+        add.stderr
+    );
     assert_one_line_failure(
         &env.cli(&["user", "add", "root", "--password-stdin"], Some("another password\n")),
         "that username is taken",
@@ -276,34 +282,63 @@ async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
     );
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 impl TestEnv {
-    /// Starts `mediadesk serve` on a free port, waits until it answers, stops it with SIGTERM
-    /// and returns what it printed on standard output.
-    async fn serve_once(&self) -> (u16, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = self
-            .command()
-            .arg("serve")
-            .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+    /// Starts `mediadesk serve` on a free port with `extra` in its environment and waits until
+    /// it answers.
+    async fn spawn_serve(&self, extra: &[(&str, String)]) -> (std::process::Child, u16) {
+        let port = free_port();
+        let mut cmd = self.command();
+        cmd.arg("serve").env("MEDIADESK_BIND", format!("127.0.0.1:{port}"));
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let url = format!("http://127.0.0.1:{port}/healthz");
-        let mut up = false;
         for _ in 0..100 {
             if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
-                up = true;
-                break;
+                return (child, port);
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert!(up, "the server came up");
-        assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        (port, String::from_utf8_lossy(&out.stdout).into_owned())
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not come up");
     }
+
+    /// Starts `mediadesk serve`, stops it with SIGTERM and returns what it printed on standard
+    /// output.
+    async fn serve_once(&self) -> (u16, String) {
+        let (child, port) = self.spawn_serve(&[]).await;
+        (port, stop(child).await)
+    }
+}
+
+/// SIGTERM, a clean exit, and what the process printed on standard output.
+async fn stop(child: std::process::Child) -> String {
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_on_an_address_of_their_own_are_not_on_the_public_port() {
+    let env = TestEnv::sqlite_local().await;
+    let metrics_port = free_port();
+    let (child, port) =
+        env.spawn_serve(&[("MEDIADESK_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))]).await;
+    let m = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.unwrap();
+    assert_eq!(m.status(), 200);
+    assert!(m.text().await.unwrap().contains("mediadesk_http_responses_total"));
+    let public = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap();
+    assert_eq!(public.status(), 404, "not on the public port");
+    let other = reqwest::get(format!("http://127.0.0.1:{metrics_port}/media")).await.unwrap();
+    assert_eq!(other.status(), 404, "nothing else on the metrics port");
+    stop(child).await;
 }
 
 async fn serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admin_command(env: TestEnv) {
@@ -330,4 +365,58 @@ async fn serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admi
     assert_eq!(made.code, 0, "{} {}", made.stdout, made.stderr);
     let (_, again) = env.serve_once().await;
     assert!(!again.contains("No account exists yet") && !again.contains("user add"), "{again}");
+}
+
+#[test]
+fn the_data_folder_and_everything_in_it_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    // A data folder made before by hand, readable by everyone: it is tightened.
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let incoming = root.path().join("incoming");
+    std::fs::create_dir(&incoming).unwrap();
+    for name in ["image.jpg", "tone-cbr.mp3"] {
+        std::fs::copy(fixture(name), incoming.join(name)).unwrap();
+    }
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mediadesk"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MEDIADESK_DATA_DIR", &data)
+            .env("MEDIADESK_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let made = run(&["user", "add", "ann", "--role", "admin", "--password-stdin"], "a-long-password-1\n");
+    assert!(made.contains("warning: a new, empty database"), "a new data folder is pointed out: {made}");
+    run(&["import", incoming.to_str().unwrap(), "--owner", "ann"], "");
+    let mut seen = (0, 0);
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        seen.0 += 1;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", path.display());
+                seen.1 += 1;
+            }
+        }
+    }
+    // The database, the two keys and the objects (two originals, a thumbnail) at least.
+    assert!(seen.0 >= 3 && seen.1 >= 5, "{seen:?}");
 }

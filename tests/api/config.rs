@@ -19,9 +19,18 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     assert_eq!(c.url_ttl.as_secs(), 3600);
     assert!(!c.metrics && !c.trust_forwarded);
     assert_eq!(c.public_url, "http://127.0.0.1:8080");
-    assert!(config(&[("MEDIADESK_METRICS", "true")]).unwrap().metrics);
+    let token = ("MEDIADESK_METRICS_TOKEN", "0123456789abcdef");
+    let with_token = config(&[("MEDIADESK_METRICS", "true"), token]).unwrap();
+    assert!(with_token.metrics && with_token.metrics_token.as_deref() == Some(token.1));
+    assert!(config(&[token]).unwrap().metrics, "a token alone switches them on");
+    let bound = config(&[("MEDIADESK_METRICS_BIND", "127.0.0.1:9090")]).unwrap();
+    assert!(bound.metrics && bound.metrics_bind.is_some_and(|a| a.port() == 9090));
     assert!(!c.s3_via_app && config(&[("MEDIADESK_S3_DELIVERY", "app")]).unwrap().s3_via_app);
     assert_eq!(c.shutdown_timeout.as_secs(), 30);
+    assert_eq!((c.session_lifetime.as_secs(), c.session_idle.as_secs()), (12 * 3600, 2 * 3600));
+    let short =
+        config(&[("MEDIADESK_SESSION_HOURS", "1"), ("MEDIADESK_SESSION_IDLE_MINUTES", "15")]).unwrap();
+    assert_eq!((short.session_lifetime.as_secs(), short.session_idle.as_secs()), (3600, 900));
 }
 
 #[test]
@@ -71,6 +80,11 @@ fn bad_values_fail_with_the_variable_named() {
         (vec![("MEDIADESK_SESSION_KEY", "short")], "MEDIADESK_SESSION_KEY"),
         (vec![("MEDIADESK_PUBLIC_URL", "example.com")], "MEDIADESK_PUBLIC_URL"),
         (vec![("MEDIADESK_METRICS", "maybe")], "MEDIADESK_METRICS"),
+        (vec![("MEDIADESK_METRICS", "true")], "MEDIADESK_METRICS"),
+        (vec![("MEDIADESK_SESSION_HOURS", "0")], "MEDIADESK_SESSION_HOURS"),
+        (vec![("MEDIADESK_SESSION_IDLE_MINUTES", "soon")], "MEDIADESK_SESSION_IDLE_MINUTES"),
+        (vec![("MEDIADESK_METRICS_TOKEN", "short")], "MEDIADESK_METRICS_TOKEN"),
+        (vec![("MEDIADESK_METRICS_BIND", "9090")], "MEDIADESK_METRICS_BIND"),
         (vec![("MEDIADESK_S3_DELIVERY", "cdn")], "MEDIADESK_S3_DELIVERY"),
         (vec![("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", "soon")], "MEDIADESK_SHUTDOWN_TIMEOUT_SECS"),
         (

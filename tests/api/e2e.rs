@@ -18,8 +18,65 @@ const AUDIO: &str = "tone-vbr-noxing.mp3";
 
 backend_tests!(
     browser_sign_in_upload_play_seek_delete,
-    browser_gallery_plays_one_clip_at_a_time_and_space_toggles
+    browser_gallery_plays_one_clip_at_a_time_and_space_toggles,
+    browser_every_page_fits_390_px_and_errors_keep_the_navigation
 );
+
+async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    server.account("admin", Role::Admin).await;
+    let (http, _) = server.signed_in("staff-with-a-rather-long-name", Role::Staff).await;
+    let long = format!("{}.png", "a-very-long-file-name-without-any-break-".repeat(4));
+    for (name, fixture) in [(long.as_str(), "image.png"), ("tone.flac", "tone.flac")] {
+        let page = http.upload(&[(name, crate::common::fixture_bytes(fixture))], Some("system"), false).await;
+        assert!(page.body.contains("1 accepted"), "{}", page.body);
+    }
+    let detail = http.get("/media?type=image").await.all("<a class=\"name\" href=\"").remove(0);
+    let detail = crate::common::server::html_unescape(&detail);
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.goto("/signin").await;
+        b.find("#username").await.send_keys("admin").await.expect("type username");
+        b.find("#password").await.send_keys(&password_of("admin")).await.expect("type password");
+        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+        b.wait_for_path("/media").await;
+        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        for path in [
+            "/media",
+            "/media?owner=mine",
+            "/upload",
+            "/admin/users",
+            detail.as_str(),
+            "/media/image/999999",
+            "/no-such-page",
+        ] {
+            b.goto(path).await;
+            let sideways = b.js(overflow).await.as_i64().unwrap();
+            assert!(sideways <= 0, "{path} scrolls sideways by {sideways} px at 390 px");
+        }
+        b.goto("/media").await;
+        b.screenshot("gallery-390").await;
+        b.goto("/admin/users").await;
+        b.screenshot("accounts-390").await;
+        // Error pages keep the navigation and who is signed in.
+        for path in ["/media/image/999999", "/no-such-page"] {
+            b.goto(path).await;
+            assert_eq!(b.count("header nav a[href='/media?owner=mine']").await, 1, "{path}: navigation");
+            let who = b.js("return document.querySelector('.who').textContent;").await;
+            assert!(who.as_str().unwrap().contains("admin"), "{path}: {who}");
+        }
+        // Long card names take two lines at most.
+        b.goto("/media?type=image").await;
+        let lines = b
+            .js("const n = document.querySelector('.meta .name'); \
+                 return n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight);")
+            .await;
+        assert!(lines.as_f64().unwrap() <= 2.05, "a card name is {lines} lines high");
+    })
+    .await;
+}
 
 async fn browser_sign_in_upload_play_seek_delete(env: TestEnv) {
     let backend = env.backend;

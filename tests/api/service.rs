@@ -494,7 +494,10 @@ async fn file_names_are_kept_for_display_only_and_tidied(env: TestEnv) {
         )
         .await
         .unwrap();
-    assert_eq!(r.filename(), "gnp.evil.png");
+    assert_eq!(r.filename(), "../../etc/gnp.evil.png", "only the bidi override goes");
+    let name = "C:\\Users\\ann\\My Pictures\\rock\\roll.png";
+    let r = env.media.upload(&staff, image_create(Owner::System, name, None), fixture_stream("image.png"));
+    assert_eq!(r.await.unwrap().filename(), "roll.png", "a full Windows path is cut to its file name");
     assert!(!env.objects().await[0].contains("evil"));
 }
 

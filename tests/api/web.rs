@@ -27,21 +27,30 @@ backend_tests!(
     the_sign_in_page_tells_a_newcomer_how_to_create_the_first_admin,
     sign_in_sign_out_and_session_rotation,
     wrong_passwords_are_refused_then_throttled,
+    guessing_one_account_from_many_addresses_is_throttled_too,
     forms_without_this_sessions_csrf_token_are_refused,
     uploads_report_each_file_and_one_bad_file_sinks_nothing,
     the_size_limit_is_enforced_while_reading_and_spares_the_other_files,
     the_script_uploaders_announced_size_is_held_to,
     users_upload_only_for_themselves_and_staff_choose_the_owner,
+    everyone_sees_whose_each_item_is_and_staff_upload_for_themselves_by_default,
     other_peoples_media_is_invisible_and_system_media_read_only,
     detail_transcript_share_and_delete,
     bulk_delete_confirms_then_deletes,
+    actions_come_back_to_the_gallery_view_they_started_from,
+    flashes_stay_small_whatever_a_bulk_action_reports,
+    bulk_delete_tolerates_a_stale_selection_and_says_whose_items_go,
     gallery_filters_search_sort_and_pages_by_keyset,
     signed_file_links_serve_ranges_and_refuse_tampering,
     accounts_are_managed_by_admins_only,
     requests_carry_an_id_and_metrics_count_them,
     readiness_names_the_service_that_is_down,
     metrics_are_off_unless_switched_on,
-    error_pages_and_security_headers
+    error_pages_and_security_headers,
+    sign_in_sends_back_only_to_paths_on_this_site,
+    sessions_end_when_idle_and_after_their_lifetime_whatever_the_cookie_says,
+    signed_in_pages_are_never_cached,
+    error_pages_keep_the_navigation_and_who_is_signed_in
 );
 
 async fn anonymous_visitors_are_sent_to_sign_in(env: TestEnv) {
@@ -124,6 +133,32 @@ async fn wrong_passwords_are_refused_then_throttled(env: TestEnv) {
     assert!(throttled.body.contains("too many failed sign-ins"));
 }
 
+async fn guessing_one_account_from_many_addresses_is_throttled_too(env: TestEnv) {
+    let s = env.start_server_configured(|w| w.trust_forwarded = true).await;
+    s.account("carl", Role::User).await;
+    let from = |i: u32, password: &str| {
+        let c = s.client();
+        let password = password.to_owned();
+        async move {
+            let address = format!("198.51.100.{i}");
+            let token = c.get("/signin").await.csrf();
+            let fields =
+                [("csrf_token", token.as_str()), ("username", "carl"), ("password", password.as_str())];
+            let resp = c.http.post(c.url("/signin")).header("X-Forwarded-For", address).form(&fields).send();
+            resp.await.unwrap().status().as_u16()
+        }
+    };
+    // Two wrong guesses from each of ten addresses: each address stays under its own limits.
+    for i in 1..=10 {
+        assert_eq!(from(i, "wrong-wrong-1").await, 401);
+        assert_eq!(from(i, "wrong-wrong-2").await, 401);
+    }
+    assert_eq!(from(11, "password-carl").await, 429, "20 failures anywhere hold the account");
+    // Other accounts are not affected.
+    s.account("dora", Role::User).await;
+    assert_eq!(s.client().sign_in("dora", "password-dora").await.status, 303);
+}
+
 async fn forms_without_this_sessions_csrf_token_are_refused(env: TestEnv) {
     let s = env.start_server().await;
     let (c, _) = s.signed_in("cat", Role::Admin).await;
@@ -180,7 +215,7 @@ async fn uploads_report_each_file_and_one_bad_file_sinks_nothing(env: TestEnv) {
     );
     let gallery = c.get("/media").await;
     assert!(
-        gallery.body.contains("2 items")
+        gallery.body.contains("Showing 1–2 of 2")
             && gallery.body.contains("photo.jpg")
             && gallery.body.contains("song.mp3")
     );
@@ -272,6 +307,36 @@ async fn users_upload_only_for_themselves_and_staff_choose_the_owner(env: TestEn
     assert!(user.get("/media").await.body.contains("image.png"));
 }
 
+async fn everyone_sees_whose_each_item_is_and_staff_upload_for_themselves_by_default(env: TestEnv) {
+    let s = env.start_server().await;
+    let (staff, _) = s.signed_in("hal", Role::Staff).await;
+    let form = staff.get("/upload").await;
+    assert!(form.body.contains("<option value=\"\" selected>Me (hal)</option>"), "{}", form.body);
+    // No owner chosen: the staff member's own gallery, never the system's.
+    let mine = upload_one(&staff, "image.png", None).await;
+    assert!(staff.get(&mine).await.body.contains("<dd>hal</dd>"), "owned by hal");
+    // The chooser remembers the last choice.
+    upload_one(&staff, "image.webp", Some("system")).await;
+    let again = staff.get("/upload").await;
+    assert!(again.body.contains("<option value=\"system\" selected>"), "{}", again.body);
+    // A user sees whose each card is, a "My media" link and an owner filter.
+    let (user, _) = s.signed_in("ivy", Role::User).await;
+    upload_one(&user, "tone-mono-8k.wav", None).await;
+    let all = user.get("/media").await;
+    assert!(all.body.contains("href=\"/media?owner=mine\""), "a My media link");
+    assert!(all.body.contains("<span class=\"owner\">Mine</span>"));
+    assert!(all.body.contains("<span class=\"owner\">System</span>"));
+    assert!(all.body.contains("<option value=\"mine\""), "the owner filter");
+    let own = user.get("/media?owner=mine").await;
+    assert!(own.body.contains("tone-mono-8k.wav") && !own.body.contains("image.webp"));
+    assert!(own.body.contains("aria-current=\"page\">My media"));
+    let system = user.get("/media?owner=system").await;
+    assert!(system.body.contains("image.webp") && !system.body.contains("tone-mono-8k.wav"));
+    // Another account's id is not a way in: it is everything ivy may see, hal's own item not.
+    let other = user.get("/media?owner=1").await;
+    assert!(!other.body.contains(">image.png<"), "hal's item stays invisible");
+}
+
 async fn other_peoples_media_is_invisible_and_system_media_read_only(env: TestEnv) {
     let s = env.start_server().await;
     let (a, _) = s.signed_in("amy", Role::User).await;
@@ -332,10 +397,12 @@ async fn detail_transcript_share_and_delete(env: TestEnv) {
         "escaped: {}",
         page.body
     );
-    assert!(c.get("/media?q=hello").await.body.contains("1 item"), "transcripts are searched");
-    // A share link with a chosen lifetime works without a session.
+    assert!(c.get("/media?q=hello").await.body.contains("Showing 1–1 of 1"), "transcripts are searched");
+    // A share link with a chosen lifetime works without a session; the post answers with a
+    // redirect, so a reload does not post again.
     let shared = c.post(&audio, &format!("{audio}/share"), &[("expiry", "300")]).await;
-    assert_eq!(shared.status, 200);
+    assert_eq!((shared.status, shared.location()), (303, format!("{audio}?shared=300").as_str()));
+    let shared = c.get(shared.location()).await;
     let link = shared.all("id=\"share-url\" readonly value=\"").remove(0);
     assert!(link.starts_with("http"), "{link}");
     let anon = reqwest::get(&link).await.unwrap();
@@ -351,6 +418,69 @@ async fn detail_transcript_share_and_delete(env: TestEnv) {
     assert_eq!(c.get(&audio).await.status, 404);
     let gone = reqwest::get(&link).await.unwrap().status().as_u16();
     assert!(gone == 404 || gone == 403, "a deleted object's link answers {gone}");
+}
+
+async fn actions_come_back_to_the_gallery_view_they_started_from(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("joe", Role::User).await;
+    for name in ["image.png", "image.jpg", "image.webp", "tone-mono-8k.wav"] {
+        upload_one(&c, name, None).await;
+    }
+    // A filtered, sorted second page.
+    let first = c.get("/media?type=image&sort=name&per=1").await;
+    let next = first.all("href=\"").into_iter().find(|h| h.contains("after=")).unwrap();
+    let view = next;
+    let page = c.get(&view).await;
+    let detail = page.all("<a class=\"name\" href=\"").remove(0);
+    assert!(detail.contains("back="), "{detail}");
+    // The detail page goes back to exactly that view, and so does a delete from it.
+    let item = c.get(&detail).await;
+    let gallery_link =
+        item.body.split("\">← Gallery</a>").next().unwrap().rsplit("<a href=\"").next().unwrap();
+    assert_eq!(html_unescape(gallery_link), view);
+    let item_path = detail.split('?').next().unwrap().to_owned();
+    let confirm = c.get(&item.all("class=\"button danger\" href=\"").remove(0)).await;
+    assert_eq!(confirm.status, 200);
+    let token = confirm.csrf();
+    let back_field = confirm.all("name=\"back\" value=\"").remove(0);
+    assert_eq!(back_field, view);
+    let done =
+        c.post_raw(&format!("{item_path}/delete"), &[("csrf_token", &token), ("back", &back_field)]).await;
+    assert_eq!((done.status, done.location()), (303, view.as_str()));
+    // Bulk delete from the same view comes back to it.
+    let page = c.get(&view).await;
+    let pick = page.all("name=\"item\" value=\"").remove(0);
+    let bulk_back = page.all("name=\"back\" value=\"").remove(0);
+    assert_eq!(bulk_back, view);
+    let confirm = c
+        .post_raw(
+            "/media/bulk",
+            &[("csrf_token", &page.csrf()), ("step", "confirm"), ("item", &pick), ("back", &bulk_back)],
+        )
+        .await;
+    let done = c
+        .post_raw(
+            "/media/bulk",
+            &[("csrf_token", &confirm.csrf()), ("step", "delete"), ("item", &pick), ("back", &bulk_back)],
+        )
+        .await;
+    assert_eq!((done.status, done.location()), (303, view.as_str()));
+    // A return path that is not a gallery view is not followed.
+    let evil = c
+        .post_raw(
+            "/media/bulk",
+            &[("csrf_token", &page.csrf()), ("step", "delete"), ("back", "//evil.example")],
+        )
+        .await;
+    assert_eq!(evil.location(), "/media");
+    // GET of an address forms post to goes to its page instead of a 404.
+    assert_eq!(c.get("/media/bulk").await.location(), "/media");
+    let audio = c.get("/media?type=audio").await.all("<a class=\"name\" href=\"").remove(0);
+    let audio = audio.split('?').next().unwrap().to_owned();
+    assert_eq!(c.get(&format!("{audio}/share")).await.location(), audio);
+    assert_eq!(c.get(&format!("{audio}/transcript")).await.location(), audio);
+    assert_eq!(c.get("/signout").await.status, 303);
+    assert_eq!(c.get("/media").await.status, 200, "a GET does not sign out");
 }
 
 async fn bulk_delete_confirms_then_deletes(env: TestEnv) {
@@ -375,8 +505,91 @@ async fn bulk_delete_confirms_then_deletes(env: TestEnv) {
     assert_eq!(done.status, 303);
     let gallery = c.get("/media").await;
     assert!(gallery.body.contains("Deleted 2 items.") && gallery.body.contains("Nothing here yet"));
+    assert!(!gallery.body.contains("Delete selected"), "no bulk button with nothing to select");
     let none = c.post("/media", "/media/bulk", &[("step", "confirm")]).await;
     assert_eq!(none.status, 303, "nothing selected goes back with a message");
+}
+
+async fn bulk_delete_tolerates_a_stale_selection_and_says_whose_items_go(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let picks: Vec<String> = {
+        let mut v = Vec::new();
+        for name in ["image.png", "image.jpg", "tone-mono-8k.wav"] {
+            v.push(upload_one(&amy, name, None).await.trim_start_matches("/media/").replace('/', ":"));
+        }
+        v
+    };
+    // Staff see whose the items are, with thumbnails.
+    let (sue, _) = s.signed_in("sue", Role::Staff).await;
+    let fields: Vec<(&str, &str)> = picks.iter().map(|p| ("item", p.as_str())).collect();
+    let confirm = sue.post("/media", "/media/bulk", &[&[("step", "confirm")][..], &fields].concat()).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("3 of these belong to amy."), "{}", confirm.body);
+    assert_eq!(confirm.all("<img src=\"").len(), 2, "a thumbnail for each image");
+    // Amy deletes one of them in another tab; the selection goes on without it.
+    let first = picks[0].replace(':', "/");
+    assert_eq!(amy.post("/media", &format!("/media/{first}/delete"), &[]).await.status, 303);
+    let confirm = amy.post("/media", "/media/bulk", &[&[("step", "confirm")][..], &fields].concat()).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Delete 2 items?") && confirm.body.contains("2 of these are yours."));
+    assert!(confirm.body.contains("1 item was gone since you chose it and left out."));
+    let token = confirm.csrf();
+    let done = amy
+        .post_raw(
+            "/media/bulk",
+            &[&[("csrf_token", token.as_str()), ("step", "delete")][..], &fields].concat(),
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let gallery = amy.get("/media").await;
+    assert!(gallery.body.contains("Deleted 2 items.") && gallery.body.contains("1 item was already gone."));
+    assert!(gallery.body.contains("flash-note"), "what was gone is a note, not a success or an error");
+    // Nothing left to delete: no green message, no confirmation page.
+    let again = amy.post("/media", "/media/bulk", &[&[("step", "confirm")][..], &fields].concat()).await;
+    assert_eq!(again.status, 303);
+    let after = amy.get("/media").await;
+    assert!(after.body.contains("Nothing to delete") && !after.body.contains("flash-ok"));
+}
+
+async fn flashes_stay_small_whatever_a_bulk_action_reports(env: TestEnv) {
+    let s = env.start_server().await;
+    // 150 system items a user may see but not delete: 150 refusals to report.
+    let mut pooled = s.env.db.get().await.unwrap();
+    let mut picks = Vec::new();
+    for i in 0..150 {
+        let (name, key) = (format!("sys-{i:03}.jpg"), format!("system/sys-{i:03}.jpg"));
+        let new = NewImage {
+            owner_id: None,
+            uploader_id: None,
+            original_filename: &name,
+            content_type: "image/jpeg",
+            byte_size: 10,
+            sha256: "0",
+            storage_key: &key,
+            thumbnail_key: None,
+            width: 1,
+            height: 1,
+            created_at: Utc::now().naive_utc(),
+        };
+        picks.push(format!("image:{}", ImageRepo::create(&mut pooled.conn(), &new).await.unwrap().id));
+    }
+    drop(pooled);
+    let (c, _) = s.signed_in("ida", Role::User).await;
+    let token = c.get("/media").await.csrf();
+    let mut fields = vec![("csrf_token", token.as_str()), ("step", "delete")];
+    fields.extend(picks.iter().map(|g| ("item", g.as_str())));
+    let done = c.post_raw("/media/bulk", &fields).await;
+    assert_eq!(done.status, 303);
+    let cookie = done.header("set-cookie");
+    assert!(!cookie.is_empty() && cookie.len() < 4096, "{} bytes", cookie.len());
+    let gallery = c.get("/media").await;
+    assert_eq!(gallery.status, 200);
+    assert!(gallery.body.contains("Not deleted: 150 items") && gallery.body.contains("and 147 more"));
+    assert!(
+        !gallery.body.contains("Deleted 0") && !gallery.body.contains("flash-ok"),
+        "nothing deleted is no success"
+    );
 }
 
 async fn gallery_filters_search_sort_and_pages_by_keyset(env: TestEnv) {
@@ -407,7 +620,7 @@ async fn gallery_filters_search_sort_and_pages_by_keyset(env: TestEnv) {
     drop(pooled);
     let names = |p: &Page| p.all("class=\"name\" href=\"").len();
     let first = c.get("/media?type=image").await;
-    assert!(first.body.contains("120 items"));
+    assert!(first.body.contains("Showing 1–48 of 120"), "{}", first.body);
     assert_eq!(names(&first), 48);
     assert!(first.all("rel=\"prev\"").is_empty());
     // Another page size sticks to the links and the filter form.
@@ -436,28 +649,35 @@ async fn gallery_filters_search_sort_and_pages_by_keyset(env: TestEnv) {
     dedup.sort();
     dedup.dedup();
     assert_eq!(dedup.len(), 120, "no item twice, none skipped");
-    // "Last" shows the final items, and "previous" from there goes back.
+    // "Last" is the page "Next" ends on (24 items), and "previous" from there goes back a full
+    // page, with the positions shown.
     let last_url =
-        c.get("/media?type=image").await.all("href=\"").into_iter().find(|h| h.contains("last=1")).unwrap();
+        c.get("/media?type=image").await.all("href=\"").into_iter().find(|h| h.contains("last=")).unwrap();
+    assert!(last_url.contains("last=24"), "{last_url}");
     let last = c.get(&last_url).await;
+    assert_eq!(names(&last), 24);
     assert!(
         last.body.contains("pic-0119.jpg")
-            && last.body.contains("pic-0072.jpg")
-            && !last.body.contains("pic-0071.jpg")
+            && last.body.contains("pic-0096.jpg")
+            && !last.body.contains("pic-0095.jpg")
     );
+    assert!(last.body.contains("Showing 97–120 of 120"));
     assert!(last.all("href=\"").iter().all(|h| !h.contains("after=")), "no next page after the last");
     let prev_url = last.all("href=\"").into_iter().find(|h| h.contains("before=")).unwrap();
     let prev = c.get(&prev_url).await;
-    assert!(prev.body.contains("pic-0071.jpg") && prev.body.contains("pic-0024.jpg"));
+    assert!(prev.body.contains("pic-0095.jpg") && prev.body.contains("pic-0048.jpg"));
+    assert!(!prev.body.contains("pic-0047.jpg") && prev.body.contains("Showing 49–96 of 120"));
     // Filters: type, search (escaped wildcards), sort.
-    assert!(c.get("/media?type=audio").await.body.contains("1 item"));
-    assert!(c.get("/media?q=PIC-001").await.body.contains("10 items"), "case-insensitive");
-    assert!(c.get("/media?q=%25").await.body.contains("0 items"), "% is literal");
+    assert!(c.get("/media?type=audio").await.body.contains("Showing 1–1 of 1"));
+    assert!(c.get("/media?q=PIC-001").await.body.contains("Showing 1–10 of 10"), "case-insensitive");
+    let none = c.get("/media?q=%25&type=image").await;
+    assert!(none.body.contains("0 items") && none.body.contains("No match for “%”."), "% is literal");
+    assert!(none.body.contains("href=\"/media?type=image\">Clear the search"), "keeps the other filters");
     let by_name = c.get("/media?type=image&sort=name").await;
     assert!(by_name.body.find("pic-0000.jpg").unwrap() < by_name.body.find("pic-0001.jpg").unwrap());
     let by_size = c.get("/media?type=image&sort=size").await;
     assert!(by_size.body.find("pic-0119.jpg").unwrap() < by_size.body.find("pic-0118.jpg").unwrap());
-    assert!(c.get("/media/system").await.body.contains("121 items"));
+    assert!(c.get("/media/system").await.body.contains("of 121"));
     assert_eq!(c.get("/media?after=garbage").await.status, 400);
 }
 
@@ -500,26 +720,32 @@ async fn accounts_are_managed_by_admins_only(env: TestEnv) {
     assert_eq!(created.status, 303);
     let list = admin.get("/admin/users").await;
     assert!(list.body.contains("Created newbie.") && list.body.contains(">newbie<"));
+    // A refused create says why and keeps what was typed (but the password).
     let short = admin
-        .post("/admin/users", "/admin/users", &[("username", "x2"), ("password", "short"), ("role", "user")])
+        .post("/admin/users", "/admin/users", &[("username", "x2"), ("password", "short"), ("role", "staff")])
         .await;
-    assert_eq!(short.status, 303);
-    assert!(admin.get("/admin/users").await.body.contains("at least 8 characters"));
+    assert_eq!(short.status, 400);
+    assert!(short.body.contains("at least 8 characters"), "{}", short.body);
+    assert!(short.body.contains("name=\"username\" required autocomplete=\"off\" value=\"x2\""));
+    assert!(short.body.contains("<option value=\"staff\" selected>"));
+    assert!(!short.body.contains("value=\"short\""), "the password is not sent back");
+    // Dates and item counts per account.
+    assert!(
+        list.body.contains("Last sign-in") && list.body.contains(">never<") && list.body.contains("0 items")
+    );
     let newbie_id = s.app.accounts.by_username("newbie").await.unwrap().id;
     // The new account works; a password reset and a disable end its sessions.
     let n = s.client();
     assert_eq!(n.sign_in("newbie", "password-newbie").await.status, 303);
-    assert_eq!(
-        admin
-            .post(
-                "/admin/users",
-                &format!("/admin/users/{newbie_id}/password"),
-                &[("password", "another-password")]
-            )
-            .await
-            .status,
-        303
-    );
+    // A password reset asks first; the confirmed post resets.
+    let reset = &format!("/admin/users/{newbie_id}/password");
+    let ask = admin.post("/admin/users", reset, &[("password", "another-password")]).await;
+    assert_eq!(ask.status, 200);
+    assert!(ask.body.contains("Reset the password of newbie?"));
+    assert_eq!(n.get("/media").await.status, 200, "nothing happened before the confirmation");
+    let token = ask.csrf();
+    let fields = [("csrf_token", token.as_str()), ("confirmed", "yes"), ("password", "another-password")];
+    assert_eq!(admin.post_raw(reset, &fields).await.status, 303);
     assert_eq!(n.get("/media").await.status, 303, "reset ends sessions");
     assert_eq!(n.sign_in("newbie", "another-password").await.status, 303);
     assert_eq!(
@@ -530,10 +756,12 @@ async fn accounts_are_managed_by_admins_only(env: TestEnv) {
         303
     );
     assert!(n.get("/upload").await.body.contains("id=\"owner\""), "the new role applies at once");
-    assert_eq!(
-        admin.post("/admin/users", &format!("/admin/users/{newbie_id}/disable"), &[]).await.status,
-        303
-    );
+    // Disabling asks first too.
+    let disable = &format!("/admin/users/{newbie_id}/disable");
+    let ask = admin.post("/admin/users", disable, &[]).await;
+    assert!(ask.status == 200 && ask.body.contains("Disable newbie?"));
+    assert_eq!(n.get("/media").await.status, 200, "nothing happened before the confirmation");
+    assert_eq!(admin.post("/admin/users", disable, &[("confirmed", "yes")]).await.status, 303);
     assert_eq!(n.get("/media").await.status, 303, "disable ends sessions");
     let refused = n.sign_in("newbie", "another-password").await;
     assert!(refused.body.contains("disabled"));
@@ -545,8 +773,10 @@ async fn accounts_are_managed_by_admins_only(env: TestEnv) {
     // The last admin stays an admin.
     admin.post("/admin/users", &format!("/admin/users/{admin_id}/role"), &[("role", "user")]).await;
     assert!(admin.get("/admin/users").await.body.contains("last active admin"));
-    admin.post("/admin/users", &format!("/admin/users/{admin_id}/disable"), &[]).await;
+    admin.post("/admin/users", &format!("/admin/users/{admin_id}/disable"), &[("confirmed", "yes")]).await;
     assert!(admin.get("/admin/users").await.body.contains("cannot disable your own account"));
+    let list = admin.get("/admin/users").await;
+    assert!(!list.body.contains(">never<"), "every account here has signed in");
 }
 
 async fn requests_carry_an_id_and_metrics_count_them(env: TestEnv) {
@@ -561,7 +791,15 @@ async fn requests_carry_an_id_and_metrics_count_them(env: TestEnv) {
     let junk = c.get_with("/media", &[("X-Request-Id", "<script>")]).await;
     assert_ne!(junk.header("x-request-id"), "<script>");
     upload_one(&c, "image.png", None).await;
-    let m = c.get("/metrics").await;
+    // Metrics are for the scraper that bears the token; a signed-in session is not enough.
+    for auth in [None, Some("Bearer wrong-token-wrong-token"), Some(METRICS_TOKEN)] {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let refused = c.get_with("/metrics", &headers).await;
+        assert_eq!(refused.status, 401, "{auth:?}");
+        assert!(refused.header("www-authenticate").starts_with("Bearer"));
+    }
+    let bearer = format!("Bearer {METRICS_TOKEN}");
+    let m = c.get_with("/metrics", &[("Authorization", &bearer)]).await;
     assert_eq!(m.status, 200);
     for needle in [
         "mediadesk_http_responses_total{class=\"4xx\"}",
@@ -592,11 +830,8 @@ async fn readiness_names_the_service_that_is_down(env: TestEnv) {
     switch.down();
     let down = c.get("/readyz").await;
     assert_eq!(down.status, 503);
-    assert!(
-        down.body.contains("database: ok") && down.body.contains("storage: unavailable"),
-        "{}",
-        down.body
-    );
+    // Which dependency, never why: the error text stays in the log.
+    assert_eq!(down.body, "database: ok\nstorage: unavailable\n");
     assert_eq!(c.get("/healthz").await.status, 200, "alive even when a dependency is not");
     switch.up();
     assert_eq!(c.get("/readyz").await.status, 200, "recovers by itself");
@@ -640,6 +875,92 @@ async fn error_pages_and_security_headers(env: TestEnv) {
     let ready = c.get("/readyz").await;
     assert_eq!(ready.status, 200);
     assert!(ready.body.contains("database: ok") && ready.body.contains("storage: ok"));
+}
+
+async fn sign_in_sends_back_only_to_paths_on_this_site(env: TestEnv) {
+    let s = env.start_server().await;
+    s.account("ann", Role::User).await;
+    // `next` as the server reads it (a form field or a query value, already decoded once).
+    let bad = [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/a b",
+    ];
+    let good = "/media/system?q=a%20b&sort=name";
+    for next in bad.into_iter().chain([good]) {
+        let want = if next == good { good } else { "/media" };
+        let c = s.client();
+        let token = c.get("/signin").await.csrf();
+        let fields = [("csrf_token", token.as_str()), ("username", "ann"), ("password", "password-ann")];
+        let p = c.post_raw("/signin", &[&fields[..], &[("next", next)]].concat()).await;
+        assert_eq!((p.status, p.location()), (303, want), "{next:?}");
+        // Already signed in, the sign-in page sends straight on: a clean redirect, never a 500.
+        let p = c.get(&format!("/signin?next={}", mediadesk::http_text::percent_encode(next))).await;
+        assert_eq!((p.status, p.location()), (303, want), "{next:?}");
+    }
+}
+
+async fn sessions_end_when_idle_and_after_their_lifetime_whatever_the_cookie_says(env: TestEnv) {
+    let s = env.start_server().await;
+    s.account("eve", Role::User).await;
+    let (hour, minute) = (3600, 60);
+    // Idle: two hours without a request end the session, even for a copy of its cookie.
+    let c = s.client();
+    assert_eq!(c.sign_in("eve", "password-eve").await.status, 303);
+    s.clock.advance(2 * hour - minute);
+    assert_eq!(c.get("/media").await.status, 200, "used within the idle time");
+    s.clock.advance(2 * hour - minute);
+    assert_eq!(c.get("/media").await.status, 200, "the last request counts, not the sign-in");
+    s.clock.advance(2 * hour);
+    let idle = c.get("/media").await;
+    assert_eq!((idle.status, idle.location()), (303, "/signin?next=%2Fmedia"), "idle for two hours");
+    // Lifetime: twelve hours after sign-in the session ends, however busy.
+    let c = s.client();
+    assert_eq!(c.sign_in("eve", "password-eve").await.status, 303);
+    for _ in 0..11 {
+        s.clock.advance(hour);
+        assert_eq!(c.get("/media").await.status, 200);
+    }
+    s.clock.advance(hour);
+    assert_eq!(c.get("/media").await.status, 303, "twelve hours after sign-in");
+    assert_eq!(c.get("/upload").await.status, 303, "and it stays ended");
+}
+
+async fn error_pages_keep_the_navigation_and_who_is_signed_in(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("kay", Role::User).await;
+    for path in ["/media/image/999999", "/no-such-page"] {
+        let p = c.get(path).await;
+        assert_eq!(p.status, 404, "{path}");
+        assert!(
+            p.body.contains("href=\"/media?owner=mine\"") && p.body.contains("kay <small>"),
+            "{path}: {}",
+            p.body
+        );
+        assert!(p.body.contains("action=\"/signout\""), "{path}: sign-out works from an error page");
+    }
+    let anon = s.client().get("/no-such-page").await;
+    assert!(anon.status == 404 && !anon.body.contains("/signout"), "nobody signed in: no account shown");
+    let icon = c.get("/favicon.ico").await;
+    assert_eq!((icon.status, icon.location()), (303, "/static/favicon.svg"));
+    assert_eq!(c.get("/static/favicon.svg").await.header("content-type"), "image/svg+xml");
+}
+
+async fn signed_in_pages_are_never_cached(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let detail = upload_one(&c, "image.png", None).await;
+    for path in ["/media", "/upload", detail.as_str(), "/media/image/999999", "/signin"] {
+        assert_eq!(c.get(path).await.header("cache-control"), "no-store", "{path}");
+    }
+    let moved = c.post("/media", "/signout", &[]).await;
+    assert_eq!(moved.header("cache-control"), "no-store");
+    // What may be cached says so itself.
+    assert!(c.get("/static/app.css").await.header("cache-control").starts_with("public"));
 }
 
 async fn audio_url(c: &TestClient, detail: &str) -> String {

@@ -161,14 +161,15 @@ def main(out):
     # Hostile file names on a harmless file: kept only as tidied display text.
     small = fixture("image.png")
     names = [
-        ("name-traversal.png", "../../../etc/passwd.png", "passwd.png"),
+        # A relative path is a name like any other (escaped when shown); only full paths are cut.
+        ("name-traversal.png", "../../../etc/passwd.png", "../../../etc/passwd.png"),
         # HTTP header syntax admits only TAB among control characters (browsers percent-encode
         # CR, LF and quotes); the others are covered by the unit tests of the name cleaner.
         ("name-control.png", "a\tb\tc.png", "abc.png"),
         ("name-rtl.png", "invoice\u202egnp.exe", "invoicegnp.exe"),
         ("name-long.png", "x" * 300 + ".png", "x" * 196 + ".png"),
         ("name-markup.png", "<img src=x onerror=alert(1)>.png", "<img src=x onerror=alert(1)>.png"),
-        ("name-slashes.png", "<script>alert(1)</script>.png", "script>.png"),
+        ("name-slashes.png", "<script>alert(1)</script>.png", "<script>alert(1)</script>.png"),
         ("name-quotes.png", 'say "hi"; rm -rf.png', 'say "hi"; rm -rf.png'),
     ]
     for file, sent, shown in names:

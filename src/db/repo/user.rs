@@ -124,16 +124,22 @@ impl UserRepo {
         Ok(())
     }
 
-    /// Failures since `since`: for this account from this address, and from this address overall.
+    /// Failures since `since`: for this account from this address, for this account from any
+    /// address, and from this address for any account.
     pub async fn sign_in_failures(
         conn: &mut DbConn<'_>,
         username: &str,
         ip: &str,
         since: NaiveDateTime,
-    ) -> Result<(i64, i64), DbError> {
+    ) -> Result<(i64, i64, i64), DbError> {
         use crate::db::schema::sign_in_failures::dsl as f;
         let account = run!(conn, |c| f::sign_in_failures
             .filter(f::username.eq(username).and(f::ip.eq(ip)).and(f::created_at.ge(since)))
+            .count()
+            .get_result::<i64>(c)
+            .await)?;
+        let anywhere = run!(conn, |c| f::sign_in_failures
+            .filter(f::username.eq(username).and(f::created_at.ge(since)))
             .count()
             .get_result::<i64>(c)
             .await)?;
@@ -142,7 +148,29 @@ impl UserRepo {
             .count()
             .get_result::<i64>(c)
             .await)?;
-        Ok((account, address))
+        Ok((account, anywhere, address))
+    }
+
+    /// Marks a successful sign-in.
+    pub async fn signed_in(conn: &mut DbConn<'_>, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::users.find(id)).set(t::last_sign_in_at.eq(now)).execute(c).await)?;
+        Ok(())
+    }
+
+    /// How many media items each owner has (system media under 0), from the counters the
+    /// triggers keep.
+    pub async fn media_counts(conn: &mut DbConn<'_>) -> Result<Vec<(i64, i64)>, DbError> {
+        use crate::db::schema::media_counts::dsl as mc;
+        let rows: Vec<(i64, i64)> =
+            run!(conn, |c| mc::media_counts.select((mc::owner_key, mc::n)).load(c).await)?;
+        let mut sums: Vec<(i64, i64)> = Vec::new();
+        for (owner, n) in rows {
+            match sums.iter_mut().find(|(o, _)| *o == owner) {
+                Some((_, total)) => *total += n,
+                None => sums.push((owner, n)),
+            }
+        }
+        Ok(sums)
     }
 
     pub async fn clear_sign_in_failures(

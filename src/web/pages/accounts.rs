@@ -1,5 +1,6 @@
 //! Account administration (admins only).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -9,13 +10,24 @@ use crate::app::App;
 use crate::auth::{AuthError, Role, session};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::Layout;
+use crate::web::view::{self, Layout};
 
 struct AccountView {
     id: i64,
     username: String,
     role: &'static str,
     disabled: bool,
+    created: String,
+    last_sign_in: String,
+    items: String,
+}
+
+/// What was typed into a create form that was refused, to show it again.
+#[derive(Default)]
+struct Draft {
+    username: String,
+    role: String,
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -24,24 +36,64 @@ struct AccountsPage {
     layout: Layout,
     accounts: Vec<AccountView>,
     roles: Vec<&'static str>,
+    draft: Draft,
+}
+
+/// A question before an action that cannot be taken back in one click.
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+struct ConfirmPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    action: String,
+    /// Hidden fields the confirmed post carries (besides the token).
+    fields: Vec<(&'static str, String)>,
+    button: &'static str,
 }
 
 pub async fn list(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
     user.require_admin()?;
+    page(&app, &user, Draft::default(), StatusCode::OK).await
+}
+
+async fn page(
+    app: &App,
+    user: &CurrentUser,
+    draft: Draft,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let counts = app.accounts.media_counts().await?;
     let accounts = app
         .accounts
         .list()
         .await?
         .into_iter()
-        .map(|a| AccountView { id: a.id, username: a.username, role: a.role.as_str(), disabled: a.disabled })
+        .map(|a| AccountView {
+            items: match counts.get(&a.id).copied().unwrap_or(0) {
+                1 => "1 item".to_owned(),
+                n => format!("{} items", view::count(n)),
+            },
+            created: view::date(a.created_at),
+            last_sign_in: a.last_sign_in_at.map_or_else(|| "never".to_owned(), view::date),
+            id: a.id,
+            username: a.username,
+            role: a.role.as_str(),
+            disabled: a.disabled,
+        })
         .collect();
     let body = AccountsPage {
         layout: Layout::new(&user.session, Some(&user.account), "accounts"),
         accounts,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        draft,
     }
     .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+fn confirm(page: ConfirmPage) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
 /// Account changes report refusals as a flash on the accounts page rather than an error page.
@@ -71,12 +123,22 @@ pub async fn create(
 ) -> Result<HttpResponse, WebError> {
     user.check_admin_form(&form.csrf_token)?;
     let role: Role = form.role.parse().map_err(WebError::BadRequest)?;
-    let result = app
-        .accounts
-        .create(&form.username, &form.password, role)
-        .await
-        .map(|a| format!("Created {}.", a.username));
-    outcome(&user, result)
+    match app.accounts.create(&form.username, &form.password, role).await {
+        Ok(a) => {
+            session::flash(&user.session, "ok", format!("Created {}.", a.username));
+            Ok(see_other("/admin/users"))
+        }
+        // What was typed comes back with the reason (the password is typed again).
+        Err(e @ (AuthError::Invalid(_) | AuthError::UsernameTaken)) => {
+            let draft = Draft {
+                username: form.username.clone(),
+                role: form.role.clone(),
+                error: Some(e.to_string()),
+            };
+            page(&app, &user, draft, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -105,6 +167,8 @@ pub async fn set_role(
 pub struct PasswordForm {
     csrf_token: String,
     password: String,
+    /// `yes` once the admin confirmed; until then the confirmation page answers.
+    confirmed: Option<String>,
 }
 
 pub async fn reset_password(
@@ -115,6 +179,19 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, WebError> {
     user.check_admin_form(&form.csrf_token)?;
     let id = path.into_inner();
+    if form.confirmed.as_deref() != Some("yes") {
+        let name = app.accounts.by_id(id).await?.username;
+        return confirm(ConfirmPage {
+            layout: Layout::new(&user.session, Some(&user.account), "accounts"),
+            title: format!("Reset the password of {name}?"),
+            message: format!(
+                "{name} signs in with the new password from now on; every session of {name} ends at once."
+            ),
+            action: format!("/admin/users/{id}/password"),
+            fields: vec![("password", form.password.clone())],
+            button: "Reset password",
+        });
+    }
     let result = app
         .accounts
         .reset_password(Some(&user.account), id, &form.password)
@@ -126,6 +203,7 @@ pub async fn reset_password(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf_token: String,
+    confirmed: Option<String>,
 }
 
 pub async fn disable(
@@ -134,7 +212,23 @@ pub async fn disable(
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, WebError> {
-    set_disabled(app, user, path.into_inner(), &form.csrf_token, true).await
+    let id = path.into_inner();
+    if form.confirmed.as_deref() != Some("yes") {
+        user.check_admin_form(&form.csrf_token)?;
+        let name = app.accounts.by_id(id).await?.username;
+        return confirm(ConfirmPage {
+            layout: Layout::new(&user.session, Some(&user.account), "accounts"),
+            title: format!("Disable {name}?"),
+            message: format!(
+                "{name} can no longer sign in, and every session of {name} ends at once. Their media \
+                 stays; an admin can enable the account again."
+            ),
+            action: format!("/admin/users/{id}/disable"),
+            fields: Vec::new(),
+            button: "Disable",
+        });
+    }
+    set_disabled(app, user, id, &form.csrf_token, true).await
 }
 
 pub async fn enable(

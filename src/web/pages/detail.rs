@@ -6,17 +6,17 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::gallery::ConfirmDeletePage;
+use super::gallery::{ConfirmDeletePage, ConfirmItem};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::MediaKind;
 use crate::media::MediaRead;
 use crate::media::file::waveform;
-use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
+use crate::web::{WebSettings, back};
 
 /// `/media/{kind}/{id}`: a kind that is not one answers 404.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -54,6 +54,18 @@ struct DetailPage {
     chosen_expiry: u64,
     share_link: Option<String>,
     share_expires: String,
+    /// The gallery view this page was opened from ("← Gallery" goes there, and the forms carry it).
+    back: String,
+    /// `?back=…` for links to this item's own pages; empty for the plain gallery.
+    back_query: String,
+}
+
+/// What a detail address may carry: the gallery view to return to, and a share link's lifetime
+/// after "Create link" (the form posts, then comes back here).
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    back: Option<String>,
+    shared: Option<u64>,
 }
 
 /// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
@@ -63,7 +75,9 @@ async fn render(
     user: &CurrentUser,
     path: MediaPath,
     share: Option<u64>,
+    back: String,
 ) -> Result<HttpResponse, WebError> {
+    let share = share.filter(|secs| EXPIRIES.iter().any(|e| e.0 == *secs));
     let actor = user.actor();
     let detail = app.media.detail(&actor, path.kind, path.id, share.map(Duration::from_secs)).await?;
     let media = &detail.media;
@@ -137,6 +151,8 @@ async fn render(
         chosen_expiry,
         share_link,
         share_expires,
+        back_query: back::with_back("", &back),
+        back,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -147,14 +163,22 @@ pub async fn show(
     settings: web::Data<WebSettings>,
     user: CurrentUser,
     path: web::Path<MediaPath>,
+    q: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, WebError> {
-    render(&app, &settings, &user, path.into_inner(), None).await
+    let back = back::gallery_view(q.back.as_deref());
+    render(&app, &settings, &user, path.into_inner(), q.shared, back).await
+}
+
+/// A GET of an address forms post to (a bookmark, a reload after a redirect): the item's page.
+pub async fn to_item(path: web::Path<MediaPath>) -> HttpResponse {
+    see_other(&path.into_inner().url())
 }
 
 #[derive(Deserialize)]
 pub struct TranscriptForm {
     csrf_token: String,
     transcript: String,
+    back: Option<String>,
 }
 
 pub async fn transcript(
@@ -170,45 +194,59 @@ pub async fn transcript(
     }
     app.media.update_transcript(&user.actor(), path.id, &form.transcript).await?;
     session::flash(&user.session, "ok", "Transcript saved.");
-    Ok(see_other(&path.url()))
+    Ok(see_other(&back::with_back(&path.url(), &back::gallery_view(form.back.as_deref()))))
 }
 
 #[derive(Deserialize)]
 pub struct ShareForm {
     csrf_token: String,
     expiry: u64,
+    back: Option<String>,
 }
 
+/// Makes a share link: the item's page comes back with it, so a reload does not post again.
 pub async fn share(
     app: web::Data<App>,
-    settings: web::Data<WebSettings>,
     user: CurrentUser,
     path: web::Path<MediaPath>,
     form: web::Form<ShareForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
+    let path = path.into_inner();
     let secs = EXPIRIES
         .iter()
         .map(|e| e.0)
         .find(|s| *s == form.expiry)
         .ok_or_else(|| WebError::BadRequest("Choose one of the offered lifetimes.".into()))?;
-    render(&app, &settings, &user, path.into_inner(), Some(secs)).await
+    // Only someone who may see the item gets this far with a link to it.
+    app.media.get(&user.actor(), path.kind, path.id).await?;
+    let page = format!("{}?shared={secs}", path.url());
+    Ok(see_other(&back::with_back(&page, &back::gallery_view(form.back.as_deref()))))
 }
 
 pub async fn confirm_delete(
     app: web::Data<App>,
     user: CurrentUser,
     path: web::Path<MediaPath>,
+    q: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, WebError> {
     let path = path.into_inner();
+    let back = back::gallery_view(q.back.as_deref());
     let actor = user.actor();
     let media = app.media.get(&actor, path.kind, path.id).await?;
     actor.check_manage(media.owner_id())?;
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        items: vec![(format!("{}:{}", path.kind, path.id), media.filename().to_owned())],
+        items: vec![ConfirmItem {
+            value: format!("{}:{}", path.kind, path.id),
+            filename: media.filename().to_owned(),
+            owner_label: String::new(),
+            thumb_url: None,
+        }],
+        notes: Vec::new(),
         action: format!("{}/delete", path.url()),
-        cancel_url: path.url(),
+        cancel_url: back::with_back(&path.url(), &back),
+        back,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -217,6 +255,7 @@ pub async fn confirm_delete(
 #[derive(Deserialize)]
 pub struct DeleteForm {
     csrf_token: String,
+    back: Option<String>,
 }
 
 pub async fn delete(
@@ -229,5 +268,5 @@ pub async fn delete(
     let MediaPath { kind, id } = path.into_inner();
     let media = app.media.delete(&user.actor(), kind, id).await?;
     session::flash(&user.session, "ok", format!("Deleted {}.", media.filename()));
-    Ok(see_other("/media"))
+    Ok(see_other(&back::gallery_view(form.back.as_deref())))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,8 +11,9 @@ use crate::app::App;
 use crate::auth::session;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
-use crate::media::GalleryItem;
 use crate::media::file::{thumbnail, waveform};
+use crate::media::{GalleryItem, MediaError};
+use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
@@ -29,7 +30,11 @@ pub struct GalleryParams {
     sort: Option<String>,
     after: Option<String>,
     before: Option<String>,
-    last: Option<String>,
+    /// The last page, holding this many items: what is left after the full pages, so that it
+    /// is the same page "Next" walks to.
+    last: Option<u32>,
+    /// Where the page starts in the whole listing (1-based), carried by the paging links.
+    at: Option<u64>,
     /// Items per page (default 48).
     per: Option<u32>,
 }
@@ -45,7 +50,7 @@ struct ItemView {
     media_url: Option<String>,
     wave_path: Option<String>,
     facts: String,
-    owner_label: Option<String>,
+    owner_label: String,
     can_manage: bool,
 }
 
@@ -56,6 +61,14 @@ struct GalleryPage {
     heading: String,
     base_path: String,
     total_label: String,
+    /// "Showing 49–96 of 1 204", when there is something to show.
+    showing: Option<String>,
+    /// Why the page is empty and the way out.
+    empty: Option<Empty>,
+    /// Whether any card has a checkbox (else there is no bulk bar).
+    selectable: bool,
+    /// This view's own address, where actions started here come back to.
+    view_url: String,
     q: String,
     kind: String,
     sort: String,
@@ -69,18 +82,34 @@ struct GalleryPage {
     last_url: Option<String>,
 }
 
-/// `""` = everything, `system`, or a user id.
-fn parse_owner(s: Option<&str>) -> Option<OwnerFilter> {
-    match s.map(str::trim) {
-        None | Some("") => None,
-        Some("system") => Some(OwnerFilter::System),
-        Some(id) => id.parse().ok().map(OwnerFilter::User),
+/// Why a gallery page shows nothing, and the link out of it.
+struct Empty {
+    message: String,
+    link_label: &'static str,
+    link_url: String,
+}
+
+/// The owner filter of `/media`: `""` is everything the user may see, `mine`, `system`, or (for
+/// staff) an account id. Users asking for another account get everything they may see.
+fn parse_owner(s: Option<&str>, user: &CurrentUser) -> OwnerFilter {
+    let me = user.account.id;
+    let staff = user.account.role.is_staff();
+    match s.map(str::trim).unwrap_or("") {
+        "mine" => OwnerFilter::User(me),
+        "system" => OwnerFilter::System,
+        id => match id.parse() {
+            Ok(id) if id == me => OwnerFilter::User(me),
+            Ok(id) if staff => OwnerFilter::User(id),
+            _ if staff => OwnerFilter::Any,
+            _ => OwnerFilter::Visible(me),
+        },
     }
 }
 
-fn owner_value(f: OwnerFilter) -> String {
+fn owner_value(f: OwnerFilter, me: i64) -> String {
     match f {
         OwnerFilter::System => "system".into(),
+        OwnerFilter::User(id) if id == me => "mine".into(),
         OwnerFilter::User(id) => id.to_string(),
         OwnerFilter::Any | OwnerFilter::Visible(_) => String::new(),
     }
@@ -89,39 +118,42 @@ fn owner_value(f: OwnerFilter) -> String {
 pub async fn all(
     app: web::Data<App>,
     user: CurrentUser,
+    req: HttpRequest,
     q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
-    let default =
-        if user.account.role.is_staff() { OwnerFilter::Any } else { OwnerFilter::Visible(user.account.id) };
-    // Staff narrow the full gallery with the owner filter; users have their own and system media.
-    let scope = if user.account.role.is_staff() {
-        parse_owner(q.owner.as_deref()).unwrap_or(default)
-    } else {
-        default
+    let scope = parse_owner(q.owner.as_deref(), &user);
+    let (heading, section) = match scope {
+        OwnerFilter::User(id) if id == user.account.id => ("My media", "mine"),
+        _ => ("All media", "gallery"),
     };
-    render(&app, &user, q.into_inner(), scope, "/media".into(), "All media".into(), "gallery").await
+    let view = View {
+        base_path: "/media".into(),
+        query: req.query_string().to_owned(),
+        heading: heading.into(),
+        section,
+    };
+    render(&app, &user, q.into_inner(), scope, view).await
 }
 
 pub async fn system(
     app: web::Data<App>,
     user: CurrentUser,
+    req: HttpRequest,
     q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
-    render(
-        &app,
-        &user,
-        q.into_inner(),
-        OwnerFilter::System,
-        "/media/system".into(),
-        "System media".into(),
-        "system",
-    )
-    .await
+    let view = View {
+        base_path: "/media/system".into(),
+        query: req.query_string().to_owned(),
+        heading: "System media".into(),
+        section: "system",
+    };
+    render(&app, &user, q.into_inner(), OwnerFilter::System, view).await
 }
 
 pub async fn of_user(
     app: web::Data<App>,
     user: CurrentUser,
+    req: HttpRequest,
     path: web::Path<i64>,
     q: web::Query<GalleryParams>,
 ) -> Result<HttpResponse, WebError> {
@@ -130,17 +162,21 @@ pub async fn of_user(
         return Err(WebError::NotFound);
     }
     let owner = app.accounts.by_id(id).await?;
-    let heading = format!("Media of {}", owner.username);
-    render(
-        &app,
-        &user,
-        q.into_inner(),
-        OwnerFilter::User(id),
-        format!("/media/users/{id}"),
-        heading,
-        "gallery",
-    )
-    .await
+    let view = View {
+        base_path: format!("/media/users/{id}"),
+        query: req.query_string().to_owned(),
+        heading: format!("Media of {}", owner.username),
+        section: "gallery",
+    };
+    render(&app, &user, q.into_inner(), OwnerFilter::User(id), view).await
+}
+
+/// Which gallery a page shows: its address (path and query as asked), heading and nav entry.
+struct View {
+    base_path: String,
+    query: String,
+    heading: String,
+    section: &'static str,
 }
 
 async fn render(
@@ -148,10 +184,9 @@ async fn render(
     user: &CurrentUser,
     q: GalleryParams,
     scope: OwnerFilter,
-    base_path: String,
-    heading: String,
-    section: &'static str,
+    view: View,
 ) -> Result<HttpResponse, WebError> {
+    let View { base_path, query: view_query, heading, section } = view;
     let search = q.q.clone().unwrap_or_default();
     let query = GalleryQuery {
         owner: scope,
@@ -163,31 +198,23 @@ async fn render(
         per_page: q.per.unwrap_or(PER_PAGE),
     };
     let per_page = query.limit();
+    // The last page asks for just what is left after the full pages.
+    let query = match q.last {
+        Some(n) if q.before.is_none() => GalleryQuery { per_page: n.clamp(1, per_page), ..query },
+        _ => query,
+    };
     let (kind_name, sort_name) = (query.kind.as_str(), query.sort.as_str());
     let page = app.media.gallery(&user.actor(), &query).await?;
 
+    let me = user.account.id;
     let is_staff = user.account.role.is_staff();
     let names: HashMap<i64, String> = if is_staff {
         app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
     } else {
         HashMap::new()
     };
-    let owner_choices = if is_staff && base_path == "/media" {
-        let mut choices = vec![
-            Choice { value: String::new(), label: "Everyone".into(), selected: scope == OwnerFilter::Any },
-            Choice { value: "system".into(), label: "System".into(), selected: scope == OwnerFilter::System },
-        ];
-        let mut users: Vec<_> = names.iter().collect();
-        users.sort_by(|a, b| a.1.cmp(b.1));
-        choices.extend(users.into_iter().map(|(id, name)| Choice {
-            value: id.to_string(),
-            label: name.clone(),
-            selected: scope == OwnerFilter::User(*id),
-        }));
-        choices
-    } else {
-        Vec::new()
-    };
+    let owner_choices =
+        if base_path == "/media" { owner_choices(scope, me, is_staff, &names) } else { Vec::new() };
 
     // Links keep the filters and change only the position.
     let mut keep = Vec::new();
@@ -197,8 +224,9 @@ async fn render(
     if !kind_name.is_empty() {
         keep.push(format!("type={kind_name}"));
     }
-    if !owner_choices.is_empty() && scope != OwnerFilter::Any {
-        keep.push(format!("owner={}", owner_value(scope)));
+    let owner = owner_value(scope, me);
+    if !owner_choices.is_empty() && !owner.is_empty() {
+        keep.push(format!("owner={owner}"));
     }
     if query.sort != GallerySort::default() {
         keep.push(format!("sort={sort_name}"));
@@ -206,17 +234,82 @@ async fn render(
     if per_page != PER_PAGE {
         keep.push(format!("per={per_page}"));
     }
-    let link = |extra: Option<String>| {
+    let link = |extra: &[String]| {
         let mut parts = keep.clone();
-        parts.extend(extra);
+        parts.extend(extra.iter().cloned());
         if parts.is_empty() { base_path.clone() } else { format!("{base_path}?{}", parts.join("&")) }
     };
-    let prev_url = page.prev_cursor.as_ref().map(|c| link(Some(format!("before={c}"))));
-    let next_url = page.next_cursor.as_ref().map(|c| link(Some(format!("after={c}"))));
-    let first_url = prev_url.as_ref().map(|_| link(None));
-    let last_url = next_url.as_ref().map(|_| link(Some("last=1".into())));
+    // Positions: where this page starts, counted from the first item. A total that is only a
+    // lower bound (a search past the count cap) leaves the last page and positions unknown.
+    let total = u64::try_from(page.total).unwrap_or(0);
+    let exact = !page.total_is_lower_bound;
+    let shown = page.items.len() as u64;
+    let at = match q.last {
+        Some(_) if exact => total.saturating_sub(shown) + 1,
+        _ => q.at.unwrap_or(1).max(1),
+    };
+    let at_param = |n: u64| format!("at={n}");
+    let prev_url = page
+        .prev_cursor
+        .as_ref()
+        .map(|c| link(&[format!("before={c}"), at_param(at.saturating_sub(u64::from(per_page)).max(1))]));
+    let next_url = page.next_cursor.as_ref().map(|c| link(&[format!("after={c}"), at_param(at + shown)]));
+    let first_url = prev_url.as_ref().map(|_| link(&[]));
+    // The last page holds what is left after the full pages, as "Next" would reach it.
+    let last_len = match total % u64::from(per_page) {
+        0 => u64::from(per_page),
+        rest => rest,
+    };
+    let last_url = next_url.as_ref().map(|_| {
+        if exact { link(&[format!("last={last_len}")]) } else { link(&[format!("last={per_page}")]) }
+    });
 
-    let items = page.items.into_iter().map(|i| item_view(i, is_staff, &names)).collect();
+    let empty = page.items.is_empty().then(|| {
+        if !search.trim().is_empty() {
+            let mut without = keep.clone();
+            without.retain(|p| !p.starts_with("q="));
+            let url = if without.is_empty() {
+                base_path.clone()
+            } else {
+                format!("{base_path}?{}", without.join("&"))
+            };
+            Empty {
+                message: format!("No match for “{}”.", search.trim()),
+                link_label: "Clear the search",
+                link_url: url,
+            }
+        } else if !kind_name.is_empty() || (!owner_choices.is_empty() && !owner.is_empty()) {
+            Empty {
+                message: "Nothing matches these filters.".into(),
+                link_label: "Show everything",
+                link_url: base_path.clone(),
+            }
+        } else {
+            Empty {
+                message: "Nothing here yet.".into(),
+                link_label: "Upload images or audio",
+                link_url: "/upload".into(),
+            }
+        }
+    });
+    let of_total =
+        if exact { view::count(page.total) } else { format!("more than {}", view::count(page.total)) };
+    let showing = (shown > 0).then(|| {
+        let (from, to) = (view::count(at as i64), view::count((at + shown - 1) as i64));
+        format!("Showing {from}–{to} of {of_total}")
+    });
+    // This exact view (its position included), for the detail links and the bulk form.
+    let view_url =
+        if view_query.is_empty() { base_path.clone() } else { format!("{base_path}?{view_query}") };
+    let items: Vec<ItemView> = page
+        .items
+        .into_iter()
+        .map(|i| item_view(i, me, is_staff, &names))
+        .map(|mut i| {
+            i.detail_url = back::with_back(&i.detail_url, &view_url);
+            i
+        })
+        .collect();
     let total_label = match (page.total, page.total_is_lower_bound) {
         (n, true) => format!("more than {} items", view::count(n)),
         (1, false) => "1 item".to_owned(),
@@ -227,6 +320,10 @@ async fn render(
         heading,
         base_path: base_path.clone(),
         total_label,
+        showing,
+        empty,
+        selectable: items.iter().any(|i| i.can_manage),
+        view_url,
         q: search,
         kind: kind_name.into(),
         sort: sort_name.into(),
@@ -242,7 +339,27 @@ async fn render(
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
-fn item_view(i: GalleryItem, is_staff: bool, names: &HashMap<i64, String>) -> ItemView {
+/// The owner filter's options on `/media`: everything one may see, one's own, the system's,
+/// and for staff each account's.
+fn owner_choices(scope: OwnerFilter, me: i64, is_staff: bool, names: &HashMap<i64, String>) -> Vec<Choice> {
+    let everything = if is_staff { "Everyone" } else { "Mine and system" };
+    let all = matches!(scope, OwnerFilter::Any | OwnerFilter::Visible(_));
+    let mut choices = vec![
+        Choice { value: String::new(), label: everything.into(), selected: all },
+        Choice { value: "mine".into(), label: "Mine".into(), selected: scope == OwnerFilter::User(me) },
+        Choice { value: "system".into(), label: "System".into(), selected: scope == OwnerFilter::System },
+    ];
+    let mut users: Vec<_> = names.iter().filter(|(id, _)| **id != me).collect();
+    users.sort_by(|a, b| a.1.cmp(b.1));
+    choices.extend(users.into_iter().map(|(id, name)| Choice {
+        value: id.to_string(),
+        label: name.clone(),
+        selected: scope == OwnerFilter::User(*id),
+    }));
+    choices
+}
+
+fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, String>) -> ItemView {
     let kind = i.kind.as_str();
     let facts = match i.kind {
         MediaKind::Image => format!(
@@ -259,10 +376,12 @@ fn item_view(i: GalleryItem, is_staff: bool, names: &HashMap<i64, String>) -> It
             view::date(i.created_at)
         ),
     };
-    let owner_label = is_staff.then(|| match i.owner {
+    let owner_label = match i.owner {
         Owner::System => "System".to_owned(),
-        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
-    });
+        Owner::User(id) if id == me => "Mine".to_owned(),
+        Owner::User(id) if is_staff => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
+        Owner::User(id) => format!("user {id}"),
+    };
     let (w, h) = (i.width.unwrap_or(1).max(1) as u32, i.height.unwrap_or(1).max(1) as u32);
     let scale = f64::from(thumbnail::THUMB_MAX) / f64::from(w.max(h));
     let (thumb_w, thumb_h) = if scale < 1.0 {
@@ -286,14 +405,38 @@ fn item_view(i: GalleryItem, is_staff: bool, names: &HashMap<i64, String>) -> It
     }
 }
 
+/// One item on a delete confirmation: what it is, whose, and its thumbnail.
+pub struct ConfirmItem {
+    /// `kind:id`, as the form sends it.
+    pub value: String,
+    pub filename: String,
+    pub owner_label: String,
+    pub thumb_url: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "confirm_delete.html")]
 pub struct ConfirmDeletePage {
     pub layout: Layout,
-    /// (`kind:id`, file name)
-    pub items: Vec<(String, String)>,
+    pub items: Vec<ConfirmItem>,
+    /// Whose items they are ("3 of these belong to alice"), and what was left out.
+    pub notes: Vec<String>,
     pub action: String,
     pub cancel_url: String,
+    /// The gallery view to return to after the delete.
+    pub back: String,
+}
+
+/// "Not deleted: 3 items (…; …; …)", naming a few and counting the rest, so that the flash
+/// stays small whatever the selection.
+fn not_deleted(failed: &[String]) -> String {
+    const NAMED: usize = 3;
+    let n = failed.len();
+    let mut named = failed.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; ");
+    if n > NAMED {
+        named.push_str(&format!("; and {} more", n - NAMED));
+    }
+    format!("Not deleted: {n} item{} ({named}).", if n == 1 { "" } else { "s" })
 }
 
 /// `image:12` → (kind, id).
@@ -303,6 +446,8 @@ pub fn parse_item(s: &str) -> Option<(MediaKind, i64)> {
 }
 
 /// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
+/// A selection may be stale (items deleted meanwhile, in another tab or by someone else): what
+/// is gone is left out with a note, and the rest goes ahead.
 pub async fn bulk(
     app: web::Data<App>,
     user: CurrentUser,
@@ -316,43 +461,110 @@ pub async fn bulk(
         fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| parse_item(v)).collect();
     if picked.is_empty() {
         session::flash(&user.session, "error", "Select at least one item to delete.");
-        return Ok(see_other("/media"));
+        return Ok(see_other(&back::gallery_view(field("back"))));
     }
     let actor = user.actor();
     if field("step") == Some("delete") {
-        let mut deleted = 0;
-        let mut failed = Vec::new();
-        for (kind, id) in &picked {
-            match app.media.delete(&actor, *kind, *id).await {
+        let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
+        for &(kind, id) in &picked {
+            match app.media.delete(&actor, kind, id).await {
                 Ok(_) => deleted += 1,
+                Err(MediaError::NotFound) => gone += 1,
                 Err(e) => failed.push(format!("{kind} {id}: {e}")),
             }
         }
-        session::flash(
-            &user.session,
-            "ok",
-            format!("Deleted {deleted} item{}.", if deleted == 1 { "" } else { "s" }),
-        );
+        // Nothing deleted is never reported as a success.
+        if deleted > 0 {
+            session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)));
+        }
+        if gone > 0 {
+            session::flash(&user.session, "note", format!("{} already gone.", were(gone)));
+        }
         if !failed.is_empty() {
-            session::flash(&user.session, "error", format!("Not deleted: {}", failed.join("; ")));
+            session::flash(&user.session, "error", not_deleted(&failed));
         }
-        return Ok(see_other("/media"));
+        return Ok(see_other(&back::gallery_view(field("back"))));
     }
-    // The confirmation step lists only what this user may delete.
-    let mut items = Vec::new();
-    for (kind, id) in picked {
-        let media = app.media.get(&actor, kind, id).await?;
-        if !actor.can_manage(media.owner_id()) {
-            return Err(WebError::Forbidden(format!("You may not delete {}.", media.filename())));
+    // The confirmation lists what this user may delete, with whose it is.
+    let selection = app.media.selection(&actor, &picked).await?;
+    let back = back::gallery_view(field("back"));
+    let (deletable, refused): (Vec<_>, Vec<_>) = selection.items.into_iter().partition(|i| i.can_manage);
+    let mut notes = Vec::new();
+    if selection.gone > 0 {
+        notes.push(format!(
+            "{} gone since you chose {} and left out.",
+            were(selection.gone),
+            them(selection.gone)
+        ));
+    }
+    if !refused.is_empty() {
+        notes.push(format!("{} not yours to delete and left out.", were(refused.len())));
+    }
+    if deletable.is_empty() {
+        session::flash(&user.session, "error", format!("Nothing to delete: {}", notes.join(" ")));
+        return Ok(see_other(&back));
+    }
+    let names: HashMap<i64, String> = if user.account.role.is_staff() {
+        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
+    } else {
+        HashMap::new()
+    };
+    let owner_label = |owner: Owner| match owner {
+        Owner::System => "System".to_owned(),
+        Owner::User(id) if id == user.account.id => "Mine".to_owned(),
+        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
+    };
+    let mut by_owner: Vec<(String, usize)> = Vec::new();
+    for item in &deletable {
+        let label = owner_label(item.owner);
+        match by_owner.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => by_owner.push((label, 1)),
         }
-        items.push((format!("{kind}:{id}"), media.filename().to_owned()));
     }
+    for (label, n) in &by_owner {
+        notes.insert(
+            0,
+            match label.as_str() {
+                "System" => format!("{} of these {} system media, which everyone sees.", n, is_are(*n)),
+                "Mine" => format!("{} of these {} yours.", n, is_are(*n)),
+                other => format!("{} of these belong{} to {other}.", n, if *n == 1 { "s" } else { "" }),
+            },
+        );
+    }
+    let items = deletable
+        .into_iter()
+        .map(|i| ConfirmItem {
+            value: format!("{}:{}", i.kind, i.id),
+            owner_label: owner_label(i.owner),
+            filename: i.filename,
+            thumb_url: i.thumb_url,
+        })
+        .collect();
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
         items,
+        notes,
         action: "/media/bulk".into(),
-        cancel_url: "/media".into(),
+        cancel_url: back.clone(),
+        back,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+fn items(n: usize) -> String {
+    if n == 1 { "1 item".into() } else { format!("{n} items") }
+}
+
+fn were(n: usize) -> String {
+    if n == 1 { "1 item was".into() } else { format!("{n} items were") }
+}
+
+fn them(n: usize) -> &'static str {
+    if n == 1 { "it" } else { "them" }
+}
+
+fn is_are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::auth::{AuthError, session};
 use crate::web::WebSettings;
+use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, check_csrf, client_ip};
 use crate::web::view::Layout;
@@ -29,13 +30,6 @@ pub struct NextQuery {
 }
 
 /// Only same-site paths: a crafted `next` must not send people elsewhere after sign-in.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/media".to_owned(),
-    }
-}
-
 async fn render(
     app: &App,
     session: &Session,
@@ -50,15 +44,16 @@ async fn render(
 
 pub async fn form(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     session: Session,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, WebError> {
-    if let Some(claim) = session::claim(&session)
+    if let Some(claim) = session::claim(&session, settings.clock.now(), settings.session_limits)
         && app.accounts.for_session(claim.user_id, claim.epoch).await?.is_some()
     {
-        return Ok(see_other(&safe_next(q.next.as_deref())));
+        return Ok(see_other(&back::after_sign_in(q.next.as_deref())));
     }
-    let body = render(&app, &session, safe_next(q.next.as_deref()), String::new(), None).await?;
+    let body = render(&app, &session, back::after_sign_in(q.next.as_deref()), String::new(), None).await?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
@@ -78,11 +73,12 @@ pub async fn submit(
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, WebError> {
     check_csrf(&session, &form.csrf_token)?;
-    let next = safe_next(form.next.as_deref());
+    let next = back::after_sign_in(form.next.as_deref());
     let ip = client_ip(&req, settings.trust_forwarded);
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {
-            session::sign_in(&session, &account).map_err(|e| WebError::Internal(e.to_string()))?;
+            session::sign_in(&session, &account, settings.clock.now())
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             tracing::info!(user = %account.username, "signed in");
             Ok(see_other(&next))
         }

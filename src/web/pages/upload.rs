@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::auth::csrf;
+use crate::auth::{csrf, session};
 use crate::domain::Owner;
 use crate::media::{Actor, ByteStream, MediaError, Upload, spool};
 use crate::web::error::WebError;
@@ -53,17 +53,33 @@ struct ResultsJson {
     results: Vec<FileResult>,
 }
 
+/// The session remembers the owner a staff member last uploaded for.
+const LAST_OWNER: &str = "upload_owner";
+
+/// Staff choose whom an upload belongs to: themselves unless they chose otherwise last time;
+/// the system (which everyone sees) only when picked.
 async fn owner_choices(app: &App, user: &CurrentUser) -> Result<Vec<Choice>, WebError> {
     if !user.account.role.is_staff() {
         return Ok(Vec::new());
     }
-    let mut choices =
-        vec![Choice { value: "system".into(), label: "System (everyone sees it)".into(), selected: true }];
-    choices.extend(app.accounts.list().await?.into_iter().filter(|a| !a.disabled).map(|a| Choice {
-        value: a.id.to_string(),
-        label: a.username,
-        selected: false,
-    }));
+    let me = user.account.id;
+    let last = session::choice(&user.session, LAST_OWNER).unwrap_or_default();
+    let mut choices = vec![
+        Choice { value: String::new(), label: format!("Me ({})", user.account.username), selected: true },
+        Choice { value: "system".into(), label: "System (everyone sees it)".into(), selected: false },
+    ];
+    choices.extend(
+        app.accounts.list().await?.into_iter().filter(|a| !a.disabled && a.id != me).map(|a| Choice {
+            value: a.id.to_string(),
+            label: a.username,
+            selected: false,
+        }),
+    );
+    if choices.iter().any(|c| !c.value.is_empty() && c.value == last) {
+        for c in &mut choices {
+            c.selected = c.value == last;
+        }
+    }
     Ok(choices)
 }
 
@@ -173,7 +189,7 @@ pub async fn submit(
         .is_some_and(|v| v.contains("application/json"));
     let actor = user.actor();
     let mut csrf_ok = false;
-    let mut owner = if user.account.role.is_staff() { Owner::System } else { Owner::User(user.account.id) };
+    let mut owner = Owner::User(user.account.id);
     let mut results = Vec::new();
     let mut announced: Option<u64> = None;
     while let Some(field) = payload.next().await {
@@ -192,7 +208,13 @@ pub async fn submit(
             return Err(WebError::Csrf);
         }
         match name.as_str() {
-            "owner" => owner = parse_owner(&read_text(&mut field).await?, &user)?,
+            "owner" => {
+                let value = read_text(&mut field).await?;
+                owner = parse_owner(&value, &user)?;
+                if user.account.role.is_staff() {
+                    session::set_choice(&user.session, LAST_OWNER, value.trim());
+                }
+            }
             // The JavaScript uploader announces each file's size just before it.
             "size" => announced = read_text(&mut field).await?.trim().parse().ok(),
             "file" => {

@@ -104,6 +104,11 @@ impl Browser {
         if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
     }
 
+    /// Resizes the window (headless: the viewport) to `width`×`height` CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.expect("resize the window");
+    }
+
     pub async fn goto(&self, path: &str) {
         let url = self.url(path);
         self.client.goto(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));

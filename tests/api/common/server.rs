@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use actix_web::cookie::Key;
 use mediadesk::App;
-use mediadesk::auth::{AccountService, Role};
+use mediadesk::auth::{AccountService, Clock, Role};
 use mediadesk::web::WebSettings;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::multipart;
@@ -17,6 +17,8 @@ pub struct TestServer {
     pub base: String,
     pub env: TestEnv,
     pub app: App,
+    /// The clock the server judges sessions by; `advance` it to age them.
+    pub clock: Clock,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -29,6 +31,9 @@ impl Drop for TestServer {
 }
 
 /// The password every test account gets: `password-{name}`.
+/// The bearer token test servers ask of `/metrics` scrapers.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123";
+
 pub fn password_of(name: &str) -> String {
     format!("password-{name}")
 }
@@ -65,8 +70,12 @@ impl TestEnv {
             media_origins,
             public_url: base.clone(),
             metrics: true,
+            metrics_token: Some(METRICS_TOKEN.into()),
+            session_limits: Default::default(),
+            clock: Clock::default(),
         };
         adjust(&mut settings);
+        let clock = settings.clock.clone();
         let server = mediadesk::web::server(
             app.clone(),
             settings,
@@ -76,7 +85,7 @@ impl TestEnv {
         .expect("server starts");
         let handle = server.handle();
         tokio::spawn(server);
-        TestServer { base, env: self, app, handle }
+        TestServer { base, env: self, app, clock, handle }
     }
 }
 

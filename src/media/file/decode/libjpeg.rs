@@ -1,14 +1,14 @@
-//! libjpeg-turbo's TurboJPEG API, as vendored and built by `mozjpeg-sys` with the `cc` crate
-//! alone (no cmake, no nasm): a scaled decode and a plain encode, nothing else.
+//! libjpeg-turbo, as vendored and built by `mozjpeg-sys` with the `cc` crate alone (no cmake,
+//! no nasm): a scaled decode through its TurboJPEG API, and a plain encode.
 //!
 //! The C SIMD kernels are left out because building them needs nasm. They barely matter here:
 //! at the 1/8 scale a thumbnail asks for, the IDCT is one DC term per block and colour
 //! conversion touches 1/64 of the pixels, so Huffman decoding (plain C in every build) is the
 //! cost; `bench/jpeg-decoders` measures this against the SIMD build and pure-Rust decoders.
 //!
-//! One of the two modules with `unsafe` (with `webp.rs`): each call owns the buffers it hands to
-//! C and checks every size first. TurboJPEG reports errors by return code (it catches libjpeg's
-//! `error_exit` with its own `setjmp`), so nothing unwinds across the boundary.
+//! One of the two modules with `unsafe` (with `webp.rs`), for the decode: each call owns the
+//! buffers it hands to C and checks every size first. TurboJPEG reports errors by return code
+//! (it catches libjpeg's `error_exit` with its own `setjmp`), so nothing unwinds across it.
 #![allow(unsafe_code)]
 
 use std::os::raw::{c_char, c_int, c_uchar, c_ulong, c_void};
@@ -20,7 +20,6 @@ type Handle = *mut c_void;
 
 // Values from the vendored turbojpeg.h.
 const TJPF_RGB: c_int = 0;
-const TJSAMP_420: c_int = 2;
 const TJFLAG_STOPONWARNING: c_int = 8192;
 /// Refuses progressive JPEGs with more than 500 scans: each scan is a pass over the image.
 const TJFLAG_LIMITSCANS: c_int = 32768;
@@ -36,7 +35,6 @@ pub enum ColorSpace {
 
 unsafe extern "C" {
     fn tjInitDecompress() -> Handle;
-    fn tjInitCompress() -> Handle;
     fn tjDestroy(handle: Handle) -> c_int;
     fn tjDecompressHeader3(
         handle: Handle,
@@ -58,20 +56,6 @@ unsafe extern "C" {
         pixel_format: c_int,
         flags: c_int,
     ) -> c_int;
-    fn tjCompress2(
-        handle: Handle,
-        src: *const c_uchar,
-        width: c_int,
-        pitch: c_int,
-        height: c_int,
-        pixel_format: c_int,
-        jpeg: *mut *mut c_uchar,
-        size: *mut c_ulong,
-        subsamp: c_int,
-        quality: c_int,
-        flags: c_int,
-    ) -> c_int;
-    fn tjFree(buffer: *mut c_uchar);
     fn tjGetErrorStr2(handle: Handle) -> *const c_char;
 }
 
@@ -79,9 +63,9 @@ unsafe extern "C" {
 struct Tj(Handle);
 
 impl Tj {
-    fn new(init: unsafe extern "C" fn() -> Handle) -> Result<Tj, String> {
-        // SAFETY: the init functions take nothing and return a new handle or null.
-        let handle = unsafe { init() };
+    fn decompressor() -> Result<Tj, String> {
+        // SAFETY: takes nothing and returns a new handle or null.
+        let handle = unsafe { tjInitDecompress() };
         if handle.is_null() { Err("libjpeg could not start".into()) } else { Ok(Tj(handle)) }
     }
 
@@ -115,7 +99,7 @@ pub struct Header {
 /// still at least `min_w`×`min_h` (or in full). Returns the header and RGB pixels of the
 /// scaled size. Any warning (a truncated or damaged stream) is an error.
 pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Result<(Header, u32, u32, Vec<u8>), String> {
-    let tj = Tj::new(tjInitDecompress)?;
+    let tj = Tj::decompressor()?;
     let size = c_ulong::try_from(data.len()).map_err(|_| "too large".to_string())?;
     let (mut w, mut h, mut subsamp, mut cs) = (0, 0, 0, 0);
     // SAFETY: `data` is live for `size` bytes; the out-pointers are to local integers.
@@ -169,48 +153,23 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Result<(Header, u32
     Ok((header, sw, sh, pixels))
 }
 
-/// Encodes packed RGB as a baseline 4:2:0 JPEG.
+/// Encodes packed RGB as a baseline 4:2:0 JPEG with libjpeg-turbo's own settings (mozjpeg's
+/// "fastest" profile: no trellis quantisation, no progressive scans), through the `mozjpeg`
+/// crate's safe libjpeg API. A libjpeg error unwinds as a panic, which the caller's decode
+/// guard (`contained`) turns into an error.
 pub fn encode_rgb(pixels: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, String> {
     let pitch = width as usize * 3;
     if pitch.checked_mul(height as usize) != Some(pixels.len()) || width == 0 || height == 0 {
         return Err(format!("{} bytes are not {width}×{height} RGB", pixels.len()));
     }
-    let tj = Tj::new(tjInitCompress)?;
-    let (cw, cp, ch) = (
-        c_int::try_from(width).map_err(|e| e.to_string())?,
-        c_int::try_from(pitch).map_err(|e| e.to_string())?,
-        c_int::try_from(height).map_err(|e| e.to_string())?,
-    );
-    let mut out: *mut c_uchar = std::ptr::null_mut();
-    let mut size: c_ulong = 0;
-    // SAFETY: `pixels` holds `pitch * height` bytes (checked above); TurboJPEG allocates `out`
-    // itself (it is null) and sets `size`.
-    let rc = unsafe {
-        tjCompress2(
-            tj.0,
-            pixels.as_ptr(),
-            cw,
-            cp,
-            ch,
-            TJPF_RGB,
-            &mut out,
-            &mut size,
-            TJSAMP_420,
-            quality.into(),
-            0,
-        )
-    };
-    let result = if rc != 0 || out.is_null() {
-        Err(tj.error())
-    } else {
-        // SAFETY: on success `out` points to `size` bytes that TurboJPEG allocated.
-        Ok(unsafe { std::slice::from_raw_parts(out, size as usize) }.to_vec())
-    };
-    if !out.is_null() {
-        // SAFETY: allocated by TurboJPEG (tjAlloc) and freed once.
-        unsafe { tjFree(out) };
-    }
-    result
+    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    c.set_fastest_defaults();
+    c.set_size(width as usize, height as usize);
+    c.set_quality(f32::from(quality));
+    c.set_chroma_sampling_pixel_sizes((2, 2), (2, 2));
+    let mut started = c.start_compress(Vec::new()).map_err(|e| e.to_string())?;
+    started.write_scanlines(pixels).map_err(|e| e.to_string())?;
+    started.finish().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

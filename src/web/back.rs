@@ -1,0 +1,94 @@
+//! Where a person goes next: after sign-in, the page they asked for; after an action, the
+//! gallery view they came from (its search, filters, sort and page). Both arrive from the
+//! client, so both are checked to be a path on this site before a `Location` carries them.
+
+use crate::http_text::percent_encode;
+
+/// A path on this site and nothing else: one `/` followed by anything but `/` or `\` (which
+/// browsers read as another host), and no control character, space or backslash anywhere
+/// (browsers drop tabs and newlines, so `/\t/evil.example` is `//evil.example` to them, and a
+/// header cannot carry them).
+pub fn is_local_path(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && n.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\')
+}
+
+/// Where to go after signing in: the path asked for, or the gallery.
+pub fn after_sign_in(next: Option<&str>) -> String {
+    match next {
+        Some(n) if is_local_path(n) => n.to_owned(),
+        _ => "/media".to_owned(),
+    }
+}
+
+/// The gallery view to go back to: one of the galleries, with whatever query it had; anything
+/// else is the main gallery.
+pub fn gallery_view(back: Option<&str>) -> String {
+    match back {
+        Some(b) if is_local_path(b) && is_gallery(b.split(['?', '#']).next().unwrap_or("")) => b.to_owned(),
+        _ => "/media".to_owned(),
+    }
+}
+
+fn is_gallery(path: &str) -> bool {
+    path == "/media"
+        || path == "/media/system"
+        || path
+            .strip_prefix("/media/users/")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `url` with `back` added to its query, unless `back` is the plain gallery (the default).
+pub fn with_back(url: &str, back: &str) -> String {
+    if back == "/media" {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}back={}", percent_encode(back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for good in ["/", "/media", "/media/system?q=a%20b&sort=name", "/media/image/3#top"] {
+            assert_eq!(after_sign_in(Some(good)), good);
+        }
+        let bad = [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/media\r\nSet-Cookie: x=1",
+            "/a b",
+            "/a\\b",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "\t/media",
+        ];
+        for bad in bad {
+            assert_eq!(after_sign_in(Some(bad)), "/media", "{bad:?}");
+        }
+        assert_eq!(after_sign_in(None), "/media");
+    }
+
+    #[test]
+    fn only_gallery_views_are_gone_back_to() {
+        for good in
+            ["/media?q=x&type=image&after=t~image~3~9&at=49", "/media/system", "/media/users/12?sort=size"]
+        {
+            assert_eq!(gallery_view(Some(good)), good);
+        }
+        for bad in ["/admin/users", "/media/image/3", "/media/users/", "/media/users/x", "//evil", "/signout"]
+        {
+            assert_eq!(gallery_view(Some(bad)), "/media", "{bad:?}");
+        }
+        assert_eq!(with_back("/media/image/3", "/media?q=a b"), "/media/image/3?back=%2Fmedia%3Fq%3Da%20b");
+        assert_eq!(with_back("/media/image/3", "/media"), "/media/image/3");
+    }
+}
