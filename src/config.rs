@@ -59,6 +59,10 @@ pub struct Config {
     pub session_lifetime: Duration,
     /// A session ends after this long without a request.
     pub session_idle: Duration,
+    /// A request body that sends nothing for this long ends its request.
+    pub body_idle: Duration,
+    /// Requests one address may have in flight at once before signing in.
+    pub max_anonymous_per_address: usize,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -223,6 +227,9 @@ impl Config {
         let session_idle = Duration::from_secs(
             60 * parse_num(&var, "MEDIADESK_SESSION_IDLE_MINUTES", 120, 1, 24 * 60 * 90)?,
         );
+        let body_idle = Duration::from_secs(parse_num(&var, "MEDIADESK_BODY_IDLE_SECS", 60, 1, 3600)?);
+        let max_anonymous_per_address =
+            parse_num(&var, "MEDIADESK_ANONYMOUS_REQUESTS_PER_ADDRESS", 32, 1, 100_000)? as usize;
         let shutdown_timeout =
             Duration::from_secs(parse_num(&var, "MEDIADESK_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600)?);
         Ok(Config {
@@ -231,6 +238,8 @@ impl Config {
             metrics_bind,
             session_lifetime,
             session_idle,
+            body_idle,
+            max_anonymous_per_address,
             shutdown_timeout,
             s3_via_app,
             bind,

@@ -95,6 +95,11 @@ pub fn claim(session: &Session, now: i64, limits: SessionLimits) -> Option<Sessi
     Some(SessionClaim { user_id, epoch })
 }
 
+/// Whether the session claims an account at all (not checked against the database or its age).
+pub fn is_signed_in(session: &Session) -> bool {
+    session.contains_key(USER_ID)
+}
+
 pub fn sign_out(session: &Session) {
     session.purge();
 }

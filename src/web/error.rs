@@ -26,6 +26,8 @@ pub enum WebError {
     TooManyRequests(String),
     #[error("The requested range is outside the file.")]
     RangeNotSatisfiable(u64),
+    #[error("The request stopped arriving before it was complete. Nothing was changed; try again.")]
+    RequestTimeout,
     #[error("This form has expired. Go back, reload the page and try again.")]
     Csrf,
     #[error("A service Mediadesk depends on is unavailable. Nothing was changed; try again shortly.")]
@@ -94,6 +96,7 @@ impl ResponseError for WebError {
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+            WebError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -6,6 +6,7 @@ pub mod back;
 pub mod context;
 pub mod error;
 pub mod extract;
+mod guard;
 mod health;
 pub mod pages;
 mod settings;
@@ -46,6 +47,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                 UrlencodedError::Overflow { .. } => {
                     WebError::TooLarge("This form is too large.".into()).into()
                 }
+                UrlencodedError::Payload(e) if guard::is_idle_timeout(&e) => WebError::RequestTimeout.into(),
                 other => WebError::BadRequest(format!("The form could not be read: {other}")).into(),
             }))
             .app_data(
@@ -175,6 +177,7 @@ pub fn server(
             .add(("Referrer-Policy", "same-origin"))
             .add(("Cross-Origin-Opener-Policy", "same-origin"));
         ActixApp::new()
+            .wrap(from_fn(guard::middleware))
             .wrap(session)
             .wrap(headers)
             .wrap(NormalizePath::new(TrailingSlash::Trim))

@@ -5,6 +5,10 @@ use sha2::{Digest, Sha512};
 
 use actix_web::cookie::Key;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::guard::AnonymousRequests;
 use crate::app::load_or_create_secret;
 use crate::auth::{Clock, SessionLimits};
 use crate::config::{Config, StorageConfig};
@@ -30,6 +34,12 @@ pub struct WebSettings {
     pub session_limits: SessionLimits,
     /// The time sessions are judged by (tests move it).
     pub clock: Clock,
+    /// A request whose body sends nothing for this long is ended.
+    pub body_idle: Duration,
+    /// Requests one address may have in flight at once before signing in.
+    pub max_anonymous_per_address: usize,
+    /// Those requests, counted (shared by every worker).
+    pub anonymous: Arc<AnonymousRequests>,
 }
 
 impl WebSettings {
@@ -55,6 +65,9 @@ impl WebSettings {
                 idle: config.session_idle.as_secs() as i64,
             },
             clock: Clock::default(),
+            body_idle: config.body_idle,
+            max_anonymous_per_address: config.max_anonymous_per_address,
+            anonymous: Arc::default(),
         })
     }
 

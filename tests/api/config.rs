@@ -28,6 +28,7 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     assert!(!c.s3_via_app && config(&[("MEDIADESK_S3_DELIVERY", "app")]).unwrap().s3_via_app);
     assert_eq!(c.shutdown_timeout.as_secs(), 30);
     assert_eq!((c.session_lifetime.as_secs(), c.session_idle.as_secs()), (12 * 3600, 2 * 3600));
+    assert_eq!((c.body_idle.as_secs(), c.max_anonymous_per_address), (60, 32));
     let short =
         config(&[("MEDIADESK_SESSION_HOURS", "1"), ("MEDIADESK_SESSION_IDLE_MINUTES", "15")]).unwrap();
     assert_eq!((short.session_lifetime.as_secs(), short.session_idle.as_secs()), (3600, 900));
@@ -82,6 +83,11 @@ fn bad_values_fail_with_the_variable_named() {
         (vec![("MEDIADESK_METRICS", "maybe")], "MEDIADESK_METRICS"),
         (vec![("MEDIADESK_METRICS", "true")], "MEDIADESK_METRICS"),
         (vec![("MEDIADESK_SESSION_HOURS", "0")], "MEDIADESK_SESSION_HOURS"),
+        (vec![("MEDIADESK_BODY_IDLE_SECS", "0")], "MEDIADESK_BODY_IDLE_SECS"),
+        (
+            vec![("MEDIADESK_ANONYMOUS_REQUESTS_PER_ADDRESS", "lots")],
+            "MEDIADESK_ANONYMOUS_REQUESTS_PER_ADDRESS",
+        ),
         (vec![("MEDIADESK_SESSION_IDLE_MINUTES", "soon")], "MEDIADESK_SESSION_IDLE_MINUTES"),
         (vec![("MEDIADESK_METRICS_TOKEN", "short")], "MEDIADESK_METRICS_TOKEN"),
         (vec![("MEDIADESK_METRICS_BIND", "9090")], "MEDIADESK_METRICS_BIND"),

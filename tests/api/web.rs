@@ -50,7 +50,8 @@ backend_tests!(
     sign_in_sends_back_only_to_paths_on_this_site,
     sessions_end_when_idle_and_after_their_lifetime_whatever_the_cookie_says,
     signed_in_pages_are_never_cached,
-    error_pages_keep_the_navigation_and_who_is_signed_in
+    error_pages_keep_the_navigation_and_who_is_signed_in,
+    bodies_that_stop_arriving_end_their_request_and_leave_nothing
 );
 
 async fn anonymous_visitors_are_sent_to_sign_in(env: TestEnv) {
@@ -948,6 +949,85 @@ async fn error_pages_keep_the_navigation_and_who_is_signed_in(env: TestEnv) {
     let icon = c.get("/favicon.ico").await;
     assert_eq!((icon.status, icon.location()), (303, "/static/favicon.svg"));
     assert_eq!(c.get("/static/favicon.svg").await.header("content-type"), "image/svg+xml");
+}
+
+/// Writes `head` and the first bytes of a body on a raw connection, then nothing more, and
+/// returns what the server answered and after how long (or `None` if it never did in 10 s).
+async fn trickle(base: &str, head: &str, first: &[u8]) -> (Option<String>, std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(first).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), sock.read(&mut buf)).await;
+    let answer = match read {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        _ => None,
+    };
+    (answer, started.elapsed())
+}
+
+async fn bodies_that_stop_arriving_end_their_request_and_leave_nothing(env: TestEnv) {
+    let s = env
+        .start_server_configured(|w| {
+            w.body_idle = std::time::Duration::from_secs(1);
+            w.max_anonymous_per_address = 4;
+        })
+        .await;
+    // A sign-in form that sends one byte of the hundred it announced, then nothing.
+    let head = "POST /signin HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 100\r\n\r\n";
+    let (answer, after) = trickle(&s.base, head, b"c").await;
+    let answer = answer.expect("the server answers instead of waiting forever");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(after < std::time::Duration::from_secs(5), "{after:?}");
+    // An upload that stops half-way: refused, and its spool file is gone.
+    s.account("liz", Role::User).await;
+    let c = s.client();
+    let signed = c.sign_in("liz", "password-liz").await;
+    let jar_cookie = signed.header("set-cookie").split(';').next().unwrap().to_owned();
+    let token = c.get("/upload").await.csrf();
+    let wav = fixture_bytes("tone-mono-8k.wav");
+    let part = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.wav\"\r\n\
+         Content-Type: audio/wav\r\n\r\n"
+    );
+    let mut first = part.into_bytes();
+    first.extend_from_slice(&wav[..wav.len() / 2]);
+    let head = format!(
+        "POST /upload HTTP/1.1\r\nHost: t\r\nCookie: {jar_cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {}\r\n\r\n",
+        first.len() + wav.len()
+    );
+    let (answer, _) = trickle(&s.base, &head, &first).await;
+    let answer = answer.expect("the server answers");
+    assert!(answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert_eq!(s.env.spooled_files(), 0, "the half upload's spool file is removed");
+    assert_eq!(s.env.count_rows("audios").await, 0);
+    // Before signing in, one address gets four requests at once; the fifth waits its turn.
+    let held: Vec<_> = (0..4)
+        .map(|_| {
+            let base = s.base.clone();
+            tokio::spawn(async move {
+                let head = "POST /signin HTTP/1.1\r\nHost: t\r\n\
+                            Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50\r\n\r\n";
+                trickle(&base, head, b"u").await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let crowded = s.client().get("/signin").await;
+    assert_eq!(crowded.status, 429, "{}", crowded.body);
+    assert_eq!(c.get("/media").await.status, 200, "signed-in requests are not counted");
+    assert_eq!(s.client().get("/healthz").await.status, 200, "nor health checks");
+    for h in held {
+        let (answer, _) = h.await.unwrap();
+        assert!(answer.unwrap_or_default().starts_with("HTTP/1.1 408"));
+    }
+    assert_eq!(s.client().get("/signin").await.status, 200, "free again once they are cut off");
 }
 
 async fn signed_in_pages_are_never_cached(env: TestEnv) {

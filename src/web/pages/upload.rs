@@ -193,8 +193,12 @@ pub async fn submit(
     let mut results = Vec::new();
     let mut announced: Option<u64> = None;
     while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| WebError::BadRequest(format!("the upload could not be read: {e}")))?;
+        let mut field = field.map_err(|e| match e {
+            actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
+                WebError::RequestTimeout
+            }
+            e => WebError::BadRequest(format!("the upload could not be read: {e}")),
+        })?;
         let name = field.name().unwrap_or("").to_owned();
         // The token comes first in the form, so nothing is processed for a forged post.
         if name == csrf::FIELD {

@@ -73,6 +73,9 @@ impl TestEnv {
             metrics_token: Some(METRICS_TOKEN.into()),
             session_limits: Default::default(),
             clock: Clock::default(),
+            body_idle: std::time::Duration::from_secs(60),
+            max_anonymous_per_address: 32,
+            anonymous: Default::default(),
         };
         adjust(&mut settings);
         let clock = settings.clock.clone();

@@ -1,0 +1,112 @@
+//! Slow and piled-up requests. A body that stops arriving ends its request after an idle time
+//! (generous enough for a phone on a bad line), so a client that sends a byte now and then
+//! cannot hold a descriptor, a worker's attention or a spool file forever. And one address
+//! gets only a few requests at once before it has signed in, so a crowd of such clients from
+//! one place cannot pile up either.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_session::SessionExt;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use futures_util::StreamExt;
+
+use super::error::error_page;
+use super::settings::WebSettings;
+use crate::auth::session;
+
+/// Requests in flight per client address that carry no signed-in session.
+#[derive(Debug, Default)]
+pub struct AnonymousRequests {
+    by_address: Mutex<HashMap<String, usize>>,
+}
+
+impl AnonymousRequests {
+    /// Counts one more request from `address`, unless it already has `cap` in flight.
+    fn enter(self: &Arc<Self>, address: String, cap: usize) -> Option<Entered> {
+        let mut map = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(address.clone()).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(Entered { requests: self.clone(), address })
+    }
+}
+
+/// One counted request; it stops counting when dropped (answered, failed or cancelled).
+struct Entered {
+    requests: Arc<AnonymousRequests>,
+    address: String,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let mut map = self.requests.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Whether an error from reading a body is the idle timeout below.
+pub fn is_idle_timeout(e: &PayloadError) -> bool {
+    matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// The request's body, ended with an error once no byte came for `idle`.
+fn with_idle_timeout(payload: Payload, idle: Duration) -> Payload {
+    let stream = futures_util::stream::unfold(Some(payload), move |state| async move {
+        let mut payload = state?;
+        match tokio::time::timeout(idle, payload.next()).await {
+            Ok(Some(item)) => Some((item, Some(payload))),
+            Ok(None) => None,
+            Err(_) => {
+                let why = format!("no part of the body arrived for {} s", idle.as_secs());
+                Some((Err(PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, why))), None))
+            }
+        }
+    });
+    Payload::from(Box::pin(stream) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(settings) = req.app_data::<web::Data<WebSettings>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let payload = req.take_payload();
+    req.set_payload(with_idle_timeout(payload, settings.body_idle));
+    // Health checks, the static files and signed file links (a share link's viewer is nobody
+    // signed in, and a download may be long) are not counted.
+    let path = req.path();
+    let exempt =
+        ["/healthz", "/readyz", "/static/", "/files/", "/favicon.ico"].iter().any(|p| path.starts_with(p));
+    let _entered = if exempt || session::is_signed_in(&req.get_session()) {
+        None
+    } else {
+        let address = super::extract::client_ip(req.request(), settings.trust_forwarded);
+        match settings.anonymous.enter(address, settings.max_anonymous_per_address) {
+            Some(entered) => Some(entered),
+            None => {
+                let page = error_page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests from your address at once. Wait a moment and try again.".into(),
+                );
+                return Ok(req.into_response(page).map_into_right_body());
+            }
+        }
+    };
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
