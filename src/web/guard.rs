@@ -76,7 +76,8 @@ fn with_idle_timeout(payload: Payload, idle: Duration) -> Payload {
             }
         }
     });
-    Payload::from(Box::pin(stream) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
+    // Fused: body readers (the multipart parser) may poll again after the end.
+    Payload::from(Box::pin(stream.fuse()) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
 }
 
 pub async fn middleware(
