@@ -93,7 +93,7 @@ def worker(base, deadline, stats, lock, blobs, seed):
         t0 = time.perf_counter()
         ok = True
         if op == "browse":
-            q = rnd.choice(["", "?sort=name", "?sort=size", "?type=audio", "?type=image", "?last=1", "?q=tone"])
+            q = rnd.choice(["", "?sort=name", "?sort=size", "?type=audio", "?type=image", "?last=48", "?q=tone"])
             status, _ = c.request("GET", "/media" + q)
             ok = status == 200
         elif op == "upload":

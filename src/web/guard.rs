@@ -12,7 +12,7 @@ use actix_session::SessionExt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
@@ -87,8 +87,11 @@ pub async fn middleware(
     let Some(settings) = req.app_data::<web::Data<WebSettings>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let payload = req.take_payload();
-    req.set_payload(with_idle_timeout(payload, settings.body_idle));
+    // Only bodies are watched: a GET's empty payload needs no timer.
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let payload = req.take_payload();
+        req.set_payload(with_idle_timeout(payload, settings.body_idle));
+    }
     // Health checks, the static files and signed file links (a share link's viewer is nobody
     // signed in, and a download may be long) are not counted.
     let path = req.path();

@@ -301,12 +301,14 @@ async fn render(
     // This exact view (its position included), for the detail links and the bulk form.
     let view_url =
         if view_query.is_empty() { base_path.clone() } else { format!("{base_path}?{view_query}") };
+    // The same `back=` for every card, encoded once.
+    let back_query = back::with_back("", &view_url);
     let items: Vec<ItemView> = page
         .items
         .into_iter()
         .map(|i| item_view(i, me, is_staff, &names))
         .map(|mut i| {
-            i.detail_url = back::with_back(&i.detail_url, &view_url);
+            i.detail_url.push_str(&back_query);
             i
         })
         .collect();
