@@ -6,12 +6,15 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
+use actix_session::Session;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
+use crate::auth::Account;
 use crate::metrics::METRICS;
 
 tokio::task_local! {
@@ -21,14 +24,12 @@ tokio::task_local! {
     static SIGNED_IN: RefCell<Option<SignedIn>>;
 }
 
-/// What an error page needs of the signed-in account.
-#[derive(Debug, Clone)]
+/// The signed-in account and its session, kept so that an error page can show the navigation;
+/// what the page needs of them (the CSRF token above all) is worked out only if one is shown.
+#[derive(Clone)]
 pub struct SignedIn {
-    pub username: String,
-    pub role: &'static str,
-    pub is_admin: bool,
-    /// For the sign-out form in the header.
-    pub csrf: String,
+    pub account: Account,
+    pub session: Session,
 }
 
 /// Records the signed-in account for the rest of this request.

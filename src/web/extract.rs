@@ -70,12 +70,7 @@ impl FromRequest for CurrentUser {
             };
             match app.accounts.for_session(claim.user_id, claim.epoch).await? {
                 Some(account) => {
-                    context::set_signed_in(SignedIn {
-                        username: account.username.clone(),
-                        role: account.role.as_str(),
-                        is_admin: account.role.is_admin(),
-                        csrf: csrf::token(&session),
-                    });
+                    context::set_signed_in(SignedIn { account: account.clone(), session: session.clone() });
                     Ok(CurrentUser { account, session })
                 }
                 None => {

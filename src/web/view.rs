@@ -44,8 +44,12 @@ impl Layout {
     pub fn for_error() -> Layout {
         let who = super::context::signed_in();
         Layout {
-            csrf: who.as_ref().map(|w| w.csrf.clone()).unwrap_or_default(),
-            user: who.map(|w| LayoutUser { username: w.username, role: w.role, is_admin: w.is_admin }),
+            csrf: who.as_ref().map(|w| csrf::token(&w.session)).unwrap_or_default(),
+            user: who.map(|w| LayoutUser {
+                role: w.account.role.as_str(),
+                is_admin: w.account.role.is_admin(),
+                username: w.account.username,
+            }),
             flashes: Vec::new(),
             section: "",
             asset_version: ASSET_VERSION,
