@@ -121,7 +121,7 @@ pub struct PendingDeletionRow {
 }
 
 /// An image as a gallery entry needs it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = images, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct ImageItemRow {
     pub id: i64,
@@ -137,7 +137,7 @@ pub struct ImageItemRow {
 }
 
 /// An audio item as a gallery entry needs it (the transcript is searched, not shown).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = audios, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct AudioItemRow {
     pub id: i64,

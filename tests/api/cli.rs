@@ -65,6 +65,7 @@ backend_tests!(
     import_uploads_a_folder_and_lists_what_it_refused,
     seed_adds_demo_media,
     seed_load_adds_a_large_set_that_reconcile_removes_again,
+    explain_prints_an_index_walk_for_every_page_and_order,
     reconcile_finds_and_repairs_each_kind_of_inconsistency,
     bad_configuration_fails_with_one_line,
     healthcheck_reports_the_local_server,
@@ -161,6 +162,26 @@ async fn seed_load_adds_a_large_set_that_reconcile_removes_again(env: TestEnv) {
     env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
     assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// `mediadesk explain` on a library large enough (and analyzed) that the planner has a choice:
+/// every page in every order still walks an index, on either database.
+async fn explain_prints_an_index_walk_for_every_page_and_order(env: TestEnv) {
+    assert_eq!(env.cli(&["seed", "--load", "3000"], None).code, 0);
+    env.db.batch_execute("ANALYZE").await.unwrap();
+    let run = env.cli(&["explain"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
+    assert_eq!(sections.len(), 9, "three pages in three orders:\n{}", run.stdout);
+    for section in sections {
+        let (title, plan) = section.split_once('\n').unwrap();
+        let walks = if env.backend == "sqlite_local" {
+            plan.contains("USING INDEX") && !plan.contains("TEMP B-TREE")
+        } else {
+            plan.contains("Index Scan") && !plan.contains("Seq Scan") && !plan.contains("Sort")
+        };
+        assert!(walks, "{title}:\n{plan}");
+    }
 }
 
 async fn reconcile_finds_and_repairs_each_kind_of_inconsistency(env: TestEnv) {

@@ -3,7 +3,8 @@
 //! and both kinds interleaved are the cases that break a naive merge.
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
-use mediadesk::db::repo::{AudioRepo, Cursor, GalleryRepo, ImageRepo, SortValue, Total};
+use mediadesk::db::DbError;
+use mediadesk::db::repo::{AudioRepo, Cursor, GalleryRepo, ImageRepo, SEARCH_COUNT_CAP, SortValue, Total};
 use mediadesk::db::rows::{MediaItemRow, NewAudio, NewImage};
 use mediadesk::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
@@ -141,7 +142,8 @@ fn cursor(sort: GallerySort, r: &MediaItemRow) -> Cursor {
 
 backend_tests!(
     every_gallery_walks_in_order_both_ways_without_gaps,
-    totals_follow_inserts_deletes_and_owner_changes
+    totals_follow_inserts_deletes_and_owner_changes,
+    search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused
 );
 
 async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
@@ -217,6 +219,34 @@ async fn totals_follow_inserts_deletes_and_owner_changes(env: TestEnv) {
     assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::User(bob))).await.unwrap(), Total::Exact(10));
     assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::System)).await.unwrap(), Total::Exact(30));
     assert_eq!(GalleryRepo::total(&mut c, &total(OwnerFilter::Any)).await.unwrap(), Total::Exact(59));
+}
+
+async fn search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused(env: TestEnv) {
+    // One in a hundred is a real upload with a real name; the rest are named load-NNNNNN.
+    let n = SEARCH_COUNT_CAP as usize + 50;
+    mediadesk::ops::seed::seed_load(&env.media, &env.db, n, |_| {}).await.unwrap();
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let search = |s: &str, kind| GalleryQuery {
+        search: Some(s.to_owned()),
+        kind,
+        ..GalleryQuery::new(OwnerFilter::Any)
+    };
+    let total = GalleryRepo::total(&mut c, &search("LOAD-", KindFilter::Any)).await.unwrap();
+    assert_eq!(total, Total::AtLeast(SEARCH_COUNT_CAP), "{n} matches");
+    // load-000010 .. load-000019, where every fourth number (11, 15, 19) is an audio item.
+    let total = GalleryRepo::total(&mut c, &search("load-00001", KindFilter::Any)).await.unwrap();
+    assert_eq!(total, Total::Exact(10));
+    let total = GalleryRepo::total(&mut c, &search("load-00001", KindFilter::Audio)).await.unwrap();
+    assert_eq!(total, Total::Exact(3));
+    // A cursor made for another sort (a hand-edited URL) is an error, not a wrong page.
+    let name = Cursor { value: SortValue::Name("load-000500.jpg".into()), kind: MediaKind::Image, id: 1 };
+    let newest = GalleryQuery::new(OwnerFilter::Any);
+    let refused = GalleryRepo::page(&mut c, &newest, Some(&name)).await;
+    assert!(matches!(refused, Err(DbError::InvalidCursor)), "{:?}", refused.map(|(r, _)| r.len()));
+    let by_name = GalleryQuery { sort: GallerySort::Name, ..newest };
+    let (rows, more) = GalleryRepo::page(&mut c, &by_name, Some(&name)).await.unwrap();
+    assert!(more && rows[0].original_filename.as_str() > "load-000500.jpg");
 }
 
 /// Every list query the gallery can send walks an index in sort order: no full scan, no sort

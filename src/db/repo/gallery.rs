@@ -2,25 +2,26 @@
 //! an index: a page is merged from one stream per (table, owner) pair, each an index range scan
 //! in sort order that stops after a page's worth of rows. The last page costs what the first
 //! does, and so does page 2 000. Totals come from `media_counts`, which triggers keep.
+//!
+//! A stream's query is written out as SQL text here rather than in diesel's typed DSL: its table
+//! and sort column vary at run time, and the DSL gives each (table, column) pair its own type,
+//! which took five nested macros to spell. The text uses only fixed names; every value is bound.
+
+use std::fmt::Write;
 
 use chrono::NaiveDateTime;
-use diesel::expression::functions::declare_sql_function;
-use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
+use diesel::backend::Backend as DieselBackend;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamp};
+use diesel::{QueryDsl, QueryableByName};
 use diesel_async::RunQueryDsl;
 
 use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
-use crate::db::schema::{audios, images, media_counts};
-use crate::db::{DbConn, DbError, run};
+use crate::db::schema::media_counts;
+use crate::db::{Backend, DbConn, DbError, run};
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
-
-#[declare_sql_function]
-extern "SQL" {
-    fn lower(x: Text) -> Text;
-    #[sql_name = "lower"]
-    fn lower_opt(x: Nullable<Text>) -> Nullable<Text>;
-}
 
 /// The sort value of the item a page starts after (or ends before).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,138 +108,200 @@ fn start(stream_kind: MediaKind, cursor: &Cursor, forward_kind_order: bool) -> S
     }
 }
 
-/// `$t` narrowed to one owner and a search pattern, as a boxed query (built inside `run!`, where
-/// the backend is known).
-macro_rules! narrowed {
-    ($t:ident, $owner:expr, $pattern:expr, $search:ident) => {{
-        let mut q = match $owner {
-            StreamOwner::All => $t::table.into_boxed(),
-            StreamOwner::System => $t::table.filter($t::owner_id.is_null()).into_boxed(),
-            StreamOwner::User(id) => $t::table.filter($t::owner_id.eq(id)).into_boxed(),
-        };
-        if let Some(p) = $pattern.clone() {
-            q = q.filter($search!(p));
+/// A value a stream's query binds.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+    Int(i64),
+    Time(NaiveDateTime),
+}
+
+impl From<&SortValue> for Param {
+    fn from(v: &SortValue) -> Param {
+        match v {
+            SortValue::Time(t) => Param::Time(*t),
+            SortValue::Name(n) => Param::Text(n.clone()),
+            SortValue::Size(s) => Param::Int(*s),
+        }
+    }
+}
+
+/// SQL text and the values it binds, in order. PostgreSQL numbers its placeholders, SQLite
+/// takes them in order.
+struct Sql {
+    text: String,
+    params: Vec<Param>,
+    numbered: bool,
+    conditions: usize,
+}
+
+impl Sql {
+    fn new(backend: Backend, text: &str) -> Sql {
+        let numbered = backend == Backend::Postgres;
+        Sql { text: text.to_owned(), params: Vec::new(), numbered, conditions: 0 }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, param: Param) -> &mut Sql {
+        self.params.push(param);
+        if self.numbered {
+            let _ = write!(self.text, "${}", self.params.len());
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    /// Starts the next condition of the `WHERE` clause.
+    fn and(&mut self) -> &mut Sql {
+        self.conditions += 1;
+        self.push(if self.conditions == 1 { " WHERE " } else { " AND " })
+    }
+
+    /// The query for backend `DB`, its values bound.
+    fn query<DB>(&self) -> BoxedSqlQuery<'static, DB, SqlQuery>
+    where
+        DB: DieselBackend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
+        String: ToSql<Text, DB>,
+        i64: ToSql<BigInt, DB>,
+        NaiveDateTime: ToSql<Timestamp, DB>,
+    {
+        let mut q = diesel::sql_query(self.text.clone()).into_boxed::<DB>();
+        for param in &self.params {
+            q = match param.clone() {
+                Param::Text(s) => q.bind::<Text, _>(s),
+                Param::Int(i) => q.bind::<BigInt, _>(i),
+                Param::Time(t) => q.bind::<Timestamp, _>(t),
+            };
         }
         q
-    }};
+    }
 }
 
-/// One stream: `$t`'s rows of one owner, searched, after `$cursor`, in order, at most `fetch`,
-/// ended by `$finish` (its rows, or its plan).
-macro_rules! stream {
-    (
-        $conn:expr, $t:ident, $row:ty, $kind:expr, $owner:expr, $query:expr, $cursor:expr, $search:ident,
-        $fetch:expr, $finish:ident
-    ) => {{
-        let query: &GalleryQuery = $query;
-        let cursor: Option<&Cursor> = $cursor;
-        let less = query.sort.descending() != query.backwards;
-        let pattern = search_pattern(query);
-        macro_rules! keyset {
-            ($col:expr, $value:expr) => {{
-                let start = match cursor {
-                    Some(c) => Some(($value(c)?, c.id, start($kind, c, !less))),
-                    None => None,
-                };
-                let rows = run!($conn, |c| {
-                    let mut q = narrowed!($t, $owner, pattern, $search);
-                    if let Some((v, id, start)) = start.clone() {
-                        q = match (start, less) {
-                            (Start::Past, true) => q.filter($col.lt(v)),
-                            (Start::Past, false) => q.filter($col.gt(v)),
-                            (Start::AtOrPast, true) => q.filter($col.le(v)),
-                            (Start::AtOrPast, false) => q.filter($col.ge(v)),
-                            // The bound on the column alone keeps it a range scan; the
-                            // `OR` only sorts out the rows that share the cursor's value.
-                            (Start::AtWithIdPast, true) => {
-                                q.filter($col.le(v.clone()).and($col.lt(v).or($t::id.lt(id))))
-                            }
-                            (Start::AtWithIdPast, false) => {
-                                q.filter($col.ge(v.clone()).and($col.gt(v).or($t::id.gt(id))))
-                            }
-                        };
-                    }
-                    let q = if less {
-                        q.order(($col.desc(), $t::id.desc()))
-                    } else {
-                        q.order(($col.asc(), $t::id.asc()))
-                    };
-                    $finish!(q.limit($fetch).select(<$row>::as_select()), c, $row)
-                })?;
-                rows
-            }};
+/// The table of a kind and the columns its gallery rows read.
+fn table(kind: MediaKind) -> (&'static str, &'static str) {
+    match kind {
+        MediaKind::Image => (
+            "images",
+            "id, owner_id, original_filename, content_type, byte_size, thumbnail_key, storage_key, \
+             width, height, created_at",
+        ),
+        MediaKind::Audio => (
+            "audios",
+            "id, owner_id, original_filename, content_type, byte_size, storage_key, duration_ms, \
+             peaks, created_at",
+        ),
+    }
+}
+
+fn sort_column(sort: GallerySort) -> &'static str {
+    match sort {
+        GallerySort::Newest => "created_at",
+        GallerySort::Name => "original_filename",
+        GallerySort::Size => "byte_size",
+    }
+}
+
+/// Narrows `sql` (a `SELECT ... FROM` the kind's table) to one owner and a search pattern.
+fn narrow(sql: &mut Sql, kind: MediaKind, owner: StreamOwner, pattern: Option<&str>) {
+    match owner {
+        StreamOwner::All => {}
+        StreamOwner::System => {
+            sql.and().push("owner_id IS NULL");
         }
-        match query.sort {
-            GallerySort::Newest => keyset!($t::created_at, time),
-            GallerySort::Name => keyset!($t::original_filename, name),
-            GallerySort::Size => keyset!($t::byte_size, size),
+        StreamOwner::User(id) => {
+            sql.and().push("owner_id = ").bind(Param::Int(id));
         }
-    }};
-}
-
-/// Ends a stream's query: its rows, or how the database would get them.
-macro_rules! load_rows {
-    ($q:expr, $c:expr, $row:ty) => {
-        $q.load::<$row>($c).await
+    }
+    let Some(pattern) = pattern else { return };
+    let like = |sql: &mut Sql, column: &str| {
+        sql.push("lower(").push(column).push(") LIKE ").bind(Param::Text(pattern.to_owned()));
+        sql.push(" ESCAPE '\\'");
     };
+    sql.and();
+    match kind {
+        MediaKind::Image => like(sql, "original_filename"),
+        MediaKind::Audio => {
+            // A transcript match counts too.
+            sql.push("(");
+            like(sql, "original_filename");
+            sql.push(" OR ");
+            like(sql, "transcript");
+            sql.push(")");
+        }
+    }
 }
 
-macro_rules! plan_rows {
-    ($q:expr, $c:expr, $row:ty) => {
-        ExplainOn::explain($c, $q).await
-    };
+/// One stream's query: the kind's rows of one owner, searched, after the cursor, in order, at
+/// most `fetch`.
+fn stream_sql(
+    backend: Backend,
+    (kind, owner): (MediaKind, StreamOwner),
+    query: &GalleryQuery,
+    cursor: Option<&Cursor>,
+    fetch: i64,
+) -> Result<Sql, DbError> {
+    let (table, columns) = table(kind);
+    let mut sql = Sql::new(backend, &format!("SELECT {columns} FROM {table}"));
+    narrow(&mut sql, kind, owner, search_pattern(query).as_deref());
+    let less = query.sort.descending() != query.backwards;
+    let col = sort_column(query.sort);
+    if let Some(c) = cursor {
+        if !matches!(
+            (&c.value, query.sort),
+            (SortValue::Time(_), GallerySort::Newest)
+                | (SortValue::Name(_), GallerySort::Name)
+                | (SortValue::Size(_), GallerySort::Size)
+        ) {
+            return Err(DbError::InvalidCursor);
+        }
+        let value = Param::from(&c.value);
+        let (past, at_or_past, id_past) = if less { ("<", "<=", "<") } else { (">", ">=", ">") };
+        sql.and().push(col);
+        match start(kind, c, !less) {
+            Start::Past => sql.push(" ").push(past).push(" ").bind(value),
+            Start::AtOrPast => sql.push(" ").push(at_or_past).push(" ").bind(value),
+            // The bound on the column alone keeps it a range scan; the `OR` only sorts out the
+            // rows that share the cursor's value.
+            Start::AtWithIdPast => {
+                sql.push(" ").push(at_or_past).push(" ").bind(value.clone());
+                sql.push(" AND (").push(col).push(" ").push(past).push(" ").bind(value);
+                sql.push(" OR id ").push(id_past).push(" ").bind(Param::Int(c.id)).push(")")
+            }
+        };
+    }
+    let direction = if less { "DESC" } else { "ASC" };
+    sql.push(&format!(" ORDER BY {col} {direction}, id {direction} LIMIT "));
+    sql.bind(Param::Int(fetch));
+    Ok(sql)
 }
 
-/// How many rows of `$t` (one owner, searched) there are, counting no further than `$cap`.
-macro_rules! count_capped {
-    ($conn:expr, $t:ident, $owner:expr, $pattern:expr, $search:ident, $cap:expr) => {{
-        let ids: Vec<i64> = run!($conn, |c| narrowed!($t, $owner, $pattern, $search)
-            .select($t::id)
-            .limit($cap)
-            .load(c)
-            .await)?;
-        ids.len() as i64
-    }};
+/// A stream's rows, as gallery entries.
+async fn load(conn: &mut DbConn<'_>, kind: MediaKind, sql: &Sql) -> Result<Vec<MediaItemRow>, DbError> {
+    Ok(match kind {
+        MediaKind::Image => {
+            let rows: Vec<ImageItemRow> = run!(conn, |c| sql.query().load(c).await)?;
+            rows.into_iter().map(MediaItemRow::from).collect()
+        }
+        MediaKind::Audio => {
+            let rows: Vec<AudioItemRow> = run!(conn, |c| sql.query().load(c).await)?;
+            rows.into_iter().map(MediaItemRow::from).collect()
+        }
+    })
 }
 
-macro_rules! image_search {
-    ($p:expr) => {
-        lower(images::original_filename).like($p).escape('\\')
-    };
-}
-
-macro_rules! audio_search {
-    ($p:expr) => {
-        lower(audios::original_filename)
-            .like($p.clone())
-            .escape('\\')
-            .or(lower_opt(audios::transcript).like($p).escape('\\').assume_not_null())
-    };
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 fn search_pattern(query: &GalleryQuery) -> Option<String> {
     query.search_text().map(like_pattern)
-}
-
-fn time(c: &Cursor) -> Result<NaiveDateTime, DbError> {
-    match &c.value {
-        SortValue::Time(t) => Ok(*t),
-        _ => Err(DbError::InvalidCursor),
-    }
-}
-
-fn name(c: &Cursor) -> Result<String, DbError> {
-    match &c.value {
-        SortValue::Name(n) => Ok(n.clone()),
-        _ => Err(DbError::InvalidCursor),
-    }
-}
-
-fn size(c: &Cursor) -> Result<i64, DbError> {
-    match &c.value {
-        SortValue::Size(s) => Ok(*s),
-        _ => Err(DbError::InvalidCursor),
-    }
 }
 
 /// A row's place in the gallery's total order: its sort value, then kind (by name), then id.
@@ -265,41 +328,10 @@ impl GalleryRepo {
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool), DbError> {
         let limit = i64::from(query.limit());
-        let fetch = limit + 1;
         let mut rows: Vec<MediaItemRow> = Vec::new();
-        for (kind, owner) in streams(query) {
-            match kind {
-                MediaKind::Image => {
-                    let found = stream!(
-                        conn,
-                        images,
-                        ImageItemRow,
-                        kind,
-                        owner,
-                        query,
-                        cursor,
-                        image_search,
-                        fetch,
-                        load_rows
-                    );
-                    rows.extend(found.into_iter().map(MediaItemRow::from));
-                }
-                MediaKind::Audio => {
-                    let found = stream!(
-                        conn,
-                        audios,
-                        AudioItemRow,
-                        kind,
-                        owner,
-                        query,
-                        cursor,
-                        audio_search,
-                        fetch,
-                        load_rows
-                    );
-                    rows.extend(found.into_iter().map(MediaItemRow::from));
-                }
-            }
+        for stream in streams(query) {
+            let sql = stream_sql(conn.backend(), stream, query, cursor, limit + 1)?;
+            rows.extend(load(conn, stream.0, &sql).await?);
         }
         let less = query.sort.descending() != query.backwards;
         rows.sort_by(|a, b| {
@@ -322,33 +354,9 @@ impl GalleryRepo {
     ) -> Result<Vec<String>, DbError> {
         let fetch = i64::from(query.limit()) + 1;
         let mut plans = Vec::new();
-        for (kind, owner) in streams(query) {
-            let plan = match kind {
-                MediaKind::Image => stream!(
-                    conn,
-                    images,
-                    ImageItemRow,
-                    kind,
-                    owner,
-                    query,
-                    cursor,
-                    image_search,
-                    fetch,
-                    plan_rows
-                ),
-                MediaKind::Audio => stream!(
-                    conn,
-                    audios,
-                    AudioItemRow,
-                    kind,
-                    owner,
-                    query,
-                    cursor,
-                    audio_search,
-                    fetch,
-                    plan_rows
-                ),
-            };
+        for stream in streams(query) {
+            let sql = stream_sql(conn.backend(), stream, query, cursor, fetch)?;
+            let plan = run!(conn, |c| ExplainOn::explain(c, sql.query()).await)?;
             plans.push(plan.join("\n"));
         }
         Ok(plans)
@@ -357,22 +365,24 @@ impl GalleryRepo {
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
-        if query.search_text().is_none() {
+        let Some(pattern) = search_pattern(query) else {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
-        }
-        let pattern = search_pattern(query);
-        let cap = SEARCH_COUNT_CAP + 1;
+        };
         let mut n = 0;
         for (kind, owner) in streams(query) {
-            n += match kind {
-                MediaKind::Image => count_capped!(conn, images, owner, pattern, image_search, cap),
-                MediaKind::Audio => count_capped!(conn, audios, owner, pattern, audio_search, cap),
-            };
+            let (table, _) = table(kind);
+            let mut sql =
+                Sql::new(conn.backend(), &format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}"));
+            narrow(&mut sql, kind, owner, Some(&pattern));
+            sql.push(" LIMIT ").bind(Param::Int(SEARCH_COUNT_CAP + 1)).push(") AS capped");
+            let counted: Counted = run!(conn, |c| sql.query().get_result(c).await)?;
+            n += counted.n;
         }
         Ok(if n > SEARCH_COUNT_CAP { Total::AtLeast(SEARCH_COUNT_CAP) } else { Total::Exact(n) })
     }
 
     async fn counted(conn: &mut DbConn<'_>, owner: OwnerFilter, kind: KindFilter) -> Result<i64, DbError> {
+        use diesel::ExpressionMethods;
         use media_counts::dsl as mc;
         let kinds: Vec<&str> = [MediaKind::Image, MediaKind::Audio]
             .into_iter()
