@@ -98,9 +98,29 @@
       };
       xhr.onload = function () {
         bar.remove();
-        var r = null;
-        try { r = JSON.parse(xhr.responseText).results[0]; } catch (err) { r = null; }
-        if (r && r.ok) {
+        var r = null, refusal = null;
+        try {
+          var answer = JSON.parse(xhr.responseText);
+          r = answer.results ? answer.results[0] : null;
+          refusal = answer.error || null;
+        } catch (err) { r = null; }
+        if (refusal && refusal.code === "signed_out") {
+          // The file did not arrive; signing in (in another tab) keeps this page and its files.
+          li.classList.add("result-refused");
+          status.textContent = "";
+          var signin = document.createElement("a");
+          signin.href = "/signin?next=" + encodeURIComponent(location.pathname);
+          signin.target = "_blank";
+          signin.rel = "noopener";
+          signin.textContent = "sign in again";
+          status.append("You were signed out — ", signin, ", then upload this file again");
+        } else if (refusal && refusal.code === "page_expired") {
+          li.classList.add("result-refused");
+          status.textContent = "This page expired — reload it and upload again";
+        } else if (refusal) {
+          li.classList.add("result-refused");
+          status.textContent = "refused — " + refusal.message;
+        } else if (r && r.ok) {
           li.classList.add("result-ok");
           status.innerHTML = "";
           status.append("accepted — ");

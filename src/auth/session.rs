@@ -95,6 +95,12 @@ pub fn claim(session: &Session, now: i64, limits: SessionLimits) -> Option<Sessi
     Some(SessionClaim { user_id, epoch })
 }
 
+/// The account an ended (or live) session was for, unchecked: to hand work posted after the
+/// session ended back to the same account only.
+pub fn claimed_user(session: &Session) -> Option<i64> {
+    session.get::<i64>(USER_ID).ok().flatten()
+}
+
 /// Whether the session claims an account at all (not checked against the database or its age).
 pub fn is_signed_in(session: &Session) -> bool {
     session.contains_key(USER_ID)

@@ -10,7 +10,7 @@ use actix_session::Session;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
+use actix_web::http::header::{ACCEPT, CACHE_CONTROL, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
@@ -22,6 +22,13 @@ tokio::task_local! {
     /// Who is signed in, once the request's extractor knows: error pages show the navigation
     /// and the account, as every other page does.
     static SIGNED_IN: RefCell<Option<SignedIn>>;
+    /// The client asked for JSON (`Accept: application/json`): errors answer in JSON.
+    static WANTS_JSON: bool;
+}
+
+/// Whether the request being handled asked for JSON.
+pub fn wants_json() -> bool {
+    WANTS_JSON.try_with(|w| *w).unwrap_or(false)
 }
 
 /// The signed-in account and its session, kept so that an error page can show the navigation;
@@ -64,8 +71,13 @@ pub async fn middleware(
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().to_string(), req.path().to_owned());
     let started = Instant::now();
+    let json = req
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
     let handled = SIGNED_IN.scope(RefCell::new(None), next.call(req).instrument(span.clone()));
-    let result = REQUEST_ID.scope(id.clone(), handled).await;
+    let result = REQUEST_ID.scope(id.clone(), WANTS_JSON.scope(json, handled)).await;
     let mut res = result?;
     let took = started.elapsed();
     let status = res.status().as_u16();

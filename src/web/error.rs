@@ -1,5 +1,6 @@
 //! The one place errors become HTTP responses: a status and an error page in the layout.
 
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
@@ -12,8 +13,13 @@ use crate::media::MediaError;
 
 #[derive(Debug, Error)]
 pub enum WebError {
-    #[error("sign in required")]
-    SignInRequired { next: String },
+    #[error("You were signed out. Sign in again.")]
+    SignInRequired {
+        /// Where to go after signing in.
+        next: String,
+        /// The cookie naming work kept from a post that arrived signed out.
+        keep: Option<Box<Cookie<'static>>>,
+    },
     #[error("This page does not exist, or you do not have access to it.")]
     NotFound,
     #[error("{0}")]
@@ -89,6 +95,7 @@ struct ErrorPage {
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
+            WebError::SignInRequired { .. } if super::context::wants_json() => StatusCode::UNAUTHORIZED,
             WebError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
@@ -103,9 +110,17 @@ impl ResponseError for WebError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let WebError::SignInRequired { next } = self {
+        if let WebError::SignInRequired { next, keep } = self {
             let location = format!("/signin?next={}", crate::http_text::percent_encode(next));
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+            let mut res = if super::context::wants_json() {
+                json_error(StatusCode::UNAUTHORIZED, self.code(), self.to_string(), Some(&location))
+            } else {
+                HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+            };
+            if let Some(cookie) = keep {
+                let _ = res.add_cookie(cookie);
+            }
+            return res;
         }
         if let WebError::RangeNotSatisfiable(size) = self {
             return HttpResponse::RangeNotSatisfiable()
@@ -120,8 +135,48 @@ impl ResponseError for WebError {
             }
             _ => {}
         }
+        if super::context::wants_json() {
+            return json_error(status, self.code(), self.to_string(), None);
+        }
         error_page(status, self.to_string())
     }
+}
+
+impl WebError {
+    /// A stable name for the error, for clients that read JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::SignInRequired { .. } => "signed_out",
+            WebError::NotFound => "not_found",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::BadRequest(_) => "bad_request",
+            WebError::TooLarge(_) => "too_large",
+            WebError::TooManyRequests(_) => "too_many_requests",
+            WebError::RangeNotSatisfiable(_) => "range_not_satisfiable",
+            WebError::RequestTimeout => "request_timeout",
+            WebError::Csrf => "page_expired",
+            WebError::Unavailable(_) => "unavailable",
+            WebError::Internal(_) => "internal",
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    error: JsonErrorBody<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonErrorBody<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sign_in: Option<&'a str>,
+}
+
+/// The error as JSON, for a client that asked for JSON (the script uploader).
+fn json_error(status: StatusCode, code: &str, message: String, sign_in: Option<&str>) -> HttpResponse {
+    HttpResponse::build(status).json(JsonError { error: JsonErrorBody { code, message, sign_in } })
 }
 
 /// Renders the error page for any status (also used for actix's own 404s and 413s).

@@ -4,11 +4,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
+use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::context::{self, SignedIn};
 use super::error::WebError;
 use super::settings::WebSettings;
+use super::stash;
 use crate::app::App;
 use crate::auth::{Account, csrf, session};
 use crate::media::Actor;
@@ -60,13 +62,17 @@ impl FromRequest for CurrentUser {
         let session = req.get_session();
         let app = req.app_data::<web::Data<App>>().cloned();
         let settings = req.app_data::<web::Data<WebSettings>>().cloned();
-        let next = req.uri().path_and_query().map_or("/media".to_owned(), |p| p.as_str().to_owned());
-        let next = if req.method() == actix_web::http::Method::GET { next } else { "/media".to_owned() };
+        // After sign-in: the page asked for, or for a post, the page it was sent from (a post
+        // from an ended session never gets here: `stash::middleware` answers it).
+        let next = match req.uri().path_and_query() {
+            Some(p) if matches!(*req.method(), Method::GET | Method::HEAD) => p.as_str().to_owned(),
+            _ => stash::sent_from(req).unwrap_or_else(|| "/media".to_owned()),
+        };
         Box::pin(async move {
             let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
             let settings = settings.ok_or_else(|| WebError::Internal("web settings missing".into()))?;
             let Some(claim) = session::claim(&session, settings.clock.now(), settings.session_limits) else {
-                return Err(WebError::SignInRequired { next });
+                return Err(WebError::SignInRequired { next, keep: None });
             };
             match app.accounts.for_session(claim.user_id, claim.epoch).await? {
                 Some(account) => {
@@ -74,8 +80,10 @@ impl FromRequest for CurrentUser {
                     Ok(CurrentUser { account, session })
                 }
                 None => {
+                    // Signed out elsewhere, or disabled: the post's body is with the handler's
+                    // own extractors by now, so only the page it came from is kept.
                     session::sign_out(&session);
-                    Err(WebError::SignInRequired { next })
+                    Err(WebError::SignInRequired { next, keep: None })
                 }
             }
         })

@@ -10,6 +10,7 @@ mod guard;
 mod health;
 pub mod pages;
 mod settings;
+pub mod stash;
 pub mod view;
 
 use std::net::TcpListener;
@@ -177,6 +178,7 @@ pub fn server(
             .add(("Referrer-Policy", "same-origin"))
             .add(("Cross-Origin-Opener-Policy", "same-origin"));
         ActixApp::new()
+            .wrap(from_fn(stash::middleware))
             .wrap(from_fn(guard::middleware))
             .wrap(session)
             .wrap(headers)

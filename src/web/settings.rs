@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::guard::AnonymousRequests;
+use super::stash::WorkStash;
 use crate::app::load_or_create_secret;
 use crate::auth::{Clock, SessionLimits};
 use crate::config::{Config, StorageConfig};
@@ -40,6 +41,8 @@ pub struct WebSettings {
     pub max_anonymous_per_address: usize,
     /// Those requests, counted (shared by every worker).
     pub anonymous: Arc<AnonymousRequests>,
+    /// Work posted after its session ended, waiting for the sign-in.
+    pub work: Arc<WorkStash>,
 }
 
 impl WebSettings {
@@ -68,6 +71,7 @@ impl WebSettings {
             body_idle: config.body_idle,
             max_anonymous_per_address: config.max_anonymous_per_address,
             anonymous: Arc::default(),
+            work: Arc::default(),
         })
     }
 

@@ -19,8 +19,82 @@ const AUDIO: &str = "tone-vbr-noxing.mp3";
 backend_tests!(
     browser_sign_in_upload_play_seek_delete,
     browser_gallery_plays_one_clip_at_a_time_and_space_toggles,
-    browser_every_page_fits_390_px_and_errors_keep_the_navigation
+    browser_every_page_fits_390_px_and_errors_keep_the_navigation,
+    browser_work_survives_the_end_of_a_session
 );
+
+/// A transcript typed while the session ran out comes back after sign-in, on the same page;
+/// the script uploader says what happened and what to do, for an ended session and for a
+/// page whose token is stale.
+async fn browser_work_survives_the_end_of_a_session(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (http, _) = server.signed_in("ann", Role::User).await;
+    let page = http.upload(&[("talk.flac", crate::common::fixture_bytes("tone.flac"))], None, false).await;
+    assert!(page.body.contains("1 accepted"), "{}", page.body);
+    let detail = http.get("/media?type=audio").await.all("<a class=\"name\" href=\"").remove(0);
+    let detail = detail.split('?').next().unwrap().to_owned();
+    let clock = server.clock.clone();
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        let sign_in = async || {
+            b.find("#username").await.send_keys("ann").await.expect("type username");
+            b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
+            b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+        };
+        b.goto("/signin").await;
+        sign_in().await;
+        b.wait_for_path("/media").await;
+        b.goto(&detail).await;
+        let text = "Said at the meeting: the budget doubles.";
+        b.find("#transcript").await.send_keys(text).await.expect("type the transcript");
+        clock.advance(2 * 3600);
+        b.find(&format!("form[action='{detail}/transcript'] button[type=submit]"))
+            .await
+            .click()
+            .await
+            .expect("save");
+        b.wait_for_path("/signin").await;
+        sign_in().await;
+        b.wait_for_path(&detail).await;
+        let typed = b.js("return document.getElementById('transcript').value;").await;
+        assert_eq!(typed.as_str(), Some(text), "the text is back in the box");
+        let note = b.js("return document.querySelector('.flash-note').textContent;").await;
+        assert!(note.as_str().unwrap().contains("signed out before your transcript was saved"), "{note}");
+        b.screenshot("kept-transcript").await;
+        // The script uploader, signed out meanwhile.
+        b.goto("/upload").await;
+        clock.advance(2 * 3600);
+        let file = fixture("image.png").to_str().unwrap().to_owned();
+        b.find("#files").await.send_keys(&file).await.expect("choose a file");
+        b.find("#upload-form button[type=submit]").await.click().await.expect("submit upload");
+        let said = poll("the uploader to answer", PATIENCE, async || {
+            let t = b.js("return document.getElementById('results').innerText;").await;
+            let t = t.as_str().unwrap_or("").to_owned();
+            if t.contains("—") { Ok(t) } else { Err(t) }
+        })
+        .await;
+        assert!(said.contains("You were signed out — sign in again"), "{said}");
+        let link = b.js("return document.querySelector('#results a').getAttribute('href');").await;
+        assert_eq!(link.as_str(), Some("/signin?next=%2Fupload"));
+        // A page whose form token no longer matches the session.
+        b.goto("/signin").await;
+        sign_in().await;
+        b.wait_for_path("/media").await;
+        b.goto("/upload").await;
+        b.js("document.querySelector('#upload-form [name=csrf_token]').value = 'stale'; return 0;").await;
+        b.find("#files").await.send_keys(&file).await.expect("choose a file");
+        b.find("#upload-form button[type=submit]").await.click().await.expect("submit upload");
+        let said = poll("the uploader to answer", PATIENCE, async || {
+            let t = b.js("return document.getElementById('results').innerText;").await;
+            let t = t.as_str().unwrap_or("").to_owned();
+            if t.contains("—") { Ok(t) } else { Err(t) }
+        })
+        .await;
+        assert!(said.contains("This page expired — reload it"), "{said}");
+    })
+    .await;
+}
 
 async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: TestEnv) {
     let backend = env.backend;

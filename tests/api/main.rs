@@ -14,6 +14,7 @@ mod corpus;
 mod e2e;
 mod faults;
 mod gallery_paging;
+mod kept_work;
 mod repo;
 mod s3_server;
 mod service;

@@ -1,7 +1,7 @@
 //! Account administration (admins only).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,6 +11,7 @@ use crate::auth::{AuthError, Role, session};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
+use crate::web::{WebSettings, stash};
 
 struct AccountView {
     id: i64,
@@ -52,9 +53,25 @@ struct ConfirmPage {
     button: &'static str,
 }
 
-pub async fn list(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
+pub async fn list(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
     user.require_admin()?;
-    page(&app, &user, Draft::default(), StatusCode::OK).await
+    // A create form posted after the session ended comes back filled in (but the password).
+    let kept = settings.work.take(&req, settings.clock.now(), user.account.id, "/admin/users");
+    let draft = kept.as_ref().map_or_else(Draft::default, |k| Draft {
+        username: k.field("username").unwrap_or_default().to_owned(),
+        role: k.field("role").unwrap_or_default().to_owned(),
+        error: None,
+    });
+    let mut res = page(&app, &user, draft, StatusCode::OK).await?;
+    if kept.is_some() {
+        let _ = res.add_cookie(&stash::removal());
+    }
+    Ok(res)
 }
 
 async fn page(

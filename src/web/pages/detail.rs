@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ use crate::media::file::waveform;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
-use crate::web::{WebSettings, back};
+use crate::web::{WebSettings, back, stash};
 
 /// `/media/{kind}/{id}`: a kind that is not one answers 404.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -76,6 +76,7 @@ async fn render(
     path: MediaPath,
     share: Option<u64>,
     back: String,
+    restored: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let share = share.filter(|secs| EXPIRIES.iter().any(|e| e.0 == *secs));
     let actor = user.actor();
@@ -124,7 +125,7 @@ async fn render(
                 ("Uploaded", format!("{} UTC", view::date(a.created_at))),
                 ("SHA-256", a.sha256.clone()),
             ],
-            a.transcript.clone().unwrap_or_default(),
+            restored.unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
             a.duration_ms,
         ),
     };
@@ -162,11 +163,21 @@ pub async fn show(
     app: web::Data<App>,
     settings: web::Data<WebSettings>,
     user: CurrentUser,
+    req: HttpRequest,
     path: web::Path<MediaPath>,
     q: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, WebError> {
     let back = back::gallery_view(q.back.as_deref());
-    render(&app, &settings, &user, path.into_inner(), q.shared, back).await
+    let path = path.into_inner();
+    // A transcript posted after the session ended comes back into the box, unsaved.
+    let action = format!("{}/transcript", path.url());
+    let kept = settings.work.take(&req, settings.clock.now(), user.account.id, &action);
+    let restored = kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned);
+    let mut res = render(&app, &settings, &user, path, q.shared, back, restored).await?;
+    if kept.is_some() {
+        let _ = res.add_cookie(&stash::removal());
+    }
+    Ok(res)
 }
 
 /// A GET of an address forms post to (a bookmark, a reload after a redirect): the item's page.

@@ -13,10 +13,10 @@ use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, Own
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
 use crate::media::{GalleryItem, MediaError};
-use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
+use crate::web::{WebSettings, back, stash};
 
 const PER_PAGE: u32 = 48;
 
@@ -52,6 +52,8 @@ struct ItemView {
     facts: String,
     owner_label: String,
     can_manage: bool,
+    /// Ticked for the bulk form (a selection restored after sign-in).
+    picked: bool,
 }
 
 #[derive(Template)]
@@ -117,6 +119,7 @@ fn owner_value(f: OwnerFilter, me: i64) -> String {
 
 pub async fn all(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     req: HttpRequest,
     q: web::Query<GalleryParams>,
@@ -132,11 +135,12 @@ pub async fn all(
         heading: heading.into(),
         section,
     };
-    render(&app, &user, q.into_inner(), scope, view).await
+    render(&app, &user, (&settings, &req), q.into_inner(), scope, view).await
 }
 
 pub async fn system(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     req: HttpRequest,
     q: web::Query<GalleryParams>,
@@ -147,11 +151,12 @@ pub async fn system(
         heading: "System media".into(),
         section: "system",
     };
-    render(&app, &user, q.into_inner(), OwnerFilter::System, view).await
+    render(&app, &user, (&settings, &req), q.into_inner(), OwnerFilter::System, view).await
 }
 
 pub async fn of_user(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     req: HttpRequest,
     path: web::Path<i64>,
@@ -168,7 +173,7 @@ pub async fn of_user(
         heading: format!("Media of {}", owner.username),
         section: "gallery",
     };
-    render(&app, &user, q.into_inner(), OwnerFilter::User(id), view).await
+    render(&app, &user, (&settings, &req), q.into_inner(), OwnerFilter::User(id), view).await
 }
 
 /// Which gallery a page shows: its address (path and query as asked), heading and nav entry.
@@ -182,6 +187,7 @@ struct View {
 async fn render(
     app: &App,
     user: &CurrentUser,
+    (settings, req): (&WebSettings, &HttpRequest),
     q: GalleryParams,
     scope: OwnerFilter,
     view: View,
@@ -303,12 +309,21 @@ async fn render(
         if view_query.is_empty() { base_path.clone() } else { format!("{base_path}?{view_query}") };
     // The same `back=` for every card, encoded once.
     let back_query = back::with_back("", &view_url);
+    // A bulk selection posted after the session ended is ticked again.
+    let kept = settings.work.take(req, settings.clock.now(), me, "/media/bulk");
+    let picked: Vec<&str> = kept
+        .iter()
+        .flat_map(|k| k.fields.iter())
+        .filter(|(k, _)| k == "item")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let items: Vec<ItemView> = page
         .items
         .into_iter()
         .map(|i| item_view(i, me, is_staff, &names))
         .map(|mut i| {
             i.detail_url.push_str(&back_query);
+            i.picked = picked.contains(&format!("{}:{}", i.kind, i.id).as_str());
             i
         })
         .collect();
@@ -338,7 +353,11 @@ async fn render(
         last_url,
     }
     .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    let mut res = HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body);
+    if kept.is_some() {
+        let _ = res.add_cookie(&stash::removal());
+    }
+    Ok(res)
 }
 
 /// The owner filter's options on `/media`: everything one may see, one's own, the system's,
@@ -404,6 +423,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         facts,
         owner_label,
         can_manage: i.can_manage,
+        picked: false,
     }
 }
 

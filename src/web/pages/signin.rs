@@ -9,10 +9,10 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::auth::{AuthError, session};
 use crate::web::WebSettings;
-use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, check_csrf, client_ip};
 use crate::web::view::Layout;
+use crate::web::{back, stash};
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -77,10 +77,24 @@ pub async fn submit(
     let ip = client_ip(&req, settings.trust_forwarded);
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {
-            session::sign_in(&session, &account, settings.clock.now())
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            let now = settings.clock.now();
+            session::sign_in(&session, &account, now).map_err(|e| WebError::Internal(e.to_string()))?;
             tracing::info!(user = %account.username, "signed in");
-            Ok(see_other(&next))
+            let mut res = see_other(&next);
+            // Work posted while signed out: say what became of it; the page it was sent from
+            // puts it back (and drops it) if it can, otherwise it is dropped now.
+            if let Some(kept) = settings.work.peek(&req, now) {
+                let (note, restored) = stash::note(&kept);
+                let theirs = kept.user_id.is_none_or(|u| u == account.id);
+                if theirs {
+                    session::flash(&session, if restored { "note" } else { "error" }, note);
+                }
+                if !(theirs && restored) {
+                    settings.work.forget(&req);
+                    let _ = res.add_cookie(&stash::removal());
+                }
+            }
+            Ok(res)
         }
         Err(e @ (AuthError::BadCredentials | AuthError::Disabled | AuthError::Throttled { .. })) => {
             let status = if matches!(e, AuthError::Throttled { .. }) {

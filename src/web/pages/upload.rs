@@ -2,8 +2,7 @@
 //! memory; one refused file never sinks the others.
 
 use actix_multipart::{Field, Multipart};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -179,14 +178,9 @@ async fn upload_field(
 pub async fn submit(
     app: web::Data<App>,
     user: CurrentUser,
-    req: HttpRequest,
     mut payload: Multipart,
 ) -> Result<HttpResponse, WebError> {
-    let wants_json = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json = crate::web::context::wants_json();
     let actor = user.actor();
     let mut csrf_ok = false;
     let mut owner = Owner::User(user.account.id);

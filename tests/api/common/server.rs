@@ -76,6 +76,7 @@ impl TestEnv {
             body_idle: std::time::Duration::from_secs(60),
             max_anonymous_per_address: 32,
             anonymous: Default::default(),
+            work: Default::default(),
         };
         adjust(&mut settings);
         let clock = settings.clock.clone();
@@ -166,6 +167,8 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&#34;", "\"")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
 }
@@ -214,6 +217,14 @@ impl TestClient {
     /// Posts a form as is (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         Self::read(self.http.post(self.url(path)).form(fields).send().await.expect("POST")).await
+    }
+
+    /// Posts a form as a browser does from `page` of this site: with its `Referer` and our
+    /// `Origin`.
+    pub async fn post_from(&self, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let req = self.http.post(self.url(path)).form(fields);
+        let req = req.header("Referer", self.url(page)).header("Origin", self.base.clone());
+        Self::read(req.send().await.expect("POST")).await
     }
 
     /// Posts a form with the CSRF token of `token_page` (the page the form lives on).

@@ -1,0 +1,295 @@
+//! Work posted after the session ended: a transcript typed for twenty minutes must not be lost
+//! because the session timed out meanwhile. The post's text fields are kept here (never its
+//! token or a password), a cookie in that browser names them, and after sign-in the page the
+//! person was on puts them back into its form, with a message, for them to check and save.
+//!
+//! Kept in memory, in the process that took the post: a restart loses what is waiting, which
+//! costs the same as before this existed. Bounded in count, size and age, because anyone can
+//! post while signed out; and only posts from our own pages are kept (a browser says where a
+//! post comes from), so another site cannot plant text in someone's form.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_session::SessionExt;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, ResponseError, web};
+use futures_util::StreamExt;
+
+use super::back;
+use super::error::WebError;
+use super::settings::WebSettings;
+use crate::auth::session;
+
+/// The cookie naming what is kept for this browser.
+pub const COOKIE: &str = "mediadesk_work";
+/// How long kept work waits for its sign-in, in seconds.
+pub const KEEP_SECS: i64 = 3600;
+/// The largest post kept; a longer one is dropped (it would be refused anyway).
+pub const MAX_BODY: usize = 256 * 1024;
+/// All kept work together; the oldest goes first.
+const MAX_TOTAL: usize = 16 * 1024 * 1024;
+
+/// A post that arrived after its session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// The account of the ended session, when the cookie still said; another account signing
+    /// in does not see it.
+    pub user_id: Option<i64>,
+    /// Where it was posted.
+    pub action: String,
+    /// Its fields, without the token and passwords.
+    pub fields: Vec<(String, String)>,
+    at: i64,
+}
+
+impl Kept {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn size(&self) -> usize {
+        self.action.len() + self.fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+    }
+}
+
+#[derive(Default)]
+pub struct WorkStash {
+    entries: Mutex<HashMap<String, Kept>>,
+}
+
+impl WorkStash {
+    /// Keeps a post; returns the id its cookie carries.
+    pub fn keep(
+        &self,
+        now: i64,
+        user_id: Option<i64>,
+        action: &str,
+        fields: Vec<(String, String)>,
+    ) -> String {
+        let fields =
+            fields.into_iter().filter(|(k, _)| k != "csrf_token" && !k.contains("password")).collect();
+        let kept = Kept { user_id, action: action.to_owned(), fields, at: now };
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, k| now - k.at < KEEP_SECS);
+        let mut total: usize = entries.values().map(Kept::size).sum::<usize>() + kept.size();
+        while total > MAX_TOTAL {
+            let Some(oldest) = entries.iter().min_by_key(|(_, k)| k.at).map(|(id, _)| id.clone()) else {
+                break;
+            };
+            total -= entries.remove(&oldest).map_or(0, |k| k.size());
+        }
+        entries.insert(id.clone(), kept);
+        id
+    }
+
+    /// What this browser's cookie names, if still kept.
+    pub fn peek(&self, req: &HttpRequest, now: i64) -> Option<Kept> {
+        let id = req.cookie(COOKIE)?;
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(id.value()).filter(|k| now - k.at < KEEP_SECS).cloned()
+    }
+
+    /// What this browser's cookie names, if it was posted to `action` by `user_id` (or by a
+    /// session that no longer said whose it was); taken out, so it is restored once.
+    pub fn take(&self, req: &HttpRequest, now: i64, user_id: i64, action: &str) -> Option<Kept> {
+        let kept = self.peek(req, now)?;
+        if kept.action != action || kept.user_id.is_some_and(|u| u != user_id) {
+            return None;
+        }
+        self.forget(req);
+        Some(kept)
+    }
+
+    /// Removes what this browser's cookie names.
+    pub fn forget(&self, req: &HttpRequest) {
+        if let Some(id) = req.cookie(COOKIE) {
+            self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(id.value());
+        }
+    }
+}
+
+/// What sign-in tells the person about work kept from before, and whether the page they
+/// return to puts it back into its form (or they have to do it again).
+pub fn note(kept: &Kept) -> (&'static str, bool) {
+    if kept.action.ends_with("/transcript") {
+        let note = "You were signed out before your transcript was saved. It is back in the box \
+                    below: check it and save it again.";
+        (note, true)
+    } else if kept.action == "/media/bulk" {
+        let note = "You were signed out before the bulk action ran, so nothing was deleted. Your \
+                    selection is ticked again below.";
+        (note, true)
+    } else if kept.action == "/admin/users" {
+        let note = "You were signed out before the account was created. What you typed is back \
+                    (type the password again).";
+        (note, true)
+    } else if kept.action == "/upload" {
+        (
+            "You were signed out before the upload arrived, so nothing was stored. Choose the files again.",
+            false,
+        )
+    } else {
+        ("You were signed out before that was done, so nothing was changed. Do it again.", false)
+    }
+}
+
+/// The cookie that names kept work.
+pub fn cookie(id: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, id.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(KEEP_SECS))
+        .finish()
+}
+
+/// The cookie that removes the one above.
+pub fn removal() -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE, "").path("/").finish();
+    c.make_removal();
+    c
+}
+
+/// Whether a post comes from a page of this site, as the browser says: `Sec-Fetch-Site`, or
+/// else an `Origin` whose host is the one asked for. A post that says neither is not kept.
+pub fn from_this_site(req: &HttpRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    let (Some(origin), Some(host)) = (header("origin"), header("host")) else { return false };
+    origin.split_once("://").is_some_and(|(_, h)| h == host)
+}
+
+/// The page a post was sent from, if it is a page of this site: the path and query of its
+/// `Referer`.
+pub fn sent_from(req: &HttpRequest) -> Option<String> {
+    let referer = req.headers().get("referer")?.to_str().ok()?;
+    let host = req.headers().get("host")?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let path = rest.strip_prefix(host)?;
+    let path = path.split('#').next().unwrap_or("");
+    super::back::is_local_path(path).then(|| path.to_owned())
+}
+
+/// Answers a post whose session has ended before any handler reads its body: keeps its text,
+/// and sends the person to sign in and then back to the page they were on. (Handlers' own
+/// extractors would read the body first, so this cannot wait for `CurrentUser`.) The sign-in
+/// form itself is the one post that needs no session.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let settings = req.app_data::<web::Data<WebSettings>>().cloned();
+    let post = !matches!(*req.method(), Method::GET | Method::HEAD) && req.path() != "/signin";
+    let Some(settings) = settings.filter(|_| post) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let session = req.get_session();
+    let user_id = session::claimed_user(&session);
+    if session::claim(&session, settings.clock.now(), settings.session_limits).is_some() {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let post = EndedPost::of(req.request(), user_id);
+    let error = post.keep(req.take_payload(), &settings).await;
+    Ok(req.into_response(error.error_response()).map_into_right_body())
+}
+
+/// A post that arrived after its session ended, and what is known of it before its body.
+struct EndedPost {
+    action: String,
+    page: Option<String>,
+    user_id: Option<i64>,
+    from_this_site: bool,
+    form: bool,
+}
+
+impl EndedPost {
+    fn of(req: &HttpRequest, user_id: Option<i64>) -> EndedPost {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        EndedPost {
+            action: req.path().to_owned(),
+            page: sent_from(req),
+            user_id,
+            from_this_site: from_this_site(req),
+            form: content_type.is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")),
+        }
+    }
+
+    /// A form's fields are kept; of an upload, only that it happened (its files cannot wait
+    /// in memory), so that sign-in can say it did not arrive.
+    async fn keep(self, payload: Payload, settings: &WebSettings) -> WebError {
+        let fields = if self.form { read_form(payload).await } else { Some(Vec::new()) };
+        let field = |name: &str| fields.iter().flatten().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        // A confirmation page is a post's answer and cannot be asked for again: back to the
+        // gallery view it came from.
+        let back = field("back");
+        let next = match self.page {
+            Some(p) if back.is_none() || p.split('?').next() != Some(self.action.as_str()) => p,
+            _ => back::gallery_view(back.as_deref()),
+        };
+        let keep = match fields {
+            Some(fields) if self.from_this_site && self.action != "/signout" => {
+                let id = settings.work.keep(settings.clock.now(), self.user_id, &self.action, fields);
+                Some(Box::new(cookie(&id, settings.secure_cookies)))
+            }
+            _ => None,
+        };
+        WebError::SignInRequired { next, keep }
+    }
+}
+
+/// A form body's fields; `None` if it is too long or not a form.
+async fn read_form(mut payload: Payload) -> Option<Vec<(String, String)>> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        body.extend_from_slice(&chunk.ok()?);
+        if body.len() > MAX_BODY {
+            return None;
+        }
+    }
+    serde_urlencoded::from_bytes(&body).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn tokens_and_passwords_are_never_kept() {
+        let stash = WorkStash::default();
+        let id = stash.keep(
+            0,
+            Some(1),
+            "/admin/users",
+            fields(&[("csrf_token", "t"), ("username", "ann"), ("password", "secret"), ("role", "user")]),
+        );
+        let entries = stash.entries.lock().unwrap();
+        assert_eq!(entries[&id].fields, fields(&[("username", "ann"), ("role", "user")]));
+    }
+
+    #[test]
+    fn old_work_expires_and_the_total_stays_bounded() {
+        let stash = WorkStash::default();
+        let first = stash.keep(0, None, "/a", fields(&[("t", "x")]));
+        stash.keep(KEEP_SECS, None, "/a", fields(&[("t", "y")]));
+        assert!(!stash.entries.lock().unwrap().contains_key(&first), "expired");
+        let big = "x".repeat(MAX_BODY);
+        for i in 0..(MAX_TOTAL / MAX_BODY + 10) {
+            stash.keep(KEEP_SECS + i as i64, None, "/a", fields(&[("t", &big)]));
+        }
+        let total: usize = stash.entries.lock().unwrap().values().map(Kept::size).sum();
+        assert!(total <= MAX_TOTAL, "{total}");
+    }
+}

@@ -1,0 +1,212 @@
+//! Work posted after the session ended is not lost: sign-in returns to the page it came from,
+//! with the text back in its form and a message, for the same account only, and only for
+//! posts from this site's own pages. Scripts get JSON they can act on.
+
+use mediadesk::auth::Role;
+use mediadesk::http_text::percent_encode;
+
+use crate::common::server::*;
+use crate::common::*;
+
+backend_tests!(
+    a_transcript_posted_after_the_session_ended_comes_back_after_sign_in,
+    kept_work_goes_back_to_its_own_account_only,
+    posts_from_other_sites_and_uploads_are_not_kept_but_said,
+    a_bulk_selection_and_an_account_form_come_back,
+    scripts_get_json_errors_they_can_act_on
+);
+
+const IDLE: i64 = 2 * 3600;
+
+fn work_cookie(p: &Page) -> Option<String> {
+    p.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("mediadesk_work="))
+        .map(str::to_owned)
+}
+
+async fn audio_item(s: &TestServer, c: &TestClient) -> String {
+    let up = c.upload(&[("talk.flac", fixture_bytes("tone.flac"))], None, false).await;
+    assert_eq!(up.status, 200, "{}", up.body);
+    let page = c.get("/media?type=audio").await;
+    page.all("href=\"/media/audio/")
+        .first()
+        .map(|h| format!("/media/audio/{}", h.split('?').next().unwrap()))
+        .expect(&s.base)
+}
+
+async fn a_transcript_posted_after_the_session_ended_comes_back_after_sign_in(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let item = audio_item(&s, &c).await;
+    let page = format!("{item}?back=%2Fmedia%3Fq%3Dtalk");
+    let token = c.get(&page).await.csrf();
+    s.clock.advance(IDLE);
+    let text = "Twenty minutes of careful typing: «ümlauts», & <angle brackets>.";
+    let fields = [("csrf_token", token.as_str()), ("transcript", text), ("back", "/media?q=talk")];
+    let post = c.post_from(&page, &format!("{item}/transcript"), &fields).await;
+    assert_eq!(post.status, 303);
+    assert_eq!(post.location(), format!("/signin?next={}", percent_encode(&page)), "back to the page");
+    let cookie = work_cookie(&post).expect("the work is kept");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    // Nothing was saved.
+    let signin = c.get(post.location()).await;
+    assert_eq!(signin.status, 200);
+    let token = signin.csrf();
+    let form =
+        [("csrf_token", token.as_str()), ("username", "ann"), ("password", "password-ann"), ("next", &page)];
+    let done = c.post_raw("/signin", &form).await;
+    assert_eq!((done.status, done.location()), (303, page.as_str()));
+    let back = c.get(&page).await;
+    assert!(back.body.contains("signed out before your transcript was saved"), "{}", back.body);
+    let textarea = back.body.split("name=\"transcript\"").nth(1).unwrap();
+    let shown =
+        html_unescape(&textarea[textarea.find('>').unwrap() + 1..textarea.find("</textarea>").unwrap()]);
+    assert_eq!(shown, text, "the text is back in the box");
+    assert!(
+        back.body.contains("No transcript") || !back.body.contains("<p class=\"transcript\">"),
+        "unsaved"
+    );
+    assert!(work_cookie(&back).is_some_and(|c| c.contains("Max-Age=0")), "the cookie is removed");
+    // Restored once: a reload shows the saved state.
+    let again = c.get(&page).await;
+    assert!(!again.body.contains("careful typing"), "restored once only");
+    // Saved for real now.
+    let token = again.csrf();
+    let fields = [("csrf_token", token.as_str()), ("transcript", text)];
+    assert_eq!(c.post_from(&page, &format!("{item}/transcript"), &fields).await.status, 303);
+    assert!(html_unescape(&c.get(&item).await.body).contains("careful typing"));
+}
+
+async fn kept_work_goes_back_to_its_own_account_only(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::Staff).await;
+    s.account("bob", Role::Staff).await;
+    let item = audio_item(&s, &c).await;
+    let token = c.get(&item).await.csrf();
+    s.clock.advance(IDLE);
+    let fields = [("csrf_token", token.as_str()), ("transcript", "ann's private notes")];
+    let post = c.post_from(&item, &format!("{item}/transcript"), &fields).await;
+    assert!(work_cookie(&post).is_some());
+    // Bob signs in on the same browser: he is not shown Ann's text, and it is gone.
+    let token = c.get("/signin").await.csrf();
+    let form =
+        [("csrf_token", token.as_str()), ("username", "bob"), ("password", "password-bob"), ("next", &item)];
+    let done = c.post_raw("/signin", &form).await;
+    assert_eq!(done.status, 303);
+    assert!(work_cookie(&done).is_some_and(|c| c.contains("Max-Age=0")), "dropped at sign-in");
+    let page = c.get(&item).await;
+    assert!(
+        !page.body.contains("private notes") && !page.body.contains("signed out before"),
+        "{}",
+        page.body
+    );
+}
+
+async fn posts_from_other_sites_and_uploads_are_not_kept_but_said(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let item = audio_item(&s, &c).await;
+    s.clock.advance(IDLE);
+    // Another site posting into this browser plants nothing.
+    let req = c.http.post(c.url(&format!("{item}/transcript"))).form(&[("transcript", "planted")]);
+    let req = req.header("Origin", "http://evil.example").header("Referer", "http://evil.example/x");
+    let p = req.send().await.unwrap();
+    assert_eq!(p.status(), 303);
+    assert_eq!(p.headers()["location"], "/signin?next=%2Fmedia", "not back to another site's page");
+    assert!(
+        p.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().starts_with("mediadesk_work"))
+    );
+    // An upload without the script: its files cannot wait, and sign-in says so.
+    let token = c.get("/signin").await.csrf();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part("file", reqwest::multipart::Part::bytes(fixture_bytes("image.png")).file_name("a.png"));
+    let req = c.http.post(c.url("/upload")).multipart(form);
+    let req = req.header("Referer", c.url("/upload")).header("Origin", c.base.clone());
+    let p = req.send().await.unwrap();
+    assert_eq!(
+        (p.status().as_u16(), p.headers()["location"].to_str().unwrap()),
+        (303, "/signin?next=%2Fupload")
+    );
+    let done = c.sign_in("ann", "password-ann").await;
+    assert_eq!(done.status, 303);
+    let upload = c.get("/upload").await;
+    assert!(upload.body.contains("before the upload arrived, so nothing was stored"), "{}", upload.body);
+    assert_eq!(s.env.count_rows("images").await, 0);
+}
+
+async fn a_bulk_selection_and_an_account_form_come_back(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("root", Role::Admin).await;
+    for name in ["one.png", "two.png", "three.png"] {
+        assert_eq!(c.upload(&[(name, fixture_bytes("image.png"))], None, false).await.status, 200);
+    }
+    let gallery = c.get("/media").await;
+    let picks = gallery.all("name=\"item\" value=\"");
+    assert_eq!(picks.len(), 3);
+    let token = gallery.csrf();
+    s.clock.advance(IDLE);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("item", picks[0].as_str()),
+        ("item", picks[2].as_str()),
+        ("back", "/media"),
+    ];
+    let post = c.post_from("/media", "/media/bulk", &fields).await;
+    assert_eq!(post.location(), "/signin?next=%2Fmedia");
+    assert_eq!(c.sign_in("root", "password-root").await.status, 303);
+    let back = c.get("/media").await;
+    assert!(back.body.contains("nothing was deleted. Your selection is ticked again"), "{}", back.body);
+    let ticked: Vec<String> = back
+        .body
+        .split("<input type=\"checkbox\"")
+        .skip(1)
+        .filter(|i| i[..i.find('>').unwrap()].contains(" checked"))
+        .map(|i| i.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ticked, vec![picks[0].clone(), picks[2].clone()]);
+    assert_eq!(s.env.count_rows("images").await, 3, "nothing deleted");
+    // The create-account form: what was typed comes back, the password does not.
+    let token = c.get("/admin/users").await.csrf();
+    s.clock.advance(IDLE);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("username", "newcomer"),
+        ("password", "s3cret-pass"),
+        ("role", "staff"),
+    ];
+    let post = c.post_from("/admin/users", "/admin/users", &fields).await;
+    assert_eq!(post.location(), "/signin?next=%2Fadmin%2Fusers");
+    assert_eq!(c.sign_in("root", "password-root").await.status, 303);
+    let back = c.get("/admin/users").await;
+    assert!(back.body.contains("value=\"newcomer\""), "{}", back.body);
+    assert!(!back.body.contains("s3cret-pass"));
+    let role = back.body.split("id=\"new-role\"").nth(1).unwrap().split("</select>").next().unwrap();
+    assert!(role.contains("<option value=\"staff\" selected"), "the role too: {role}");
+}
+
+async fn scripts_get_json_errors_they_can_act_on(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let expired =
+        c.upload_with_token("not-the-token", &[("a.png", fixture_bytes("image.png"))], None, true).await;
+    assert_eq!(expired.status, 403);
+    let body: serde_json::Value = serde_json::from_str(&expired.body).unwrap();
+    assert_eq!(body["error"]["code"], "page_expired", "{body}");
+    let token = c.get("/upload").await.csrf();
+    s.clock.advance(IDLE);
+    let out = c.upload_with_token(&token, &[("a.png", fixture_bytes("image.png"))], None, true).await;
+    assert_eq!(out.status, 401);
+    let body: serde_json::Value = serde_json::from_str(&out.body).unwrap();
+    assert_eq!(body["error"]["code"], "signed_out", "{body}");
+    assert!(body["error"]["sign_in"].as_str().unwrap().starts_with("/signin?next="));
+    let missing = c.get_with("/media/image/424242", &[("Accept", "application/json")]).await;
+    assert_eq!(missing.status, 401, "signed out still");
+    assert_eq!(c.sign_in("ann", "password-ann").await.status, 303);
+    let missing = c.get_with("/media/image/424242", &[("Accept", "application/json")]).await;
+    let body: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
+    assert_eq!((missing.status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
