@@ -197,7 +197,8 @@ def post_files(server, path, copies, announce):
                "-H", "Accept: application/json", "-F", f"csrf_token={token}"]
         if announce:
             cmd += ["-F", f"size={size}"]
-        cmd += ["-F", f"file=@{path};filename=bench-{i}.wav", f"{server.base}/upload"]
+        ext = os.path.splitext(path)[1]
+        cmd += ["-F", f"file=@{path};filename=bench-{i}{ext}", f"{server.base}/upload"]
         cmds.append(cmd)
     started = time.monotonic()
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in cmds]
@@ -274,6 +275,10 @@ def bench_uploads():
             growth.append(status_kb(pid, "VmHWM") - idle_kb)
         res["runs"][label] = {"copies": copies, "seconds": statistics.median(seconds),
                               "peak_growth_kb": max(growth)}
+    # A large photo: the decode, thumbnail and display rendition are on the upload's path.
+    photo = os.path.join(INPUTS, "photo-24mp.jpg")
+    times = [post_files(server, photo, 1, True) for _ in range(12)][2:]
+    res["photo"] = {"file_bytes": os.path.getsize(photo), "seconds": statistics.median(times)}
     server.stop()
     return res
 

@@ -69,12 +69,16 @@ pub enum Command {
     Healthcheck,
     /// Print what an upload would record about a file, from its headers, as JSON.
     Probe { file: PathBuf },
-    /// Make an image's thumbnail exactly as an upload does (fit SIZE×SIZE, JPEG).
+    /// Make an image's thumbnail as an upload does (fit SIZE×SIZE, JPEG); with --display, its
+    /// display rendition too, exactly as an upload makes both from one decode.
     Thumbnail {
         input: PathBuf,
         output: PathBuf,
         #[arg(long, default_value_t = crate::media::file::thumbnail::THUMB_MAX)]
         size: u32,
+        /// Also write the display rendition (images over 2048 px, GIFs aside) to this file.
+        #[arg(long)]
+        display: Option<PathBuf>,
     },
     /// Decode an audio file exactly as an upload does; print its metadata and waveform as JSON.
     Waveform { file: PathBuf },
@@ -97,12 +101,23 @@ fn probe(file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `thumbnail`: the upload's decode and thumbnail of one image.
-fn thumbnail(input: &std::path::Path, output: &std::path::Path, size: u32) -> anyhow::Result<()> {
-    let (info, thumb) = crate::media::file::inspect::thumbnail_file(input, size)
+/// `thumbnail`: the upload's decode and thumbnail of one image (and its display rendition).
+fn thumbnail(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    size: u32,
+    display: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let (info, made) = crate::media::file::inspect::thumbnail_file(input, size, display.is_some())
         .with_context(|| input.display().to_string())?;
+    let thumb = &made.thumbnail;
     std::fs::write(output, &thumb.jpeg).with_context(|| format!("cannot write {}", output.display()))?;
     println!("{}x{} -> {}x{}", info.width, info.height, thumb.width, thumb.height);
+    if let (Some(path), Some(source)) = (display, made.display) {
+        let d = source.render().with_context(|| input.display().to_string())?;
+        std::fs::write(path, &d.bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("display {}x{} {}", d.width, d.height, d.format.mime());
+    }
     Ok(())
 }
 
@@ -176,7 +191,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     match cli.command.unwrap_or(Command::Serve) {
         Command::Probe { file } => probe(&file),
-        Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
+        Command::Thumbnail { input, output, size, display } => {
+            thumbnail(&input, &output, size, display.as_deref())
+        }
         Command::Waveform { file } => waveform(&file),
         other => {
             let config = Config::from_env()?;
@@ -259,7 +276,9 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Probe { file } => probe(&file),
-        Command::Thumbnail { input, output, size } => thumbnail(&input, &output, size),
+        Command::Thumbnail { input, output, size, display } => {
+            thumbnail(&input, &output, size, display.as_deref())
+        }
         Command::Waveform { file } => waveform(&file),
     }
 }

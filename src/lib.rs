@@ -56,8 +56,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let media = app.media.clone();
     let server = web::server(app, settings, listener, options)?;
     let result = server.await;
+    // Display renditions of the last uploads: stored if they finish within the grace.
+    media.settle(config.shutdown_timeout).await;
     retry.abort();
     if let Some(m) = metrics {
         m.abort();

@@ -20,6 +20,36 @@
     if (audio.paused) audio.play(); else audio.pause();
   });
 
+  // Gallery cards: the mini waveform is tinted as its clip plays, and a click on it seeks
+  // there (the clip loads on that first click: cards preload nothing).
+  document.querySelectorAll(".card-audio").forEach(function (card) {
+    var audio = card.querySelector("audio.mini");
+    var mini = card.querySelector(".mini-wave");
+    if (!audio || !mini) return;
+    var played = mini.querySelector(".played-rect");
+    var span = mini.viewBox.baseVal.width;
+    var seconds = function () {
+      var exact = Number(audio.dataset.durationMs) / 1000;
+      return exact > 0 ? exact : audio.duration;
+    };
+    var paint = function () {
+      played.setAttribute("width", String(span * Math.min(1, audio.currentTime / seconds())));
+    };
+    audio.addEventListener("timeupdate", paint);
+    audio.addEventListener("seeked", paint);
+    mini.classList.add("seekable");
+    mini.addEventListener("click", function (e) {
+      var box = mini.getBoundingClientRect();
+      var at = Math.max(0, Math.min(1, (e.clientX - box.left) / box.width)) * seconds();
+      if (audio.readyState >= 1) {
+        audio.currentTime = at;
+      } else {
+        audio.addEventListener("loadedmetadata", function () { audio.currentTime = at; }, { once: true });
+      }
+      if (audio.paused) audio.play();
+    });
+  });
+
   // The detail waveform: the played part is tinted, a click seeks.
   var wave = document.getElementById("wave");
   var player = document.getElementById("player");

@@ -19,5 +19,5 @@ fuzz_target!(|data: &[u8]| {
     std::io::Write::write_all(&mut file, data).expect("write");
     // Small limits keep each run fast; the logic under test is the same.
     let limits = ImageLimits { max_side: 4096, max_pixels: 4_000_000, max_alloc: 64 * 1024 * 1024 };
-    let _ = probe_image(file.path(), t, &limits, 320);
+    let _ = probe_image(file.path(), t, &limits, 320, true);
 });

@@ -46,6 +46,8 @@ pub struct ImageRow {
     pub width: i32,
     pub height: i32,
     pub created_at: NaiveDateTime,
+    /// The screen-size rendition of a large image.
+    pub display_key: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -62,6 +64,7 @@ pub struct NewImage<'a> {
     pub width: i32,
     pub height: i32,
     pub created_at: NaiveDateTime,
+    pub display_key: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -29,6 +29,7 @@ diesel::table! {
         width -> Integer,
         height -> Integer,
         created_at -> Timestamp,
+        display_key -> Nullable<Text>,
     }
 }
 

@@ -27,7 +27,7 @@ impl MediaService {
     pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
-        let keys: Vec<String> = std::iter::once(item.key).chain(item.derived_key).collect();
+        let keys: Vec<String> = std::iter::once(&item.key).chain(item.derived_keys()).cloned().collect();
         self.delete_with(keys, async |c: &mut DbConn<'_>| match kind {
             MediaKind::Image => ImageRepo::delete(c, id).await,
             MediaKind::Audio => AudioRepo::delete(c, id).await,

@@ -154,8 +154,10 @@ pub struct Selection {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Detail {
     pub media: MediaRead,
-    /// For the preview or player.
+    /// The original, for the player or "Open full size".
     pub view_url: String,
+    /// A large image's screen-size rendition, for the preview.
+    pub display_url: Option<String>,
     /// The same file, as a download under its name.
     pub download_url: String,
     /// A share link, when one was asked for.

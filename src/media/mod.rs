@@ -9,6 +9,7 @@ mod error;
 pub mod file;
 pub mod filename;
 mod gallery;
+mod later;
 mod reconcile;
 mod service;
 mod signed;

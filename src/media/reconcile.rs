@@ -23,7 +23,8 @@ pub struct ReconcileReport {
     pub orphan_objects: Vec<String>,
     /// `kind:id` of rows whose original is missing from the store.
     pub rows_without_object: Vec<String>,
-    /// Derivatives (thumbnails) a row names but the store lacks; the row stays, the name goes.
+    /// Derivatives (thumbnails, display renditions, waveforms) a row names but the store lacks;
+    /// the row stays, the name goes (pages fall back to the original).
     pub missing_derivatives: Vec<String>,
     /// Keys whose deletion is still pending.
     pub pending_deletions: Vec<String>,
@@ -40,11 +41,19 @@ impl ReconcileReport {
     }
 }
 
+/// Which derived object a row names.
+#[derive(Debug, Clone, Copy)]
+enum Derived {
+    Thumbnail,
+    Display,
+    Waveform,
+}
+
 struct RowRef {
     kind: MediaKind,
     id: i64,
     original: String,
-    derivative: Option<String>,
+    derivatives: Vec<(Derived, String)>,
 }
 
 impl MediaService {
@@ -58,11 +67,14 @@ impl MediaService {
     ) -> Result<ReconcileReport, MediaError> {
         let mut pooled = self.db.get().await?;
         let mut rows = Vec::new();
-        for (id, key, thumb) in ImageRepo::all_keys(&mut pooled.conn()).await? {
-            rows.push(RowRef { kind: MediaKind::Image, id, original: key, derivative: thumb });
+        for keys in ImageRepo::all_keys(&mut pooled.conn()).await? {
+            let derivatives = [(Derived::Thumbnail, keys.thumbnail), (Derived::Display, keys.display)];
+            let derivatives = derivatives.into_iter().filter_map(|(d, k)| Some((d, k?))).collect();
+            rows.push(RowRef { kind: MediaKind::Image, id: keys.id, original: keys.original, derivatives });
         }
         for (id, key, wave) in AudioRepo::all_keys(&mut pooled.conn()).await? {
-            rows.push(RowRef { kind: MediaKind::Audio, id, original: key, derivative: wave });
+            let derivatives = wave.map(|w| (Derived::Waveform, w)).into_iter().collect();
+            rows.push(RowRef { kind: MediaKind::Audio, id, original: key, derivatives });
         }
         let pending: BTreeSet<String> =
             PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|p| p.storage_key).collect();
@@ -72,7 +84,9 @@ impl MediaService {
             self.store.list("").await?.into_iter().map(|o| (o.key, o.modified)).collect();
         let referenced: BTreeSet<&str> = rows
             .iter()
-            .flat_map(|r| std::iter::once(r.original.as_str()).chain(r.derivative.as_deref()))
+            .flat_map(|r| {
+                std::iter::once(r.original.as_str()).chain(r.derivatives.iter().map(|(_, k)| k.as_str()))
+            })
             .chain(pending.iter().map(String::as_str))
             .collect();
 
@@ -93,10 +107,9 @@ impl MediaService {
             if !objects.contains_key(&r.original) {
                 report.rows_without_object.push(format!("{}:{}", r.kind, r.id));
                 dead_rows.push(r);
-            } else if let Some(d) = &r.derivative
-                && !objects.contains_key(d)
-            {
-                report.missing_derivatives.push(d.clone());
+            } else {
+                let missing = r.derivatives.iter().filter(|(_, k)| !objects.contains_key(k));
+                report.missing_derivatives.extend(missing.map(|(_, k)| k.clone()));
             }
         }
         if !fix {
@@ -106,8 +119,9 @@ impl MediaService {
             self.store.delete(&StorageKey::parse(key)?).await?;
         }
         for r in dead_rows {
-            let keys: Vec<&str> =
-                std::iter::once(r.original.as_str()).chain(r.derivative.as_deref()).collect();
+            let keys: Vec<&str> = std::iter::once(r.original.as_str())
+                .chain(r.derivatives.iter().map(|(_, k)| k.as_str()))
+                .collect();
             let (kind, id) = (r.kind, r.id);
             self.db
                 .transaction(async |c: &mut DbConn<'_>| {
@@ -120,15 +134,19 @@ impl MediaService {
                 })
                 .await?;
         }
-        for r in &rows {
-            if let Some(d) = &r.derivative
-                && report.missing_derivatives.contains(d)
-                && objects.contains_key(&r.original)
-            {
+        for r in rows.iter().filter(|r| objects.contains_key(&r.original)) {
+            for (derived, key) in &r.derivatives {
+                if !report.missing_derivatives.contains(key) {
+                    continue;
+                }
                 let mut pooled = self.db.get().await?;
-                match r.kind {
-                    MediaKind::Image => ImageRepo::set_thumbnail_key(&mut pooled.conn(), r.id, None).await?,
-                    MediaKind::Audio => AudioRepo::set_waveform_key(&mut pooled.conn(), r.id, None).await?,
+                let conn = &mut pooled.conn();
+                match derived {
+                    Derived::Thumbnail => ImageRepo::set_thumbnail_key(conn, r.id, None).await?,
+                    Derived::Display => {
+                        ImageRepo::set_display_key(conn, r.id, None).await?;
+                    }
+                    Derived::Waveform => AudioRepo::set_waveform_key(conn, r.id, None).await?,
                 }
             }
         }

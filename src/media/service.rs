@@ -58,20 +58,31 @@ pub struct MediaService {
     pub(super) store: Arc<dyn ObjectStore>,
     pub(super) settings: Arc<MediaSettings>,
     pub(super) cpu: CpuPool,
+    /// Work an upload left running after it answered (display renditions).
+    pub(super) background: Arc<super::later::Background>,
 }
 
 /// An item as the service works with it: what callers may see, and where its objects are.
 pub(super) struct Item {
     pub media: MediaRead,
     pub key: String,
-    /// The thumbnail or waveform object, if any.
-    pub derived_key: Option<String>,
+    pub thumbnail: Option<String>,
+    /// The screen-size rendition of a large image.
+    pub display: Option<String>,
+    pub waveform: Option<String>,
+}
+
+impl Item {
+    /// Every object the item has besides its original.
+    pub fn derived_keys(&self) -> impl Iterator<Item = &String> {
+        self.thumbnail.iter().chain(&self.display).chain(&self.waveform)
+    }
 }
 
 impl MediaService {
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = CpuPool::new(settings.cpu_jobs);
-        MediaService { db, store, settings: Arc::new(settings), cpu }
+        MediaService { db, store, settings: Arc::new(settings), cpu, background: Arc::default() }
     }
 
     pub fn settings(&self) -> &MediaSettings {
@@ -84,12 +95,16 @@ impl MediaService {
         let item = match kind {
             MediaKind::Image => ImageRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
                 key: r.storage_key.clone(),
-                derived_key: r.thumbnail_key.clone(),
+                thumbnail: r.thumbnail_key.clone(),
+                display: r.display_key.clone(),
+                waveform: None,
                 media: MediaRead::Image(r.into()),
             }),
             MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
                 key: r.storage_key.clone(),
-                derived_key: r.waveform_key.clone(),
+                thumbnail: None,
+                display: None,
+                waveform: r.waveform_key.clone(),
                 media: MediaRead::Audio(r.into()),
             }),
         };
@@ -120,11 +135,11 @@ impl MediaService {
                 }
                 Err(e) => return Err(e),
             };
-            let thumb_url = match (&item.media, &item.derived_key) {
-                (MediaRead::Image(_), Some(thumb)) => {
+            let thumb_url = match &item.thumbnail {
+                Some(thumb) => {
                     Some(self.sign(&StorageKey::parse(thumb)?, "image/jpeg", None, None).await?.url)
                 }
-                _ => None,
+                None => None,
             };
             selection.items.push(Selected {
                 kind,
@@ -188,11 +203,18 @@ impl MediaService {
         let mime = item.media.content_type();
         let view_url = self.sign(&key, mime, None, None).await?.url;
         let download_url = self.sign(&key, mime, None, Some(item.media.filename())).await?.url;
+        let display_url = match &item.display {
+            Some(display) => {
+                let display = StorageKey::parse(display)?;
+                Some(self.sign(&display, super::upload::display_mime(&display), None, None).await?.url)
+            }
+            None => None,
+        };
         let share = match share_ttl {
             Some(ttl) => Some(self.sign(&key, mime, Some(ttl), None).await?),
             None => None,
         };
-        Ok(Detail { media: item.media, view_url, download_url, share })
+        Ok(Detail { media: item.media, view_url, display_url, download_url, share })
     }
 
     pub(super) async fn sign(

@@ -9,10 +9,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::access::Actor;
 use super::delete::DELETE_RETRY_BACKOFF;
 use super::dto::{MediaRead, Upload};
+use super::file::display::DisplayFormat;
 use super::file::probe_audio::{AudioInfo, analyse_audio};
-use super::file::probe_image::{ImageInfo, probe_image};
+use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
-use super::file::thumbnail::{THUMB_MAX, Thumbnail};
+use super::file::thumbnail::THUMB_MAX;
 use super::service::{MediaService, check_transcript};
 use super::spool::{Spooled, spool_with, too_large};
 use super::{MediaError, filename};
@@ -26,8 +27,13 @@ use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeF
 /// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
 const THUMB_SUFFIX: &str = "thumb.jpg";
 
+/// The type of a stored display rendition, from its key.
+pub(super) fn display_mime(key: &StorageKey) -> &'static str {
+    DisplayFormat::of_key(key.as_str()).mime()
+}
+
 enum Probed {
-    Image(ImageInfo, Thumbnail),
+    Image(ImageInfo, Renditions),
     Audio(AudioInfo, Vec<u8>),
 }
 
@@ -81,12 +87,16 @@ impl MediaService {
                 return Err(MediaError::Invalid("the chosen owner does not exist".into()));
             }
         }
-        let (accepted, key) = self.receive(upload, body).await?;
+        let (mut accepted, key) = self.receive(upload, body).await?;
+        let display = match &mut accepted.probed {
+            Probed::Image(_, made) => made.display.take(),
+            Probed::Audio(..) => None,
+        };
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let stored = match (&thumb_key, &accepted.probed) {
-            (Some(thumb_key), Probed::Image(_, thumb)) => {
+            (Some(thumb_key), Probed::Image(_, made)) => {
                 let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
-                    bytes::Bytes::from(thumb.jpeg.clone()),
+                    bytes::Bytes::from(made.thumbnail.jpeg.clone()),
                 )]));
                 self.store.put_stream(thumb_key, body, "image/jpeg").await.map(|_| ()).map_err(Into::into)
             }
@@ -113,6 +123,9 @@ impl MediaService {
             "media uploaded"
         );
         METRICS.upload_bytes.fetch_add(accepted.spooled.size, Relaxed);
+        if let Some(source) = display {
+            self.make_display_later(media.id(), &key, source);
+        }
         Ok(media)
     }
 
@@ -230,17 +243,16 @@ impl MediaService {
         let path = path.to_path_buf();
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
-        let probed = self
-            .cpu
-            .run(move || match media_type.kind() {
-                MediaKind::Image => {
-                    probe_image(&path, media_type, &limits, THUMB_MAX).map(|(i, t)| Probed::Image(i, t))
-                }
-                MediaKind::Audio => {
-                    analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
-                }
-            })
-            .await??;
+        let probed =
+            self.cpu
+                .run(move || match media_type.kind() {
+                    MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true)
+                        .map(|(i, r)| Probed::Image(i, r)),
+                    MediaKind::Audio => {
+                        analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+                    }
+                })
+                .await??;
         match media_type.kind() {
             MediaKind::Image => METRICS.thumbnail_seconds.observe(started.elapsed()),
             MediaKind::Audio => METRICS.waveform_seconds.observe(started.elapsed()),
@@ -252,7 +264,7 @@ impl MediaService {
     /// pending deletion and retried. After a timeout the store may still finish a write it was
     /// sent (`in_doubt`), so the keys are recorded for a later, idempotent retry even when the
     /// delete seemed to work.
-    async fn discard_objects(&self, keys: &[&StorageKey], in_doubt: bool) {
+    pub(super) async fn discard_objects(&self, keys: &[&StorageKey], in_doubt: bool) {
         let mut leftovers = Vec::new();
         for key in keys {
             match self.store.delete(key).await {
@@ -304,6 +316,7 @@ impl MediaService {
                     sha256: sha,
                     storage_key: key.as_str(),
                     thumbnail_key: thumb_key.map(StorageKey::as_str),
+                    display_key: None,
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,

@@ -63,5 +63,10 @@ pub async fn import_files(
             Err(reason) => summary.refused.push((path.clone(), reason)),
         }
     }
+    // Display renditions follow their uploads; the command ends when they are stored.
+    media.settle(SETTLE).await;
     summary
 }
+
+/// How long a command waits for display renditions still being made.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(120);

@@ -117,6 +117,7 @@ pub async fn seed_demo(media: &MediaService) -> Result<usize, MediaError> {
         media.upload(&Actor::operator(), Upload::new(Owner::System, file.name), body).await?;
         n += 1;
     }
+    media.settle(super::import::SETTLE).await;
     Ok(n)
 }
 
@@ -149,6 +150,7 @@ pub async fn seed_load(
         n += rows;
         progress(done);
     }
+    media.settle(super::import::SETTLE).await;
     Ok(done)
 }
 
@@ -183,6 +185,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 sha256: "synthetic",
                 storage_key: key.as_str(),
                 thumbnail_key: Some(thumb.as_str()),
+                display_key: None,
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),

@@ -213,6 +213,53 @@ async fn gallery_playback(b: Browser) {
         if p == serde_json::json!([false, true]) { Ok(()) } else { Err(p.to_string()) }
     })
     .await;
+    // The mini waveform seeks: a click in its middle plays that clip from about halfway, and
+    // the played part is tinted.
+    b.js("document.querySelectorAll('audio.mini')[1].pause();").await;
+    let long_clip = "ul.grid li.card-audio:has(audio[data-duration-ms='12042'])";
+    b.find(&format!("{long_clip} svg.mini-wave")).await.click().await.expect("click the mini waveform");
+    let state = poll("the click to seek and play", PATIENCE, async || {
+        let s = b
+            .js(&format!(
+                "const c = document.querySelector(\"{long_clip}\"); const a = c.querySelector('audio'); \
+                 return {{ t: a.currentTime, playing: !a.paused, \
+                          tint: Number(c.querySelector('.played-rect').getAttribute('width')) }};"
+            ))
+            .await;
+        let t = s["t"].as_f64().unwrap_or(0.0);
+        if s["playing"] == true && t > 5.0 && s["tint"].as_f64().unwrap_or(0.0) > 0.0 {
+            Ok(s)
+        } else {
+            Err(s.to_string())
+        }
+    })
+    .await;
+    assert!(state["t"].as_f64().unwrap() < 9.0, "about halfway into 12 s: {state}");
+    // The tint is on the screen, not only in the markup: the played left part of the waveform
+    // turns blue, the unplayed quiet middle does not.
+    b.js(&format!("document.querySelector(\"{long_clip} audio\").pause(); return 0;")).await;
+    let bbox = b
+        .js(&format!(
+            "const r = document.querySelector(\"{long_clip} svg.mini-wave\").getBoundingClientRect(); \
+             return [r.left, r.top, r.width, r.height, window.devicePixelRatio];"
+        ))
+        .await;
+    let v: Vec<f64> = bbox.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let shot = image::load_from_memory(&b.screenshot("gallery-seek").await).unwrap().to_rgb8();
+    // The share of the waveform's pixels between `x0` and `x1` (fractions of its width) that are
+    // blue-tinted.
+    let tinted = |x0: f64, x1: f64| {
+        let (y0, y1) = ((v[1] * v[4]) as u32, ((v[1] + v[3]) * v[4]) as u32);
+        let (from, to) = (((v[0] + x0 * v[2]) * v[4]) as u32, ((v[0] + x1 * v[2]) * v[4]) as u32);
+        let pixels: Vec<_> = (from..to).flat_map(|x| (y0..y1).map(move |y| (x, y))).collect();
+        let blue = pixels.iter().filter(|(x, y)| {
+            let p = shot.get_pixel(*x, *y);
+            i32::from(p[2]) - i32::from(p[0]) > 14
+        });
+        blue.count() as f64 / pixels.len() as f64
+    };
+    let (played, unplayed) = (tinted(0.05, 0.4), tinted(0.62, 0.78));
+    assert!(played > 0.5 && unplayed < 0.1, "tinted where played: {played:.2}, elsewhere {unplayed:.2}");
 }
 
 async fn flow(server: &TestServer, b: Browser) {

@@ -46,6 +46,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     sha256: "0",
                     storage_key: &key,
                     thumbnail_key: None,
+                    display_key: None,
                     width: 4,
                     height: 3,
                     created_at: at,

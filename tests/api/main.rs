@@ -11,6 +11,7 @@ mod access;
 mod cli;
 mod config;
 mod corpus;
+mod display;
 mod e2e;
 mod faults;
 mod gallery_paging;

@@ -18,6 +18,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         sha256: "00",
         storage_key: key,
         thumbnail_key: None,
+        display_key: None,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),
@@ -76,11 +77,18 @@ async fn every_key_a_table_refers_to_is_listed(env: TestEnv) {
     let a = ImageRepo::create(&mut c, &new_image(Some(alice), "u/a.png", 1)).await.unwrap();
     let b = ImageRepo::create(&mut c, &new_image(None, "s/b.png", 0)).await.unwrap();
     ImageRepo::set_thumbnail_key(&mut c, a.id, Some("u/a.thumb.jpg")).await.unwrap();
-    let mut keys = ImageRepo::all_keys(&mut c).await.unwrap();
+    assert!(ImageRepo::set_display_key(&mut c, b.id, Some("s/b.display.jpg")).await.unwrap());
+    assert!(!ImageRepo::set_display_key(&mut c, b.id + 100, Some("x")).await.unwrap(), "no such row");
+    let mut keys: Vec<_> = ImageRepo::all_keys(&mut c)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| (k.id, k.original, k.thumbnail, k.display))
+        .collect();
     keys.sort();
     let want = vec![
-        (a.id, "u/a.png".to_owned(), Some("u/a.thumb.jpg".to_owned())),
-        (b.id, "s/b.png".to_owned(), None),
+        (a.id, "u/a.png".to_owned(), Some("u/a.thumb.jpg".to_owned()), None),
+        (b.id, "s/b.png".to_owned(), None, Some("s/b.display.jpg".to_owned())),
     ];
     assert_eq!(keys, want);
     ImageRepo::set_thumbnail_key(&mut c, a.id, None).await.unwrap();

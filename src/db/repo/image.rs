@@ -49,8 +49,31 @@ impl ImageRepo {
         Ok(())
     }
 
-    /// Every storage key the table refers to (originals and thumbnails), for reconciliation.
-    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::images.select((t::id, t::storage_key, t::thumbnail_key)).load(c).await)?)
+    /// Names (or clears) the display rendition; `false` if the row is gone.
+    pub async fn set_display_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<bool, DbError> {
+        let n =
+            run!(conn, |c| diesel::update(t::images.find(id)).set(t::display_key.eq(key)).execute(c).await)?;
+        Ok(n == 1)
     }
+
+    /// Every storage key the table refers to (original, thumbnail, display rendition), for
+    /// reconciliation.
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<ImageKeys>, DbError> {
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = run!(conn, |c| t::images
+            .select((t::id, t::storage_key, t::thumbnail_key, t::display_key))
+            .load(c)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, original, thumbnail, display)| ImageKeys { id, original, thumbnail, display })
+            .collect())
+    }
+}
+
+/// The objects of one image.
+pub struct ImageKeys {
+    pub id: i64,
+    pub original: String,
+    pub thumbnail: Option<String>,
+    pub display: Option<String>,
 }

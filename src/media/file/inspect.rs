@@ -9,9 +9,8 @@ use serde::Serialize;
 use super::FileError;
 use super::decode::ImageLimits;
 use super::probe_audio::{AudioInfo, analyse_audio, probe_audio};
-use super::probe_image::{ImageInfo, header_size, probe_image};
+use super::probe_image::{ImageInfo, Renditions, header_size, probe_image};
 use super::sniff::{MediaType, sniff_path};
-use super::thumbnail::Thumbnail;
 use crate::domain::MediaKind;
 
 /// What the headers say about a file.
@@ -61,10 +60,16 @@ pub fn probe_file(path: &Path) -> Result<Probe, FileError> {
     })
 }
 
-/// An image's validation and thumbnail, exactly as an upload makes them.
-pub fn thumbnail_file(path: &Path, size: u32) -> Result<(ImageInfo, Thumbnail), FileError> {
+/// An image's validation and thumbnail as an upload makes them; with `with_display`, its display
+/// rendition too (the thumbnail of a large image then comes from the display-size pixels, as
+/// at upload).
+pub fn thumbnail_file(
+    path: &Path,
+    size: u32,
+    with_display: bool,
+) -> Result<(ImageInfo, Renditions), FileError> {
     let (t, _) = expect(path, MediaKind::Image)?;
-    probe_image(path, t, &ImageLimits::default(), size)
+    probe_image(path, t, &ImageLimits::default(), size, with_display)
 }
 
 /// An audio file's full decode with its waveform peaks, exactly as an upload runs it.

@@ -5,6 +5,7 @@
 pub mod contained;
 pub mod cpu_pool;
 pub mod decode;
+pub mod display;
 mod error;
 pub mod inspect;
 pub mod probe_audio;

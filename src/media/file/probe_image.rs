@@ -8,6 +8,7 @@ use std::path::Path;
 use super::FileError;
 use super::contained::contained;
 use super::decode::{self, ImageLimits};
+use super::display::{self, DISPLAY_MAX, DisplaySource};
 use super::sniff::MediaType;
 use super::thumbnail::{self, Thumbnail};
 
@@ -22,28 +23,39 @@ fn corrupt(t: MediaType, why: impl std::fmt::Display) -> FileError {
     FileError::Corrupt(format!("the {} could not be read: {why}", t.label()))
 }
 
-/// Reads and checks the dimensions, decodes the image once and renders a thumbnail that fits
-/// `size`×`size` from that decode.
+/// What an image upload stores besides the original.
+pub struct Renditions {
+    pub thumbnail: Thumbnail,
+    /// For a large image, when asked for: what its display rendition is made from.
+    pub display: Option<DisplaySource>,
+}
+
+/// Reads and checks the dimensions, decodes the image once and renders from that decode a
+/// thumbnail that fits `size`×`size` and, with `with_display`, a display rendition for an
+/// image larger than [`DISPLAY_MAX`].
 pub fn probe_image(
     path: &Path,
     t: MediaType,
     limits: &ImageLimits,
     size: u32,
-) -> Result<(ImageInfo, Thumbnail), FileError> {
-    contained(t, || decode_and_thumbnail(path, t, limits, size))
+    with_display: bool,
+) -> Result<(ImageInfo, Renditions), FileError> {
+    contained(t, || decode_and_render(path, t, limits, size, with_display))
 }
 
-fn decode_and_thumbnail(
+fn decode_and_render(
     path: &Path,
     t: MediaType,
     limits: &ImageLimits,
     size: u32,
-) -> Result<(ImageInfo, Thumbnail), FileError> {
+    with_display: bool,
+) -> Result<(ImageInfo, Renditions), FileError> {
     let (width, height) = header_size(path, t, limits)?;
     if t == MediaType::Jpeg && !jpeg_has_end_marker(path)? {
         return Err(corrupt(t, "the file is truncated"));
     }
-    let (tw, th) = thumbnail::fit(width as u32, height as u32, size);
+    let with_display = with_display && display::wanted(t, width, height);
+    let (tw, th) = thumbnail::fit(width as u32, height as u32, if with_display { DISPLAY_MAX } else { size });
     let decoded = decode::decode(path, t, limits, tw, th)?;
     if u64::from(decoded.full_width) != width || u64::from(decoded.full_height) != height {
         return Err(corrupt(t, "its header and its pixel data disagree"));
@@ -53,7 +65,9 @@ fn decode_and_thumbnail(
     } else {
         ImageInfo { width: width as u32, height: height as u32 }
     };
-    Ok((info, thumbnail::render(decoded, size)?))
+    let thumbnail = thumbnail::render(&decoded, size)?;
+    let display = with_display.then(|| DisplaySource::new(decoded, t));
+    Ok((info, Renditions { thumbnail, display }))
 }
 
 /// Width and height as the header states them (before orientation), refused when past `limits`.

@@ -2,7 +2,7 @@
 //! objects so the gallery never loads an original. The resize is fast_image_resize's SIMD
 //! Lanczos3; orientation is applied to the small result, where it costs nothing.
 
-use fast_image_resize::images::Image;
+use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
@@ -48,26 +48,37 @@ fn internal(what: &str, e: impl std::fmt::Display) -> FileError {
     FileError::Internal(format!("thumbnail {what}: {e}"))
 }
 
-/// Resizes to fit `size`×`size`, flattens transparency, orients and encodes as JPEG.
-pub fn render(decoded: Decoded, size: u32) -> Result<Thumbnail, FileError> {
+/// The pixels of `decoded` resized to fit `size`×`size` (measured on the image as stored), and
+/// their size; the pixels as they are if they already fit.
+fn resized(decoded: &Decoded, size: u32) -> Result<(Vec<u8>, u32, u32), FileError> {
     let (tw, th) = fit(decoded.full_width, decoded.full_height, size);
+    if (decoded.width, decoded.height) == (tw, th) {
+        return Ok((decoded.pixels.clone(), tw, th));
+    }
     let pixel_type = match decoded.channels {
         Channels::Rgb => PixelType::U8x3,
         Channels::Rgba => PixelType::U8x4,
     };
-    let resized = if (decoded.width, decoded.height) == (tw, th) {
-        decoded.pixels
-    } else {
-        let src = Image::from_vec_u8(decoded.width, decoded.height, decoded.pixels, pixel_type)
-            .map_err(|e| internal("source", e))?;
-        let mut dst = Image::new(tw, th, pixel_type);
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-        Resizer::new().resize(&src, &mut dst, &options).map_err(|e| internal("resize", e))?;
-        dst.into_vec()
-    };
+    let src = ImageRef::new(decoded.width, decoded.height, &decoded.pixels, pixel_type)
+        .map_err(|e| internal("source", e))?;
+    let mut dst = Image::new(tw, th, pixel_type);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    Resizer::new().resize(&src, &mut dst, &options).map_err(|e| internal("resize", e))?;
+    Ok((dst.into_vec(), tw, th))
+}
+
+/// `decoded` resized to fit `size`×`size`.
+pub fn reduce(decoded: &Decoded, size: u32) -> Result<Decoded, FileError> {
+    let (pixels, width, height) = resized(decoded, size)?;
+    Ok(Decoded { pixels, width, height, ..*decoded })
+}
+
+/// Resizes to fit `size`×`size`, flattens transparency, orients and encodes as JPEG.
+pub fn render(decoded: &Decoded, size: u32) -> Result<Thumbnail, FileError> {
+    let (pixels, tw, th) = resized(decoded, size)?;
     let rgb = match decoded.channels {
-        Channels::Rgb => resized,
-        Channels::Rgba => flatten(&resized),
+        Channels::Rgb => pixels,
+        Channels::Rgba => flatten(&pixels),
     };
     let mut image =
         DynamicImage::ImageRgb8(RgbImage::from_raw(tw, th, rgb).ok_or_else(|| internal("buffer", tw))?);

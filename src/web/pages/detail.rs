@@ -42,7 +42,12 @@ struct DetailPage {
     kind: &'static str,
     filename: String,
     self_url: String,
+    /// The original.
     media_url: String,
+    /// What the page shows: a large image's display rendition, else the original.
+    preview_url: String,
+    /// Whether the preview is a reduced rendition.
+    reduced: bool,
     download_url: String,
     duration_ms: i64,
     wave_path: Option<String>,
@@ -141,6 +146,8 @@ async fn render(
         filename: media.filename().to_owned(),
         self_url: path.url(),
         media_url: detail.view_url.clone(),
+        preview_url: detail.display_url.clone().unwrap_or_else(|| detail.view_url.clone()),
+        reduced: detail.display_url.is_some(),
         download_url: detail.download_url.clone(),
         duration_ms,
         wave_path,

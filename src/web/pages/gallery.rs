@@ -49,6 +49,8 @@ struct ItemView {
     thumb_h: u32,
     media_url: Option<String>,
     wave_path: Option<String>,
+    /// Exact, from the upload's decode (browsers guess for some MP3s).
+    duration_ms: i64,
     facts: String,
     owner_label: String,
     can_manage: bool,
@@ -420,6 +422,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         thumb_h,
         media_url: i.media_url,
         wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, 120)),
+        duration_ms: i.duration_ms.unwrap_or(0),
         facts,
         owner_label,
         can_manage: i.can_manage,

@@ -68,6 +68,62 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// This test's store, except that writing a key that ends in `suffix` fails as an
+    /// unreachable service would (one derived object of an upload, say).
+    pub fn store_refusing(&self, suffix: &'static str) -> Arc<dyn ObjectStore> {
+        Arc::new(RefusingStore { inner: self.store.clone(), suffix })
+    }
+}
+
+struct RefusingStore {
+    inner: Arc<dyn ObjectStore>,
+    suffix: &'static str,
+}
+
+impl RefusingStore {
+    fn check(&self, key: &StorageKey) -> Result<(), StorageError> {
+        if key.as_str().ends_with(self.suffix) {
+            Err(StorageError::Unavailable(format!("injected fault writing {key}")))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for RefusingStore {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+    async fn put_file(&self, key: &StorageKey, path: &Path, ct: &str) -> Result<(), StorageError> {
+        self.check(key)?;
+        self.inner.put_file(key, path, ct).await
+    }
+    async fn put_stream(&self, key: &StorageKey, body: ByteStream, ct: &str) -> Result<u64, StorageError> {
+        self.check(key)?;
+        self.inner.put_stream(key, body, ct).await
+    }
+    async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
+        self.inner.get(key, range).await
+    }
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
+        self.inner.head(key).await
+    }
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
+        self.inner.list(prefix).await
+    }
+    async fn signed_url(&self, key: &StorageKey, o: &SignedUrlOptions) -> Result<String, StorageError> {
+        self.inner.signed_url(key, o).await
+    }
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.inner.ping().await
+    }
+}
+
 /// Wraps a store; while `failing` is set, every call fails as an unreachable service would.
 struct FailingStore {
     inner: Arc<dyn ObjectStore>,

@@ -5,7 +5,7 @@
 
 mod jpeg;
 pub(crate) mod libjpeg;
-mod webp;
+pub(crate) mod webp;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Seek};

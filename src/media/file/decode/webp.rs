@@ -1,15 +1,17 @@
 //! Still WebP through libwebp, which rescales while it decodes: only thumbnail-sized rows are
 //! ever written out, and libwebp decodes lossy WebP about twice as fast as the pure-Rust decoder.
+//! Display renditions with transparency are encoded here too (lossy WebP keeps the alpha
+//! channel; the `image` crate writes lossless WebP only, ten times larger).
 //!
-//! This is the one module with `unsafe`: libwebp has no safe binding that exposes scaling. The
-//! calls are confined to `decode_scaled`, which owns every buffer it hands to C and checks every
-//! size first.
+//! One of two modules with `unsafe`: libwebp has no safe binding that exposes scaling. The
+//! calls are confined to `decode_scaled` and `encode_rgba`, which own every buffer they hand to
+//! C and check every size first.
 #![allow(unsafe_code)]
 
 use image::metadata::Orientation;
 use libwebp_sys::{
-    VP8StatusCode, WEBP_CSP_MODE, WebPBitstreamFeatures, WebPDecode, WebPDecoderConfig, WebPFreeDecBuffer,
-    WebPGetFeatures, WebPInitDecoderConfig,
+    VP8StatusCode, WEBP_CSP_MODE, WebPBitstreamFeatures, WebPDecode, WebPDecoderConfig, WebPEncodeRGBA,
+    WebPFree, WebPFreeDecBuffer, WebPGetFeatures, WebPInitDecoderConfig,
 };
 
 use super::{Channels, Decoded, exif_orientation};
@@ -75,6 +77,27 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
     })
 }
 
+/// Packed RGBA as a lossy WebP of `quality` (0–100); `None` if libwebp refuses.
+pub fn encode_rgba(rgba: &[u8], width: u32, height: u32, quality: f32) -> Option<Vec<u8>> {
+    let stride = (width as usize).checked_mul(4)?;
+    if width == 0 || height == 0 || stride.checked_mul(height as usize)? != rgba.len() {
+        return None;
+    }
+    let (w, h, s) = (i32::try_from(width).ok()?, i32::try_from(height).ok()?, i32::try_from(stride).ok()?);
+    let mut out: *mut u8 = std::ptr::null_mut();
+    // SAFETY: `rgba` holds exactly `stride * height` bytes (checked above); libwebp writes the
+    // address of a buffer it allocates into `out` and returns its length (0 on failure).
+    let len = unsafe { WebPEncodeRGBA(rgba.as_ptr(), w, h, s, quality, &mut out) };
+    if out.is_null() {
+        return None;
+    }
+    // SAFETY: on success `out` points at `len` bytes libwebp allocated; they are copied out
+    // before the buffer is freed with libwebp's own allocator, once.
+    let bytes = (len > 0).then(|| unsafe { std::slice::from_raw_parts(out, len) }.to_vec());
+    unsafe { WebPFree(out.cast()) };
+    bytes
+}
+
 /// The first chunk named `fourcc` in a RIFF WebP container.
 fn riff_chunk<'a>(data: &'a [u8], fourcc: &[u8; 4]) -> Option<&'a [u8]> {
     let mut i = 12; // "RIFF" size "WEBP"
@@ -92,6 +115,17 @@ fn riff_chunk<'a>(data: &'a [u8], fourcc: &[u8; 4]) -> Option<&'a [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transparency_survives_a_lossy_encode() {
+        let (w, h) = (16u32, 8u32);
+        let rgba: Vec<u8> =
+            (0..w * h).flat_map(|i| [200, 30, 30, if i % 2 == 0 { 255 } else { 0 }]).collect();
+        let webp = encode_rgba(&rgba, w, h, 80.0).unwrap();
+        let back = decode_scaled(&webp, w, h).unwrap();
+        assert_eq!((back.width, back.height, back.channels), (w, h, Channels::Rgba));
+        assert!(encode_rgba(&rgba[4..], w, h, 80.0).is_none(), "a short buffer is refused");
+    }
 
     #[test]
     fn riff_chunks_are_walked_with_their_padding() {

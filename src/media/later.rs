@@ -1,0 +1,86 @@
+//! What an upload finishes after it has answered: the display rendition of a large image. Its
+//! resize and encode are half the image work of an upload, and nobody waits for them: the
+//! detail page shows the original until the rendition is named in the row.
+//!
+//! The object is stored before the row names it, as at upload. If the item was deleted
+//! meanwhile, the update finds no row and the object is removed again; if the process stops
+//! first, the item simply has no rendition (and `reconcile` finds any object left behind).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::MediaError;
+use super::file::display::DisplaySource;
+use super::service::MediaService;
+use crate::db::repo::ImageRepo;
+use crate::storage::{ByteStream, StorageKey};
+
+/// Counts the work still running, so tests and shutdown can wait for it.
+#[derive(Default)]
+pub struct Background {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+impl MediaService {
+    /// Makes and stores image `id`'s display rendition from `source`, after the upload answered.
+    pub(super) fn make_display_later(&self, id: i64, original: &StorageKey, source: DisplaySource) {
+        let service = self.clone();
+        let original = original.clone();
+        self.background.running.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            if let Err(e) = service.make_display(id, &original, source).await {
+                tracing::warn!(id, error = %e, "no display rendition; the detail page shows the original");
+            }
+            if service.background.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+                service.background.idle.notify_waiters();
+            }
+        });
+    }
+
+    async fn make_display(
+        &self,
+        id: i64,
+        original: &StorageKey,
+        source: DisplaySource,
+    ) -> Result<(), MediaError> {
+        let display = self.cpu.run(move || source.render()).await??;
+        let key = original.derived(display.format.suffix());
+        let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
+            bytes::Bytes::from(display.bytes),
+        )]));
+        self.store.put_stream(&key, body, display.format.mime()).await?;
+        let named = match self.db.get().await {
+            Ok(mut pooled) => ImageRepo::set_display_key(&mut pooled.conn(), id, Some(key.as_str())).await,
+            Err(e) => Err(e),
+        };
+        match named {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.discard_objects(&[&key], false).await;
+                Ok(())
+            }
+            Err(e) => {
+                self.discard_objects(&[&key], false).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Waits (at most `limit`) until no work an upload left running is still going; `false` if
+    /// some still is.
+    pub async fn settle(&self, limit: Duration) -> bool {
+        let wait = async {
+            loop {
+                let idle = self.background.idle.notified();
+                if self.background.running.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+}
