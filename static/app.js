@@ -128,12 +128,12 @@
       };
       xhr.onload = function () {
         bar.remove();
-        var r = null, refusal = null;
-        try {
-          var answer = JSON.parse(xhr.responseText);
-          r = answer.results ? answer.results[0] : null;
-          refusal = answer.error || null;
-        } catch (err) { r = null; }
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = null; }
+        // A refusal answers its status with {code, message}; an accepted file, {results}.
+        var r = answer && answer.results ? answer.results[0] : null;
+        var refusal = answer && answer.code ? answer : null;
+        if (refusal) li.dataset.code = refusal.code;
         if (refusal && refusal.code === "signed_out") {
           // The file did not arrive; signing in (in another tab) keeps this page and its files.
           li.classList.add("result-refused");

@@ -48,6 +48,7 @@ pub struct ImageRow {
     pub created_at: NaiveDateTime,
     /// The screen-size rendition of a large image.
     pub display_key: Option<String>,
+    pub frame_count: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +66,7 @@ pub struct NewImage<'a> {
     pub height: i32,
     pub created_at: NaiveDateTime,
     pub display_key: Option<&'a str>,
+    pub frame_count: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -137,6 +139,7 @@ pub struct ImageItemRow {
     pub width: i32,
     pub height: i32,
     pub created_at: NaiveDateTime,
+    pub frame_count: i32,
 }
 
 /// An audio item as a gallery entry needs it (the transcript is searched, not shown).
@@ -168,6 +171,8 @@ pub struct MediaItemRow {
     pub storage_key: String,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// Of an image: 1, or an animation's frames.
+    pub frames: i32,
     pub duration_ms: Option<i64>,
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
@@ -186,6 +191,7 @@ impl From<ImageItemRow> for MediaItemRow {
             storage_key: r.storage_key,
             width: Some(r.width),
             height: Some(r.height),
+            frames: r.frame_count,
             duration_ms: None,
             peaks: None,
             created_at: r.created_at,
@@ -206,6 +212,7 @@ impl From<AudioItemRow> for MediaItemRow {
             storage_key: r.storage_key,
             width: None,
             height: None,
+            frames: 1,
             duration_ms: Some(r.duration_ms),
             peaks: r.peaks,
             created_at: r.created_at,

@@ -30,6 +30,7 @@ diesel::table! {
         height -> Integer,
         created_at -> Timestamp,
         display_key -> Nullable<Text>,
+        frame_count -> Integer,
     }
 }
 

@@ -16,6 +16,15 @@ use crate::storage::StorageKey;
 pub(super) const DELETE_RETRY_BACKOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// What a retry pass over pending deletions achieved.
+/// What a delete did.
+#[derive(Debug, Clone)]
+pub struct Deleted {
+    pub media: MediaRead,
+    /// Some of its objects could not be removed yet: they are removed when the store answers
+    /// again, and links to them are refused meanwhile.
+    pub removal_deferred: bool,
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RetryReport {
     pub deleted: usize,
@@ -23,23 +32,25 @@ pub struct RetryReport {
 }
 
 impl MediaService {
-    /// Deletes an item the actor manages, its objects with it; returns what it was.
-    pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
+    /// Deletes an item the actor manages, its objects with it; says what it was, and whether
+    /// removing its objects had to be deferred.
+    pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Deleted, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         let keys: Vec<String> = std::iter::once(&item.key).chain(item.derived_keys()).cloned().collect();
-        self.delete_with(keys, async |c: &mut DbConn<'_>| match kind {
-            MediaKind::Image => ImageRepo::delete(c, id).await,
-            MediaKind::Audio => AudioRepo::delete(c, id).await,
-        })
-        .await?;
-        Ok(item.media)
+        let removal_deferred = self
+            .delete_with(keys, async |c: &mut DbConn<'_>| match kind {
+                MediaKind::Image => ImageRepo::delete(c, id).await,
+                MediaKind::Audio => AudioRepo::delete(c, id).await,
+            })
+            .await?;
+        Ok(Deleted { media: item.media, removal_deferred })
     }
 
     /// Removes the row and records its objects as pending deletion in one transaction, then
     /// deletes the objects. A row never points at a missing object; an object that could not be
     /// deleted stays recorded and is retried by [`MediaService::retry_pending_deletions`].
-    async fn delete_with<F>(&self, keys: Vec<String>, delete_row: F) -> Result<(), MediaError>
+    async fn delete_with<F>(&self, keys: Vec<String>, delete_row: F) -> Result<bool, MediaError>
     where
         F: for<'c, 'd> AsyncFnOnce(&'c mut DbConn<'d>) -> Result<bool, DbError>,
     {
@@ -55,14 +66,17 @@ impl MediaService {
             .await?;
         // The item is gone from here on. Whatever fails below is recorded and retried, so it
         // must not make the caller believe the delete did not happen.
-        match self.delete_pending(&pending).await {
+        Ok(match self.delete_pending(&pending).await {
             Ok(report) if report.failed > 0 => {
                 tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
+                true
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "object deletion deferred; it will be retried"),
-        }
-        Ok(())
+            Ok(_) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "object deletion deferred; it will be retried");
+                true
+            }
+        })
     }
 
     async fn delete_pending(&self, ids: &[i64]) -> Result<RetryReport, MediaError> {

@@ -48,6 +48,8 @@ pub struct ImageRead {
     pub sha256: String,
     pub width: i32,
     pub height: i32,
+    /// 1 for a still image; an animation's frames.
+    pub frames: i32,
     pub has_thumbnail: bool,
     pub created_at: NaiveDateTime,
 }
@@ -176,6 +178,7 @@ impl From<ImageRow> for ImageRead {
             sha256: r.sha256,
             width: r.width,
             height: r.height,
+            frames: r.frame_count,
             has_thumbnail: r.thumbnail_key.is_some(),
             created_at: r.created_at,
         }

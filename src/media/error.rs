@@ -14,10 +14,19 @@ pub enum MediaError {
     Forbidden,
     #[error("{0}")]
     UnsupportedType(String),
+    /// More bytes than the upload limit.
     #[error("{0}")]
     TooLarge(String),
+    /// Past the pixel limits (the bytes may be few).
+    #[error("{0}")]
+    Limits(String),
     #[error("{0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Empty(String),
+    /// A file without a name.
+    #[error("{0}")]
+    Name(String),
     #[error("{0}")]
     Invalid(String),
     /// A byte range past the end of an object of this size.
@@ -43,7 +52,10 @@ impl MediaError {
                 | MediaError::Forbidden
                 | MediaError::UnsupportedType(_)
                 | MediaError::TooLarge(_)
+                | MediaError::Limits(_)
                 | MediaError::Corrupt(_)
+                | MediaError::Empty(_)
+                | MediaError::Name(_)
                 | MediaError::Invalid(_)
                 | MediaError::Link(_)
                 | MediaError::RangeNotSatisfiable(_)
@@ -51,11 +63,69 @@ impl MediaError {
     }
 }
 
+/// Why an upload was refused, as a client can act on it: a stable name (listed in README) and
+/// the HTTP status it answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not one of the accepted formats.
+    Type,
+    /// An accepted format, damaged or truncated.
+    Malformed,
+    /// Past the pixel limits.
+    Limits,
+    /// Past the size limit.
+    Size,
+    Empty,
+    Name,
+    /// Anything else about the request (an owner that does not exist, a size that disagrees
+    /// with the announced one).
+    Invalid,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Type => "type",
+            Refusal::Malformed => "malformed",
+            Refusal::Limits => "limits",
+            Refusal::Size => "size",
+            Refusal::Empty => "empty",
+            Refusal::Name => "name",
+            Refusal::Invalid => "invalid",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::Type => 415,
+            Refusal::Malformed | Refusal::Limits => 422,
+            Refusal::Size => 413,
+            Refusal::Empty | Refusal::Name | Refusal::Invalid => 400,
+        }
+    }
+}
+
+impl MediaError {
+    /// The refusal this is, if it is one caused by the file or the request.
+    pub fn refusal(&self) -> Option<Refusal> {
+        Some(match self {
+            MediaError::UnsupportedType(_) => Refusal::Type,
+            MediaError::Corrupt(_) => Refusal::Malformed,
+            MediaError::Limits(_) => Refusal::Limits,
+            MediaError::TooLarge(_) => Refusal::Size,
+            MediaError::Empty(_) => Refusal::Empty,
+            MediaError::Name(_) => Refusal::Name,
+            MediaError::Invalid(_) => Refusal::Invalid,
+            _ => return None,
+        })
+    }
+}
+
 impl From<FileError> for MediaError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::UnsupportedType(m) => MediaError::UnsupportedType(m),
-            FileError::TooLarge(m) => MediaError::TooLarge(m),
+            FileError::Limits(m) => MediaError::Limits(m),
             FileError::Corrupt(m) => MediaError::Corrupt(m),
             FileError::Internal(m) => MediaError::Internal(m),
         }

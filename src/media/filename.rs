@@ -1,5 +1,7 @@
 //! Original file names are kept for display and downloads only, so they are tidied, not trusted.
 
+use super::file::MediaType;
+
 /// Longest name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
@@ -12,6 +14,54 @@ pub fn clean(raw: &str) -> String {
         base_name(raw).chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).collect();
     let name = if cleaned.chars().count() > MAX_NAME_CHARS { shorten(&cleaned) } else { cleaned };
     if name.trim().is_empty() { "unnamed".to_owned() } else { name }
+}
+
+/// Browsers (WHATWG multipart) send `"`, CR and LF in a part's file name as `%22`, `%0D` and
+/// `%0A`; those three, and only those, are decoded. (Then [`clean`] removes CR and LF.)
+pub fn from_multipart(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let escape = rest.get(i..i + 3).map(str::to_ascii_uppercase);
+        let decoded = match escape.as_deref() {
+            Some("%22") => Some('"'),
+            Some("%0D") => Some('\r'),
+            Some("%0A") => Some('\n'),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The name a download gets: the stored name, ending in an extension of the type its bytes are.
+/// A last extension that says otherwise goes (`holiday.js` holding a PNG is `holiday.png`,
+/// `photo.jpg.php` holding a JPEG is `photo.jpg`); a name without one gets one.
+pub fn download_name(name: &str, t: MediaType) -> String {
+    let fits = |n: &str| {
+        n.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty() && t.extensions().iter().any(|e| e.eq_ignore_ascii_case(ext))
+        })
+    };
+    if fits(name) {
+        return name.to_owned();
+    }
+    let stem = match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    };
+    if fits(stem) { stem.to_owned() } else { format!("{stem}.{}", t.extension()) }
 }
 
 /// The last part of a full path (a drive letter or `\\\\` share on Windows, `/` elsewhere);
@@ -54,6 +104,25 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browser_escapes_are_decoded_and_nothing_else() {
+        assert_eq!(from_multipart("a%22b%22.png"), "a\"b\".png");
+        assert_eq!(clean(&from_multipart("line%0D%0Abreak.mp3")), "linebreak.mp3");
+        assert_eq!(from_multipart("100%25 sure %41.jpg"), "100%25 sure %41.jpg", "only the three");
+        assert_eq!(from_multipart("%0a%"), "\n%");
+    }
+
+    #[test]
+    fn downloads_end_in_the_real_extension() {
+        assert_eq!(download_name("photo.png", MediaType::Jpeg), "photo.jpg");
+        assert_eq!(download_name("holiday.js", MediaType::Png), "holiday.png");
+        assert_eq!(download_name("photo.jpg.php", MediaType::Jpeg), "photo.jpg");
+        assert_eq!(download_name("Photo.JPEG", MediaType::Jpeg), "Photo.JPEG");
+        assert_eq!(download_name("song", MediaType::Mp3), "song.mp3");
+        assert_eq!(download_name(".png", MediaType::Gif), ".png.gif");
+        assert_eq!(download_name("take.mp4", MediaType::M4a), "take.mp4");
+    }
 
     #[test]
     fn only_controls_and_bidi_go_and_only_full_paths_are_cut() {

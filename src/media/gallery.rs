@@ -29,6 +29,8 @@ pub struct GalleryItem {
     pub created_at: NaiveDateTime,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// 1, or an animation's frames.
+    pub frames: i32,
     pub duration_ms: Option<i64>,
     #[serde(skip)]
     pub peaks: Option<Vec<u8>>,
@@ -166,6 +168,7 @@ impl MediaService {
             created_at: row.created_at,
             width: row.width,
             height: row.height,
+            frames: row.frames,
             duration_ms: row.duration_ms,
             peaks: row.peaks,
             thumb_url,

@@ -19,9 +19,9 @@ mod upload;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
-pub use delete::RetryReport;
+pub use delete::{Deleted, RetryReport};
 pub use dto::*;
-pub use error::MediaError;
+pub use error::{MediaError, Refusal};
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::MediaError;
 use super::access::Actor;
 use super::dto::{AudioRead, Detail, MediaRead, Selected, Selection, SignedUrl};
+use super::file::MediaType;
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
 use crate::db::repo::{AudioRepo, ImageRepo};
@@ -227,12 +228,13 @@ impl MediaService {
         let ttl = ttl
             .unwrap_or(self.settings.default_url_ttl)
             .clamp(Duration::from_secs(1), self.settings.max_url_ttl);
-        let options = SignedUrlOptions {
-            ttl,
-            content_type: Some(mime.to_owned()),
-            download_name: download_name.map(str::to_owned),
-            issued_at: None,
-        };
+        // Every download ends in its real type's extension, whatever the uploader named it.
+        let download_name = download_name.map(|name| match MediaType::from_mime(mime) {
+            Some(t) => super::filename::download_name(name, t),
+            None => name.to_owned(),
+        });
+        let options =
+            SignedUrlOptions { ttl, content_type: Some(mime.to_owned()), download_name, issued_at: None };
         let url = self.store.signed_url(key, &options).await?;
         let expires_at = now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
         Ok(SignedUrl { url, expires_at })

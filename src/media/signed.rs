@@ -5,6 +5,7 @@ use chrono::Utc;
 use super::MediaError;
 use super::file::MediaType;
 use super::service::MediaService;
+use crate::db::repo::PendingDeletionRepo;
 use crate::storage::{ByteRange, GetObject, SignatureError, StorageError, StorageKey};
 
 /// An object opened through a signed link, with what the response must say about it.
@@ -33,6 +34,12 @@ impl MediaService {
             },
         )?;
         let key = StorageKey::parse(key).map_err(|_| MediaError::NotFound)?;
+        // A deleted item's links die with its row, even while its object waits for the store.
+        let mut pooled = self.db.get().await?;
+        if PendingDeletionRepo::contains(&mut pooled.conn(), key.as_str()).await? {
+            return Err(MediaError::NotFound);
+        }
+        drop(pooled);
         let content_type = key
             .extension()
             .and_then(|ext| if ext == "jpg" { Some(MediaType::Jpeg) } else { MediaType::from_extension(ext) })

@@ -61,7 +61,7 @@ pub async fn spool_with(
     file.flush().await?;
     drop(file);
     if size == 0 {
-        return Err(MediaError::Invalid("the file is empty".into()));
+        return Err(MediaError::Empty("the file is empty".into()));
     }
     Ok(Spooled { path, size, sha256: hex::encode(hasher.finalize()) })
 }

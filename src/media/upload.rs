@@ -138,7 +138,7 @@ impl MediaService {
         let limit = self.settings.max_upload_bytes;
         match announced {
             Some(n) if n > limit => return Err(too_large(limit)),
-            Some(0) => return Err(MediaError::Invalid("the file is empty".into())),
+            Some(0) => return Err(MediaError::Empty("the file is empty".into())),
             _ => {}
         }
         let mut staged: Option<Staged> = None;
@@ -215,7 +215,13 @@ impl MediaService {
         let Some((media_type, audio_start)) = sniff_received(path, received, complete)? else {
             return Ok(None);
         };
-        check_declared(upload.declared_type.as_deref(), media_type)?;
+        // The bytes decide: a declared type (a browser's guess from the extension) that says
+        // otherwise is corrected, not refused.
+        if let Some(declared) = upload.declared_type.as_deref()
+            && MediaType::from_mime(declared) != Some(media_type)
+        {
+            tracing::debug!(declared, actual = media_type.mime(), "declared type corrected from the bytes");
+        }
         if let Some(kind) = upload.expected_kind
             && kind != media_type.kind()
         {
@@ -317,6 +323,7 @@ impl MediaService {
                     storage_key: key.as_str(),
                     thumbnail_key: thumb_key.map(StorageKey::as_str),
                     display_key: None,
+                    frame_count: info.frames.try_into().unwrap_or(i32::MAX),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,
@@ -358,23 +365,4 @@ fn size_mismatch(announced: u64, received: u64) -> MediaError {
     MediaError::Invalid(format!(
         "the upload announced {announced} bytes but {arrived} arrived; nothing was saved"
     ))
-}
-
-/// A declared type that names an accepted type must match the bytes. Generic declarations
-/// (`application/octet-stream`, none) say nothing and are ignored.
-fn check_declared(declared: Option<&str>, actual: MediaType) -> Result<(), MediaError> {
-    let Some(declared) = declared.map(str::trim).filter(|d| !d.is_empty()) else {
-        return Ok(());
-    };
-    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence == "application/octet-stream" {
-        return Ok(());
-    }
-    match MediaType::from_mime(&essence) {
-        Some(t) if t == actual => Ok(()),
-        _ => Err(MediaError::UnsupportedType(format!(
-            "the file was sent as {essence}, but its contents are a {}",
-            actual.label()
-        ))),
-    }
 }

@@ -186,6 +186,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 storage_key: key.as_str(),
                 thumbnail_key: Some(thumb.as_str()),
                 display_key: None,
+                frame_count: 1,
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),

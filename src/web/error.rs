@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use super::view::Layout;
 use crate::auth::AuthError;
-use crate::media::MediaError;
+use crate::media::{MediaError, Refusal};
 
 #[derive(Debug, Error)]
 pub enum WebError {
@@ -28,6 +28,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     TooLarge(String),
+    /// An upload refused for what its file is (or is not).
+    #[error("{message}")]
+    Refused { refusal: Refusal, message: String },
     #[error("{0}")]
     TooManyRequests(String),
     #[error("The requested range is outside the file.")]
@@ -47,8 +50,14 @@ impl From<MediaError> for WebError {
         match e {
             MediaError::NotFound => WebError::NotFound,
             MediaError::Forbidden => WebError::Forbidden("You are not allowed to change this item.".into()),
-            MediaError::UnsupportedType(m) | MediaError::Corrupt(m) | MediaError::Invalid(m) => {
-                WebError::BadRequest(m)
+            e @ (MediaError::UnsupportedType(_)
+            | MediaError::Corrupt(_)
+            | MediaError::Limits(_)
+            | MediaError::Empty(_)
+            | MediaError::Name(_)
+            | MediaError::Invalid(_)) => {
+                let refusal = e.refusal().unwrap_or(Refusal::Invalid);
+                WebError::Refused { refusal, message: e.to_string() }
             }
             MediaError::Link(m) => WebError::Forbidden(m),
             MediaError::RangeNotSatisfiable(size) => WebError::RangeNotSatisfiable(size),
@@ -101,6 +110,9 @@ impl ResponseError for WebError {
             WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Refused { refusal, .. } => {
+                StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             WebError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -150,7 +162,8 @@ impl WebError {
             WebError::NotFound => "not_found",
             WebError::Forbidden(_) => "forbidden",
             WebError::BadRequest(_) => "bad_request",
-            WebError::TooLarge(_) => "too_large",
+            WebError::TooLarge(_) => "size",
+            WebError::Refused { refusal, .. } => refusal.code(),
             WebError::TooManyRequests(_) => "too_many_requests",
             WebError::RangeNotSatisfiable(_) => "range_not_satisfiable",
             WebError::RequestTimeout => "request_timeout",
@@ -161,13 +174,9 @@ impl WebError {
     }
 }
 
+/// An error as JSON: `{"code": …, "message": …}`, plus where to sign in for `signed_out`.
 #[derive(serde::Serialize)]
 struct JsonError<'a> {
-    error: JsonErrorBody<'a>,
-}
-
-#[derive(serde::Serialize)]
-struct JsonErrorBody<'a> {
     code: &'a str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,7 +185,7 @@ struct JsonErrorBody<'a> {
 
 /// The error as JSON, for a client that asked for JSON (the script uploader).
 fn json_error(status: StatusCode, code: &str, message: String, sign_in: Option<&str>) -> HttpResponse {
-    HttpResponse::build(status).json(JsonError { error: JsonErrorBody { code, message, sign_in } })
+    HttpResponse::build(status).json(JsonError { code, message, sign_in })
 }
 
 /// Renders the error page for any status (also used for actix's own 404s and 413s).

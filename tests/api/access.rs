@@ -25,7 +25,50 @@ async fn statuses(c: &TestClient, item: &str) -> [u16; 4] {
     ]
 }
 
-backend_tests!(every_role_gets_exactly_its_rights_on_every_route, downloads_name_the_file_safely);
+backend_tests!(
+    every_role_gets_exactly_its_rights_on_every_route,
+    downloads_name_the_file_safely,
+    a_deleted_items_links_die_with_its_row_even_when_its_file_cannot_go_yet
+);
+
+/// Storage refuses every delete: the item goes, its removal is owed, the page says so, and the
+/// app's own links to its file stop at once. (S3's presigned links are the store's to answer:
+/// they live out their lifetime, at most the signed-URL TTL; README says so.)
+async fn a_deleted_items_links_die_with_its_row_even_when_its_file_cannot_go_yet(mut env: TestEnv) {
+    env.media = env.media_with(env.store_refusing_deletes(), env.settings());
+    let app_links = env.s3.is_none();
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("amy", Role::User).await;
+    let up = c.upload(&[("gone.png", fixture_bytes("image.png"))], None, true).await;
+    let url = serde_json::from_str::<serde_json::Value>(&up.body).unwrap()["results"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = c.get(&url).await;
+    let link = html_unescape(
+        detail
+            .body
+            .split("id=\"preview\"")
+            .next()
+            .unwrap()
+            .rsplit("src=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap(),
+    );
+    assert_eq!(c.get_bytes(&link, None).await.0, 200, "the link works while the item lives");
+    let token = c.get(&format!("{url}/delete")).await.csrf();
+    let done = c.post_raw(&format!("{url}/delete"), &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, 303);
+    let page = c.get(done.location()).await;
+    assert!(page.body.contains("removed from storage when it answers again"), "{}", page.body);
+    assert_eq!(s.env.objects().await.len(), 2, "the objects are still there, owed a delete");
+    if app_links {
+        assert_eq!(c.get_bytes(&link, None).await.0, 404, "the app's link died with the row");
+    }
+}
 
 async fn every_role_gets_exactly_its_rights_on_every_route(env: TestEnv) {
     let s = env.start_server().await;

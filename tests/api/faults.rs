@@ -158,10 +158,21 @@ mod over_http {
         let (s, switch) = server_with_faulty_store(env).await;
         let (c, _) = s.signed_in("olga", Role::User).await;
         switch.down();
+        // One file: the request answers 503 on the styled page; in a batch, its row says so.
         let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+        assert_eq!(page.status, 503);
+        assert!(
+            page.body.contains("unavailable") && page.body.contains("Nothing was changed"),
+            "{}",
+            page.body
+        );
+        let two = [("a.png", fixture_bytes("image.png")), ("b.png", fixture_bytes("image.png"))];
+        let page = c.upload(&two, None, false).await;
         assert_eq!(page.status, 200);
         assert!(
-            page.body.contains("0 accepted, 1 refused") && page.body.contains("could not store it right now"),
+            page.body.contains("0 accepted, 2 refused")
+                && page.body.contains("could not store it right now")
+                && page.body.contains("data-code=\"unavailable\""),
             "{}",
             page.body
         );

@@ -47,6 +47,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     storage_key: &key,
                     thumbnail_key: None,
                     display_key: None,
+                    frame_count: 1,
                     width: 4,
                     height: 3,
                     created_at: at,

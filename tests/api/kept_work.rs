@@ -195,18 +195,18 @@ async fn scripts_get_json_errors_they_can_act_on(env: TestEnv) {
         c.upload_with_token("not-the-token", &[("a.png", fixture_bytes("image.png"))], None, true).await;
     assert_eq!(expired.status, 403);
     let body: serde_json::Value = serde_json::from_str(&expired.body).unwrap();
-    assert_eq!(body["error"]["code"], "page_expired", "{body}");
+    assert_eq!(body["code"], "page_expired", "{body}");
     let token = c.get("/upload").await.csrf();
     s.clock.advance(IDLE);
     let out = c.upload_with_token(&token, &[("a.png", fixture_bytes("image.png"))], None, true).await;
     assert_eq!(out.status, 401);
     let body: serde_json::Value = serde_json::from_str(&out.body).unwrap();
-    assert_eq!(body["error"]["code"], "signed_out", "{body}");
-    assert!(body["error"]["sign_in"].as_str().unwrap().starts_with("/signin?next="));
+    assert_eq!(body["code"], "signed_out", "{body}");
+    assert!(body["sign_in"].as_str().unwrap().starts_with("/signin?next="));
     let missing = c.get_with("/media/image/424242", &[("Accept", "application/json")]).await;
     assert_eq!(missing.status, 401, "signed out still");
     assert_eq!(c.sign_in("ann", "password-ann").await.status, 303);
     let missing = c.get_with("/media/image/424242", &[("Accept", "application/json")]).await;
     let body: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
-    assert_eq!((missing.status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!((missing.status, body["code"].as_str()), (404, Some("not_found")));
 }

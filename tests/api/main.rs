@@ -23,4 +23,5 @@ mod shutdown;
 mod signing;
 mod storage;
 mod streaming;
+mod upload_answers;
 mod web;

@@ -19,6 +19,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         storage_key: key,
         thumbnail_key: None,
         display_key: None,
+        frame_count: 1,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),

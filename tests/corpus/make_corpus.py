@@ -106,15 +106,15 @@ def main(out):
     cut = lambda b, f: b[: int(len(b) * f)]
 
     # Truncated files.
-    add("truncated.jpg", cut(jpg, 0.6), "refuse", reason="truncated")
-    add("truncated.png", cut(png_rgba, 0.5), "refuse", reason="could not be read")
-    add("truncated-cbr.mp3", cut(mp3, 0.5), "refuse", reason="truncated")
-    add("truncated.flac", cut(flac, 0.5), "refuse", reason="truncated")
-    add("truncated-header.jpg", jpg[:40], "refuse", reason="could not be read")
-    add("empty.png", b"", "refuse", reason="empty")
+    add("truncated.jpg", cut(jpg, 0.6), "refuse", reason="truncated", code="malformed")
+    add("truncated.png", cut(png_rgba, 0.5), "refuse", reason="could not be read", code="malformed")
+    add("truncated-cbr.mp3", cut(mp3, 0.5), "refuse", reason="truncated", code="malformed")
+    add("truncated.flac", cut(flac, 0.5), "refuse", reason="truncated", code="malformed")
+    add("truncated-header.jpg", jpg[:40], "refuse", reason="could not be read", code="malformed")
+    add("empty.png", b"", "refuse", reason="empty", code="empty")
     # Decompression bombs: tiny files, huge headers.
     for ext in ("png", "jpg", "webp", "gif"):
-        add(f"pixel-flood.{ext}", fixture(f"pixel-flood.{ext}"), "refuse", reason="megapixels")
+        add(f"pixel-flood.{ext}", fixture(f"pixel-flood.{ext}"), "refuse", reason="megapixels", code="limits")
     add("frames-3000.gif", gif_frames(3000), "accept", kind="image", content_type="image/gif", width=4, height=4)
     # Big metadata chunks around small images.
     text = png_chunk(b"tEXt", b"Comment\x00" + b"A" * (6 * MIB))
@@ -130,30 +130,30 @@ def main(out):
     add("lossless-alpha.webp", fixture("image-lossless.webp"), "accept", kind="image", content_type="image/webp", width=64, height=48)
     bad_crc = bytearray(png_rgba)
     bad_crc[29] ^= 0xFF  # inside IHDR's CRC
-    add("bad-crc.png", bytes(bad_crc), "refuse", reason="could not be read")
-    add("zero-size.gif", b"GIF89a\x00\x00\x00\x00\x00\x00\x00;", "refuse", reason="")
+    add("bad-crc.png", bytes(bad_crc), "refuse", reason="could not be read", code="malformed")
+    add("zero-size.gif", b"GIF89a\x00\x00\x00\x00\x00\x00\x00;", "refuse", reason="", code="malformed")
     # Not media, dressed as media.
-    add("page.jpg", b"<!doctype html><html><script>alert(document.cookie)</script></html>", "refuse", reason="not an accepted type")
+    add("page.jpg", b"<!doctype html><html><script>alert(document.cookie)</script></html>", "refuse", reason="not an accepted type", code="type")
     add("vector.png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>',
-        "refuse", reason="not an accepted type")
-    add("script.mp3", b"#!/bin/sh\nrm -rf --no-preserve-root /\n", "refuse", reason="not an accepted type")
-    add("program.png", fixture("elf-renamed.png"), "refuse", reason="not an accepted type")
-    add("program.gif", b"MZ\x90\x00\x03" + b"\x00" * 59 + b"PE\x00\x00" + b"\x00" * 200, "refuse", reason="not an accepted type")
-    add("notes.wav", b"just some text, not a RIFF file at all\n" * 10, "refuse", reason="not an accepted type")
-    add("mpeg-layer2.mp3", b"\xff\xfd\x90\x00" + b"\x00" * 400, "refuse", reason="not an accepted type")
+        "refuse", reason="not an accepted type", code="type")
+    add("script.mp3", b"#!/bin/sh\nrm -rf --no-preserve-root /\n", "refuse", reason="not an accepted type", code="type")
+    add("program.png", fixture("elf-renamed.png"), "refuse", reason="not an accepted type", code="type")
+    add("program.gif", b"MZ\x90\x00\x03" + b"\x00" * 59 + b"PE\x00\x00" + b"\x00" * 200, "refuse", reason="not an accepted type", code="type")
+    add("notes.wav", b"just some text, not a RIFF file at all\n" * 10, "refuse", reason="not an accepted type", code="type")
+    add("mpeg-layer2.mp3", b"\xff\xfd\x90\x00" + b"\x00" * 400, "refuse", reason="not an accepted type", code="type")
     # Polyglots: valid media with a payload appended. Accepted as what the bytes are, and served
     # only with that type (and nosniff), never as HTML.
     add("gif-html-polyglot.gif", fixture("image-anim.gif") + b"<script>alert(1)</script>", "accept",
         kind="image", content_type="image/gif", width=32, height=32)
     add("png-zip-polyglot.png", png_rgba + b"PK\x03\x04" + b"\x00" * 100, "accept", kind="image", content_type="image/png", width=64, height=48)
     # Audio oddities.
-    add("lying-data-length.wav", wav(8000, data_len=80000), "refuse", reason="truncated")
+    add("lying-data-length.wav", wav(8000, data_len=80000), "refuse", reason="truncated", code="malformed")
     # symphonia will not read past a RIFF length that contradicts its chunks: refused, and said so.
-    add("lying-riff-length.wav", wav(8000, riff_len=12), "refuse", reason="malformed")
+    add("lying-riff-length.wav", wav(8000, riff_len=12), "refuse", reason="malformed", code="malformed")
     add("8bit-mono.wav", wav(4000, rate=8000, bits=8, fill=b"\x90"), "accept", kind="audio", content_type="audio/wav", duration_ms=500)
     add("vbr-no-xing.mp3", fixture("tone-vbr-noxing.mp3"), "accept", kind="audio", content_type="audio/mpeg", duration_ms=12042)
     add("huge-id3.mp3", id3_tag(3 * MIB) + mp3[20:], "accept", kind="audio", content_type="audio/mpeg", duration_ms=2000)
-    add("id3-only.mp3", id3_tag(1000), "refuse", reason="")
+    add("id3-only.mp3", id3_tag(1000), "refuse", reason="no audio frames", code="malformed")
     add("moov-at-end.m4a", fixture("tone-aac-moov-end.m4a"), "accept", kind="audio", content_type="audio/mp4", duration_ms=2000)
     add("alac.m4a", fixture("tone-alac.m4a"), "accept", kind="audio", content_type="audio/mp4", duration_ms=1000)
     add("mono-22k.flac", fixture("tone-mono.flac"), "accept", kind="audio", content_type="audio/flac", duration_ms=1000)
@@ -177,7 +177,7 @@ def main(out):
     # The size limit, exactly at and one byte over 100 MiB.
     add("exactly-100MiB.wav", big_wav(100 * MIB), "accept", kind="audio", content_type="audio/wav",
         duration_ms=round((100 * MIB - 44) / 4 / 44100 * 1000))
-    add("100MiB-plus-1.wav", big_wav(100 * MIB + 1), "refuse", reason="larger than the 100 MiB limit")
+    add("100MiB-plus-1.wav", big_wav(100 * MIB + 1), "refuse", reason="larger than the 100 MiB limit", code="size")
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(cases, f, indent=1)

@@ -188,7 +188,7 @@ fn table(kind: MediaKind) -> (&'static str, &'static str) {
         MediaKind::Image => (
             "images",
             "id, owner_id, original_filename, content_type, byte_size, thumbnail_key, storage_key, \
-             width, height, created_at",
+             width, height, created_at, frame_count",
         ),
         MediaKind::Audio => (
             "audios",

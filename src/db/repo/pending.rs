@@ -62,6 +62,17 @@ impl PendingDeletionRepo {
             .await)?)
     }
 
+    /// Whether `key` is waiting to be deleted (one lookup on `pending_deletions_key`).
+    pub async fn contains(conn: &mut DbConn<'_>, key: &str) -> Result<bool, DbError> {
+        let found: Option<i64> = run!(conn, |c| t::pending_deletions
+            .filter(t::storage_key.eq(key))
+            .select(t::id)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(found.is_some())
+    }
+
     pub async fn all(conn: &mut DbConn<'_>) -> Result<Vec<PendingDeletionRow>, DbError> {
         Ok(run!(conn, |c| t::pending_deletions
             .order(t::id.asc())

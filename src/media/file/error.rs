@@ -6,8 +6,9 @@ use thiserror::Error;
 pub enum FileError {
     #[error("{0}")]
     UnsupportedType(String),
+    /// Past the pixel limits.
     #[error("{0}")]
-    TooLarge(String),
+    Limits(String),
     #[error("{0}")]
     Corrupt(String),
     #[error("internal error: {0}")]

@@ -7,6 +7,7 @@ pub mod cpu_pool;
 pub mod decode;
 pub mod display;
 mod error;
+pub mod frames;
 pub mod inspect;
 pub mod probe_audio;
 pub mod probe_image;

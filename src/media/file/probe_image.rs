@@ -9,6 +9,7 @@ use super::FileError;
 use super::contained::contained;
 use super::decode::{self, ImageLimits};
 use super::display::{self, DISPLAY_MAX, DisplaySource};
+use super::frames;
 use super::sniff::MediaType;
 use super::thumbnail::{self, Thumbnail};
 
@@ -17,6 +18,8 @@ pub struct ImageInfo {
     /// As displayed, after EXIF orientation.
     pub width: u32,
     pub height: u32,
+    /// 1 for a still image; an animation's frame count.
+    pub frames: u32,
 }
 
 fn corrupt(t: MediaType, why: impl std::fmt::Display) -> FileError {
@@ -61,10 +64,11 @@ fn decode_and_render(
         return Err(corrupt(t, "its header and its pixel data disagree"));
     }
     let info = if thumbnail::swaps_sides(decoded.orientation) {
-        ImageInfo { width: height as u32, height: width as u32 }
+        ImageInfo { width: height as u32, height: width as u32, frames: 1 }
     } else {
-        ImageInfo { width: width as u32, height: height as u32 }
+        ImageInfo { width: width as u32, height: height as u32, frames: 1 }
     };
+    let info = ImageInfo { frames: frames::count(path, t), ..info };
     let thumbnail = thumbnail::render(&decoded, size)?;
     let display = with_display.then(|| DisplaySource::new(decoded, t));
     Ok((info, Renditions { thumbnail, display }))
@@ -81,7 +85,7 @@ pub fn header_size(path: &Path, t: MediaType, limits: &ImageLimits) -> Result<(u
         || height > u64::from(limits.max_side)
         || width * height > limits.max_pixels
     {
-        return Err(FileError::TooLarge(format!(
+        return Err(FileError::Limits(format!(
             "the image is {width}×{height} pixels; the limit is {} pixels per side and {} megapixels",
             limits.max_side,
             limits.max_pixels / 1_000_000

@@ -50,6 +50,20 @@ impl MediaType {
         }
     }
 
+    /// Every extension a file of this type may carry in its name (the first is the usual one).
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            MediaType::Jpeg => &["jpg", "jpeg", "jpe", "jfif"],
+            MediaType::Png => &["png"],
+            MediaType::Gif => &["gif"],
+            MediaType::Webp => &["webp"],
+            MediaType::Mp3 => &["mp3"],
+            MediaType::Wav => &["wav", "wave"],
+            MediaType::Flac => &["flac"],
+            MediaType::M4a => &["m4a", "mp4", "m4b", "aac"],
+        }
+    }
+
     /// A human name for messages.
     pub fn label(self) -> &'static str {
         match self {
@@ -121,6 +135,7 @@ pub fn sniff_received(
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     let mut offset = 0u64;
+    let mut tagged = false;
     // A file may carry several stacked ID3 tags; a handful is plenty for real files.
     for _ in 0..4 {
         file.seek(SeekFrom::Start(offset))?;
@@ -133,10 +148,24 @@ pub fn sniff_received(
             Sniffed::Type(t) if offset == 0 || matches!(t, MediaType::Mp3 | MediaType::Flac) => {
                 return Ok(Some((t, offset)));
             }
-            Sniffed::NeedOffset(next) if offset + next < received => offset += next,
-            Sniffed::NeedOffset(_) if !complete => return Ok(None),
+            Sniffed::NeedOffset(next) => {
+                tagged = true;
+                if offset + next < received {
+                    offset += next;
+                } else if !complete {
+                    return Ok(None);
+                } else {
+                    break;
+                }
+            }
             _ => break,
         }
+    }
+    // An ID3 tag says "MP3" (or FLAC); with no audio frame after it, the file is a damaged one.
+    if tagged {
+        return Err(super::FileError::Corrupt(
+            "the MP3 could not be read: its ID3 tag is followed by no audio frames".into(),
+        ));
     }
     Err(not_accepted())
 }

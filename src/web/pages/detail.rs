@@ -31,6 +31,10 @@ impl MediaPath {
     }
 }
 
+/// Said when a delete could not remove the file from storage yet.
+pub const DEFERRED: &str = "The file will be removed from storage when it answers again; its links \
+                            already no longer work.";
+
 /// Share-link lifetimes offered, in seconds (5 minutes to the S3 maximum of 7 days).
 const EXPIRIES: [(u64, &str); 5] =
     [(300, "5 minutes"), (3600, "1 hour"), (86_400, "1 day"), (259_200, "3 days"), (604_800, "7 days")];
@@ -103,6 +107,10 @@ async fn render(
             vec![
                 ("Type", i.content_type.clone()),
                 ("Dimensions", format!("{} × {} px", i.width, i.height)),
+                (
+                    "Frames",
+                    if i.frames > 1 { format!("animated · {} frames", i.frames) } else { "still".into() },
+                ),
                 ("Size", view::human_size(i.byte_size)),
                 ("Owner", owner),
                 ("Uploaded", format!("{} UTC", view::date(i.created_at))),
@@ -284,7 +292,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
     let MediaPath { kind, id } = path.into_inner();
-    let media = app.media.delete(&user.actor(), kind, id).await?;
-    session::flash(&user.session, "ok", format!("Deleted {}.", media.filename()));
+    let deleted = app.media.delete(&user.actor(), kind, id).await?;
+    session::flash(&user.session, "ok", format!("Deleted {}.", deleted.media.filename()));
+    if deleted.removal_deferred {
+        session::flash(&user.session, "note", DEFERRED);
+    }
     Ok(see_other(&back::gallery_view(form.back.as_deref())))
 }

@@ -51,6 +51,8 @@ struct ItemView {
     wave_path: Option<String>,
     /// Exact, from the upload's decode (browsers guess for some MP3s).
     duration_ms: i64,
+    /// An animation's frames (0 for a still image or audio).
+    frames: i32,
     facts: String,
     owner_label: String,
     can_manage: bool,
@@ -423,6 +425,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         media_url: i.media_url,
         wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, 120)),
         duration_ms: i.duration_ms.unwrap_or(0),
+        frames: if i.frames > 1 { i.frames } else { 0 },
         facts,
         owner_label,
         can_manage: i.can_manage,
@@ -490,10 +493,13 @@ pub async fn bulk(
     }
     let actor = user.actor();
     if field("step") == Some("delete") {
-        let (mut deleted, mut gone, mut failed) = (0, 0, Vec::new());
+        let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
         for &(kind, id) in &picked {
             match app.media.delete(&actor, kind, id).await {
-                Ok(_) => deleted += 1,
+                Ok(d) => {
+                    deleted += 1;
+                    deferred |= d.removal_deferred;
+                }
                 Err(MediaError::NotFound) => gone += 1,
                 Err(e) => failed.push(format!("{kind} {id}: {e}")),
             }
@@ -501,6 +507,9 @@ pub async fn bulk(
         // Nothing deleted is never reported as a success.
         if deleted > 0 {
             session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)));
+        }
+        if deferred {
+            session::flash(&user.session, "note", super::detail::DEFERRED);
         }
         if gone > 0 {
             session::flash(&user.session, "note", format!("{} already gone.", were(gone)));

@@ -36,6 +36,24 @@ struct FileResult {
     /// The new item's page.
     url: Option<String>,
     message: String,
+    /// Why it was refused, as a stable name (`type`, `malformed`, `size`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    /// The refusal as the error a one-file request answers with.
+    #[serde(skip)]
+    error: Option<WebError>,
+}
+
+impl FileResult {
+    fn refused(filename: String, error: WebError) -> FileResult {
+        let message = match &error {
+            WebError::Unavailable(_) | WebError::Internal(_) => {
+                "the server could not store it right now; nothing was saved, try again".to_owned()
+            }
+            e => e.to_string(),
+        };
+        FileResult { filename, ok: false, url: None, message, code: Some(error.code()), error: Some(error) }
+    }
 }
 
 #[derive(Template)]
@@ -104,8 +122,13 @@ async fn read_text(field: &mut Field) -> Result<String, WebError> {
     String::from_utf8(buf).map_err(|_| WebError::BadRequest("a form field is not text".into()))
 }
 
-async fn drain(field: &mut Field) {
-    while let Some(Ok(_)) = field.next().await {}
+/// Reads a field to its end; returns how many bytes it had.
+async fn drain(field: &mut Field) -> usize {
+    let mut n = 0;
+    while let Some(Ok(chunk)) = field.next().await {
+        n += chunk.len();
+    }
+    n
 }
 
 fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
@@ -125,7 +148,8 @@ async fn upload_field(
     announced: Option<u64>,
     field: &mut Field,
 ) -> FileResult {
-    let filename = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+    let raw = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("");
+    let filename = crate::media::filename::from_multipart(raw);
     let declared = field.content_type().map(|m| m.essence_str().to_owned());
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let body: ByteStream =
@@ -159,18 +183,14 @@ async fn upload_field(
             ok: true,
             url: Some(format!("/media/{}/{}", media.kind(), media.id())),
             message: "accepted".into(),
+            code: None,
+            error: None,
         },
         Err(e) => {
             if !e.is_client_error() {
                 tracing::error!(error = %e, "upload failed");
             }
-            let message = match e {
-                MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
-                    "the server could not store it right now; nothing was saved, try again".to_owned()
-                }
-                other => other.to_string(),
-            };
-            FileResult { filename: shown, ok: false, url: None, message }
+            FileResult::refused(shown, e.into())
         }
     }
 }
@@ -222,22 +242,26 @@ pub async fn submit(
                     .and_then(|cd| cd.get_filename())
                     .is_some_and(|n| !n.is_empty());
                 if !has_name {
-                    drain(&mut field).await; // an empty file input
+                    // An empty file input has no name and no bytes; bytes without a name (a
+                    // script's post) are refused, as there would be nothing to call them.
+                    if drain(&mut field).await > 0 {
+                        let error = MediaError::Name("the file has no name".into());
+                        results.push(FileResult::refused(String::new(), error.into()));
+                    }
                 } else if results.len() >= MAX_FILES_PER_POST {
-                    let filename =
-                        field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+                    let filename = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("");
+                    let filename = crate::media::filename::from_multipart(filename);
                     drain(&mut field).await;
-                    results.push(FileResult {
-                        filename,
-                        ok: false,
-                        url: None,
-                        message: format!("at most {MAX_FILES_PER_POST} files per upload"),
-                    });
+                    let error =
+                        WebError::BadRequest(format!("at most {MAX_FILES_PER_POST} files per upload"));
+                    results.push(FileResult::refused(filename, error));
                 } else {
                     results.push(upload_field(&app, &actor, owner, announced, &mut field).await);
                 }
             }
-            _ => drain(&mut field).await,
+            _ => {
+                drain(&mut field).await;
+            }
         }
     }
     if !csrf_ok {
@@ -245,6 +269,12 @@ pub async fn submit(
     }
     if results.is_empty() {
         return Err(WebError::BadRequest("Choose at least one file to upload.".into()));
+    }
+    // One file refused: the request answers that refusal's status, as JSON or an error page.
+    if let [FileResult { ok: false, error, .. }] = &mut results[..]
+        && let Some(error) = error.take()
+    {
+        return Err(error);
     }
     if wants_json {
         return Ok(HttpResponse::Ok().json(ResultsJson { results }));

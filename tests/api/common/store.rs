@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use mediadesk::storage::{
-    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, S3Store, SignedUrlOptions, StorageError,
-    StorageKey,
+    ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, S3Store, SignatureError, SignedUrlOptions,
+    StorageError, StorageKey,
 };
 
 use super::TestEnv;
@@ -72,13 +72,19 @@ impl TestEnv {
     /// This test's store, except that writing a key that ends in `suffix` fails as an
     /// unreachable service would (one derived object of an upload, say).
     pub fn store_refusing(&self, suffix: &'static str) -> Arc<dyn ObjectStore> {
-        Arc::new(RefusingStore { inner: self.store.clone(), suffix })
+        Arc::new(RefusingStore { inner: self.store.clone(), suffix, deletes: false })
+    }
+
+    /// This test's store, except that every delete fails as an unreachable service would.
+    pub fn store_refusing_deletes(&self) -> Arc<dyn ObjectStore> {
+        Arc::new(RefusingStore { inner: self.store.clone(), suffix: "\0", deletes: true })
     }
 }
 
 struct RefusingStore {
     inner: Arc<dyn ObjectStore>,
     suffix: &'static str,
+    deletes: bool,
 }
 
 impl RefusingStore {
@@ -111,6 +117,9 @@ impl ObjectStore for RefusingStore {
         self.inner.head(key).await
     }
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        if self.deletes {
+            return Err(StorageError::Unavailable(format!("injected fault deleting {key}")));
+        }
         self.inner.delete(key).await
     }
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
@@ -118,6 +127,16 @@ impl ObjectStore for RefusingStore {
     }
     async fn signed_url(&self, key: &StorageKey, o: &SignedUrlOptions) -> Result<String, StorageError> {
         self.inner.signed_url(key, o).await
+    }
+    fn verify_signed(
+        &self,
+        key: &str,
+        expires: i64,
+        name: Option<&str>,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        self.inner.verify_signed(key, expires, name, signature, now)
     }
     async fn ping(&self) -> Result<(), StorageError> {
         self.inner.ping().await
