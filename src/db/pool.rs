@@ -57,15 +57,6 @@ pub enum DbConn<'a> {
     Pg(&'a mut AsyncPgConnection),
 }
 
-impl DbConn<'_> {
-    pub fn backend(&self) -> Backend {
-        match self {
-            DbConn::Sqlite(_) => Backend::Sqlite,
-            DbConn::Pg(_) => Backend::Postgres,
-        }
-    }
-}
-
 /// A connection checked out of the pool.
 pub enum PooledConn {
     Sqlite(Object<SqliteConn>),

@@ -3,9 +3,9 @@
 //! and both kinds interleaved are the cases that break a naive merge.
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
-use mediadesk::db::DbError;
 use mediadesk::db::repo::{AudioRepo, Cursor, GalleryRepo, ImageRepo, SEARCH_COUNT_CAP, SortValue, Total};
 use mediadesk::db::rows::{MediaItemRow, NewAudio, NewImage};
+use mediadesk::db::{DbConn, DbError};
 use mediadesk::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
 use crate::common::*;
@@ -249,6 +249,29 @@ async fn search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused(
     let by_name = GalleryQuery { sort: GallerySort::Name, ..newest };
     let (rows, more) = GalleryRepo::page(&mut c, &by_name, Some(&name)).await.unwrap();
     assert!(more && rows[0].original_filename.as_str() > "load-000500.jpg");
+    // On PostgreSQL a page's queries are prepared once per connection, not parsed and planned
+    // on every page view: the same named statements, prepared at the same moment, serve the
+    // next page too.
+    if let DbConn::Pg(_) = &c {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName, PartialEq, Debug)]
+        struct Prepared {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            at: String,
+        }
+        let list = "SELECT name, prepare_time::text AS at FROM pg_prepared_statements \
+                    WHERE statement LIKE 'SELECT id, owner_id, %FROM images ORDER BY%' ORDER BY name";
+        let prepared = async |c: &mut DbConn<'_>| {
+            GalleryRepo::page(c, &GalleryQuery::new(OwnerFilter::Any), None).await.unwrap();
+            let DbConn::Pg(pg) = c else { unreachable!() };
+            diesel::sql_query(list).load::<Prepared>(&mut **pg).await.unwrap()
+        };
+        let first = prepared(&mut c).await;
+        assert_eq!(first.len(), 1, "the first page's image stream is one prepared statement");
+        assert_eq!(prepared(&mut c).await, first, "reused for the next view, not prepared again");
+    }
 }
 
 /// Every list query the gallery can send walks an index in sort order: no full scan, no sort

@@ -7,20 +7,18 @@
 //! and sort column vary at run time, and the DSL gives each (table, column) pair its own type,
 //! which took five nested macros to spell. The text uses only fixed names; every value is bound.
 
-use std::fmt::Write;
-
 use chrono::NaiveDateTime;
 use diesel::backend::Backend as DieselBackend;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamp};
-use diesel::{QueryDsl, QueryableByName};
+use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamp, Untyped};
+use diesel::{QueryDsl, QueryResult, QueryableByName};
 use diesel_async::RunQueryDsl;
 
 use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
 use crate::db::schema::media_counts;
-use crate::db::{Backend, DbConn, DbError, run};
+use crate::db::{DbConn, DbError, run};
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
 /// The sort value of the item a page starts after (or ends before).
@@ -126,33 +124,36 @@ impl From<&SortValue> for Param {
     }
 }
 
-/// SQL text and the values it binds, in order. PostgreSQL numbers its placeholders, SQLite
-/// takes them in order.
+/// A stream's query: SQL text and the values it binds, in order. Diesel writes each
+/// placeholder in its backend's style, and caches the prepared statement by the text, which
+/// comes from a small fixed set (a raw `sql_query` would be parsed and planned on every page).
+#[derive(Debug, Clone, Default)]
 struct Sql {
-    text: String,
-    params: Vec<Param>,
-    numbered: bool,
+    parts: Vec<Part>,
     conditions: usize,
 }
 
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Bind(Param),
+}
+
 impl Sql {
-    fn new(backend: Backend, text: &str) -> Sql {
-        let numbered = backend == Backend::Postgres;
-        Sql { text: text.to_owned(), params: Vec::new(), numbered, conditions: 0 }
+    fn new(text: &str) -> Sql {
+        Sql { parts: vec![Part::Text(text.to_owned())], conditions: 0 }
     }
 
     fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
+        match self.parts.last_mut() {
+            Some(Part::Text(t)) => t.push_str(text),
+            _ => self.parts.push(Part::Text(text.to_owned())),
+        }
         self
     }
 
     fn bind(&mut self, param: Param) -> &mut Sql {
-        self.params.push(param);
-        if self.numbered {
-            let _ = write!(self.text, "${}", self.params.len());
-        } else {
-            self.text.push('?');
-        }
+        self.parts.push(Part::Bind(param));
         self
     }
 
@@ -161,24 +162,34 @@ impl Sql {
         self.conditions += 1;
         self.push(if self.conditions == 1 { " WHERE " } else { " AND " })
     }
+}
 
-    /// The query for backend `DB`, its values bound.
-    fn query<DB>(&self) -> BoxedSqlQuery<'static, DB, SqlQuery>
-    where
-        DB: DieselBackend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
-        String: ToSql<Text, DB>,
-        i64: ToSql<BigInt, DB>,
-        NaiveDateTime: ToSql<Timestamp, DB>,
-    {
-        let mut q = diesel::sql_query(self.text.clone()).into_boxed::<DB>();
-        for param in &self.params {
-            q = match param.clone() {
-                Param::Text(s) => q.bind::<Text, _>(s),
-                Param::Int(i) => q.bind::<BigInt, _>(i),
-                Param::Time(t) => q.bind::<Timestamp, _>(t),
-            };
+impl QueryId for Sql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Sql {
+    type SqlType = Untyped;
+}
+
+impl<DB> QueryFragment<DB> for Sql
+where
+    DB: DieselBackend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
+    String: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_sql(t),
+                Part::Bind(Param::Text(v)) => out.push_bind_param::<Text, _>(v)?,
+                Part::Bind(Param::Int(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                Part::Bind(Param::Time(v)) => out.push_bind_param::<Timestamp, _>(v)?,
+            }
         }
-        q
+        Ok(())
     }
 }
 
@@ -239,14 +250,13 @@ fn narrow(sql: &mut Sql, kind: MediaKind, owner: StreamOwner, pattern: Option<&s
 /// One stream's query: the kind's rows of one owner, searched, after the cursor, in order, at
 /// most `fetch`.
 fn stream_sql(
-    backend: Backend,
     (kind, owner): (MediaKind, StreamOwner),
     query: &GalleryQuery,
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
     let (table, columns) = table(kind);
-    let mut sql = Sql::new(backend, &format!("SELECT {columns} FROM {table}"));
+    let mut sql = Sql::new(&format!("SELECT {columns} FROM {table}"));
     narrow(&mut sql, kind, owner, search_pattern(query).as_deref());
     let less = query.sort.descending() != query.backwards;
     let col = sort_column(query.sort);
@@ -284,11 +294,11 @@ fn stream_sql(
 async fn load(conn: &mut DbConn<'_>, kind: MediaKind, sql: &Sql) -> Result<Vec<MediaItemRow>, DbError> {
     Ok(match kind {
         MediaKind::Image => {
-            let rows: Vec<ImageItemRow> = run!(conn, |c| sql.query().load(c).await)?;
+            let rows: Vec<ImageItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
             rows.into_iter().map(MediaItemRow::from).collect()
         }
         MediaKind::Audio => {
-            let rows: Vec<AudioItemRow> = run!(conn, |c| sql.query().load(c).await)?;
+            let rows: Vec<AudioItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
             rows.into_iter().map(MediaItemRow::from).collect()
         }
     })
@@ -330,7 +340,7 @@ impl GalleryRepo {
         let limit = i64::from(query.limit());
         let mut rows: Vec<MediaItemRow> = Vec::new();
         for stream in streams(query) {
-            let sql = stream_sql(conn.backend(), stream, query, cursor, limit + 1)?;
+            let sql = stream_sql(stream, query, cursor, limit + 1)?;
             rows.extend(load(conn, stream.0, &sql).await?);
         }
         let less = query.sort.descending() != query.backwards;
@@ -355,8 +365,8 @@ impl GalleryRepo {
         let fetch = i64::from(query.limit()) + 1;
         let mut plans = Vec::new();
         for stream in streams(query) {
-            let sql = stream_sql(conn.backend(), stream, query, cursor, fetch)?;
-            let plan = run!(conn, |c| ExplainOn::explain(c, sql.query()).await)?;
+            let sql = stream_sql(stream, query, cursor, fetch)?;
+            let plan = run!(conn, |c| ExplainOn::explain(c, sql.clone()).await)?;
             plans.push(plan.join("\n"));
         }
         Ok(plans)
@@ -371,11 +381,10 @@ impl GalleryRepo {
         let mut n = 0;
         for (kind, owner) in streams(query) {
             let (table, _) = table(kind);
-            let mut sql =
-                Sql::new(conn.backend(), &format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}"));
+            let mut sql = Sql::new(&format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}"));
             narrow(&mut sql, kind, owner, Some(&pattern));
             sql.push(" LIMIT ").bind(Param::Int(SEARCH_COUNT_CAP + 1)).push(") AS capped");
-            let counted: Counted = run!(conn, |c| sql.query().get_result(c).await)?;
+            let counted: Counted = run!(conn, |c| sql.clone().get_result(c).await)?;
             n += counted.n;
         }
         Ok(if n > SEARCH_COUNT_CAP { Total::AtLeast(SEARCH_COUNT_CAP) } else { Total::Exact(n) })
