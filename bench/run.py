@@ -303,6 +303,11 @@ def bench_gallery():
         # The page's own "Last" link: the last page as "Next" would reach it.
         last = re.search(r'href="([^"]*)" rel="last"', first).group(1).replace("&#38;", "&")
         urls = {"static stylesheet": css.group(1), "first page": "/media?per=50", "last page": last}
+        # A thumbnail through the app's signed file route (the local store; S3 links go to S3):
+        # the link check, the pending-deletion lookup and the file.
+        thumb = re.search(r'<img src="(/files/[^"]+)"', first)
+        if thumb:
+            urls["thumbnail file"] = thumb.group(1).replace("&#38;", "&")
         out = {"seeded_s": seeded_s}
         oha(server.base + urls["first page"], server.cookie, seconds=10)  # warm-up: caches, allocator
         for label, path in urls.items():

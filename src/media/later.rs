@@ -6,23 +6,14 @@
 //! meanwhile, the update finds no row and the object is removed again; if the process stops
 //! first, the item simply has no rendition (and `reconcile` finds any object left behind).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-use tokio::sync::Notify;
 
 use super::MediaError;
 use super::file::display::DisplaySource;
 use super::service::MediaService;
 use crate::db::repo::ImageRepo;
 use crate::storage::{ByteStream, StorageKey};
-
-/// Counts the work still running, so tests and shutdown can wait for it.
-#[derive(Default)]
-pub struct Background {
-    running: AtomicUsize,
-    idle: Notify,
-}
 
 impl MediaService {
     /// Makes and stores image `id`'s display rendition from `source`, after the upload answered.

@@ -10,6 +10,7 @@ use super::dto::{AudioRead, Detail, MediaRead, Selected, Selection, SignedUrl};
 use super::file::MediaType;
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
+use super::file::display::DisplayFormat;
 use crate::db::repo::{AudioRepo, ImageRepo};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{MediaKind, OwnerFilter};
@@ -60,7 +61,15 @@ pub struct MediaService {
     pub(super) settings: Arc<MediaSettings>,
     pub(super) cpu: CpuPool,
     /// Work an upload left running after it answered (display renditions).
-    pub(super) background: Arc<super::later::Background>,
+    pub(super) background: Arc<Background>,
+}
+
+/// Counts the work uploads left running after they answered (`later.rs`), so that tests and
+/// shutdown can wait for it.
+#[derive(Default)]
+pub struct Background {
+    pub(super) running: std::sync::atomic::AtomicUsize,
+    pub(super) idle: tokio::sync::Notify,
 }
 
 /// An item as the service works with it: what callers may see, and where its objects are.
@@ -207,7 +216,8 @@ impl MediaService {
         let display_url = match &item.display {
             Some(display) => {
                 let display = StorageKey::parse(display)?;
-                Some(self.sign(&display, super::upload::display_mime(&display), None, None).await?.url)
+                let mime = DisplayFormat::of_key(display.as_str()).mime();
+                Some(self.sign(&display, mime, None, None).await?.url)
             }
             None => None,
         };

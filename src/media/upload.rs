@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::access::Actor;
 use super::delete::DELETE_RETRY_BACKOFF;
 use super::dto::{MediaRead, Upload};
-use super::file::display::DisplayFormat;
 use super::file::probe_audio::{AudioInfo, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
@@ -26,11 +25,6 @@ use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeF
 
 /// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
 const THUMB_SUFFIX: &str = "thumb.jpg";
-
-/// The type of a stored display rendition, from its key.
-pub(super) fn display_mime(key: &StorageKey) -> &'static str {
-    DisplayFormat::of_key(key.as_str()).mime()
-}
 
 enum Probed {
     Image(ImageInfo, Renditions),

@@ -4,8 +4,6 @@
 //! gets only a few requests at once before it has signed in, so a crowd of such clients from
 //! one place cannot pile up either.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_session::SessionExt;
@@ -20,43 +18,6 @@ use futures_util::StreamExt;
 use super::error::error_page;
 use super::settings::WebSettings;
 use crate::auth::session;
-
-/// Requests in flight per client address that carry no signed-in session.
-#[derive(Debug, Default)]
-pub struct AnonymousRequests {
-    by_address: Mutex<HashMap<String, usize>>,
-}
-
-impl AnonymousRequests {
-    /// Counts one more request from `address`, unless it already has `cap` in flight.
-    fn enter(self: &Arc<Self>, address: String, cap: usize) -> Option<Entered> {
-        let mut map = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
-        let n = map.entry(address.clone()).or_insert(0);
-        if *n >= cap {
-            return None;
-        }
-        *n += 1;
-        Some(Entered { requests: self.clone(), address })
-    }
-}
-
-/// One counted request; it stops counting when dropped (answered, failed or cancelled).
-struct Entered {
-    requests: Arc<AnonymousRequests>,
-    address: String,
-}
-
-impl Drop for Entered {
-    fn drop(&mut self) {
-        let mut map = self.requests.by_address.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = map.get_mut(&self.address) {
-            *n -= 1;
-            if *n == 0 {
-                map.remove(&self.address);
-            }
-        }
-    }
-}
 
 /// Whether an error from reading a body is the idle timeout below.
 pub fn is_idle_timeout(e: &PayloadError) -> bool {

@@ -1,9 +1,11 @@
 //! HTTP: routes, middleware, handlers and templates. Handlers call the media and account
 //! services; no SQL and no SDK calls here.
 
+mod anonymous;
 mod assets;
 pub mod back;
 pub mod context;
+mod ended;
 pub mod error;
 pub mod extract;
 mod guard;
@@ -178,7 +180,7 @@ pub fn server(
             .add(("Referrer-Policy", "same-origin"))
             .add(("Cross-Origin-Opener-Policy", "same-origin"));
         ActixApp::new()
-            .wrap(from_fn(stash::middleware))
+            .wrap(from_fn(ended::middleware))
             .wrap(from_fn(guard::middleware))
             .wrap(session)
             .wrap(headers)

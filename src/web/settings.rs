@@ -8,7 +8,7 @@ use actix_web::cookie::Key;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::guard::AnonymousRequests;
+use super::anonymous::AnonymousRequests;
 use super::stash::WorkStash;
 use crate::app::load_or_create_secret;
 use crate::auth::{Clock, SessionLimits};

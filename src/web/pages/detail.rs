@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::gallery::{ConfirmDeletePage, ConfirmItem};
+use super::confirm::{ConfirmDeletePage, ConfirmItem, DELETE_DEFERRED};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -30,10 +30,6 @@ impl MediaPath {
         format!("/media/{}/{}", self.kind, self.id)
     }
 }
-
-/// Said when a delete could not remove the file from storage yet.
-pub const DEFERRED: &str = "The file will be removed from storage when it answers again; its links \
-                            already no longer work.";
 
 /// Share-link lifetimes offered, in seconds (5 minutes to the S3 maximum of 7 days).
 const EXPIRIES: [(u64, &str); 5] =
@@ -295,7 +291,7 @@ pub async fn delete(
     let deleted = app.media.delete(&user.actor(), kind, id).await?;
     session::flash(&user.session, "ok", format!("Deleted {}.", deleted.media.filename()));
     if deleted.removal_deferred {
-        session::flash(&user.session, "note", DEFERRED);
+        session::flash(&user.session, "note", DELETE_DEFERRED);
     }
     Ok(see_other(&back::gallery_view(form.back.as_deref())))
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::confirm::{ConfirmDeletePage, ConfirmItem};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -433,28 +434,6 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
     }
 }
 
-/// One item on a delete confirmation: what it is, whose, and its thumbnail.
-pub struct ConfirmItem {
-    /// `kind:id`, as the form sends it.
-    pub value: String,
-    pub filename: String,
-    pub owner_label: String,
-    pub thumb_url: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "confirm_delete.html")]
-pub struct ConfirmDeletePage {
-    pub layout: Layout,
-    pub items: Vec<ConfirmItem>,
-    /// Whose items they are ("3 of these belong to alice"), and what was left out.
-    pub notes: Vec<String>,
-    pub action: String,
-    pub cancel_url: String,
-    /// The gallery view to return to after the delete.
-    pub back: String,
-}
-
 /// "Not deleted: 3 items (…; …; …)", naming a few and counting the rest, so that the flash
 /// stays small whatever the selection.
 fn not_deleted(failed: &[String]) -> String {
@@ -509,7 +488,7 @@ pub async fn bulk(
             session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)));
         }
         if deferred {
-            session::flash(&user.session, "note", super::detail::DEFERRED);
+            session::flash(&user.session, "note", super::confirm::DELETE_DEFERRED);
         }
         if gone > 0 {
             session::flash(&user.session, "note", format!("{} already gone.", were(gone)));

@@ -1,6 +1,7 @@
 //! One module per page family.
 
 pub mod accounts;
+pub mod confirm;
 pub mod detail;
 pub mod files;
 pub mod gallery;

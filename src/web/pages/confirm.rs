@@ -1,0 +1,32 @@
+//! Deleting, as the pages that delete put it: the confirmation of a delete (one item or a
+//! selection), and what is said when storage keeps a file for a while.
+
+use askama::Template;
+
+use crate::web::view::Layout;
+
+/// Said when a delete could not remove the file from storage yet.
+pub const DELETE_DEFERRED: &str = "The file will be removed from storage when it answers again; its links \
+                                   already no longer work.";
+
+/// One item on a delete confirmation: what it is, whose, and its thumbnail.
+pub struct ConfirmItem {
+    /// `kind:id`, as the form sends it.
+    pub value: String,
+    pub filename: String,
+    pub owner_label: String,
+    pub thumb_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_delete.html")]
+pub struct ConfirmDeletePage {
+    pub layout: Layout,
+    pub items: Vec<ConfirmItem>,
+    /// Whose items they are ("3 of these belong to alice"), and what was left out.
+    pub notes: Vec<String>,
+    pub action: String,
+    pub cancel_url: String,
+    /// The gallery view to return to after the delete.
+    pub back: String,
+}
