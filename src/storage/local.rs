@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use tokio::fs;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
 use super::{
@@ -15,6 +15,43 @@ use super::{
 /// Temp files live inside the root so the final rename never crosses file systems.
 const TMP_DIR: &str = ".tmp";
 const READ_CHUNK: usize = 256 * 1024;
+
+/// A file opened at the start of a range.
+struct Opened {
+    file: std::fs::File,
+    /// The range's first and last byte.
+    start: u64,
+    end: u64,
+    total_size: u64,
+    /// The range's bytes, already read when they fit in one chunk.
+    small: Option<Vec<u8>>,
+}
+
+fn open_range(path: &Path, range: Option<ByteRange>) -> Result<Opened, StorageError> {
+    use std::io::{Read, Seek};
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let total_size = file.metadata()?.len();
+    let (start, end) = match range {
+        Some(r) => r.resolve(total_size).ok_or(StorageError::InvalidRange)?,
+        None => (0, total_size.saturating_sub(1)),
+    };
+    let content_length = if total_size == 0 { 0 } else { end - start + 1 };
+    if start > 0 {
+        file.seek(SeekFrom::Start(start))?;
+    }
+    let small = if content_length <= READ_CHUNK as u64 {
+        let mut bytes = Vec::with_capacity(content_length as usize);
+        (&mut file).take(content_length).read_to_end(&mut bytes)?;
+        Some(bytes)
+    } else {
+        None
+    };
+    Ok(Opened { file, start, end, total_size, small })
+}
 
 /// Objects as files under one folder. Writes go to a temp file that is renamed into place, so a
 /// reader never sees half an object and a crash leaves at most a stray temp file.
@@ -128,23 +165,21 @@ impl ObjectStore for LocalStore {
     }
 
     async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
-        let mut file = match fs::File::open(self.path_of(key)).await {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StorageError::NotFound);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let total_size = file.metadata().await?.len();
-        let (start, end) = match range {
-            Some(r) => r.resolve(total_size).ok_or(StorageError::InvalidRange)?,
-            None => (0, total_size.saturating_sub(1)),
-        };
+        // Open, size, seek and (for a small object: a thumbnail, a rendition's first bytes) read
+        // in one trip to the blocking pool rather than one per step.
+        let path = self.path_of(key);
+        let opened = tokio::task::spawn_blocking(move || open_range(&path, range))
+            .await
+            .map_err(|e| StorageError::Io(std::io::Error::other(e)))??;
+        let Opened { file, start, end, total_size, small } = opened;
         let content_length = if total_size == 0 { 0 } else { end - start + 1 };
-        if start > 0 {
-            file.seek(SeekFrom::Start(start)).await?;
-        }
-        let body: ByteStream = Box::pin(ReaderStream::with_capacity(file.take(content_length), READ_CHUNK));
+        let body: ByteStream = match small {
+            Some(bytes) => Box::pin(futures_util::stream::iter([Ok(bytes::Bytes::from(bytes))])),
+            None => Box::pin(ReaderStream::with_capacity(
+                fs::File::from_std(file).take(content_length),
+                READ_CHUNK,
+            )),
+        };
         Ok(GetObject {
             body,
             content_length,
