@@ -13,7 +13,7 @@ use super::MediaError;
 use super::file::display::DisplaySource;
 use super::service::MediaService;
 use crate::db::repo::ImageRepo;
-use crate::storage::{ByteStream, StorageKey};
+use crate::storage::{StorageKey, body_of};
 
 impl MediaService {
     /// Makes and stores image `id`'s display rendition from `source`, after the upload answered.
@@ -39,10 +39,7 @@ impl MediaService {
     ) -> Result<(), MediaError> {
         let display = self.cpu.run(move || source.render()).await??;
         let key = original.derived(display.format.suffix());
-        let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
-            bytes::Bytes::from(display.bytes),
-        )]));
-        self.store.put_stream(&key, body, display.format.mime()).await?;
+        self.store.put_stream(&key, body_of(display.bytes), display.format.mime()).await?;
         let named = match self.db.get().await {
             Ok(mut pooled) => ImageRepo::set_display_key(&mut pooled.conn(), id, Some(key.as_str())).await,
             Err(e) => Err(e),

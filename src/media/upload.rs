@@ -89,9 +89,7 @@ impl MediaService {
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let stored = match (&thumb_key, &accepted.probed) {
             (Some(thumb_key), Probed::Image(_, made)) => {
-                let body: ByteStream = Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(
-                    bytes::Bytes::from(made.thumbnail.jpeg.clone()),
-                )]));
+                let body = crate::storage::body_of(made.thumbnail.jpeg.clone());
                 self.store.put_stream(thumb_key, body, "image/jpeg").await.map(|_| ()).map_err(Into::into)
             }
             _ => Ok(()),

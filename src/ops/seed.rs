@@ -3,7 +3,6 @@
 use std::f32::consts::TAU;
 use std::io::Cursor;
 
-use bytes::Bytes;
 use image::{ImageFormat, Rgb, RgbImage};
 
 use chrono::TimeDelta;
@@ -12,7 +11,7 @@ use crate::db::repo::{AudioRepo, ImageRepo};
 use crate::db::rows::{NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError, now};
 use crate::domain::Owner;
-use crate::media::{Actor, ByteStream, MediaError, MediaService, Upload};
+use crate::media::{Actor, MediaError, MediaService, Upload};
 use crate::storage::StorageKey;
 
 /// Synthetic rows per transaction.
@@ -112,8 +111,7 @@ pub fn demo_files() -> Vec<DemoFile> {
 pub async fn seed_demo(media: &MediaService) -> Result<usize, MediaError> {
     let mut n = 0;
     for file in demo_files() {
-        let body: ByteStream =
-            Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
+        let body = crate::storage::body_of(file.bytes);
         media.upload(&Actor::operator(), Upload::new(Owner::System, file.name), body).await?;
         n += 1;
     }
@@ -139,8 +137,7 @@ pub async fn seed_load(
     while n < count {
         if n % LOAD_SAMPLE_EVERY == 0 {
             let file = load_sample(n);
-            let body: ByteStream =
-                Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(file.bytes))]));
+            let body = crate::storage::body_of(file.bytes);
             media.upload(&actor, Upload::new(Owner::System, file.name), body).await?;
             done += 1;
             n += 1;

@@ -174,7 +174,7 @@ impl ObjectStore for LocalStore {
         let Opened { file, start, end, total_size, small } = opened;
         let content_length = if total_size == 0 { 0 } else { end - start + 1 };
         let body: ByteStream = match small {
-            Some(bytes) => Box::pin(futures_util::stream::iter([Ok(bytes::Bytes::from(bytes))])),
+            Some(bytes) => super::body_of(bytes),
             None => Box::pin(ReaderStream::with_capacity(
                 fs::File::from_std(file).take(content_length),
                 READ_CHUNK,

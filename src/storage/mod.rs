@@ -27,6 +27,11 @@ pub use upload::{PendingUpload, WholeFileUpload};
 /// A stream of object bytes; errors are I/O errors so it plugs into readers and HTTP bodies.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
+/// Bytes already in memory (a thumbnail, a rendition, a small object), as a body.
+pub fn body_of(bytes: impl Into<bytes::Bytes>) -> ByteStream {
+    Box::pin(futures_util::stream::iter([Ok(bytes.into())]))
+}
+
 /// Inclusive byte range as in HTTP `Range: bytes=start-end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByteRange {

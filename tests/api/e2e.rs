@@ -66,14 +66,17 @@ async fn browser_work_survives_the_end_of_a_session(env: TestEnv) {
         b.goto("/upload").await;
         clock.advance(2 * 3600);
         let file = fixture("image.png").to_str().unwrap().to_owned();
+        let uploader_says = async || {
+            poll("the uploader to answer", PATIENCE, async || {
+                let t = b.js("return document.getElementById('results').innerText;").await;
+                let t = t.as_str().unwrap_or("").to_owned();
+                if t.contains("—") { Ok(t) } else { Err(t) }
+            })
+            .await
+        };
         b.find("#files").await.send_keys(&file).await.expect("choose a file");
         b.find("#upload-form button[type=submit]").await.click().await.expect("submit upload");
-        let said = poll("the uploader to answer", PATIENCE, async || {
-            let t = b.js("return document.getElementById('results').innerText;").await;
-            let t = t.as_str().unwrap_or("").to_owned();
-            if t.contains("—") { Ok(t) } else { Err(t) }
-        })
-        .await;
+        let said = uploader_says().await;
         assert!(said.contains("You were signed out — sign in again"), "{said}");
         let link = b.js("return document.querySelector('#results a').getAttribute('href');").await;
         assert_eq!(link.as_str(), Some("/signin?next=%2Fupload"));
@@ -85,12 +88,7 @@ async fn browser_work_survives_the_end_of_a_session(env: TestEnv) {
         b.js("document.querySelector('#upload-form [name=csrf_token]').value = 'stale'; return 0;").await;
         b.find("#files").await.send_keys(&file).await.expect("choose a file");
         b.find("#upload-form button[type=submit]").await.click().await.expect("submit upload");
-        let said = poll("the uploader to answer", PATIENCE, async || {
-            let t = b.js("return document.getElementById('results').innerText;").await;
-            let t = t.as_str().unwrap_or("").to_owned();
-            if t.contains("—") { Ok(t) } else { Err(t) }
-        })
-        .await;
+        let said = uploader_says().await;
         assert!(said.contains("This page expired — reload it"), "{said}");
     })
     .await;
