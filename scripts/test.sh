@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/services.sh
 . scripts/services.sh
 
+TUSPY_VERSION=1.1.0
+
 # ---- dependencies -----------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
 install_service_deps
@@ -50,6 +52,15 @@ if [ "${1:-}" = "--with-services" ]; then
   "$@"
   exit
 fi
+# tuspy: an independent tus client the resumable-upload tests hand a file to.
+TUSPY="$PWD/target/test-tools/tuspy-$TUSPY_VERSION"
+if ! "$TUSPY/bin/python" -c "import tusclient" 2>/dev/null; then
+  python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
+  say "installing tuspy $TUSPY_VERSION (tus client for the tests)"
+  rm -rf "$TUSPY" && python3 -m venv "$TUSPY" && "$TUSPY/bin/pip" install -q "tuspy==$TUSPY_VERSION"
+fi
+"$TUSPY/bin/python" -c "import tusclient" || die "tuspy is required for the resumable-upload tests"
+export MEDIADESK_TEST_PYTHON="$TUSPY/bin/python"
 export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"
 

@@ -54,6 +54,7 @@ impl App {
         let mut settings = MediaSettings::new(config.data_dir.join("spool"));
         settings.max_upload_bytes = config.max_upload_bytes;
         settings.default_url_ttl = config.url_ttl;
+        settings.resumable_expiry = config.resumable_expiry;
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }

@@ -63,6 +63,12 @@ pub struct Config {
     pub body_idle: Duration,
     /// Requests one address may have in flight at once before signing in.
     pub max_anonymous_per_address: usize,
+    /// The upload page sends files larger than this in pieces (tus).
+    pub resumable_above: u64,
+    /// The size of those pieces.
+    pub piece_bytes: u64,
+    /// A resumable upload that gets no piece for this long is removed.
+    pub resumable_expiry: Duration,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -232,7 +238,16 @@ impl Config {
             parse_num(&var, "MEDIADESK_ANONYMOUS_REQUESTS_PER_ADDRESS", 32, 1, 100_000)? as usize;
         let shutdown_timeout =
             Duration::from_secs(parse_num(&var, "MEDIADESK_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600)?);
+        const MIB: u64 = 1024 * 1024;
+        let resumable_above = MIB * parse_num(&var, "MEDIADESK_RESUMABLE_ABOVE_MB", 16, 1, 1024 * 1024)?;
+        // Proxies in front commonly cap a body at 100 MB; 50 MiB pieces stay well under.
+        let piece_bytes = MIB * parse_num(&var, "MEDIADESK_PIECE_MB", 16, 1, 50)?;
+        let resumable_expiry =
+            Duration::from_secs(3600 * parse_num(&var, "MEDIADESK_RESUMABLE_EXPIRY_HOURS", 24, 1, 24 * 30)?);
         Ok(Config {
+            resumable_above,
+            piece_bytes,
+            resumable_expiry,
             metrics,
             metrics_token,
             metrics_bind,

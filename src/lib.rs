@@ -21,7 +21,7 @@ use std::time::Duration;
 pub use app::App;
 pub use config::Config;
 
-/// How often object deletions that failed are retried.
+/// How often object deletions that failed are retried (and expired resumable uploads removed).
 const DELETION_RETRY_INTERVAL: Duration = Duration::from_secs(60);
 const STALE_SPOOL_AGE: Duration = Duration::from_secs(3600);
 
@@ -43,7 +43,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let accounts = app.accounts.count().await.unwrap_or(1);
     println!("{}", first_screen(&config, accounts == 0));
-    let retry = tokio::spawn(retry_deletions(app.clone()));
+    let retry = tokio::spawn(housekeeping(app.clone()));
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
@@ -112,7 +112,7 @@ pub fn first_screen(config: &Config, no_accounts: bool) -> String {
     out
 }
 
-async fn retry_deletions(app: App) {
+async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(DELETION_RETRY_INTERVAL);
     loop {
         tick.tick().await;
@@ -122,6 +122,11 @@ async fn retry_deletions(app: App) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pending deletion retry failed"),
+        }
+        match app.media.expire_resumable(db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "removed resumable uploads that expired"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired resumable uploads"),
         }
     }
 }

@@ -112,6 +112,44 @@
     li.append(name, " ", status, bar);
     results.appendChild(li);
 
+    var done = function (answer, httpStatus) {
+      bar.remove();
+      // A refusal answers its status with {code, message}; an accepted file, {results}.
+      var r = answer && answer.results ? answer.results[0] : null;
+      var refusal = answer && answer.code ? answer : null;
+      if (refusal) li.dataset.code = refusal.code;
+      if (refusal && refusal.code === "signed_out") {
+        // The file did not arrive; signing in (in another tab) keeps this page and its files.
+        li.classList.add("result-refused");
+        status.textContent = "";
+        var signin = document.createElement("a");
+        signin.href = "/signin?next=" + encodeURIComponent(location.pathname);
+        signin.target = "_blank";
+        signin.rel = "noopener";
+        signin.textContent = "sign in again";
+        status.append("You were signed out — ", signin, ", then upload this file again");
+      } else if (refusal && refusal.code === "page_expired") {
+        li.classList.add("result-refused");
+        status.textContent = "This page expired — reload it and upload again";
+      } else if (refusal) {
+        li.classList.add("result-refused");
+        status.textContent = "refused — " + refusal.message;
+      } else if (r && r.ok) {
+        li.classList.add("result-ok");
+        status.innerHTML = "";
+        status.append("accepted — ");
+        var a = document.createElement("a");
+        a.href = r.url; a.textContent = "open";
+        status.appendChild(a);
+      } else {
+        li.classList.add("result-refused");
+        status.textContent = "refused — " + (r ? r.message : httpStatus ? "the server answered " + httpStatus
+          : "the connection failed");
+      }
+    };
+    var above = Number(form.dataset.resumableAbove || 0);
+    if (above > 0 && file.size > above) return resumable(file, bar, status).then(done);
+
     var data = new FormData();
     data.append("csrf_token", form.elements.csrf_token.value);
     if (form.elements.owner) data.append("owner", form.elements.owner.value);
@@ -127,50 +165,95 @@
         if (e.lengthComputable) bar.value = Math.round(e.loaded * 100 / e.total);
       };
       xhr.onload = function () {
-        bar.remove();
         var answer = null;
         try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = null; }
-        // A refusal answers its status with {code, message}; an accepted file, {results}.
-        var r = answer && answer.results ? answer.results[0] : null;
-        var refusal = answer && answer.code ? answer : null;
-        if (refusal) li.dataset.code = refusal.code;
-        if (refusal && refusal.code === "signed_out") {
-          // The file did not arrive; signing in (in another tab) keeps this page and its files.
-          li.classList.add("result-refused");
-          status.textContent = "";
-          var signin = document.createElement("a");
-          signin.href = "/signin?next=" + encodeURIComponent(location.pathname);
-          signin.target = "_blank";
-          signin.rel = "noopener";
-          signin.textContent = "sign in again";
-          status.append("You were signed out — ", signin, ", then upload this file again");
-        } else if (refusal && refusal.code === "page_expired") {
-          li.classList.add("result-refused");
-          status.textContent = "This page expired — reload it and upload again";
-        } else if (refusal) {
-          li.classList.add("result-refused");
-          status.textContent = "refused — " + refusal.message;
-        } else if (r && r.ok) {
-          li.classList.add("result-ok");
-          status.innerHTML = "";
-          status.append("accepted — ");
-          var a = document.createElement("a");
-          a.href = r.url; a.textContent = "open";
-          status.appendChild(a);
-        } else {
-          li.classList.add("result-refused");
-          status.textContent = "refused — " + (r ? r.message : "the server answered " + xhr.status);
-        }
+        done(answer, xhr.status);
         resolve();
       };
-      xhr.onerror = function () {
-        bar.remove();
-        li.classList.add("result-refused");
-        status.textContent = "refused — the connection failed";
-        resolve();
-      };
+      xhr.onerror = function () { done(null, 0); resolve(); };
       xhr.send(data);
     });
+  }
+
+  // Large files go up in pieces over tus (/uploads/tus): a dropped connection or a proxy's
+  // body-size cap costs one piece, not the file. Pieces are retried with a growing pause, and
+  // the server says where to go on from after each failure.
+  function request(method, url, headers, body, progress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+      var token = document.querySelector('meta[name="csrf-token"]');
+      if (token) xhr.setRequestHeader("X-CSRF-Token", token.content);
+      Object.keys(headers).forEach(function (h) { xhr.setRequestHeader(h, headers[h]); });
+      if (progress) xhr.upload.onprogress = progress;
+      xhr.onload = function () { resolve(xhr); };
+      xhr.onerror = function () { resolve(null); };
+      xhr.send(body);
+    });
+  }
+  function pause(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  function answerOf(xhr) {
+    try { return JSON.parse(xhr.responseText); } catch (err) { return null; }
+  }
+  function b64(text) { return btoa(unescape(encodeURIComponent(text))); }
+
+  function resumable(file, bar, status) {
+    var piece = Math.min(Number(form.dataset.pieceBytes || 16777216), 50 * 1024 * 1024);
+    var meta = ["filename " + b64(file.name)];
+    if (file.type) meta.push("filetype " + b64(file.type));
+    if (form.elements.owner) meta.push("owner " + b64(form.elements.owner.value));
+    var url = null, offset = 0, failures = 0;
+    var retry = function (xhr) {
+      // Network failures, a busy or lost server and 409/423 (another request still in flight)
+      // are worth another try; a refusal of the file is not.
+      var s = xhr ? xhr.status : 0;
+      return (s === 0 || s >= 500 || s === 409 || s === 423 || s === 460) && failures < 12;
+    };
+    var step = function () {
+      if (!url) {
+        return request("POST", "/uploads/tus", {
+          "Upload-Length": String(file.size), "Upload-Metadata": meta.join(","), "Accept": "application/json"
+        }, null).then(function (xhr) {
+          if (xhr && xhr.status === 201) { url = xhr.getResponseHeader("Location"); return step(); }
+          return again(xhr);
+        });
+      }
+      var end = Math.min(offset + piece, file.size);
+      return request("PATCH", url, {
+        "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream"
+      }, file.slice(offset, end), function (e) {
+        bar.value = Math.round((offset + e.loaded) * 100 / file.size);
+      }).then(function (xhr) {
+        if (xhr && xhr.status === 204) {
+          failures = 0;
+          offset = Number(xhr.getResponseHeader("Upload-Offset"));
+          var made = xhr.getResponseHeader("Mediadesk-Media");
+          if (made) return { results: [{ ok: true, url: made }] };
+          return step();
+        }
+        return again(xhr);
+      });
+    };
+    var again = function (xhr) {
+      if (!retry(xhr)) return xhr ? (answerOf(xhr) || { code: "http", message: "the server answered " + xhr.status })
+        : null;
+      failures += 1;
+      status.textContent = "connection lost — retrying…";
+      return pause(Math.min(1000 * Math.pow(2, failures - 1), 30000)).then(function () {
+        if (!url) return step();
+        return request("HEAD", url, {}, null).then(function (head) {
+          if (head && head.status === 200) {
+            offset = Number(head.getResponseHeader("Upload-Offset"));
+            status.textContent = "";
+            return step();
+          }
+          if (head && head.status === 404) return { code: "expired", message: "the upload expired; upload the file again" };
+          return again(head);
+        });
+      });
+    };
+    return step();
   }
 
   form.addEventListener("submit", function (e) {

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{audios, images, pending_deletions, users};
+use super::schema::{audios, images, pending_deletions, resumable_uploads, users};
 use crate::domain::MediaKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -123,6 +123,25 @@ pub struct PendingDeletionRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+}
+
+/// An upload arriving in pieces (tus).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = resumable_uploads, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ResumableRow {
+    pub id: String,
+    pub uploader_id: i64,
+    pub owner_id: Option<i64>,
+    pub filename: String,
+    pub declared_type: Option<String>,
+    pub length: i64,
+    pub received: i64,
+    pub content_type: Option<String>,
+    pub storage_key: Option<String>,
+    pub assembly_id: Option<String>,
+    pub tail: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
 }
 
 /// An image as a gallery entry needs it.

@@ -86,4 +86,29 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, images, audios, pending_deletions, sign_in_failures);
+diesel::table! {
+    resumable_uploads (id) {
+        id -> Text,
+        uploader_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        filename -> Text,
+        declared_type -> Nullable<Text>,
+        length -> BigInt,
+        received -> BigInt,
+        content_type -> Nullable<Text>,
+        storage_key -> Nullable<Text>,
+        assembly_id -> Nullable<Text>,
+        tail -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    images,
+    audios,
+    pending_deletions,
+    sign_in_failures,
+    resumable_uploads
+);

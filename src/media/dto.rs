@@ -125,6 +125,24 @@ impl MediaRead {
     }
 }
 
+/// An upload arriving in pieces, as its client sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resumable {
+    pub id: String,
+    /// Bytes received so far.
+    pub offset: u64,
+    pub length: u64,
+    /// When it is removed unless another piece arrives.
+    pub expires_at: NaiveDateTime,
+}
+
+/// What a piece did: where the upload stands, and the new item once the last piece made one.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub upload: Resumable,
+    pub media: Option<MediaRead>,
+}
+
 /// A signed URL and when it stops working.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignedUrl {

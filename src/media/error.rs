@@ -29,6 +29,15 @@ pub enum MediaError {
     Name(String),
     #[error("{0}")]
     Invalid(String),
+    /// A piece of a resumable upload sent for another offset than the one it is at.
+    #[error("this upload is at byte {expected}; send the piece that starts there")]
+    OffsetMismatch { expected: u64 },
+    /// Another request is writing to the same resumable upload.
+    #[error("another request is sending to this upload; try again when it is done")]
+    Busy,
+    /// A piece whose bytes do not match the checksum sent with them; it was not kept.
+    #[error("the piece does not match its checksum; it was not kept, send it again")]
+    ChecksumMismatch,
     /// A byte range past the end of an object of this size.
     #[error("requested range not satisfiable")]
     RangeNotSatisfiable(u64),
@@ -59,6 +68,9 @@ impl MediaError {
                 | MediaError::Invalid(_)
                 | MediaError::Link(_)
                 | MediaError::RangeNotSatisfiable(_)
+                | MediaError::OffsetMismatch { .. }
+                | MediaError::Busy
+                | MediaError::ChecksumMismatch
         )
     }
 }

@@ -28,6 +28,8 @@ pub struct MediaSettings {
     pub max_url_ttl: Duration,
     /// Threads that decode and resize (at the lowest priority); more would only queue for the CPU.
     pub cpu_jobs: usize,
+    /// How long a resumable upload waits for its next piece before it is removed.
+    pub resumable_expiry: Duration,
 }
 
 impl MediaSettings {
@@ -39,6 +41,7 @@ impl MediaSettings {
             default_url_ttl: Duration::from_secs(3600),
             max_url_ttl: Duration::from_secs(7 * 24 * 3600),
             cpu_jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            resumable_expiry: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -62,6 +65,8 @@ pub struct MediaService {
     pub(super) cpu: CpuPool,
     /// Work an upload left running after it answered (display renditions).
     pub(super) background: Arc<Background>,
+    /// What this process keeps of the resumable uploads it takes pieces of.
+    pub(super) pieces: Arc<super::pieces::Pieces>,
 }
 
 /// Counts the work uploads left running after they answered (`later.rs`), so that tests and
@@ -92,7 +97,14 @@ impl Item {
 impl MediaService {
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = CpuPool::new(settings.cpu_jobs);
-        MediaService { db, store, settings: Arc::new(settings), cpu, background: Arc::default() }
+        MediaService {
+            db,
+            store,
+            settings: Arc::new(settings),
+            cpu,
+            background: Arc::default(),
+            pieces: Arc::default(),
+        }
     }
 
     pub fn settings(&self) -> &MediaSettings {

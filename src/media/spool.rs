@@ -75,7 +75,8 @@ pub async fn sweep_stale(dir: &Path, max_age: std::time::Duration) -> std::io::R
     };
     let mut removed = 0;
     while let Some(entry) = entries.next_entry().await? {
-        let is_spool = entry.file_name().to_string_lossy().starts_with(PREFIX);
+        let name = entry.file_name();
+        let is_spool = [PREFIX, super::pieces::PREFIX].iter().any(|p| name.to_string_lossy().starts_with(p));
         let meta = entry.metadata().await?;
         let idle = meta.modified()?.elapsed().unwrap_or_default();
         if is_spool && meta.is_file() && idle >= max_age {
@@ -120,10 +121,11 @@ mod tests {
             f.set_modified(SystemTime::now() - age).unwrap();
         };
         touch("upload-crashed", Duration::from_secs(7200));
+        touch("tus-copy-of-a-crashed-process", Duration::from_secs(7200));
         touch("upload-in-progress", Duration::from_secs(5));
         touch("someone-elses-file", Duration::from_secs(7200));
         let removed = sweep_stale(dir.path(), Duration::from_secs(3600)).await.unwrap();
-        assert_eq!(removed, 1);
+        assert_eq!(removed, 2);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

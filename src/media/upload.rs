@@ -26,16 +26,16 @@ use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeF
 /// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
 const THUMB_SUFFIX: &str = "thumb.jpg";
 
-enum Probed {
+pub(super) enum Probed {
     Image(ImageInfo, Renditions),
     Audio(AudioInfo, Vec<u8>),
 }
 
 /// A checked upload waiting to be stored.
-struct Accepted {
-    spooled: Spooled,
-    media_type: MediaType,
-    probed: Probed,
+pub(super) struct Accepted {
+    pub spooled: Spooled,
+    pub media_type: MediaType,
+    pub probed: Probed,
 }
 
 /// An upload whose type is known and whose object is on its way into the store.
@@ -81,7 +81,20 @@ impl MediaService {
                 return Err(MediaError::Invalid("the chosen owner does not exist".into()));
             }
         }
-        let (mut accepted, key) = self.receive(upload, body).await?;
+        let (accepted, key) = self.receive(upload, body).await?;
+        self.keep(actor, upload, &filename, accepted, key).await
+    }
+
+    /// Stores a checked upload's derived objects and adds its row; without the row, its
+    /// objects go again.
+    pub(super) async fn keep(
+        &self,
+        actor: &Actor,
+        upload: &Upload,
+        filename: &str,
+        mut accepted: Accepted,
+        key: StorageKey,
+    ) -> Result<MediaRead, MediaError> {
         let display = match &mut accepted.probed {
             Probed::Image(_, made) => made.display.take(),
             Probed::Audio(..) => None,
@@ -95,7 +108,7 @@ impl MediaService {
             _ => Ok(()),
         };
         let inserted = match stored {
-            Ok(()) => self.insert_row(actor, upload, &filename, &key, thumb_key.as_ref(), &accepted).await,
+            Ok(()) => self.insert_row(actor, upload, filename, &key, thumb_key.as_ref(), &accepted).await,
             Err(e) => Err(e),
         };
         let media = match inserted {
@@ -232,7 +245,7 @@ impl MediaService {
     }
 
     /// The full check of a received file, on the media worker threads.
-    async fn probe(
+    pub(super) async fn probe(
         &self,
         path: &Path,
         media_type: MediaType,

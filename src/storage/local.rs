@@ -252,6 +252,36 @@ impl ObjectStore for LocalStore {
         self.signer.verify(key, expires, name, signature, now)
     }
 
+    async fn start_assembly(&self, _key: &StorageKey, _content_type: &str) -> Result<String, StorageError> {
+        super::assembly::start(&self.root).await
+    }
+
+    async fn put_part(
+        &self,
+        _key: &StorageKey,
+        assembly: &str,
+        at: u64,
+        file: &Path,
+        from: u64,
+        len: u64,
+    ) -> Result<(), StorageError> {
+        super::assembly::put(&self.root, assembly, at, file, from, len).await
+    }
+
+    async fn finish_assembly(&self, key: &StorageKey, assembly: &str, size: u64) -> Result<(), StorageError> {
+        let path = super::assembly::seal(&self.root, assembly, size).await?;
+        let dest = self.path_of(key);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).await?;
+        }
+        fs::rename(&path, &dest).await?;
+        Ok(())
+    }
+
+    async fn abort_assembly(&self, _key: &StorageKey, assembly: &str) -> Result<(), StorageError> {
+        super::assembly::abort(&self.root, assembly).await
+    }
+
     async fn ping(&self) -> Result<(), StorageError> {
         let meta = fs::metadata(&self.root).await?;
         if !meta.is_dir() {

@@ -1,6 +1,7 @@
 //! Object storage: the bytes of every media item and its derivatives live behind [`ObjectStore`].
 //! This module is the only place that knows a storage SDK.
 
+mod assembly;
 mod error;
 pub mod keys;
 mod local;
@@ -145,6 +146,48 @@ pub trait ObjectStore: Send + Sync + 'static {
 
     /// Cheap reachability check for readiness probes.
     async fn ping(&self) -> Result<(), StorageError>;
+
+    /// Every part of an object assembled across requests ([`ObjectStore::put_part`]) but the
+    /// last starts and ends at a multiple of this.
+    fn part_alignment(&self) -> u64 {
+        1
+    }
+
+    /// Starts an object that arrives in parts over many requests, perhaps to several processes
+    /// (a resumable upload); nothing is visible under `key` until it is finished. Returns the
+    /// assembly's id, which any process can continue with.
+    async fn start_assembly(&self, key: &StorageKey, _content_type: &str) -> Result<String, StorageError> {
+        Err(StorageError::Backend(format!("{} cannot assemble {key} from parts", self.kind())))
+    }
+
+    /// Writes bytes `from..from + len` of `file` as the part at offset `at` of the object
+    /// (aligned, see [`ObjectStore::part_alignment`]); a part written again replaces itself.
+    async fn put_part(
+        &self,
+        _key: &StorageKey,
+        _assembly: &str,
+        _at: u64,
+        _file: &Path,
+        _from: u64,
+        _len: u64,
+    ) -> Result<(), StorageError> {
+        Err(StorageError::Backend("no assemblies here".into()))
+    }
+
+    /// Makes the assembled object, of exactly `size` bytes, visible under its key.
+    async fn finish_assembly(
+        &self,
+        _key: &StorageKey,
+        _assembly: &str,
+        _size: u64,
+    ) -> Result<(), StorageError> {
+        Err(StorageError::Backend("no assemblies here".into()))
+    }
+
+    /// Gives an assembly up and frees its parts; one already gone is no error.
+    async fn abort_assembly(&self, _key: &StorageKey, _assembly: &str) -> Result<(), StorageError> {
+        Ok(())
+    }
 
     /// Checks an app-signed URL (only stores whose URLs the app serves itself accept any).
     fn verify_signed(

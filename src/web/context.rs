@@ -71,11 +71,13 @@ pub async fn middleware(
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().to_string(), req.path().to_owned());
     let started = Instant::now();
-    let json = req
-        .headers()
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    // The resumable-upload endpoint is only ever spoken to by scripts.
+    let json = path.starts_with("/uploads/tus")
+        || req
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
     let handled = SIGNED_IN.scope(RefCell::new(None), next.call(req).instrument(span.clone()));
     let result = REQUEST_ID.scope(id.clone(), WANTS_JSON.scope(json, handled)).await;
     let mut res = result?;

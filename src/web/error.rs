@@ -33,6 +33,18 @@ pub enum WebError {
     Refused { refusal: Refusal, message: String },
     #[error("{0}")]
     TooManyRequests(String),
+    /// A request that breaks the resumable-upload protocol (a missing header, another version).
+    #[error("{message}")]
+    Protocol { status: u16, message: String },
+    /// A resumable upload's piece for another offset than the upload's.
+    #[error("{0}")]
+    Conflict(String),
+    /// Another request is writing to the same resumable upload.
+    #[error("{0}")]
+    Locked(String),
+    /// A piece that does not match its checksum (tus answers 460).
+    #[error("{0}")]
+    ChecksumMismatch(String),
     #[error("The requested range is outside the file.")]
     RangeNotSatisfiable(u64),
     #[error("The request stopped arriving before it was complete. Nothing was changed; try again.")]
@@ -60,6 +72,9 @@ impl From<MediaError> for WebError {
                 WebError::Refused { refusal, message: e.to_string() }
             }
             MediaError::Link(m) => WebError::Forbidden(m),
+            e @ MediaError::OffsetMismatch { .. } => WebError::Conflict(e.to_string()),
+            e @ MediaError::Busy => WebError::Locked(e.to_string()),
+            e @ MediaError::ChecksumMismatch => WebError::ChecksumMismatch(e.to_string()),
             MediaError::RangeNotSatisfiable(size) => WebError::RangeNotSatisfiable(size),
             MediaError::TooLarge(m) => WebError::TooLarge(m),
             MediaError::Storage(e) => WebError::Unavailable(e.to_string()),
@@ -114,6 +129,12 @@ impl ResponseError for WebError {
                 StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Protocol { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Locked(_) => StatusCode::LOCKED,
+            WebError::ChecksumMismatch(_) => StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             WebError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -165,6 +186,10 @@ impl WebError {
             WebError::TooLarge(_) => "size",
             WebError::Refused { refusal, .. } => refusal.code(),
             WebError::TooManyRequests(_) => "too_many_requests",
+            WebError::Protocol { .. } => "protocol",
+            WebError::Conflict(_) => "offset",
+            WebError::Locked(_) => "busy",
+            WebError::ChecksumMismatch(_) => "checksum",
             WebError::RangeNotSatisfiable(_) => "range_not_satisfiable",
             WebError::RequestTimeout => "request_timeout",
             WebError::Csrf => "page_expired",
@@ -184,7 +209,7 @@ struct JsonError<'a> {
 }
 
 /// The error as JSON, for a client that asked for JSON (the script uploader).
-fn json_error(status: StatusCode, code: &str, message: String, sign_in: Option<&str>) -> HttpResponse {
+pub fn json_error(status: StatusCode, code: &str, message: String, sign_in: Option<&str>) -> HttpResponse {
     HttpResponse::build(status).json(JsonError { code, message, sign_in })
 }
 

@@ -11,6 +11,7 @@ pub mod extract;
 mod guard;
 mod health;
 pub mod pages;
+mod relay;
 mod settings;
 pub mod stash;
 pub mod view;
@@ -23,7 +24,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, web};
 use subtle::ConstantTimeEq;
@@ -31,7 +32,7 @@ use subtle::ConstantTimeEq;
 use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
-use self::pages::{accounts, detail, files, gallery, signin, upload};
+use self::pages::{accounts, detail, files, gallery, signin, tus, upload};
 use crate::app::App;
 pub use settings::WebSettings;
 
@@ -83,6 +84,12 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))
             .route("/upload", web::post().to(upload::submit))
+            .route("/uploads/tus", web::method(Method::OPTIONS).to(tus::options))
+            .route("/uploads/tus", web::post().to(tus::create))
+            .route("/uploads/tus/{id}", web::method(Method::OPTIONS).to(tus::options))
+            .route("/uploads/tus/{id}", web::head().to(tus::status))
+            .route("/uploads/tus/{id}", web::patch().to(tus::append))
+            .route("/uploads/tus/{id}", web::delete().to(tus::terminate))
             .route("/files/{key:.+}", web::get().to(files::serve))
             .route("/admin/users", web::get().to(accounts::list))
             .route("/admin/users", web::post().to(accounts::create))

@@ -37,6 +37,9 @@ pub struct WebSettings {
     pub clock: Clock,
     /// A request whose body sends nothing for this long is ended.
     pub body_idle: Duration,
+    /// The upload page sends files larger than this in pieces of `piece_bytes` (tus).
+    pub resumable_above: u64,
+    pub piece_bytes: u64,
     /// Requests one address may have in flight at once before signing in.
     pub max_anonymous_per_address: usize,
     /// Those requests, counted (shared by every worker).
@@ -69,6 +72,8 @@ impl WebSettings {
             },
             clock: Clock::default(),
             body_idle: config.body_idle,
+            resumable_above: config.resumable_above,
+            piece_bytes: config.piece_bytes,
             max_anonymous_per_address: config.max_anonymous_per_address,
             anonymous: Arc::default(),
             work: Arc::default(),

@@ -17,6 +17,7 @@ mod faults;
 mod gallery_paging;
 mod kept_work;
 mod repo;
+mod resumable;
 mod s3_server;
 mod service;
 mod shutdown;

@@ -2,55 +2,14 @@
 //! the shutdown timeout is finished and kept; one that stalls past it is dropped and leaves no
 //! row, no object and no spool file.
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::common::served::Served;
 use crate::common::server::{Page, TestClient, password_of};
 use crate::common::*;
-
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Served {
-    async fn start(env: &TestEnv, shutdown_secs: u32) -> Served {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = env
-            .command()
-            .arg("serve")
-            .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
-            .env("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", shutdown_secs.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == 200) {
-                return Served { child, base };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not come up");
-    }
-
-    fn terminate(&self) {
-        let term = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        assert!(term.unwrap().success());
-    }
-
-    /// Waits for the process to exit; its exit code.
-    async fn exit_code(self) -> Option<i32> {
-        let mut child = self.child;
-        tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap().code()
-    }
-}
 
 /// Starts an upload whose body arrives only as fast as the test sends it.
 async fn streaming_upload(
@@ -100,7 +59,7 @@ async fn wait_for_spool_file(env: &TestEnv) {
 backend_tests!(sigterm_lets_an_upload_in_flight_finish, sigterm_drops_a_stalled_upload_and_leaves_nothing);
 
 async fn sigterm_lets_an_upload_in_flight_finish(env: TestEnv) {
-    let server = Served::start(&env, 20).await;
+    let server = Served::start(&env, &[("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", "20")]).await;
     let c = signed_in(&env, &server).await;
     let wav = wav_bytes(20); // ≈3.4 MB
     let (tx, response) = streaming_upload(&c, "in-flight.wav").await;
@@ -128,7 +87,7 @@ async fn sigterm_lets_an_upload_in_flight_finish(env: TestEnv) {
 }
 
 async fn sigterm_drops_a_stalled_upload_and_leaves_nothing(env: TestEnv) {
-    let server = Served::start(&env, 1).await;
+    let server = Served::start(&env, &[("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", "1")]).await;
     let c = signed_in(&env, &server).await;
     let wav = wav_bytes(20);
     let (tx, response) = streaming_upload(&c, "stalled.wav").await;

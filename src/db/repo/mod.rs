@@ -4,10 +4,12 @@ mod audio;
 mod gallery;
 mod image;
 mod pending;
+mod resumable;
 mod user;
 
 pub use audio::AudioRepo;
 pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, cursor_after};
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;
+pub use resumable::{Advance, ResumableRepo};
 pub use user::UserRepo;

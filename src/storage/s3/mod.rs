@@ -2,6 +2,7 @@
 //! whose body is still arriving) and `multipart` (parts sent while the spool file grows) are
 //! the two ways an upload goes up while it is received, each built on the client alone.
 
+mod assembly;
 mod client;
 mod multipart;
 mod streaming_put;
@@ -283,6 +284,35 @@ impl ObjectStore for S3Store {
             Some(signer) => signer.verify(key, expires, name, signature, now),
             None => Err(SignatureError::Invalid),
         }
+    }
+
+    fn part_alignment(&self) -> u64 {
+        PART_SIZE
+    }
+
+    async fn start_assembly(&self, key: &StorageKey, content_type: &str) -> Result<String, StorageError> {
+        self.s3.start_multipart(key.as_str(), content_type).await
+    }
+
+    async fn put_part(
+        &self,
+        key: &StorageKey,
+        assembly: &str,
+        at: u64,
+        file: &Path,
+        from: u64,
+        len: u64,
+    ) -> Result<(), StorageError> {
+        let number = assembly::part_number(at)?;
+        self.s3.upload_file_part(key.as_str(), assembly, number, file, from, len).await.map(drop)
+    }
+
+    async fn finish_assembly(&self, key: &StorageKey, assembly: &str, size: u64) -> Result<(), StorageError> {
+        self.s3.finish_parts(key.as_str(), assembly, size).await
+    }
+
+    async fn abort_assembly(&self, key: &StorageKey, assembly: &str) -> Result<(), StorageError> {
+        self.s3.try_abort_multipart(key.as_str(), assembly).await
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

@@ -6,4 +6,5 @@ pub mod detail;
 pub mod files;
 pub mod gallery;
 pub mod signin;
+pub mod tus;
 pub mod upload;

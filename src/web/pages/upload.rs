@@ -4,14 +4,14 @@
 use actix_multipart::{Field, Multipart};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::app::App;
 use crate::auth::{csrf, session};
 use crate::domain::Owner;
-use crate::media::{Actor, ByteStream, MediaError, Upload, spool};
+use crate::media::{Actor, MediaError, Upload, spool};
+use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{Choice, Layout};
@@ -27,6 +27,9 @@ struct UploadPage {
     layout: Layout,
     owner_choices: Vec<Choice>,
     limit_label: String,
+    /// Files above this size go up in pieces of `piece_bytes` (tus).
+    resumable_above: u64,
+    piece_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -100,8 +103,14 @@ async fn owner_choices(app: &App, user: &CurrentUser) -> Result<Vec<Choice>, Web
     Ok(choices)
 }
 
-pub async fn form(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
+pub async fn form(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+) -> Result<HttpResponse, WebError> {
     let body = UploadPage {
+        resumable_above: settings.resumable_above,
+        piece_bytes: settings.piece_bytes,
         layout: Layout::new(&user.session, Some(&user.account), "upload"),
         owner_choices: owner_choices(&app, &user).await?,
         limit_label: spool::human_size(app.media.settings().max_upload_bytes),
@@ -131,7 +140,7 @@ async fn drain(field: &mut Field) -> usize {
     n
 }
 
-fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
+pub fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
     match value.trim() {
         "system" => Ok(Owner::System),
         "" => Ok(Owner::User(user.account.id)),
@@ -151,27 +160,7 @@ async fn upload_field(
     let raw = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("");
     let filename = crate::media::filename::from_multipart(raw);
     let declared = field.content_type().map(|m| m.essence_str().to_owned());
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let body: ByteStream =
-        Box::pin(futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
-        ));
-    let pump = async move {
-        let mut tx = Some(tx);
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()));
-            let failed = chunk.is_err();
-            if let Some(t) = &tx
-                && t.send(chunk).await.is_err()
-            {
-                tx = None; // the service stopped reading (refused); keep draining the field
-            }
-            if failed {
-                break;
-            }
-        }
-    };
+    let (body, pump) = crate::web::relay::relay(field);
     let upload =
         Upload { declared_type: declared, announced_size: announced, ..Upload::new(owner, &filename) };
     let upload = app.media.upload(actor, upload, body);

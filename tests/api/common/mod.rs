@@ -2,8 +2,10 @@
 
 pub mod browser;
 pub mod proxy;
+pub mod served;
 pub mod server;
 pub mod store;
+pub mod tus;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -150,6 +152,43 @@ impl TestEnv {
     /// Every object in the store.
     pub async fn objects(&self) -> Vec<String> {
         self.store.list("").await.expect("list objects").into_iter().map(|o| o.key).collect()
+    }
+
+    /// The store's assemblies (resumable uploads' parts) the database names now.
+    pub async fn assembly_ids(&self) -> Vec<String> {
+        let db = Db::open(&self.database_url, 1).expect("open");
+        let mut pooled = db.get().await.expect("conn");
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use mediadesk::db::schema::resumable_uploads::dsl as t;
+        let q = t::resumable_uploads.select(t::assembly_id).filter(t::assembly_id.is_not_null());
+        let ids: Vec<Option<String>> = match &mut pooled.conn() {
+            mediadesk::db::DbConn::Sqlite(c) => q.load(&mut **c).await,
+            mediadesk::db::DbConn::Pg(c) => q.load(&mut **c).await,
+        }
+        .expect("assembly ids");
+        ids.into_iter().flatten().collect()
+    }
+
+    /// Which of `ids` the store still holds anything of, seen from outside the app: the local
+    /// store's hidden assembly files, or the S3 server's own files for a multipart upload and
+    /// its parts.
+    pub fn assemblies_left(&self, ids: &[String]) -> Vec<String> {
+        let dir = match &self.s3 {
+            None => self.dir.path().join("objects/.assembly"),
+            Some(_) => PathBuf::from(required_env("MEDIADESK_TEST_S3_DIR")),
+        };
+        let names = |id: &str| match &self.s3 {
+            None => vec![id.to_owned()],
+            Some(_) => vec![format!(".upload-{id}.json"), format!(".upload_id-{id}.part-")],
+        };
+        let present: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default();
+        ids.iter()
+            .filter(|id| names(id).iter().any(|n| present.iter().any(|p| p.starts_with(n.as_str()))))
+            .cloned()
+            .collect()
     }
 
     /// Files left in the spool folder (should be none after any upload, accepted or not).

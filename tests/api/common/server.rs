@@ -74,6 +74,8 @@ impl TestEnv {
             session_limits: Default::default(),
             clock: Clock::default(),
             body_idle: std::time::Duration::from_secs(60),
+            resumable_above: 16 * 1024 * 1024,
+            piece_bytes: 16 * 1024 * 1024,
             max_anonymous_per_address: 32,
             anonymous: Default::default(),
             work: Default::default(),
