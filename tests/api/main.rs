@@ -8,6 +8,7 @@
 mod common;
 
 mod access;
+mod browser_resumable;
 mod cli;
 mod config;
 mod corpus;

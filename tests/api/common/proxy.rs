@@ -83,6 +83,11 @@ impl FaultProxy {
         self.budget.store(bytes, Ordering::SeqCst);
     }
 
+    /// Whether the proxy is down (say, after a `cut_after` budget ran out).
+    pub fn is_down(&self) -> bool {
+        self.mode.load(Ordering::SeqCst) == DOWN
+    }
+
     /// Forwards everything, but each chunk only after `delay`: a slow or overloaded server.
     pub fn slow(&self, delay: Duration) {
         self.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
