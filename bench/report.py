@@ -70,6 +70,12 @@ if up:
         growth = u["peak_growth_kb"] / 1024
         row(label, f"{u['seconds'] * 1000:.0f} ms", f"{mb * u['copies'] / u['seconds']:.0f} MB/s", f"{ratio:.2f}×",
             ok(ratio >= 0.7), f"{growth:.1f} MiB", ok(growth <= 32))
+    runs = up["runs"]
+    for tus_label, single in [("one, tus 16 MiB pieces", "one, form"),
+                              ("eight at once, tus 16 MiB pieces", "eight at once, form")]:
+        if tus_label in runs and single in runs:
+            ratio = runs[tus_label]["seconds"] / runs[single]["seconds"]
+            out.append(f"\n{tus_label}: {ratio:.2f}× the time of {single} (target ≤ 1.3×) {ok(ratio <= 1.3)}")
     if "photo" in up:
         p = up["photo"]
         out.append(f"\nA 24 MP JPEG ({p['file_bytes'] / 1e6:.1f} MB; stored with its thumbnail and 2048 px display "

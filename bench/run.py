@@ -5,6 +5,8 @@ release binary, generates the inputs and starts PostgreSQL and s3s-fs on 127.0.0
 Every figure is a median of repeated runs on this machine, whole process against whole process
 for the command-line comparisons. Results go to target/bench/results.json and results.md.
 """
+import base64
+import http.client
 import json
 import os
 import re
@@ -13,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -101,6 +104,12 @@ class Server:
         req = urllib.request.Request(f"{self.base}/upload", headers={"Cookie": self.cookie})
         page = urllib.request.urlopen(req).read().decode()
         return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def token(self):
+        """The session's CSRF token as the upload page's meta tag gives it (for tus)."""
+        req = urllib.request.Request(f"{self.base}/upload", headers={"Cookie": self.cookie})
+        page = urllib.request.urlopen(req).read().decode()
+        return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -209,6 +218,52 @@ def post_files(server, path, copies, announce):
     return seconds
 
 
+def tus_upload(server, path, token, piece, name, failures):
+    """One file through /uploads/tus in pieces of `piece` bytes, each read from disk as it goes
+    (a client holds one piece in memory, as the page's script does)."""
+    size = os.path.getsize(path)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
+    base = {"Cookie": server.cookie, "Tus-Resumable": "1.0.0", "X-CSRF-Token": token}
+    meta = "filename " + base64.b64encode(name.encode()).decode()
+    conn.request("POST", "/uploads/tus", headers={**base, "Upload-Length": str(size), "Upload-Metadata": meta})
+    r = conn.getresponse()
+    r.read()
+    if r.status != 201:
+        failures.append(f"create: {r.status}")
+        return
+    location = r.getheader("Location")
+    offset = 0
+    with open(path, "rb") as f:
+        while offset < size:
+            chunk = f.read(piece)
+            conn.request("PATCH", location, body=chunk, headers={
+                **base, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+            r = conn.getresponse()
+            r.read()
+            if r.status != 204:
+                failures.append(f"piece at {offset}: {r.status}")
+                return
+            offset += len(chunk)
+    if not r.getheader("Mediadesk-Media"):
+        failures.append("no item after the last piece")
+
+
+def tus_files(server, path, copies, piece=16 << 20):
+    token = server.token()
+    failures = []
+    threads = [threading.Thread(target=tus_upload, args=(server, path, token, piece, f"tus-{i}.wav", failures))
+               for i in range(copies)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.monotonic() - started
+    if failures:
+        sys.exit(f"a tus upload failed: {failures}")
+    return seconds
+
+
 def s3_curl(*args):
     """curl signing its request for the benchmark's S3 server; returns headers and body as text."""
     return subprocess.run(["curl", "-s", "-f", "-D", "-", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
@@ -265,13 +320,18 @@ def bench_uploads():
     multipart = [direct_multipart(path, env["MEDIADESK_S3_BUCKET"]) for _ in range(5)]
     res["direct_multipart_s"] = statistics.median(m[0] for m in multipart)
     res["direct_multipart_complete_s"] = statistics.median(m[1] for m in multipart)
-    for label, copies, announce in [("one, form", 1, False), ("one, announced", 1, True),
-                                    ("eight at once, form", 8, False), ("eight at once, announced", 8, True)]:
+    cases = [("one, form", 1, False), ("one, announced", 1, True), ("one, tus 16 MiB pieces", 1, "tus"),
+             ("eight at once, form", 8, False), ("eight at once, announced", 8, True),
+             ("eight at once, tus 16 MiB pieces", 8, "tus")]
+    for label, copies, how in cases:
         seconds, growth = [], []
         for _ in range(3 if copies == 1 else 2):
             with open(f"/proc/{pid}/clear_refs", "w") as f:
                 f.write("5")  # the peak (VmHWM) starts again from the current RSS
-            seconds.append(post_files(server, path, copies, announce))
+            if how == "tus":
+                seconds.append(tus_files(server, path, copies))
+            else:
+                seconds.append(post_files(server, path, copies, how))
             growth.append(status_kb(pid, "VmHWM") - idle_kb)
         res["runs"][label] = {"copies": copies, "seconds": statistics.median(seconds),
                               "peak_growth_kb": max(growth)}

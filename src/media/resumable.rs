@@ -23,7 +23,7 @@ use crate::db::repo::{Advance, ResumableRepo, UserRepo};
 use crate::db::rows::ResumableRow;
 use crate::domain::Owner;
 use crate::metrics::METRICS;
-use crate::storage::{StorageError, StorageKey};
+use crate::storage::StorageKey;
 
 /// Bytes after which an upload whose type is still unknown (inside a huge ID3 tag) is refused:
 /// until the type is known nothing can go to the store, so they are all held in the database.
@@ -271,47 +271,38 @@ impl MediaService {
         window: Window,
     ) -> Result<MediaRead, MediaError> {
         let length = row.length as u64;
-        let result = async {
-            let (spooled, assembled) = match window.into_copy() {
-                Some(copy) => {
-                    let sha256 = hex::encode(copy.hasher.finalize());
-                    (Spooled { path: copy.path, size: copy.len, sha256 }, false)
+        // With a copy here, the check and the store's assembly run side by side (on S3 the
+        // completion joins the parts, a good part of a second for 100 MB); the object has no row
+        // yet, so nothing can reach it, and a refused file's object is removed again.
+        let checked = match window.into_copy() {
+            Some(copy) => {
+                let sha256 = hex::encode(copy.hasher.finalize());
+                let spooled = Spooled { path: copy.path, size: copy.len, sha256 };
+                let (probed, finished) = tokio::join!(
+                    self.check_whole(&spooled, target.media_type),
+                    self.store.finish_assembly(&target.key, &target.assembly, length)
+                );
+                match (probed, finished) {
+                    (Ok(probed), Ok(())) => Ok((spooled, probed)),
+                    (Err(e), Ok(())) => Err((e, false)),
+                    (Err(e), Err(_)) => Err((e, true)),
+                    (Ok(_), Err(e)) => Err((e.into(), true)),
                 }
-                None => {
-                    self.store.finish_assembly(&target.key, &target.assembly, length).await?;
-                    let object = self.store.get(&target.key, None).await?;
-                    (spool_with(object.body, &self.settings.spool_dir, length, |_, _| Ok(())).await?, true)
+            }
+            None => self.read_back(target, length).await,
+        };
+        let (spooled, probed) = match checked {
+            Ok(c) => c,
+            Err((e, unfinished)) => {
+                self.drop_resumable(row, unfinished.then_some(target)).await;
+                let in_doubt = matches!(e, MediaError::Storage(_));
+                self.discard_objects(&[&target.key], in_doubt).await;
+                if e.refusal().is_some() {
+                    METRICS.uploads_refused.fetch_add(1, Relaxed);
                 }
-            };
-            let probed = self.check_whole(&spooled, target.media_type).await;
-            Ok::<_, MediaError>((spooled, assembled, probed))
-        }
-        .await;
-        let (spooled, assembled, probed) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                self.drop_resumable(row, Some(target)).await;
-                self.discard_objects(&[&target.key], true).await;
                 return Err(e);
             }
         };
-        let probed = match probed {
-            Ok(p) => p,
-            Err(e) => {
-                self.drop_resumable(row, Some(target)).await;
-                if assembled {
-                    self.discard_objects(&[&target.key], false).await;
-                }
-                METRICS.uploads_refused.fetch_add(1, Relaxed);
-                return Err(e);
-            }
-        };
-        if !assembled && let Err(e) = self.store.finish_assembly(&target.key, &target.assembly, length).await
-        {
-            self.drop_resumable(row, Some(target)).await;
-            self.discard_objects(&[&target.key], matches!(e, StorageError::Unavailable(_))).await;
-            return Err(e.into());
-        }
         let upload = Upload {
             declared_type: row.declared_type.clone(),
             announced_size: Some(length),
@@ -326,6 +317,26 @@ impl MediaService {
             Err(_) => METRICS.uploads_refused.fetch_add(1, Relaxed),
         };
         media
+    }
+
+    /// Finishes the object from pieces other processes took too, reads it back and checks it.
+    /// An error says whether the assembly may still be unfinished.
+    async fn read_back(
+        &self,
+        target: &Target,
+        length: u64,
+    ) -> Result<(Spooled, super::upload::Probed), (MediaError, bool)> {
+        self.store
+            .finish_assembly(&target.key, &target.assembly, length)
+            .await
+            .map_err(|e| (e.into(), true))?;
+        let read = async {
+            let object = self.store.get(&target.key, None).await?;
+            let spooled = spool_with(object.body, &self.settings.spool_dir, length, |_, _| Ok(())).await?;
+            let probed = self.check_whole(&spooled, target.media_type).await?;
+            Ok::<_, MediaError>((spooled, probed))
+        };
+        read.await.map_err(|e| (e, false))
     }
 
     /// The full check of a complete file, whose type the first bytes told.

@@ -18,8 +18,73 @@ backend_tests!(
     storage_down_during_delete_keeps_the_debt_and_pays_it_later,
     database_failure_during_delete_keeps_row_and_object,
     database_failure_after_a_delete_committed_still_deletes,
-    an_unreachable_database_is_a_clear_error
+    an_unreachable_database_is_a_clear_error,
+    storage_down_during_a_piece_keeps_the_upload_where_it_was,
+    database_failure_at_the_last_piece_leaves_nothing
 );
+
+const MIB: usize = 1024 * 1024;
+
+/// A resumable upload of `data` by a new account; its id.
+async fn resumable(env: &TestEnv, media: &mediadesk::media::MediaService, data: &[u8]) -> (Actor, String) {
+    let actor = Actor::user(create_user(&env.db, "ann", "user").await);
+    let upload = Upload {
+        announced_size: Some(data.len() as u64),
+        ..Upload::new(Owner::User(actor.user_id.unwrap()), "take.wav")
+    };
+    (actor, media.begin_resumable(&actor, &upload).await.unwrap().id)
+}
+
+async fn storage_down_during_a_piece_keeps_the_upload_where_it_was(env: TestEnv) {
+    let (store, switch) = env.faulty_store().await;
+    let media = env.media_with(store, env.settings());
+    let wav = wav_bytes(120);
+    let (actor, id) = resumable(&env, &media, &wav).await;
+    let piece = |from: usize, to: usize| bytes_stream(wav[from..to].to_vec());
+    media.append_resumable(&actor, &id, 0, None, piece(0, 9 * MIB)).await.unwrap();
+    let ids = env.assembly_ids().await;
+    switch.down();
+    let err = media
+        .append_resumable(&actor, &id, 9 * MIB as u64, None, piece(9 * MIB, 18 * MIB))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    assert_eq!(
+        media.resumable(&actor, &id).await.unwrap().offset,
+        9 * MIB as u64,
+        "the failed piece is not counted"
+    );
+    media.append_resumable(&actor, &id, 9 * MIB as u64, None, piece(9 * MIB, 18 * MIB)).await.unwrap();
+    let done =
+        media.append_resumable(&actor, &id, 18 * MIB as u64, None, piece(18 * MIB, wav.len())).await.unwrap();
+    assert!(done.media.is_some());
+    let originals = env.objects().await;
+    assert_eq!(originals.len(), 1);
+    assert_eq!(read_object(env.store.as_ref(), &originals[0]).await, wav);
+    assert!(env.assemblies_left(&ids).is_empty());
+    assert_eq!(env.spooled_files(), 0);
+}
+
+async fn database_failure_at_the_last_piece_leaves_nothing(env: TestEnv) {
+    let media = env.media.clone();
+    let wav = wav_bytes(60);
+    let (actor, id) = resumable(&env, &media, &wav).await;
+    media.append_resumable(&actor, &id, 0, None, bytes_stream(wav[..9 * MIB].to_vec())).await.unwrap();
+    let ids = env.assembly_ids().await;
+    env.inject_db_failure("audios", "INSERT").await;
+    let err = media
+        .append_resumable(&actor, &id, 9 * MIB as u64, None, bytes_stream(wav[9 * MIB..].to_vec()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("audios", "INSERT").await;
+    assert_eq!(env.count_rows("audios").await, 0);
+    assert_eq!(env.count_rows("resumable_uploads").await, 0, "the upload is over; the client starts again");
+    assert!(env.objects().await.is_empty(), "the assembled object is removed with the row that failed");
+    assert!(env.assemblies_left(&ids).is_empty());
+    assert_eq!(env.spooled_files(), 0);
+}
 
 async fn storage_down_during_upload_leaves_no_row_and_recovers(env: TestEnv) {
     let (store, switch) = env.faulty_store().await;

@@ -138,6 +138,32 @@ impl ObjectStore for RefusingStore {
     ) -> Result<(), SignatureError> {
         self.inner.verify_signed(key, expires, name, signature, now)
     }
+    fn part_alignment(&self) -> u64 {
+        self.inner.part_alignment()
+    }
+    async fn start_assembly(&self, key: &StorageKey, ct: &str) -> Result<String, StorageError> {
+        self.check(key)?;
+        self.inner.start_assembly(key, ct).await
+    }
+    async fn put_part(
+        &self,
+        key: &StorageKey,
+        assembly: &str,
+        at: u64,
+        file: &Path,
+        from: u64,
+        len: u64,
+    ) -> Result<(), StorageError> {
+        self.check(key)?;
+        self.inner.put_part(key, assembly, at, file, from, len).await
+    }
+    async fn finish_assembly(&self, key: &StorageKey, assembly: &str, size: u64) -> Result<(), StorageError> {
+        self.check(key)?;
+        self.inner.finish_assembly(key, assembly, size).await
+    }
+    async fn abort_assembly(&self, key: &StorageKey, assembly: &str) -> Result<(), StorageError> {
+        self.inner.abort_assembly(key, assembly).await
+    }
     async fn ping(&self) -> Result<(), StorageError> {
         self.inner.ping().await
     }
@@ -191,6 +217,33 @@ impl ObjectStore for FailingStore {
     async fn signed_url(&self, key: &StorageKey, o: &SignedUrlOptions) -> Result<String, StorageError> {
         self.check()?;
         self.inner.signed_url(key, o).await
+    }
+    fn part_alignment(&self) -> u64 {
+        self.inner.part_alignment()
+    }
+    async fn start_assembly(&self, key: &StorageKey, ct: &str) -> Result<String, StorageError> {
+        self.check()?;
+        self.inner.start_assembly(key, ct).await
+    }
+    async fn put_part(
+        &self,
+        key: &StorageKey,
+        assembly: &str,
+        at: u64,
+        file: &Path,
+        from: u64,
+        len: u64,
+    ) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.put_part(key, assembly, at, file, from, len).await
+    }
+    async fn finish_assembly(&self, key: &StorageKey, assembly: &str, size: u64) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.finish_assembly(key, assembly, size).await
+    }
+    async fn abort_assembly(&self, key: &StorageKey, assembly: &str) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.abort_assembly(key, assembly).await
     }
     async fn ping(&self) -> Result<(), StorageError> {
         self.check()?;
