@@ -25,7 +25,7 @@ pub use delete::{Deleted, RetryReport};
 pub use dto::*;
 pub use error::{MediaError, Refusal};
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
-pub use pieces::PieceChecksum;
+pub use pieces::{Piece, PieceChecksum};
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use signed::SignedObject;

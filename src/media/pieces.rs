@@ -4,7 +4,7 @@
 //! only a cache: a copy of an upload it has received from the first byte, with its running
 //! hash, so the last piece is checked without reading the object back from the store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::MediaError;
-use crate::storage::{ByteStream, ObjectStore, StorageError, StorageKey};
+use crate::storage::{ByteStream, ObjectStore, PendingPart, StorageError, StorageKey};
 
 /// Bytes gathered before each write to disk, as in the spool.
 const WRITE_BATCH: usize = 256 * 1024;
@@ -161,6 +161,16 @@ impl Window {
     }
 }
 
+/// A piece of a resumable upload as its request announces it.
+#[derive(Debug, Clone, Default)]
+pub struct Piece {
+    /// Where it starts (`Upload-Offset`).
+    pub offset: u64,
+    /// Its size, when the request said (`Content-Length`).
+    pub len: Option<u64>,
+    pub checksum: Option<PieceChecksum>,
+}
+
 /// A checksum the client sent for one piece (`Upload-Checksum`).
 #[derive(Debug, Clone)]
 pub enum PieceChecksum {
@@ -269,6 +279,71 @@ pub async fn receive(
     Ok(Arrival::Complete)
 }
 
+/// The parts of one piece, sent in order; returns where the store's parts end.
+async fn send_parts(
+    store: Arc<dyn ObjectStore>,
+    (key, assembly): (StorageKey, String),
+    (file, start): (PathBuf, u64),
+    mut sent: u64,
+    bounds: Bounds,
+    mut rx: mpsc::UnboundedReceiver<Feed>,
+) -> Result<u64, StorageError> {
+    let align = store.part_alignment();
+    let step = if align > 1 { align } else { LOOSE_PART };
+    // A part can stream when the piece is announced to fill it: a whole part, or the last one.
+    let streamable = |at: u64| {
+        let len = step.min(bounds.length - at);
+        let whole = len == step || at + len == bounds.length;
+        (len > 0 && whole && bounds.announced_end.is_some_and(|end| at + len <= end)).then_some(len)
+    };
+    let mut flying: VecDeque<(u64, Box<dyn PendingPart>)> = VecDeque::new();
+    let mut next = sent;
+    while let Some(feed) = rx.recv().await {
+        let (end, seal) = match feed {
+            Feed::Grown(end) => (end, None),
+            Feed::Seal { end, last } => (end, Some(last)),
+        };
+        while seal.is_none() && next < end {
+            let Some(len) = streamable(next) else { break };
+            match store.begin_part(&key, &assembly, next, len, (&file, next - start)) {
+                Some(part) => flying.push_back((next + len, part?)),
+                None => break,
+            }
+            next += len;
+        }
+        for (_, part) in flying.iter_mut() {
+            part.grown(end - start);
+        }
+        while flying.front().is_some_and(|(part_end, _)| end >= *part_end) {
+            if let Some((part_end, part)) = flying.pop_front() {
+                part.finish().await?;
+                sent = part_end;
+            }
+        }
+        if seal.is_some() {
+            flying.clear(); // parts the piece did not fill store nothing
+            next = sent;
+        }
+        if flying.is_empty() && next == sent {
+            let limit = match seal {
+                None => end - (end - sent) % step,
+                Some(true) => end,
+                Some(false) => end - end % align,
+            };
+            while sent < limit {
+                let len = step.min(limit - sent);
+                store.put_part(&key, &assembly, sent, &file, sent - start, len).await?;
+                sent += len;
+            }
+            next = sent;
+        }
+        if seal.is_some() {
+            return Ok(sent);
+        }
+    }
+    Err(StorageError::Backend("the piece was abandoned".into()))
+}
+
 enum Feed {
     Grown(u64),
     /// Everything up to here that makes whole parts; all of it when it is the last piece.
@@ -284,38 +359,27 @@ pub struct PartSender {
     task: JoinHandle<Result<u64, StorageError>>,
 }
 
+/// Where a piece is going: the end its `Content-Length` announced (when it did) and the
+/// upload's length.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub announced_end: Option<u64>,
+    pub length: u64,
+}
+
 impl PartSender {
-    /// Parts go from `sent` (where the store's parts end, aligned) on.
+    /// Parts go from `sent` (where the store's parts end, aligned) on. A part the piece is
+    /// announced to fill is streamed to the store as its bytes arrive (where the store can), so
+    /// a piece is stored moments after its last byte; any other goes up once it is whole.
     pub fn start(
         store: Arc<dyn ObjectStore>,
-        key: StorageKey,
-        assembly: String,
+        (key, assembly): (StorageKey, String),
         window: (PathBuf, u64),
         sent: u64,
+        bounds: Bounds,
     ) -> PartSender {
-        let (feed, mut rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            let align = store.part_alignment();
-            let step = if align > 1 { align } else { LOOSE_PART };
-            let (file, start) = window;
-            let mut sent = sent;
-            while let Some(feed) = rx.recv().await {
-                let (limit, sealed) = match feed {
-                    Feed::Grown(end) => (end - (end - sent) % step, false),
-                    Feed::Seal { end, last: true } => (end, true),
-                    Feed::Seal { end, last: false } => (end - end % align, true),
-                };
-                while sent < limit {
-                    let len = step.min(limit - sent);
-                    store.put_part(&key, &assembly, sent, &file, sent - start, len).await?;
-                    sent += len;
-                }
-                if sealed {
-                    return Ok(sent);
-                }
-            }
-            Err(StorageError::Backend("the piece was abandoned".into()))
-        });
+        let (feed, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(send_parts(store, (key, assembly), window, sent, bounds, rx));
         PartSender { feed, task }
     }
 

@@ -13,7 +13,7 @@ use sha2::Digest;
 use super::access::Actor;
 use super::dto::{Appended, MediaRead, Resumable, Upload};
 use super::file::sniff::{MediaType, sniff_received};
-use super::pieces::{Arrival, PartSender, PieceChecksum, Window, receive};
+use super::pieces::{Arrival, Bounds, PartSender, Piece, Window, receive};
 use super::service::MediaService;
 use super::spool::{Spooled, spool_with, too_large};
 use super::upload::Accepted;
@@ -43,6 +43,12 @@ impl Target {
         let key = StorageKey::parse(row.storage_key.as_deref()?).ok()?;
         Some(Target { media_type, key, assembly: row.assembly_id.clone()? })
     }
+}
+
+fn past_the_end(room: u64) -> MediaError {
+    MediaError::Invalid(format!(
+        "this piece runs past the length the upload announced ({room} bytes were left)"
+    ))
 }
 
 /// Whether the error is about the file itself, which no later piece can change.
@@ -126,14 +132,18 @@ impl MediaService {
         &self,
         actor: &Actor,
         id: &str,
-        offset: u64,
-        checksum: Option<PieceChecksum>,
+        piece: Piece,
         body: crate::storage::ByteStream,
     ) -> Result<Appended, MediaError> {
+        let Piece { offset, len, checksum } = piece;
         let row = self.own_resumable(actor, id).await?;
         if offset != row.received as u64 {
             return Err(MediaError::OffsetMismatch { expected: row.received as u64 });
         }
+        if len.is_some_and(|n| offset + n > row.length as u64) {
+            return Err(past_the_end(row.length as u64 - offset));
+        }
+        let bounds = Bounds { announced_end: len.map(|n| offset + n), length: row.length as u64 };
         let _claim = self.pieces.claim(id).ok_or(MediaError::Busy)?;
         let length = row.length as u64;
         let copy = self.pieces.take_copy(id, offset);
@@ -142,11 +152,11 @@ impl MediaService {
         let mut target = known.clone();
         // The store holds every part before the bytes held back in the row.
         let stored = offset - row.tail.len() as u64;
-        let mut sender = target.as_ref().map(|t| self.part_sender(t, &window, stored));
+        let mut sender = target.as_ref().map(|t| self.part_sender(t, &window, stored, bounds));
         let arrival = receive(&mut window, body, length - offset, checksum.as_ref(), async |w: &Window| {
             if target.is_none() {
                 target = self.identify(&row, w, w.end() == length).await?;
-                sender = target.as_ref().map(|t| self.part_sender(t, w, 0));
+                sender = target.as_ref().map(|t| self.part_sender(t, w, 0, bounds));
             }
             if let Some(s) = &sender {
                 s.grown(w.end());
@@ -224,13 +234,13 @@ impl MediaService {
         }
     }
 
-    fn part_sender(&self, target: &Target, window: &Window, stored: u64) -> PartSender {
+    fn part_sender(&self, target: &Target, window: &Window, stored: u64, bounds: Bounds) -> PartSender {
         PartSender::start(
             self.store.clone(),
-            target.key.clone(),
-            target.assembly.clone(),
+            (target.key.clone(), target.assembly.clone()),
             (window.path.to_path_buf(), window.start),
             stored,
+            bounds,
         )
     }
 

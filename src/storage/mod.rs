@@ -23,7 +23,7 @@ pub use keys::StorageKey;
 pub use local::LocalStore;
 pub use s3::{S3Settings, S3Store};
 pub use signing::{SignatureError, UrlSigner};
-pub use upload::{PendingUpload, WholeFileUpload};
+pub use upload::{PendingPart, PendingUpload, WholeFileUpload};
 
 /// A stream of object bytes; errors are I/O errors so it plugs into readers and HTTP bodies.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
@@ -172,6 +172,20 @@ pub trait ObjectStore: Send + Sync + 'static {
         _len: u64,
     ) -> Result<(), StorageError> {
         Err(StorageError::Backend("no assemblies here".into()))
+    }
+
+    /// Starts the part at `at` of `len` bytes while `file` is still being written (it will hold
+    /// them from `from` on), so the part is stored as soon as its last byte arrives. `None`: the
+    /// store has no such path, and the caller sends the part with `put_part` once it is whole.
+    fn begin_part(
+        &self,
+        _key: &StorageKey,
+        _assembly: &str,
+        _at: u64,
+        _len: u64,
+        _file: (&Path, u64),
+    ) -> Option<Result<Box<dyn PendingPart>, StorageError>> {
+        None
     }
 
     /// Makes the assembled object, of exactly `size` bytes, visible under its key.

@@ -64,3 +64,14 @@ impl WholeFileUpload {
         })
     }
 }
+
+/// A part of an assembly on its way into a store while the file holding it is still being
+/// written (see [`super::ObjectStore::begin_part`]). Dropped before `finish`, it stores nothing.
+#[async_trait]
+pub trait PendingPart: Send {
+    /// The file now holds `file_len` bytes.
+    fn grown(&mut self, file_len: u64);
+
+    /// Waits until the part is stored; the file must hold all of it by then.
+    async fn finish(self: Box<Self>) -> Result<(), StorageError>;
+}

@@ -3,7 +3,7 @@
 //! server stops forwarding); on the local folder a wrapper fails the calls.
 
 use mediadesk::domain::{MediaKind, Owner};
-use mediadesk::media::{Actor, MediaError, Upload};
+use mediadesk::media::{Actor, MediaError, Piece, Upload};
 
 use crate::common::*;
 
@@ -41,11 +41,19 @@ async fn storage_down_during_a_piece_keeps_the_upload_where_it_was(env: TestEnv)
     let wav = wav_bytes(120);
     let (actor, id) = resumable(&env, &media, &wav).await;
     let piece = |from: usize, to: usize| bytes_stream(wav[from..to].to_vec());
-    media.append_resumable(&actor, &id, 0, None, piece(0, 9 * MIB)).await.unwrap();
+    media
+        .append_resumable(&actor, &id, Piece { offset: 0, ..Piece::default() }, piece(0, 9 * MIB))
+        .await
+        .unwrap();
     let ids = env.assembly_ids().await;
     switch.down();
     let err = media
-        .append_resumable(&actor, &id, 9 * MIB as u64, None, piece(9 * MIB, 18 * MIB))
+        .append_resumable(
+            &actor,
+            &id,
+            Piece { offset: 9 * MIB as u64, ..Piece::default() },
+            piece(9 * MIB, 18 * MIB),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
@@ -55,9 +63,24 @@ async fn storage_down_during_a_piece_keeps_the_upload_where_it_was(env: TestEnv)
         9 * MIB as u64,
         "the failed piece is not counted"
     );
-    media.append_resumable(&actor, &id, 9 * MIB as u64, None, piece(9 * MIB, 18 * MIB)).await.unwrap();
-    let done =
-        media.append_resumable(&actor, &id, 18 * MIB as u64, None, piece(18 * MIB, wav.len())).await.unwrap();
+    media
+        .append_resumable(
+            &actor,
+            &id,
+            Piece { offset: 9 * MIB as u64, ..Piece::default() },
+            piece(9 * MIB, 18 * MIB),
+        )
+        .await
+        .unwrap();
+    let done = media
+        .append_resumable(
+            &actor,
+            &id,
+            Piece { offset: 18 * MIB as u64, ..Piece::default() },
+            piece(18 * MIB, wav.len()),
+        )
+        .await
+        .unwrap();
     assert!(done.media.is_some());
     let originals = env.objects().await;
     assert_eq!(originals.len(), 1);
@@ -70,11 +93,24 @@ async fn database_failure_at_the_last_piece_leaves_nothing(env: TestEnv) {
     let media = env.media.clone();
     let wav = wav_bytes(60);
     let (actor, id) = resumable(&env, &media, &wav).await;
-    media.append_resumable(&actor, &id, 0, None, bytes_stream(wav[..9 * MIB].to_vec())).await.unwrap();
+    media
+        .append_resumable(
+            &actor,
+            &id,
+            Piece { offset: 0, ..Piece::default() },
+            bytes_stream(wav[..9 * MIB].to_vec()),
+        )
+        .await
+        .unwrap();
     let ids = env.assembly_ids().await;
     env.inject_db_failure("audios", "INSERT").await;
     let err = media
-        .append_resumable(&actor, &id, 9 * MIB as u64, None, bytes_stream(wav[9 * MIB..].to_vec()))
+        .append_resumable(
+            &actor,
+            &id,
+            Piece { offset: 9 * MIB as u64, ..Piece::default() },
+            bytes_stream(wav[9 * MIB..].to_vec()),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, MediaError::Database(_)), "{err:?}");

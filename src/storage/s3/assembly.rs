@@ -2,10 +2,77 @@
 //! offset, so a part sent again by any process replaces itself, and the list of parts is read
 //! back from the bucket when the object is finished; nothing about it is kept in a process.
 
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
 use aws_sdk_s3::types::CompletedPart;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 use super::client::{PART_SIZE, S3Client, classify};
-use crate::storage::StorageError;
+use super::streaming_put::{ChannelBody, Feed, pump};
+use crate::storage::upload::PendingPart;
+use crate::storage::{StorageError, StorageKey};
+
+/// How slowly a piece may arrive before the part that follows it gives up.
+const SLOWEST_BYTES_PER_SEC: u64 = 64 * 1024;
+
+/// A part sent while the piece that holds it is still arriving: its request body is read from
+/// the file as the file grows, so the part is stored when its last byte arrives.
+pub struct S3StreamingPart {
+    feed: watch::Sender<Feed>,
+    request: Option<JoinHandle<Result<(), StorageError>>>,
+}
+
+impl S3StreamingPart {
+    /// The part at `at` of `len` bytes, which `file` holds from `from` on (once written).
+    pub fn start(
+        client: S3Client,
+        (key, upload_id): (&StorageKey, &str),
+        at: u64,
+        len: u64,
+        (file, from): (&Path, u64),
+    ) -> Result<S3StreamingPart, StorageError> {
+        let number = part_number(at)?;
+        let (feed, watching) = watch::channel(Feed::Grown(0));
+        let (tx, rx) = mpsc::channel(2);
+        tokio::spawn(pump(file.to_path_buf(), (from, len), 0, watching, tx));
+        let body = SdkByteStream::from_body_1_x(ChannelBody { rx, size: len });
+        let timeout = Duration::from_secs(60 + len / SLOWEST_BYTES_PER_SEC);
+        let request = tokio::spawn(client.upload_part_streaming(
+            (key.as_str().to_owned(), upload_id.to_owned(), number),
+            len,
+            body,
+            timeout,
+        ));
+        Ok(S3StreamingPart { feed, request: Some(request) })
+    }
+}
+
+#[async_trait]
+impl PendingPart for S3StreamingPart {
+    fn grown(&mut self, file_len: u64) {
+        self.feed.send_replace(Feed::Grown(file_len));
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<(), StorageError> {
+        match self.request.take() {
+            Some(r) => r.await.map_err(|e| StorageError::Backend(format!("part task failed: {e}")))?,
+            None => Err(StorageError::Backend("the part has already ended".into())),
+        }
+    }
+}
+
+impl Drop for S3StreamingPart {
+    fn drop(&mut self) {
+        if self.request.is_some() {
+            // The pump ends the body with an error, which fails the request: no part is stored.
+            self.feed.send_replace(Feed::Aborted);
+        }
+    }
+}
 
 /// The part that starts at byte `at` (a multiple of [`PART_SIZE`]).
 pub fn part_number(at: u64) -> Result<i32, StorageError> {

@@ -157,6 +157,35 @@ impl S3Client {
         self.upload_part(key, upload_id, number, body).await
     }
 
+    /// Uploads part `number` from a body still being produced, as [`S3Client::put_streaming`]
+    /// does for a whole object.
+    pub async fn upload_part_streaming(
+        self,
+        (key, upload_id, number): (String, String, i32),
+        size: u64,
+        body: SdkByteStream,
+        timeout: Duration,
+    ) -> Result<(), StorageError> {
+        let overrides = aws_sdk_s3::config::Builder::default()
+            .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(timeout).build())
+            .retry_config(RetryConfig::disabled());
+        self.client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(size as i64)
+            .body(body)
+            .customize()
+            .config_override(overrides)
+            .disable_payload_signing()
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     pub async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, StorageError> {
         let out = self
             .client

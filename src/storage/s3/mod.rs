@@ -21,7 +21,7 @@ use self::client::{PART_SIZE, S3Client, classify};
 use self::multipart::S3Upload;
 use self::streaming_put::S3StreamingPut;
 use super::presign::{PresignRequest, Presigner};
-use super::upload::PendingUpload;
+use super::upload::{PendingPart, PendingUpload};
 use super::{
     ByteRange, ByteStream, GetObject, ObjectMeta, ObjectStore, SignatureError, SignedUrlOptions,
     StorageError, StorageKey, UrlSigner,
@@ -305,6 +305,20 @@ impl ObjectStore for S3Store {
     ) -> Result<(), StorageError> {
         let number = assembly::part_number(at)?;
         self.s3.upload_file_part(key.as_str(), assembly, number, file, from, len).await.map(drop)
+    }
+
+    fn begin_part(
+        &self,
+        key: &StorageKey,
+        assembly: &str,
+        at: u64,
+        len: u64,
+        file: (&Path, u64),
+    ) -> Option<Result<Box<dyn PendingPart>, StorageError>> {
+        Some(
+            assembly::S3StreamingPart::start(self.s3.clone(), (key, assembly), at, len, file)
+                .map(|p| Box::new(p) as Box<dyn PendingPart>),
+        )
     }
 
     async fn finish_assembly(&self, key: &StorageKey, assembly: &str, size: u64) -> Result<(), StorageError> {

@@ -30,7 +30,7 @@ const READ_CHUNK: usize = 64 * 1024;
 const SLOWEST_BYTES_PER_SEC: u64 = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Feed {
+pub(super) enum Feed {
     Grown(u64),
     Sealed,
     Committed,
@@ -57,7 +57,7 @@ impl S3StreamingPut {
     ) -> S3StreamingPut {
         let (feed, watching) = watch::channel(Feed::Grown(0));
         let (tx, rx) = mpsc::channel(2);
-        tokio::spawn(pump(file.to_path_buf(), size, watching, tx));
+        tokio::spawn(pump(file.to_path_buf(), (0, size), size.min(TAIL), watching, tx));
         let body = SdkByteStream::from_body_1_x(ChannelBody { rx, size });
         let timeout = Duration::from_secs(60 + size / SLOWEST_BYTES_PER_SEC);
         let request = tokio::spawn(store.clone().put_streaming(
@@ -80,20 +80,21 @@ impl S3StreamingPut {
     }
 }
 
-/// Feeds the request body from the file as it grows, holding back the tail until commit.
-async fn pump(
+/// Feeds the request body from the file as it grows: `size` bytes from `start`, holding back
+/// the last `tail` of them until commit. `Feed::Grown` counts the file's bytes.
+pub(super) async fn pump(
     path: PathBuf,
-    size: u64,
+    (start, size): (u64, u64),
+    tail: u64,
     mut feed: watch::Receiver<Feed>,
     tx: mpsc::Sender<std::io::Result<Bytes>>,
 ) {
-    let tail = size.min(TAIL);
     let mut pos = 0u64;
     let mut file: Option<tokio::fs::File> = None;
     loop {
         let state = *feed.borrow_and_update();
         let limit = match state {
-            Feed::Grown(n) => n.min(size - tail),
+            Feed::Grown(n) => n.saturating_sub(start).min(size - tail),
             Feed::Sealed => size - tail,
             Feed::Committed => size,
             Feed::Aborted => break,
@@ -101,7 +102,7 @@ async fn pump(
         while pos < limit {
             let f = match file.as_mut() {
                 Some(f) => f,
-                None => match open_at(&path, pos).await {
+                None => match open_at(&path, start + pos).await {
                     Ok(f) => file.insert(f),
                     Err(e) => {
                         let _ = tx.send(Err(e)).await;
@@ -136,9 +137,9 @@ async fn open_at(path: &Path, pos: u64) -> std::io::Result<tokio::fs::File> {
 }
 
 /// The request body: chunks from the pump, `size` bytes in all.
-struct ChannelBody {
-    rx: mpsc::Receiver<std::io::Result<Bytes>>,
-    size: u64,
+pub(super) struct ChannelBody {
+    pub(super) rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    pub(super) size: u64,
 }
 
 impl Body for ChannelBody {

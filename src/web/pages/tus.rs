@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::app::App;
-use crate::media::{PieceChecksum, Resumable, Upload};
+use crate::media::{Piece, PieceChecksum, Resumable, Upload};
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, check_csrf};
 
@@ -176,16 +176,17 @@ pub async fn append(
                 "a piece is sent as application/offset+octet-stream",
             ));
         }
-        Ok((user, offset_of(headers, "Upload-Offset")?, checksum(headers)?))
+        let len = header(headers, "content-length").and_then(|v| v.parse().ok());
+        Ok((user, Piece { offset: offset_of(headers, "Upload-Offset")?, len, checksum: checksum(headers)? }))
     }
     .await;
-    let (user, offset, checksum) = match checked {
+    let (user, piece) = match checked {
         Ok(c) => c,
         Err(e) => return answer(Err(e)),
     };
     let (body, pump) = crate::web::relay::relay(payload);
     let actor = user.actor();
-    let appended = app.media.append_resumable(&actor, &id, offset, checksum, body);
+    let appended = app.media.append_resumable(&actor, &id, piece, body);
     let (appended, ()) = futures_util::join!(appended, pump);
     answer(appended.map_err(WebError::from).map(|done| {
         let mut res = HttpResponse::NoContent();
