@@ -167,6 +167,8 @@ pub const MAX_PER_PAGE: u32 = 200;
 pub struct GalleryQuery {
     pub owner: OwnerFilter,
     pub kind: KindFilter,
+    /// Only the items in this collection (whose visibility the owner filter still decides).
+    pub collection: Option<i64>,
     /// Matched case-insensitively against file names and transcripts; blank means none.
     pub search: Option<String>,
     pub sort: GallerySort,
@@ -184,6 +186,7 @@ impl GalleryQuery {
         GalleryQuery {
             owner,
             kind: KindFilter::Any,
+            collection: None,
             search: None,
             sort: GallerySort::Newest,
             cursor: None,

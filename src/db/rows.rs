@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{audios, images, pending_deletions, resumable_uploads, users};
+use super::schema::{
+    audios, collection_items, collections, images, pending_deletions, resumable_uploads, users,
+};
 use crate::domain::MediaKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -123,6 +125,43 @@ pub struct PendingDeletionRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = collections, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct CollectionRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub name_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = collections)]
+pub struct NewCollection<'a> {
+    pub owner_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub name: &'a str,
+    pub name_key: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An item's place in a collection, with the values its gallery sorts and filters by.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = collection_items)]
+pub struct NewMembership<'a> {
+    pub collection_id: i64,
+    pub kind: &'a str,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub original_filename: &'a str,
+    pub byte_size: i64,
+    pub added_at: NaiveDateTime,
 }
 
 /// An upload arriving in pieces (tus).

@@ -104,11 +104,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    collections (id) {
+        id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        parent_id -> Nullable<BigInt>,
+        name -> Text,
+        name_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_items (collection_id, kind, item_id) {
+        collection_id -> BigInt,
+        kind -> Text,
+        item_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        original_filename -> Text,
+        byte_size -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(collection_items -> collections (collection_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,
     audios,
     pending_deletions,
     sign_in_failures,
-    resumable_uploads
+    resumable_uploads,
+    collections,
+    collection_items
 );

@@ -3,6 +3,7 @@
 //! is and holds is found by [`file`], which knows neither the database nor the store.
 
 pub mod access;
+mod collections;
 mod delete;
 pub mod dto;
 mod error;
@@ -21,6 +22,7 @@ mod upload;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
+pub use collections::{CollectionDetail, CollectionRead, MAX_NAME_CHARS};
 pub use delete::{Deleted, RetryReport};
 pub use dto::*;
 pub use error::{MediaError, Refusal};

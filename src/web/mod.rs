@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
-use self::pages::{accounts, detail, files, gallery, signin, tus, upload};
+use self::pages::{accounts, collections, detail, files, gallery, signin, tus, upload};
 use crate::app::App;
 pub use settings::WebSettings;
 
@@ -80,6 +80,24 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(detail::share))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/collections", web::post().to(collections::add_item))
+            .route("/media/{kind}/{id}/collections/remove", web::post().to(collections::remove_item))
+            .route("/media/{kind}/{id}/collections", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/collections/remove", web::get().to(detail::to_item))
+            .route("/collections", web::get().to(collections::list))
+            .route("/collections", web::post().to(collections::create))
+            .route("/collections/{id}", web::get().to(collections::show))
+            .route("/collections/{id}/edit", web::get().to(collections::edit))
+            .route("/collections/{id}/rename", web::post().to(collections::rename))
+            .route("/collections/{id}/move", web::post().to(collections::move_to))
+            .route("/collections/{id}/delete", web::get().to(collections::confirm_delete))
+            .route("/collections/{id}/delete", web::post().to(collections::delete))
+            .route(
+                "/collections/{id}/{action}",
+                web::get().to(|path: web::Path<(i64, String)>| async move {
+                    signin::see_other(&format!("/collections/{}", path.0))
+                }),
+            )
             .route("/media/{kind}/{id}/delete", web::get().to(detail::confirm_delete))
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))

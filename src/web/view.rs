@@ -57,7 +57,17 @@ impl Layout {
     }
 }
 
-/// An `<option>` of an owner chooser.
+/// A collection as a list shows it.
+pub struct Listed {
+    pub id: i64,
+    pub name: String,
+    /// `depth-0` … `depth-16`, for the indent (styles, as the policy allows no inline ones).
+    pub depth_class: String,
+    pub facts: String,
+}
+
+/// An `<option>` of a chooser (an owner, a collection).
+#[derive(Debug, Clone)]
 pub struct Choice {
     pub value: String,
     pub label: String,

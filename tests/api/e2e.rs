@@ -106,6 +106,17 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     }
     let detail = http.get("/media?type=image").await.all("<a class=\"name\" href=\"").remove(0);
     let detail = crate::common::server::html_unescape(&detail);
+    // A system collection with a long name, inside another, holding the image.
+    let name = "a-collection-name-without-any-break-".repeat(2);
+    let made = http.post("/collections", "/collections", &[("name", "Outer"), ("owner", "system")]).await;
+    let outer = made.location().trim_start_matches("/collections/").to_owned();
+    let made = http.post("/collections", "/collections", &[("name", &name), ("parent", &outer)]).await;
+    let collection = made.location().to_owned();
+    let item = detail.split('?').next().unwrap().to_owned();
+    let id = collection.trim_start_matches("/collections/").to_owned();
+    let added = http.post(&item, &format!("{item}/collections"), &[("collection", &id)]).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let collection_edit = format!("{collection}/edit");
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
@@ -120,6 +131,9 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             "/media?owner=mine",
             "/upload",
             "/admin/users",
+            "/collections",
+            collection.as_str(),
+            collection_edit.as_str(),
             detail.as_str(),
             "/media/image/999999",
             "/no-such-page",
@@ -132,6 +146,8 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
         b.screenshot("gallery-390").await;
         b.goto("/admin/users").await;
         b.screenshot("accounts-390").await;
+        b.goto(&collection).await;
+        b.screenshot("collection-390").await;
         // Error pages keep the navigation and who is signed in.
         for path in ["/media/image/999999", "/no-such-page"] {
             b.goto(path).await;

@@ -10,6 +10,7 @@ mod common;
 mod access;
 mod browser_resumable;
 mod cli;
+mod collections;
 mod config;
 mod corpus;
 mod display;

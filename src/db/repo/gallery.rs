@@ -70,6 +70,9 @@ enum StreamOwner {
     All,
     System,
     User(i64),
+    /// A user's own and the system's, as one stream with a filter: a collection's index is
+    /// walked in order whoever owns each item, and what the viewer may not see is skipped.
+    VisibleTo(i64),
 }
 
 /// Every (kind, owner) stream a query reads: the one walk that `page`, `plans` and `total`
@@ -79,6 +82,7 @@ fn streams(query: &GalleryQuery) -> Vec<(MediaKind, StreamOwner)> {
         OwnerFilter::Any => vec![StreamOwner::All],
         OwnerFilter::System => vec![StreamOwner::System],
         OwnerFilter::User(id) => vec![StreamOwner::User(id)],
+        OwnerFilter::Visible(id) if query.collection.is_some() => vec![StreamOwner::VisibleTo(id)],
         OwnerFilter::Visible(id) => vec![StreamOwner::User(id), StreamOwner::System],
     };
     let kinds = [MediaKind::Image, MediaKind::Audio].into_iter().filter(|k| query.kind.covers(*k));
@@ -198,13 +202,13 @@ fn table(kind: MediaKind) -> (&'static str, &'static str) {
     match kind {
         MediaKind::Image => (
             "images",
-            "id, owner_id, original_filename, content_type, byte_size, thumbnail_key, storage_key, \
-             width, height, created_at, frame_count",
+            "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.thumbnail_key, \
+             t.storage_key, t.width, t.height, t.created_at, t.frame_count",
         ),
         MediaKind::Audio => (
             "audios",
-            "id, owner_id, original_filename, content_type, byte_size, storage_key, duration_ms, \
-             peaks, created_at",
+            "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.storage_key, \
+             t.duration_ms, t.peaks, t.created_at",
         ),
     }
 }
@@ -217,20 +221,43 @@ fn sort_column(sort: GallerySort) -> &'static str {
     }
 }
 
-/// Narrows `sql` (a `SELECT ... FROM` the kind's table) to one owner and a search pattern.
-fn narrow(sql: &mut Sql, kind: MediaKind, owner: StreamOwner, pattern: Option<&str>) {
+/// The rows a stream reads: the kind's table as `t`, or for a collection, its memberships as
+/// `ci` (whose indexes hold the sort values) joined to the items. Returns the `FROM` clause,
+/// the table whose columns the owner and the order are read from, and the id column.
+fn source(kind: MediaKind, collection: Option<i64>, sql: &mut Sql) -> (&'static str, &'static str) {
+    let (table, _) = table(kind);
+    match collection {
+        None => {
+            sql.push(&format!(" FROM {table} t"));
+            ("t", "t.id")
+        }
+        Some(id) => {
+            sql.push(&format!(" FROM collection_items ci JOIN {table} t ON t.id = ci.item_id"));
+            sql.and().push("ci.collection_id = ").bind(Param::Int(id));
+            sql.and().push(&format!("ci.kind = '{}'", kind.as_str()));
+            ("ci", "ci.item_id")
+        }
+    }
+}
+
+/// Narrows `sql` to one owner (read from `from`, `t` or `ci`) and a search pattern.
+fn narrow(sql: &mut Sql, kind: MediaKind, (owner, from): (StreamOwner, &str), pattern: Option<&str>) {
     match owner {
         StreamOwner::All => {}
         StreamOwner::System => {
-            sql.and().push("owner_id IS NULL");
+            sql.and().push(&format!("{from}.owner_id IS NULL"));
         }
         StreamOwner::User(id) => {
-            sql.and().push("owner_id = ").bind(Param::Int(id));
+            sql.and().push(&format!("{from}.owner_id = ")).bind(Param::Int(id));
+        }
+        StreamOwner::VisibleTo(id) => {
+            sql.and().push(&format!("({from}.owner_id = ")).bind(Param::Int(id));
+            sql.push(&format!(" OR {from}.owner_id IS NULL)"));
         }
     }
     let Some(pattern) = pattern else { return };
     let like = |sql: &mut Sql, column: &str| {
-        sql.push("lower(").push(column).push(") LIKE ").bind(Param::Text(pattern.to_owned()));
+        sql.push("lower(t.").push(column).push(") LIKE ").bind(Param::Text(pattern.to_owned()));
         sql.push(" ESCAPE '\\'");
     };
     sql.and();
@@ -255,11 +282,13 @@ fn stream_sql(
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
-    let (table, columns) = table(kind);
-    let mut sql = Sql::new(&format!("SELECT {columns} FROM {table}"));
-    narrow(&mut sql, kind, owner, search_pattern(query).as_deref());
+    let (_, columns) = table(kind);
+    let mut sql = Sql::new(&format!("SELECT {columns}"));
+    let (from, id_col) = source(kind, query.collection, &mut sql);
+    narrow(&mut sql, kind, (owner, from), search_pattern(query).as_deref());
     let less = query.sort.descending() != query.backwards;
-    let col = sort_column(query.sort);
+    let col = format!("{from}.{}", sort_column(query.sort));
+    let col = col.as_str();
     if let Some(c) = cursor {
         if !matches!(
             (&c.value, query.sort),
@@ -280,12 +309,18 @@ fn stream_sql(
             Start::AtWithIdPast => {
                 sql.push(" ").push(at_or_past).push(" ").bind(value.clone());
                 sql.push(" AND (").push(col).push(" ").push(past).push(" ").bind(value);
-                sql.push(" OR id ").push(id_past).push(" ").bind(Param::Int(c.id)).push(")")
+                sql.push(" OR ")
+                    .push(id_col)
+                    .push(" ")
+                    .push(id_past)
+                    .push(" ")
+                    .bind(Param::Int(c.id))
+                    .push(")")
             }
         };
     }
     let direction = if less { "DESC" } else { "ASC" };
-    sql.push(&format!(" ORDER BY {col} {direction}, id {direction} LIMIT "));
+    sql.push(&format!(" ORDER BY {col} {direction}, {id_col} {direction} LIMIT "));
     sql.bind(Param::Int(fetch));
     Ok(sql)
 }
@@ -375,19 +410,30 @@ impl GalleryRepo {
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
-        let Some(pattern) = search_pattern(query) else {
+        let pattern = search_pattern(query);
+        if pattern.is_none() && query.collection.is_none() {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
-        };
+        }
+        // A collection's items without a search are counted whole (one index range each);
+        // a search counts up to the cap.
+        let cap = pattern.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
         let mut n = 0;
         for (kind, owner) in streams(query) {
-            let (table, _) = table(kind);
-            let mut sql = Sql::new(&format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}"));
-            narrow(&mut sql, kind, owner, Some(&pattern));
-            sql.push(" LIMIT ").bind(Param::Int(SEARCH_COUNT_CAP + 1)).push(") AS capped");
+            let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
+            let (from, _) = source(kind, query.collection, &mut sql);
+            narrow(&mut sql, kind, (owner, from), pattern.as_deref());
+            if let Some(cap) = cap {
+                sql.push(" LIMIT ").bind(Param::Int(cap));
+            }
+            sql.push(") AS capped");
             let counted: Counted = run!(conn, |c| sql.clone().get_result(c).await)?;
             n += counted.n;
         }
-        Ok(if n > SEARCH_COUNT_CAP { Total::AtLeast(SEARCH_COUNT_CAP) } else { Total::Exact(n) })
+        Ok(if cap.is_some() && n > SEARCH_COUNT_CAP {
+            Total::AtLeast(SEARCH_COUNT_CAP)
+        } else {
+            Total::Exact(n)
+        })
     }
 
     async fn counted(conn: &mut DbConn<'_>, owner: OwnerFilter, kind: KindFilter) -> Result<i64, DbError> {

@@ -1,6 +1,7 @@
 //! Repos return rows and never commit on their own: the caller owns the transaction.
 
 mod audio;
+mod collection;
 mod gallery;
 mod image;
 mod pending;
@@ -8,6 +9,7 @@ mod resumable;
 mod user;
 
 pub use audio::AudioRepo;
+pub use collection::CollectionRepo;
 pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, cursor_after};
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;

@@ -51,6 +51,8 @@ struct ConfirmPage {
     /// Hidden fields the confirmed post carries (besides the token).
     fields: Vec<(&'static str, String)>,
     button: &'static str,
+    /// Where "Cancel" goes.
+    cancel: &'static str,
 }
 
 pub async fn list(
@@ -207,6 +209,7 @@ pub async fn reset_password(
             action: format!("/admin/users/{id}/password"),
             fields: vec![("password", form.password.clone())],
             button: "Reset password",
+            cancel: "/admin/users",
         });
     }
     let result = app
@@ -243,6 +246,7 @@ pub async fn disable(
             action: format!("/admin/users/{id}/disable"),
             fields: Vec::new(),
             button: "Disable",
+            cancel: "/admin/users",
         });
     }
     set_disabled(app, user, id, &form.csrf_token, true).await

@@ -15,7 +15,7 @@ use crate::media::MediaRead;
 use crate::media::file::waveform;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Layout};
+use crate::web::view::{self, Choice, Layout};
 use crate::web::{WebSettings, back, stash};
 
 /// `/media/{kind}/{id}`: a kind that is not one answers 404.
@@ -63,6 +63,10 @@ struct DetailPage {
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
     back_query: String,
+    /// The collections it is in: (id, name, whether the user may take it out).
+    in_collections: Vec<(i64, String, bool)>,
+    /// The collections the user may put it in.
+    collection_choices: Vec<Choice>,
 }
 
 /// What a detail address may carry: the gallery view to return to, and a share link's lifetime
@@ -144,7 +148,31 @@ async fn render(
         }
         _ => (86_400, None, String::new()),
     };
+    let item = (path.kind, path.id);
+    let in_collections: Vec<(i64, String, bool)> = app
+        .media
+        .collections_of(&actor, item)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name, c.can_manage))
+        .collect();
+    // Where it may go: collections the user manages whose owner can see it, not already holding it.
+    let collection_choices = app
+        .media
+        .collections(&actor)
+        .await?
+        .into_iter()
+        .filter(|c| c.can_manage && (owner_id.is_none() || c.owner.id() == owner_id))
+        .filter(|c| !in_collections.iter().any(|(id, _, _)| *id == c.id))
+        .map(|c| Choice {
+            value: c.id.to_string(),
+            label: format!("{}{}", "— ".repeat(c.depth), c.name),
+            selected: false,
+        })
+        .collect();
     let body = DetailPage {
+        in_collections,
+        collection_choices,
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
         kind: path.kind.as_str(),
         filename: media.filename().to_owned(),

@@ -13,7 +13,7 @@ use crate::auth::session;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
-use crate::media::{GalleryItem, MediaError};
+use crate::media::{CollectionDetail, GalleryItem, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
@@ -65,6 +65,8 @@ struct ItemView {
 #[template(path = "gallery.html")]
 struct GalleryPage {
     layout: Layout,
+    /// Set on a collection's page.
+    collection: Option<CollectionHead>,
     heading: String,
     base_path: String,
     total_label: String,
@@ -182,25 +184,76 @@ pub async fn of_user(
 }
 
 /// Which gallery a page shows: its address (path and query as asked), heading and nav entry.
-struct View {
-    base_path: String,
-    query: String,
-    heading: String,
-    section: &'static str,
+pub struct View {
+    pub base_path: String,
+    pub query: String,
+    pub heading: String,
+    pub section: &'static str,
+}
+
+/// What a collection's gallery shows above its items.
+struct CollectionHead {
+    id: i64,
+    /// From the top down to its parent: (address, name).
+    path: Vec<(String, String)>,
+    children: Vec<view::Listed>,
+    can_manage: bool,
+}
+
+/// A collection's gallery: the items in it the user may see.
+pub async fn render_collection(
+    app: &App,
+    user: &CurrentUser,
+    web: (&WebSettings, &HttpRequest),
+    q: GalleryParams,
+    view: View,
+    detail: CollectionDetail,
+) -> Result<HttpResponse, WebError> {
+    let me = user.account.id;
+    let scope = if user.account.role.is_staff() { OwnerFilter::Any } else { OwnerFilter::Visible(me) };
+    let head = CollectionHead {
+        id: detail.collection.id,
+        path: detail.path.iter().map(|c| (format!("/collections/{}", c.id), c.name.clone())).collect(),
+        children: detail
+            .children
+            .iter()
+            .map(|c| view::Listed {
+                id: c.id,
+                name: c.name.clone(),
+                depth_class: String::new(),
+                facts: if c.items == 1 { "1 item".into() } else { format!("{} items", view::count(c.items)) },
+            })
+            .collect(),
+        can_manage: detail.collection.can_manage,
+    };
+    render_in(app, user, web, q, scope, view, Some(head)).await
 }
 
 async fn render(
+    app: &App,
+    user: &CurrentUser,
+    web: (&WebSettings, &HttpRequest),
+    q: GalleryParams,
+    scope: OwnerFilter,
+    view: View,
+) -> Result<HttpResponse, WebError> {
+    render_in(app, user, web, q, scope, view, None).await
+}
+
+async fn render_in(
     app: &App,
     user: &CurrentUser,
     (settings, req): (&WebSettings, &HttpRequest),
     q: GalleryParams,
     scope: OwnerFilter,
     view: View,
+    collection: Option<CollectionHead>,
 ) -> Result<HttpResponse, WebError> {
     let View { base_path, query: view_query, heading, section } = view;
     let search = q.q.clone().unwrap_or_default();
     let query = GalleryQuery {
         owner: scope,
+        collection: collection.as_ref().map(|c| c.id),
         kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
         sort: GallerySort::parse(q.sort.as_deref().unwrap_or("")),
@@ -295,6 +348,12 @@ async fn render(
                 link_label: "Show everything",
                 link_url: base_path.clone(),
             }
+        } else if collection.is_some() {
+            Empty {
+                message: "Nothing in this collection yet: add items from their pages.".into(),
+                link_label: "Go to the gallery",
+                link_url: "/media".into(),
+            }
         } else {
             Empty {
                 message: "Nothing here yet.".into(),
@@ -339,6 +398,7 @@ async fn render(
     };
     let body = GalleryPage {
         layout: Layout::new(&user.session, Some(&user.account), section),
+        collection,
         heading,
         base_path: base_path.clone(),
         total_label,

@@ -1,0 +1,129 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::db::rows::{CollectionRow, NewCollection, NewMembership};
+use crate::db::schema::collection_items::dsl as ci;
+use crate::db::schema::collections::dsl as t;
+use crate::db::{DbConn, DbError, run};
+
+/// Collections and what is in them. Who may see or change which is the service's to decide.
+pub struct CollectionRepo;
+
+impl CollectionRepo {
+    pub async fn create(conn: &mut DbConn<'_>, new: &NewCollection<'_>) -> Result<CollectionRow, DbError> {
+        Ok(run!(conn, |c| diesel::insert_into(t::collections)
+            .values(new)
+            .returning(CollectionRow::as_returning())
+            .get_result(c)
+            .await)?)
+    }
+
+    pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<CollectionRow>, DbError> {
+        Ok(run!(conn, |c| t::collections
+            .find(id)
+            .select(CollectionRow::as_select())
+            .first(c)
+            .await
+            .optional())?)
+    }
+
+    /// Every collection (`None`), or those of one account plus the system's.
+    pub async fn list(conn: &mut DbConn<'_>, of: Option<i64>) -> Result<Vec<CollectionRow>, DbError> {
+        Ok(run!(conn, |c| {
+            let mut q =
+                t::collections.select(CollectionRow::as_select()).order(t::name_key.asc()).into_boxed();
+            if let Some(user) = of {
+                q = q.filter(t::owner_id.eq(user).or(t::owner_id.is_null()));
+            }
+            q.load(c).await
+        })?)
+    }
+
+    pub async fn rename(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        (name, key): (&str, &str),
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::collections.find(id))
+            .set((t::name.eq(name), t::name_key.eq(key), t::updated_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn set_parent(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        parent: Option<i64>,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::collections.find(id))
+            .set((t::parent_id.eq(parent), t::updated_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Removes the collection and, by the foreign keys, its sub-collections and memberships.
+    pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        run!(conn, |c| diesel::delete(t::collections.find(id)).execute(c).await)?;
+        Ok(())
+    }
+
+    /// Items in each of `ids`, as `(id, count)` for those with any.
+    pub async fn counts(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<(i64, i64)>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(run!(conn, |c| ci::collection_items
+            .filter(ci::collection_id.eq_any(ids))
+            .group_by(ci::collection_id)
+            .select((ci::collection_id, diesel::dsl::count_star()))
+            .load(c)
+            .await)?)
+    }
+
+    /// Puts an item in; false when it was in already.
+    pub async fn add_item(conn: &mut DbConn<'_>, m: &NewMembership<'_>) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::insert_into(ci::collection_items)
+            .values(m)
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(n == 1)
+    }
+
+    /// Takes an item out; false when it was not in.
+    pub async fn remove_item(
+        conn: &mut DbConn<'_>,
+        collection: i64,
+        (kind, item): (&str, i64),
+    ) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::delete(
+            ci::collection_items
+                .filter(ci::collection_id.eq(collection))
+                .filter(ci::kind.eq(kind))
+                .filter(ci::item_id.eq(item))
+        )
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
+    }
+
+    /// The collections an item is in (an index walk on `collection_items_item`).
+    pub async fn of_item(
+        conn: &mut DbConn<'_>,
+        (kind, item): (&str, i64),
+    ) -> Result<Vec<CollectionRow>, DbError> {
+        Ok(run!(conn, |c| ci::collection_items
+            .inner_join(t::collections)
+            .filter(ci::kind.eq(kind))
+            .filter(ci::item_id.eq(item))
+            .order(t::name_key.asc())
+            .select(CollectionRow::as_select())
+            .load(c)
+            .await)?)
+    }
+}

@@ -1,0 +1,316 @@
+//! Collections: named, nestable sets of media owned by an account or by the system. Items are
+//! referenced, never copied. The rules are the items' own: a user sees their collections and
+//! the system's, and manages their own; staff see and manage all; another user's collection
+//! does not exist for a user. An item goes only into a collection whose owner can see it.
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::MediaError;
+use super::access::Actor;
+use super::service::MediaService;
+use crate::db::repo::CollectionRepo;
+use crate::db::rows::{CollectionRow, NewCollection, NewMembership};
+use crate::db::{DbConn, now};
+use crate::domain::{MediaKind, Owner};
+
+/// Longest collection name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Deepest nesting: a tree deeper than this is refused rather than walked.
+pub const MAX_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionRead {
+    pub id: i64,
+    pub owner: Owner,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    /// Items in it (not counting its sub-collections').
+    pub items: i64,
+    pub can_manage: bool,
+    /// Levels below the top, in a listing.
+    pub depth: usize,
+}
+
+/// One collection with where it sits and what it holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionDetail {
+    pub collection: CollectionRead,
+    /// From the top down to its parent.
+    pub path: Vec<CollectionRead>,
+    pub children: Vec<CollectionRead>,
+}
+
+/// A name as kept (trimmed, NFC) and as compared (also lower case).
+fn clean_name(raw: &str) -> Result<(String, String), MediaError> {
+    let name: String = raw.trim().nfc().collect();
+    if name.is_empty() {
+        return Err(MediaError::Invalid("give the collection a name".into()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(MediaError::Invalid(format!(
+            "a collection name has at most {MAX_NAME_CHARS} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(MediaError::Invalid("a collection name cannot hold control characters".into()));
+    }
+    let key = name.to_lowercase().nfc().collect();
+    Ok((name, key))
+}
+
+fn taken(name: &str) -> MediaError {
+    MediaError::Invalid(format!("there is already a collection named “{name}” in that place"))
+}
+
+impl MediaService {
+    fn collection_read(actor: &Actor, row: &CollectionRow, items: i64, depth: usize) -> CollectionRead {
+        CollectionRead {
+            id: row.id,
+            owner: Owner::from_id(row.owner_id),
+            parent_id: row.parent_id,
+            name: row.name.clone(),
+            items,
+            can_manage: actor.can_manage(row.owner_id),
+            depth,
+        }
+    }
+
+    /// A collection the actor may see.
+    async fn visible_collection(
+        &self,
+        c: &mut DbConn<'_>,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<CollectionRow, MediaError> {
+        let row = CollectionRepo::by_id(c, id).await?.ok_or(MediaError::NotFound)?;
+        actor.check_view(row.owner_id)?;
+        Ok(row)
+    }
+
+    /// A collection the actor may change.
+    async fn managed_collection(
+        &self,
+        c: &mut DbConn<'_>,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<CollectionRow, MediaError> {
+        let row = CollectionRepo::by_id(c, id).await?.ok_or(MediaError::NotFound)?;
+        actor.check_manage(row.owner_id)?;
+        Ok(row)
+    }
+
+    /// Every collection the actor may see, as a tree: each after its parent, siblings by name.
+    pub async fn collections(&self, actor: &Actor) -> Result<Vec<CollectionRead>, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let scope = if actor.is_staff { None } else { Some(actor.user_id.ok_or(MediaError::Forbidden)?) };
+        let rows = CollectionRepo::list(&mut pooled.conn(), scope).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let counts: std::collections::HashMap<i64, i64> =
+            CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect();
+        let mut out = Vec::with_capacity(rows.len());
+        let mut stack: Vec<(Option<i64>, usize)> = vec![(None, 0)];
+        // Depth-first from the tops; a parent the actor cannot see makes its child a top.
+        let visible: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let parent_of = |r: &CollectionRow| r.parent_id.filter(|p| visible.contains(p));
+        while let Some((parent, depth)) = stack.pop() {
+            if let Some(id) = parent {
+                let row = rows.iter().find(|r| r.id == id).ok_or(MediaError::NotFound)?;
+                out.push(Self::collection_read(actor, row, counts.get(&id).copied().unwrap_or(0), depth - 1));
+            }
+            if depth > MAX_DEPTH {
+                continue;
+            }
+            let mut children: Vec<&CollectionRow> = rows.iter().filter(|r| parent_of(r) == parent).collect();
+            children.reverse(); // popped in name order
+            stack.extend(children.into_iter().map(|r| (Some(r.id), depth + 1)));
+        }
+        Ok(out)
+    }
+
+    /// One collection, with its path from the top and its sub-collections.
+    pub async fn collection(&self, actor: &Actor, id: i64) -> Result<CollectionDetail, MediaError> {
+        let all = self.collections(actor).await?;
+        let Some(found) = all.iter().find(|c| c.id == id).cloned() else {
+            // Visible but deeper than listed, or not visible at all.
+            let mut pooled = self.db.get().await?;
+            self.visible_collection(&mut pooled.conn(), actor, id).await?;
+            return Err(MediaError::Invalid("this collection is nested too deep to show".into()));
+        };
+        let mut path = Vec::new();
+        let mut parent = found.parent_id;
+        while let Some(p) = parent.and_then(|p| all.iter().find(|c| c.id == p)) {
+            path.insert(0, p.clone());
+            parent = p.parent_id;
+            if path.len() > MAX_DEPTH {
+                break;
+            }
+        }
+        let children = all.iter().filter(|c| c.parent_id == Some(id)).cloned().collect();
+        Ok(CollectionDetail { collection: found, path, children })
+    }
+
+    /// Checks that `parent` may hold a collection of `owner` (same owner, visible, manageable)
+    /// that is `moving` (when moved, not created): not itself nor one of its own descendants.
+    async fn check_parent(
+        &self,
+        c: &mut DbConn<'_>,
+        actor: &Actor,
+        (parent, owner): (Option<i64>, Option<i64>),
+        moving: Option<i64>,
+    ) -> Result<(), MediaError> {
+        let Some(parent) = parent else { return Ok(()) };
+        let row = self.managed_collection(c, actor, parent).await?;
+        if row.owner_id != owner {
+            return Err(MediaError::Invalid(
+                "a collection goes only inside another of the same owner".into(),
+            ));
+        }
+        // Up from the new parent: meeting the collection itself would close a circle.
+        let mut at = Some(row);
+        let mut depth = 0;
+        while let Some(r) = at {
+            if Some(r.id) == moving {
+                return Err(MediaError::Invalid(
+                    "a collection cannot go inside itself or one of its own sub-collections".into(),
+                ));
+            }
+            depth += 1;
+            if depth >= MAX_DEPTH {
+                return Err(MediaError::Invalid(format!("collections nest at most {MAX_DEPTH} deep")));
+            }
+            at = match r.parent_id {
+                Some(p) => CollectionRepo::by_id(c, p).await?,
+                None => None,
+            };
+        }
+        Ok(())
+    }
+
+    pub async fn create_collection(
+        &self,
+        actor: &Actor,
+        owner: Owner,
+        parent: Option<i64>,
+        name: &str,
+    ) -> Result<CollectionRead, MediaError> {
+        actor.check_upload_for(owner)?;
+        let (name, key) = clean_name(name)?;
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        self.check_parent(&mut c, actor, (parent, owner.id()), None).await?;
+        let t = now();
+        let new = NewCollection {
+            owner_id: owner.id(),
+            parent_id: parent,
+            name: &name,
+            name_key: &key,
+            created_at: t,
+            updated_at: t,
+        };
+        match CollectionRepo::create(&mut c, &new).await {
+            Ok(row) => Ok(Self::collection_read(actor, &row, 0, 0)),
+            Err(e) if e.is_unique_violation() => Err(taken(&name)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn rename_collection(&self, actor: &Actor, id: i64, name: &str) -> Result<(), MediaError> {
+        let (name, key) = clean_name(name)?;
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        self.managed_collection(&mut c, actor, id).await?;
+        match CollectionRepo::rename(&mut c, id, (&name, &key), now()).await {
+            Err(e) if e.is_unique_violation() => Err(taken(&name)),
+            other => Ok(other?),
+        }
+    }
+
+    /// Moves a collection under another of the same owner (or to the top).
+    pub async fn move_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        parent: Option<i64>,
+    ) -> Result<(), MediaError> {
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        let row = self.managed_collection(&mut c, actor, id).await?;
+        self.check_parent(&mut c, actor, (parent, row.owner_id), Some(id)).await?;
+        match CollectionRepo::set_parent(&mut c, id, parent, now()).await {
+            Err(e) if e.is_unique_violation() => Err(taken(&row.name)),
+            other => Ok(other?),
+        }
+    }
+
+    /// Deletes a collection and its sub-collections; their media stay where they are.
+    pub async fn delete_collection(&self, actor: &Actor, id: i64) -> Result<CollectionRead, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let row = self.managed_collection(&mut pooled.conn(), actor, id).await?;
+        CollectionRepo::delete(&mut pooled.conn(), id).await?;
+        Ok(Self::collection_read(actor, &row, 0, 0))
+    }
+
+    /// Puts an item the actor may see into a collection they manage; false when it was in.
+    pub async fn add_to_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        (kind, item): (MediaKind, i64),
+    ) -> Result<bool, MediaError> {
+        let found = self.item(kind, item).await?;
+        actor.check_view(found.media.owner_id())?;
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        let collection = self.managed_collection(&mut c, actor, id).await?;
+        let item_owner = found.media.owner_id();
+        if item_owner.is_some() && item_owner != collection.owner_id {
+            return Err(MediaError::Invalid(
+                "only the collection owner's own media and system media can go in it".into(),
+            ));
+        }
+        let (created_at, size) = match &found.media {
+            super::MediaRead::Image(i) => (i.created_at, i.byte_size),
+            super::MediaRead::Audio(a) => (a.created_at, a.byte_size),
+        };
+        let m = NewMembership {
+            collection_id: id,
+            kind: kind.as_str(),
+            item_id: item,
+            owner_id: item_owner,
+            created_at,
+            original_filename: found.media.filename(),
+            byte_size: size,
+            added_at: now(),
+        };
+        Ok(CollectionRepo::add_item(&mut c, &m).await?)
+    }
+
+    /// Takes an item out of a collection the actor manages; false when it was not in.
+    pub async fn remove_from_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        (kind, item): (MediaKind, i64),
+    ) -> Result<bool, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        self.managed_collection(&mut c, actor, id).await?;
+        Ok(CollectionRepo::remove_item(&mut c, id, (kind.as_str(), item)).await?)
+    }
+
+    /// The collections an item is in that the actor may see.
+    pub async fn collections_of(
+        &self,
+        actor: &Actor,
+        (kind, item): (MediaKind, i64),
+    ) -> Result<Vec<CollectionRead>, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let rows = CollectionRepo::of_item(&mut pooled.conn(), (kind.as_str(), item)).await?;
+        Ok(rows
+            .iter()
+            .filter(|r| actor.can_view(r.owner_id))
+            .map(|r| Self::collection_read(actor, r, 0, 0))
+            .collect())
+    }
+}

@@ -1,0 +1,173 @@
+//! Collections on both backends: who sees and changes which, nesting without circles, names
+//! compared as people read them, what may go in, and that deleting a collection or an item
+//! never takes the other with it; then the same through the pages, without JavaScript.
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{MediaKind, Owner};
+use mediadesk::media::{Actor, MediaError, Upload};
+
+use crate::common::server::html_unescape;
+use crate::common::*;
+
+backend_tests!(collections_follow_the_media_rules, collections_through_the_pages);
+
+async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
+    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream("image.png")).await.unwrap();
+    (item.kind(), item.id())
+}
+
+fn invalid(r: Result<impl std::fmt::Debug, MediaError>, needle: &str) {
+    match r {
+        Err(MediaError::Invalid(m)) => assert!(m.contains(needle), "{m}"),
+        other => panic!("expected a refusal about {needle:?}, got {other:?}"),
+    }
+}
+
+async fn collections_follow_the_media_rules(env: TestEnv) {
+    let media = env.media.clone();
+    let (ann, bob) = (Actor::user(env.user("ann", "user").await), Actor::user(env.user("bob", "user").await));
+    let staff = Actor::staff(env.user("sam", "staff").await);
+    let ann_owner = Owner::User(ann.user_id.unwrap());
+
+    let trips = media.create_collection(&ann, ann_owner, None, "  Trips ").await.unwrap();
+    assert_eq!(trips.name, "Trips", "trimmed");
+    let year = media.create_collection(&ann, ann_owner, Some(trips.id), "2024").await.unwrap();
+    invalid(media.create_collection(&ann, ann_owner, None, "TRIPS").await, "already");
+    // The same name in another place is fine; composed and decomposed accents are one name.
+    media.create_collection(&ann, ann_owner, Some(trips.id), "Café").await.unwrap();
+    invalid(media.create_collection(&ann, ann_owner, Some(trips.id), "Cafe\u{301}").await, "already");
+    invalid(media.create_collection(&ann, ann_owner, None, " ").await, "name");
+    invalid(media.create_collection(&ann, ann_owner, None, &"x".repeat(101)).await, "at most");
+
+    // No circles: not into itself, not into its own sub-collection.
+    invalid(media.move_collection(&ann, trips.id, Some(trips.id)).await, "inside itself");
+    invalid(media.move_collection(&ann, trips.id, Some(year.id)).await, "inside itself");
+    media.move_collection(&ann, year.id, None).await.unwrap();
+    media.move_collection(&ann, year.id, Some(trips.id)).await.unwrap();
+
+    // Another user's collection does not exist for bob; the system's is read-only for users.
+    assert!(matches!(media.collection(&bob, trips.id).await, Err(MediaError::NotFound)));
+    assert!(matches!(media.rename_collection(&bob, trips.id, "Mine").await, Err(MediaError::NotFound)));
+    assert!(matches!(media.delete_collection(&bob, trips.id).await, Err(MediaError::NotFound)));
+    assert!(matches!(
+        media.create_collection(&ann, Owner::System, None, "Press").await,
+        Err(MediaError::Forbidden)
+    ));
+    let press = media.create_collection(&staff, Owner::System, None, "Press").await.unwrap();
+    assert!(media.collections(&ann).await.unwrap().iter().any(|c| c.id == press.id), "ann sees the system's");
+    assert!(
+        !media.collections(&bob).await.unwrap().iter().any(|c| c.id == trips.id),
+        "bob does not see ann's"
+    );
+    assert!(matches!(media.rename_collection(&ann, press.id, "Mine").await, Err(MediaError::Forbidden)));
+    assert!(matches!(
+        media.create_collection(&ann, ann_owner, Some(press.id), "Inside").await,
+        Err(MediaError::Forbidden)
+    ));
+    invalid(media.create_collection(&staff, Owner::System, Some(trips.id), "Inside").await, "same owner");
+
+    // What may go in: one's own and the system's media; what the owner cannot see may not.
+    let ann_photo = upload(&env, &ann, ann_owner, "ann.png").await;
+    let system_photo = upload(&env, &staff, Owner::System, "system.png").await;
+    let bob_photo = upload(&env, &bob, Owner::User(bob.user_id.unwrap()), "bob.png").await;
+    assert!(media.add_to_collection(&ann, trips.id, ann_photo).await.unwrap());
+    assert!(!media.add_to_collection(&ann, trips.id, ann_photo).await.unwrap(), "already in");
+    assert!(media.add_to_collection(&ann, trips.id, system_photo).await.unwrap());
+    assert!(matches!(media.add_to_collection(&ann, trips.id, bob_photo).await, Err(MediaError::NotFound)));
+    invalid(media.add_to_collection(&staff, trips.id, bob_photo).await, "owner");
+    invalid(media.add_to_collection(&staff, press.id, ann_photo).await, "owner");
+    assert!(matches!(media.add_to_collection(&bob, trips.id, bob_photo).await, Err(MediaError::NotFound)));
+    let listed = media.collections(&ann).await.unwrap();
+    let row = listed.iter().find(|c| c.id == trips.id).unwrap();
+    assert_eq!((row.items, row.depth), (2, 0));
+    assert_eq!(listed.iter().find(|c| c.id == year.id).unwrap().depth, 1, "a tree");
+    let names: Vec<String> =
+        media.collections_of(&ann, ann_photo).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Trips"]);
+
+    // An item that is deleted leaves its collections; a deleted collection leaves its media.
+    media.delete(&ann, ann_photo.0, ann_photo.1).await.unwrap();
+    assert!(media.collections_of(&staff, ann_photo).await.unwrap().is_empty());
+    assert_eq!(env.count_rows("collection_items").await, 1);
+    media.delete_collection(&ann, trips.id).await.unwrap();
+    assert!(
+        matches!(media.collection(&ann, year.id).await, Err(MediaError::NotFound)),
+        "its sub-collections go too"
+    );
+    assert_eq!(env.count_rows("collection_items").await, 0);
+    assert_eq!(env.count_rows("images").await, 2, "the media stay");
+    assert!(media.remove_from_collection(&ann, trips.id, system_photo).await.is_err());
+}
+
+async fn collections_through_the_pages(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+
+    let list = ann.get("/collections").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("No collections yet"));
+    // A refused name comes back with what was typed and why.
+    let refused = ann.post("/collections", "/collections", &[("name", "  "), ("parent", "")]).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("give the collection a name"), "{}", refused.body);
+    let made = ann.post("/collections", "/collections", &[("name", "Harbour <walk>"), ("parent", "")]).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = made.location().to_owned();
+    assert!(page.starts_with("/collections/"), "{page}");
+    let again = ann.post("/collections", "/collections", &[("name", "harbour <WALK>"), ("parent", "")]).await;
+    assert_eq!(again.status, 400);
+    let text = html_unescape(&again.body);
+    assert!(text.contains("already a collection named “harbour <WALK>”"), "{text}");
+    let shown = ann.get(&page).await;
+    assert_eq!(shown.status, 200);
+    assert!(
+        shown.body.contains("<h1>Harbour &lt;walk&gt;</h1>")
+            || shown.body.contains("<h1>Harbour &#60;walk&#62;</h1>"),
+        "escaped: {}",
+        shown.body
+    );
+    assert!(shown.body.contains("Nothing in this collection yet"));
+    assert_eq!(bob.get(&page).await.status, 404, "another user's collection does not exist for bob");
+
+    // Add an item from its page; the collection's gallery shows it, the item's page names it.
+    let up = ann.upload(&[("boat.png", fixture_bytes("image.png"))], None, false).await;
+    assert!(up.body.contains("1 accepted"), "{}", up.body);
+    let item = ann.get("/media?type=image").await.all("<a class=\"name\" href=\"").remove(0);
+    let item = item.split('?').next().unwrap().to_owned();
+    let id = page.trim_start_matches("/collections/");
+    let added = ann.post(&item, &format!("{item}/collections"), &[("collection", id), ("back", &item)]).await;
+    assert_eq!((added.status, added.location()), (303, item.as_str()));
+    let shown = ann.get(&page).await;
+    assert!(shown.body.contains("boat.png") && shown.body.contains("Showing 1–1 of 1"), "{}", shown.body);
+    let detail = ann.get(&item).await;
+    assert!(
+        html_unescape(&detail.body).contains(&format!("<a href=\"{page}\">Harbour <walk></a>")),
+        "{}",
+        detail.body
+    );
+    assert_eq!(
+        bob.post("/collections", &format!("{item}/collections"), &[("collection", id)]).await.status,
+        404
+    );
+
+    // A sub-collection; moving the parent into it is refused on the edit page.
+    let sub = ann.post("/collections", "/collections", &[("name", "Boats"), ("parent", id)]).await;
+    let sub_id = sub.location().trim_start_matches("/collections/").to_owned();
+    let edit = format!("{page}/edit");
+    let circle = ann.post(&edit, &format!("{page}/move"), &[("parent", &sub_id)]).await;
+    assert_eq!(circle.status, 400);
+    assert!(circle.body.contains("cannot go inside itself"), "{}", circle.body);
+    let renamed = ann.post(&edit, &format!("{page}/rename"), &[("name", "Quay")]).await;
+    assert_eq!(renamed.status, 303);
+    assert!(ann.get("/collections").await.body.contains("Quay"));
+
+    // Delete: asked first; the collection and its sub-collection go, the item stays.
+    let ask = ann.get(&format!("{page}/delete")).await;
+    assert!(ask.status == 200 && ask.body.contains("and the collection inside it"), "{}", ask.body);
+    let gone = ann.post(&format!("{page}/delete"), &format!("{page}/delete"), &[]).await;
+    assert_eq!((gone.status, gone.location()), (303, "/collections"));
+    assert_eq!(ann.get(&page).await.status, 404);
+    assert_eq!(ann.get(&format!("/collections/{sub_id}")).await.status, 404);
+    assert_eq!(ann.get(&item).await.status, 200, "the item stays");
+}
