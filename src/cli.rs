@@ -64,6 +64,9 @@ pub enum Command {
         /// An account name, or `system`; everything (the staff view) by default.
         #[arg(long)]
         owner: Option<String>,
+        /// Only the items of this collection (its id, as in `/collections/{id}`).
+        #[arg(long)]
+        collection: Option<i64>,
     },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
@@ -258,7 +261,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
-        Command::Explain { owner } => {
+        Command::Explain { owner, collection } => {
             let app = App::build(&config).await?;
             let scope = match owner.as_deref() {
                 None => OwnerFilter::Any,
@@ -267,7 +270,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     Owner::User(id) => OwnerFilter::User(id),
                 },
             };
-            for shape in app.media.gallery_plans(scope).await? {
+            for shape in app.media.gallery_plans(scope, collection).await? {
                 println!("== {}", shape.page);
                 for plan in shape.plans {
                     println!("{plan}");

@@ -176,14 +176,24 @@ impl MediaService {
         })
     }
 
-    /// How the database fetches the first, a middle and the last page of `scope` in each
-    /// order. For `mediadesk explain` and the test that every plan walks an index.
-    pub async fn gallery_plans(&self, scope: OwnerFilter) -> Result<Vec<StreamPlan>, MediaError> {
+    /// How the database fetches the first, a middle and the last page of `scope` (within a
+    /// collection, when given) in each order. For `mediadesk explain` and the test that every
+    /// plan walks an index.
+    pub async fn gallery_plans(
+        &self,
+        scope: OwnerFilter,
+        collection: Option<i64>,
+    ) -> Result<Vec<StreamPlan>, MediaError> {
         let mut out = Vec::new();
         let mut pooled = self.db.get().await?;
         for sort in GallerySort::ALL {
-            let first =
-                GalleryQuery { sort, per_page: 50, kind: KindFilter::Any, ..GalleryQuery::new(scope) };
+            let first = GalleryQuery {
+                sort,
+                per_page: 50,
+                kind: KindFilter::Any,
+                collection,
+                ..GalleryQuery::new(scope)
+            };
             let (rows, _) = GalleryRepo::page(&mut pooled.conn(), &first, None).await?;
             let middle = rows.last().map(|r| cursor_after(sort, r));
             let last = GalleryQuery { backwards: true, ..first.clone() };
