@@ -169,6 +169,8 @@ pub struct GalleryQuery {
     pub kind: KindFilter,
     /// Only the items in this collection (whose visibility the owner filter still decides).
     pub collection: Option<i64>,
+    /// Only the items that carry every one of these tags (by id).
+    pub tags: Vec<i64>,
     /// Matched case-insensitively against file names and transcripts; blank means none.
     pub search: Option<String>,
     pub sort: GallerySort,
@@ -187,6 +189,7 @@ impl GalleryQuery {
             owner,
             kind: KindFilter::Any,
             collection: None,
+            tags: Vec::new(),
             search: None,
             sort: GallerySort::Newest,
             cursor: None,

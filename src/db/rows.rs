@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    audios, collection_items, collections, images, pending_deletions, resumable_uploads, users,
+    audios, collection_items, collections, images, item_tags, pending_deletions, resumable_uploads, tags,
+    users,
 };
 use crate::domain::MediaKind;
 
@@ -162,6 +163,27 @@ pub struct NewMembership<'a> {
     pub original_filename: &'a str,
     pub byte_size: i64,
     pub added_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = tags, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct TagRow {
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+}
+
+/// A tag on an item, with the values a tag's gallery sorts and filters by.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = item_tags)]
+pub struct NewTagging<'a> {
+    pub tag_id: i64,
+    pub kind: &'a str,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub original_filename: &'a str,
+    pub byte_size: i64,
 }
 
 /// An upload arriving in pieces (tus).

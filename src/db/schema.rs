@@ -131,6 +131,28 @@ diesel::table! {
 
 diesel::joinable!(collection_items -> collections (collection_id));
 
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        key -> Text,
+    }
+}
+
+diesel::table! {
+    item_tags (tag_id, kind, item_id) {
+        tag_id -> BigInt,
+        kind -> Text,
+        item_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        original_filename -> Text,
+        byte_size -> BigInt,
+    }
+}
+
+diesel::joinable!(item_tags -> tags (tag_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,
@@ -139,5 +161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_failures,
     resumable_uploads,
     collections,
-    collection_items
+    collection_items,
+    tags,
+    item_tags
 );

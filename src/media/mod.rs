@@ -17,6 +17,7 @@ mod resumable;
 mod service;
 mod signed;
 pub mod spool;
+mod tags;
 mod upload;
 
 /// What callers hand in and get back for bodies and ranges; the store defines them.
@@ -31,3 +32,4 @@ pub use pieces::{Piece, PieceChecksum};
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use signed::SignedObject;
+pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};

@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
-use self::pages::{accounts, collections, detail, files, gallery, signin, tus, upload};
+use self::pages::{accounts, collections, detail, files, gallery, signin, tags, tus, upload};
 use crate::app::App;
 pub use settings::WebSettings;
 
@@ -80,6 +80,10 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(detail::share))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/tags", web::post().to(tags::add))
+            .route("/media/{kind}/{id}/tags/remove", web::post().to(tags::remove))
+            .route("/media/{kind}/{id}/tags", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/tags/remove", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/collections", web::post().to(collections::add_item))
             .route("/media/{kind}/{id}/collections/remove", web::post().to(collections::remove_item))
             .route("/media/{kind}/{id}/collections", web::get().to(detail::to_item))

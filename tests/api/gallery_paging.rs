@@ -6,9 +6,9 @@ use chrono::{NaiveDateTime, TimeDelta, Utc};
 use std::collections::HashSet;
 
 use mediadesk::db::repo::{
-    AudioRepo, CollectionRepo, Cursor, GalleryRepo, ImageRepo, SEARCH_COUNT_CAP, SortValue, Total,
+    AudioRepo, CollectionRepo, Cursor, GalleryRepo, ImageRepo, SEARCH_COUNT_CAP, SortValue, TagRepo, Total,
 };
-use mediadesk::db::rows::{MediaItemRow, NewAudio, NewCollection, NewImage, NewMembership};
+use mediadesk::db::rows::{MediaItemRow, NewAudio, NewCollection, NewImage, NewMembership, NewTagging};
 use mediadesk::db::{DbConn, DbError};
 use mediadesk::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
 
@@ -128,6 +128,36 @@ async fn collect(env: &TestEnv, items: &[Item]) -> (i64, HashSet<(MediaKind, i64
     (id, members)
 }
 
+type Members = HashSet<(MediaKind, i64)>;
+
+/// Two tags: `even` on every other item, `most` on four items in five; what each is on.
+async fn tag(env: &TestEnv, items: &[Item]) -> [(i64, Members); 2] {
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let mut out = Vec::new();
+    for (name, on) in
+        [("even", (|n: usize| n.is_multiple_of(2)) as fn(usize) -> bool), ("most", |n| n % 5 != 0)]
+    {
+        let id = TagRepo::get_or_create(&mut c, name, name).await.unwrap().id;
+        let mut members = HashSet::new();
+        for (_, i) in items.iter().enumerate().filter(|(n, _)| on(*n)) {
+            let t = NewTagging {
+                tag_id: id,
+                kind: i.kind.as_str(),
+                item_id: i.id,
+                owner_id: i.owner,
+                created_at: i.at,
+                original_filename: &i.name,
+                byte_size: i.size,
+            };
+            assert!(TagRepo::add(&mut c, &t).await.unwrap());
+            members.insert((i.kind, i.id));
+        }
+        out.push((id, members));
+    }
+    out.try_into().unwrap_or_else(|_| unreachable!())
+}
+
 fn value(sort: GallerySort, i: &Item) -> SortValue {
     match sort {
         GallerySort::Newest => SortValue::Time(i.at),
@@ -147,7 +177,7 @@ fn row_value(sort: GallerySort, r: &MediaItemRow) -> SortValue {
 /// What a gallery must show, in order.
 fn expected(
     items: &[Item],
-    members: Option<&HashSet<(MediaKind, i64)>>,
+    members: &[&Members],
     scope: OwnerFilter,
     kind: KindFilter,
     sort: GallerySort,
@@ -162,7 +192,7 @@ fn expected(
             OwnerFilter::Visible(id) => i.owner == Some(id) || i.owner.is_none(),
         })
         .filter(|i| kind.covers(i.kind))
-        .filter(|i| members.is_none_or(|m| m.contains(&(i.kind, i.id))))
+        .filter(|i| members.iter().all(|m| m.contains(&(i.kind, i.id))))
         .filter(|i| {
             search.is_none_or(|s| {
                 i.name.to_lowercase().contains(s) || i.transcript.as_deref().is_some_and(|t| t.contains(s))
@@ -198,16 +228,24 @@ async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
     let kinds = [KindFilter::Any, KindFilter::Image, KindFilter::Audio];
     let sorts = [GallerySort::Newest, GallerySort::Name, GallerySort::Size];
     let (harbour, members) = collect(&env, &items).await;
-    for (collection, scope) in [None, Some(harbour)].into_iter().flat_map(|c| scopes.map(|s| (c, s))) {
+    let [(even, evens), (most, mosts)] = tag(&env, &items).await;
+    let tag_sets: [(Vec<i64>, Vec<&Members>); 3] =
+        [(vec![], vec![]), (vec![most], vec![&mosts]), (vec![even, most], vec![&evens, &mosts])];
+    let views = [None, Some(harbour)].into_iter().flat_map(|c| tag_sets.iter().map(move |t| (c, t)));
+    for ((collection, (tags, tagged)), scope) in views.flat_map(|v| scopes.map(|s| (v, s))) {
         for kind in kinds {
             for sort in sorts {
                 for search in [None, Some("alpha"), Some("spoken")] {
-                    let inside = collection.map(|_| &members);
-                    let want = expected(&items, inside, scope, kind, sort, search);
-                    let what = format!("{collection:?} {scope:?} {kind:?} {sort:?} {search:?}");
+                    let mut inside = tagged.clone();
+                    if collection.is_some() {
+                        inside.push(&members);
+                    }
+                    let want = expected(&items, &inside, scope, kind, sort, search);
+                    let what = format!("{collection:?} {tags:?} {scope:?} {kind:?} {sort:?} {search:?}");
                     let query = |backwards: bool| GalleryQuery {
                         owner: scope,
                         collection,
+                        tags: tags.clone(),
                         kind,
                         search: search.map(str::to_owned),
                         sort,
@@ -362,10 +400,13 @@ mod plans {
         }
         let some = &items[17];
         let (harbour, _) = collect(&env, &items).await;
+        let [(even, _), (most, _)] = tag(&env, &items).await;
         let mut checked = 0;
         let scopes =
             [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)];
-        for (collection, scope) in [None, Some(harbour)].into_iter().flat_map(|c| scopes.map(|s| (c, s))) {
+        let views =
+            [None, Some(harbour)].into_iter().flat_map(|c| [vec![], vec![even, most]].map(move |t| (c, t)));
+        for ((collection, tags), scope) in views.flat_map(|v| scopes.map(|s| (v.clone(), s))) {
             for kind in [KindFilter::Any, KindFilter::Image, KindFilter::Audio] {
                 for sort in [GallerySort::Newest, GallerySort::Name, GallerySort::Size] {
                     let cursor = Cursor { value: value(sort, some), kind: some.kind, id: some.id };
@@ -376,6 +417,7 @@ mod plans {
                             let q = GalleryQuery {
                                 kind,
                                 collection,
+                                tags: tags.clone(),
                                 search,
                                 sort,
                                 backwards,
@@ -384,8 +426,8 @@ mod plans {
                             };
                             for plan in GalleryRepo::plans(&mut c, &q, cursor.as_ref()).await.unwrap() {
                                 let shape = format!(
-                                    "{collection:?} {scope:?} {kind:?} {sort:?} cursor {cursor:?} backwards \
-                                     {backwards}"
+                                    "{collection:?} {tags:?} {scope:?} {kind:?} {sort:?} cursor {cursor:?} \
+                                     backwards {backwards}"
                                 );
                                 assert!(
                                     walks_an_index(env.backend, &plan, cursor.is_some()),
@@ -398,6 +440,6 @@ mod plans {
                 }
             }
         }
-        assert!(checked >= 864, "{checked} plans");
+        assert!(checked >= 1632, "{checked} plans");
     }
 }

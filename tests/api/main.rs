@@ -26,5 +26,6 @@ mod shutdown;
 mod signing;
 mod storage;
 mod streaming;
+mod tags;
 mod upload_answers;
 mod web;

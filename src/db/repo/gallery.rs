@@ -82,7 +82,9 @@ fn streams(query: &GalleryQuery) -> Vec<(MediaKind, StreamOwner)> {
         OwnerFilter::Any => vec![StreamOwner::All],
         OwnerFilter::System => vec![StreamOwner::System],
         OwnerFilter::User(id) => vec![StreamOwner::User(id)],
-        OwnerFilter::Visible(id) if query.collection.is_some() => vec![StreamOwner::VisibleTo(id)],
+        OwnerFilter::Visible(id) if query.collection.is_some() || !query.tags.is_empty() => {
+            vec![StreamOwner::VisibleTo(id)]
+        }
         OwnerFilter::Visible(id) => vec![StreamOwner::User(id), StreamOwner::System],
     };
     let kinds = [MediaKind::Image, MediaKind::Audio].into_iter().filter(|k| query.kind.covers(*k));
@@ -221,23 +223,36 @@ fn sort_column(sort: GallerySort) -> &'static str {
     }
 }
 
-/// The rows a stream reads: the kind's table as `t`, or for a collection, its memberships as
-/// `ci` (whose indexes hold the sort values) joined to the items. Returns the `FROM` clause,
-/// the table whose columns the owner and the order are read from, and the id column.
-fn source(kind: MediaKind, collection: Option<i64>, sql: &mut Sql) -> (&'static str, &'static str) {
+/// The rows a stream reads, and the table whose columns the owner and the order are read from:
+/// the kind's table as `t`; or for a collection, its memberships as `ci` (whose indexes hold the
+/// sort values) joined to the items; or for tags, the first tag's items as `it` likewise. Any
+/// further tag is a lookup on `item_tags`' key per row. Returns that table and its id column.
+fn source(kind: MediaKind, query: &GalleryQuery, sql: &mut Sql) -> (&'static str, &'static str) {
     let (table, _) = table(kind);
-    match collection {
-        None => {
+    let k = kind.as_str();
+    let (walked, more_tags): ((&str, &str), &[i64]) = match (query.collection, query.tags.split_first()) {
+        (None, None) => {
             sql.push(&format!(" FROM {table} t"));
-            ("t", "t.id")
+            (("t", "t.id"), &[])
         }
-        Some(id) => {
+        (Some(id), _) => {
             sql.push(&format!(" FROM collection_items ci JOIN {table} t ON t.id = ci.item_id"));
             sql.and().push("ci.collection_id = ").bind(Param::Int(id));
-            sql.and().push(&format!("ci.kind = '{}'", kind.as_str()));
-            ("ci", "ci.item_id")
+            sql.and().push(&format!("ci.kind = '{k}'"));
+            (("ci", "ci.item_id"), &query.tags)
         }
+        (None, Some((first, rest))) => {
+            sql.push(&format!(" FROM item_tags it JOIN {table} t ON t.id = it.item_id"));
+            sql.and().push("it.tag_id = ").bind(Param::Int(*first));
+            sql.and().push(&format!("it.kind = '{k}'"));
+            (("it", "it.item_id"), rest)
+        }
+    };
+    for tag in more_tags {
+        sql.and().push("EXISTS (SELECT 1 FROM item_tags x WHERE x.tag_id = ").bind(Param::Int(*tag));
+        sql.push(&format!(" AND x.kind = '{k}' AND x.item_id = {})", walked.1));
     }
+    walked
 }
 
 /// Narrows `sql` to one owner (read from `from`, `t` or `ci`) and a search pattern.
@@ -284,7 +299,7 @@ fn stream_sql(
 ) -> Result<Sql, DbError> {
     let (_, columns) = table(kind);
     let mut sql = Sql::new(&format!("SELECT {columns}"));
-    let (from, id_col) = source(kind, query.collection, &mut sql);
+    let (from, id_col) = source(kind, query, &mut sql);
     narrow(&mut sql, kind, (owner, from), search_pattern(query).as_deref());
     let less = query.sort.descending() != query.backwards;
     let col = format!("{from}.{}", sort_column(query.sort));
@@ -411,16 +426,16 @@ impl GalleryRepo {
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
         let pattern = search_pattern(query);
-        if pattern.is_none() && query.collection.is_none() {
+        if pattern.is_none() && query.collection.is_none() && query.tags.is_empty() {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
         }
-        // A collection's items without a search are counted whole (one index range each);
-        // a search counts up to the cap.
+        // A collection's or a tag's items without a search are counted whole (one index range
+        // each); a search counts up to the cap.
         let cap = pattern.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
         let mut n = 0;
         for (kind, owner) in streams(query) {
             let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
-            let (from, _) = source(kind, query.collection, &mut sql);
+            let (from, _) = source(kind, query, &mut sql);
             narrow(&mut sql, kind, (owner, from), pattern.as_deref());
             if let Some(cap) = cap {
                 sql.push(" LIMIT ").bind(Param::Int(cap));

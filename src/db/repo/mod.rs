@@ -6,6 +6,7 @@ mod gallery;
 mod image;
 mod pending;
 mod resumable;
+mod tag;
 mod user;
 
 pub use audio::AudioRepo;
@@ -14,4 +15,5 @@ pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, curso
 pub use image::ImageRepo;
 pub use pending::PendingDeletionRepo;
 pub use resumable::{Advance, ResumableRepo};
+pub use tag::TagRepo;
 pub use user::UserRepo;

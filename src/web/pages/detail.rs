@@ -21,12 +21,12 @@ use crate::web::{WebSettings, back, stash};
 /// `/media/{kind}/{id}`: a kind that is not one answers 404.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct MediaPath {
-    kind: MediaKind,
-    id: i64,
+    pub(super) kind: MediaKind,
+    pub(super) id: i64,
 }
 
 impl MediaPath {
-    fn url(self) -> String {
+    pub(super) fn url(self) -> String {
         format!("/media/{}/{}", self.kind, self.id)
     }
 }
@@ -63,6 +63,10 @@ struct DetailPage {
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
     back_query: String,
+    tags: Vec<String>,
+    /// A refused tag field, shown again.
+    tag_draft: String,
+    tag_suggestions: Vec<String>,
     /// The collections it is in: (id, name, whether the user may take it out).
     in_collections: Vec<(i64, String, bool)>,
     /// The collections the user may put it in.
@@ -75,6 +79,14 @@ struct DetailPage {
 pub struct DetailQuery {
     back: Option<String>,
     shared: Option<u64>,
+    /// A tag field that was refused, to be shown again.
+    tags: Option<String>,
+}
+
+/// What the page's fields show instead of what is saved: text that was not saved.
+struct Drafts {
+    transcript: Option<String>,
+    tags: String,
 }
 
 /// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
@@ -85,7 +97,7 @@ async fn render(
     path: MediaPath,
     share: Option<u64>,
     back: String,
-    restored: Option<String>,
+    drafts: Drafts,
 ) -> Result<HttpResponse, WebError> {
     let share = share.filter(|secs| EXPIRIES.iter().any(|e| e.0 == *secs));
     let actor = user.actor();
@@ -138,7 +150,7 @@ async fn render(
                 ("Uploaded", format!("{} UTC", view::date(a.created_at))),
                 ("SHA-256", a.sha256.clone()),
             ],
-            restored.unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
+            drafts.transcript.clone().unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
             a.duration_ms,
         ),
     };
@@ -171,6 +183,9 @@ async fn render(
         })
         .collect();
     let body = DetailPage {
+        tags: app.media.tags_of(&actor, item).await?,
+        tag_draft: drafts.tags,
+        tag_suggestions: app.media.tag_suggestions(&actor).await?,
         in_collections,
         collection_choices,
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
@@ -211,8 +226,11 @@ pub async fn show(
     // A transcript posted after the session ended comes back into the box, unsaved.
     let action = format!("{}/transcript", path.url());
     let kept = settings.work.take(&req, settings.clock.now(), user.account.id, &action);
-    let restored = kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned);
-    let mut res = render(&app, &settings, &user, path, q.shared, back, restored).await?;
+    let drafts = Drafts {
+        transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
+        tags: q.tags.clone().unwrap_or_default(),
+    };
+    let mut res = render(&app, &settings, &user, path, q.shared, back, drafts).await?;
     if kept.is_some() {
         let _ = res.add_cookie(&stash::removal());
     }

@@ -28,6 +28,8 @@ pub struct GalleryParams {
     #[serde(rename = "type")]
     kind: Option<String>,
     owner: Option<String>,
+    /// Tags every item must carry, comma-separated.
+    tags: Option<String>,
     sort: Option<String>,
     after: Option<String>,
     before: Option<String>,
@@ -79,6 +81,9 @@ struct GalleryPage {
     /// This view's own address, where actions started here come back to.
     view_url: String,
     q: String,
+    /// The tag filter as typed.
+    tags: String,
+    tag_suggestions: Vec<String>,
     kind: String,
     sort: String,
     /// A page size other than the default, kept by the filter form.
@@ -251,7 +256,10 @@ async fn render_in(
 ) -> Result<HttpResponse, WebError> {
     let View { base_path, query: view_query, heading, section } = view;
     let search = q.q.clone().unwrap_or_default();
+    let tags_text = q.tags.as_deref().unwrap_or("").trim().to_owned();
+    let tags = app.media.tag_filter(&tags_text).await?;
     let query = GalleryQuery {
+        tags,
         owner: scope,
         collection: collection.as_ref().map(|c| c.id),
         kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
@@ -287,6 +295,9 @@ async fn render_in(
     }
     if !kind_name.is_empty() {
         keep.push(format!("type={kind_name}"));
+    }
+    if !tags_text.is_empty() {
+        keep.push(format!("tags={}", percent_encode(&tags_text)));
     }
     let owner = owner_value(scope, me);
     if !owner_choices.is_empty() && !owner.is_empty() {
@@ -342,7 +353,10 @@ async fn render_in(
                 link_label: "Clear the search",
                 link_url: url,
             }
-        } else if !kind_name.is_empty() || (!owner_choices.is_empty() && !owner.is_empty()) {
+        } else if !kind_name.is_empty()
+            || !tags_text.is_empty()
+            || (!owner_choices.is_empty() && !owner.is_empty())
+        {
             Empty {
                 message: "Nothing matches these filters.".into(),
                 link_label: "Show everything",
@@ -407,6 +421,8 @@ async fn render_in(
         selectable: items.iter().any(|i| i.can_manage),
         view_url,
         q: search,
+        tags: tags_text,
+        tag_suggestions: app.media.tag_suggestions(&user.actor()).await?,
         kind: kind_name.into(),
         sort: sort_name.into(),
         per: (per_page != PER_PAGE).then_some(per_page),

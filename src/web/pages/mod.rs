@@ -7,5 +7,6 @@ pub mod detail;
 pub mod files;
 pub mod gallery;
 pub mod signin;
+pub mod tags;
 pub mod tus;
 pub mod upload;

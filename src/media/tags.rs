@@ -1,0 +1,148 @@
+//! Tags: free labels on items, one vocabulary for the whole library. Names are compared as
+//! people read them (trimmed, inner spaces collapsed, Unicode NFC, case-insensitive) and shown
+//! as first written. Whoever manages an item tags it; suggestions come only from tags on media
+//! the asker can see, so a private tag never leaks to another account.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::MediaError;
+use super::access::Actor;
+use super::dto::MediaRead;
+use super::service::MediaService;
+use crate::db::repo::TagRepo;
+use crate::db::rows::NewTagging;
+use crate::domain::MediaKind;
+
+/// Longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
+/// Tags one request may add.
+const MAX_TAGS_AT_ONCE: usize = 50;
+/// Suggestions offered at most.
+const MAX_SUGGESTIONS: i64 = 500;
+
+/// A tag as kept and as compared.
+pub fn clean_tag(raw: &str) -> Result<(String, String), MediaError> {
+    let spaced: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name: String = spaced.nfc().collect();
+    if name.is_empty() {
+        return Err(MediaError::Invalid("a tag needs at least one letter".into()));
+    }
+    if name.chars().count() > MAX_TAG_CHARS {
+        return Err(MediaError::Invalid(format!("a tag has at most {MAX_TAG_CHARS} characters")));
+    }
+    if name.chars().any(|c| c.is_control() || c == ',') {
+        return Err(MediaError::Invalid("a tag cannot hold commas or control characters".into()));
+    }
+    let key = name.to_lowercase().nfc().collect();
+    Ok((name, key))
+}
+
+/// `"harbour, night ,, boats"` → `["harbour", "night", "boats"]`.
+pub fn split_tags(input: &str) -> Vec<&str> {
+    input.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()).collect()
+}
+
+impl MediaService {
+    /// Puts the comma-separated tags of `input` on an item the actor manages; the names added
+    /// (a tag it carried already is not counted).
+    pub async fn tag_item(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        input: &str,
+    ) -> Result<Vec<String>, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let names = split_tags(input);
+        if names.is_empty() {
+            return Err(MediaError::Invalid("type a tag (several: separate them with commas)".into()));
+        }
+        if names.len() > MAX_TAGS_AT_ONCE {
+            return Err(MediaError::Invalid(format!("at most {MAX_TAGS_AT_ONCE} tags at once")));
+        }
+        let cleaned = names.iter().map(|n| clean_tag(n)).collect::<Result<Vec<_>, _>>()?;
+        let (created_at, size) = match &item.media {
+            MediaRead::Image(i) => (i.created_at, i.byte_size),
+            MediaRead::Audio(a) => (a.created_at, a.byte_size),
+        };
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        let mut added = Vec::new();
+        for (name, key) in cleaned {
+            let tag = TagRepo::get_or_create(&mut c, &name, &key).await?;
+            let tagging = NewTagging {
+                tag_id: tag.id,
+                kind: kind.as_str(),
+                item_id: id,
+                owner_id: item.media.owner_id(),
+                created_at,
+                original_filename: item.media.filename(),
+                byte_size: size,
+            };
+            if TagRepo::add(&mut c, &tagging).await? {
+                added.push(tag.name);
+            }
+        }
+        Ok(added)
+    }
+
+    /// Takes a tag off an item the actor manages; false when it was not on.
+    pub async fn untag_item(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        name: &str,
+    ) -> Result<bool, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let (_, key) = clean_tag(name)?;
+        let mut pooled = self.db.get().await?;
+        let mut c = pooled.conn();
+        let Some(tag) = TagRepo::by_keys(&mut c, &[key]).await?.pop() else { return Ok(false) };
+        Ok(TagRepo::remove(&mut c, tag.id, (kind.as_str(), id)).await?)
+    }
+
+    /// An item's tags, by name.
+    pub async fn tags_of(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+    ) -> Result<Vec<String>, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_view(item.media.owner_id())?;
+        let mut pooled = self.db.get().await?;
+        Ok(TagRepo::of_item(&mut pooled.conn(), (kind.as_str(), id))
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect())
+    }
+
+    /// The tags on media the actor can see, for a field's suggestions.
+    pub async fn tag_suggestions(&self, actor: &Actor) -> Result<Vec<String>, MediaError> {
+        let scope = if actor.is_staff { None } else { Some(actor.user_id.ok_or(MediaError::Forbidden)?) };
+        let mut pooled = self.db.get().await?;
+        Ok(TagRepo::names_in_use(&mut pooled.conn(), scope, MAX_SUGGESTIONS).await?)
+    }
+
+    /// The ids of the tags a gallery filter names (comma-separated). A name no tag has (or no
+    /// tag can have) becomes id 0, which no tag has either: nothing matches it, as nothing
+    /// carries it.
+    pub async fn tag_filter(&self, input: &str) -> Result<Vec<i64>, MediaError> {
+        let keys: Vec<Option<String>> =
+            split_tags(input).into_iter().map(|n| clean_tag(n).ok().map(|(_, k)| k)).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let known: Vec<String> = keys.iter().flatten().cloned().collect();
+        let mut pooled = self.db.get().await?;
+        let found = TagRepo::by_keys(&mut pooled.conn(), &known).await?;
+        let mut ids: Vec<i64> = keys
+            .iter()
+            .map(|k| k.as_ref().and_then(|k| found.iter().find(|t| &t.key == k)).map_or(0, |t| t.id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}

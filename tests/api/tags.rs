@@ -1,0 +1,122 @@
+//! Tags on both backends: names compared as people read them, who may tag what, suggestions
+//! that never show another account's private tags, the all-of filter, and the pages without
+//! JavaScript (a refused tag comes back in its field).
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{GalleryQuery, MediaKind, Owner, OwnerFilter};
+use mediadesk::media::{Actor, MediaError, Upload};
+
+use crate::common::server::html_unescape;
+use crate::common::*;
+
+backend_tests!(tags_follow_the_media_rules, tags_through_the_pages);
+
+async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
+    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream("image.png")).await.unwrap();
+    (item.kind(), item.id())
+}
+
+async fn tags_follow_the_media_rules(env: TestEnv) {
+    let media = env.media.clone();
+    let (ann, bob) = (Actor::user(env.user("ann", "user").await), Actor::user(env.user("bob", "user").await));
+    let staff = Actor::staff(env.user("sam", "staff").await);
+    let boat = upload(&env, &ann, Owner::User(ann.user_id.unwrap()), "boat.png").await;
+    let quay = upload(&env, &ann, Owner::User(ann.user_id.unwrap()), "quay.png").await;
+    let press = upload(&env, &staff, Owner::System, "press.png").await;
+    let secret = upload(&env, &bob, Owner::User(bob.user_id.unwrap()), "bob.png").await;
+
+    let added = media.tag_item(&ann, boat, "  Harbour   Night , Café,").await.unwrap();
+    assert_eq!(added, ["Harbour Night", "Café"], "trimmed, inner spaces collapsed");
+    // The same tags however they are written: case, spacing, composed or decomposed accents.
+    assert!(media.tag_item(&ann, boat, "harbour night, CAFE\u{301}").await.unwrap().is_empty());
+    assert_eq!(media.tags_of(&ann, boat).await.unwrap(), ["Café", "Harbour Night"]);
+    media.tag_item(&ann, quay, "harbour night").await.unwrap();
+    assert!(
+        matches!(media.tag_item(&ann, press, "x").await, Err(MediaError::Forbidden)),
+        "system media is read-only"
+    );
+    assert!(matches!(media.tag_item(&ann, secret, "x").await, Err(MediaError::NotFound)));
+    assert!(matches!(media.tag_item(&ann, boat, &"y".repeat(51)).await, Err(MediaError::Invalid(_))));
+    assert!(matches!(media.tag_item(&ann, boat, " , ").await, Err(MediaError::Invalid(_))));
+    media.tag_item(&staff, press, "harbour night, press").await.unwrap();
+    media.tag_item(&bob, secret, "bob's private matter").await.unwrap();
+
+    // Suggestions: tags on what the asker can see.
+    let for_ann = media.tag_suggestions(&ann).await.unwrap();
+    assert!(for_ann.contains(&"Harbour Night".to_owned()) && for_ann.contains(&"press".to_owned()));
+    assert!(!for_ann.iter().any(|t| t.contains("bob")), "{for_ann:?}");
+    assert!(media.tag_suggestions(&staff).await.unwrap().iter().any(|t| t.contains("bob")));
+
+    // All of the tags: boat has both, quay and the press photo only one.
+    let filter = |tags: &str| {
+        let media = media.clone();
+        let tags = tags.to_owned();
+        async move {
+            let ids = media.tag_filter(&tags).await.unwrap();
+            let q =
+                GalleryQuery { tags: ids, ..GalleryQuery::new(OwnerFilter::Visible(ann.user_id.unwrap())) };
+            let page = media.gallery(&ann, &q).await.unwrap();
+            let mut names: Vec<String> = page.items.into_iter().map(|i| i.filename).collect();
+            names.sort();
+            (names, page.total)
+        }
+    };
+    assert_eq!(
+        filter("HARBOUR night").await,
+        (vec!["boat.png".into(), "press.png".into(), "quay.png".into()], 3)
+    );
+    assert_eq!(filter("harbour night, café").await, (vec!["boat.png".into()], 1));
+    assert_eq!(filter("harbour night, no such tag").await, (vec![], 0), "an unknown tag matches nothing");
+    assert_eq!(filter("bob's private matter").await, (vec![], 0), "another account's items stay out");
+
+    assert!(media.untag_item(&ann, boat, "CAFÉ").await.unwrap());
+    assert!(!media.untag_item(&ann, boat, "café").await.unwrap());
+    media.delete(&ann, quay.0, quay.1).await.unwrap();
+    assert_eq!(filter("harbour night").await.1, 2, "a deleted item loses its tags");
+}
+
+async fn tags_through_the_pages(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let up = ann
+        .upload(
+            &[("boat.png", fixture_bytes("image.png")), ("quay.png", fixture_bytes("image.png"))],
+            None,
+            false,
+        )
+        .await;
+    assert!(up.body.contains("2 accepted"), "{}", up.body);
+    let links = ann.get("/media?type=image&sort=name").await.all("<a class=\"name\" href=\"");
+    let (boat, quay) =
+        (links[0].split('?').next().unwrap().to_owned(), links[1].split('?').next().unwrap().to_owned());
+
+    let tagged = ann.post(&boat, &format!("{boat}/tags"), &[("tags", "harbour, night")]).await;
+    assert_eq!((tagged.status, tagged.location()), (303, boat.as_str()));
+    let page = html_unescape(&ann.get(&boat).await.body);
+    assert!(page.contains("Tagged harbour, night."), "{page}");
+    assert!(page.contains("<a href=\"/media?tags=harbour\">harbour</a>"), "{page}");
+    ann.post(&quay, &format!("{quay}/tags"), &[("tags", "Harbour")]).await;
+
+    // The gallery's filter: all of the tags; the field suggests the tags in use.
+    let both = html_unescape(&ann.get("/media?tags=harbour%2C%20night").await.body);
+    assert!(both.contains("boat.png") && !both.contains("quay.png"), "{both}");
+    assert!(both.contains("<option value=\"night\">"), "suggestions: {both}");
+    let one = ann.get("/media?tags=HARBOUR").await.body;
+    assert!(one.contains("boat.png") && one.contains("quay.png"));
+    let none = ann.get("/media?tags=nowhere").await.body;
+    assert!(none.contains("Nothing matches these filters"), "{none}");
+
+    // A refused tag comes back in its field, with why.
+    let long = "z".repeat(60);
+    let refused = ann.post(&boat, &format!("{boat}/tags"), &[("tags", &format!("ok, {long}"))]).await;
+    assert_eq!(refused.status, 303);
+    let back = html_unescape(&ann.get(refused.location()).await.body);
+    assert!(back.contains("at most 50 characters"), "{back}");
+    assert!(back.contains(&format!("value=\"ok, {long}\"")), "the typed text is kept: {back}");
+
+    let removed = ann.post(&boat, &format!("{boat}/tags/remove"), &[("tag", "night")]).await;
+    assert_eq!(removed.status, 303);
+    assert!(!ann.get("/media?tags=night").await.body.contains("boat.png"));
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    assert_eq!(bob.post("/media", &format!("{boat}/tags"), &[("tags", "mine")]).await.status, 404);
+}
