@@ -52,6 +52,29 @@ pub struct ImageRow {
     /// The screen-size rendition of a large image.
     pub display_key: Option<String>,
     pub frame_count: i32,
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// What is written about an image; `None` clears a field.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = images, treat_none_as_null = true)]
+pub struct ImageDescription<'a> {
+    pub title: Option<&'a str>,
+    pub alt_text: Option<&'a str>,
+    pub caption: Option<&'a str>,
+    pub credit: Option<&'a str>,
+}
+
+/// What is written about an audio item; `None` clears a field.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = audios, treat_none_as_null = true)]
+pub struct AudioDescription<'a> {
+    pub title: Option<&'a str>,
+    pub caption: Option<&'a str>,
+    pub credit: Option<&'a str>,
 }
 
 #[derive(Debug, Insertable)]
@@ -93,6 +116,9 @@ pub struct AudioRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub peaks: Option<Vec<u8>>,
+    pub title: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -220,6 +246,8 @@ pub struct ImageItemRow {
     pub height: i32,
     pub created_at: NaiveDateTime,
     pub frame_count: i32,
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
 }
 
 /// An audio item as a gallery entry needs it (the transcript is searched, not shown).
@@ -235,6 +263,7 @@ pub struct AudioItemRow {
     pub duration_ms: i64,
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
+    pub title: Option<String>,
 }
 
 /// One gallery entry of either kind.
@@ -256,6 +285,9 @@ pub struct MediaItemRow {
     pub duration_ms: Option<i64>,
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
+    pub title: Option<String>,
+    /// Of an image: what a screen reader says instead of it.
+    pub alt_text: Option<String>,
 }
 
 impl From<ImageItemRow> for MediaItemRow {
@@ -275,6 +307,8 @@ impl From<ImageItemRow> for MediaItemRow {
             duration_ms: None,
             peaks: None,
             created_at: r.created_at,
+            title: r.title,
+            alt_text: r.alt_text,
         }
     }
 }
@@ -296,6 +330,8 @@ impl From<AudioItemRow> for MediaItemRow {
             duration_ms: Some(r.duration_ms),
             peaks: r.peaks,
             created_at: r.created_at,
+            title: r.title,
+            alt_text: None,
         }
     }
 }

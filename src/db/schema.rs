@@ -31,6 +31,10 @@ diesel::table! {
         created_at -> Timestamp,
         display_key -> Nullable<Text>,
         frame_count -> Integer,
+        title -> Nullable<Text>,
+        alt_text -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
     }
 }
 
@@ -54,6 +58,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         peaks -> Nullable<Binary>,
+        title -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
     }
 }
 

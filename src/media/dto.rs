@@ -37,6 +37,16 @@ impl Upload {
     }
 }
 
+/// What is written about an item: by staff, or by its file's own metadata at upload. Empty
+/// fields are `None`; alt text is for images only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Description {
+    pub title: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImageRead {
     pub id: i64,
@@ -52,6 +62,7 @@ pub struct ImageRead {
     pub frames: i32,
     pub has_thumbnail: bool,
     pub created_at: NaiveDateTime,
+    pub description: Description,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,6 +85,7 @@ pub struct AudioRead {
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub description: Description,
 }
 
 /// Either kind of item.
@@ -115,6 +127,13 @@ impl MediaRead {
 
     pub fn owner(&self) -> Owner {
         Owner::from_id(self.owner_id())
+    }
+
+    pub fn description(&self) -> &Description {
+        match self {
+            MediaRead::Image(i) => &i.description,
+            MediaRead::Audio(a) => &a.description,
+        }
     }
 
     pub fn content_type(&self) -> &str {
@@ -199,6 +218,12 @@ impl From<ImageRow> for ImageRead {
             frames: r.frame_count,
             has_thumbnail: r.thumbnail_key.is_some(),
             created_at: r.created_at,
+            description: Description {
+                title: r.title,
+                alt_text: r.alt_text,
+                caption: r.caption,
+                credit: r.credit,
+            },
         }
     }
 }
@@ -222,6 +247,7 @@ impl From<AudioRow> for AudioRead {
             peaks: r.peaks,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            description: Description { title: r.title, alt_text: None, caption: r.caption, credit: r.credit },
         }
     }
 }

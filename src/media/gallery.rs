@@ -24,6 +24,9 @@ pub struct GalleryItem {
     pub id: i64,
     pub owner: Owner,
     pub filename: String,
+    pub title: Option<String>,
+    /// Of an image: what a screen reader says instead of it.
+    pub alt_text: Option<String>,
     pub content_type: String,
     pub byte_size: i64,
     pub created_at: NaiveDateTime,
@@ -163,6 +166,8 @@ impl MediaService {
             owner: Owner::from_id(row.owner_id),
             can_manage: actor.can_manage(row.owner_id),
             filename: row.original_filename,
+            title: row.title,
+            alt_text: row.alt_text,
             content_type: row.content_type,
             byte_size: row.byte_size,
             created_at: row.created_at,

@@ -5,6 +5,7 @@
 pub mod access;
 mod collections;
 mod delete;
+mod describe;
 pub mod dto;
 mod error;
 pub mod file;
@@ -25,6 +26,7 @@ pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
 pub use collections::{CollectionDetail, CollectionRead, MAX_NAME_CHARS};
 pub use delete::{Deleted, RetryReport};
+pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_description};
 pub use dto::*;
 pub use error::{MediaError, Refusal};
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};

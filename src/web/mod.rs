@@ -80,6 +80,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(detail::share))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/describe", web::post().to(detail::describe))
+            .route("/media/{kind}/{id}/describe", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/tags", web::post().to(tags::add))
             .route("/media/{kind}/{id}/tags/remove", web::post().to(tags::remove))
             .route("/media/{kind}/{id}/tags", web::get().to(detail::to_item))

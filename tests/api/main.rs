@@ -13,6 +13,7 @@ mod cli;
 mod collections;
 mod config;
 mod corpus;
+mod describe;
 mod display;
 mod e2e;
 mod faults;

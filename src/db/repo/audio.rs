@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{AudioRow, NewAudio};
+use crate::db::rows::{AudioDescription, AudioRow, NewAudio};
 use crate::db::schema::audios::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -32,6 +32,12 @@ impl AudioRepo {
                 Ok(n)
             }
         }
+    }
+
+    /// Replaces what is written about the item.
+    pub async fn describe(conn: &mut DbConn<'_>, id: i64, d: &AudioDescription<'_>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::audios.find(id)).set(d).execute(c).await)?;
+        Ok(())
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<AudioRow>, DbError> {

@@ -205,12 +205,12 @@ fn table(kind: MediaKind) -> (&'static str, &'static str) {
         MediaKind::Image => (
             "images",
             "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.thumbnail_key, \
-             t.storage_key, t.width, t.height, t.created_at, t.frame_count",
+             t.storage_key, t.width, t.height, t.created_at, t.frame_count, t.title, t.alt_text",
         ),
         MediaKind::Audio => (
             "audios",
             "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.storage_key, \
-             t.duration_ms, t.peaks, t.created_at",
+             t.duration_ms, t.peaks, t.created_at, t.title",
         ),
     }
 }

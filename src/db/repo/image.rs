@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{ImageRow, NewImage};
+use crate::db::rows::{ImageDescription, ImageRow, NewImage};
 use crate::db::schema::images::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -32,6 +32,12 @@ impl ImageRepo {
                 Ok(n)
             }
         }
+    }
+
+    /// Replaces what is written about the item.
+    pub async fn describe(conn: &mut DbConn<'_>, id: i64, d: &ImageDescription<'_>) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::images.find(id)).set(d).execute(c).await)?;
+        Ok(())
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {

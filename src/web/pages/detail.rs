@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -11,8 +12,8 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::MediaKind;
-use crate::media::MediaRead;
 use crate::media::file::waveform;
+use crate::media::{Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaError, MediaRead};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
@@ -63,6 +64,17 @@ struct DetailPage {
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
     back_query: String,
+    /// The title, else the file name.
+    heading: String,
+    /// Alt text, else the file name.
+    alt: String,
+    caption: Option<String>,
+    credit: Option<String>,
+    /// What the description form shows (a refused one, kept).
+    description: Description,
+    description_error: Option<String>,
+    /// Longest title, alt text, caption, credit.
+    limits: (usize, usize, usize, usize),
     tags: Vec<String>,
     /// A refused tag field, shown again.
     tag_draft: String,
@@ -84,9 +96,12 @@ pub struct DetailQuery {
 }
 
 /// What the page's fields show instead of what is saved: text that was not saved.
+#[derive(Default)]
 struct Drafts {
     transcript: Option<String>,
     tags: String,
+    /// A description that was not saved, and why (the page then answers 400).
+    description: Option<(Description, Option<String>)>,
 }
 
 /// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
@@ -182,7 +197,20 @@ async fn render(
             selected: false,
         })
         .collect();
+    let saved = media.description().clone();
+    let (description, description_error) = match drafts.description {
+        Some((d, why)) => (d, why),
+        None => (saved.clone(), None),
+    };
+    let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = DetailPage {
+        heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),
+        alt: saved.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
+        caption: saved.caption.clone(),
+        credit: saved.credit.clone(),
+        description,
+        description_error,
+        limits: (MAX_TITLE, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT),
         tags: app.media.tags_of(&actor, item).await?,
         tag_draft: drafts.tags,
         tag_suggestions: app.media.tag_suggestions(&actor).await?,
@@ -210,7 +238,7 @@ async fn render(
         back,
     }
     .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 pub async fn show(
@@ -226,10 +254,26 @@ pub async fn show(
     // A transcript posted after the session ended comes back into the box, unsaved.
     let action = format!("{}/transcript", path.url());
     let kept = settings.work.take(&req, settings.clock.now(), user.account.id, &action);
+    // A description posted after the session ended comes back the same way.
+    let described = format!("{}/describe", path.url());
+    let kept_description = settings.work.take(&req, settings.clock.now(), user.account.id, &described);
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         tags: q.tags.clone().unwrap_or_default(),
+        description: kept_description.as_ref().map(|k| {
+            let f = |name: &str| k.field(name).map(str::to_owned);
+            (
+                Description {
+                    title: f("title"),
+                    alt_text: f("alt_text"),
+                    caption: f("caption"),
+                    credit: f("credit"),
+                },
+                Some("You were signed out before this was saved; save it again.".to_owned()),
+            )
+        }),
     };
+    let kept = kept.or(kept_description);
     let mut res = render(&app, &settings, &user, path, q.shared, back, drafts).await?;
     if kept.is_some() {
         let _ = res.add_cookie(&stash::removal());
@@ -263,6 +307,47 @@ pub async fn transcript(
     app.media.update_transcript(&user.actor(), path.id, &form.transcript).await?;
     session::flash(&user.session, "ok", "Transcript saved.");
     Ok(see_other(&back::with_back(&path.url(), &back::gallery_view(form.back.as_deref()))))
+}
+
+#[derive(Deserialize)]
+pub struct DescribeForm {
+    csrf_token: String,
+    title: Option<String>,
+    alt_text: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+    back: Option<String>,
+}
+
+/// Saves the title, alt text, caption and credit; a refused one comes back with why.
+pub async fn describe(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    form: web::Form<DescribeForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let path = path.into_inner();
+    let form = form.into_inner();
+    let back = back::gallery_view(form.back.as_deref());
+    let d = Description {
+        title: form.title,
+        alt_text: form.alt_text,
+        caption: form.caption,
+        credit: form.credit,
+    };
+    match app.media.describe(&user.actor(), (path.kind, path.id), &d).await {
+        Ok(_) => {
+            session::flash(&user.session, "ok", "Description saved.");
+            Ok(see_other(&back::with_back(&path.url(), &back)))
+        }
+        Err(MediaError::Invalid(why)) => {
+            let drafts = Drafts { description: Some((d, Some(why))), ..Drafts::default() };
+            render(&app, &settings, &user, path, None, back, drafts).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -46,6 +46,9 @@ struct ItemView {
     kind: &'static str,
     id: i64,
     filename: String,
+    /// What a screen reader says for the thumbnail.
+    alt: String,
+    title: Option<String>,
     detail_url: String,
     thumb_url: Option<String>,
     thumb_w: u32,
@@ -495,6 +498,9 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         kind,
         id: i.id,
         detail_url: format!("/media/{kind}/{}", i.id),
+        // The file name stands in for alt text nobody wrote.
+        alt: i.alt_text.clone().unwrap_or_else(|| i.filename.clone()),
+        title: i.title,
         filename: i.filename,
         thumb_url: i.thumb_url,
         thumb_w,

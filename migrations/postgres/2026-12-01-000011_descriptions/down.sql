@@ -1,0 +1,7 @@
+ALTER TABLE images DROP COLUMN title;
+ALTER TABLE images DROP COLUMN alt_text;
+ALTER TABLE images DROP COLUMN caption;
+ALTER TABLE images DROP COLUMN credit;
+ALTER TABLE audios DROP COLUMN title;
+ALTER TABLE audios DROP COLUMN caption;
+ALTER TABLE audios DROP COLUMN credit;

@@ -1,0 +1,88 @@
+//! Describing an item: its title, alt text (images), caption and credit. Fields are trimmed,
+//! an empty one is cleared, and each has a length a person can still read.
+
+use super::MediaError;
+use super::access::Actor;
+use super::dto::{Description, MediaRead};
+use super::service::MediaService;
+use crate::db::DbConn;
+use crate::db::repo::{AudioRepo, ImageRepo};
+use crate::db::rows::{AudioDescription, ImageDescription};
+use crate::domain::MediaKind;
+
+/// Longest field, in characters: title, alt text, caption, credit.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_ALT_TEXT: usize = 1000;
+pub const MAX_CAPTION: usize = 5000;
+pub const MAX_CREDIT: usize = 300;
+
+/// `text` trimmed, `None` when empty; refused past `max` characters.
+fn field(text: Option<&str>, what: &str, max: usize) -> Result<Option<String>, MediaError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.chars().count() > max {
+        return Err(MediaError::Invalid(format!("the {what} has at most {max} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(MediaError::Invalid(format!("the {what} cannot hold control characters")));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// A description checked and tidied: what would be stored.
+pub fn clean_description(d: &Description) -> Result<Description, MediaError> {
+    Ok(Description {
+        title: field(d.title.as_deref(), "title", MAX_TITLE)?,
+        alt_text: field(d.alt_text.as_deref(), "alt text", MAX_ALT_TEXT)?,
+        caption: field(d.caption.as_deref(), "caption", MAX_CAPTION)?,
+        credit: field(d.credit.as_deref(), "credit", MAX_CREDIT)?,
+    })
+}
+
+/// Writes `d` as an item's description, in the caller's transaction.
+pub(super) async fn write(
+    c: &mut DbConn<'_>,
+    (kind, id): (MediaKind, i64),
+    d: &Description,
+) -> Result<(), MediaError> {
+    match kind {
+        MediaKind::Image => {
+            let set = ImageDescription {
+                title: d.title.as_deref(),
+                alt_text: d.alt_text.as_deref(),
+                caption: d.caption.as_deref(),
+                credit: d.credit.as_deref(),
+            };
+            ImageRepo::describe(c, id, &set).await?;
+        }
+        MediaKind::Audio => {
+            let set = AudioDescription {
+                title: d.title.as_deref(),
+                caption: d.caption.as_deref(),
+                credit: d.credit.as_deref(),
+            };
+            AudioRepo::describe(c, id, &set).await?;
+        }
+    }
+    Ok(())
+}
+
+impl MediaService {
+    /// Replaces what is written about an item the actor manages.
+    pub async fn describe(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        d: &Description,
+    ) -> Result<MediaRead, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let mut d = clean_description(d)?;
+        if kind == MediaKind::Audio {
+            d.alt_text = None;
+        }
+        let mut pooled = self.db.get().await?;
+        write(&mut pooled.conn(), (kind, id), &d).await?;
+        drop(pooled);
+        Ok(self.item(kind, id).await?.media)
+    }
+}
