@@ -16,6 +16,14 @@ TUSPY_VERSION=1.1.0
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
 install_service_deps
 [ -x /usr/bin/chromedriver ] || apt_install chromium chromium-driver
+# Independent judges the harvest tests write real tags with.
+need=()
+command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
+command -v id3v2 >/dev/null || need+=(id3v2)
+command -v metaflac >/dev/null || need+=(flac)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+for t in exiftool id3v2 metaflac ffmpeg; do command -v "$t" >/dev/null || die "$t is required for the tests"; done
 [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || die "chromium and chromedriver are required for the browser tests"
 
 # ---- services ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::access::Actor;
 use super::delete::DELETE_RETRY_BACKOFF;
-use super::dto::{MediaRead, Upload};
+use super::dto::{Description, MediaRead, Upload};
+use super::file::embedded::{Embedded, image_text};
 use super::file::probe_audio::{AudioInfo, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
@@ -27,7 +28,7 @@ use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeF
 const THUMB_SUFFIX: &str = "thumb.jpg";
 
 pub(super) enum Probed {
-    Image(ImageInfo, Renditions),
+    Image(ImageInfo, Renditions, Embedded),
     Audio(AudioInfo, Vec<u8>),
 }
 
@@ -96,12 +97,12 @@ impl MediaService {
         key: StorageKey,
     ) -> Result<MediaRead, MediaError> {
         let display = match &mut accepted.probed {
-            Probed::Image(_, made) => made.display.take(),
+            Probed::Image(_, made, _) => made.display.take(),
             Probed::Audio(..) => None,
         };
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let stored = match (&thumb_key, &accepted.probed) {
-            (Some(thumb_key), Probed::Image(_, made)) => {
+            (Some(thumb_key), Probed::Image(_, made, _)) => {
                 let body = crate::storage::body_of(made.thumbnail.jpeg.clone());
                 self.store.put_stream(thumb_key, body, "image/jpeg").await.map(|_| ()).map_err(Into::into)
             }
@@ -254,16 +255,16 @@ impl MediaService {
         let path = path.to_path_buf();
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
-        let probed =
-            self.cpu
-                .run(move || match media_type.kind() {
-                    MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true)
-                        .map(|(i, r)| Probed::Image(i, r)),
-                    MediaKind::Audio => {
-                        analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
-                    }
-                })
-                .await??;
+        let probed = self
+            .cpu
+            .run(move || match media_type.kind() {
+                MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true)
+                    .map(|(i, r)| Probed::Image(i, r, image_text(&path, media_type))),
+                MediaKind::Audio => {
+                    analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+                }
+            })
+            .await??;
         match media_type.kind() {
             MediaKind::Image => METRICS.thumbnail_seconds.observe(started.elapsed()),
             MediaKind::Audio => METRICS.waveform_seconds.observe(started.elapsed()),
@@ -317,7 +318,7 @@ impl MediaService {
         let sha = accepted.spooled.sha256.as_str();
         let owner_id = upload.owner.id();
         match &accepted.probed {
-            Probed::Image(info, _) => {
+            Probed::Image(info, _, text) => {
                 let new = NewImage {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -333,11 +334,25 @@ impl MediaService {
                     height: info.height as i32,
                     created_at: t,
                 };
-                let row =
-                    self.db.transaction(async |c: &mut DbConn<'_>| ImageRepo::create(c, &new).await).await?;
+                let described = described(text.clone().tidy(0));
+                let row = self
+                    .db
+                    .transaction(async |c: &mut DbConn<'_>| {
+                        let row = ImageRepo::create(c, &new).await?;
+                        if described == Description::default() {
+                            return Ok(row);
+                        }
+                        super::describe::write(c, (MediaKind::Image, row.id), &described).await?;
+                        ImageRepo::by_id(c, row.id).await?.ok_or(MediaError::NotFound)
+                    })
+                    .await?;
                 Ok(MediaRead::Image(row.into()))
             }
             Probed::Audio(info, peaks) => {
+                // Lyrics in the file's tags become the transcript, unless one was given.
+                let text = info.text.clone().tidy(super::service::MAX_TRANSCRIPT_CHARS);
+                let transcript = upload.transcript.as_deref().or(text.lyrics.as_deref());
+                let described = described(Embedded { alt_text: None, ..text.clone() });
                 let new = NewAudio {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -352,17 +367,31 @@ impl MediaService {
                     sample_rate: info.sample_rate,
                     channels: info.channels,
                     codec: &info.codec,
-                    transcript: upload.transcript.as_deref(),
+                    transcript,
                     created_at: t,
                     updated_at: t,
                     peaks: Some(peaks),
                 };
-                let row =
-                    self.db.transaction(async |c: &mut DbConn<'_>| AudioRepo::create(c, &new).await).await?;
+                let row = self
+                    .db
+                    .transaction(async |c: &mut DbConn<'_>| {
+                        let row = AudioRepo::create(c, &new).await?;
+                        if described == Description::default() {
+                            return Ok(row);
+                        }
+                        super::describe::write(c, (MediaKind::Audio, row.id), &described).await?;
+                        AudioRepo::by_id(c, row.id).await?.ok_or(MediaError::NotFound)
+                    })
+                    .await?;
                 Ok(MediaRead::Audio(row.into()))
             }
         }
     }
+}
+
+/// What a file's own metadata says about it, as an item's description.
+fn described(text: Embedded) -> Description {
+    Description { title: text.title, alt_text: text.alt_text, caption: text.caption, credit: text.credit }
 }
 
 fn size_mismatch(announced: u64, received: u64) -> MediaError {

@@ -18,6 +18,7 @@ mod display;
 mod e2e;
 mod faults;
 mod gallery_paging;
+mod harvest;
 mod kept_work;
 mod repo;
 mod resumable;

@@ -53,7 +53,7 @@ pub fn probe_file(path: &Path) -> Result<Probe, FileError> {
             Probe::Image { content_type: t.mime(), width, height }
         }
         MediaKind::Audio => {
-            let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec } =
+            let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec, text: _ } =
                 probe_audio(path, t, start)?;
             Probe::Audio { content_type: t.mime(), codec, duration_ms, bitrate, sample_rate, channels }
         }

@@ -6,6 +6,7 @@ pub mod contained;
 pub mod cpu_pool;
 pub mod decode;
 pub mod display;
+pub mod embedded;
 mod error;
 pub mod frames;
 pub mod inspect;

@@ -14,11 +14,12 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
-use symphonia::core::meta::MetadataOptions;
+use symphonia::core::meta::{MetadataOptions, StandardTag};
 use symphonia::core::units::{Duration as Ticks, TimeBase};
 
 use super::FileError;
 use super::contained::contained;
+use super::embedded::Embedded;
 use super::sniff::MediaType;
 use super::waveform::PeakCollector;
 
@@ -30,6 +31,8 @@ pub struct AudioInfo {
     pub sample_rate: i32,
     pub channels: i32,
     pub codec: String,
+    /// Title, credit, caption and lyrics from the file's own tags.
+    pub text: Embedded,
 }
 
 /// Packets that must decode before damaged frames are tolerated.
@@ -80,7 +83,7 @@ fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, FileError> {
     let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     hint.with_extension(t.extension());
-    let format = symphonia::default::get_probe()
+    let mut format = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             // The bytes already proved the container type, so a reader that gives up on it
@@ -106,14 +109,48 @@ fn open(path: &Path, t: MediaType, start: u64) -> Result<Opened, FileError> {
         .ok_or_else(|| corrupt(t, "no channels"))?;
     let time_base = track.time_base.ok_or_else(|| corrupt(t, "no time base"))?;
     let estimated = params.codec == CODEC_ID_MP3 && track.delay.is_none();
+    // A leading ID3 tag was skipped for the reader; it is read on its own, within a cap.
+    let id3 = if start > 0 { super::embedded::id3_text(path) } else { Embedded::default() };
     let info = AudioInfo {
         duration_ms: 0,
         bitrate: 0,
         sample_rate: sample_rate as i32,
         channels: channels as i32,
         codec,
+        text: id3.or(tagged(format.as_mut())),
     };
     Ok(Opened { format, track, params, time_base, channels, info, file_len, estimated })
+}
+
+/// Title, credit, caption and lyrics from the tags the reader found (Vorbis comments, MP4
+/// `ilst`, ID3 it read itself), first value of each.
+fn tagged(format: &mut dyn FormatReader) -> Embedded {
+    let (mut out, mut copyright, mut artist, mut comment) = (Embedded::default(), None, None, None);
+    let set = |slot: &mut Option<String>, v: &str| {
+        if slot.is_none() {
+            *slot = Some(v.to_owned());
+        }
+    };
+    let mut metadata = format.metadata();
+    loop {
+        for tag in metadata.current().map(|r| r.media.tags.as_slice()).unwrap_or_default() {
+            match &tag.std {
+                Some(StandardTag::TrackTitle(v)) => set(&mut out.title, v),
+                Some(StandardTag::Copyright(v)) => set(&mut copyright, v),
+                Some(StandardTag::Artist(v)) => set(&mut artist, v),
+                Some(StandardTag::Description(v)) => set(&mut out.caption, v),
+                Some(StandardTag::Comment(v)) => set(&mut comment, v),
+                Some(StandardTag::Lyrics(v)) => set(&mut out.lyrics, v),
+                _ => {}
+            }
+        }
+        if metadata.pop().is_none() {
+            break;
+        }
+    }
+    out.credit = copyright.or(artist);
+    out.caption = out.caption.or(comment);
+    out
 }
 
 impl Opened {
