@@ -3,6 +3,7 @@
 //! is and holds is found by [`file`], which knows neither the database nor the store.
 
 pub mod access;
+mod bulk_edit;
 mod collections;
 mod delete;
 mod describe;
@@ -24,6 +25,7 @@ mod upload;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
+pub use bulk_edit::{BulkEdit, BulkOutcome};
 pub use collections::{CollectionDetail, CollectionRead, MAX_NAME_CHARS};
 pub use delete::{Deleted, RetryReport};
 pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_description};

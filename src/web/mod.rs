@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
-use self::pages::{accounts, collections, detail, files, gallery, signin, tags, tus, upload};
+use self::pages::{accounts, bulk_edit, collections, detail, files, gallery, signin, tags, tus, upload};
 use crate::app::App;
 pub use settings::WebSettings;
 
@@ -75,6 +75,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/users/{id}", web::get().to(gallery::of_user))
             .route("/media/bulk", web::post().to(gallery::bulk))
             .route("/media/bulk", web::get().to(|| async { signin::see_other("/media") }))
+            .route("/media/bulk/edit", web::post().to(bulk_edit::edit))
+            .route("/media/bulk/edit", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/{kind}/{id}", web::get().to(detail::show))
             .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))

@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod browser_resumable;
+mod bulk_edit;
 mod cli;
 mod collections;
 mod config;

@@ -87,6 +87,8 @@ struct GalleryPage {
     /// The tag filter as typed.
     tags: String,
     tag_suggestions: Vec<String>,
+    /// Collections the selection may be put in or taken out of.
+    bulk_collections: Vec<Choice>,
     kind: String,
     sort: String,
     /// A page size other than the default, kept by the filter form.
@@ -413,6 +415,7 @@ async fn render_in(
         (1, false) => "1 item".to_owned(),
         (n, false) => format!("{} items", view::count(n)),
     };
+    let this_collection = collection.as_ref().map(|c| c.id);
     let body = GalleryPage {
         layout: Layout::new(&user.session, Some(&user.account), section),
         collection,
@@ -426,6 +429,18 @@ async fn render_in(
         q: search,
         tags: tags_text,
         tag_suggestions: app.media.tag_suggestions(&user.actor()).await?,
+        bulk_collections: app
+            .media
+            .collections(&user.actor())
+            .await?
+            .into_iter()
+            .filter(|c| c.can_manage)
+            .map(|c| Choice {
+                value: c.id.to_string(),
+                label: format!("{}{}", "— ".repeat(c.depth), c.name),
+                selected: Some(c.id) == this_collection,
+            })
+            .collect(),
         kind: kind_name.into(),
         sort: sort_name.into(),
         per: (per_page != PER_PAGE).then_some(per_page),

@@ -1,0 +1,104 @@
+//! Editing the gallery's selection at once, over HTTP without JavaScript, on both backends: one
+//! item that may not be changed never stops the others, and the summary names it and why.
+
+use mediadesk::auth::Role;
+use mediadesk::domain::MediaKind;
+
+use crate::common::server::{TestClient, html_unescape};
+use crate::common::*;
+
+backend_tests!(bulk_edit_changes_what_it_may_and_says_what_it_did_not);
+
+async fn edit(c: &TestClient, items: &[String], fields: &[(&str, &str)]) -> String {
+    let mut all: Vec<(&str, &str)> = items.iter().map(|i| ("item", i.as_str())).collect();
+    all.extend_from_slice(fields);
+    all.push(("back", "/media"));
+    let page = c.post("/media", "/media/bulk/edit", &all).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    html_unescape(&page.body)
+}
+
+async fn bulk_edit_changes_what_it_may_and_says_what_it_did_not(env: TestEnv) {
+    let server = env.start_server().await;
+    let (staff, _) = server.signed_in("sam", Role::Staff).await;
+    let up = staff.upload(&[("press.png", fixture_bytes("image.png"))], Some("system"), false).await;
+    assert!(up.body.contains("1 accepted"), "{}", up.body);
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.png", fixture_bytes("image.png")),
+        ("b.png", fixture_bytes("image.png")),
+        ("c.png", fixture_bytes("image.png")),
+        ("d.flac", fixture_bytes("tone.flac")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    // Every card ann sees: her four and the system's image (read-only for her).
+    let listing = ann.get("/media?sort=name").await;
+    let picked: Vec<String> = listing.all("name=\"item\" value=\"");
+    assert_eq!(picked.len(), 4, "only her own items have checkboxes");
+    let press = server
+        .app
+        .media
+        .gallery(
+            &mediadesk::media::Actor::staff(0),
+            &mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::System),
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let mut selection = picked.clone();
+    selection.push(format!("image:{press}"));
+
+    let page = edit(&ann, &selection, &[("action", "tag"), ("value", "harbour, dawn")]).await;
+    assert!(page.contains("4 items tagged “harbour, dawn”; 1 not"), "{page}");
+    assert!(page.contains("<strong>press.png</strong> — you may not change it"), "{page}");
+    let tagged = ann.get("/media?tags=harbour%2Cdawn").await;
+    assert_eq!(tagged.all("<a class=\"name\" href=\"").len(), 4);
+
+    // Alt text is for images: the clip is named as not changed, the images are.
+    let page = edit(&ann, &picked, &[("action", "alt"), ("value", "Boats at a quay")]).await;
+    assert!(page.contains("3 items given this alt text; 1 not"), "{page}");
+    assert!(page.contains("<strong>d.flac</strong> — audio has no alt text"), "{page}");
+    let page = edit(&ann, &picked[..1], &[("action", "alt-append"), ("value", "at dawn.")]).await;
+    assert!(page.contains("1 item given more alt text"), "{page}");
+    let first_image = picked.iter().find(|p| p.starts_with("image:")).unwrap();
+    let id: i64 = first_image.trim_start_matches("image:").parse().unwrap();
+    let item = server.app.media.get(&mediadesk::media::Actor::staff(0), MediaKind::Image, id).await.unwrap();
+    assert_eq!(item.description().alt_text.as_deref(), Some("Boats at a quay at dawn."));
+
+    edit(&ann, &picked, &[("action", "credit"), ("value", "© Ann")]).await;
+    assert_eq!(
+        server
+            .app
+            .media
+            .get(&mediadesk::media::Actor::staff(0), MediaKind::Image, id)
+            .await
+            .unwrap()
+            .description()
+            .credit
+            .as_deref(),
+        Some("© Ann")
+    );
+
+    // Into a collection, and out again.
+    let made = ann.post("/collections", "/collections", &[("name", "Harbour")]).await;
+    let collection = made.location().trim_start_matches("/collections/").to_owned();
+    let page = edit(&ann, &picked, &[("action", "collect"), ("collection", &collection)]).await;
+    assert!(page.contains("4 items added to the collection"), "{page}");
+    assert!(ann.get(made.location()).await.body.contains("Showing 1–4 of 4"));
+    edit(&ann, &picked[..2], &[("action", "uncollect"), ("collection", &collection)]).await;
+    assert!(ann.get(made.location()).await.body.contains("Showing 1–2 of 2"));
+
+    let page = edit(&ann, &picked, &[("action", "untag"), ("value", "dawn")]).await;
+    assert!(page.contains("4 items untagged “dawn”"), "{page}");
+    assert!(ann.get("/media?tags=dawn").await.body.contains("Nothing matches these filters"));
+
+    // Another user's selection of ann's items changes nothing.
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    let page = edit(&bob, &picked, &[("action", "tag"), ("value", "bob")]).await;
+    assert!(page.contains("Nothing was changed"), "{page}");
+    assert_eq!(
+        bob.post("/media", "/media/bulk/edit", &[("action", "tag"), ("value", "x")]).await.status,
+        400
+    );
+}
