@@ -124,6 +124,44 @@ impl KindFilter {
     }
 }
 
+/// The gallery's "only" filter: what still needs describing, or animations. Each implies its
+/// kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Images without alt text.
+    MissingAltText,
+    /// Audio without a transcript.
+    MissingTranscript,
+    /// Animated images.
+    Animated,
+}
+
+impl Only {
+    pub const ALL: [Only; 3] = [Only::MissingAltText, Only::MissingTranscript, Only::Animated];
+
+    /// The one kind it covers.
+    pub fn kind(self) -> MediaKind {
+        match self {
+            Only::MissingAltText | Only::Animated => MediaKind::Image,
+            Only::MissingTranscript => MediaKind::Audio,
+        }
+    }
+
+    /// The `only=` value in a gallery address.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Only::MissingAltText => "missing-alt",
+            Only::MissingTranscript => "missing-transcript",
+            Only::Animated => "animated",
+        }
+    }
+
+    /// Anything unknown is no filter.
+    pub fn parse(s: &str) -> Option<Only> {
+        Only::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
 /// Gallery orders; each has a fixed direction and ties break on (kind, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GallerySort {
@@ -171,6 +209,8 @@ pub struct GalleryQuery {
     pub collection: Option<i64>,
     /// Only the items that carry every one of these tags (by id).
     pub tags: Vec<i64>,
+    /// Only what still needs describing, or animations.
+    pub only: Option<Only>,
     /// Matched case-insensitively against file names and transcripts; blank means none.
     pub search: Option<String>,
     pub sort: GallerySort,
@@ -190,6 +230,7 @@ impl GalleryQuery {
             kind: KindFilter::Any,
             collection: None,
             tags: Vec::new(),
+            only: None,
             search: None,
             sort: GallerySort::Newest,
             cursor: None,

@@ -69,8 +69,9 @@ async fn descriptions_through_the_pages(env: TestEnv) {
     assert!(up.body.contains("1 accepted"), "{}", up.body);
     let item = ann.get("/media?type=image").await.all("<a class=\"name\" href=\"").remove(0);
     let item = item.split('?').next().unwrap().to_owned();
-    // Without alt text, the file name stands in.
+    // Without alt text, the file name stands in, and the image is one that needs describing.
     assert!(ann.get("/media").await.body.contains("alt=\"dawn.png\""));
+    assert!(ann.get("/media?only=missing-alt").await.body.contains("dawn.png"));
 
     let fields = [
         ("title", "Harbour at dawn"),
@@ -80,6 +81,8 @@ async fn descriptions_through_the_pages(env: TestEnv) {
     ];
     let saved = ann.post(&item, &format!("{item}/describe"), &fields).await;
     assert_eq!((saved.status, saved.location()), (303, item.as_str()));
+    let left = ann.get("/media?only=missing-alt").await.body;
+    assert!(!left.contains("dawn.png") && left.contains("Nothing matches these filters"), "{left}");
     let page = html_unescape(&ann.get(&item).await.body);
     assert!(page.contains("<h1 class=\"filename\">Harbour at dawn</h1>"), "{page}");
     assert!(page.contains("alt=\"Boats at a quay in \"mist\"\""), "{page}");

@@ -19,7 +19,7 @@ use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
 use crate::db::schema::media_counts;
 use crate::db::{DbConn, DbError, run};
-use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, OwnerFilter};
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, OwnerFilter};
 
 /// The sort value of the item a page starts after (or ends before).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,7 +87,10 @@ fn streams(query: &GalleryQuery) -> Vec<(MediaKind, StreamOwner)> {
         }
         OwnerFilter::Visible(id) => vec![StreamOwner::User(id), StreamOwner::System],
     };
-    let kinds = [MediaKind::Image, MediaKind::Audio].into_iter().filter(|k| query.kind.covers(*k));
+    let kinds = [MediaKind::Image, MediaKind::Audio]
+        .into_iter()
+        .filter(|k| query.kind.covers(*k))
+        .filter(|k| query.only.is_none_or(|o| o.kind() == *k));
     kinds.flat_map(|kind| owners.iter().map(move |owner| (kind, *owner))).collect()
 }
 
@@ -255,8 +258,27 @@ fn source(kind: MediaKind, query: &GalleryQuery, sql: &mut Sql) -> (&'static str
     walked
 }
 
-/// Narrows `sql` to one owner (read from `from`, `t` or `ci`) and a search pattern.
-fn narrow(sql: &mut Sql, kind: MediaKind, (owner, from): (StreamOwner, &str), pattern: Option<&str>) {
+/// Narrows `sql` to one owner (read from `from`, `t` or `ci`), the "only" filter (worded as
+/// the partial indexes' conditions, so the planner can use them) and a search pattern.
+fn narrow(
+    sql: &mut Sql,
+    kind: MediaKind,
+    (owner, from): (StreamOwner, &str),
+    query: &GalleryQuery,
+    pattern: Option<&str>,
+) {
+    match query.only {
+        Some(Only::MissingAltText) => {
+            sql.and().push("t.alt_text IS NULL");
+        }
+        Some(Only::MissingTranscript) => {
+            sql.and().push("t.transcript IS NULL");
+        }
+        Some(Only::Animated) => {
+            sql.and().push("t.frame_count > 1");
+        }
+        None => {}
+    }
     match owner {
         StreamOwner::All => {}
         StreamOwner::System => {
@@ -300,7 +322,7 @@ fn stream_sql(
     let (_, columns) = table(kind);
     let mut sql = Sql::new(&format!("SELECT {columns}"));
     let (from, id_col) = source(kind, query, &mut sql);
-    narrow(&mut sql, kind, (owner, from), search_pattern(query).as_deref());
+    narrow(&mut sql, kind, (owner, from), query, search_pattern(query).as_deref());
     let less = query.sort.descending() != query.backwards;
     let col = format!("{from}.{}", sort_column(query.sort));
     let col = col.as_str();
@@ -426,7 +448,7 @@ impl GalleryRepo {
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
         let pattern = search_pattern(query);
-        if pattern.is_none() && query.collection.is_none() && query.tags.is_empty() {
+        if pattern.is_none() && query.collection.is_none() && query.tags.is_empty() && query.only.is_none() {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
         }
         // A collection's or a tag's items without a search are counted whole (one index range
@@ -436,7 +458,7 @@ impl GalleryRepo {
         for (kind, owner) in streams(query) {
             let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
             let (from, _) = source(kind, query, &mut sql);
-            narrow(&mut sql, kind, (owner, from), pattern.as_deref());
+            narrow(&mut sql, kind, (owner, from), query, pattern.as_deref());
             if let Some(cap) = cap {
                 sql.push(" LIMIT ").bind(Param::Int(cap));
             }

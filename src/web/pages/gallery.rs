@@ -10,7 +10,7 @@ use super::confirm::{ConfirmDeletePage, ConfirmItem};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
 use crate::media::{CollectionDetail, GalleryItem, MediaError};
@@ -30,6 +30,8 @@ pub struct GalleryParams {
     owner: Option<String>,
     /// Tags every item must carry, comma-separated.
     tags: Option<String>,
+    /// `missing-alt`, `missing-transcript` or `animated`.
+    only: Option<String>,
     sort: Option<String>,
     after: Option<String>,
     before: Option<String>,
@@ -86,6 +88,8 @@ struct GalleryPage {
     q: String,
     /// The tag filter as typed.
     tags: String,
+    /// The "only" filter's value, empty for none.
+    only: &'static str,
     tag_suggestions: Vec<String>,
     /// Collections the selection may be put in or taken out of.
     bulk_collections: Vec<Choice>,
@@ -263,8 +267,10 @@ async fn render_in(
     let search = q.q.clone().unwrap_or_default();
     let tags_text = q.tags.as_deref().unwrap_or("").trim().to_owned();
     let tags = app.media.tag_filter(&tags_text).await?;
+    let only = Only::parse(q.only.as_deref().unwrap_or(""));
     let query = GalleryQuery {
         tags,
+        only,
         owner: scope,
         collection: collection.as_ref().map(|c| c.id),
         kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
@@ -303,6 +309,9 @@ async fn render_in(
     }
     if !tags_text.is_empty() {
         keep.push(format!("tags={}", percent_encode(&tags_text)));
+    }
+    if let Some(o) = only {
+        keep.push(format!("only={}", o.as_str()));
     }
     let owner = owner_value(scope, me);
     if !owner_choices.is_empty() && !owner.is_empty() {
@@ -360,6 +369,7 @@ async fn render_in(
             }
         } else if !kind_name.is_empty()
             || !tags_text.is_empty()
+            || only.is_some()
             || (!owner_choices.is_empty() && !owner.is_empty())
         {
             Empty {
@@ -428,6 +438,7 @@ async fn render_in(
         view_url,
         q: search,
         tags: tags_text,
+        only: only.map_or("", Only::as_str),
         tag_suggestions: app.media.tag_suggestions(&user.actor()).await?,
         bulk_collections: app
             .media
