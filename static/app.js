@@ -81,6 +81,14 @@
     });
   });
 
+  // The describing queue: Ctrl+Enter (or Cmd+Enter) saves a transcript and moves on.
+  var queueText = document.querySelector("form[action='/describe'] textarea");
+  if (queueText) {
+    queueText.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); queueText.form.requestSubmit(); }
+    });
+  }
+
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("files");

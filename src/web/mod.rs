@@ -32,7 +32,9 @@ use subtle::ConstantTimeEq;
 use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
-use self::pages::{accounts, bulk_edit, collections, detail, files, gallery, signin, tags, tus, upload};
+use self::pages::{
+    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, tus, upload,
+};
 use crate::app::App;
 pub use settings::WebSettings;
 
@@ -92,6 +94,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/collections/remove", web::post().to(collections::remove_item))
             .route("/media/{kind}/{id}/collections", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/collections/remove", web::get().to(detail::to_item))
+            .route("/describe", web::get().to(queue::show))
+            .route("/describe", web::post().to(queue::save))
             .route("/collections", web::get().to(collections::list))
             .route("/collections", web::post().to(collections::create))
             .route("/collections/{id}", web::get().to(collections::show))

@@ -132,6 +132,8 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             "/upload",
             "/admin/users",
             "/collections",
+            "/describe",
+            "/describe?kind=audio",
             collection.as_str(),
             collection_edit.as_str(),
             detail.as_str(),

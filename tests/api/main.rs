@@ -21,6 +21,7 @@ mod faults;
 mod gallery_paging;
 mod harvest;
 mod kept_work;
+mod queue;
 mod repo;
 mod resumable;
 mod s3_server;

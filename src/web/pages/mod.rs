@@ -7,6 +7,7 @@ pub mod confirm;
 pub mod detail;
 pub mod files;
 pub mod gallery;
+pub mod queue;
 pub mod signin;
 pub mod tags;
 pub mod tus;

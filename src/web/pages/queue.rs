@@ -1,0 +1,167 @@
+//! The describing queue: one item at a time that still needs alt text (images) or a transcript
+//! (audio), keyboard first — type, Enter, next. How far the library is along is shown on top.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::signin::see_other;
+use crate::app::App;
+use crate::auth::session;
+use crate::domain::{GalleryQuery, KindFilter, MediaKind, Only, OwnerFilter};
+use crate::media::{BulkEdit, GalleryItem, MAX_ALT_TEXT, MediaError};
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{self, Layout};
+
+#[derive(Template)]
+#[template(path = "describe_queue.html")]
+struct QueuePage {
+    layout: Layout,
+    kind: &'static str,
+    coverage: String,
+    item: Option<GalleryItem>,
+    /// Where the queue goes on from (past this item), for "Skip" and after saving.
+    after: String,
+    left: String,
+    draft: String,
+    error: Option<String>,
+    done: String,
+    max_alt: usize,
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    kind: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    csrf_token: String,
+    kind: String,
+    id: i64,
+    text: String,
+    #[serde(default)]
+    after: String,
+}
+
+fn kind_of(s: Option<&str>) -> MediaKind {
+    s.and_then(|k| k.parse().ok()).unwrap_or(MediaKind::Image)
+}
+
+async fn page(
+    app: &App,
+    user: &CurrentUser,
+    (kind, after): (MediaKind, Option<String>),
+    draft: (String, Option<String>),
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let actor = user.actor();
+    // What this person may describe: their own media (staff: all of it).
+    let scope =
+        if user.account.role.is_staff() { OwnerFilter::Any } else { OwnerFilter::User(user.account.id) };
+    let only = match kind {
+        MediaKind::Image => Only::MissingAltText,
+        MediaKind::Audio => Only::MissingTranscript,
+    };
+    let kinds = match kind {
+        MediaKind::Image => KindFilter::Image,
+        MediaKind::Audio => KindFilter::Audio,
+    };
+    let all = GalleryQuery { kind: kinds, per_page: 1, ..GalleryQuery::new(scope) };
+    let total = app.media.gallery(&actor, &all).await?.total;
+    let missing = GalleryQuery { only: Some(only), ..all.clone() };
+    let left = app.media.gallery(&actor, &missing).await?.total;
+    let next = GalleryQuery { cursor: after.clone(), ..missing };
+    let found = match app.media.gallery(&actor, &next).await {
+        Ok(p) => p,
+        // A stale link: start from the top.
+        Err(MediaError::Invalid(_)) => {
+            app.media.gallery(&actor, &GalleryQuery { cursor: None, ..next }).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (what, things) = match kind {
+        MediaKind::Image => ("Alt text", "images"),
+        MediaKind::Audio => ("Transcripts", "audio clips"),
+    };
+    let coverage = if total == 0 {
+        format!("No {things} yet.")
+    } else {
+        // Rounded, but never "100 %" while something is left.
+        let pct = ((total - left) * 200 + total) / (2 * total);
+        let pct = if left > 0 { pct.min(99) } else { pct };
+        format!("{what}: {pct} % of {} {things}", view::count(total))
+    };
+    let done = if left == 0 {
+        format!("Every one of your {things} is described.")
+    } else {
+        format!(
+            "Nothing left after the ones you skipped. {} still to do — start again from the top.",
+            view::count(left)
+        )
+    };
+    let item = found.items.into_iter().next();
+    let after = found.next_cursor.or_else(|| item.as_ref().and(after)).unwrap_or_default();
+    let body = QueuePage {
+        layout: Layout::new(&user.session, Some(&user.account), "describe"),
+        kind: kind.as_str(),
+        coverage,
+        after,
+        left: if left == 1 { "1 left".into() } else { format!("{} left", view::count(left)) },
+        item,
+        draft: draft.0,
+        error: draft.1,
+        done,
+        max_alt: MAX_ALT_TEXT,
+    }
+    .render()?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+pub async fn show(
+    app: web::Data<App>,
+    user: CurrentUser,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, WebError> {
+    let q = q.into_inner();
+    let after = q.after.filter(|a| !a.is_empty());
+    page(&app, &user, (kind_of(q.kind.as_deref()), after), (String::new(), None), StatusCode::OK).await
+}
+
+pub async fn save(
+    app: web::Data<App>,
+    user: CurrentUser,
+    form: web::Form<SaveForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let form = form.into_inner();
+    let kind = kind_of(Some(&form.kind));
+    let actor = user.actor();
+    let saved = match kind {
+        MediaKind::Image => {
+            let mut outcome =
+                app.media.bulk_edit(&actor, &[(kind, form.id)], &BulkEdit::AltText(form.text.clone())).await;
+            outcome.pop().map_or(Ok(()), |(_, r)| r)
+        }
+        MediaKind::Audio => app.media.update_transcript(&actor, form.id, &form.text).await.map(drop),
+    };
+    match saved {
+        Ok(()) => {
+            session::flash(&user.session, "ok", "Saved.");
+            let after = if form.after.is_empty() {
+                String::new()
+            } else {
+                format!("&after={}", crate::http_text::percent_encode(&form.after))
+            };
+            Ok(see_other(&format!("/describe?kind={kind}{after}")))
+        }
+        Err(MediaError::Invalid(why)) => {
+            // The same item again (the queue walks on from before it), with the text kept.
+            page(&app, &user, (kind, None), (form.text, Some(why)), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
