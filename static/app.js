@@ -81,6 +81,24 @@
     });
   });
 
+  // An item's page is also a viewer: ← and → walk the gallery view it was opened from, Esc
+  // goes back to it, and e jumps to the description (none of it while typing in a field).
+  var walk = document.querySelector("nav.walk");
+  if (walk) {
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)))) return;
+      var go = function (id) { var a = document.getElementById(id); if (a) { e.preventDefault(); location.href = a.href; } };
+      if (e.key === "ArrowLeft") go("previous");
+      else if (e.key === "ArrowRight") go("next");
+      else if (e.key === "Escape") go("to-gallery");
+      else if (e.key === "e") {
+        var field = document.getElementById("alt_text") || document.getElementById("title");
+        if (field) { e.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
+      }
+    });
+  }
+
   // The describing queue: Ctrl+Enter (or Cmd+Enter) saves a transcript and moves on.
   var queueText = document.querySelector("form[action='/describe'] textarea");
   if (queueText) {

@@ -88,6 +88,12 @@ impl MediaService {
         Ok(row)
     }
 
+    /// `NotFound` unless the actor may see the collection (one row read).
+    pub(super) async fn check_collection_visible(&self, actor: &Actor, id: i64) -> Result<(), MediaError> {
+        let mut pooled = self.db.get().await?;
+        self.visible_collection(&mut pooled.conn(), actor, id).await.map(drop)
+    }
+
     /// A collection the actor may change.
     async fn managed_collection(
         &self,

@@ -113,6 +113,10 @@ impl MediaService {
     /// A page of the gallery the actor may see.
     pub async fn gallery(&self, actor: &Actor, query: &GalleryQuery) -> Result<GalleryPage, MediaError> {
         Self::check_list(actor, query.owner)?;
+        // A collection's items are listed only to someone who may see the collection.
+        if let Some(collection) = query.collection {
+            self.check_collection_visible(actor, collection).await?;
+        }
         let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.sort, c)).transpose()?;
         let mut pooled = self.db.get().await?;
         let (rows, more) = GalleryRepo::page(&mut pooled.conn(), query, cursor.as_ref()).await?;

@@ -13,6 +13,7 @@ pub mod file;
 pub mod filename;
 mod gallery;
 mod later;
+mod neighbours;
 mod pieces;
 mod reconcile;
 mod resumable;
@@ -32,6 +33,7 @@ pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_descr
 pub use dto::*;
 pub use error::{MediaError, Refusal};
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
+pub use neighbours::Neighbours;
 pub use pieces::{Piece, PieceChecksum};
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};

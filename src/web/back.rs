@@ -23,8 +23,8 @@ pub fn after_sign_in(next: Option<&str>) -> String {
     }
 }
 
-/// The gallery view to go back to: one of the galleries, with whatever query it had; anything
-/// else is the main gallery.
+/// The gallery view to go back to: one of the galleries (a collection's too), with whatever
+/// query it had; anything else is the main gallery.
 pub fn gallery_view(back: Option<&str>) -> String {
     match back {
         Some(b) if is_local_path(b) && is_gallery(b.split(['?', '#']).next().unwrap_or("")) => b.to_owned(),
@@ -33,11 +33,10 @@ pub fn gallery_view(back: Option<&str>) -> String {
 }
 
 fn is_gallery(path: &str) -> bool {
-    path == "/media"
-        || path == "/media/system"
-        || path
-            .strip_prefix("/media/users/")
-            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    let numbered = |prefix: &str| {
+        path.strip_prefix(prefix).is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    path == "/media" || path == "/media/system" || numbered("/media/users/") || numbered("/collections/")
 }
 
 /// `url` with `back` added to its query, unless `back` is the plain gallery (the default).

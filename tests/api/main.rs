@@ -32,4 +32,5 @@ mod storage;
 mod streaming;
 mod tags;
 mod upload_answers;
+mod viewer;
 mod web;

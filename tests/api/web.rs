@@ -433,8 +433,14 @@ async fn actions_come_back_to_the_gallery_view_they_started_from(env: TestEnv) {
     assert!(detail.contains("back="), "{detail}");
     // The detail page goes back to exactly that view, and so does a delete from it.
     let item = c.get(&detail).await;
-    let gallery_link =
-        item.body.split("\">← Gallery</a>").next().unwrap().rsplit("<a href=\"").next().unwrap();
+    let gallery_link = item
+        .body
+        .split("\" id=\"to-gallery\">Gallery</a>")
+        .next()
+        .unwrap()
+        .rsplit("<a href=\"")
+        .next()
+        .unwrap();
     assert_eq!(html_unescape(gallery_link), view);
     let item_path = detail.split('?').next().unwrap().to_owned();
     let confirm = c.get(&item.all("class=\"button danger\" href=\"").remove(0)).await;

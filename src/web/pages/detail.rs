@@ -60,10 +60,13 @@ struct DetailPage {
     chosen_expiry: u64,
     share_link: Option<String>,
     share_expires: String,
-    /// The gallery view this page was opened from ("← Gallery" goes there, and the forms carry it).
+    /// The gallery view this page was opened from ("Gallery" goes there, and the forms carry it).
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
     back_query: String,
+    /// The items before and after this one in the gallery view it came from.
+    previous_url: Option<String>,
+    next_url: Option<String>,
     /// The title, else the file name.
     heading: String,
     /// Alt text, else the file name.
@@ -197,6 +200,13 @@ async fn render(
             selected: false,
         })
         .collect();
+    // The items before and after this one in the gallery view it was opened from.
+    let neighbours = match super::gallery::view_set(app, user, &back).await? {
+        Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),
+        None => Default::default(),
+    };
+    let walk =
+        |n: Option<(MediaKind, i64)>| n.map(|(k, id)| back::with_back(&format!("/media/{k}/{id}"), &back));
     let saved = media.description().clone();
     let (description, description_error) = match drafts.description {
         Some((d, why)) => (d, why),
@@ -204,6 +214,8 @@ async fn render(
     };
     let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = DetailPage {
+        previous_url: walk(neighbours.previous),
+        next_url: walk(neighbours.next),
         heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),
         alt: saved.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: saved.caption.clone(),

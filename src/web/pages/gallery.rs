@@ -22,7 +22,7 @@ use crate::web::{WebSettings, back, stash};
 const PER_PAGE: u32 = 48;
 
 /// A gallery address's query string, as typed; parsed into a [`GalleryQuery`].
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct GalleryParams {
     q: Option<String>,
     #[serde(rename = "type")]
@@ -195,6 +195,42 @@ pub async fn of_user(
         section: "gallery",
     };
     render(&app, &user, (&settings, &req), q.into_inner(), OwnerFilter::User(id), view).await
+}
+
+/// The set a gallery view shows (its filters and order, not its position), to walk from one of
+/// its items to the next; `None` for an address that is not a gallery this user may see.
+pub async fn view_set(
+    app: &App,
+    user: &CurrentUser,
+    view_url: &str,
+) -> Result<Option<GalleryQuery>, WebError> {
+    let (path, query) = view_url.split_once('?').unwrap_or((view_url, ""));
+    let q: GalleryParams = serde_urlencoded::from_str(query).unwrap_or_default();
+    let (me, staff) = (user.account.id, user.account.role.is_staff());
+    let numbered = |prefix: &str| path.strip_prefix(prefix).and_then(|id| id.parse::<i64>().ok());
+    let (scope, collection) = if path == "/media" {
+        (parse_owner(q.owner.as_deref(), user), None)
+    } else if path == "/media/system" {
+        (OwnerFilter::System, None)
+    } else if let Some(id) = numbered("/media/users/") {
+        if !staff && id != me {
+            return Ok(None);
+        }
+        (OwnerFilter::User(id), None)
+    } else if let Some(id) = numbered("/collections/") {
+        (if staff { OwnerFilter::Any } else { OwnerFilter::Visible(me) }, Some(id))
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(GalleryQuery {
+        collection,
+        tags: app.media.tag_filter(q.tags.as_deref().unwrap_or("")).await?,
+        only: Only::parse(q.only.as_deref().unwrap_or("")),
+        kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
+        search: q.q.filter(|s| !s.trim().is_empty()),
+        sort: GallerySort::parse(q.sort.as_deref().unwrap_or("")),
+        ..GalleryQuery::new(scope)
+    }))
 }
 
 /// Which gallery a page shows: its address (path and query as asked), heading and nav entry.

@@ -1,0 +1,138 @@
+//! Walking a gallery view from an item's page: previous and next in the view's own filters and
+//! order, across page boundaries, without JavaScript (links) and with it (arrow keys, Esc, e).
+
+use fantoccini::key::Key;
+use mediadesk::auth::Role;
+
+use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::server::{TestClient, html_unescape, password_of};
+use crate::common::*;
+
+backend_tests!(an_item_page_walks_its_gallery_view, browser_walks_the_view_with_the_keyboard);
+
+fn link(page: &str, id: &str) -> Option<String> {
+    let marker = format!("\" rel=\"{}\" id=\"{id}\"", if id == "previous" { "prev" } else { "next" });
+    page.split(&marker).next().filter(|before| before.len() < page.len()).map(|before| {
+        html_unescape(before.rsplit("<a href=\"").next().unwrap()).split('?').next().unwrap().to_owned()
+    })
+}
+
+async fn cards(c: &TestClient, view: &str) -> Vec<String> {
+    c.get(view).await.all("<a class=\"name\" href=\"").into_iter().map(|h| html_unescape(&h)).collect()
+}
+
+async fn an_item_page_walks_its_gallery_view(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files: Vec<(String, Vec<u8>)> =
+        (1..=5).map(|i| (format!("p{i}.png"), fixture_bytes("image.png"))).collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    assert!(ann.upload(&files, None, false).await.body.contains("5 accepted"));
+
+    // Two per page, by name: p2 is last on page one; its next, p3, is on page two.
+    let first_page = cards(&ann, "/media?type=image&sort=name&per=2").await;
+    let p2 = ann.get(&first_page[1]).await.body;
+    let all = cards(&ann, "/media?type=image&sort=name&per=200").await;
+    let path = |i: usize| all[i].split('?').next().unwrap().to_owned();
+    assert_eq!(link(&p2, "previous"), Some(path(0)));
+    assert_eq!(link(&p2, "next"), Some(path(2)));
+    // The links carry the view, so the walk goes on in it, to the end.
+    let mut at =
+        html_unescape(p2.split("\" rel=\"next\"").next().unwrap().rsplit("<a href=\"").next().unwrap());
+    for expected in [3, 4] {
+        let page = ann.get(&at).await.body;
+        assert_eq!(at.split('?').next().unwrap(), path(expected - 1));
+        match link(&page, "next") {
+            Some(_) => {
+                at = html_unescape(
+                    page.split("\" rel=\"next\"").next().unwrap().rsplit("<a href=\"").next().unwrap(),
+                )
+            }
+            None => panic!("p{expected} has a next"),
+        }
+    }
+    let last = ann.get(&at).await.body;
+    assert_eq!(link(&last, "next"), None, "the last item has no next");
+
+    // A tag filter: only the tagged items are walked.
+    for i in [0, 3] {
+        ann.post(&path(i), &format!("{}/tags", path(i)), &[("tags", "pick")]).await;
+    }
+    let tagged = cards(&ann, "/media?tags=pick&sort=name").await;
+    let page = ann.get(&tagged[0]).await.body;
+    assert_eq!((link(&page, "previous"), link(&page, "next")), (None, Some(path(3))));
+
+    // Within a collection opened from its page: its items only, and "Gallery" goes back to it.
+    let made = ann.post("/collections", "/collections", &[("name", "Two")]).await;
+    let id = made.location().trim_start_matches("/collections/").to_owned();
+    for i in [1, 4] {
+        ann.post(&path(i), &format!("{}/collections", path(i)), &[("collection", &id)]).await;
+    }
+    let inside = cards(&ann, &format!("{}?sort=name", made.location())).await;
+    let page = ann.get(&inside[0]).await.body;
+    assert_eq!((link(&page, "previous"), link(&page, "next")), (None, Some(path(4))));
+    assert!(
+        html_unescape(&page)
+            .contains(&format!("<a href=\"{}?sort=name\" id=\"to-gallery\">", made.location()))
+    );
+
+    // Another user's collection named in the address walks nothing.
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    let theirs = bob.post("/collections", "/collections", &[("name", "Bob's")]).await;
+    let sneaky = format!("{}?back={}", path(1), theirs.location());
+    let page = ann.get(&sneaky).await.body;
+    assert_eq!((link(&page, "previous"), link(&page, "next")), (None, None));
+}
+
+async fn browser_walks_the_view_with_the_keyboard(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.png", fixture_bytes("image.png")),
+        ("b.png", fixture_bytes("image.png")),
+        ("c.png", fixture_bytes("image.png")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("3 accepted"));
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.goto("/signin").await;
+        b.find("#username").await.send_keys("ann").await.expect("type username");
+        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
+        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+        b.wait_for_path("/media").await;
+        b.goto("/media?sort=name").await;
+        b.find_link("a.png").await.click().await.expect("open a.png");
+        let at = |name: &'static str| {
+            let b = b.clone();
+            async move {
+                poll(name, PATIENCE, async || {
+                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
+                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
+                })
+                .await
+            }
+        };
+        at("a.png").await;
+        b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
+        at("b.png").await;
+        b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
+        at("c.png").await;
+        b.find("body").await.send_keys(&Key::Left.to_string()).await.expect("←");
+        at("b.png").await;
+        // e: to the description; typing there does not walk.
+        b.find("body").await.send_keys("e").await.expect("e");
+        let focused = b.js("return document.activeElement.id;").await;
+        assert_eq!(focused, "alt_text");
+        b.find("#alt_text").await.send_keys(&Key::Right.to_string()).await.ok();
+        at("b.png").await;
+        b.js("document.activeElement.blur(); return 1;").await;
+        b.find("body").await.send_keys(&Key::Escape.to_string()).await.expect("Esc");
+        b.wait_for_path("/media").await;
+        assert!(
+            b.js("return location.search;").await.as_str().unwrap().contains("sort=name"),
+            "back to the same view"
+        );
+    })
+    .await;
+}
