@@ -458,7 +458,7 @@ async fn check_range_request(http: &TestClient, src: &str) {
 }
 
 /// The README's pictures, refreshed by the SQLite run (only rewritten when they changed).
-fn save_doc_screenshot(name: &str, png: &[u8]) {
+pub fn save_doc_screenshot(name: &str, png: &[u8]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     let file = dir.join(name);

@@ -8,6 +8,7 @@
 mod common;
 
 mod access;
+mod browser_organize;
 mod browser_resumable;
 mod bulk_edit;
 mod cli;

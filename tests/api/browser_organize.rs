@@ -1,0 +1,132 @@
+//! Organizing and describing in Chromium, the way a staff member would: make a collection,
+//! tag three items at once and put them in it, filter by the tag, walk the items with the arrow
+//! keys, and write alt text in the describing queue.
+
+use fantoccini::key::Key;
+use mediadesk::auth::Role;
+
+use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::server::password_of;
+use crate::common::*;
+
+backend_tests!(browser_organizes_and_describes);
+
+async fn browser_organizes_and_describes(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("boats.jpg", fixture_bytes("image.jpg")),
+        ("lighthouse.png", fixture_bytes("image.png")),
+        ("quay.webp", fixture_bytes("image.webp")),
+        ("gulls.flac", fixture_bytes("tone.flac")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.goto("/signin").await;
+        b.find("#username").await.send_keys("ann").await.expect("type username");
+        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
+        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+        b.wait_for_path("/media").await;
+
+        // A collection.
+        b.goto("/collections").await;
+        b.find("#name").await.send_keys("Harbour walk").await.expect("name it");
+        b.find("form[action='/collections'] button[type=submit]").await.click().await.expect("make it");
+        let collection = poll("the collection page", PATIENCE, async || {
+            let path = b.path().await;
+            if path.starts_with("/collections/") { Ok(path) } else { Err(path) }
+        })
+        .await;
+
+        // Three images ticked, tagged at once, then put in the collection at once.
+        let tick_images = async || {
+            b.goto("/media?type=image&sort=name").await;
+            for pick in ["boats.jpg", "lighthouse.png", "quay.webp"] {
+                b.find("label.pick-label").await; // the cards are there
+                b.js(&format!(
+                    "const l = [...document.querySelectorAll('label.pick-label')]\
+                         .find(l => l.textContent.endsWith('{pick}')); \
+                     document.getElementById(l.htmlFor).checked = true; return 1;"
+                ))
+                .await;
+            }
+            b.find("details.bulk-edit summary").await.click().await.expect("open Change selected");
+        };
+        tick_images().await;
+        b.find("#bulk-value").await.send_keys("harbour").await.expect("type the tag");
+        b.find("button[formaction='/media/bulk/edit']").await.click().await.expect("apply");
+        let summary = |want: &'static str| {
+            let b = b.clone();
+            async move {
+                poll(want, PATIENCE, async || {
+                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
+                    if h1.as_str().is_some_and(|t| t.contains(want)) { Ok(()) } else { Err(h1.to_string()) }
+                })
+                .await
+            }
+        };
+        summary("3 items tagged").await;
+        tick_images().await;
+        let action = b.find("#bulk-action").await;
+        action.select_by_value("collect").await.expect("choose the collection action");
+        b.find("button[formaction='/media/bulk/edit']").await.click().await.expect("apply");
+        summary("3 items added to the collection").await;
+        b.goto(&collection).await;
+        assert_eq!(b.count("ul.grid li.card").await, 3);
+        let collection_png = b.screenshot("collection").await;
+
+        // Filter by the tag.
+        b.goto("/media").await;
+        b.find("#tags").await.send_keys("harbour").await.expect("type the filter");
+        b.find("form.filters button[type=submit]").await.click().await.expect("apply the filter");
+        poll("the tagged items", PATIENCE, async || {
+            let n = b.count("ul.grid li.card").await;
+            let search = b.js("return location.search;").await;
+            let filtered = search.as_str().unwrap_or("").contains("tags=harbour");
+            if n == 3 && filtered { Ok(()) } else { Err(format!("{n} {search}")) }
+        })
+        .await;
+
+        // Walk them with the arrow keys, from the first by name.
+        b.goto("/media?tags=harbour&sort=name").await;
+        b.find_link("boats.jpg").await.click().await.expect("open the first");
+        let at = |name: &'static str| {
+            let b = b.clone();
+            async move {
+                poll(name, PATIENCE, async || {
+                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
+                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
+                })
+                .await
+            }
+        };
+        at("boats.jpg").await;
+        b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
+        at("lighthouse.png").await;
+        let viewer_png = b.screenshot("viewer").await;
+        b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
+        at("quay.webp").await;
+        assert_eq!(b.count("#next").await, 0, "the last of the view");
+
+        // The describing queue: type, Enter, next.
+        b.goto("/describe").await;
+        let coverage = b.js("return document.getElementById('coverage').textContent;").await;
+        assert_eq!(coverage, "Alt text: 0 % of 3 images");
+        let typed = format!("Fishing boats moored at a stone quay{}", Key::Enter);
+        b.find("#text").await.send_keys(&typed).await.expect("type and Enter");
+        poll("the next image", PATIENCE, async || {
+            let c = b.js("return document.getElementById('coverage').textContent;").await;
+            if c == "Alt text: 33 % of 3 images" { Ok(()) } else { Err(c.to_string()) }
+        })
+        .await;
+        assert_eq!(b.js("return document.activeElement.id;").await, "text", "ready for the next one");
+
+        if b.backend == "sqlite_local" && std::env::var_os("MEDIADESK_UPDATE_SCREENSHOTS").is_some() {
+            crate::e2e::save_doc_screenshot("collection.png", &collection_png);
+            crate::e2e::save_doc_screenshot("viewer.png", &viewer_png);
+        }
+    })
+    .await;
+}
