@@ -351,7 +351,7 @@ def bench_gallery():
         say(f"gallery: {GALLERY_ITEMS} items on {backend} (seeding…)")
         env = backend_env(backend, os.path.join(WORK, f"gallery-{backend}"))
         started = time.monotonic()
-        cli(env, "seed", "--load", str(GALLERY_ITEMS))
+        cli(env, "seed", "--load", str(GALLERY_ITEMS), "--organize")
         seeded_s = time.monotonic() - started
         plans = subprocess.run([BIN, "explain"], env={**os.environ, **env}, capture_output=True, text=True,
                                check=True).stdout
@@ -363,6 +363,15 @@ def bench_gallery():
         # The page's own "Last" link: the last page as "Next" would reach it.
         last = re.search(r'href="([^"]*)" rel="last"', first).group(1).replace("&#38;", "&")
         urls = {"static stylesheet": css.group(1), "first page": "/media?per=50", "last page": last}
+        # Organized: a tag on one image in eight, a collection of a tenth of the library, and a
+        # search matching about one item in a hundred; first and last page of each.
+        big = re.search(r'href="/collections/(\d+)">load-big</a>', page(server, "/collections")).group(1)
+        for label, view in [("tag", "/media?per=50&tags=load-common"),
+                            ("collection", f"/collections/{big}?per=50"),
+                            ("search", "/media?per=50&q=load-0001")]:
+            urls[f"{label}, first page"] = view
+            urls[f"{label}, last page"] = re.search(r'href="([^"]*)" rel="last"', page(server, view)).group(1) \
+                .replace("&#38;", "&")
         # A thumbnail through the app's signed file route (the local store; S3 links go to S3):
         # the link check, the pending-deletion lookup and the file.
         thumb = re.search(r'<img src="(/files/[^"]+)"', first)
@@ -378,6 +387,11 @@ def bench_gallery():
         server.stop()
         res["backends"][backend] = out
     return res
+
+
+def page(server, path):
+    req = urllib.request.Request(f"{server.base}{path}", headers={"Cookie": server.cookie})
+    return urllib.request.urlopen(req).read().decode()
 
 
 def page_under_uploads(server):
