@@ -70,6 +70,9 @@ pub enum Command {
         /// Only the items of this collection (its id, as in `/collections/{id}`).
         #[arg(long)]
         collection: Option<i64>,
+        /// Plans for this search (then also ranked by relevance).
+        #[arg(long)]
+        search: Option<String>,
     },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
@@ -271,7 +274,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
-        Command::Explain { owner, collection } => {
+        Command::Explain { owner, collection, search } => {
             let app = App::build(&config).await?;
             let scope = match owner.as_deref() {
                 None => OwnerFilter::Any,
@@ -280,7 +283,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     Owner::User(id) => OwnerFilter::User(id),
                 },
             };
-            for shape in app.media.gallery_plans(scope, collection).await? {
+            for shape in app.media.gallery_plans(scope, collection, search).await? {
                 println!("== {}", shape.page);
                 for plan in shape.plans {
                     println!("{plan}");

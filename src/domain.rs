@@ -172,10 +172,13 @@ pub enum GallerySort {
     Name,
     /// Largest first.
     Size,
+    /// Best match first; only while searching (otherwise newest first).
+    Relevance,
 }
 
 impl GallerySort {
-    pub const ALL: [GallerySort; 3] = [GallerySort::Newest, GallerySort::Name, GallerySort::Size];
+    pub const ALL: [GallerySort; 4] =
+        [GallerySort::Newest, GallerySort::Name, GallerySort::Size, GallerySort::Relevance];
 
     /// Whether the order runs from high values to low.
     pub fn descending(self) -> bool {
@@ -188,6 +191,7 @@ impl GallerySort {
             GallerySort::Newest => "newest",
             GallerySort::Name => "name",
             GallerySort::Size => "size",
+            GallerySort::Relevance => "relevance",
         }
     }
 
@@ -195,7 +199,22 @@ impl GallerySort {
     pub fn parse(s: &str) -> GallerySort {
         GallerySort::ALL.into_iter().find(|sort| sort.as_str() == s).unwrap_or_default()
     }
+
+    /// The order of a gallery address whose `sort=` is `s` (or absent): a search is ranked by
+    /// relevance unless another order is asked for; without one, relevance means nothing.
+    pub fn for_view(s: Option<&str>, searching: bool) -> GallerySort {
+        match (s.map(GallerySort::parse), searching) {
+            (None, true) => GallerySort::Relevance,
+            (Some(GallerySort::Relevance) | None, false) => GallerySort::Newest,
+            (Some(sort), _) => sort,
+        }
+    }
 }
+
+/// A search uses its first this many distinct words.
+pub const MAX_SEARCH_WORDS: usize = 8;
+/// A longer word is cut to this many characters (an index has no longer words to find).
+pub const MAX_SEARCH_WORD_CHARS: usize = 64;
 
 /// Largest gallery page anyone may ask for.
 pub const MAX_PER_PAGE: u32 = 200;
@@ -211,7 +230,8 @@ pub struct GalleryQuery {
     pub tags: Vec<i64>,
     /// Only what still needs describing, or animations.
     pub only: Option<Only>,
-    /// Matched case-insensitively against file names and transcripts; blank means none.
+    /// Words matched (each as a word's start, case-insensitively) against file names, titles,
+    /// tags, alt text, captions and transcripts; blank means none.
     pub search: Option<String>,
     pub sort: GallerySort,
     /// An opaque cursor from a previous page.
@@ -244,6 +264,29 @@ impl GalleryQuery {
         self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
 
+    /// The words of the search, lower case, at most [`MAX_SEARCH_WORDS`] of them: what is
+    /// between the characters that are neither letters nor digits, as both databases' indexes
+    /// split text. A search of punctuation alone has no words and matches nothing.
+    pub fn search_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        let text = self.search_text().unwrap_or("");
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            let word: String = word.to_lowercase().chars().take(MAX_SEARCH_WORD_CHARS).collect();
+            if !words.contains(&word) && words.len() < MAX_SEARCH_WORDS {
+                words.push(word);
+            }
+        }
+        words
+    }
+
+    /// The order pages come in: relevance needs a search; without one it is newest first.
+    pub fn order(&self) -> GallerySort {
+        match self.sort {
+            GallerySort::Relevance if self.search_text().is_none() => GallerySort::Newest,
+            sort => sort,
+        }
+    }
+
     pub fn limit(&self) -> u32 {
         self.per_page.clamp(1, MAX_PER_PAGE)
     }
@@ -265,6 +308,16 @@ mod tests {
             assert_eq!(GallerySort::parse(sort.as_str()), sort);
         }
         assert_eq!(GallerySort::parse("random"), GallerySort::Newest);
+        assert_eq!(GallerySort::for_view(None, true), GallerySort::Relevance);
+        assert_eq!(GallerySort::for_view(Some("relevance"), false), GallerySort::Newest);
+        assert_eq!(GallerySort::for_view(Some("name"), true), GallerySort::Name);
+        let q = |s: &str| GalleryQuery { search: Some(s.into()), ..GalleryQuery::new(OwnerFilter::Any) };
+        assert_eq!(q(" IMG_2024-Hafen.jpg ").search_words(), ["img", "2024", "hafen", "jpg"]);
+        assert_eq!(q("Émile émile ÉMILE").search_words(), ["émile"]);
+        assert!(q("%_ -- ").search_words().is_empty());
+        assert_eq!(q("a b c d e f g h i j").search_words().len(), MAX_SEARCH_WORDS);
+        let relevance = GalleryQuery { sort: GallerySort::Relevance, ..GalleryQuery::new(OwnerFilter::Any) };
+        assert_eq!(relevance.order(), GallerySort::Newest);
         assert_eq!(serde_json::to_string(&Owner::User(3)).unwrap(), "3");
         assert_eq!(serde_json::to_string(&Owner::System).unwrap(), "null");
         assert_eq!(serde_json::to_string(&MediaKind::Audio).unwrap(), "\"audio\"");

@@ -288,6 +288,8 @@ pub struct MediaItemRow {
     pub title: Option<String>,
     /// Of an image: what a screen reader says instead of it.
     pub alt_text: Option<String>,
+    /// How well it matched a search ranked by relevance; 0 otherwise.
+    pub rank: i64,
 }
 
 impl From<ImageItemRow> for MediaItemRow {
@@ -309,6 +311,7 @@ impl From<ImageItemRow> for MediaItemRow {
             created_at: r.created_at,
             title: r.title,
             alt_text: r.alt_text,
+            rank: 0,
         }
     }
 }
@@ -332,6 +335,7 @@ impl From<AudioItemRow> for MediaItemRow {
             created_at: r.created_at,
             title: r.title,
             alt_text: None,
+            rank: 0,
         }
     }
 }

@@ -108,28 +108,41 @@ impl MediaService {
 
     /// Every collection the actor may see, as a tree: each after its parent, siblings by name.
     pub async fn collections(&self, actor: &Actor) -> Result<Vec<CollectionRead>, MediaError> {
+        self.collection_tree(actor, true).await
+    }
+
+    /// The collections the actor may see, in tree order, without their item counts: what a
+    /// gallery page's collection pickers need on every view.
+    pub async fn collection_choices(&self, actor: &Actor) -> Result<Vec<CollectionRead>, MediaError> {
+        self.collection_tree(actor, false).await
+    }
+
+    async fn collection_tree(&self, actor: &Actor, counted: bool) -> Result<Vec<CollectionRead>, MediaError> {
         let mut pooled = self.db.get().await?;
         let scope = if actor.is_staff { None } else { Some(actor.user_id.ok_or(MediaError::Forbidden)?) };
         let rows = CollectionRepo::list(&mut pooled.conn(), scope).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let counts: std::collections::HashMap<i64, i64> =
-            CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect();
+        let counts: std::collections::HashMap<i64, i64> = if counted {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect()
+        } else {
+            Default::default()
+        };
+        // Depth-first from the tops, each level in name order (as listed); a parent the actor
+        // cannot see makes its child a top.
+        let visible: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        let mut children: std::collections::HashMap<Option<i64>, Vec<&CollectionRow>> = Default::default();
+        for r in &rows {
+            children.entry(r.parent_id.filter(|p| visible.contains(p))).or_default().push(r);
+        }
         let mut out = Vec::with_capacity(rows.len());
-        let mut stack: Vec<(Option<i64>, usize)> = vec![(None, 0)];
-        // Depth-first from the tops; a parent the actor cannot see makes its child a top.
-        let visible: std::collections::HashSet<i64> = ids.iter().copied().collect();
-        let parent_of = |r: &CollectionRow| r.parent_id.filter(|p| visible.contains(p));
-        while let Some((parent, depth)) = stack.pop() {
-            if let Some(id) = parent {
-                let row = rows.iter().find(|r| r.id == id).ok_or(MediaError::NotFound)?;
-                out.push(Self::collection_read(actor, row, counts.get(&id).copied().unwrap_or(0), depth - 1));
+        let mut stack: Vec<(&CollectionRow, usize)> =
+            children.get(&None).into_iter().flatten().rev().map(|r| (*r, 0)).collect();
+        while let Some((row, depth)) = stack.pop() {
+            out.push(Self::collection_read(actor, row, counts.get(&row.id).copied().unwrap_or(0), depth));
+            if depth < MAX_DEPTH {
+                let below = children.get(&Some(row.id)).into_iter().flatten().rev();
+                stack.extend(below.map(|r| (*r, depth + 1)));
             }
-            if depth > MAX_DEPTH {
-                continue;
-            }
-            let mut children: Vec<&CollectionRow> = rows.iter().filter(|r| parent_of(r) == parent).collect();
-            children.reverse(); // popped in name order
-            stack.extend(children.into_iter().map(|r| (Some(r.id), depth + 1)));
         }
         Ok(out)
     }

@@ -60,6 +60,7 @@ fn sort_code(sort: GallerySort) -> char {
         GallerySort::Newest => 't',
         GallerySort::Name => 'n',
         GallerySort::Size => 's',
+        GallerySort::Relevance => 'r',
     }
 }
 
@@ -70,6 +71,7 @@ fn encode_cursor(sort: GallerySort, row: &MediaItemRow) -> String {
         GallerySort::Newest => row.created_at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX).to_string(),
         GallerySort::Name => hex::encode(row.original_filename.as_bytes()),
         GallerySort::Size => row.byte_size.to_string(),
+        GallerySort::Relevance => row.rank.to_string(),
     };
     format!("{}~{}~{}~{value}", sort_code(sort), row.kind, row.id)
 }
@@ -105,6 +107,7 @@ fn decode_cursor(sort: GallerySort, raw: &str) -> Result<Cursor, MediaError> {
             SortValue::Name(String::from_utf8(hex::decode(value).map_err(|_| bad())?).map_err(|_| bad())?)
         }
         GallerySort::Size => SortValue::Size(value.parse().map_err(|_| bad())?),
+        GallerySort::Relevance => SortValue::Rank(value.parse().map_err(|_| bad())?),
     };
     Ok(Cursor { value, kind, id })
 }
@@ -117,7 +120,7 @@ impl MediaService {
         if let Some(collection) = query.collection {
             self.check_collection_visible(actor, collection).await?;
         }
-        let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.sort, c)).transpose()?;
+        let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.order(), c)).transpose()?;
         let mut pooled = self.db.get().await?;
         let (rows, more) = GalleryRepo::page(&mut pooled.conn(), query, cursor.as_ref()).await?;
         let total = GalleryRepo::total(&mut pooled.conn(), query).await?;
@@ -125,8 +128,8 @@ impl MediaService {
 
         let had_cursor = cursor.is_some();
         let (has_prev, has_next) = if query.backwards { (more, had_cursor) } else { (had_cursor, more) };
-        let prev_cursor = rows.first().filter(|_| has_prev).map(|r| encode_cursor(query.sort, r));
-        let next_cursor = rows.last().filter(|_| has_next).map(|r| encode_cursor(query.sort, r));
+        let prev_cursor = rows.first().filter(|_| has_prev).map(|r| encode_cursor(query.order(), r));
+        let next_cursor = rows.last().filter(|_| has_next).map(|r| encode_cursor(query.order(), r));
 
         let issued = Utc::now().timestamp() / URL_BUCKET_SECS * URL_BUCKET_SECS;
         let mut items = Vec::with_capacity(rows.len());
@@ -186,18 +189,21 @@ impl MediaService {
     }
 
     /// How the database fetches the first, a middle and the last page of `scope` (within a
-    /// collection, when given) in each order. For `mediadesk explain` and the test that every
-    /// plan walks an index.
+    /// collection and for a search, when given) in each order (relevance only for a search).
+    /// For `mediadesk explain` and the test that every plan walks an index.
     pub async fn gallery_plans(
         &self,
         scope: OwnerFilter,
         collection: Option<i64>,
+        search: Option<String>,
     ) -> Result<Vec<StreamPlan>, MediaError> {
         let mut out = Vec::new();
         let mut pooled = self.db.get().await?;
-        for sort in GallerySort::ALL {
+        let sorts = GallerySort::ALL.into_iter().filter(|s| *s != GallerySort::Relevance || search.is_some());
+        for sort in sorts {
             let first = GalleryQuery {
                 sort,
+                search: search.clone(),
                 per_page: 50,
                 kind: KindFilter::Any,
                 collection,

@@ -34,14 +34,17 @@ impl MediaService {
             MediaRead::Image(i) => (i.created_at, i.byte_size),
             MediaRead::Audio(a) => (a.created_at, a.byte_size),
         };
-        let value = match query.sort {
+        let mut pooled = self.db.get().await?;
+        let value = match query.order() {
             GallerySort::Newest => SortValue::Time(created_at),
             GallerySort::Name => SortValue::Name(item.media.filename().to_owned()),
             GallerySort::Size => SortValue::Size(size),
+            GallerySort::Relevance => {
+                SortValue::Rank(GalleryRepo::rank_of(&mut pooled.conn(), query, (kind, id)).await?)
+            }
         };
         let here = Cursor { value, kind, id };
         let one = |backwards| GalleryQuery { cursor: None, backwards, per_page: 1, ..query.clone() };
-        let mut pooled = self.db.get().await?;
         let (before, _) = GalleryRepo::page(&mut pooled.conn(), &one(true), Some(&here)).await?;
         let (after, _) = GalleryRepo::page(&mut pooled.conn(), &one(false), Some(&here)).await?;
         Ok(Neighbours {

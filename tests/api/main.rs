@@ -26,6 +26,7 @@ mod queue;
 mod repo;
 mod resumable;
 mod s3_server;
+mod search;
 mod service;
 mod shutdown;
 mod signing;

@@ -27,6 +27,9 @@ pub enum SortValue {
     Time(NaiveDateTime),
     Name(String),
     Size(i64),
+    /// How well an item matches a search, scaled to an integer (higher is better): the
+    /// database's own score for it, computed again for every page.
+    Rank(i64),
 }
 
 /// The item a page starts after (or, walking backwards, ends before).
@@ -49,18 +52,108 @@ pub enum Total {
 
 pub struct GalleryRepo;
 
-/// `%` and `_` in a search are literal characters, not wildcards.
-fn like_pattern(search: &str) -> String {
-    let mut p = String::with_capacity(search.len() + 2);
-    p.push('%');
-    for c in search.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
+/// Which SQL a query is written in where the two databases differ: full-text search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Pg,
+    Sqlite,
+}
+
+impl Dialect {
+    fn of(conn: &DbConn<'_>) -> Dialect {
+        match conn {
+            DbConn::Pg(_) => Dialect::Pg,
+            DbConn::Sqlite(_) => Dialect::Sqlite,
         }
-        p.push(c);
     }
-    p.push('%');
-    p
+}
+
+/// A search as each database's full-text index reads it: every word, as the start of a word
+/// in the item's text.
+#[derive(Debug, Clone)]
+struct Search {
+    dialect: Dialect,
+    /// The words as a `tsquery` (`harb:* & boat:*`) or an FTS5 query (`"harb"* "boat"*`); the
+    /// words hold letters and digits only, so neither syntax can be broken out of. `None` for
+    /// a search without words, which matches nothing.
+    text: Option<String>,
+}
+
+impl Search {
+    /// `None` without a search.
+    fn of(dialect: Dialect, query: &GalleryQuery) -> Option<Search> {
+        query.search_text()?;
+        let words = query.search_words();
+        let text = (!words.is_empty()).then(|| match dialect {
+            Dialect::Pg => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+            Dialect::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+        });
+        Some(Search { dialect, text })
+    }
+
+    /// The full-text index of a kind's table on SQLite.
+    fn fts(kind: MediaKind) -> &'static str {
+        match kind {
+            MediaKind::Image => "images_search",
+            MediaKind::Audio => "audios_search",
+        }
+    }
+
+    /// Narrows `sql` to the matches, for an order walked on another index.
+    fn filter(&self, sql: &mut Sql, kind: MediaKind) {
+        let Some(text) = &self.text else {
+            sql.and().push("1 = 0");
+            return;
+        };
+        match self.dialect {
+            Dialect::Pg => {
+                sql.and().push("t.search_doc @@ to_tsquery('simple', ").bind(Param::Text(text.clone()))
+            }
+            Dialect::Sqlite => {
+                let fts = Self::fts(kind);
+                sql.and().push(&format!("t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH "));
+                sql.bind(Param::Text(text.clone()))
+            }
+        };
+        sql.push(")");
+    }
+
+    /// The match score's expression, higher for a better match: a hit in the name, title or
+    /// tags counts most, in alt text or caption next, in a transcript least.
+    fn rank(&self, sql: &mut Sql, kind: MediaKind) {
+        let text = self.text.clone().unwrap_or_default();
+        match self.dialect {
+            Dialect::Pg => {
+                sql.push("CAST(ts_rank(t.search_doc, to_tsquery('simple', ").bind(Param::Text(text));
+                sql.push(")) * 1000000 AS BIGINT)")
+            }
+            Dialect::Sqlite => {
+                // Small weights: bm25 saturates with a word's weighted count, and large ones
+                // would make a title hit count no more than a caption hit.
+                let weights = if kind == MediaKind::Image { "1.0, 0.5" } else { "1.0, 0.5, 0.25" };
+                // bm25 of a word in most items is tiny (its weight floors at 1e-6), hence the scale.
+                sql.push(&format!("CAST(-bm25({}, {weights}) * 1e12 AS INTEGER)", Self::fts(kind)))
+            }
+        };
+    }
+
+    /// On SQLite, what a ranked stream joins and the condition that makes it a match.
+    fn join_sqlite(&self, kind: MediaKind) -> Option<String> {
+        let fts = Self::fts(kind);
+        (self.dialect == Dialect::Sqlite).then(|| format!(" JOIN {fts} ON {fts}.rowid = t.id"))
+    }
+
+    fn match_ranked(&self, sql: &mut Sql, kind: MediaKind) {
+        match (&self.text, self.dialect) {
+            (None, _) => {
+                sql.and().push("1 = 0");
+            }
+            (Some(text), Dialect::Sqlite) => {
+                sql.and().push(&format!("{} MATCH ", Self::fts(kind))).bind(Param::Text(text.clone()));
+            }
+            (Some(_), Dialect::Pg) => self.filter(sql, kind),
+        }
+    }
 }
 
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
@@ -128,7 +221,7 @@ impl From<&SortValue> for Param {
         match v {
             SortValue::Time(t) => Param::Time(*t),
             SortValue::Name(n) => Param::Text(n.clone()),
-            SortValue::Size(s) => Param::Int(*s),
+            SortValue::Size(s) | SortValue::Rank(s) => Param::Int(*s),
         }
     }
 }
@@ -163,6 +256,17 @@ impl Sql {
 
     fn bind(&mut self, param: Param) -> &mut Sql {
         self.parts.push(Part::Bind(param));
+        self
+    }
+
+    /// `other` as a subquery: its text and values, its conditions its own.
+    fn nest(&mut self, other: Sql) -> &mut Sql {
+        for part in other.parts {
+            match part {
+                Part::Text(t) => self.push(&t),
+                Part::Bind(p) => self.bind(p),
+            };
+        }
         self
     }
 
@@ -223,6 +327,7 @@ fn sort_column(sort: GallerySort) -> &'static str {
         GallerySort::Newest => "created_at",
         GallerySort::Name => "original_filename",
         GallerySort::Size => "byte_size",
+        GallerySort::Relevance => "search_rank",
     }
 }
 
@@ -230,22 +335,28 @@ fn sort_column(sort: GallerySort) -> &'static str {
 /// the kind's table as `t`; or for a collection, its memberships as `ci` (whose indexes hold the
 /// sort values) joined to the items; or for tags, the first tag's items as `it` likewise. Any
 /// further tag is a lookup on `item_tags`' key per row. Returns that table and its id column.
-fn source(kind: MediaKind, query: &GalleryQuery, sql: &mut Sql) -> (&'static str, &'static str) {
+fn source(
+    kind: MediaKind,
+    query: &GalleryQuery,
+    join: Option<&str>,
+    sql: &mut Sql,
+) -> (&'static str, &'static str) {
     let (table, _) = table(kind);
     let k = kind.as_str();
+    let join = join.unwrap_or("");
     let (walked, more_tags): ((&str, &str), &[i64]) = match (query.collection, query.tags.split_first()) {
         (None, None) => {
-            sql.push(&format!(" FROM {table} t"));
+            sql.push(&format!(" FROM {table} t{join}"));
             (("t", "t.id"), &[])
         }
         (Some(id), _) => {
-            sql.push(&format!(" FROM collection_items ci JOIN {table} t ON t.id = ci.item_id"));
+            sql.push(&format!(" FROM collection_items ci JOIN {table} t ON t.id = ci.item_id{join}"));
             sql.and().push("ci.collection_id = ").bind(Param::Int(id));
             sql.and().push(&format!("ci.kind = '{k}'"));
             (("ci", "ci.item_id"), &query.tags)
         }
         (None, Some((first, rest))) => {
-            sql.push(&format!(" FROM item_tags it JOIN {table} t ON t.id = it.item_id"));
+            sql.push(&format!(" FROM item_tags it JOIN {table} t ON t.id = it.item_id{join}"));
             sql.and().push("it.tag_id = ").bind(Param::Int(*first));
             sql.and().push(&format!("it.kind = '{k}'"));
             (("it", "it.item_id"), rest)
@@ -258,15 +369,9 @@ fn source(kind: MediaKind, query: &GalleryQuery, sql: &mut Sql) -> (&'static str
     walked
 }
 
-/// Narrows `sql` to one owner (read from `from`, `t` or `ci`), the "only" filter (worded as
-/// the partial indexes' conditions, so the planner can use them) and a search pattern.
-fn narrow(
-    sql: &mut Sql,
-    kind: MediaKind,
-    (owner, from): (StreamOwner, &str),
-    query: &GalleryQuery,
-    pattern: Option<&str>,
-) {
+/// Narrows `sql` to one owner (read from `from`, `t` or `ci`) and the "only" filter (worded as
+/// the partial indexes' conditions, so the planner can use them).
+fn narrow(sql: &mut Sql, (owner, from): (StreamOwner, &str), query: &GalleryQuery) {
     match query.only {
         Some(Only::MissingAltText) => {
             sql.and().push("t.alt_text IS NULL");
@@ -292,23 +397,6 @@ fn narrow(
             sql.push(&format!(" OR {from}.owner_id IS NULL)"));
         }
     }
-    let Some(pattern) = pattern else { return };
-    let like = |sql: &mut Sql, column: &str| {
-        sql.push("lower(t.").push(column).push(") LIKE ").bind(Param::Text(pattern.to_owned()));
-        sql.push(" ESCAPE '\\'");
-    };
-    sql.and();
-    match kind {
-        MediaKind::Image => like(sql, "original_filename"),
-        MediaKind::Audio => {
-            // A transcript match counts too.
-            sql.push("(");
-            like(sql, "original_filename");
-            sql.push(" OR ");
-            like(sql, "transcript");
-            sql.push(")");
-        }
-    }
 }
 
 /// One stream's query: the kind's rows of one owner, searched, after the cursor, in order, at
@@ -316,22 +404,47 @@ fn narrow(
 fn stream_sql(
     (kind, owner): (MediaKind, StreamOwner),
     query: &GalleryQuery,
+    search: Option<&Search>,
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
     let (_, columns) = table(kind);
-    let mut sql = Sql::new(&format!("SELECT {columns}"));
-    let (from, id_col) = source(kind, query, &mut sql);
-    narrow(&mut sql, kind, (owner, from), query, search_pattern(query).as_deref());
-    let less = query.sort.descending() != query.backwards;
-    let col = format!("{from}.{}", sort_column(query.sort));
+    let sort = query.order();
+    let (mut sql, from, id_col) = match (sort, search) {
+        // A ranked stream reads every match with its score, as a subquery the cursor and the
+        // order then apply to (the score has no index to walk; the full-text index finds the
+        // matches).
+        (GallerySort::Relevance, Some(search)) => {
+            let mut inner = Sql::new(&format!("SELECT {columns}, "));
+            search.rank(&mut inner, kind);
+            inner.push(" AS search_rank");
+            let (from, _) = source(kind, query, search.join_sqlite(kind).as_deref(), &mut inner);
+            narrow(&mut inner, (owner, from), query);
+            search.match_ranked(&mut inner, kind);
+            let mut sql = Sql::new("SELECT * FROM (");
+            sql.nest(inner).push(") s");
+            (sql, "s", "s.id")
+        }
+        _ => {
+            let mut sql = Sql::new(&format!("SELECT {columns}"));
+            let (from, id_col) = source(kind, query, None, &mut sql);
+            narrow(&mut sql, (owner, from), query);
+            if let Some(search) = search {
+                search.filter(&mut sql, kind);
+            }
+            (sql, from, id_col)
+        }
+    };
+    let less = sort.descending() != query.backwards;
+    let col = format!("{from}.{}", sort_column(sort));
     let col = col.as_str();
     if let Some(c) = cursor {
         if !matches!(
-            (&c.value, query.sort),
+            (&c.value, sort),
             (SortValue::Time(_), GallerySort::Newest)
                 | (SortValue::Name(_), GallerySort::Name)
                 | (SortValue::Size(_), GallerySort::Size)
+                | (SortValue::Rank(_), GallerySort::Relevance)
         ) {
             return Err(DbError::InvalidCursor);
         }
@@ -362,16 +475,49 @@ fn stream_sql(
     Ok(sql)
 }
 
-/// A stream's rows, as gallery entries.
-async fn load(conn: &mut DbConn<'_>, kind: MediaKind, sql: &Sql) -> Result<Vec<MediaItemRow>, DbError> {
-    Ok(match kind {
-        MediaKind::Image => {
+/// Gallery rows with their match scores.
+#[derive(QueryableByName)]
+struct RankedImage {
+    #[diesel(embed)]
+    item: ImageItemRow,
+    #[diesel(sql_type = BigInt)]
+    search_rank: i64,
+}
+
+#[derive(QueryableByName)]
+struct RankedAudio {
+    #[diesel(embed)]
+    item: AudioItemRow,
+    #[diesel(sql_type = BigInt)]
+    search_rank: i64,
+}
+
+/// A stream's rows, as gallery entries (with their scores, from a ranked stream).
+async fn load(
+    conn: &mut DbConn<'_>,
+    kind: MediaKind,
+    sql: &Sql,
+    ranked: bool,
+) -> Result<Vec<MediaItemRow>, DbError> {
+    fn scored<R: Into<MediaItemRow>>((row, rank): (R, i64)) -> MediaItemRow {
+        MediaItemRow { rank, ..row.into() }
+    }
+    Ok(match (kind, ranked) {
+        (MediaKind::Image, false) => {
             let rows: Vec<ImageItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
             rows.into_iter().map(MediaItemRow::from).collect()
         }
-        MediaKind::Audio => {
+        (MediaKind::Audio, false) => {
             let rows: Vec<AudioItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
             rows.into_iter().map(MediaItemRow::from).collect()
+        }
+        (MediaKind::Image, true) => {
+            let rows: Vec<RankedImage> = run!(conn, |c| sql.clone().load(c).await)?;
+            rows.into_iter().map(|r| scored((r.item, r.search_rank))).collect()
+        }
+        (MediaKind::Audio, true) => {
+            let rows: Vec<RankedAudio> = run!(conn, |c| sql.clone().load(c).await)?;
+            rows.into_iter().map(|r| scored((r.item, r.search_rank))).collect()
         }
     })
 }
@@ -382,16 +528,13 @@ struct Counted {
     n: i64,
 }
 
-fn search_pattern(query: &GalleryQuery) -> Option<String> {
-    query.search_text().map(like_pattern)
-}
-
 /// A row's place in the gallery's total order: its sort value, then kind (by name), then id.
 pub fn sort_key(sort: GallerySort, row: &MediaItemRow) -> (SortValue, &'static str, i64) {
     let value = match sort {
         GallerySort::Newest => SortValue::Time(row.created_at),
         GallerySort::Name => SortValue::Name(row.original_filename.clone()),
         GallerySort::Size => SortValue::Size(row.byte_size),
+        GallerySort::Relevance => SortValue::Rank(row.rank),
     };
     (value, row.kind.as_str(), row.id)
 }
@@ -410,14 +553,16 @@ impl GalleryRepo {
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool), DbError> {
         let limit = i64::from(query.limit());
+        let search = Search::of(Dialect::of(conn), query);
+        let (sort, ranked) = (query.order(), query.order() == GallerySort::Relevance);
         let mut rows: Vec<MediaItemRow> = Vec::new();
         for stream in streams(query) {
-            let sql = stream_sql(stream, query, cursor, limit + 1)?;
-            rows.extend(load(conn, stream.0, &sql).await?);
+            let sql = stream_sql(stream, query, search.as_ref(), cursor, limit + 1)?;
+            rows.extend(load(conn, stream.0, &sql, ranked).await?);
         }
-        let less = query.sort.descending() != query.backwards;
+        let less = sort.descending() != query.backwards;
         rows.sort_by(|a, b| {
-            let order = sort_key(query.sort, a).cmp(&sort_key(query.sort, b));
+            let order = sort_key(sort, a).cmp(&sort_key(sort, b));
             if less { order.reverse() } else { order }
         });
         let more = rows.len() as i64 > limit;
@@ -435,9 +580,10 @@ impl GalleryRepo {
         cursor: Option<&Cursor>,
     ) -> Result<Vec<String>, DbError> {
         let fetch = i64::from(query.limit()) + 1;
+        let search = Search::of(Dialect::of(conn), query);
         let mut plans = Vec::new();
         for stream in streams(query) {
-            let sql = stream_sql(stream, query, cursor, fetch)?;
+            let sql = stream_sql(stream, query, search.as_ref(), cursor, fetch)?;
             let plan = run!(conn, |c| ExplainOn::explain(c, sql.clone()).await)?;
             plans.push(plan.join("\n"));
         }
@@ -447,18 +593,21 @@ impl GalleryRepo {
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
-        let pattern = search_pattern(query);
-        if pattern.is_none() && query.collection.is_none() && query.tags.is_empty() && query.only.is_none() {
+        let search = Search::of(Dialect::of(conn), query);
+        if search.is_none() && query.collection.is_none() && query.tags.is_empty() && query.only.is_none() {
             return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
         }
         // A collection's or a tag's items without a search are counted whole (one index range
         // each); a search counts up to the cap.
-        let cap = pattern.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
+        let cap = search.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
         let mut n = 0;
         for (kind, owner) in streams(query) {
             let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
-            let (from, _) = source(kind, query, &mut sql);
-            narrow(&mut sql, kind, (owner, from), query, pattern.as_deref());
+            let (from, _) = source(kind, query, None, &mut sql);
+            narrow(&mut sql, (owner, from), query);
+            if let Some(search) = &search {
+                search.filter(&mut sql, kind);
+            }
             if let Some(cap) = cap {
                 sql.push(" LIMIT ").bind(Param::Int(cap));
             }
@@ -471,6 +620,24 @@ impl GalleryRepo {
         } else {
             Total::Exact(n)
         })
+    }
+
+    /// How well one item matches the query's search (0 without one, or if it does not match):
+    /// where a ranked set places it.
+    pub async fn rank_of(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        (kind, id): (MediaKind, i64),
+    ) -> Result<i64, DbError> {
+        let Some(search) = Search::of(Dialect::of(conn), query) else { return Ok(0) };
+        let mut sql = Sql::new("SELECT ");
+        search.rank(&mut sql, kind);
+        sql.push(&format!(" AS n FROM {} t", table(kind).0));
+        sql.push(search.join_sqlite(kind).as_deref().unwrap_or(""));
+        sql.and().push("t.id = ").bind(Param::Int(id));
+        search.match_ranked(&mut sql, kind);
+        let found: Vec<Counted> = run!(conn, |c| sql.clone().load(c).await)?;
+        Ok(found.into_iter().next().map_or(0, |r| r.n))
     }
 
     async fn counted(conn: &mut DbConn<'_>, owner: OwnerFilter, kind: KindFilter) -> Result<i64, DbError> {

@@ -15,16 +15,22 @@ impl LoadRepo {
     pub async fn organize(db: &Db) -> Result<(), DbError> {
         db.batch_execute(&format!(
             "INSERT INTO collections (owner_id, parent_id, name, name_key, created_at, updated_at)
-                 SELECT NULL, NULL, 'load-collection-' || id, 'load-collection-' || id, created_at, created_at
+                 SELECT NULL, NULL, 'load-collection-' || id, 'load-collection-' || id,
+                        created_at, created_at
                  FROM images WHERE id <= {LOAD_COLLECTIONS};
              INSERT INTO collections (owner_id, parent_id, name, name_key, created_at, updated_at)
-                 SELECT NULL, NULL, 'load-big', 'load-big', MIN(created_at), MIN(created_at) FROM images;
+                 SELECT NULL, NULL, 'load-big', 'load-big', MIN(created_at), MIN(created_at)
+                 FROM images;
              INSERT INTO collection_items
-                 SELECT c.id, 'image', i.id, i.owner_id, i.created_at, i.original_filename, i.byte_size, i.created_at
-                 FROM images i JOIN collections c ON c.name = 'load-collection-' || (1 + i.id % {LOAD_COLLECTIONS});
+                 SELECT c.id, 'image', i.id, i.owner_id, i.created_at, i.original_filename,
+                        i.byte_size, i.created_at
+                 FROM images i
+                 JOIN collections c ON c.name = 'load-collection-' || (1 + i.id % {LOAD_COLLECTIONS});
              INSERT INTO collection_items
-                 SELECT c.id, i.kind, i.id, i.owner_id, i.created_at, i.original_filename, i.byte_size, i.created_at
-                 FROM (SELECT 'image' AS kind, id, owner_id, created_at, original_filename, byte_size FROM images
+                 SELECT c.id, i.kind, i.id, i.owner_id, i.created_at, i.original_filename,
+                        i.byte_size, i.created_at
+                 FROM (SELECT 'image' AS kind, id, owner_id, created_at, original_filename, byte_size
+                       FROM images
                        UNION ALL
                        SELECT 'audio', id, owner_id, created_at, original_filename, byte_size FROM audios) i
                  JOIN collections c ON c.name = 'load-big'

@@ -13,7 +13,7 @@ use crate::auth::session;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
-use crate::media::{CollectionDetail, GalleryItem, MediaError};
+use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
@@ -32,6 +32,9 @@ pub struct GalleryParams {
     tags: Option<String>,
     /// `missing-alt`, `missing-transcript` or `animated`.
     only: Option<String>,
+    /// The filter form's collection: a collection's id (its gallery is that collection's
+    /// page), or empty for every item.
+    collection: Option<String>,
     sort: Option<String>,
     after: Option<String>,
     before: Option<String>,
@@ -52,6 +55,8 @@ struct ItemView {
     alt: String,
     title: Option<String>,
     detail_url: String,
+    /// The item in the full-window viewer, walking this view.
+    viewer_url: String,
     thumb_url: Option<String>,
     thumb_w: u32,
     thumb_h: u32,
@@ -93,8 +98,14 @@ struct GalleryPage {
     tag_suggestions: Vec<String>,
     /// Collections the selection may be put in or taken out of.
     bulk_collections: Vec<Choice>,
+    /// Collections the filter form offers (all the user may see, up to a cap).
+    collection_choices: Vec<Choice>,
+    /// More collections exist than the pickers list.
+    collections_cut: bool,
     kind: String,
+    /// The order asked for, empty for the view's own (best match when searching, else newest).
     sort: String,
+    searching: bool,
     /// A page size other than the default, kept by the filter form.
     per: Option<u32>,
     owner_choices: Vec<Choice>,
@@ -227,10 +238,35 @@ pub async fn view_set(
         tags: app.media.tag_filter(q.tags.as_deref().unwrap_or("")).await?,
         only: Only::parse(q.only.as_deref().unwrap_or("")),
         kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
+        sort: GallerySort::for_view(q.sort.as_deref().filter(|s| !s.is_empty()), searching(&q.q)),
         search: q.q.filter(|s| !s.trim().is_empty()),
-        sort: GallerySort::parse(q.sort.as_deref().unwrap_or("")),
         ..GalleryQuery::new(scope)
     }))
+}
+
+/// The pickers list at most this many collections.
+const MAX_COLLECTION_CHOICES: usize = 300;
+
+/// The address of collection `id`'s gallery (or the whole gallery's) with the filters of `q`
+/// (not its position or owner, which belong to one view).
+fn switch_collection(id: Option<i64>, q: &GalleryParams) -> String {
+    let base = id.map_or_else(|| "/media".to_owned(), |id| format!("/collections/{id}"));
+    let kept = [("q", &q.q), ("type", &q.kind), ("tags", &q.tags), ("only", &q.only), ("sort", &q.sort)];
+    let mut parts: Vec<String> = kept
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}={}", percent_encode(v)))
+        })
+        .collect();
+    if let Some(per) = q.per {
+        parts.push(format!("per={per}"));
+    }
+    if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
+}
+
+/// Whether a gallery address searches (its `q=` has more than blanks).
+fn searching(q: &Option<String>) -> bool {
+    q.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
 
 /// Which gallery a page shows: its address (path and query as asked), heading and nav entry.
@@ -300,6 +336,14 @@ async fn render_in(
     collection: Option<CollectionHead>,
 ) -> Result<HttpResponse, WebError> {
     let View { base_path, query: view_query, heading, section } = view;
+    let this_collection = collection.as_ref().map(|c| c.id);
+    // The filter form names a collection: another one (or none) is another page.
+    if let Some(asked) = q.collection.as_deref() {
+        let asked = asked.trim().parse::<i64>().ok();
+        if asked != this_collection {
+            return Ok(see_other(&switch_collection(asked, &q)));
+        }
+    }
     let search = q.q.clone().unwrap_or_default();
     let tags_text = q.tags.as_deref().unwrap_or("").trim().to_owned();
     let tags = app.media.tag_filter(&tags_text).await?;
@@ -311,7 +355,7 @@ async fn render_in(
         collection: collection.as_ref().map(|c| c.id),
         kind: KindFilter::parse(q.kind.as_deref().unwrap_or("")),
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
-        sort: GallerySort::parse(q.sort.as_deref().unwrap_or("")),
+        sort: GallerySort::for_view(q.sort.as_deref().filter(|s| !s.is_empty()), searching(&q.q)),
         cursor: q.before.clone().or_else(|| q.after.clone()),
         backwards: q.before.is_some() || q.last.is_some(),
         per_page: q.per.unwrap_or(PER_PAGE),
@@ -322,7 +366,10 @@ async fn render_in(
         Some(n) if q.before.is_none() => GalleryQuery { per_page: n.clamp(1, per_page), ..query },
         _ => query,
     };
-    let (kind_name, sort_name) = (query.kind.as_str(), query.sort.as_str());
+    // The order the view has without a `sort=` is named by none, in links and in the form.
+    let default_sort = GallerySort::for_view(None, query.search.is_some());
+    let kind_name = query.kind.as_str();
+    let sort_name = if query.sort == default_sort { "" } else { query.sort.as_str() };
     let page = app.media.gallery(&user.actor(), &query).await?;
 
     let me = user.account.id;
@@ -353,7 +400,7 @@ async fn render_in(
     if !owner_choices.is_empty() && !owner.is_empty() {
         keep.push(format!("owner={owner}"));
     }
-    if query.sort != GallerySort::default() {
+    if !sort_name.is_empty() {
         keep.push(format!("sort={sort_name}"));
     }
     if per_page != PER_PAGE {
@@ -452,6 +499,7 @@ async fn render_in(
         .map(|i| item_view(i, me, is_staff, &names))
         .map(|mut i| {
             i.detail_url.push_str(&back_query);
+            i.viewer_url.push_str(&back_query);
             i.picked = picked.contains(&format!("{}:{}", i.kind, i.id).as_str());
             i
         })
@@ -461,7 +509,24 @@ async fn render_in(
         (1, false) => "1 item".to_owned(),
         (n, false) => format!("{} items", view::count(n)),
     };
-    let this_collection = collection.as_ref().map(|c| c.id);
+    let choices = app.media.collection_choices(&user.actor()).await?;
+    let pick = |c: &&&CollectionRead| Some(c.id) == this_collection;
+    let choice = |c: &CollectionRead| Choice {
+        value: c.id.to_string(),
+        label: format!("{}{}", "— ".repeat(c.depth), c.name),
+        selected: Some(c.id) == this_collection,
+    };
+    // A long list is cut (the page stays light); the collection in view is always in it.
+    let capped = |list: Vec<&CollectionRead>| -> (Vec<Choice>, bool) {
+        let cut = list.len() > MAX_COLLECTION_CHOICES;
+        let mut kept: Vec<&CollectionRead> = list.iter().take(MAX_COLLECTION_CHOICES).copied().collect();
+        if cut && let Some(current) = list.iter().skip(MAX_COLLECTION_CHOICES).find(pick) {
+            kept.push(current);
+        }
+        (kept.into_iter().map(choice).collect(), cut)
+    };
+    let (collection_choices, collections_cut) = capped(choices.iter().collect());
+    let (bulk_collections, _) = capped(choices.iter().filter(|c| c.can_manage).collect());
     let body = GalleryPage {
         layout: Layout::new(&user.session, Some(&user.account), section),
         collection,
@@ -476,20 +541,12 @@ async fn render_in(
         tags: tags_text,
         only: only.map_or("", Only::as_str),
         tag_suggestions: app.media.tag_suggestions(&user.actor()).await?,
-        bulk_collections: app
-            .media
-            .collections(&user.actor())
-            .await?
-            .into_iter()
-            .filter(|c| c.can_manage)
-            .map(|c| Choice {
-                value: c.id.to_string(),
-                label: format!("{}{}", "— ".repeat(c.depth), c.name),
-                selected: Some(c.id) == this_collection,
-            })
-            .collect(),
+        bulk_collections,
+        collection_choices,
+        collections_cut,
         kind: kind_name.into(),
         sort: sort_name.into(),
+        searching: query.search.is_some(),
         per: (per_page != PER_PAGE).then_some(per_page),
         owner_choices,
         items,
@@ -560,6 +617,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         kind,
         id: i.id,
         detail_url: format!("/media/{kind}/{}", i.id),
+        viewer_url: format!("/media/{kind}/{}/view", i.id),
         // The file name stands in for alt text nobody wrote.
         alt: i.alt_text.clone().unwrap_or_else(|| i.filename.clone()),
         title: i.title,

@@ -1,0 +1,12 @@
+DROP TRIGGER images_search_added;
+DROP TRIGGER images_search_changed;
+DROP TRIGGER images_search_removed;
+DROP TRIGGER audios_search_added;
+DROP TRIGGER audios_search_changed;
+DROP TRIGGER audios_search_removed;
+DROP TABLE images_search;
+DROP TABLE audios_search;
+DROP TRIGGER item_tags_spell_added;
+DROP TRIGGER item_tags_spell_removed;
+ALTER TABLE images DROP COLUMN tag_names;
+ALTER TABLE audios DROP COLUMN tag_names;

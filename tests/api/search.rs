@@ -1,0 +1,142 @@
+//! Search on both backends: every field people write or say about an item is found (file name,
+//! title, tags, alt text, caption, transcript), as the start of a word, in every case; what
+//! changes is found at once and what is removed is not; a name or title hit outranks a
+//! transcript mention; ranked pages walk forwards and back; the gallery page offers the orders.
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{GalleryQuery, GallerySort, MediaKind, Owner, OwnerFilter};
+use mediadesk::media::{Actor, Description, Upload};
+
+use crate::common::server::html_unescape;
+use crate::common::*;
+
+backend_tests!(search_finds_every_field_and_ranks_by_relevance, search_through_the_gallery_page);
+
+async fn upload(env: &TestEnv, actor: &Actor, name: &str, fixture: &str) -> (MediaKind, i64) {
+    let owner = Owner::User(actor.user_id.unwrap());
+    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
+    (item.kind(), item.id())
+}
+
+/// File names a search finds, best match first (or in `sort`), for `who`.
+async fn found(env: &TestEnv, who: &Actor, search: &str, sort: GallerySort) -> Vec<String> {
+    let q = GalleryQuery {
+        search: Some(search.to_owned()),
+        sort,
+        ..GalleryQuery::new(OwnerFilter::Visible(who.user_id.unwrap()))
+    };
+    let page = env.media.gallery(who, &q).await.unwrap();
+    page.items.into_iter().map(|i| i.filename).collect()
+}
+
+async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let photo = upload(&env, &ann, "IMG_2024-quay.png", "image.png").await;
+    let song = upload(&env, &ann, "track01.mp3", "tone-cbr.mp3").await;
+    let other = upload(&env, &ann, "sunset.png", "image.png").await;
+    let private = upload(&env, &bob, "bobs-lighthouse.png", "image.png").await;
+    let describe = |title: &str, alt: &str, caption: &str| Description {
+        title: Some(title.into()),
+        alt_text: Some(alt.into()),
+        caption: Some(caption.into()),
+        credit: Some("Agency Zebra".into()),
+    };
+    media.describe(&ann, photo, &describe("Lighthouse at dusk", "A red boat", "Ferry pier")).await.unwrap();
+    media.describe(&ann, other, &describe("Evening", "", "")).await.unwrap();
+    media.update_transcript(&ann, song.1, "the keeper climbs the lighthouse stairs").await.unwrap();
+    media.tag_item(&ann, other, "Harbour Night").await.unwrap();
+    media.describe(&bob, private, &describe("Lighthouse", "", "")).await.unwrap();
+    let newest = GallerySort::Newest;
+
+    // Each field, as the start of any of its words, in any case.
+    assert_eq!(found(&env, &ann, "img 2024", newest).await, ["IMG_2024-quay.png"], "file name parts");
+    assert_eq!(found(&env, &ann, "QUAY", newest).await, ["IMG_2024-quay.png"]);
+    assert_eq!(found(&env, &ann, "dusk", newest).await, ["IMG_2024-quay.png"], "title");
+    assert_eq!(found(&env, &ann, "boa", newest).await, ["IMG_2024-quay.png"], "alt text, a word's start");
+    assert_eq!(found(&env, &ann, "pier", newest).await, ["IMG_2024-quay.png"], "caption");
+    assert_eq!(found(&env, &ann, "harb nig", newest).await, ["sunset.png"], "tags, every word");
+    assert_eq!(found(&env, &ann, "keeper", newest).await, ["track01.mp3"], "transcript");
+    assert!(found(&env, &ann, "zebra", newest).await.is_empty(), "credit is not searched");
+    assert!(found(&env, &ann, "oat", newest).await.is_empty(), "inside a word is no match");
+    assert!(found(&env, &ann, "%_", newest).await.is_empty(), "punctuation alone matches nothing");
+    assert!(found(&env, &ann, "dusk sunset", newest).await.is_empty(), "all the words, in one item");
+
+    // Best match first: the title hit before the transcript mention; another account's item
+    // with the word in its title stays out.
+    let ranked = found(&env, &ann, "lighthouse", GallerySort::Relevance).await;
+    assert_eq!(ranked, ["IMG_2024-quay.png", "track01.mp3"]);
+    let staff = Actor::staff(env.user("sam", "staff").await);
+    let q = GalleryQuery {
+        search: Some("lighthouse".into()),
+        sort: GallerySort::Relevance,
+        ..GalleryQuery::new(OwnerFilter::Any)
+    };
+    assert_eq!(media.gallery(&staff, &q).await.unwrap().total, 3, "staff see all three");
+
+    // Changes are found at once; what is gone is not.
+    media.untag_item(&ann, other, "harbour night").await.unwrap();
+    assert!(found(&env, &ann, "harbour", newest).await.is_empty(), "an untagged item");
+    media.tag_item(&ann, song, "harbour").await.unwrap();
+    assert_eq!(found(&env, &ann, "harbour", newest).await, ["track01.mp3"]);
+    media.describe(&ann, photo, &describe("Quay", "", "")).await.unwrap();
+    assert!(found(&env, &ann, "dusk", newest).await.is_empty(), "the old title");
+    media.update_transcript(&ann, song.1, "").await.unwrap();
+    assert!(found(&env, &ann, "keeper", newest).await.is_empty(), "a cleared transcript");
+    media.delete(&ann, photo.0, photo.1).await.unwrap();
+    assert!(found(&env, &ann, "quay", newest).await.is_empty(), "a deleted item");
+    let sunset = upload(&env, &ann, "sunset-2.png", "image.png").await;
+    assert_eq!(found(&env, &ann, "sunset", GallerySort::Name).await, ["sunset-2.png", "sunset.png"]);
+    let _ = sunset;
+}
+
+async fn search_through_the_gallery_page(env: TestEnv) {
+    let server = env.start_server().await;
+    let (c, me) = server.signed_in("kim", Role::User).await;
+    let kim = Actor::user(me);
+    // 30 items named "pier-NN"; three carry the word in their title too, and rank first.
+    for n in 0..30 {
+        let item = upload(&server.env, &kim, &format!("pier-{n:02}.png"), "image.png").await;
+        if n % 10 == 3 {
+            let d = Description { title: Some(format!("Pier {n}")), ..Default::default() };
+            server.env.media.describe(&kim, item, &d).await.unwrap();
+        }
+    }
+    let page = c.get("/media?q=pier&per=12").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<option value=\"\" selected>Best match</option>"), "best match by default");
+    let order = |body: &str| -> Vec<String> {
+        body.split("pier-").skip(1).map(|s| s[..2].to_owned()).fold(Vec::new(), |mut v, n| {
+            if v.last() != Some(&n) && !v.contains(&n) {
+                v.push(n);
+            }
+            v
+        })
+    };
+    let first = order(&page.body);
+    assert_eq!(&first[..3], ["23", "13", "03"], "title hits first, then newest among equals: {first:?}");
+    // Every page once, by the Next links, and back by Previous.
+    let mut seen = first.clone();
+    let mut next = page.all("href=\"").into_iter().find(|h| h.contains("after="));
+    let mut pages = vec![page.body.clone()];
+    while let Some(url) = next {
+        let p = c.get(&html_unescape(&url)).await;
+        assert_eq!(p.status, 200, "{url}");
+        seen.extend(order(&p.body));
+        next = p.all("href=\"").into_iter().find(|h| h.contains("after="));
+        pages.push(p.body);
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (30, 30), "each item once: {seen:?}");
+    assert!(page.body.contains("Showing 1–12 of 30"));
+    // Another order, asked for, is kept in the links; without a search "relevance" is newest.
+    let by_name = c.get("/media?q=pier&sort=name&per=12").await;
+    assert_eq!(&order(&by_name.body)[..2], ["00", "01"]);
+    assert!(by_name.all("href=\"").iter().any(|h| h.contains("sort=name") && h.contains("after=")));
+    let plain = c.get("/media?sort=relevance").await;
+    assert!(plain.body.contains("<option value=\"\" selected>Newest</option>"));
+    assert_eq!(c.get("/media?q=pier&sort=relevance&after=t~image~1~5").await.status, 400, "a foreign cursor");
+}
