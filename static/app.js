@@ -95,6 +95,7 @@
       else if (e.key === "e") {
         var field = document.getElementById("alt_text") || document.getElementById("title");
         if (field) { e.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
+        else go("edit");
       }
     });
   }

@@ -33,7 +33,7 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, tus, upload,
+    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, tus, upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -80,6 +80,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/bulk/edit", web::post().to(bulk_edit::edit))
             .route("/media/bulk/edit", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/{kind}/{id}", web::get().to(detail::show))
+            .route("/media/{kind}/{id}/view", web::get().to(viewer::show))
             .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(detail::share))

@@ -91,7 +91,7 @@ async fn browser_organizes_and_describes(env: TestEnv) {
 
         // Walk them with the arrow keys, from the first by name.
         b.goto("/media?tags=harbour&sort=name").await;
-        b.find_link("boats.jpg").await.click().await.expect("open the first");
+        b.find("ul.grid li.card a.thumb").await.click().await.expect("open the first in the viewer");
         let at = |name: &'static str| {
             let b = b.clone();
             async move {
@@ -109,6 +109,22 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
         at("quay.webp").await;
         assert_eq!(b.count("#next").await, 0, "the last of the view");
+        assert_eq!(b.count("#viewer").await, 1, "in the full-window viewer");
+        // e: to the item's fields, the cursor in alt text; then Esc from the viewer: the view.
+        b.find("body").await.send_keys("e").await.expect("e");
+        poll("the description field", PATIENCE, async || {
+            let id = b.js("return document.activeElement && document.activeElement.id;").await;
+            if id == "alt_text" { Ok(()) } else { Err(id.to_string()) }
+        })
+        .await;
+        b.js("history.back(); return null;").await;
+        at("quay.webp").await;
+        b.find("body").await.send_keys(&Key::Escape.to_string()).await.expect("Esc");
+        poll("the gallery view", PATIENCE, async || {
+            let here = b.js("return location.pathname + location.search;").await;
+            if here == "/media?tags=harbour&sort=name" { Ok(()) } else { Err(here.to_string()) }
+        })
+        .await;
 
         // The describing queue: type, Enter, next.
         b.goto("/describe").await;

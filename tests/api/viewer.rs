@@ -8,13 +8,26 @@ use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::server::{TestClient, html_unescape, password_of};
 use crate::common::*;
 
-backend_tests!(an_item_page_walks_its_gallery_view, browser_walks_the_view_with_the_keyboard);
+backend_tests!(
+    an_item_page_walks_its_gallery_view,
+    the_full_window_viewer_walks_a_search_and_closes,
+    browser_walks_the_view_with_the_keyboard
+);
 
 fn link(page: &str, id: &str) -> Option<String> {
     let marker = format!("\" rel=\"{}\" id=\"{id}\"", if id == "previous" { "prev" } else { "next" });
     page.split(&marker).next().filter(|before| before.len() < page.len()).map(|before| {
         html_unescape(before.rsplit("<a href=\"").next().unwrap()).split('?').next().unwrap().to_owned()
     })
+}
+
+/// The address a link with this id goes to, whole.
+fn href(page: &str, id: &str) -> Option<String> {
+    let marker = format!("\" id=\"{id}\"");
+    let (before, _) = page.split_once(&marker)?;
+    let start = before.rfind("href=\"")? + "href=\"".len();
+    let address = before[start..].split('"').next()?;
+    Some(html_unescape(address))
 }
 
 async fn cards(c: &TestClient, view: &str) -> Vec<String> {
@@ -135,4 +148,80 @@ async fn browser_walks_the_view_with_the_keyboard(env: TestEnv) {
         );
     })
     .await;
+}
+
+/// The viewer, opened from a gallery's thumbnail: the item filling the window, walked in the
+/// view's order (here a search's best-match order, across pages), Close back to the view, Edit
+/// to the item's fields; an audio item plays in it; another account's item is not there.
+async fn the_full_window_viewer_walks_a_search_and_closes(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, me) = server.signed_in("ann", Role::User).await;
+    let kim = mediadesk::media::Actor::user(me);
+    let files: Vec<(&str, Vec<u8>)> = ["quay-a.png", "quay-b.png", "quay-c.png"]
+        .into_iter()
+        .map(|n| (n, fixture_bytes("image.png")))
+        .chain([("harbour-song.mp3", fixture_bytes("tone-cbr.mp3"))])
+        .collect();
+    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    let by_name = cards(&ann, "/media?sort=name&type=image").await;
+    let path = |i: usize| by_name[i].split('?').next().unwrap().to_owned();
+    let item = |i: usize| {
+        let id = path(i).rsplit('/').next().unwrap().parse::<i64>().unwrap();
+        (mediadesk::domain::MediaKind::Image, id)
+    };
+    // quay-c has "harbour" in its title, the others only in their captions: it matches best,
+    // and the other two tie (then the newer first).
+    let described =
+        |title: Option<&str>, alt: Option<&str>, caption: Option<&str>| mediadesk::media::Description {
+            title: title.map(str::to_owned),
+            alt_text: alt.map(str::to_owned),
+            caption: caption.map(str::to_owned),
+            credit: None,
+        };
+    let media = &server.env.media;
+    media
+        .describe(&kim, item(2), &described(Some("Harbour"), Some("Three boats at a quay"), None))
+        .await
+        .unwrap();
+    for i in [0, 1] {
+        media.describe(&kim, item(i), &described(None, None, Some("The harbour at noon"))).await.unwrap();
+    }
+
+    // The gallery's thumbnails open the viewer, carrying the view.
+    let view = "/media?q=harbour&type=image&per=1";
+    let gallery = ann.get(view).await;
+    let thumb = html_unescape(&gallery.all("<a class=\"thumb\" href=\"")[0]);
+    assert_eq!(thumb.split('?').next().unwrap(), format!("{}/view", path(2)), "best match first");
+    let c = ann.get(&thumb).await;
+    assert_eq!(c.status, 200);
+    assert!(c.body.contains("class=\"viewer-mode\"") && c.body.contains("alt=\"Three boats at a quay\""));
+    assert!(c.body.contains("<h1>Harbour</h1>"), "the title heads it");
+    let walk = |page: &str, id: &str| href(page, id).map(|h| h.split('?').next().unwrap().to_owned());
+    assert_eq!(walk(&c.body, "previous"), None);
+    assert_eq!(href(&c.body, "to-gallery").as_deref(), Some(view), "Close goes back to the view");
+    let edit = href(&c.body, "edit").unwrap();
+    let to_fields = format!("{}?edit=1&back=", path(2));
+    assert!(edit.starts_with(&to_fields), "{edit}");
+    let fields = ann.get(&edit).await.body;
+    assert!(fields.contains("id=\"alt_text\" name=\"alt_text\" rows=\"2\" maxlength=\"1000\" autofocus"));
+    // Next, on the view's second page (one per page), then the last: of the two that tie,
+    // the newer first.
+    let (newer, older) = if item(1).1 > item(0).1 { (1, 0) } else { (0, 1) };
+    assert_eq!(walk(&c.body, "next"), Some(format!("{}/view", path(newer))));
+    let b = ann.get(&href(&c.body, "next").unwrap()).await.body;
+    assert_eq!(walk(&b, "previous"), Some(format!("{}/view", path(2))));
+    assert_eq!(walk(&b, "next"), Some(format!("{}/view", path(older))));
+    let a = ann.get(&href(&b, "next").unwrap()).await.body;
+    assert_eq!(walk(&a, "next"), None, "the last match");
+    assert!(a.contains(&format!("alt=\"quay-{}.png\"", ["a", "b"][older])), "no alt text: the file name");
+
+    // Audio plays in it.
+    let song = cards(&ann, "/media?type=audio").await;
+    let song_view = format!("{}/view", song[0].split('?').next().unwrap());
+    let page = ann.get(&song_view).await.body;
+    assert!(page.contains("<audio controls") && page.contains("id=\"player\""));
+
+    // Another account's item: not found, as its page is.
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    assert_eq!(bob.get(&song_view).await.status, 404);
 }

@@ -64,6 +64,8 @@ struct DetailPage {
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
     back_query: String,
+    /// This item in the full-window viewer, walking the same view.
+    viewer_url: String,
     /// The items before and after this one in the gallery view it came from.
     previous_url: Option<String>,
     next_url: Option<String>,
@@ -86,16 +88,20 @@ struct DetailPage {
     in_collections: Vec<(i64, String, bool)>,
     /// The collections the user may put it in.
     collection_choices: Vec<Choice>,
+    /// The cursor starts in the description.
+    edit: bool,
 }
 
 /// What a detail address may carry: the gallery view to return to, and a share link's lifetime
 /// after "Create link" (the form posts, then comes back here).
 #[derive(Deserialize, Default)]
 pub struct DetailQuery {
-    back: Option<String>,
+    pub(super) back: Option<String>,
     shared: Option<u64>,
     /// A tag field that was refused, to be shown again.
     tags: Option<String>,
+    /// Opened to edit (the viewer's Edit): the cursor starts in the description.
+    edit: Option<u8>,
 }
 
 /// What the page's fields show instead of what is saved: text that was not saved.
@@ -105,6 +111,8 @@ struct Drafts {
     tags: String,
     /// A description that was not saved, and why (the page then answers 400).
     description: Option<(Description, Option<String>)>,
+    /// The cursor starts in the description's first field.
+    edit: bool,
 }
 
 /// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
@@ -189,7 +197,7 @@ async fn render(
     // Where it may go: collections the user manages whose owner can see it, not already holding it.
     let collection_choices = app
         .media
-        .collections(&actor)
+        .collection_choices(&actor)
         .await?
         .into_iter()
         .filter(|c| c.can_manage && (owner_id.is_none() || c.owner.id() == owner_id))
@@ -214,6 +222,7 @@ async fn render(
     };
     let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = DetailPage {
+        viewer_url: super::viewer::url(item, &back),
         previous_url: walk(neighbours.previous),
         next_url: walk(neighbours.next),
         heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),
@@ -225,6 +234,7 @@ async fn render(
         limits: (MAX_TITLE, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT),
         tags: app.media.tags_of(&actor, item).await?,
         tag_draft: drafts.tags,
+        edit: drafts.edit,
         tag_suggestions: app.media.tag_suggestions(&actor).await?,
         in_collections,
         collection_choices,
@@ -272,6 +282,7 @@ pub async fn show(
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         tags: q.tags.clone().unwrap_or_default(),
+        edit: q.edit.is_some(),
         description: kept_description.as_ref().map(|k| {
             let f = |name: &str| k.field(name).map(str::to_owned);
             (

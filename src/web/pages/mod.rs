@@ -12,3 +12,4 @@ pub mod signin;
 pub mod tags;
 pub mod tus;
 pub mod upload;
+pub mod viewer;

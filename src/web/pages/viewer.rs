@@ -1,0 +1,82 @@
+//! The full-window viewer: one item filling the window, walked through the gallery view it was
+//! opened from (across that view's pages). Links do all of it without JavaScript; with it, ←
+//! and → walk, Esc closes, e opens the description.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::detail::{DetailQuery, MediaPath};
+use crate::app::App;
+use crate::domain::MediaKind;
+use crate::media::MediaRead;
+use crate::web::back;
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::Layout;
+
+#[derive(Template)]
+#[template(path = "viewer.html")]
+struct ViewerPage {
+    layout: Layout,
+    kind: &'static str,
+    filename: String,
+    /// The title, else the file name.
+    heading: String,
+    /// Alt text, else the file name.
+    alt: String,
+    caption: Option<String>,
+    /// A large image's screen-size rendition, else the original.
+    preview_url: String,
+    media_url: String,
+    /// Where Close (and Esc) go: the gallery view it was opened from.
+    back: String,
+    /// The item's own page, where its fields are edited.
+    edit_url: String,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
+/// The viewer's address for an item, opened from the gallery view `back`.
+pub fn url((kind, id): (MediaKind, i64), back: &str) -> String {
+    back::with_back(&format!("/media/{kind}/{id}/view"), back)
+}
+
+pub async fn show(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    q: web::Query<DetailQuery>,
+) -> Result<HttpResponse, WebError> {
+    let back = back::gallery_view(q.back.as_deref());
+    let path = path.into_inner();
+    let actor = user.actor();
+    let detail = app.media.detail(&actor, path.kind, path.id, None).await?;
+    let item = (path.kind, path.id);
+    let neighbours = match super::gallery::view_set(&app, &user, &back).await? {
+        Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),
+        None => Default::default(),
+    };
+    let media = &detail.media;
+    let d = media.description();
+    let preview_url = match media {
+        MediaRead::Image(_) => detail.display_url.clone().unwrap_or_else(|| detail.view_url.clone()),
+        MediaRead::Audio(_) => detail.view_url.clone(),
+    };
+    let body = ViewerPage {
+        layout: Layout::new(&user.session, Some(&user.account), "gallery"),
+        kind: path.kind.as_str(),
+        filename: media.filename().to_owned(),
+        heading: d.title.clone().unwrap_or_else(|| media.filename().to_owned()),
+        alt: d.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
+        caption: d.caption.clone(),
+        preview_url,
+        media_url: detail.view_url.clone(),
+        // No `#description`: a fragment would stop the browser from honouring `autofocus`.
+        edit_url: back::with_back(&format!("{}?edit=1", path.url()), &back),
+        previous_url: neighbours.previous.map(|n| url(n, &back)),
+        next_url: neighbours.next.map(|n| url(n, &back)),
+        back,
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
