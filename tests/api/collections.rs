@@ -9,7 +9,11 @@ use mediadesk::media::{Actor, MediaError, Upload};
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(collections_follow_the_media_rules, collections_through_the_pages);
+backend_tests!(
+    collections_follow_the_media_rules,
+    collections_through_the_pages,
+    the_gallery_filters_pick_a_collection
+);
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
     let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream("image.png")).await.unwrap();
@@ -170,4 +174,32 @@ async fn collections_through_the_pages(env: TestEnv) {
     assert_eq!(ann.get(&page).await.status, 404);
     assert_eq!(ann.get(&format!("/collections/{sub_id}")).await.status, 404);
     assert_eq!(ann.get(&item).await.status, 200, "the item stays");
+}
+
+/// The gallery's filter form picks a collection (without JavaScript: the form's GET answers
+/// with the collection's page, the other filters kept); "Any" goes back to the whole gallery.
+/// Another account's collections are not offered, and naming one shows nothing of it.
+async fn the_gallery_filters_pick_a_collection(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    let mine = ann.post("/collections", "/collections", &[("name", "Harbour walk")]).await;
+    let id = mine.location().trim_start_matches("/collections/").to_owned();
+    let theirs = bob.post("/collections", "/collections", &[("name", "Bob private")]).await;
+    let their_id = theirs.location().trim_start_matches("/collections/").to_owned();
+
+    let gallery = ann.get("/media").await;
+    assert!(gallery.body.contains(&format!("<option value=\"{id}\">Harbour walk</option>")));
+    assert!(!gallery.body.contains("Bob private"), "only collections the user may see");
+    let picked = ann.get(&format!("/media?q=boat&type=image&collection={id}&sort=name&after=x")).await;
+    assert_eq!(picked.status, 303);
+    assert_eq!(picked.location(), format!("/collections/{id}?q=boat&type=image&sort=name"));
+    let page = ann.get(picked.location()).await;
+    assert!(page.body.contains(&format!("<option value=\"{id}\" selected>Harbour walk</option>")));
+    let any = ann.get(&format!("/collections/{id}?q=boat&collection=")).await;
+    assert_eq!((any.status, any.location()), (303, "/media?q=boat"));
+    // The same collection named again is just its page.
+    assert_eq!(ann.get(&format!("/collections/{id}?collection={id}")).await.status, 200);
+    let sneaky = ann.get(&format!("/media?collection={their_id}")).await;
+    assert_eq!(ann.get(sneaky.location()).await.status, 404, "another account's collection");
 }

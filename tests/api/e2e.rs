@@ -117,6 +117,10 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     let added = http.post(&item, &format!("{item}/collections"), &[("collection", &id)]).await;
     assert_eq!(added.status, 303, "{}", added.body);
     let collection_edit = format!("{collection}/edit");
+    let viewer = format!("{item}/view");
+    let audio = http.get("/media?type=audio").await.all("<a class=\"name\" href=\"").remove(0);
+    let audio_viewer =
+        format!("{}/view", crate::common::server::html_unescape(&audio).split('?').next().unwrap());
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
@@ -137,6 +141,8 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             collection.as_str(),
             collection_edit.as_str(),
             detail.as_str(),
+            viewer.as_str(),
+            audio_viewer.as_str(),
             "/media/image/999999",
             "/no-such-page",
         ] {
@@ -150,6 +156,17 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
         b.screenshot("accounts-390").await;
         b.goto(&collection).await;
         b.screenshot("collection-390").await;
+        // The viewer at 390 px: the image fits the window, the bar's links are all on screen.
+        b.goto(&viewer).await;
+        let fits = b
+            .js("const i = document.getElementById('preview').getBoundingClientRect();
+                 const bar = [...document.querySelectorAll('.viewer-bar a')]
+                     .map(a => a.getBoundingClientRect());
+                 return i.width <= innerWidth && i.bottom <= innerHeight
+                     && bar.every(r => r.right <= innerWidth);")
+            .await;
+        assert_eq!(fits, true, "the viewer fits 390 px");
+        b.screenshot("viewer-390").await;
         // Error pages keep the navigation and who is signed in.
         for path in ["/media/image/999999", "/no-such-page"] {
             b.goto(path).await;
