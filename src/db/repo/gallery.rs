@@ -3,18 +3,17 @@
 //! in sort order that stops after a page's worth of rows. The last page costs what the first
 //! does, and so does page 2 000. Totals come from `media_counts`, which triggers keep.
 //!
-//! A stream's query is written out as SQL text here rather than in diesel's typed DSL: its table
-//! and sort column vary at run time, and the DSL gives each (table, column) pair its own type,
-//! which took five nested macros to spell. The text uses only fixed names; every value is bound.
+//! A stream's query is written out as SQL text (`sql.rs`) rather than in diesel's typed DSL: its
+//! table and sort column vary at run time, and the DSL gives each (table, column) pair its own
+//! type, which took five nested macros to spell. A search adds what `search.rs` writes.
 
 use chrono::NaiveDateTime;
-use diesel::backend::Backend as DieselBackend;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamp, Untyped};
-use diesel::{QueryDsl, QueryResult, QueryableByName};
+use diesel::sql_types::BigInt;
+use diesel::{QueryDsl, QueryableByName};
 use diesel_async::RunQueryDsl;
 
+use super::search::{Dialect, Search};
+use super::sql::{Param, Sql};
 use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
 use crate::db::schema::media_counts;
@@ -51,110 +50,6 @@ pub enum Total {
 }
 
 pub struct GalleryRepo;
-
-/// Which SQL a query is written in where the two databases differ: full-text search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Pg,
-    Sqlite,
-}
-
-impl Dialect {
-    fn of(conn: &DbConn<'_>) -> Dialect {
-        match conn {
-            DbConn::Pg(_) => Dialect::Pg,
-            DbConn::Sqlite(_) => Dialect::Sqlite,
-        }
-    }
-}
-
-/// A search as each database's full-text index reads it: every word, as the start of a word
-/// in the item's text.
-#[derive(Debug, Clone)]
-struct Search {
-    dialect: Dialect,
-    /// The words as a `tsquery` (`harb:* & boat:*`) or an FTS5 query (`"harb"* "boat"*`); the
-    /// words hold letters and digits only, so neither syntax can be broken out of. `None` for
-    /// a search without words, which matches nothing.
-    text: Option<String>,
-}
-
-impl Search {
-    /// `None` without a search.
-    fn of(dialect: Dialect, query: &GalleryQuery) -> Option<Search> {
-        query.search_text()?;
-        let words = query.search_words();
-        let text = (!words.is_empty()).then(|| match dialect {
-            Dialect::Pg => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
-            Dialect::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-        });
-        Some(Search { dialect, text })
-    }
-
-    /// The full-text index of a kind's table on SQLite.
-    fn fts(kind: MediaKind) -> &'static str {
-        match kind {
-            MediaKind::Image => "images_search",
-            MediaKind::Audio => "audios_search",
-        }
-    }
-
-    /// Narrows `sql` to the matches, for an order walked on another index.
-    fn filter(&self, sql: &mut Sql, kind: MediaKind) {
-        let Some(text) = &self.text else {
-            sql.and().push("1 = 0");
-            return;
-        };
-        match self.dialect {
-            Dialect::Pg => {
-                sql.and().push("t.search_doc @@ to_tsquery('simple', ").bind(Param::Text(text.clone()))
-            }
-            Dialect::Sqlite => {
-                let fts = Self::fts(kind);
-                sql.and().push(&format!("t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH "));
-                sql.bind(Param::Text(text.clone()))
-            }
-        };
-        sql.push(")");
-    }
-
-    /// The match score's expression, higher for a better match: a hit in the name, title or
-    /// tags counts most, in alt text or caption next, in a transcript least.
-    fn rank(&self, sql: &mut Sql, kind: MediaKind) {
-        let text = self.text.clone().unwrap_or_default();
-        match self.dialect {
-            Dialect::Pg => {
-                sql.push("CAST(ts_rank(t.search_doc, to_tsquery('simple', ").bind(Param::Text(text));
-                sql.push(")) * 1000000 AS BIGINT)")
-            }
-            Dialect::Sqlite => {
-                // Small weights: bm25 saturates with a word's weighted count, and large ones
-                // would make a title hit count no more than a caption hit.
-                let weights = if kind == MediaKind::Image { "1.0, 0.5" } else { "1.0, 0.5, 0.25" };
-                // bm25 of a word in most items is tiny (its weight floors at 1e-6), hence the scale.
-                sql.push(&format!("CAST(-bm25({}, {weights}) * 1e12 AS INTEGER)", Self::fts(kind)))
-            }
-        };
-    }
-
-    /// On SQLite, what a ranked stream joins and the condition that makes it a match.
-    fn join_sqlite(&self, kind: MediaKind) -> Option<String> {
-        let fts = Self::fts(kind);
-        (self.dialect == Dialect::Sqlite).then(|| format!(" JOIN {fts} ON {fts}.rowid = t.id"))
-    }
-
-    fn match_ranked(&self, sql: &mut Sql, kind: MediaKind) {
-        match (&self.text, self.dialect) {
-            (None, _) => {
-                sql.and().push("1 = 0");
-            }
-            (Some(text), Dialect::Sqlite) => {
-                sql.and().push(&format!("{} MATCH ", Self::fts(kind))).bind(Param::Text(text.clone()));
-            }
-            (Some(_), Dialect::Pg) => self.filter(sql, kind),
-        }
-    }
-}
 
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
 /// range (an `OR` of owners cannot be walked in sort order).
@@ -208,14 +103,6 @@ fn start(stream_kind: MediaKind, cursor: &Cursor, forward_kind_order: bool) -> S
     }
 }
 
-/// A value a stream's query binds.
-#[derive(Debug, Clone)]
-enum Param {
-    Text(String),
-    Int(i64),
-    Time(NaiveDateTime),
-}
-
 impl From<&SortValue> for Param {
     fn from(v: &SortValue) -> Param {
         match v {
@@ -226,88 +113,8 @@ impl From<&SortValue> for Param {
     }
 }
 
-/// A stream's query: SQL text and the values it binds, in order. Diesel writes each
-/// placeholder in its backend's style, and caches the prepared statement by the text, which
-/// comes from a small fixed set (a raw `sql_query` would be parsed and planned on every page).
-#[derive(Debug, Clone, Default)]
-struct Sql {
-    parts: Vec<Part>,
-    conditions: usize,
-}
-
-#[derive(Debug, Clone)]
-enum Part {
-    Text(String),
-    Bind(Param),
-}
-
-impl Sql {
-    fn new(text: &str) -> Sql {
-        Sql { parts: vec![Part::Text(text.to_owned())], conditions: 0 }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Sql {
-        match self.parts.last_mut() {
-            Some(Part::Text(t)) => t.push_str(text),
-            _ => self.parts.push(Part::Text(text.to_owned())),
-        }
-        self
-    }
-
-    fn bind(&mut self, param: Param) -> &mut Sql {
-        self.parts.push(Part::Bind(param));
-        self
-    }
-
-    /// `other` as a subquery: its text and values, its conditions its own.
-    fn nest(&mut self, other: Sql) -> &mut Sql {
-        for part in other.parts {
-            match part {
-                Part::Text(t) => self.push(&t),
-                Part::Bind(p) => self.bind(p),
-            };
-        }
-        self
-    }
-
-    /// Starts the next condition of the `WHERE` clause.
-    fn and(&mut self) -> &mut Sql {
-        self.conditions += 1;
-        self.push(if self.conditions == 1 { " WHERE " } else { " AND " })
-    }
-}
-
-impl QueryId for Sql {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for Sql {
-    type SqlType = Untyped;
-}
-
-impl<DB> QueryFragment<DB> for Sql
-where
-    DB: DieselBackend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
-    String: ToSql<Text, DB>,
-    i64: ToSql<BigInt, DB>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.push_sql(t),
-                Part::Bind(Param::Text(v)) => out.push_bind_param::<Text, _>(v)?,
-                Part::Bind(Param::Int(v)) => out.push_bind_param::<BigInt, _>(v)?,
-                Part::Bind(Param::Time(v)) => out.push_bind_param::<Timestamp, _>(v)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The table of a kind and the columns its gallery rows read.
-fn table(kind: MediaKind) -> (&'static str, &'static str) {
+pub(super) fn table(kind: MediaKind) -> (&'static str, &'static str) {
     match kind {
         MediaKind::Image => (
             "images",

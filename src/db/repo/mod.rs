@@ -7,6 +7,8 @@ mod image;
 mod load;
 mod pending;
 mod resumable;
+mod search;
+mod sql;
 mod tag;
 mod user;
 

@@ -222,7 +222,7 @@ async fn render(
     };
     let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = DetailPage {
-        viewer_url: super::viewer::url(item, &back),
+        viewer_url: back::with_back(&format!("{}/view", path.url()), &back),
         previous_url: walk(neighbours.previous),
         next_url: walk(neighbours.next),
         heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),

@@ -1,0 +1,98 @@
+//! A query written as SQL text with bound values, for the gallery's streams: their table and
+//! sort column vary at run time, which diesel's typed DSL would spell as a type per pair. The
+//! text uses only fixed names; every value is bound.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use diesel::backend::Backend as DieselBackend;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamp, Untyped};
+
+/// A value a stream's query binds.
+#[derive(Debug, Clone)]
+pub(super) enum Param {
+    Text(String),
+    Int(i64),
+    Time(NaiveDateTime),
+}
+
+/// A stream's query: SQL text and the values it binds, in order. Diesel writes each
+/// placeholder in its backend's style, and caches the prepared statement by the text, which
+/// comes from a small fixed set (a raw `sql_query` would be parsed and planned on every page).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Sql {
+    parts: Vec<Part>,
+    conditions: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Bind(Param),
+}
+
+impl Sql {
+    pub(super) fn new(text: &str) -> Sql {
+        Sql { parts: vec![Part::Text(text.to_owned())], conditions: 0 }
+    }
+
+    pub(super) fn push(&mut self, text: &str) -> &mut Sql {
+        match self.parts.last_mut() {
+            Some(Part::Text(t)) => t.push_str(text),
+            _ => self.parts.push(Part::Text(text.to_owned())),
+        }
+        self
+    }
+
+    pub(super) fn bind(&mut self, param: Param) -> &mut Sql {
+        self.parts.push(Part::Bind(param));
+        self
+    }
+
+    /// `other` as a subquery: its text and values, its conditions its own.
+    pub(super) fn nest(&mut self, other: Sql) -> &mut Sql {
+        for part in other.parts {
+            match part {
+                Part::Text(t) => self.push(&t),
+                Part::Bind(p) => self.bind(p),
+            };
+        }
+        self
+    }
+
+    /// Starts the next condition of the `WHERE` clause.
+    pub(super) fn and(&mut self) -> &mut Sql {
+        self.conditions += 1;
+        self.push(if self.conditions == 1 { " WHERE " } else { " AND " })
+    }
+}
+
+impl QueryId for Sql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Sql {
+    type SqlType = Untyped;
+}
+
+impl<DB> QueryFragment<DB> for Sql
+where
+    DB: DieselBackend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
+    String: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_sql(t),
+                Part::Bind(Param::Text(v)) => out.push_bind_param::<Text, _>(v)?,
+                Part::Bind(Param::Int(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                Part::Bind(Param::Time(v)) => out.push_bind_param::<Timestamp, _>(v)?,
+            }
+        }
+        Ok(())
+    }
+}
