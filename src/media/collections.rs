@@ -108,19 +108,32 @@ impl MediaService {
 
     /// Every collection the actor may see, as a tree: each after its parent, siblings by name.
     pub async fn collections(&self, actor: &Actor) -> Result<Vec<CollectionRead>, MediaError> {
-        self.collection_tree(actor, true).await
+        self.collection_tree(actor, None).await
     }
 
-    /// The collections the actor may see, in tree order, without their item counts: what a
-    /// gallery page's collection pickers need on every view.
-    pub async fn collection_choices(&self, actor: &Actor) -> Result<Vec<CollectionRead>, MediaError> {
-        self.collection_tree(actor, false).await
+    /// The first `limit` collections the actor may see by name, in tree order, without item
+    /// counts (a parent past the limit makes its child a top): what a page's collection
+    /// pickers need on every view, however many collections there are.
+    pub async fn collection_choices(
+        &self,
+        actor: &Actor,
+        limit: usize,
+    ) -> Result<Vec<CollectionRead>, MediaError> {
+        self.collection_tree(actor, Some(limit)).await
     }
 
-    async fn collection_tree(&self, actor: &Actor, counted: bool) -> Result<Vec<CollectionRead>, MediaError> {
+    async fn collection_tree(
+        &self,
+        actor: &Actor,
+        limit: Option<usize>,
+    ) -> Result<Vec<CollectionRead>, MediaError> {
+        let counted = limit.is_none();
         let mut pooled = self.db.get().await?;
         let scope = if actor.is_staff { None } else { Some(actor.user_id.ok_or(MediaError::Forbidden)?) };
-        let rows = CollectionRepo::list(&mut pooled.conn(), scope).await?;
+        let rows = match limit {
+            None => CollectionRepo::list(&mut pooled.conn(), scope).await?,
+            Some(n) => CollectionRepo::first(&mut pooled.conn(), scope, n as i64).await?,
+        };
         let counts: std::collections::HashMap<i64, i64> = if counted {
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect()
@@ -149,24 +162,40 @@ impl MediaService {
 
     /// One collection, with its path from the top and its sub-collections.
     pub async fn collection(&self, actor: &Actor, id: i64) -> Result<CollectionDetail, MediaError> {
-        let all = self.collections(actor).await?;
-        let Some(found) = all.iter().find(|c| c.id == id).cloned() else {
-            // Visible but deeper than listed, or not visible at all.
-            let mut pooled = self.db.get().await?;
-            self.visible_collection(&mut pooled.conn(), actor, id).await?;
-            return Err(MediaError::Invalid("this collection is nested too deep to show".into()));
-        };
+        let mut pooled = self.db.get().await?;
+        let row = self.visible_collection(&mut pooled.conn(), actor, id).await?;
+        // Up from it: the parents the actor may see (a hidden one ends the path, as it makes
+        // its child a top in the listing).
         let mut path = Vec::new();
-        let mut parent = found.parent_id;
-        while let Some(p) = parent.and_then(|p| all.iter().find(|c| c.id == p)) {
-            path.insert(0, p.clone());
-            parent = p.parent_id;
-            if path.len() > MAX_DEPTH {
+        let mut parent = row.parent_id;
+        while let Some(p) = parent {
+            let Some(up) =
+                CollectionRepo::by_id(&mut pooled.conn(), p).await?.filter(|r| actor.can_view(r.owner_id))
+            else {
                 break;
+            };
+            if path.len() >= MAX_DEPTH {
+                return Err(MediaError::Invalid("this collection is nested too deep to show".into()));
             }
+            parent = up.parent_id;
+            path.insert(0, up);
         }
-        let children = all.iter().filter(|c| c.parent_id == Some(id)).cloned().collect();
-        Ok(CollectionDetail { collection: found, path, children })
+        let below: Vec<CollectionRow> = CollectionRepo::children(&mut pooled.conn(), id)
+            .await?
+            .into_iter()
+            .filter(|r| actor.can_view(r.owner_id))
+            .collect();
+        let mut ids: Vec<i64> = below.iter().map(|r| r.id).collect();
+        ids.push(id);
+        let counts: std::collections::HashMap<i64, i64> =
+            CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect();
+        let count = |id: i64| counts.get(&id).copied().unwrap_or(0);
+        let depth = path.len();
+        Ok(CollectionDetail {
+            collection: Self::collection_read(actor, &row, count(row.id), depth),
+            path: path.iter().enumerate().map(|(d, r)| Self::collection_read(actor, r, 0, d)).collect(),
+            children: below.iter().map(|r| Self::collection_read(actor, r, count(r.id), depth + 1)).collect(),
+        })
     }
 
     /// Checks that `parent` may hold a collection of `owner` (same owner, visible, manageable)

@@ -18,7 +18,7 @@ pub const MAX_TAG_CHARS: usize = 50;
 /// Tags one request may add.
 const MAX_TAGS_AT_ONCE: usize = 50;
 /// Suggestions offered at most.
-const MAX_SUGGESTIONS: i64 = 500;
+const MAX_SUGGESTIONS: i64 = 200;
 
 /// A tag as kept and as compared.
 pub fn clean_tag(raw: &str) -> Result<(String, String), MediaError> {

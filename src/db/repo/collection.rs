@@ -30,14 +30,36 @@ impl CollectionRepo {
 
     /// Every collection (`None`), or those of one account plus the system's.
     pub async fn list(conn: &mut DbConn<'_>, of: Option<i64>) -> Result<Vec<CollectionRow>, DbError> {
+        Self::first(conn, of, i64::MAX).await
+    }
+
+    /// The first `limit` of [`list`](Self::list), by name.
+    pub async fn first(
+        conn: &mut DbConn<'_>,
+        of: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<CollectionRow>, DbError> {
         Ok(run!(conn, |c| {
-            let mut q =
-                t::collections.select(CollectionRow::as_select()).order(t::name_key.asc()).into_boxed();
+            let mut q = t::collections
+                .select(CollectionRow::as_select())
+                .order(t::name_key.asc())
+                .limit(limit)
+                .into_boxed();
             if let Some(user) = of {
                 q = q.filter(t::owner_id.eq(user).or(t::owner_id.is_null()));
             }
             q.load(c).await
         })?)
+    }
+
+    /// The collections directly inside one, by name.
+    pub async fn children(conn: &mut DbConn<'_>, parent: i64) -> Result<Vec<CollectionRow>, DbError> {
+        Ok(run!(conn, |c| t::collections
+            .filter(t::parent_id.eq(parent))
+            .select(CollectionRow::as_select())
+            .order(t::name_key.asc())
+            .load(c)
+            .await)?)
     }
 
     pub async fn rename(

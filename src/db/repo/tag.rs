@@ -66,11 +66,17 @@ impl TagRepo {
         limit: i64,
     ) -> Result<Vec<String>, DbError> {
         Ok(run!(conn, |c| {
-            let mut used = it::item_tags.select(it::tag_id).into_boxed();
-            if let Some(user) = visible_to {
-                used = used.filter(it::owner_id.eq(user).or(it::owner_id.is_null()));
+            // Walked in name order, each tag checked for one item on its key: the first
+            // `limit` in use cost `limit` probes, however many taggings there are.
+            let tagged = it::item_tags.filter(it::tag_id.eq(t::id));
+            let names = t::tags.order(t::key.asc()).limit(limit).select(t::name);
+            match visible_to {
+                None => names.filter(diesel::dsl::exists(tagged.select(it::tag_id))).load(c).await,
+                Some(user) => {
+                    let seen = tagged.filter(it::owner_id.eq(user).or(it::owner_id.is_null()));
+                    names.filter(diesel::dsl::exists(seen.select(it::tag_id))).load(c).await
+                }
             }
-            t::tags.filter(t::id.eq_any(used)).order(t::key.asc()).limit(limit).select(t::name).load(c).await
         })?)
     }
 }

@@ -197,7 +197,7 @@ async fn render(
     // Where it may go: collections the user manages whose owner can see it, not already holding it.
     let collection_choices = app
         .media
-        .collection_choices(&actor)
+        .collection_choices(&actor, super::gallery::MAX_COLLECTION_CHOICES)
         .await?
         .into_iter()
         .filter(|c| c.can_manage && (owner_id.is_none() || c.owner.id() == owner_id))

@@ -245,7 +245,7 @@ pub async fn view_set(
 }
 
 /// The pickers list at most this many collections.
-const MAX_COLLECTION_CHOICES: usize = 300;
+pub const MAX_COLLECTION_CHOICES: usize = 300;
 
 /// The address of collection `id`'s gallery (or the whole gallery's) with the filters of `q`
 /// (not its position or owner, which belong to one view).
@@ -280,6 +280,7 @@ pub struct View {
 /// What a collection's gallery shows above its items.
 struct CollectionHead {
     id: i64,
+    name: String,
     /// From the top down to its parent: (address, name).
     path: Vec<(String, String)>,
     children: Vec<view::Listed>,
@@ -299,6 +300,7 @@ pub async fn render_collection(
     let scope = if user.account.role.is_staff() { OwnerFilter::Any } else { OwnerFilter::Visible(me) };
     let head = CollectionHead {
         id: detail.collection.id,
+        name: detail.collection.name.clone(),
         path: detail.path.iter().map(|c| (format!("/collections/{}", c.id), c.name.clone())).collect(),
         children: detail
             .children
@@ -509,24 +511,33 @@ async fn render_in(
         (1, false) => "1 item".to_owned(),
         (n, false) => format!("{} items", view::count(n)),
     };
-    let choices = app.media.collection_choices(&user.actor()).await?;
-    let pick = |c: &&&CollectionRead| Some(c.id) == this_collection;
+    // One more than listed tells whether the list is cut.
+    let choices = app.media.collection_choices(&user.actor(), MAX_COLLECTION_CHOICES + 1).await?;
+    let pick = |c: &&CollectionRead| Some(c.id) == this_collection;
     let choice = |c: &CollectionRead| Choice {
         value: c.id.to_string(),
         label: format!("{}{}", "— ".repeat(c.depth), c.name),
         selected: Some(c.id) == this_collection,
     };
     // A long list is cut (the page stays light); the collection in view is always in it.
-    let capped = |list: Vec<&CollectionRead>| -> (Vec<Choice>, bool) {
+    let can_manage_here = collection.as_ref().is_some_and(|c| c.can_manage);
+    let current = collection.as_ref().map(|c| Choice {
+        value: c.id.to_string(),
+        label: c.name.clone(),
+        selected: true,
+    });
+    let capped = |list: Vec<&CollectionRead>, manageable: bool| -> (Vec<Choice>, bool) {
         let cut = list.len() > MAX_COLLECTION_CHOICES;
-        let mut kept: Vec<&CollectionRead> = list.iter().take(MAX_COLLECTION_CHOICES).copied().collect();
-        if cut && let Some(current) = list.iter().skip(MAX_COLLECTION_CHOICES).find(pick) {
-            kept.push(current);
+        let mut kept: Vec<Choice> = list.iter().take(MAX_COLLECTION_CHOICES).map(|c| choice(c)).collect();
+        if let Some(here) =
+            current.as_ref().filter(|_| !list.iter().any(pick) && (!manageable || can_manage_here))
+        {
+            kept.push(here.clone());
         }
-        (kept.into_iter().map(choice).collect(), cut)
+        (kept, cut)
     };
-    let (collection_choices, collections_cut) = capped(choices.iter().collect());
-    let (bulk_collections, _) = capped(choices.iter().filter(|c| c.can_manage).collect());
+    let (collection_choices, collections_cut) = capped(choices.iter().collect(), false);
+    let (bulk_collections, _) = capped(choices.iter().filter(|c| c.can_manage).collect(), true);
     let body = GalleryPage {
         layout: Layout::new(&user.session, Some(&user.account), section),
         collection,
