@@ -148,8 +148,20 @@ fn source(
     join: Option<&str>,
     sql: &mut Sql,
 ) -> (&'static str, &'static str) {
+    source_of(kind, query, Some(join.unwrap_or("")), sql)
+}
+
+/// [`source`], where `join: None` leaves the items out of a collection's or tag's rows: what a
+/// count needs when nothing is read from the items (their owners are on those rows too).
+fn source_of(
+    kind: MediaKind,
+    query: &GalleryQuery,
+    join: Option<&str>,
+    sql: &mut Sql,
+) -> (&'static str, &'static str) {
     let (table, _) = table(kind);
     let k = kind.as_str();
+    let items = |on: &str| join.map_or(String::new(), |j| format!(" JOIN {table} t ON t.id = {on}{j}"));
     let join = join.unwrap_or("");
     let (walked, more_tags): ((&str, &str), &[i64]) = match (query.collection, query.tags.split_first()) {
         (None, None) => {
@@ -157,13 +169,13 @@ fn source(
             (("t", "t.id"), &[])
         }
         (Some(id), _) => {
-            sql.push(&format!(" FROM collection_items ci JOIN {table} t ON t.id = ci.item_id{join}"));
+            sql.push(&format!(" FROM collection_items ci{}", items("ci.item_id")));
             sql.and().push("ci.collection_id = ").bind(Param::Int(id));
             sql.and().push(&format!("ci.kind = '{k}'"));
             (("ci", "ci.item_id"), &query.tags)
         }
         (None, Some((first, rest))) => {
-            sql.push(&format!(" FROM item_tags it JOIN {table} t ON t.id = it.item_id{join}"));
+            sql.push(&format!(" FROM item_tags it{}", items("it.item_id")));
             sql.and().push("it.tag_id = ").bind(Param::Int(*first));
             sql.and().push(&format!("it.kind = '{k}'"));
             (("it", "it.item_id"), rest)
@@ -410,7 +422,9 @@ impl GalleryRepo {
         let mut n = 0;
         for (kind, owner) in streams(query) {
             let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
-            let (from, _) = source(kind, query, None, &mut sql);
+            // A collection's or tag's count reads only its own index unless a filter needs the items.
+            let join = (search.is_some() || query.only.is_some()).then_some("");
+            let (from, _) = source_of(kind, query, join, &mut sql);
             narrow(&mut sql, (owner, from), query);
             if let Some(search) = &search {
                 search.filter(&mut sql, kind);

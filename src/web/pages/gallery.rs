@@ -245,7 +245,7 @@ pub async fn view_set(
 }
 
 /// The pickers list at most this many collections.
-pub const MAX_COLLECTION_CHOICES: usize = 300;
+pub const MAX_COLLECTION_CHOICES: usize = 100;
 
 /// The address of collection `id`'s gallery (or the whole gallery's) with the filters of `q`
 /// (not its position or owner, which belong to one view).
