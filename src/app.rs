@@ -55,6 +55,7 @@ impl App {
         settings.max_upload_bytes = config.max_upload_bytes;
         settings.default_url_ttl = config.url_ttl;
         settings.resumable_expiry = config.resumable_expiry;
+        settings.trash_days = config.trash_days;
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }

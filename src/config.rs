@@ -69,6 +69,8 @@ pub struct Config {
     pub piece_bytes: u64,
     /// A resumable upload that gets no piece for this long is removed.
     pub resumable_expiry: Duration,
+    /// Days a deleted item stays in the trash; 0 deletes at once.
+    pub trash_days: u32,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -244,7 +246,9 @@ impl Config {
         let piece_bytes = MIB * parse_num(&var, "MEDIADESK_PIECE_MB", 16, 1, 50)?;
         let resumable_expiry =
             Duration::from_secs(3600 * parse_num(&var, "MEDIADESK_RESUMABLE_EXPIRY_HOURS", 24, 1, 24 * 30)?);
+        let trash_days = parse_num(&var, "MEDIADESK_TRASH_DAYS", 30, 0, 3650)? as u32;
         Ok(Config {
+            trash_days,
             resumable_above,
             piece_bytes,
             resumable_expiry,

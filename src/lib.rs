@@ -123,6 +123,11 @@ async fn housekeeping(app: App) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pending deletion retry failed"),
         }
+        match app.media.purge_expired_trash(db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "purged items whose time in the trash was over"),
+            Err(e) => tracing::warn!(error = %e, "could not purge the trash"),
+        }
         match app.media.expire_resumable(db::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(uploads = n, "removed resumable uploads that expired"),

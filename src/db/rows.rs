@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     audios, collection_items, collections, images, item_tags, pending_deletions, resumable_uploads, tags,
-    users,
+    trash, users,
 };
 use crate::domain::MediaKind;
 
@@ -34,7 +34,9 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Insertable and serializable as a whole so that the trash can keep it and put it back as it
+/// was, id included.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = images, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct ImageRow {
     pub id: i64,
@@ -95,7 +97,8 @@ pub struct NewImage<'a> {
     pub frame_count: i32,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Kept whole by the trash, like [`ImageRow`].
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = audios, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct AudioRow {
     pub id: i64,
@@ -338,4 +341,44 @@ impl From<AudioItemRow> for MediaItemRow {
             rank: 0,
         }
     }
+}
+
+/// An item in the trash; `object_keys` and `snapshot` are JSON (see the migration).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = trash, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct TrashRow {
+    pub id: i64,
+    pub kind: String,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub trashed_by: Option<i64>,
+    pub trashed_at: NaiveDateTime,
+    pub purge_at: NaiveDateTime,
+    pub original_filename: String,
+    pub title: Option<String>,
+    pub content_type: String,
+    pub byte_size: i64,
+    /// The trashed thumbnail, for the trash page.
+    pub preview_key: Option<String>,
+    pub object_keys: String,
+    pub snapshot: String,
+}
+
+/// A row of the trash to be written (the database numbers it).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = trash)]
+pub struct NewTrash<'a> {
+    pub kind: &'a str,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub trashed_by: Option<i64>,
+    pub trashed_at: NaiveDateTime,
+    pub purge_at: NaiveDateTime,
+    pub original_filename: &'a str,
+    pub title: Option<&'a str>,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub preview_key: Option<&'a str>,
+    pub object_keys: &'a str,
+    pub snapshot: &'a str,
 }

@@ -160,6 +160,25 @@ diesel::table! {
 
 diesel::joinable!(item_tags -> tags (tag_id));
 
+diesel::table! {
+    trash (id) {
+        id -> BigInt,
+        kind -> Text,
+        item_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        trashed_by -> Nullable<BigInt>,
+        trashed_at -> Timestamp,
+        purge_at -> Timestamp,
+        original_filename -> Text,
+        title -> Nullable<Text>,
+        content_type -> Text,
+        byte_size -> BigInt,
+        preview_key -> Nullable<Text>,
+        object_keys -> Text,
+        snapshot -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,
@@ -170,5 +189,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     collections,
     collection_items,
     tags,
-    item_tags
+    item_tags,
+    trash
 );

@@ -1,6 +1,7 @@
 //! Deleting media: the row goes first, together with a record of its objects as pending
 //! deletion; then the objects. A row never points at a missing object, and an object whose
-//! deletion failed stays recorded and is retried until it is gone.
+//! deletion failed stays recorded and is retried until it is gone. With a trash (the default),
+//! a delete moves the item there instead (`trash.rs`) and this is how it is purged later.
 
 use super::MediaError;
 use super::access::Actor;
@@ -15,7 +16,6 @@ use crate::storage::StorageKey;
 /// How long a failed object deletion waits before the next try.
 pub(super) const DELETE_RETRY_BACKOFF: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// What a retry pass over pending deletions achieved.
 /// What a delete did.
 #[derive(Debug, Clone)]
 pub struct Deleted {
@@ -23,8 +23,11 @@ pub struct Deleted {
     /// Some of its objects could not be removed yet: they are removed when the store answers
     /// again, and links to them are refused meanwhile.
     pub removal_deferred: bool,
+    /// It went to the trash, where it stays until then.
+    pub trashed_until: Option<chrono::NaiveDateTime>,
 }
 
+/// What a retry pass over pending deletions achieved.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RetryReport {
     pub deleted: usize,
@@ -32,11 +35,14 @@ pub struct RetryReport {
 }
 
 impl MediaService {
-    /// Deletes an item the actor manages, its objects with it; says what it was, and whether
-    /// removing its objects had to be deferred.
+    /// Deletes an item the actor manages: to the trash when there is one, else for good with its
+    /// objects; says what it was, and whether removing its objects had to be deferred.
     pub async fn delete(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Deleted, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
+        if self.keeps_trash() {
+            return self.move_to_trash(actor, kind, item).await;
+        }
         let keys: Vec<String> = std::iter::once(&item.key).chain(item.derived_keys()).cloned().collect();
         let removal_deferred = self
             .delete_with(keys, async |c: &mut DbConn<'_>| match kind {
@@ -44,7 +50,7 @@ impl MediaService {
                 MediaKind::Audio => AudioRepo::delete(c, id).await,
             })
             .await?;
-        Ok(Deleted { media: item.media, removal_deferred })
+        Ok(Deleted { media: item.media, removal_deferred, trashed_until: None })
     }
 
     /// Removes the row and records its objects as pending deletion in one transaction, then
@@ -64,9 +70,14 @@ impl MediaService {
                 Ok(PendingDeletionRepo::add(c, &refs, now()).await?)
             })
             .await?;
-        // The item is gone from here on. Whatever fails below is recorded and retried, so it
-        // must not make the caller believe the delete did not happen.
-        Ok(match self.delete_pending(&pending).await {
+        Ok(self.delete_recorded(&pending).await)
+    }
+
+    /// Deletes the objects of pending deletions just recorded; true if some had to be left for
+    /// the retry. What fails here is recorded and retried, so it must not make the caller
+    /// believe that what was committed did not happen.
+    pub(super) async fn delete_recorded(&self, pending: &[i64]) -> bool {
+        match self.delete_pending(pending).await {
             Ok(report) if report.failed > 0 => {
                 tracing::warn!(failed = report.failed, "object deletion deferred; it will be retried");
                 true
@@ -76,7 +87,7 @@ impl MediaService {
                 tracing::warn!(error = %e, "object deletion deferred; it will be retried");
                 true
             }
-        })
+        }
     }
 
     async fn delete_pending(&self, ids: &[i64]) -> Result<RetryReport, MediaError> {

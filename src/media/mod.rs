@@ -21,6 +21,7 @@ mod service;
 mod signed;
 pub mod spool;
 mod tags;
+mod trash;
 mod upload;
 
 /// What callers hand in and get back for bodies and ranges; the store defines them.
@@ -39,3 +40,4 @@ pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
+pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};

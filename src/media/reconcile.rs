@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::MediaError;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
+use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, TrashRepo};
 use crate::db::{DbConn, now};
 use crate::domain::MediaKind;
 use crate::storage::StorageKey;
@@ -28,6 +28,11 @@ pub struct ReconcileReport {
     pub missing_derivatives: Vec<String>,
     /// Keys whose deletion is still pending.
     pub pending_deletions: Vec<String>,
+    /// Items in the trash (their objects are kept, under trash keys).
+    pub trashed: usize,
+    /// `kind:id` of trashed items whose original is missing from the store: they can never be
+    /// restored, so fixing purges them.
+    pub trash_without_object: Vec<String>,
     /// Whether the repairs were carried out.
     pub fixed: bool,
 }
@@ -38,6 +43,7 @@ impl ReconcileReport {
             && self.rows_without_object.is_empty()
             && self.missing_derivatives.is_empty()
             && self.pending_deletions.is_empty()
+            && self.trash_without_object.is_empty()
     }
 }
 
@@ -78,6 +84,13 @@ impl MediaService {
         }
         let pending: BTreeSet<String> =
             PendingDeletionRepo::all(&mut pooled.conn()).await?.into_iter().map(|p| p.storage_key).collect();
+        // Each trashed item: its kind and id, and its objects' trash keys, the original first.
+        let mut trashed: Vec<(MediaKind, i64, Vec<String>)> = Vec::new();
+        for (kind, id, json) in TrashRepo::all_keys(&mut pooled.conn()).await? {
+            let moves: Vec<(String, String)> = serde_json::from_str(&json).unwrap_or_default();
+            let kind = kind.parse().unwrap_or(MediaKind::Image);
+            trashed.push((kind, id, moves.into_iter().map(|(_, in_trash)| in_trash).collect()));
+        }
         drop(pooled);
 
         let objects: BTreeMap<String, Option<i64>> =
@@ -88,10 +101,12 @@ impl MediaService {
                 std::iter::once(r.original.as_str()).chain(r.derivatives.iter().map(|(_, k)| k.as_str()))
             })
             .chain(pending.iter().map(String::as_str))
+            .chain(trashed.iter().flat_map(|(_, _, keys)| keys.iter().map(String::as_str)))
             .collect();
 
         let mut report = ReconcileReport {
             pending_deletions: pending.iter().cloned().collect(),
+            trashed: trashed.len(),
             fixed: fix,
             ..Default::default()
         };
@@ -112,8 +127,20 @@ impl MediaService {
                 report.missing_derivatives.extend(missing.map(|(_, k)| k.clone()));
             }
         }
+        let lost: Vec<(MediaKind, i64)> = trashed
+            .iter()
+            .filter(|(_, _, keys)| keys.first().is_none_or(|k| !objects.contains_key(k)))
+            .map(|(kind, id, _)| (*kind, *id))
+            .collect();
+        report.trash_without_object = lost.iter().map(|(kind, id)| format!("{kind}:{id}")).collect();
         if !fix {
             return Ok(report);
+        }
+        for (kind, id) in lost {
+            self.purge(&super::Actor::operator(), kind, id).await.or_else(|e| match e {
+                MediaError::NotFound => Ok(()),
+                e => Err(e),
+            })?;
         }
         for key in &report.orphan_objects {
             self.store.delete(&StorageKey::parse(key)?).await?;

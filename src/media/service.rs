@@ -30,6 +30,8 @@ pub struct MediaSettings {
     pub cpu_jobs: usize,
     /// How long a resumable upload waits for its next piece before it is removed.
     pub resumable_expiry: Duration,
+    /// Days a deleted item waits in the trash before it is purged; 0 deletes at once.
+    pub trash_days: u32,
 }
 
 impl MediaSettings {
@@ -42,6 +44,7 @@ impl MediaSettings {
             max_url_ttl: Duration::from_secs(7 * 24 * 3600),
             cpu_jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             resumable_expiry: Duration::from_secs(24 * 3600),
+            trash_days: 30,
         }
     }
 }

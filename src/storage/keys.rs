@@ -41,6 +41,20 @@ impl StorageKey {
         StorageKey(format!("{stem}.{suffix}"))
     }
 
+    /// A fresh key for an original while it waits in the trash: `trash/{owner}/{uuid}.{ext}`.
+    /// A new name rather than the old one, so no link made before the item was trashed reaches it.
+    pub fn generate_in_trash(owner_id: Option<i64>, ext: &str) -> StorageKey {
+        StorageKey(format!("trash/{}", Self::generate(owner_id, ext).0))
+    }
+
+    /// The name `derivative` (a key made by [`StorageKey::derived`] from `self`) takes beside
+    /// `moved`, the new name of this original; `None` if it was not derived from `self`.
+    pub fn rebase(&self, derivative: &str, moved: &StorageKey) -> Option<StorageKey> {
+        let stem = self.0.rsplit_once('.').map_or(self.0.as_str(), |(stem, _)| stem);
+        let suffix = derivative.strip_prefix(stem)?.strip_prefix('.')?;
+        Some(moved.derived(suffix))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

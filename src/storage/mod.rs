@@ -138,6 +138,10 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Removes an object; removing a missing object succeeds.
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError>;
 
+    /// Copies an object to another key inside the store (no bytes through the app on S3, a
+    /// hard link on a local folder); `NotFound` when `from` is missing.
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), StorageError>;
+
     /// Every object whose key starts with `prefix`, in key order.
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError>;
 

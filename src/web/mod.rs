@@ -33,7 +33,7 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, tus, upload, viewer,
+    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, trash, tus, upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -111,6 +111,10 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                     signin::see_other(&format!("/collections/{}", path.0))
                 }),
             )
+            .route("/trash", web::get().to(trash::show))
+            .route("/trash", web::post().to(trash::act))
+            .route("/trash/empty", web::get().to(trash::confirm_empty))
+            .route("/trash/empty", web::post().to(trash::empty))
             .route("/media/{kind}/{id}/delete", web::get().to(detail::confirm_delete))
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))

@@ -33,6 +33,7 @@ mod signing;
 mod storage;
 mod streaming;
 mod tags;
+mod trash;
 mod upload_answers;
 mod viewer;
 mod web;

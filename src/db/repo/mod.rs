@@ -10,6 +10,7 @@ mod resumable;
 mod search;
 mod sql;
 mod tag;
+mod trash;
 mod user;
 
 pub use audio::AudioRepo;
@@ -20,4 +21,5 @@ pub use load::{LOAD_COLLECTIONS, LoadRepo};
 pub use pending::PendingDeletionRepo;
 pub use resumable::{Advance, ResumableRepo};
 pub use tag::TagRepo;
+pub use trash::{Snapshot, TrashCursor, TrashRepo, TrashedRow};
 pub use user::UserRepo;

@@ -284,6 +284,20 @@ impl S3Client {
         Ok(())
     }
 
+    /// A server-side copy inside the bucket. Keys are plain ASCII (see `StorageKey`), so the
+    /// copy source needs no escaping.
+    pub async fn copy(&self, from: &str, to: &str) -> Result<(), StorageError> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to)
+            .copy_source(format!("{}/{from}", self.bucket))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     /// Deletes one object; deleting what is not there succeeds.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.client.delete_object().bucket(&self.bucket).key(key).send().await.map_err(classify)?;

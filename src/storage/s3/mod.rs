@@ -233,6 +233,10 @@ impl ObjectStore for S3Store {
         self.s3.delete(key.as_str()).await
     }
 
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), StorageError> {
+        self.s3.copy(from.as_str(), to.as_str()).await
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         let mut out = Vec::new();
         let mut pages =

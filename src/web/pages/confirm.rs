@@ -3,11 +3,16 @@
 
 use askama::Template;
 
-use crate::web::view::Layout;
+use crate::web::view::{self, Layout};
 
 /// Said when a delete could not remove the file from storage yet.
 pub const DELETE_DEFERRED: &str = "The file will be removed from storage when it answers again; its links \
                                    already no longer work.";
+
+/// Said when a delete moved `what` to the trash, where it stays until `until`.
+pub fn moved_to_trash(what: &str, until: chrono::NaiveDateTime) -> String {
+    format!("Moved {what} to the Trash; restore from there until {}.", view::date(until))
+}
 
 /// One item on a delete confirmation: what it is, whose, and its thumbnail.
 pub struct ConfirmItem {
@@ -29,4 +34,6 @@ pub struct ConfirmDeletePage {
     pub cancel_url: String,
     /// The gallery view to return to after the delete.
     pub back: String,
+    /// Days deleted items stay in the trash; 0: a delete is final.
+    pub trash_days: u32,
 }

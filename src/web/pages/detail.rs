@@ -423,6 +423,7 @@ pub async fn confirm_delete(
         action: format!("{}/delete", path.url()),
         cancel_url: back::with_back(&path.url(), &back),
         back,
+        trash_days: app.media.settings().trash_days,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -443,7 +444,11 @@ pub async fn delete(
     user.check_csrf(&form.csrf_token)?;
     let MediaPath { kind, id } = path.into_inner();
     let deleted = app.media.delete(&user.actor(), kind, id).await?;
-    session::flash(&user.session, "ok", format!("Deleted {}.", deleted.media.filename()));
+    let name = deleted.media.filename();
+    match deleted.trashed_until {
+        Some(until) => session::flash(&user.session, "ok", super::confirm::moved_to_trash(name, until)),
+        None => session::flash(&user.session, "ok", format!("Deleted {name}.")),
+    }
     if deleted.removal_deferred {
         session::flash(&user.session, "note", DELETE_DEFERRED);
     }

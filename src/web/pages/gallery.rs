@@ -686,19 +686,27 @@ pub async fn bulk(
     let actor = user.actor();
     if field("step") == Some("delete") {
         let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
+        let mut kept_until = None;
         for &(kind, id) in &picked {
             match app.media.delete(&actor, kind, id).await {
                 Ok(d) => {
                     deleted += 1;
                     deferred |= d.removal_deferred;
+                    kept_until = kept_until.or(d.trashed_until);
                 }
                 Err(MediaError::NotFound) => gone += 1,
                 Err(e) => failed.push(format!("{kind} {id}: {e}")),
             }
         }
         // Nothing deleted is never reported as a success.
-        if deleted > 0 {
-            session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)));
+        match kept_until {
+            Some(until) => {
+                session::flash(&user.session, "ok", super::confirm::moved_to_trash(&items(deleted), until))
+            }
+            None if deleted > 0 => {
+                session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)))
+            }
+            None => {}
         }
         if deferred {
             session::flash(&user.session, "note", super::confirm::DELETE_DEFERRED);
@@ -774,6 +782,7 @@ pub async fn bulk(
         action: "/media/bulk".into(),
         cancel_url: back.clone(),
         back,
+        trash_days: app.media.settings().trash_days,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))

@@ -10,6 +10,7 @@ pub mod gallery;
 pub mod queue;
 pub mod signin;
 pub mod tags;
+pub mod trash;
 pub mod tus;
 pub mod upload;
 pub mod viewer;

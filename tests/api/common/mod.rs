@@ -130,10 +130,21 @@ impl TestEnv {
         TestEnv { backend, db, database_url, store, media, dir, s3 }
     }
 
+    /// The tests written before the trash check what a final delete does, so deleting is final
+    /// here (`MEDIADESK_TRASH_DAYS=0`); [`TestEnv::with_trash`] gives the default trash.
     pub fn settings_in(dir: &Path) -> MediaSettings {
         let mut s = MediaSettings::new(dir.join("spool"));
         s.cpu_jobs = 2;
+        s.trash_days = 0;
         s
+    }
+
+    /// This environment with deletes going to a trash that keeps them `days` days.
+    pub fn with_trash(mut self, days: u32) -> TestEnv {
+        let mut settings = self.settings();
+        settings.trash_days = days;
+        self.media = self.media_with(self.store.clone(), settings);
+        self
     }
 
     pub fn settings(&self) -> MediaSettings {

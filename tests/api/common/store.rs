@@ -122,6 +122,10 @@ impl ObjectStore for RefusingStore {
         }
         self.inner.delete(key).await
     }
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), StorageError> {
+        self.check(to)?;
+        self.inner.copy(from, to).await
+    }
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         self.inner.list(prefix).await
     }
@@ -209,6 +213,10 @@ impl ObjectStore for FailingStore {
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
         self.check()?;
         self.inner.delete(key).await
+    }
+    async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.copy(from, to).await
     }
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         self.check()?;

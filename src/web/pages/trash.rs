@@ -1,0 +1,208 @@
+//! The trash: what the user deleted (everything, for staff), most recent first, with restore
+//! and delete-for-good for a selection, and "Empty trash" behind a confirmation. Plain forms.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::gallery::parse_item;
+use super::signin::see_other;
+use crate::app::App;
+use crate::auth::session;
+use crate::domain::{MediaKind, Owner};
+use crate::media::{MediaError, TrashedItem};
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{self, Layout};
+
+struct Row {
+    value: String,
+    name: String,
+    kind: MediaKind,
+    facts: String,
+    owner_label: String,
+    trashed: String,
+    purge: String,
+    preview_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "trash.html")]
+struct TrashTemplate {
+    layout: Layout,
+    rows: Vec<Row>,
+    total: i64,
+    next: Option<String>,
+    days: u32,
+    staff: bool,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+struct ConfirmPage {
+    layout: Layout,
+    title: String,
+    message: String,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    button: &'static str,
+    cancel: String,
+}
+
+#[derive(Deserialize)]
+pub struct TrashQuery {
+    after: Option<String>,
+}
+
+fn items(n: usize) -> String {
+    format!("{n} item{}", if n == 1 { "" } else { "s" })
+}
+
+pub async fn show(
+    app: web::Data<App>,
+    user: CurrentUser,
+    q: web::Query<TrashQuery>,
+) -> Result<HttpResponse, WebError> {
+    let actor = user.actor();
+    let page = app.media.trash_page(&actor, q.after.as_deref()).await?;
+    let staff = user.account.role.is_staff();
+    let names: HashMap<i64, String> = if staff {
+        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
+    } else {
+        HashMap::new()
+    };
+    let name_of = |id: Option<i64>| match id {
+        None => "the operator".to_owned(),
+        Some(id) if id == user.account.id => "you".to_owned(),
+        Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|i: TrashedItem| Row {
+            value: format!("{}:{}", i.kind, i.id),
+            name: i.title.clone().unwrap_or_else(|| i.filename.clone()),
+            kind: i.kind,
+            facts: format!("{} · {}", i.filename, view::human_size(i.byte_size)),
+            owner_label: match i.owner {
+                Owner::System => "System".to_owned(),
+                Owner::User(id) => name_of(Some(id)),
+            },
+            trashed: format!("{} by {}", view::date(i.trashed_at), name_of(i.trashed_by)),
+            purge: view::date(i.purge_at),
+            preview_url: i.preview_url,
+        })
+        .collect();
+    let body = TrashTemplate {
+        layout: Layout::new(&user.session, Some(&user.account), "trash"),
+        rows,
+        total: page.total,
+        next: page.next,
+        days: app.media.settings().trash_days,
+        staff,
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// Restore or delete for good what was ticked (`action` = `restore` | `purge`). Checkbox values
+/// arrive as repeated `item` fields, which serde's form parser cannot collect.
+pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, WebError> {
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    user.check_csrf(field("csrf_token").unwrap_or(""))?;
+    let picked: Vec<(MediaKind, i64)> =
+        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| parse_item(v)).collect();
+    let restore = match field("action") {
+        Some("restore") => true,
+        Some("purge") => false,
+        _ => return Err(WebError::BadRequest("Choose Restore or Delete for good.".into())),
+    };
+    if picked.is_empty() {
+        session::flash(&user.session, "error", "Select at least one item in the trash.");
+        return Ok(see_other("/trash"));
+    }
+    let actor = user.actor();
+    let (mut done, mut gone, mut restored_one) = (0, 0, None);
+    for &(kind, id) in &picked {
+        let outcome = if restore {
+            app.media.restore(&actor, kind, id).await.map(|m| restored_one = Some((kind, id, m)))
+        } else {
+            app.media.purge(&actor, kind, id).await
+        };
+        match outcome {
+            Ok(()) => done += 1,
+            Err(MediaError::NotFound) => gone += 1,
+            // What was done stays done and is said; the failure is the page's answer.
+            Err(e) if done > 0 => {
+                let verb = if restore { "Restored" } else { "Deleted for good" };
+                session::flash(&user.session, "ok", format!("{verb}: {} before this error.", items(done)));
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match (restore, done, restored_one) {
+        (true, 1, Some((kind, id, media))) => session::flash(
+            &user.session,
+            "ok",
+            format!("Restored {}; it is back at /media/{kind}/{id}.", media.filename()),
+        ),
+        (true, n, _) if n > 0 => session::flash(&user.session, "ok", format!("Restored {}.", items(n))),
+        (false, n, _) if n > 0 => {
+            session::flash(&user.session, "ok", format!("Deleted {} for good.", items(n)))
+        }
+        _ => {}
+    }
+    if gone > 0 {
+        session::flash(
+            &user.session,
+            "note",
+            format!("{} no longer in the trash (restored or deleted meanwhile).", items(gone)),
+        );
+    }
+    Ok(see_other("/trash"))
+}
+
+pub async fn confirm_empty(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
+    let page = app.media.trash_page(&user.actor(), None).await?;
+    let whose = if user.account.role.is_staff() { "everyone's trash" } else { "your trash" };
+    let body = ConfirmPage {
+        layout: Layout::new(&user.session, Some(&user.account), "trash"),
+        title: "Empty the trash?".into(),
+        message: format!(
+            "This deletes the {} in {whose} for good: files, previews and everything written \
+             about them. It cannot be undone.",
+            items(page.total as usize)
+        ),
+        action: "/trash/empty".into(),
+        fields: Vec::new(),
+        button: "Empty the trash",
+        cancel: "/trash".into(),
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {
+    csrf_token: String,
+    confirmed: Option<String>,
+}
+
+pub async fn empty(
+    app: web::Data<App>,
+    user: CurrentUser,
+    form: web::Form<EmptyForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    if form.confirmed.as_deref() != Some("yes") {
+        return Ok(see_other("/trash/empty"));
+    }
+    let n = app.media.empty_trash(&user.actor()).await?;
+    session::flash(&user.session, "ok", format!("Emptied the trash: {} deleted for good.", items(n)));
+    Ok(see_other("/trash"))
+}

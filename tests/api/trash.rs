@@ -1,0 +1,337 @@
+//! The trash on both backends: a deleted item leaves every gallery, tag, collection and search
+//! at once, its objects move to trash keys (so every link made before dies), only its owner
+//! and staff see it there, and restoring brings back the file, previews, fields, tags and
+//! collections under new links; purging, emptying and expiry delete for good; reconcile knows
+//! trashed objects. Then the same through the pages, and each step failing halfway.
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{GalleryQuery, MediaKind, Owner, OwnerFilter};
+use mediadesk::media::{Actor, Description, MediaError, Upload};
+
+use crate::common::server::TestClient;
+use crate::common::*;
+
+backend_tests!(
+    trash_keeps_everything_and_restore_brings_it_back,
+    purge_empty_and_expiry_delete_for_good,
+    trash_through_the_pages,
+    storage_failures_during_trash_and_restore_change_nothing,
+    database_failures_during_trash_restore_and_purge_change_nothing
+);
+
+async fn upload(env: &TestEnv, actor: &Actor, name: &str, fixture: &str) -> (MediaKind, i64) {
+    let owner = Owner::User(actor.user_id.unwrap());
+    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
+    (item.kind(), item.id())
+}
+
+/// File names in `who`'s gallery narrowed by `q`.
+async fn listed(env: &TestEnv, who: &Actor, q: impl FnOnce(&mut GalleryQuery)) -> Vec<String> {
+    let mut query = GalleryQuery::new(OwnerFilter::Visible(who.user_id.unwrap()));
+    q(&mut query);
+    env.media.gallery(who, &query).await.unwrap().items.into_iter().map(|i| i.filename).collect()
+}
+
+async fn trash_keeps_everything_and_restore_brings_it_back(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let sam = Actor::staff(env.user("sam", "staff").await);
+    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let song = upload(&env, &ann, "gulls.mp3", "tone-cbr.mp3").await;
+    let described = Description {
+        title: Some("Quay at dawn".into()),
+        alt_text: Some("Boats moored along a stone quay".into()),
+        caption: Some("Early ferry".into()),
+        credit: Some("Ann".into()),
+    };
+    media.describe(&ann, photo, &described).await.unwrap();
+    media.tag_item(&ann, photo, "Harbour, Dawn").await.unwrap();
+    let trips =
+        media.create_collection(&ann, Owner::User(ann.user_id.unwrap()), None, "Trips").await.unwrap();
+    media.add_to_collection(&ann, trips.id, photo).await.unwrap();
+    let harbour = media.tag_filter("harbour").await.unwrap();
+    let before = env.objects().await;
+    assert_eq!(before.len(), 3, "image + thumbnail, audio (its waveform is in its row): {before:?}");
+
+    let deleted = media.delete(&ann, photo.0, photo.1).await.unwrap();
+    let until = deleted.trashed_until.expect("a delete goes to the trash");
+    let days = (until - mediadesk::db::now()).num_hours();
+    assert!((30 * 24 - 1..=30 * 24).contains(&days), "kept 30 days, not {days} hours");
+    // Gone from everything at once.
+    assert!(matches!(media.get(&ann, photo.0, photo.1).await, Err(MediaError::NotFound)));
+    assert_eq!(listed(&env, &ann, |_| {}).await, ["gulls.mp3"]);
+    assert!(listed(&env, &ann, |q| q.search = Some("quay".into())).await.is_empty());
+    assert!(listed(&env, &ann, |q| q.tags = harbour.clone()).await.is_empty());
+    assert!(listed(&env, &ann, |q| q.collection = Some(trips.id)).await.is_empty());
+    // Its objects moved to new trash keys: nothing under the old names is left.
+    let during = env.objects().await;
+    assert_eq!(during.len(), 3);
+    let moved: Vec<&String> = during.iter().filter(|k| k.starts_with("trash/")).collect();
+    assert_eq!(moved.len(), 2, "{during:?}");
+    for old in before.iter().filter(|k| !during.contains(k)) {
+        assert!(!during.contains(old));
+    }
+    assert_eq!(during.iter().filter(|k| before.contains(k)).count(), 1, "the song is untouched");
+
+    // Only the owner and staff see it in the trash.
+    let ann_trash = media.trash_page(&ann, None).await.unwrap();
+    assert_eq!(ann_trash.total, 1);
+    let item = &ann_trash.items[0];
+    assert_eq!((item.kind, item.id, item.filename.as_str()), (photo.0, photo.1, "quay.png"));
+    assert_eq!(item.title.as_deref(), Some("Quay at dawn"));
+    assert_eq!(item.trashed_by, ann.user_id);
+    assert!(item.preview_url.is_some(), "the trashed thumbnail is shown on the trash page");
+    assert_eq!(media.trash_page(&bob, None).await.unwrap().total, 0);
+    assert_eq!(media.trash_page(&sam, None).await.unwrap().total, 1);
+    assert!(matches!(media.restore(&bob, photo.0, photo.1).await, Err(MediaError::NotFound)));
+    assert!(matches!(media.purge(&bob, photo.0, photo.1).await, Err(MediaError::NotFound)));
+    assert!(media.in_trash(&ann, photo.0, photo.1).await.unwrap());
+    assert!(!media.in_trash(&bob, photo.0, photo.1).await.unwrap());
+    // Reconcile counts trash objects as kept, not orphans.
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert_eq!(report.trashed, 1);
+
+    // Restore: same id, fields, tags and collections; files under new names with the same bytes.
+    let back = media.restore(&ann, photo.0, photo.1).await.unwrap();
+    assert_eq!(back.id(), photo.1);
+    assert_eq!(back.description(), &described);
+    assert_eq!(media.tags_of(&ann, photo).await.unwrap(), ["Dawn", "Harbour"]);
+    let places: Vec<String> =
+        media.collections_of(&ann, photo).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(places, ["Trips"]);
+    assert_eq!(listed(&env, &ann, |q| q.search = Some("quay".into())).await, ["quay.png"]);
+    assert_eq!(listed(&env, &ann, |q| q.tags = harbour.clone()).await, ["quay.png"]);
+    assert_eq!(listed(&env, &ann, |q| q.collection = Some(trips.id)).await, ["quay.png"]);
+    let after = env.objects().await;
+    assert_eq!(after.len(), 3);
+    assert!(after.iter().all(|k| !k.starts_with("trash/")), "{after:?}");
+    let new_keys: Vec<&String> = after.iter().filter(|k| !before.contains(k)).collect();
+    assert_eq!(new_keys.len(), 2, "new names, so links made before the trash stay dead: {after:?}");
+    let original = new_keys.iter().find(|k| !k.contains("thumb")).unwrap();
+    assert_eq!(read_object(env.store.as_ref(), original).await, fixture_bytes("image.png"));
+    assert_eq!(media.trash_page(&ann, None).await.unwrap().total, 0);
+    assert!(media.pending_deletions().await.unwrap().is_empty());
+    assert!(matches!(media.restore(&ann, photo.0, photo.1).await, Err(MediaError::NotFound)));
+
+    // Audio keeps its waveform (kept in its row) through the round trip.
+    media.delete(&ann, song.0, song.1).await.unwrap();
+    media.restore(&sam, song.0, song.1).await.unwrap();
+    match media.get(&ann, song.0, song.1).await.unwrap() {
+        mediadesk::media::MediaRead::Audio(a) => assert!(a.peaks.is_some(), "{a:?}"),
+        other => panic!("{other:?}"),
+    }
+    let objects = env.objects().await;
+    assert_eq!(objects.len(), 3);
+    assert!(objects.iter().all(|k| !k.starts_with("trash/")), "{objects:?}");
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+async fn purge_empty_and_expiry_delete_for_good(env: TestEnv) {
+    let env = env.with_trash(7);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let sam = Actor::staff(env.user("sam", "staff").await);
+    let a = upload(&env, &ann, "a.png", "image.png").await;
+    let b = upload(&env, &ann, "b.png", "image.png").await;
+    let c = upload(&env, &bob, "c.png", "image.png").await;
+    for (who, item) in [(&ann, a), (&ann, b), (&bob, c)] {
+        media.delete(who, item.0, item.1).await.unwrap();
+    }
+    assert_eq!(env.objects().await.len(), 6);
+    // Purge one: its objects go, the others stay.
+    media.purge(&ann, a.0, a.1).await.unwrap();
+    assert_eq!(env.objects().await.len(), 4);
+    assert!(matches!(media.restore(&ann, a.0, a.1).await, Err(MediaError::NotFound)));
+    // Emptying ann's trash leaves bob's.
+    assert_eq!(media.empty_trash(&ann).await.unwrap(), 1);
+    assert_eq!(env.objects().await.len(), 2);
+    assert_eq!(media.trash_page(&bob, None).await.unwrap().total, 1);
+    // Expiry: nothing before its time, everything after.
+    let now = mediadesk::db::now();
+    assert_eq!(media.purge_expired_trash(now + chrono::TimeDelta::days(6)).await.unwrap(), 0);
+    assert_eq!(media.purge_expired_trash(now + chrono::TimeDelta::days(8)).await.unwrap(), 1);
+    assert!(env.objects().await.is_empty());
+    assert_eq!(media.trash_page(&sam, None).await.unwrap().total, 0);
+    assert!(media.pending_deletions().await.unwrap().is_empty());
+    // Staff empty everyone's trash.
+    let d = upload(&env, &bob, "d.png", "image.png").await;
+    media.delete(&bob, d.0, d.1).await.unwrap();
+    assert_eq!(media.empty_trash(&sam).await.unwrap(), 1);
+    assert!(env.objects().await.is_empty());
+    assert_eq!(env.count_rows("trash").await, 0);
+}
+
+/// An URL as the page gives it: S3 presigned URLs are absolute, local ones are the app's.
+async fn fetch_status(c: &TestClient, url: &str) -> u16 {
+    if url.starts_with("http") {
+        reqwest::get(url).await.unwrap().status().as_u16()
+    } else {
+        c.get_bytes(url, None).await.0
+    }
+}
+
+/// The item page's "Open full size" link: the signed URL of the file itself.
+fn view_url(body: &str) -> String {
+    let at = body.find("\" target=\"_blank\" rel=\"noopener\">Open full size").expect("the file's link");
+    let from = body[..at].rfind("href=\"").expect("its href") + "href=\"".len();
+    crate::common::server::html_unescape(&body[from..at])
+}
+
+async fn trash_through_the_pages(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (ann, _) = s.signed_in("ann", Role::User).await;
+    let (bob, _) = s.signed_in("bob", Role::User).await;
+    let page = ann.upload(&[("quay.png", fixture_bytes("image.png"))], None, false).await;
+    assert!(page.body.contains("1 accepted"), "{}", page.body);
+    let item = page
+        .all("href=\"/media/")
+        .into_iter()
+        .find(|h| h.starts_with("image/"))
+        .map(|h| format!("/media/{h}"))
+        .unwrap();
+    let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
+    let detail = ann.get(&item).await;
+    let link = view_url(&detail.body);
+    assert_eq!(fetch_status(&ann, &link).await, 200, "{link}");
+
+    let confirm = ann.get(&format!("{item}/delete")).await;
+    assert!(confirm.body.contains("Move 1 item to the trash?"), "{}", confirm.body);
+    let done = ann.post(&format!("{item}/delete"), &format!("{item}/delete"), &[("step", "delete")]).await;
+    assert_eq!(done.status, 303);
+    let gallery = ann.get(done.location()).await;
+    assert!(gallery.body.contains("Moved quay.png to the Trash"), "{}", gallery.body);
+    assert!(!gallery.body.contains(&item));
+    assert_eq!(fetch_status(&ann, &link).await, 404, "the old link is dead at once");
+    assert_eq!(ann.get(&item).await.status, 404);
+
+    let trash = ann.get("/trash").await;
+    assert!(trash.body.contains("quay.png") && trash.body.contains(&format!("value=\"image:{id}\"")));
+    assert!(!bob.get("/trash").await.body.contains("quay.png"), "another user's trash is not shown");
+    // Bob cannot restore it by posting its id.
+    let r = bob.post("/trash", "/trash", &[("action", "restore"), ("item", &format!("image:{id}"))]).await;
+    assert_eq!(r.status, 303);
+    assert!(bob.get("/trash").await.body.contains("no longer in the trash"));
+    assert_eq!(ann.get(&item).await.status, 404);
+    // Nothing ticked: said so, nothing done.
+    let r = ann.post("/trash", "/trash", &[("action", "restore")]).await;
+    assert!(ann.get(r.location()).await.body.contains("Select at least one item"));
+
+    let r = ann.post("/trash", "/trash", &[("action", "restore"), ("item", &format!("image:{id}"))]).await;
+    assert_eq!((r.status, r.location()), (303, "/trash"));
+    assert!(ann.get("/trash").await.body.contains("Restored quay.png"));
+    let detail = ann.get(&item).await;
+    assert_eq!(detail.status, 200);
+    let new_link = view_url(&detail.body);
+    assert_ne!(new_link, link);
+    assert_eq!(fetch_status(&ann, &new_link).await, 200);
+    assert_eq!(fetch_status(&ann, &link).await, 404, "links made before the trash stay dead");
+
+    // Bulk delete from the gallery, then empty the trash behind its confirmation.
+    let value = format!("image:{id}");
+    let r = ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
+    assert!(ann.get(r.location()).await.body.contains("Moved 1 item to the Trash"));
+    let confirm = ann.get("/trash/empty").await;
+    assert!(confirm.body.contains("Empty the trash?") && confirm.body.contains("1 item"), "{}", confirm.body);
+    let r = ann.post("/trash/empty", "/trash/empty", &[]).await;
+    assert_eq!(r.location(), "/trash/empty", "not without the confirmation");
+    let r = ann.post("/trash/empty", "/trash/empty", &[("confirmed", "yes")]).await;
+    assert!(ann.get(r.location()).await.body.contains("1 item deleted for good"));
+    assert!(ann.get("/trash").await.body.contains("The trash is empty."));
+    assert!(s.env.objects().await.is_empty());
+}
+
+async fn storage_failures_during_trash_and_restore_change_nothing(env: TestEnv) {
+    let env = env.with_trash(30);
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let before = env.objects().await;
+    let mut settings = env.settings();
+    settings.trash_days = 30;
+
+    // The store is down: the delete fails and nothing moved.
+    let (store, switch) = env.faulty_store().await;
+    let media = env.media_with(store, settings.clone());
+    switch.down();
+    let err = media.delete(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    assert!(media.get(&ann, photo.0, photo.1).await.is_ok());
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("trash").await, 0);
+
+    // The second copy (the thumbnail) fails: the first copy is removed again.
+    let refusing = env.media_with(env.store_refusing("thumb.jpg"), settings.clone());
+    let err = refusing.delete(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    assert!(refusing.get(&ann, photo.0, photo.1).await.is_ok());
+    assert_eq!(env.objects().await, before);
+
+    // Trashed; then restoring with the store down fails and leaves it in the trash as it was.
+    media.delete(&ann, photo.0, photo.1).await.unwrap();
+    let trashed = env.objects().await;
+    switch.down();
+    let err = media.restore(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    assert_eq!(env.objects().await, trashed);
+    let err = refusing.restore(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    assert_eq!(env.objects().await, trashed);
+    assert!(media.in_trash(&ann, photo.0, photo.1).await.unwrap());
+
+    // Purging with the store down: the item is gone at once, its objects are owed and paid.
+    switch.down();
+    media.purge(&ann, photo.0, photo.1).await.unwrap();
+    assert_eq!(env.count_rows("trash").await, 0);
+    assert_eq!(media.pending_deletions().await.unwrap().len(), 2);
+    switch.up();
+    media.retry_pending_deletions(true).await.unwrap();
+    assert!(env.objects().await.is_empty());
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+async fn database_failures_during_trash_restore_and_purge_change_nothing(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    media.tag_item(&ann, photo, "harbour").await.unwrap();
+    let before = env.objects().await;
+
+    // The trash row cannot be written: the item stays, the copies are removed again.
+    env.inject_db_failure("trash", "INSERT").await;
+    let err = media.delete(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("trash", "INSERT").await;
+    assert!(media.get(&ann, photo.0, photo.1).await.is_ok());
+    assert_eq!(media.tags_of(&ann, photo).await.unwrap(), ["harbour"], "the tags were not touched");
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("pending_deletions").await, 0);
+
+    // Trashed; the row cannot go back: it stays in the trash, the new copies are removed.
+    media.delete(&ann, photo.0, photo.1).await.unwrap();
+    let trashed = env.objects().await;
+    env.inject_db_failure("images", "INSERT").await;
+    let err = media.restore(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("images", "INSERT").await;
+    assert_eq!(env.objects().await, trashed);
+    assert!(media.in_trash(&ann, photo.0, photo.1).await.unwrap());
+    assert_eq!(env.count_rows("item_tags").await, 0);
+
+    // Purge cannot record its objects: the item stays in the trash, whole.
+    env.inject_db_failure("pending_deletions", "INSERT").await;
+    let err = media.purge(&ann, photo.0, photo.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("pending_deletions", "INSERT").await;
+    assert_eq!(env.objects().await, trashed);
+
+    // And everything works once the database does.
+    media.restore(&ann, photo.0, photo.1).await.unwrap();
+    assert_eq!(media.tags_of(&ann, photo).await.unwrap(), ["harbour"]);
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
