@@ -10,6 +10,7 @@ mod common;
 mod access;
 mod browser_organize;
 mod browser_resumable;
+mod browser_trash;
 mod bulk_edit;
 mod cli;
 mod collections;

@@ -206,7 +206,13 @@ async fn trash_through_the_pages(env: TestEnv) {
     assert!(gallery.body.contains("Moved quay.png to the Trash"), "{}", gallery.body);
     assert!(!gallery.body.contains(&item));
     assert_eq!(fetch_status(&ann, &link).await, 404, "the old link is dead at once");
-    assert_eq!(ann.get(&item).await.status, 404);
+    // Its page says where it went, to whoever may restore it, and only to them.
+    let gone = ann.get(&item).await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains("This item is in the trash"), "{}", gone.body);
+    let other = bob.get(&item).await;
+    assert_eq!(other.status, 404);
+    assert!(!other.body.contains("in the trash"));
 
     let trash = ann.get("/trash").await;
     assert!(trash.body.contains("quay.png") && trash.body.contains(&format!("value=\"image:{id}\"")));
@@ -220,11 +226,13 @@ async fn trash_through_the_pages(env: TestEnv) {
     let r = ann.post("/trash", "/trash", &[("action", "restore")]).await;
     assert!(ann.get(r.location()).await.body.contains("Select at least one item"));
 
-    let r = ann.post("/trash", "/trash", &[("action", "restore"), ("item", &format!("image:{id}"))]).await;
-    assert_eq!((r.status, r.location()), (303, "/trash"));
-    assert!(ann.get("/trash").await.body.contains("Restored quay.png"));
+    // Restored from the item's own page, which it comes back to.
+    let fields = [("action", "restore"), ("item", &format!("image:{id}")), ("then", "item")];
+    let r = ann.post(&item, "/trash", &fields).await;
+    assert_eq!((r.status, r.location()), (303, item.as_str()));
     let detail = ann.get(&item).await;
     assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("Restored quay.png"), "{}", detail.body);
     let new_link = view_url(&detail.body);
     assert_ne!(new_link, link);
     assert_eq!(fetch_status(&ann, &new_link).await, 200);

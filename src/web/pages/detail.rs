@@ -297,7 +297,13 @@ pub async fn show(
         }),
     };
     let kept = kept.or(kept_description);
-    let mut res = render(&app, &settings, &user, path, q.shared, back, drafts).await?;
+    let (kind, id) = (path.kind, path.id);
+    let mut res = match render(&app, &settings, &user, path, q.shared, back, drafts).await {
+        Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
+            return super::trash::in_trash_page(&user, kind, id);
+        }
+        other => other?,
+    };
     if kept.is_some() {
         let _ = res.add_cookie(&stash::removal());
     }

@@ -51,6 +51,24 @@ struct ConfirmPage {
     cancel: String,
 }
 
+#[derive(Template)]
+#[template(path = "in_trash.html")]
+struct InTrashPage {
+    layout: Layout,
+    value: String,
+}
+
+/// What the page of an item in the trash says to someone who may restore it (404: the item
+/// is not there).
+pub fn in_trash_page(user: &CurrentUser, kind: MediaKind, id: i64) -> Result<HttpResponse, WebError> {
+    let body = InTrashPage {
+        layout: Layout::new(&user.session, Some(&user.account), "trash"),
+        value: format!("{kind}:{id}"),
+    }
+    .render()?;
+    Ok(HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(body))
+}
+
 #[derive(Deserialize)]
 pub struct TrashQuery {
     after: Option<String>,
@@ -145,7 +163,7 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             Err(e) => return Err(e.into()),
         }
     }
-    match (restore, done, restored_one) {
+    match (restore, done, &restored_one) {
         (true, 1, Some((kind, id, media))) => session::flash(
             &user.session,
             "ok",
@@ -164,7 +182,10 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             format!("{} no longer in the trash (restored or deleted meanwhile).", items(gone)),
         );
     }
-    Ok(see_other("/trash"))
+    match (field("then"), restored_one) {
+        (Some("item"), Some((kind, id, _))) if done == 1 => Ok(see_other(&format!("/media/{kind}/{id}"))),
+        _ => Ok(see_other("/trash")),
+    }
 }
 
 pub async fn confirm_empty(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
