@@ -267,6 +267,12 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     if fix { "retried" } else { "waiting" },
                     report.pending_deletions.len()
                 );
+                println!("items in the trash: {}", report.trashed);
+                let lost = &report.trash_without_object;
+                println!("trashed items whose file is gone ({}): {}", if fix { "purged" } else { "found" }, lost.len());
+                for r in lost {
+                    println!("  {r}");
+                }
                 if !fix && !report.is_clean() {
                     println!("run `mediadesk reconcile --fix` to repair");
                 }
