@@ -269,7 +269,11 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                 );
                 println!("items in the trash: {}", report.trashed);
                 let lost = &report.trash_without_object;
-                println!("trashed items whose file is gone ({}): {}", if fix { "purged" } else { "found" }, lost.len());
+                println!(
+                    "trashed items whose file is gone ({}): {}",
+                    if fix { "purged" } else { "found" },
+                    lost.len()
+                );
                 for r in lost {
                     println!("  {r}");
                 }

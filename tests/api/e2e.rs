@@ -96,7 +96,7 @@ async fn browser_work_survives_the_end_of_a_session(env: TestEnv) {
 
 async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: TestEnv) {
     let backend = env.backend;
-    let server = env.start_server().await;
+    let server = env.with_trash(30).start_server().await;
     server.account("admin", Role::Admin).await;
     let (http, _) = server.signed_in("staff-with-a-rather-long-name", Role::Staff).await;
     let long = format!("{}.png", "a-very-long-file-name-without-any-break-".repeat(4));
@@ -121,6 +121,14 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     let audio = http.get("/media?type=audio").await.all("<a class=\"name\" href=\"").remove(0);
     let audio_viewer =
         format!("{}/view", crate::common::server::html_unescape(&audio).split('?').next().unwrap());
+    // A long-named item in the trash, for the trash page and the trashed item's own page.
+    let trashed = format!("{}.png", "b-very-long-file-name-without-any-break-".repeat(4));
+    let page =
+        http.upload(&[(trashed.as_str(), crate::common::fixture_bytes("image.png"))], None, false).await;
+    let trashed = page.all("href=\"/media/").into_iter().find(|h| h.starts_with("image/")).unwrap();
+    let trashed = format!("/media/{}", trashed.split('?').next().unwrap());
+    let gone = http.post(&trashed, &format!("{trashed}/delete"), &[("step", "delete")]).await;
+    assert_eq!(gone.status, 303);
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
@@ -143,6 +151,9 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             detail.as_str(),
             viewer.as_str(),
             audio_viewer.as_str(),
+            "/trash",
+            "/trash/empty",
+            trashed.as_str(),
             "/media/image/999999",
             "/no-such-page",
         ] {
