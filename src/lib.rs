@@ -128,6 +128,11 @@ async fn housekeeping(app: App) {
             Ok(n) => tracing::info!(items = n, "purged items whose time in the trash was over"),
             Err(e) => tracing::warn!(error = %e, "could not purge the trash"),
         }
+        match app.media.purge_expired_versions(db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(versions = n, "purged earlier files whose time was over"),
+            Err(e) => tracing::warn!(error = %e, "could not purge earlier files"),
+        }
         match app.media.expire_resumable(db::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(uploads = n, "removed resumable uploads that expired"),

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     audios, collection_items, collections, images, item_tags, pending_deletions, resumable_uploads, tags,
-    trash, users,
+    trash, users, versions,
 };
 use crate::domain::MediaKind;
 
@@ -381,4 +381,77 @@ pub struct NewTrash<'a> {
     pub preview_key: Option<&'a str>,
     pub object_keys: &'a str,
     pub snapshot: &'a str,
+}
+
+/// An earlier file of an item; `object_keys` and `snapshot` are JSON (see the migration).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = versions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct VersionRow {
+    pub id: i64,
+    pub kind: String,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub uploaded_by: Option<i64>,
+    pub replaced_by: Option<i64>,
+    pub replaced_at: NaiveDateTime,
+    pub purge_at: NaiveDateTime,
+    pub original_filename: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub object_keys: String,
+    pub snapshot: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = versions)]
+pub struct NewVersion<'a> {
+    pub kind: &'a str,
+    pub item_id: i64,
+    pub owner_id: Option<i64>,
+    pub uploaded_by: Option<i64>,
+    pub replaced_by: Option<i64>,
+    pub replaced_at: NaiveDateTime,
+    pub purge_at: NaiveDateTime,
+    pub original_filename: &'a str,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub object_keys: &'a str,
+    pub snapshot: &'a str,
+}
+
+/// The columns of an image that are its file (what a replace changes).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = images, treat_none_as_null = true)]
+pub struct ImageFile<'a> {
+    pub uploader_id: Option<i64>,
+    pub original_filename: &'a str,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub sha256: &'a str,
+    pub storage_key: &'a str,
+    pub thumbnail_key: Option<&'a str>,
+    pub display_key: Option<&'a str>,
+    pub width: i32,
+    pub height: i32,
+    pub frame_count: i32,
+}
+
+/// The columns of an audio item that are its file (what a replace changes).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = audios, treat_none_as_null = true)]
+pub struct AudioFile<'a> {
+    pub uploader_id: Option<i64>,
+    pub original_filename: &'a str,
+    pub content_type: &'a str,
+    pub byte_size: i64,
+    pub sha256: &'a str,
+    pub storage_key: &'a str,
+    pub waveform_key: Option<&'a str>,
+    pub duration_ms: i64,
+    pub bitrate: i32,
+    pub sample_rate: i32,
+    pub channels: i32,
+    pub codec: &'a str,
+    pub peaks: Option<&'a [u8]>,
+    pub updated_at: NaiveDateTime,
 }

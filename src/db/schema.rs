@@ -179,6 +179,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    versions (id) {
+        id -> BigInt,
+        kind -> Text,
+        item_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        uploaded_by -> Nullable<BigInt>,
+        replaced_by -> Nullable<BigInt>,
+        replaced_at -> Timestamp,
+        purge_at -> Timestamp,
+        original_filename -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        object_keys -> Text,
+        snapshot -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,
@@ -190,5 +208,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     collection_items,
     tags,
     item_tags,
-    trash
+    trash,
+    versions
 );

@@ -7,6 +7,7 @@ use super::MediaError;
 use super::access::Actor;
 use super::dto::MediaRead;
 use super::service::MediaService;
+use super::versions::drop_versions;
 use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
 use crate::db::rows::PendingDeletionRow;
 use crate::db::{DbConn, DbError, now};
@@ -45,9 +46,16 @@ impl MediaService {
         }
         let keys: Vec<String> = std::iter::once(&item.key).chain(item.derived_keys()).cloned().collect();
         let removal_deferred = self
-            .delete_with(keys, async |c: &mut DbConn<'_>| match kind {
-                MediaKind::Image => ImageRepo::delete(c, id).await,
-                MediaKind::Audio => AudioRepo::delete(c, id).await,
+            .delete_with(keys, async |c: &mut DbConn<'_>| {
+                let gone = match kind {
+                    MediaKind::Image => ImageRepo::delete(c, id).await?,
+                    MediaKind::Audio => AudioRepo::delete(c, id).await?,
+                };
+                // Earlier files (kept while there was a trash) go too, by the next retry pass.
+                let versions = drop_versions(c, (kind.as_str(), id)).await?;
+                let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
+                PendingDeletionRepo::add(c, &refs, now()).await?;
+                Ok(gone)
             })
             .await?;
         Ok(Deleted { media: item.media, removal_deferred, trashed_until: None })

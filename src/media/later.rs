@@ -41,7 +41,9 @@ impl MediaService {
         let key = original.derived(display.format.suffix());
         self.store.put_stream(&key, body_of(display.bytes), display.format.mime()).await?;
         let named = match self.db.get().await {
-            Ok(mut pooled) => ImageRepo::set_display_key(&mut pooled.conn(), id, Some(key.as_str())).await,
+            Ok(mut pooled) => {
+                ImageRepo::name_display(&mut pooled.conn(), id, original.as_str(), key.as_str()).await
+            }
             Err(e) => Err(e),
         };
         match named {

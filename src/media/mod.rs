@@ -3,6 +3,7 @@
 //! is and holds is found by [`file`], which knows neither the database nor the store.
 
 pub mod access;
+mod aside;
 mod bulk_edit;
 mod collections;
 mod delete;
@@ -23,6 +24,7 @@ pub mod spool;
 mod tags;
 mod trash;
 mod upload;
+mod versions;
 
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
@@ -41,3 +43,4 @@ pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
 pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};
+pub use versions::{Replaced, VersionRead};

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::MediaError;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, TrashRepo};
+use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, TrashRepo, VersionRepo};
 use crate::db::{DbConn, now};
 use crate::domain::MediaKind;
 use crate::storage::StorageKey;
@@ -91,6 +91,11 @@ impl MediaService {
             let kind = kind.parse().unwrap_or(MediaKind::Image);
             trashed.push((kind, id, moves.into_iter().map(|(_, in_trash)| in_trash).collect()));
         }
+        let versions: Vec<String> = VersionRepo::all_keys(&mut pooled.conn())
+            .await?
+            .iter()
+            .flat_map(|json| super::aside::kept_keys(json))
+            .collect();
         drop(pooled);
 
         let objects: BTreeMap<String, Option<i64>> =
@@ -102,6 +107,7 @@ impl MediaService {
             })
             .chain(pending.iter().map(String::as_str))
             .chain(trashed.iter().flat_map(|(_, _, keys)| keys.iter().map(String::as_str)))
+            .chain(versions.iter().map(String::as_str))
             .collect();
 
         let mut report = ReconcileReport {

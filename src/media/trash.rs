@@ -5,15 +5,15 @@
 //! is the same walk back to fresh live keys; purging hands the trash keys to the pending
 //! deletions that plain deletes use.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::MediaError;
 use super::access::Actor;
+use super::aside::{Plan, kept_keys};
 use super::delete::Deleted;
 use super::dto::MediaRead;
 use super::service::{Item, MediaService};
+use super::versions::drop_versions;
 use crate::db::repo::{PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow};
 use crate::db::rows::{NewTrash, TrashRow};
 use crate::db::{DbConn, now};
@@ -54,19 +54,6 @@ pub struct TrashPage {
     pub total: i64,
 }
 
-/// An object's old name and its name in the trash, as `object_keys` keeps them; the original
-/// first.
-type Moves = Vec<(String, String)>;
-
-/// The names `original` and its derivatives take beside `to` (the original's new name).
-fn names_beside(original: &StorageKey, derived: &[String], to: &StorageKey) -> Vec<StorageKey> {
-    let mut names = vec![to.clone()];
-    for (i, d) in derived.iter().enumerate() {
-        names.push(original.rebase(d, to).unwrap_or_else(|| to.derived(&format!("d{i}"))));
-    }
-    names
-}
-
 fn encode_cursor((at, id): TrashCursor) -> String {
     format!("{}_{id}", at.and_utc().timestamp_micros())
 }
@@ -102,29 +89,14 @@ impl MediaService {
     ) -> Result<Deleted, MediaError> {
         let id = item.media.id();
         let owner = item.media.owner_id();
-        let original = StorageKey::parse(&item.key)?;
-        let derived: Vec<String> = item.derived_keys().cloned().collect();
-        let mut sources = vec![original.clone()];
-        for d in &derived {
-            sources.push(StorageKey::parse(d)?);
-        }
-        let in_trash = StorageKey::generate_in_trash(owner, original.extension().unwrap_or("bin"));
-        let targets = names_beside(&original, &derived, &in_trash);
-        self.copy_all(&sources, &targets).await?;
-        let moves: Moves = sources
-            .iter()
-            .zip(&targets)
-            .map(|(s, t)| (s.as_str().to_owned(), t.as_str().to_owned()))
-            .collect();
-        let preview = item
-            .thumbnail
-            .as_ref()
-            .and_then(|thumb| moves.iter().find(|(old, _)| old == thumb))
-            .map(|(_, new)| new.clone());
+        let plan = Plan::aside(&item, owner)?;
+        self.copy_all(&plan.from, &plan.to).await?;
+        let renamed = plan.renamed();
+        let preview = item.thumbnail.as_deref().and_then(|thumb| renamed.get(thumb)).map(|k| (*k).to_owned());
         let at = now();
         let purge_at = at + TimeDelta::days(i64::from(self.settings.trash_days));
-        let old_keys: Vec<&str> = sources.iter().map(StorageKey::as_str).collect();
-        let json = serde_json::to_string(&moves).expect("plain strings");
+        let old_keys = plan.source_keys();
+        let json = plan.json();
         let moved = self
             .db
             .transaction(async |c: &mut DbConn<'_>| {
@@ -154,7 +126,7 @@ impl MediaService {
         let pending = match moved {
             Ok(pending) => pending,
             Err(e) => {
-                self.discard(&targets).await;
+                self.discard(&plan.to).await;
                 return Err(e);
             }
         };
@@ -166,23 +138,10 @@ impl MediaService {
     /// keys (links made before it was trashed stay dead).
     pub async fn restore(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<MediaRead, MediaError> {
         let row = self.trashed(actor, kind, id).await?;
-        let moves: Moves = serde_json::from_str(&row.object_keys)
-            .map_err(|e| MediaError::Invalid(format!("unreadable trash entry: {e}")))?;
-        let Some((first, _)) = moves.first() else {
-            return Err(MediaError::Invalid("a trash entry without objects".into()));
-        };
-        let original = StorageKey::parse(first)?;
-        let derived: Vec<String> = moves[1..].iter().map(|(old, _)| old.clone()).collect();
-        let live = StorageKey::generate(row.owner_id, original.extension().unwrap_or("bin"));
-        let targets = names_beside(&original, &derived, &live);
-        let mut sources = Vec::with_capacity(moves.len());
-        for (_, in_trash) in &moves {
-            sources.push(StorageKey::parse(in_trash)?);
-        }
-        self.copy_all(&sources, &targets).await?;
-        let renamed: HashMap<&str, &str> =
-            moves.iter().zip(&targets).map(|((old, _), new)| (old.as_str(), new.as_str())).collect();
-        let trash_keys: Vec<&str> = sources.iter().map(StorageKey::as_str).collect();
+        let plan = Plan::back(&row.object_keys, row.owner_id)?;
+        self.copy_all(&plan.from, &plan.to).await?;
+        let renamed = plan.renamed();
+        let trash_keys = plan.source_keys();
         let snapshot = Snapshot::from_json(&row.snapshot)?;
         let back = self
             .db
@@ -198,7 +157,7 @@ impl MediaService {
         let pending = match back {
             Ok(pending) => pending,
             Err(e) => {
-                self.discard(&targets).await;
+                self.discard(&plan.to).await;
                 return Err(e);
             }
         };
@@ -315,8 +274,7 @@ impl MediaService {
     async fn purge_rows(&self, rows: Vec<TrashRow>) -> Result<usize, MediaError> {
         let mut keys: Vec<Vec<String>> = Vec::with_capacity(rows.len());
         for row in &rows {
-            let moves: Moves = serde_json::from_str(&row.object_keys).unwrap_or_default();
-            keys.push(moves.into_iter().map(|(_, in_trash)| in_trash).collect());
+            keys.push(kept_keys(&row.object_keys));
         }
         let (purged, pending) = self
             .db
@@ -325,7 +283,9 @@ impl MediaService {
                 for (row, keys) in rows.iter().zip(&keys) {
                     if TrashRepo::remove(c, row.id).await? {
                         purged += 1;
-                        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                        // Its earlier files go with it.
+                        let versions = drop_versions(c, (row.kind.as_str(), row.item_id)).await?;
+                        let refs: Vec<&str> = keys.iter().chain(&versions).map(String::as_str).collect();
                         pending.extend(PendingDeletionRepo::add(c, &refs, now()).await?);
                     }
                 }
@@ -334,40 +294,5 @@ impl MediaService {
             .await?;
         self.delete_recorded(&pending).await;
         Ok(purged)
-    }
-
-    /// Copies each source to its target; on a failure removes the copies already made, so the
-    /// store holds what it held before (a failed copy itself leaves nothing: one request on S3,
-    /// a link committed by rename on a folder).
-    async fn copy_all(&self, sources: &[StorageKey], targets: &[StorageKey]) -> Result<(), MediaError> {
-        for (i, (from, to)) in sources.iter().zip(targets).enumerate() {
-            if let Err(e) = self.store.copy(from, to).await {
-                self.discard(&targets[..i]).await;
-                return Err(e.into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes copies a failed step made. What the store refuses now is recorded for the
-    /// pending-deletion retry; if the database is down as well, `reconcile` finds it.
-    async fn discard(&self, keys: &[StorageKey]) {
-        let mut left = Vec::new();
-        for key in keys {
-            if let Err(e) = self.store.delete(key).await {
-                tracing::warn!(key = %key, error = %e, "could not remove a copy; recording it");
-                left.push(key.as_str());
-            }
-        }
-        if left.is_empty() {
-            return;
-        }
-        let recorded = self
-            .db
-            .transaction(async |c: &mut DbConn<'_>| PendingDeletionRepo::add(c, &left, now()).await)
-            .await;
-        if let Err(e) = recorded {
-            tracing::warn!(error = %e, "could not record copies to remove; reconcile will find them");
-        }
     }
 }

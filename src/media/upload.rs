@@ -25,7 +25,7 @@ use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
 /// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
-const THUMB_SUFFIX: &str = "thumb.jpg";
+pub(super) const THUMB_SUFFIX: &str = "thumb.jpg";
 
 pub(super) enum Probed {
     Image(ImageInfo, Renditions, Embedded),
@@ -101,14 +101,7 @@ impl MediaService {
             Probed::Audio(..) => None,
         };
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
-        let stored = match (&thumb_key, &accepted.probed) {
-            (Some(thumb_key), Probed::Image(_, made, _)) => {
-                let body = crate::storage::body_of(made.thumbnail.jpeg.clone());
-                self.store.put_stream(thumb_key, body, "image/jpeg").await.map(|_| ()).map_err(Into::into)
-            }
-            _ => Ok(()),
-        };
-        let inserted = match stored {
+        let inserted = match self.store_thumbnail(thumb_key.as_ref(), &accepted).await {
             Ok(()) => self.insert_row(actor, upload, filename, &key, thumb_key.as_ref(), &accepted).await,
             Err(e) => Err(e),
         };
@@ -135,11 +128,31 @@ impl MediaService {
         Ok(media)
     }
 
+    /// Stores the thumbnail a checked image came with under `key`.
+    pub(super) async fn store_thumbnail(
+        &self,
+        key: Option<&StorageKey>,
+        accepted: &Accepted,
+    ) -> Result<(), MediaError> {
+        match (key, &accepted.probed) {
+            (Some(key), Probed::Image(_, made, _)) => {
+                let body = crate::storage::body_of(made.thumbnail.jpeg.clone());
+                self.store.put_stream(key, body, "image/jpeg").await?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Receives the body into a spool file and, as soon as its first bytes tell what it is,
     /// starts writing it to the store alongside; once it is all in, checks it (decode, thumbnail
     /// or waveform) while the store takes the rest, and makes the object visible only if the
     /// checks pass. Returns the checked upload and the key its object is stored under.
-    async fn receive(&self, upload: &Upload, body: ByteStream) -> Result<(Accepted, StorageKey), MediaError> {
+    pub(super) async fn receive(
+        &self,
+        upload: &Upload,
+        body: ByteStream,
+    ) -> Result<(Accepted, StorageKey), MediaError> {
         let announced = upload.announced_size;
         let limit = self.settings.max_upload_bytes;
         match announced {

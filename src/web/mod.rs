@@ -33,7 +33,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, bulk_edit, collections, detail, files, gallery, queue, signin, tags, trash, tus, upload, viewer,
+    accounts, bulk_edit, collections, detail, files, gallery, queue, replace, signin, tags, trash, tus,
+    upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -109,6 +110,15 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                 "/collections/{id}/{action}",
                 web::get().to(|path: web::Path<(i64, String)>| async move {
                     signin::see_other(&format!("/collections/{}", path.0))
+                }),
+            )
+            .route("/media/{kind}/{id}/replace", web::post().to(replace::replace))
+            .route("/media/{kind}/{id}/replace", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/versions/{version}/restore", web::post().to(replace::restore_version))
+            .route(
+                "/media/{kind}/{id}/versions/{version}/restore",
+                web::get().to(|path: web::Path<(String, i64, i64)>| async move {
+                    signin::see_other(&format!("/media/{}/{}", path.0, path.1))
                 }),
             )
             .route("/trash", web::get().to(trash::show))

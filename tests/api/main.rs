@@ -36,5 +36,6 @@ mod streaming;
 mod tags;
 mod trash;
 mod upload_answers;
+mod versions;
 mod viewer;
 mod web;

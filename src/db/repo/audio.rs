@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{AudioDescription, AudioRow, NewAudio};
+use crate::db::rows::{AudioDescription, AudioFile, AudioRow, NewAudio};
 use crate::db::schema::audios::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -42,6 +42,21 @@ impl AudioRepo {
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<AudioRow>, DbError> {
         Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).first(c).await.optional())?)
+    }
+
+    /// Puts another file in place, if the item still has the file `was` (the original's key);
+    /// false when it is gone or its file changed meanwhile.
+    pub async fn set_file(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        was: &str,
+        file: &AudioFile<'_>,
+    ) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::audios.find(id).filter(t::storage_key.eq(was)))
+            .set(file)
+            .execute(c)
+            .await)?;
+        Ok(n == 1)
     }
 
     /// Returns whether a row was deleted.

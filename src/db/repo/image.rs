@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{ImageDescription, ImageRow, NewImage};
+use crate::db::rows::{ImageDescription, ImageFile, ImageRow, NewImage};
 use crate::db::schema::images::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -44,6 +44,21 @@ impl ImageRepo {
         Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).first(c).await.optional())?)
     }
 
+    /// Puts another file in place, if the item still has the file `was` (the original's key);
+    /// false when it is gone or its file changed meanwhile.
+    pub async fn set_file(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        was: &str,
+        file: &ImageFile<'_>,
+    ) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::storage_key.eq(was)))
+            .set(file)
+            .execute(c)
+            .await)?;
+        Ok(n == 1)
+    }
+
     /// Returns whether a row was deleted.
     pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
         Ok(run!(conn, |c| diesel::delete(t::images.find(id)).execute(c).await)? == 1)
@@ -59,6 +74,16 @@ impl ImageRepo {
     pub async fn set_display_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<bool, DbError> {
         let n =
             run!(conn, |c| diesel::update(t::images.find(id)).set(t::display_key.eq(key)).execute(c).await)?;
+        Ok(n == 1)
+    }
+
+    /// Names the display rendition made from the original `of`; `false` if the row is gone or
+    /// has another file by now (replaced while the rendition was being made).
+    pub async fn name_display(conn: &mut DbConn<'_>, id: i64, of: &str, key: &str) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::storage_key.eq(of)))
+            .set(t::display_key.eq(key))
+            .execute(c)
+            .await)?;
         Ok(n == 1)
     }
 

@@ -12,6 +12,7 @@ mod sql;
 mod tag;
 mod trash;
 mod user;
+mod version;
 
 pub use audio::AudioRepo;
 pub use collection::CollectionRepo;
@@ -23,3 +24,4 @@ pub use resumable::{Advance, ResumableRepo};
 pub use tag::TagRepo;
 pub use trash::{Snapshot, TrashCursor, TrashRepo, TrashedRow};
 pub use user::UserRepo;
+pub use version::VersionRepo;

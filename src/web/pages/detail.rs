@@ -90,6 +90,19 @@ struct DetailPage {
     collection_choices: Vec<Choice>,
     /// The cursor starts in the description.
     edit: bool,
+    /// Earlier files, the most recent first.
+    versions: Vec<VersionLine>,
+    /// A replaced file is kept as a version (for `trash_days`).
+    versions_kept: bool,
+    trash_days: u32,
+}
+
+/// An earlier file as the page lists it.
+struct VersionLine {
+    id: i64,
+    name: String,
+    facts: String,
+    replaced: String,
 }
 
 /// What a detail address may carry: the gallery view to return to, and a share link's lifetime
@@ -221,6 +234,28 @@ async fn render(
         None => (saved.clone(), None),
     };
     let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut versions = Vec::new();
+    for v in app.media.versions(&actor, item).await? {
+        let who = match v.replaced_by {
+            Some(id) if id == user.account.id => "you".to_owned(),
+            Some(id) => {
+                app.accounts.by_id(id).await.map(|a| a.username).unwrap_or_else(|_| format!("user {id}"))
+            }
+            None => "the operator".to_owned(),
+        };
+        let replaced = view::date(v.replaced_at);
+        versions.push(VersionLine {
+            id: v.id,
+            facts: format!(
+                "{} · {} · replaced {replaced} UTC by {who} · kept until {}",
+                v.content_type,
+                view::human_size(v.byte_size),
+                view::date(v.purge_at)
+            ),
+            name: v.filename,
+            replaced,
+        });
+    }
     let body = DetailPage {
         viewer_url: back::with_back(&format!("{}/view", path.url()), &back),
         previous_url: walk(neighbours.previous),
@@ -258,6 +293,9 @@ async fn render(
         share_expires,
         back_query: back::with_back("", &back),
         back,
+        versions,
+        versions_kept: app.media.keeps_trash(),
+        trash_days: app.media.settings().trash_days,
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))

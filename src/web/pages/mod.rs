@@ -8,6 +8,7 @@ pub mod detail;
 pub mod files;
 pub mod gallery;
 pub mod queue;
+pub mod replace;
 pub mod signin;
 pub mod tags;
 pub mod trash;

@@ -119,7 +119,7 @@ pub async fn form(
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
-async fn read_text(field: &mut Field) -> Result<String, WebError> {
+pub(super) async fn read_text(field: &mut Field) -> Result<String, WebError> {
     let mut buf = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| WebError::BadRequest(e.to_string()))?;
@@ -132,7 +132,7 @@ async fn read_text(field: &mut Field) -> Result<String, WebError> {
 }
 
 /// Reads a field to its end; returns how many bytes it had.
-async fn drain(field: &mut Field) -> usize {
+pub(super) async fn drain(field: &mut Field) -> usize {
     let mut n = 0;
     while let Some(Ok(chunk)) = field.next().await {
         n += chunk.len();

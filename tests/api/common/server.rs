@@ -248,6 +248,16 @@ impl TestClient {
         self.upload_with_token(&token, files, owner, json).await
     }
 
+    /// Posts one file as the `file` field of a multipart form (with the CSRF token of
+    /// `token_page`) to `path`, as the item page's Replace form does.
+    pub async fn post_file(&self, token_page: &str, path: &str, name: &str, bytes: Vec<u8>) -> Page {
+        let token = self.get(token_page).await.csrf();
+        let form = multipart::Form::new()
+            .text("csrf_token", token)
+            .part("file", multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        Self::read(self.http.post(self.url(path)).multipart(form).send().await.expect("post a file")).await
+    }
+
     pub async fn upload_with_token(
         &self,
         token: &str,

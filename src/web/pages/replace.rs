@@ -1,0 +1,103 @@
+//! Replacing an item's file from its page, and rolling back to an earlier one. The new file
+//! streams through the media service like any upload; a refusal answers with its code and
+//! changes nothing.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::detail::MediaPath;
+use super::signin::see_other;
+use super::upload::{drain, read_text};
+use crate::app::App;
+use crate::auth::{csrf, session};
+use crate::domain::Owner;
+use crate::media::{MediaError, Replaced, Upload};
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+
+pub async fn replace(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let path = path.into_inner();
+    let actor = user.actor();
+    let mut csrf_ok = false;
+    let mut outcome: Option<Result<Replaced, MediaError>> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| match e {
+            actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
+                WebError::RequestTimeout
+            }
+            e => WebError::BadRequest(format!("the upload could not be read: {e}")),
+        })?;
+        let name = field.name().unwrap_or("").to_owned();
+        // The token comes first in the form, so nothing is read for a forged post.
+        if name == csrf::FIELD {
+            csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
+            if !csrf_ok {
+                return Err(WebError::Csrf);
+            }
+            continue;
+        }
+        if !csrf_ok {
+            return Err(WebError::Csrf);
+        }
+        let raw = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
+        if name != "file" || raw.is_empty() || outcome.is_some() {
+            drain(&mut field).await;
+            continue;
+        }
+        let filename = crate::media::filename::from_multipart(&raw);
+        let declared = field.content_type().map(|m| m.essence_str().to_owned());
+        let (body, pump) = crate::web::relay::relay(&mut field);
+        // The owner is the item's; the service sets it.
+        let upload = Upload { declared_type: declared, ..Upload::new(Owner::System, &filename) };
+        let replaced = app.media.replace(&actor, (path.kind, path.id), upload, body);
+        let (result, ()) = futures_util::join!(replaced, pump);
+        outcome = Some(result);
+    }
+    if !csrf_ok {
+        return Err(WebError::Csrf);
+    }
+    let replaced =
+        outcome.ok_or_else(|| WebError::BadRequest("Choose a file to put in its place.".into()))??;
+    let mut said = format!("Replaced the file with {}.", replaced.media.filename());
+    if replaced.kept_version {
+        said.push_str(" The one it had is listed under File, ready to roll back to.");
+    }
+    session::flash(&user.session, "ok", said);
+    Ok(see_other(&path.url()))
+}
+
+#[derive(Deserialize)]
+pub struct VersionPath {
+    kind: crate::domain::MediaKind,
+    id: i64,
+    version: i64,
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf_token: String,
+}
+
+pub async fn restore_version(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<VersionPath>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let VersionPath { kind, id, version } = path.into_inner();
+    let media = app.media.restore_version(&user.actor(), (kind, id), version).await?;
+    session::flash(
+        &user.session,
+        "ok",
+        format!("Rolled back to {}; the file it replaced is kept as a version.", media.filename()),
+    );
+    Ok(see_other(&format!("/media/{kind}/{id}")))
+}
