@@ -121,6 +121,11 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     let audio = http.get("/media?type=audio").await.all("<a class=\"name\" href=\"").remove(0);
     let audio_viewer =
         format!("{}/view", crate::common::server::html_unescape(&audio).split('?').next().unwrap());
+    // The image's file replaced by one with a long name, so its page lists a version.
+    let replacement = format!("{}.jpg", "c-very-long-file-name-without-any-break-".repeat(4));
+    let bytes = crate::common::fixture_bytes("image.jpg");
+    let replaced = http.post_file(&item, &format!("{item}/replace"), &replacement, bytes).await;
+    assert_eq!(replaced.status, 303, "{}", replaced.body);
     // A long-named item in the trash, for the trash page and the trashed item's own page.
     let trashed = format!("{}.png", "b-very-long-file-name-without-any-break-".repeat(4));
     let page =
