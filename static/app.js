@@ -127,7 +127,7 @@
   });
 
   // Each file goes up on its own request so one refusal never sinks the others.
-  function send(file) {
+  function send(file, keepDuplicate) {
     var li = document.createElement("li");
     li.className = "result";
     var name = document.createElement("strong");
@@ -158,9 +158,19 @@
       } else if (refusal && refusal.code === "page_expired") {
         li.classList.add("result-refused");
         status.textContent = "This page expired — reload it and upload again";
-      } else if (refusal) {
+      } else if (refusal && refusal.code === "duplicate" && refusal.existing) {
+        // Already in the library: open that item, or upload this copy anyway.
         li.classList.add("result-refused");
-        status.textContent = "refused — " + refusal.message;
+        status.textContent = "";
+        var existing = document.createElement("a");
+        existing.href = refusal.existing;
+        existing.textContent = "open the existing item";
+        var anyway = document.createElement("button");
+        anyway.type = "button";
+        anyway.className = "link";
+        anyway.textContent = "Upload anyway";
+        anyway.addEventListener("click", function () { li.remove(); send(file, true); });
+        status.append("already in the library — ", existing, " · ", anyway);
       } else if (r && r.ok) {
         li.classList.add("result-ok");
         status.innerHTML = "";
@@ -183,6 +193,9 @@
     // Announcing the size lets the server refuse an oversized file at once and store the
     // rest as it arrives.
     data.append("size", String(file.size));
+    if (keepDuplicate || (form.elements.keep_duplicates && form.elements.keep_duplicates.checked)) {
+      data.append("keep_duplicates", "1");
+    }
     data.append("file", file, file.name);
     return new Promise(function (resolve) {
       var xhr = new XMLHttpRequest();

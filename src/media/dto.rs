@@ -21,6 +21,9 @@ pub struct Upload {
     pub announced_size: Option<u64>,
     /// The transcript of an audio file.
     pub transcript: Option<String>,
+    /// Refuse the file if it is already an item the uploader can see (the upload page does,
+    /// unless "Keep duplicates" is ticked; the command line, tus and imports keep them).
+    pub refuse_duplicates: bool,
 }
 
 impl Upload {
@@ -33,6 +36,7 @@ impl Upload {
             expected_kind: None,
             announced_size: None,
             transcript: None,
+            refuse_duplicates: false,
         }
     }
 }
@@ -127,6 +131,14 @@ impl MediaRead {
 
     pub fn owner(&self) -> Owner {
         Owner::from_id(self.owner_id())
+    }
+
+    /// The file's SHA-256, hex.
+    pub fn sha256(&self) -> &str {
+        match self {
+            MediaRead::Image(i) => &i.sha256,
+            MediaRead::Audio(a) => &a.sha256,
+        }
     }
 
     pub fn description(&self) -> &Description {

@@ -29,6 +29,9 @@ pub enum MediaError {
     Name(String),
     #[error("{0}")]
     Invalid(String),
+    /// The same file (by its SHA-256) is already an item the uploader can see.
+    #[error("this file is already in the library as “{filename}”; nothing was uploaded")]
+    Duplicate { kind: crate::domain::MediaKind, id: i64, filename: String },
     /// A piece of a resumable upload sent for another offset than the one it is at.
     #[error("this upload is at byte {expected}; send the piece that starts there")]
     OffsetMismatch { expected: u64 },
@@ -66,6 +69,7 @@ impl MediaError {
                 | MediaError::Empty(_)
                 | MediaError::Name(_)
                 | MediaError::Invalid(_)
+                | MediaError::Duplicate { .. }
                 | MediaError::Link(_)
                 | MediaError::RangeNotSatisfiable(_)
                 | MediaError::OffsetMismatch { .. }
@@ -92,6 +96,8 @@ pub enum Refusal {
     /// Anything else about the request (an owner that does not exist, a size that disagrees
     /// with the announced one).
     Invalid,
+    /// The same file is already an item the uploader can see.
+    Duplicate,
 }
 
 impl Refusal {
@@ -104,6 +110,7 @@ impl Refusal {
             Refusal::Empty => "empty",
             Refusal::Name => "name",
             Refusal::Invalid => "invalid",
+            Refusal::Duplicate => "duplicate",
         }
     }
 
@@ -113,6 +120,7 @@ impl Refusal {
             Refusal::Malformed | Refusal::Limits => 422,
             Refusal::Size => 413,
             Refusal::Empty | Refusal::Name | Refusal::Invalid => 400,
+            Refusal::Duplicate => 409,
         }
     }
 }
@@ -128,6 +136,7 @@ impl MediaError {
             MediaError::Empty(_) => Refusal::Empty,
             MediaError::Name(_) => Refusal::Name,
             MediaError::Invalid(_) => Refusal::Invalid,
+            MediaError::Duplicate { .. } => Refusal::Duplicate,
             _ => return None,
         })
     }

@@ -83,6 +83,13 @@ impl MediaService {
             }
         }
         let (accepted, key) = self.receive(upload, body).await?;
+        if upload.refuse_duplicates {
+            let kind = accepted.media_type.kind();
+            if let Err(e) = self.check_duplicate(actor, kind, &accepted.spooled.sha256).await {
+                self.discard_objects(&[&key], false).await;
+                return Err(e);
+            }
+        }
         self.keep(actor, upload, &filename, accepted, key).await
     }
 

@@ -31,6 +31,9 @@ pub enum WebError {
     /// An upload refused for what its file is (or is not).
     #[error("{message}")]
     Refused { refusal: Refusal, message: String },
+    /// An upload of a file that is already an item the uploader can see (`existing`, its page).
+    #[error("{message}")]
+    Duplicate { message: String, existing: String },
     #[error("{0}")]
     TooManyRequests(String),
     /// A request that breaks the resumable-upload protocol (a missing header, another version).
@@ -70,6 +73,9 @@ impl From<MediaError> for WebError {
             | MediaError::Invalid(_)) => {
                 let refusal = e.refusal().unwrap_or(Refusal::Invalid);
                 WebError::Refused { refusal, message: e.to_string() }
+            }
+            MediaError::Duplicate { kind, id, .. } => {
+                WebError::Duplicate { message: e.to_string(), existing: format!("/media/{kind}/{id}") }
             }
             MediaError::Link(m) => WebError::Forbidden(m),
             e @ MediaError::OffsetMismatch { .. } => WebError::Conflict(e.to_string()),
@@ -114,6 +120,7 @@ struct ErrorPage {
     title: &'static str,
     message: String,
     request_id: Option<String>,
+    link: Option<(String, &'static str)>,
 }
 
 impl ResponseError for WebError {
@@ -128,6 +135,7 @@ impl ResponseError for WebError {
             WebError::Refused { refusal, .. } => {
                 StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
+            WebError::Duplicate { .. } => StatusCode::CONFLICT,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Protocol { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
@@ -168,6 +176,21 @@ impl ResponseError for WebError {
             }
             _ => {}
         }
+        if let WebError::Duplicate { existing, .. } = self {
+            if super::context::wants_json() {
+                return HttpResponse::build(status).json(JsonError {
+                    code: self.code(),
+                    message: self.to_string(),
+                    sign_in: None,
+                    existing: Some(existing),
+                });
+            }
+            return error_page_with_link(
+                status,
+                self.to_string(),
+                Some((existing.clone(), "Open the existing item")),
+            );
+        }
         if super::context::wants_json() {
             return json_error(status, self.code(), self.to_string(), None);
         }
@@ -185,6 +208,7 @@ impl WebError {
             WebError::BadRequest(_) => "bad_request",
             WebError::TooLarge(_) => "size",
             WebError::Refused { refusal, .. } => refusal.code(),
+            WebError::Duplicate { .. } => "duplicate",
             WebError::TooManyRequests(_) => "too_many_requests",
             WebError::Protocol { .. } => "protocol",
             WebError::Conflict(_) => "offset",
@@ -206,16 +230,29 @@ struct JsonError<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     sign_in: Option<&'a str>,
+    /// For `duplicate`: the page of the item that already holds the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing: Option<&'a str>,
 }
 
 /// The error as JSON, for a client that asked for JSON (the script uploader).
 pub fn json_error(status: StatusCode, code: &str, message: String, sign_in: Option<&str>) -> HttpResponse {
-    HttpResponse::build(status).json(JsonError { code, message, sign_in })
+    HttpResponse::build(status).json(JsonError { code, message, sign_in, existing: None })
 }
 
 /// Renders the error page for any status (also used for actix's own 404s and 413s).
 pub fn error_page(status: StatusCode, message: String) -> HttpResponse {
+    error_page_with_link(status, message, None)
+}
+
+/// The error page with a link to follow (address, words).
+fn error_page_with_link(
+    status: StatusCode,
+    message: String,
+    link: Option<(String, &'static str)>,
+) -> HttpResponse {
     let page = ErrorPage {
+        link,
         layout: Layout::for_error(),
         status: status.as_u16(),
         title: status.canonical_reason().unwrap_or("Error"),

@@ -33,8 +33,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, bulk_edit, collections, detail, files, gallery, queue, replace, signin, tags, trash, tus,
-    upload, viewer,
+    accounts, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, signin, tags,
+    trash, tus, upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -121,6 +121,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                     signin::see_other(&format!("/media/{}/{}", path.0, path.1))
                 }),
             )
+            .route("/duplicates", web::get().to(duplicates::show))
+            .route("/duplicates", web::post().to(duplicates::keep_one))
             .route("/trash", web::get().to(trash::show))
             .route("/trash", web::post().to(trash::act))
             .route("/trash/empty", web::get().to(trash::confirm_empty))

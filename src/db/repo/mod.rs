@@ -2,6 +2,7 @@
 
 mod audio;
 mod collection;
+mod duplicate;
 mod gallery;
 mod image;
 mod load;
@@ -16,6 +17,7 @@ mod version;
 
 pub use audio::AudioRepo;
 pub use collection::CollectionRepo;
+pub use duplicate::{DuplicateRepo, Member};
 pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, cursor_after};
 pub use image::ImageRepo;
 pub use load::{LOAD_COLLECTIONS, LoadRepo};

@@ -5,6 +5,7 @@ pub mod bulk_edit;
 pub mod collections;
 pub mod confirm;
 pub mod detail;
+pub mod duplicates;
 pub mod files;
 pub mod gallery;
 pub mod queue;

@@ -39,6 +39,9 @@ struct FileResult {
     /// The new item's page.
     url: Option<String>,
     message: String,
+    /// For a duplicate: the page of the item that already holds the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing: Option<String>,
     /// Why it was refused, as a stable name (`type`, `malformed`, `size`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
@@ -55,7 +58,19 @@ impl FileResult {
             }
             e => e.to_string(),
         };
-        FileResult { filename, ok: false, url: None, message, code: Some(error.code()), error: Some(error) }
+        let existing = match &error {
+            WebError::Duplicate { existing, .. } => Some(existing.clone()),
+            _ => None,
+        };
+        FileResult {
+            filename,
+            ok: false,
+            url: None,
+            existing,
+            message,
+            code: Some(error.code()),
+            error: Some(error),
+        }
     }
 }
 
@@ -154,15 +169,19 @@ async fn upload_field(
     app: &App,
     actor: &Actor,
     owner: Owner,
-    announced: Option<u64>,
+    (announced, keep_duplicates): (Option<u64>, bool),
     field: &mut Field,
 ) -> FileResult {
     let raw = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("");
     let filename = crate::media::filename::from_multipart(raw);
     let declared = field.content_type().map(|m| m.essence_str().to_owned());
     let (body, pump) = crate::web::relay::relay(field);
-    let upload =
-        Upload { declared_type: declared, announced_size: announced, ..Upload::new(owner, &filename) };
+    let upload = Upload {
+        declared_type: declared,
+        announced_size: announced,
+        refuse_duplicates: !keep_duplicates,
+        ..Upload::new(owner, &filename)
+    };
     let upload = app.media.upload(actor, upload, body);
     let (result, ()) = futures_util::join!(upload, pump);
     let shown = crate::media::filename::clean(&filename);
@@ -171,6 +190,7 @@ async fn upload_field(
             filename: shown,
             ok: true,
             url: Some(format!("/media/{}/{}", media.kind(), media.id())),
+            existing: None,
             message: "accepted".into(),
             code: None,
             error: None,
@@ -195,6 +215,7 @@ pub async fn submit(
     let mut owner = Owner::User(user.account.id);
     let mut results = Vec::new();
     let mut announced: Option<u64> = None;
+    let mut keep_duplicates = false;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| match e {
             actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
@@ -224,6 +245,7 @@ pub async fn submit(
             }
             // The JavaScript uploader announces each file's size just before it.
             "size" => announced = read_text(&mut field).await?.trim().parse().ok(),
+            "keep_duplicates" => keep_duplicates = read_text(&mut field).await?.trim() == "1",
             "file" => {
                 let announced = announced.take();
                 let has_name = field
@@ -245,7 +267,8 @@ pub async fn submit(
                         WebError::BadRequest(format!("at most {MAX_FILES_PER_POST} files per upload"));
                     results.push(FileResult::refused(filename, error));
                 } else {
-                    results.push(upload_field(&app, &actor, owner, announced, &mut field).await);
+                    let how = (announced, keep_duplicates);
+                    results.push(upload_field(&app, &actor, owner, how, &mut field).await);
                 }
             }
             _ => {

@@ -1,0 +1,110 @@
+//! Duplicates: files held more than once among what the user manages (everything, for staff),
+//! each group with the copy to keep picked (the oldest, unless changed) and one button to move
+//! the others to the trash.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::signin::see_other;
+use crate::app::App;
+use crate::auth::session;
+use crate::domain::{MediaKind, Owner};
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{self, Layout};
+
+struct Copy {
+    id: i64,
+    filename: String,
+    facts: String,
+    thumb_url: Option<String>,
+}
+
+struct Group {
+    kind: MediaKind,
+    /// `image-12`: names the group's radio buttons.
+    name: String,
+    copies: Vec<Copy>,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct DuplicatesPage {
+    layout: Layout,
+    groups: Vec<Group>,
+    trash_days: u32,
+}
+
+pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
+    let staff = user.account.role.is_staff();
+    let names: HashMap<i64, String> = if staff {
+        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
+    } else {
+        HashMap::new()
+    };
+    let groups = app
+        .media
+        .duplicates(&user.actor())
+        .await?
+        .into_iter()
+        .map(|g| Group {
+            kind: g.kind,
+            name: format!("{}-{}", g.kind, g.items.first().map_or(0, |i| i.id)),
+            copies: g
+                .items
+                .into_iter()
+                .map(|i| {
+                    let owner = match i.owner {
+                        Owner::System => "System".to_owned(),
+                        Owner::User(id) if id == user.account.id => "yours".to_owned(),
+                        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
+                    };
+                    Copy {
+                        id: i.id,
+                        facts: format!("uploaded {} UTC · {owner}", view::date(i.created_at)),
+                        filename: i.filename,
+                        thumb_url: i.thumb_url,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let body = DuplicatesPage {
+        layout: Layout::new(&user.session, Some(&user.account), "duplicates"),
+        groups,
+        trash_days: app.media.settings().trash_days,
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// Keeps the picked copy of one group and deletes the others (to the trash, when there is one).
+/// Repeated `item` fields carry the group, which serde's form parser cannot collect.
+pub async fn keep_one(
+    app: web::Data<App>,
+    user: CurrentUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    user.check_csrf(field("csrf_token").unwrap_or(""))?;
+    let kind: MediaKind = field("kind")
+        .and_then(|k| k.parse().ok())
+        .ok_or_else(|| WebError::BadRequest("Which kind of media?".into()))?;
+    let keep: i64 = field("keep")
+        .and_then(|k| k.parse().ok())
+        .ok_or_else(|| WebError::BadRequest("Pick the copy to keep.".into()))?;
+    let group: Vec<i64> =
+        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| v.parse().ok()).collect();
+    let gone = app.media.keep_one(&user.actor(), kind, keep, &group).await?;
+    let verb = if app.media.keeps_trash() { "Moved to the Trash" } else { "Deleted" };
+    session::flash(
+        &user.session,
+        "ok",
+        format!("{verb}: {gone} duplicate{}.", if gone == 1 { "" } else { "s" }),
+    );
+    Ok(see_other("/duplicates"))
+}
