@@ -100,7 +100,10 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     server.account("admin", Role::Admin).await;
     let (http, _) = server.signed_in("staff-with-a-rather-long-name", Role::Staff).await;
     let long = format!("{}.png", "a-very-long-file-name-without-any-break-".repeat(4));
-    for (name, fixture) in [(long.as_str(), "image.png"), ("tone.flac", "tone.flac")] {
+    // The long-named image twice (kept as a duplicate), for the Duplicates page.
+    for (name, fixture) in
+        [(long.as_str(), "image.png"), ("tone.flac", "tone.flac"), (long.as_str(), "image.png")]
+    {
         let page = http.upload(&[(name, crate::common::fixture_bytes(fixture))], Some("system"), false).await;
         assert!(page.body.contains("1 accepted"), "{}", page.body);
     }
@@ -158,6 +161,7 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             audio_viewer.as_str(),
             "/trash",
             "/trash/empty",
+            "/duplicates",
             trashed.as_str(),
             "/media/image/999999",
             "/no-such-page",

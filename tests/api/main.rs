@@ -18,6 +18,7 @@ mod config;
 mod corpus;
 mod describe;
 mod display;
+mod duplicates;
 mod e2e;
 mod faults;
 mod gallery_paging;

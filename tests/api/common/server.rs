@@ -258,6 +258,13 @@ impl TestClient {
         Self::read(self.http.post(self.url(path)).multipart(form).send().await.expect("post a file")).await
     }
 
+    /// Posts a multipart form as it is.
+    pub async fn post_multipart(&self, path: &str, form: multipart::Form) -> Page {
+        Self::read(self.http.post(self.url(path)).multipart(form).send().await.expect("post a form")).await
+    }
+
+    /// Uploads through the form with "Keep duplicates" ticked: most tests upload the same
+    /// fixtures many times. [`TestClient::upload_checked`] leaves it unticked.
     pub async fn upload_with_token(
         &self,
         token: &str,
@@ -265,7 +272,26 @@ impl TestClient {
         owner: Option<&str>,
         json: bool,
     ) -> Page {
+        self.upload_form(token, files, (owner, json), true).await
+    }
+
+    /// Uploads as the form does by default: a file already in the library is refused.
+    pub async fn upload_checked(&self, files: &[(&str, Vec<u8>)], json: bool) -> Page {
+        let token = self.get("/upload").await.csrf();
+        self.upload_form(&token, files, (None, json), false).await
+    }
+
+    async fn upload_form(
+        &self,
+        token: &str,
+        files: &[(&str, Vec<u8>)],
+        (owner, json): (Option<&str>, bool),
+        keep_duplicates: bool,
+    ) -> Page {
         let mut form = multipart::Form::new().text("csrf_token", token.to_owned());
+        if keep_duplicates {
+            form = form.text("keep_duplicates", "1");
+        }
         if let Some(o) = owner {
             form = form.text("owner", o.to_owned());
         }
