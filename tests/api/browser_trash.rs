@@ -63,6 +63,7 @@ async fn a_trashed_clip_stops_playing_and_plays_again_once_restored(env: TestEnv
 
         // Restore it from the Trash page by ticking it.
         b.goto("/trash").await;
+        b.screenshot("trash").await;
         b.find("ul.trash-list label").await.click().await.expect("tick the clip");
         b.find("button[value=restore]").await.click().await.expect("restore");
         poll("the restore to be said", PATIENCE, async || {
