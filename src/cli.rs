@@ -73,6 +73,9 @@ pub enum Command {
         /// Plans for this search (then also ranked by relevance).
         #[arg(long)]
         search: Option<String>,
+        /// Instead: the trash, version and duplicate queries (as --owner, a user, and as staff).
+        #[arg(long)]
+        lifecycle: bool,
     },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
@@ -284,8 +287,18 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
-        Command::Explain { owner, collection, search } => {
+        Command::Explain { owner, collection, search, lifecycle } => {
             let app = App::build(&config).await?;
+            if lifecycle {
+                let user = match owner.as_deref() {
+                    Some(name) => owner_named(&app, name).await?.id().unwrap_or(1),
+                    None => 1,
+                };
+                for (what, plan) in app.media.lifecycle_plans(user).await? {
+                    println!("== {what}\n{plan}");
+                }
+                return Ok(());
+            }
             let scope = match owner.as_deref() {
                 None => OwnerFilter::Any,
                 Some(name) => match owner_named(&app, name).await? {

@@ -14,7 +14,7 @@ use super::delete::Deleted;
 use super::dto::MediaRead;
 use super::service::{Item, MediaService};
 use super::versions::drop_versions;
-use crate::db::repo::{PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow};
+use crate::db::repo::{LifecycleRepo, PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow};
 use crate::db::rows::{NewTrash, TrashRow};
 use crate::db::{DbConn, now};
 use crate::domain::{MediaKind, Owner};
@@ -247,6 +247,13 @@ impl MediaService {
             Err(MediaError::NotFound) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// How the database runs the trash, version and duplicate queries, as user `owner` and as
+    /// staff would: (what, plan).
+    pub async fn lifecycle_plans(&self, owner: i64) -> Result<Vec<(&'static str, String)>, MediaError> {
+        let mut pooled = self.db.get().await?;
+        Ok(LifecycleRepo::plans(&mut pooled.conn(), owner).await?)
     }
 
     /// Whose trash the actor sees: their own, or (staff) everyone's.

@@ -1,0 +1,108 @@
+//! How the database runs the trash, version and duplicate queries (`mediadesk explain
+//! --lifecycle`): each should walk an index, never read a whole table.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::explain::ExplainOn;
+use crate::db::schema::audios::dsl as a;
+use crate::db::schema::images::dsl as i;
+use crate::db::schema::trash::dsl as t;
+use crate::db::schema::versions::dsl as v;
+use crate::db::{DbConn, DbError, now, run};
+
+pub struct LifecycleRepo;
+
+impl LifecycleRepo {
+    /// (what, plan) for each query, as `owner` (a user) and as staff would run it.
+    pub async fn plans(conn: &mut DbConn<'_>, owner: i64) -> Result<Vec<(&'static str, String)>, DbError> {
+        let at = now();
+        let sha = "0".repeat(64);
+        let mut out = Vec::new();
+        macro_rules! plan {
+            ($what:expr, $query:expr) => {{
+                let lines = run!(conn, |c| ExplainOn::explain(c, $query).await)?;
+                out.push(($what, lines.join("\n")));
+            }};
+        }
+        let newest = (t::trashed_at.desc(), t::id.desc());
+        plan!(
+            "trash page, one owner",
+            t::trash.filter(t::owner_id.eq(owner)).order(newest).limit(51).select(t::id)
+        );
+        plan!("trash page, everyone's", t::trash.order(newest).limit(51).select(t::id));
+        plan!(
+            "trash past its time",
+            t::trash.filter(t::purge_at.le(at)).order(t::purge_at.asc()).limit(200).select(t::id)
+        );
+        plan!(
+            "trash entry of an item",
+            t::trash.filter(t::kind.eq("image")).filter(t::item_id.eq(1)).select(t::id)
+        );
+        let recent = (v::replaced_at.desc(), v::id.desc());
+        plan!(
+            "versions of an item",
+            v::versions.filter(v::kind.eq("image")).filter(v::item_id.eq(1)).order(recent).select(v::id)
+        );
+        plan!(
+            "versions past their time",
+            v::versions.filter(v::purge_at.le(at)).order(v::purge_at.asc()).limit(200).select(v::id)
+        );
+        plan!(
+            "duplicate at upload, a user's view (images)",
+            i::images
+                .filter(i::sha256.eq(&sha))
+                .filter(i::owner_id.eq(owner).or(i::owner_id.is_null()))
+                .order(i::id.asc())
+                .limit(1)
+                .select(i::id)
+        );
+        plan!(
+            "duplicate at upload, a user's view (audio)",
+            a::audios
+                .filter(a::sha256.eq(&sha))
+                .filter(a::owner_id.eq(owner).or(a::owner_id.is_null()))
+                .order(a::id.asc())
+                .limit(1)
+                .select(a::id)
+        );
+        plan!(
+            "duplicate at upload, staff (images)",
+            i::images.filter(i::sha256.eq(&sha)).order(i::id.asc()).limit(1).select(i::id)
+        );
+        let held_twice = count_star().gt(1);
+        plan!(
+            "duplicate groups, one owner (images)",
+            i::images
+                .filter(i::owner_id.eq(owner))
+                .group_by(i::sha256)
+                .having(held_twice)
+                .select(i::sha256)
+                .order(i::sha256.asc())
+                .limit(50)
+        );
+        plan!(
+            "duplicate groups, everyone's (images)",
+            i::images
+                .group_by(i::sha256)
+                .having(held_twice)
+                .select(i::sha256)
+                .order(i::sha256.asc())
+                .limit(50)
+        );
+        plan!(
+            "duplicate groups, everyone's (audio)",
+            a::audios
+                .group_by(a::sha256)
+                .having(held_twice)
+                .select(a::sha256)
+                .order(a::sha256.asc())
+                .limit(50)
+        );
+        plan!(
+            "copies of one file (images)",
+            i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)
+        );
+        Ok(out)
+    }
+}
