@@ -16,6 +16,7 @@ backend_tests!(
     purge_empty_and_expiry_delete_for_good,
     trash_through_the_pages,
     storage_failures_during_trash_and_restore_change_nothing,
+    deletes_the_store_refuses_are_finished_by_the_retry,
     database_failures_during_trash_restore_and_purge_change_nothing
 );
 
@@ -342,4 +343,34 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
     media.restore(&ann, photo.0, photo.1).await.unwrap();
     assert_eq!(media.tags_of(&ann, photo).await.unwrap(), ["harbour"]);
     assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// The store copies but refuses deletes: the item is in the trash at once (its old objects
+/// owed, and refused by the app's own file route meanwhile), and the retry finishes the move;
+/// purging likewise.
+async fn deletes_the_store_refuses_are_finished_by_the_retry(env: TestEnv) {
+    let env = env.with_trash(30);
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let before = env.objects().await;
+    let mut settings = env.settings();
+    settings.trash_days = 30;
+    let stuck = env.media_with(env.store_refusing_deletes(), settings);
+    let trashed = stuck.delete(&ann, photo.0, photo.1).await.unwrap();
+    assert!(trashed.removal_deferred);
+    assert!(stuck.in_trash(&ann, photo.0, photo.1).await.unwrap());
+    let mut owed = stuck.pending_deletions().await.unwrap();
+    owed.sort();
+    assert_eq!(owed, before, "the old objects are owed");
+    let r = env.media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!((r.deleted, r.failed), (2, 0));
+    let now = env.objects().await;
+    assert!(now.iter().all(|k| k.starts_with("trash/")) && now.len() == 2, "{now:?}");
+    // Purging with deletes refused: gone from the trash, objects owed, then paid.
+    stuck.purge(&ann, photo.0, photo.1).await.unwrap();
+    assert_eq!(env.count_rows("trash").await, 0);
+    assert_eq!(env.objects().await.len(), 2);
+    env.media.retry_pending_deletions(true).await.unwrap();
+    assert!(env.objects().await.is_empty());
+    assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }
