@@ -243,6 +243,11 @@ async fn trash_through_the_pages(env: TestEnv) {
     let value = format!("image:{id}");
     let r = ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
     assert!(ann.get(r.location()).await.body.contains("Moved 1 item to the Trash"));
+    // Deleting selected items for good asks first; nothing goes until confirmed.
+    let asked = ann.post("/trash", "/trash", &[("action", "purge"), ("item", &value)]).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("Delete 1 item for good?") && asked.body.contains(&value), "{}", asked.body);
+    assert!(ann.get("/trash").await.body.contains("quay.png"));
     let confirm = ann.get("/trash/empty").await;
     assert!(confirm.body.contains("Empty the trash?") && confirm.body.contains("1 item"), "{}", confirm.body);
     let r = ann.post("/trash/empty", "/trash/empty", &[]).await;
@@ -251,6 +256,17 @@ async fn trash_through_the_pages(env: TestEnv) {
     assert!(ann.get(r.location()).await.body.contains("1 item deleted for good"));
     assert!(ann.get("/trash").await.body.contains("The trash is empty."));
     assert!(s.env.objects().await.is_empty());
+
+    // Confirmed, the selection goes for good.
+    let page = ann.upload(&[("gull.png", fixture_bytes("image.png"))], None, false).await;
+    let value = format!("image:{}", id + 1);
+    assert!(page.body.contains(&format!("/media/image/{}", id + 1)), "{}", page.body);
+    ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
+    let fields = [("action", "purge"), ("item", value.as_str()), ("confirmed", "yes")];
+    let r = ann.post("/trash", "/trash", &fields).await;
+    assert!(ann.get(r.location()).await.body.contains("Deleted 1 item for good."));
+    assert!(s.env.objects().await.is_empty());
+    assert_eq!(s.env.count_rows("trash").await, 0);
 }
 
 async fn storage_failures_during_trash_and_restore_change_nothing(env: TestEnv) {

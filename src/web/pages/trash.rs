@@ -143,6 +143,24 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
         session::flash(&user.session, "error", "Select at least one item in the trash.");
         return Ok(see_other("/trash"));
     }
+    // Deleting for good cannot be undone: it is asked once more.
+    if !restore && field("confirmed") != Some("yes") {
+        let mut fields = vec![("action", "purge".to_owned())];
+        fields.extend(picked.iter().map(|(kind, id)| ("item", format!("{kind}:{id}"))));
+        let body = ConfirmPage {
+            layout: Layout::new(&user.session, Some(&user.account), "trash"),
+            title: format!("Delete {} for good?", items(picked.len())),
+            message: "Their files, previews and everything written about them are deleted; this \
+                      cannot be undone."
+                .into(),
+            action: "/trash".into(),
+            fields,
+            button: "Delete for good",
+            cancel: "/trash".into(),
+        }
+        .render()?;
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body));
+    }
     let actor = user.actor();
     let (mut done, mut gone, mut restored_one) = (0, 0, None);
     for &(kind, id) in &picked {
