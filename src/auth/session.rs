@@ -148,6 +148,32 @@ pub fn choice(session: &Session, name: &'static str) -> Option<String> {
     session.get(name).ok().flatten()
 }
 
+const UNDO: &str = "undo";
+/// Items an Undo button brings back at most; a larger delete is undone from the Trash.
+pub const MAX_UNDO: usize = 20;
+
+/// Offers Undo on the next page for items just moved to the trash (`kind:id`), to come back
+/// to `back` (a gallery view) afterwards; more than [`MAX_UNDO`] are not offered (the cookie
+/// stays small).
+pub fn offer_undo(session: &Session, items: &[String], back: &str) {
+    if items.is_empty() || items.len() > MAX_UNDO || back.len() > 512 {
+        return;
+    }
+    let _ = session.insert(UNDO, (items.join(","), back.to_owned()));
+}
+
+/// What the next page's Undo restores, and where it returns, once.
+pub fn take_undo(session: &Session) -> (Vec<String>, String) {
+    let all: Option<(String, String)> = session.get(UNDO).ok().flatten();
+    if all.is_some() {
+        session.remove(UNDO);
+    }
+    match all {
+        Some((items, back)) => (items.split(',').map(str::to_owned).collect(), back),
+        None => (Vec::new(), String::new()),
+    }
+}
+
 pub fn take_flashes(session: &Session) -> Vec<Flash> {
     let all = session.get(FLASH).ok().flatten().unwrap_or_default();
     if session.contains_key(FLASH) {

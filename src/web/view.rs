@@ -2,7 +2,7 @@
 
 use actix_session::Session;
 
-use crate::auth::session::{Flash, take_flashes};
+use crate::auth::session::{Flash, take_flashes, take_undo};
 use crate::auth::{Account, csrf};
 
 /// Bumped with the static files so browsers fetch new versions despite long cache lifetimes.
@@ -19,6 +19,10 @@ pub struct Layout {
     pub user: Option<LayoutUser>,
     pub csrf: String,
     pub flashes: Vec<Flash>,
+    /// Items just moved to the trash that an Undo button restores (`kind:id`), and the gallery
+    /// view it returns to.
+    pub undo: Vec<String>,
+    pub undo_back: String,
     /// Which nav entry is current.
     pub section: &'static str,
     pub asset_version: &'static str,
@@ -26,6 +30,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(session: &Session, account: Option<&Account>, section: &'static str) -> Layout {
+        let (undo, undo_back) = take_undo(session);
         Layout {
             user: account.map(|a| LayoutUser {
                 username: a.username.clone(),
@@ -34,6 +39,8 @@ impl Layout {
             }),
             csrf: csrf::token(session),
             flashes: take_flashes(session),
+            undo,
+            undo_back,
             section,
             asset_version: ASSET_VERSION,
         }
@@ -51,6 +58,8 @@ impl Layout {
                 username: w.account.username,
             }),
             flashes: Vec::new(),
+            undo: Vec::new(),
+            undo_back: String::new(),
             section: "",
             asset_version: ASSET_VERSION,
         }

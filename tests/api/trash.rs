@@ -242,6 +242,17 @@ async fn trash_through_the_pages(env: TestEnv) {
     // Bulk delete from the gallery, then empty the trash behind its confirmation.
     let value = format!("image:{id}");
     let r = ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
+    let gallery = ann.get(r.location()).await;
+    assert!(gallery.body.contains("Moved 1 item to the Trash"));
+    // The page after a delete offers Undo, once; it restores and comes back to the view.
+    assert!(gallery.body.contains("class=\"undo\"") && gallery.body.contains(&format!("value=\"{value}\"")));
+    assert!(!ann.get("/media").await.body.contains("class=\"undo\""));
+    let undo =
+        [("action", "restore"), ("then", "back"), ("back", "/media?sort=name"), ("item", value.as_str())];
+    let r = ann.post("/media", "/trash", &undo).await;
+    assert_eq!(r.location(), "/media?sort=name");
+    assert_eq!(ann.get(&item).await.status, 200);
+    let r = ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
     assert!(ann.get(r.location()).await.body.contains("Moved 1 item to the Trash"));
     // Deleting selected items for good asks first; nothing goes until confirmed.
     let asked = ann.post("/trash", "/trash", &[("action", "purge"), ("item", &value)]).await;

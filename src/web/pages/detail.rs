@@ -489,12 +489,16 @@ pub async fn delete(
     let MediaPath { kind, id } = path.into_inner();
     let deleted = app.media.delete(&user.actor(), kind, id).await?;
     let name = deleted.media.filename();
+    let back = back::gallery_view(form.back.as_deref());
     match deleted.trashed_until {
-        Some(until) => session::flash(&user.session, "ok", super::confirm::moved_to_trash(name, until)),
+        Some(until) => {
+            session::flash(&user.session, "ok", super::confirm::moved_to_trash(name, until));
+            session::offer_undo(&user.session, &[format!("{kind}:{id}")], &back);
+        }
         None => session::flash(&user.session, "ok", format!("Deleted {name}.")),
     }
     if deleted.removal_deferred {
         session::flash(&user.session, "note", DELETE_DEFERRED);
     }
-    Ok(see_other(&back::gallery_view(form.back.as_deref())))
+    Ok(see_other(&back))
 }

@@ -686,13 +686,16 @@ pub async fn bulk(
     let actor = user.actor();
     if field("step") == Some("delete") {
         let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
-        let mut kept_until = None;
+        let (mut kept_until, mut trashed) = (None, Vec::new());
         for &(kind, id) in &picked {
             match app.media.delete(&actor, kind, id).await {
                 Ok(d) => {
                     deleted += 1;
                     deferred |= d.removal_deferred;
                     kept_until = kept_until.or(d.trashed_until);
+                    if d.trashed_until.is_some() {
+                        trashed.push(format!("{kind}:{id}"));
+                    }
                 }
                 Err(MediaError::NotFound) => gone += 1,
                 Err(e) => failed.push(format!("{kind} {id}: {e}")),
@@ -701,7 +704,8 @@ pub async fn bulk(
         // Nothing deleted is never reported as a success.
         match kept_until {
             Some(until) => {
-                session::flash(&user.session, "ok", super::confirm::moved_to_trash(&items(deleted), until))
+                session::flash(&user.session, "ok", super::confirm::moved_to_trash(&items(deleted), until));
+                session::offer_undo(&user.session, &trashed, &back::gallery_view(field("back")));
             }
             None if deleted > 0 => {
                 session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)))
