@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use super::MediaError;
 use super::service::{Item, MediaService};
-use crate::db::repo::PendingDeletionRepo;
-use crate::db::{DbConn, now};
+use crate::db::repo::{PendingDeletionRepo, VersionRepo};
+use crate::db::{DbConn, DbError, now};
 use crate::storage::StorageKey;
 
 /// An object's old name and its name in the trash, as `object_keys` keeps them; the original
@@ -85,6 +85,20 @@ impl Plan {
 pub(super) fn kept_keys(object_keys: &str) -> Vec<String> {
     let moves: Moves = serde_json::from_str(object_keys).unwrap_or_default();
     moves.into_iter().map(|(_, kept)| kept).collect()
+}
+
+/// Removes an item's versions inside a transaction; their trash keys, to delete for good.
+pub(super) async fn drop_versions(
+    c: &mut DbConn<'_>,
+    (kind, id): (&str, i64),
+) -> Result<Vec<String>, DbError> {
+    let mut keys = Vec::new();
+    for v in VersionRepo::of_item(c, (kind, id)).await? {
+        if VersionRepo::remove(c, v.id).await? {
+            keys.extend(kept_keys(&v.object_keys));
+        }
+    }
+    Ok(keys)
 }
 
 impl MediaService {

@@ -5,9 +5,9 @@
 
 use super::MediaError;
 use super::access::Actor;
+use super::aside::drop_versions;
 use super::dto::MediaRead;
 use super::service::MediaService;
-use super::versions::drop_versions;
 use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
 use crate::db::rows::PendingDeletionRow;
 use crate::db::{DbConn, DbError, now};

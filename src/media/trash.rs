@@ -9,11 +9,10 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use super::MediaError;
 use super::access::Actor;
-use super::aside::{Plan, kept_keys};
+use super::aside::{Plan, drop_versions, kept_keys};
 use super::delete::Deleted;
 use super::dto::MediaRead;
 use super::service::{Item, MediaService};
-use super::versions::drop_versions;
 use crate::db::repo::{LifecycleRepo, PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow};
 use crate::db::rows::{NewTrash, TrashRow};
 use crate::db::{DbConn, now};

@@ -221,20 +221,6 @@ fn file_name_and_size(row: &TrashedRow) -> (&str, i64) {
     }
 }
 
-/// Removes an item's versions inside a transaction; their trash keys, to delete for good.
-pub(super) async fn drop_versions(
-    c: &mut DbConn<'_>,
-    (kind, id): (&str, i64),
-) -> Result<Vec<String>, DbError> {
-    let mut keys = Vec::new();
-    for v in VersionRepo::of_item(c, (kind, id)).await? {
-        if VersionRepo::remove(c, v.id).await? {
-            keys.extend(kept_keys(&v.object_keys));
-        }
-    }
-    Ok(keys)
-}
-
 impl MediaService {
     /// Replaces the file of an item the actor manages with `upload`'s bytes, which must be of
     /// the same kind; everything else about the item stays.
