@@ -17,6 +17,7 @@ backend_tests!(
     trash_through_the_pages,
     storage_failures_during_trash_and_restore_change_nothing,
     deletes_the_store_refuses_are_finished_by_the_retry,
+    reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_collections,
     database_failures_during_trash_restore_and_purge_change_nothing
 );
 
@@ -400,4 +401,56 @@ async fn deletes_the_store_refuses_are_finished_by_the_retry(env: TestEnv) {
     env.media.retry_pending_deletions(true).await.unwrap();
     assert!(env.objects().await.is_empty());
     assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// A trashed item whose file vanished from the store (a hand in the bucket) can never come
+/// back: reconcile reports it and `--fix` purges it. A collection deleted while its item was in
+/// the trash is simply not rejoined.
+async fn reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_collections(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let (lost, kept) = (
+        upload(&env, &ann, "lost.png", "image.png").await,
+        upload(&env, &ann, "kept.png", "image.jpg").await,
+    );
+    let owner = Owner::User(ann.user_id.unwrap());
+    let (gone, stays) = (
+        media.create_collection(&ann, owner, None, "Gone").await.unwrap(),
+        media.create_collection(&ann, owner, None, "Stays").await.unwrap(),
+    );
+    for c in [gone.id, stays.id] {
+        media.add_to_collection(&ann, c, kept).await.unwrap();
+    }
+    let live = env.objects().await;
+    media.delete(&ann, lost.0, lost.1).await.unwrap();
+    media.delete(&ann, kept.0, kept.1).await.unwrap();
+    let in_trash: Vec<String> = env.objects().await.into_iter().filter(|k| !live.contains(k)).collect();
+    // The original of `lost` in the trash: the one of its two trash objects that is not a thumbnail
+    // and whose bytes are the PNG.
+    let mut original = None;
+    for key in in_trash.iter().filter(|k| !k.contains("thumb")) {
+        if read_object(env.store.as_ref(), key).await == fixture_bytes("image.png") {
+            original = Some(key.clone());
+        }
+    }
+    let original = mediadesk::storage::StorageKey::parse(&original.expect("the trashed PNG")).unwrap();
+    env.store.delete(&original).await.unwrap();
+
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(report.trash_without_object, [format!("image:{}", lost.1)]);
+    assert_eq!(report.trashed, 2);
+    assert!(!report.is_clean());
+    let fixed = media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
+    assert!(fixed.fixed);
+    assert!(!media.in_trash(&ann, lost.0, lost.1).await.unwrap());
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert_eq!(report.trashed, 1);
+
+    media.delete_collection(&ann, gone.id).await.unwrap();
+    media.restore(&ann, kept.0, kept.1).await.unwrap();
+    let places: Vec<String> =
+        media.collections_of(&ann, kept).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(places, ["Stays"]);
 }
