@@ -151,12 +151,14 @@ pub fn choice(session: &Session, name: &'static str) -> Option<String> {
 const UNDO: &str = "undo";
 /// Items an Undo button brings back at most; a larger delete is undone from the Trash.
 pub const MAX_UNDO: usize = 20;
+/// The longest gallery view Undo returns to; past it (a very long search), no Undo is offered.
+const MAX_UNDO_BACK: usize = 256;
 
 /// Offers Undo on the next page for items just moved to the trash (`kind:id`), to come back
 /// to `back` (a gallery view) afterwards; more than [`MAX_UNDO`] are not offered (the cookie
 /// stays small).
 pub fn offer_undo(session: &Session, items: &[String], back: &str) {
-    if items.is_empty() || items.len() > MAX_UNDO || back.len() > 512 {
+    if items.is_empty() || items.len() > MAX_UNDO || back.len() > MAX_UNDO_BACK {
         return;
     }
     let _ = session.insert(UNDO, (items.join(","), back.to_owned()));

@@ -18,6 +18,7 @@ backend_tests!(
     storage_failures_during_trash_and_restore_change_nothing,
     deletes_the_store_refuses_are_finished_by_the_retry,
     reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_collections,
+    undo_and_the_flashes_keep_the_session_cookie_small,
     database_failures_during_trash_restore_and_purge_change_nothing
 );
 
@@ -453,4 +454,41 @@ async fn reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_col
     let places: Vec<String> =
         media.collections_of(&ann, kept).await.unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(places, ["Stays"]);
+}
+
+/// The most a bulk delete can put in the session — Undo for 20 items and a long gallery view,
+/// plus the flashes about 150 refused items — stays far below the 4 KB browsers keep.
+async fn undo_and_the_flashes_keep_the_session_cookie_small(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (ann, ann_id) = s.signed_in("ann", Role::User).await;
+    let mut picks = Vec::new();
+    for i in 0..20 {
+        let upload = Upload::new(Owner::User(ann_id), format!("p{i}.png"));
+        let item =
+            s.env.media.upload(&Actor::user(ann_id), upload, fixture_stream("image.png")).await.unwrap();
+        picks.push(format!("image:{}", item.id()));
+    }
+    let staff = Actor::staff(s.account("sam", Role::Staff).await);
+    for i in 0..150 {
+        let item = s.env.media.upload(
+            &staff,
+            Upload::new(Owner::System, format!("s{i}.jpg")),
+            fixture_stream("image.jpg"),
+        );
+        picks.push(format!("image:{}", item.await.unwrap().id()));
+    }
+    let back = format!("/media?q={}&sort=name", "w".repeat(230));
+    assert!(back.len() <= 256);
+    let token = ann.get("/media").await.csrf();
+    let mut fields = vec![("csrf_token", token.as_str()), ("step", "delete"), ("back", back.as_str())];
+    fields.extend(picks.iter().map(|p| ("item", p.as_str())));
+    let done = ann.post_raw("/media/bulk", &fields).await;
+    assert_eq!(done.status, 303);
+    let cookie = done.header("set-cookie");
+    assert!(!cookie.is_empty() && cookie.len() < 3500, "{} bytes", cookie.len());
+    let page = ann.get(done.location()).await;
+    assert!(
+        page.body.contains("Moved 20 items to the Trash") && page.body.contains("Not deleted: 150 items")
+    );
+    assert_eq!(page.body.matches("name=\"item\" value=\"image:").count(), 20, "Undo holds the 20");
 }
