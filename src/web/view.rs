@@ -117,6 +117,11 @@ mod tests {
 }
 
 /// `100000` → `100 000`, groups of three split by a narrow no-break space (SI style).
+/// "1 item", "3 items".
+pub fn items(n: usize) -> String {
+    if n == 1 { "1 item".into() } else { format!("{n} items") }
+}
+
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

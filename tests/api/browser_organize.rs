@@ -6,7 +6,6 @@ use fantoccini::key::Key;
 use mediadesk::auth::Role;
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::password_of;
 use crate::common::*;
 
 backend_tests!(browser_organizes_and_describes);
@@ -24,11 +23,7 @@ async fn browser_organizes_and_describes(env: TestEnv) {
     assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
-        b.goto("/signin").await;
-        b.find("#username").await.send_keys("ann").await.expect("type username");
-        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
-        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
-        b.wait_for_path("/media").await;
+        b.sign_in("ann").await;
 
         // A collection.
         b.goto("/collections").await;

@@ -4,7 +4,6 @@
 use mediadesk::auth::Role;
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::password_of;
 use crate::common::*;
 
 backend_tests!(a_trashed_clip_stops_playing_and_plays_again_once_restored);
@@ -37,11 +36,7 @@ async fn a_trashed_clip_stops_playing_and_plays_again_once_restored(env: TestEnv
         .expect("the uploaded clip's page");
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
-        b.goto("/signin").await;
-        b.find("#username").await.send_keys("ann").await.expect("type username");
-        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
-        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
-        b.wait_for_path("/media").await;
+        b.sign_in("ann").await;
 
         b.goto(&item).await;
         assert_eq!(b.js(PLAY).await, "playing");

@@ -8,7 +8,6 @@ use mediadesk::domain::{MediaKind, Owner};
 use mediadesk::media::{Actor, MediaError, Upload};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::password_of;
 use crate::common::*;
 
 backend_tests!(
@@ -143,11 +142,7 @@ async fn browser_offers_the_existing_item_or_upload_anyway(env: TestEnv) {
     let file = fixture("image.png");
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
-        b.goto("/signin").await;
-        b.find("#username").await.send_keys("ann").await.expect("type username");
-        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
-        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
-        b.wait_for_path("/media").await;
+        b.sign_in("ann").await;
         b.goto("/upload").await;
         b.find("#files").await.send_keys(file.to_str().unwrap()).await.expect("choose the file");
         b.find("#upload-form button[type=submit]").await.click().await.expect("upload");

@@ -4,19 +4,13 @@
 //! transcript mention; ranked pages walk forwards and back; the gallery page offers the orders.
 
 use mediadesk::auth::Role;
-use mediadesk::domain::{GalleryQuery, GallerySort, MediaKind, Owner, OwnerFilter};
-use mediadesk::media::{Actor, Description, Upload};
+use mediadesk::domain::{GalleryQuery, GallerySort, OwnerFilter};
+use mediadesk::media::{Actor, Description};
 
 use crate::common::server::html_unescape;
 use crate::common::*;
 
 backend_tests!(search_finds_every_field_and_ranks_by_relevance, search_through_the_gallery_page);
-
-async fn upload(env: &TestEnv, actor: &Actor, name: &str, fixture: &str) -> (MediaKind, i64) {
-    let owner = Owner::User(actor.user_id.unwrap());
-    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
-    (item.kind(), item.id())
-}
 
 /// File names a search finds, best match first (or in `sort`), for `who`.
 async fn found(env: &TestEnv, who: &Actor, search: &str, sort: GallerySort) -> Vec<String> {
@@ -33,10 +27,10 @@ async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
-    let photo = upload(&env, &ann, "IMG_2024-quay.png", "image.png").await;
-    let song = upload(&env, &ann, "track01.mp3", "tone-cbr.mp3").await;
-    let other = upload(&env, &ann, "sunset.png", "image.png").await;
-    let private = upload(&env, &bob, "bobs-lighthouse.png", "image.png").await;
+    let photo = env.upload_own(&ann, "IMG_2024-quay.png", "image.png").await;
+    let song = env.upload_own(&ann, "track01.mp3", "tone-cbr.mp3").await;
+    let other = env.upload_own(&ann, "sunset.png", "image.png").await;
+    let private = env.upload_own(&bob, "bobs-lighthouse.png", "image.png").await;
     let describe = |title: &str, alt: &str, caption: &str| Description {
         title: Some(title.into()),
         alt_text: Some(alt.into()),
@@ -86,7 +80,7 @@ async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
     assert!(found(&env, &ann, "keeper", newest).await.is_empty(), "a cleared transcript");
     media.delete(&ann, photo.0, photo.1).await.unwrap();
     assert!(found(&env, &ann, "quay", newest).await.is_empty(), "a deleted item");
-    let sunset = upload(&env, &ann, "sunset-2.png", "image.png").await;
+    let sunset = env.upload_own(&ann, "sunset-2.png", "image.png").await;
     assert_eq!(found(&env, &ann, "sunset", GallerySort::Name).await, ["sunset-2.png", "sunset.png"]);
     let _ = sunset;
 }
@@ -97,7 +91,7 @@ async fn search_through_the_gallery_page(env: TestEnv) {
     let kim = Actor::user(me);
     // 30 items named "pier-NN"; three carry the word in their title too, and rank first.
     for n in 0..30 {
-        let item = upload(&server.env, &kim, &format!("pier-{n:02}.png"), "image.png").await;
+        let item = server.env.upload_own(&kim, &format!("pier-{n:02}.png"), "image.png").await;
         if n % 10 == 3 {
             let d = Description { title: Some(format!("Pier {n}")), ..Default::default() };
             server.env.media.describe(&kim, item, &d).await.unwrap();

@@ -5,7 +5,7 @@
 //! trashed objects. Then the same through the pages, and each step failing halfway.
 
 use mediadesk::auth::Role;
-use mediadesk::domain::{GalleryQuery, MediaKind, Owner, OwnerFilter};
+use mediadesk::domain::{GalleryQuery, Owner, OwnerFilter};
 use mediadesk::media::{Actor, Description, MediaError, Upload};
 
 use crate::common::server::TestClient;
@@ -22,12 +22,6 @@ backend_tests!(
     database_failures_during_trash_restore_and_purge_change_nothing
 );
 
-async fn upload(env: &TestEnv, actor: &Actor, name: &str, fixture: &str) -> (MediaKind, i64) {
-    let owner = Owner::User(actor.user_id.unwrap());
-    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
-    (item.kind(), item.id())
-}
-
 /// File names in `who`'s gallery narrowed by `q`.
 async fn listed(env: &TestEnv, who: &Actor, q: impl FnOnce(&mut GalleryQuery)) -> Vec<String> {
     let mut query = GalleryQuery::new(OwnerFilter::Visible(who.user_id.unwrap()));
@@ -41,8 +35,8 @@ async fn trash_keeps_everything_and_restore_brings_it_back(env: TestEnv) {
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let sam = Actor::staff(env.user("sam", "staff").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
-    let song = upload(&env, &ann, "gulls.mp3", "tone-cbr.mp3").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
+    let song = env.upload_own(&ann, "gulls.mp3", "tone-cbr.mp3").await;
     let described = Description {
         title: Some("Quay at dawn".into()),
         alt_text: Some("Boats moored along a stone quay".into()),
@@ -138,9 +132,9 @@ async fn purge_empty_and_expiry_delete_for_good(env: TestEnv) {
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let sam = Actor::staff(env.user("sam", "staff").await);
-    let a = upload(&env, &ann, "a.png", "image.png").await;
-    let b = upload(&env, &ann, "b.png", "image.png").await;
-    let c = upload(&env, &bob, "c.png", "image.png").await;
+    let a = env.upload_own(&ann, "a.png", "image.png").await;
+    let b = env.upload_own(&ann, "b.png", "image.png").await;
+    let c = env.upload_own(&bob, "c.png", "image.png").await;
     for (who, item) in [(&ann, a), (&ann, b), (&bob, c)] {
         media.delete(who, item.0, item.1).await.unwrap();
     }
@@ -161,7 +155,7 @@ async fn purge_empty_and_expiry_delete_for_good(env: TestEnv) {
     assert_eq!(media.trash_page(&sam, None).await.unwrap().total, 0);
     assert!(media.pending_deletions().await.unwrap().is_empty());
     // Staff empty everyone's trash.
-    let d = upload(&env, &bob, "d.png", "image.png").await;
+    let d = env.upload_own(&bob, "d.png", "image.png").await;
     media.delete(&bob, d.0, d.1).await.unwrap();
     assert_eq!(media.empty_trash(&sam).await.unwrap(), 1);
     assert!(env.objects().await.is_empty());
@@ -285,7 +279,7 @@ async fn trash_through_the_pages(env: TestEnv) {
 async fn storage_failures_during_trash_and_restore_change_nothing(env: TestEnv) {
     let env = env.with_trash(30);
     let ann = Actor::user(env.user("ann", "user").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
     let before = env.objects().await;
     let mut settings = env.settings();
     settings.trash_days = 30;
@@ -336,7 +330,7 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
     let env = env.with_trash(30);
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
     media.tag_item(&ann, photo, "harbour").await.unwrap();
     let before = env.objects().await;
 
@@ -380,7 +374,7 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
 async fn deletes_the_store_refuses_are_finished_by_the_retry(env: TestEnv) {
     let env = env.with_trash(30);
     let ann = Actor::user(env.user("ann", "user").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
     let before = env.objects().await;
     let mut settings = env.settings();
     settings.trash_days = 30;
@@ -412,8 +406,8 @@ async fn reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_col
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let (lost, kept) = (
-        upload(&env, &ann, "lost.png", "image.png").await,
-        upload(&env, &ann, "kept.png", "image.jpg").await,
+        env.upload_own(&ann, "lost.png", "image.png").await,
+        env.upload_own(&ann, "kept.png", "image.jpg").await,
     );
     let owner = Owner::User(ann.user_id.unwrap());
     let (gone, stays) = (

@@ -9,7 +9,7 @@ use mediadesk::domain::{GalleryQuery, MediaKind, Owner, OwnerFilter};
 use mediadesk::media::{Actor, Description, MediaError, Upload};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::{html_unescape, password_of};
+use crate::common::server::html_unescape;
 use crate::common::*;
 
 backend_tests!(
@@ -19,12 +19,6 @@ backend_tests!(
     failures_during_replace_and_roll_back_change_nothing,
     browser_replaces_an_image_and_rolls_back
 );
-
-async fn upload(env: &TestEnv, actor: &Actor, name: &str, fixture: &str) -> (MediaKind, i64) {
-    let owner = Owner::User(actor.user_id.unwrap());
-    let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
-    (item.kind(), item.id())
-}
 
 fn file(name: &str) -> Upload {
     Upload::new(Owner::System, name)
@@ -59,7 +53,7 @@ async fn replace_keeps_the_item_and_rolls_back(env: TestEnv) {
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
     let described = Description {
         title: Some("Quay".into()),
         alt_text: Some("Boats at a quay".into()),
@@ -124,7 +118,7 @@ async fn replace_keeps_the_item_and_rolls_back(env: TestEnv) {
     assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 
     // Audio: replaced by audio, its waveform follows the new file.
-    let song = upload(&env, &ann, "take1.wav", "tone-mono-8k.wav").await;
+    let song = env.upload_own(&ann, "take1.wav", "tone-mono-8k.wav").await;
     let done = media.replace(&ann, song, file("take2.flac"), fixture_stream("tone.flac")).await.unwrap();
     match done.media {
         mediadesk::media::MediaRead::Audio(a) => {
@@ -140,7 +134,7 @@ async fn versions_go_on_time_with_their_item_or_at_once_without_a_trash(env: Tes
     let env = env.with_trash(7);
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
-    let photo = upload(&env, &ann, "a.png", "image.png").await;
+    let photo = env.upload_own(&ann, "a.png", "image.png").await;
     media.replace(&ann, photo, file("b.jpg"), fixture_stream("image.jpg")).await.unwrap();
     assert_eq!(env.objects().await.len(), 4);
     let now = mediadesk::db::now();
@@ -159,7 +153,7 @@ async fn versions_go_on_time_with_their_item_or_at_once_without_a_trash(env: Tes
 
     // Without a trash, a replace deletes the file it had at once.
     let plain = env.media_with(env.store.clone(), env.settings());
-    let other = upload(&env, &ann, "d.png", "image.png").await;
+    let other = env.upload_own(&ann, "d.png", "image.png").await;
     let done = plain.replace(&ann, other, file("e.jpg"), fixture_stream("image.jpg")).await.unwrap();
     assert!(!done.kept_version);
     assert_eq!(env.objects().await.len(), 2);
@@ -219,7 +213,7 @@ async fn failures_during_replace_and_roll_back_change_nothing(env: TestEnv) {
     let env = env.with_trash(30);
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
-    let photo = upload(&env, &ann, "quay.png", "image.png").await;
+    let photo = env.upload_own(&ann, "quay.png", "image.png").await;
     let before = env.objects().await;
     let mut settings = env.settings();
     settings.trash_days = 30;
@@ -286,11 +280,7 @@ async fn browser_replaces_an_image_and_rolls_back(env: TestEnv) {
     let replacement = fixture("image.jpg");
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
-        b.goto("/signin").await;
-        b.find("#username").await.send_keys("ann").await.expect("type username");
-        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
-        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
-        b.wait_for_path("/media").await;
+        b.sign_in("ann").await;
         b.goto(&item).await;
         let shown = "return document.getElementById('preview').src;";
         let old = b.js(shown).await.as_str().unwrap().to_owned();

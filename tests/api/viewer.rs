@@ -5,7 +5,7 @@ use fantoccini::key::Key;
 use mediadesk::auth::Role;
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::{TestClient, html_unescape, password_of};
+use crate::common::server::{TestClient, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -109,11 +109,7 @@ async fn browser_walks_the_view_with_the_keyboard(env: TestEnv) {
     assert!(ann.upload(&files, None, false).await.body.contains("3 accepted"));
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
-        b.goto("/signin").await;
-        b.find("#username").await.send_keys("ann").await.expect("type username");
-        b.find("#password").await.send_keys(&password_of("ann")).await.expect("type password");
-        b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
-        b.wait_for_path("/media").await;
+        b.sign_in("ann").await;
         b.goto("/media?sort=name").await;
         b.find_link("a.png").await.click().await.expect("open a.png");
         let at = |name: &'static str| {

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::confirm::ConfirmActionPage;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::{AuthError, Role, session};
@@ -38,21 +39,6 @@ struct AccountsPage {
     accounts: Vec<AccountView>,
     roles: Vec<&'static str>,
     draft: Draft,
-}
-
-/// A question before an action that cannot be taken back in one click.
-#[derive(Template)]
-#[template(path = "confirm_action.html")]
-struct ConfirmPage {
-    layout: Layout,
-    title: String,
-    message: String,
-    action: String,
-    /// Hidden fields the confirmed post carries (besides the token).
-    fields: Vec<(&'static str, String)>,
-    button: &'static str,
-    /// Where "Cancel" goes.
-    cancel: &'static str,
 }
 
 pub async fn list(
@@ -109,10 +95,6 @@ async fn page(
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
-}
-
-fn confirm(page: ConfirmPage) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
 /// Account changes report refusals as a flash on the accounts page rather than an error page.
@@ -200,7 +182,7 @@ pub async fn reset_password(
     let id = path.into_inner();
     if form.confirmed.as_deref() != Some("yes") {
         let name = app.accounts.by_id(id).await?.username;
-        return confirm(ConfirmPage {
+        return ConfirmActionPage {
             layout: Layout::new(&user.session, Some(&user.account), "accounts"),
             title: format!("Reset the password of {name}?"),
             message: format!(
@@ -209,8 +191,9 @@ pub async fn reset_password(
             action: format!("/admin/users/{id}/password"),
             fields: vec![("password", form.password.clone())],
             button: "Reset password",
-            cancel: "/admin/users",
-        });
+            cancel: "/admin/users".into(),
+        }
+        .respond();
     }
     let result = app
         .accounts
@@ -236,7 +219,7 @@ pub async fn disable(
     if form.confirmed.as_deref() != Some("yes") {
         user.check_admin_form(&form.csrf_token)?;
         let name = app.accounts.by_id(id).await?.username;
-        return confirm(ConfirmPage {
+        return ConfirmActionPage {
             layout: Layout::new(&user.session, Some(&user.account), "accounts"),
             title: format!("Disable {name}?"),
             message: format!(
@@ -246,8 +229,9 @@ pub async fn disable(
             action: format!("/admin/users/{id}/disable"),
             fields: Vec::new(),
             button: "Disable",
-            cancel: "/admin/users",
-        });
+            cancel: "/admin/users".into(),
+        }
+        .respond();
     }
     set_disabled(app, user, id, &form.csrf_token, true).await
 }

@@ -11,7 +11,7 @@ use crate::media::{BulkEdit, MediaError};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::Layout;
+use crate::web::view::{self, Layout};
 
 #[derive(Template)]
 #[template(path = "bulk_summary.html")]
@@ -21,10 +21,6 @@ struct SummaryPage {
     /// (item, why).
     refused: Vec<(String, String)>,
     back: String,
-}
-
-fn items(n: usize) -> String {
-    if n == 1 { "1 item".into() } else { format!("{n} items") }
 }
 
 pub async fn edit(
@@ -86,8 +82,8 @@ pub async fn edit(
     }
     let heading = match (changed, refused.len()) {
         (0, _) => "Nothing was changed".to_owned(),
-        (n, 0) => format!("{} {done}", items(n)),
-        (n, r) => format!("{} {done}; {} not", items(n), r),
+        (n, 0) => format!("{} {done}", view::items(n)),
+        (n, r) => format!("{} {done}; {} not", view::items(n), r),
     };
     let body = SummaryPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),

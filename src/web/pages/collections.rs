@@ -41,18 +41,6 @@ struct EditPage {
     max_name: usize,
 }
 
-#[derive(Template)]
-#[template(path = "confirm_action.html")]
-struct ConfirmPage {
-    layout: Layout,
-    title: String,
-    message: String,
-    action: String,
-    fields: Vec<(&'static str, String)>,
-    button: &'static str,
-    cancel: String,
-}
-
 #[derive(Deserialize)]
 pub struct CreateForm {
     csrf_token: String,
@@ -323,7 +311,7 @@ pub async fn confirm_delete(
         1 => " and the collection inside it".into(),
         n => format!(" and the {n} collections inside it"),
     };
-    let body = ConfirmPage {
+    let body = super::confirm::ConfirmActionPage {
         layout: Layout::new(&user.session, Some(&user.account), "collections"),
         title: format!("Delete “{}”?", detail.collection.name),
         message: format!(

@@ -1,8 +1,10 @@
 //! Deleting, as the pages that delete put it: the confirmation of a delete (one item or a
 //! selection), and what is said when storage keeps a file for a while.
 
+use actix_web::HttpResponse;
 use askama::Template;
 
+use crate::web::error::WebError;
 use crate::web::view::{self, Layout};
 
 /// Said when a delete could not remove the file from storage yet.
@@ -36,4 +38,25 @@ pub struct ConfirmDeletePage {
     pub back: String,
     /// Days deleted items stay in the trash; 0: a delete is final.
     pub trash_days: u32,
+}
+
+/// A question before an action that cannot be taken back in one click.
+#[derive(Template)]
+#[template(path = "confirm_action.html")]
+pub struct ConfirmActionPage {
+    pub layout: Layout,
+    pub title: String,
+    pub message: String,
+    pub action: String,
+    /// Hidden fields the confirmed post carries (besides the token).
+    pub fields: Vec<(&'static str, String)>,
+    pub button: &'static str,
+    /// Where "Cancel" goes.
+    pub cancel: String,
+}
+
+impl ConfirmActionPage {
+    pub fn respond(&self) -> Result<HttpResponse, WebError> {
+        Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(self.render()?))
+    }
 }

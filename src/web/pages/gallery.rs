@@ -704,11 +704,15 @@ pub async fn bulk(
         // Nothing deleted is never reported as a success.
         match kept_until {
             Some(until) => {
-                session::flash(&user.session, "ok", super::confirm::moved_to_trash(&items(deleted), until));
+                session::flash(
+                    &user.session,
+                    "ok",
+                    super::confirm::moved_to_trash(&view::items(deleted), until),
+                );
                 session::offer_undo(&user.session, &trashed, &back::gallery_view(field("back")));
             }
             None if deleted > 0 => {
-                session::flash(&user.session, "ok", format!("Deleted {}.", items(deleted)))
+                session::flash(&user.session, "ok", format!("Deleted {}.", view::items(deleted)))
             }
             None => {}
         }
@@ -790,10 +794,6 @@ pub async fn bulk(
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
-}
-
-fn items(n: usize) -> String {
-    if n == 1 { "1 item".into() } else { format!("{n} items") }
 }
 
 fn were(n: usize) -> String {

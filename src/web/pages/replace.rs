@@ -4,14 +4,13 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::detail::MediaPath;
 use super::signin::see_other;
-use super::upload::{drain, read_text};
+use super::upload::{drain, next_field};
 use crate::app::App;
-use crate::auth::{csrf, session};
+use crate::auth::session;
 use crate::domain::Owner;
 use crate::media::{MediaError, Replaced, Upload};
 use crate::web::error::WebError;
@@ -27,25 +26,7 @@ pub async fn replace(
     let actor = user.actor();
     let mut csrf_ok = false;
     let mut outcome: Option<Result<Replaced, MediaError>> = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| match e {
-            actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
-                WebError::RequestTimeout
-            }
-            e => WebError::BadRequest(format!("the upload could not be read: {e}")),
-        })?;
-        let name = field.name().unwrap_or("").to_owned();
-        // The token comes first in the form, so nothing is read for a forged post.
-        if name == csrf::FIELD {
-            csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
-            if !csrf_ok {
-                return Err(WebError::Csrf);
-            }
-            continue;
-        }
-        if !csrf_ok {
-            return Err(WebError::Csrf);
-        }
+    while let Some((name, mut field)) = next_field(&mut payload, &user, &mut csrf_ok).await? {
         let raw = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("").to_owned();
         if name != "file" || raw.is_empty() || outcome.is_some() {
             drain(&mut field).await;

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::confirm::ConfirmActionPage;
 use super::gallery::parse_item;
 use super::signin::see_other;
 use crate::app::App;
@@ -40,18 +41,6 @@ struct TrashTemplate {
 }
 
 #[derive(Template)]
-#[template(path = "confirm_action.html")]
-struct ConfirmPage {
-    layout: Layout,
-    title: String,
-    message: String,
-    action: String,
-    fields: Vec<(&'static str, String)>,
-    button: &'static str,
-    cancel: String,
-}
-
-#[derive(Template)]
 #[template(path = "in_trash.html")]
 struct InTrashPage {
     layout: Layout,
@@ -72,10 +61,6 @@ pub fn in_trash_page(user: &CurrentUser, kind: MediaKind, id: i64) -> Result<Htt
 #[derive(Deserialize)]
 pub struct TrashQuery {
     after: Option<String>,
-}
-
-fn items(n: usize) -> String {
-    format!("{n} item{}", if n == 1 { "" } else { "s" })
 }
 
 pub async fn show(
@@ -147,9 +132,9 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
     if !restore && field("confirmed") != Some("yes") {
         let mut fields = vec![("action", "purge".to_owned())];
         fields.extend(picked.iter().map(|(kind, id)| ("item", format!("{kind}:{id}"))));
-        let body = ConfirmPage {
+        let body = ConfirmActionPage {
             layout: Layout::new(&user.session, Some(&user.account), "trash"),
-            title: format!("Delete {} for good?", items(picked.len())),
+            title: format!("Delete {} for good?", view::items(picked.len())),
             message: "Their files, previews and everything written about them are deleted; this \
                       cannot be undone."
                 .into(),
@@ -157,9 +142,8 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             fields,
             button: "Delete for good",
             cancel: "/trash".into(),
-        }
-        .render()?;
-        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body));
+        };
+        return body.respond();
     }
     let actor = user.actor();
     let (mut done, mut gone, mut restored_one) = (0, 0, None);
@@ -175,7 +159,11 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             // What was done stays done and is said; the failure is the page's answer.
             Err(e) if done > 0 => {
                 let verb = if restore { "Restored" } else { "Deleted for good" };
-                session::flash(&user.session, "ok", format!("{verb}: {} before this error.", items(done)));
+                session::flash(
+                    &user.session,
+                    "ok",
+                    format!("{verb}: {} before this error.", view::items(done)),
+                );
                 return Err(e.into());
             }
             Err(e) => return Err(e.into()),
@@ -187,9 +175,9 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             "ok",
             format!("Restored {}; it is back at /media/{kind}/{id}.", media.filename()),
         ),
-        (true, n, _) if n > 0 => session::flash(&user.session, "ok", format!("Restored {}.", items(n))),
+        (true, n, _) if n > 0 => session::flash(&user.session, "ok", format!("Restored {}.", view::items(n))),
         (false, n, _) if n > 0 => {
-            session::flash(&user.session, "ok", format!("Deleted {} for good.", items(n)))
+            session::flash(&user.session, "ok", format!("Deleted {} for good.", view::items(n)))
         }
         _ => {}
     }
@@ -197,7 +185,7 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
         session::flash(
             &user.session,
             "note",
-            format!("{} no longer in the trash (restored or deleted meanwhile).", items(gone)),
+            format!("{} no longer in the trash (restored or deleted meanwhile).", view::items(gone)),
         );
     }
     match (field("then"), restored_one) {
@@ -211,13 +199,13 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
 pub async fn confirm_empty(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
     let page = app.media.trash_page(&user.actor(), None).await?;
     let whose = if user.account.role.is_staff() { "everyone's trash" } else { "your trash" };
-    let body = ConfirmPage {
+    let body = ConfirmActionPage {
         layout: Layout::new(&user.session, Some(&user.account), "trash"),
         title: "Empty the trash?".into(),
         message: format!(
             "This deletes the {} in {whose} for good: files, previews and everything written \
              about them. It cannot be undone.",
-            items(page.total as usize)
+            view::items(page.total as usize)
         ),
         action: "/trash/empty".into(),
         fields: Vec::new(),
@@ -244,6 +232,6 @@ pub async fn empty(
         return Ok(see_other("/trash/empty"));
     }
     let n = app.media.empty_trash(&user.actor()).await?;
-    session::flash(&user.session, "ok", format!("Emptied the trash: {} deleted for good.", items(n)));
+    session::flash(&user.session, "ok", format!("Emptied the trash: {} deleted for good.", view::items(n)));
     Ok(see_other("/trash"))
 }

@@ -155,6 +155,36 @@ pub(super) async fn drain(field: &mut Field) -> usize {
     n
 }
 
+/// The next field of a form post after its CSRF token, which comes first in the form, so that
+/// nothing is read for a forged post; `csrf_ok` says whether the token was seen.
+pub(super) async fn next_field(
+    payload: &mut Multipart,
+    user: &CurrentUser,
+    csrf_ok: &mut bool,
+) -> Result<Option<(String, Field)>, WebError> {
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| match e {
+            actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
+                WebError::RequestTimeout
+            }
+            e => WebError::BadRequest(format!("the upload could not be read: {e}")),
+        })?;
+        let name = field.name().unwrap_or("").to_owned();
+        if name == csrf::FIELD {
+            *csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
+            if !*csrf_ok {
+                return Err(WebError::Csrf);
+            }
+            continue;
+        }
+        if !*csrf_ok {
+            return Err(WebError::Csrf);
+        }
+        return Ok(Some((name, field)));
+    }
+    Ok(None)
+}
+
 pub fn parse_owner(value: &str, user: &CurrentUser) -> Result<Owner, WebError> {
     match value.trim() {
         "system" => Ok(Owner::System),
@@ -216,25 +246,7 @@ pub async fn submit(
     let mut results = Vec::new();
     let mut announced: Option<u64> = None;
     let mut keep_duplicates = false;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| match e {
-            actix_multipart::MultipartError::Payload(p) if crate::web::guard::is_idle_timeout(&p) => {
-                WebError::RequestTimeout
-            }
-            e => WebError::BadRequest(format!("the upload could not be read: {e}")),
-        })?;
-        let name = field.name().unwrap_or("").to_owned();
-        // The token comes first in the form, so nothing is processed for a forged post.
-        if name == csrf::FIELD {
-            csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
-            if !csrf_ok {
-                return Err(WebError::Csrf);
-            }
-            continue;
-        }
-        if !csrf_ok {
-            return Err(WebError::Csrf);
-        }
+    while let Some((name, mut field)) = next_field(&mut payload, &user, &mut csrf_ok).await? {
         match name.as_str() {
             "owner" => {
                 let value = read_text(&mut field).await?;

@@ -100,6 +100,17 @@ impl Browser {
         }
     }
 
+    /// Signs `name` in through the sign-in form (password `password-{name}`) and waits for the
+    /// gallery.
+    pub async fn sign_in(&self, name: &str) {
+        self.goto("/signin").await;
+        self.find("#username").await.send_keys(name).await.expect("type username");
+        let password = super::server::password_of(name);
+        self.find("#password").await.send_keys(&password).await.expect("type password");
+        self.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
+        self.wait_for_path("/media").await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
     }

@@ -139,6 +139,19 @@ impl TestEnv {
         s
     }
 
+    /// Uploads a fixture as `actor`'s own item under `name`; its kind and id.
+    pub async fn upload_own(
+        &self,
+        actor: &mediadesk::media::Actor,
+        name: &str,
+        fixture: &str,
+    ) -> (mediadesk::domain::MediaKind, i64) {
+        let owner = mediadesk::domain::Owner::User(actor.user_id.expect("a user"));
+        let upload = mediadesk::media::Upload::new(owner, name);
+        let item = self.media.upload(actor, upload, fixture_stream(fixture)).await.expect("upload");
+        (item.kind(), item.id())
+    }
+
     /// This environment with deletes going to a trash that keeps them `days` days.
     pub fn with_trash(mut self, days: u32) -> TestEnv {
         let mut settings = self.settings();
