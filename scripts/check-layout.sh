@@ -19,7 +19,7 @@ forbid src/web 'crate::(db|storage)\b' "src/web must not import crate::db or cra
 forbid src/media/file 'crate::(db|storage|auth|web|app|media::(service|upload|gallery|dto))\b|super::super' "src/media/file analyses bytes only:"
 forbid src/db 'crate::(media|storage|auth|web|app|ops|cli)\b' "src/db must not import the layers above it:"
 forbid src/storage 'crate::(db|media|auth|web|app|ops|cli)\b' "src/storage must not import the layers above it:"
-forbid src/domain.rs 'crate::' "src/domain.rs is the shared vocabulary and imports nothing of the crate:"
+forbid src/domain 'crate::' "src/domain is the shared vocabulary and imports nothing of the crate:"
 forbid src/media 'crate::(web|auth|app|ops|cli)\b' "src/media must not import the layers above it:"
 forbid src/auth 'crate::(web|media|app|ops|cli)\b' "src/auth must not import the layers above it:"
 max=$(sed -n 's/^max_width *= *//p' rustfmt.toml)

@@ -56,6 +56,7 @@ impl App {
         settings.default_url_ttl = config.url_ttl;
         settings.resumable_expiry = config.resumable_expiry;
         settings.trash_days = config.trash_days;
+        settings.default_quota = config.default_quota;
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }

@@ -71,6 +71,8 @@ pub struct Config {
     pub resumable_expiry: Duration,
     /// Days a deleted item stays in the trash; 0 deletes at once.
     pub trash_days: u32,
+    /// Bytes an account may store unless an admin sets its own quota; unset: unlimited.
+    pub default_quota: Option<u64>,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -247,8 +249,16 @@ impl Config {
         let resumable_expiry =
             Duration::from_secs(3600 * parse_num(&var, "MEDIADESK_RESUMABLE_EXPIRY_HOURS", 24, 1, 24 * 30)?);
         let trash_days = parse_num(&var, "MEDIADESK_TRASH_DAYS", 30, 0, 3650)? as u32;
+        let default_quota = match var("MEDIADESK_DEFAULT_QUOTA") {
+            None => None,
+            Some(v) => match crate::domain::Quota::parse(&v) {
+                Ok(q) => q.limit(None),
+                Err(why) => return Err(err("MEDIADESK_DEFAULT_QUOTA", why)),
+            },
+        };
         Ok(Config {
             trash_days,
+            default_quota,
             resumable_above,
             piece_bytes,
             resumable_expiry,

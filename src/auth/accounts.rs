@@ -7,6 +7,7 @@ use super::{AuthError, Role, password};
 use crate::db::repo::UserRepo;
 use crate::db::rows::{NewUser, UserRow};
 use crate::db::{Db, DbConn, now};
+use crate::domain::Quota;
 
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
@@ -29,6 +30,8 @@ pub struct Account {
     pub session_epoch: i32,
     pub created_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// Bytes the account may store.
+    pub quota: Quota,
 }
 
 impl TryFrom<UserRow> for Account {
@@ -42,6 +45,7 @@ impl TryFrom<UserRow> for Account {
             session_epoch: r.session_epoch,
             created_at: r.created_at,
             last_sign_in_at: r.last_sign_in_at,
+            quota: Quota::from_column(r.quota_bytes),
         })
     }
 }
@@ -206,6 +210,21 @@ impl AccountService {
             Self::keep_an_admin(&mut conn, &target).await?;
         }
         UserRepo::set_role(&mut conn, id, role.as_str(), now()).await?;
+        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+    }
+
+    pub async fn set_quota(
+        &self,
+        actor: Option<&Account>,
+        id: i64,
+        quota: Quota,
+    ) -> Result<Account, AuthError> {
+        Self::require_admin(actor)?;
+        let mut pooled = self.db.get().await?;
+        let mut conn = pooled.conn();
+        if !UserRepo::set_quota(&mut conn, id, quota.to_column(), now()).await? {
+            return Err(AuthError::NotFound);
+        }
         UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
     }
 

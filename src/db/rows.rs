@@ -21,6 +21,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     pub session_epoch: i32,
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// `None`: the default quota; `Some(i64::MAX)`: unlimited.
+    pub quota_bytes: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -58,6 +60,12 @@ pub struct ImageRow {
     pub alt_text: Option<String>,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    /// Sizes of the derived objects, for the owner's quota (kept trash snapshots from before
+    /// they were recorded read as 0).
+    #[serde(default)]
+    pub thumbnail_bytes: i64,
+    #[serde(default)]
+    pub display_bytes: i64,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -95,6 +103,7 @@ pub struct NewImage<'a> {
     pub created_at: NaiveDateTime,
     pub display_key: Option<&'a str>,
     pub frame_count: i32,
+    pub thumbnail_bytes: i64,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -362,6 +371,8 @@ pub struct TrashRow {
     pub preview_key: Option<String>,
     pub object_keys: String,
     pub snapshot: String,
+    /// Bytes of all its objects, for the owner's quota.
+    pub stored_bytes: i64,
 }
 
 /// A row of the trash to be written (the database numbers it).
@@ -381,6 +392,7 @@ pub struct NewTrash<'a> {
     pub preview_key: Option<&'a str>,
     pub object_keys: &'a str,
     pub snapshot: &'a str,
+    pub stored_bytes: i64,
 }
 
 /// An earlier file of an item; `object_keys` and `snapshot` are JSON (see the migration).
@@ -400,6 +412,8 @@ pub struct VersionRow {
     pub byte_size: i64,
     pub object_keys: String,
     pub snapshot: String,
+    /// Bytes of all its objects, for the owner's quota.
+    pub stored_bytes: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -417,6 +431,7 @@ pub struct NewVersion<'a> {
     pub byte_size: i64,
     pub object_keys: &'a str,
     pub snapshot: &'a str,
+    pub stored_bytes: i64,
 }
 
 /// The columns of an image that are its file (what a replace changes).
@@ -434,6 +449,8 @@ pub struct ImageFile<'a> {
     pub width: i32,
     pub height: i32,
     pub frame_count: i32,
+    pub thumbnail_bytes: i64,
+    pub display_bytes: i64,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

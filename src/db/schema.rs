@@ -12,6 +12,7 @@ diesel::table! {
         updated_at -> Timestamp,
         session_epoch -> Integer,
         last_sign_in_at -> Nullable<Timestamp>,
+        quota_bytes -> Nullable<BigInt>,
     }
 }
 
@@ -35,6 +36,8 @@ diesel::table! {
         alt_text -> Nullable<Text>,
         caption -> Nullable<Text>,
         credit -> Nullable<Text>,
+        thumbnail_bytes -> BigInt,
+        display_bytes -> BigInt,
     }
 }
 
@@ -176,6 +179,7 @@ diesel::table! {
         preview_key -> Nullable<Text>,
         object_keys -> Text,
         snapshot -> Text,
+        stored_bytes -> BigInt,
     }
 }
 
@@ -194,6 +198,15 @@ diesel::table! {
         byte_size -> BigInt,
         object_keys -> Text,
         snapshot -> Text,
+        stored_bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Bytes stored per owner (system media counts against nobody), kept by triggers.
+    storage_usage (owner_id) {
+        owner_id -> BigInt,
+        bytes -> BigInt,
     }
 }
 

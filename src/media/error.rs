@@ -17,6 +17,9 @@ pub enum MediaError {
     /// More bytes than the upload limit.
     #[error("{0}")]
     TooLarge(String),
+    /// Past the owner's byte quota.
+    #[error("{0}")]
+    Quota(String),
     /// Past the pixel limits (the bytes may be few).
     #[error("{0}")]
     Limits(String),
@@ -64,6 +67,7 @@ impl MediaError {
                 | MediaError::Forbidden
                 | MediaError::UnsupportedType(_)
                 | MediaError::TooLarge(_)
+                | MediaError::Quota(_)
                 | MediaError::Limits(_)
                 | MediaError::Corrupt(_)
                 | MediaError::Empty(_)
@@ -98,6 +102,8 @@ pub enum Refusal {
     Invalid,
     /// The same file is already an item the uploader can see.
     Duplicate,
+    /// Past the owner's byte quota.
+    Quota,
 }
 
 impl Refusal {
@@ -111,6 +117,7 @@ impl Refusal {
             Refusal::Name => "name",
             Refusal::Invalid => "invalid",
             Refusal::Duplicate => "duplicate",
+            Refusal::Quota => "quota",
         }
     }
 
@@ -118,7 +125,7 @@ impl Refusal {
         match self {
             Refusal::Type => 415,
             Refusal::Malformed | Refusal::Limits => 422,
-            Refusal::Size => 413,
+            Refusal::Size | Refusal::Quota => 413,
             Refusal::Empty | Refusal::Name | Refusal::Invalid => 400,
             Refusal::Duplicate => 409,
         }
@@ -133,6 +140,7 @@ impl MediaError {
             MediaError::Corrupt(_) => Refusal::Malformed,
             MediaError::Limits(_) => Refusal::Limits,
             MediaError::TooLarge(_) => Refusal::Size,
+            MediaError::Quota(_) => Refusal::Quota,
             MediaError::Empty(_) => Refusal::Empty,
             MediaError::Name(_) => Refusal::Name,
             MediaError::Invalid(_) => Refusal::Invalid,

@@ -39,10 +39,11 @@ impl MediaService {
     ) -> Result<(), MediaError> {
         let display = self.cpu.run(move || source.render()).await??;
         let key = original.derived(display.format.suffix());
+        let size = display.bytes.len() as i64;
         self.store.put_stream(&key, body_of(display.bytes), display.format.mime()).await?;
         let named = match self.db.get().await {
             Ok(mut pooled) => {
-                ImageRepo::name_display(&mut pooled.conn(), id, original.as_str(), key.as_str()).await
+                ImageRepo::name_display(&mut pooled.conn(), id, original.as_str(), (key.as_str(), size)).await
             }
             Err(e) => Err(e),
         };

@@ -175,10 +175,8 @@ impl MediaService {
                 let mut pooled = self.db.get().await?;
                 let conn = &mut pooled.conn();
                 match derived {
-                    Derived::Thumbnail => ImageRepo::set_thumbnail_key(conn, r.id, None).await?,
-                    Derived::Display => {
-                        ImageRepo::set_display_key(conn, r.id, None).await?;
-                    }
+                    Derived::Thumbnail => ImageRepo::clear_thumbnail(conn, r.id).await?,
+                    Derived::Display => ImageRepo::clear_display(conn, r.id).await?,
                     Derived::Waveform => AudioRepo::set_waveform_key(conn, r.id, None).await?,
                 }
             }

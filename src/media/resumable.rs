@@ -14,6 +14,7 @@ use super::access::Actor;
 use super::dto::{Appended, MediaRead, Resumable, Upload};
 use super::file::sniff::{MediaType, sniff_received};
 use super::pieces::{Arrival, Bounds, PartSender, Piece, Window, receive};
+use super::quota::over_quota;
 use super::service::MediaService;
 use super::spool::{Spooled, spool_with, too_large};
 use super::upload::Accepted;
@@ -78,6 +79,11 @@ impl MediaService {
         }
         if length > self.settings.max_upload_bytes {
             return Err(too_large(self.settings.max_upload_bytes));
+        }
+        if let Some((room, usage)) = self.room_for(upload.owner.id()).await?
+            && length > room
+        {
+            return Err(over_quota(usage.used, usage.limit.unwrap_or_default()));
         }
         let name = filename::clean(&upload.filename);
         if upload.filename.trim().is_empty() {

@@ -32,6 +32,8 @@ pub struct MediaSettings {
     pub resumable_expiry: Duration,
     /// Days a deleted item waits in the trash before it is purged; 0 deletes at once.
     pub trash_days: u32,
+    /// Bytes an account may store unless an admin set its own quota; `None`: no limit.
+    pub default_quota: Option<u64>,
 }
 
 impl MediaSettings {
@@ -45,6 +47,7 @@ impl MediaSettings {
             cpu_jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             resumable_expiry: Duration::from_secs(24 * 3600),
             trash_days: 30,
+            default_quota: None,
         }
     }
 }

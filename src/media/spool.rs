@@ -10,6 +10,7 @@ use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
 use super::MediaError;
+pub use crate::domain::human_size;
 use crate::storage::ByteStream;
 
 /// A fully received upload on disk; the file is removed when this is dropped.
@@ -89,22 +90,6 @@ pub async fn sweep_stale(dir: &Path, max_age: std::time::Duration) -> std::io::R
 
 pub fn too_large(limit: u64) -> MediaError {
     MediaError::TooLarge(format!("the file is larger than the {} limit", human_size(limit)))
-}
-
-/// `104857600` → `100 MiB`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || value.fract() == 0.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 #[cfg(test)]

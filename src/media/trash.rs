@@ -117,6 +117,7 @@ impl MediaService {
                     preview_key: preview.as_deref(),
                     object_keys: &json,
                     snapshot: &snapshot.to_json(),
+                    stored_bytes: snapshot.row.stored_bytes(),
                 };
                 TrashRepo::add(c, &row).await?;
                 Ok(PendingDeletionRepo::add(c, &old_keys, at).await?)

@@ -14,6 +14,7 @@ use super::file::probe_audio::{AudioInfo, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
 use super::file::thumbnail::THUMB_MAX;
+use super::quota::over_quota;
 use super::service::{MediaService, check_transcript};
 use super::spool::{Spooled, spool_with, too_large};
 use super::{MediaError, filename};
@@ -37,6 +38,16 @@ pub(super) struct Accepted {
     pub spooled: Spooled,
     pub media_type: MediaType,
     pub probed: Probed,
+}
+
+impl Accepted {
+    /// Size of the thumbnail stored with a checked image.
+    pub(super) fn thumbnail_bytes(&self) -> i64 {
+        match &self.probed {
+            Probed::Image(_, made, _) => made.thumbnail.jpeg.len() as i64,
+            Probed::Audio(..) => 0,
+        }
+    }
 }
 
 /// An upload whose type is known and whose object is on its way into the store.
@@ -161,9 +172,17 @@ impl MediaService {
         body: ByteStream,
     ) -> Result<(Accepted, StorageKey), MediaError> {
         let announced = upload.announced_size;
-        let limit = self.settings.max_upload_bytes;
+        let max = self.settings.max_upload_bytes;
+        let room = self.room_for(upload.owner.id()).await?;
+        // The quota caps the upload like the size limit, when it is the nearer of the two.
+        let quota_cap = room.filter(|(r, _)| *r < max);
+        let limit = quota_cap.map_or(max, |(r, _)| r);
+        let refuse_past = || match quota_cap {
+            Some((_, usage)) => over_quota(usage.used, usage.limit.unwrap_or_default()),
+            None => too_large(max),
+        };
         match announced {
-            Some(n) if n > limit => return Err(too_large(limit)),
+            Some(n) if n > limit => return Err(refuse_past()),
             Some(0) => return Err(MediaError::Empty("the file is empty".into())),
             _ => {}
         }
@@ -184,6 +203,7 @@ impl MediaService {
         let spooled = match received {
             Ok(spooled) => spooled,
             Err(e) => {
+                let e = if matches!(e, MediaError::TooLarge(_)) { refuse_past() } else { e };
                 if let Some(s) = staged {
                     s.object.abort().await;
                 }
@@ -350,6 +370,7 @@ impl MediaService {
                     thumbnail_key: thumb_key.map(StorageKey::as_str),
                     display_key: None,
                     frame_count: info.frames.try_into().unwrap_or(i32::MAX),
+                    thumbnail_bytes: thumb_key.map_or(0, |_| accepted.thumbnail_bytes()),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,
@@ -359,6 +380,7 @@ impl MediaService {
                     .db
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = ImageRepo::create(c, &new).await?;
+                        self.check_quota(c, owner_id).await?;
                         if described == Description::default() {
                             return Ok(row);
                         }
@@ -396,6 +418,7 @@ impl MediaService {
                     .db
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = AudioRepo::create(c, &new).await?;
+                        self.check_quota(c, owner_id).await?;
                         if described == Description::default() {
                             return Ok(row);
                         }

@@ -91,6 +91,7 @@ fn version_of<'a>(
         byte_size: size,
         object_keys: "",
         snapshot: "",
+        stored_bytes: row.stored_bytes(),
     }
 }
 
@@ -118,6 +119,8 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 width: r.width,
                 height: r.height,
                 frame_count: r.frame_count,
+                thumbnail_bytes: r.thumbnail_bytes,
+                display_bytes: r.display_bytes,
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -162,7 +165,8 @@ fn with_new_file(
             (r.content_type, r.byte_size, r.sha256) = (mime, size, sha);
             r.storage_key = key.as_str().to_owned();
             r.thumbnail_key = thumb.map(|k| k.as_str().to_owned());
-            r.display_key = None;
+            r.thumbnail_bytes = thumb.map_or(0, |_| accepted.thumbnail_bytes());
+            (r.display_key, r.display_bytes) = (None, 0);
             (r.width, r.height) = (info.width as i32, info.height as i32);
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             TrashedRow::Image(r)
@@ -197,6 +201,7 @@ fn with_version_file(
             r.storage_key = rename(&v.storage_key);
             r.thumbnail_key = v.thumbnail_key.as_deref().map(&rename);
             r.display_key = v.display_key.as_deref().map(&rename);
+            (r.thumbnail_bytes, r.display_bytes) = (v.thumbnail_bytes, v.display_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
             TrashedRow::Image(r)
         }
@@ -342,6 +347,10 @@ impl MediaService {
                     VersionRepo::add(c, &version).await?;
                 }
                 pending.extend(PendingDeletionRepo::add(c, &old_keys, at).await?);
+                // A rollback swaps files the owner already stores; a replace adds one.
+                if consumed.is_none() {
+                    self.check_quota(c, item.media.owner_id()).await?;
+                }
                 Ok(pending)
             })
             .await;

@@ -184,6 +184,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 thumbnail_key: Some(thumb.as_str()),
                 display_key: None,
                 frame_count: 1,
+                thumbnail_bytes: 0,
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),

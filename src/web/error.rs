@@ -70,6 +70,7 @@ impl From<MediaError> for WebError {
             | MediaError::Limits(_)
             | MediaError::Empty(_)
             | MediaError::Name(_)
+            | MediaError::Quota(_)
             | MediaError::Invalid(_)) => {
                 let refusal = e.refusal().unwrap_or(Refusal::Invalid);
                 WebError::Refused { refusal, message: e.to_string() }

@@ -142,6 +142,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/admin/users", web::post().to(accounts::create))
             .route("/admin/users/{id}/role", web::post().to(accounts::set_role))
             .route("/admin/users/{id}/password", web::post().to(accounts::reset_password))
+            .route("/admin/users/{id}/quota", web::post().to(accounts::set_quota))
             .route("/admin/users/{id}/disable", web::post().to(accounts::disable))
             .route("/admin/users/{id}/enable", web::post().to(accounts::enable))
             // A GET of an address only forms post to (a bookmark, a reload) goes to its page.

@@ -83,6 +83,26 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// An account's storage as a page shows it: words, and a meter when there is a limit.
+pub struct UsageView {
+    pub label: String,
+    pub used: u64,
+    /// 0: no limit (no meter).
+    pub limit: u64,
+    pub full: bool,
+}
+
+impl From<crate::media::Usage> for UsageView {
+    fn from(u: crate::media::Usage) -> Self {
+        UsageView {
+            label: u.label(),
+            used: u.used,
+            limit: u.limit.unwrap_or(0),
+            full: u.limit.is_some_and(|l| u.used >= l),
+        }
+    }
+}
+
 pub fn human_size(bytes: i64) -> String {
     crate::media::spool::human_size(bytes.max(0) as u64)
 }

@@ -54,6 +54,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     storage_key: &key,
                     thumbnail_key: None,
                     display_key: None,
+                    thumbnail_bytes: 0,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,

@@ -25,6 +25,7 @@ mod gallery_paging;
 mod harvest;
 mod kept_work;
 mod queue;
+mod quotas;
 mod repo;
 mod resumable;
 mod s3_server;

@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use mediadesk::db::DbConn;
 use mediadesk::db::DbError;
-use mediadesk::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, UserRepo};
+use mediadesk::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, UsageRepo, UserRepo};
 use mediadesk::db::rows::{NewAudio, NewImage, NewUser};
 
 use crate::common::TestEnv;
@@ -20,6 +20,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         thumbnail_key: None,
         display_key: None,
         frame_count: 1,
+        thumbnail_bytes: 0,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),
@@ -75,11 +76,16 @@ async fn every_key_a_table_refers_to_is_listed(env: TestEnv) {
     let alice = env.user("alice", "user").await;
     let mut pooled = env.db.get().await.unwrap();
     let mut c = pooled.conn();
-    let a = ImageRepo::create(&mut c, &new_image(Some(alice), "u/a.png", 1)).await.unwrap();
+    let with_thumb = NewImage {
+        thumbnail_key: Some("u/a.thumb.jpg"),
+        thumbnail_bytes: 4,
+        ..new_image(Some(alice), "u/a.png", 1)
+    };
+    let a = ImageRepo::create(&mut c, &with_thumb).await.unwrap();
     let b = ImageRepo::create(&mut c, &new_image(None, "s/b.png", 0)).await.unwrap();
-    ImageRepo::set_thumbnail_key(&mut c, a.id, Some("u/a.thumb.jpg")).await.unwrap();
-    assert!(ImageRepo::set_display_key(&mut c, b.id, Some("s/b.display.jpg")).await.unwrap());
-    assert!(!ImageRepo::set_display_key(&mut c, b.id + 100, Some("x")).await.unwrap(), "no such row");
+    assert!(ImageRepo::name_display(&mut c, b.id, "s/b.png", ("s/b.display.jpg", 3)).await.unwrap());
+    assert!(!ImageRepo::name_display(&mut c, b.id, "s/other.png", ("x", 3)).await.unwrap(), "another file");
+    assert!(!ImageRepo::name_display(&mut c, b.id + 100, "s/b.png", ("x", 3)).await.unwrap(), "no such row");
     let mut keys: Vec<_> = ImageRepo::all_keys(&mut c)
         .await
         .unwrap()
@@ -92,8 +98,17 @@ async fn every_key_a_table_refers_to_is_listed(env: TestEnv) {
         (b.id, "s/b.png".to_owned(), None, Some("s/b.display.jpg".to_owned())),
     ];
     assert_eq!(keys, want);
-    ImageRepo::set_thumbnail_key(&mut c, a.id, None).await.unwrap();
+    // The original and its thumbnail count against the owner; system media against nobody.
+    assert_eq!(UsageRepo::of(&mut c, alice).await.unwrap(), 14);
+    assert_eq!(UsageRepo::all(&mut c).await.unwrap(), [(alice, 14)]);
+    ImageRepo::clear_thumbnail(&mut c, a.id).await.unwrap();
     assert_eq!(ImageRepo::by_id(&mut c, a.id).await.unwrap().unwrap().thumbnail_key, None);
+    assert_eq!(UsageRepo::of(&mut c, alice).await.unwrap(), 10);
+    assert_eq!(UsageRepo::recount(&mut c, alice).await.unwrap(), 10);
+    ImageRepo::clear_display(&mut c, b.id).await.unwrap();
+    assert_eq!(ImageRepo::by_id(&mut c, b.id).await.unwrap().unwrap().display_key, None);
+    assert!(ImageRepo::delete(&mut c, a.id).await.unwrap());
+    assert_eq!(UsageRepo::of(&mut c, alice).await.unwrap(), 0);
     let audio = AudioRepo::create(&mut c, &new_audio(None, "s/c.mp3")).await.unwrap();
     AudioRepo::set_waveform_key(&mut c, audio.id, Some("s/c.wave")).await.unwrap();
     assert_eq!(

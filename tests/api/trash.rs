@@ -342,6 +342,7 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
     assert!(media.get(&ann, photo.0, photo.1).await.is_ok());
     assert_eq!(media.tags_of(&ann, photo).await.unwrap(), ["harbour"], "the tags were not touched");
     assert_eq!(env.objects().await, before);
+    env.usage_matches(ann.user_id.unwrap()).await;
     assert_eq!(env.count_rows("pending_deletions").await, 0);
 
     // Trashed; the row cannot go back: it stays in the trash, the new copies are removed.
@@ -352,6 +353,7 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
     assert!(matches!(err, MediaError::Database(_)), "{err:?}");
     env.clear_db_failure("images", "INSERT").await;
     assert_eq!(env.objects().await, trashed);
+    env.usage_matches(ann.user_id.unwrap()).await;
     assert!(media.in_trash(&ann, photo.0, photo.1).await.unwrap());
     assert_eq!(env.count_rows("item_tags").await, 0);
 
@@ -361,6 +363,7 @@ async fn database_failures_during_trash_restore_and_purge_change_nothing(env: Te
     assert!(matches!(err, MediaError::Database(_)), "{err:?}");
     env.clear_db_failure("pending_deletions", "INSERT").await;
     assert_eq!(env.objects().await, trashed);
+    env.usage_matches(ann.user_id.unwrap()).await;
 
     // And everything works once the database does.
     media.restore(&ann, photo.0, photo.1).await.unwrap();

@@ -226,11 +226,13 @@ async fn failures_during_replace_and_roll_back_change_nothing(env: TestEnv) {
     assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
     switch.up();
     assert_eq!(env.objects().await, before);
+    env.usage_matches(ann.user_id.unwrap()).await;
     // Setting the old file aside fails at its thumbnail: the new file and the first copy go.
     let refusing = env.media_with(env.store_refusing("thumb.jpg"), settings.clone());
     let err = refusing.replace(&ann, photo, file("b.jpg"), fixture_stream("image.jpg")).await.unwrap_err();
     assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
     assert_eq!(env.objects().await, before);
+    env.usage_matches(ann.user_id.unwrap()).await;
 
     // The version cannot be written: the row keeps its file, the new objects and copies go.
     env.inject_db_failure("versions", "INSERT").await;
@@ -240,6 +242,7 @@ async fn failures_during_replace_and_roll_back_change_nothing(env: TestEnv) {
     assert_eq!(media.get(&ann, photo.0, photo.1).await.unwrap().filename(), "quay.png");
     assert_eq!(bytes_of(&env, &ann, photo).await, fixture_bytes("image.png"));
     assert_eq!(env.objects().await, before);
+    env.usage_matches(ann.user_id.unwrap()).await;
     assert_eq!(env.count_rows("versions").await, 0);
 
     // Replaced; then the roll back cannot change the row: both files stay where they were.
@@ -251,12 +254,14 @@ async fn failures_during_replace_and_roll_back_change_nothing(env: TestEnv) {
     assert!(matches!(err, MediaError::Database(_)), "{err:?}");
     env.clear_db_failure("images", "UPDATE").await;
     assert_eq!(env.objects().await, replaced);
+    env.usage_matches(ann.user_id.unwrap()).await;
     assert_eq!(bytes_of(&env, &ann, photo).await, fixture_bytes("image.jpg"));
     switch.down();
     let err = faulty.restore_version(&ann, photo, version).await.unwrap_err();
     assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
     switch.up();
     assert_eq!(env.objects().await, replaced);
+    env.usage_matches(ann.user_id.unwrap()).await;
     // And it works once the services do.
     media.restore_version(&ann, photo, version).await.unwrap();
     assert_eq!(bytes_of(&env, &ann, photo).await, fixture_bytes("image.png"));

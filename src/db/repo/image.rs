@@ -64,24 +64,36 @@ impl ImageRepo {
         Ok(run!(conn, |c| diesel::delete(t::images.find(id)).execute(c).await)? == 1)
     }
 
-    /// Sets or clears the name of the thumbnail object.
-    pub async fn set_thumbnail_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<(), DbError> {
-        run!(conn, |c| diesel::update(t::images.find(id)).set(t::thumbnail_key.eq(key)).execute(c).await)?;
+    /// Forgets a thumbnail whose object is gone (its bytes no longer count).
+    pub async fn clear_thumbnail(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        let none: Option<&str> = None;
+        run!(conn, |c| diesel::update(t::images.find(id))
+            .set((t::thumbnail_key.eq(none), t::thumbnail_bytes.eq(0)))
+            .execute(c)
+            .await)?;
         Ok(())
     }
 
-    /// Names (or clears) the display rendition; `false` if the row is gone.
-    pub async fn set_display_key(conn: &mut DbConn<'_>, id: i64, key: Option<&str>) -> Result<bool, DbError> {
-        let n =
-            run!(conn, |c| diesel::update(t::images.find(id)).set(t::display_key.eq(key)).execute(c).await)?;
-        Ok(n == 1)
+    /// Forgets a display rendition whose object is gone.
+    pub async fn clear_display(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        let none: Option<&str> = None;
+        run!(conn, |c| diesel::update(t::images.find(id))
+            .set((t::display_key.eq(none), t::display_bytes.eq(0)))
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 
-    /// Names the display rendition made from the original `of`; `false` if the row is gone or
-    /// has another file by now (replaced while the rendition was being made).
-    pub async fn name_display(conn: &mut DbConn<'_>, id: i64, of: &str, key: &str) -> Result<bool, DbError> {
+    /// Names the display rendition (its key and size) made from the original `of`; `false` if
+    /// the row is gone or has another file by now (replaced while the rendition was being made).
+    pub async fn name_display(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        of: &str,
+        (key, size): (&str, i64),
+    ) -> Result<bool, DbError> {
         let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::storage_key.eq(of)))
-            .set(t::display_key.eq(key))
+            .set((t::display_key.eq(key), t::display_bytes.eq(size)))
             .execute(c)
             .await)?;
         Ok(n == 1)

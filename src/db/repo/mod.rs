@@ -13,6 +13,7 @@ mod search;
 mod sql;
 mod tag;
 mod trash;
+mod usage;
 mod user;
 mod version;
 
@@ -27,5 +28,6 @@ pub use pending::PendingDeletionRepo;
 pub use resumable::{Advance, ResumableRepo};
 pub use tag::TagRepo;
 pub use trash::{Snapshot, TrashCursor, TrashRepo, TrashedRow};
+pub use usage::UsageRepo;
 pub use user::UserRepo;
 pub use version::VersionRepo;

@@ -22,6 +22,16 @@ pub enum TrashedRow {
     Audio(AudioRow),
 }
 
+impl TrashedRow {
+    /// Bytes of all the item's objects, as the quota counts them (see the quotas migration).
+    pub fn stored_bytes(&self) -> i64 {
+        match self {
+            TrashedRow::Image(r) => r.byte_size + r.thumbnail_bytes + r.display_bytes,
+            TrashedRow::Audio(r) => r.byte_size,
+        }
+    }
+}
+
 /// Everything of an item that lives in the database, as the trash keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {

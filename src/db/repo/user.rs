@@ -78,6 +78,26 @@ impl UserRepo {
             == 1)
     }
 
+    /// `None`: the default quota (see [`crate::domain::Quota::to_column`]).
+    pub async fn set_quota(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        quota: Option<i64>,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::users.find(id))
+            .set((t::quota_bytes.eq(quota), t::updated_at.eq(now)))
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
+    pub async fn quota(conn: &mut DbConn<'_>, id: i64) -> Result<Option<i64>, DbError> {
+        let found: Option<Option<i64>> =
+            run!(conn, |c| t::users.find(id).select(t::quota_bytes).first(c).await.optional())?;
+        Ok(found.flatten())
+    }
+
     /// Also ends every session of the account.
     pub async fn set_disabled(
         conn: &mut DbConn<'_>,

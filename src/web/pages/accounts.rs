@@ -9,6 +9,8 @@ use super::confirm::ConfirmActionPage;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::{AuthError, Role, session};
+use crate::domain::{Quota, human_size};
+use crate::media::Usage;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
@@ -22,6 +24,10 @@ struct AccountView {
     created: String,
     last_sign_in: String,
     items: String,
+    /// `1.2 GiB of 5 GiB`.
+    storage: String,
+    /// The quota as the form shows it: empty for the default, `unlimited`, or a size.
+    quota: String,
 }
 
 /// What was typed into a create form that was refused, to show it again.
@@ -39,6 +45,8 @@ struct AccountsPage {
     accounts: Vec<AccountView>,
     roles: Vec<&'static str>,
     draft: Draft,
+    /// `MEDIADESK_DEFAULT_QUOTA`, as words.
+    default_quota: String,
 }
 
 pub async fn list(
@@ -69,12 +77,25 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let counts = app.accounts.media_counts().await?;
+    let stored = app.media.usages(&user.actor()).await?;
+    let default = app.media.settings().default_quota;
     let accounts = app
         .accounts
         .list()
         .await?
         .into_iter()
         .map(|a| AccountView {
+            storage: Usage {
+                used: stored.get(&a.id).copied().unwrap_or(0),
+                limit: a.quota.limit(default),
+                quota: a.quota,
+            }
+            .label(),
+            quota: match a.quota {
+                Quota::Default => String::new(),
+                Quota::Unlimited => "unlimited".into(),
+                Quota::Bytes(n) => human_size(n),
+            },
             items: match counts.get(&a.id).copied().unwrap_or(0) {
                 1 => "1 item".to_owned(),
                 n => format!("{} items", view::count(n)),
@@ -92,6 +113,7 @@ async fn page(
         accounts,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         draft,
+        default_quota: default.map_or_else(|| "unlimited".to_owned(), human_size),
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
@@ -161,6 +183,34 @@ pub async fn set_role(
         .set_role(Some(&user.account), path.into_inner(), role)
         .await
         .map(|a| format!("{} is now {}.", a.username, a.role));
+    outcome(&user, result)
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    csrf_token: String,
+    quota: String,
+}
+
+pub async fn set_quota(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<QuotaForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_admin_form(&form.csrf_token)?;
+    let quota = match Quota::parse(&form.quota) {
+        Ok(q) => q,
+        Err(why) => return outcome(&user, Err(AuthError::Invalid(format!("quota not changed: {why}")))),
+    };
+    let result = app.accounts.set_quota(Some(&user.account), path.into_inner(), quota).await.map(|a| {
+        let words = match a.quota {
+            Quota::Default => "the default quota".to_owned(),
+            Quota::Unlimited => "no quota".to_owned(),
+            Quota::Bytes(n) => format!("a quota of {}", human_size(n)),
+        };
+        format!("{} now has {words}.", a.username)
+    });
     outcome(&user, result)
 }
 

@@ -16,7 +16,7 @@ use crate::domain::{MediaKind, Owner};
 use crate::media::{MediaError, TrashedItem};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Layout};
+use crate::web::view::{self, Layout, UsageView};
 
 struct Row {
     value: String,
@@ -38,6 +38,8 @@ struct TrashTemplate {
     next: Option<String>,
     days: u32,
     staff: bool,
+    /// The viewer's own storage (the trash counts against it).
+    usage: Option<UsageView>,
 }
 
 #[derive(Template)]
@@ -98,7 +100,9 @@ pub async fn show(
             preview_url: i.preview_url,
         })
         .collect();
+    let usage = Some(app.media.usage(&actor, user.account.id).await?.into());
     let body = TrashTemplate {
+        usage,
         layout: Layout::new(&user.session, Some(&user.account), "trash"),
         rows,
         total: page.total,

@@ -14,7 +14,7 @@ use crate::media::{Actor, MediaError, Upload, spool};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{Choice, Layout};
+use crate::web::view::{Choice, Layout, UsageView};
 
 /// Files accepted in one post; more are refused by name.
 const MAX_FILES_PER_POST: usize = 100;
@@ -30,6 +30,8 @@ struct UploadPage {
     /// Files above this size go up in pieces of `piece_bytes` (tus).
     resumable_above: u64,
     piece_bytes: u64,
+    /// The uploader's own storage and quota.
+    usage: Option<UsageView>,
 }
 
 #[derive(Serialize)]
@@ -129,6 +131,7 @@ pub async fn form(
         layout: Layout::new(&user.session, Some(&user.account), "upload"),
         owner_choices: owner_choices(&app, &user).await?,
         limit_label: spool::human_size(app.media.settings().max_upload_bytes),
+        usage: Some(app.media.usage(&user.actor(), user.account.id).await?.into()),
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))

@@ -160,6 +160,34 @@ impl TestEnv {
         self
     }
 
+    /// This environment with `MEDIADESK_DEFAULT_QUOTA` set (other settings as they are).
+    pub fn with_default_quota(mut self, bytes: u64) -> TestEnv {
+        let mut settings = self.media.settings().clone();
+        settings.default_quota = Some(bytes);
+        self.media = self.media_with(self.store.clone(), settings);
+        self
+    }
+
+    /// Bytes the store holds for the account: its objects and its trash.
+    pub async fn stored_for(&self, owner: i64) -> u64 {
+        let (live, trashed) = (format!("u{owner}/"), format!("trash/u{owner}/"));
+        let all = self.store.list("").await.expect("list objects");
+        all.iter().filter(|o| o.key.starts_with(&live) || o.key.starts_with(&trashed)).map(|o| o.size).sum()
+    }
+
+    /// The account's running total of stored bytes, checked against its rows and against what
+    /// the store holds under its keys.
+    pub async fn usage_matches(&self, owner: i64) -> u64 {
+        use mediadesk::db::repo::UsageRepo;
+        let mut pooled = self.db.get().await.expect("a connection");
+        let running = UsageRepo::of(&mut pooled.conn(), owner).await.expect("usage");
+        let counted = UsageRepo::recount(&mut pooled.conn(), owner).await.expect("recount");
+        drop(pooled);
+        assert_eq!(running, counted, "the running total equals the rows");
+        assert_eq!(running as u64, self.stored_for(owner).await, "the total equals what the store holds");
+        running as u64
+    }
+
     pub fn settings(&self) -> MediaSettings {
         Self::settings_in(self.dir.path())
     }

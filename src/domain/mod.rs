@@ -1,6 +1,10 @@
 //! The shared vocabulary: what kinds of media there are, who owns an item, and how a gallery is
 //! asked for. Every layer imports these; each is parsed and printed here and nowhere else.
 
+mod size;
+
+pub use size::{Quota, human_size, parse_size};
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,0 +1,11 @@
+DROP TRIGGER versions_usage ON versions;
+DROP TRIGGER trash_usage ON trash;
+DROP TRIGGER audios_usage ON audios;
+DROP TRIGGER images_usage ON images;
+DROP FUNCTION storage_usage_track();
+DROP TABLE storage_usage;
+ALTER TABLE users DROP COLUMN quota_bytes;
+ALTER TABLE versions DROP COLUMN stored_bytes;
+ALTER TABLE trash DROP COLUMN stored_bytes;
+ALTER TABLE images DROP COLUMN display_bytes;
+ALTER TABLE images DROP COLUMN thumbnail_bytes;

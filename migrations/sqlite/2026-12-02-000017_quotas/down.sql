@@ -1,0 +1,18 @@
+DROP TRIGGER versions_usage_update;
+DROP TRIGGER versions_usage_delete;
+DROP TRIGGER versions_usage_insert;
+DROP TRIGGER trash_usage_update;
+DROP TRIGGER trash_usage_delete;
+DROP TRIGGER trash_usage_insert;
+DROP TRIGGER audios_usage_update;
+DROP TRIGGER audios_usage_delete;
+DROP TRIGGER audios_usage_insert;
+DROP TRIGGER images_usage_update;
+DROP TRIGGER images_usage_delete;
+DROP TRIGGER images_usage_insert;
+DROP TABLE storage_usage;
+ALTER TABLE users DROP COLUMN quota_bytes;
+ALTER TABLE versions DROP COLUMN stored_bytes;
+ALTER TABLE trash DROP COLUMN stored_bytes;
+ALTER TABLE images DROP COLUMN display_bytes;
+ALTER TABLE images DROP COLUMN thumbnail_bytes;
