@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
-use crate::domain::{Owner, OwnerFilter};
+use crate::domain::{AuditFilter, Owner, OwnerFilter};
 use crate::{App, Config};
 
 /// Mediadesk: a self-hosted admin for images and audio.
@@ -59,6 +59,31 @@ pub enum Command {
         #[arg(long, default_value_t = 15)]
         grace_minutes: u64,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the audit log, newest first: who did what, to what, when, from where.
+    Audit {
+        /// From when: a date (2026-12-01), a date and time (2026-12-01T09:30, UTC), or a span
+        /// back from now (30m, 24h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Until when (same forms).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this action (sign_in, upload, trash, restore, purge, replace, role, quota, …).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only what this account did.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only what concerns this item, as kind:id (image:12).
+        #[arg(long)]
+        item: Option<String>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        /// One JSON object per line.
         #[arg(long)]
         json: bool,
     },
@@ -287,6 +312,41 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
+        Command::Audit { since, until, action, actor, item, limit, json } => {
+            let app = App::build(&config).await?;
+            let mut filter = AuditFilter {
+                since: since.as_deref().map(when).transpose()?,
+                until: until.as_deref().map(when).transpose()?,
+                action: action.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?,
+                ..AuditFilter::default()
+            };
+            if let Some(name) = actor {
+                filter.actor = Some(app.accounts.by_username(&name).await?.id);
+            }
+            if let Some(item) = item {
+                let (kind, id) = item.split_once(':').ok_or_else(|| anyhow::anyhow!("--item is kind:id"))?;
+                let kind = kind.parse().map_err(|_| anyhow::anyhow!("--item: image or audio"))?;
+                filter.item = Some((kind, id.parse()?));
+            }
+            let page = app.accounts.audit(None, &filter, None, limit.clamp(1, 100_000)).await?;
+            for e in &page.entries {
+                if json {
+                    println!("{}", serde_json::to_string(e)?);
+                } else {
+                    println!(
+                        "{}  {:<14} {:<9} {:<12} {:<14} {:<16} {}",
+                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        e.action,
+                        e.outcome,
+                        e.actor.as_deref().unwrap_or("(operator)"),
+                        e.item.as_deref().or(e.subject.as_deref()).unwrap_or("-"),
+                        e.client.as_deref().unwrap_or("-"),
+                        e.detail.as_deref().unwrap_or(""),
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Explain { owner, collection, search, lifecycle } => {
             let app = App::build(&config).await?;
             if lifecycle {
@@ -430,4 +490,26 @@ fn healthcheck(config: &Config) -> anyhow::Result<()> {
     anyhow::ensure!(status.contains(" 200 "), "unhealthy: {status}");
     println!("ok");
     Ok(())
+}
+
+/// `2026-12-01`, `2026-12-01T09:30[:00]` (UTC), or a span back from now: `30m`, `24h`, `7d`.
+fn when(text: &str) -> anyhow::Result<chrono::NaiveDateTime> {
+    let text = text.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t);
+        }
+    }
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| anyhow::anyhow!("not a time: {text:?} (2026-12-01, 24h, 7d)"))?;
+    let span = match unit {
+        "m" => chrono::TimeDelta::minutes(n),
+        "h" => chrono::TimeDelta::hours(n),
+        "d" => chrono::TimeDelta::days(n),
+        _ => anyhow::bail!("not a time: {text:?} (2026-12-01, 24h, 7d)"),
+    };
+    Ok(crate::db::now() - span)
 }

@@ -73,6 +73,8 @@ pub struct Config {
     pub trash_days: u32,
     /// Bytes an account may store unless an admin sets its own quota; unset: unlimited.
     pub default_quota: Option<u64>,
+    /// Days the audit log keeps a row.
+    pub audit_days: u32,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -256,7 +258,9 @@ impl Config {
                 Err(why) => return Err(err("MEDIADESK_DEFAULT_QUOTA", why)),
             },
         };
+        let audit_days = parse_num(&var, "MEDIADESK_AUDIT_DAYS", 365, 1, 36500)? as u32;
         Ok(Config {
+            audit_days,
             trash_days,
             default_quota,
             resumable_above,

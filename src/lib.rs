@@ -5,6 +5,7 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -43,7 +44,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let accounts = app.accounts.count().await.unwrap_or(1);
     println!("{}", first_screen(&config, accounts == 0));
-    let retry = tokio::spawn(housekeeping(app.clone()));
+    let retry = tokio::spawn(housekeeping(app.clone(), config.audit_days));
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
@@ -112,7 +113,7 @@ pub fn first_screen(config: &Config, no_accounts: bool) -> String {
     out
 }
 
-async fn housekeeping(app: App) {
+async fn housekeeping(app: App, audit_days: u32) {
     let mut tick = tokio::time::interval(DELETION_RETRY_INTERVAL);
     loop {
         tick.tick().await;
@@ -132,6 +133,11 @@ async fn housekeeping(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(versions = n, "purged earlier files whose time was over"),
             Err(e) => tracing::warn!(error = %e, "could not purge earlier files"),
+        }
+        match app.accounts.prune_audit(audit_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "removed audit log rows past MEDIADESK_AUDIT_DAYS"),
+            Err(e) => tracing::warn!(error = %e, "could not prune the audit log"),
         }
         match app.media.expire_resumable(db::now()).await {
             Ok(0) => {}

@@ -4,10 +4,11 @@ use chrono::{NaiveDateTime, TimeDelta};
 use serde::Serialize;
 
 use super::{AuthError, Role, password};
-use crate::db::repo::UserRepo;
-use crate::db::rows::{NewUser, UserRow};
+use crate::db::DbError;
+use crate::db::repo::{AuditRepo, UserRepo};
+use crate::db::rows::{NewAudit, NewUser, UserRow};
 use crate::db::{Db, DbConn, now};
-use crate::domain::Quota;
+use crate::domain::{AuditAction, AuditOutcome, Quota};
 
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
@@ -52,7 +53,7 @@ impl TryFrom<UserRow> for Account {
 
 #[derive(Clone)]
 pub struct AccountService {
-    db: Db,
+    pub(super) db: Db,
 }
 
 /// Lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters.
@@ -83,7 +84,19 @@ impl AccountService {
         Ok(UserRepo::count(&mut pooled.conn()).await?)
     }
 
+    /// Creates an account from the command line.
     pub async fn create(&self, username: &str, password: &str, role: Role) -> Result<Account, AuthError> {
+        self.create_by(None, username, password, role).await
+    }
+
+    /// Creates an account; `actor` is the admin who does (`None`: the command line).
+    pub async fn create_by(
+        &self,
+        actor: Option<&Account>,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<Account, AuthError> {
         let username = check_username(username)?;
         password::check_strength(password)?;
         let pw = password.to_owned();
@@ -97,8 +110,18 @@ impl AccountService {
             created_at: t,
             updated_at: t,
         };
-        let mut pooled = self.db.get().await?;
-        match UserRepo::create(&mut pooled.conn(), &new).await {
+        let created = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let row = UserRepo::create(c, &new).await?;
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::CreateAccount, AuditOutcome::Ok)
+                    .subject(Some(row.id), Some(&row.username))
+                    .detail(format!("role {}", role.as_str()));
+                AuditRepo::add(c, &entry).await?;
+                Ok::<_, DbError>(row)
+            })
+            .await;
+        match created {
             Ok(row) => row.try_into(),
             Err(e) if e.is_unique_violation() => Err(AuthError::UsernameTaken),
             Err(e) => Err(e.into()),
@@ -116,6 +139,9 @@ impl AccountService {
             || account_anywhere >= MAX_FAILURES_PER_ACCOUNT_ANYWHERE
             || address >= MAX_FAILURES_PER_ADDRESS
         {
+            let entry = NewAudit::of(None, AuditAction::SignIn, AuditOutcome::Throttled)
+                .subject(None, Some(&username));
+            AuditRepo::add(&mut pooled.conn(), &entry).await?;
             return Err(AuthError::Throttled { minutes: THROTTLE_WINDOW_MINUTES });
         }
         let row = UserRepo::by_username(&mut pooled.conn(), &username).await?;
@@ -124,20 +150,40 @@ impl AccountService {
             row.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |r| r.password_hash.clone());
         let pw = password.to_owned();
         let matches = blocking(move || password::verify(&pw, &stored)).await?;
-        let mut pooled = self.db.get().await?;
         match row {
             Some(row) if matches => {
-                UserRepo::clear_sign_in_failures(&mut pooled.conn(), &username, ip).await?;
+                let outcome = if row.disabled { AuditOutcome::Failed } else { AuditOutcome::Ok };
+                self.db
+                    .transaction(async |c: &mut DbConn<'_>| {
+                        UserRepo::clear_sign_in_failures(c, &username, ip).await?;
+                        if !row.disabled {
+                            UserRepo::signed_in(c, row.id, now()).await?;
+                        }
+                        let mut entry = NewAudit::of(Some(row.id), AuditAction::SignIn, outcome)
+                            .subject(Some(row.id), Some(&row.username));
+                        if row.disabled {
+                            entry = entry.detail("the account is disabled");
+                        }
+                        AuditRepo::add(c, &entry).await
+                    })
+                    .await?;
                 if row.disabled {
                     return Err(AuthError::Disabled);
                 }
-                UserRepo::signed_in(&mut pooled.conn(), row.id, now()).await?;
                 row.try_into()
             }
             _ => {
-                let mut conn = pooled.conn();
-                UserRepo::record_sign_in_failure(&mut conn, &username, ip, now()).await?;
-                UserRepo::prune_sign_in_failures(&mut conn, since - TimeDelta::days(1)).await?;
+                let known = row.as_ref().map(|r| r.id);
+                self.db
+                    .transaction(async |c: &mut DbConn<'_>| {
+                        UserRepo::record_sign_in_failure(c, &username, ip, now()).await?;
+                        UserRepo::prune_sign_in_failures(c, since - TimeDelta::days(1)).await?;
+                        let entry = NewAudit::of(None, AuditAction::SignIn, AuditOutcome::Failed)
+                            .subject(known, Some(&username))
+                            .detail(if known.is_some() { "wrong password" } else { "no such account" });
+                        AuditRepo::add(c, &entry).await
+                    })
+                    .await?;
                 Err(AuthError::BadCredentials)
             }
         }
@@ -161,8 +207,14 @@ impl AccountService {
 
     /// Ends every session of the account (sign-out).
     pub async fn end_sessions(&self, id: i64) -> Result<(), AuthError> {
-        let mut pooled = self.db.get().await?;
-        UserRepo::bump_session_epoch(&mut pooled.conn(), id).await?;
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                UserRepo::bump_session_epoch(c, id).await?;
+                let entry =
+                    NewAudit::of(Some(id), AuditAction::SignOut, AuditOutcome::Ok).subject(Some(id), None);
+                AuditRepo::add(c, &entry).await
+            })
+            .await?;
         Ok(())
     }
 
@@ -184,7 +236,7 @@ impl AccountService {
             .try_into()
     }
 
-    fn require_admin(actor: Option<&Account>) -> Result<(), AuthError> {
+    pub(super) fn require_admin(actor: Option<&Account>) -> Result<(), AuthError> {
         match actor {
             None => Ok(()), // the operator at the command line
             Some(a) if a.role.is_admin() => Ok(()),
@@ -203,14 +255,22 @@ impl AccountService {
     /// `actor` is `None` for the CLI operator.
     pub async fn set_role(&self, actor: Option<&Account>, id: i64, role: Role) -> Result<Account, AuthError> {
         Self::require_admin(actor)?;
-        let mut pooled = self.db.get().await?;
-        let mut conn = pooled.conn();
-        let target = UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?;
-        if role != Role::Admin {
-            Self::keep_an_admin(&mut conn, &target).await?;
-        }
-        UserRepo::set_role(&mut conn, id, role.as_str(), now()).await?;
-        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+        let row = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let target = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
+                if role != Role::Admin {
+                    Self::keep_an_admin(c, &target).await?;
+                }
+                UserRepo::set_role(c, id, role.as_str(), now()).await?;
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Role, AuditOutcome::Ok)
+                    .subject(Some(id), Some(&target.username))
+                    .detail(format!("{} → {}", target.role, role.as_str()));
+                AuditRepo::add(c, &entry).await?;
+                UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)
+            })
+            .await?;
+        row.try_into()
     }
 
     pub async fn set_quota(
@@ -220,12 +280,26 @@ impl AccountService {
         quota: Quota,
     ) -> Result<Account, AuthError> {
         Self::require_admin(actor)?;
-        let mut pooled = self.db.get().await?;
-        let mut conn = pooled.conn();
-        if !UserRepo::set_quota(&mut conn, id, quota.to_column(), now()).await? {
-            return Err(AuthError::NotFound);
-        }
-        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+        let row = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if !UserRepo::set_quota(c, id, quota.to_column(), now()).await? {
+                    return Err(AuthError::NotFound);
+                }
+                let row = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
+                let words = match quota {
+                    Quota::Default => "default".to_owned(),
+                    Quota::Unlimited => "unlimited".to_owned(),
+                    Quota::Bytes(n) => format!("{n} bytes"),
+                };
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Quota, AuditOutcome::Ok)
+                    .subject(Some(id), Some(&row.username))
+                    .detail(words);
+                AuditRepo::add(c, &entry).await?;
+                Ok(row)
+            })
+            .await?;
+        row.try_into()
     }
 
     pub async fn reset_password(
@@ -238,11 +312,16 @@ impl AccountService {
         password::check_strength(new_password)?;
         let pw = new_password.to_owned();
         let hash = blocking(move || password::hash(&pw)).await??;
-        let mut pooled = self.db.get().await?;
-        if !UserRepo::set_password(&mut pooled.conn(), id, &hash, now()).await? {
-            return Err(AuthError::NotFound);
-        }
-        Ok(())
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if !UserRepo::set_password(c, id, &hash, now()).await? {
+                    return Err(AuthError::NotFound);
+                }
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Password, AuditOutcome::Ok)
+                    .subject(Some(id), None);
+                Ok(AuditRepo::add(c, &entry).await?)
+            })
+            .await
     }
 
     pub async fn set_disabled(
@@ -255,13 +334,21 @@ impl AccountService {
         if disabled && actor.is_some_and(|a| a.id == id) {
             return Err(AuthError::Forbidden("you cannot disable your own account".into()));
         }
-        let mut pooled = self.db.get().await?;
-        let mut conn = pooled.conn();
-        let target = UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?;
-        if disabled {
-            Self::keep_an_admin(&mut conn, &target).await?;
-        }
-        UserRepo::set_disabled(&mut conn, id, disabled, now()).await?;
-        UserRepo::by_id(&mut conn, id).await?.ok_or(AuthError::NotFound)?.try_into()
+        let action = if disabled { AuditAction::Disable } else { AuditAction::Enable };
+        let row = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let target = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
+                if disabled {
+                    Self::keep_an_admin(c, &target).await?;
+                }
+                UserRepo::set_disabled(c, id, disabled, now()).await?;
+                let entry = NewAudit::of(actor.map(|a| a.id), action, AuditOutcome::Ok)
+                    .subject(Some(id), Some(&target.username));
+                AuditRepo::add(c, &entry).await?;
+                UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)
+            })
+            .await?;
+        row.try_into()
     }
 }

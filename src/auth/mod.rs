@@ -1,6 +1,7 @@
 //! Accounts, password hashing, sessions, CSRF and roles.
 
 mod accounts;
+mod audit;
 pub mod csrf;
 mod error;
 pub mod password;
@@ -8,6 +9,7 @@ mod roles;
 pub mod session;
 
 pub use accounts::{Account, AccountService, THROTTLE_WINDOW_MINUTES};
+pub use audit::{AUDIT_PAGE, AuditEntry, AuditPage};
 pub use error::AuthError;
 pub use roles::Role;
 pub use session::{Clock, SessionLimits};

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    audios, collection_items, collections, images, item_tags, pending_deletions, resumable_uploads, tags,
-    trash, users, versions,
+    audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
+    resumable_uploads, tags, trash, users, versions,
 };
 use crate::domain::MediaKind;
 
@@ -471,4 +471,66 @@ pub struct AudioFile<'a> {
     pub codec: &'a str,
     pub peaks: Option<&'a [u8]>,
     pub updated_at: NaiveDateTime,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub outcome: String,
+    pub item_kind: Option<String>,
+    pub item_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub subject_name: Option<String>,
+    pub client: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// An audit row to add; `NewAudit::of` fills in the time and the request's client address.
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAudit {
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: &'static str,
+    pub outcome: &'static str,
+    pub item_kind: Option<&'static str>,
+    pub item_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub subject_name: Option<String>,
+    pub client: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl NewAudit {
+    pub fn of(
+        actor_id: Option<i64>,
+        action: crate::domain::AuditAction,
+        outcome: crate::domain::AuditOutcome,
+    ) -> NewAudit {
+        NewAudit {
+            at: super::now(),
+            actor_id,
+            action: action.as_str(),
+            outcome: outcome.as_str(),
+            client: crate::client::address(),
+            ..NewAudit::default()
+        }
+    }
+
+    pub fn item(self, kind: MediaKind, id: i64) -> NewAudit {
+        NewAudit { item_kind: Some(kind.as_str()), item_id: Some(id), ..self }
+    }
+
+    pub fn subject(self, id: Option<i64>, name: Option<&str>) -> NewAudit {
+        NewAudit { subject_id: id, subject_name: name.map(str::to_owned), ..self }
+    }
+
+    pub fn detail(self, detail: impl Into<String>) -> NewAudit {
+        NewAudit { detail: Some(detail.into()), ..self }
+    }
 }

@@ -210,6 +210,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        outcome -> Text,
+        item_kind -> Nullable<Text>,
+        item_id -> Nullable<BigInt>,
+        subject_id -> Nullable<BigInt>,
+        subject_name -> Nullable<Text>,
+        client -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,

@@ -1,8 +1,12 @@
 //! The shared vocabulary: what kinds of media there are, who owns an item, and how a gallery is
 //! asked for. Every layer imports these; each is parsed and printed here and nowhere else.
 
+mod audit;
+mod cursor;
 mod size;
 
+pub use audit::{AuditAction, AuditFilter, AuditOutcome};
+pub use cursor::{decode_time_cursor, encode_time_cursor};
 pub use size::{Quota, human_size, parse_size};
 
 use std::fmt;

@@ -2,7 +2,8 @@
 //! exist; someone who may see but not change it is told they are not allowed.
 
 use super::MediaError;
-use crate::domain::Owner;
+use crate::db::rows::NewAudit;
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner};
 
 /// The party a service call acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,11 @@ impl Actor {
 
     pub fn check_view(&self, owner_id: Option<i64>) -> Result<(), MediaError> {
         if self.can_view(owner_id) { Ok(()) } else { Err(MediaError::NotFound) }
+    }
+
+    /// The audit row of this actor doing `action` to an item.
+    pub(super) fn did(&self, action: AuditAction, (kind, id): (MediaKind, i64)) -> NewAudit {
+        NewAudit::of(self.user_id, action, AuditOutcome::Ok).item(kind, id)
     }
 
     /// Users upload for themselves; staff for anyone or the system.

@@ -8,10 +8,10 @@ use super::access::Actor;
 use super::aside::drop_versions;
 use super::dto::MediaRead;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo};
 use crate::db::rows::PendingDeletionRow;
 use crate::db::{DbConn, DbError, now};
-use crate::domain::MediaKind;
+use crate::domain::{AuditAction, MediaKind};
 use crate::storage::StorageKey;
 
 /// How long a failed object deletion waits before the next try.
@@ -51,6 +51,9 @@ impl MediaService {
                     MediaKind::Image => ImageRepo::delete(c, id).await?,
                     MediaKind::Audio => AudioRepo::delete(c, id).await?,
                 };
+                if gone {
+                    AuditRepo::add(c, &actor.did(AuditAction::Delete, (kind, id))).await?;
+                }
                 // Earlier files (kept while there was a trash) go too, by the next retry pass.
                 let versions = drop_versions(c, (kind.as_str(), id)).await?;
                 let refs: Vec<&str> = versions.iter().map(String::as_str).collect();

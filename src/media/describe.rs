@@ -6,8 +6,10 @@ use super::access::Actor;
 use super::dto::{Description, MediaRead};
 use super::service::MediaService;
 use crate::db::DbConn;
+use crate::db::repo::AuditRepo;
 use crate::db::repo::{AudioRepo, ImageRepo};
 use crate::db::rows::{AudioDescription, ImageDescription};
+use crate::domain::AuditAction;
 use crate::domain::MediaKind;
 
 /// Longest field, in characters: title, alt text, caption, credit.
@@ -80,9 +82,13 @@ impl MediaService {
         if kind == MediaKind::Audio {
             d.alt_text = None;
         }
-        let mut pooled = self.db.get().await?;
-        write(&mut pooled.conn(), (kind, id), &d).await?;
-        drop(pooled);
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                write(c, (kind, id), &d).await?;
+                let entry = actor.did(AuditAction::Edit, (kind, id)).detail("description");
+                Ok::<_, MediaError>(AuditRepo::add(c, &entry).await?)
+            })
+            .await?;
         Ok(self.item(kind, id).await?.media)
     }
 }

@@ -11,9 +11,9 @@ use super::file::MediaType;
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
 use super::file::display::DisplayFormat;
-use crate::db::repo::{AudioRepo, ImageRepo};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo};
 use crate::db::{Db, DbConn, now};
-use crate::domain::{MediaKind, OwnerFilter};
+use crate::domain::{AuditAction, MediaKind, OwnerFilter};
 use crate::storage::{ObjectStore, SignedUrlOptions, StorageKey};
 
 /// Tunables of the media service.
@@ -240,7 +240,14 @@ impl MediaService {
             None => None,
         };
         let share = match share_ttl {
-            Some(ttl) => Some(self.sign(&key, mime, Some(ttl), None).await?),
+            Some(ttl) => {
+                let link = self.sign(&key, mime, Some(ttl), None).await?;
+                let until = link.expires_at.format("%Y-%m-%d %H:%M UTC");
+                let entry = actor.did(AuditAction::Share, (kind, id)).detail(format!("a link until {until}"));
+                let mut pooled = self.db.get().await?;
+                AuditRepo::add(&mut pooled.conn(), &entry).await?;
+                Some(link)
+            }
             None => None,
         };
         Ok(Detail { media: item.media, view_url, display_url, download_url, share })
@@ -284,6 +291,8 @@ impl MediaService {
             .db
             .transaction(async |c: &mut DbConn<'_>| {
                 AudioRepo::update_transcript(c, id, value, now()).await?;
+                let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id)).detail("transcript");
+                AuditRepo::add(c, &entry).await?;
                 AudioRepo::by_id(c, id).await
             })
             .await?;

@@ -9,9 +9,10 @@ use super::MediaError;
 use super::access::Actor;
 use super::dto::MediaRead;
 use super::service::MediaService;
-use crate::db::repo::TagRepo;
+use crate::db::DbConn;
+use crate::db::repo::{AuditRepo, TagRepo};
 use crate::db::rows::NewTagging;
-use crate::domain::MediaKind;
+use crate::domain::{AuditAction, MediaKind};
 
 /// Longest tag, in characters.
 pub const MAX_TAG_CHARS: usize = 50;
@@ -65,11 +66,12 @@ impl MediaService {
             MediaRead::Image(i) => (i.created_at, i.byte_size),
             MediaRead::Audio(a) => (a.created_at, a.byte_size),
         };
-        let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
         let mut added = Vec::new();
         for (name, key) in cleaned {
-            let tag = TagRepo::get_or_create(&mut c, &name, &key).await?;
+            // Each tag is its own small change, recorded with it.
+            let mut pooled = self.db.get().await?;
+            let tag = TagRepo::get_or_create(&mut pooled.conn(), &name, &key).await?;
+            drop(pooled);
             let tagging = NewTagging {
                 tag_id: tag.id,
                 kind: kind.as_str(),
@@ -79,7 +81,18 @@ impl MediaService {
                 original_filename: item.media.filename(),
                 byte_size: size,
             };
-            if TagRepo::add(&mut c, &tagging).await? {
+            let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
+            let tagged = self
+                .db
+                .transaction(async |t: &mut DbConn<'_>| {
+                    let new = TagRepo::add(t, &tagging).await?;
+                    if new {
+                        AuditRepo::add(t, &entry).await?;
+                    }
+                    Ok::<_, MediaError>(new)
+                })
+                .await?;
+            if tagged {
                 added.push(tag.name);
             }
         }
@@ -99,7 +112,17 @@ impl MediaService {
         let mut pooled = self.db.get().await?;
         let mut c = pooled.conn();
         let Some(tag) = TagRepo::by_keys(&mut c, &[key]).await?.pop() else { return Ok(false) };
-        Ok(TagRepo::remove(&mut c, tag.id, (kind.as_str(), id)).await?)
+        drop(pooled);
+        let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("untag {}", tag.name));
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let removed = TagRepo::remove(c, tag.id, (kind.as_str(), id)).await?;
+                if removed {
+                    AuditRepo::add(c, &entry).await?;
+                }
+                Ok(removed)
+            })
+            .await
     }
 
     /// An item's tags, by name.

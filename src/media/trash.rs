@@ -13,10 +13,12 @@ use super::aside::{Plan, drop_versions, kept_keys};
 use super::delete::Deleted;
 use super::dto::MediaRead;
 use super::service::{Item, MediaService};
-use crate::db::repo::{LifecycleRepo, PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow};
-use crate::db::rows::{NewTrash, TrashRow};
+use crate::db::repo::{
+    AuditRepo, LifecycleRepo, PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow,
+};
+use crate::db::rows::{NewAudit, NewTrash, TrashRow};
 use crate::db::{DbConn, now};
-use crate::domain::{MediaKind, Owner};
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, decode_time_cursor, encode_time_cursor};
 use crate::storage::StorageKey;
 
 /// Items per trash page.
@@ -53,15 +55,15 @@ pub struct TrashPage {
     pub total: i64,
 }
 
-fn encode_cursor((at, id): TrashCursor) -> String {
-    format!("{}_{id}", at.and_utc().timestamp_micros())
+fn decode_cursor(s: &str) -> Result<TrashCursor, MediaError> {
+    decode_time_cursor(s).ok_or_else(|| MediaError::Invalid("this trash page link is not valid".into()))
 }
 
-fn decode_cursor(s: &str) -> Result<TrashCursor, MediaError> {
-    let bad = || MediaError::Invalid("this trash page link is not valid".into());
-    let (micros, id) = s.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((at.naive_utc(), id.parse().map_err(|_| bad())?))
+/// Who purges: someone, or the trash's expiry.
+#[derive(Clone, Copy)]
+enum Purger<'a> {
+    Actor(&'a Actor),
+    Expiry,
 }
 
 impl TrashedRow {
@@ -120,6 +122,7 @@ impl MediaService {
                     stored_bytes: snapshot.row.stored_bytes(),
                 };
                 TrashRepo::add(c, &row).await?;
+                AuditRepo::add(c, &actor.did(AuditAction::Trash, (kind, id))).await?;
                 Ok(PendingDeletionRepo::add(c, &old_keys, at).await?)
             })
             .await;
@@ -151,6 +154,7 @@ impl MediaService {
                 }
                 let rename = |old: &str| renamed.get(old).map_or_else(|| old.to_owned(), |n| (*n).to_owned());
                 TrashRepo::put_back(c, snapshot, rename).await?;
+                AuditRepo::add(c, &actor.did(AuditAction::Restore, (kind, id))).await?;
                 Ok(PendingDeletionRepo::add(c, &trash_keys, now()).await?)
             })
             .await;
@@ -168,7 +172,7 @@ impl MediaService {
     /// Deletes one trashed item for good.
     pub async fn purge(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<(), MediaError> {
         let row = self.trashed(actor, kind, id).await?;
-        if self.purge_rows(vec![row]).await? == 0 {
+        if self.purge_rows(vec![row], Purger::Actor(actor)).await? == 0 {
             return Err(MediaError::NotFound);
         }
         Ok(())
@@ -185,7 +189,7 @@ impl MediaService {
             if rows.is_empty() {
                 return Ok(purged);
             }
-            purged += self.purge_rows(rows).await?;
+            purged += self.purge_rows(rows, Purger::Actor(actor)).await?;
         }
     }
 
@@ -199,7 +203,7 @@ impl MediaService {
             if rows.is_empty() {
                 return Ok(purged);
             }
-            purged += self.purge_rows(rows).await?;
+            purged += self.purge_rows(rows, Purger::Expiry).await?;
         }
     }
 
@@ -213,7 +217,7 @@ impl MediaService {
         drop(pooled);
         let next = if rows.len() as i64 > TRASH_PAGE {
             rows.truncate(TRASH_PAGE as usize);
-            rows.last().map(|r| encode_cursor((r.trashed_at, r.id)))
+            rows.last().map(|r| encode_time_cursor((r.trashed_at, r.id)))
         } else {
             None
         };
@@ -278,7 +282,7 @@ impl MediaService {
 
     /// Removes trash rows and hands their objects to the pending deletions in one transaction,
     /// then deletes the objects; how many rows were still there to purge.
-    async fn purge_rows(&self, rows: Vec<TrashRow>) -> Result<usize, MediaError> {
+    async fn purge_rows(&self, rows: Vec<TrashRow>, by: Purger<'_>) -> Result<usize, MediaError> {
         let mut keys: Vec<Vec<String>> = Vec::with_capacity(rows.len());
         for row in &rows {
             keys.push(kept_keys(&row.object_keys));
@@ -290,6 +294,14 @@ impl MediaService {
                 for (row, keys) in rows.iter().zip(&keys) {
                     if TrashRepo::remove(c, row.id).await? {
                         purged += 1;
+                        let kind: MediaKind = row.kind.parse().unwrap_or(MediaKind::Image);
+                        let entry = match by {
+                            Purger::Actor(actor) => actor.did(AuditAction::Purge, (kind, row.item_id)),
+                            Purger::Expiry => NewAudit::of(None, AuditAction::Purge, AuditOutcome::Ok)
+                                .item(kind, row.item_id)
+                                .detail("its time in the trash was over"),
+                        };
+                        AuditRepo::add(c, &entry).await?;
                         // Its earlier files go with it.
                         let versions = drop_versions(c, (row.kind.as_str(), row.item_id)).await?;
                         let refs: Vec<&str> = keys.iter().chain(&versions).map(String::as_str).collect();

@@ -18,10 +18,10 @@ use super::quota::over_quota;
 use super::service::{MediaService, check_transcript};
 use super::spool::{Spooled, spool_with, too_large};
 use super::{MediaError, filename};
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, UserRepo};
-use crate::db::rows::{NewAudio, NewImage};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, UserRepo};
+use crate::db::rows::{NewAudio, NewAudit, NewImage};
 use crate::db::{DbConn, now};
-use crate::domain::{MediaKind, Owner};
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner};
 use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
@@ -72,7 +72,26 @@ impl MediaService {
             Ok(_) => METRICS.uploads_accepted.fetch_add(1, Relaxed),
             Err(_) => METRICS.uploads_refused.fetch_add(1, Relaxed),
         };
+        if let Err(e) = &result
+            && let Some(refusal) = e.refusal()
+        {
+            self.audit_refusal(actor, &upload.filename, refusal.code()).await;
+        }
         result
+    }
+
+    /// Records a refused upload (there is no action for it to be part of).
+    async fn audit_refusal(&self, actor: &Actor, filename: &str, code: &str) {
+        let name: String = filename.chars().take(200).collect();
+        let entry = NewAudit::of(actor.user_id, AuditAction::Upload, AuditOutcome::Refused)
+            .detail(format!("{code}: {name}"));
+        let written = match self.db.get().await {
+            Ok(mut pooled) => AuditRepo::add(&mut pooled.conn(), &entry).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not record a refused upload in the audit log");
+        }
     }
 
     /// Checks who uploads for whom, receives and checks the file, stores it and adds its row.
@@ -381,6 +400,7 @@ impl MediaService {
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = ImageRepo::create(c, &new).await?;
                         self.check_quota(c, owner_id).await?;
+                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Image, row.id), filename)).await?;
                         if described == Description::default() {
                             return Ok(row);
                         }
@@ -419,6 +439,7 @@ impl MediaService {
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = AudioRepo::create(c, &new).await?;
                         self.check_quota(c, owner_id).await?;
+                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Audio, row.id), filename)).await?;
                         if described == Description::default() {
                             return Ok(row);
                         }
@@ -430,6 +451,10 @@ impl MediaService {
             }
         }
     }
+}
+
+fn uploaded(actor: &Actor, item: (MediaKind, i64), filename: &str) -> NewAudit {
+    actor.did(AuditAction::Upload, item).detail(filename)
 }
 
 /// What a file's own metadata says about it, as an item's description.

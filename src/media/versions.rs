@@ -17,10 +17,10 @@ use super::dto::{MediaRead, Upload};
 use super::filename;
 use super::service::{Item, MediaService};
 use super::upload::{Accepted, Probed, THUMB_SUFFIX};
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, TrashedRow, VersionRepo};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, TrashedRow, VersionRepo};
 use crate::db::rows::{AudioFile, ImageFile, NewVersion, VersionRow};
 use crate::db::{DbConn, DbError, now};
-use crate::domain::MediaKind;
+use crate::domain::{AuditAction, MediaKind};
 use crate::storage::{ByteStream, StorageError, StorageKey};
 
 /// Said when the file changed between reading the item and swapping it.
@@ -351,6 +351,8 @@ impl MediaService {
                 if consumed.is_none() {
                     self.check_quota(c, item.media.owner_id()).await?;
                 }
+                let action = if consumed.is_none() { AuditAction::Replace } else { AuditAction::RollBack };
+                AuditRepo::add(c, &actor.did(action, (kind, id)).detail(name)).await?;
                 Ok(pending)
             })
             .await;

@@ -49,6 +49,15 @@ pub fn signed_in() -> Option<SignedIn> {
     SIGNED_IN.try_with(|cell| cell.borrow().clone()).ok().flatten()
 }
 
+/// The client's address, for sign-in throttling and the audit log: the TCP peer, or the first
+/// `X-Forwarded-For` hop when the operator says a proxy sets it.
+pub fn client_ip(req: &actix_web::HttpRequest, trust_forwarded: bool) -> String {
+    if trust_forwarded && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_owned();
+    }
+    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
 pub const HEADER: &str = "x-request-id";
 
 /// The id of the request being handled, if any.
@@ -78,7 +87,11 @@ pub async fn middleware(
             .get(ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("application/json"));
-    let handled = SIGNED_IN.scope(RefCell::new(None), next.call(req).instrument(span.clone()));
+    let trust_forwarded =
+        req.app_data::<actix_web::web::Data<super::WebSettings>>().is_some_and(|s| s.trust_forwarded);
+    let client = client_ip(req.request(), trust_forwarded);
+    let handled = SIGNED_IN
+        .scope(RefCell::new(None), crate::client::serving(client, next.call(req).instrument(span.clone())));
     let result = REQUEST_ID.scope(id.clone(), WANTS_JSON.scope(json, handled)).await;
     let mut res = result?;
     let took = started.elapsed();

@@ -89,12 +89,3 @@ impl FromRequest for CurrentUser {
         })
     }
 }
-
-/// The client address used for sign-in throttling: the TCP peer, or the first
-/// `X-Forwarded-For` hop when the operator says a proxy sets it.
-pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
-    if trust_forwarded && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return ip.to_owned();
-    }
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}

@@ -61,7 +61,7 @@ pub async fn middleware(
     let _entered = if exempt || session::is_signed_in(&req.get_session()) {
         None
     } else {
-        let address = super::extract::client_ip(req.request(), settings.trust_forwarded);
+        let address = super::context::client_ip(req.request(), settings.trust_forwarded);
         match settings.anonymous.enter(address, settings.max_anonymous_per_address) {
             Some(entered) => Some(entered),
             None => {

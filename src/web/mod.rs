@@ -33,8 +33,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, signin, tags,
-    trash, tus, upload, viewer,
+    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, signin,
+    tags, trash, tus, upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -138,6 +138,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/uploads/tus/{id}", web::patch().to(tus::append))
             .route("/uploads/tus/{id}", web::delete().to(tus::terminate))
             .route("/files/{key:.+}", web::get().to(files::serve))
+            .route("/admin/audit", web::get().to(audit::show))
             .route("/admin/users", web::get().to(accounts::list))
             .route("/admin/users", web::post().to(accounts::create))
             .route("/admin/users/{id}/role", web::post().to(accounts::set_role))

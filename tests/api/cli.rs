@@ -242,8 +242,10 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
             }
         )
     };
+    let audit = "INSERT INTO audit_log (at, actor_id, action, outcome, item_kind, item_id) SELECT \
+                 created_at, owner_id, 'upload', 'ok', 'image', id FROM images;";
     let sql = format!(
-        "{} {} ANALYZE",
+        "{} {} {audit} ANALYZE",
         copy("trash", "trashed_by, trashed_at, purge_at"),
         copy("versions", "uploaded_by, replaced_by, replaced_at, purge_at")
     );
@@ -262,7 +264,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 13, "{}", run.stdout);
+    assert_eq!(sections.len(), 19, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {

@@ -32,7 +32,7 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     let short =
         config(&[("MEDIADESK_SESSION_HOURS", "1"), ("MEDIADESK_SESSION_IDLE_MINUTES", "15")]).unwrap();
     assert_eq!((short.session_lifetime.as_secs(), short.session_idle.as_secs()), (3600, 900));
-    assert_eq!(c.default_quota, None);
+    assert_eq!((c.default_quota, c.audit_days), (None, 365));
     assert_eq!(config(&[("MEDIADESK_DEFAULT_QUOTA", "5 GiB")]).unwrap().default_quota, Some(5 << 30));
     assert_eq!(config(&[("MEDIADESK_DEFAULT_QUOTA", "unlimited")]).unwrap().default_quota, None);
 }
@@ -96,6 +96,7 @@ fn bad_values_fail_with_the_variable_named() {
         (vec![("MEDIADESK_METRICS_BIND", "9090")], "MEDIADESK_METRICS_BIND"),
         (vec![("MEDIADESK_S3_DELIVERY", "cdn")], "MEDIADESK_S3_DELIVERY"),
         (vec![("MEDIADESK_DEFAULT_QUOTA", "lots")], "MEDIADESK_DEFAULT_QUOTA"),
+        (vec![("MEDIADESK_AUDIT_DAYS", "0")], "MEDIADESK_AUDIT_DAYS"),
         (vec![("MEDIADESK_SHUTDOWN_TIMEOUT_SECS", "soon")], "MEDIADESK_SHUTDOWN_TIMEOUT_SECS"),
         (
             vec![

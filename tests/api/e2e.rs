@@ -151,6 +151,7 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             "/media?owner=mine",
             "/upload",
             "/admin/users",
+            "/admin/audit",
             "/collections",
             "/describe",
             "/describe?kind=audio",

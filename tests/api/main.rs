@@ -8,6 +8,7 @@
 mod common;
 
 mod access;
+mod audit;
 mod browser_organize;
 mod browser_resumable;
 mod browser_trash;

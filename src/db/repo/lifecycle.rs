@@ -1,12 +1,14 @@
-//! How the database runs the trash, version and duplicate queries (`mediadesk explain
-//! --lifecycle`): each should walk an index, never read a whole table.
+//! How the database runs the trash, version, duplicate, quota and audit log queries
+//! (`mediadesk explain --lifecycle`): each should walk an index, never read a whole table.
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::explain::ExplainOn;
 use crate::db::schema::audios::dsl as a;
+use crate::db::schema::audit_log::dsl as l;
 use crate::db::schema::images::dsl as i;
+use crate::db::schema::storage_usage::dsl as u;
 use crate::db::schema::trash::dsl as t;
 use crate::db::schema::versions::dsl as v;
 use crate::db::{DbConn, DbError, now, run};
@@ -103,6 +105,27 @@ impl LifecycleRepo {
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)
         );
+        plan!("storage used by an owner", u::storage_usage.find(owner).select(u::bytes));
+        let newest = (l::at.desc(), l::id.desc());
+        plan!("audit log, newest first", l::audit_log.order(newest).limit(51).select(l::id));
+        plan!(
+            "audit log of one account",
+            l::audit_log.filter(l::actor_id.eq(owner)).order(newest).limit(51).select(l::id)
+        );
+        plan!(
+            "audit log of one action",
+            l::audit_log.filter(l::action.eq("upload")).order(newest).limit(51).select(l::id)
+        );
+        plan!(
+            "audit log of one item",
+            l::audit_log
+                .filter(l::item_kind.eq("image"))
+                .filter(l::item_id.eq(1))
+                .order(newest)
+                .limit(51)
+                .select(l::id)
+        );
+        plan!("audit log past its time", l::audit_log.filter(l::at.lt(at)).select(l::id));
         Ok(out)
     }
 }

@@ -1,6 +1,7 @@
 //! Repos return rows and never commit on their own: the caller owns the transaction.
 
 mod audio;
+mod audit;
 mod collection;
 mod duplicate;
 mod gallery;
@@ -18,6 +19,7 @@ mod user;
 mod version;
 
 pub use audio::AudioRepo;
+pub use audit::{AuditCursor, AuditRepo};
 pub use collection::CollectionRepo;
 pub use duplicate::{DuplicateRepo, Member};
 pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, cursor_after};

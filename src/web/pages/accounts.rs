@@ -146,7 +146,7 @@ pub async fn create(
 ) -> Result<HttpResponse, WebError> {
     user.check_admin_form(&form.csrf_token)?;
     let role: Role = form.role.parse().map_err(WebError::BadRequest)?;
-    match app.accounts.create(&form.username, &form.password, role).await {
+    match app.accounts.create_by(Some(&user.account), &form.username, &form.password, role).await {
         Ok(a) => {
             session::flash(&user.session, "ok", format!("Created {}.", a.username));
             Ok(see_other("/admin/users"))

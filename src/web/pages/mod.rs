@@ -1,6 +1,7 @@
 //! One module per page family.
 
 pub mod accounts;
+pub mod audit;
 pub mod bulk_edit;
 pub mod collections;
 pub mod confirm;

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::auth::{AuthError, session};
 use crate::web::WebSettings;
+use crate::web::context::client_ip;
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentUser, check_csrf, client_ip};
+use crate::web::extract::{CurrentUser, check_csrf};
 use crate::web::view::Layout;
 use crate::web::{back, stash};
 

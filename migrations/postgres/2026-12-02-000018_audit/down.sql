@@ -1,0 +1,3 @@
+DROP TRIGGER audit_log_no_update ON audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE audit_log;

@@ -1,0 +1,76 @@
+//! The audit log's words: what was done and how it ended, and how the log is asked for.
+
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+
+use super::MediaKind;
+
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $word:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($(#[$vdoc])* $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),* }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s { $($word => Ok($name::$variant),)* _ => Err(format!("unknown: {s:?}")) }
+            }
+        }
+    };
+}
+
+words!(
+    /// What an audit row records.
+    AuditAction {
+        SignIn => "sign_in",
+        SignOut => "sign_out",
+        Upload => "upload",
+        Edit => "edit",
+        Trash => "trash",
+        Delete => "delete",
+        Restore => "restore",
+        Purge => "purge",
+        Replace => "replace",
+        RollBack => "roll_back",
+        Share => "share",
+        CreateAccount => "create_account",
+        Role => "role",
+        Password => "password",
+        Quota => "quota",
+        Disable => "disable",
+        Enable => "enable",
+    }
+);
+
+words!(
+    /// How it ended.
+    AuditOutcome {
+        Ok => "ok",
+        /// A sign-in with a wrong name or password, or a disabled account's.
+        Failed => "failed",
+        /// A sign-in refused after too many failures.
+        Throttled => "throttled",
+        /// An upload the app refused (its code is in the detail).
+        Refused => "refused",
+    }
+);
+
+/// Which rows a look at the log wants; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<i64>,
+    pub action: Option<AuditAction>,
+    pub item: Option<(MediaKind, i64)>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}

@@ -1,0 +1,171 @@
+//! The audit log for admins: filters by account, action, item and time; newest first, in
+//! keyset pages.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::auth::{AUDIT_PAGE, AuditEntry};
+use crate::domain::{AuditAction, AuditFilter, MediaKind};
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{Choice, Layout};
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    item: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    after: Option<String>,
+}
+
+struct Line {
+    at: String,
+    actor: String,
+    action: &'static str,
+    outcome: String,
+    item: Option<(String, String)>,
+    subject: String,
+    client: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    layout: Layout,
+    actors: Vec<Choice>,
+    actions: Vec<Choice>,
+    item: String,
+    since: String,
+    until: String,
+    lines: Vec<Line>,
+    older: Option<String>,
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn date(text: &str, what: &str) -> Result<chrono::NaiveDateTime, WebError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .map_err(|_| WebError::BadRequest(format!("{what}: a date like 2026-12-01")))
+}
+
+fn words(action: &str) -> &'static str {
+    match action {
+        "sign_in" => "Sign-in",
+        "sign_out" => "Sign-out",
+        "upload" => "Upload",
+        "edit" => "Edit",
+        "trash" => "Moved to the trash",
+        "delete" => "Deleted",
+        "restore" => "Restored",
+        "purge" => "Deleted for good",
+        "replace" => "Replaced the file",
+        "roll_back" => "Rolled back",
+        "share" => "Share link",
+        "create_account" => "Account created",
+        "role" => "Role changed",
+        "password" => "Password reset",
+        "quota" => "Quota changed",
+        "disable" => "Account disabled",
+        "enable" => "Account enabled",
+        _ => "Other",
+    }
+}
+
+pub async fn show(
+    app: web::Data<App>,
+    user: CurrentUser,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    user.require_admin()?;
+    let accounts = app.accounts.list().await?;
+    let mut filter = AuditFilter::default();
+    if let Some(name) = blank(&q.actor) {
+        let found = accounts.iter().find(|a| a.username == name);
+        filter.actor = Some(found.ok_or_else(|| WebError::BadRequest("no such account".into()))?.id);
+    }
+    if let Some(action) = blank(&q.action) {
+        filter.action = Some(action.parse().map_err(|_| WebError::BadRequest("no such action".into()))?);
+    }
+    if let Some(item) = blank(&q.item) {
+        let bad = || WebError::BadRequest("an item is kind:id, like image:12".into());
+        let (kind, id) = item.split_once(':').ok_or_else(bad)?;
+        let kind: MediaKind = kind.trim().parse().map_err(|_| bad())?;
+        filter.item = Some((kind, id.trim().parse().map_err(|_| bad())?));
+    }
+    if let Some(since) = blank(&q.since) {
+        filter.since = Some(date(since, "From")?);
+    }
+    if let Some(until) = blank(&q.until) {
+        // Up to the end of that day.
+        filter.until = Some(date(until, "To")? + chrono::TimeDelta::days(1));
+    }
+    let page = app.accounts.audit(Some(&user.account), &filter, blank(&q.after), AUDIT_PAGE).await?;
+    let older = page.next.map(|next| {
+        let keep = [("actor", &q.actor), ("action", &q.action), ("item", &q.item)];
+        let dates = [("since", &q.since), ("until", &q.until)];
+        let mut parts: Vec<String> = keep
+            .iter()
+            .chain(&dates)
+            .filter_map(|(k, v)| blank(v).map(|v| format!("{k}={}", crate::http_text::percent_encode(v))))
+            .collect();
+        parts.push(format!("after={next}"));
+        format!("/admin/audit?{}", parts.join("&"))
+    });
+    let lines = page.entries.into_iter().map(line).collect();
+    let chosen_actor = blank(&q.actor).unwrap_or("");
+    let mut actors =
+        vec![Choice { value: String::new(), label: "Anyone".into(), selected: chosen_actor.is_empty() }];
+    actors.extend(accounts.iter().map(|a| Choice {
+        value: a.username.clone(),
+        label: a.username.clone(),
+        selected: a.username == chosen_actor,
+    }));
+    let chosen_action = blank(&q.action).unwrap_or("");
+    let mut actions =
+        vec![Choice { value: String::new(), label: "Any".into(), selected: chosen_action.is_empty() }];
+    actions.extend(AuditAction::ALL.iter().map(|a| Choice {
+        value: a.as_str().to_owned(),
+        label: words(a.as_str()).to_owned(),
+        selected: a.as_str() == chosen_action,
+    }));
+    let body = AuditTemplate {
+        layout: Layout::new(&user.session, Some(&user.account), "accounts"),
+        actors,
+        actions,
+        item: blank(&q.item).unwrap_or("").to_owned(),
+        since: blank(&q.since).unwrap_or("").to_owned(),
+        until: blank(&q.until).unwrap_or("").to_owned(),
+        lines,
+        older,
+    }
+    .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+fn line(e: AuditEntry) -> Line {
+    let item = e.item.map(|i| {
+        let link = match i.split_once(':') {
+            Some((kind, id)) => format!("/media/{kind}/{id}"),
+            None => String::new(),
+        };
+        (i, link)
+    });
+    Line {
+        at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        actor: e.actor.unwrap_or_else(|| "operator".into()),
+        action: words(&e.action),
+        outcome: e.outcome,
+        item,
+        subject: e.subject.unwrap_or_default(),
+        client: e.client.unwrap_or_default(),
+        detail: e.detail.unwrap_or_default(),
+    }
+}

@@ -1,0 +1,194 @@
+//! The audit log on both backends: each action writes its row in its own transaction (an
+//! action whose row cannot be written does not happen), with actor, item, outcome and the
+//! client's address; the app cannot change a row; admins read it filtered and paged; the
+//! command line prints it as text and JSON.
+
+use diesel_async::RunQueryDsl;
+use mediadesk::auth::Role;
+use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
+use mediadesk::media::{Actor, Upload};
+
+use crate::common::*;
+
+backend_tests!(
+    actions_are_recorded_with_who_what_and_where,
+    no_action_without_its_row_and_rows_never_change,
+    throttled_sign_ins_and_old_rows,
+    the_command_line_prints_the_log
+);
+
+async fn actions_are_recorded_with_who_what_and_where(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (admin, _) = s.signed_in("root", Role::Admin).await;
+    let ann_id = s.account("ann", Role::User).await;
+    let ann = s.client();
+    // A wrong password, then the right one.
+    assert!(ann.sign_in("ann", "not-the-password").await.status >= 400);
+    ann.sign_in("ann", &crate::common::server::password_of("ann")).await;
+    let page = ann.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
+    assert!(page.body.contains("1 accepted"), "{}", page.body);
+    let item = "/media/image/1";
+    ann.post(item, &format!("{item}/describe"), &[("title", "Harbour"), ("alt_text", "Boats")]).await;
+    ann.post_file(item, &format!("{item}/replace"), "b.jpg", fixture_bytes("image.jpg")).await;
+    ann.post(item, &format!("{item}/delete"), &[("confirmed", "yes")]).await;
+    ann.post("/trash", "/trash", &[("action", "restore"), ("item", "image:1")]).await;
+    admin.post("/admin/users", &format!("/admin/users/{ann_id}/quota"), &[("quota", "5 GiB")]).await;
+    admin.post("/admin/users", &format!("/admin/users/{ann_id}/role"), &[("role", "staff")]).await;
+    ann.post(item, "/signout", &[]).await;
+
+    let page = admin.get("/admin/audit").await;
+    assert_eq!(page.status, 200);
+    let rows = |body: &str| {
+        body.split("<tbody>").nth(1).unwrap_or("").split("</tbody>").next().unwrap_or("").to_owned()
+    };
+    for words in [
+        "Sign-in",
+        "failed",
+        "wrong password",
+        "Upload",
+        "a.png",
+        "Edit",
+        "description",
+        "Replaced the file",
+        "Moved to the trash",
+        "Restored",
+        "Quota changed",
+        "5368709120 bytes",
+        "Role changed",
+        "user → staff",
+        "Sign-out",
+        "127.0.0.1",
+    ] {
+        assert!(rows(&page.body).contains(words), "{words:?} missing: {}", page.body);
+    }
+    // Filters: by action, by account, by item, by day.
+    let found = rows(&admin.get("/admin/audit?action=trash").await.body);
+    assert!(found.contains("Moved to the trash") && !found.contains("Restored"), "{found}");
+    let found = rows(&admin.get("/admin/audit?actor=root").await.body);
+    assert!(found.contains("Quota changed") && !found.contains("Moved to the trash"), "{found}");
+    let found = rows(&admin.get("/admin/audit?item=image:1").await.body);
+    assert!(found.contains("Restored") && !found.contains("Quota changed"), "{found}");
+    let page = admin.get("/admin/audit?since=2000-01-01&until=2000-01-02").await;
+    assert!(page.body.contains("Nothing recorded matches."));
+    assert_eq!(admin.get("/admin/audit?item=nonsense").await.status, 400);
+    // Only admins.
+    assert_eq!(ann.get("/admin/audit").await.status, 303, "signed out");
+    let (bob, _) = s.signed_in("bob", Role::Staff).await;
+    assert_eq!(bob.get("/admin/audit").await.status, 403);
+
+    // Keyset pages, newest first, each row once.
+    let accounts = &s.app.accounts;
+    let all = accounts.audit(None, &AuditFilter::default(), None, 1000).await.unwrap().entries;
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = accounts.audit(None, &AuditFilter::default(), after.as_deref(), 3).await.unwrap();
+        seen.extend(page.entries.iter().map(|e| e.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert!(all.windows(2).all(|w| w[0].at >= w[1].at));
+}
+
+async fn no_action_without_its_row_and_rows_never_change(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = env.upload_own(&ann, "a.png", "image.png").await;
+    let objects = env.objects().await;
+    let rows = env.count_rows("audit_log").await;
+
+    // The log refuses: the upload, the trash and the edit do not happen.
+    env.inject_db_failure("audit_log", "INSERT").await;
+    let upload = Upload::new(Owner::User(ann.user_id.unwrap()), "b.png");
+    assert!(media.upload(&ann, upload, fixture_stream("image.jpg")).await.is_err());
+    assert!(media.delete(&ann, photo.0, photo.1).await.is_err());
+    let d = mediadesk::media::Description { title: Some("x".into()), ..Default::default() };
+    assert!(media.describe(&ann, photo, &d).await.is_err());
+    media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!(env.objects().await, objects, "no object of the refused upload, none moved");
+    assert_eq!(env.count_rows("images").await, 1);
+    assert_eq!(env.count_rows("trash").await, 0);
+    match media.get(&ann, MediaKind::Image, photo.1).await.unwrap() {
+        mediadesk::media::MediaRead::Image(i) => {
+            assert_eq!(i.description.title, None, "the edit did not happen")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(env.count_rows("audit_log").await, rows);
+    env.clear_db_failure("audit_log", "INSERT").await;
+    media.delete(&ann, photo.0, photo.1).await.unwrap();
+    assert_eq!(env.count_rows("audit_log").await, rows + 1);
+
+    // The app cannot change a row.
+    let mut pooled = env.db.get().await.unwrap();
+    let changed = match &mut pooled.conn() {
+        mediadesk::db::DbConn::Pg(c) => {
+            diesel::sql_query("UPDATE audit_log SET outcome = 'ok'").execute(&mut **c).await.map(|_| ())
+        }
+        mediadesk::db::DbConn::Sqlite(c) => {
+            diesel::sql_query("UPDATE audit_log SET outcome = 'ok'").execute(&mut **c).await.map(|_| ())
+        }
+    };
+    let err = changed.expect_err("append-only");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let last = env.count_rows("audit_log").await;
+    assert_eq!(last, rows + 1);
+    let filter = AuditFilter { action: Some(AuditAction::Trash), ..AuditFilter::default() };
+    let page = mediadesk::auth::AccountService::new(env.db.clone()).audit(None, &filter, None, 10).await;
+    let entries = page.unwrap().entries;
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].actor.as_deref(), entries[0].item.as_deref()), (Some("ann"), Some("image:1")));
+}
+
+async fn throttled_sign_ins_and_old_rows(env: TestEnv) {
+    let accounts = mediadesk::auth::AccountService::new(env.db.clone());
+    env.user("ann", "user").await;
+    for _ in 0..5 {
+        assert!(accounts.authenticate("ann", "wrong-password", "10.0.0.7").await.is_err());
+    }
+    let throttled = accounts.authenticate("ann", "wrong-password", "10.0.0.7").await;
+    assert!(matches!(throttled, Err(mediadesk::auth::AuthError::Throttled { .. })), "{throttled:?}");
+    let sign_ins = AuditFilter { action: Some(AuditAction::SignIn), ..AuditFilter::default() };
+    let entries = accounts.audit(None, &sign_ins, None, 100).await.unwrap().entries;
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["throttled", "failed", "failed", "failed", "failed", "failed"]);
+    assert!(entries.iter().all(|e| e.subject.as_deref() == Some("ann")));
+
+    // Rows past MEDIADESK_AUDIT_DAYS go; younger ones stay.
+    let mut pooled = env.db.get().await.unwrap();
+    let old = mediadesk::db::rows::NewAudit {
+        at: chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(400),
+        action: "upload",
+        outcome: "ok",
+        ..Default::default()
+    };
+    mediadesk::db::repo::AuditRepo::add(&mut pooled.conn(), &old).await.unwrap();
+    drop(pooled);
+    assert_eq!(accounts.prune_audit(365).await.unwrap(), 1);
+    assert_eq!(env.count_rows("audit_log").await, 6);
+}
+
+async fn the_command_line_prints_the_log(env: TestEnv) {
+    let ann = Actor::user(env.user("ann", "user").await);
+    env.upload_own(&ann, "a.png", "image.png").await;
+    let r = env.cli(&["audit", "--since", "1d"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("upload") && r.stdout.contains("ann") && r.stdout.contains("a.png"),
+        "{}",
+        r.stdout
+    );
+    let r = env.cli(&["audit", "--since", "2000-01-01", "--action", "upload", "--json"], None);
+    let line: serde_json::Value = serde_json::from_str(r.stdout.lines().next().expect("a line")).unwrap();
+    assert_eq!((line["action"].as_str(), line["actor"].as_str()), (Some("upload"), Some("ann")));
+    assert_eq!(line["item"].as_str(), Some("image:1"));
+    let r = env.cli(&["audit", "--until", "2000-01-01"], None);
+    assert!(r.code == 0 && r.stdout.is_empty(), "{}", r.stdout);
+    let r = env.cli(&["audit", "--since", "yesterday"], None);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not a time"), "{}", r.stderr);
+}
