@@ -185,7 +185,7 @@
       }
     };
     var above = Number(form.dataset.resumableAbove || 0);
-    if (above > 0 && file.size > above) return resumable(file, bar, status).then(done);
+    if (above > 0 && file.size > above) return resumable(file, bar, status, keepDuplicate).then(done);
 
     var data = new FormData();
     data.append("csrf_token", form.elements.csrf_token.value);
@@ -238,9 +238,12 @@
   }
   function b64(text) { return btoa(unescape(encodeURIComponent(text))); }
 
-  function resumable(file, bar, status) {
+  function resumable(file, bar, status, keepDuplicate) {
     var piece = Math.min(Number(form.dataset.pieceBytes || 16777216), 50 * 1024 * 1024);
     var meta = ["filename " + b64(file.name)];
+    if (!keepDuplicate && !(form.elements.keep_duplicates && form.elements.keep_duplicates.checked)) {
+      meta.push("duplicates " + b64("refuse"));
+    }
     if (file.type) meta.push("filetype " + b64(file.type));
     if (form.elements.owner) meta.push("owner " + b64(form.elements.owner.value));
     var url = null, offset = 0, failures = 0;
@@ -248,7 +251,8 @@
       // Network failures, a busy or lost server and 409/423 (another request still in flight)
       // are worth another try; a refusal of the file is not.
       var s = xhr ? xhr.status : 0;
-      return (s === 0 || s >= 500 || s === 409 || s === 423 || s === 460) && failures < 12;
+      var refused = s === 409 && (answerOf(xhr) || {}).code === "duplicate";
+      return (s === 0 || s >= 500 || (s === 409 && !refused) || s === 423 || s === 460) && failures < 12;
     };
     var step = function () {
       if (!url) {

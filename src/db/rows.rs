@@ -241,6 +241,8 @@ pub struct ResumableRow {
     pub tail: Vec<u8>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// Report an exact duplicate when the last piece is in, instead of keeping it.
+    pub refuse_duplicates: bool,
 }
 
 /// An image as a gallery entry needs it.

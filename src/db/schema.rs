@@ -111,6 +111,7 @@ diesel::table! {
         tail -> Binary,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        refuse_duplicates -> Bool,
     }
 }
 

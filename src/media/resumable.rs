@@ -112,6 +112,7 @@ impl MediaService {
             tail: Vec::new(),
             created_at: t,
             expires_at: t + self.settings.resumable_expiry,
+            refuse_duplicates: upload.refuse_duplicates,
         };
         ResumableRepo::create(&mut pooled.conn(), &row).await?;
         Ok(status(&row))
@@ -319,6 +320,14 @@ impl MediaService {
                 return Err(e);
             }
         };
+        if row.refuse_duplicates
+            && let Err(e) = self.check_duplicate(actor, target.media_type.kind(), &spooled.sha256).await
+        {
+            self.drop_resumable(row, None).await;
+            self.discard_objects(&[&target.key], false).await;
+            METRICS.uploads_refused.fetch_add(1, Relaxed);
+            return Err(e);
+        }
         let upload = Upload {
             declared_type: row.declared_type.clone(),
             announced_size: Some(length),

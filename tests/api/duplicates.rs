@@ -8,6 +8,7 @@ use mediadesk::domain::{MediaKind, Owner};
 use mediadesk::media::{Actor, MediaError, Upload};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::tus::Tus;
 use crate::common::*;
 
 backend_tests!(
@@ -115,6 +116,22 @@ async fn duplicates_through_the_pages(env: TestEnv) {
         .part("file", reqwest::multipart::Part::bytes(fixture_bytes("image.png")).file_name("again.png"));
     let kept = ann.post_multipart("/upload", form).await;
     assert!(kept.body.contains("1 accepted"), "{}", kept.body);
+    // A resumable upload that asks (as the script uploader does): refused with its last piece,
+    // nothing left; one that does not ask keeps its copy.
+    let tus = Tus::new(&ann).await;
+    let bytes = fixture_bytes("image.png");
+    let objects = s.env.objects().await;
+    let created = tus.create_with(bytes.len() as u64, "big.png", &[("duplicates", "refuse")]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let last = tus.patch(created.location(), 0, &bytes, None).await;
+    assert_eq!(last.status, 409, "{}", last.body);
+    let json: serde_json::Value = serde_json::from_str(&last.body).unwrap();
+    assert_eq!((json["code"].as_str(), json["existing"].as_str()), (Some("duplicate"), Some(existing)));
+    s.env.media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!(s.env.objects().await, objects, "no object of the refused upload");
+    assert_eq!(s.env.count_rows("resumable_uploads").await, 0);
+    let created = tus.create(bytes.len() as u64, "kept.png").await;
+    assert_eq!(tus.patch(created.location(), 0, &bytes, None).await.status, 204);
     // Bob's copy is his; nothing of ann's shows.
     let page = bob.upload_checked(&png(), false).await;
     assert!(page.body.contains("1 accepted") && !page.body.contains(existing), "{}", page.body);
@@ -122,46 +139,49 @@ async fn duplicates_through_the_pages(env: TestEnv) {
 
     // The Duplicates page: keep the first, the other goes to the trash.
     let page = ann.get("/duplicates").await;
-    assert!(page.body.contains("2 copies of a.png"), "{}", page.body);
-    let r = ann
-        .post("/duplicates", "/duplicates", &[("kind", "image"), ("keep", "1"), ("item", "1"), ("item", "3")])
-        .await;
+    assert!(page.body.contains("3 copies of a.png"), "{}", page.body);
+    let fields = [("kind", "image"), ("keep", "1"), ("item", "1"), ("item", "3"), ("item", "4")];
+    let r = ann.post("/duplicates", "/duplicates", &fields).await;
     assert_eq!(r.location(), "/duplicates");
     let page = ann.get("/duplicates").await;
-    assert!(page.body.contains("Moved to the Trash: 1 duplicate.") && page.body.contains("No duplicates."));
+    assert!(page.body.contains("Moved to the Trash: 2 duplicates.") && page.body.contains("No duplicates."));
     assert!(ann.get("/trash").await.body.contains("again.png"));
 }
 
 async fn browser_offers_the_existing_item_or_upload_anyway(env: TestEnv) {
     let backend = env.backend;
-    let server = env.start_server().await;
+    // Files over 4 KiB go up in pieces (tus), smaller ones in one form post: both paths ask.
+    let server = env.start_server_configured(|s| s.resumable_above = 4096).await;
     let (ann, _) = server.signed_in("ann", Role::User).await;
-    assert!(
-        ann.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await.body.contains("1 accepted")
-    );
-    let file = fixture("image.png");
+    let two = [("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
+    assert!(ann.upload(&two, None, false).await.body.contains("2 accepted"));
+    let (png, jpg) = (fixture("image.png"), fixture("image.jpg"));
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.sign_in("ann").await;
-        b.goto("/upload").await;
-        b.find("#files").await.send_keys(file.to_str().unwrap()).await.expect("choose the file");
-        b.find("#upload-form button[type=submit]").await.click().await.expect("upload");
-        let row = async |want: &'static str| {
+        let row = async |n: usize, want: &'static str| {
             poll(want, PATIENCE, async || {
-                let t = b
-                    .js("const r = document.querySelector('#results li'); return r ? r.textContent : '';")
-                    .await;
+                let script = format!(
+                    "const r = document.querySelectorAll('#results li')[{n}]; return r ? r.textContent : '';"
+                );
+                let t = b.js(&script).await;
                 if t.as_str().is_some_and(|t| t.contains(want)) { Ok(()) } else { Err(t.to_string()) }
             })
             .await
         };
-        row("already in the library").await;
-        let link = b.js("return document.querySelector('#results li a').getAttribute('href');").await;
-        assert_eq!(link.as_str(), Some("/media/image/1"));
+        for (file, existing) in [(&png, "/media/image/1"), (&jpg, "/media/image/2")] {
+            b.goto("/upload").await;
+            b.find("#files").await.send_keys(file.to_str().unwrap()).await.expect("choose the file");
+            b.find("#upload-form button[type=submit]").await.click().await.expect("upload");
+            row(0, "already in the library").await;
+            let link = b.js("return document.querySelector('#results li a').getAttribute('href');").await;
+            assert_eq!(link.as_str(), Some(existing));
+        }
         b.screenshot("duplicate").await;
         b.find("#results li button").await.click().await.expect("upload anyway");
-        row("accepted").await;
+        row(0, "accepted").await;
     })
     .await;
-    assert_eq!(server.env.count_rows("images").await, 2);
+    assert_eq!(server.env.count_rows("images").await, 3);
+    assert_eq!(server.env.count_rows("resumable_uploads").await, 0);
 }

@@ -112,7 +112,8 @@ pub async fn options(app: web::Data<App>) -> HttpResponse {
 }
 
 /// `POST`: creates an upload of `Upload-Length` bytes; `Upload-Metadata` may name the file
-/// (`filename`), its type (`filetype`) and its owner (`owner`: `system` or an account id).
+/// (`filename`), its type (`filetype`) and its owner (`owner`: `system` or an account id), and
+/// ask that an exact duplicate be refused when the last piece is in (`duplicates`: `refuse`).
 pub async fn create(req: HttpRequest, app: web::Data<App>) -> HttpResponse {
     answer(
         async {
@@ -133,6 +134,8 @@ pub async fn create(req: HttpRequest, app: web::Data<App>) -> HttpResponse {
             let upload = Upload {
                 declared_type: value(&["filetype", "type"]),
                 announced_size: Some(length),
+                // The script uploader's choice, as on its form uploads; other clients keep copies.
+                refuse_duplicates: value(&["duplicates"]).as_deref() == Some("refuse"),
                 ..Upload::new(owner, filename)
             };
             let created = app.media.begin_resumable(&user.actor(), &upload).await?;

@@ -49,7 +49,16 @@ impl<'a> Tus<'a> {
 
     /// `POST`: a new upload of `length` bytes named `name`; its location, or the refusal.
     pub async fn create(&self, length: u64, name: &str) -> Page {
-        let meta = format!("filename {}", base64::engine::general_purpose::STANDARD.encode(name));
+        self.create_with(length, name, &[]).await
+    }
+
+    /// `POST` with more `Upload-Metadata` pairs (values in clear; they are encoded here).
+    pub async fn create_with(&self, length: u64, name: &str, more: &[(&str, &str)]) -> Page {
+        let b64 = |v: &str| base64::engine::general_purpose::STANDARD.encode(v);
+        let mut meta = format!("filename {}", b64(name));
+        for (k, v) in more {
+            meta.push_str(&format!(",{k} {}", b64(v)));
+        }
         Self::send(
             self.request(Method::POST, "/uploads/tus")
                 .header("Upload-Length", length.to_string())

@@ -1,0 +1,1 @@
+ALTER TABLE resumable_uploads DROP COLUMN refuse_duplicates;
