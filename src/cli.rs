@@ -296,6 +296,11 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     report.pending_deletions.len()
                 );
                 println!("items in the trash: {}", report.trashed);
+                println!(
+                    "derived sizes that differ from the store ({}): {}",
+                    if fix { "recorded" } else { "found" },
+                    report.sizes_corrected.len()
+                );
                 let lost = &report.trash_without_object;
                 println!(
                     "trashed items whose file is gone ({}): {}",

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::MediaError;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, ImageRepo, PendingDeletionRepo, TrashRepo, VersionRepo};
+use crate::db::repo::{AudioRepo, ImageKeys, ImageRepo, PendingDeletionRepo, TrashRepo, VersionRepo};
 use crate::db::{DbConn, now};
 use crate::domain::MediaKind;
 use crate::storage::StorageKey;
@@ -28,6 +28,9 @@ pub struct ReconcileReport {
     pub missing_derivatives: Vec<String>,
     /// Keys whose deletion is still pending.
     pub pending_deletions: Vec<String>,
+    /// `image:id` of items whose recorded thumbnail or display sizes differ from the store's
+    /// (items from before quotas, or a hand in the bucket); fixing records the store's.
+    pub sizes_corrected: Vec<String>,
     /// Items in the trash (their objects are kept, under trash keys).
     pub trashed: usize,
     /// `kind:id` of trashed items whose original is missing from the store: they can never be
@@ -44,6 +47,7 @@ impl ReconcileReport {
             && self.missing_derivatives.is_empty()
             && self.pending_deletions.is_empty()
             && self.trash_without_object.is_empty()
+            && self.sizes_corrected.is_empty()
     }
 }
 
@@ -73,7 +77,9 @@ impl MediaService {
     ) -> Result<ReconcileReport, MediaError> {
         let mut pooled = self.db.get().await?;
         let mut rows = Vec::new();
-        for keys in ImageRepo::all_keys(&mut pooled.conn()).await? {
+        let images = ImageRepo::all_keys(&mut pooled.conn()).await?;
+        let recorded = images.clone();
+        for keys in images {
             let derivatives = [(Derived::Thumbnail, keys.thumbnail), (Derived::Display, keys.display)];
             let derivatives = derivatives.into_iter().filter_map(|(d, k)| Some((d, k?))).collect();
             rows.push(RowRef { kind: MediaKind::Image, id: keys.id, original: keys.original, derivatives });
@@ -98,8 +104,22 @@ impl MediaService {
             .collect();
         drop(pooled);
 
+        let listed = self.store.list("").await?;
+        let sizes: BTreeMap<&str, i64> = listed.iter().map(|o| (o.key.as_str(), o.size as i64)).collect();
+        let mut resized = Vec::new();
+        for ImageKeys { id, thumbnail, display, sizes: was, .. } in &recorded {
+            let size_of =
+                |key: &Option<String>| key.as_deref().and_then(|k| sizes.get(k)).copied().unwrap_or(0);
+            let now_sizes = (size_of(thumbnail), size_of(display));
+            // A missing object is reported (and cleared) as a missing derivative instead.
+            let all_there =
+                [thumbnail, display].iter().all(|k| k.as_deref().is_none_or(|k| sizes.contains_key(k)));
+            if all_there && now_sizes != *was {
+                resized.push((*id, now_sizes));
+            }
+        }
         let objects: BTreeMap<String, Option<i64>> =
-            self.store.list("").await?.into_iter().map(|o| (o.key, o.modified)).collect();
+            listed.into_iter().map(|o| (o.key, o.modified)).collect();
         let referenced: BTreeSet<&str> = rows
             .iter()
             .flat_map(|r| {
@@ -111,6 +131,7 @@ impl MediaService {
             .collect();
 
         let mut report = ReconcileReport {
+            sizes_corrected: resized.iter().map(|(id, _)| format!("image:{id}")).collect(),
             pending_deletions: pending.iter().cloned().collect(),
             trashed: trashed.len(),
             fixed: fix,
@@ -150,6 +171,10 @@ impl MediaService {
         }
         for key in &report.orphan_objects {
             self.store.delete(&StorageKey::parse(key)?).await?;
+        }
+        for (id, sizes) in resized {
+            let mut pooled = self.db.get().await?;
+            ImageRepo::set_derived_sizes(&mut pooled.conn(), id, sizes).await?;
         }
         for r in dead_rows {
             let keys: Vec<&str> = std::iter::once(r.original.as_str())

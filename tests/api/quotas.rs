@@ -74,6 +74,18 @@ async fn usage_counts_every_object_of_an_account_and_nothing_else(env: TestEnv) 
     // Another user's usage is not ann's to read.
     assert!(matches!(media.usage(&ann, sam.user_id.unwrap()).await, Err(MediaError::NotFound)));
     assert!(media.usage(&sam, id).await.is_ok());
+
+    // An image from before quotas has no recorded thumbnail size: reconcile finds it and
+    // records the store's, and the total is whole again.
+    let (_, old) = env.upload_own(&ann, "old.png", "image.png").await;
+    let whole = used(&env, id).await;
+    env.db.batch_execute(&format!("UPDATE images SET thumbnail_bytes = 0 WHERE id = {old}")).await.unwrap();
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(report.sizes_corrected, [format!("image:{old}")]);
+    let report = media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(report.sizes_corrected.len(), 1);
+    assert_eq!(used(&env, id).await, whole);
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }
 
 async fn uploads_stop_at_the_quota_and_leave_nothing(env: TestEnv) {

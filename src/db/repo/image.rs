@@ -102,21 +102,51 @@ impl ImageRepo {
     /// Every storage key the table refers to (original, thumbnail, display rendition), for
     /// reconciliation.
     pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<ImageKeys>, DbError> {
-        let rows: Vec<(i64, String, Option<String>, Option<String>)> = run!(conn, |c| t::images
-            .select((t::id, t::storage_key, t::thumbnail_key, t::display_key))
+        type Keys = (i64, String, Option<String>, Option<String>, i64, i64);
+        let rows: Vec<Keys> = run!(conn, |c| t::images
+            .select((
+                t::id,
+                t::storage_key,
+                t::thumbnail_key,
+                t::display_key,
+                t::thumbnail_bytes,
+                t::display_bytes
+            ))
             .load(c)
             .await)?;
         Ok(rows
             .into_iter()
-            .map(|(id, original, thumbnail, display)| ImageKeys { id, original, thumbnail, display })
+            .map(|(id, original, thumbnail, display, thumbnail_bytes, display_bytes)| ImageKeys {
+                id,
+                original,
+                thumbnail,
+                display,
+                sizes: (thumbnail_bytes, display_bytes),
+            })
             .collect())
+    }
+
+    /// Records the sizes of the derived objects (as the store has them), for the quota.
+    pub async fn set_derived_sizes(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        (thumbnail, display): (i64, i64),
+    ) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(t::images.find(id))
+            .set((t::thumbnail_bytes.eq(thumbnail), t::display_bytes.eq(display)))
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 }
 
 /// The objects of one image.
+#[derive(Clone)]
 pub struct ImageKeys {
     pub id: i64,
     pub original: String,
     pub thumbnail: Option<String>,
     pub display: Option<String>,
+    /// The recorded sizes of the thumbnail and the display rendition.
+    pub sizes: (i64, i64),
 }

@@ -23,7 +23,7 @@ pub use audit::{AuditCursor, AuditRepo};
 pub use collection::CollectionRepo;
 pub use duplicate::{DuplicateRepo, Member};
 pub use gallery::{Cursor, GalleryRepo, SEARCH_COUNT_CAP, SortValue, Total, cursor_after};
-pub use image::ImageRepo;
+pub use image::{ImageKeys, ImageRepo};
 pub use lifecycle::LifecycleRepo;
 pub use load::{LOAD_COLLECTIONS, LoadRepo};
 pub use pending::PendingDeletionRepo;
