@@ -209,7 +209,18 @@ impl MediaService {
 
     /// A page of the actor's trash (everyone's for staff), after `cursor`.
     pub async fn trash_page(&self, actor: &Actor, cursor: Option<&str>) -> Result<TrashPage, MediaError> {
-        let owner = Self::trash_owner(actor)?;
+        self.trash_page_of(actor, None, cursor).await
+    }
+
+    /// A page of the trash; staff may narrow it to one account's items (`whose`), which users'
+    /// own view always is.
+    pub async fn trash_page_of(
+        &self,
+        actor: &Actor,
+        whose: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<TrashPage, MediaError> {
+        let owner = Self::trash_owner(actor)?.or(whose.filter(|_| actor.is_staff));
         let after = cursor.map(decode_cursor).transpose()?;
         let mut pooled = self.db.get().await?;
         let mut rows = TrashRepo::page(&mut pooled.conn(), owner, after, TRASH_PAGE + 1).await?;

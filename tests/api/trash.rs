@@ -250,6 +250,15 @@ async fn trash_through_the_pages(env: TestEnv) {
     assert_eq!(ann.get(&item).await.status, 200);
     let r = ann.post("/media", "/media/bulk", &[("step", "delete"), ("item", &value)]).await;
     assert!(ann.get(r.location()).await.body.contains("Moved 1 item to the Trash"));
+    // Staff see everyone's trash, or one account's.
+    let (sam, _) = s.signed_in("sam", Role::Staff).await;
+    assert!(sam.get("/trash").await.body.contains("quay.png"));
+    let page = sam.get("/trash?owner=ann").await;
+    assert!(page.body.contains("quay.png") && !page.body.contains("Empty the trash…"), "{}", page.body);
+    assert!(!sam.get("/trash?owner=bob").await.body.contains("quay.png"));
+    assert_eq!(sam.get("/trash?owner=nobody").await.status, 404);
+    // Users always see their own, whatever they ask for.
+    assert!(!bob.get("/trash?owner=ann").await.body.contains("quay.png"));
     // Deleting selected items for good asks first; nothing goes until confirmed.
     let asked = ann.post("/trash", "/trash", &[("action", "purge"), ("item", &value)]).await;
     assert_eq!(asked.status, 200);

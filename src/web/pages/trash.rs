@@ -16,7 +16,7 @@ use crate::domain::{MediaKind, Owner};
 use crate::media::{MediaError, TrashedItem};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Layout, UsageView};
+use crate::web::view::{self, Choice, Layout, UsageView};
 
 struct Row {
     value: String,
@@ -38,6 +38,10 @@ struct TrashTemplate {
     next: Option<String>,
     days: u32,
     staff: bool,
+    /// Staff: whose items to show (everyone, or one account).
+    owners: Vec<Choice>,
+    /// The chosen account, as a link's query value.
+    whose: Option<String>,
     /// The viewer's own storage (the trash counts against it).
     usage: Option<UsageView>,
 }
@@ -63,6 +67,8 @@ pub fn in_trash_page(user: &CurrentUser, kind: MediaKind, id: i64) -> Result<Htt
 #[derive(Deserialize)]
 pub struct TrashQuery {
     after: Option<String>,
+    /// Staff: only this account's items (its username).
+    owner: Option<String>,
 }
 
 pub async fn show(
@@ -71,13 +77,26 @@ pub async fn show(
     q: web::Query<TrashQuery>,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
-    let page = app.media.trash_page(&actor, q.after.as_deref()).await?;
     let staff = user.account.role.is_staff();
     let names: HashMap<i64, String> = if staff {
         app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
     } else {
         HashMap::new()
     };
+    let chosen = q.owner.as_deref().map(str::trim).filter(|o| staff && !o.is_empty());
+    let whose = match chosen {
+        Some(name) => Some(
+            names.iter().find(|(_, n)| n.as_str() == name).map(|(id, _)| *id).ok_or(WebError::NotFound)?,
+        ),
+        None => None,
+    };
+    let page = app.media.trash_page_of(&actor, whose, q.after.as_deref()).await?;
+    let mut owners: Vec<Choice> = names
+        .values()
+        .map(|n| Choice { value: n.clone(), label: n.clone(), selected: Some(n.as_str()) == chosen })
+        .collect();
+    owners.sort_by(|a, b| a.label.cmp(&b.label));
+    owners.insert(0, Choice { value: String::new(), label: "Everyone".into(), selected: chosen.is_none() });
     let name_of = |id: Option<i64>| match id {
         None => "the operator".to_owned(),
         Some(id) if id == user.account.id => "you".to_owned(),
@@ -103,6 +122,8 @@ pub async fn show(
     let usage = Some(app.media.usage(&actor, user.account.id).await?.into());
     let body = TrashTemplate {
         usage,
+        owners,
+        whose: chosen.map(crate::http_text::percent_encode),
         layout: Layout::new(&user.session, Some(&user.account), "trash"),
         rows,
         total: page.total,
