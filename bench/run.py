@@ -204,6 +204,8 @@ def post_files(server, path, copies, announce):
     for i in range(copies):
         cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Cookie: {server.cookie}",
                "-H", "Accept: application/json", "-F", f"csrf_token={token}"]
+        # The same bytes again and again: keep each copy (the form refuses duplicates otherwise).
+        cmd += ["-F", "keep_duplicates=1"]
         if announce:
             cmd += ["-F", f"size={size}"]
         ext = os.path.splitext(path)[1]
@@ -400,7 +402,7 @@ def page_under_uploads(server):
     photo = os.path.join(INPUTS, "photo-24mp.jpg")
     stop = os.path.join(WORK, "stop-uploads")
     loop = (f'while [ ! -e {stop} ]; do curl -s -o /dev/null -H "Cookie: {server.cookie}" '
-            f'-H "Accept: application/json" -F "csrf_token={token}" -F "file=@{photo};filename=busy.jpg" '
+            f'-H "Accept: application/json" -F "csrf_token={token}" -F keep_duplicates=1 -F "file=@{photo};filename=busy.jpg" '
             f'{server.base}/upload; done')
     uploaders = [subprocess.Popen(["bash", "-c", loop]) for _ in range(8)]
     try:
