@@ -57,6 +57,9 @@ impl App {
         settings.resumable_expiry = config.resumable_expiry;
         settings.trash_days = config.trash_days;
         settings.default_quota = config.default_quota;
+        settings.share_max_lifetime =
+            config.share_max_days.map(|d| std::time::Duration::from_secs(d * 86_400));
+        settings.share_url_ttl = config.share_url_ttl;
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }

@@ -75,6 +75,10 @@ pub struct Config {
     pub default_quota: Option<u64>,
     /// Days the audit log keeps a row.
     pub audit_days: u32,
+    /// Admins' cap on share links' lifetime, in days; `None`: links may live until revoked.
+    pub share_max_days: Option<u64>,
+    /// How long a share page's byte URLs live (1–60 s).
+    pub share_url_ttl: Duration,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -259,8 +263,15 @@ impl Config {
             },
         };
         let audit_days = parse_num(&var, "MEDIADESK_AUDIT_DAYS", 365, 1, 36500)? as u32;
+        let share_max_days = match var("MEDIADESK_SHARE_MAX_DAYS") {
+            None => None,
+            Some(_) => Some(parse_num(&var, "MEDIADESK_SHARE_MAX_DAYS", 30, 1, 30)?),
+        };
+        let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
         Ok(Config {
             audit_days,
+            share_max_days,
+            share_url_ttl,
             trash_days,
             default_quota,
             resumable_above,

@@ -13,6 +13,7 @@ pub mod http_text;
 pub mod media;
 pub mod metrics;
 pub mod ops;
+pub mod password_hash;
 pub mod storage;
 pub mod telemetry;
 pub mod web;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{AuthError, Role, password};
 use crate::db::DbError;
-use crate::db::repo::{AuditRepo, UserRepo};
+use crate::db::repo::{AuditRepo, ShareRepo, ShareScope, UserRepo};
 use crate::db::rows::{NewAudit, NewUser, UserRow};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome, Quota};
@@ -343,6 +343,10 @@ impl AccountService {
                     Self::keep_an_admin(c, &target).await?;
                 }
                 UserRepo::set_disabled(c, id, disabled, now()).await?;
+                if disabled {
+                    // Enabling it again does not bring its links back.
+                    ShareRepo::revoke_all(c, ShareScope::Creator(id), now()).await?;
+                }
                 let entry = NewAudit::of(actor.map(|a| a.id), action, AuditOutcome::Ok)
                     .subject(Some(id), Some(&target.username));
                 AuditRepo::add(c, &entry).await?;

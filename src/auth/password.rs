@@ -1,12 +1,9 @@
-//! Argon2id password hashes in PHC string form.
-
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+//! Account passwords: how strong they must be; hashing is [`crate::password_hash`]'s.
 
 use super::AuthError;
+pub use crate::password_hash::{MAX_PASSWORD_BYTES, dummy_hash, verify};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
-pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub fn check_strength(password: &str) -> Result<(), AuthError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
@@ -21,27 +18,5 @@ pub fn check_strength(password: &str) -> Result<(), AuthError> {
 }
 
 pub fn hash(password: &str) -> Result<String, AuthError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| AuthError::Internal(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AuthError::Internal(e.to_string()))
-}
-
-/// False for a wrong password and for a malformed stored hash alike.
-pub fn verify(password: &str, stored: &str) -> bool {
-    if password.len() > MAX_PASSWORD_BYTES {
-        return false;
-    }
-    PasswordHash::new(stored)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// A valid hash of nothing anyone knows, verified for unknown accounts so that a missing
-/// account takes as long to refuse as a wrong password.
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash("not-a-real-password-at-all").unwrap_or_default())
+    crate::password_hash::hash(password).map_err(AuthError::Internal)
 }

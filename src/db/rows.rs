@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
-    resumable_uploads, tags, trash, users, versions,
+    resumable_uploads, shares, tags, trash, users, versions,
 };
 use crate::domain::MediaKind;
 
@@ -535,4 +535,44 @@ impl NewAudit {
     pub fn detail(self, detail: impl Into<String>) -> NewAudit {
         NewAudit { detail: Some(detail.into()), ..self }
     }
+}
+
+/// A share link; the token itself is never stored, only its SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = shares, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ShareRow {
+    pub id: i64,
+    pub token_hash: String,
+    pub kind: String,
+    pub item_id: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub password_hash: Option<String>,
+    pub allow_download: bool,
+    pub note: Option<String>,
+    pub opens: i64,
+    pub last_opened_at: Option<NaiveDateTime>,
+}
+
+impl ShareRow {
+    /// Neither revoked nor expired at `now`.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = shares)]
+pub struct NewShare<'a> {
+    pub token_hash: &'a str,
+    pub kind: &'static str,
+    pub item_id: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub password_hash: Option<&'a str>,
+    pub allow_download: bool,
+    pub note: Option<&'a str>,
 }

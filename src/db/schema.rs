@@ -227,6 +227,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    shares (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        kind -> Text,
+        item_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        password_hash -> Nullable<Text>,
+        allow_download -> Bool,
+        note -> Nullable<Text>,
+        opens -> BigInt,
+        last_opened_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     images,
@@ -239,5 +257,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     item_tags,
     trash,
-    versions
+    versions,
+    shares
 );

@@ -43,6 +43,8 @@ words!(
         Replace => "replace",
         RollBack => "roll_back",
         Share => "share",
+        /// One share link revoked, or all of an item's or an account's.
+        Unshare => "unshare",
         CreateAccount => "create_account",
         Role => "role",
         Password => "password",
@@ -51,6 +53,33 @@ words!(
         Enable => "enable",
     }
 );
+
+impl AuditAction {
+    /// How pages name it.
+    pub fn label(self) -> &'static str {
+        use AuditAction::*;
+        match self {
+            SignIn => "Sign-in",
+            SignOut => "Sign-out",
+            Upload => "Upload",
+            Edit => "Edit",
+            Trash => "Moved to the trash",
+            Delete => "Deleted",
+            Restore => "Restored",
+            Purge => "Deleted for good",
+            Replace => "Replaced the file",
+            RollBack => "Rolled back",
+            Share => "Share link",
+            Unshare => "Share link revoked",
+            CreateAccount => "Account created",
+            Role => "Role changed",
+            Password => "Password reset",
+            Quota => "Quota changed",
+            Disable => "Account disabled",
+            Enable => "Account enabled",
+        }
+    }
+}
 
 words!(
     /// How it ended.

@@ -8,7 +8,7 @@ use super::access::Actor;
 use super::aside::drop_versions;
 use super::dto::MediaRead;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, ShareRepo, ShareScope};
 use crate::db::rows::PendingDeletionRow;
 use crate::db::{DbConn, DbError, now};
 use crate::domain::{AuditAction, MediaKind};
@@ -53,6 +53,7 @@ impl MediaService {
                 };
                 if gone {
                     AuditRepo::add(c, &actor.did(AuditAction::Delete, (kind, id))).await?;
+                    ShareRepo::revoke_all(c, ShareScope::Item(kind, id), now()).await?;
                 }
                 // Earlier files (kept while there was a trash) go too, by the next retry pass.
                 let versions = drop_versions(c, (kind.as_str(), id)).await?;

@@ -122,6 +122,11 @@ impl MediaRead {
         }
     }
 
+    /// Its title, or its file name when it has none.
+    pub fn display_name(&self) -> &str {
+        self.description().title.as_deref().unwrap_or_else(|| self.filename())
+    }
+
     pub fn owner_id(&self) -> Option<i64> {
         match self {
             MediaRead::Image(i) => i.owner_id,
@@ -211,8 +216,6 @@ pub struct Detail {
     pub display_url: Option<String>,
     /// The same file, as a download under its name.
     pub download_url: String,
-    /// A share link, when one was asked for.
-    pub share: Option<SignedUrl>,
 }
 
 impl From<ImageRow> for ImageRead {

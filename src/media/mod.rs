@@ -21,6 +21,7 @@ mod quota;
 mod reconcile;
 mod resumable;
 mod service;
+mod shares;
 mod signed;
 pub mod spool;
 mod tags;
@@ -44,6 +45,10 @@ pub use pieces::{Piece, PieceChecksum};
 pub use quota::Usage;
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
+pub use shares::{
+    CreatedShare, MAX_SHARE_NOTE, SHARE_MAX_LIFETIME, SHARE_MIN_LIFETIME, SHARES_PAGE, ShareGate, SharePage,
+    ShareRead, ShareRequest, ShareState, SharedItem, Unlock, lifetime_words,
+};
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
 pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};

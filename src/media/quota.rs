@@ -23,8 +23,6 @@ pub struct Usage {
     pub used: u64,
     /// `None`: no limit.
     pub limit: Option<u64>,
-    /// As an admin set it (or the default).
-    pub quota: Quota,
 }
 
 impl Usage {
@@ -50,7 +48,7 @@ impl MediaService {
     async fn usage_in(&self, c: &mut DbConn<'_>, owner: i64) -> Result<Usage, MediaError> {
         let quota = Quota::from_column(UserRepo::quota(c, owner).await?);
         let used = UsageRepo::of(c, owner).await?.max(0) as u64;
-        Ok(Usage { used, limit: quota.limit(self.settings.default_quota), quota })
+        Ok(Usage { used, limit: quota.limit(self.settings.default_quota) })
     }
 
     /// What the account stores, for itself or for staff.

@@ -268,7 +268,7 @@ impl MediaService {
             if len > UNTYPED_MAX {
                 return Err(MediaError::UnsupportedType(format!(
                     "the first {} do not tell what this file is",
-                    super::spool::human_size(UNTYPED_MAX)
+                    crate::domain::human_size(UNTYPED_MAX)
                 )));
             }
             return Ok(None);

@@ -34,6 +34,10 @@ pub struct MediaSettings {
     pub trash_days: u32,
     /// Bytes an account may store unless an admin set its own quota; `None`: no limit.
     pub default_quota: Option<u64>,
+    /// The longest a share link may live, when admins capped it; `None`: until revoked.
+    pub share_max_lifetime: Option<Duration>,
+    /// How long the URLs a share page hands out live (at most 60 s).
+    pub share_url_ttl: Duration,
 }
 
 impl MediaSettings {
@@ -48,6 +52,8 @@ impl MediaSettings {
             resumable_expiry: Duration::from_secs(24 * 3600),
             trash_days: 30,
             default_quota: None,
+            share_max_lifetime: None,
+            share_url_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -216,15 +222,8 @@ impl MediaService {
         self.sign(&StorageKey::parse(&item.key)?, item.media.content_type(), ttl, name).await
     }
 
-    /// An item's page: the item, a link to view it and one to download it, and a share link
-    /// living `share_ttl` when one is asked for; the row is read once.
-    pub async fn detail(
-        &self,
-        actor: &Actor,
-        kind: MediaKind,
-        id: i64,
-        share_ttl: Option<Duration>,
-    ) -> Result<Detail, MediaError> {
+    /// An item's page: the item, a link to view it and one to download it; the row is read once.
+    pub async fn detail(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Detail, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_view(item.media.owner_id())?;
         let key = StorageKey::parse(&item.key)?;
@@ -239,18 +238,7 @@ impl MediaService {
             }
             None => None,
         };
-        let share = match share_ttl {
-            Some(ttl) => {
-                let link = self.sign(&key, mime, Some(ttl), None).await?;
-                let until = link.expires_at.format("%Y-%m-%d %H:%M UTC");
-                let entry = actor.did(AuditAction::Share, (kind, id)).detail(format!("a link until {until}"));
-                let mut pooled = self.db.get().await?;
-                AuditRepo::add(&mut pooled.conn(), &entry).await?;
-                Some(link)
-            }
-            None => None,
-        };
-        Ok(Detail { media: item.media, view_url, display_url, download_url, share })
+        Ok(Detail { media: item.media, view_url, display_url, download_url })
     }
 
     pub(super) async fn sign(

@@ -10,7 +10,7 @@ use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
 use super::MediaError;
-pub use crate::domain::human_size;
+use crate::domain::human_size;
 use crate::storage::ByteStream;
 
 /// A fully received upload on disk; the file is removed when this is dropped.

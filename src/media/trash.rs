@@ -14,7 +14,8 @@ use super::delete::Deleted;
 use super::dto::MediaRead;
 use super::service::{Item, MediaService};
 use crate::db::repo::{
-    AuditRepo, LifecycleRepo, PendingDeletionRepo, Snapshot, TrashCursor, TrashRepo, TrashedRow,
+    AuditRepo, LifecycleRepo, PendingDeletionRepo, ShareRepo, ShareScope, Snapshot, TrashCursor, TrashRepo,
+    TrashedRow,
 };
 use crate::db::rows::{NewAudit, NewTrash, TrashRow};
 use crate::db::{DbConn, now};
@@ -123,6 +124,8 @@ impl MediaService {
                 };
                 TrashRepo::add(c, &row).await?;
                 AuditRepo::add(c, &actor.did(AuditAction::Trash, (kind, id))).await?;
+                // Restoring it later does not bring its links back.
+                ShareRepo::revoke_all(c, ShareScope::Item(kind, id), at).await?;
                 Ok(PendingDeletionRepo::add(c, &old_keys, at).await?)
             })
             .await;

@@ -23,7 +23,10 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = req.app_data::<web::Data<WebSettings>>().cloned();
-    let post = !matches!(*req.method(), Method::GET | Method::HEAD) && req.path() != "/signin";
+    // Sign-in and a share link's password form are posted by nobody signed in.
+    let post = !matches!(*req.method(), Method::GET | Method::HEAD)
+        && req.path() != "/signin"
+        && !req.path().starts_with("/s/");
     let Some(settings) = settings.filter(|_| post) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

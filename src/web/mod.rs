@@ -33,8 +33,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, signin,
-    tags, trash, tus, upload, viewer,
+    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, shared,
+    shares, signin, tags, trash, tus, upload, viewer,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -84,8 +84,19 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/view", web::get().to(viewer::show))
             .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
-            .route("/media/{kind}/{id}/share", web::post().to(detail::share))
+            .route("/media/{kind}/{id}/share", web::post().to(shares::create))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/shares/revoke", web::post().to(shares::revoke_item))
+            .route("/media/{kind}/{id}/shares/revoke", web::get().to(detail::to_item))
+            .route("/shares", web::get().to(shares::list))
+            .route("/shares/revoke-all", web::post().to(shares::revoke_all))
+            .route("/shares/revoke-all", web::get().to(|| async { signin::see_other("/shares") }))
+            .route("/shares/{id}/revoke", web::post().to(shares::revoke))
+            .route("/shares/{id}/revoke", web::get().to(|| async { signin::see_other("/shares") }))
+            .route("/s/{token}", web::get().to(shared::show))
+            .route("/s/{token}", web::post().to(shared::unlock))
+            .route("/s/{token}/file", web::get().to(shared::file))
+            .route("/s/{token}/download", web::get().to(shared::download))
             .route("/media/{kind}/{id}/describe", web::post().to(detail::describe))
             .route("/media/{kind}/{id}/describe", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/tags", web::post().to(tags::add))

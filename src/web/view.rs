@@ -104,7 +104,7 @@ impl From<crate::media::Usage> for UsageView {
 }
 
 pub fn human_size(bytes: i64) -> String {
-    crate::media::spool::human_size(bytes.max(0) as u64)
+    crate::domain::human_size(bytes.max(0) as u64)
 }
 
 /// `75_300` → `1:15`; `3_725_000` → `1:02:05`.

@@ -21,7 +21,7 @@ async fn statuses(c: &TestClient, item: &str) -> [u16; 4] {
         c.get(item).await.status,
         c.get(&format!("{item}/delete")).await.status,
         c.post("/media", &format!("{item}/transcript"), &[("transcript", "t")]).await.status,
-        c.post("/media", &format!("{item}/share"), &[("expiry", "300")]).await.status,
+        c.post("/media", &format!("{item}/share"), &[("lifetime", "300")]).await.status,
     ]
 }
 

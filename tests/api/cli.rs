@@ -226,8 +226,9 @@ async fn explain_prints_an_index_walk_for_every_page_and_order(env: TestEnv) {
     }
 }
 
-/// The trash page, expiry, versions and duplicate checks and groups each walk an index, on
-/// 3 000 items with a tenth of them in the trash and a tenth with an earlier version.
+/// The trash page, expiry, versions, duplicate checks and groups, the audit log and share links
+/// each walk an index, on 3 000 items with a tenth of them in the trash and a tenth with an
+/// earlier version, each logged and shared once.
 async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     assert_eq!(env.cli(&["seed", "--load", "3000"], None).code, 0);
     let copy = |table: &str, extra: &str| {
@@ -244,8 +245,10 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     };
     let audit = "INSERT INTO audit_log (at, actor_id, action, outcome, item_kind, item_id) SELECT \
                  created_at, owner_id, 'upload', 'ok', 'image', id FROM images;";
+    let shares = "INSERT INTO shares (token_hash, kind, item_id, created_by, created_at, allow_download) \
+                  SELECT 'h' || id, 'image', id, owner_id, created_at, FALSE FROM images;";
     let sql = format!(
-        "{} {} {audit} ANALYZE",
+        "{} {} {audit} {shares} ANALYZE",
         copy("trash", "trashed_by, trashed_at, purge_at"),
         copy("versions", "uploaded_by, replaced_by, replaced_at, purge_at")
     );
@@ -264,7 +267,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 19, "{}", run.stdout);
+    assert_eq!(sections.len(), 23, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {

@@ -130,7 +130,7 @@ async fn the_rendition_goes_with_its_item_and_reconcile_knows_it(env: TestEnv) {
     assert_eq!(report.missing_derivatives, vec![lost.clone()]);
     env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
     assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
-    let detail = env.media.detail(&staff, MediaKind::Image, b.id(), None).await.unwrap();
+    let detail = env.media.detail(&staff, MediaKind::Image, b.id()).await.unwrap();
     assert_eq!(detail.display_url, None, "the page falls back to the original");
 }
 
@@ -141,7 +141,7 @@ async fn a_rendition_that_cannot_be_stored_leaves_the_item_and_no_object_behind(
         media.upload(&staff, Upload::new(Owner::System, "big.jpg"), stream(photo(3000, 2000))).await.unwrap();
     assert!(media.settle(SETTLE).await);
     assert_eq!(env.objects().await.len(), 2, "the original and its thumbnail");
-    let detail = media.detail(&staff, MediaKind::Image, big.id(), None).await.unwrap();
+    let detail = media.detail(&staff, MediaKind::Image, big.id()).await.unwrap();
     assert_eq!(detail.display_url, None, "the page shows the original");
     assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
     // Deleted before its rendition is stored: nothing is left either way.

@@ -346,7 +346,7 @@ async fn other_peoples_media_is_invisible_and_system_media_read_only(env: TestEn
     assert_eq!(b.get(&amys).await.status, 404);
     assert_eq!(b.get(&format!("{amys}/delete")).await.status, 404);
     assert_eq!(b.post("/media", &format!("{amys}/delete"), &[]).await.status, 404);
-    assert_eq!(b.post("/media", &format!("{amys}/share"), &[("expiry", "300")]).await.status, 404);
+    assert_eq!(b.post("/media", &format!("{amys}/share"), &[("lifetime", "300")]).await.status, 404);
     assert!(!b.get("/media").await.body.contains("image.png"));
     assert_eq!(b.get(&format!("/media/users/{bid}")).await.status, 200);
     assert_eq!(b.get(&format!("/media/users/{}", bid - 1)).await.status, 404, "another user's gallery");
@@ -397,16 +397,19 @@ async fn detail_transcript_share_and_delete(env: TestEnv) {
     );
     assert!(c.get("/media?q=hello").await.body.contains("Showing 1–1 of 1"), "transcripts are searched");
     // A share link with a chosen lifetime works without a session; the post answers with a
-    // redirect, so a reload does not post again.
-    let shared = c.post(&audio, &format!("{audio}/share"), &[("expiry", "300")]).await;
-    assert_eq!((shared.status, shared.location()), (303, format!("{audio}?shared=300").as_str()));
-    let shared = c.get(shared.location()).await;
+    // redirect, so a reload does not post again, and the page shows the link once.
+    let shared = c.post(&audio, &format!("{audio}/share"), &[("lifetime", "300")]).await;
+    assert_eq!((shared.status, shared.location()), (303, format!("{audio}#shares").as_str()));
+    let shared = c.get(&audio).await;
     let link = shared.all("id=\"share-url\" readonly value=\"").remove(0);
-    assert!(link.starts_with("http"), "{link}");
+    assert!(link.starts_with("http") && link.contains("/s/"), "{link}");
+    assert!(c.get(&audio).await.all("id=\"share-url\"").is_empty(), "shown once");
     let anon = reqwest::get(&link).await.unwrap();
     assert_eq!(anon.status(), 200);
-    assert_eq!(anon.bytes().await.unwrap().len(), fixture_bytes("tone.flac").len());
-    assert_eq!(c.post(&audio, &format!("{audio}/share"), &[("expiry", "999999999")]).await.status, 400);
+    let bytes = reqwest::get(format!("{link}/file")).await.unwrap();
+    assert_eq!(bytes.status(), 200);
+    assert_eq!(bytes.bytes().await.unwrap().len(), fixture_bytes("tone.flac").len());
+    assert_eq!(c.post(&audio, &format!("{audio}/share"), &[("lifetime", "999999999")]).await.status, 400);
     // Delete asks first, then removes the item and the link stops working.
     let confirm = c.get(&format!("{audio}/delete")).await;
     assert!(confirm.body.contains("Delete 1 item?") && confirm.body.contains("tone.flac"));
@@ -414,8 +417,7 @@ async fn detail_transcript_share_and_delete(env: TestEnv) {
     assert_eq!((done.status, done.location()), (303, "/media"));
     assert!(c.get("/media").await.body.contains("Deleted tone.flac."));
     assert_eq!(c.get(&audio).await.status, 404);
-    let gone = reqwest::get(&link).await.unwrap().status().as_u16();
-    assert!(gone == 404 || gone == 403, "a deleted object's link answers {gone}");
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 404, "the share died with the item");
 }
 
 async fn actions_come_back_to_the_gallery_view_they_started_from(env: TestEnv) {

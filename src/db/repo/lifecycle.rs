@@ -1,4 +1,4 @@
-//! How the database runs the trash, version, duplicate, quota and audit log queries
+//! How the database runs the trash, version, duplicate, quota, audit log and share link queries
 //! (`mediadesk explain --lifecycle`): each should walk an index, never read a whole table.
 
 use diesel::dsl::count_star;
@@ -8,6 +8,7 @@ use crate::db::explain::ExplainOn;
 use crate::db::schema::audios::dsl as a;
 use crate::db::schema::audit_log::dsl as l;
 use crate::db::schema::images::dsl as i;
+use crate::db::schema::shares::dsl as s;
 use crate::db::schema::storage_usage::dsl as u;
 use crate::db::schema::trash::dsl as t;
 use crate::db::schema::versions::dsl as v;
@@ -126,6 +127,23 @@ impl LifecycleRepo {
                 .select(l::id)
         );
         plan!("audit log past its time", l::audit_log.filter(l::at.lt(at)).select(l::id));
+        plan!("share link by its token", s::shares.filter(s::token_hash.eq(&sha)).select(s::id));
+        let newest = (s::created_at.desc(), s::id.desc());
+        let live = s::revoked_at.is_null().and(s::expires_at.is_null().or(s::expires_at.gt(at)));
+        plan!(
+            "share links of an item",
+            s::shares
+                .filter(s::kind.eq("image"))
+                .filter(s::item_id.eq(1))
+                .order(newest)
+                .limit(200)
+                .select(s::id)
+        );
+        plan!(
+            "live share links of one account",
+            s::shares.filter(s::created_by.eq(owner)).filter(live).order(newest).limit(51).select(s::id)
+        );
+        plan!("share links, everyone's", s::shares.order(newest).limit(51).select(s::id));
         Ok(out)
     }
 }

@@ -85,12 +85,8 @@ async fn page(
         .await?
         .into_iter()
         .map(|a| AccountView {
-            storage: Usage {
-                used: stored.get(&a.id).copied().unwrap_or(0),
-                limit: a.quota.limit(default),
-                quota: a.quota,
-            }
-            .label(),
+            storage: Usage { used: stored.get(&a.id).copied().unwrap_or(0), limit: a.quota.limit(default) }
+                .label(),
             quota: match a.quota {
                 Quota::Default => String::new(),
                 Quota::Unlimited => "unlimited".into(),
@@ -273,8 +269,9 @@ pub async fn disable(
             layout: Layout::new(&user.session, Some(&user.account), "accounts"),
             title: format!("Disable {name}?"),
             message: format!(
-                "{name} can no longer sign in, and every session of {name} ends at once. Their media \
-                 stays; an admin can enable the account again."
+                "{name} can no longer sign in: every session of {name} ends at once and every share \
+                 link {name} made is revoked. Their media stays; an admin can enable the account \
+                 again."
             ),
             action: format!("/admin/users/{id}/disable"),
             fields: Vec::new(),

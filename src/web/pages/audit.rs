@@ -56,29 +56,6 @@ fn date(text: &str, what: &str) -> Result<chrono::NaiveDateTime, WebError> {
         .map_err(|_| WebError::BadRequest(format!("{what}: a date like 2026-12-01")))
 }
 
-fn words(action: &str) -> &'static str {
-    match action {
-        "sign_in" => "Sign-in",
-        "sign_out" => "Sign-out",
-        "upload" => "Upload",
-        "edit" => "Edit",
-        "trash" => "Moved to the trash",
-        "delete" => "Deleted",
-        "restore" => "Restored",
-        "purge" => "Deleted for good",
-        "replace" => "Replaced the file",
-        "roll_back" => "Rolled back",
-        "share" => "Share link",
-        "create_account" => "Account created",
-        "role" => "Role changed",
-        "password" => "Password reset",
-        "quota" => "Quota changed",
-        "disable" => "Account disabled",
-        "enable" => "Account enabled",
-        _ => "Other",
-    }
-}
-
 pub async fn show(
     app: web::Data<App>,
     user: CurrentUser,
@@ -133,7 +110,7 @@ pub async fn show(
         vec![Choice { value: String::new(), label: "Any".into(), selected: chosen_action.is_empty() }];
     actions.extend(AuditAction::ALL.iter().map(|a| Choice {
         value: a.as_str().to_owned(),
-        label: words(a.as_str()).to_owned(),
+        label: a.label().to_owned(),
         selected: a.as_str() == chosen_action,
     }));
     let body = AuditTemplate {
@@ -161,7 +138,7 @@ fn line(e: AuditEntry) -> Line {
     Line {
         at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
         actor: e.actor.unwrap_or_else(|| "operator".into()),
-        action: words(&e.action),
+        action: e.action.parse::<AuditAction>().map_or("Other", AuditAction::label),
         outcome: e.outcome,
         item,
         subject: e.subject.unwrap_or_default(),

@@ -1,13 +1,12 @@
 //! One item: preview or player, metadata, transcript, share link, delete.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::{ConfirmDeletePage, ConfirmItem, DELETE_DEFERRED};
+use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -32,10 +31,6 @@ impl MediaPath {
     }
 }
 
-/// Share-link lifetimes offered, in seconds (5 minutes to the S3 maximum of 7 days).
-const EXPIRIES: [(u64, &str); 5] =
-    [(300, "5 minutes"), (3600, "1 hour"), (86_400, "1 day"), (259_200, "3 days"), (604_800, "7 days")];
-
 #[derive(Template)]
 #[template(path = "detail.html")]
 struct DetailPage {
@@ -56,10 +51,14 @@ struct DetailPage {
     facts: Vec<(&'static str, String)>,
     transcript: String,
     can_manage: bool,
-    expiries: Vec<(u64, &'static str)>,
-    chosen_expiry: u64,
-    share_link: Option<String>,
-    share_expires: String,
+    /// Lifetimes a new share link may be given.
+    lifetimes: Vec<Choice>,
+    /// The link just made (its address is shown this once), and until when it works.
+    new_share: Option<NewShareView>,
+    shares: Vec<ShareLine>,
+    /// Share lines name no item here; a revoke comes back to this page.
+    show_item: bool,
+    revoke_back: String,
     /// The gallery view this page was opened from ("Gallery" goes there, and the forms carry it).
     back: String,
     /// `?back=…` for links to this item's own pages; empty for the plain gallery.
@@ -105,12 +104,10 @@ struct VersionLine {
     replaced: String,
 }
 
-/// What a detail address may carry: the gallery view to return to, and a share link's lifetime
-/// after "Create link" (the form posts, then comes back here).
+/// What a detail address may carry: the gallery view to return to, and more.
 #[derive(Deserialize, Default)]
 pub struct DetailQuery {
     pub(super) back: Option<String>,
-    shared: Option<u64>,
     /// A tag field that was refused, to be shown again.
     tags: Option<String>,
     /// Opened to edit (the viewer's Edit): the cursor starts in the description.
@@ -128,19 +125,17 @@ struct Drafts {
     edit: bool,
 }
 
-/// The item's page; with `share` (a lifetime offered in [`EXPIRIES`]), a share link too.
+/// The item's page.
 async fn render(
     app: &App,
     settings: &WebSettings,
     user: &CurrentUser,
     path: MediaPath,
-    share: Option<u64>,
     back: String,
     drafts: Drafts,
 ) -> Result<HttpResponse, WebError> {
-    let share = share.filter(|secs| EXPIRIES.iter().any(|e| e.0 == *secs));
     let actor = user.actor();
-    let detail = app.media.detail(&actor, path.kind, path.id, share.map(Duration::from_secs)).await?;
+    let detail = app.media.detail(&actor, path.kind, path.id).await?;
     let media = &detail.media;
     let owner_id = media.owner_id();
     let owner = match owner_id {
@@ -193,12 +188,10 @@ async fn render(
             a.duration_ms,
         ),
     };
-    let (chosen_expiry, share_link, share_expires) = match (share, &detail.share) {
-        (Some(secs), Some(link)) => {
-            (secs, Some(settings.absolute_url(&link.url)), view::date(link.expires_at))
-        }
-        _ => (86_400, None, String::new()),
-    };
+    let new_share = shares::take_new_share(&user.session, settings, (path.kind, path.id));
+    let shares = app.media.item_shares(&actor, path.kind, path.id).await?;
+    let names = shares::account_names(app).await?;
+    let shares = shares.into_iter().map(|s| ShareLine::of(s, &names)).collect();
     let item = (path.kind, path.id);
     let in_collections: Vec<(i64, String, bool)> = app
         .media
@@ -287,10 +280,11 @@ async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
-        expiries: EXPIRIES.to_vec(),
-        chosen_expiry,
-        share_link,
-        share_expires,
+        lifetimes: shares::lifetime_choices(app),
+        new_share,
+        shares,
+        show_item: false,
+        revoke_back: format!("{}{}#shares", path.url(), back::with_back("", &back)),
         back_query: back::with_back("", &back),
         back,
         versions,
@@ -336,7 +330,7 @@ pub async fn show(
     };
     let kept = kept.or(kept_description);
     let (kind, id) = (path.kind, path.id);
-    let mut res = match render(&app, &settings, &user, path, q.shared, back, drafts).await {
+    let mut res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
             return super::trash::in_trash_page(&user, kind, id);
         }
@@ -411,37 +405,10 @@ pub async fn describe(
         }
         Err(MediaError::Invalid(why)) => {
             let drafts = Drafts { description: Some((d, Some(why))), ..Drafts::default() };
-            render(&app, &settings, &user, path, None, back, drafts).await
+            render(&app, &settings, &user, path, back, drafts).await
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize)]
-pub struct ShareForm {
-    csrf_token: String,
-    expiry: u64,
-    back: Option<String>,
-}
-
-/// Makes a share link: the item's page comes back with it, so a reload does not post again.
-pub async fn share(
-    app: web::Data<App>,
-    user: CurrentUser,
-    path: web::Path<MediaPath>,
-    form: web::Form<ShareForm>,
-) -> Result<HttpResponse, WebError> {
-    user.check_csrf(&form.csrf_token)?;
-    let path = path.into_inner();
-    let secs = EXPIRIES
-        .iter()
-        .map(|e| e.0)
-        .find(|s| *s == form.expiry)
-        .ok_or_else(|| WebError::BadRequest("Choose one of the offered lifetimes.".into()))?;
-    // Only someone who may see the item gets this far with a link to it.
-    app.media.get(&user.actor(), path.kind, path.id).await?;
-    let page = format!("{}?shared={secs}", path.url());
-    Ok(see_other(&back::with_back(&page, &back::gallery_view(form.back.as_deref()))))
 }
 
 pub async fn confirm_delete(

@@ -11,6 +11,8 @@ pub mod files;
 pub mod gallery;
 pub mod queue;
 pub mod replace;
+pub mod shared;
+pub mod shares;
 pub mod signin;
 pub mod tags;
 pub mod trash;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::{csrf, session};
 use crate::domain::Owner;
-use crate::media::{Actor, MediaError, Upload, spool};
+use crate::media::{Actor, MediaError, Upload};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -130,7 +130,7 @@ pub async fn form(
         piece_bytes: settings.piece_bytes,
         layout: Layout::new(&user.session, Some(&user.account), "upload"),
         owner_choices: owner_choices(&app, &user).await?,
-        limit_label: spool::human_size(app.media.settings().max_upload_bytes),
+        limit_label: crate::domain::human_size(app.media.settings().max_upload_bytes),
         usage: Some(app.media.usage(&user.actor(), user.account.id).await?.into()),
     }
     .render()?;

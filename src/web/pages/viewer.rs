@@ -50,7 +50,7 @@ pub async fn show(
     let back = back::gallery_view(q.back.as_deref());
     let path = path.into_inner();
     let actor = user.actor();
-    let detail = app.media.detail(&actor, path.kind, path.id, None).await?;
+    let detail = app.media.detail(&actor, path.kind, path.id).await?;
     let item = (path.kind, path.id);
     let neighbours = match super::gallery::view_set(&app, &user, &back).await? {
         Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),

@@ -1,0 +1,375 @@
+//! Share links on both backends: made on an item's page with a lifetime, a password, the
+//! download allowed or not and a note; listed on the item, on Shares (one's own, everyone's for
+//! staff) with opens; revoked one by one, per item, per account, and by trashing or deleting
+//! the item or disabling the account; the public page without a session, its headers, its
+//! byte URLs living at most the configured seconds (a revoked link's last URL dies with its
+//! lifetime, on S3 too); passwords asked and throttled; unknown, expired and revoked tokens
+//! answered alike.
+
+use std::time::{Duration, Instant};
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{AuditAction, AuditFilter};
+use mediadesk::media::{Actor, ShareRequest};
+
+use crate::common::server::TestClient;
+use crate::common::*;
+
+backend_tests!(
+    links_are_listed_opened_and_revoked,
+    trash_delete_and_disable_revoke,
+    passwords_are_asked_and_throttled,
+    a_revoked_links_last_url_dies_with_its_lifetime,
+    unknown_expired_and_revoked_answer_alike,
+    lifetimes_are_bounded_and_capped
+);
+
+/// The item page of `name`, uploaded by `c`.
+async fn upload_item(c: &TestClient, name: &str, fixture: &str) -> String {
+    let page = c.upload(&[(name, fixture_bytes(fixture))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
+    v["results"][0]["url"].as_str().expect("item url").to_owned()
+}
+
+/// Makes a link to `item` and returns its address (shown once) as a path, `/s/{token}`.
+async fn share(c: &TestClient, item: &str, fields: &[(&str, &str)]) -> String {
+    let made = c.post(item, &format!("{item}/share"), fields).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = c.get(item).await;
+    let url = page.all("id=\"share-url\" readonly value=\"").pop().expect("the new link is shown");
+    url[url.find("/s/").expect("an app link")..].to_owned()
+}
+
+/// The ids of the revoke buttons on a page, in order.
+fn revoke_ids(page: &str) -> Vec<String> {
+    page.split("action=\"/shares/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("/revoke\"").map(|(id, _)| id.to_owned()))
+        .collect()
+}
+
+/// Where `/s/…/file` or `/download` sends a browser, and whether it answered 303.
+async fn bytes_url(c: &TestClient, path: &str) -> Option<String> {
+    let r = c.get(path).await;
+    (r.status == 303).then(|| r.location().to_owned())
+}
+
+/// Seconds a signed URL has left: the app's `exp=` or S3's `X-Amz-Expires=`.
+fn url_lifetime(url: &str) -> i64 {
+    let q = |name: &str| {
+        url.split(['?', '&']).find_map(|p| p.strip_prefix(name)).map(|v| v.parse::<i64>().expect("a number"))
+    };
+    match (q("exp="), q("X-Amz-Expires=")) {
+        (Some(exp), _) => exp - chrono::Utc::now().timestamp(),
+        (None, Some(secs)) => secs,
+        _ => panic!("not a signed URL: {url}"),
+    }
+}
+
+async fn links_are_listed_opened_and_revoked(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let (ben, _) = s.signed_in("ben", Role::User).await;
+    let (sue, _) = s.signed_in("sue", Role::Staff).await;
+    let photo = upload_item(&amy, "harbour.jpg", "image.jpg").await;
+    let clip = upload_item(&amy, "gulls.flac", "tone.flac").await;
+    let link =
+        share(&amy, &photo, &[("lifetime", "3600"), ("download", "1"), ("note", "For the <press>")]).await;
+    let view_only = share(&amy, &clip, &[("lifetime", "never")]).await;
+
+    // Anyone with the link, nobody signed in: the page, without the admin's chrome.
+    let anon = s.client();
+    let page = anon.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.header("referrer-policy"), "no-referrer");
+    assert_eq!(page.header("x-robots-tag"), "noindex, nofollow");
+    assert!(page.body.contains("<meta name=\"robots\" content=\"noindex, nofollow\">"));
+    assert!(page.body.contains(&format!("src=\"{link}/file\"")), "{}", page.body);
+    assert!(page.body.contains("For the &#60;press&#62;"), "the note, escaped: {}", page.body);
+    assert!(page.body.contains(&format!("href=\"{link}/download\"")));
+    assert!(!page.body.contains("Sign out") && !page.body.contains("href=\"/media\""), "no admin chrome");
+    // The bytes: a fresh signed URL per request, living at most a minute, never cached on the way.
+    let shown = anon.get(&format!("{link}/file")).await;
+    assert_eq!((shown.status, shown.header("cache-control")), (303, "no-store"));
+    let lifetime = url_lifetime(shown.location());
+    assert!((55..=60).contains(&lifetime), "a byte URL lives {lifetime} s");
+    let (status, _, bytes) = anon.get_bytes(shown.location(), None).await;
+    assert_eq!((status, bytes.len()), (200, fixture_bytes("image.jpg").len()));
+    let download = bytes_url(&anon, &format!("{link}/download")).await.expect("download allowed");
+    let (status, headers, bytes) = anon.get_bytes(&download, None).await;
+    assert_eq!((status, bytes), (200, fixture_bytes("image.jpg")));
+    let disposition = headers.get("content-disposition").map(|v| v.to_str().unwrap().to_owned());
+    assert!(disposition.is_some_and(|d| d.contains("attachment") && d.contains("harbour.jpg")));
+    // A view-only link plays its audio but has no download.
+    let page = anon.get(&view_only).await;
+    assert!(page.body.contains("<audio") && page.body.contains("id=\"wave\""), "player and waveform");
+    assert!(!page.body.contains("/download"));
+    assert_eq!(anon.get(&format!("{view_only}/download")).await.status, 404);
+    let (status, _, bytes) =
+        anon.get_bytes(&bytes_url(&anon, &format!("{view_only}/file")).await.unwrap(), None).await;
+    assert_eq!((status, bytes.len()), (200, fixture_bytes("tone.flac").len()));
+    anon.get(&view_only).await;
+
+    // Listed with its opens: on the item's page, on Amy's Shares, on staff's everyone's.
+    let item_page = amy.get(&photo).await;
+    assert!(item_page.body.contains("opened 1 time, last"), "{}", item_page.body);
+    assert!(item_page.body.contains("download allowed") && item_page.body.contains("Live"));
+    let mine = amy.get("/shares").await;
+    assert!(mine.body.contains("harbour.jpg") && mine.body.contains("gulls.flac"));
+    assert!(mine.body.contains("opened 2 times"), "the clip was opened twice");
+    assert!(!ben.get("/shares").await.body.contains("harbour.jpg"), "Ben's are his own");
+    assert_eq!(ben.get("/shares?whose=all").await.status, 403, "everyone's is for staff");
+    let everyone = sue.get("/shares?whose=all").await;
+    assert!(everyone.body.contains("harbour.jpg") && everyone.body.contains("made"));
+    assert!(sue.get(&format!("/shares?whose={amy_id}")).await.body.contains("gulls.flac"));
+
+    // Ben cannot revoke Amy's link (he cannot see her item); Amy can.
+    let ids = revoke_ids(&amy.get(&photo).await.body);
+    assert_eq!(ids.len(), 1);
+    let revoke = format!("/shares/{}/revoke", ids[0]);
+    assert_eq!(ben.post("/shares", &revoke, &[]).await.status, 404);
+    assert_eq!(anon.get(&link).await.status, 200, "still live");
+    let done = amy.post(&photo, &revoke, &[("back", &photo)]).await;
+    assert_eq!((done.status, done.location()), (303, photo.as_str()));
+    assert_eq!(anon.get(&link).await.status, 404);
+    assert_eq!(anon.get(&format!("{link}/file")).await.status, 404);
+    assert_eq!(anon.get(&format!("{link}/download")).await.status, 404);
+    let item_page = amy.get(&photo).await;
+    assert!(item_page.body.contains("Revoked") && revoke_ids(&item_page.body).is_empty());
+    assert!(!amy.get("/shares").await.body.contains("harbour.jpg"), "live only by default");
+    assert!(amy.get("/shares?ended=1").await.body.contains("harbour.jpg"));
+
+    // Revoke all: per item, then per account.
+    let a = share(&amy, &photo, &[("lifetime", "300")]).await;
+    let b = share(&amy, &photo, &[("lifetime", "300")]).await;
+    let done = amy.post(&photo, &format!("{photo}/shares/revoke"), &[]).await;
+    assert_eq!(done.status, 303);
+    assert_eq!((anon.get(&a).await.status, anon.get(&b).await.status), (404, 404));
+    assert_eq!(anon.get(&view_only).await.status, 200, "another item's link lives");
+    let c = share(&amy, &photo, &[("lifetime", "300")]).await;
+    assert_eq!(ben.post("/shares", "/shares/revoke-all", &[("user", &amy_id.to_string())]).await.status, 403);
+    let done = amy.post("/shares", "/shares/revoke-all", &[]).await;
+    assert_eq!(done.status, 303);
+    assert!(amy.get("/shares").await.body.contains("2 links revoked."));
+    assert_eq!((anon.get(&c).await.status, anon.get(&view_only).await.status), (404, 404));
+
+    // Each is in the audit log.
+    let rows = s
+        .app
+        .accounts
+        .audit(None, &AuditFilter { action: Some(AuditAction::Unshare), ..AuditFilter::default() }, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(rows.entries.len(), 3, "one, all of an item, all of an account");
+    let made = s
+        .app
+        .accounts
+        .audit(None, &AuditFilter { action: Some(AuditAction::Share), ..AuditFilter::default() }, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(made.entries.len(), 5);
+}
+
+async fn trash_delete_and_disable_revoke(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (admin, _) = s.signed_in("root", Role::Admin).await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let (ben, ben_id) = s.signed_in("ben", Role::User).await;
+    let anon = s.client();
+    let photo = upload_item(&amy, "harbour.png", "image.png").await;
+    let clip = upload_item(&amy, "gulls.mp3", "tone-cbr.mp3").await;
+    let trashed = share(&amy, &photo, &[("lifetime", "3600")]).await;
+    let deleted = share(&amy, &clip, &[("lifetime", "3600")]).await;
+    // Ben shares a system item he can see; his links die with his account.
+    let (staff, _) = s.signed_in("sue", Role::Staff).await;
+    let system = {
+        let page =
+            staff.upload(&[("bell.wav", fixture_bytes("tone-mono-8k.wav"))], Some("system"), true).await;
+        let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        v["results"][0]["url"].as_str().unwrap().to_owned()
+    };
+    let bens = share(&ben, &system, &[("lifetime", "3600")]).await;
+    for l in [&trashed, &deleted, &bens] {
+        assert_eq!(anon.get(l).await.status, 200);
+    }
+
+    amy.post(&photo, &format!("{photo}/delete"), &[("confirmed", "yes")]).await;
+    assert_eq!(anon.get(&trashed).await.status, 404, "trashed");
+    amy.post(
+        "/trash",
+        "/trash",
+        &[("action", "restore"), ("item", &photo.replace("/media/", "").replace('/', ":"))],
+    )
+    .await;
+    assert_eq!(amy.get(&photo).await.status, 200, "restored");
+    assert_eq!(anon.get(&trashed).await.status, 404, "a restored item's links stay revoked");
+    assert!(amy.get(&photo).await.body.contains("Revoked"));
+
+    let with_trash_off = s.env.media.settings().trash_days;
+    assert_eq!(with_trash_off, 30);
+    amy.post(&clip, &format!("{clip}/delete"), &[("confirmed", "yes")]).await;
+    amy.post(
+        "/trash",
+        "/trash",
+        &[("action", "purge"), ("item", &clip.replace("/media/", "").replace('/', ":"))],
+    )
+    .await;
+    assert_eq!(anon.get(&deleted).await.status, 404, "deleted for good");
+    assert!(amy.get("/shares?ended=1").await.body.contains("(gone)"), "listed with its item gone");
+
+    let disable = format!("/admin/users/{ben_id}/disable");
+    let done = admin.post("/admin/users", &disable, &[("confirmed", "yes")]).await;
+    assert_eq!(done.status, 303);
+    assert_eq!(anon.get(&bens).await.status, 404, "disabled account");
+    admin.post("/admin/users", &format!("/admin/users/{ben_id}/enable"), &[]).await;
+    assert_eq!(anon.get(&bens).await.status, 404, "enabling again does not bring links back");
+    let _ = amy_id;
+}
+
+async fn passwords_are_asked_and_throttled(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let photo = upload_item(&amy, "harbour.png", "image.png").await;
+    let link = share(&amy, &photo, &[("lifetime", "3600"), ("password", "lighthouse")]).await;
+    let visitor = s.client();
+    let asked = visitor.get(&link).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("needs a password") && !asked.body.contains("/file"), "{}", asked.body);
+    assert_eq!(visitor.get(&format!("{link}/file")).await.status, 404, "no bytes before the password");
+    let wrong = visitor.post_raw(&link, &[("password", "lamppost")]).await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("That is not the password"));
+    let right = visitor.post_raw(&link, &[("password", "lighthouse")]).await;
+    assert_eq!((right.status, right.location()), (303, link.as_str()));
+    let cookie = right.header("set-cookie").to_owned();
+    assert!(cookie.contains(&format!("Path={link}")) && cookie.contains("HttpOnly"), "{cookie}");
+    let page = visitor.get(&link).await;
+    assert!(page.body.contains(&format!("src=\"{link}/file\"")), "opened: {}", page.body);
+    assert_eq!(visitor.get(&format!("{link}/file")).await.status, 303);
+    // Another browser is asked again; a forged cookie opens nothing.
+    let other = s.client();
+    assert!(other.get(&link).await.body.contains("needs a password"));
+    let forged = other
+        .get_with(&link, &[("cookie", &format!("mediadesk_share={}.{}", i64::MAX, "00".repeat(32)))])
+        .await;
+    assert!(forged.body.contains("needs a password"));
+
+    // Guessing is throttled like sign-in: after 5 wrong ones, even the right one waits.
+    let guesser = s.client();
+    for _ in 0..5 {
+        assert_eq!(guesser.post_raw(&link, &[("password", "guess")]).await.status, 401);
+    }
+    let throttled = guesser.post_raw(&link, &[("password", "lighthouse")]).await;
+    assert_eq!(throttled.status, 429);
+    assert!(throttled.body.contains("Too many wrong passwords"));
+    // Counted like sign-ins (the right password cleared this address's earlier one).
+    assert_eq!(s.env.count_rows("sign_in_failures").await, 5);
+    // A password that is too short is refused when the link is made.
+    assert_eq!(
+        amy.post(&photo, &format!("{photo}/share"), &[("lifetime", "300"), ("password", "abc")]).await.status,
+        400
+    );
+}
+
+async fn a_revoked_links_last_url_dies_with_its_lifetime(mut env: TestEnv) {
+    let mut settings = env.settings();
+    settings.share_url_ttl = Duration::from_secs(2);
+    env.media = env.media_with(env.store.clone(), settings);
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let clip = upload_item(&amy, "gulls.flac", "tone.flac").await;
+    let link = share(&amy, &clip, &[("lifetime", "300")]).await;
+    let anon = s.client();
+    let url = bytes_url(&anon, &format!("{link}/file")).await.unwrap();
+    assert!(url_lifetime(&url) <= 2);
+    assert_eq!(anon.get_bytes(&url, Some("bytes=0-99")).await.0, 206, "the store serves it now");
+    let id = revoke_ids(&amy.get(&clip).await.body).remove(0);
+    amy.post(&clip, &format!("/shares/{id}/revoke"), &[]).await;
+    assert_eq!(anon.get(&format!("{link}/file")).await.status, 404, "no new URL after revoking");
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let status = anon.get_bytes(&url, Some("bytes=0-99")).await.0;
+    assert!(status == 403, "the last URL handed out answers {status} once its lifetime is over");
+}
+
+/// The median time of `n` GETs of `path`.
+async fn median_time(c: &TestClient, path: &str, n: usize) -> Duration {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        assert_eq!(c.get(path).await.status, 404);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times[n / 2]
+}
+
+async fn unknown_expired_and_revoked_answer_alike(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let photo = upload_item(&amy, "harbour.png", "image.png").await;
+    let revoked = share(&amy, &photo, &[("lifetime", "300")]).await;
+    let id = revoke_ids(&amy.get(&photo).await.body).remove(0);
+    amy.post(&photo, &format!("/shares/{id}/revoke"), &[]).await;
+    let expired = share(&amy, &photo, &[("lifetime", "300")]).await;
+    s.env
+        .db
+        .batch_execute("UPDATE shares SET expires_at = created_at WHERE revoked_at IS NULL")
+        .await
+        .unwrap();
+    let unknown = format!("/s/{}", "A".repeat(22));
+    let anon = s.client();
+    let short = "/s/short".to_owned();
+    let mut bodies = Vec::new();
+    for path in [&unknown, &expired, &revoked, &short] {
+        let p = anon.get(path).await;
+        assert_eq!(p.status, 404);
+        assert_eq!(p.header("referrer-policy"), "no-referrer");
+        bodies.push(p.body);
+    }
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "one page for every dead link");
+    assert!(amy.get("/shares?ended=1").await.body.contains("Expired"));
+    // Same work, same time: medians within noise of each other.
+    let _ = median_time(&anon, &unknown, 5).await;
+    let (u, e, r) = (
+        median_time(&anon, &unknown, 41).await,
+        median_time(&anon, &expired, 41).await,
+        median_time(&anon, &revoked, 41).await,
+    );
+    let (lo, hi) = ([u, e, r].into_iter().min().unwrap(), [u, e, r].into_iter().max().unwrap());
+    assert!(
+        hi - lo < Duration::from_millis(3).max(lo / 2),
+        "unknown {u:?}, expired {e:?}, revoked {r:?}: a token's state shows in the time"
+    );
+}
+
+async fn lifetimes_are_bounded_and_capped(mut env: TestEnv) {
+    let amy = Actor::user(env.user("amy", "user").await);
+    let (kind, id) = env.upload_own(&amy, "harbour.png", "image.png").await;
+    let make = |secs: Option<u64>| ShareRequest {
+        lifetime: secs.map(Duration::from_secs),
+        ..ShareRequest::default()
+    };
+    for refused in [Some(60), Some(31 * 86_400)] {
+        let e = env.media.create_share(&amy, kind, id, make(refused)).await.unwrap_err();
+        assert!(e.to_string().contains("a link lives from 5 minutes to 30 days"), "{e}");
+    }
+    let made = env.media.create_share(&amy, kind, id, make(None)).await.unwrap();
+    assert!(made.share.expires_at.is_none() && made.token.len() >= 22, "128 bits, until revoked");
+    assert_eq!(env.count_rows("shares").await, 1);
+    // Admins cap lifetimes: then every link expires, within the cap.
+    let mut settings = env.settings();
+    settings.share_max_lifetime = Some(Duration::from_secs(86_400));
+    env.media = env.media_with(env.store.clone(), settings);
+    for refused in [None, Some(7 * 86_400)] {
+        assert!(env.media.create_share(&amy, kind, id, make(refused)).await.is_err());
+    }
+    assert!(env.media.create_share(&amy, kind, id, make(Some(3600))).await.is_ok());
+    assert_eq!(env.media.share_lifetimes(), (false, Duration::from_secs(86_400)));
+    // Someone who cannot see the item cannot share it.
+    let ben = Actor::user(env.user("ben", "user").await);
+    assert!(matches!(
+        env.media.create_share(&ben, kind, id, make(Some(3600))).await,
+        Err(mediadesk::media::MediaError::NotFound)
+    ));
+    assert_eq!(env.count_rows("shares").await, 2);
+}
