@@ -26,6 +26,7 @@ mod faults;
 mod gallery_paging;
 mod harvest;
 mod kept_work;
+mod privacy;
 mod queue;
 mod quotas;
 mod repo;

@@ -260,7 +260,7 @@ fn webp(path: &Path) -> std::io::Result<Blocks> {
 }
 
 /// The IPTC-NAA block (resource 0x0404) among Photoshop's image resources.
-fn photoshop_iptc(mut data: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn photoshop_iptc(mut data: &[u8]) -> Option<Vec<u8>> {
     while data.len() >= 12 && data.starts_with(b"8BIM") {
         let id = u16::from_be_bytes([data[4], data[5]]);
         let name_len = usize::from(data[6]);
@@ -303,7 +303,7 @@ fn from_iptc(data: &[u8]) -> Embedded {
 }
 
 /// UTF-8 when it is, else Latin-1 (what IIM meant before it named a character set).
-fn decode_text(bytes: &[u8]) -> String {
+pub(super) fn decode_text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
         Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
@@ -324,7 +324,7 @@ fn from_xmp(xmp: &str) -> Embedded {
 
 /// The value of property `name`: an element's text, the first `rdf:li` of a language
 /// alternative (the `x-default` one when marked), or an attribute.
-fn xmp_value(xmp: &str, name: &str) -> Option<String> {
+pub(super) fn xmp_value(xmp: &str, name: &str) -> Option<String> {
     let open = format!("<{name}");
     let mut from = 0;
     while let Some(found) = xmp[from..].find(&open) {

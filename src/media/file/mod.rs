@@ -10,6 +10,7 @@ pub mod embedded;
 mod error;
 pub mod frames;
 pub mod inspect;
+pub mod privacy;
 pub mod probe_audio;
 pub mod probe_image;
 pub mod sniff;
