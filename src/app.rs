@@ -60,6 +60,7 @@ impl App {
         settings.share_max_lifetime =
             config.share_max_days.map(|d| std::time::Duration::from_secs(d * 86_400));
         settings.share_url_ttl = config.share_url_ttl;
+        settings.strip_metadata = config.strip_metadata;
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
     }

@@ -79,6 +79,8 @@ pub struct Config {
     pub share_max_days: Option<u64>,
     /// How long a share page's byte URLs live (1–60 s).
     pub share_url_ttl: Duration,
+    /// Where location and device data is removed from images.
+    pub strip_metadata: crate::domain::StripPolicy,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -267,11 +269,16 @@ impl Config {
             None => None,
             Some(_) => Some(parse_num(&var, "MEDIADESK_SHARE_MAX_DAYS", 30, 1, 30)?),
         };
+        let strip_metadata = match var("MEDIADESK_STRIP_METADATA") {
+            None => crate::domain::StripPolicy::default(),
+            Some(v) => v.parse().map_err(|why| err("MEDIADESK_STRIP_METADATA", why))?,
+        };
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
         Ok(Config {
             audit_days,
             share_max_days,
             share_url_ttl,
+            strip_metadata,
             trash_days,
             default_quota,
             resumable_above,

@@ -66,6 +66,15 @@ pub struct ImageRow {
     pub thumbnail_bytes: i64,
     #[serde(default)]
     pub display_bytes: i64,
+    /// Location and device data found at upload, and the copy made without them.
+    #[serde(default)]
+    pub has_location: bool,
+    #[serde(default)]
+    pub has_device_data: bool,
+    #[serde(default)]
+    pub private_key: Option<String>,
+    #[serde(default)]
+    pub private_bytes: i64,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -104,6 +113,10 @@ pub struct NewImage<'a> {
     pub display_key: Option<&'a str>,
     pub frame_count: i32,
     pub thumbnail_bytes: i64,
+    pub has_location: bool,
+    pub has_device_data: bool,
+    pub private_key: Option<&'a str>,
+    pub private_bytes: i64,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -453,6 +466,10 @@ pub struct ImageFile<'a> {
     pub frame_count: i32,
     pub thumbnail_bytes: i64,
     pub display_bytes: i64,
+    pub has_location: bool,
+    pub has_device_data: bool,
+    pub private_key: Option<&'a str>,
+    pub private_bytes: i64,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

@@ -38,6 +38,10 @@ diesel::table! {
         credit -> Nullable<Text>,
         thumbnail_bytes -> BigInt,
         display_bytes -> BigInt,
+        has_location -> Bool,
+        has_device_data -> Bool,
+        private_key -> Nullable<Text>,
+        private_bytes -> BigInt,
     }
 }
 

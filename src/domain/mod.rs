@@ -3,10 +3,12 @@
 
 mod audit;
 mod cursor;
+mod privacy;
 mod size;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};
 pub use cursor::{decode_time_cursor, encode_time_cursor};
+pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
 
 use std::fmt;
@@ -142,15 +144,18 @@ pub enum Only {
     MissingTranscript,
     /// Animated images.
     Animated,
+    /// Images whose metadata says where they were taken.
+    Location,
 }
 
 impl Only {
-    pub const ALL: [Only; 3] = [Only::MissingAltText, Only::MissingTranscript, Only::Animated];
+    pub const ALL: [Only; 4] =
+        [Only::MissingAltText, Only::MissingTranscript, Only::Animated, Only::Location];
 
     /// The one kind it covers.
     pub fn kind(self) -> MediaKind {
         match self {
-            Only::MissingAltText | Only::Animated => MediaKind::Image,
+            Only::MissingAltText | Only::Animated | Only::Location => MediaKind::Image,
             Only::MissingTranscript => MediaKind::Audio,
         }
     }
@@ -161,6 +166,7 @@ impl Only {
             Only::MissingAltText => "missing-alt",
             Only::MissingTranscript => "missing-transcript",
             Only::Animated => "animated",
+            Only::Location => "location",
         }
     }
 

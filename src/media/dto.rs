@@ -67,6 +67,12 @@ pub struct ImageRead {
     pub has_thumbnail: bool,
     pub created_at: NaiveDateTime,
     pub description: Description,
+    /// The file says where it was taken (GPS, XMP or IPTC location fields).
+    pub has_location: bool,
+    /// The file names the camera or lens (serials), its owner, or has maker notes.
+    pub has_device_data: bool,
+    /// A copy without those exists, for share links and other users' downloads.
+    pub has_private_copy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -233,6 +239,9 @@ impl From<ImageRow> for ImageRead {
             frames: r.frame_count,
             has_thumbnail: r.thumbnail_key.is_some(),
             created_at: r.created_at,
+            has_location: r.has_location,
+            has_device_data: r.has_device_data,
+            has_private_copy: r.private_key.is_some(),
             description: Description {
                 title: r.title,
                 alt_text: r.alt_text,

@@ -17,6 +17,7 @@ mod gallery;
 mod later;
 mod neighbours;
 mod pieces;
+mod privacy;
 mod quota;
 mod reconcile;
 mod resumable;

@@ -56,6 +56,7 @@ impl ReconcileReport {
 enum Derived {
     Thumbnail,
     Display,
+    Private,
     Waveform,
 }
 
@@ -80,7 +81,11 @@ impl MediaService {
         let images = ImageRepo::all_keys(&mut pooled.conn()).await?;
         let recorded = images.clone();
         for keys in images {
-            let derivatives = [(Derived::Thumbnail, keys.thumbnail), (Derived::Display, keys.display)];
+            let derivatives = [
+                (Derived::Thumbnail, keys.thumbnail),
+                (Derived::Display, keys.display),
+                (Derived::Private, keys.private),
+            ];
             let derivatives = derivatives.into_iter().filter_map(|(d, k)| Some((d, k?))).collect();
             rows.push(RowRef { kind: MediaKind::Image, id: keys.id, original: keys.original, derivatives });
         }
@@ -202,6 +207,7 @@ impl MediaService {
                 match derived {
                     Derived::Thumbnail => ImageRepo::clear_thumbnail(conn, r.id).await?,
                     Derived::Display => ImageRepo::clear_display(conn, r.id).await?,
+                    Derived::Private => ImageRepo::clear_private(conn, r.id).await?,
                     Derived::Waveform => AudioRepo::set_waveform_key(conn, r.id, None).await?,
                 }
             }

@@ -38,6 +38,8 @@ pub struct MediaSettings {
     pub share_max_lifetime: Option<Duration>,
     /// How long the URLs a share page hands out live (at most 60 s).
     pub share_url_ttl: Duration,
+    /// Where location and device data is removed from images.
+    pub strip_metadata: crate::domain::StripPolicy,
 }
 
 impl MediaSettings {
@@ -54,6 +56,7 @@ impl MediaSettings {
             default_quota: None,
             share_max_lifetime: None,
             share_url_ttl: Duration::from_secs(60),
+            strip_metadata: crate::domain::StripPolicy::Shares,
         }
     }
 }
@@ -97,12 +100,14 @@ pub(super) struct Item {
     /// The screen-size rendition of a large image.
     pub display: Option<String>,
     pub waveform: Option<String>,
+    /// An image's copy without location and device data.
+    pub private: Option<String>,
 }
 
 impl Item {
     /// Every object the item has besides its original.
     pub fn derived_keys(&self) -> impl Iterator<Item = &String> {
-        self.thumbnail.iter().chain(&self.display).chain(&self.waveform)
+        self.thumbnail.iter().chain(&self.display).chain(&self.waveform).chain(&self.private)
     }
 }
 
@@ -132,6 +137,7 @@ impl MediaService {
                 thumbnail: r.thumbnail_key.clone(),
                 display: r.display_key.clone(),
                 waveform: None,
+                private: r.private_key.clone(),
                 media: MediaRead::Image(r.into()),
             }),
             MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
@@ -139,6 +145,7 @@ impl MediaService {
                 thumbnail: None,
                 display: None,
                 waveform: r.waveform_key.clone(),
+                private: None,
                 media: MediaRead::Audio(r.into()),
             }),
         };
@@ -219,14 +226,15 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_view(item.media.owner_id())?;
         let name = download.then(|| item.media.filename());
-        self.sign(&StorageKey::parse(&item.key)?, item.media.content_type(), ttl, name).await
+        let key = StorageKey::parse(self.outgoing_key(Some(actor), &item))?;
+        self.sign(&key, item.media.content_type(), ttl, name).await
     }
 
     /// An item's page: the item, a link to view it and one to download it; the row is read once.
     pub async fn detail(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Detail, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_view(item.media.owner_id())?;
-        let key = StorageKey::parse(&item.key)?;
+        let key = StorageKey::parse(self.outgoing_key(Some(actor), &item))?;
         let mime = item.media.content_type();
         let view_url = self.sign(&key, mime, None, None).await?.url;
         let download_url = self.sign(&key, mime, None, Some(item.media.filename())).await?.url;

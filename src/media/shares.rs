@@ -437,8 +437,8 @@ impl MediaService {
     }
 
     /// A signed URL for a live link's bytes, living `share_url_ttl`: the image as shown (its
-    /// display copy when it has one) or the audio, or, when the link allows it, the original
-    /// as a download.
+    /// display copy when it has one) or the audio, or, when the link allows it, the file as a
+    /// download — without location and device data under the `shares` policy.
     pub async fn share_url(&self, token: &str, download: bool) -> Result<SignedUrl, MediaError> {
         let (row, item) = self.live_share(token).await?;
         if download && !row.allow_download {
@@ -446,15 +446,16 @@ impl MediaService {
         }
         let ttl = Some(self.settings.share_url_ttl);
         let mime = item.media.content_type();
+        let original = StorageKey::parse(self.outgoing_key(None, &item))?;
         if download {
-            return self.sign(&StorageKey::parse(&item.key)?, mime, ttl, Some(item.media.filename())).await;
+            return self.sign(&original, mime, ttl, Some(item.media.filename())).await;
         }
         match &item.display {
             Some(display) => {
                 let mime = super::file::display::DisplayFormat::of_key(display).mime();
                 self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
             }
-            None => self.sign(&StorageKey::parse(&item.key)?, mime, ttl, None).await,
+            None => self.sign(&original, mime, ttl, None).await,
         }
     }
 }

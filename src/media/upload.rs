@@ -10,6 +10,7 @@ use super::access::Actor;
 use super::delete::DELETE_RETRY_BACKOFF;
 use super::dto::{Description, MediaRead, Upload};
 use super::file::embedded::{Embedded, image_text};
+use super::file::privacy::{self, Private};
 use super::file::probe_audio::{AudioInfo, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
@@ -29,7 +30,7 @@ use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeF
 pub(super) const THUMB_SUFFIX: &str = "thumb.jpg";
 
 pub(super) enum Probed {
-    Image(ImageInfo, Renditions, Embedded),
+    Image(ImageInfo, Renditions, Embedded, Private),
     Audio(AudioInfo, Vec<u8>),
 }
 
@@ -38,13 +39,15 @@ pub(super) struct Accepted {
     pub spooled: Spooled,
     pub media_type: MediaType,
     pub probed: Probed,
+    /// The copy without location and device data, once stored: its key and size.
+    pub private_copy: Option<(StorageKey, u64)>,
 }
 
 impl Accepted {
     /// Size of the thumbnail stored with a checked image.
     pub(super) fn thumbnail_bytes(&self) -> i64 {
         match &self.probed {
-            Probed::Image(_, made, _) => made.thumbnail.jpeg.len() as i64,
+            Probed::Image(_, made, ..) => made.thumbnail.jpeg.len() as i64,
             Probed::Audio(..) => 0,
         }
     }
@@ -134,19 +137,24 @@ impl MediaService {
         key: StorageKey,
     ) -> Result<MediaRead, MediaError> {
         let display = match &mut accepted.probed {
-            Probed::Image(_, made, _) => made.display.take(),
+            Probed::Image(_, made, ..) => made.display.take(),
             Probed::Audio(..) => None,
         };
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let inserted = match self.store_thumbnail(thumb_key.as_ref(), &accepted).await {
-            Ok(()) => self.insert_row(actor, upload, filename, &key, thumb_key.as_ref(), &accepted).await,
+            Ok(()) => match self.keep_private(&key, &mut accepted).await {
+                Ok(()) => self.insert_row(actor, upload, filename, &key, thumb_key.as_ref(), &accepted).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         let media = match inserted {
             Ok(media) => media,
             Err(e) => {
                 // The row is what makes objects reachable; without it they must go.
-                let keys: Vec<&StorageKey> = std::iter::once(&key).chain(thumb_key.as_ref()).collect();
+                let private = accepted.private_copy.as_ref().map(|(k, _)| k);
+                let keys: Vec<&StorageKey> =
+                    std::iter::once(&key).chain(thumb_key.as_ref()).chain(private).collect();
                 self.discard_objects(&keys, matches!(e, MediaError::Storage(StorageError::Unavailable(_))))
                     .await;
                 return Err(e);
@@ -172,7 +180,7 @@ impl MediaService {
         accepted: &Accepted,
     ) -> Result<(), MediaError> {
         match (key, &accepted.probed) {
-            (Some(key), Probed::Image(_, made, _)) => {
+            (Some(key), Probed::Image(_, made, ..)) => {
                 let body = crate::storage::body_of(made.thumbnail.jpeg.clone());
                 self.store.put_stream(key, body, "image/jpeg").await?;
                 Ok(())
@@ -265,7 +273,7 @@ impl MediaService {
             self.discard_objects(&[&staged.key], in_doubt).await;
             return Err(e.into());
         }
-        Ok((Accepted { spooled, media_type: staged.media_type, probed }, staged.key))
+        Ok((Accepted { spooled, media_type: staged.media_type, probed, private_copy: None }, staged.key))
     }
 
     /// Decides the type from the bytes received so far and, once it is known and allowed,
@@ -317,8 +325,10 @@ impl MediaService {
         let probed = self
             .cpu
             .run(move || match media_type.kind() {
-                MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true)
-                    .map(|(i, r)| Probed::Image(i, r, image_text(&path, media_type))),
+                MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true).map(|(i, r)| {
+                    let private = privacy::scan(&path, media_type);
+                    Probed::Image(i, r, image_text(&path, media_type), private)
+                }),
                 MediaKind::Audio => {
                     analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
                 }
@@ -377,7 +387,7 @@ impl MediaService {
         let sha = accepted.spooled.sha256.as_str();
         let owner_id = upload.owner.id();
         match &accepted.probed {
-            Probed::Image(info, _, text) => {
+            Probed::Image(info, _, text, private) => {
                 let new = NewImage {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -390,6 +400,10 @@ impl MediaService {
                     display_key: None,
                     frame_count: info.frames.try_into().unwrap_or(i32::MAX),
                     thumbnail_bytes: thumb_key.map_or(0, |_| accepted.thumbnail_bytes()),
+                    has_location: private.location,
+                    has_device_data: private.device,
+                    private_key: accepted.private_copy.as_ref().map(|(k, _)| k.as_str()),
+                    private_bytes: accepted.private_copy.as_ref().map_or(0, |(_, n)| *n as i64),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,

@@ -121,6 +121,10 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 frame_count: r.frame_count,
                 thumbnail_bytes: r.thumbnail_bytes,
                 display_bytes: r.display_bytes,
+                has_location: r.has_location,
+                has_device_data: r.has_device_data,
+                private_key: r.private_key.as_deref(),
+                private_bytes: r.private_bytes,
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -159,7 +163,7 @@ fn with_new_file(
     let mime = accepted.media_type.mime().to_owned();
     let sha = accepted.spooled.sha256.clone();
     match (row.clone(), &accepted.probed) {
-        (TrashedRow::Image(mut r), Probed::Image(info, _, _)) => {
+        (TrashedRow::Image(mut r), Probed::Image(info, _, _, private)) => {
             r.uploader_id = actor.user_id;
             r.original_filename = name.to_owned();
             (r.content_type, r.byte_size, r.sha256) = (mime, size, sha);
@@ -167,6 +171,9 @@ fn with_new_file(
             r.thumbnail_key = thumb.map(|k| k.as_str().to_owned());
             r.thumbnail_bytes = thumb.map_or(0, |_| accepted.thumbnail_bytes());
             (r.display_key, r.display_bytes) = (None, 0);
+            (r.has_location, r.has_device_data) = (private.location, private.device);
+            r.private_key = accepted.private_copy.as_ref().map(|(k, _)| k.as_str().to_owned());
+            r.private_bytes = accepted.private_copy.as_ref().map_or(0, |(_, n)| *n as i64);
             (r.width, r.height) = (info.width as i32, info.height as i32);
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             TrashedRow::Image(r)
@@ -202,6 +209,8 @@ fn with_version_file(
             r.thumbnail_key = v.thumbnail_key.as_deref().map(&rename);
             r.display_key = v.display_key.as_deref().map(&rename);
             (r.thumbnail_bytes, r.display_bytes) = (v.thumbnail_bytes, v.display_bytes);
+            (r.has_location, r.has_device_data) = (v.has_location, v.has_device_data);
+            (r.private_key, r.private_bytes) = (v.private_key.as_deref().map(&rename), v.private_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
             TrashedRow::Image(r)
         }
@@ -242,13 +251,18 @@ impl MediaService {
         let name = filename::clean(&upload.filename);
         let (mut accepted, key) = self.receive(&upload, body).await?;
         let display = match &mut accepted.probed {
-            Probed::Image(_, made, _) => made.display.take(),
+            Probed::Image(_, made, ..) => made.display.take(),
             Probed::Audio(..) => None,
         };
         let thumb = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let mut new_objects: Vec<StorageKey> = vec![key.clone()];
         new_objects.extend(thumb.clone());
-        if let Err(e) = self.store_thumbnail(thumb.as_ref(), &accepted).await {
+        let stored = match self.store_thumbnail(thumb.as_ref(), &accepted).await {
+            Ok(()) => self.keep_private(&key, &mut accepted).await,
+            Err(e) => Err(e),
+        };
+        new_objects.extend(accepted.private_copy.as_ref().map(|(k, _)| k.clone()));
+        if let Err(e) = stored {
             let refs: Vec<&StorageKey> = new_objects.iter().collect();
             self.discard_objects(&refs, matches!(e, MediaError::Storage(StorageError::Unavailable(_)))).await;
             return Err(e);

@@ -55,6 +55,10 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     thumbnail_key: None,
                     display_key: None,
                     thumbnail_bytes: 0,
+                    has_location: false,
+                    has_device_data: false,
+                    private_key: None,
+                    private_bytes: 0,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,
@@ -241,6 +245,8 @@ fn expected(
             Some(Only::MissingAltText) => i.kind == MediaKind::Image && !i.alt,
             Some(Only::MissingTranscript) => i.kind == MediaKind::Audio && i.transcript.is_none(),
             Some(Only::Animated) => i.kind == MediaKind::Image && i.frames > 1,
+            // Nothing the model uploads says where it was taken.
+            Some(Only::Location) => false,
         })
         .filter(|i| {
             search.is_none_or(|s| {
@@ -286,7 +292,13 @@ async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
     let tag_sets: [(Vec<i64>, Vec<&Members>); 3] =
         [(vec![], vec![]), (vec![most], vec![&mosts]), (vec![even, most], vec![&evens, &mosts])];
     // The "only" filters on the whole library and within the collection; tags without them.
-    let onlys = [None, Some(Only::MissingAltText), Some(Only::MissingTranscript), Some(Only::Animated)];
+    let onlys = [
+        None,
+        Some(Only::MissingAltText),
+        Some(Only::MissingTranscript),
+        Some(Only::Animated),
+        Some(Only::Location),
+    ];
     let views = [None, Some(harbour)]
         .into_iter()
         .flat_map(|c| tag_sets.iter().map(move |t| (c, t)))
@@ -496,7 +508,13 @@ mod plans {
         let mut checked = 0;
         let scopes =
             [OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann), OwnerFilter::Visible(ann)];
-        let onlys = [None, Some(Only::MissingAltText), Some(Only::MissingTranscript), Some(Only::Animated)];
+        let onlys = [
+            None,
+            Some(Only::MissingAltText),
+            Some(Only::MissingTranscript),
+            Some(Only::Animated),
+            Some(Only::Location),
+        ];
         let views = [None, Some(harbour)].into_iter().flat_map(|c| {
             let mut v: Vec<(Option<i64>, Vec<i64>, Option<Only>)> =
                 onlys.iter().map(|o| (c, vec![], *o)).collect();
@@ -547,6 +565,6 @@ mod plans {
                 }
             }
         }
-        assert_eq!(checked, 3904, "plans");
+        assert_eq!(checked, 4480, "plans");
     }
 }

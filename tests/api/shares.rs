@@ -211,7 +211,11 @@ async fn trash_delete_and_disable_revoke(env: TestEnv) {
     amy.post(
         "/trash",
         "/trash",
-        &[("action", "purge"), ("item", &clip.replace("/media/", "").replace('/', ":"))],
+        &[
+            ("action", "purge"),
+            ("item", &clip.replace("/media/", "").replace('/', ":")),
+            ("confirmed", "yes"),
+        ],
     )
     .await;
     assert_eq!(anon.get(&deleted).await.status, 404, "deleted for good");

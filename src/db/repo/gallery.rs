@@ -201,6 +201,9 @@ fn narrow(sql: &mut Sql, (owner, from): (StreamOwner, &str), query: &GalleryQuer
         Some(Only::Animated) => {
             sql.and().push("t.frame_count > 1");
         }
+        Some(Only::Location) => {
+            sql.and().push("t.has_location");
+        }
         None => {}
     }
     match owner {

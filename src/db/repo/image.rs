@@ -74,6 +74,16 @@ impl ImageRepo {
         Ok(())
     }
 
+    /// Forgets a private copy whose object is gone.
+    pub async fn clear_private(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        let none: Option<&str> = None;
+        run!(conn, |c| diesel::update(t::images.find(id))
+            .set((t::private_key.eq(none), t::private_bytes.eq(0)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// Forgets a display rendition whose object is gone.
     pub async fn clear_display(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
         let none: Option<&str> = None;
@@ -102,13 +112,14 @@ impl ImageRepo {
     /// Every storage key the table refers to (original, thumbnail, display rendition), for
     /// reconciliation.
     pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<ImageKeys>, DbError> {
-        type Keys = (i64, String, Option<String>, Option<String>, i64, i64);
+        type Keys = (i64, String, Option<String>, Option<String>, Option<String>, i64, i64);
         let rows: Vec<Keys> = run!(conn, |c| t::images
             .select((
                 t::id,
                 t::storage_key,
                 t::thumbnail_key,
                 t::display_key,
+                t::private_key,
                 t::thumbnail_bytes,
                 t::display_bytes
             ))
@@ -116,11 +127,12 @@ impl ImageRepo {
             .await)?;
         Ok(rows
             .into_iter()
-            .map(|(id, original, thumbnail, display, thumbnail_bytes, display_bytes)| ImageKeys {
+            .map(|(id, original, thumbnail, display, private, thumbnail_bytes, display_bytes)| ImageKeys {
                 id,
                 original,
                 thumbnail,
                 display,
+                private,
                 sizes: (thumbnail_bytes, display_bytes),
             })
             .collect())
@@ -147,6 +159,7 @@ pub struct ImageKeys {
     pub original: String,
     pub thumbnail: Option<String>,
     pub display: Option<String>,
+    pub private: Option<String>,
     /// The recorded sizes of the thumbnail and the display rendition.
     pub sizes: (i64, i64),
 }

@@ -26,7 +26,7 @@ impl TrashedRow {
     /// Bytes of all the item's objects, as the quota counts them (see the quotas migration).
     pub fn stored_bytes(&self) -> i64 {
         match self {
-            TrashedRow::Image(r) => r.byte_size + r.thumbnail_bytes + r.display_bytes,
+            TrashedRow::Image(r) => r.byte_size + r.thumbnail_bytes + r.display_bytes + r.private_bytes,
             TrashedRow::Audio(r) => r.byte_size,
         }
     }
@@ -114,6 +114,7 @@ impl TrashRepo {
                 r.storage_key = rename(&r.storage_key);
                 r.thumbnail_key = r.thumbnail_key.as_deref().map(&rename);
                 r.display_key = r.display_key.as_deref().map(&rename);
+                r.private_key = r.private_key.as_deref().map(&rename);
                 run!(conn, |c| diesel::insert_into(images::table).values(&r).execute(c).await)?;
                 (r.id, r.owner_id, r.created_at, r.original_filename, r.byte_size)
             }

@@ -28,9 +28,14 @@ impl UsageRepo {
 
     /// The same sum counted from the rows themselves, to check the running total against.
     pub async fn recount(conn: &mut DbConn<'_>, owner: i64) -> Result<i64, DbError> {
-        let image_sizes: Vec<(i64, i64, i64)> = run!(conn, |c| images::table
+        let image_sizes: Vec<(i64, i64, i64, i64)> = run!(conn, |c| images::table
             .filter(images::owner_id.eq(owner))
-            .select((images::byte_size, images::thumbnail_bytes, images::display_bytes))
+            .select((
+                images::byte_size,
+                images::thumbnail_bytes,
+                images::display_bytes,
+                images::private_bytes
+            ))
             .load(c)
             .await)?;
         let audio_sizes: Vec<i64> = run!(conn, |c| audios::table
@@ -48,7 +53,7 @@ impl UsageRepo {
             .select(versions::stored_bytes)
             .load(c)
             .await)?;
-        Ok(image_sizes.iter().map(|(a, b, c)| a + b + c).sum::<i64>()
+        Ok(image_sizes.iter().map(|(a, b, c, d)| a + b + c + d).sum::<i64>()
             + audio_sizes.iter().chain(&trashed).chain(&kept).sum::<i64>())
     }
 }

@@ -6,30 +6,18 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::{ConfirmDeletePage, ConfirmItem, DELETE_DEFERRED};
+pub use super::item_path::MediaPath;
 use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, StripPolicy};
 use crate::media::file::waveform;
 use crate::media::{Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaError, MediaRead};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
 use crate::web::{WebSettings, back, stash};
-
-/// `/media/{kind}/{id}`: a kind that is not one answers 404.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct MediaPath {
-    pub(super) kind: MediaKind,
-    pub(super) id: i64,
-}
-
-impl MediaPath {
-    pub(super) fn url(self) -> String {
-        format!("/media/{}/{}", self.kind, self.id)
-    }
-}
 
 #[derive(Template)]
 #[template(path = "detail.html")]
@@ -51,6 +39,8 @@ struct DetailPage {
     facts: Vec<(&'static str, String)>,
     transcript: String,
     can_manage: bool,
+    /// Whether the file tells where it was taken or what took it, and what the app does about it.
+    privacy: Option<(&'static str, String)>,
     /// Lifetimes a new share link may be given.
     lifetimes: Vec<Choice>,
     /// The link just made (its address is shown this once), and until when it works.
@@ -280,6 +270,7 @@ async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
+        privacy: privacy_note(media, app.media.settings().strip_metadata),
         lifetimes: shares::lifetime_choices(app),
         new_share,
         shares,
@@ -293,6 +284,30 @@ async fn render(
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// The badge and sentence for an image whose metadata says where it was taken or what took it.
+fn privacy_note(media: &MediaRead, policy: StripPolicy) -> Option<(&'static str, String)> {
+    let MediaRead::Image(i) = media else { return None };
+    let badge = match (i.has_location, i.has_device_data) {
+        (true, true) => "Contains location and camera details",
+        (true, false) => "Contains location",
+        (false, true) => "Contains camera details",
+        (false, false) => return None,
+    };
+    let what = match (i.has_location, i.has_device_data) {
+        (true, true) => "where it was taken and the camera's serial numbers or owner",
+        (true, false) => "where it was taken",
+        _ => "the camera's serial numbers, owner or maker notes",
+    };
+    let done = match (policy, i.has_private_copy) {
+        (StripPolicy::Shares, true) => {
+            "Share links and other people's downloads get a copy without it; you and staff get the original."
+        }
+        (StripPolicy::Never, _) => "It is shared as it is (MEDIADESK_STRIP_METADATA=never).",
+        _ => "It is shared as it is: it was uploaded before copies without it were made.",
+    };
+    Some((badge, format!("The file's metadata says {what}. {done}")))
 }
 
 pub async fn show(

@@ -30,7 +30,7 @@ pub struct GalleryParams {
     owner: Option<String>,
     /// Tags every item must carry, comma-separated.
     tags: Option<String>,
-    /// `missing-alt`, `missing-transcript` or `animated`.
+    /// `missing-alt`, `missing-transcript`, `animated` or `location`.
     only: Option<String>,
     /// The filter form's collection: a collection's id (its gallery is that collection's
     /// page), or empty for every item.

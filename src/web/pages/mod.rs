@@ -9,6 +9,7 @@ pub mod detail;
 pub mod duplicates;
 pub mod files;
 pub mod gallery;
+mod item_path;
 pub mod queue;
 pub mod replace;
 pub mod shared;
