@@ -47,6 +47,13 @@ if media:
         row(w["input"], f"{w['time']['median_ms']:.0f} ms", f"{w['ms_per_min']:.1f} ms",
             f"≤ {w['target_ms_per_min']} ms", ok(w["ms_per_min"] <= w["target_ms_per_min"]))
 
+z = r.get("zip")
+if z:
+    growth = z["peak_growth_kb"] / 1024
+    out.append(f"\n**ZIP download** ({z['items']} files, {z['zip_bytes'] / 1e9:.2f} GB streamed from s3s-fs "
+               f"through the app as one archive): {z['seconds']:.1f} s = {z['zip_bytes'] / 1e6 / z['seconds']:.0f} MB/s; "
+               f"peak RSS over idle {growth:.1f} MiB (≤ 32 MiB) {ok(growth <= 32)}\n")
+
 up = r.get("uploads")
 if up:
     mb = up["file_bytes"] / 1e6

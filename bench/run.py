@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 BIN = os.environ["BENCH_BIN"]
@@ -345,6 +346,39 @@ def bench_uploads():
     return res
 
 
+def bench_zip():
+    """A ZIP of 11 copies of the 100 MB file (1.1 GB) streamed from S3 through the app: time and
+    the server's peak RSS over idle while it streams."""
+    say("ZIP: 1.1 GB of audio streamed as one archive, PostgreSQL + S3 (s3s-fs)")
+    env = backend_env("postgres_s3", os.path.join(WORK, "zip"))
+    path = os.path.join(INPUTS, UPLOAD_FILE)
+    server = Server(env, "zip-server")
+    pid = server.proc.pid
+    for _ in range(11):
+        post_files(server, path, 1, True)
+    req = urllib.request.Request(f"{server.base}/media?type=audio&per=200", headers={"Cookie": server.cookie})
+    items = re.findall(r'name="item" value="(audio:[0-9]+)"', urllib.request.urlopen(req).read().decode())
+    time.sleep(1)
+    idle_kb = status_kb(pid, "VmRSS")
+    seconds, growth, size = [], [], 0
+    for _ in range(3):
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        form = [("csrf_token", server.csrf())] + [("item", i) for i in items]
+        body = urllib.parse.urlencode(form).encode()
+        req = urllib.request.Request(f"{server.base}/media/zip", data=body, headers={"Cookie": server.cookie})
+        started = time.monotonic()
+        size = 0
+        with urllib.request.urlopen(req) as resp:
+            while chunk := resp.read(1 << 20):
+                size += len(chunk)
+        seconds.append(time.monotonic() - started)
+        growth.append(status_kb(pid, "VmHWM") - idle_kb)
+    server.stop()
+    return {"items": len(items), "zip_bytes": size, "seconds": statistics.median(seconds),
+            "peak_growth_kb": max(growth), "idle_rss_kb": idle_kb}
+
+
 # ---- 3. the gallery -----------------------------------------------------------------------
 
 def bench_gallery():
@@ -428,6 +462,8 @@ def main():
         results["media"] = bench_media()
     if what in ("all", "upload"):
         results["uploads"] = bench_uploads()
+    if what in ("all", "zip"):
+        results["zip"] = bench_zip()
     if what in ("all", "gallery"):
         results["gallery"] = bench_gallery()
     json.dump(results, open(path, "w"), indent=2)

@@ -9,6 +9,7 @@
 #   bench/run.sh media      thumbnails, probes, waveforms only
 #   bench/run.sh upload     uploads only
 #   bench/run.sh gallery    gallery only
+#   bench/run.sh zip        ZIP download of 1.1 GB only
 #   BENCH_BIN=path bench/run.sh …   measure that binary (say, an earlier commit's) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."

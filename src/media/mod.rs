@@ -29,6 +29,7 @@ mod tags;
 mod trash;
 mod upload;
 mod versions;
+mod zip;
 
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
@@ -54,3 +55,4 @@ pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
 pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};
 pub use versions::{Replaced, VersionRead};
+pub use zip::{MAX_ZIP_ITEMS, ZipPlan};

@@ -34,7 +34,7 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, shared,
-    shares, signin, tags, trash, tus, upload, viewer,
+    shares, signin, tags, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -78,6 +78,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/users/{id}", web::get().to(gallery::of_user))
             .route("/media/bulk", web::post().to(gallery::bulk))
             .route("/media/bulk", web::get().to(|| async { signin::see_other("/media") }))
+            .route("/media/zip", web::post().to(zip::selection))
+            .route("/media/zip", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/bulk/edit", web::post().to(bulk_edit::edit))
             .route("/media/bulk/edit", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/{kind}/{id}", web::get().to(detail::show))
@@ -117,6 +119,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/collections/{id}/move", web::post().to(collections::move_to))
             .route("/collections/{id}/delete", web::get().to(collections::confirm_delete))
             .route("/collections/{id}/delete", web::post().to(collections::delete))
+            .route("/collections/{id}/zip", web::get().to(zip::collection))
             .route(
                 "/collections/{id}/{action}",
                 web::get().to(|path: web::Path<(i64, String)>| async move {

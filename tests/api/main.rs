@@ -45,3 +45,4 @@ mod upload_answers;
 mod versions;
 mod viewer;
 mod web;
+mod zip;

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::gallery::parse_item;
+use super::selection::SelectionForm;
 use crate::app::App;
 use crate::media::{BulkEdit, MediaError};
 use crate::web::back;
@@ -28,13 +28,10 @@ pub async fn edit(
     user: CurrentUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
-    user.check_csrf(field("csrf_token"))?;
+    let form = SelectionForm::read(&user, &body)?;
+    let field = |name: &str| form.field(name).unwrap_or("");
     let back = back::gallery_view(Some(field("back")));
-    let picked: Vec<_> =
-        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| parse_item(v)).collect();
+    let picked = form.items();
     if picked.is_empty() {
         return Err(WebError::BadRequest("Select at least one item to change.".into()));
     }

@@ -39,6 +39,8 @@ struct DetailPage {
     facts: Vec<(&'static str, String)>,
     transcript: String,
     can_manage: bool,
+    /// "Download original", or what it is when this person gets the copy without location data.
+    download_label: &'static str,
     /// Whether the file tells where it was taken or what took it, and what the app does about it.
     privacy: Option<(&'static str, String)>,
     /// Lifetimes a new share link may be given.
@@ -270,6 +272,16 @@ async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
+        download_label: match media {
+            MediaRead::Image(i)
+                if i.has_private_copy
+                    && !actor.can_manage(owner_id)
+                    && app.media.settings().strip_metadata == StripPolicy::Shares =>
+            {
+                "Download (without location and camera details)"
+            }
+            _ => "Download original",
+        },
         privacy: privacy_note(media, app.media.settings().strip_metadata),
         lifetimes: shares::lifetime_choices(app),
         new_share,

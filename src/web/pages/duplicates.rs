@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -87,18 +88,15 @@ pub async fn keep_one(
     user: CurrentUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    user.check_csrf(field("csrf_token").unwrap_or(""))?;
+    let form = SelectionForm::read(&user, &body)?;
+    let field = |name: &str| form.field(name);
     let kind: MediaKind = field("kind")
         .and_then(|k| k.parse().ok())
         .ok_or_else(|| WebError::BadRequest("Which kind of media?".into()))?;
     let keep: i64 = field("keep")
         .and_then(|k| k.parse().ok())
         .ok_or_else(|| WebError::BadRequest("Pick the copy to keep.".into()))?;
-    let group: Vec<i64> =
-        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| v.parse().ok()).collect();
+    let group: Vec<i64> = form.values("item").filter_map(|v| v.parse().ok()).collect();
     let gone = app.media.keep_one(&user.actor(), kind, keep, &group).await?;
     let verb = if app.media.keeps_trash() { "Moved to the Trash" } else { "Deleted" };
     session::flash(

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::{ConfirmDeletePage, ConfirmItem};
+use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -659,12 +660,6 @@ fn not_deleted(failed: &[String]) -> String {
     format!("Not deleted: {n} item{} ({named}).", if n == 1 { "" } else { "s" })
 }
 
-/// `image:12` → (kind, id).
-pub fn parse_item(s: &str) -> Option<(MediaKind, i64)> {
-    let (kind, id) = s.split_once(':')?;
-    Some((kind.parse().ok()?, id.parse().ok()?))
-}
-
 /// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
 /// A selection may be stale (items deleted meanwhile, in another tab or by someone else): what
 /// is gone is left out with a note, and the rest goes ahead.
@@ -673,12 +668,9 @@ pub async fn bulk(
     user: CurrentUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    user.check_csrf(field("csrf_token").unwrap_or(""))?;
-    let picked: Vec<(MediaKind, i64)> =
-        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| parse_item(v)).collect();
+    let form = SelectionForm::read(&user, &body)?;
+    let field = |name: &str| form.field(name);
+    let picked = form.items();
     if picked.is_empty() {
         session::flash(&user.session, "error", "Select at least one item to delete.");
         return Ok(see_other(&back::gallery_view(field("back"))));

@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::ConfirmActionPage;
-use super::gallery::parse_item;
+use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
@@ -138,12 +138,9 @@ pub async fn show(
 /// Restore or delete for good what was ticked (`action` = `restore` | `purge`). Checkbox values
 /// arrive as repeated `item` fields, which serde's form parser cannot collect.
 pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, WebError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    user.check_csrf(field("csrf_token").unwrap_or(""))?;
-    let picked: Vec<(MediaKind, i64)> =
-        fields.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| parse_item(v)).collect();
+    let form = SelectionForm::read(&user, &body)?;
+    let field = |name: &str| form.field(name);
+    let picked = form.items();
     let restore = match field("action") {
         Some("restore") => true,
         Some("purge") => false,

@@ -392,11 +392,6 @@ pub fn strip(from: &Path, t: MediaType, to: &Path) -> io::Result<u64> {
     }
     let mut out = BufWriter::new(File::create(to)?);
     let mut written = 0u64;
-    let head = read_at(
-        &mut f,
-        0,
-        if t == MediaType::Webp { 12 } else { layout.blocks.first().map_or(layout.rest, |b| b.start) },
-    )?;
     if t == MediaType::Webp {
         let body_len: u64 = 4
             + layout
@@ -411,6 +406,8 @@ pub fn strip(from: &Path, t: MediaType, to: &Path) -> io::Result<u64> {
         out.write_all(b"WEBP")?;
         written += 12;
     } else {
+        // The signature (and, in JPEG, SOI) before the first block.
+        let head = read_at(&mut f, 0, layout.blocks.first().map_or(layout.rest, |b| b.start))?;
         out.write_all(&head)?;
         written += head.len() as u64;
     }
@@ -421,11 +418,9 @@ pub fn strip(from: &Path, t: MediaType, to: &Path) -> io::Result<u64> {
                 out.write_all(bytes)?;
                 written += bytes.len() as u64;
             }
-            None if t == MediaType::Webp && flags.is_some() && read_at(&mut f, b.start, 4)? == b"VP8X" => {
+            None if t == MediaType::Webp && read_at(&mut f, b.start, 4)? == b"VP8X" => {
                 let mut chunk = read_at(&mut f, b.start, b.len)?;
-                if let Some(set) = flags {
-                    chunk[8] = (chunk[8] & !0x0C) | set;
-                }
+                chunk[8] = (chunk[8] & !0x0C) | flags;
                 out.write_all(&chunk)?;
                 written += chunk.len() as u64;
             }
@@ -443,7 +438,7 @@ pub fn strip(from: &Path, t: MediaType, to: &Path) -> io::Result<u64> {
 }
 
 /// The VP8X flags for EXIF (0x08) and XMP (0x04) as the stripped file has them.
-fn webp_flags(layout: &Layout, outputs: &[Option<Vec<u8>>]) -> Option<u8> {
+fn webp_flags(layout: &Layout, outputs: &[Option<Vec<u8>>]) -> u8 {
     let mut flags = 0u8;
     for (b, o) in layout.blocks.iter().zip(outputs) {
         let present = o.as_ref().is_none_or(|o| !o.is_empty());
@@ -453,7 +448,7 @@ fn webp_flags(layout: &Layout, outputs: &[Option<Vec<u8>>]) -> Option<u8> {
             _ => {}
         }
     }
-    Some(flags)
+    flags
 }
 
 fn frame_exif(t: MediaType, tiff: &[u8]) -> Vec<u8> {
