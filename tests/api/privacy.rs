@@ -134,6 +134,39 @@ fn stripping_keeps_pixels_icc_rights_and_credit_and_drops_location_and_device() 
     }
 }
 
+/// ImageMagick keeps EXIF in a PNG as hex in a `Raw profile type exif` text chunk; exiftool
+/// reads GPS from it, so the scan must too, and stripping must drop it.
+#[test]
+fn a_png_with_a_raw_exif_profile_is_found_out_and_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpg = telling_fixture(dir.path(), "image.jpg");
+    let exif = Command::new("exiftool").args(["-b", "-EXIF", jpg.to_str().unwrap()]).output().unwrap().stdout;
+    assert!(exif.starts_with(b"MM\0*") || exif.starts_with(b"II*\0"), "exiftool gives the EXIF TIFF");
+    let hex: String = hex::encode(&exif);
+    let lines: Vec<&str> = hex.as_bytes().chunks(72).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let text = format!("\nexif\n{:8}\n{}\n", exif.len(), lines.join("\n"));
+    let mut data = b"Raw profile type exif\0".to_vec();
+    data.extend_from_slice(text.as_bytes());
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(b"tEXt");
+    chunk.extend_from_slice(&data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(b"tEXt");
+    crc.update(&data);
+    chunk.extend_from_slice(&crc.finalize().to_be_bytes());
+    let png = fixture_bytes("image.png");
+    let ihdr_end = 8 + 12 + 13;
+    let raw = dir.path().join("raw.png");
+    std::fs::write(&raw, [&png[..ihdr_end], &chunk, &png[ihdr_end..]].concat()).unwrap();
+    assert!(tags(&raw).contains("GPSLatitude"), "exiftool reads the raw profile:\n{}", tags(&raw));
+    assert_eq!(privacy::scan(&raw, MediaType::Png), Private { location: true, device: true });
+    let stripped = dir.path().join("raw-stripped.png");
+    privacy::strip(&raw, MediaType::Png, &stripped).unwrap();
+    let after = tags(&stripped);
+    assert!(!after.contains("GPS") && !after.contains("SerialNumber"), "{after}");
+    assert_eq!(pixels(&stripped), pixels(&raw));
+}
+
 backend_tests!(
     a_telling_upload_is_marked_filtered_and_shared_without_it,
     the_upload_policy_strips_the_stored_original,

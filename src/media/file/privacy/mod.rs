@@ -83,6 +83,8 @@ enum Part {
     Exif,
     Xmp,
     Iptc,
+    /// ImageMagick's hex copy of EXIF, XMP or IPTC in a PNG text chunk: read, then dropped.
+    RawProfile,
     Drop,
 }
 
@@ -161,7 +163,7 @@ fn png(f: &mut File) -> io::Result<Layout> {
             b"eXIf" => Part::Exif,
             b"iTXt" if peek.starts_with(XMP_KEY) => Part::Xmp,
             // ImageMagick keeps EXIF, XMP and IPTC as hex in text chunks of these names.
-            b"tEXt" | b"zTXt" | b"iTXt" if peek.starts_with(b"Raw profile type") => Part::Drop,
+            b"tEXt" | b"zTXt" | b"iTXt" if peek.starts_with(b"Raw profile type") => Part::RawProfile,
             _ => Part::Keep,
         };
         let body = if part == Part::Xmp { xmp_in_itxt(f, at + 8, len)? } else { (at + 8, len) };
@@ -276,10 +278,64 @@ fn scan_file(path: &Path, t: MediaType) -> io::Result<Private> {
                     found.location |= iim_location(&data);
                 }
             }
-            Part::Keep | Part::Drop => {}
+            Part::RawProfile => {
+                let data = body(&mut f, b)?;
+                let chunk_type = read_at(&mut f, b.start + 4, 4)?;
+                match data.as_deref().and_then(|d| raw_profile(&chunk_type, d)) {
+                    Some((kind, bytes)) if kind == "exif" || kind == "app1" => {
+                        let tiff = bytes.strip_prefix(b"Exif\0\0".as_slice()).unwrap_or(&bytes);
+                        let (location, device) = tiff::scan(tiff);
+                        found.location |= location;
+                        found.device |= device;
+                    }
+                    Some((kind, bytes)) if kind == "xmp" => {
+                        let xmp = String::from_utf8_lossy(&bytes);
+                        found.location |= XMP_LOCATION.iter().any(|k| xmp.contains(k));
+                        found.device |= XMP_DEVICE.iter().any(|k| xmp.contains(k));
+                    }
+                    Some((kind, bytes)) if kind == "iptc" || kind == "8bim" => {
+                        found.location |= iim_location(&bytes)
+                            || iim_datasets(&bytes).any(|d| d.0 == 2 && IIM_LOCATION.contains(&d.1));
+                    }
+                    Some(_) => {}
+                    // Compressed or unreadable: assume the worst, as stripping drops it.
+                    None => found.device = true,
+                }
+            }
+            // Extended XMP (the rest of a packet too large for one JPEG segment): its text.
+            Part::Drop => {
+                if let Some(data) = body(&mut f, b)? {
+                    let xmp = String::from_utf8_lossy(&data);
+                    found.location |= XMP_LOCATION.iter().any(|k| xmp.contains(k));
+                    found.device |= XMP_DEVICE.iter().any(|k| xmp.contains(k));
+                }
+            }
+            Part::Keep => {}
         }
     }
     Ok(found)
+}
+
+/// What an uncompressed `tEXt` raw profile holds: its kind (`exif`, `xmp`, `iptc`…) and its
+/// bytes, from `Raw profile type KIND\0\nKIND\n   LENGTH\nHEX…`. `None` for anything else
+/// (a compressed chunk, bad hex), which the caller treats as unknown.
+fn raw_profile(chunk_type: &[u8], data: &[u8]) -> Option<(String, Vec<u8>)> {
+    if chunk_type != b"tEXt" {
+        return None;
+    }
+    let (keyword, text) = data.split_at(data.iter().position(|b| *b == 0)?);
+    let kind =
+        std::str::from_utf8(keyword.strip_prefix(b"Raw profile type ")?).ok()?.trim().to_ascii_lowercase();
+    let text = std::str::from_utf8(&text[1..]).ok()?;
+    let mut lines = text.trim_start().splitn(3, '\n');
+    let (_name, length, hex) = (lines.next()?, lines.next()?, lines.next()?);
+    let length: usize = length.trim().parse().ok()?;
+    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() < length * 2 {
+        return None;
+    }
+    let bytes = hex::decode(&digits[..length * 2]).ok()?;
+    Some((kind, bytes))
 }
 
 /// Rights and credit, kept through stripping as a small XMP packet of their own.
@@ -382,7 +438,7 @@ pub fn strip(from: &Path, t: MediaType, to: &Path) -> io::Result<u64> {
     for b in &layout.blocks {
         outputs.push(match b.part {
             Part::Keep => None,
-            Part::Drop => Some(Vec::new()),
+            Part::Drop | Part::RawProfile => Some(Vec::new()),
             Part::Exif => {
                 let kept = body(&mut f, b)?.and_then(|data| tiff::strip(&data));
                 Some(kept.map_or_else(Vec::new, |tiff| frame_exif(t, &tiff)))
