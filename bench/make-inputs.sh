@@ -57,6 +57,7 @@ have song-5min-cbr192.mp3 || lame --quiet -b 192 song-5min.wav song-5min-cbr192.
 have song-5min-vbr-noxing.mp3 || lame --quiet -V 2 -t song-5min.wav song-5min-vbr-noxing.mp3
 have song-5min.flac || flac --silent -5 -f -o song-5min.flac song-5min.wav
 have song-5min.m4a || ffmpeg -loglevel error -y -i song-5min.wav -c:a aac -b:a 192k song-5min.m4a
+have song-5min-alac.m4a || ffmpeg -loglevel error -y -i song-5min.wav -c:a alac song-5min-alac.m4a
 # 100 MB of audio for the upload benchmark: 566 s of CD-quality stereo WAV.
 if ! have upload-100mb.wav; then
   sox -n -r 44100 -b 16 -c 2 upload-100mb.wav synth 566 sine 220-880 gain -8

@@ -40,12 +40,33 @@ if media:
         md_err = (p["mediadesk_s"] - p["true_s"]) / p["true_s"] * 100
         row(p["input"], f"{p['ffprobe']['median_ms']:.1f} ms", f"{p['mediadesk']['median_ms']:.1f} ms", f"{ratio:.3f}×",
             ok(ratio <= 0.1), f"{p['true_s']:.2f} s", f"{ff_err:+.2f} %", f"{md_err:+.3f} %", ok(abs(md_err) <= 0.1))
-    out.append("\n**Waveform peaks** (`mediadesk waveform`: the upload's full decode, one core)\n")
+    out.append("\n**Waveform peaks** (`mediadesk waveform --without-loudness`: the upload's full decode before it "
+               "answers, one core)\n")
     row("input", "time", "per audio minute", "target", "")
     row(*["---"] * 5)
     for w in media["waveforms"]:
         row(w["input"], f"{w['time']['median_ms']:.0f} ms", f"{w['ms_per_min']:.1f} ms",
             f"≤ {w['target_ms_per_min']} ms", ok(w["ms_per_min"] <= w["target_ms_per_min"]))
+    if "loudness" in media:
+        out.append("")
+        out.append("**Loudness meter** (`mediadesk waveform` with and without it, one core; an upload runs it "
+                   "after answering, as a decode of its own)")
+        out.append("")
+        row("input", "decode + peaks", "decode + peaks + meter", "meter's share", "target", "")
+        row("---", "---", "---", "---", "---", "---")
+        for m in media["loudness"]:
+            a, b = m["plain"]["median_ms"], m["metered"]["median_ms"]
+            share = (b - a) / a
+            row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"+{share * 100:.0f} %", "≤ +20 %", ok(share <= 0.20))
+        r = media["rendition"]
+        a, b = r["plain"]["median_ms"], r["rendered"]["median_ms"]
+        out.append("")
+        out.append("**FLAC rendition of ALAC** (`mediadesk waveform --rendition`, one core)")
+        out.append("")
+        row("input", "decode", "decode + FLAC", "added / decode", "target", "")
+        row("---", "---", "---", "---", "---", "---")
+        row(f"{r['input']} ({r['alac_bytes'] / 1e6:.1f} MB → {r['flac_bytes'] / 1e6:.1f} MB)", f"{a:.0f} ms",
+            f"{b:.0f} ms", f"{(b - a) / a:.2f}×", "≤ 1.5×", ok((b - a) / a <= 1.5))
 
 z = r.get("zip")
 if z:

@@ -185,11 +185,27 @@ def bench_media():
     for name, target in WAVE_TARGETS.items():
         src = os.path.join(INPUTS, name)
         stem = name.rsplit(".", 1)[0]
-        t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src}")
+        # What the upload decodes before it answers; the loudness meter runs after (timed below).
+        t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
         info = json.loads(subprocess.run([BIN, "probe", src], capture_output=True, text=True, check=True).stdout)
         minutes = info["duration_ms"] / 60000
         res["waveforms"].append({"input": name, "target_ms_per_min": target, "time": t,
                                  "ms_per_min": t["median_ms"] / minutes})
+    say("loudness: the meter's decode (after the upload answered) against the upload's own")
+    res["loudness"] = []
+    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.wav"]:
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        plain = hyperfine(f"plain-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
+        metered = hyperfine(f"metered-{stem}", f"taskset -c 0 {BIN} waveform {src}")
+        res["loudness"].append({"input": name, "plain": plain, "metered": metered})
+    say("rendition: ALAC decoded, then decoded while writing its FLAC copy")
+    src = os.path.join(INPUTS, "song-5min-alac.m4a")
+    out = os.path.join(OUT, "rendition.flac")
+    plain = hyperfine("alac-plain", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
+    rendered = hyperfine("alac-flac", f"taskset -c 0 {BIN} waveform {src} --without-loudness --rendition {out}")
+    res["rendition"] = {"input": "song-5min-alac.m4a", "plain": plain, "rendered": rendered,
+                        "alac_bytes": os.path.getsize(src), "flac_bytes": os.path.getsize(out)}
     return res
 
 

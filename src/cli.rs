@@ -117,8 +117,18 @@ pub enum Command {
         #[arg(long)]
         display: Option<PathBuf>,
     },
-    /// Decode an audio file exactly as an upload does; print its metadata and waveform as JSON.
-    Waveform { file: PathBuf },
+    /// Decode an audio file exactly as an upload does; print its metadata, waveform and
+    /// loudness as JSON.
+    Waveform {
+        file: PathBuf,
+        /// Write the FLAC rendition an upload would store (only for a codec not every browser
+        /// plays: ALAC) to this file.
+        #[arg(long)]
+        rendition: Option<PathBuf>,
+        /// Skip the loudness measurement (to time what it adds).
+        #[arg(long)]
+        without_loudness: bool,
+    },
 }
 
 impl Cli {
@@ -159,13 +169,20 @@ fn thumbnail(
 }
 
 /// `waveform`: the upload's full decode of one audio file, with its peaks, as JSON.
-fn waveform(file: &std::path::Path) -> anyhow::Result<()> {
-    let (info, peaks) =
-        crate::media::file::inspect::waveform_file(file).with_context(|| file.display().to_string())?;
-    let pairs: Vec<[i8; 2]> = peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
+fn waveform(
+    file: &std::path::Path,
+    rendition: Option<&std::path::Path>,
+    loudness: bool,
+) -> anyhow::Result<()> {
+    use crate::media::file::probe_audio::Wanted;
+    let analysis = crate::media::file::inspect::waveform_file(file, Wanted { loudness, rendition })
+        .with_context(|| file.display().to_string())?;
+    let info = &analysis.info;
+    let pairs: Vec<[i8; 2]> = analysis.peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
     let json = serde_json::json!({
         "codec": info.codec, "duration_ms": info.duration_ms, "bitrate": info.bitrate,
         "sample_rate": info.sample_rate, "channels": info.channels, "peaks": pairs,
+        "loudness": analysis.loudness, "rendition_bytes": analysis.rendition,
     });
     println!("{json}");
     Ok(())
@@ -231,7 +248,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Thumbnail { input, output, size, display } => {
             thumbnail(&input, &output, size, display.as_deref())
         }
-        Command::Waveform { file } => waveform(&file),
+        Command::Waveform { file, rendition, without_loudness } => {
+            waveform(&file, rendition.as_deref(), !without_loudness)
+        }
         other => {
             let config = Config::from_env()?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -383,7 +402,9 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Thumbnail { input, output, size, display } => {
             thumbnail(&input, &output, size, display.as_deref())
         }
-        Command::Waveform { file } => waveform(&file),
+        Command::Waveform { file, rendition, without_loudness } => {
+            waveform(&file, rendition.as_deref(), !without_loudness)
+        }
     }
 }
 

@@ -144,6 +144,44 @@ pub struct AudioRow {
     pub title: Option<String>,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    /// A FLAC copy for browsers that cannot play the original's codec, and its size.
+    #[serde(default)]
+    pub rendition_key: Option<String>,
+    #[serde(default)]
+    pub rendition_bytes: i64,
+    #[serde(flatten)]
+    #[diesel(embed)]
+    pub health: AudioHealth,
+}
+
+/// What the upload's decode measured about how an audio item sounds (all zero / `None` for
+/// items uploaded before it was measured).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(table_name = audios, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[serde(default)]
+pub struct AudioHealth {
+    pub loudness_lufs: Option<f64>,
+    pub loudness_range: Option<f64>,
+    pub true_peak_db: Option<f64>,
+    pub clipped_samples: i64,
+    pub silence_start_ms: i64,
+    pub silence_end_ms: i64,
+    pub quiet: bool,
+    pub clipped: bool,
+    pub mostly_silent: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -166,6 +204,10 @@ pub struct NewAudio<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub peaks: Option<&'a [u8]>,
+    pub rendition_key: Option<&'a str>,
+    pub rendition_bytes: i64,
+    #[diesel(embed)]
+    pub health: AudioHealth,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -291,6 +333,22 @@ pub struct AudioItemRow {
     pub peaks: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
     pub title: Option<String>,
+    pub rendition_key: Option<String>,
+    pub loudness_lufs: Option<f64>,
+    pub true_peak_db: Option<f64>,
+    pub quiet: bool,
+    pub clipped: bool,
+    pub mostly_silent: bool,
+}
+
+/// How an audio entry sounds, as the gallery shows and plays it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sound {
+    pub loudness_lufs: Option<f64>,
+    pub true_peak_db: Option<f64>,
+    pub quiet: bool,
+    pub clipped: bool,
+    pub mostly_silent: bool,
 }
 
 /// One gallery entry of either kind.
@@ -302,7 +360,7 @@ pub struct MediaItemRow {
     pub original_filename: String,
     pub content_type: String,
     pub byte_size: i64,
-    /// The thumbnail of an image.
+    /// The thumbnail of an image; audio's playable rendition.
     pub preview_key: Option<String>,
     pub storage_key: String,
     pub width: Option<i32>,
@@ -317,6 +375,7 @@ pub struct MediaItemRow {
     pub alt_text: Option<String>,
     /// How well it matched a search ranked by relevance; 0 otherwise.
     pub rank: i64,
+    pub sound: Sound,
 }
 
 impl From<ImageItemRow> for MediaItemRow {
@@ -339,6 +398,7 @@ impl From<ImageItemRow> for MediaItemRow {
             title: r.title,
             alt_text: r.alt_text,
             rank: 0,
+            sound: Sound::default(),
         }
     }
 }
@@ -352,7 +412,7 @@ impl From<AudioItemRow> for MediaItemRow {
             original_filename: r.original_filename,
             content_type: r.content_type,
             byte_size: r.byte_size,
-            preview_key: None,
+            preview_key: r.rendition_key,
             storage_key: r.storage_key,
             width: None,
             height: None,
@@ -363,6 +423,13 @@ impl From<AudioItemRow> for MediaItemRow {
             title: r.title,
             alt_text: None,
             rank: 0,
+            sound: Sound {
+                loudness_lufs: r.loudness_lufs,
+                true_peak_db: r.true_peak_db,
+                quiet: r.quiet,
+                clipped: r.clipped,
+                mostly_silent: r.mostly_silent,
+            },
         }
     }
 }
@@ -489,6 +556,10 @@ pub struct AudioFile<'a> {
     pub channels: i32,
     pub codec: &'a str,
     pub peaks: Option<&'a [u8]>,
+    pub rendition_key: Option<&'a str>,
+    pub rendition_bytes: i64,
+    #[diesel(embed)]
+    pub health: AudioHealth,
     pub updated_at: NaiveDateTime,
 }
 

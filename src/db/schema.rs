@@ -68,6 +68,17 @@ diesel::table! {
         title -> Nullable<Text>,
         caption -> Nullable<Text>,
         credit -> Nullable<Text>,
+        rendition_key -> Nullable<Text>,
+        rendition_bytes -> BigInt,
+        loudness_lufs -> Nullable<Double>,
+        loudness_range -> Nullable<Double>,
+        true_peak_db -> Nullable<Double>,
+        clipped_samples -> BigInt,
+        silence_start_ms -> BigInt,
+        silence_end_ms -> BigInt,
+        quiet -> Bool,
+        clipped -> Bool,
+        mostly_silent -> Bool,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod audit;
 mod cursor;
+pub mod loudness;
 mod privacy;
 mod size;
 
@@ -146,17 +147,30 @@ pub enum Only {
     Animated,
     /// Images whose metadata says where they were taken.
     Location,
+    /// Audio below [`loudness::QUIET_LUFS`].
+    Quiet,
+    /// Audio with clipped stretches (see [`loudness::judge`]).
+    Clipped,
+    /// Audio that is more silence than sound.
+    MostlySilent,
 }
 
 impl Only {
-    pub const ALL: [Only; 4] =
-        [Only::MissingAltText, Only::MissingTranscript, Only::Animated, Only::Location];
+    pub const ALL: [Only; 7] = [
+        Only::MissingAltText,
+        Only::MissingTranscript,
+        Only::Animated,
+        Only::Location,
+        Only::Quiet,
+        Only::Clipped,
+        Only::MostlySilent,
+    ];
 
     /// The one kind it covers.
     pub fn kind(self) -> MediaKind {
         match self {
             Only::MissingAltText | Only::Animated | Only::Location => MediaKind::Image,
-            Only::MissingTranscript => MediaKind::Audio,
+            Only::MissingTranscript | Only::Quiet | Only::Clipped | Only::MostlySilent => MediaKind::Audio,
         }
     }
 
@@ -167,6 +181,9 @@ impl Only {
             Only::MissingTranscript => "missing-transcript",
             Only::Animated => "animated",
             Only::Location => "location",
+            Only::Quiet => "quiet",
+            Only::Clipped => "clipped",
+            Only::MostlySilent => "mostly-silent",
         }
     }
 

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::db::rows::{AudioRow, ImageRow};
-use crate::domain::{MediaKind, Owner};
+use crate::db::rows::{AudioHealth, AudioRow, ImageRow};
+use crate::domain::{MediaKind, Owner, loudness};
 
 /// One file to upload; the bytes travel separately as a stream.
 #[derive(Debug, Clone)]
@@ -96,6 +96,51 @@ pub struct AudioRead {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub description: Description,
+    /// Players get a FLAC copy: the original's codec does not play in every browser.
+    pub has_rendition: bool,
+    pub health: Health,
+}
+
+/// How an audio item sounds, as its upload measured it (see [`crate::domain::loudness`]); all
+/// `None`/zero for items uploaded before it was measured. The gallery fills only the loudness,
+/// peak and flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Health {
+    /// Integrated loudness, LUFS.
+    pub loudness_lufs: Option<f64>,
+    /// Loudness range, LU.
+    pub loudness_range: Option<f64>,
+    /// True peak, dBTP.
+    pub true_peak_db: Option<f64>,
+    pub clipped_samples: i64,
+    pub silence_start_ms: i64,
+    pub silence_end_ms: i64,
+    pub quiet: bool,
+    pub clipped: bool,
+    pub mostly_silent: bool,
+}
+
+impl Health {
+    /// The gain matched playback applies (see [`loudness::match_gain_db`]).
+    pub fn gain_db(&self) -> Option<f64> {
+        loudness::match_gain_db(self.loudness_lufs, self.true_peak_db)
+    }
+}
+
+impl From<AudioHealth> for Health {
+    fn from(h: AudioHealth) -> Self {
+        Health {
+            loudness_lufs: h.loudness_lufs,
+            loudness_range: h.loudness_range,
+            true_peak_db: h.true_peak_db,
+            clipped_samples: h.clipped_samples,
+            silence_start_ms: h.silence_start_ms,
+            silence_end_ms: h.silence_end_ms,
+            quiet: h.quiet,
+            clipped: h.clipped,
+            mostly_silent: h.mostly_silent,
+        }
+    }
 }
 
 /// Either kind of item.
@@ -220,6 +265,8 @@ pub struct Detail {
     pub view_url: String,
     /// A large image's screen-size rendition, for the preview.
     pub display_url: Option<String>,
+    /// Audio's rendition in a codec every browser plays, for the player.
+    pub play_url: Option<String>,
     /// The same file, as a download under its name.
     pub download_url: String,
 }
@@ -272,6 +319,8 @@ impl From<AudioRow> for AudioRead {
             created_at: r.created_at,
             updated_at: r.updated_at,
             description: Description { title: r.title, alt_text: None, caption: r.caption, credit: r.credit },
+            has_rendition: r.rendition_key.is_some(),
+            health: r.health.into(),
         }
     }
 }

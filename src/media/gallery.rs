@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use super::dto::Health;
 use super::service::MediaService;
 use super::{Actor, MediaError};
 use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
@@ -39,9 +40,11 @@ pub struct GalleryItem {
     pub peaks: Option<Vec<u8>>,
     /// Signed URL of the thumbnail (images).
     pub thumb_url: Option<String>,
-    /// Signed URL of the file itself (audio, for the row player).
+    /// Signed URL of what the row player plays (audio: the file, or its playable rendition).
     pub media_url: Option<String>,
     pub can_manage: bool,
+    /// Audio: loudness, peak and flags.
+    pub health: Health,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +168,22 @@ impl MediaService {
                 Some(k) => (Some(sign(k, "image/jpeg".into()).await?), None),
                 None => (None, None),
             },
-            MediaKind::Audio => (None, Some(sign(row.storage_key.clone(), row.content_type.clone()).await?)),
+            MediaKind::Audio => {
+                let (key, mime) = match row.preview_key.clone() {
+                    Some(play) => (play, "audio/flac".to_owned()),
+                    None => (row.storage_key.clone(), row.content_type.clone()),
+                };
+                (None, Some(sign(key, mime).await?))
+            }
+        };
+        let s = row.sound;
+        let health = Health {
+            loudness_lufs: s.loudness_lufs,
+            true_peak_db: s.true_peak_db,
+            quiet: s.quiet,
+            clipped: s.clipped,
+            mostly_silent: s.mostly_silent,
+            ..Health::default()
         };
         Ok(GalleryItem {
             kind,
@@ -185,6 +203,7 @@ impl MediaService {
             peaks: row.peaks,
             thumb_url,
             media_url,
+            health,
         })
     }
 

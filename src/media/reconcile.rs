@@ -58,6 +58,7 @@ enum Derived {
     Display,
     Private,
     Waveform,
+    Rendition,
 }
 
 struct RowRef {
@@ -89,8 +90,9 @@ impl MediaService {
             let derivatives = derivatives.into_iter().filter_map(|(d, k)| Some((d, k?))).collect();
             rows.push(RowRef { kind: MediaKind::Image, id: keys.id, original: keys.original, derivatives });
         }
-        for (id, key, wave) in AudioRepo::all_keys(&mut pooled.conn()).await? {
-            let derivatives = wave.map(|w| (Derived::Waveform, w)).into_iter().collect();
+        for (id, key, wave, play) in AudioRepo::all_keys(&mut pooled.conn()).await? {
+            let derivatives = [(Derived::Waveform, wave), (Derived::Rendition, play)];
+            let derivatives = derivatives.into_iter().filter_map(|(d, k)| Some((d, k?))).collect();
             rows.push(RowRef { kind: MediaKind::Audio, id, original: key, derivatives });
         }
         let pending: BTreeSet<String> =
@@ -209,6 +211,7 @@ impl MediaService {
                     Derived::Display => ImageRepo::clear_display(conn, r.id).await?,
                     Derived::Private => ImageRepo::clear_private(conn, r.id).await?,
                     Derived::Waveform => AudioRepo::set_waveform_key(conn, r.id, None).await?,
+                    Derived::Rendition => AudioRepo::clear_rendition(conn, r.id).await?,
                 }
             }
         }

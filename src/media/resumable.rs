@@ -333,7 +333,7 @@ impl MediaService {
             announced_size: Some(length),
             ..Upload::new(Owner::from_id(row.owner_id), row.filename.clone())
         };
-        let accepted = Accepted { spooled, media_type: target.media_type, probed, private_copy: None };
+        let accepted = Accepted::new(spooled, target.media_type, probed);
         let media = self.keep(actor, &upload, &row.filename, accepted, target.key.clone()).await;
         // The item exists (or its objects were removed again): the upload is over either way.
         self.drop_resumable(row, None).await;

@@ -102,12 +102,19 @@ pub(super) struct Item {
     pub waveform: Option<String>,
     /// An image's copy without location and device data.
     pub private: Option<String>,
+    /// Audio's copy in a codec every browser plays.
+    pub rendition: Option<String>,
 }
 
 impl Item {
     /// Every object the item has besides its original.
     pub fn derived_keys(&self) -> impl Iterator<Item = &String> {
-        self.thumbnail.iter().chain(&self.display).chain(&self.waveform).chain(&self.private)
+        self.thumbnail
+            .iter()
+            .chain(&self.display)
+            .chain(&self.waveform)
+            .chain(&self.private)
+            .chain(&self.rendition)
     }
 }
 
@@ -138,6 +145,7 @@ impl MediaService {
                 display: r.display_key.clone(),
                 waveform: None,
                 private: r.private_key.clone(),
+                rendition: None,
                 media: MediaRead::Image(r.into()),
             }),
             MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
@@ -146,6 +154,7 @@ impl MediaService {
                 display: None,
                 waveform: r.waveform_key.clone(),
                 private: None,
+                rendition: r.rendition_key.clone(),
                 media: MediaRead::Audio(r.into()),
             }),
         };
@@ -246,7 +255,11 @@ impl MediaService {
             }
             None => None,
         };
-        Ok(Detail { media: item.media, view_url, display_url, download_url })
+        let play_url = match &item.rendition {
+            Some(play) => Some(self.sign(&StorageKey::parse(play)?, "audio/flac", None, None).await?.url),
+            None => None,
+        };
+        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url })
     }
 
     pub(super) async fn sign(

@@ -437,8 +437,9 @@ impl MediaService {
     }
 
     /// A signed URL for a live link's bytes, living `share_url_ttl`: the image as shown (its
-    /// display copy when it has one) or the audio, or, when the link allows it, the file as a
-    /// download — without location and device data under the `shares` policy.
+    /// display copy when it has one) or the audio as played (its rendition when it has one),
+    /// or, when the link allows it, the file as a download — without location and device data
+    /// under the `shares` policy.
     pub async fn share_url(&self, token: &str, download: bool) -> Result<SignedUrl, MediaError> {
         let (row, item) = self.live_share(token).await?;
         if download && !row.allow_download {
@@ -450,12 +451,13 @@ impl MediaService {
         if download {
             return self.sign(&original, mime, ttl, Some(item.media.filename())).await;
         }
-        match &item.display {
-            Some(display) => {
+        match (&item.display, &item.rendition) {
+            (Some(display), _) => {
                 let mime = super::file::display::DisplayFormat::of_key(display).mime();
                 self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
             }
-            None => self.sign(&original, mime, ttl, None).await,
+            (_, Some(play)) => self.sign(&StorageKey::parse(play)?, "audio/flac", ttl, None).await,
+            (None, None) => self.sign(&original, mime, ttl, None).await,
         }
     }
 }

@@ -11,7 +11,7 @@ use super::delete::DELETE_RETRY_BACKOFF;
 use super::dto::{Description, MediaRead, Upload};
 use super::file::embedded::{Embedded, image_text};
 use super::file::privacy::{self, Private};
-use super::file::probe_audio::{AudioInfo, analyse_audio};
+use super::file::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
 use super::file::thumbnail::THUMB_MAX;
@@ -20,18 +20,32 @@ use super::service::{MediaService, check_transcript};
 use super::spool::{Spooled, spool_with, too_large};
 use super::{MediaError, filename};
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, UserRepo};
-use crate::db::rows::{NewAudio, NewAudit, NewImage};
+use crate::db::rows::{AudioHealth, NewAudio, NewAudit, NewImage};
 use crate::db::{DbConn, now};
-use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner};
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, loudness};
 use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
 /// Thumbnails sit next to their original: `u1/abc.jpg` → `u1/abc.thumb.jpg`.
 pub(super) const THUMB_SUFFIX: &str = "thumb.jpg";
 
+/// Besides the playable rendition's name, as an upload stores it: `u1/abc.m4a` → `u1/abc.play.flac`.
+pub(super) const PLAY_SUFFIX: &str = "play.flac";
+
 pub(super) enum Probed {
     Image(ImageInfo, Renditions, Embedded, Private),
-    Audio(AudioInfo, Vec<u8>),
+    Audio(Heard),
+}
+
+/// What the decode of an audio upload found and made.
+pub(super) struct Heard {
+    pub info: AudioInfo,
+    pub peaks: Vec<u8>,
+    pub health: AudioHealth,
+    /// A FLAC rendition waiting in the spool, for a codec not every browser plays.
+    pub rendition: Option<(tempfile::TempPath, u64)>,
+    /// Where the audio starts in the file (past a leading ID3 tag).
+    pub start: u64,
 }
 
 /// A checked upload waiting to be stored.
@@ -41,9 +55,20 @@ pub(super) struct Accepted {
     pub probed: Probed,
     /// The copy without location and device data, once stored: its key and size.
     pub private_copy: Option<(StorageKey, u64)>,
+    /// The playable rendition of audio, once stored: its key and size.
+    pub rendition: Option<(StorageKey, u64)>,
 }
 
 impl Accepted {
+    pub(super) fn new(spooled: Spooled, media_type: MediaType, probed: Probed) -> Accepted {
+        Accepted { spooled, media_type, probed, private_copy: None, rendition: None }
+    }
+
+    /// The objects stored beside the original (a private copy, a playable rendition).
+    pub(super) fn aside_keys(&self) -> impl Iterator<Item = &StorageKey> {
+        self.private_copy.iter().chain(&self.rendition).map(|(k, _)| k)
+    }
+
     /// Size of the thumbnail stored with a checked image.
     pub(super) fn thumbnail_bytes(&self) -> i64 {
         match &self.probed {
@@ -142,7 +167,7 @@ impl MediaService {
         };
         let thumb_key = matches!(accepted.probed, Probed::Image(..)).then(|| key.derived(THUMB_SUFFIX));
         let inserted = match self.store_thumbnail(thumb_key.as_ref(), &accepted).await {
-            Ok(()) => match self.keep_private(&key, &mut accepted).await {
+            Ok(()) => match self.keep_aside(&key, &mut accepted).await {
                 Ok(()) => self.insert_row(actor, upload, filename, &key, thumb_key.as_ref(), &accepted).await,
                 Err(e) => Err(e),
             },
@@ -152,9 +177,8 @@ impl MediaService {
             Ok(media) => media,
             Err(e) => {
                 // The row is what makes objects reachable; without it they must go.
-                let private = accepted.private_copy.as_ref().map(|(k, _)| k);
                 let keys: Vec<&StorageKey> =
-                    std::iter::once(&key).chain(thumb_key.as_ref()).chain(private).collect();
+                    std::iter::once(&key).chain(thumb_key.as_ref()).chain(accepted.aside_keys()).collect();
                 self.discard_objects(&keys, matches!(e, MediaError::Storage(StorageError::Unavailable(_))))
                     .await;
                 return Err(e);
@@ -170,7 +194,33 @@ impl MediaService {
         if let Some(source) = display {
             self.make_display_later(media.id(), &key, source);
         }
+        self.finish_later(media.id(), &key, accepted);
         Ok(media)
+    }
+
+    /// Hands an accepted audio file's spool to the loudness meter (see `super::later`).
+    pub(super) fn finish_later(&self, id: i64, key: &StorageKey, accepted: Accepted) {
+        if let Probed::Audio(heard) = &accepted.probed {
+            let start = heard.start;
+            self.measure_later(id, key, accepted.spooled.path, (accepted.media_type, start));
+        }
+    }
+
+    /// Stores what a checked upload keeps beside its original: an image's private copy (see
+    /// [`super::privacy`]), audio's playable rendition. What was stored is noted in `accepted`,
+    /// so that it goes again with the upload if a later step fails.
+    pub(super) async fn keep_aside(
+        &self,
+        key: &StorageKey,
+        accepted: &mut Accepted,
+    ) -> Result<(), MediaError> {
+        self.keep_private(key, accepted).await?;
+        let Probed::Audio(heard) = &mut accepted.probed else { return Ok(()) };
+        let Some((file, size)) = heard.rendition.take() else { return Ok(()) };
+        let play = key.derived(PLAY_SUFFIX);
+        self.store.put_file(&play, &file, "audio/flac").await?;
+        accepted.rendition = Some((play, size));
+        Ok(())
     }
 
     /// Stores the thumbnail a checked image came with under `key`.
@@ -273,7 +323,7 @@ impl MediaService {
             self.discard_objects(&[&staged.key], in_doubt).await;
             return Err(e.into());
         }
-        Ok((Accepted { spooled, media_type: staged.media_type, probed, private_copy: None }, staged.key))
+        Ok((Accepted::new(spooled, staged.media_type, probed), staged.key))
     }
 
     /// Decides the type from the bytes received so far and, once it is known and allowed,
@@ -322,6 +372,15 @@ impl MediaService {
         let path = path.to_path_buf();
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
+        let rendition = match media_type.kind() {
+            MediaKind::Audio => Some(
+                tempfile::Builder::new()
+                    .prefix("play-")
+                    .tempfile_in(&self.settings.spool_dir)?
+                    .into_temp_path(),
+            ),
+            MediaKind::Image => None,
+        };
         let probed = self
             .cpu
             .run(move || match media_type.kind() {
@@ -330,7 +389,10 @@ impl MediaService {
                     Probed::Image(i, r, image_text(&path, media_type), private)
                 }),
                 MediaKind::Audio => {
-                    analyse_audio(&path, media_type, audio_start).map(|(i, p)| Probed::Audio(i, p))
+                    // Loudness is measured after the upload answered (see `super::later`).
+                    let wanted = Wanted { loudness: false, rendition: rendition.as_deref() };
+                    analyse_audio(&path, media_type, audio_start, wanted)
+                        .map(|a| Probed::Audio(heard(a, rendition, audio_start)))
                 }
             })
             .await??;
@@ -424,7 +486,7 @@ impl MediaService {
                     .await?;
                 Ok(MediaRead::Image(row.into()))
             }
-            Probed::Audio(info, peaks) => {
+            Probed::Audio(Heard { info, peaks, health, .. }) => {
                 // Lyrics in the file's tags become the transcript, unless one was given.
                 let text = info.text.clone().tidy(super::service::MAX_TRANSCRIPT_CHARS);
                 let transcript = upload.transcript.as_deref().or(text.lyrics.as_deref());
@@ -447,6 +509,9 @@ impl MediaService {
                     created_at: t,
                     updated_at: t,
                     peaks: Some(peaks),
+                    rendition_key: accepted.rendition.as_ref().map(|(k, _)| k.as_str()),
+                    rendition_bytes: accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64),
+                    health: *health,
                 };
                 let row = self
                     .db
@@ -464,6 +529,33 @@ impl MediaService {
                 Ok(MediaRead::Audio(row.into()))
             }
         }
+    }
+}
+
+/// The decode's findings as an upload keeps them; the rendition file stays only if one was written.
+fn heard(a: AudioAnalysis, rendition: Option<tempfile::TempPath>, start: u64) -> Heard {
+    let health = health_of(&a);
+    let rendition = rendition.zip(a.rendition);
+    Heard { info: a.info, peaks: a.peaks, health, rendition, start }
+}
+
+/// What a decode measured, as an audio row records it (all unset when loudness was not asked).
+pub(super) fn health_of(a: &AudioAnalysis) -> AudioHealth {
+    let info = &a.info;
+    let Some(loudness) = a.loudness else { return AudioHealth::default() };
+    let total = info.duration_ms * i64::from(info.sample_rate) / 1000 * i64::from(info.channels);
+    let (quiet, clipped, mostly_silent) =
+        loudness::judge(loudness.integrated, loudness.clipped, total, loudness.silence_ms, info.duration_ms);
+    AudioHealth {
+        loudness_lufs: loudness.integrated,
+        loudness_range: loudness.range,
+        true_peak_db: loudness.true_peak,
+        clipped_samples: loudness.clipped,
+        silence_start_ms: loudness.silence_start_ms,
+        silence_end_ms: loudness.silence_end_ms,
+        quiet,
+        clipped,
+        mostly_silent,
     }
 }
 

@@ -16,7 +16,7 @@ use super::aside::{Plan, kept_keys};
 use super::dto::{MediaRead, Upload};
 use super::filename;
 use super::service::{Item, MediaService};
-use super::upload::{Accepted, Probed, THUMB_SUFFIX};
+use super::upload::{Accepted, Heard, Probed, THUMB_SUFFIX};
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, TrashedRow, VersionRepo};
 use crate::db::rows::{AudioFile, ImageFile, NewVersion, VersionRow};
 use crate::db::{DbConn, DbError, now};
@@ -143,6 +143,9 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 channels: r.channels,
                 codec: &r.codec,
                 peaks: r.peaks.as_deref(),
+                rendition_key: r.rendition_key.as_deref(),
+                rendition_bytes: r.rendition_bytes,
+                health: r.health,
                 updated_at: now(),
             };
             AudioRepo::set_file(c, r.id, was, &f).await
@@ -178,7 +181,7 @@ fn with_new_file(
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             TrashedRow::Image(r)
         }
-        (TrashedRow::Audio(mut r), Probed::Audio(info, peaks)) => {
+        (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, .. })) => {
             r.uploader_id = actor.user_id;
             r.original_filename = name.to_owned();
             (r.content_type, r.byte_size, r.sha256) = (mime, size, sha);
@@ -187,6 +190,9 @@ fn with_new_file(
             (r.duration_ms, r.bitrate, r.sample_rate) = (info.duration_ms, info.bitrate, info.sample_rate);
             (r.channels, r.codec) = (info.channels, info.codec.clone());
             r.peaks = Some(peaks.clone());
+            r.rendition_key = accepted.rendition.as_ref().map(|(k, _)| k.as_str().to_owned());
+            r.rendition_bytes = accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64);
+            r.health = *health;
             TrashedRow::Audio(r)
         }
         // `expected_kind` made the upload refuse any other kind.
@@ -222,6 +228,9 @@ fn with_version_file(
             r.waveform_key = v.waveform_key.as_deref().map(&rename);
             (r.duration_ms, r.bitrate, r.sample_rate) = (v.duration_ms, v.bitrate, v.sample_rate);
             (r.channels, r.codec, r.peaks) = (v.channels, v.codec, v.peaks);
+            (r.rendition_key, r.rendition_bytes) =
+                (v.rendition_key.as_deref().map(&rename), v.rendition_bytes);
+            r.health = v.health;
             TrashedRow::Audio(r)
         }
         (current, _) => current,
@@ -258,10 +267,10 @@ impl MediaService {
         let mut new_objects: Vec<StorageKey> = vec![key.clone()];
         new_objects.extend(thumb.clone());
         let stored = match self.store_thumbnail(thumb.as_ref(), &accepted).await {
-            Ok(()) => self.keep_private(&key, &mut accepted).await,
+            Ok(()) => self.keep_aside(&key, &mut accepted).await,
             Err(e) => Err(e),
         };
-        new_objects.extend(accepted.private_copy.as_ref().map(|(k, _)| k.clone()));
+        new_objects.extend(accepted.aside_keys().cloned());
         if let Err(e) = stored {
             let refs: Vec<&StorageKey> = new_objects.iter().collect();
             self.discard_objects(&refs, matches!(e, MediaError::Storage(StorageError::Unavailable(_)))).await;
@@ -276,6 +285,7 @@ impl MediaService {
             self.make_display_later(id, &key, source);
         }
         tracing::info!(id, kind = kind.as_str(), size = accepted.spooled.size, "file replaced");
+        self.finish_later(id, &key, accepted);
         Ok(Replaced { media: self.item(kind, id).await?.media, kept_version })
     }
 

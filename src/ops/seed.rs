@@ -8,7 +8,7 @@ use image::{ImageFormat, Rgb, RgbImage};
 use chrono::TimeDelta;
 
 use crate::db::repo::{AudioRepo, ImageRepo};
-use crate::db::rows::{NewAudio, NewImage};
+use crate::db::rows::{AudioHealth, NewAudio, NewImage};
 use crate::db::{Db, DbConn, DbError, now};
 use crate::domain::Owner;
 use crate::media::{Actor, MediaError, MediaService, Upload};
@@ -214,6 +214,19 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 created_at: start + TimeDelta::seconds(*i),
                 updated_at: start + TimeDelta::seconds(*i),
                 peaks: Some(&peaks),
+                rendition_key: None,
+                rendition_bytes: 0,
+                // Some of each health flag, so the gallery's filters have something to find.
+                health: AudioHealth {
+                    loudness_lufs: Some(if i % 7 == 0 { -34.0 } else { -16.0 }),
+                    loudness_range: Some(6.0),
+                    true_peak_db: Some(-1.0),
+                    clipped_samples: if i % 11 == 0 { 5_000 } else { 0 },
+                    quiet: i % 7 == 0,
+                    clipped: i % 11 == 0,
+                    mostly_silent: i % 13 == 0,
+                    ..AudioHealth::default()
+                },
             })
             .collect();
         added += db

@@ -13,6 +13,7 @@ mod health;
 pub mod pages;
 mod relay;
 mod settings;
+pub mod sound;
 pub mod stash;
 pub mod view;
 

@@ -25,6 +25,8 @@ struct Item {
     /// Of an image: whether it has alt text, and its frames.
     alt: bool,
     frames: i32,
+    /// Of audio: quiet, clipped, mostly silence.
+    sound: (bool, bool, bool),
 }
 
 /// 60 items: owners cycle over two users and the system, and names, sizes and times repeat so
@@ -87,9 +89,17 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                 transcript: None,
                 alt,
                 frames,
+                sound: (false, false, false),
             });
         } else {
             let transcript = (i % 5 == 1).then(|| format!("spoken words number {i}"));
+            let sound = (i % 3 == 1, i % 7 < 3, i % 5 == 2);
+            let health = mediadesk::db::rows::AudioHealth {
+                quiet: sound.0,
+                clipped: sound.1,
+                mostly_silent: sound.2,
+                ..Default::default()
+            };
             let row = AudioRepo::create(
                 &mut c,
                 &NewAudio {
@@ -110,6 +120,9 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     created_at: at,
                     updated_at: at,
                     peaks: None,
+                    rendition_key: None,
+                    rendition_bytes: 0,
+                    health,
                 },
             )
             .await
@@ -124,6 +137,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                 transcript,
                 alt: false,
                 frames: 1,
+                sound,
             });
         }
     }
@@ -247,6 +261,9 @@ fn expected(
             Some(Only::Animated) => i.kind == MediaKind::Image && i.frames > 1,
             // Nothing the model uploads says where it was taken.
             Some(Only::Location) => false,
+            Some(Only::Quiet) => i.kind == MediaKind::Audio && i.sound.0,
+            Some(Only::Clipped) => i.kind == MediaKind::Audio && i.sound.1,
+            Some(Only::MostlySilent) => i.kind == MediaKind::Audio && i.sound.2,
         })
         .filter(|i| {
             search.is_none_or(|s| {

@@ -37,6 +37,7 @@ mod service;
 mod shares;
 mod shutdown;
 mod signing;
+mod sound;
 mod storage;
 mod streaming;
 mod tags;

@@ -106,7 +106,7 @@ async fn uploads_stop_at_the_quota_and_leave_nothing(env: TestEnv) {
         other => panic!("expected the quota, got {other:?}"),
     }
     assert_eq!((env.objects().await, used(&env, id).await), before);
-    assert_eq!((env.count_rows("audios").await, env.spooled_files()), (1, 0));
+    assert_eq!((env.count_rows("audios").await, env.settled_spool().await), (1, 0));
     // Announced: refused before a byte is read.
     let announced = Upload { announced_size: Some(wav.len() as u64), ..mine("two.wav") };
     let err = media.upload(&ann, announced, generated_stream(1 << 30, 0)).await.unwrap_err();

@@ -51,6 +51,9 @@ fn new_audio(owner: Option<i64>, key: &str) -> NewAudio<'_> {
         created_at: t,
         updated_at: t,
         peaks: None,
+        rendition_key: None,
+        rendition_bytes: 0,
+        health: Default::default(),
     }
 }
 
@@ -117,7 +120,7 @@ async fn every_key_a_table_refers_to_is_listed(env: TestEnv) {
     AudioRepo::set_waveform_key(&mut c, audio.id, Some("s/c.wave")).await.unwrap();
     assert_eq!(
         AudioRepo::all_keys(&mut c).await.unwrap(),
-        [(audio.id, "s/c.mp3".to_owned(), Some("s/c.wave".to_owned()))]
+        [(audio.id, "s/c.mp3".to_owned(), Some("s/c.wave".to_owned()), None)]
     );
 }
 

@@ -165,7 +165,7 @@ async fn tus_upload_cut_at_30_percent_resumes(env: TestEnv) {
     assert_eq!(audio.filename, "long take.wav");
     assert_eq!(env.count_rows("resumable_uploads").await, 0);
     assert!(env.assemblies_left(&ids).is_empty(), "the parts became the object");
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 /// Bytes that are not media are refused at the first piece; a file that starts like a JPEG and

@@ -266,9 +266,14 @@ async fn a_file_that_makes_a_decoder_panic_is_refused_as_damaged(env: TestEnv) {
     assert!(matches!(&err, MediaError::Corrupt(m) if m.contains("could not be read")), "{err:?}");
     // The one-file path the `probe` and `waveform` commands take gives the same answer.
     let path = fixture(name);
-    let err =
-        mediadesk::media::file::probe_audio::analyse_audio(&path, mediadesk::media::file::MediaType::M4a, 0)
-            .unwrap_err();
+    use mediadesk::media::file::probe_audio::Wanted;
+    let err = mediadesk::media::file::probe_audio::analyse_audio(
+        &path,
+        mediadesk::media::file::MediaType::M4a,
+        0,
+        Wanted::ALL,
+    )
+    .unwrap_err();
     assert!(matches!(err, mediadesk::media::file::FileError::Corrupt(_)), "{err:?}");
 }
 

@@ -48,7 +48,7 @@ async fn a_large_upload_is_stored_byte_for_byte(env: TestEnv) {
     assert_eq!(read_object(env.store.as_ref(), &keys[0]).await, wav);
     assert_eq!(r.filename(), "long.wav");
     assert_eq!(env.half_written(), 0);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 async fn a_large_file_refused_after_it_began_storing_leaves_nothing(env: TestEnv) {
@@ -118,7 +118,7 @@ mod announced {
         let keys = env.objects().await;
         assert_eq!(keys.len(), 1);
         assert_eq!(read_object(env.store.as_ref(), &keys[0]).await, wav);
-        assert_eq!(env.spooled_files(), 0);
+        assert_eq!(env.settled_spool().await, 0);
     }
 
     async fn bytes_that_disagree_with_the_announcement_are_refused(env: TestEnv) {

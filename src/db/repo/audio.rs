@@ -4,11 +4,14 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{AudioDescription, AudioFile, AudioRow, NewAudio};
+use crate::db::rows::{AudioDescription, AudioFile, AudioHealth, AudioRow, NewAudio};
 use crate::db::schema::audios::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
 pub struct AudioRepo;
+
+/// An audio row's id, original key, waveform key and rendition key.
+pub type AudioKeys = (i64, String, Option<String>, Option<String>);
 
 impl AudioRepo {
     pub async fn create(conn: &mut DbConn<'_>, new: &NewAudio<'_>) -> Result<AudioRow, DbError> {
@@ -70,9 +73,38 @@ impl AudioRepo {
         Ok(())
     }
 
-    /// Every storage key the table refers to (originals and waveforms), for reconciliation.
-    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
-        Ok(run!(conn, |c| t::audios.select((t::id, t::storage_key, t::waveform_key)).load(c).await)?)
+    /// Records what the meter measured, if the item still holds the file it measured.
+    pub async fn set_health(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        storage_key: &str,
+        health: &AudioHealth,
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::audios.find(id))
+            .filter(t::storage_key.eq(storage_key))
+            .set(health)
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
+    /// Forgets a playable rendition the store no longer has (players fall back to the original).
+    pub async fn clear_rendition(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
+        let none: Option<&str> = None;
+        run!(conn, |c| diesel::update(t::audios.find(id))
+            .set((t::rendition_key.eq(none), t::rendition_bytes.eq(0)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Every storage key the table refers to (originals, waveforms, renditions), for
+    /// reconciliation.
+    pub async fn all_keys(conn: &mut DbConn<'_>) -> Result<Vec<AudioKeys>, DbError> {
+        Ok(run!(conn, |c| t::audios
+            .select((t::id, t::storage_key, t::waveform_key, t::rendition_key))
+            .load(c)
+            .await)?)
     }
 
     /// Returns whether a row was updated.

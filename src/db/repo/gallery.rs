@@ -124,7 +124,8 @@ pub(super) fn table(kind: MediaKind) -> (&'static str, &'static str) {
         MediaKind::Audio => (
             "audios",
             "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.storage_key, \
-             t.duration_ms, t.peaks, t.created_at, t.title",
+             t.duration_ms, t.peaks, t.created_at, t.title, t.rendition_key, t.loudness_lufs, \
+             t.true_peak_db, t.quiet, t.clipped, t.mostly_silent",
         ),
     }
 }
@@ -203,6 +204,15 @@ fn narrow(sql: &mut Sql, (owner, from): (StreamOwner, &str), query: &GalleryQuer
         }
         Some(Only::Location) => {
             sql.and().push("t.has_location");
+        }
+        Some(Only::Quiet) => {
+            sql.and().push("t.quiet");
+        }
+        Some(Only::Clipped) => {
+            sql.and().push("t.clipped");
+        }
+        Some(Only::MostlySilent) => {
+            sql.and().push("t.mostly_silent");
         }
         None => {}
     }

@@ -27,7 +27,7 @@ impl TrashedRow {
     pub fn stored_bytes(&self) -> i64 {
         match self {
             TrashedRow::Image(r) => r.byte_size + r.thumbnail_bytes + r.display_bytes + r.private_bytes,
-            TrashedRow::Audio(r) => r.byte_size,
+            TrashedRow::Audio(r) => r.byte_size + r.rendition_bytes,
         }
     }
 }
@@ -121,6 +121,7 @@ impl TrashRepo {
             TrashedRow::Audio(mut r) => {
                 r.storage_key = rename(&r.storage_key);
                 r.waveform_key = r.waveform_key.as_deref().map(&rename);
+                r.rendition_key = r.rendition_key.as_deref().map(&rename);
                 run!(conn, |c| diesel::insert_into(audios::table).values(&r).execute(c).await)?;
                 (r.id, r.owner_id, r.created_at, r.original_filename, r.byte_size)
             }

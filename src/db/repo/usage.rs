@@ -38,9 +38,9 @@ impl UsageRepo {
             ))
             .load(c)
             .await)?;
-        let audio_sizes: Vec<i64> = run!(conn, |c| audios::table
+        let audio_sizes: Vec<(i64, i64)> = run!(conn, |c| audios::table
             .filter(audios::owner_id.eq(owner))
-            .select(audios::byte_size)
+            .select((audios::byte_size, audios::rendition_bytes))
             .load(c)
             .await)?;
         let trashed: Vec<i64> = run!(conn, |c| trash::table
@@ -54,6 +54,7 @@ impl UsageRepo {
             .load(c)
             .await)?;
         Ok(image_sizes.iter().map(|(a, b, c, d)| a + b + c + d).sum::<i64>()
-            + audio_sizes.iter().chain(&trashed).chain(&kept).sum::<i64>())
+            + audio_sizes.iter().map(|(a, b)| a + b).sum::<i64>()
+            + trashed.iter().chain(&kept).sum::<i64>())
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::FileError;
 use super::decode::ImageLimits;
-use super::probe_audio::{AudioInfo, analyse_audio, probe_audio};
+use super::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio, probe_audio};
 use super::probe_image::{ImageInfo, Renditions, header_size, probe_image};
 use super::sniff::{MediaType, sniff_path};
 use crate::domain::MediaKind;
@@ -72,8 +72,9 @@ pub fn thumbnail_file(
     probe_image(path, t, &ImageLimits::default(), size, with_display)
 }
 
-/// An audio file's full decode with its waveform peaks, exactly as an upload runs it.
-pub fn waveform_file(path: &Path) -> Result<(AudioInfo, Vec<u8>), FileError> {
+/// An audio file's full decode with its waveform peaks, loudness and rendition, exactly as an
+/// upload runs it (`wanted` can leave parts out, to time them).
+pub fn waveform_file(path: &Path, wanted: Wanted<'_>) -> Result<AudioAnalysis, FileError> {
     let (t, start) = expect(path, MediaKind::Audio)?;
-    analyse_audio(path, t, start)
+    analyse_audio(path, t, start, wanted)
 }

@@ -2,11 +2,13 @@
 //! other: [`probe_audio`] reads the headers (codec, rate, channels, duration; an MP3 without a
 //! Xing/Info tag has its packets counted, without decoding, because its header only estimates),
 //! then [`analyse_audio`] decodes the whole stream once, which proves it plays, gives the exact
-//! duration, catches truncation and yields the waveform peaks.
+//! duration, catches truncation, and feeds the waveform peaks, the loudness meter and (for a
+//! codec not every browser plays) the FLAC rendition.
 
 use std::io::Seek;
 use std::path::Path;
 
+use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::{Audio, GenericAudioBufferRef};
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
@@ -20,6 +22,8 @@ use symphonia::core::units::{Duration as Ticks, TimeBase};
 use super::FileError;
 use super::contained::contained;
 use super::embedded::Embedded;
+use super::loudness::{Loudness, LoudnessMeter};
+use super::rendition::{FlacWriter, plays_everywhere};
 use super::sniff::MediaType;
 use super::waveform::PeakCollector;
 
@@ -215,20 +219,72 @@ fn probe_headers(path: &Path, t: MediaType, start: u64) -> Result<AudioInfo, Fil
     opened.with_length(ticks, t)
 }
 
-/// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
-/// file shorter than its header promises) and collects the waveform peaks.
-pub fn analyse_audio(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), FileError> {
-    contained(t, || decode_all(path, t, start))
+/// What the upload's one full decode yields besides the proof that the file plays.
+#[derive(Debug)]
+pub struct AudioAnalysis {
+    pub info: AudioInfo,
+    /// Waveform peaks, see [`super::waveform`].
+    pub peaks: Vec<u8>,
+    /// `None` when it was not asked for (timing the decode alone).
+    pub loudness: Option<Loudness>,
+    /// The size of the FLAC rendition written, when the codec is not one every browser plays.
+    pub rendition: Option<u64>,
 }
 
-fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u8>), FileError> {
+/// What a decode should make besides peaks.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    pub loudness: bool,
+    /// Where to write a FLAC rendition, if the codec needs one.
+    pub rendition: Option<&'a Path>,
+}
+
+impl Wanted<'_> {
+    pub const ALL: Wanted<'static> = Wanted { loudness: true, rendition: None };
+}
+
+/// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
+/// file shorter than its header promises), collects the waveform peaks and measures loudness,
+/// and writes a playable rendition when the codec needs one.
+pub fn analyse_audio(
+    path: &Path,
+    t: MediaType,
+    start: u64,
+    wanted: Wanted<'_>,
+) -> Result<AudioAnalysis, FileError> {
+    contained(t, || decode_all(path, t, start, wanted))
+}
+
+/// Everything one decoded buffer feeds.
+struct Sinks {
+    peaks: PeakCollector,
+    meter: Option<LoudnessMeter>,
+    flac: Option<FlacWriter>,
+    /// Reused for the rendition's integer planes.
+    scratch: Vec<Vec<i32>>,
+}
+
+fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Result<AudioAnalysis, FileError> {
     let header = probe_headers(path, t, start)?;
     let mut opened = open(path, t, start)?;
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&opened.params, &AudioDecoderOptions::default())
         .map_err(|e| symphonia_error(t, e))?;
     let expected_frames = header.duration_ms as u64 * header.sample_rate as u64 / 1000;
-    let mut peaks = PeakCollector::new(Some(expected_frames));
+    let rate = header.sample_rate as u32;
+    let flac = match wanted.rendition {
+        Some(out) if !plays_everywhere(opened.params.codec) => {
+            let bits = opened.params.bits_per_sample.unwrap_or(16);
+            Some(FlacWriter::create(out, opened.channels, bits, rate)?)
+        }
+        _ => None,
+    };
+    let mut sinks = Sinks {
+        peaks: PeakCollector::new(Some(expected_frames)),
+        meter: wanted.loudness.then(|| LoudnessMeter::new(opened.channels, rate)),
+        flac,
+        scratch: vec![Vec::new(); opened.channels],
+    };
     let mut ticks: u64 = 0;
     let mut decoded = 0usize;
     let mut failed = 0usize;
@@ -236,7 +292,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u
         ticks += packet_ticks(&packet);
         match decoder.decode(&packet) {
             Ok(buf) => {
-                collect(&mut peaks, &buf, opened.channels);
+                sinks.feed(&buf, opened.channels)?;
                 decoded += 1;
             }
             // A damaged frame here and there is skipped, as players do; a stream that will not
@@ -258,29 +314,50 @@ fn decode_all(path: &Path, t: MediaType, start: u64) -> Result<(AudioInfo, Vec<u
         return Err(corrupt(t, "the file is truncated"));
     }
     let info = opened.with_length(ticks, t)?;
-    Ok((info, peaks.finish()))
+    let rendition = sinks.flac.map(FlacWriter::finish).transpose()?;
+    Ok(AudioAnalysis {
+        info,
+        peaks: sinks.peaks.finish(),
+        loudness: sinks.meter.map(LoudnessMeter::finish),
+        rendition,
+    })
 }
 
-/// Feeds a decoded buffer to the collector in its own sample type: integer PCM is compared as
-/// integers, and no interleaved copy is made.
-fn collect(peaks: &mut PeakCollector, buf: &GenericAudioBufferRef<'_>, channels: usize) {
-    macro_rules! planes {
-        ($b:expr) => {{
-            let planes: Vec<_> = (0..$b.num_planes().min(channels)).filter_map(|i| $b.plane(i)).collect();
-            peaks.push_planes(&planes);
-        }};
-    }
-    match buf {
-        GenericAudioBufferRef::U8(b) => planes!(b),
-        GenericAudioBufferRef::U16(b) => planes!(b),
-        GenericAudioBufferRef::U24(b) => planes!(b),
-        GenericAudioBufferRef::U32(b) => planes!(b),
-        GenericAudioBufferRef::S8(b) => planes!(b),
-        GenericAudioBufferRef::S16(b) => planes!(b),
-        GenericAudioBufferRef::S24(b) => planes!(b),
-        GenericAudioBufferRef::S32(b) => planes!(b),
-        GenericAudioBufferRef::F32(b) => planes!(b),
-        GenericAudioBufferRef::F64(b) => planes!(b),
+impl Sinks {
+    /// Feeds a decoded buffer in its own sample type: integer PCM is compared as integers for
+    /// the peaks, and no interleaved copy is made.
+    fn feed(&mut self, buf: &GenericAudioBufferRef<'_>, channels: usize) -> Result<(), FileError> {
+        macro_rules! planes {
+            ($b:expr) => {{
+                let planes: Vec<_> = (0..$b.num_planes().min(channels)).filter_map(|i| $b.plane(i)).collect();
+                self.peaks.push_planes(&planes);
+                if let Some(meter) = self.meter.as_mut() {
+                    meter.push_planes(&planes);
+                }
+                if let Some(flac) = self.flac.as_mut() {
+                    for (out, plane) in self.scratch.iter_mut().zip(&planes) {
+                        out.clear();
+                        out.extend(plane.iter().map(|s| -> i32 { (*s).into_sample() }));
+                    }
+                    let ints: Vec<&[i32]> =
+                        self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
+                    flac.push_planes(&ints)?;
+                }
+            }};
+        }
+        match buf {
+            GenericAudioBufferRef::U8(b) => planes!(b),
+            GenericAudioBufferRef::U16(b) => planes!(b),
+            GenericAudioBufferRef::U24(b) => planes!(b),
+            GenericAudioBufferRef::U32(b) => planes!(b),
+            GenericAudioBufferRef::S8(b) => planes!(b),
+            GenericAudioBufferRef::S16(b) => planes!(b),
+            GenericAudioBufferRef::S24(b) => planes!(b),
+            GenericAudioBufferRef::S32(b) => planes!(b),
+            GenericAudioBufferRef::F32(b) => planes!(b),
+            GenericAudioBufferRef::F64(b) => planes!(b),
+        }
+        Ok(())
     }
 }
 

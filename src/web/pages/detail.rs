@@ -17,7 +17,7 @@ use crate::media::{Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
-use crate::web::{WebSettings, back, stash};
+use crate::web::{WebSettings, back, sound, stash};
 
 #[derive(Template)]
 #[template(path = "detail.html")]
@@ -34,6 +34,12 @@ struct DetailPage {
     reduced: bool,
     download_url: String,
     duration_ms: i64,
+    /// What the player plays: audio's playable rendition, else the original.
+    play_url: String,
+    /// The matched-loudness gain, dB (empty: not measured).
+    gain_db: String,
+    /// "Quiet", "Clipped", "Mostly silence".
+    sound_badges: Vec<&'static str>,
     wave_path: Option<String>,
     wave_box: String,
     facts: Vec<(&'static str, String)>,
@@ -175,7 +181,10 @@ async fn render(
                 ("Owner", owner),
                 ("Uploaded", format!("{} UTC", view::date(a.created_at))),
                 ("SHA-256", a.sha256.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(sound::facts(a))
+            .collect(),
             drafts.transcript.clone().unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
             a.duration_ms,
         ),
@@ -267,6 +276,15 @@ async fn render(
         reduced: detail.display_url.is_some(),
         download_url: detail.download_url.clone(),
         duration_ms,
+        play_url: detail.play_url.clone().unwrap_or_else(|| detail.view_url.clone()),
+        gain_db: match media {
+            MediaRead::Audio(a) => sound::gain_attr(&a.health),
+            MediaRead::Image(_) => String::new(),
+        },
+        sound_badges: match media {
+            MediaRead::Audio(a) => sound::badges(&a.health),
+            MediaRead::Image(_) => Vec::new(),
+        },
         wave_path,
         wave_box: waveform::svg_view_box(waveform::BINS),
         facts,

@@ -18,7 +18,7 @@ use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
-use crate::web::{WebSettings, back, stash};
+use crate::web::{WebSettings, back, sound, stash};
 
 const PER_PAGE: u32 = 48;
 
@@ -31,7 +31,8 @@ pub struct GalleryParams {
     owner: Option<String>,
     /// Tags every item must carry, comma-separated.
     tags: Option<String>,
-    /// `missing-alt`, `missing-transcript`, `animated` or `location`.
+    /// `missing-alt`, `missing-transcript`, `animated`, `location`, `quiet`, `clipped` or
+    /// `mostly-silent`.
     only: Option<String>,
     /// The filter form's collection: a collection's id (its gallery is that collection's
     /// page), or empty for every item.
@@ -65,6 +66,9 @@ struct ItemView {
     wave_path: Option<String>,
     /// Exact, from the upload's decode (browsers guess for some MP3s).
     duration_ms: i64,
+    /// The matched-loudness gain, dB (empty: not measured).
+    gain_db: String,
+    sound_badges: Vec<&'static str>,
     /// An animation's frames (0 for a still image or audio).
     frames: i32,
     facts: String,
@@ -640,6 +644,8 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         media_url: i.media_url,
         wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, 120)),
         duration_ms: i.duration_ms.unwrap_or(0),
+        gain_db: sound::gain_attr(&i.health),
+        sound_badges: sound::badges(&i.health),
         frames: if i.frames > 1 { i.frames } else { 0 },
         facts,
         owner_label,

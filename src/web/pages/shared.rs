@@ -43,6 +43,8 @@ struct SharedPage {
     duration_ms: i64,
     wave_path: Option<String>,
     wave_box: String,
+    /// The matched-loudness gain, dB (empty: not measured).
+    gain_db: String,
     allow_download: bool,
     expires: Option<String>,
 }
@@ -152,6 +154,10 @@ pub async fn show(
                     MediaRead::Image(_) => None,
                 },
                 wave_box: waveform::svg_view_box(waveform::BINS),
+                gain_db: match &media {
+                    MediaRead::Audio(a) => crate::web::sound::gain_attr(&a.health),
+                    MediaRead::Image(_) => String::new(),
+                },
                 allow_download: shared.allow_download,
                 expires: shared.expires_at.map(view::date),
                 token,
@@ -183,6 +189,7 @@ fn page(
         duration_ms: 0,
         wave_path: None,
         wave_box: String::new(),
+        gain_db: String::new(),
         allow_download: false,
         expires: None,
     }

@@ -248,6 +248,13 @@ impl TestEnv {
         std::fs::read_dir(self.spool_dir()).map(|d| d.count()).unwrap_or(0)
     }
 
+    /// Spool files left once the work uploads leave running (audio's loudness meter reads the
+    /// spooled upload after it answered) is done.
+    pub async fn settled_spool(&self) -> usize {
+        assert!(self.media.settle(std::time::Duration::from_secs(60)).await, "background work ends");
+        self.spooled_files()
+    }
+
     pub async fn count_rows(&self, table: &str) -> i64 {
         count_rows(&self.database_url, table).await
     }

@@ -1,0 +1,60 @@
+//! How pages word an audio item's sound: loudness figures, health badges and the gain a
+//! matched-loudness player applies.
+
+use crate::media::dto::{AudioRead, Health};
+
+/// The badges an item earns (gallery rows, item and share pages).
+pub fn badges(h: &Health) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if h.quiet {
+        out.push("Quiet");
+    }
+    if h.clipped {
+        out.push("Clipped");
+    }
+    if h.mostly_silent {
+        out.push("Mostly silence");
+    }
+    out
+}
+
+/// `data-gain-db` for a player: empty when nothing was measured (the player leaves it alone).
+pub fn gain_attr(h: &Health) -> String {
+    h.gain_db().map(|g| format!("{g:.2}")).unwrap_or_default()
+}
+
+fn seconds(ms: i64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// The item page's lines about how it sounds and what players get.
+pub fn facts(a: &AudioRead) -> Vec<(&'static str, String)> {
+    let h = &a.health;
+    let mut out = Vec::new();
+    match (h.loudness_lufs, h.loudness_range) {
+        (Some(l), Some(r)) => out.push(("Loudness", format!("{l:.1} LUFS integrated · range {r:.1} LU"))),
+        (Some(l), None) => out.push(("Loudness", format!("{l:.1} LUFS integrated"))),
+        (None, _) if h.true_peak_db.is_none() && h.silence_start_ms == 0 => {
+            out.push(("Loudness", "not measured yet".into()))
+        }
+        (None, _) => out.push(("Loudness", "silence".into())),
+    }
+    if let Some(p) = h.true_peak_db {
+        out.push(("True peak", format!("{p:.1} dBTP")));
+    }
+    out.push(("Clipped samples", crate::web::view::count(h.clipped_samples)));
+    out.push((
+        "Silence",
+        format!("{} at the start · {} at the end", seconds(h.silence_start_ms), seconds(h.silence_end_ms)),
+    ));
+    if let Some(g) = h.gain_db() {
+        out.push(("Matched playback", format!("{g:+.1} dB to reach −16 LUFS")));
+    }
+    if a.has_rendition {
+        out.push((
+            "Plays as",
+            format!("a lossless FLAC copy ({} plays only in Safari)", a.codec.to_uppercase()),
+        ));
+    }
+    out
+}
