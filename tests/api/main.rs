@@ -12,6 +12,7 @@ mod audit;
 mod browser_organize;
 mod browser_resumable;
 mod browser_shares;
+mod browser_sound;
 mod browser_trash;
 mod bulk_edit;
 mod cli;

@@ -45,6 +45,8 @@ struct SharedPage {
     wave_box: String,
     /// The matched-loudness gain, dB (empty: not measured).
     gain_db: String,
+    /// The bytes end up on another origin (S3), which Web Audio may not read.
+    elsewhere: bool,
     allow_download: bool,
     expires: Option<String>,
 }
@@ -158,6 +160,7 @@ pub async fn show(
                     MediaRead::Audio(a) => crate::web::sound::gain_attr(&a.health),
                     MediaRead::Image(_) => String::new(),
                 },
+                elsewhere: !settings.media_origins.is_empty(),
                 allow_download: shared.allow_download,
                 expires: shared.expires_at.map(view::date),
                 token,
@@ -190,6 +193,7 @@ fn page(
         wave_path: None,
         wave_box: String::new(),
         gain_db: String::new(),
+        elsewhere: false,
         allow_download: false,
         expires: None,
     }
