@@ -98,13 +98,15 @@
       audio.addEventListener(t, show);
     });
     button.addEventListener("click", function () { toggle(audio); });
-    seek.addEventListener("input", function () { seekTo(audio, Number(seek.value)); });
+    // Moving by hand ends a range being played (see below).
+    var moved = function () { audio.dispatchEvent(new Event("mediadesk-moved")); };
+    seek.addEventListener("input", function () { moved(); seekTo(audio, Number(seek.value)); });
     bar.addEventListener("keydown", function (e) {
       var step = { ArrowLeft: -5, ArrowRight: 5 }[e.key];
       if (e.key === " " && e.target !== button) { e.preventDefault(); toggle(audio); }
-      else if (step) { e.preventDefault(); seekTo(audio, audio.currentTime + step); }
-      else if (e.key === "Home") { e.preventDefault(); seekTo(audio, 0); }
-      else if (e.key === "End") { e.preventDefault(); seekTo(audio, exact(audio)); }
+      else if (step) { e.preventDefault(); moved(); seekTo(audio, audio.currentTime + step); }
+      else if (e.key === "Home") { e.preventDefault(); moved(); seekTo(audio, 0); }
+      else if (e.key === "End") { e.preventDefault(); moved(); seekTo(audio, exact(audio)); }
       else return;
       show();
     });
@@ -138,6 +140,86 @@
   var grid = document.querySelector("ul.grid");
   var anchor = grid || players[0];
   anchor.parentNode.insertBefore(switchBox, anchor);
+  // Regions: an address ending in "#t=12.5,19" (a media fragment) plays that range and stops
+  // at its end, "#t=12.5" plays from there; region links on the page are such addresses, so
+  // one can be passed on as it is.
+  var main = document.getElementById("player");
+  var stopAt = null;
+  var watch = function () {
+    if (stopAt === null) return;
+    if (main.currentTime >= stopAt) {
+      main.pause();
+      main.currentTime = stopAt;
+      stopAt = null;
+    } else if (!main.paused) {
+      requestAnimationFrame(watch);
+    }
+  };
+  var playRange = function (hash) {
+    var m = /^#t=(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?$/.exec(hash || "");
+    if (!m) return;
+    seekTo(main, Number(m[1]));
+    stopAt = m[2] === undefined ? null : Number(m[2]);
+    var started = main.play();
+    if (started && started.catch) started.catch(function () { /* blocked: the user presses play */ });
+  };
+  if (main) {
+    main.addEventListener("playing", function () { requestAnimationFrame(watch); });
+    main.addEventListener("timeupdate", watch);
+    main.addEventListener("mediadesk-moved", function () { stopAt = null; });
+    window.addEventListener("hashchange", function () { playRange(location.hash); });
+    document.querySelectorAll("a.region-play").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        // The same link again changes no address: play it anyway.
+        if (a.getAttribute("href") === location.hash) { e.preventDefault(); playRange(location.hash); }
+      });
+    });
+    if (location.hash) playRange(location.hash);
+  }
+
+  // Dragging across the item page's waveform fills in the new region's start and end.
+  var wave = document.getElementById("wave");
+  var regionForm = document.getElementById("region-form");
+  if (main && wave && regionForm) {
+    document.getElementById("region-drag-hint").hidden = false;
+    var from = null, pending = null, width = wave.viewBox.baseVal.width;
+    var share = function (x) {
+      var box = wave.getBoundingClientRect();
+      return Math.max(0, Math.min(1, (x - box.left) / box.width));
+    };
+    wave.addEventListener("pointerdown", function (e) {
+      from = e.clientX;
+      try { wave.setPointerCapture(e.pointerId); } catch (err) { /* not a live pointer */ }
+    });
+    wave.addEventListener("pointermove", function (e) {
+      if (from === null || Math.abs(e.clientX - from) < 6) return;
+      if (!pending) {
+        pending = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        pending.setAttribute("class", "region pending");
+        pending.setAttribute("y", "0");
+        pending.setAttribute("height", "1000");
+        wave.appendChild(pending);
+      }
+      var a = share(Math.min(from, e.clientX)), b = share(Math.max(from, e.clientX));
+      pending.setAttribute("x", String(a * width));
+      pending.setAttribute("width", String((b - a) * width));
+    });
+    wave.addEventListener("pointerup", function (e) {
+      if (from !== null && Math.abs(e.clientX - from) >= 6) {
+        var total = exact(main);
+        regionForm.elements.start.value = (share(Math.min(from, e.clientX)) * total).toFixed(1);
+        regionForm.elements.end.value = (share(Math.max(from, e.clientX)) * total).toFixed(1);
+        regionForm.elements.label.focus();
+        wave.dataset.dragged = "1";
+      }
+      from = null;
+    });
+    // The click that ends a drag does not seek.
+    wave.addEventListener("click", function (e) {
+      if (wave.dataset.dragged) { e.stopImmediatePropagation(); delete wave.dataset.dragged; }
+    }, true);
+  }
+
   check.addEventListener("change", function () {
     try { localStorage.setItem(KEY, check.checked ? "1" : "0"); } catch (e) { /* private mode */ }
     players.forEach(function (audio) {

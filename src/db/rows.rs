@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
+    audio_regions, audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
     resumable_uploads, shares, tags, trash, users, versions,
 };
 use crate::domain::MediaKind;
@@ -663,4 +663,32 @@ pub struct NewShare<'a> {
     pub password_hash: Option<&'a str>,
     pub allow_download: bool,
     pub note: Option<&'a str>,
+}
+
+/// A named range (or, without an end, a marker) of an audio item; kept whole in trash snapshots.
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
+#[diesel(table_name = audio_regions, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct RegionRow {
+    pub id: i64,
+    pub audio_id: i64,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub label: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audio_regions)]
+pub struct NewRegion<'a> {
+    pub audio_id: i64,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub label: &'a str,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

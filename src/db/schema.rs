@@ -260,7 +260,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audio_regions (id) {
+        id -> BigInt,
+        audio_id -> BigInt,
+        start_ms -> BigInt,
+        end_ms -> Nullable<BigInt>,
+        label -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(audio_regions -> audios (audio_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audio_regions,
     users,
     images,
     audios,

@@ -5,6 +5,7 @@ mod audit;
 mod cursor;
 pub mod loudness;
 mod privacy;
+pub mod region;
 mod size;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};

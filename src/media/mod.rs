@@ -20,6 +20,7 @@ mod pieces;
 mod privacy;
 mod quota;
 mod reconcile;
+mod regions;
 mod resumable;
 mod service;
 mod shares;
@@ -46,6 +47,7 @@ pub use neighbours::Neighbours;
 pub use pieces::{Piece, PieceChecksum};
 pub use quota::Usage;
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
+pub use regions::{RegionInput, RegionRead};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use shares::{
     CreatedShare, MAX_SHARE_NOTE, SHARE_MAX_LIFETIME, SHARE_MIN_LIFETIME, SHARES_PAGE, ShareGate, SharePage,

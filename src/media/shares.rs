@@ -98,6 +98,8 @@ pub struct SharePage {
 #[derive(Debug, Clone)]
 pub struct SharedItem {
     pub media: MediaRead,
+    /// Audio's regions, listed under the player.
+    pub regions: Vec<super::RegionRead>,
     pub allow_download: bool,
     pub expires_at: Option<NaiveDateTime>,
     pub note: Option<String>,
@@ -428,8 +430,14 @@ impl MediaService {
         let (row, item) = self.live_share(token).await?;
         let mut pooled = self.db.get().await?;
         ShareRepo::opened(&mut pooled.conn(), row.id, now()).await?;
+        drop(pooled);
+        let regions = match &item.media {
+            MediaRead::Audio(a) => self.shared_regions(a.id).await?,
+            MediaRead::Image(_) => Vec::new(),
+        };
         Ok(SharedItem {
             media: item.media,
+            regions,
             allow_download: row.allow_download,
             expires_at: row.expires_at,
             note: row.note,

@@ -286,7 +286,11 @@ impl MediaService {
         }
         tracing::info!(id, kind = kind.as_str(), size = accepted.spooled.size, "file replaced");
         self.finish_later(id, &key, accepted);
-        Ok(Replaced { media: self.item(kind, id).await?.media, kept_version })
+        let media = self.item(kind, id).await?.media;
+        if let MediaRead::Audio(a) = &media {
+            self.fit_regions(actor, id, a.duration_ms).await?;
+        }
+        Ok(Replaced { media, kept_version })
     }
 
     /// Puts an earlier file of the item back in place; the file it has now becomes a version.
@@ -316,7 +320,11 @@ impl MediaService {
             with_version_file(current, earlier, rename)
         })
         .await?;
-        Ok(self.item(kind, id).await?.media)
+        let media = self.item(kind, id).await?.media;
+        if let MediaRead::Audio(a) = &media {
+            self.fit_regions(actor, id, a.duration_ms).await?;
+        }
+        Ok(media)
     }
 
     /// Swaps the item's file for the one `new_row` makes of the current row, whose objects

@@ -34,8 +34,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, replace, shared,
-    shares, signin, tags, trash, tus, upload, viewer, zip,
+    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions, replace,
+    shared, shares, signin, tags, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -101,6 +101,10 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/s/{token}/file", web::get().to(shared::file))
             .route("/s/{token}/download", web::get().to(shared::download))
             .route("/media/{kind}/{id}/describe", web::post().to(detail::describe))
+            .route("/media/{kind}/{id}/regions", web::post().to(regions::add))
+            .route("/media/{kind}/{id}/regions", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/regions/{region}", web::post().to(regions::update))
+            .route("/media/{kind}/{id}/regions/{region}/delete", web::post().to(regions::delete))
             .route("/media/{kind}/{id}/describe", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/tags", web::post().to(tags::add))
             .route("/media/{kind}/{id}/tags/remove", web::post().to(tags::remove))

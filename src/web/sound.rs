@@ -1,6 +1,8 @@
 //! How pages word an audio item's sound: loudness figures, health badges and the gain a
 //! matched-loudness player applies.
 
+use crate::domain::region::{format_time, fragment_seconds};
+use crate::media::RegionRead;
 use crate::media::dto::{AudioRead, Health};
 
 /// The badges an item earns (gallery rows, item and share pages).
@@ -57,4 +59,46 @@ pub fn facts(a: &AudioRead) -> Vec<(&'static str, String)> {
         ));
     }
     out
+}
+
+/// A region as the item and share pages list it and draw it on the waveform.
+pub struct RegionView {
+    pub id: i64,
+    pub label: String,
+    /// "0:12.5–0:19.0"
+    pub span: String,
+    /// "t=12.5,19": the media fragment a link to it carries.
+    pub fragment: String,
+    /// Where it sits on the waveform's 0–10 000 wide box.
+    pub x: String,
+    pub width: String,
+    pub marker: bool,
+    /// The edit form's fields.
+    pub start: String,
+    pub end: String,
+}
+
+pub fn region_views(regions: &[RegionRead], duration_ms: i64) -> Vec<RegionView> {
+    let span = (crate::media::file::waveform::BINS * 10) as f64;
+    let at = |ms: i64| ms as f64 / duration_ms.max(1) as f64 * span;
+    regions
+        .iter()
+        .map(|r| RegionView {
+            id: r.id,
+            label: r.label.clone(),
+            span: r.span(),
+            fragment: match r.end_ms {
+                Some(end) => format!("t={},{}", fragment_seconds(r.start_ms), fragment_seconds(end)),
+                None => format!("t={}", fragment_seconds(r.start_ms)),
+            },
+            x: format!("{:.1}", at(r.start_ms)),
+            width: format!(
+                "{:.1}",
+                r.end_ms.map_or(span / 400.0, |end| (at(end) - at(r.start_ms)).max(span / 400.0))
+            ),
+            marker: r.end_ms.is_none(),
+            start: format_time(r.start_ms),
+            end: r.end_ms.map(format_time).unwrap_or_default(),
+        })
+        .collect()
 }

@@ -2,7 +2,8 @@
 //! FLAC copy; the custom controls show the exact duration and move by keyboard (→ 5 s, End,
 //! Home, Space); the "Match loudness" switch sets the clip's gain to what the server measured
 //! (a Web Audio gain node where the bytes are this origin's, the element's volume where they
-//! are S3's) and is remembered across pages.
+//! are S3's) and is remembered across pages. A region's link plays its range and stops at its
+//! end, on the item page and on a share page; a drag across the waveform fills in a new region.
 
 use std::process::Command;
 use std::time::Duration;
@@ -16,7 +17,10 @@ use mediadesk::media::dto::MediaRead;
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
 
-backend_tests!(browser_plays_alac_with_exact_time_keys_and_matched_loudness);
+backend_tests!(
+    browser_plays_alac_with_exact_time_keys_and_matched_loudness,
+    browser_range_links_stop_at_their_end_and_a_drag_makes_a_region,
+);
 
 /// The player's position while it plays, −1 while paused.
 const PLAYED: &str = "const a = document.getElementById('player'); return a.paused ? -1 : a.currentTime;";
@@ -102,6 +106,76 @@ async fn browser_plays_alac_with_exact_time_keys_and_matched_loudness(env: TestE
         let wide = b.js("return document.documentElement.scrollWidth;").await.as_i64().unwrap();
         assert!(wide <= 390, "the page is {wide} px wide at 390");
         b.screenshot("player").await;
+    })
+    .await;
+}
+
+/// Where the player stopped, once it has played and stopped; else what it is doing.
+const STOPPED: &str = "const a = document.getElementById('player'); \
+    return a.paused && a.currentTime > 0 ? a.currentTime : 'at ' + a.currentTime + ' ' + a.paused;";
+
+async fn browser_range_links_stop_at_their_end_and_a_drag_makes_a_region(env: TestEnv) {
+    let backend = env.backend;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ten.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=10"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(made.success());
+    let server = env.start_server().await;
+    let (ann, ann_id) = server.signed_in("ann", Role::User).await;
+    let page = ann.upload(&[("ten.wav", std::fs::read(&path).unwrap())], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
+    let region = mediadesk::media::RegionInput { label: "Hook".into(), start: "1".into(), end: "2.5".into() };
+    server.app.media.add_region(&Actor::user(ann_id), id, &region).await.unwrap();
+    ann.post(&item, &format!("{item}/share"), &[("lifetime", "3600")]).await;
+    let url = ann.get(&item).await.all("id=\"share-url\" readonly value=\"").pop().expect("the link");
+    let link = url[url.find("/s/").unwrap()..].to_owned();
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.sign_in("ann").await;
+        b.goto(&item).await;
+        // The region's link plays 1 s to 2.5 s and stops there.
+        b.find("a.region-play").await.click().await.expect("click the region");
+        assert!(b.path().await.starts_with(&item));
+        let stopped = poll("the range to end", PATIENCE, async || {
+            let seen = b.js(STOPPED).await;
+            seen.as_f64().ok_or_else(|| seen.to_string())
+        })
+        .await;
+        assert!((2.45..2.8).contains(&stopped), "stopped at {stopped}");
+
+        // A drag across the waveform, from a tenth to three tenths, fills in the form.
+        b.js("const w = document.getElementById('wave'), r = w.getBoundingClientRect(); \
+              const at = (t, f) => w.dispatchEvent(new PointerEvent(t, {bubbles: true, pointerId: 1, \
+                  clientX: r.left + r.width * f, clientY: r.top + r.height / 2})); \
+              at('pointerdown', 0.1); at('pointermove', 0.2); at('pointermove', 0.3); at('pointerup', 0.3);")
+            .await;
+        let start = b.js("return document.getElementById('region-start').value;").await;
+        let end = b.js("return document.getElementById('region-end').value;").await;
+        assert_eq!((start.as_str(), end.as_str()), (Some("1.0"), Some("3.0")));
+        assert_eq!(b.js("return document.activeElement.id;").await, "region-label");
+        b.find("#region-label").await.send_keys("Chorus").await.expect("name it");
+        b.find("#region-form button[type=submit]").await.click().await.expect("add it");
+        poll("the new region", PATIENCE, async || {
+            let n = b.count("ol.regions li").await;
+            if n == 2 { Ok(()) } else { Err(format!("{n} regions")) }
+        })
+        .await;
+        b.screenshot("regions").await;
+
+        // On the share page, a range link in its address plays just that range.
+        b.goto(&format!("{link}#t=1,2")).await;
+        let stopped = poll("the shared range to end", PATIENCE, async || {
+            b.js(STOPPED).await.as_f64().ok_or_else(|| "playing".to_owned())
+        })
+        .await;
+        assert!((1.95..2.3).contains(&stopped), "stopped at {stopped}");
+        assert_eq!(b.count("ol.regions a.region-play").await, 2);
     })
     .await;
 }

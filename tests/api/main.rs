@@ -30,6 +30,7 @@ mod kept_work;
 mod privacy;
 mod queue;
 mod quotas;
+mod regions;
 mod repo;
 mod resumable;
 mod s3_server;

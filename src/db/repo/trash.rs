@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use super::{AudioRepo, ImageRepo, TagRepo};
-use crate::db::rows::{AudioRow, ImageRow, NewMembership, NewTagging, NewTrash, TrashRow};
+use super::{AudioRepo, ImageRepo, RegionRepo, TagRepo};
+use crate::db::rows::{AudioRow, ImageRow, NewMembership, NewTagging, NewTrash, RegionRow, TrashRow};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as co;
 use crate::db::schema::trash::dsl as t;
@@ -40,6 +40,9 @@ pub struct Snapshot {
     pub tags: Vec<(String, String)>,
     /// Collections it was in, with when it was put there.
     pub collections: Vec<(i64, NaiveDateTime)>,
+    /// Audio's regions (snapshots from before regions existed have none).
+    #[serde(default)]
+    pub regions: Vec<RegionRow>,
 }
 
 impl Snapshot {
@@ -93,11 +96,15 @@ impl TrashRepo {
             .select((ci::collection_id, ci::added_at))
             .load(c)
             .await)?;
+        let regions = match kind {
+            "image" => Vec::new(),
+            _ => RegionRepo::of_audio(conn, id).await?,
+        };
         let deleted = match kind {
             "image" => ImageRepo::delete(conn, id).await?,
             _ => AudioRepo::delete(conn, id).await?,
         };
-        Ok(deleted.then_some(Snapshot { row, tags, collections }))
+        Ok(deleted.then_some(Snapshot { row, tags, collections, regions }))
     }
 
     /// Puts an item back as the snapshot has it, under its own id, with its originals and
@@ -126,6 +133,7 @@ impl TrashRepo {
                 (r.id, r.owner_id, r.created_at, r.original_filename, r.byte_size)
             }
         };
+        RegionRepo::restore(conn, &snapshot.regions).await?;
         for (name, key) in &snapshot.tags {
             let tag = TagRepo::get_or_create(conn, name, key).await?;
             let tagging = NewTagging {

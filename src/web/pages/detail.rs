@@ -12,10 +12,12 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{MediaKind, StripPolicy};
+use crate::media::RegionInput;
 use crate::media::file::waveform;
 use crate::media::{Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaError, MediaRead};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
+use crate::web::sound::RegionView;
 use crate::web::view::{self, Choice, Layout};
 use crate::web::{WebSettings, back, sound, stash};
 
@@ -72,6 +74,12 @@ struct DetailPage {
     alt: String,
     caption: Option<String>,
     credit: Option<String>,
+    /// Audio's regions, listed under the player and drawn on the waveform.
+    regions: Vec<RegionView>,
+    /// A refused region: which (`None`: the add form), what was typed, and why.
+    region_editing: Option<i64>,
+    region_draft: RegionInput,
+    region_error: Option<String>,
     /// What the description form shows (a refused one, kept).
     description: Description,
     description_error: Option<String>,
@@ -102,6 +110,13 @@ struct VersionLine {
     replaced: String,
 }
 
+impl DetailPage {
+    /// Whether region `id`'s edit form shows a refused change.
+    fn editing(&self, id: &i64) -> bool {
+        self.region_editing == Some(*id)
+    }
+}
+
 /// What a detail address may carry: the gallery view to return to, and more.
 #[derive(Deserialize, Default)]
 pub struct DetailQuery {
@@ -114,17 +129,26 @@ pub struct DetailQuery {
 
 /// What the page's fields show instead of what is saved: text that was not saved.
 #[derive(Default)]
-struct Drafts {
+pub(super) struct Drafts {
     transcript: Option<String>,
     tags: String,
     /// A description that was not saved, and why (the page then answers 400).
     description: Option<(Description, Option<String>)>,
     /// The cursor starts in the description's first field.
     edit: bool,
+    /// A region that was not saved (which one; `None`: a new one), and why.
+    region: Option<(Option<i64>, RegionInput, String)>,
+}
+
+impl Drafts {
+    /// The page with a refused region form filled in again.
+    pub(super) fn refused_region(which: Option<i64>, input: RegionInput, why: String) -> Drafts {
+        Drafts { region: Some((which, input, why)), ..Drafts::default() }
+    }
 }
 
 /// The item's page.
-async fn render(
+pub(super) async fn render(
     app: &App,
     settings: &WebSettings,
     user: &CurrentUser,
@@ -227,7 +251,16 @@ async fn render(
         Some((d, why)) => (d, why),
         None => (saved.clone(), None),
     };
-    let status = if description_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let refused = description_error.is_some() || drafts.region.is_some();
+    let status = if refused { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let regions = match media {
+        MediaRead::Audio(a) => sound::region_views(&app.media.regions(&actor, a.id).await?, a.duration_ms),
+        MediaRead::Image(_) => Vec::new(),
+    };
+    let (region_editing, region_draft, region_error) = match drafts.region {
+        Some((which, input, why)) => (which, input, Some(why)),
+        None => (None, RegionInput::default(), None),
+    };
     let mut versions = Vec::new();
     for v in app.media.versions(&actor, item).await? {
         let who = match v.replaced_by {
@@ -260,6 +293,10 @@ async fn render(
         credit: saved.credit.clone(),
         description,
         description_error,
+        regions,
+        region_editing,
+        region_draft,
+        region_error,
         limits: (MAX_TITLE, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT),
         tags: app.media.tags_of(&actor, item).await?,
         tag_draft: drafts.tags,
@@ -360,6 +397,7 @@ pub async fn show(
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         tags: q.tags.clone().unwrap_or_default(),
         edit: q.edit.is_some(),
+        region: None,
         description: kept_description.as_ref().map(|k| {
             let f = |name: &str| k.field(name).map(str::to_owned);
             (

@@ -11,6 +11,7 @@ pub mod files;
 pub mod gallery;
 mod item_path;
 pub mod queue;
+pub mod regions;
 pub mod replace;
 mod selection;
 pub mod shared;

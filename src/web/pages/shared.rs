@@ -47,6 +47,8 @@ struct SharedPage {
     gain_db: String,
     /// The bytes end up on another origin (S3), which Web Audio may not read.
     elsewhere: bool,
+    /// Audio's regions, listed under the player.
+    regions: Vec<crate::web::sound::RegionView>,
     allow_download: bool,
     expires: Option<String>,
 }
@@ -161,6 +163,10 @@ pub async fn show(
                     MediaRead::Image(_) => String::new(),
                 },
                 elsewhere: !settings.media_origins.is_empty(),
+                regions: match &media {
+                    MediaRead::Audio(a) => crate::web::sound::region_views(&shared.regions, a.duration_ms),
+                    MediaRead::Image(_) => Vec::new(),
+                },
                 allow_download: shared.allow_download,
                 expires: shared.expires_at.map(view::date),
                 token,
@@ -194,6 +200,7 @@ fn page(
         wave_box: String::new(),
         gain_db: String::new(),
         elsewhere: false,
+        regions: Vec::new(),
         allow_download: false,
         expires: None,
     }
