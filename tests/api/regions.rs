@@ -12,7 +12,11 @@ use mediadesk::media::{Actor, MediaError, RegionInput};
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(regions_through_the_forms, who_may_see_and_change_regions);
+backend_tests!(
+    regions_through_the_forms,
+    who_may_see_and_change_regions,
+    a_region_is_kept_with_its_audit_row_or_not_at_all
+);
 
 /// A WAV of `seconds` of tone, made by ffmpeg.
 fn tone(dir: &Path, seconds: u32) -> Vec<u8> {
@@ -163,4 +167,36 @@ async fn who_may_see_and_change_regions(env: TestEnv) {
     let form =
         ann.post("/media", &format!("/media/image/{image}/regions"), &[("label", "x"), ("start", "1")]).await;
     assert_eq!(form.status, 404);
+}
+
+async fn a_region_is_kept_with_its_audit_row_or_not_at_all(env: TestEnv) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = env.start_server().await;
+    let (ann, ann_id) = s.signed_in("ann", Role::User).await;
+    let page = ann.upload(&[("a.wav", tone(dir.path(), 10))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
+    let media = &s.app.media;
+    let ann_a = Actor::user(ann_id);
+    let kept = media.add_region(&ann_a, id, &input("Kept", "1", "2")).await.unwrap();
+    let rows = s.env.count_rows("audit_log").await;
+
+    // The audit log refuses: no region is made, changed or removed, and the page says so.
+    s.env.inject_db_failure("audit_log", "INSERT").await;
+    assert!(media.add_region(&ann_a, id, &input("New", "3", "")).await.is_err());
+    assert!(media.update_region(&ann_a, (id, kept.id), &input("Changed", "1", "4")).await.is_err());
+    assert!(media.delete_region(&ann_a, (id, kept.id)).await.is_err());
+    let form = ann.post(&item, &format!("{item}/regions"), &[("label", "New"), ("start", "3")]).await;
+    assert!(form.status >= 500 && form.body.contains("<h1>"), "{}: {}", form.status, form.body);
+    s.env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(media.regions(&ann_a, id).await.unwrap(), vec![kept.clone()]);
+    assert_eq!(s.env.count_rows("audit_log").await, rows);
+
+    // The regions table refuses: nothing is written to the log either.
+    s.env.inject_db_failure("audio_regions", "INSERT").await;
+    assert!(media.add_region(&ann_a, id, &input("New", "3", "")).await.is_err());
+    s.env.clear_db_failure("audio_regions", "INSERT").await;
+    assert_eq!(s.env.count_rows("audit_log").await, rows);
+    assert_eq!(media.regions(&ann_a, id).await.unwrap().len(), 1);
 }
