@@ -4,11 +4,14 @@
 //!
 //! The `ebur128` crate measures the same and is this module's reference in its tests, but it
 //! costs 1.2–2.4× the whole decode (f64 filters one channel at a time, a 4× oversampler on every
-//! sample). Here the K-weighting runs both stereo channels in one loop, so their filter chains
-//! overlap, and the true-peak oversampler only runs on stretches whose sample peak could still
-//! raise the highest true peak found so far.
+//! sample). Here the K-weighting runs four lanes at a time ([`super::kweight`]) and the
+//! oversampler eight points at a time, only where the peak could still rise
+//! ([`super::true_peak`]).
 
 use serde::Serialize;
+
+use super::kweight::KWeighting;
+use super::true_peak::TruePeak;
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 
@@ -39,51 +42,8 @@ pub struct Loudness {
     pub silence_ms: i64,
 }
 
-/// One biquad, transposed direct form II.
-#[derive(Clone, Copy, Default)]
-struct Biquad {
-    b: [f64; 3],
-    a: [f64; 2],
-}
-
-/// The K-weighting filter's two stages for `rate` (BS.1770-4's pre-filter and RLB high-pass,
-/// with coefficients derived for any rate as libebur128 does).
-fn k_weighting(rate: f64) -> (Biquad, Biquad) {
-    let (f0, gain_db, q) = (1681.974450955533, 3.999843853973347, 0.7071752369554196);
-    let k = (std::f64::consts::PI * f0 / rate).tan();
-    let vh = 10f64.powf(gain_db / 20.0);
-    let vb = vh.powf(0.4996667741545416);
-    let a0 = 1.0 + k / q + k * k;
-    let shelf = Biquad {
-        b: [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
-        a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0],
-    };
-    let (f0, q) = (38.13547087602444, 0.5003270373238773);
-    let k = (std::f64::consts::PI * f0 / rate).tan();
-    let a0 = 1.0 + k / q + k * k;
-    let high_pass = Biquad { b: [1.0, -2.0, 1.0], a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0] };
-    (shelf, high_pass)
-}
-
-/// A channel's filter state: two values per stage.
-#[derive(Clone, Copy, Default)]
-struct State([f64; 4]);
-
-impl State {
-    #[inline(always)]
-    fn step(&mut self, (s, h): (&Biquad, &Biquad), x: f64) -> f64 {
-        let y1 = s.b[0] * x + self.0[0];
-        self.0[0] = s.b[1] * x - s.a[0] * y1 + self.0[1];
-        self.0[1] = s.b[2] * x - s.a[1] * y1;
-        let y2 = y1 + self.0[2];
-        self.0[2] = -2.0 * y1 - h.a[0] * y2 + self.0[3];
-        self.0[3] = y1 - h.a[1] * y2;
-        y2
-    }
-}
-
 /// BS.1770 channel weights: left, right and centre 1, surrounds 1.41, the LFE (4th of six) 0.
-fn weight(channel: usize, channels: usize) -> f64 {
+fn weight(channel: usize, channels: usize) -> f32 {
     match (channels, channel) {
         (6.., 3) => 0.0,
         (5.., 4 | 5) => 1.41,
@@ -91,44 +51,38 @@ fn weight(channel: usize, channels: usize) -> f64 {
     }
 }
 
-/// Taps either side of an interpolated point.
-const TAPS: usize = 12;
-const HALF: usize = TAPS / 2;
+/// Weighted energy summed into 100 ms blocks.
+struct Blocks {
+    /// Frames in 100 ms, how far into the current one, and its energy so far.
+    frames: usize,
+    filled: usize,
+    energy: f64,
+    done: Vec<f64>,
+}
 
-/// A 4× oversampler's three in-between phases (the fourth is the samples themselves): a
-/// Hann-windowed sinc over 12 neighbours, as BS.1770-4 Annex 2 asks of a true-peak meter.
-fn phases() -> [[f32; TAPS]; 3] {
-    let mut out = [[0.0; TAPS]; 3];
-    for (p, phase) in out.iter_mut().enumerate() {
-        let frac = (p + 1) as f64 / 4.0;
-        for (j, tap) in phase.iter_mut().enumerate() {
-            let d = frac + (HALF - 1) as f64 - j as f64;
-            let x = std::f64::consts::PI * d;
-            let window = 0.5 * (1.0 + (x / HALF as f64).cos());
-            *tap = (x.sin() / x * window) as f32;
+impl Blocks {
+    fn add(&mut self, energies: &[f32]) {
+        let mut rest = energies;
+        while !rest.is_empty() {
+            let n = (self.frames - self.filled).min(rest.len());
+            self.energy += rest[..n].iter().map(|e| f64::from(*e)).sum::<f64>();
+            self.filled += n;
+            rest = &rest[n..];
+            if self.filled == self.frames {
+                self.done.push(self.energy / self.frames as f64);
+                self.energy = 0.0;
+                self.filled = 0;
+            }
         }
     }
-    out
 }
 
 /// Feeds on decoded planes, one call per packet.
 pub struct LoudnessMeter {
     rate: u64,
-    filter: (Biquad, Biquad),
-    states: Vec<State>,
-    weights: Vec<f64>,
-    /// Frames in 100 ms, how far into the current one, and its weighted energy so far.
-    block: usize,
-    in_block: usize,
-    energy: f64,
-    /// Weighted energy of every whole 100 ms block.
-    blocks: Vec<f64>,
-    phases: [[f32; TAPS]; 3],
-    /// The most an interpolated point can exceed its neighbours by (sum of |taps|).
-    gain_bound: f32,
-    /// Each channel's last samples, for interpolating across packets.
-    tails: Vec<Vec<f32>>,
-    peak: f32,
+    kweight: KWeighting,
+    blocks: Blocks,
+    true_peak: TruePeak,
     window: u64,
     in_window: u64,
     window_loud: bool,
@@ -138,26 +92,21 @@ pub struct LoudnessMeter {
     last_loud: Option<u64>,
     clipped: i64,
     scratch: Vec<Vec<f32>>,
-    interpolated: Vec<f32>,
 }
 
 impl LoudnessMeter {
     pub fn new(channels: usize, rate: u32) -> LoudnessMeter {
-        let phases = phases();
-        let gain_bound = phases.iter().map(|p| p.iter().map(|t| t.abs()).sum::<f32>()).fold(1.0f32, f32::max);
+        let weights = (0..channels).map(|c| weight(c, channels)).collect();
         LoudnessMeter {
             rate: u64::from(rate).max(1),
-            filter: k_weighting(f64::from(rate.max(1))),
-            states: vec![State::default(); channels],
-            weights: (0..channels).map(|c| weight(c, channels)).collect(),
-            block: ((u64::from(rate) + 5) / 10).max(1) as usize,
-            in_block: 0,
-            energy: 0.0,
-            blocks: Vec::new(),
-            phases,
-            gain_bound,
-            tails: vec![vec![0.0; TAPS - 1]; channels],
-            peak: 0.0,
+            kweight: KWeighting::new(channels, rate, weights),
+            blocks: Blocks {
+                frames: ((rate as usize + 5) / 10).max(1),
+                filled: 0,
+                energy: 0.0,
+                done: Vec::new(),
+            },
+            true_peak: TruePeak::new(channels),
             window: (u64::from(rate) * WINDOW_MS / 1000).max(1),
             in_window: 0,
             window_loud: false,
@@ -167,7 +116,6 @@ impl LoudnessMeter {
             last_loud: None,
             clipped: 0,
             scratch: vec![Vec::new(); channels],
-            interpolated: Vec::new(),
         }
     }
 
@@ -180,70 +128,15 @@ impl LoudnessMeter {
             out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() }));
         }
         let planes: Vec<&[f32]> = scratch.iter().take(planes.len()).map(|p| &p[..frames]).collect();
-        self.weigh(&planes, frames);
-        self.peaks(&planes);
+        let blocks = &mut self.blocks;
+        self.kweight.push(&planes, &mut |e| blocks.add(e));
+        self.true_peak.push(&planes);
+        for plane in &planes {
+            self.clipped += plane.iter().filter(|s| s.abs() >= FULL_SCALE).count() as i64;
+        }
         self.silence(&planes, frames);
         self.frames += frames as u64;
         self.scratch = scratch;
-    }
-
-    /// K-weighted energy into 100 ms blocks. Stereo runs both channels in one loop.
-    fn weigh(&mut self, planes: &[&[f32]], frames: usize) {
-        let filter = (&self.filter.0, &self.filter.1);
-        let mut pos = 0;
-        while pos < frames {
-            let n = (self.block - self.in_block).min(frames - pos);
-            let mut sum = 0.0;
-            if let ([l, r], [sl, sr]) = (planes, self.states.as_mut_slice()) {
-                let (mut el, mut er) = (0.0, 0.0);
-                for (x, y) in l[pos..pos + n].iter().zip(&r[pos..pos + n]) {
-                    let a = sl.step(filter, f64::from(*x));
-                    let b = sr.step(filter, f64::from(*y));
-                    el += a * a;
-                    er += b * b;
-                }
-                sum = el * self.weights[0] + er * self.weights[1];
-            } else {
-                for ((plane, state), w) in planes.iter().zip(&mut self.states).zip(&self.weights) {
-                    let mut e = 0.0;
-                    for x in &plane[pos..pos + n] {
-                        let y = state.step(filter, f64::from(*x));
-                        e += y * y;
-                    }
-                    sum += e * w;
-                }
-            }
-            self.energy += sum;
-            self.in_block += n;
-            pos += n;
-            if self.in_block == self.block {
-                self.blocks.push(self.energy / self.block as f64);
-                self.energy = 0.0;
-                self.in_block = 0;
-            }
-        }
-    }
-
-    /// Sample peak, clipped samples, and the true peak where it could still rise.
-    fn peaks(&mut self, planes: &[&[f32]]) {
-        for (c, plane) in planes.iter().enumerate() {
-            let max = plane.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-            self.clipped += plane.iter().filter(|s| s.abs() >= FULL_SCALE).count() as i64;
-            let tail = &mut self.tails[c];
-            let tail_max = tail.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-            self.peak = self.peak.max(max);
-            if max.max(tail_max) * self.gain_bound > self.peak {
-                let mut joined = std::mem::take(tail);
-                joined.extend_from_slice(plane);
-                let found = interpolated_peak(&self.phases, &joined, &mut self.interpolated);
-                self.peak = self.peak.max(found);
-                *tail = joined;
-            } else {
-                tail.extend_from_slice(plane);
-            }
-            let keep = tail.len() - (TAPS - 1);
-            tail.drain(..keep);
-        }
     }
 
     fn silence(&mut self, planes: &[&[f32]], frames: usize) {
@@ -276,42 +169,24 @@ impl LoudnessMeter {
         if self.in_window > 0 {
             self.close_window();
         }
+        let blocks = &mut self.blocks;
+        self.kweight.finish(&mut |e| blocks.add(e));
+        let peak = self.true_peak.peak();
         let ms = |frames: u64| (frames * 1000 / self.rate) as i64;
         let (start, end) = match (self.first_loud, self.last_loud) {
             (Some(first), Some(last)) => (first, self.frames.saturating_sub(last)),
             _ => (self.frames, 0),
         };
         Loudness {
-            integrated: integrated(&self.blocks),
-            range: range(&self.blocks),
-            true_peak: (self.peak > 0.0).then(|| 20.0 * f64::from(self.peak).log10()),
+            integrated: integrated(&self.blocks.done),
+            range: range(&self.blocks.done),
+            true_peak: (peak > 0.0).then(|| 20.0 * f64::from(peak).log10()),
             clipped: self.clipped,
             silence_start_ms: ms(start),
             silence_end_ms: ms(end),
             silence_ms: ms(self.silent_frames),
         }
     }
-}
-
-/// The highest interpolated point of `x` whose 12 neighbours are all in `x`.
-fn interpolated_peak(phases: &[[f32; TAPS]; 3], x: &[f32], out: &mut Vec<f32>) -> f32 {
-    if x.len() < TAPS {
-        return 0.0;
-    }
-    let n = x.len() - TAPS + 1;
-    let mut peak = 0.0f32;
-    for phase in phases {
-        out.clear();
-        out.resize(n, 0.0);
-        // Tap by tap over the whole packet: plain multiply-adds the compiler vectorises.
-        for (j, tap) in phase.iter().enumerate() {
-            for (o, s) in out.iter_mut().zip(&x[j..j + n]) {
-                *o += tap * s;
-            }
-        }
-        peak = out.iter().fold(peak, |m, v| m.max(v.abs()));
-    }
-    peak
 }
 
 fn lufs(energy: f64) -> f64 {

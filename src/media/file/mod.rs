@@ -10,6 +10,7 @@ pub mod embedded;
 mod error;
 pub mod frames;
 pub mod inspect;
+pub mod kweight;
 pub mod loudness;
 pub mod privacy;
 pub mod probe_audio;
@@ -17,6 +18,7 @@ pub mod probe_image;
 pub mod rendition;
 pub mod sniff;
 pub mod thumbnail;
+pub mod true_peak;
 pub mod waveform;
 
 pub use error::FileError;
