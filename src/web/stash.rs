@@ -110,6 +110,10 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before your transcript was saved. It is back in the box \
                     below: check it and save it again.";
         (note, true)
+    } else if kept.action.ends_with("/regions") {
+        let note = "You were signed out before the region was added. What you typed is back in the \
+                    form below: add it again.";
+        (note, true)
     } else if kept.action == "/media/bulk" {
         let note = "You were signed out before the bulk action ran, so nothing was deleted. Your \
                     selection is ticked again below.";

@@ -110,7 +110,7 @@ async fn every_corpus_case_gets_its_expected_outcome(env: TestEnv) {
         "originals, thumbnails, playable copies, nothing else"
     );
     assert!(copies <= accepted_audio);
-    assert_eq!(s.env.spooled_files(), 0);
+    assert_eq!(s.env.settled_spool().await, 0);
 }
 
 async fn env_rows(s: &crate::common::server::TestServer) -> (i64, i64) {

@@ -40,7 +40,7 @@ async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
     }
     assert_eq!(env.objects().await, objects);
     assert_eq!(env.count_rows("images").await, 1);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
     // Another file, or the same under another kind of check, is fine.
     media.upload(&ann, checked(ann_owner, "b.jpg"), fixture_stream("image.jpg")).await.unwrap();
     // Bob cannot see ann's file: his copy is his, and nothing tells him of hers.

@@ -88,7 +88,7 @@ async fn storage_down_during_a_piece_keeps_the_upload_where_it_was(env: TestEnv)
     assert!(env.assemblies_left(&ids).is_empty());
     // The loudness meter reads the spooled upload after it answered.
     assert!(media.settle(std::time::Duration::from_secs(60)).await);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 async fn database_failure_at_the_last_piece_leaves_nothing(env: TestEnv) {
@@ -132,7 +132,7 @@ async fn storage_down_during_upload_leaves_no_row_and_recovers(env: TestEnv) {
         media.upload(&Actor::operator(), create("a.png"), fixture_stream("image.png")).await.unwrap_err();
     assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
     assert_eq!(env.count_rows("images").await, 0);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
     switch.up();
     assert!(env.objects().await.is_empty());
     // Same service, service back: uploads work again without a restart.
@@ -151,7 +151,7 @@ async fn storage_cut_mid_multipart_upload_leaves_nothing(env: TestEnv) {
     switch.up();
     assert_eq!(env.count_rows("audios").await, 0);
     assert!(env.objects().await.is_empty(), "{:?}", env.objects().await);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
     let ok = media.upload(&Actor::operator(), create("long.wav"), bytes_stream(wav)).await.unwrap();
     assert_eq!(ok.kind(), MediaKind::Audio);
 }
@@ -280,7 +280,7 @@ mod over_http {
             page.body
         );
         assert_eq!(s.env.count_rows("images").await, 0);
-        assert_eq!(s.env.spooled_files(), 0);
+        assert_eq!(s.env.settled_spool().await, 0);
         switch.up();
         let page = c.upload(&[("a.png", fixture_bytes("image.png"))], None, false).await;
         assert!(page.body.contains("1 accepted"), "recovered: {}", page.body);
@@ -385,7 +385,7 @@ mod s3_misbehaving {
         let err = media.upload(&staff, create("a.png"), fixture_stream("image.png")).await.unwrap_err();
         assert!(unavailable(&err), "{err:?}");
         assert_eq!(env.count_rows("images").await, 0);
-        assert_eq!(env.spooled_files(), 0);
+        assert_eq!(env.settled_spool().await, 0);
         // The server may still finish a write the client gave up on: its keys are owed a delete.
         assert!(!media.pending_deletions().await.unwrap().is_empty());
         proxy.up();
@@ -412,7 +412,7 @@ mod s3_misbehaving {
         let err = media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap_err();
         assert!(unavailable(&err), "{err:?}");
         assert_eq!(env.count_rows("images").await, 1);
-        assert_eq!(env.spooled_files(), 0);
+        assert_eq!(env.settled_spool().await, 0);
         assert_eq!(env.objects().await, keys, "nothing new was stored");
 
         // Deleting while the store errs: the item goes now, its bytes are owed.
@@ -464,7 +464,7 @@ mod database_going_away {
         let err = media.upload(&staff, create("b.png"), fixture_stream("image.png")).await.unwrap_err();
         assert!(matches!(err, MediaError::Database(_)), "{err:?}");
         assert_eq!(env.objects().await, keys);
-        assert_eq!(env.spooled_files(), 0);
+        assert_eq!(env.settled_spool().await, 0);
         // A user's upload fails at its first step, the owner check, before anything is stored.
         let user = Actor::user(env.user("ursula", "user").await);
         let mut mine = create("c.png");

@@ -13,7 +13,8 @@ backend_tests!(
     kept_work_goes_back_to_its_own_account_only,
     posts_from_other_sites_and_uploads_are_not_kept_but_said,
     a_bulk_selection_and_an_account_form_come_back,
-    scripts_get_json_errors_they_can_act_on
+    scripts_get_json_errors_they_can_act_on,
+    a_region_posted_after_the_session_ended_comes_back_after_sign_in
 );
 
 const IDLE: i64 = 2 * 3600;
@@ -209,4 +210,26 @@ async fn scripts_get_json_errors_they_can_act_on(env: TestEnv) {
     let missing = c.get_with("/media/image/424242", &[("Accept", "application/json")]).await;
     let body: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
     assert_eq!((missing.status, body["code"].as_str()), (404, Some("not_found")));
+}
+
+async fn a_region_posted_after_the_session_ended_comes_back_after_sign_in(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let item = audio_item(&s, &c).await;
+    let token = c.get(&item).await.csrf();
+    s.clock.advance(IDLE);
+    let fields =
+        [("csrf_token", token.as_str()), ("label", "Gulls & waves"), ("start", "0.2"), ("end", "0.4")];
+    let post = c.post_from(&item, &format!("{item}/regions"), &fields).await;
+    assert_eq!(post.status, 303);
+    assert!(work_cookie(&post).is_some(), "the work is kept");
+    let token = c.get(post.location()).await.csrf();
+    let form =
+        [("csrf_token", token.as_str()), ("username", "ann"), ("password", "password-ann"), ("next", &item)];
+    assert_eq!(c.post_raw("/signin", &form).await.location(), item);
+    let back = c.get(&item).await;
+    assert!(back.body.contains("signed out before this region was saved"), "{}", back.body);
+    let shown = html_unescape(&back.body);
+    assert!(shown.contains("value=\"Gulls & waves\"") && shown.contains("value=\"0.4\""), "{shown}");
+    assert!(!back.body.contains("class=\"region-play\""), "nothing was saved");
 }

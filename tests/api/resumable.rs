@@ -17,7 +17,7 @@ async fn assert_nothing_left(env: &TestEnv, ids: &[String]) {
     assert_eq!(env.count_rows("resumable_uploads").await, 0, "no upload row");
     assert_eq!(env.assemblies_left(ids), Vec::<String>::new(), "no assembly in the store");
     assert_eq!(env.objects().await, Vec::<String>::new(), "no object");
-    assert_eq!(env.spooled_files(), 0, "no spool file");
+    assert_eq!(env.settled_spool().await, 0, "no spool file");
 }
 
 /// The one original the store holds (derived objects aside), read back.

@@ -35,7 +35,7 @@ async fn assert_refused_cleanly(env: &TestEnv, result: Result<MediaRead, MediaEr
     let err = result.expect_err("upload must be refused");
     assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 0, "no row after {err:?}");
     assert!(env.objects().await.is_empty(), "no object after {err:?}");
-    assert_eq!(env.spooled_files(), 0, "no spool file after {err:?}");
+    assert_eq!(env.settled_spool().await, 0, "no spool file after {err:?}");
     err
 }
 
@@ -108,7 +108,7 @@ async fn every_image_format_is_stored_with_its_dimensions(env: TestEnv) {
         let thumb = image::load_from_memory(&bytes).expect("thumbnail decodes");
         assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && thumb.width() <= 320 && thumb.height() <= 320);
     }
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 async fn every_audio_format_is_stored_with_its_metadata(env: TestEnv) {
@@ -504,6 +504,6 @@ async fn file_names_are_kept_for_display_only_and_tidied(env: TestEnv) {
 
 async fn assert_refused_any(env: &TestEnv, result: Result<MediaRead, MediaError>) -> MediaError {
     let err = result.expect_err("refused");
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
     err
 }

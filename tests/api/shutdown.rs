@@ -83,7 +83,7 @@ async fn sigterm_lets_an_upload_in_flight_finish(env: TestEnv) {
     assert_eq!(server.exit_code().await, Some(0), "a clean stop once the upload is done");
     assert_eq!(env.count_rows("audios").await, 1);
     assert_eq!(env.objects().await.len(), 1);
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 async fn sigterm_drops_a_stalled_upload_and_leaves_nothing(env: TestEnv) {
@@ -112,5 +112,5 @@ async fn sigterm_drops_a_stalled_upload_and_leaves_nothing(env: TestEnv) {
     );
     assert_eq!(env.count_rows("audios").await, 0);
     assert!(env.objects().await.is_empty());
-    assert_eq!(env.spooled_files(), 0, "the half-received file is removed");
+    assert_eq!(env.settled_spool().await, 0, "the half-received file is removed");
 }

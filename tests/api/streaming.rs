@@ -29,7 +29,7 @@ async fn assert_nothing_left(env: &TestEnv) {
     assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 0);
     assert!(env.objects().await.is_empty(), "{:?}", env.objects().await);
     assert_eq!(env.settled_half_written().await, 0, "no write left open");
-    assert_eq!(env.spooled_files(), 0);
+    assert_eq!(env.settled_spool().await, 0);
 }
 
 backend_tests!(

@@ -249,7 +249,7 @@ async fn the_size_limit_is_enforced_while_reading_and_spares_the_other_files(env
         page.body
     );
     assert!(c.get("/upload").await.body.contains("up to 64 KiB each"));
-    assert_eq!(s.env.spooled_files(), 0);
+    assert_eq!(s.env.settled_spool().await, 0);
     // An oversized ordinary form gets the 413 page.
     let audio = upload_one(&c, "tone-mono-8k.wav", None).await;
     let huge = "x".repeat(2 * 1024 * 1024);
@@ -1024,7 +1024,7 @@ async fn bodies_that_stop_arriving_end_their_request_and_leave_nothing(env: Test
     let (answer, _) = trickle(&s.base, &head, &first).await;
     let answer = answer.expect("the server answers");
     assert!(answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 400"), "{answer}");
-    assert_eq!(s.env.spooled_files(), 0, "the half upload's spool file is removed");
+    assert_eq!(s.env.settled_spool().await, 0, "the half upload's spool file is removed");
     assert_eq!(s.env.count_rows("audios").await, 0);
     // Before signing in, one address gets four requests at once; the fifth waits its turn.
     let held: Vec<_> = (0..4)

@@ -173,7 +173,7 @@ async fn a_client_that_goes_away_leaves_nothing(env: TestEnv) {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(amy.get("/media").await.status, 200);
     assert_eq!(s.env.objects().await, objects_before);
-    assert_eq!(s.env.spooled_files(), 0);
+    assert_eq!(s.env.settled_spool().await, 0);
 }
 
 async fn over_4_gib(env: TestEnv) {

@@ -393,11 +393,18 @@ pub async fn show(
     // A description posted after the session ended comes back the same way.
     let described = format!("{}/describe", path.url());
     let kept_description = settings.work.take(&req, settings.clock.now(), user.account.id, &described);
+    // And a new region.
+    let regioned = format!("{}/regions", path.url());
+    let kept_region = settings.work.take(&req, settings.clock.now(), user.account.id, &regioned);
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         tags: q.tags.clone().unwrap_or_default(),
         edit: q.edit.is_some(),
-        region: None,
+        region: kept_region.as_ref().map(|k| {
+            let f = |name: &str| k.field(name).unwrap_or_default().to_owned();
+            let input = RegionInput { label: f("label"), start: f("start"), end: f("end") };
+            (None, input, "You were signed out before this region was saved; add it again.".to_owned())
+        }),
         description: kept_description.as_ref().map(|k| {
             let f = |name: &str| k.field(name).map(str::to_owned);
             (
@@ -411,7 +418,7 @@ pub async fn show(
             )
         }),
     };
-    let kept = kept.or(kept_description);
+    let kept = kept.or(kept_description).or(kept_region);
     let (kind, id) = (path.kind, path.id);
     let mut res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
