@@ -98,6 +98,10 @@ pub enum Command {
         /// Plans for this search (then also ranked by relevance).
         #[arg(long)]
         search: Option<String>,
+        /// With a Show filter: missing-alt, missing-transcript, animated, location, quiet,
+        /// clipped, mostly-silent.
+        #[arg(long)]
+        only: Option<String>,
         /// Instead: the trash, version and duplicate queries (as --owner, a user, and as staff).
         #[arg(long)]
         lifecycle: bool,
@@ -371,7 +375,14 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             }
             Ok(())
         }
-        Command::Explain { owner, collection, search, lifecycle } => {
+        Command::Explain { owner, collection, search, only, lifecycle } => {
+            let only = match only.as_deref() {
+                None => None,
+                Some(word) => Some(
+                    crate::domain::Only::parse(word)
+                        .ok_or_else(|| anyhow::anyhow!("unknown --only {word:?}"))?,
+                ),
+            };
             let app = App::build(&config).await?;
             if lifecycle {
                 let user = match owner.as_deref() {
@@ -390,7 +401,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     Owner::User(id) => OwnerFilter::User(id),
                 },
             };
-            for shape in app.media.gallery_plans(scope, collection, search).await? {
+            for shape in app.media.gallery_plans(scope, collection, search, only).await? {
                 println!("== {}", shape.page);
                 for plan in shape.plans {
                     println!("{plan}");

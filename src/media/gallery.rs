@@ -11,7 +11,7 @@ use super::service::MediaService;
 use super::{Actor, MediaError};
 use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
 use crate::db::rows::MediaItemRow;
-use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Owner, OwnerFilter};
+use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
 use crate::storage::{SignedUrlOptions, StorageKey};
 
 /// Gallery URLs are issued on the hour and live two: the same object keeps the same URL for an
@@ -208,13 +208,15 @@ impl MediaService {
     }
 
     /// How the database fetches the first, a middle and the last page of `scope` (within a
-    /// collection and for a search, when given) in each order (relevance only for a search).
+    /// collection, for a search and with an "only" filter, when given) in each order
+    /// (relevance only for a search).
     /// For `mediadesk explain` and the test that every plan walks an index.
     pub async fn gallery_plans(
         &self,
         scope: OwnerFilter,
         collection: Option<i64>,
         search: Option<String>,
+        only: Option<Only>,
     ) -> Result<Vec<StreamPlan>, MediaError> {
         let mut out = Vec::new();
         let mut pooled = self.db.get().await?;
@@ -226,6 +228,7 @@ impl MediaService {
                 per_page: 50,
                 kind: KindFilter::Any,
                 collection,
+                only,
                 ..GalleryQuery::new(scope)
             };
             let (rows, _) = GalleryRepo::page(&mut pooled.conn(), &first, None).await?;
