@@ -59,7 +59,7 @@ start_services() {
   say "starting PostgreSQL on 127.0.0.1:$PGPORT"
   as_pg "$PGBIN/initdb -D $PGDATA -U postgres -A trust --no-sync -E UTF8" >"$WORK/initdb.log" 2>&1 \
     || { cat "$WORK/initdb.log"; die "initdb failed"; }
-  as_pg "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/server.log -w -t 60 -o '-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300'" start >/dev/null \
+  as_pg "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/server.log -w -t 60 -o '-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c max_wal_size=256MB'" start >/dev/null \
     || { cat "$PGDATA/server.log"; die "PostgreSQL did not start"; }
   PG_STARTED=1
 

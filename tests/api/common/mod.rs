@@ -96,6 +96,33 @@ pub struct TestEnv {
     pub s3: Option<(S3Target, String)>,
 }
 
+/// A full run makes a database and a bucket per PostgreSQL + S3 test; left behind they came to
+/// gigabytes and filled the CI disk, so each goes with its test. The SQLite file and the local
+/// folder live in `dir`, which goes by itself.
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let Some((_, bucket)) = &self.s3 else { return };
+        if let Ok(dir) = std::env::var("MEDIADESK_TEST_S3_DIR") {
+            let _ = std::fs::remove_dir_all(Path::new(&dir).join(bucket));
+        }
+        let (base, name) = self.database_url.rsplit_once('/').expect("a database URL");
+        let (admin, drop_it) =
+            (format!("{base}/postgres"), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        // Drop may run on the test's runtime, which cannot be blocked on: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let mut conn = AsyncPgConnection::establish(&admin).await.ok()?;
+                conn.batch_execute(&drop_it).await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("note: the test database {name} was left behind");
+        }
+    }
+}
+
 impl TestEnv {
     pub async fn sqlite_local() -> TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
