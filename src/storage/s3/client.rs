@@ -117,9 +117,7 @@ impl S3Client {
         body: SdkByteStream,
         timeout: Duration,
     ) -> Result<(), StorageError> {
-        let overrides = aws_sdk_s3::config::Builder::default()
-            .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(timeout).build())
-            .retry_config(RetryConfig::disabled());
+        let overrides = streaming_overrides(timeout);
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -166,9 +164,7 @@ impl S3Client {
         body: SdkByteStream,
         timeout: Duration,
     ) -> Result<(), StorageError> {
-        let overrides = aws_sdk_s3::config::Builder::default()
-            .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(timeout).build())
-            .retry_config(RetryConfig::disabled());
+        let overrides = streaming_overrides(timeout);
         self.client
             .upload_part()
             .bucket(&self.bucket)
@@ -337,4 +333,15 @@ where
         }
         _ => StorageError::Backend(DisplayErrorContext(&err).to_string()),
     }
+}
+
+/// For a request whose body is still being produced: one attempt (the body cannot be replayed)
+/// allowed `timeout`. The SDK's stalled-stream protection is off: the body holds its last bytes
+/// back while the upload's checks run, which takes as long as the file's decode (a few seconds
+/// for hours of audio), and it would take that pause for a dead connection; `timeout` bounds it.
+fn streaming_overrides(timeout: Duration) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default()
+        .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(timeout).build())
+        .retry_config(RetryConfig::disabled())
+        .stalled_stream_protection(aws_sdk_s3::config::StalledStreamProtectionConfig::disabled())
 }
