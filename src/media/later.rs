@@ -1,9 +1,6 @@
 //! What an upload finishes after it has answered: the display rendition of a large image (its
 //! resize and encode are half the image work of an upload, and nobody waits for them: the
-//! detail page shows the original until the rendition is named in the row), and the loudness
-//! of audio (the meter costs about half a decode again; the upload's own decode proves the file
-//! and draws the waveform, then the spooled file is measured while the uploader already sees
-//! the item).
+//! detail page shows the original until the rendition is named in the row).
 //!
 //! The object is stored before the row names it, as at upload. If the item was deleted
 //! meanwhile, the update finds no row and the object is removed again; if the process stops
@@ -13,13 +10,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::MediaError;
-use tempfile::TempPath;
 
 use super::file::display::DisplaySource;
-use super::file::probe_audio::{Wanted, analyse_audio};
-use super::file::sniff::MediaType;
 use super::service::MediaService;
-use crate::db::repo::{AudioRepo, ImageRepo};
+use crate::db::repo::ImageRepo;
 use crate::storage::{StorageKey, body_of};
 
 impl MediaService {
@@ -36,50 +30,6 @@ impl MediaService {
                 service.background.idle.notify_waiters();
             }
         });
-    }
-
-    /// Measures audio `id`'s loudness and health from its spooled upload (kept until then), and
-    /// records them if the item still holds that file.
-    pub(super) fn measure_later(
-        &self,
-        id: i64,
-        key: &StorageKey,
-        spooled: TempPath,
-        heard: (MediaType, u64),
-    ) {
-        let service = self.clone();
-        let key = key.clone();
-        self.background.running.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(async move {
-            if let Err(e) = service.measure(id, &key, spooled, heard).await {
-                tracing::warn!(id, error = %e, "loudness not measured");
-            }
-            if service.background.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-                service.background.idle.notify_waiters();
-            }
-        });
-    }
-
-    async fn measure(
-        &self,
-        id: i64,
-        key: &StorageKey,
-        spooled: TempPath,
-        (t, start): (MediaType, u64),
-    ) -> Result<(), MediaError> {
-        let analysis = self
-            .cpu
-            .run(move || {
-                let wanted = Wanted { loudness: true, rendition: None };
-                let analysis = analyse_audio(&spooled, t, start, wanted);
-                drop(spooled);
-                analysis
-            })
-            .await??;
-        let health = super::upload::health_of(&analysis);
-        let mut pooled = self.db.get().await?;
-        AudioRepo::set_health(&mut pooled.conn(), id, key.as_str(), &health).await?;
-        Ok(())
     }
 
     async fn make_display(

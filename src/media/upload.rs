@@ -44,8 +44,6 @@ pub(super) struct Heard {
     pub health: AudioHealth,
     /// A FLAC rendition waiting in the spool, for a codec not every browser plays.
     pub rendition: Option<(tempfile::TempPath, u64)>,
-    /// Where the audio starts in the file (past a leading ID3 tag).
-    pub start: u64,
 }
 
 /// A checked upload waiting to be stored.
@@ -194,16 +192,7 @@ impl MediaService {
         if let Some(source) = display {
             self.make_display_later(media.id(), &key, source);
         }
-        self.finish_later(media.id(), &key, accepted);
         Ok(media)
-    }
-
-    /// Hands an accepted audio file's spool to the loudness meter (see `super::later`).
-    pub(super) fn finish_later(&self, id: i64, key: &StorageKey, accepted: Accepted) {
-        if let Probed::Audio(heard) = &accepted.probed {
-            let start = heard.start;
-            self.measure_later(id, key, accepted.spooled.path, (accepted.media_type, start));
-        }
     }
 
     /// Stores what a checked upload keeps beside its original: an image's private copy (see
@@ -389,10 +378,10 @@ impl MediaService {
                     Probed::Image(i, r, image_text(&path, media_type), private)
                 }),
                 MediaKind::Audio => {
-                    // Loudness is measured after the upload answered (see `super::later`).
-                    let wanted = Wanted { loudness: false, rendition: rendition.as_deref() };
+                    // The loudness meter runs beside the decode (see `file::meter_threads`).
+                    let wanted = Wanted { loudness: true, rendition: rendition.as_deref() };
                     analyse_audio(&path, media_type, audio_start, wanted)
-                        .map(|a| Probed::Audio(heard(a, rendition, audio_start)))
+                        .map(|a| Probed::Audio(heard(a, rendition)))
                 }
             })
             .await??;
@@ -533,10 +522,10 @@ impl MediaService {
 }
 
 /// The decode's findings as an upload keeps them; the rendition file stays only if one was written.
-fn heard(a: AudioAnalysis, rendition: Option<tempfile::TempPath>, start: u64) -> Heard {
+fn heard(a: AudioAnalysis, rendition: Option<tempfile::TempPath>) -> Heard {
     let health = health_of(&a);
     let rendition = rendition.zip(a.rendition);
-    Heard { info: a.info, peaks: a.peaks, health, rendition, start }
+    Heard { info: a.info, peaks: a.peaks, health, rendition }
 }
 
 /// What a decode measured, as an audio row records it (all unset when loudness was not asked).

@@ -285,7 +285,6 @@ impl MediaService {
             self.make_display_later(id, &key, source);
         }
         tracing::info!(id, kind = kind.as_str(), size = accepted.spooled.size, "file replaced");
-        self.finish_later(id, &key, accepted);
         let media = self.item(kind, id).await?.media;
         if let MediaRead::Audio(a) = &media {
             self.fit_regions(actor, id, a.duration_ms).await?;

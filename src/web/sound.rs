@@ -37,7 +37,7 @@ pub fn facts(a: &AudioRead) -> Vec<(&'static str, String)> {
         (Some(l), Some(r)) => out.push(("Loudness", format!("{l:.1} LUFS integrated · range {r:.1} LU"))),
         (Some(l), None) => out.push(("Loudness", format!("{l:.1} LUFS integrated"))),
         (None, _) if h.true_peak_db.is_none() && h.silence_start_ms == 0 => {
-            out.push(("Loudness", "not measured yet".into()))
+            out.push(("Loudness", "not measured (uploaded before Mediadesk measured loudness)".into()))
         }
         (None, _) => out.push(("Loudness", "silence".into())),
     }

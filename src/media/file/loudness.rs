@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::kweight::KWeighting;
-use super::true_peak::TruePeak;
+use super::true_peak::{TruePeak, count_at_least};
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 
@@ -65,7 +65,7 @@ impl Blocks {
         let mut rest = energies;
         while !rest.is_empty() {
             let n = (self.frames - self.filled).min(rest.len());
-            self.energy += rest[..n].iter().map(|e| f64::from(*e)).sum::<f64>();
+            self.energy += sum(&rest[..n]);
             self.filled += n;
             rest = &rest[n..];
             if self.filled == self.frames {
@@ -77,11 +77,64 @@ impl Blocks {
     }
 }
 
-/// Feeds on decoded planes, one call per packet.
-pub struct LoudnessMeter {
-    rate: u64,
+/// `x` summed in f64, four partial sums at a time (one at a time cannot vectorize).
+fn sum(x: &[f32]) -> f64 {
+    let mut acc = [0f64; 4];
+    let mut quads = x.chunks_exact(4);
+    for q in &mut quads {
+        for k in 0..4 {
+            acc[k] += f64::from(q[k]);
+        }
+    }
+    acc.iter().sum::<f64>() + quads.remainder().iter().map(|e| f64::from(*e)).sum::<f64>()
+}
+
+/// The K-weighted half of the meter: energy per 100 ms block.
+pub struct EnergyMeter {
     kweight: KWeighting,
     blocks: Blocks,
+}
+
+impl EnergyMeter {
+    pub fn new(channels: usize, rate: u32) -> EnergyMeter {
+        let weights = (0..channels).map(|c| weight(c, channels)).collect();
+        EnergyMeter {
+            kweight: KWeighting::new(channels, rate, weights),
+            blocks: Blocks {
+                frames: ((rate as usize + 5) / 10).max(1),
+                filled: 0,
+                energy: 0.0,
+                done: Vec::new(),
+            },
+        }
+    }
+
+    pub fn push(&mut self, planes: &[&[f32]]) {
+        let blocks = &mut self.blocks;
+        self.kweight.push(planes, &mut |e| blocks.add(e));
+    }
+
+    /// The mean energy of each whole 100 ms block.
+    pub fn finish(mut self) -> Vec<f64> {
+        let blocks = &mut self.blocks;
+        self.kweight.finish(&mut |e| blocks.add(e));
+        self.blocks.done
+    }
+}
+
+/// What the sample half of the meter found.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleFacts {
+    true_peak: Option<f64>,
+    clipped: i64,
+    silence_start_ms: i64,
+    silence_end_ms: i64,
+    silence_ms: i64,
+}
+
+/// The other half: true peak, full-scale samples and silence.
+pub struct SampleMeter {
+    rate: u64,
     true_peak: TruePeak,
     window: u64,
     in_window: u64,
@@ -91,21 +144,12 @@ pub struct LoudnessMeter {
     first_loud: Option<u64>,
     last_loud: Option<u64>,
     clipped: i64,
-    scratch: Vec<Vec<f32>>,
 }
 
-impl LoudnessMeter {
-    pub fn new(channels: usize, rate: u32) -> LoudnessMeter {
-        let weights = (0..channels).map(|c| weight(c, channels)).collect();
-        LoudnessMeter {
+impl SampleMeter {
+    pub fn new(channels: usize, rate: u32) -> SampleMeter {
+        SampleMeter {
             rate: u64::from(rate).max(1),
-            kweight: KWeighting::new(channels, rate, weights),
-            blocks: Blocks {
-                frames: ((rate as usize + 5) / 10).max(1),
-                filled: 0,
-                energy: 0.0,
-                done: Vec::new(),
-            },
             true_peak: TruePeak::new(channels),
             window: (u64::from(rate) * WINDOW_MS / 1000).max(1),
             in_window: 0,
@@ -115,28 +159,18 @@ impl LoudnessMeter {
             first_loud: None,
             last_loud: None,
             clipped: 0,
-            scratch: vec![Vec::new(); channels],
         }
     }
 
     /// One slice per channel, all of the same length.
-    pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
-        let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        for (out, plane) in scratch.iter_mut().zip(planes) {
-            out.clear();
-            out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() }));
+    pub fn push(&mut self, planes: &[&[f32]]) {
+        let frames = planes.first().map_or(0, |p| p.len());
+        self.true_peak.push(planes);
+        for plane in planes {
+            self.clipped += count_at_least(plane, FULL_SCALE) as i64;
         }
-        let planes: Vec<&[f32]> = scratch.iter().take(planes.len()).map(|p| &p[..frames]).collect();
-        let blocks = &mut self.blocks;
-        self.kweight.push(&planes, &mut |e| blocks.add(e));
-        self.true_peak.push(&planes);
-        for plane in &planes {
-            self.clipped += plane.iter().filter(|s| s.abs() >= FULL_SCALE).count() as i64;
-        }
-        self.silence(&planes, frames);
+        self.silence(planes, frames);
         self.frames += frames as u64;
-        self.scratch = scratch;
     }
 
     fn silence(&mut self, planes: &[&[f32]], frames: usize) {
@@ -165,27 +199,75 @@ impl LoudnessMeter {
         self.window_loud = false;
     }
 
-    pub fn finish(mut self) -> Loudness {
+    pub fn finish(mut self) -> SampleFacts {
         if self.in_window > 0 {
             self.close_window();
         }
-        let blocks = &mut self.blocks;
-        self.kweight.finish(&mut |e| blocks.add(e));
         let peak = self.true_peak.peak();
         let ms = |frames: u64| (frames * 1000 / self.rate) as i64;
         let (start, end) = match (self.first_loud, self.last_loud) {
             (Some(first), Some(last)) => (first, self.frames.saturating_sub(last)),
             _ => (self.frames, 0),
         };
-        Loudness {
-            integrated: integrated(&self.blocks.done),
-            range: range(&self.blocks.done),
+        SampleFacts {
             true_peak: (peak > 0.0).then(|| 20.0 * f64::from(peak).log10()),
             clipped: self.clipped,
             silence_start_ms: ms(start),
             silence_end_ms: ms(end),
             silence_ms: ms(self.silent_frames),
         }
+    }
+}
+
+/// The two halves' findings as one.
+pub fn loudness(blocks: &[f64], facts: SampleFacts) -> Loudness {
+    Loudness {
+        integrated: integrated(blocks),
+        range: range(blocks),
+        true_peak: facts.true_peak,
+        clipped: facts.clipped,
+        silence_start_ms: facts.silence_start_ms,
+        silence_end_ms: facts.silence_end_ms,
+        silence_ms: facts.silence_ms,
+    }
+}
+
+/// Both halves on the calling thread, fed with planes of any sample type (an upload runs them
+/// beside its decode instead, see [`super::meter_threads`]).
+pub struct LoudnessMeter {
+    energy: EnergyMeter,
+    samples: SampleMeter,
+    scratch: Vec<Vec<f32>>,
+}
+
+impl LoudnessMeter {
+    pub fn new(channels: usize, rate: u32) -> LoudnessMeter {
+        LoudnessMeter {
+            energy: EnergyMeter::new(channels, rate),
+            samples: SampleMeter::new(channels, rate),
+            scratch: vec![Vec::new(); channels],
+        }
+    }
+
+    /// One slice per channel, all of the same length.
+    pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
+        to_f32(planes, &mut self.scratch);
+        let planes: Vec<&[f32]> = self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
+        self.energy.push(&planes);
+        self.samples.push(&planes);
+    }
+
+    pub fn finish(self) -> Loudness {
+        loudness(&self.energy.finish(), self.samples.finish())
+    }
+}
+
+/// `planes` as f32 in `out` (one vector per plane, cut to the shortest plane).
+fn to_f32<S: Sample + IntoSample<f32>>(planes: &[&[S]], out: &mut [Vec<f32>]) {
+    let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
+    for (out, plane) in out.iter_mut().zip(planes) {
+        out.clear();
+        out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() }));
     }
 }
 

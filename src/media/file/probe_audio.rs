@@ -22,7 +22,8 @@ use symphonia::core::units::{Duration as Ticks, TimeBase};
 use super::FileError;
 use super::contained::contained;
 use super::embedded::Embedded;
-use super::loudness::{Loudness, LoudnessMeter};
+use super::loudness::Loudness;
+use super::meter_threads::MeterThreads;
 use super::rendition::{FlacWriter, plays_everywhere};
 use super::sniff::MediaType;
 use super::waveform::PeakCollector;
@@ -258,7 +259,7 @@ pub fn analyse_audio(
 /// Everything one decoded buffer feeds.
 struct Sinks {
     peaks: PeakCollector,
-    meter: Option<LoudnessMeter>,
+    meter: Option<MeterThreads>,
     flac: Option<FlacWriter>,
     /// Reused for the rendition's integer planes.
     scratch: Vec<Vec<i32>>,
@@ -281,7 +282,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
     };
     let mut sinks = Sinks {
         peaks: PeakCollector::new(Some(expected_frames)),
-        meter: wanted.loudness.then(|| LoudnessMeter::new(opened.channels, rate)),
+        meter: wanted.loudness.then(|| MeterThreads::spawn(opened.channels, rate)).transpose()?,
         flac,
         scratch: vec![Vec::new(); opened.channels],
     };
@@ -318,7 +319,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
     Ok(AudioAnalysis {
         info,
         peaks: sinks.peaks.finish(),
-        loudness: sinks.meter.map(LoudnessMeter::finish),
+        loudness: sinks.meter.and_then(MeterThreads::finish),
         rendition,
     })
 }

@@ -33,13 +33,13 @@ fn phases() -> Phases {
 /// in `x`, where it could beat `floor`: a block of points whose neighbours' largest sample,
 /// times `bound`, stays below it is skipped.
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn interpolated_peak(ph: &Phases, x: &[f32], (floor, bound): (f32, f32)) -> f32 {
+fn interpolated_peak(ph: &Phases, x: &[f32], (floor, bound): (f32, f32), runs: &mut Vec<f32>) -> f32 {
     let fused = target_cfg_f!(target_feature = "fma");
     let madd = |a: f32, b: f32, c: f32| if fused { a.mul_add(b, c) } else { a * b + c };
     let points = (x.len() + 1).saturating_sub(TAPS);
     // The largest |sample| of each run of BLOCK samples; a block of points reads three runs.
-    let runs: Vec<f32> =
-        x.chunks(BLOCK).map(|c| c.iter().fold(0.0f32, |m, v| m.max(v.abs())) * bound).collect();
+    runs.clear();
+    runs.extend(x.chunks(BLOCK).map(|c| abs_max(c) * bound));
     let mut peak = [0.0f32; BLOCK];
     let mut i = 0;
     while i + BLOCK <= points {
@@ -75,6 +75,24 @@ fn interpolated_peak(ph: &Phases, x: &[f32], (floor, bound): (f32, f32)) -> f32 
     most
 }
 
+/// |v| as bits, which order like the values; NaN counts as 0, as `f32::max` would skip it. On
+/// bits the maximum of a slice vectorizes, where `f32::max` (NaN rules) stays one at a time.
+fn abs_bits(v: f32) -> u32 {
+    let b = v.to_bits() & 0x7fff_ffff;
+    if b > f32::INFINITY.to_bits() { 0 } else { b }
+}
+
+/// The largest |sample| of `x`.
+pub fn abs_max(x: &[f32]) -> f32 {
+    f32::from_bits(x.iter().fold(0u32, |m, v| m.max(abs_bits(*v))))
+}
+
+/// How many samples of `x` reach `level` (by magnitude).
+pub fn count_at_least(x: &[f32], level: f32) -> usize {
+    let level = level.to_bits();
+    x.iter().map(|v| usize::from(abs_bits(*v) >= level)).sum()
+}
+
 pub struct TruePeak {
     phases: Phases,
     /// The most a point between samples can exceed its neighbours by (the sum of |taps|).
@@ -82,22 +100,31 @@ pub struct TruePeak {
     /// Each channel's last samples, so that points across packets are found.
     tails: Vec<Vec<f32>>,
     peak: f32,
+    runs: Vec<f32>,
 }
 
 impl TruePeak {
     pub fn new(channels: usize) -> TruePeak {
         let phases = phases();
         let gain_bound = phases.iter().map(|p| p.iter().map(|t| t.abs()).sum::<f32>()).fold(1.0f32, f32::max);
-        TruePeak { phases, gain_bound, tails: vec![vec![0.0; TAPS - 1]; channels], peak: 0.0 }
+        TruePeak {
+            phases,
+            gain_bound,
+            tails: vec![vec![0.0; TAPS - 1]; channels],
+            peak: 0.0,
+            runs: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, planes: &[&[f32]]) {
         for (plane, tail) in planes.iter().zip(&mut self.tails) {
-            let max = plane.iter().chain(tail.iter()).fold(0.0f32, |m, s| m.max(s.abs()));
-            self.peak = self.peak.max(plane.iter().fold(0.0f32, |m, s| m.max(s.abs())));
+            let sampled = abs_max(plane);
+            let max = sampled.max(abs_max(tail));
+            self.peak = self.peak.max(sampled);
             tail.extend_from_slice(plane);
             if max * self.gain_bound > self.peak {
-                let found = interpolated_peak(&self.phases, tail, (self.peak, self.gain_bound));
+                let found =
+                    interpolated_peak(&self.phases, tail, (self.peak, self.gain_bound), &mut self.runs);
                 self.peak = self.peak.max(found);
             }
             let keep = tail.len() - (TAPS - 1);
