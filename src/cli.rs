@@ -62,6 +62,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Finish audio stored by an older Mediadesk: measure its loudness and health, and give ALAC
+    /// its playable FLAC copy (run once after upgrading; running it again finds nothing to do).
+    /// Exits with 1 if an item could not be read.
+    Backfill {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the audit log, newest first: who did what, to what, when, from where.
     Audit {
         /// From when: a date (2026-12-01), a date and time (2026-12-01T09:30, UTC), or a span
@@ -336,6 +344,28 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                 if !fix && !report.is_clean() {
                     println!("run `mediadesk reconcile --fix` to repair");
                 }
+            }
+            Ok(())
+        }
+        Command::Backfill { json } => {
+            let app = App::build(&config).await?;
+            let done = app.media.backfill_audio().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&done)?);
+            } else {
+                println!("audio measured: {}", done.measured);
+                println!("playable copies made: {}", done.copies);
+                println!("could not be read: {}", done.failed.len());
+                for (id, why) in &done.failed {
+                    println!("  audio:{id}: {why}");
+                }
+            }
+            let n = done.failed.len();
+            if n > 0 {
+                anyhow::bail!(
+                    "could not read {n} audio item{}; left as they were",
+                    if n == 1 { "" } else { "s" }
+                );
             }
             Ok(())
         }

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod aside;
+mod backfill;
 mod bulk_edit;
 mod collections;
 mod delete;
@@ -35,6 +36,7 @@ mod zip;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
+pub use backfill::Backfilled;
 pub use bulk_edit::{BulkEdit, BulkOutcome};
 pub use collections::{CollectionDetail, CollectionRead, MAX_NAME_CHARS};
 pub use delete::{Deleted, RetryReport};

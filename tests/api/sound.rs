@@ -2,7 +2,7 @@
 //! decodes to exactly the original's; the rendition lives and dies with the item (trash,
 //! restore, replace, purge, quota); loudness and true peak agree with ffmpeg's `ebur128` filter
 //! on generated tones within 0.5 LU / 0.5 dB; the quiet, clipped and mostly-silence flags show
-//! as badges and filter the gallery.
+//! as badges and filter the gallery; audio stored before any of this is finished by `backfill`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +15,11 @@ use mediadesk::media::dto::MediaRead;
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(alac_plays_through_a_lossless_flac_rendition, loudness_and_health_agree_with_ffmpeg,);
+backend_tests!(
+    alac_plays_through_a_lossless_flac_rendition,
+    loudness_and_health_agree_with_ffmpeg,
+    older_audio_is_finished_by_backfill,
+);
 
 fn ffmpeg(args: &[&str]) -> std::process::Output {
     let out = Command::new("ffmpeg")
@@ -207,4 +211,77 @@ async fn loudness_and_health_agree_with_ffmpeg(env: TestEnv) {
         }
         assert!(page.contains(&format!("badge-sound\">{badge}<")), "{page}");
     }
+}
+
+async fn audio(env: &TestEnv, actor: &Actor, id: i64) -> mediadesk::media::dto::AudioRead {
+    match env.media.get(actor, MediaKind::Audio, id).await.unwrap() {
+        MediaRead::Audio(a) => a,
+        other => panic!("audio: {other:?}"),
+    }
+}
+
+/// Audio an older Mediadesk stored (no figures; ALAC without its copy) is finished by the
+/// backfill: the very figures an upload measures, the copy, the quota; a second run finds
+/// nothing to do; an item whose file cannot be read is reported and left as it was.
+async fn older_audio_is_finished_by_backfill(env: TestEnv) {
+    use mediadesk::db::repo::AudioRepo;
+    use mediadesk::storage::{StorageKey, body_of};
+    let amy = Actor::user(env.user("amy", "user").await);
+    let owner = amy.user_id.unwrap();
+    let (_, alac) = env.upload_own(&amy, "tone.m4a", "tone-alac.m4a").await;
+    let (_, mp3) = env.upload_own(&amy, "tone.mp3", "tone-cbr.mp3").await;
+    let (_, broken) = env.upload_own(&amy, "tone.flac", "tone.flac").await;
+    let (alac_health, mp3_health) =
+        (audio(&env, &amy, alac).await.health, audio(&env, &amy, mp3).await.health);
+    assert!(alac_health.true_peak_db.is_some() && mp3_health.loudness_lufs.is_some(), "uploads are measured");
+
+    // As an older version left them: no figures, no copy; one file no longer reads as audio.
+    let copies =
+        |objects: Vec<String>| objects.into_iter().filter(|k| k.ends_with(".play.flac")).collect::<Vec<_>>();
+    let copy = copies(env.objects().await).pop().expect("the ALAC upload's copy");
+    env.store.delete(&StorageKey::parse(&copy).unwrap()).await.unwrap();
+    env.db
+        .batch_execute(
+            "UPDATE audios SET loudness_lufs = NULL, loudness_range = NULL, true_peak_db = NULL, \
+             clipped_samples = 0, silence_start_ms = 0, silence_end_ms = 0, quiet = false, clipped = false, \
+             mostly_silent = false, rendition_key = NULL, rendition_bytes = 0",
+        )
+        .await
+        .unwrap();
+    let broken_key = {
+        let mut pooled = env.db.get().await.unwrap();
+        AudioRepo::by_id(&mut pooled.conn(), broken).await.unwrap().unwrap().storage_key
+    };
+    let size = env.store.head(&StorageKey::parse(&broken_key).unwrap()).await.unwrap().unwrap().size;
+    let garbage = vec![0x55u8; size as usize];
+    env.store
+        .put_stream(&StorageKey::parse(&broken_key).unwrap(), body_of(garbage), "audio/flac")
+        .await
+        .unwrap();
+    let before = env.usage_matches(owner).await;
+    let old = audio(&env, &amy, alac).await;
+    assert!(!old.has_rendition && old.health == Default::default());
+
+    let run = env.cli(&["backfill", "--json"], None);
+    assert_eq!(run.code, 1, "an item left as it was fails the command: {}", run.stderr);
+    assert!(run.stderr.contains("could not read 1 audio item; left as they were"), "{}", run.stderr);
+    let done: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (&done["measured"], &done["copies"]),
+        (&serde_json::json!(2), &serde_json::json!(1)),
+        "{done}"
+    );
+    assert_eq!(done["failed"].as_array().unwrap().len(), 1, "{done}");
+    assert_eq!(done["failed"][0][0], serde_json::json!(broken), "{done}");
+    let (finished, plain) = (audio(&env, &amy, alac).await, audio(&env, &amy, mp3).await);
+    assert_eq!((finished.health, plain.health), (alac_health, mp3_health), "the figures an upload measures");
+    assert!(finished.has_rendition && !plain.has_rendition);
+    assert_eq!(copies(env.objects().await).len(), 1);
+    assert_eq!(audio(&env, &amy, broken).await.health, Default::default(), "left as it was");
+    assert!(env.usage_matches(owner).await > before, "the copy counts in the quota");
+
+    let again = env.media.backfill_audio().await.unwrap();
+    assert_eq!((again.measured, again.copies, again.failed.len()), (0, 0, 1), "{again:?}");
+    assert_eq!(copies(env.objects().await).len(), 1);
+    assert_eq!(env.spooled_files(), 0, "the spool is left empty");
 }

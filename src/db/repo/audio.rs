@@ -88,6 +88,42 @@ impl AudioRepo {
             == 1)
     }
 
+    /// Audio an older Mediadesk stored without loudness (never measured: no true peak and no
+    /// leading silence, which only a silent track has) or, for ALAC, without its playable copy;
+    /// by id, after `after`.
+    pub async fn unfinished(conn: &mut DbConn<'_>, after: i64, limit: i64) -> Result<Vec<AudioRow>, DbError> {
+        Ok(run!(conn, |c| t::audios
+            .filter(t::id.gt(after))
+            .filter(
+                t::true_peak_db
+                    .is_null()
+                    .and(t::silence_start_ms.eq(0))
+                    .or(t::rendition_key.is_null().and(t::codec.eq("alac"))),
+            )
+            .order(t::id)
+            .limit(limit)
+            .select(AudioRow::as_select())
+            .load(c)
+            .await)?)
+    }
+
+    /// Names a playable copy made after the upload, if the item still holds the file it was made
+    /// from and has none yet.
+    pub async fn add_rendition(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        storage_key: &str,
+        (key, bytes): (&str, i64),
+    ) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::audios.find(id))
+            .filter(t::storage_key.eq(storage_key))
+            .filter(t::rendition_key.is_null())
+            .set((t::rendition_key.eq(key), t::rendition_bytes.eq(bytes)))
+            .execute(c)
+            .await)?
+            == 1)
+    }
+
     /// Forgets a playable rendition the store no longer has (players fall back to the original).
     pub async fn clear_rendition(conn: &mut DbConn<'_>, id: i64) -> Result<(), DbError> {
         let none: Option<&str> = None;

@@ -1,0 +1,117 @@
+//! Audio stored before uploads measured loudness, or ALAC stored before uploads made a
+//! playable copy, is finished here (`mediadesk backfill`): its original is fetched into the
+//! spool and decoded as an upload decodes it, and the figures and the copy are recorded only if
+//! the item still holds that original, so an edit, replace or delete meanwhile wins. Running it
+//! again finds nothing left to do; an item that cannot be read is reported and left as it was.
+
+use serde::Serialize;
+
+use super::MediaError;
+use super::file::probe_audio::{Wanted, analyse_audio};
+use super::file::sniff::sniff_received;
+use super::service::MediaService;
+use super::spool::spool_with;
+use super::upload::{PLAY_SUFFIX, health_of};
+use crate::db::repo::AudioRepo;
+use crate::db::rows::AudioRow;
+use crate::storage::StorageKey;
+
+/// Rows read per query.
+const PAGE: i64 = 100;
+
+/// What a backfill did.
+#[derive(Debug, Default, Serialize)]
+pub struct Backfilled {
+    /// Items whose loudness was measured.
+    pub measured: usize,
+    /// Playable copies made.
+    pub copies: usize,
+    /// Items left as they were, with why.
+    pub failed: Vec<(i64, String)>,
+}
+
+impl MediaService {
+    /// Measures and makes what older uploads lack, one item at a time.
+    pub async fn backfill_audio(&self) -> Result<Backfilled, MediaError> {
+        let mut done = Backfilled::default();
+        let mut after = 0;
+        loop {
+            let rows = {
+                let mut pooled = self.db.get().await?;
+                AudioRepo::unfinished(&mut pooled.conn(), after, PAGE).await?
+            };
+            let Some(last) = rows.last() else { return Ok(done) };
+            after = last.id;
+            for row in rows {
+                let id = row.id;
+                match self.backfill_one(row).await {
+                    Ok((measured, copied)) => {
+                        done.measured += usize::from(measured);
+                        done.copies += usize::from(copied);
+                    }
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "audio not backfilled");
+                        done.failed.push((id, e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the item got its figures, and whether it got a copy.
+    async fn backfill_one(&self, row: AudioRow) -> Result<(bool, bool), MediaError> {
+        let original = StorageKey::parse(&row.storage_key)?;
+        let object = self.store.get(&original, None).await?;
+        let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
+        let unmeasured = row.health.true_peak_db.is_none() && row.health.silence_start_ms == 0;
+        let copy = match row.rendition_key {
+            None => Some(
+                tempfile::Builder::new()
+                    .prefix("play-")
+                    .tempfile_in(&self.settings.spool_dir)?
+                    .into_temp_path(),
+            ),
+            Some(_) => None,
+        };
+        let path = spooled.path.to_path_buf();
+        let (size, out) = (spooled.size, copy.as_ref().map(|c| c.to_path_buf()));
+        let analysis = self
+            .cpu
+            .run(move || {
+                let (t, start) = sniff_received(&path, size, true)?
+                    .ok_or_else(|| super::file::FileError::Corrupt("the stored file is not audio".into()))?;
+                analyse_audio(&path, t, start, Wanted { loudness: true, rendition: out.as_deref() })
+            })
+            .await??;
+        drop(spooled);
+        let mut copied = false;
+        if let (Some(file), Some(bytes)) = (&copy, analysis.rendition) {
+            let play = original.derived(PLAY_SUFFIX);
+            self.store.put_file(&play, file, "audio/flac").await?;
+            let named = match self.db.get().await {
+                Ok(mut pooled) => {
+                    AudioRepo::add_rendition(
+                        &mut pooled.conn(),
+                        row.id,
+                        original.as_str(),
+                        (play.as_str(), bytes as i64),
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            if !matches!(named, Ok(true)) {
+                self.discard_objects(&[&play], false).await;
+            }
+            copied = named?;
+        }
+        if !unmeasured {
+            return Ok((false, copied));
+        }
+        let mut pooled = self.db.get().await?;
+        let measured =
+            AudioRepo::set_health(&mut pooled.conn(), row.id, original.as_str(), &health_of(&analysis))
+                .await?;
+        Ok((measured, copied))
+    }
+}
