@@ -2,7 +2,7 @@
 # The layer rule and the line width, checked: `src/web` names neither the database nor the
 # store (it goes through the media and account services, or neutral modules); file analysis
 # (`src/media/file`) names neither the database, the store nor the service around it; lower
-# layers never name higher ones; no line in src/ or tests/ is wider than rustfmt's max_width
+# layers never name higher ones; no line in src/, tests/ or crates/ is wider than rustfmt's max_width
 # (rustfmt leaves long strings and macro bodies alone, so it does not catch them itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ forbid src/domain 'crate::' "src/domain is the shared vocabulary and imports not
 forbid src/media 'crate::(web|auth|app|ops|cli)\b' "src/media must not import the layers above it:"
 forbid src/auth 'crate::(web|media|app|ops|cli)\b' "src/auth must not import the layers above it:"
 max=$(sed -n 's/^max_width *= *//p' rustfmt.toml)
-long=$(find src tests -name '*.rs' -print0 | xargs -0 awk -v max="$max" 'length($0) > max { print FILENAME ":" FNR ": " length($0) " characters" }')
+long=$(find src tests crates -name '*.rs' -print0 | xargs -0 awk -v max="$max" 'length($0) > max { print FILENAME ":" FNR ": " length($0) " characters" }')
 if [ -n "$long" ]; then
   printf 'lines wider than %s:\n%s\n' "$max" "$long" >&2
   fail=1

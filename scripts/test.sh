@@ -97,8 +97,8 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "layers and line width (scripts/check-layout.sh)"
 bash scripts/check-layout.sh
-say "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --quiet -- -D warnings
+say "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 check_build_tools
 say "cargo test (SQLite + local folder, and PostgreSQL + S3)"
 cargo test --all-targets "$@"

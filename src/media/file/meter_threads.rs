@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 
-use super::loudness::{EnergyMeter, Loudness, SampleFacts, SampleMeter, loudness};
+use mediadesk_loudness::{EnergyMeter, Loudness, SampleFacts, SampleMeter, loudness};
 
 /// Frames gathered before a batch goes to the meter threads (about 0.2 s at 44.1 kHz): fewer
 /// hand-overs than one per packet, small enough to stay in cache.

@@ -10,7 +10,6 @@ pub mod embedded;
 mod error;
 pub mod frames;
 pub mod inspect;
-pub mod kweight;
 pub mod loudness;
 pub mod meter_threads;
 pub mod privacy;
@@ -19,7 +18,6 @@ pub mod probe_image;
 pub mod rendition;
 pub mod sniff;
 pub mod thumbnail;
-pub mod true_peak;
 pub mod waveform;
 
 pub use error::FileError;
