@@ -184,6 +184,14 @@ pub struct AudioHealth {
     pub mostly_silent: bool,
 }
 
+impl AudioHealth {
+    /// Whether a meter has measured the item: only a silent track has no true peak, and it
+    /// starts with silence. Older uploads have neither (`AudioRepo::unfinished` asks the same).
+    pub fn measured(&self) -> bool {
+        self.true_peak_db.is_some() || self.silence_start_ms > 0
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audios)]
 pub struct NewAudio<'a> {

@@ -63,7 +63,7 @@ impl MediaService {
         let original = StorageKey::parse(&row.storage_key)?;
         let object = self.store.get(&original, None).await?;
         let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
-        let unmeasured = row.health.true_peak_db.is_none() && row.health.silence_start_ms == 0;
+        let unmeasured = !row.health.measured();
         let copy = match row.rendition_key {
             None => Some(
                 tempfile::Builder::new()

@@ -1,47 +1,53 @@
-//! Loudness and health of an audio track from decoded planes of any sample type: the meter of
-//! the `mediadesk-loudness` crate (an upload runs its two halves beside its decode instead, see
-//! [`super::meter_threads`]).
+//! Loudness and health of an audio track: the meter of the `mediadesk-loudness` crate, which an
+//! upload runs beside its decode ([`super::meter_threads`]).
 
 pub use mediadesk_loudness::Loudness;
-use mediadesk_loudness::{EnergyMeter, SampleMeter, loudness};
-use symphonia::core::audio::conv::IntoSample;
-use symphonia::core::audio::sample::Sample;
+#[cfg(test)]
+pub use one_thread::LoudnessMeter;
 
-/// Both halves on the calling thread.
-pub struct LoudnessMeter {
-    energy: EnergyMeter,
-    samples: SampleMeter,
-    scratch: Vec<Vec<f32>>,
-}
+/// Both halves on the calling thread: what the threaded meter and the `ebur128` crate are held
+/// to in the tests (uploads use [`super::meter_threads`]).
+#[cfg(test)]
+mod one_thread {
+    use mediadesk_loudness::{EnergyMeter, Loudness, SampleMeter, loudness};
+    use symphonia::core::audio::conv::IntoSample;
+    use symphonia::core::audio::sample::Sample;
 
-impl LoudnessMeter {
-    pub fn new(channels: usize, rate: u32) -> LoudnessMeter {
-        LoudnessMeter {
-            energy: EnergyMeter::new(channels, rate),
-            samples: SampleMeter::new(channels, rate),
-            scratch: vec![Vec::new(); channels],
+    pub struct LoudnessMeter {
+        energy: EnergyMeter,
+        samples: SampleMeter,
+        scratch: Vec<Vec<f32>>,
+    }
+
+    impl LoudnessMeter {
+        pub fn new(channels: usize, rate: u32) -> LoudnessMeter {
+            LoudnessMeter {
+                energy: EnergyMeter::new(channels, rate),
+                samples: SampleMeter::new(channels, rate),
+                scratch: vec![Vec::new(); channels],
+            }
+        }
+
+        /// One slice per channel, all of the same length.
+        pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
+            to_f32(planes, &mut self.scratch);
+            let planes: Vec<&[f32]> = self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
+            self.energy.push(&planes);
+            self.samples.push(&planes);
+        }
+
+        pub fn finish(self) -> Loudness {
+            loudness(&self.energy.finish(), self.samples.finish())
         }
     }
 
-    /// One slice per channel, all of the same length.
-    pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
-        to_f32(planes, &mut self.scratch);
-        let planes: Vec<&[f32]> = self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
-        self.energy.push(&planes);
-        self.samples.push(&planes);
-    }
-
-    pub fn finish(self) -> Loudness {
-        loudness(&self.energy.finish(), self.samples.finish())
-    }
-}
-
-/// `planes` as f32 in `out` (one vector per plane, cut to the shortest plane).
-fn to_f32<S: Sample + IntoSample<f32>>(planes: &[&[S]], out: &mut [Vec<f32>]) {
-    let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
-    for (out, plane) in out.iter_mut().zip(planes) {
-        out.clear();
-        out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() }));
+    /// `planes` as f32 in `out` (one vector per plane, cut to the shortest plane).
+    fn to_f32<S: Sample + IntoSample<f32>>(planes: &[&[S]], out: &mut [Vec<f32>]) {
+        let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
+        for (out, plane) in out.iter_mut().zip(planes) {
+            out.clear();
+            out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() }));
+        }
     }
 }
 
