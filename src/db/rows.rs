@@ -241,6 +241,28 @@ pub struct CollectionRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl CollectionRow {
+    pub fn entry(&self) -> CollectionEntry {
+        CollectionEntry {
+            id: self.id,
+            owner_id: self.owner_id,
+            parent_id: self.parent_id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// What a listing of collections reads of each (a picker on every gallery page lists a hundred:
+/// the timestamps it does not show were most of the cost of reading them).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = collections, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct CollectionEntry {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = collections)]
 pub struct NewCollection<'a> {

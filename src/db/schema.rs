@@ -158,6 +158,24 @@ diesel::table! {
 diesel::joinable!(collection_items -> collections (collection_id));
 
 diesel::table! {
+    collection_counts (collection_id, kind, owner_key) {
+        collection_id -> BigInt,
+        kind -> Text,
+        owner_key -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    tag_counts (tag_id, kind, owner_key) {
+        tag_id -> BigInt,
+        kind -> Text,
+        owner_key -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> BigInt,
         name -> Text,
@@ -285,7 +303,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     resumable_uploads,
     collections,
     collection_items,
+    collection_counts,
     tags,
+    tag_counts,
     item_tags,
     trash,
     versions,

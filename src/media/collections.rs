@@ -10,7 +10,7 @@ use super::MediaError;
 use super::access::Actor;
 use super::service::MediaService;
 use crate::db::repo::CollectionRepo;
-use crate::db::rows::{CollectionRow, NewCollection, NewMembership};
+use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
 use crate::db::{DbConn, now};
 use crate::domain::{MediaKind, Owner};
 
@@ -64,7 +64,7 @@ fn taken(name: &str) -> MediaError {
 }
 
 impl MediaService {
-    fn collection_read(actor: &Actor, row: &CollectionRow, items: i64, depth: usize) -> CollectionRead {
+    fn collection_read(actor: &Actor, row: &CollectionEntry, items: i64, depth: usize) -> CollectionRead {
         CollectionRead {
             id: row.id,
             owner: Owner::from_id(row.owner_id),
@@ -143,12 +143,12 @@ impl MediaService {
         // Depth-first from the tops, each level in name order (as listed); a parent the actor
         // cannot see makes its child a top.
         let visible: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
-        let mut children: std::collections::HashMap<Option<i64>, Vec<&CollectionRow>> = Default::default();
+        let mut children: std::collections::HashMap<Option<i64>, Vec<&CollectionEntry>> = Default::default();
         for r in &rows {
             children.entry(r.parent_id.filter(|p| visible.contains(p))).or_default().push(r);
         }
         let mut out = Vec::with_capacity(rows.len());
-        let mut stack: Vec<(&CollectionRow, usize)> =
+        let mut stack: Vec<(&CollectionEntry, usize)> =
             children.get(&None).into_iter().flatten().rev().map(|r| (*r, 0)).collect();
         while let Some((row, depth)) = stack.pop() {
             out.push(Self::collection_read(actor, row, counts.get(&row.id).copied().unwrap_or(0), depth));
@@ -192,9 +192,16 @@ impl MediaService {
         let count = |id: i64| counts.get(&id).copied().unwrap_or(0);
         let depth = path.len();
         Ok(CollectionDetail {
-            collection: Self::collection_read(actor, &row, count(row.id), depth),
-            path: path.iter().enumerate().map(|(d, r)| Self::collection_read(actor, r, 0, d)).collect(),
-            children: below.iter().map(|r| Self::collection_read(actor, r, count(r.id), depth + 1)).collect(),
+            collection: Self::collection_read(actor, &row.entry(), count(row.id), depth),
+            path: path
+                .iter()
+                .enumerate()
+                .map(|(d, r)| Self::collection_read(actor, &r.entry(), 0, d))
+                .collect(),
+            children: below
+                .iter()
+                .map(|r| Self::collection_read(actor, &r.entry(), count(r.id), depth + 1))
+                .collect(),
         })
     }
 
@@ -257,7 +264,7 @@ impl MediaService {
             updated_at: t,
         };
         match CollectionRepo::create(&mut c, &new).await {
-            Ok(row) => Ok(Self::collection_read(actor, &row, 0, 0)),
+            Ok(row) => Ok(Self::collection_read(actor, &row.entry(), 0, 0)),
             Err(e) if e.is_unique_violation() => Err(taken(&name)),
             Err(e) => Err(e.into()),
         }
@@ -296,7 +303,7 @@ impl MediaService {
         let mut pooled = self.db.get().await?;
         let row = self.managed_collection(&mut pooled.conn(), actor, id).await?;
         CollectionRepo::delete(&mut pooled.conn(), id).await?;
-        Ok(Self::collection_read(actor, &row, 0, 0))
+        Ok(Self::collection_read(actor, &row.entry(), 0, 0))
     }
 
     /// Puts an item the actor may see into a collection they manage; false when it was in.
@@ -358,7 +365,7 @@ impl MediaService {
         Ok(rows
             .iter()
             .filter(|r| actor.can_view(r.owner_id))
-            .map(|r| Self::collection_read(actor, r, 0, 0))
+            .map(|r| Self::collection_read(actor, &r.entry(), 0, 0))
             .collect())
     }
 }

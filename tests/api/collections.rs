@@ -3,7 +3,7 @@
 //! never takes the other with it; then the same through the pages, without JavaScript.
 
 use mediadesk::auth::Role;
-use mediadesk::domain::{MediaKind, Owner};
+use mediadesk::domain::{GalleryQuery, KindFilter, MediaKind, Owner, OwnerFilter};
 use mediadesk::media::{Actor, MediaError, Upload};
 
 use crate::common::server::html_unescape;
@@ -84,6 +84,20 @@ async fn collections_follow_the_media_rules(env: TestEnv) {
     let listed = media.collections(&ann).await.unwrap();
     let row = listed.iter().find(|c| c.id == trips.id).unwrap();
     assert_eq!((row.items, row.depth), (2, 0));
+    env.kept_counts_agree().await;
+    // The gallery's total reads the kept counts: owners as the viewer sees them, kinds as asked.
+    let total = |actor: Actor, owner: OwnerFilter, kind: KindFilter| {
+        let media = media.clone();
+        async move {
+            let q = GalleryQuery { collection: Some(trips.id), kind, ..GalleryQuery::new(owner) };
+            media.gallery(&actor, &q).await.unwrap().total
+        }
+    };
+    let ann_sees = OwnerFilter::Visible(ann.user_id.unwrap());
+    assert_eq!(total(ann, ann_sees, KindFilter::Any).await, 2);
+    assert_eq!(total(ann, OwnerFilter::System, KindFilter::Any).await, 1);
+    assert_eq!(total(ann, ann_sees, KindFilter::Audio).await, 0);
+    assert_eq!(total(staff, OwnerFilter::Any, KindFilter::Image).await, 2);
     assert_eq!(listed.iter().find(|c| c.id == year.id).unwrap().depth, 1, "a tree");
     let names: Vec<String> =
         media.collections_of(&ann, ann_photo).await.unwrap().into_iter().map(|c| c.name).collect();
@@ -100,6 +114,7 @@ async fn collections_follow_the_media_rules(env: TestEnv) {
     );
     assert_eq!(env.count_rows("collection_items").await, 0);
     assert_eq!(env.count_rows("images").await, 2, "the media stay");
+    env.kept_counts_agree().await;
     assert!(media.remove_from_collection(&ann, trips.id, system_photo).await.is_err());
 }
 

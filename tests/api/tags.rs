@@ -40,6 +40,7 @@ async fn tags_follow_the_media_rules(env: TestEnv) {
     assert!(matches!(media.tag_item(&ann, boat, " , ").await, Err(MediaError::Invalid(_))));
     media.tag_item(&staff, press, "harbour night, press").await.unwrap();
     media.tag_item(&bob, secret, "bob's private matter").await.unwrap();
+    env.kept_counts_agree().await;
 
     // Suggestions: tags on what the asker can see.
     let for_ann = media.tag_suggestions(&ann).await.unwrap();
@@ -73,6 +74,7 @@ async fn tags_follow_the_media_rules(env: TestEnv) {
     assert!(!media.untag_item(&ann, boat, "café").await.unwrap());
     media.delete(&ann, quay.0, quay.1).await.unwrap();
     assert_eq!(filter("harbour night").await.1, 2, "a deleted item loses its tags");
+    env.kept_counts_agree().await;
 }
 
 async fn tags_through_the_pages(env: TestEnv) {

@@ -62,6 +62,7 @@ async fn trash_keeps_everything_and_restore_brings_it_back(env: TestEnv) {
     assert!(listed(&env, &ann, |q| q.search = Some("quay".into())).await.is_empty());
     assert!(listed(&env, &ann, |q| q.tags = harbour.clone()).await.is_empty());
     assert!(listed(&env, &ann, |q| q.collection = Some(trips.id)).await.is_empty());
+    env.kept_counts_agree().await;
     // Its objects moved to new trash keys: nothing under the old names is left.
     let during = env.objects().await;
     assert_eq!(during.len(), 3);
@@ -102,6 +103,7 @@ async fn trash_keeps_everything_and_restore_brings_it_back(env: TestEnv) {
     assert_eq!(listed(&env, &ann, |q| q.search = Some("quay".into())).await, ["quay.png"]);
     assert_eq!(listed(&env, &ann, |q| q.tags = harbour.clone()).await, ["quay.png"]);
     assert_eq!(listed(&env, &ann, |q| q.collection = Some(trips.id)).await, ["quay.png"]);
+    env.kept_counts_agree().await;
     let after = env.objects().await;
     assert_eq!(after.len(), 3);
     assert!(after.iter().all(|k| !k.starts_with("trash/")), "{after:?}");

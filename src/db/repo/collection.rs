@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::rows::{CollectionRow, NewCollection, NewMembership};
+use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as t;
 use crate::db::{DbConn, DbError, run};
@@ -29,7 +29,7 @@ impl CollectionRepo {
     }
 
     /// Every collection (`None`), or those of one account plus the system's.
-    pub async fn list(conn: &mut DbConn<'_>, of: Option<i64>) -> Result<Vec<CollectionRow>, DbError> {
+    pub async fn list(conn: &mut DbConn<'_>, of: Option<i64>) -> Result<Vec<CollectionEntry>, DbError> {
         Self::first(conn, of, i64::MAX).await
     }
 
@@ -38,10 +38,10 @@ impl CollectionRepo {
         conn: &mut DbConn<'_>,
         of: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<CollectionRow>, DbError> {
+    ) -> Result<Vec<CollectionEntry>, DbError> {
         Ok(run!(conn, |c| {
             let mut q = t::collections
-                .select(CollectionRow::as_select())
+                .select(CollectionEntry::as_select())
                 .order(t::name_key.asc())
                 .limit(limit)
                 .into_boxed();
@@ -94,17 +94,23 @@ impl CollectionRepo {
         Ok(())
     }
 
-    /// Items in each of `ids`, as `(id, count)` for those with any.
+    /// Items in each of `ids`, as `(id, count)` for those with any (the kept counts, summed
+    /// over kinds and owners).
     pub async fn counts(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<(i64, i64)>, DbError> {
+        use crate::db::schema::collection_counts::dsl as cc;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(run!(conn, |c| ci::collection_items
-            .filter(ci::collection_id.eq_any(ids))
-            .group_by(ci::collection_id)
-            .select((ci::collection_id, diesel::dsl::count_star()))
+        let rows: Vec<(i64, i64)> = run!(conn, |c| cc::collection_counts
+            .filter(cc::collection_id.eq_any(ids))
+            .select((cc::collection_id, cc::n))
             .load(c)
-            .await)?)
+            .await)?;
+        let mut summed = std::collections::BTreeMap::new();
+        for (id, n) in rows {
+            *summed.entry(id).or_insert(0) += n;
+        }
+        Ok(summed.into_iter().filter(|(_, n)| *n > 0).collect())
     }
 
     /// Puts an item in; false when it was in already.

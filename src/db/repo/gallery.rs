@@ -16,7 +16,7 @@ use super::search::{Dialect, Search};
 use super::sql::{Param, Sql};
 use crate::db::explain::ExplainOn;
 use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
-use crate::db::schema::media_counts;
+use crate::db::schema::{collection_counts, media_counts, tag_counts};
 use crate::db::{DbConn, DbError, run};
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, OwnerFilter};
 
@@ -50,6 +50,14 @@ pub enum Total {
 }
 
 pub struct GalleryRepo;
+
+/// Which kept count a total reads.
+#[derive(Debug, Clone, Copy)]
+enum Counter {
+    Library,
+    Collection(i64),
+    Tag(i64),
+}
 
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
 /// range (an `OR` of owners cannot be walked in sort order).
@@ -302,8 +310,9 @@ fn stream_sql(
         };
     }
     let direction = if less { "DESC" } else { "ASC" };
-    sql.push(&format!(" ORDER BY {col} {direction}, {id_col} {direction} LIMIT "));
-    sql.bind(Param::Int(fetch));
+    // The limit is written into the text, not bound: SQLite reads a bound LIMIT when it plans,
+    // and then compiles the statement again every time the value is bound (each page).
+    sql.push(&format!(" ORDER BY {col} {direction}, {id_col} {direction} LIMIT {fetch}"));
     Ok(sql)
 }
 
@@ -336,21 +345,35 @@ async fn load(
     }
     Ok(match (kind, ranked) {
         (MediaKind::Image, false) => {
-            let rows: Vec<ImageItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
-            rows.into_iter().map(MediaItemRow::from).collect()
+            rows::<ImageItemRow>(conn, sql).await?.into_iter().map(Into::into).collect()
         }
         (MediaKind::Audio, false) => {
-            let rows: Vec<AudioItemRow> = run!(conn, |c| sql.clone().load(c).await)?;
-            rows.into_iter().map(MediaItemRow::from).collect()
+            rows::<AudioItemRow>(conn, sql).await?.into_iter().map(Into::into).collect()
         }
-        (MediaKind::Image, true) => {
-            let rows: Vec<RankedImage> = run!(conn, |c| sql.clone().load(c).await)?;
-            rows.into_iter().map(|r| scored((r.item, r.search_rank))).collect()
-        }
-        (MediaKind::Audio, true) => {
-            let rows: Vec<RankedAudio> = run!(conn, |c| sql.clone().load(c).await)?;
-            rows.into_iter().map(|r| scored((r.item, r.search_rank))).collect()
-        }
+        (MediaKind::Image, true) => rows::<RankedImage>(conn, sql)
+            .await?
+            .into_iter()
+            .map(|r| scored((r.item, r.search_rank)))
+            .collect(),
+        (MediaKind::Audio, true) => rows::<RankedAudio>(conn, sql)
+            .await?
+            .into_iter()
+            .map(|r| scored((r.item, r.search_rank)))
+            .collect(),
+    })
+}
+
+/// A stream's rows. On SQLite they are read straight off the statement by diesel's own
+/// connection: diesel-async's load first copies every value of every row (a `sqlite3_value_dup`
+/// each), which was a third of a gallery page's time.
+async fn rows<R>(conn: &mut DbConn<'_>, sql: &Sql) -> Result<Vec<R>, DbError>
+where
+    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + Send + 'static,
+{
+    let sql = sql.clone();
+    Ok(match conn {
+        DbConn::Sqlite(c) => c.spawn_blocking(move |c| diesel::RunQueryDsl::load(sql, c)).await?,
+        DbConn::Pg(c) => sql.load(&mut **c).await?,
     })
 }
 
@@ -426,11 +449,18 @@ impl GalleryRepo {
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
         let search = Search::of(Dialect::of(conn), query);
-        if search.is_none() && query.collection.is_none() && query.tags.is_empty() && query.only.is_none() {
-            return Ok(Total::Exact(Self::counted(conn, query.owner, query.kind).await?));
+        // The whole library, a collection or one tag, unfiltered: counters the triggers keep.
+        let counter = match (query.collection, query.tags.as_slice()) {
+            (None, []) => Some(Counter::Library),
+            (Some(id), []) => Some(Counter::Collection(id)),
+            (None, [tag]) => Some(Counter::Tag(*tag)),
+            _ => None,
+        };
+        if let Some(counter) = counter.filter(|_| search.is_none() && query.only.is_none()) {
+            return Ok(Total::Exact(Self::counted(conn, counter, query.owner, query.kind).await?));
         }
-        // A collection's or a tag's items without a search are counted whole (one index range
-        // each); a search counts up to the cap.
+        // A collection with tags is counted whole (one index range, a lookup per tag); a search
+        // counts up to the cap.
         let cap = search.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
         let mut n = 0;
         for (kind, owner) in streams(query) {
@@ -443,7 +473,7 @@ impl GalleryRepo {
                 search.filter(&mut sql, kind);
             }
             if let Some(cap) = cap {
-                sql.push(" LIMIT ").bind(Param::Int(cap));
+                sql.push(&format!(" LIMIT {cap}"));
             }
             sql.push(") AS capped");
             let counted: Counted = run!(conn, |c| sql.clone().get_result(c).await)?;
@@ -474,9 +504,13 @@ impl GalleryRepo {
         Ok(found.into_iter().next().map_or(0, |r| r.n))
     }
 
-    async fn counted(conn: &mut DbConn<'_>, owner: OwnerFilter, kind: KindFilter) -> Result<i64, DbError> {
+    async fn counted(
+        conn: &mut DbConn<'_>,
+        counter: Counter,
+        owner: OwnerFilter,
+        kind: KindFilter,
+    ) -> Result<i64, DbError> {
         use diesel::ExpressionMethods;
-        use media_counts::dsl as mc;
         let kinds: Vec<&str> = [MediaKind::Image, MediaKind::Audio]
             .into_iter()
             .filter(|k| kind.covers(*k))
@@ -488,13 +522,25 @@ impl GalleryRepo {
             OwnerFilter::User(id) => vec![id],
             OwnerFilter::Visible(id) => vec![id, 0],
         };
-        let counts: Vec<i64> = run!(conn, |c| {
-            let mut q = mc::media_counts.filter(mc::kind.eq_any(&kinds)).into_boxed();
-            if !owners.is_empty() {
-                q = q.filter(mc::owner_key.eq_any(&owners));
-            }
-            q.select(mc::n).load(c).await
-        })?;
+        // The same lookup on each counter table: kinds, and owners unless all.
+        macro_rules! sum {
+            ($table:ident $(, $key:ident = $id:expr)?) => {{
+                use $table::dsl as n;
+                run!(conn, |c| {
+                    let mut q = n::$table.filter(n::kind.eq_any(&kinds)).into_boxed();
+                    $(q = q.filter(n::$key.eq($id));)?
+                    if !owners.is_empty() {
+                        q = q.filter(n::owner_key.eq_any(&owners));
+                    }
+                    q.select(n::n).load::<i64>(c).await
+                })?
+            }};
+        }
+        let counts = match counter {
+            Counter::Library => sum!(media_counts),
+            Counter::Collection(id) => sum!(collection_counts, collection_id = id),
+            Counter::Tag(id) => sum!(tag_counts, tag_id = id),
+        };
         Ok(counts.into_iter().sum())
     }
 }

@@ -1,6 +1,6 @@
 //! A query written as SQL text with bound values, for the gallery's streams: their table and
 //! sort column vary at run time, which diesel's typed DSL would spell as a type per pair. The
-//! text uses only fixed names; every value is bound.
+//! text uses only fixed names and numbers the code computes (limits); every value is bound.
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -76,6 +76,9 @@ impl QueryId for Sql {
 impl Query for Sql {
     type SqlType = Untyped;
 }
+
+/// Run by diesel's own (synchronous) SQLite connection too, where rows are read in place.
+impl<Conn> diesel::RunQueryDsl<Conn> for Sql {}
 
 impl<DB> QueryFragment<DB> for Sql
 where

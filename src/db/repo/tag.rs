@@ -3,6 +3,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::rows::{NewTagging, TagRow};
 use crate::db::schema::item_tags::dsl as it;
+use crate::db::schema::tag_counts::dsl as tc;
 use crate::db::schema::tags::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -66,15 +67,15 @@ impl TagRepo {
         limit: i64,
     ) -> Result<Vec<String>, DbError> {
         Ok(run!(conn, |c| {
-            // Walked in name order, each tag checked for one item on its key: the first
-            // `limit` in use cost `limit` probes, however many taggings there are.
-            let tagged = it::item_tags.filter(it::tag_id.eq(t::id));
+            // Walked in name order, each tag checked on its kept counts (a key lookup): the
+            // first `limit` in use cost `limit` probes, however many taggings there are.
+            let used = tc::tag_counts.filter(tc::tag_id.eq(t::id)).filter(tc::n.gt(0));
             let names = t::tags.order(t::key.asc()).limit(limit).select(t::name);
             match visible_to {
-                None => names.filter(diesel::dsl::exists(tagged.select(it::tag_id))).load(c).await,
+                None => names.filter(diesel::dsl::exists(used.select(tc::tag_id))).load(c).await,
                 Some(user) => {
-                    let seen = tagged.filter(it::owner_id.eq(user).or(it::owner_id.is_null()));
-                    names.filter(diesel::dsl::exists(seen.select(it::tag_id))).load(c).await
+                    let seen = used.filter(tc::owner_key.eq_any([user, 0]));
+                    names.filter(diesel::dsl::exists(seen.select(tc::tag_id))).load(c).await
                 }
             }
         })?)

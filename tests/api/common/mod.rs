@@ -215,6 +215,25 @@ impl TestEnv {
         running as u64
     }
 
+    /// The counts the triggers keep per collection and per tag (kind, owner) equal a recount of
+    /// the memberships: what the totals of their galleries read.
+    pub async fn kept_counts_agree(&self) {
+        for (counts, members, list) in [
+            ("collection_counts", "collection_items", "collection_id"),
+            ("tag_counts", "item_tags", "tag_id"),
+        ] {
+            let recount = format!(
+                "SELECT {list}, kind, COALESCE(owner_id, 0) AS owner_key, COUNT(*) AS n FROM {members} \
+                 GROUP BY {list}, kind, COALESCE(owner_id, 0)"
+            );
+            let kept = format!("SELECT {list}, kind, owner_key, n FROM {counts} WHERE n <> 0");
+            for (a, b) in [(&recount, &kept), (&kept, &recount)] {
+                let off = self.count_rows(&format!("({a} EXCEPT {b}) AS off")).await;
+                assert_eq!(off, 0, "{counts} against a recount of {members}");
+            }
+        }
+    }
+
     pub fn settings(&self) -> MediaSettings {
         Self::settings_in(self.dir.path())
     }

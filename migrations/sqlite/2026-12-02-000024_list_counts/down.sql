@@ -1,0 +1,9 @@
+DROP INDEX collections_name;
+DROP TRIGGER item_tags_count_move;
+DROP TRIGGER item_tags_count_delete;
+DROP TRIGGER item_tags_count_insert;
+DROP TABLE tag_counts;
+DROP TRIGGER collection_items_count_move;
+DROP TRIGGER collection_items_count_delete;
+DROP TRIGGER collection_items_count_insert;
+DROP TABLE collection_counts;
