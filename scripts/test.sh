@@ -91,6 +91,8 @@ check_build_tools() {
     die "the build ran a tool beyond the C compiler (listed above)"
   fi
 }
+# A CI run builds a clean clone once: incremental compilation's caches would only cost time.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 say "deployment files (hadolint, compose.yaml)"
 bash scripts/lint-deploy.sh
 say "cargo fmt --check"
