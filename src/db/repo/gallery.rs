@@ -365,7 +365,7 @@ async fn load(
 
 /// A stream's rows. On SQLite they are read straight off the statement by diesel's own
 /// connection: diesel-async's load first copies every value of every row (a `sqlite3_value_dup`
-/// each), which was a third of a gallery page's time.
+/// each), which was a third of the time of these queries.
 async fn rows<R>(conn: &mut DbConn<'_>, sql: &Sql) -> Result<Vec<R>, DbError>
 where
     R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + Send + 'static,

@@ -47,9 +47,9 @@ impl LoadRepo {
         ))
         .await?;
         // PostgreSQL's autovacuum would gather statistics on these rows soon; SQLite never does
-        // unless told, and a library it serves has none. With them (STAT4 samples), every
-        // statement whose plan could depend on a bound value is compiled again on each page:
-        // a sixth of a gallery page's time here, which no real library pays.
+        // unless told, and a library it serves has none. With them (STAT4 samples) SQLite
+        // compiles again, on each page, every statement whose plan could depend on a bound
+        // value: a cost the benchmark would pay and no real library does.
         if db.backend() == Backend::Postgres {
             db.batch_execute("ANALYZE").await?;
         }
