@@ -7,6 +7,7 @@
 mod blocking;
 pub mod error;
 mod explain;
+mod fts_rank;
 mod pg_manager;
 pub mod pool;
 pub mod repo;

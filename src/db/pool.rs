@@ -100,6 +100,7 @@ impl Db {
                 Ok(Db::Pg(pool))
             }
             Backend::Sqlite => {
+                super::fts_rank::install();
                 let path = sqlite_path(url).to_owned();
                 let mut cfg = ManagerConfig::<SqliteConn>::default();
                 // A file does not go away like a server does: no test query at every checkout.

@@ -83,11 +83,11 @@ impl Search {
                 sql.push(")) * 1000000 AS BIGINT)")
             }
             Dialect::Sqlite => {
-                // Small weights: bm25 saturates with a word's weighted count, and large ones
-                // would make a title hit count no more than a caption hit.
+                // Small weights: the score saturates with a word's weighted count, and large
+                // ones would make a title hit count no more than a caption hit.
                 let weights = if kind == MediaKind::Image { "1.0, 0.5" } else { "1.0, 0.5, 0.25" };
-                // bm25 of a word in most items is tiny (its weight floors at 1e-6), hence the scale.
-                sql.push(&format!("CAST(-bm25({}, {weights}) * 1e12 AS INTEGER)", Self::fts(kind)))
+                // `bm25` without its walk over every row holding a word (see `db/fts_rank.rs`).
+                sql.push(&format!("CAST(mediadesk_rank({}, {weights}) * 1e9 AS INTEGER)", Self::fts(kind)))
             }
         };
     }

@@ -6,7 +6,7 @@
 //! conversion touches 1/64 of the pixels, so Huffman decoding (plain C in every build) is the
 //! cost; `bench/jpeg-decoders` measures this against the SIMD build and pure-Rust decoders.
 //!
-//! One of the two modules with `unsafe` (with `webp.rs`), for the decode: each call owns the
+//! One of the modules with `unsafe` (with `webp.rs` and `db/fts_rank.rs`), for the decode: each call owns the
 //! buffers it hands to C and checks every size first. TurboJPEG reports errors by return code
 //! (it catches libjpeg's `error_exit` with its own `setjmp`), so nothing unwinds across it.
 #![allow(unsafe_code)]

@@ -3,7 +3,7 @@
 //! Display renditions with transparency are encoded here too (lossy WebP keeps the alpha
 //! channel; the `image` crate writes lossless WebP only, ten times larger).
 //!
-//! One of two modules with `unsafe`: libwebp has no safe binding that exposes scaling. The
+//! One of the modules with `unsafe`: libwebp has no safe binding that exposes scaling. The
 //! calls are confined to `decode_scaled` and `encode_rgba`, which own every buffer they hand to
 //! C and check every size first.
 #![allow(unsafe_code)]
