@@ -254,7 +254,7 @@ impl CollectionRow {
 
 /// What a listing of collections reads of each (a picker on every gallery page lists a hundred:
 /// the timestamps it does not show were most of the cost of reading them).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = collections, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct CollectionEntry {
     pub id: i64,

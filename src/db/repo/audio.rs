@@ -44,7 +44,7 @@ impl AudioRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<AudioRow>, DbError> {
-        Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).first(c).await.optional())?)
+        Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).get_result(c).await.optional())?)
     }
 
     /// Puts another file in place, if the item still has the file `was` (the original's key);

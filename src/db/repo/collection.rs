@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::sql::{Param, Sql};
 use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as t;
@@ -23,7 +24,7 @@ impl CollectionRepo {
         Ok(run!(conn, |c| t::collections
             .find(id)
             .select(CollectionRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional())?)
     }
@@ -33,23 +34,20 @@ impl CollectionRepo {
         Self::first(conn, of, i64::MAX).await
     }
 
-    /// The first `limit` of [`list`](Self::list), by name.
+    /// The first `limit` of [`list`](Self::list), by name, walking the name index. The limit is
+    /// written into the SQL: SQLite reads a bound one when it plans, and would compile the query
+    /// again on every page that lists the pickers.
     pub async fn first(
         conn: &mut DbConn<'_>,
         of: Option<i64>,
         limit: i64,
     ) -> Result<Vec<CollectionEntry>, DbError> {
-        Ok(run!(conn, |c| {
-            let mut q = t::collections
-                .select(CollectionEntry::as_select())
-                .order(t::name_key.asc())
-                .limit(limit)
-                .into_boxed();
-            if let Some(user) = of {
-                q = q.filter(t::owner_id.eq(user).or(t::owner_id.is_null()));
-            }
-            q.load(c).await
-        })?)
+        let mut sql = Sql::new("SELECT id, owner_id, parent_id, name FROM collections");
+        if let Some(user) = of {
+            sql.and().push("(owner_id = ").bind(Param::Int(user)).push(" OR owner_id IS NULL)");
+        }
+        sql.push(&format!(" ORDER BY name_key LIMIT {limit}"));
+        sql.rows(conn).await
     }
 
     /// The collections directly inside one, by name.

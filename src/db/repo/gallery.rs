@@ -345,35 +345,23 @@ async fn load(
     }
     Ok(match (kind, ranked) {
         (MediaKind::Image, false) => {
-            rows::<ImageItemRow>(conn, sql).await?.into_iter().map(Into::into).collect()
+            sql.rows::<ImageItemRow>(conn).await?.into_iter().map(Into::into).collect()
         }
         (MediaKind::Audio, false) => {
-            rows::<AudioItemRow>(conn, sql).await?.into_iter().map(Into::into).collect()
+            sql.rows::<AudioItemRow>(conn).await?.into_iter().map(Into::into).collect()
         }
-        (MediaKind::Image, true) => rows::<RankedImage>(conn, sql)
+        (MediaKind::Image, true) => sql
+            .rows::<RankedImage>(conn)
             .await?
             .into_iter()
             .map(|r| scored((r.item, r.search_rank)))
             .collect(),
-        (MediaKind::Audio, true) => rows::<RankedAudio>(conn, sql)
+        (MediaKind::Audio, true) => sql
+            .rows::<RankedAudio>(conn)
             .await?
             .into_iter()
             .map(|r| scored((r.item, r.search_rank)))
             .collect(),
-    })
-}
-
-/// A stream's rows. On SQLite they are read straight off the statement by diesel's own
-/// connection: diesel-async's load first copies every value of every row (a `sqlite3_value_dup`
-/// each), which was a third of the time of these queries.
-async fn rows<R>(conn: &mut DbConn<'_>, sql: &Sql) -> Result<Vec<R>, DbError>
-where
-    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + Send + 'static,
-{
-    let sql = sql.clone();
-    Ok(match conn {
-        DbConn::Sqlite(c) => c.spawn_blocking(move |c| diesel::RunQueryDsl::load(sql, c)).await?,
-        DbConn::Pg(c) => sql.load(&mut **c).await?,
     })
 }
 

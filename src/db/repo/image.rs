@@ -41,7 +41,7 @@ impl ImageRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {
-        Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).first(c).await.optional())?)
+        Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).get_result(c).await.optional())?)
     }
 
     /// Puts another file in place, if the item still has the file `was` (the original's key);

@@ -1,4 +1,9 @@
 //! Repos return rows and never commit on their own: the caller owns the transaction.
+//!
+//! A lookup by a unique key ends in `get_result`, not `first`: `first` binds `LIMIT 1` as a
+//! parameter, and SQLite re-prepares a statement whose LIMIT is bound every time it runs (the
+//! planner may have used the value). Measured on the gallery pages, which do a dozen such lookups
+//! each, that re-prepare was most of their cost; hot lists with a fixed size say it in the SQL.
 
 mod audio;
 mod audit;

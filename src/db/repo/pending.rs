@@ -67,7 +67,7 @@ impl PendingDeletionRepo {
         let found: Option<i64> = run!(conn, |c| t::pending_deletions
             .filter(t::storage_key.eq(key))
             .select(t::id)
-            .first(c)
+            .get_result(c)
             .await
             .optional())?;
         Ok(found.is_some())

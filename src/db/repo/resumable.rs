@@ -30,7 +30,7 @@ impl ResumableRepo {
         Ok(run!(conn, |c| t::resumable_uploads
             .find(id)
             .select(ResumableRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional())?)
     }

@@ -38,13 +38,13 @@ impl ShareRepo {
         Ok(run!(conn, |c| t::shares
             .filter(t::token_hash.eq(hash))
             .select(ShareRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional())?)
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ShareRow>, DbError> {
-        Ok(run!(conn, |c| t::shares.find(id).select(ShareRow::as_select()).first(c).await.optional())?)
+        Ok(run!(conn, |c| t::shares.find(id).select(ShareRow::as_select()).get_result(c).await.optional())?)
     }
 
     /// Up to `limit` links of `scope`, newest first, after `after`; only those live at

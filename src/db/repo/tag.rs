@@ -1,9 +1,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::sql::{Param, Sql};
 use crate::db::rows::{NewTagging, TagRow};
 use crate::db::schema::item_tags::dsl as it;
-use crate::db::schema::tag_counts::dsl as tc;
 use crate::db::schema::tags::dsl as t;
 use crate::db::{DbConn, DbError, run};
 
@@ -19,7 +19,7 @@ impl TagRepo {
             .do_nothing()
             .execute(c)
             .await)?;
-        Ok(run!(conn, |c| t::tags.filter(t::key.eq(key)).select(TagRow::as_select()).first(c).await)?)
+        Ok(run!(conn, |c| t::tags.filter(t::key.eq(key)).select(TagRow::as_select()).get_result(c).await)?)
     }
 
     /// The tags with these keys (those that exist).
@@ -60,24 +60,30 @@ impl TagRepo {
     }
 
     /// Names of tags on media of this owner or the system's (`None`: on any media), at most
-    /// `limit`, by name: what a tag field suggests.
+    /// `limit`, by name: what a tag field suggests. The limit is written into the SQL, as in
+    /// [`CollectionRepo::first`](super::CollectionRepo::first).
     pub async fn names_in_use(
         conn: &mut DbConn<'_>,
         visible_to: Option<i64>,
         limit: i64,
     ) -> Result<Vec<String>, DbError> {
-        Ok(run!(conn, |c| {
-            // Walked in name order, each tag checked on its kept counts (a key lookup): the
-            // first `limit` in use cost `limit` probes, however many taggings there are.
-            let used = tc::tag_counts.filter(tc::tag_id.eq(t::id)).filter(tc::n.gt(0));
-            let names = t::tags.order(t::key.asc()).limit(limit).select(t::name);
-            match visible_to {
-                None => names.filter(diesel::dsl::exists(used.select(tc::tag_id))).load(c).await,
-                Some(user) => {
-                    let seen = used.filter(tc::owner_key.eq_any([user, 0]));
-                    names.filter(diesel::dsl::exists(seen.select(tc::tag_id))).load(c).await
-                }
-            }
-        })?)
+        // Walked in name order, each tag checked on its kept counts (a key lookup): the first
+        // `limit` in use cost `limit` probes, however many taggings there are.
+        let mut sql = Sql::new(
+            "SELECT name FROM tags WHERE EXISTS (SELECT 1 FROM tag_counts \
+             WHERE tag_counts.tag_id = tags.id AND tag_counts.n > 0",
+        );
+        if let Some(user) = visible_to {
+            sql.push(" AND tag_counts.owner_key IN (").bind(Param::Int(user)).push(", 0)");
+        }
+        sql.push(&format!(") ORDER BY key LIMIT {limit}"));
+        let rows: Vec<TagName> = sql.rows(conn).await?;
+        Ok(rows.into_iter().map(|r| r.name).collect())
     }
+}
+
+#[derive(QueryableByName)]
+struct TagName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }

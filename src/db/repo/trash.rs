@@ -190,7 +190,7 @@ impl TrashRepo {
             .filter(t::kind.eq(kind))
             .filter(t::item_id.eq(id))
             .select(TrashRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional())?)
     }

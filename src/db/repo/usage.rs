@@ -16,7 +16,7 @@ impl UsageRepo {
     pub async fn of(conn: &mut DbConn<'_>, owner: i64) -> Result<i64, DbError> {
         use storage_usage::dsl as u;
         let found: Option<i64> =
-            run!(conn, |c| u::storage_usage.find(owner).select(u::bytes).first(c).await.optional())?;
+            run!(conn, |c| u::storage_usage.find(owner).select(u::bytes).get_result(c).await.optional())?;
         Ok(found.unwrap_or(0))
     }
 

@@ -18,14 +18,14 @@ impl UserRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<UserRow>, DbError> {
-        Ok(run!(conn, |c| t::users.find(id).select(UserRow::as_select()).first(c).await.optional())?)
+        Ok(run!(conn, |c| t::users.find(id).select(UserRow::as_select()).get_result(c).await.optional())?)
     }
 
     pub async fn by_username(conn: &mut DbConn<'_>, username: &str) -> Result<Option<UserRow>, DbError> {
         Ok(run!(conn, |c| t::users
             .filter(t::username.eq(username))
             .select(UserRow::as_select())
-            .first(c)
+            .get_result(c)
             .await
             .optional())?)
     }
@@ -94,7 +94,7 @@ impl UserRepo {
 
     pub async fn quota(conn: &mut DbConn<'_>, id: i64) -> Result<Option<i64>, DbError> {
         let found: Option<Option<i64>> =
-            run!(conn, |c| t::users.find(id).select(t::quota_bytes).first(c).await.optional())?;
+            run!(conn, |c| t::users.find(id).select(t::quota_bytes).get_result(c).await.optional())?;
         Ok(found.flatten())
     }
 

@@ -30,7 +30,12 @@ impl VersionRepo {
     }
 
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<VersionRow>, DbError> {
-        Ok(run!(conn, |c| t::versions.find(id).select(VersionRow::as_select()).first(c).await.optional())?)
+        Ok(run!(conn, |c| t::versions
+            .find(id)
+            .select(VersionRow::as_select())
+            .get_result(c)
+            .await
+            .optional())?)
     }
 
     /// Removes a version; false when it was gone already.
