@@ -28,8 +28,9 @@ pub struct Presigner {
     region: String,
     access_key: String,
     secret_key: String,
-    /// (yyyymmdd, signing key) of the last day used.
-    day_key: Mutex<Option<(String, [u8; 32])>>,
+    /// The last day used (yyyymmdd) and its signing key, as an HMAC already keyed with it:
+    /// cloning that state skips hashing the key's two pads for every URL.
+    day_key: Mutex<Option<(String, HmacSha256)>>,
 }
 
 /// What to presign.
@@ -80,20 +81,22 @@ impl Presigner {
         }
     }
 
-    /// `AWS4-HMAC-SHA256` signing key of one day, derived once and reused.
-    fn signing_key(&self, day: &str) -> [u8; 32] {
+    /// An HMAC keyed with the `AWS4-HMAC-SHA256` signing key of one day, derived once and
+    /// reused.
+    fn signing_mac(&self, day: &str) -> HmacSha256 {
         let mut cached = self.day_key.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((d, key)) = cached.as_ref()
+        if let Some((d, mac)) = cached.as_ref()
             && d == day
         {
-            return *key;
+            return mac.clone();
         }
         let mut key = hmac(format!("AWS4{}", self.secret_key).as_bytes(), day.as_bytes());
         for part in [self.region.as_bytes(), b"s3", b"aws4_request"] {
             key = hmac(&key, part);
         }
-        *cached = Some((day.to_owned(), key));
-        key
+        let mac = HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length");
+        *cached = Some((day.to_owned(), mac.clone()));
+        mac
     }
 
     /// A presigned GET URL.
@@ -123,7 +126,9 @@ impl Presigner {
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             hex::encode(Sha256::digest(canonical.as_bytes()))
         );
-        let signature = hex::encode(hmac(&self.signing_key(day), to_sign.as_bytes()));
+        let mut mac = self.signing_mac(day);
+        mac.update(to_sign.as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
         format!("{}://{}{path}?{query}&X-Amz-Signature={signature}", self.scheme, self.host)
     }
 }
