@@ -125,8 +125,8 @@ impl MediaService {
         }
         let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.order(), c)).transpose()?;
         let mut pooled = self.db.get().await?;
-        let (rows, more) = GalleryRepo::page(&mut pooled.conn(), query, cursor.as_ref()).await?;
-        let total = GalleryRepo::total(&mut pooled.conn(), query).await?;
+        let (rows, more, total) =
+            GalleryRepo::page_and_total(&mut pooled.conn(), query, cursor.as_ref()).await?;
         drop(pooled);
 
         let had_cursor = cursor.is_some();

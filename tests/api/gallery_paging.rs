@@ -423,6 +423,20 @@ async fn search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused(
     assert_eq!(total, Total::Exact(10));
     let total = GalleryRepo::total(&mut c, &search("load-00001", KindFilter::Audio)).await.unwrap();
     assert_eq!(total, Total::Exact(3));
+    // A page's total, counted by its ranked streams where the database does (PostgreSQL), is
+    // the total counted on its own: past the cap, under it, and on a later page.
+    for (words, kind) in
+        [("LOAD-", KindFilter::Any), ("load-00001", KindFilter::Any), ("load-00001", KindFilter::Audio)]
+    {
+        // Four a page: the next page still has rows of both kinds, counted from its cursor on.
+        let q = GalleryQuery { sort: GallerySort::Relevance, per_page: 4, ..search(words, kind) };
+        let alone = GalleryRepo::total(&mut c, &q).await.unwrap();
+        let (rows, _, with_page) = GalleryRepo::page_and_total(&mut c, &q, None).await.unwrap();
+        assert_eq!(with_page, alone, "{words} {kind:?}");
+        let after = mediadesk::db::repo::cursor_after(q.order(), rows.last().unwrap());
+        let (_, _, later) = GalleryRepo::page_and_total(&mut c, &q, Some(&after)).await.unwrap();
+        assert_eq!(later, alone, "{words} {kind:?}, next page");
+    }
     // A cursor made for another sort (a hand-edited URL) is an error, not a wrong page.
     let name = Cursor { value: SortValue::Name("load-000500.jpg".into()), kind: MediaKind::Image, id: 1 };
     let newest = GalleryQuery::new(OwnerFilter::Any);

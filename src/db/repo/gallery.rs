@@ -257,7 +257,9 @@ fn stream_sql(
         (GallerySort::Relevance, Some(search)) => {
             let mut inner = Sql::new(&format!("SELECT {columns}, "));
             search.rank(&mut inner, kind);
-            inner.push(" AS search_rank");
+            inner.push(" AS search_rank, ");
+            search.match_count(&mut inner);
+            inner.push(" AS matches");
             let (from, _) = source(kind, query, search.join_sqlite(kind).as_deref(), &mut inner);
             narrow(&mut inner, (owner, from), query);
             search.match_ranked(&mut inner, kind);
@@ -323,6 +325,8 @@ struct RankedImage {
     item: ImageItemRow,
     #[diesel(sql_type = BigInt)]
     search_rank: i64,
+    #[diesel(sql_type = BigInt)]
+    matches: i64,
 }
 
 #[derive(QueryableByName)]
@@ -331,37 +335,44 @@ struct RankedAudio {
     item: AudioItemRow,
     #[diesel(sql_type = BigInt)]
     search_rank: i64,
+    #[diesel(sql_type = BigInt)]
+    matches: i64,
 }
 
-/// A stream's rows, as gallery entries (with their scores, from a ranked stream).
+/// A stream's rows, as gallery entries (with their scores, from a ranked stream), and how many
+/// items match in all when its query counted them (see [`Search::match_count`]).
 async fn load(
     conn: &mut DbConn<'_>,
     kind: MediaKind,
     sql: &Sql,
     ranked: bool,
-) -> Result<Vec<MediaItemRow>, DbError> {
-    fn scored<R: Into<MediaItemRow>>((row, rank): (R, i64)) -> MediaItemRow {
-        MediaItemRow { rank, ..row.into() }
+) -> Result<(Vec<MediaItemRow>, Option<i64>), DbError> {
+    fn scored<R: Into<MediaItemRow>>(rows: Vec<(R, i64, i64)>) -> (Vec<MediaItemRow>, Option<i64>) {
+        // Every row carries the same count; a stream with no rows (past the cursor) says nothing.
+        let matches = rows.as_slice().first().map(|r| r.2).filter(|n| *n >= 0);
+        (rows.into_iter().map(|(row, rank, _)| MediaItemRow { rank, ..row.into() }).collect(), matches)
     }
     Ok(match (kind, ranked) {
         (MediaKind::Image, false) => {
-            sql.rows::<ImageItemRow>(conn).await?.into_iter().map(Into::into).collect()
+            (sql.rows::<ImageItemRow>(conn).await?.into_iter().map(Into::into).collect(), None)
         }
         (MediaKind::Audio, false) => {
-            sql.rows::<AudioItemRow>(conn).await?.into_iter().map(Into::into).collect()
+            (sql.rows::<AudioItemRow>(conn).await?.into_iter().map(Into::into).collect(), None)
         }
-        (MediaKind::Image, true) => sql
-            .rows::<RankedImage>(conn)
-            .await?
-            .into_iter()
-            .map(|r| scored((r.item, r.search_rank)))
-            .collect(),
-        (MediaKind::Audio, true) => sql
-            .rows::<RankedAudio>(conn)
-            .await?
-            .into_iter()
-            .map(|r| scored((r.item, r.search_rank)))
-            .collect(),
+        (MediaKind::Image, true) => scored(
+            sql.rows::<RankedImage>(conn)
+                .await?
+                .into_iter()
+                .map(|r| (r.item, r.search_rank, r.matches))
+                .collect(),
+        ),
+        (MediaKind::Audio, true) => scored(
+            sql.rows::<RankedAudio>(conn)
+                .await?
+                .into_iter()
+                .map(|r| (r.item, r.search_rank, r.matches))
+                .collect(),
+        ),
     })
 }
 
@@ -395,13 +406,40 @@ impl GalleryRepo {
         query: &GalleryQuery,
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool), DbError> {
+        let (rows, more, _) = Self::page_counted(conn, query, cursor).await?;
+        Ok((rows, more))
+    }
+
+    /// [`page`](Self::page) and [`total`](Self::total) together: a ranked search's streams
+    /// count their matches as they read them on PostgreSQL, where each count would walk the
+    /// full-text index again.
+    pub async fn page_and_total(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<MediaItemRow>, bool, Total), DbError> {
+        let (rows, more, counted) = Self::page_counted(conn, query, cursor).await?;
+        let total = Self::total_knowing(conn, query, &counted).await?;
+        Ok((rows, more, total))
+    }
+
+    /// [`page`](Self::page), and per stream (in [`streams`] order) its count of matches when its
+    /// query made one.
+    async fn page_counted(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<MediaItemRow>, bool, Vec<Option<i64>>), DbError> {
         let limit = i64::from(query.limit());
         let search = Search::of(Dialect::of(conn), query);
         let (sort, ranked) = (query.order(), query.order() == GallerySort::Relevance);
         let mut rows: Vec<MediaItemRow> = Vec::new();
+        let mut counted = Vec::new();
         for stream in streams(query) {
             let sql = stream_sql(stream, query, search.as_ref(), cursor, limit + 1)?;
-            rows.extend(load(conn, stream.0, &sql, ranked).await?);
+            let (found, matches) = load(conn, stream.0, &sql, ranked).await?;
+            rows.extend(found);
+            counted.push(matches);
         }
         let less = sort.descending() != query.backwards;
         rows.sort_by(|a, b| {
@@ -413,7 +451,7 @@ impl GalleryRepo {
         if query.backwards {
             rows.reverse();
         }
-        Ok((rows, more))
+        Ok((rows, more, counted))
     }
 
     /// How the database would fetch one page: the plan of each stream's query.
@@ -436,6 +474,16 @@ impl GalleryRepo {
     /// Items matching the filters on all pages: exact from the counters, or for a search, counted
     /// up to [`SEARCH_COUNT_CAP`].
     pub async fn total(conn: &mut DbConn<'_>, query: &GalleryQuery) -> Result<Total, DbError> {
+        Self::total_knowing(conn, query, &[]).await
+    }
+
+    /// [`total`](Self::total), taking the counts in `counted` (per stream, as
+    /// [`page_counted`](Self::page_counted) returns them) where they are known.
+    async fn total_knowing(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        counted: &[Option<i64>],
+    ) -> Result<Total, DbError> {
         let search = Search::of(Dialect::of(conn), query);
         // The whole library, a collection or one tag, unfiltered: counters the triggers keep.
         let counter = match (query.collection, query.tags.as_slice()) {
@@ -451,7 +499,11 @@ impl GalleryRepo {
         // counts up to the cap.
         let cap = search.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
         let mut n = 0;
-        for (kind, owner) in streams(query) {
+        for (i, (kind, owner)) in streams(query).into_iter().enumerate() {
+            if let Some(known) = counted.get(i).copied().flatten() {
+                n += cap.map_or(known, |cap| known.min(cap));
+                continue;
+            }
             let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1");
             // A collection's or tag's count reads only its own index unless a filter needs the items.
             let join = (search.is_some() || query.only.is_some()).then_some("");

@@ -92,6 +92,17 @@ impl Search {
         };
     }
 
+    /// How many rows match, as a ranked stream's column (before its cursor and limit apply): on
+    /// PostgreSQL the count over the matches the stream reads anyway, which saves the total a
+    /// second walk of the GIN index per kind; on SQLite −1, unknown, as its FTS5 count costs
+    /// next to nothing and a window would stop the query being flattened.
+    pub(super) fn match_count(&self, sql: &mut Sql) {
+        sql.push(match self.dialect {
+            Dialect::Pg => "COUNT(*) OVER ()",
+            Dialect::Sqlite => "-1",
+        });
+    }
+
     /// On SQLite, what a ranked stream joins and the condition that makes it a match.
     pub(super) fn join_sqlite(&self, kind: MediaKind) -> Option<String> {
         let fts = Self::fts(kind);
