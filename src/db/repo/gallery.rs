@@ -318,21 +318,11 @@ fn stream_sql(
     Ok(sql)
 }
 
-/// Gallery rows with their match scores.
+/// Gallery rows of one kind with their match scores, and the stream's count of matches.
 #[derive(QueryableByName)]
-struct RankedImage {
+struct Ranked<R> {
     #[diesel(embed)]
-    item: ImageItemRow,
-    #[diesel(sql_type = BigInt)]
-    search_rank: i64,
-    #[diesel(sql_type = BigInt)]
-    matches: i64,
-}
-
-#[derive(QueryableByName)]
-struct RankedAudio {
-    #[diesel(embed)]
-    item: AudioItemRow,
+    item: R,
     #[diesel(sql_type = BigInt)]
     search_rank: i64,
     #[diesel(sql_type = BigInt)]
@@ -347,33 +337,32 @@ async fn load(
     sql: &Sql,
     ranked: bool,
 ) -> Result<(Vec<MediaItemRow>, Option<i64>), DbError> {
-    fn scored<R: Into<MediaItemRow>>(rows: Vec<(R, i64, i64)>) -> (Vec<MediaItemRow>, Option<i64>) {
-        // Every row carries the same count; a stream with no rows (past the cursor) says nothing.
-        let matches = rows.as_slice().first().map(|r| r.2).filter(|n| *n >= 0);
-        (rows.into_iter().map(|(row, rank, _)| MediaItemRow { rank, ..row.into() }).collect(), matches)
+    match (kind, ranked) {
+        (MediaKind::Image, false) => plain::<ImageItemRow>(conn, sql).await,
+        (MediaKind::Audio, false) => plain::<AudioItemRow>(conn, sql).await,
+        (MediaKind::Image, true) => scored::<ImageItemRow>(conn, sql).await,
+        (MediaKind::Audio, true) => scored::<AudioItemRow>(conn, sql).await,
     }
-    Ok(match (kind, ranked) {
-        (MediaKind::Image, false) => {
-            (sql.rows::<ImageItemRow>(conn).await?.into_iter().map(Into::into).collect(), None)
-        }
-        (MediaKind::Audio, false) => {
-            (sql.rows::<AudioItemRow>(conn).await?.into_iter().map(Into::into).collect(), None)
-        }
-        (MediaKind::Image, true) => scored(
-            sql.rows::<RankedImage>(conn)
-                .await?
-                .into_iter()
-                .map(|r| (r.item, r.search_rank, r.matches))
-                .collect(),
-        ),
-        (MediaKind::Audio, true) => scored(
-            sql.rows::<RankedAudio>(conn)
-                .await?
-                .into_iter()
-                .map(|r| (r.item, r.search_rank, r.matches))
-                .collect(),
-        ),
-    })
+}
+
+async fn plain<R>(conn: &mut DbConn<'_>, sql: &Sql) -> Result<(Vec<MediaItemRow>, Option<i64>), DbError>
+where
+    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + Into<MediaItemRow>,
+    R: Send + 'static,
+{
+    Ok((sql.rows::<R>(conn).await?.into_iter().map(Into::into).collect(), None))
+}
+
+async fn scored<R>(conn: &mut DbConn<'_>, sql: &Sql) -> Result<(Vec<MediaItemRow>, Option<i64>), DbError>
+where
+    Ranked<R>: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg>,
+    R: Into<MediaItemRow> + Send + 'static,
+{
+    let rows = sql.rows::<Ranked<R>>(conn).await?;
+    // Every row carries the same count; a stream with no rows (past the cursor) says nothing.
+    let matches = rows.as_slice().first().map(|r| r.matches).filter(|n| *n >= 0);
+    let rows = rows.into_iter().map(|r| MediaItemRow { rank: r.search_rank, ..r.item.into() }).collect();
+    Ok((rows, matches))
 }
 
 #[derive(QueryableByName)]
