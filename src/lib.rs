@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod http_text;
 pub mod media;
+pub mod memo;
 pub mod metrics;
 pub mod ops;
 pub mod password_hash;

@@ -1,5 +1,8 @@
 //! `AccountService`: creating, authenticating and administering accounts.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::Serialize;
 
@@ -9,6 +12,7 @@ use crate::db::repo::{AuditRepo, ShareRepo, ShareScope, UserRepo};
 use crate::db::rows::{NewAudit, NewUser, UserRow};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome, Quota};
+use crate::memo::{self, Memo};
 
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
@@ -54,6 +58,8 @@ impl TryFrom<UserRow> for Account {
 #[derive(Clone)]
 pub struct AccountService {
     pub(super) db: Db,
+    /// Every account's name by id (names never change; a new account forgets it).
+    names: Arc<Memo<(), HashMap<i64, String>>>,
 }
 
 /// Lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters.
@@ -76,7 +82,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 impl AccountService {
     pub fn new(db: Db) -> AccountService {
-        AccountService { db }
+        AccountService { db, names: Arc::new(Memo::new(memo::LIFETIME)) }
     }
 
     pub async fn count(&self) -> Result<i64, AuthError> {
@@ -121,6 +127,7 @@ impl AccountService {
                 Ok::<_, DbError>(row)
             })
             .await;
+        self.names.forget();
         match created {
             Ok(row) => row.try_into(),
             Err(e) if e.is_unique_violation() => Err(AuthError::UsernameTaken),
@@ -190,7 +197,7 @@ impl AccountService {
     }
 
     /// How many media items each account owns (for the accounts page).
-    pub async fn media_counts(&self) -> Result<std::collections::HashMap<i64, i64>, AuthError> {
+    pub async fn media_counts(&self) -> Result<HashMap<i64, i64>, AuthError> {
         let mut pooled = self.db.get().await?;
         Ok(UserRepo::media_counts(&mut pooled.conn()).await?.into_iter().collect())
     }
@@ -221,6 +228,18 @@ impl AccountService {
     pub async fn list(&self) -> Result<Vec<Account>, AuthError> {
         let mut pooled = self.db.get().await?;
         UserRepo::list(&mut pooled.conn()).await?.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Every account's name by id, as the galleries show owners: kept for a moment (see
+    /// [`crate::memo`]), since each gallery page of staff shows them.
+    pub async fn usernames(&self) -> Result<Arc<HashMap<i64, String>>, AuthError> {
+        self.names
+            .get((), async {
+                let mut pooled = self.db.get().await?;
+                let rows = UserRepo::list(&mut pooled.conn()).await?;
+                Ok::<_, AuthError>(rows.into_iter().map(|r| (r.id, r.username)).collect())
+            })
+            .await
     }
 
     pub async fn by_id(&self, id: i64) -> Result<Account, AuthError> {

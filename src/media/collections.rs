@@ -3,11 +3,13 @@
 //! the system's, and manages their own; staff see and manage all; another user's collection
 //! does not exist for a user. An item goes only into a collection whose owner can see it.
 
-use serde::Serialize;
+use std::sync::Arc;
+
 use unicode_normalization::UnicodeNormalization;
 
 use super::MediaError;
 use super::access::Actor;
+use super::dto::{CollectionDetail, CollectionRead};
 use super::service::MediaService;
 use crate::db::repo::CollectionRepo;
 use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
@@ -18,28 +20,6 @@ use crate::domain::{MediaKind, Owner};
 pub const MAX_NAME_CHARS: usize = 100;
 /// Deepest nesting: a tree deeper than this is refused rather than walked.
 pub const MAX_DEPTH: usize = 16;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CollectionRead {
-    pub id: i64,
-    pub owner: Owner,
-    pub parent_id: Option<i64>,
-    pub name: String,
-    /// Items in it (not counting its sub-collections').
-    pub items: i64,
-    pub can_manage: bool,
-    /// Levels below the top, in a listing.
-    pub depth: usize,
-}
-
-/// One collection with where it sits and what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CollectionDetail {
-    pub collection: CollectionRead,
-    /// From the top down to its parent.
-    pub path: Vec<CollectionRead>,
-    pub children: Vec<CollectionRead>,
-}
 
 /// A name as kept (trimmed, NFC) and as compared (also lower case).
 fn clean_name(raw: &str) -> Result<(String, String), MediaError> {
@@ -114,12 +94,14 @@ impl MediaService {
     /// The first `limit` collections the actor may see by name, in tree order, without item
     /// counts (a parent past the limit makes its child a top): what a page's collection
     /// pickers need on every view, however many collections there are.
+    /// Kept for a moment (see [`crate::memo`]); a change to a collection forgets them.
     pub async fn collection_choices(
         &self,
         actor: &Actor,
         limit: usize,
-    ) -> Result<Vec<CollectionRead>, MediaError> {
-        self.collection_tree(actor, Some(limit)).await
+    ) -> Result<Arc<Vec<CollectionRead>>, MediaError> {
+        let scope = (if actor.is_staff { None } else { actor.user_id }, limit);
+        self.memos.collection_choices.get(scope, self.collection_tree(actor, Some(limit))).await
     }
 
     async fn collection_tree(
@@ -263,7 +245,9 @@ impl MediaService {
             created_at: t,
             updated_at: t,
         };
-        match CollectionRepo::create(&mut c, &new).await {
+        let created = CollectionRepo::create(&mut c, &new).await;
+        self.memos.collection_choices.forget();
+        match created {
             Ok(row) => Ok(Self::collection_read(actor, &row.entry(), 0, 0)),
             Err(e) if e.is_unique_violation() => Err(taken(&name)),
             Err(e) => Err(e.into()),
@@ -275,7 +259,9 @@ impl MediaService {
         let mut pooled = self.db.get().await?;
         let mut c = pooled.conn();
         self.managed_collection(&mut c, actor, id).await?;
-        match CollectionRepo::rename(&mut c, id, (&name, &key), now()).await {
+        let renamed = CollectionRepo::rename(&mut c, id, (&name, &key), now()).await;
+        self.memos.collection_choices.forget();
+        match renamed {
             Err(e) if e.is_unique_violation() => Err(taken(&name)),
             other => Ok(other?),
         }
@@ -292,7 +278,9 @@ impl MediaService {
         let mut c = pooled.conn();
         let row = self.managed_collection(&mut c, actor, id).await?;
         self.check_parent(&mut c, actor, (parent, row.owner_id), Some(id)).await?;
-        match CollectionRepo::set_parent(&mut c, id, parent, now()).await {
+        let moved = CollectionRepo::set_parent(&mut c, id, parent, now()).await;
+        self.memos.collection_choices.forget();
+        match moved {
             Err(e) if e.is_unique_violation() => Err(taken(&row.name)),
             other => Ok(other?),
         }
@@ -302,7 +290,9 @@ impl MediaService {
     pub async fn delete_collection(&self, actor: &Actor, id: i64) -> Result<CollectionRead, MediaError> {
         let mut pooled = self.db.get().await?;
         let row = self.managed_collection(&mut pooled.conn(), actor, id).await?;
-        CollectionRepo::delete(&mut pooled.conn(), id).await?;
+        let deleted = CollectionRepo::delete(&mut pooled.conn(), id).await;
+        self.memos.collection_choices.forget();
+        deleted?;
         Ok(Self::collection_read(actor, &row.entry(), 0, 0))
     }
 

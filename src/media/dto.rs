@@ -324,3 +324,25 @@ impl From<AudioRow> for AudioRead {
         }
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionRead {
+    pub id: i64,
+    pub owner: Owner,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    /// Items in it (not counting its sub-collections').
+    pub items: i64,
+    pub can_manage: bool,
+    /// Levels below the top, in a listing.
+    pub depth: usize,
+}
+
+/// One collection with where it sits and what it holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionDetail {
+    pub collection: CollectionRead,
+    /// From the top down to its parent.
+    pub path: Vec<CollectionRead>,
+    pub children: Vec<CollectionRead>,
+}

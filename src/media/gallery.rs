@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use super::dto::Health;
+use super::dto::{CollectionDetail, Health};
 use super::service::MediaService;
 use super::{Actor, MediaError};
 use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
@@ -123,6 +123,24 @@ impl MediaService {
         if let Some(collection) = query.collection {
             self.check_collection_visible(actor, collection).await?;
         }
+        self.listed(actor, query).await
+    }
+
+    /// The page of a collection's gallery, whose `seen` is what [`MediaService::collection`]
+    /// answered this actor: it has checked that they may see it, which `gallery` would check
+    /// again.
+    pub async fn collection_gallery(
+        &self,
+        actor: &Actor,
+        seen: &CollectionDetail,
+        query: &GalleryQuery,
+    ) -> Result<GalleryPage, MediaError> {
+        Self::check_list(actor, query.owner)?;
+        let query = GalleryQuery { collection: Some(seen.collection.id), ..query.clone() };
+        self.listed(actor, &query).await
+    }
+
+    async fn listed(&self, actor: &Actor, query: &GalleryQuery) -> Result<GalleryPage, MediaError> {
         let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.order(), c)).transpose()?;
         let mut pooled = self.db.get().await?;
         let (rows, more, total) =

@@ -38,7 +38,7 @@ pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
 pub use backfill::Backfilled;
 pub use bulk_edit::{BulkEdit, BulkOutcome};
-pub use collections::{CollectionDetail, CollectionRead, MAX_NAME_CHARS};
+pub use collections::MAX_NAME_CHARS;
 pub use delete::{Deleted, RetryReport};
 pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_description};
 pub use dto::*;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::{AudioRead, Detail, MediaRead, Selected, Selection, SignedUrl};
+use super::dto::{AudioRead, CollectionRead, Detail, MediaRead, Selected, Selection, SignedUrl};
 use super::file::MediaType;
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
@@ -14,6 +14,7 @@ use super::file::display::DisplayFormat;
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, MediaKind, OwnerFilter};
+use crate::memo::{self, Memo};
 use crate::storage::{ObjectStore, SignedUrlOptions, StorageKey};
 
 /// Tunables of the media service.
@@ -82,6 +83,15 @@ pub struct MediaService {
     pub(super) background: Arc<Background>,
     /// What this process keeps of the resumable uploads it takes pieces of.
     pub(super) pieces: Arc<super::pieces::Pieces>,
+    pub(super) memos: Arc<PageMemos>,
+}
+
+/// What every page shows beside its items, kept for a moment (see [`crate::memo`]).
+pub(super) struct PageMemos {
+    /// By scope (`None`: staff, who see every collection) and how many.
+    pub(super) collection_choices: Memo<(Option<i64>, usize), Vec<CollectionRead>>,
+    /// By scope, as [`MediaService::tag_suggestions`] reads them.
+    pub(super) tag_suggestions: Memo<Option<i64>, Vec<String>>,
 }
 
 /// Counts the work uploads left running after they answered (`later.rs`), so that tests and
@@ -128,6 +138,10 @@ impl MediaService {
             cpu,
             background: Arc::default(),
             pieces: Arc::default(),
+            memos: Arc::new(PageMemos {
+                collection_choices: Memo::new(memo::LIFETIME),
+                tag_suggestions: Memo::new(memo::LIFETIME),
+            }),
         }
     }
 

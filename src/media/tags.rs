@@ -3,6 +3,8 @@
 //! as first written. Whoever manages an item tags it; suggestions come only from tags on media
 //! the asker can see, so a private tag never leaks to another account.
 
+use std::sync::Arc;
+
 use unicode_normalization::UnicodeNormalization;
 
 use super::MediaError;
@@ -93,6 +95,7 @@ impl MediaService {
                 })
                 .await?;
             if tagged {
+                self.memos.tag_suggestions.forget();
                 added.push(tag.name);
             }
         }
@@ -114,15 +117,20 @@ impl MediaService {
         let Some(tag) = TagRepo::by_keys(&mut c, &[key]).await?.pop() else { return Ok(false) };
         drop(pooled);
         let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("untag {}", tag.name));
-        self.db
+        let removed = self
+            .db
             .transaction(async |c: &mut DbConn<'_>| {
                 let removed = TagRepo::remove(c, tag.id, (kind.as_str(), id)).await?;
                 if removed {
                     AuditRepo::add(c, &entry).await?;
                 }
-                Ok(removed)
+                Ok::<_, MediaError>(removed)
             })
-            .await
+            .await?;
+        if removed {
+            self.memos.tag_suggestions.forget();
+        }
+        Ok(removed)
     }
 
     /// An item's tags, by name.
@@ -142,10 +150,14 @@ impl MediaService {
     }
 
     /// The tags on media the actor can see, for a field's suggestions.
-    pub async fn tag_suggestions(&self, actor: &Actor) -> Result<Vec<String>, MediaError> {
+    /// Kept for a moment (see [`crate::memo`]); tagging or untagging here forgets them.
+    pub async fn tag_suggestions(&self, actor: &Actor) -> Result<Arc<Vec<String>>, MediaError> {
         let scope = if actor.is_staff { None } else { Some(actor.user_id.ok_or(MediaError::Forbidden)?) };
-        let mut pooled = self.db.get().await?;
-        Ok(TagRepo::names_in_use(&mut pooled.conn(), scope, MAX_SUGGESTIONS).await?)
+        let load = async {
+            let mut pooled = self.db.get().await?;
+            Ok::<_, MediaError>(TagRepo::names_in_use(&mut pooled.conn(), scope, MAX_SUGGESTIONS).await?)
+        };
+        self.memos.tag_suggestions.get(scope, load).await
     }
 
     /// The ids of the tags a gallery filter names (comma-separated). A name no tag has (or no

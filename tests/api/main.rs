@@ -27,6 +27,7 @@ mod faults;
 mod gallery_paging;
 mod harvest;
 mod kept_work;
+mod page_lists;
 mod privacy;
 mod queue;
 mod quotas;

@@ -88,7 +88,7 @@ struct DetailPage {
     tags: Vec<String>,
     /// A refused tag field, shown again.
     tag_draft: String,
-    tag_suggestions: Vec<String>,
+    tag_suggestions: std::sync::Arc<Vec<String>>,
     /// The collections it is in: (id, name, whether the user may take it out).
     in_collections: Vec<(i64, String, bool)>,
     /// The collections the user may put it in.
@@ -230,7 +230,7 @@ pub(super) async fn render(
         .media
         .collection_choices(&actor, super::gallery::MAX_COLLECTION_CHOICES)
         .await?
-        .into_iter()
+        .iter()
         .filter(|c| c.can_manage && (owner_id.is_none() || c.owner.id() == owner_id))
         .filter(|c| !in_collections.iter().any(|(id, _, _)| *id == c.id))
         .map(|c| Choice {

@@ -2,8 +2,6 @@
 //! each group with the copy to keep picked (the oldest, unless changed) and one button to move
 //! the others to the trash.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -39,12 +37,7 @@ struct DuplicatesPage {
 }
 
 pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
-    let staff = user.account.role.is_staff();
-    let names: HashMap<i64, String> = if staff {
-        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
-    } else {
-        HashMap::new()
-    };
+    let names = super::owner_names(&app, &user).await?;
     let groups = app
         .media
         .duplicates(&user.actor())

@@ -100,7 +100,7 @@ struct GalleryPage {
     tags: String,
     /// The "only" filter's value, empty for none.
     only: &'static str,
-    tag_suggestions: Vec<String>,
+    tag_suggestions: std::sync::Arc<Vec<String>>,
     /// Collections the selection may be put in or taken out of.
     bulk_collections: Vec<Choice>,
     /// Collections the filter form offers (all the user may see, up to a cap).
@@ -290,6 +290,8 @@ struct CollectionHead {
     path: Vec<(String, String)>,
     children: Vec<view::Listed>,
     can_manage: bool,
+    /// What the media service answered, which its gallery is listed with.
+    seen: CollectionDetail,
 }
 
 /// A collection's gallery: the items in it the user may see.
@@ -318,6 +320,7 @@ pub async fn render_collection(
             })
             .collect(),
         can_manage: detail.collection.can_manage,
+        seen: detail,
     };
     render_in(app, user, web, q, scope, view, Some(head)).await
 }
@@ -377,15 +380,14 @@ async fn render_in(
     let default_sort = GallerySort::for_view(None, query.search.is_some());
     let kind_name = query.kind.as_str();
     let sort_name = if query.sort == default_sort { "" } else { query.sort.as_str() };
-    let page = app.media.gallery(&user.actor(), &query).await?;
+    let page = match &collection {
+        Some(head) => app.media.collection_gallery(&user.actor(), &head.seen, &query).await?,
+        None => app.media.gallery(&user.actor(), &query).await?,
+    };
 
     let me = user.account.id;
     let is_staff = user.account.role.is_staff();
-    let names: HashMap<i64, String> = if is_staff {
-        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
-    } else {
-        HashMap::new()
-    };
+    let names = super::owner_names(app, user).await?;
     let owner_choices =
         if base_path == "/media" { owner_choices(scope, me, is_staff, &names) } else { Vec::new() };
 
@@ -744,11 +746,7 @@ pub async fn bulk(
         session::flash(&user.session, "error", format!("Nothing to delete: {}", notes.join(" ")));
         return Ok(see_other(&back));
     }
-    let names: HashMap<i64, String> = if user.account.role.is_staff() {
-        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
-    } else {
-        HashMap::new()
-    };
+    let names = super::owner_names(&app, &user).await?;
     let owner_label = |owner: Owner| match owner {
         Owner::System => "System".to_owned(),
         Owner::User(id) if id == user.account.id => "Mine".to_owned(),

@@ -23,3 +23,16 @@ pub mod tus;
 pub mod upload;
 pub mod viewer;
 pub mod zip;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+
+/// Account names by id, to say whose an item is: for staff, who see everyone's; others see only
+/// their own and system media and are shown no names.
+pub async fn owner_names(app: &App, user: &CurrentUser) -> Result<Arc<HashMap<i64, String>>, WebError> {
+    if user.account.role.is_staff() { Ok(app.accounts.usernames().await?) } else { Ok(Arc::default()) }
+}

@@ -4,6 +4,7 @@
 //! it there (the session cookie is encrypted), since the database keeps only its hash.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::Session;
@@ -81,8 +82,8 @@ impl ShareLine {
 }
 
 /// Usernames by id, to say who made each link.
-pub async fn account_names(app: &App) -> Result<HashMap<i64, String>, WebError> {
-    Ok(app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect())
+pub async fn account_names(app: &App) -> Result<Arc<HashMap<i64, String>>, WebError> {
+    Ok(app.accounts.usernames().await?)
 }
 
 /// The lifetimes the create form offers, within the admins' cap.

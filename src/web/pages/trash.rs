@@ -1,8 +1,6 @@
 //! The trash: what the user deleted (everything, for staff), most recent first, with restore
 //! and delete-for-good for a selection, and "Empty trash" behind a confirmation. Plain forms.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -78,11 +76,7 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
     let staff = user.account.role.is_staff();
-    let names: HashMap<i64, String> = if staff {
-        app.accounts.list().await?.into_iter().map(|a| (a.id, a.username)).collect()
-    } else {
-        HashMap::new()
-    };
+    let names = super::owner_names(&app, &user).await?;
     let chosen = q.owner.as_deref().map(str::trim).filter(|o| staff && !o.is_empty());
     let whose = match chosen {
         Some(name) => Some(
