@@ -6,7 +6,7 @@
 //! day and kept, the rest is one SHA-256 and one HMAC per URL. The S3 test server checks every
 //! signature these produce, and a unit test pins them to the SDK's own output.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -31,6 +31,8 @@ pub struct Presigner {
     /// The last day used (yyyymmdd) and its signing key, as an HMAC already keyed with it:
     /// cloning that state skips hashing the key's two pads for every URL.
     day_key: Mutex<Option<(String, HmacSha256)>>,
+    /// The last issue time and lifetime signed for, and what they share.
+    stamp: Mutex<Option<Arc<Stamp>>>,
 }
 
 /// What to presign.
@@ -78,6 +80,7 @@ impl Presigner {
             access_key: access_key.to_owned(),
             secret_key: secret_key.to_owned(),
             day_key: Mutex::new(None),
+            stamp: Mutex::new(None),
         }
     }
 
@@ -99,38 +102,106 @@ impl Presigner {
         mac
     }
 
-    /// A presigned GET URL.
-    pub fn presign_get(&self, req: &PresignRequest<'_>) -> String {
-        let amz_date = req.issued_at.format("%Y%m%dT%H%M%SZ").to_string();
+    /// What every URL signed at `issued_at` for `expires_secs` shares; the last one is kept,
+    /// as a page signs all of its URLs with one issue time.
+    fn stamp(&self, issued_at: DateTime<Utc>, expires_secs: u64) -> Arc<Stamp> {
+        let at = issued_at.timestamp();
+        let mut kept = self.stamp.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = kept.as_ref()
+            && s.at == at
+            && s.expires_secs == expires_secs
+        {
+            return Arc::clone(s);
+        }
+        let amz_date = issued_at.format("%Y%m%dT%H%M%SZ").to_string();
         let day = &amz_date[..8];
         let scope = format!("{day}/{}/s3/aws4_request", self.region);
-        let path = format!("{}/{}", self.path_prefix, uri_encode(req.key, false));
         // Sorted by name, as the canonical form requires (upper case sorts before lower).
-        let mut query = format!(
+        let query_head = format!(
             "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={}&X-Amz-Date={amz_date}\
              &X-Amz-Expires={}&X-Amz-SignedHeaders=host",
             uri_encode(&format!("{}/{scope}", self.access_key), true),
-            req.expires_secs.min(MAX_EXPIRES_SECS),
+            expires_secs.min(MAX_EXPIRES_SECS),
         );
+        let stamp = Arc::new(Stamp {
+            at,
+            expires_secs,
+            mac: self.signing_mac(day),
+            to_sign_head: format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n"),
+            query_head,
+        });
+        *kept = Some(Arc::clone(&stamp));
+        stamp
+    }
+
+    /// A presigned GET URL. Written straight into the URL, the canonical request hashed in
+    /// pieces: formatting each part on its own was most of a URL's cost, not the hashing.
+    pub fn presign_get(&self, req: &PresignRequest<'_>) -> String {
+        let stamp = self.stamp(req.issued_at, req.expires_secs);
+        let mut url =
+            String::with_capacity(320 + req.key.len() + req.content_disposition.map_or(0, str::len));
+        url.push_str(&self.scheme);
+        url.push_str("://");
+        url.push_str(&self.host);
+        let path_at = url.len();
+        url.push_str(&self.path_prefix);
+        url.push('/');
+        uri_encode_into(&mut url, req.key, false);
+        let query_at = url.len() + 1;
+        url.push('?');
+        url.push_str(&stamp.query_head);
         if let Some(d) = req.content_disposition {
-            query.push_str("&response-content-disposition=");
-            query.push_str(&uri_encode(d, true));
+            url.push_str("&response-content-disposition=");
+            uri_encode_into(&mut url, d, true);
         }
         if let Some(t) = req.content_type {
-            query.push_str("&response-content-type=");
-            query.push_str(&uri_encode(t, true));
+            url.push_str("&response-content-type=");
+            uri_encode_into(&mut url, t, true);
         }
-        query.push_str("&x-id=GetObject");
-        let canonical = format!("GET\n{path}\n{query}\nhost:{}\n\nhost\nUNSIGNED-PAYLOAD", self.host);
-        let to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(canonical.as_bytes()))
+        url.push_str("&x-id=GetObject");
+        let mut canonical = Sha256::new();
+        for part in [
+            "GET\n",
+            &url[path_at..query_at - 1],
+            "\n",
+            &url[query_at..],
+            "\nhost:",
+            &self.host,
+            "\n\nhost\nUNSIGNED-PAYLOAD",
+        ] {
+            canonical.update(part.as_bytes());
+        }
+        let mut mac = stamp.mac.clone();
+        mac.update(stamp.to_sign_head.as_bytes());
+        mac.update(&hex_digits(&canonical.finalize().into()));
+        url.push_str("&X-Amz-Signature=");
+        url.push_str(
+            std::str::from_utf8(&hex_digits(&mac.finalize().into_bytes().into())).expect("hex is ASCII"),
         );
-        let mut mac = self.signing_mac(day);
-        mac.update(to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
-        format!("{}://{}{path}?{query}&X-Amz-Signature={signature}", self.scheme, self.host)
+        url
     }
+}
+
+/// The parts of a URL's signing that depend only on when it was issued and how long it lives.
+struct Stamp {
+    at: i64,
+    expires_secs: u64,
+    /// Keyed with that day's signing key.
+    mac: HmacSha256,
+    /// The string to sign up to the canonical request's hash.
+    to_sign_head: String,
+    /// The query's first parameters, up to the signed headers.
+    query_head: String,
+}
+
+/// A SHA-256 in lower-case hex.
+fn hex_digits(hash: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (i, b) in hash.iter().enumerate() {
+        out[2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];
+        out[2 * i + 1] = b"0123456789abcdef"[usize::from(b & 15)];
+    }
+    out
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -142,6 +213,11 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// SigV4's URI encoding: everything but unreserved characters, and `/` too unless in a path.
 fn uri_encode(s: &str, encode_slash: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    uri_encode_into(&mut out, s, encode_slash);
+    out
+}
+
+fn uri_encode_into(out: &mut String, s: &str, encode_slash: bool) {
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (b == b'/' && !encode_slash)
         {
@@ -152,7 +228,6 @@ fn uri_encode(s: &str, encode_slash: bool) -> String {
             out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -242,6 +317,32 @@ mod tests {
                 let theirs = sdk_url(endpoint, path_style, key, at, "image/jpeg", cd).await;
                 assert_eq!(sorted(&ours), sorted(&theirs), "{endpoint:?} path-style {path_style} {key}");
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn one_signer_keeps_up_with_changing_times_and_days() {
+        let endpoint = Some("http://127.0.0.1:9000");
+        let signer = Presigner::new(
+            endpoint,
+            "media-bucket",
+            true,
+            "eu-west-3",
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        );
+        let at = 1_795_521_600;
+        // The same time twice (kept), an hour later, the next day, and back.
+        for t in [at, at, at + 3600, at + 86_400, at] {
+            let ours = signer.presign_get(&PresignRequest {
+                key: "system/abc.thumb.jpg",
+                issued_at: DateTime::from_timestamp(t as i64, 0).unwrap(),
+                expires_secs: 7200,
+                content_type: Some("image/jpeg"),
+                content_disposition: None,
+            });
+            let theirs = sdk_url(endpoint, true, "system/abc.thumb.jpg", t, "image/jpeg", None).await;
+            assert_eq!(sorted(&ours), sorted(&theirs), "issued at {t}");
         }
     }
 }
