@@ -1,5 +1,6 @@
 //! `MediaService`: the one surface the rest of the app uses for media.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
 use super::file::display::DisplayFormat;
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo};
+use crate::db::rows::{AudioRow, ImageRow};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, MediaKind, OwnerFilter};
 use crate::memo::{self, Memo};
@@ -116,7 +118,34 @@ pub(super) struct Item {
     pub rendition: Option<String>,
 }
 
+/// Ids one query of [`MediaService::items`] asks for (well under SQLite's bound variables).
+const ITEMS_PER_QUERY: usize = 500;
+
 impl Item {
+    fn image(r: ImageRow) -> Item {
+        Item {
+            key: r.storage_key.clone(),
+            thumbnail: r.thumbnail_key.clone(),
+            display: r.display_key.clone(),
+            waveform: None,
+            private: r.private_key.clone(),
+            rendition: None,
+            media: MediaRead::Image(r.into()),
+        }
+    }
+
+    fn audio(r: AudioRow) -> Item {
+        Item {
+            key: r.storage_key.clone(),
+            thumbnail: None,
+            display: None,
+            waveform: r.waveform_key.clone(),
+            private: None,
+            rendition: r.rendition_key.clone(),
+            media: MediaRead::Audio(r.into()),
+        }
+    }
+
     /// Every object the item has besides its original.
     pub fn derived_keys(&self) -> impl Iterator<Item = &String> {
         self.thumbnail
@@ -153,26 +182,39 @@ impl MediaService {
     pub(super) async fn item(&self, kind: MediaKind, id: i64) -> Result<Item, MediaError> {
         let mut pooled = self.db.get().await?;
         let item = match kind {
-            MediaKind::Image => ImageRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
-                key: r.storage_key.clone(),
-                thumbnail: r.thumbnail_key.clone(),
-                display: r.display_key.clone(),
-                waveform: None,
-                private: r.private_key.clone(),
-                rendition: None,
-                media: MediaRead::Image(r.into()),
-            }),
-            MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(|r| Item {
-                key: r.storage_key.clone(),
-                thumbnail: None,
-                display: None,
-                waveform: r.waveform_key.clone(),
-                private: None,
-                rendition: r.rendition_key.clone(),
-                media: MediaRead::Audio(r.into()),
-            }),
+            MediaKind::Image => ImageRepo::by_id(&mut pooled.conn(), id).await?.map(Item::image),
+            MediaKind::Audio => AudioRepo::by_id(&mut pooled.conn(), id).await?.map(Item::audio),
         };
         item.ok_or(MediaError::NotFound)
+    }
+
+    /// The items of those kinds and ids that exist, read a few hundred per query (a ZIP of
+    /// thousands made as many round trips before its first byte).
+    pub(super) async fn items(
+        &self,
+        wanted: &[(MediaKind, i64)],
+    ) -> Result<HashMap<(MediaKind, i64), Item>, MediaError> {
+        let mut found = HashMap::with_capacity(wanted.len());
+        let mut pooled = self.db.get().await?;
+        for kind in [MediaKind::Image, MediaKind::Audio] {
+            let ids: Vec<i64> = wanted.iter().filter(|(k, _)| *k == kind).map(|&(_, id)| id).collect();
+            for chunk in ids.chunks(ITEMS_PER_QUERY) {
+                let items: Vec<Item> = match kind {
+                    MediaKind::Image => ImageRepo::by_ids(&mut pooled.conn(), chunk)
+                        .await?
+                        .into_iter()
+                        .map(Item::image)
+                        .collect(),
+                    MediaKind::Audio => AudioRepo::by_ids(&mut pooled.conn(), chunk)
+                        .await?
+                        .into_iter()
+                        .map(Item::audio)
+                        .collect(),
+                };
+                found.extend(items.into_iter().map(|i| ((kind, i.media.id()), i)));
+            }
+        }
+        Ok(found)
     }
 
     /// An item the actor may see.

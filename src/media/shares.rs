@@ -113,6 +113,13 @@ pub struct ShareGate {
     pub expires_at: Option<NaiveDateTime>,
 }
 
+/// What a live link answers: its content, or that its password is asked first.
+#[derive(Debug)]
+pub enum Opened<T> {
+    Open(T),
+    Locked,
+}
+
 /// Why a password did not open a link.
 #[derive(Debug)]
 pub enum Unlock {
@@ -255,11 +262,16 @@ impl MediaService {
             rows.truncate(SHARES_PAGE as usize);
             rows.last().map(|r| (r.created_at, r.id))
         });
-        let mut shares = Vec::with_capacity(rows.len());
-        for row in rows {
-            let item = self.item(row.kind.parse().unwrap_or(MediaKind::Image), row.item_id).await.ok();
-            shares.push(self.share_read(actor, row, item.as_ref(), t));
-        }
+        let kind = |r: &ShareRow| r.kind.parse().unwrap_or(MediaKind::Image);
+        let wanted: Vec<(MediaKind, i64)> = rows.iter().map(|r| (kind(r), r.item_id)).collect();
+        let items = self.items(&wanted).await?;
+        let shares = rows
+            .into_iter()
+            .map(|row| {
+                let item = items.get(&(kind(&row), row.item_id));
+                self.share_read(actor, row, item, t)
+            })
+            .collect();
         Ok(SharePage { shares, next: next.flatten() })
     }
 
@@ -424,10 +436,13 @@ impl MediaService {
         Ok(if matches { Ok(()) } else { Err(Unlock::Wrong) })
     }
 
-    /// The public page's content for a live link (its password already checked by the
-    /// caller), counting the open.
-    pub async fn open_share(&self, token: &str) -> Result<SharedItem, MediaError> {
+    /// The public page's content for a live link, counting the open; `Locked` when it has a
+    /// password and the visitor has not `unlocked` it.
+    pub async fn open_share(&self, token: &str, unlocked: bool) -> Result<Opened<SharedItem>, MediaError> {
         let (row, item) = self.live_share(token).await?;
+        if row.password_hash.is_some() && !unlocked {
+            return Ok(Opened::Locked);
+        }
         let mut pooled = self.db.get().await?;
         ShareRepo::opened(&mut pooled.conn(), row.id, now()).await?;
         drop(pooled);
@@ -435,38 +450,48 @@ impl MediaService {
             MediaRead::Audio(a) => self.shared_regions(a.id).await?,
             MediaRead::Image(_) => Vec::new(),
         };
-        Ok(SharedItem {
+        Ok(Opened::Open(SharedItem {
             media: item.media,
             regions,
             allow_download: row.allow_download,
             expires_at: row.expires_at,
             note: row.note,
-        })
+        }))
     }
 
     /// A signed URL for a live link's bytes, living `share_url_ttl`: the image as shown (its
     /// display copy when it has one) or the audio as played (its rendition when it has one),
     /// or, when the link allows it, the file as a download — without location and device data
-    /// under the `shares` policy.
-    pub async fn share_url(&self, token: &str, download: bool) -> Result<SignedUrl, MediaError> {
+    /// under the `shares` policy. `Locked` as for [`MediaService::open_share`].
+    pub async fn share_url(
+        &self,
+        token: &str,
+        download: bool,
+        unlocked: bool,
+    ) -> Result<Opened<SignedUrl>, MediaError> {
         let (row, item) = self.live_share(token).await?;
+        if row.password_hash.is_some() && !unlocked {
+            return Ok(Opened::Locked);
+        }
         if download && !row.allow_download {
             return Err(MediaError::NotFound);
         }
         let ttl = Some(self.settings.share_url_ttl);
         let mime = item.media.content_type();
         let original = StorageKey::parse(self.outgoing_key(None, &item))?;
-        if download {
-            return self.sign(&original, mime, ttl, Some(item.media.filename())).await;
-        }
-        match (&item.display, &item.rendition) {
-            (Some(display), _) => {
-                let mime = super::file::display::DisplayFormat::of_key(display).mime();
-                self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
+        let signed = if download {
+            self.sign(&original, mime, ttl, Some(item.media.filename())).await
+        } else {
+            match (&item.display, &item.rendition) {
+                (Some(display), _) => {
+                    let mime = super::file::display::DisplayFormat::of_key(display).mime();
+                    self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
+                }
+                (_, Some(play)) => self.sign(&StorageKey::parse(play)?, "audio/flac", ttl, None).await,
+                (None, None) => self.sign(&original, mime, ttl, None).await,
             }
-            (_, Some(play)) => self.sign(&StorageKey::parse(play)?, "audio/flac", ttl, None).await,
-            (None, None) => self.sign(&original, mime, ttl, None).await,
-        }
+        };
+        signed.map(Opened::Open)
     }
 }
 

@@ -83,10 +83,11 @@ impl MediaService {
         }
         let mut taken = HashSet::new();
         let mut entries = Vec::with_capacity(items.len());
-        for &(kind, id) in items {
-            let item = self.item(kind, id).await?;
+        let found = self.items(items).await?;
+        for key in items {
+            let item = found.get(key).ok_or(MediaError::NotFound)?;
             actor.check_view(item.media.owner_id())?;
-            let key = StorageKey::parse(self.outgoing_key(Some(actor), &item))?;
+            let key = StorageKey::parse(self.outgoing_key(Some(actor), item))?;
             let name = match MediaType::from_mime(item.media.content_type()) {
                 Some(t) => super::filename::download_name(item.media.filename(), t),
                 None => item.media.filename().to_owned(),

@@ -99,6 +99,10 @@ async fn a_selection_downloads_as_one_zip(env: TestEnv) {
     let token = ben.get("/media").await.csrf();
     form.insert(0, ("csrf_token", &token));
     assert_eq!(ben.post_raw("/media/zip", &form).await.status, 404);
+    // Nor does a selection naming an item that is no longer there.
+    let token = amy.get("/media").await.csrf();
+    let gone = [("csrf_token", token.as_str()), ("item", items[0].as_str()), ("item", "audio:999999")];
+    assert_eq!(amy.post_raw("/media/zip", &gone).await.status, 404);
 
     // System media in a user's archive follows the privacy policy: the copy without location.
     let page = sue.upload(&[("cliffs.jpg", telling_bytes.clone())], Some("system"), true).await;

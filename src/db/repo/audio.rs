@@ -47,6 +47,11 @@ impl AudioRepo {
         Ok(run!(conn, |c| t::audios.find(id).select(AudioRow::as_select()).get_result(c).await.optional())?)
     }
 
+    /// The rows of those ids that exist, in no particular order.
+    pub async fn by_ids(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<AudioRow>, DbError> {
+        Ok(run!(conn, |c| t::audios.filter(t::id.eq_any(ids)).select(AudioRow::as_select()).load(c).await)?)
+    }
+
     /// Puts another file in place, if the item still has the file `was` (the original's key);
     /// false when it is gone or its file changed meanwhile.
     pub async fn set_file(

@@ -44,6 +44,11 @@ impl ImageRepo {
         Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).get_result(c).await.optional())?)
     }
 
+    /// The rows of those ids that exist, in no particular order.
+    pub async fn by_ids(conn: &mut DbConn<'_>, ids: &[i64]) -> Result<Vec<ImageRow>, DbError> {
+        Ok(run!(conn, |c| t::images.filter(t::id.eq_any(ids)).select(ImageRow::as_select()).load(c).await)?)
+    }
+
     /// Puts another file in place, if the item still has the file `was` (the original's key);
     /// false when it is gone or its file changed meanwhile.
     pub async fn set_file(

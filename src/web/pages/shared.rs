@@ -18,7 +18,7 @@ use sha2::Sha256;
 
 use crate::app::App;
 use crate::media::file::waveform;
-use crate::media::{MediaError, MediaRead, Unlock};
+use crate::media::{MediaError, MediaRead, Opened, Unlock};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::view;
@@ -127,15 +127,10 @@ pub async fn show(
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let token = token.into_inner();
-    let gate = match app.media.share_gate(&token).await {
-        Ok(g) => g,
-        Err(e) => return or_gone(e),
-    };
-    if gate.needs_password && !unlocked(&req, &settings, &token) {
-        return page(token, Some(None), StatusCode::OK);
-    }
-    match app.media.open_share(&token).await {
-        Ok(shared) => {
+    let open = unlocked(&req, &settings, &token);
+    match app.media.open_share(&token, open).await {
+        Ok(Opened::Locked) => page(token, Some(None), StatusCode::OK),
+        Ok(Opened::Open(shared)) => {
             let media = shared.media;
             let d = media.description();
             let body = SharedPage {
@@ -249,15 +244,9 @@ async fn redirect(
     token: &str,
     download: bool,
 ) -> Result<HttpResponse, WebError> {
-    let gate = match app.media.share_gate(token).await {
-        Ok(g) => g,
-        Err(e) => return or_gone(e),
-    };
-    if gate.needs_password && !unlocked(req, settings, token) {
-        return gone();
-    }
-    match app.media.share_url(token, download).await {
-        Ok(signed) => Ok(private(HttpResponse::SeeOther())
+    match app.media.share_url(token, download, unlocked(req, settings, token)).await {
+        Ok(Opened::Locked) => gone(),
+        Ok(Opened::Open(signed)) => Ok(private(HttpResponse::SeeOther())
             .insert_header((header::LOCATION, settings.absolute_url(&signed.url)))
             .finish()),
         Err(e) => or_gone(e),
