@@ -102,6 +102,6 @@ bash scripts/check-layout.sh
 say "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 check_build_tools
-say "cargo test (SQLite + local folder, and PostgreSQL + S3)"
-cargo test --all-targets "$@"
+say "cargo test --workspace (SQLite + local folder, and PostgreSQL + S3; the loudness crate's own tests)"
+cargo test --workspace --all-targets "$@"
 check_build_tools
