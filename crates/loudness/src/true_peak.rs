@@ -172,27 +172,25 @@ impl TruePeak {
             self.peak = self.peak.max(*sampled);
             // The points whose neighbours straddle the last packet and this one, then this
             // packet's own: the packet itself is never copied.
-            let mut seam = std::mem::take(&mut self.seam);
-            seam.clear();
-            seam.extend_from_slice(&self.tails[c]);
-            seam.extend_from_slice(&plane[..plane.len().min(TAPS - 1)]);
-            let mut found = self.screened(&seam, f32::from_bits(abs_max_bits(&seam)));
+            self.seam.clear();
+            self.seam.extend_from_slice(&self.tails[c]);
+            self.seam.extend_from_slice(&plane[..plane.len().min(TAPS - 1)]);
+            let mut found = self.screened(&self.seam, f32::from_bits(abs_max_bits(&self.seam)));
             let rest = if plane.len() >= TAPS - 1 {
                 found = found.max(self.screened(plane, *sampled));
                 &plane[plane.len() - (TAPS - 1)..]
             } else {
-                &seam[seam.len() - (TAPS - 1)..]
+                &self.seam[self.seam.len() - (TAPS - 1)..]
             };
             self.tails[c].clear();
             self.tails[c].extend_from_slice(rest);
-            self.seam = seam;
             self.peak = self.peak.max(found);
         }
     }
 
     /// The points between the samples of `x`, unless its largest sample `max` shows none
     /// could beat the peak so far.
-    fn screened(&mut self, x: &[f32], max: f32) -> f32 {
+    fn screened(&self, x: &[f32], max: f32) -> f32 {
         if max * self.gain_bound <= self.peak {
             return 0.0;
         }
