@@ -3,18 +3,24 @@
 //!
 //! A recursive filter cannot be split in time: each output needs the one before. But its memory
 //! fades: the slowest pole (the 38 Hz high-pass) loses e⁻⁴⁸ of its state in 0.2 s, below f32's
-//! precision. So a buffer is cut into segments (four per channel for stereo, eight for mono), each
-//! later segment's lane starts from silence 0.2 s before its segment and its outputs count only
-//! from the segment's start: the same numbers as one long run, at eight lanes per instruction.
-//! Other layouts run up to eight channels side by side.
+//! precision. So a buffer is cut into segments (four per channel for stereo, eight for mono): the
+//! first lane goes on from the last buffer's state, each later lane starts from silence two
+//! blocks (0.2 s) before its segment and counts only from the segment's start: the same numbers
+//! as one long run, at eight lanes per instruction. Other layouts run up to eight channels side
+//! by side.
+//!
+//! Gating only ever reads energy per 100 ms block, so that is all a lane hands out: its squared
+//! outputs are summed in registers and never stored frame by frame. Segments and warm-ups are
+//! whole blocks, so every lane's blocks begin at the same offsets.
 
 use multiversion::multiversion;
 use multiversion::target::target_cfg_f;
 
 /// Lanes run side by side.
 const LANES: usize = 8;
-/// Frames filtered between summings of the outputs (32 KiB of them).
-const CHUNK: usize = 1024;
+/// Blocks in a segment (2 s), and blocks a later lane warms up over.
+const SEGMENT_BLOCKS: usize = 20;
+const WARM_BLOCKS: usize = 2;
 
 /// One transposed direct-form II biquad's coefficients (a0 = 1).
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +56,7 @@ struct Coef {
     h: [f32; 2],
 }
 
-/// Four lanes' filter state, one array per state variable.
+/// Eight lanes' filter state, one array per state variable.
 #[derive(Clone, Copy, Debug, Default)]
 struct Lanes {
     z: [[f32; LANES]; 4],
@@ -68,161 +74,216 @@ impl Lanes {
     }
 }
 
-/// Runs `len` frames of each lane's input (`inputs[k][..len]`) and writes the squared outputs,
-/// frame by frame.
-#[multiversion(targets("x86_64+avx2+fma"))]
-fn run(c: &Coef, s: &mut Lanes, inputs: [&[f32]; LANES], outputs: &mut Vec<[f32; LANES]>, len: usize) {
-    let fused = target_cfg_f!(target_feature = "fma");
-    let madd = |a: f32, b: f32, c: f32| if fused { a.mul_add(b, c) } else { a * b + c };
-    // Every element is written below: only the length needs setting.
-    outputs.resize(len, [0.0; LANES]);
-    outputs.truncate(len);
-    let outputs = &mut outputs[..len];
-    // The state in registers, not behind `s`, for the whole run.
-    let mut z = s.z;
-    let inputs = inputs.map(|x| &x[..len]);
-    for i in 0..len {
-        let x: [f32; LANES] = std::array::from_fn(|k| inputs[k][i]);
-        let mut y = [0.0f32; LANES];
-        for k in 0..LANES {
-            let y1 = madd(c.b[0], x[k], z[0][k]);
-            z[0][k] = madd(-c.a[0], y1, madd(c.b[1], x[k], z[1][k]));
-            z[1][k] = madd(-c.a[1], y1, c.b[2] * x[k]);
-            let y2 = y1 + z[2][k];
-            z[2][k] = madd(-c.h[0], y2, madd(-2.0, y1, z[3][k]));
-            z[3][k] = madd(-c.h[1], y2, y1);
-            y[k] = y2 * y2;
-        }
-        // One store, where a slice per lane took eight and as many bounds checks.
-        outputs[i] = y;
+/// Eight lanes' values, operated on whole: each operation is one vector instruction, where
+/// the same work written lane by lane came out as half-width vectors with spills.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct V([f32; LANES]);
+
+impl V {
+    #[inline(always)]
+    fn splat(v: f32) -> V {
+        V([v; LANES])
     }
-    s.z = z;
+
+    #[inline(always)]
+    fn zip(self, o: V, f: impl Fn(f32, f32) -> f32) -> V {
+        V(std::array::from_fn(|k| f(self.0[k], o.0[k])))
+    }
 }
 
-/// Filters planes as they come and hands on each frame's weighted energy, in order.
+/// Runs each lane over its input (all of one length, whole blocks of `block` frames) and
+/// pushes each block's sum of squared outputs, lane by lane.
+#[multiversion(targets("x86_64+avx2+fma"))]
+fn run(c: &Coef, s: &mut Lanes, inputs: [&[f32]; LANES], block: usize, sums: &mut Vec<[f64; LANES]>) {
+    let fused = target_cfg_f!(target_feature = "fma");
+    // a·b + c, lane by lane.
+    let madd = |a: V, b: V, c: V| {
+        V(std::array::from_fn(
+            |k| if fused { a.0[k].mul_add(b.0[k], c.0[k]) } else { a.0[k] * b.0[k] + c.0[k] },
+        ))
+    };
+    let [b0, b1, b2] = c.b.map(V::splat);
+    let [na0, na1] = c.a.map(|v| V::splat(-v));
+    let [nh0, nh1] = c.h.map(|v| V::splat(-v));
+    let minus_two = V::splat(-2.0);
+    // The state in registers, not behind `s`, for the whole run.
+    let [mut z0, mut z1, mut z2, mut z3] = s.z.map(V);
+    let len = inputs[0].len() / block * block;
+    let inputs = inputs.map(|x| &x[..len]);
+    for first in (0..len).step_by(block) {
+        // Summed in f64: a block is thousands of frames.
+        let mut acc = [0.0f64; LANES];
+        let frames = (first..first + block).map(|i| V(std::array::from_fn(|k| inputs[k][i])));
+        for x in frames {
+            let y1 = madd(b0, x, z0);
+            z0 = madd(na0, y1, madd(b1, x, z1));
+            z1 = madd(na1, y1, b2.zip(x, |a, b| a * b));
+            let y2 = y1.zip(z2, |a, b| a + b);
+            z2 = madd(nh0, y2, madd(minus_two, y1, z3));
+            z3 = madd(nh1, y2, y1);
+            let e = y2.zip(y2, |a, b| a * b);
+            for (a, e) in acc.iter_mut().zip(e.0) {
+                *a += f64::from(e);
+            }
+        }
+        sums.push(acc);
+    }
+    s.z = [z0.0, z1.0, z2.0, z3.0];
+}
+
+/// Filters planes as they come and hands on each whole block's weighted energy, in order.
 pub struct KWeighting {
-    coef: Coef,
-    weights: Vec<f32>,
+    filter: Filter,
     /// Frames waiting for a whole buffer, per channel.
     pending: Vec<Vec<f32>>,
-    /// Each channel's state where its filtered frames end.
-    states: Vec<[f32; 4]>,
-    segment: usize,
-    warm: usize,
-    outputs: Vec<[f32; LANES]>,
-    energies: Vec<f32>,
-    silence: Vec<f32>,
 }
 
 impl KWeighting {
-    pub fn new(channels: usize, rate: u32, weights: Vec<f32>) -> KWeighting {
+    /// `block` frames make one block of energy.
+    pub fn new(channels: usize, rate: u32, weights: Vec<f32>, block: usize) -> KWeighting {
         let (s, h) = k_weighting(f64::from(rate.max(1)));
         let coef = Coef { b: s.b.map(|v| v as f32), a: s.a.map(|v| v as f32), h: h.a.map(|v| v as f32) };
-        let rate = rate.max(1) as usize;
-        KWeighting {
+        let filter = Filter {
             coef,
             weights,
-            pending: vec![Vec::new(); channels],
             states: vec![[0.0; 4]; channels],
-            segment: 2 * rate,
-            warm: (rate / 5).max(1),
-            outputs: Vec::new(),
+            block: block.max(1),
+            sums: Vec::new(),
             energies: Vec::new(),
             silence: Vec::new(),
+        };
+        KWeighting { filter, pending: vec![Vec::new(); channels] }
+    }
+
+    /// Frames one whole buffer takes: planes pushed in multiples of this are filtered where
+    /// they are, never copied.
+    pub fn buffer_frames(&self) -> usize {
+        match self.filter.segments() {
+            1 => SEGMENT_BLOCKS * self.filter.block,
+            _ => self.filter.span(SEGMENT_BLOCKS),
         }
     }
 
+    /// Takes one plane per channel; `sink` gets the energies of whole blocks.
+    pub fn push(&mut self, planes: &[&[f32]], sink: &mut impl FnMut(&[f64])) {
+        let mut used = 0;
+        if self.pending.iter().all(Vec::is_empty) {
+            used = self.filter.whole(planes, sink);
+        }
+        for (p, plane) in self.pending.iter_mut().zip(planes) {
+            p.extend_from_slice(&plane[used..]);
+        }
+        let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+        let done = self.filter.whole(&pending, sink);
+        for p in &mut self.pending {
+            p.drain(..done);
+        }
+    }
+
+    /// Filters the whole blocks left (a last partial block is no block): in shorter segments
+    /// where there are enough (the last one padded with silence, which no kept block reads),
+    /// else one lane per channel.
+    pub fn finish(&mut self, sink: &mut impl FnMut(&[f64])) {
+        let filter = &mut self.filter;
+        let blocks = self.pending.first().map_or(0, Vec::len) / filter.block;
+        let segments = filter.segments();
+        if segments > 1 && blocks > WARM_BLOCKS + segments {
+            let seg = (blocks - WARM_BLOCKS).div_ceil(segments);
+            for p in &mut self.pending {
+                p.resize(filter.span(seg), 0.0);
+            }
+            let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+            filter.split(&pending, seg);
+            filter.energies.truncate(blocks);
+        } else {
+            let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+            filter.side_by_side(&pending, blocks);
+        }
+        sink(&filter.energies);
+    }
+}
+
+/// The filter itself: coefficients, each channel's state, and room for its sums.
+struct Filter {
+    coef: Coef,
+    weights: Vec<f32>,
+    /// Each channel's state where its filtered frames end.
+    states: Vec<[f32; 4]>,
+    block: usize,
+    sums: Vec<[f64; LANES]>,
+    energies: Vec<f64>,
+    silence: Vec<f32>,
+}
+
+impl Filter {
     /// Segments per buffer: lanes the channels leave free run later stretches of time.
     fn segments(&self) -> usize {
-        match self.pending.len() {
+        match self.states.len() {
             c @ (1 | 2 | 4) => LANES / c,
             _ => 1,
         }
     }
 
-    /// Takes one plane per channel; `sink` gets weighted energies of whole buffers.
-    pub fn push(&mut self, planes: &[&[f32]], sink: &mut impl FnMut(&[f32])) {
-        for (p, plane) in self.pending.iter_mut().zip(planes) {
-            p.extend_from_slice(plane);
-        }
-        let whole = self.segment * self.segments();
-        while self.segments() > 1 && self.pending[0].len() >= whole {
-            self.split(self.segment);
-            sink(&self.energies);
-            for p in &mut self.pending {
-                p.drain(..whole);
-            }
-        }
-        if self.segments() == 1 && self.pending[0].len() >= self.segment {
-            let n = self.pending[0].len();
-            self.side_by_side(n);
-            sink(&self.energies);
-            for p in &mut self.pending {
-                p.clear();
-            }
-        }
+    /// Frames a buffer of segments of `seg` blocks covers: the first lane also keeps the
+    /// frames the others warm up over.
+    fn span(&self, seg: usize) -> usize {
+        (self.segments() * seg + WARM_BLOCKS) * self.block
     }
 
-    /// Filters what is left: in shorter segments where there are enough frames for each to warm
-    /// up (the last one padded with silence, which no kept frame reads), else one lane each.
-    pub fn finish(&mut self, sink: &mut impl FnMut(&[f32])) {
-        let n = self.pending.first().map_or(0, Vec::len);
-        let segments = self.segments();
-        let seg = n.div_ceil(segments);
-        if segments > 1 && seg >= self.warm {
-            for p in &mut self.pending {
-                p.resize(seg * segments, 0.0);
+    /// Filters the whole buffers at the start of `planes` (for side-by-side layouts, all whole
+    /// blocks once there are a segment's worth) and says how many frames that took.
+    fn whole(&mut self, planes: &[&[f32]], sink: &mut impl FnMut(&[f64])) -> usize {
+        let frames = planes.first().map_or(0, |p| p.len());
+        if self.segments() == 1 {
+            let blocks = frames / self.block;
+            if blocks < SEGMENT_BLOCKS {
+                return 0;
             }
-            self.split(seg);
-            self.energies.truncate(n);
+            self.side_by_side(planes, blocks);
             sink(&self.energies);
-        } else if n > 0 {
-            self.side_by_side(n);
-            sink(&self.energies);
+            return blocks * self.block;
         }
+        let span = self.span(SEGMENT_BLOCKS);
+        let mut done = 0;
+        while frames - done >= span {
+            let buffer: Vec<&[f32]> = planes.iter().map(|p| &p[done..done + span]).collect();
+            self.split(&buffer, SEGMENT_BLOCKS);
+            sink(&self.energies);
+            done += span;
+        }
+        done
     }
 
-    /// The first `segments() * seg` pending frames, cut into segments of `seg` frames run side
-    /// by side (mono or stereo; four channels twice).
-    fn split(&mut self, seg: usize) {
-        let channels = self.pending.len();
+    /// The first `span(seg)` frames of `planes`, cut into segments of `seg` blocks run side by
+    /// side (mono or stereo; four channels twice): lane `s` reads from block `s·seg` and keeps
+    /// all but its first `WARM_BLOCKS` blocks, except the first lane, which goes on from the
+    /// last buffer and keeps all.
+    fn split(&mut self, planes: &[&[f32]], seg: usize) {
+        let channels = self.states.len();
         let segments = self.segments();
-        let n = seg * segments;
-        let warm = self.warm;
-        let len = seg + warm;
+        let len = (seg + WARM_BLOCKS) * self.block;
         let mut lanes = Lanes::default();
         let mut inputs: [&[f32]; LANES] = [&[]; LANES];
         for (k, input) in inputs.iter_mut().enumerate() {
             let (c, s) = (k % channels, k / channels);
-            // The first segment goes on from where the last buffer ended; the others start
-            // `warm` frames early, from silence.
-            let start = if s == 0 { 0 } else { s * seg - warm };
             if s == 0 {
                 lanes.set_lane(k, self.states[c]);
             }
-            *input = &self.pending[c][start..start + len];
+            let start = s * seg * self.block;
+            *input = &planes[c][start..start + len];
         }
+        self.sums.clear();
+        run(&self.coef, &mut lanes, inputs, self.block, &mut self.sums);
         self.energies.clear();
-        self.energies.resize(n, 0.0);
-        // A chunk at a time, so that the outputs are summed while still in cache: a whole
-        // segment's outputs (3 MB for stereo) went to memory and back.
-        for at in (0..len).step_by(CHUNK) {
-            let m = CHUNK.min(len - at);
-            run(&self.coef, &mut lanes, inputs.map(|x| &x[at..at + m]), &mut self.outputs, m);
-            for k in 0..LANES {
-                let (c, s) = (k % channels, k / channels);
-                // The frames a lane keeps, and where they go: the first segment its first
-                // `seg`, the others all after their `warm`.
-                let (from, to, base) = if s == 0 { (0, seg, 0) } else { (warm, len, s * seg - warm) };
-                let (lo, hi) = (from.max(at), to.min(at + m));
-                if lo >= hi {
-                    continue;
-                }
-                let w = self.weights[c];
-                let kept = &self.outputs[lo - at..hi - at];
-                for (e, y) in self.energies[base + lo..base + hi].iter_mut().zip(kept) {
-                    *e += w * y[k];
-                }
+        self.energies.resize(segments * seg + WARM_BLOCKS, 0.0);
+        for k in 0..LANES {
+            let (c, s) = (k % channels, k / channels);
+            let w = f64::from(self.weights[c]);
+            // Lane `s` block `b` is block `s·seg + b` of the buffer.
+            let kept = if s == 0 { 0 } else { WARM_BLOCKS };
+            for (b, sums) in self.sums.iter().enumerate().skip(kept) {
+                self.energies[s * seg + b] += w * sums[k];
             }
         }
         for c in 0..channels {
@@ -230,11 +291,13 @@ impl KWeighting {
         }
     }
 
-    /// `n` pending frames, up to eight channels at a time, each going on from its last state.
-    fn side_by_side(&mut self, n: usize) {
-        let channels = self.pending.len();
+    /// The first `blocks` blocks of `planes`, up to eight channels at a time, each going on
+    /// from its last state.
+    fn side_by_side(&mut self, planes: &[&[f32]], blocks: usize) {
+        let channels = self.states.len();
+        let n = blocks * self.block;
         self.energies.clear();
-        self.energies.resize(n, 0.0);
+        self.energies.resize(blocks, 0.0);
         self.silence.clear();
         self.silence.resize(n, 0.0);
         for group in (0..channels).step_by(LANES) {
@@ -242,13 +305,14 @@ impl KWeighting {
             let mut inputs: [&[f32]; LANES] = [&self.silence; LANES];
             for (k, input) in inputs.iter_mut().enumerate().take(channels - group) {
                 lanes.set_lane(k, self.states[group + k]);
-                *input = &self.pending[group + k][..n];
+                *input = &planes[group + k][..n];
             }
-            run(&self.coef, &mut lanes, inputs, &mut self.outputs, n);
+            self.sums.clear();
+            run(&self.coef, &mut lanes, inputs, self.block, &mut self.sums);
             for k in 0..LANES.min(channels - group) {
-                let w = self.weights[group + k];
-                for (e, y) in self.energies.iter_mut().zip(&self.outputs) {
-                    *e += w * y[k];
+                let w = f64::from(self.weights[group + k]);
+                for (e, sums) in self.energies.iter_mut().zip(&self.sums) {
+                    *e += w * sums[k];
                 }
                 self.states[group + k] = lanes.lane(k);
             }
@@ -284,19 +348,34 @@ mod tests {
     fn segments_side_by_side_equal_one_long_run() {
         let rate = 8_000u32;
         // Mono and stereo in segments (with a padded last buffer), three channels side by side;
-        // lengths under and over a buffer; packets of awkward sizes.
-        for (channels, seconds, packet) in
-            [(1usize, 37usize, 999usize), (2, 21, 4096), (2, 3, 77), (3, 9, 1500), (4, 1, 10)]
-        {
+        // lengths under and over a buffer, ending in a partial block; packets of awkward sizes,
+        // and of a whole buffer (filtered where they are: 0) or a little more (1).
+        for (channels, seconds, packet) in [
+            (1usize, 37usize, 999usize),
+            (1, 1, 50),
+            (2, 21, 4096),
+            (2, 3, 77),
+            (3, 9, 1500),
+            (4, 1, 10),
+            (2, 30, 0),
+            (1, 45, 1),
+            (6, 7, 0),
+        ] {
             let planes: Vec<Vec<f32>> = (0..channels)
                 .map(|c| {
-                    (0..rate as usize * seconds)
+                    (0..rate as usize * seconds + 333)
                         .map(|i| ((i * (c + 7)) % 101) as f32 / 101.0 - 0.5 + 0.3 * ((i as f32) * 0.01).sin())
                         .collect()
                 })
                 .collect();
             let weights = vec![1.0; channels];
-            let mut filter = KWeighting::new(channels, rate, weights.clone());
+            let block = rate as usize / 10;
+            let mut filter = KWeighting::new(channels, rate, weights.clone(), block);
+            let packet = match packet {
+                0 => filter.buffer_frames(),
+                1 => filter.buffer_frames() + 1000,
+                n => n,
+            };
             let mut got = Vec::new();
             for start in (0..planes[0].len()).step_by(packet) {
                 let end = (start + packet).min(planes[0].len());
@@ -304,12 +383,12 @@ mod tests {
                 filter.push(&slices, &mut |e| got.extend_from_slice(e));
             }
             filter.finish(&mut |e| got.extend_from_slice(e));
-            let want = plain(&planes, rate, &weights);
+            // Whole 100 ms blocks only, as the meter uses them.
+            let want: Vec<f64> =
+                plain(&planes, rate, &weights).chunks_exact(block).map(|b| b.iter().sum()).collect();
             assert_eq!(got.len(), want.len(), "{channels} channels, {seconds} s");
-            // Compared over 100 ms blocks, as the meter uses them.
-            for (block, (g, w)) in got.chunks(800).zip(want.chunks(800)).enumerate() {
-                let (g, w) = (g.iter().map(|v| f64::from(*v)).sum::<f64>(), w.iter().sum::<f64>());
-                assert!((g - w).abs() <= w * 1e-4, "{channels} channels, block {block}: {g} vs {w}");
+            for (b, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!((g - w).abs() <= w * 1e-4, "{channels} channels, block {b}: {g} vs {w}");
             }
         }
     }

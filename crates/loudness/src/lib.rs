@@ -27,6 +27,8 @@ const SILENCE: f32 = 0.001;
 const FULL_SCALE: f32 = 0.9988;
 /// Silence is judged over windows of this many milliseconds.
 const WINDOW_MS: u64 = 10;
+/// Frames the sample half reads in one go (128 KiB a channel).
+const PIECE: usize = 32768;
 /// Absolute gate of integrated loudness and loudness range, LUFS.
 const ABSOLUTE_GATE: f64 = -70.0;
 
@@ -57,74 +59,37 @@ fn weight(channel: usize, channels: usize) -> f32 {
     }
 }
 
-/// Weighted energy summed into 100 ms blocks.
-struct Blocks {
-    /// Frames in 100 ms, how far into the current one, and its energy so far.
-    frames: usize,
-    filled: usize,
-    energy: f64,
-    done: Vec<f64>,
-}
-
-impl Blocks {
-    fn add(&mut self, energies: &[f32]) {
-        let mut rest = energies;
-        while !rest.is_empty() {
-            let n = (self.frames - self.filled).min(rest.len());
-            self.energy += sum(&rest[..n]);
-            self.filled += n;
-            rest = &rest[n..];
-            if self.filled == self.frames {
-                self.done.push(self.energy / self.frames as f64);
-                self.energy = 0.0;
-                self.filled = 0;
-            }
-        }
-    }
-}
-
-/// `x` summed in f64, four partial sums at a time (one at a time cannot vectorize).
-fn sum(x: &[f32]) -> f64 {
-    let mut acc = [0f64; 4];
-    let mut quads = x.chunks_exact(4);
-    for q in &mut quads {
-        for k in 0..4 {
-            acc[k] += f64::from(q[k]);
-        }
-    }
-    acc.iter().sum::<f64>() + quads.remainder().iter().map(|e| f64::from(*e)).sum::<f64>()
-}
-
 /// The K-weighted half of the meter: energy per 100 ms block.
 pub struct EnergyMeter {
     kweight: KWeighting,
-    blocks: Blocks,
+    /// Frames in 100 ms, and the mean energy of each whole block so far.
+    frames: usize,
+    blocks: Vec<f64>,
 }
 
 impl EnergyMeter {
     pub fn new(channels: usize, rate: u32) -> EnergyMeter {
         let weights = (0..channels).map(|c| weight(c, channels)).collect();
-        EnergyMeter {
-            kweight: KWeighting::new(channels, rate, weights),
-            blocks: Blocks {
-                frames: ((rate as usize + 5) / 10).max(1),
-                filled: 0,
-                energy: 0.0,
-                done: Vec::new(),
-            },
-        }
+        let frames = ((rate as usize + 5) / 10).max(1);
+        EnergyMeter { kweight: KWeighting::new(channels, rate, weights, frames), frames, blocks: Vec::new() }
+    }
+
+    /// Frames in the batches this half filters where they lie, without copying them: push
+    /// planes this long.
+    pub fn buffer_frames(&self) -> usize {
+        self.kweight.buffer_frames()
     }
 
     pub fn push(&mut self, planes: &[&[f32]]) {
-        let blocks = &mut self.blocks;
-        self.kweight.push(planes, &mut |e| blocks.add(e));
+        let (blocks, frames) = (&mut self.blocks, self.frames as f64);
+        self.kweight.push(planes, &mut |sums| blocks.extend(sums.iter().map(|e| e / frames)));
     }
 
     /// The mean energy of each whole 100 ms block.
     pub fn finish(mut self) -> Vec<f64> {
-        let blocks = &mut self.blocks;
-        self.kweight.finish(&mut |e| blocks.add(e));
-        self.blocks.done
+        let (blocks, frames) = (&mut self.blocks, self.frames as f64);
+        self.kweight.finish(&mut |sums| blocks.extend(sums.iter().map(|e| e / frames)));
+        self.blocks
     }
 }
 
@@ -170,6 +135,17 @@ impl SampleMeter {
 
     /// One slice per channel, all of the same length.
     pub fn push(&mut self, planes: &[&[f32]]) {
+        let frames = planes.first().map_or(0, |p| p.len());
+        // A piece at a time, so that its three passes (scan, true peak, silence) find it in
+        // cache: the batches the meter threads take are megabytes.
+        for from in (0..frames).step_by(PIECE) {
+            let to = frames.min(from + PIECE);
+            let piece: Vec<&[f32]> = planes.iter().map(|p| &p[from..to]).collect();
+            self.push_piece(&piece);
+        }
+    }
+
+    fn push_piece(&mut self, planes: &[&[f32]]) {
         let frames = planes.first().map_or(0, |p| p.len());
         let scanned: Vec<(&[f32], f32)> = planes
             .iter()

@@ -5,10 +5,14 @@
 //! long as the decode alone, on any machine with a core to spare; the CPU time is what the meter
 //! costs, no second decode.
 //!
-//! The channels are bounded, so a decode never runs more than a few batches ahead of the meter
-//! and memory stays flat. A meter that fails (a bug, never the file: the decode already proved
-//! the file) leaves the upload without loudness rather than refusing it.
+//! A batch is one buffer of the K-weighting's (about 8 s of stereo), which it filters where it
+//! lies instead of copying. The channels are bounded, so a decode never runs more than a batch
+//! ahead of the meter, and the batches both halves have let go of are filled again: memory
+//! stays flat and the decode does not fault in fresh pages for every batch. A meter that fails
+//! (a bug, never the file: the decode already proved the file) leaves the upload without
+//! loudness rather than refusing it.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -18,18 +22,17 @@ use symphonia::core::audio::sample::Sample;
 
 use mediadesk_loudness::{EnergyMeter, Loudness, SampleFacts, SampleMeter, loudness};
 
-/// Frames gathered before a batch goes to the meter threads (about 0.75 s at 44.1 kHz): few
-/// hand-overs, which on a single core are each a switch between threads (a quarter of the size
-/// cost an AAC upload about a tenth more there), and still 256 KiB of stereo.
-const BATCH_FRAMES: usize = 32768;
 /// Batches a meter thread may fall behind before the decode waits for it.
-const QUEUE: usize = 8;
+const QUEUE: usize = 1;
 
 type Batch = Arc<Vec<Vec<f32>>>;
 
 pub struct MeterThreads {
     channels: usize,
+    batch_frames: usize,
     batch: Vec<Vec<f32>>,
+    /// Batches handed out, oldest first; one both halves have dropped is filled again.
+    sent: VecDeque<Batch>,
     senders: Vec<SyncSender<Batch>>,
     energy: JoinHandle<Vec<f64>>,
     samples: JoinHandle<SampleFacts>,
@@ -39,8 +42,9 @@ impl MeterThreads {
     pub fn spawn(channels: usize, rate: u32) -> std::io::Result<MeterThreads> {
         let (to_energy, energy_in) = sync_channel::<Batch>(QUEUE);
         let (to_samples, samples_in) = sync_channel::<Batch>(QUEUE);
+        let mut meter = EnergyMeter::new(channels, rate);
+        let batch_frames = meter.buffer_frames();
         let energy = std::thread::Builder::new().name("loudness-energy".into()).spawn(move || {
-            let mut meter = EnergyMeter::new(channels, rate);
             for batch in energy_in {
                 meter.push(&slices(&batch));
             }
@@ -55,7 +59,9 @@ impl MeterThreads {
         })?;
         Ok(MeterThreads {
             channels,
-            batch: vec![Vec::with_capacity(BATCH_FRAMES + 4096); channels],
+            batch_frames,
+            batch: vec![Vec::with_capacity(batch_frames); channels],
+            sent: VecDeque::new(),
             senders: vec![to_energy, to_samples],
             energy,
             samples,
@@ -66,23 +72,49 @@ impl MeterThreads {
     /// silence).
     pub fn push_planes<S: Sample + IntoSample<f32>>(&mut self, planes: &[&[S]]) {
         let frames = planes.iter().map(|p| p.len()).min().unwrap_or(0);
-        for (c, out) in self.batch.iter_mut().enumerate() {
-            match planes.get(c) {
-                Some(plane) => out.extend(plane[..frames].iter().map(|s| -> f32 { (*s).into_sample() })),
-                None => out.resize(out.len() + frames, 0.0),
+        let mut from = 0;
+        // Batches of exactly `batch_frames`: a longer one would leave the K-weighting a
+        // remainder to copy, and every batch after it too.
+        while from < frames {
+            let filled = self.batch.first().map_or(0, Vec::len);
+            let to = frames.min(from + self.batch_frames - filled);
+            for (c, out) in self.batch.iter_mut().enumerate() {
+                match planes.get(c) {
+                    Some(plane) => out.extend(plane[from..to].iter().map(|s| -> f32 { (*s).into_sample() })),
+                    None => out.resize(out.len() + to - from, 0.0),
+                }
             }
-        }
-        if self.batch.first().is_some_and(|b| b.len() >= BATCH_FRAMES) {
-            self.send();
+            from = to;
+            if self.batch.first().is_some_and(|b| b.len() >= self.batch_frames) {
+                self.send();
+            }
         }
     }
 
     fn send(&mut self) {
-        let fresh = vec![Vec::with_capacity(BATCH_FRAMES + 4096); self.channels];
+        let fresh =
+            self.reuse().unwrap_or_else(|| vec![Vec::with_capacity(self.batch_frames); self.channels]);
         let batch = Arc::new(std::mem::replace(&mut self.batch, fresh));
         for to in &self.senders {
             // A meter thread that is gone panicked; `finish` reports it.
             let _ = to.send(batch.clone());
+        }
+        self.sent.push_back(batch);
+    }
+
+    /// The oldest batch, emptied, once both halves are done with it (they take batches in
+    /// order, so it is the first to be let go).
+    fn reuse(&mut self) -> Option<Vec<Vec<f32>>> {
+        let oldest = self.sent.pop_front()?;
+        match Arc::try_unwrap(oldest) {
+            Ok(mut planes) => {
+                planes.iter_mut().for_each(Vec::clear);
+                Some(planes)
+            }
+            Err(oldest) => {
+                self.sent.push_front(oldest);
+                None
+            }
         }
     }
 
@@ -113,17 +145,20 @@ mod tests {
 
     #[test]
     fn the_threads_measure_exactly_what_one_thread_does() {
+        // Long enough for several whole batches (refilled once both halves let go of them)
+        // and a last short one, in every layout.
+        let seconds = 40;
         for channels in [1usize, 2, 6] {
             let rate = 48_000;
             let planes: Vec<Vec<i16>> = (0..channels)
-                .map(|c| (0..rate * 7).map(|i| (((i * (c + 3)) % 977) as i16 - 488) * 40).collect())
+                .map(|c| (0..rate * seconds).map(|i| (((i * (c + 3)) % 977) as i16 - 488) * 40).collect())
                 .collect();
             let (mut one, mut threads) = (
                 LoudnessMeter::new(channels, rate as u32),
                 MeterThreads::spawn(channels, rate as u32).unwrap(),
             );
-            for start in (0..rate * 7).step_by(1152) {
-                let end = (start + 1152).min(rate * 7);
+            for start in (0..rate * seconds).step_by(1152) {
+                let end = (start + 1152).min(rate * seconds);
                 let slices: Vec<&[i16]> = planes.iter().map(|p| &p[start..end]).collect();
                 one.push_planes(&slices);
                 threads.push_planes(&slices);
