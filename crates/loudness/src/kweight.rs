@@ -2,11 +2,12 @@
 //! filter's own feedback, set the pace.
 //!
 //! A recursive filter cannot be split in time: each output needs the one before. But its memory
-//! fades: the slowest pole (the 38 Hz high-pass) loses e⁻⁴⁸ of its state in 0.2 s, below f32's
-//! precision. So a buffer is cut into segments (four per channel for stereo, eight for mono): the
-//! first lane goes on from the last buffer's state, each later lane starts from silence two
-//! blocks (0.2 s) before its segment and counts only from the segment's start: the same numbers
-//! as one long run, at eight lanes per instruction. Other layouts run up to eight channels side
+//! fades: the slowest poles (the 38 Hz high-pass, a double pole at −239 s⁻¹) keep less than
+//! 10⁻⁹ of their state after 0.1 s, far below f32's precision. So a buffer is cut into segments
+//! (four per channel for stereo, eight for mono): the first lane goes on from the last buffer's
+//! state, each later lane starts from silence one block (0.1 s) before its segment and counts
+//! only from the segment's start: the same numbers as one long run, at eight lanes per
+//! instruction. Other layouts run up to eight channels side
 //! by side.
 //!
 //! Gating only ever reads energy per 100 ms block, so that is all a lane hands out: its squared
@@ -18,9 +19,11 @@ use multiversion::target::target_cfg_f;
 
 /// Lanes run side by side.
 const LANES: usize = 8;
-/// Blocks in a segment (2 s), and blocks a later lane warms up over.
-const SEGMENT_BLOCKS: usize = 20;
-const WARM_BLOCKS: usize = 2;
+/// Blocks in a segment (0.5 s: a stereo buffer is 2.1 s, 740 KiB, which stays in a core's
+/// cache from the decode that fills it to the meter that reads it), and blocks a later lane
+/// warms up over.
+const SEGMENT_BLOCKS: usize = 5;
+const WARM_BLOCKS: usize = 1;
 
 /// One transposed direct-form II biquad's coefficients (a0 = 1).
 #[derive(Clone, Copy, Debug)]

@@ -5,7 +5,7 @@
 //! long as the decode alone, on any machine with a core to spare; the CPU time is what the meter
 //! costs, no second decode.
 //!
-//! A batch is one buffer of the K-weighting's (about 8 s of stereo), which it filters where it
+//! A batch is one buffer of the K-weighting's (about 2 s of stereo), which it filters where it
 //! lies instead of copying. The channels are bounded, so a decode never runs more than a batch
 //! ahead of the meter, and the batches both halves have let go of are filled again: memory
 //! stays flat and the decode does not fault in fresh pages for every batch. A meter that fails
