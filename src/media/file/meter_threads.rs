@@ -1,5 +1,5 @@
-//! The loudness meter beside the upload's decode. On one core the meter costs a third to a half
-//! of an MP3, FLAC or AAC decode (K-weighting and the 4× true-peak oversampler touch every
+//! The loudness meter beside the upload's decode. On one core the meter costs a quarter to two
+//! fifths of an MP3, FLAC or AAC decode (K-weighting and the 4× true-peak oversampler touch every
 //! sample), so its two halves run on threads of their own: the decoding thread only converts
 //! each packet to f32 once and hands the same batch to both. The upload then waits about as
 //! long as the decode alone, on any machine with a core to spare; the CPU time is what the meter
