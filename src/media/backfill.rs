@@ -65,12 +65,7 @@ impl MediaService {
         let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
         let unmeasured = !row.health.measured();
         let copy = match row.rendition_key {
-            None => Some(
-                tempfile::Builder::new()
-                    .prefix("play-")
-                    .tempfile_in(&self.settings.spool_dir)?
-                    .into_temp_path(),
-            ),
+            None => Some(self.play_spool()?),
             Some(_) => None,
         };
         let path = spooled.path.to_path_buf();

@@ -351,6 +351,12 @@ impl MediaService {
         Ok(Some(Staged { media_type, audio_start, key, object }))
     }
 
+    /// A spool file for the playable FLAC copy an audio file may need (written by the decode
+    /// only for ALAC; gone when dropped).
+    pub(super) fn play_spool(&self) -> std::io::Result<tempfile::TempPath> {
+        Ok(tempfile::Builder::new().prefix("play-").tempfile_in(&self.settings.spool_dir)?.into_temp_path())
+    }
+
     /// The full check of a received file, on the media worker threads.
     pub(super) async fn probe(
         &self,
@@ -362,12 +368,7 @@ impl MediaService {
         let limits = self.settings.image_limits;
         let started = std::time::Instant::now();
         let rendition = match media_type.kind() {
-            MediaKind::Audio => Some(
-                tempfile::Builder::new()
-                    .prefix("play-")
-                    .tempfile_in(&self.settings.spool_dir)?
-                    .into_temp_path(),
-            ),
+            MediaKind::Audio => Some(self.play_spool()?),
             MediaKind::Image => None,
         };
         let probed = self

@@ -40,23 +40,11 @@ pub struct MeterThreads {
 
 impl MeterThreads {
     pub fn spawn(channels: usize, rate: u32) -> std::io::Result<MeterThreads> {
-        let (to_energy, energy_in) = sync_channel::<Batch>(QUEUE);
-        let (to_samples, samples_in) = sync_channel::<Batch>(QUEUE);
-        let mut meter = EnergyMeter::new(channels, rate);
+        let meter = EnergyMeter::new(channels, rate);
         let batch_frames = meter.buffer_frames();
-        let energy = std::thread::Builder::new().name("loudness-energy".into()).spawn(move || {
-            for batch in energy_in {
-                meter.push(&slices(&batch));
-            }
-            meter.finish()
-        })?;
-        let samples = std::thread::Builder::new().name("loudness-samples".into()).spawn(move || {
-            let mut meter = SampleMeter::new(channels, rate);
-            for batch in samples_in {
-                meter.push(&slices(&batch));
-            }
-            meter.finish()
-        })?;
+        let (to_energy, energy) = half("loudness-energy", meter, EnergyMeter::push, EnergyMeter::finish)?;
+        let meter = SampleMeter::new(channels, rate);
+        let (to_samples, samples) = half("loudness-samples", meter, SampleMeter::push, SampleMeter::finish)?;
         Ok(MeterThreads {
             channels,
             batch_frames,
@@ -132,6 +120,23 @@ impl MeterThreads {
             }
         }
     }
+}
+
+/// One half of the meter on a thread of its own, fed batches over a bounded queue.
+fn half<M: Send + 'static, R: Send + 'static>(
+    name: &str,
+    mut meter: M,
+    push: fn(&mut M, &[&[f32]]),
+    finish: fn(M) -> R,
+) -> std::io::Result<(SyncSender<Batch>, JoinHandle<R>)> {
+    let (to, batches) = sync_channel::<Batch>(QUEUE);
+    let thread = std::thread::Builder::new().name(name.into()).spawn(move || {
+        for batch in batches {
+            push(&mut meter, &slices(&batch));
+        }
+        finish(meter)
+    })?;
+    Ok((to, thread))
 }
 
 fn slices(batch: &[Vec<f32>]) -> Vec<&[f32]> {
