@@ -44,12 +44,14 @@ def free_port():
 # ---- measuring tools ---------------------------------------------------------------------
 
 def hyperfine(name, command):
-    """Median, min and mean wall time in ms of `command` (a shell string) over RUNS runs."""
+    """Median, min and mean wall time in ms of `command` (a shell string) over RUNS runs, and its mean
+    CPU time (user + system)."""
     path = os.path.join(OUT, f"hf-{name}.json")
     subprocess.run(["hyperfine", "--style", "none", "--warmup", "2", "--runs", str(RUNS),
                     "--export-json", path, command], check=True, stdout=subprocess.DEVNULL)
     r = json.load(open(path))["results"][0]
-    return {"median_ms": r["median"] * 1000, "min_ms": r["min"] * 1000, "mean_ms": r["mean"] * 1000}
+    return {"median_ms": r["median"] * 1000, "min_ms": r["min"] * 1000, "mean_ms": r["mean"] * 1000,
+            "cpu_ms": (r["user"] + r["system"]) * 1000}
 
 
 def peak_rss_kb(command):
@@ -185,19 +187,19 @@ def bench_media():
     for name, target in WAVE_TARGETS.items():
         src = os.path.join(INPUTS, name)
         stem = name.rsplit(".", 1)[0]
-        # What the upload decodes before it answers; the loudness meter runs after (timed below).
+        # The upload's decode and peaks; the loudness meter it also runs is timed below.
         t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
         info = json.loads(subprocess.run([BIN, "probe", src], capture_output=True, text=True, check=True).stdout)
         minutes = info["duration_ms"] / 60000
         res["waveforms"].append({"input": name, "target_ms_per_min": target, "time": t,
                                  "ms_per_min": t["median_ms"] / minutes})
-    say("loudness: the meter's decode (after the upload answered) against the upload's own")
+    say("loudness: the upload's decode with and without the meter beside it, on two cores")
     res["loudness"] = []
-    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.wav"]:
+    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
         src = os.path.join(INPUTS, name)
         stem = name.rsplit(".", 1)[0]
-        plain = hyperfine(f"plain-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
-        metered = hyperfine(f"metered-{stem}", f"taskset -c 0 {BIN} waveform {src}")
+        plain = hyperfine(f"plain-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-loudness")
+        metered = hyperfine(f"metered-{stem}", f"taskset -c 0,1 {BIN} waveform {src}")
         res["loudness"].append({"input": name, "plain": plain, "metered": metered})
     say("rendition: ALAC decoded, then decoded while writing its FLAC copy")
     src = os.path.join(INPUTS, "song-5min-alac.m4a")
