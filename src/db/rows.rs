@@ -7,7 +7,7 @@ use super::schema::{
     audio_regions, audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
     resumable_uploads, shares, tags, trash, users, versions,
 };
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, loudness};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -185,10 +185,9 @@ pub struct AudioHealth {
 }
 
 impl AudioHealth {
-    /// Whether a meter has measured the item: only a silent track has no true peak, and it
-    /// starts with silence. Older uploads have neither (`AudioRepo::unfinished` asks the same).
+    /// Whether a meter has measured the item (see [`loudness::measured`]).
     pub fn measured(&self) -> bool {
-        self.true_peak_db.is_some() || self.silence_start_ms > 0
+        loudness::measured(self.true_peak_db, self.silence_start_ms)
     }
 }
 

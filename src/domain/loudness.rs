@@ -38,6 +38,13 @@ pub fn match_gain_db(integrated: Option<f64>, true_peak: Option<f64>) -> Option<
     })
 }
 
+/// Whether a meter has measured an item, from what it stored: only a silent track has no true
+/// peak, and it starts with silence. Items uploaded before measuring have neither
+/// (`AudioRepo::unfinished` asks the same in SQL).
+pub fn measured(true_peak: Option<f64>, silence_start_ms: i64) -> bool {
+    true_peak.is_some() || silence_start_ms > 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

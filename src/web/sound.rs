@@ -1,6 +1,7 @@
 //! How pages word an audio item's sound: loudness figures, health badges and the gain a
 //! matched-loudness player applies.
 
+use crate::domain::loudness;
 use crate::domain::region::{format_time, fragment_seconds};
 use crate::media::RegionRead;
 use crate::media::dto::{AudioRead, Health};
@@ -36,7 +37,7 @@ pub fn facts(a: &AudioRead) -> Vec<(&'static str, String)> {
     match (h.loudness_lufs, h.loudness_range) {
         (Some(l), Some(r)) => out.push(("Loudness", format!("{l:.1} LUFS integrated · range {r:.1} LU"))),
         (Some(l), None) => out.push(("Loudness", format!("{l:.1} LUFS integrated"))),
-        (None, _) if h.true_peak_db.is_none() && h.silence_start_ms == 0 => {
+        (None, _) if !loudness::measured(h.true_peak_db, h.silence_start_ms) => {
             out.push(("Loudness", "not measured (uploaded before Mediadesk measured loudness)".into()))
         }
         (None, _) => out.push(("Loudness", "silence".into())),
