@@ -7,8 +7,7 @@
 //! (four per channel for stereo, eight for mono): the first lane goes on from the last buffer's
 //! state, each later lane starts from silence one block (0.1 s) before its segment and counts
 //! only from the segment's start: the same numbers as one long run, at eight lanes per
-//! instruction. Other layouts run up to eight channels side
-//! by side.
+//! instruction. Other layouts run up to eight channels side by side.
 //!
 //! Gating only ever reads energy per 100 ms block, so that is all a lane hands out: its squared
 //! outputs are summed in registers and never stored frame by frame. Segments and warm-ups are
@@ -191,17 +190,20 @@ impl KWeighting {
         let filter = &mut self.filter;
         let blocks = self.pending.first().map_or(0, Vec::len) / filter.block;
         let segments = filter.segments();
-        if segments > 1 && blocks > WARM_BLOCKS + segments {
-            let seg = (blocks - WARM_BLOCKS).div_ceil(segments);
+        let seg = (segments > 1 && blocks > WARM_BLOCKS + segments)
+            .then(|| (blocks - WARM_BLOCKS).div_ceil(segments));
+        if let Some(seg) = seg {
             for p in &mut self.pending {
                 p.resize(filter.span(seg), 0.0);
             }
-            let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
-            filter.split(&pending, seg);
-            filter.energies.truncate(blocks);
-        } else {
-            let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
-            filter.side_by_side(&pending, blocks);
+        }
+        let pending: Vec<&[f32]> = self.pending.iter().map(Vec::as_slice).collect();
+        match seg {
+            Some(seg) => {
+                filter.split(&pending, seg);
+                filter.energies.truncate(blocks);
+            }
+            None => filter.side_by_side(&pending, blocks),
         }
         sink(&filter.energies);
     }
