@@ -9,11 +9,12 @@
 //! weight set to one: how often the words occur in each column (times the column's weight),
 //! saturating, against the row's length — and no walk.
 //!
-//! One of the modules with `unsafe` (with the decoders'): FTS5 functions exist only in its C
-//! API. Diesel does not hand out its connection's handle, so the function is registered through
-//! `sqlite3_auto_extension`, which SQLite runs on each connection it opens; [`install`] does
-//! that once, before a pool opens its first connection (migrations never rank). Nothing here
-//! allocates, panics or holds a pointer past the call it was given in.
+//! One of the modules with `unsafe` (with the decoders' and [`super::sqlite_setup`]): FTS5
+//! functions exist only in its C API. Diesel does not hand out its connection's handle, so the
+//! function is registered through `sqlite3_auto_extension`, which SQLite runs on each
+//! connection it opens; [`install`] does that once, when [`super::sqlite_setup`] prepares
+//! SQLite for the process. Nothing here allocates, panics or holds a pointer past the call it
+//! was given in.
 #![allow(unsafe_code)]
 
 use std::os::raw::{c_char, c_int, c_void};

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod repo;
 pub mod rows;
 pub mod schema;
+mod sqlite_setup;
 
 pub use error::DbError;
 

@@ -100,7 +100,7 @@ impl Db {
                 Ok(Db::Pg(pool))
             }
             Backend::Sqlite => {
-                super::fts_rank::install();
+                super::sqlite_setup::configure();
                 let path = sqlite_path(url).to_owned();
                 let mut cfg = ManagerConfig::<SqliteConn>::default();
                 // A file does not go away like a server does: no test query at every checkout.
@@ -233,6 +233,7 @@ pub fn migrate_blocking(url: &str) -> Result<(), DbError> {
             result
         }
         Backend::Sqlite => {
+            super::sqlite_setup::configure();
             let path = sqlite_path(url);
             if let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
