@@ -95,10 +95,7 @@ impl MediaService {
                 }
                 Err(e) => Err(e),
             };
-            if !matches!(named, Ok(true)) {
-                self.discard_objects(&[&play], false).await;
-            }
-            copied = named?;
+            copied = self.keep_if_named(&play, named).await?;
         }
         if !unmeasured {
             return Ok((false, copied));

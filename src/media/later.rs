@@ -13,6 +13,7 @@ use super::MediaError;
 
 use super::file::display::DisplaySource;
 use super::service::MediaService;
+use crate::db::DbError;
 use crate::db::repo::ImageRepo;
 use crate::storage::{StorageKey, body_of};
 
@@ -48,17 +49,20 @@ impl MediaService {
             }
             Err(e) => Err(e),
         };
-        match named {
-            Ok(true) => Ok(()),
-            Ok(false) => {
-                self.discard_objects(&[&key], false).await;
-                Ok(())
-            }
-            Err(e) => {
-                self.discard_objects(&[&key], false).await;
-                Err(e.into())
-            }
+        self.keep_if_named(&key, named).await.map(|_| ())
+    }
+
+    /// A derived object just stored stays only if its item's row now names it: when the item
+    /// went or changed meanwhile (`false`), or the naming failed, it is removed again.
+    pub(super) async fn keep_if_named(
+        &self,
+        key: &StorageKey,
+        named: Result<bool, DbError>,
+    ) -> Result<bool, MediaError> {
+        if !matches!(named, Ok(true)) {
+            self.discard_objects(&[key], false).await;
         }
+        Ok(named?)
     }
 
     /// Waits (at most `limit`) until no work an upload left running is still going; `false` if
