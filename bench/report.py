@@ -60,14 +60,14 @@ if media:
             wall, cpu = (b - a) / a, (cb - ca) / ca
             row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"{wall * 100:+.0f} %", "≤ +20 %", ok(wall <= 0.20),
                 f"{cpu * 100:+.0f} % ({cb - ca:.0f} ms)", "≤ +20 %", ok(cpu <= 0.20))
-        r = media["rendition"]
-        a, b = r["plain"]["median_ms"], r["rendered"]["median_ms"]
+        rend = media["rendition"]
+        a, b = rend["plain"]["median_ms"], rend["rendered"]["median_ms"]
         out.append("")
         out.append("**FLAC rendition of ALAC** (`mediadesk waveform --rendition`, one core)")
         out.append("")
         row("input", "decode", "decode + FLAC", "added / decode", "target", "")
         row("---", "---", "---", "---", "---", "---")
-        row(f"{r['input']} ({r['alac_bytes'] / 1e6:.1f} MB → {r['flac_bytes'] / 1e6:.1f} MB)", f"{a:.0f} ms",
+        row(f"{rend['input']} ({rend['alac_bytes'] / 1e6:.1f} MB → {rend['flac_bytes'] / 1e6:.1f} MB)", f"{a:.0f} ms",
             f"{b:.0f} ms", f"{(b - a) / a:.2f}×", "≤ 1.5×", ok((b - a) / a <= 1.5))
 
 z = r.get("zip")
