@@ -33,3 +33,22 @@ pub fn configure() {
         super::fts_rank::install();
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_opened_after_configure_have_no_mutex() {
+        configure();
+        let mut db: *mut ffi::sqlite3 = std::ptr::null_mut();
+        // SAFETY: an in-memory database, opened and closed here; the pointer is not kept.
+        unsafe {
+            assert_eq!(ffi::sqlite3_open(c":memory:".as_ptr(), &mut db), ffi::SQLITE_OK);
+            // Multi-thread mode gives a connection no mutex; serialized mode gives it one.
+            let mutex = ffi::sqlite3_db_mutex(db);
+            ffi::sqlite3_close(db);
+            assert!(mutex.is_null(), "SQLite still locks every call on a connection");
+        }
+    }
+}
