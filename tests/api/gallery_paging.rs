@@ -294,7 +294,8 @@ fn cursor(sort: GallerySort, r: &MediaItemRow) -> Cursor {
 backend_tests!(
     every_gallery_walks_in_order_both_ways_without_gaps,
     totals_follow_inserts_deletes_and_owner_changes,
-    search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused
+    search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused,
+    collection_and_tag_pages_are_planned_once
 );
 
 async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
@@ -382,6 +383,76 @@ async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
                     assert_eq!(total, Total::Exact(want.len() as i64), "total: {what}");
                 }
             }
+        }
+    }
+}
+
+/// A large collection's or tag's page views, again and again on one connection, show the same
+/// rows; on PostgreSQL their streams settle on one generic plan instead of being planned for the
+/// id on every view (which cost more than running them). Planned for the id, a collection far
+/// larger than the average one always looks cheaper to walk than the generic plan's guess, so
+/// PostgreSQL would never stop planning it.
+async fn collection_and_tag_pages_are_planned_once(env: TestEnv) {
+    mediadesk::ops::seed::seed_load(&env.media, &env.db, 1500, |_| {}).await.unwrap();
+    // Collection 141 and tag 141 hold a third of the library; forty more a dozen items each.
+    let mut made = String::from(
+        "INSERT INTO collections (id, owner_id, parent_id, name, name_key, created_at, updated_at) \
+             SELECT 100 + id, NULL, NULL, 'c' || id, 'c' || id, created_at, created_at \
+             FROM images WHERE id <= 41; \
+         INSERT INTO tags (id, name, key) SELECT 100 + id, 't' || id, 't' || id FROM images WHERE id <= 41;",
+    );
+    for (kind, table) in [("image", "images"), ("audio", "audios")] {
+        for (holder, which) in [("141", "id % 3 = 0"), ("101 + id % 40", "id % 3 = 1")] {
+            made.push_str(&format!(
+                "INSERT INTO collection_items SELECT {holder}, '{kind}', id, owner_id, created_at, \
+                     original_filename, byte_size, created_at FROM {table} WHERE {which}; \
+                 INSERT INTO item_tags SELECT {holder}, '{kind}', id, owner_id, created_at, \
+                     original_filename, byte_size FROM {table} WHERE {which};"
+            ));
+        }
+    }
+    env.db.batch_execute(&(made + "ANALYZE")).await.unwrap();
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let everything = GalleryQuery { per_page: 20, ..GalleryQuery::new(OwnerFilter::Any) };
+    let views = [
+        GalleryQuery { collection: Some(141), ..everything.clone() },
+        GalleryQuery { tags: vec![141], ..everything.clone() },
+    ];
+    let ids = |rows: &[MediaItemRow]| rows.iter().map(|r| (r.kind, r.id)).collect::<Vec<_>>();
+    for query in &views {
+        let (first, _) = GalleryRepo::page(&mut c, query, None).await.unwrap();
+        assert_eq!(first.len(), 20, "{query:?}");
+        for _ in 0..8 {
+            let (again, _) = GalleryRepo::page(&mut c, query, None).await.unwrap();
+            assert_eq!(ids(&again), ids(&first), "{query:?}");
+        }
+    }
+    if let DbConn::Pg(pg) = &mut c {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Plans {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            statement: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            generic_plans: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            custom_plans: i64,
+        }
+        let plans = diesel::sql_query(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
+             WHERE statement LIKE 'SELECT t.id, %' \
+               AND (statement LIKE '%FROM collection_items ci JOIN%' \
+                    OR statement LIKE '%FROM item_tags it JOIN%')",
+        )
+        .load::<Plans>(&mut **pg)
+        .await
+        .unwrap();
+        let statements: Vec<&String> = plans.iter().map(|p| &p.statement).collect();
+        assert_eq!(plans.len(), 4, "a stream per kind for each view: {statements:#?}");
+        for p in plans {
+            let (generic, custom) = (p.generic_plans, p.custom_plans);
+            assert!(generic >= 3 && custom <= 6, "{generic} generic, {custom} custom plans: {}", p.statement);
         }
     }
 }

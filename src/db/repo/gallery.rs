@@ -179,19 +179,19 @@ fn source_of(
         }
         (Some(id), _) => {
             sql.push(&format!(" FROM collection_items ci{}", items("ci.item_id")));
-            sql.and().push("ci.collection_id = ").bind(Param::Int(id));
+            sql.and().push("ci.collection_id = ").bind_unseen(Param::Int(id));
             sql.and().push(&format!("ci.kind = '{k}'"));
             (("ci", "ci.item_id"), &query.tags)
         }
         (None, Some((first, rest))) => {
             sql.push(&format!(" FROM item_tags it{}", items("it.item_id")));
-            sql.and().push("it.tag_id = ").bind(Param::Int(*first));
+            sql.and().push("it.tag_id = ").bind_unseen(Param::Int(*first));
             sql.and().push(&format!("it.kind = '{k}'"));
             (("it", "it.item_id"), rest)
         }
     };
     for tag in more_tags {
-        sql.and().push("EXISTS (SELECT 1 FROM item_tags x WHERE x.tag_id = ").bind(Param::Int(*tag));
+        sql.and().push("EXISTS (SELECT 1 FROM item_tags x WHERE x.tag_id = ").bind_unseen(Param::Int(*tag));
         sql.push(&format!(" AND x.kind = '{k}' AND x.item_id = {})", walked.1));
     }
     walked
