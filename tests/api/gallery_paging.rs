@@ -295,7 +295,8 @@ backend_tests!(
     every_gallery_walks_in_order_both_ways_without_gaps,
     totals_follow_inserts_deletes_and_owner_changes,
     search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused,
-    collection_and_tag_pages_are_planned_once
+    collection_and_tag_pages_are_planned_once,
+    a_view_reads_only_the_streams_its_counts_hold
 );
 
 async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
@@ -453,6 +454,86 @@ async fn collection_and_tag_pages_are_planned_once(env: TestEnv) {
         for p in plans {
             let (generic, custom) = (p.generic_plans, p.custom_plans);
             assert!(generic >= 3 && custom <= 6, "{generic} generic, {custom} custom plans: {}", p.statement);
+        }
+    }
+}
+
+/// A page with its total reads the kept counts first and skips the streams they hold nothing
+/// of (a tag on photos only, an owner without audio): the same rows as a page that reads every
+/// stream, the same total, and on PostgreSQL no query at all for the empty kind.
+async fn a_view_reads_only_the_streams_its_counts_hold(env: TestEnv) {
+    let (items, ann, bob) = seed(&env).await;
+    let carl = env.user("carl", "user").await;
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let photos = TagRepo::get_or_create(&mut c, "photos", "photos").await.unwrap().id;
+    let mut on_photos = 0;
+    for i in items.iter().filter(|i| i.kind == MediaKind::Image && i.owner != Some(bob)) {
+        let t = NewTagging {
+            tag_id: photos,
+            kind: "image",
+            item_id: i.id,
+            owner_id: i.owner,
+            created_at: i.at,
+            original_filename: &i.name,
+            byte_size: i.size,
+        };
+        assert!(TagRepo::add(&mut c, &t).await.unwrap());
+        on_photos += 1;
+    }
+    let tagged = GalleryQuery { tags: vec![photos], per_page: 7, ..GalleryQuery::new(OwnerFilter::Any) };
+    let (rows, _, total) = GalleryRepo::page_and_total(&mut c, &tagged, None).await.unwrap();
+    assert_eq!((rows.len(), total), (7, Total::Exact(on_photos)));
+    if let DbConn::Pg(pg) = &mut c {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Statement {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            statement: String,
+        }
+        let prepared: Vec<String> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+            .load::<Statement>(&mut **pg)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.statement)
+            .collect();
+        assert!(prepared.iter().any(|s| s.contains("FROM item_tags it JOIN images")), "{prepared:#?}");
+        assert!(!prepared.iter().any(|s| s.contains("FROM item_tags it JOIN audios")), "{prepared:#?}");
+    }
+    let (harbour, _) = collect(&env, &items).await;
+    let views = [
+        GalleryQuery::new(OwnerFilter::Any),
+        GalleryQuery { tags: vec![photos], ..GalleryQuery::new(OwnerFilter::Any) },
+        GalleryQuery { collection: Some(harbour), ..GalleryQuery::new(OwnerFilter::Any) },
+    ];
+    let owners = [
+        OwnerFilter::Any,
+        OwnerFilter::System,
+        OwnerFilter::User(bob),
+        OwnerFilter::Visible(ann),
+        OwnerFilter::User(carl),
+        OwnerFilter::Visible(carl),
+    ];
+    for view in views {
+        for owner in owners {
+            for kind in [KindFilter::Any, KindFilter::Audio] {
+                let query = GalleryQuery { owner, kind, per_page: 9, ..view.clone() };
+                let mut cursor = None;
+                loop {
+                    let (rows, more, total) =
+                        GalleryRepo::page_and_total(&mut c, &query, cursor.as_ref()).await.unwrap();
+                    let (all_streams, more_too) =
+                        GalleryRepo::page(&mut c, &query, cursor.as_ref()).await.unwrap();
+                    let ids = |r: &[MediaItemRow]| r.iter().map(|r| (r.kind, r.id)).collect::<Vec<_>>();
+                    assert_eq!((ids(&rows), more), (ids(&all_streams), more_too), "{query:?}");
+                    assert_eq!(total, GalleryRepo::total(&mut c, &query).await.unwrap(), "{query:?}");
+                    if !more {
+                        break;
+                    }
+                    cursor = Some(mediadesk::db::repo::cursor_after(query.order(), rows.last().unwrap()));
+                }
+            }
         }
     }
 }

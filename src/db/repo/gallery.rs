@@ -59,6 +59,29 @@ enum Counter {
     Tag(i64),
 }
 
+/// A counter's rows for a view: items per (kind, owner key: 0 for the system).
+struct Counts(Vec<(String, i64, i64)>);
+
+impl Counts {
+    fn total(&self) -> i64 {
+        self.0.iter().map(|(_, _, n)| n).sum()
+    }
+
+    /// Whether a stream of the view has any item to read.
+    fn hold(&self, (kind, owner): (MediaKind, StreamOwner)) -> bool {
+        self.0.iter().any(|(k, o, n)| {
+            *n > 0
+                && k == kind.as_str()
+                && match owner {
+                    StreamOwner::All => true,
+                    StreamOwner::System => *o == 0,
+                    StreamOwner::User(id) => *o == id,
+                    StreamOwner::VisibleTo(id) => *o == id || *o == 0,
+                }
+        })
+    }
+}
+
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
 /// range (an `OR` of owners cannot be walked in sort order).
 #[derive(Debug, Clone, Copy)]
@@ -395,7 +418,7 @@ impl GalleryRepo {
         query: &GalleryQuery,
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool), DbError> {
-        let (rows, more, _) = Self::page_counted(conn, query, cursor).await?;
+        let (rows, more, _) = Self::page_counted(conn, query, cursor, |_| true).await?;
         Ok((rows, more))
     }
 
@@ -407,17 +430,25 @@ impl GalleryRepo {
         query: &GalleryQuery,
         cursor: Option<&Cursor>,
     ) -> Result<(Vec<MediaItemRow>, bool, Total), DbError> {
-        let (rows, more, counted) = Self::page_counted(conn, query, cursor).await?;
+        // Where the kept counts answer the total, they are read first: a kind or owner they
+        // hold nothing of (a tag only ever put on photos) needs no stream query at all.
+        if let Some(counter) = Self::counter(conn, query) {
+            let counts = Self::counted(conn, counter, query.owner, query.kind).await?;
+            let (rows, more, _) = Self::page_counted(conn, query, cursor, |s| counts.hold(s)).await?;
+            return Ok((rows, more, Total::Exact(counts.total())));
+        }
+        let (rows, more, counted) = Self::page_counted(conn, query, cursor, |_| true).await?;
         let total = Self::total_knowing(conn, query, &counted).await?;
         Ok((rows, more, total))
     }
 
-    /// [`page`](Self::page), and per stream (in [`streams`] order) its count of matches when its
-    /// query made one.
+    /// [`page`](Self::page) from the streams `read` keeps (the others hold nothing), and per
+    /// stream (in [`streams`] order) its count of matches when its query made one.
     async fn page_counted(
         conn: &mut DbConn<'_>,
         query: &GalleryQuery,
         cursor: Option<&Cursor>,
+        read: impl Fn((MediaKind, StreamOwner)) -> bool,
     ) -> Result<(Vec<MediaItemRow>, bool, Vec<Option<i64>>), DbError> {
         let limit = i64::from(query.limit());
         let search = Search::of(Dialect::of(conn), query);
@@ -425,6 +456,10 @@ impl GalleryRepo {
         let mut rows: Vec<MediaItemRow> = Vec::new();
         let mut counted = Vec::new();
         for stream in streams(query) {
+            if !read(stream) {
+                counted.push(Some(0));
+                continue;
+            }
             let sql = stream_sql(stream, query, search.as_ref(), cursor, limit + 1)?;
             let (found, matches) = load(conn, stream.0, &sql, ranked).await?;
             rows.extend(found);
@@ -473,17 +508,10 @@ impl GalleryRepo {
         query: &GalleryQuery,
         counted: &[Option<i64>],
     ) -> Result<Total, DbError> {
-        let search = Search::of(Dialect::of(conn), query);
-        // The whole library, a collection or one tag, unfiltered: counters the triggers keep.
-        let counter = match (query.collection, query.tags.as_slice()) {
-            (None, []) => Some(Counter::Library),
-            (Some(id), []) => Some(Counter::Collection(id)),
-            (None, [tag]) => Some(Counter::Tag(*tag)),
-            _ => None,
-        };
-        if let Some(counter) = counter.filter(|_| search.is_none() && query.only.is_none()) {
-            return Ok(Total::Exact(Self::counted(conn, counter, query.owner, query.kind).await?));
+        if let Some(counter) = Self::counter(conn, query) {
+            return Ok(Total::Exact(Self::counted(conn, counter, query.owner, query.kind).await?.total()));
         }
+        let search = Search::of(Dialect::of(conn), query);
         // A collection with tags is counted whole (one index range, a lookup per tag); a search
         // counts up to the cap.
         let cap = search.as_ref().map(|_| SEARCH_COUNT_CAP + 1);
@@ -533,12 +561,25 @@ impl GalleryRepo {
         Ok(found.into_iter().next().map_or(0, |r| r.n))
     }
 
+    /// The counter the triggers keep for the view's total: the whole library, a collection or
+    /// one tag, with no search and no "only" filter (which the counters do not know).
+    fn counter(conn: &DbConn<'_>, query: &GalleryQuery) -> Option<Counter> {
+        let counter = match (query.collection, query.tags.as_slice()) {
+            (None, []) => Counter::Library,
+            (Some(id), []) => Counter::Collection(id),
+            (None, [tag]) => Counter::Tag(*tag),
+            _ => return None,
+        };
+        let search = Search::of(Dialect::of(conn), query);
+        (search.is_none() && query.only.is_none()).then_some(counter)
+    }
+
     async fn counted(
         conn: &mut DbConn<'_>,
         counter: Counter,
         owner: OwnerFilter,
         kind: KindFilter,
-    ) -> Result<i64, DbError> {
+    ) -> Result<Counts, DbError> {
         use diesel::ExpressionMethods;
         let kinds: Vec<&str> = [MediaKind::Image, MediaKind::Audio]
             .into_iter()
@@ -561,15 +602,14 @@ impl GalleryRepo {
                     if !owners.is_empty() {
                         q = q.filter(n::owner_key.eq_any(&owners));
                     }
-                    q.select(n::n).load::<i64>(c).await
+                    q.select((n::kind, n::owner_key, n::n)).load::<(String, i64, i64)>(c).await
                 })?
             }};
         }
-        let counts = match counter {
+        Ok(Counts(match counter {
             Counter::Library => sum!(media_counts),
             Counter::Collection(id) => sum!(collection_counts, collection_id = id),
             Counter::Tag(id) => sum!(tag_counts, tag_id = id),
-        };
-        Ok(counts.into_iter().sum())
+        }))
     }
 }
