@@ -94,6 +94,8 @@ pub(super) struct PageMemos {
     pub(super) collection_choices: Memo<(Option<i64>, usize), Vec<CollectionRead>>,
     /// By scope, as [`MediaService::tag_suggestions`] reads them.
     pub(super) tag_suggestions: Memo<Option<i64>, Vec<String>>,
+    /// Tag ids by key, as the gallery's tag filter finds them (see [`super::tags`]).
+    pub(super) tag_ids: super::tags::KnownTags,
 }
 
 /// Counts the work uploads left running after they answered (`later.rs`), so that tests and
@@ -170,6 +172,7 @@ impl MediaService {
             memos: Arc::new(PageMemos {
                 collection_choices: Memo::new(memo::LIFETIME),
                 tag_suggestions: Memo::new(memo::LIFETIME),
+                tag_ids: Default::default(),
             }),
         }
     }

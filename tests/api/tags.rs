@@ -9,7 +9,7 @@ use mediadesk::media::{Actor, MediaError, Upload};
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(tags_follow_the_media_rules, tags_through_the_pages);
+backend_tests!(tags_follow_the_media_rules, tags_through_the_pages, a_filter_finds_a_tag_made_after_it_asked);
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
     let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream("image.png")).await.unwrap();
@@ -121,4 +121,24 @@ async fn tags_through_the_pages(env: TestEnv) {
     assert!(!ann.get("/media?tags=night").await.body.contains("boat.png"));
     let (bob, _) = server.signed_in("bob", Role::User).await;
     assert_eq!(bob.post("/media", &format!("{boat}/tags"), &[("tags", "mine")]).await.status, 404);
+}
+
+/// The filter keeps the ids of the tags it found (a tag is never deleted or renamed), but not
+/// the names it did not: a tag made a moment after a filter asked for it is found at once.
+async fn a_filter_finds_a_tag_made_after_it_asked(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let boat = upload(&env, &ann, Owner::User(ann.user_id.unwrap()), "boat.png").await;
+    assert_eq!(media.tag_filter("Harbour").await.unwrap(), [0], "no such tag yet: matches nothing");
+    media.tag_item(&ann, boat, "harbour").await.unwrap();
+    let harbour = media.tag_filter("HARBOUR").await.unwrap();
+    assert!(harbour.len() == 1 && harbour[0] > 0, "{harbour:?}");
+    assert_eq!(media.tag_filter("harbour").await.unwrap(), harbour, "the same id, kept");
+    assert_eq!(media.tag_filter("harbour, quay").await.unwrap(), [0, harbour[0]]);
+    let query = GalleryQuery {
+        tags: harbour.clone(),
+        ..GalleryQuery::new(OwnerFilter::Visible(ann.user_id.unwrap()))
+    };
+    let page = media.gallery(&ann, &query).await.unwrap();
+    assert_eq!(page.items.iter().map(|i| (i.kind, i.id)).collect::<Vec<_>>(), [boat]);
 }
