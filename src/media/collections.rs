@@ -145,7 +145,10 @@ impl MediaService {
     /// One collection, with its path from the top and its sub-collections.
     pub async fn collection(&self, actor: &Actor, id: i64) -> Result<CollectionDetail, MediaError> {
         let mut pooled = self.db.get().await?;
-        let row = self.visible_collection(&mut pooled.conn(), actor, id).await?;
+        let mut rows = CollectionRepo::with_children(&mut pooled.conn(), id).await?;
+        let at = rows.iter().position(|(r, _)| r.id == id).ok_or(MediaError::NotFound)?;
+        let (row, items) = rows.remove(at);
+        actor.check_view(row.owner_id)?;
         // Up from it: the parents the actor may see (a hidden one ends the path, as it makes
         // its child a top in the listing).
         let mut path = Vec::new();
@@ -162,19 +165,11 @@ impl MediaService {
             parent = up.parent_id;
             path.insert(0, up);
         }
-        let below: Vec<CollectionRow> = CollectionRepo::children(&mut pooled.conn(), id)
-            .await?
-            .into_iter()
-            .filter(|r| actor.can_view(r.owner_id))
-            .collect();
-        let mut ids: Vec<i64> = below.iter().map(|r| r.id).collect();
-        ids.push(id);
-        let counts: std::collections::HashMap<i64, i64> =
-            CollectionRepo::counts(&mut pooled.conn(), &ids).await?.into_iter().collect();
-        let count = |id: i64| counts.get(&id).copied().unwrap_or(0);
+        let below: Vec<(CollectionRow, i64)> =
+            rows.into_iter().filter(|(r, _)| actor.can_view(r.owner_id)).collect();
         let depth = path.len();
         Ok(CollectionDetail {
-            collection: Self::collection_read(actor, &row.entry(), count(row.id), depth),
+            collection: Self::collection_read(actor, &row.entry(), items, depth),
             path: path
                 .iter()
                 .enumerate()
@@ -182,7 +177,7 @@ impl MediaService {
                 .collect(),
             children: below
                 .iter()
-                .map(|r| Self::collection_read(actor, &r.entry(), count(r.id), depth + 1))
+                .map(|(r, items)| Self::collection_read(actor, &r.entry(), *items, depth + 1))
                 .collect(),
         })
     }

@@ -50,11 +50,19 @@ impl CollectionRepo {
         sql.rows(conn).await
     }
 
-    /// The collections directly inside one, by name.
-    pub async fn children(conn: &mut DbConn<'_>, parent: i64) -> Result<Vec<CollectionRow>, DbError> {
+    /// A collection and the collections directly inside it, by name, each with its items (the
+    /// kept counts, summed over kinds and owners): what a collection's page shows above its
+    /// gallery, in one query instead of three.
+    pub async fn with_children(conn: &mut DbConn<'_>, id: i64) -> Result<Vec<(CollectionRow, i64)>, DbError> {
         Ok(run!(conn, |c| t::collections
-            .filter(t::parent_id.eq(parent))
-            .select(CollectionRow::as_select())
+            .filter(t::id.eq(id).or(t::parent_id.eq(id)))
+            .select((
+                CollectionRow::as_select(),
+                diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM collection_counts \
+                     WHERE collection_counts.collection_id = collections.id)",
+                ),
+            ))
             .order(t::name_key.asc())
             .load(c)
             .await)?)
