@@ -7,6 +7,8 @@
 //! database, an item trashed and its tag's last use gone with it) shows after at most the memo's
 //! lifetime. A load that raced a forget is handed to its caller but not kept: the write it may
 //! have missed would otherwise be hidden for a whole lifetime.
+//!
+//! [`Kept`] is the other kind: values that cannot change once found, kept without a lifetime.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -77,6 +79,40 @@ impl<K: Eq + Hash + Clone, V> Memo<K, V> {
     }
 }
 
+/// Values that never change once found, kept for good: at most `max`, past which the map starts
+/// again (each costs one lookup to find again). Whoever keeps a value vouches that it cannot change.
+pub struct Kept<K, V> {
+    max: usize,
+    values: Mutex<HashMap<K, V>>,
+}
+
+impl<K: Eq + Hash, V: Copy> Kept<K, V> {
+    pub fn new(max: usize) -> Kept<K, V> {
+        Kept { max, values: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.lock().get(key).copied()
+    }
+
+    pub fn keep(&self, key: K, value: V) {
+        let mut values = self.lock();
+        if values.len() >= self.max {
+            values.clear();
+        }
+        values.insert(key, value);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        // Each change is one insert or clear under the lock: a panic elsewhere cannot tear it.
+        self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,5 +170,16 @@ mod tests {
         let memo: Memo<u8, u8> = Memo::new(Duration::from_secs(60));
         assert!(memo.get(1, async { Err::<u8, _>("down") }).await.is_err());
         assert_eq!(*memo.get(1, async { Ok::<_, ()>(7) }).await.unwrap(), 7);
+    }
+
+    #[test]
+    fn kept_values_stay_until_the_map_is_full() {
+        let kept: Kept<String, i64> = Kept::new(2);
+        assert_eq!(kept.get("a"), None);
+        kept.keep("a".into(), 1);
+        kept.keep("b".into(), 2);
+        assert_eq!((kept.get("a"), kept.get("b")), (Some(1), Some(2)));
+        kept.keep("c".into(), 3);
+        assert_eq!((kept.get("a"), kept.get("b"), kept.get("c")), (None, None, Some(3)), "starts again");
     }
 }

@@ -94,8 +94,11 @@ pub(super) struct PageMemos {
     pub(super) collection_choices: Memo<(Option<i64>, usize), Vec<CollectionRead>>,
     /// By scope, as [`MediaService::tag_suggestions`] reads them.
     pub(super) tag_suggestions: Memo<Option<i64>, Vec<String>>,
-    /// Tag ids by key, as the gallery's tag filter finds them (see [`super::tags`]).
-    pub(super) tag_ids: super::tags::KnownTags,
+    /// Tag ids by key, as the gallery's tag filter finds them. A tag is never deleted, renamed or
+    /// given another key (untagging removes only the tagging), so the id a key found stays its
+    /// id for good, on every instance: a filter by a known tag asks the database nothing. A key
+    /// no tag has yet is not kept: a tag may be made for it at any moment.
+    pub(super) tag_ids: memo::Kept<String, i64>,
 }
 
 /// Counts the work uploads left running after they answered (`later.rs`), so that tests and
@@ -172,7 +175,7 @@ impl MediaService {
             memos: Arc::new(PageMemos {
                 collection_choices: Memo::new(memo::LIFETIME),
                 tag_suggestions: Memo::new(memo::LIFETIME),
-                tag_ids: Default::default(),
+                tag_ids: memo::Kept::new(4096),
             }),
         }
     }

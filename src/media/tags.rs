@@ -171,7 +171,7 @@ impl MediaService {
         }
         let tag_ids = &self.memos.tag_ids;
         let unknown: Vec<String> =
-            keys.iter().flatten().filter(|k| tag_ids.id(k).is_none()).cloned().collect();
+            keys.iter().flatten().filter(|k| tag_ids.get(k.as_str()).is_none()).cloned().collect();
         if !unknown.is_empty() {
             let mut pooled = self.db.get().await?;
             for tag in TagRepo::by_keys(&mut pooled.conn(), &unknown).await? {
@@ -179,38 +179,9 @@ impl MediaService {
             }
         }
         let mut ids: Vec<i64> =
-            keys.iter().map(|k| k.as_deref().and_then(|k| tag_ids.id(k)).unwrap_or(0)).collect();
+            keys.iter().map(|k| k.as_deref().and_then(|k| tag_ids.get(k)).unwrap_or(0)).collect();
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
-    }
-}
-
-/// The ids of the tags the gallery's filter has found, by key. A tag is never deleted, renamed
-/// or given another key (untagging removes only the tagging), so the id a key found stays its
-/// id for good, on every instance: a filter by a known tag asks the database nothing. A key no
-/// tag has yet is asked again each time, as a tag may be made for it at any moment.
-#[derive(Default)]
-pub(super) struct KnownTags(std::sync::Mutex<std::collections::HashMap<String, i64>>);
-
-/// Keys kept at most; past it the map starts again (each costs one lookup to find again).
-const KNOWN_TAGS: usize = 4096;
-
-impl KnownTags {
-    fn id(&self, key: &str) -> Option<i64> {
-        self.lock().get(key).copied()
-    }
-
-    fn keep(&self, key: String, id: i64) {
-        let mut known = self.lock();
-        if known.len() >= KNOWN_TAGS {
-            known.clear();
-        }
-        known.insert(key, id);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
-        // Each change is one insert or clear under the lock: a panic elsewhere cannot tear it.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
