@@ -182,6 +182,19 @@ async fn collect(env: &TestEnv, items: &[Item]) -> (i64, HashSet<(MediaKind, i64
 
 type Members = HashSet<(MediaKind, i64)>;
 
+/// Tag `tag` on item `i`, with the sort values its listing reads.
+fn tagging(tag: i64, i: &Item) -> NewTagging<'_> {
+    NewTagging {
+        tag_id: tag,
+        kind: i.kind.as_str(),
+        item_id: i.id,
+        owner_id: i.owner,
+        created_at: i.at,
+        original_filename: &i.name,
+        byte_size: i.size,
+    }
+}
+
 /// Two tags: `even` on every other item, `most` on four items in five; what each is on.
 async fn tag(env: &TestEnv, items: &[Item]) -> [(i64, Members); 2] {
     let mut pooled = env.db.get().await.unwrap();
@@ -193,16 +206,7 @@ async fn tag(env: &TestEnv, items: &[Item]) -> [(i64, Members); 2] {
         let id = TagRepo::get_or_create(&mut c, name, name).await.unwrap().id;
         let mut members = HashSet::new();
         for (_, i) in items.iter().enumerate().filter(|(n, _)| on(*n)) {
-            let t = NewTagging {
-                tag_id: id,
-                kind: i.kind.as_str(),
-                item_id: i.id,
-                owner_id: i.owner,
-                created_at: i.at,
-                original_filename: &i.name,
-                byte_size: i.size,
-            };
-            assert!(TagRepo::add(&mut c, &t).await.unwrap());
+            assert!(TagRepo::add(&mut c, &tagging(id, i)).await.unwrap());
             members.insert((i.kind, i.id));
         }
         out.push((id, members));
@@ -469,16 +473,7 @@ async fn a_view_reads_only_the_streams_its_counts_hold(env: TestEnv) {
     let photos = TagRepo::get_or_create(&mut c, "photos", "photos").await.unwrap().id;
     let mut on_photos = 0;
     for i in items.iter().filter(|i| i.kind == MediaKind::Image && i.owner != Some(bob)) {
-        let t = NewTagging {
-            tag_id: photos,
-            kind: "image",
-            item_id: i.id,
-            owner_id: i.owner,
-            created_at: i.at,
-            original_filename: &i.name,
-            byte_size: i.size,
-        };
-        assert!(TagRepo::add(&mut c, &t).await.unwrap());
+        assert!(TagRepo::add(&mut c, &tagging(photos, i)).await.unwrap());
         on_photos += 1;
     }
     let tagged = GalleryQuery { tags: vec![photos], per_page: 7, ..GalleryQuery::new(OwnerFilter::Any) };

@@ -432,7 +432,7 @@ impl GalleryRepo {
     ) -> Result<(Vec<MediaItemRow>, bool, Total), DbError> {
         // Where the kept counts answer the total, they are read first: a kind or owner they
         // hold nothing of (a tag only ever put on photos) needs no stream query at all.
-        if let Some(counter) = Self::counter(conn, query) {
+        if let Some(counter) = Self::counter(query) {
             let counts = Self::counted(conn, counter, query.owner, query.kind).await?;
             let (rows, more, _) = Self::page_counted(conn, query, cursor, |s| counts.hold(s)).await?;
             return Ok((rows, more, Total::Exact(counts.total())));
@@ -508,7 +508,7 @@ impl GalleryRepo {
         query: &GalleryQuery,
         counted: &[Option<i64>],
     ) -> Result<Total, DbError> {
-        if let Some(counter) = Self::counter(conn, query) {
+        if let Some(counter) = Self::counter(query) {
             return Ok(Total::Exact(Self::counted(conn, counter, query.owner, query.kind).await?.total()));
         }
         let search = Search::of(Dialect::of(conn), query);
@@ -563,15 +563,14 @@ impl GalleryRepo {
 
     /// The counter the triggers keep for the view's total: the whole library, a collection or
     /// one tag, with no search and no "only" filter (which the counters do not know).
-    fn counter(conn: &DbConn<'_>, query: &GalleryQuery) -> Option<Counter> {
+    fn counter(query: &GalleryQuery) -> Option<Counter> {
         let counter = match (query.collection, query.tags.as_slice()) {
             (None, []) => Counter::Library,
             (Some(id), []) => Counter::Collection(id),
             (None, [tag]) => Counter::Tag(*tag),
             _ => return None,
         };
-        let search = Search::of(Dialect::of(conn), query);
-        (search.is_none() && query.only.is_none()).then_some(counter)
+        (query.search_text().is_none() && query.only.is_none()).then_some(counter)
     }
 
     async fn counted(
