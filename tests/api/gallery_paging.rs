@@ -299,7 +299,7 @@ backend_tests!(
     every_gallery_walks_in_order_both_ways_without_gaps,
     totals_follow_inserts_deletes_and_owner_changes,
     search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused,
-    collection_and_tag_pages_are_planned_once,
+    collection_tag_and_search_pages_are_planned_once,
     a_view_reads_only_the_streams_its_counts_hold
 );
 
@@ -392,12 +392,13 @@ async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
     }
 }
 
-/// A large collection's or tag's page views, again and again on one connection, show the same
-/// rows; on PostgreSQL their streams settle on one generic plan instead of being planned for the
-/// id on every view (which cost more than running them). Planned for the id, a collection far
-/// larger than the average one always looks cheaper to walk than the generic plan's guess, so
-/// PostgreSQL would never stop planning it.
-async fn collection_and_tag_pages_are_planned_once(env: TestEnv) {
+/// A large collection's or tag's page views and a search's best matches, again and again on
+/// one connection, show the same rows; on PostgreSQL their streams settle on one generic plan
+/// instead of being planned for the id or the words on every view (which cost more than
+/// running them). Planned for the id, a collection far larger than the average one always
+/// looks cheaper to walk than the generic plan's guess, so PostgreSQL would never stop
+/// planning it; planned for the words, so would a search.
+async fn collection_tag_and_search_pages_are_planned_once(env: TestEnv) {
     mediadesk::ops::seed::seed_load(&env.media, &env.db, 1500, |_| {}).await.unwrap();
     // Collection 141 and tag 141 hold a third of the library; forty more a dozen items each.
     let mut made = String::from(
@@ -423,6 +424,7 @@ async fn collection_and_tag_pages_are_planned_once(env: TestEnv) {
     let views = [
         GalleryQuery { collection: Some(141), ..everything.clone() },
         GalleryQuery { tags: vec![141], ..everything.clone() },
+        GalleryQuery { search: Some("load".into()), sort: GallerySort::Relevance, ..everything.clone() },
     ];
     let ids = |rows: &[MediaItemRow]| rows.iter().map(|r| (r.kind, r.id)).collect::<Vec<_>>();
     for query in &views {
@@ -446,15 +448,16 @@ async fn collection_and_tag_pages_are_planned_once(env: TestEnv) {
         }
         let plans = diesel::sql_query(
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
-             WHERE statement LIKE 'SELECT t.id, %' \
-               AND (statement LIKE '%FROM collection_items ci JOIN%' \
-                    OR statement LIKE '%FROM item_tags it JOIN%')",
+             WHERE (statement LIKE 'SELECT t.id, %' \
+                    AND (statement LIKE '%FROM collection_items ci JOIN%' \
+                         OR statement LIKE '%FROM item_tags it JOIN%')) \
+                OR (statement LIKE 'SELECT * FROM (SELECT t.id, %' AND statement LIKE '%search_rank%')",
         )
         .load::<Plans>(&mut **pg)
         .await
         .unwrap();
         let statements: Vec<&String> = plans.iter().map(|p| &p.statement).collect();
-        assert_eq!(plans.len(), 4, "a stream per kind for each view: {statements:#?}");
+        assert_eq!(plans.len(), 6, "a stream per kind for each view: {statements:#?}");
         for p in plans {
             let (generic, custom) = (p.generic_plans, p.custom_plans);
             assert!(generic >= 3 && custom <= 6, "{generic} generic, {custom} custom plans: {}", p.statement);

@@ -10,7 +10,11 @@ use mediadesk::media::{Actor, Description};
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(search_finds_every_field_and_ranks_by_relevance, search_through_the_gallery_page);
+backend_tests!(
+    search_finds_every_field_and_ranks_by_relevance,
+    a_word_start_of_any_length_is_found_and_ranked,
+    search_through_the_gallery_page
+);
 
 /// File names a search finds, best match first (or in `sort`), for `who`.
 async fn found(env: &TestEnv, who: &Actor, search: &str, sort: GallerySort) -> Vec<String> {
@@ -83,6 +87,31 @@ async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
     let sunset = env.upload_own(&ann, "sunset-2.png", "image.png").await;
     assert_eq!(found(&env, &ann, "sunset", GallerySort::Name).await, ["sunset-2.png", "sunset.png"]);
     let _ = sunset;
+}
+
+/// PostgreSQL asks for word beginnings of 2 to 12 characters as words its documents hold, and
+/// for shorter and longer ones as prefixes: every length finds the same items, in any script,
+/// ranked as before, on both backends.
+async fn a_word_start_of_any_length_is_found_and_ranked(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let map = env.upload_own(&ann, "karte.png", "image.png").await;
+    let song = env.upload_own(&ann, "lied.mp3", "tone-cbr.mp3").await;
+    let text = |title: &str| Description { title: Some(title.into()), ..Description::default() };
+    media.describe(&ann, map, &text("Ärmelkanalüberquerung O'Brien back\\slash")).await.unwrap();
+    media.update_transcript(&ann, song.1, "die ärmelkanalüberquerung war lang").await.unwrap();
+    let relevance = GallerySort::Relevance;
+    let both = ["karte.png", "lied.mp3"];
+    for length in 1..="ärmelkanalüberquerung".chars().count() {
+        let start: String = "ÄRMELKANALÜBERQUERUNG".chars().take(length).collect();
+        assert_eq!(found(&env, &ann, &start, relevance).await, both, "{start}: the title first");
+    }
+    assert!(found(&env, &ann, "ärmelkanalüberquerungen", relevance).await.is_empty(), "longer than the word");
+    assert!(found(&env, &ann, "rmel", relevance).await.is_empty(), "inside a word");
+    assert_eq!(found(&env, &ann, "o brien", relevance).await, ["karte.png"], "an apostrophe splits");
+    assert_eq!(found(&env, &ann, "bac sl", relevance).await, ["karte.png"], "so does a backslash");
+    assert_eq!(found(&env, &ann, "w lan", relevance).await, ["lied.mp3"], "one letter and a start");
+    assert!(found(&env, &ann, "kanal", relevance).await.is_empty());
 }
 
 async fn search_through_the_gallery_page(env: TestEnv) {

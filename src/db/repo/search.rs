@@ -23,12 +23,17 @@ impl Dialect {
     }
 }
 
+/// The longest word beginning PostgreSQL's search documents hold as a word of its own
+/// (`migrations/postgres/…_word_beginnings`); they hold none of one character.
+const WORD_BEGINNINGS: std::ops::RangeInclusive<usize> = 2..=12;
+
 /// A search as each database's full-text index reads it: every word, as the start of a word
 /// in the item's text.
 #[derive(Debug, Clone)]
 pub(super) struct Search {
     dialect: Dialect,
-    /// The words as a `tsquery` (`harb:* & boat:*`) or an FTS5 query (`"harb"* "boat"*`); the
+    /// The words as a `tsquery` (`harb & boat`, the beginnings the documents hold, or `a:*`
+    /// for a word they cannot) or an FTS5 query (`"harb"* "boat"*`); the
     /// words hold letters and digits only, so neither syntax can be broken out of. `None` for
     /// a search without words, which matches nothing.
     text: Option<String>,
@@ -40,10 +45,16 @@ impl Search {
         query.search_text()?;
         let words = query.search_words();
         let text = (!words.is_empty()).then(|| match dialect {
-            Dialect::Pg => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+            Dialect::Pg => words.iter().map(|w| Self::pg_word(w)).collect::<Vec<_>>().join(" & "),
             Dialect::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
         });
         Some(Search { dialect, text })
+    }
+
+    /// One word as a `tsquery` term: a beginning the document holds is asked as a word, which
+    /// the GIN index skips through; a prefix match reads everything under the prefix.
+    fn pg_word(word: &str) -> String {
+        if WORD_BEGINNINGS.contains(&word.chars().count()) { word.to_owned() } else { format!("{word}:*") }
     }
 
     /// The full-text index of a kind's table on SQLite.
@@ -79,8 +90,9 @@ impl Search {
         let text = self.text.clone().unwrap_or_default();
         match self.dialect {
             Dialect::Pg => {
-                sql.push("CAST(ts_rank(t.search_doc, to_tsquery('simple', ").bind(Param::Text(text));
-                sql.push(")) * 1000000 AS BIGINT)")
+                sql.push("CAST(ts_rank(t.search_doc, ");
+                Self::tsquery_unseen(sql, text);
+                sql.push(") * 1000000 AS BIGINT)")
             }
             Dialect::Sqlite => {
                 // Small weights: the score saturates with a word's weighted count, and large
@@ -109,6 +121,7 @@ impl Search {
         (self.dialect == Dialect::Sqlite).then(|| format!(" JOIN {fts} ON {fts}.rowid = t.id"))
     }
 
+    /// What makes a row of a ranked stream a match.
     pub(super) fn match_ranked(&self, sql: &mut Sql, kind: MediaKind) {
         match (&self.text, self.dialect) {
             (None, _) => {
@@ -117,7 +130,41 @@ impl Search {
             (Some(text), Dialect::Sqlite) => {
                 sql.and().push(&format!("{} MATCH ", Self::fts(kind))).bind(Param::Text(text.clone()));
             }
-            (Some(_), Dialect::Pg) => self.filter(sql, kind),
+            (Some(text), Dialect::Pg) => {
+                sql.and().push("t.search_doc @@ ");
+                Self::tsquery_unseen(sql, text.clone());
+            }
         }
+    }
+
+    /// The words as a `tsquery` inside a one-row subquery, for the ranked streams: they read
+    /// and rank every match whatever the words are, so no plan is better for some words than
+    /// for others, and a statement PostgreSQL may not look into is planned once per connection
+    /// (as `Sql::bind_unseen` explains) instead of on every page, which with the images
+    /// table's indexes took longer than running it. The subquery returns the parsed `tsquery`,
+    /// so it is parsed once, not once a row. Orders walked on another index keep the words in
+    /// sight: whether walking that index beats reading every match depends on them.
+    fn tsquery_unseen(sql: &mut Sql, text: String) {
+        sql.push("(SELECT to_tsquery('simple', ").bind(Param::Text(text)).push("))");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::OwnerFilter;
+
+    #[test]
+    fn postgres_asks_held_beginnings_as_words_and_the_rest_as_prefixes() {
+        let search = |s: &str, dialect| {
+            let query = GalleryQuery { search: Some(s.into()), ..GalleryQuery::new(OwnerFilter::Any) };
+            Search::of(dialect, &query).unwrap().text.unwrap()
+        };
+        assert_eq!(
+            search("Harb quay-2024 a harbourmasters", Dialect::Pg),
+            "harb & quay & 2024 & a:* & harbourmasters:*"
+        );
+        assert_eq!(search("ÉMILE île", Dialect::Pg), "émile & île");
+        assert_eq!(search("Harb a", Dialect::Sqlite), "\"harb\"* \"a\"*");
     }
 }
