@@ -228,7 +228,7 @@ pub struct PendingDeletionRow {
     pub next_attempt_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = collections, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct CollectionRow {
     pub id: i64,
@@ -249,6 +249,15 @@ impl CollectionRow {
             name: self.name.clone(),
         }
     }
+}
+
+/// A collection with how many items it holds.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CountedCollection {
+    #[diesel(embed)]
+    pub collection: CollectionRow,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub items: i64,
 }
 
 /// What a listing of collections reads of each (a picker on every gallery page lists a hundred:

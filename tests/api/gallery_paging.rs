@@ -435,6 +435,12 @@ async fn collection_tag_and_search_pages_are_planned_once(env: TestEnv) {
             assert_eq!(ids(&again), ids(&first), "{query:?}");
         }
     }
+    // What a collection's page shows above its gallery: kept prepared too.
+    let above = CollectionRepo::with_children(&mut c, 141).await.unwrap();
+    assert_eq!(above.iter().map(|(c, n)| (c.id, *n)).collect::<Vec<_>>(), [(141, 500)]);
+    for _ in 0..8 {
+        assert_eq!(CollectionRepo::with_children(&mut c, 141).await.unwrap().len(), 1);
+    }
     if let DbConn::Pg(pg) = &mut c {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
@@ -451,13 +457,15 @@ async fn collection_tag_and_search_pages_are_planned_once(env: TestEnv) {
              WHERE (statement LIKE 'SELECT t.id, %' \
                     AND (statement LIKE '%FROM collection_items ci JOIN%' \
                          OR statement LIKE '%FROM item_tags it JOIN%')) \
-                OR (statement LIKE 'SELECT * FROM (SELECT t.id, %' AND statement LIKE '%search_rank%')",
+                OR (statement LIKE 'SELECT * FROM (SELECT t.id, %' AND statement LIKE '%search_rank%') \
+                OR (statement LIKE '%FROM collections c WHERE%' \
+                    AND statement NOT LIKE '%pg_prepared_statements%')",
         )
         .load::<Plans>(&mut **pg)
         .await
         .unwrap();
         let statements: Vec<&String> = plans.iter().map(|p| &p.statement).collect();
-        assert_eq!(plans.len(), 6, "a stream per kind for each view: {statements:#?}");
+        assert_eq!(plans.len(), 7, "a stream per kind for each view, and the collection: {statements:#?}");
         for p in plans {
             let (generic, custom) = (p.generic_plans, p.custom_plans);
             assert!(generic >= 3 && custom <= 6, "{generic} generic, {custom} custom plans: {}", p.statement);

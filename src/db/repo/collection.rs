@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::sql::{Param, Sql};
-use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
+use crate::db::rows::{CollectionEntry, CollectionRow, CountedCollection, NewCollection, NewMembership};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as t;
 use crate::db::{DbConn, DbError, run};
@@ -53,19 +53,21 @@ impl CollectionRepo {
     /// A collection and the collections directly inside it, by name, each with its items (the
     /// kept counts, summed over kinds and owners): what a collection's page shows above its
     /// gallery, in one query instead of three.
+    ///
+    /// Written as [`Sql`], not diesel's DSL: the count's subquery would be a SQL literal there,
+    /// which diesel never keeps prepared, so PostgreSQL parsed and planned it on every page
+    /// (0.4 ms, five times running it).
     pub async fn with_children(conn: &mut DbConn<'_>, id: i64) -> Result<Vec<(CollectionRow, i64)>, DbError> {
-        Ok(run!(conn, |c| t::collections
-            .filter(t::id.eq(id).or(t::parent_id.eq(id)))
-            .select((
-                CollectionRow::as_select(),
-                diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM collection_counts \
-                     WHERE collection_counts.collection_id = collections.id)",
-                ),
-            ))
-            .order(t::name_key.asc())
-            .load(c)
-            .await)?)
+        let mut sql = Sql::new(
+            "SELECT c.id, c.owner_id, c.parent_id, c.name, c.name_key, c.created_at, c.updated_at, \
+                 (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM collection_counts \
+                  WHERE collection_counts.collection_id = c.id) AS items \
+             FROM collections c",
+        );
+        sql.and().push("(c.id = ").bind(Param::Int(id)).push(" OR c.parent_id = ").bind(Param::Int(id));
+        sql.push(") ORDER BY c.name_key");
+        let rows: Vec<CountedCollection> = sql.rows(conn).await?;
+        Ok(rows.into_iter().map(|r| (r.collection, r.items)).collect())
     }
 
     pub async fn rename(
