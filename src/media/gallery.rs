@@ -36,6 +36,10 @@ pub struct GalleryItem {
     /// 1, or an animation's frames.
     pub frames: i32,
     pub duration_ms: Option<i64>,
+    /// Waveform (min, max) pairs: all of them, or the [`GALLERY_BINS`] that draw the same
+    /// gallery strokes where the database keeps those.
+    ///
+    /// [`GALLERY_BINS`]: crate::media::file::waveform::GALLERY_BINS
     #[serde(skip)]
     pub peaks: Option<Vec<u8>>,
     /// Signed URL of the thumbnail (images).

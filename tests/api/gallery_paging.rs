@@ -300,7 +300,8 @@ backend_tests!(
     totals_follow_inserts_deletes_and_owner_changes,
     search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused,
     collection_tag_and_search_pages_are_planned_once,
-    a_view_reads_only_the_streams_its_counts_hold
+    a_view_reads_only_the_streams_its_counts_hold,
+    gallery_rows_draw_the_waveform_their_peaks_draw
 );
 
 async fn every_gallery_walks_in_order_both_ways_without_gaps(env: TestEnv) {
@@ -745,4 +746,93 @@ mod plans {
         }
         assert_eq!(checked, 6208, "plans");
     }
+}
+
+/// A gallery row's mini waveform is the same drawing of its peaks on both backends, for peaks
+/// of any length and any values, and after the peaks change (a replaced file). PostgreSQL reads
+/// the 120 pairs it keeps for that drawing instead of all of them.
+async fn gallery_rows_draw_the_waveform_their_peaks_draw(env: TestEnv) {
+    use mediadesk::media::file::waveform::{GALLERY_BINS, svg_path};
+    let mut pooled = env.db.get().await.unwrap();
+    let mut c = pooled.conn();
+    let mut seed = 0x2545_f491_u32;
+    let mut byte = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        (seed >> 24) as u8
+    };
+    let at = Utc::now().naive_utc();
+    let mut made = Vec::new();
+    for pairs in [0, 1, 7, 119, 120, 121, 999, 1000, 1001] {
+        let mut peaks: Vec<u8> = (0..2 * pairs).map(|_| byte()).collect();
+        if pairs == 1000 {
+            peaks[..4].copy_from_slice(&[0x80, 0x7f, 0x80, 0x7f]); // -128 and 127
+        }
+        let name = format!("wave-{pairs}.mp3");
+        let key = format!("system/wave-{pairs}.mp3");
+        let new = NewAudio {
+            owner_id: None,
+            uploader_id: None,
+            original_filename: &name,
+            content_type: "audio/mpeg",
+            byte_size: 1,
+            sha256: "0",
+            storage_key: &key,
+            waveform_key: None,
+            duration_ms: 1000,
+            bitrate: 1,
+            sample_rate: 44_100,
+            channels: 2,
+            codec: "mp3",
+            transcript: None,
+            created_at: at,
+            updated_at: at,
+            peaks: (pairs != 0).then_some(&peaks[..]),
+            rendition_key: None,
+            rendition_bytes: 0,
+            health: Default::default(),
+        };
+        let row = AudioRepo::create(&mut c, &new).await.unwrap();
+        made.push((row.id, (pairs != 0).then_some(peaks)));
+    }
+    let query = GalleryQuery { kind: KindFilter::Audio, per_page: 50, ..GalleryQuery::new(OwnerFilter::Any) };
+    let postgres = matches!(c, DbConn::Pg(_));
+    let drawn = |rows: Vec<MediaItemRow>| -> Vec<(i64, Option<String>)> {
+        let mut d: Vec<_> = rows
+            .into_iter()
+            .map(|r| {
+                if postgres && let Some(p) = &r.peaks {
+                    assert_eq!(p.len(), 2 * GALLERY_BINS, "PostgreSQL reads the kept pairs");
+                }
+                (r.id, r.peaks.map(|p| svg_path(&p, GALLERY_BINS)))
+            })
+            .collect();
+        d.sort();
+        d
+    };
+    let expected = |made: &[(i64, Option<Vec<u8>>)]| -> Vec<(i64, Option<String>)> {
+        made.iter().map(|(id, p)| (*id, p.as_ref().map(|p| svg_path(p, GALLERY_BINS)))).collect()
+    };
+    let (rows, _) = GalleryRepo::page(&mut c, &query, None).await.unwrap();
+    assert_eq!(drawn(rows), expected(&made));
+    assert!(expected(&made)[8].1.as_ref().unwrap().matches('M').count() == GALLERY_BINS);
+
+    // New peaks (a replaced file) draw anew.
+    let (id, _) = made[7];
+    let replaced: Vec<u8> = (0..2000).map(|i| if i % 2 == 0 { 0xc0 } else { 0x20 }).collect();
+    env.db
+        .batch_execute(&format!(
+            "UPDATE audios SET peaks = {} WHERE id = {id}",
+            if postgres {
+                format!("'\\x{}'", "c020".repeat(1000))
+            } else {
+                format!("x'{}'", "c020".repeat(1000))
+            }
+        ))
+        .await
+        .unwrap();
+    made[7].1 = Some(replaced);
+    let (rows, _) = GalleryRepo::page(&mut c, &query, None).await.unwrap();
+    assert_eq!(drawn(rows), expected(&made));
 }

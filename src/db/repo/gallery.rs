@@ -144,20 +144,35 @@ impl From<&SortValue> for Param {
     }
 }
 
-/// The table of a kind and the columns its gallery rows read.
-pub(super) fn table(kind: MediaKind) -> (&'static str, &'static str) {
+/// The table of a kind.
+pub(super) fn table(kind: MediaKind) -> &'static str {
     match kind {
-        MediaKind::Image => (
-            "images",
-            "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.thumbnail_key, \
-             t.storage_key, t.width, t.height, t.created_at, t.frame_count, t.title, t.alt_text",
-        ),
-        MediaKind::Audio => (
-            "audios",
-            "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.storage_key, \
-             t.duration_ms, t.peaks, t.created_at, t.title, t.rendition_key, t.loudness_lufs, \
-             t.true_peak_db, t.quiet, t.clipped, t.mostly_silent",
-        ),
+        MediaKind::Image => "images",
+        MediaKind::Audio => "audios",
+    }
+}
+
+/// The columns a kind's gallery rows read. An audio row's peaks are only drawn as the gallery's
+/// 120 strokes: PostgreSQL keeps those 120 pairs in a column of their own (`gallery_peaks`,
+/// `migrations/postgres/…_gallery_peaks`), which draws the same strokes as all 1 000 and was
+/// half of an audio stream's time to read; SQLite reads its rows in place, and the peaks.
+fn columns(kind: MediaKind, dialect: Dialect) -> String {
+    match kind {
+        MediaKind::Image => "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, \
+                             t.thumbnail_key, t.storage_key, t.width, t.height, t.created_at, \
+                             t.frame_count, t.title, t.alt_text"
+            .to_owned(),
+        MediaKind::Audio => {
+            let peaks = match dialect {
+                Dialect::Pg => "t.gallery_peaks AS peaks",
+                Dialect::Sqlite => "t.peaks",
+            };
+            format!(
+                "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, t.storage_key, \
+                 t.duration_ms, {peaks}, t.created_at, t.title, t.rendition_key, t.loudness_lufs, \
+                 t.true_peak_db, t.quiet, t.clipped, t.mostly_silent"
+            )
+        }
     }
 }
 
@@ -191,7 +206,7 @@ fn source_of(
     join: Option<&str>,
     sql: &mut Sql,
 ) -> (&'static str, &'static str) {
-    let (table, _) = table(kind);
+    let table = table(kind);
     let k = kind.as_str();
     let items = |on: &str| join.map_or(String::new(), |j| format!(" JOIN {table} t ON t.id = {on}{j}"));
     let join = join.unwrap_or("");
@@ -266,12 +281,13 @@ fn narrow(sql: &mut Sql, (owner, from): (StreamOwner, &str), query: &GalleryQuer
 /// most `fetch`.
 fn stream_sql(
     (kind, owner): (MediaKind, StreamOwner),
+    dialect: Dialect,
     query: &GalleryQuery,
     search: Option<&Search>,
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
-    let (_, columns) = table(kind);
+    let columns = columns(kind, dialect);
     let sort = query.order();
     let (mut sql, from, id_col) = match (sort, search) {
         // A ranked stream reads every match with its score, as a subquery the cursor and the
@@ -451,7 +467,8 @@ impl GalleryRepo {
         read: impl Fn((MediaKind, StreamOwner)) -> bool,
     ) -> Result<(Vec<MediaItemRow>, bool, Vec<Option<i64>>), DbError> {
         let limit = i64::from(query.limit());
-        let search = Search::of(Dialect::of(conn), query);
+        let dialect = Dialect::of(conn);
+        let search = Search::of(dialect, query);
         let (sort, ranked) = (query.order(), query.order() == GallerySort::Relevance);
         let mut rows: Vec<MediaItemRow> = Vec::new();
         let mut counted = Vec::new();
@@ -460,7 +477,7 @@ impl GalleryRepo {
                 counted.push(Some(0));
                 continue;
             }
-            let sql = stream_sql(stream, query, search.as_ref(), cursor, limit + 1)?;
+            let sql = stream_sql(stream, dialect, query, search.as_ref(), cursor, limit + 1)?;
             let (found, matches) = load(conn, stream.0, &sql, ranked).await?;
             rows.extend(found);
             counted.push(matches);
@@ -485,10 +502,11 @@ impl GalleryRepo {
         cursor: Option<&Cursor>,
     ) -> Result<Vec<String>, DbError> {
         let fetch = i64::from(query.limit()) + 1;
-        let search = Search::of(Dialect::of(conn), query);
+        let dialect = Dialect::of(conn);
+        let search = Search::of(dialect, query);
         let mut plans = Vec::new();
         for stream in streams(query) {
-            let sql = stream_sql(stream, query, search.as_ref(), cursor, fetch)?;
+            let sql = stream_sql(stream, dialect, query, search.as_ref(), cursor, fetch)?;
             let plan = run!(conn, |c| ExplainOn::explain(c, sql.clone()).await)?;
             plans.push(plan.join("\n"));
         }
@@ -553,7 +571,7 @@ impl GalleryRepo {
         let Some(search) = Search::of(Dialect::of(conn), query) else { return Ok(0) };
         let mut sql = Sql::new("SELECT ");
         search.rank(&mut sql, kind);
-        sql.push(&format!(" AS n FROM {} t", table(kind).0));
+        sql.push(&format!(" AS n FROM {} t", table(kind)));
         sql.push(search.join_sqlite(kind).as_deref().unwrap_or(""));
         sql.and().push("t.id = ").bind(Param::Int(id));
         search.match_ranked(&mut sql, kind);

@@ -7,6 +7,10 @@ use symphonia::core::audio::sample::{Sample, i24, u24};
 /// Pairs in a stored waveform.
 pub const BINS: usize = 1000;
 
+/// Strokes in a gallery row's waveform. PostgreSQL keeps the pairs that draw them in a column
+/// (`migrations/postgres/…_gallery_peaks` spells this number and [`svg_path`]'s stretches).
+pub const GALLERY_BINS: usize = 120;
+
 /// Collects (min, max) per block of frames without knowing the exact length in advance, then
 /// folds the blocks into exactly [`BINS`] pairs.
 pub struct PeakCollector {

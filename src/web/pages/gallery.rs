@@ -644,7 +644,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         thumb_w,
         thumb_h,
         media_url: i.media_url,
-        wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, 120)),
+        wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, waveform::GALLERY_BINS)),
         duration_ms: i.duration_ms.unwrap_or(0),
         gain_db: sound::gain_attr(&i.health),
         sound_badges: sound::badges(&i.health),
