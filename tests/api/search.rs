@@ -13,6 +13,7 @@ use crate::common::*;
 backend_tests!(
     search_finds_every_field_and_ranks_by_relevance,
     a_word_start_of_any_length_is_found_and_ranked,
+    the_longest_transcript_of_distinct_words_saves_and_is_found,
     search_through_the_gallery_page
 );
 
@@ -113,6 +114,29 @@ async fn a_word_start_of_any_length_is_found_and_ranked(env: TestEnv) {
     assert_eq!(found(&env, &ann, "bac sl", relevance).await, ["karte.png"], "so does a backslash");
     assert_eq!(found(&env, &ann, "w lan", relevance).await, ["lied.mp3"], "one letter and a start");
     assert!(found(&env, &ann, "kanal", relevance).await.is_empty());
+}
+
+/// A transcript at the length limit made of long distinct words (13-letter Chinese words: 2.5 MB
+/// of words and beginnings, over PostgreSQL's 1 MiB for a document) still saves, and is found by
+/// its first word's start and by any whole word.
+async fn the_longest_transcript_of_distinct_words_saves_and_is_found(env: TestEnv) {
+    let ann = Actor::user(env.user("ann", "user").await);
+    let song = env.upload_own(&ann, "lied.mp3", "tone-cbr.mp3").await;
+    let mut seed = 0x9e37_79b9_u32;
+    let mut letter = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        char::from_u32(0x4e00 + seed % 20_000).unwrap()
+    };
+    let words: Vec<String> = (0..7_142).map(|_| (0..13).map(|_| letter()).collect()).collect();
+    let transcript = words.join(" ");
+    assert!(transcript.chars().count() <= mediadesk::media::MAX_TRANSCRIPT_CHARS);
+    env.media.update_transcript(&ann, song.1, &transcript).await.unwrap();
+    let relevance = GallerySort::Relevance;
+    let start: String = words[0].chars().take(5).collect();
+    assert_eq!(found(&env, &ann, &start, relevance).await, ["lied.mp3"], "the first word's start");
+    assert_eq!(found(&env, &ann, &words[7_000], relevance).await, ["lied.mp3"], "a late whole word");
 }
 
 async fn search_through_the_gallery_page(env: TestEnv) {

@@ -6,14 +6,31 @@
 -- search asks for those as exact words, which the index skips through, and ranks them as it
 -- ranked the prefixes (same positions, same weights). A word of 1 or more than 12 characters
 -- is still asked as a prefix (`src/db/repo/search.rs`, `WORD_BEGINNINGS`).
+--
+-- A document holds at most 1 MiB of words and their positions. Beginnings stop being added,
+-- from the document's last words back, where they would pass 1 000 000 bytes with its own
+-- words (counted before repeated beginnings merge, so never less than they take): only a
+-- transcript of thousands of long distinct words gets there (100 000 characters of 13-letter
+-- Chinese words would need 2.5 MB), and it keeps its whole words and its first words'
+-- beginnings instead of failing to save.
 CREATE FUNCTION word_beginnings(doc tsvector) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    WITH words AS (
+        SELECT lexeme, positions[1] AS first, coalesce(array_length(positions, 1), 0) AS count,
+               (SELECT string_agg(p || wt, ',') FROM unnest(positions, weights) AS x(p, wt)) AS at
+        FROM unnest(doc)
+    ), beginnings AS (
+        -- What a word takes in a tsvector: its bytes, aligned, and two bytes a position and one.
+        SELECT left(lexeme, n) AS word, at, n = length(lexeme) AS whole,
+               sum(CASE WHEN n < length(lexeme) THEN octet_length(left(lexeme, n)) + 3 + 2 * count END)
+                   OVER (ORDER BY first, n ROWS UNBOUNDED PRECEDING) AS spent
+        FROM words, generate_series(least(length(lexeme), 2), length(lexeme)) AS n
+        WHERE n <= 12 OR n = length(lexeme)
+    )
     SELECT coalesce(string_agg(
-        '''' || replace(replace(left(w.lexeme, n), '\', '\\'), '''', '''''') || ''':' || w.at, ' '), '')::tsvector
-    FROM (SELECT lexeme, (SELECT string_agg(p || wt, ',') FROM unnest(positions, weights) AS x(p, wt)) AS at
-          FROM unnest(doc)) AS w,
-         generate_series(least(length(w.lexeme), 2), length(w.lexeme)) AS n
-    WHERE n <= 12 OR n = length(w.lexeme)
+        '''' || replace(replace(word, '\', '\\'), '''', '''''') || ''':' || at, ' '), '')::tsvector
+    FROM beginnings
+    WHERE whole OR spent <= 1000000 - (SELECT sum(octet_length(lexeme) + 3 + 2 * count) FROM words)
 $$;
 
 -- PostgreSQL 15 cannot change a generated column's expression: the column (and its index) is
