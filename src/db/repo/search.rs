@@ -23,8 +23,8 @@ impl Dialect {
     }
 }
 
-/// The longest word beginning PostgreSQL's search documents hold as a word of its own
-/// (`migrations/postgres/…_word_beginnings`); they hold none of one character.
+/// The lengths of the word beginnings PostgreSQL's search documents hold as words of their own
+/// (`migrations/postgres/…_word_beginnings`): none of one character, none past twelve.
 const WORD_BEGINNINGS: std::ops::RangeInclusive<usize> = 2..=12;
 
 /// A search as each database's full-text index reads it: every word, as the start of a word
