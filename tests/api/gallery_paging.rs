@@ -100,33 +100,15 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                 mostly_silent: sound.2,
                 ..Default::default()
             };
-            let row = AudioRepo::create(
-                &mut c,
-                &NewAudio {
-                    owner_id: owner,
-                    uploader_id: owner,
-                    original_filename: &name,
-                    content_type: "audio/mpeg",
-                    byte_size: size,
-                    sha256: "0",
-                    storage_key: &key,
-                    waveform_key: None,
-                    duration_ms: 1000,
-                    bitrate: 1,
-                    sample_rate: 44_100,
-                    channels: 2,
-                    codec: "mp3",
-                    transcript: transcript.as_deref(),
-                    created_at: at,
-                    updated_at: at,
-                    peaks: None,
-                    rendition_key: None,
-                    rendition_bytes: 0,
-                    health,
-                },
-            )
-            .await
-            .unwrap();
+            let new = NewAudio {
+                owner_id: owner,
+                uploader_id: owner,
+                byte_size: size,
+                transcript: transcript.as_deref(),
+                health,
+                ..audio_row(&name, &key, at)
+            };
+            let row = AudioRepo::create(&mut c, &new).await.unwrap();
             items.push(Item {
                 kind: MediaKind::Audio,
                 id: row.id,
@@ -146,6 +128,32 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
 
 /// A collection holding about two thirds of the items, of every owner (the gallery decides what
 /// a viewer sees of it), and what it holds.
+/// A system MP3's row of one byte, without transcript, peaks or health, made at `at`.
+fn audio_row<'a>(name: &'a str, key: &'a str, at: NaiveDateTime) -> NewAudio<'a> {
+    NewAudio {
+        owner_id: None,
+        uploader_id: None,
+        original_filename: name,
+        content_type: "audio/mpeg",
+        byte_size: 1,
+        sha256: "0",
+        storage_key: key,
+        waveform_key: None,
+        duration_ms: 1000,
+        bitrate: 1,
+        sample_rate: 44_100,
+        channels: 2,
+        codec: "mp3",
+        transcript: None,
+        created_at: at,
+        updated_at: at,
+        peaks: None,
+        rendition_key: None,
+        rendition_bytes: 0,
+        health: Default::default(),
+    }
+}
+
 async fn collect(env: &TestEnv, items: &[Item]) -> (i64, HashSet<(MediaKind, i64)>) {
     let mut pooled = env.db.get().await.unwrap();
     let mut c = pooled.conn();
@@ -771,28 +779,7 @@ async fn gallery_rows_draw_the_waveform_their_peaks_draw(env: TestEnv) {
         }
         let name = format!("wave-{pairs}.mp3");
         let key = format!("system/wave-{pairs}.mp3");
-        let new = NewAudio {
-            owner_id: None,
-            uploader_id: None,
-            original_filename: &name,
-            content_type: "audio/mpeg",
-            byte_size: 1,
-            sha256: "0",
-            storage_key: &key,
-            waveform_key: None,
-            duration_ms: 1000,
-            bitrate: 1,
-            sample_rate: 44_100,
-            channels: 2,
-            codec: "mp3",
-            transcript: None,
-            created_at: at,
-            updated_at: at,
-            peaks: (pairs != 0).then_some(&peaks[..]),
-            rendition_key: None,
-            rendition_bytes: 0,
-            health: Default::default(),
-        };
+        let new = NewAudio { peaks: (pairs != 0).then_some(&peaks[..]), ..audio_row(&name, &key, at) };
         let row = AudioRepo::create(&mut c, &new).await.unwrap();
         made.push((row.id, (pairs != 0).then_some(peaks)));
     }
