@@ -472,6 +472,90 @@ impl From<AudioItemRow> for MediaItemRow {
     }
 }
 
+/// A gallery entry of either kind as one query over both tables returns it (`kind` says
+/// which; the other kind's columns are NULL or fixed), so that the database merges a page from
+/// both in order and reads only the rows it shows.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MixedItemRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub owner_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub original_filename: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub content_type: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub byte_size: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub storage_key: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub title: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub preview_key: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub width: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub height: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub frame_count: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub alt_text: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub duration_ms: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Binary>)]
+    pub peaks: Option<Vec<u8>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    pub loudness_lufs: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    pub true_peak_db: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub quiet: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub clipped: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub mostly_silent: bool,
+}
+
+impl TryFrom<MixedItemRow> for MediaItemRow {
+    type Error = diesel::result::Error;
+
+    fn try_from(r: MixedItemRow) -> Result<Self, Self::Error> {
+        let kind: MediaKind =
+            r.kind.parse().map_err(|_| diesel::result::Error::DeserializationError(r.kind.clone().into()))?;
+        Ok(MediaItemRow {
+            kind,
+            id: r.id,
+            owner_id: r.owner_id,
+            original_filename: r.original_filename,
+            content_type: r.content_type,
+            byte_size: r.byte_size,
+            preview_key: r.preview_key,
+            storage_key: r.storage_key,
+            width: r.width,
+            height: r.height,
+            frames: r.frame_count,
+            duration_ms: r.duration_ms,
+            peaks: r.peaks,
+            created_at: r.created_at,
+            title: r.title,
+            alt_text: r.alt_text,
+            rank: 0,
+            sound: Sound {
+                loudness_lufs: r.loudness_lufs,
+                true_peak_db: r.true_peak_db,
+                quiet: r.quiet,
+                clipped: r.clipped,
+                mostly_silent: r.mostly_silent,
+            },
+        })
+    }
+}
+
 /// An item in the trash; `object_keys` and `snapshot` are JSON (see the migration).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = trash, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]

@@ -15,7 +15,7 @@ use diesel_async::RunQueryDsl;
 use super::search::{Dialect, Search};
 use super::sql::{Param, Sql};
 use crate::db::explain::ExplainOn;
-use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow};
+use crate::db::rows::{AudioItemRow, ImageItemRow, MediaItemRow, MixedItemRow};
 use crate::db::schema::{collection_counts, media_counts, tag_counts};
 use crate::db::{DbConn, DbError, run};
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, OwnerFilter};
@@ -84,7 +84,7 @@ impl Counts {
 
 /// One owner condition of a stream; `Visible` needs two streams, so that each stays one index
 /// range (an `OR` of owners cannot be walked in sort order).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StreamOwner {
     All,
     System,
@@ -173,6 +173,67 @@ fn columns(kind: MediaKind, dialect: Dialect) -> String {
                  t.true_peak_db, t.quiet, t.clipped, t.mostly_silent"
             )
         }
+    }
+}
+
+/// What a stream's rows hold: its kind's own columns, or the columns of both kinds (the other
+/// kind's NULL or fixed) under one name each, for a page merged from both in one query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Own,
+    Mixed,
+}
+
+/// [`Shape::Mixed`]'s columns for a stream of `kind`, the order's own column read from `walked`
+/// (the table whose index the stream walks): the merged page is ordered by it, and the database
+/// merges the streams in that order, without sorting them, only if it knows they come in it.
+fn mixed_columns(kind: MediaKind, dialect: Dialect, walked: &str, sort: GallerySort) -> String {
+    let image = kind == MediaKind::Image;
+    let pick = |of_image: &'static str, of_audio: &'static str| if image { of_image } else { of_audio };
+    let peaks = match dialect {
+        Dialect::Pg => "t.gallery_peaks",
+        Dialect::Sqlite => "t.peaks",
+    };
+    let columns = [
+        ("kind", pick("'image'", "'audio'")),
+        ("id", "t.id"),
+        ("owner_id", "t.owner_id"),
+        ("original_filename", "t.original_filename"),
+        ("content_type", "t.content_type"),
+        ("byte_size", "t.byte_size"),
+        ("storage_key", "t.storage_key"),
+        ("created_at", "t.created_at"),
+        ("title", "t.title"),
+        ("preview_key", pick("t.thumbnail_key", "t.rendition_key")),
+        ("width", pick("t.width", "CAST(NULL AS integer)")),
+        ("height", pick("t.height", "CAST(NULL AS integer)")),
+        ("frame_count", pick("t.frame_count", "1")),
+        ("alt_text", pick("t.alt_text", "CAST(NULL AS text)")),
+        ("duration_ms", pick("CAST(NULL AS bigint)", "t.duration_ms")),
+        ("peaks", if image { "CAST(NULL AS bytea)" } else { peaks }),
+        ("loudness_lufs", pick("CAST(NULL AS double precision)", "t.loudness_lufs")),
+        ("true_peak_db", pick("CAST(NULL AS double precision)", "t.true_peak_db")),
+        ("quiet", pick("false", "t.quiet")),
+        ("clipped", pick("false", "t.clipped")),
+        ("mostly_silent", pick("false", "t.mostly_silent")),
+    ];
+    let ordered = sort_column(sort);
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, expr)| match *name == ordered {
+            true => format!("{walked}.{name} AS {name}"),
+            false => format!("{expr} AS {name}"),
+        })
+        .collect();
+    list.join(", ")
+}
+
+/// The table a stream walks, as [`source`] names it.
+fn walked(query: &GalleryQuery) -> &'static str {
+    match (query.collection, query.tags.is_empty()) {
+        (Some(_), _) => "ci",
+        (None, false) => "it",
+        (None, true) => "t",
     }
 }
 
@@ -281,14 +342,17 @@ fn narrow(sql: &mut Sql, (owner, from): (StreamOwner, &str), query: &GalleryQuer
 /// most `fetch`.
 fn stream_sql(
     (kind, owner): (MediaKind, StreamOwner),
-    dialect: Dialect,
+    (dialect, shape): (Dialect, Shape),
     query: &GalleryQuery,
     search: Option<&Search>,
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
-    let columns = columns(kind, dialect);
     let sort = query.order();
+    let columns = match shape {
+        Shape::Own => columns(kind, dialect),
+        Shape::Mixed => mixed_columns(kind, dialect, walked(query), sort),
+    };
     let (mut sql, from, id_col) = match (sort, search) {
         // A ranked stream reads every match with its score, as a subquery the cursor and the
         // order then apply to (the score has no index to walk; the full-text index finds the
@@ -354,6 +418,44 @@ fn stream_sql(
     // The limit is written into the text, not bound: SQLite reads a bound LIMIT when it plans,
     // and then compiles the statement again every time the value is bound (each page).
     sql.push(&format!(" ORDER BY {col} {direction}, {id_col} {direction} LIMIT {fetch}"));
+    Ok(sql)
+}
+
+/// Whether a page's streams are merged by the database in one query: on PostgreSQL, where each
+/// query is a round trip and a merge stops reading each stream at the rows the page shows (two
+/// streams' separate queries read a page's worth each, half of them for nothing). A ranked
+/// search reads every match of each stream anyway, and counts them as it does, which a merge
+/// would lose for a stream it takes no row from. SQLite, in process, reads its streams apart.
+fn merges(dialect: Dialect, query: &GalleryQuery) -> bool {
+    dialect == Dialect::Pg && query.order() != GallerySort::Relevance
+}
+
+/// The `kept` streams as one query in the page's order, the first `fetch` rows: each stream's
+/// query as it stands (an index walk that stops at `fetch`), merged by the sort value, then kind
+/// and id as [`sort_key`] orders them. The database merges the walks as they come, taking a next
+/// row only from the stream whose row it took.
+fn merged_sql(
+    kept: &[(MediaKind, StreamOwner)],
+    dialect: Dialect,
+    query: &GalleryQuery,
+    search: Option<&Search>,
+    cursor: Option<&Cursor>,
+    fetch: i64,
+) -> Result<Sql, DbError> {
+    let stream = |s| stream_sql(s, (dialect, Shape::Mixed), query, search, cursor, fetch);
+    if let [one] = kept {
+        return stream(*one);
+    }
+    let mut sql = Sql::new("SELECT * FROM (");
+    for (i, s) in kept.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { " UNION ALL (" }).nest(stream(*s)?).push(")");
+    }
+    let sort = query.order();
+    let direction = if sort.descending() != query.backwards { "DESC" } else { "ASC" };
+    let col = sort_column(sort);
+    sql.push(&format!(
+        ") m ORDER BY m.{col} {direction}, m.kind {direction}, m.id {direction} LIMIT {fetch}"
+    ));
     Ok(sql)
 }
 
@@ -472,15 +574,27 @@ impl GalleryRepo {
         let (sort, ranked) = (query.order(), query.order() == GallerySort::Relevance);
         let mut rows: Vec<MediaItemRow> = Vec::new();
         let mut counted = Vec::new();
-        for stream in streams(query) {
-            if !read(stream) {
-                counted.push(Some(0));
-                continue;
+        if merges(dialect, query) {
+            let all = streams(query);
+            let kept: Vec<_> = all.iter().copied().filter(|s| read(*s)).collect();
+            counted = all.iter().map(|s| (!kept.iter().any(|k| k == s)).then_some(0)).collect();
+            if !kept.is_empty() {
+                let sql = merged_sql(&kept, dialect, query, search.as_ref(), cursor, limit + 1)?;
+                let mixed = sql.rows::<MixedItemRow>(conn).await?;
+                rows = mixed.into_iter().map(MediaItemRow::try_from).collect::<Result<_, _>>()?;
             }
-            let sql = stream_sql(stream, dialect, query, search.as_ref(), cursor, limit + 1)?;
-            let (found, matches) = load(conn, stream.0, &sql, ranked).await?;
-            rows.extend(found);
-            counted.push(matches);
+        } else {
+            for stream in streams(query) {
+                if !read(stream) {
+                    counted.push(Some(0));
+                    continue;
+                }
+                let sql =
+                    stream_sql(stream, (dialect, Shape::Own), query, search.as_ref(), cursor, limit + 1)?;
+                let (found, matches) = load(conn, stream.0, &sql, ranked).await?;
+                rows.extend(found);
+                counted.push(matches);
+            }
         }
         let less = sort.descending() != query.backwards;
         rows.sort_by(|a, b| {
@@ -504,9 +618,17 @@ impl GalleryRepo {
         let fetch = i64::from(query.limit()) + 1;
         let dialect = Dialect::of(conn);
         let search = Search::of(dialect, query);
+        let all = streams(query);
+        let queries = if all.is_empty() {
+            Vec::new()
+        } else if merges(dialect, query) {
+            vec![merged_sql(&all, dialect, query, search.as_ref(), cursor, fetch)?]
+        } else {
+            let own = |s| stream_sql(s, (dialect, Shape::Own), query, search.as_ref(), cursor, fetch);
+            all.into_iter().map(own).collect::<Result<_, _>>()?
+        };
         let mut plans = Vec::new();
-        for stream in streams(query) {
-            let sql = stream_sql(stream, dialect, query, search.as_ref(), cursor, fetch)?;
+        for sql in queries {
             let plan = run!(conn, |c| ExplainOn::explain(c, sql.clone()).await)?;
             plans.push(plan.join("\n"));
         }

@@ -510,3 +510,13 @@ fn base64url(data: &[u8]) -> String {
     }
     out
 }
+
+/// Whether a PostgreSQL plan sorts rows it did not get in order: a `Sort` node. A merge of
+/// index walks (`Merge Append`) is not one, nor is an `Incremental Sort` that only orders the
+/// rows sharing a value they arrived sorted by (the gallery's kind tie-break).
+pub fn pg_plan_sorts(plan: &str) -> bool {
+    plan.lines().any(|l| {
+        let node = l.trim_start_matches([' ', '-', '>']);
+        node == "Sort" || node.starts_with("Sort ") && !node.starts_with("Sort Key")
+    }) || plan.contains("Incremental Sort") && !plan.contains("Presorted Key")
+}
