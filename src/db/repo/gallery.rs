@@ -177,14 +177,28 @@ impl GalleryRepo {
         let (sort, ranked) = (query.order(), query.order() == GallerySort::Relevance);
         let mut rows: Vec<MediaItemRow> = Vec::new();
         let mut counted = Vec::new();
-        if merges(dialect, query) {
+        if merges(dialect) {
             let all = streams(query);
             let kept: Vec<_> = all.iter().copied().filter(|s| read(*s)).collect();
-            counted = all.iter().map(|s| (!kept.iter().any(|k| k == s)).then_some(0)).collect();
+            counted = all.iter().map(|s| (!kept.contains(s)).then_some(0)).collect();
             if !kept.is_empty() {
                 let sql = merged_sql(&kept, dialect, query, search.as_ref(), cursor, limit + 1)?;
-                let mixed = sql.rows::<MixedItemRow>(conn).await?;
-                rows = mixed.into_iter().map(MediaItemRow::try_from).collect::<Result<_, _>>()?;
+                if ranked {
+                    let found = sql.rows::<Ranked<MixedItemRow>>(conn).await?;
+                    // One count of all kept streams' matches: the first kept stream's entry
+                    // holds it and the others none, so the capped total sums the same.
+                    if let Some(n) = found.as_slice().first().map(|r| r.matches) {
+                        for (i, s) in all.iter().enumerate().filter(|(_, s)| kept.contains(s)) {
+                            counted[i] = Some(if *s == kept[0] { n } else { 0 });
+                        }
+                    }
+                    for r in found {
+                        rows.push(MediaItemRow { rank: r.search_rank, ..MediaItemRow::try_from(r.item)? });
+                    }
+                } else {
+                    let mixed = sql.rows::<MixedItemRow>(conn).await?;
+                    rows = mixed.into_iter().map(MediaItemRow::try_from).collect::<Result<_, _>>()?;
+                }
             }
         } else {
             for stream in streams(query) {
@@ -224,7 +238,7 @@ impl GalleryRepo {
         let all = streams(query);
         let queries = if all.is_empty() {
             Vec::new()
-        } else if merges(dialect, query) {
+        } else if merges(dialect) {
             vec![merged_sql(&all, dialect, query, search.as_ref(), cursor, fetch)?]
         } else {
             let own = |s| stream_sql(s, (dialect, Shape::Own), query, search.as_ref(), cursor, fetch);

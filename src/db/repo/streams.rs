@@ -307,14 +307,7 @@ pub(super) fn stream_sql(
         // order then apply to (the score has no index to walk; the full-text index finds the
         // matches).
         (GallerySort::Relevance, Some(search)) => {
-            let mut inner = Sql::new(&format!("SELECT {columns}, "));
-            search.rank(&mut inner, kind);
-            inner.push(" AS search_rank, ");
-            search.match_count(&mut inner);
-            inner.push(" AS matches");
-            let (from, _) = source(kind, query, search.join_sqlite(kind).as_deref(), &mut inner);
-            narrow(&mut inner, (owner, from), query);
-            search.match_ranked(&mut inner, kind);
+            let inner = ranked_matches((kind, owner), &columns, query, search, true);
             let mut sql = Sql::new("SELECT * FROM (");
             sql.nest(inner).push(") s");
             (sql, "s", "s.id")
@@ -370,19 +363,41 @@ pub(super) fn stream_sql(
     Ok(sql)
 }
 
+/// A ranked stream's matches with their scores (and, with `count`, how many there are), before
+/// any cursor or order: what the kind's full-text index finds, narrowed to the owner and view.
+fn ranked_matches(
+    (kind, owner): (MediaKind, StreamOwner),
+    columns: &str,
+    query: &GalleryQuery,
+    search: &Search,
+    count: bool,
+) -> Sql {
+    let mut inner = Sql::new(&format!("SELECT {columns}, "));
+    search.rank(&mut inner, kind);
+    inner.push(" AS search_rank");
+    if count {
+        inner.push(", ");
+        search.match_count(&mut inner);
+        inner.push(" AS matches");
+    }
+    let (from, _) = source(kind, query, search.join_sqlite(kind).as_deref(), &mut inner);
+    narrow(&mut inner, (owner, from), query);
+    search.match_ranked(&mut inner, kind);
+    inner
+}
+
 /// Whether a page's streams are merged by the database in one query: on PostgreSQL, where each
 /// query is a round trip and a merge stops reading each stream at the rows the page shows (two
-/// streams' separate queries read a page's worth each, half of them for nothing). A ranked
-/// search reads every match of each stream anyway, and counts them as it does, which a merge
-/// would lose for a stream it takes no row from. SQLite, in process, reads its streams apart.
-pub(super) fn merges(dialect: Dialect, query: &GalleryQuery) -> bool {
-    dialect == Dialect::Pg && query.order() != GallerySort::Relevance
+/// streams' separate queries read a page's worth each, half of them for nothing). SQLite, in
+/// process, reads its streams apart.
+pub(super) fn merges(dialect: Dialect) -> bool {
+    dialect == Dialect::Pg
 }
 
 /// The `kept` streams as one query in the page's order, the first `fetch` rows: each stream's
 /// query as it stands (an index walk that stops at `fetch`), merged by the sort value, then kind
-/// and id as [`sort_key`] orders them. The database merges the walks as they come, taking a next
-/// row only from the stream whose row it took.
+/// and id as `gallery::sort_key` orders them. The database merges the walks as they come, taking
+/// a next row only from the stream whose row it took. Ranked, see [`merged_ranked_sql`].
 pub(super) fn merged_sql(
     kept: &[(MediaKind, StreamOwner)],
     dialect: Dialect,
@@ -391,6 +406,10 @@ pub(super) fn merged_sql(
     cursor: Option<&Cursor>,
     fetch: i64,
 ) -> Result<Sql, DbError> {
+    let sort = query.order();
+    if let (GallerySort::Relevance, Some(search)) = (sort, search) {
+        return merged_ranked_sql(kept, dialect, query, search, cursor, fetch);
+    }
     let stream = |s| stream_sql(s, (dialect, Shape::Mixed), query, search, cursor, fetch);
     if let [one] = kept {
         return stream(*one);
@@ -399,11 +418,44 @@ pub(super) fn merged_sql(
     for (i, s) in kept.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { " UNION ALL (" }).nest(stream(*s)?).push(")");
     }
-    let sort = query.order();
     let direction = if sort.descending() != query.backwards { "DESC" } else { "ASC" };
     let col = sort_column(sort);
     sql.push(&format!(
         ") m ORDER BY m.{col} {direction}, m.kind {direction}, m.id {direction} LIMIT {fetch}"
+    ));
+    Ok(sql)
+}
+
+/// A ranked page of the `kept` streams as one query: every match of each (they have no order to
+/// walk), counted once over all of them before the cursor applies (`matches`, what each stream
+/// counted of its own before), then the cursor as one comparison of (score, kind, id) and the
+/// best `fetch`. One round trip, and only the rows the page shows are sent.
+fn merged_ranked_sql(
+    kept: &[(MediaKind, StreamOwner)],
+    dialect: Dialect,
+    query: &GalleryQuery,
+    search: &Search,
+    cursor: Option<&Cursor>,
+    fetch: i64,
+) -> Result<Sql, DbError> {
+    let mut sql = Sql::new("SELECT * FROM (SELECT u.*, COUNT(*) OVER () AS matches FROM (");
+    for (i, s) in kept.iter().enumerate() {
+        let columns = mixed_columns(s.0, dialect, "t", GallerySort::Relevance);
+        let matches = ranked_matches(*s, &columns, query, search, false);
+        sql.push(if i == 0 { "(" } else { " UNION ALL (" }).nest(matches).push(")");
+    }
+    sql.push(") u) s");
+    let less = GallerySort::Relevance.descending() != query.backwards;
+    if let Some(c) = cursor {
+        let SortValue::Rank(score) = c.value else { return Err(DbError::InvalidCursor) };
+        let past = if less { "<" } else { ">" };
+        sql.and().push(&format!("(s.search_rank, s.kind, s.id) {past} (")).bind(Param::Int(score));
+        sql.push(", ").bind(Param::Text(c.kind.as_str().to_owned()));
+        sql.push(", ").bind(Param::Int(c.id)).push(")");
+    }
+    let direction = if less { "DESC" } else { "ASC" };
+    sql.push(&format!(
+        " ORDER BY s.search_rank {direction}, s.kind {direction}, s.id {direction} LIMIT {fetch}"
     ));
     Ok(sql)
 }
