@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Bool, Double, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{
     audio_regions, audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
@@ -477,47 +478,47 @@ impl From<AudioItemRow> for MediaItemRow {
 /// both in order and reads only the rows it shows.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct MixedItemRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(sql_type = Text)]
     pub kind: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    #[diesel(sql_type = Nullable<BigInt>)]
     pub owner_id: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(sql_type = Text)]
     pub original_filename: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(sql_type = Text)]
     pub content_type: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    #[diesel(sql_type = BigInt)]
     pub byte_size: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(sql_type = Text)]
     pub storage_key: String,
-    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    #[diesel(sql_type = Timestamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub title: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub preview_key: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    #[diesel(sql_type = Nullable<Integer>)]
     pub width: Option<i32>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    #[diesel(sql_type = Nullable<Integer>)]
     pub height: Option<i32>,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[diesel(sql_type = Integer)]
     pub frame_count: i32,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub alt_text: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    #[diesel(sql_type = Nullable<BigInt>)]
     pub duration_ms: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Binary>)]
+    #[diesel(sql_type = Nullable<Binary>)]
     pub peaks: Option<Vec<u8>>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    #[diesel(sql_type = Nullable<Double>)]
     pub loudness_lufs: Option<f64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    #[diesel(sql_type = Nullable<Double>)]
     pub true_peak_db: Option<f64>,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
+    #[diesel(sql_type = Bool)]
     pub quiet: bool,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
+    #[diesel(sql_type = Bool)]
     pub clipped: bool,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
+    #[diesel(sql_type = Bool)]
     pub mostly_silent: bool,
 }
 
