@@ -614,6 +614,10 @@ async fn search_totals_stop_counting_at_the_cap_and_foreign_cursors_are_refused(
     let newest = GalleryQuery::new(OwnerFilter::Any);
     let refused = GalleryRepo::page(&mut c, &newest, Some(&name)).await;
     assert!(matches!(refused, Err(DbError::InvalidCursor)), "{:?}", refused.map(|(r, _)| r.len()));
+    // So is a name's cursor on a ranked search (one merged query on PostgreSQL).
+    let ranked = GalleryQuery { search: Some("load".into()), sort: GallerySort::Relevance, ..newest.clone() };
+    let refused = GalleryRepo::page(&mut c, &ranked, Some(&name)).await;
+    assert!(matches!(refused, Err(DbError::InvalidCursor)), "{:?}", refused.map(|(r, _)| r.len()));
     let by_name = GalleryQuery { sort: GallerySort::Name, ..newest };
     let (rows, more) = GalleryRepo::page(&mut c, &by_name, Some(&name)).await.unwrap();
     assert!(more && rows[0].original_filename.as_str() > "load-000500.jpg");
