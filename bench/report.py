@@ -122,7 +122,8 @@ if gal:
         css = b["static stylesheet"]["rps"]
         for label in ["static stylesheet", "first page", "last page", "first page, 8 uploads running",
                       "thumbnail file", "tag, first page", "tag, last page", "collection, first page",
-                      "collection, last page", "search, first page", "search, last page"]:
+                      "collection, last page", "search, first page", "search, last page",
+                      "first page, over TCP", "collection, first page, over TCP"]:
             if label not in b:
                 continue
             x = b[label]

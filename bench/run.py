@@ -125,6 +125,14 @@ def cli(env, *args, stdin=None):
                    check=True, stdout=subprocess.DEVNULL)
 
 
+def socket_url(db):
+    return f"postgres://postgres@localhost/{db}?host={os.environ['PGSOCKET']}&port={os.environ['PGPORT']}"
+
+
+def tcp_url(db):
+    return f"postgres://postgres@127.0.0.1:{os.environ['PGPORT']}/{db}"
+
+
 def backend_env(name, data_dir):
     env = {"MEDIADESK_DATA_DIR": data_dir}
     if name == "postgres_s3":
@@ -134,7 +142,9 @@ def backend_env(name, data_dir):
         bucket = db.replace("_", "-")
         os.makedirs(os.path.join(os.environ["S3DIR"], bucket))  # s3s-fs: a bucket is a folder
         env.update({
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{os.environ['PGPORT']}/{db}",
+            # PostgreSQL on this host, over its Unix socket as a same-host install connects (the
+            # gallery also measures two pages over TCP, for an install where it runs elsewhere).
+            "DATABASE_URL": socket_url(db),
             "MEDIADESK_S3_BUCKET": bucket,
             "MEDIADESK_S3_ENDPOINT": f"http://127.0.0.1:{os.environ['S3PORT']}",
             "AWS_ACCESS_KEY_ID": os.environ["S3KEY"],
@@ -439,6 +449,14 @@ def bench_gallery():
         if backend == "sqlite_local":
             out["first page, 8 uploads running"] = page_under_uploads(server)
         server.stop()
+        if backend == "postgres_s3":
+            db = env["DATABASE_URL"].split("/")[-1].split("?")[0]
+            server = Server({**env, "DATABASE_URL": tcp_url(db)}, f"gallery-{backend}-tcp")
+            oha(server.base + urls["first page"], server.cookie, seconds=5)
+            for label in ["first page", "collection, first page"]:
+                runs = [oha(server.base + urls[label], server.cookie) for _ in range(3)]
+                out[f"{label}, over TCP"] = {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")}
+            server.stop()
         res["backends"][backend] = out
     return res
 

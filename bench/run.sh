@@ -66,7 +66,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 start_services
 
-export BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_WORK="$WORK" PGPORT S3PORT S3KEY S3SECRET S3DIR
+export BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_WORK="$WORK" PGPORT PGSOCKET S3PORT S3KEY S3SECRET S3DIR
 python3 bench/run.py "${1:-all}"
 
 if [ "${1:-all}" = all ] || [ "${1:-all}" = media ]; then

@@ -48,7 +48,8 @@ stop_services() {
   if [ -n "$PG_STARTED" ]; then as_pg "$PGBIN/pg_ctl -D $PGDATA -m immediate stop" >/dev/null 2>&1 || true; fi
 }
 
-# Starts both; exports PGPORT, S3PORT, S3KEY, S3SECRET, S3DIR.
+# Starts both; exports PGPORT, PGSOCKET (the folder of PostgreSQL's Unix socket), S3PORT, S3KEY,
+# S3SECRET, S3DIR.
 start_services() {
   PGDATA="$WORK/pg"
   S3DIR="$WORK/s3"
@@ -71,5 +72,6 @@ start_services() {
   S3PID=$!
   wait_for "$S3PID" "$WORK/s3.log" "s3s-fs" "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.2)"
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $S3PORT), 0.5)" || die "s3s-fs did not start"
-  export PGPORT S3PORT S3KEY S3SECRET S3DIR
+  PGSOCKET="$PGDATA"
+  export PGPORT PGSOCKET S3PORT S3KEY S3SECRET S3DIR
 }

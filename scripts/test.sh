@@ -49,6 +49,7 @@ python3 -c "import json, urllib.request; assert json.load(urllib.request.urlopen
   || { cat "$WORK/chromedriver.log"; die "chromedriver did not start"; }
 
 export MEDIADESK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PGPORT"
+export MEDIADESK_TEST_PG_SOCKET="$PGSOCKET"
 export MEDIADESK_TEST_S3_ENDPOINT="http://127.0.0.1:$S3PORT"
 export MEDIADESK_TEST_S3_ACCESS_KEY="$S3KEY"
 export MEDIADESK_TEST_S3_SECRET_KEY="$S3SECRET"

@@ -337,17 +337,24 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`. The query is left out (it
+/// may hold a `password=`) except a `host=` naming a Unix socket's folder, which says where the
+/// database really is.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(parts) => parts,
-        None => return url.to_owned(),
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (masked, host) = match rest.rsplit_once('@') {
+        Some((auth, host)) => match auth.split_once(':') {
+            Some((user, _)) => (format!("{user}:***@"), host),
+            None => (format!("{auth}@"), host),
+        },
+        None => (String::new(), rest),
     };
-    let user = auth.split_once(':').map_or(auth, |(user, _)| user);
-    let masked = if auth.contains(':') { format!("{user}:***") } else { user.to_owned() };
-    let host = host.split('?').next().unwrap_or(host);
-    format!("{scheme}://{masked}@{host}")
+    let socket = query.split('&').find_map(|p| p.strip_prefix("host=")).filter(|h| h.starts_with('/'));
+    match socket {
+        Some(folder) => format!("{scheme}://{masked}{host} (Unix socket in {folder})"),
+        None => format!("{scheme}://{masked}{host}"),
+    }
 }

@@ -495,6 +495,49 @@ async fn serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admi
     assert!(!again.contains("No account exists yet") && !again.contains("user add"), "{again}");
 }
 
+/// PostgreSQL on the same host is reached over its Unix socket by a `host=` folder in the URL,
+/// as a same-host install connects (no TCP stack on the way, which the gallery's bench shows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reaches_postgresql_over_its_unix_socket() {
+    use diesel::sql_types::BigInt;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+    let env = TestEnv::postgres_s3().await;
+    let socket = required_env("MEDIADESK_TEST_PG_SOCKET");
+    let port = required_env("MEDIADESK_TEST_PG_URL").rsplit(':').next().unwrap().to_owned();
+    let name = env.database_url.rsplit('/').next().unwrap().to_owned();
+    let url = format!("postgres://postgres@localhost/{name}?host={socket}&port={port}");
+
+    let mut add = env.command();
+    add.env("DATABASE_URL", &url).args(["user", "add", "ann", "--role", "staff", "--password-stdin"]);
+    let mut child = add.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"a-long-password-1\n").unwrap();
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+
+    let (child, port) = env.spawn_serve(&[("DATABASE_URL", url)]).await;
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200, "the server reads its database");
+    // The server's pooled connections are the socket's (a client port of -1), none over TCP.
+    let mut admin = AsyncPgConnection::establish(&env.database_url).await.unwrap();
+    let count = |filter: &str| {
+        diesel::dsl::sql::<BigInt>(&format!(
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid() \
+             AND {filter})"
+        ))
+    };
+    let (socket_conns, tcp_conns): (i64, i64) =
+        diesel::select((count("client_port = -1"), count("client_port > 0")))
+            .get_result(&mut admin)
+            .await
+            .unwrap();
+    assert!(socket_conns >= 1, "the server holds a connection over the socket");
+    assert_eq!(tcp_conns, 0, "and none over TCP");
+    let screen = stop(child).await;
+    assert!(screen.contains(&format!("(Unix socket in {socket})")), "{screen}");
+    assert!(env.cli(&["user", "list"], None).stdout.contains("ann"), "the account is in this database");
+}
+
 #[test]
 fn the_data_folder_and_everything_in_it_are_private() {
     use std::os::unix::fs::PermissionsExt;

@@ -117,5 +117,10 @@ fn bad_values_fail_with_the_variable_named() {
 fn passwords_are_redacted_from_database_urls() {
     assert_eq!(redact_url("postgres://md:s3cr3t@db:5432/md?sslmode=require"), "postgres://md:***@db:5432/md");
     assert_eq!(redact_url("postgres://db/md"), "postgres://db/md");
+    assert_eq!(redact_url("postgres://db/md?password=s3@cr3t"), "postgres://db/md");
     assert_eq!(redact_url("./data/mediadesk.db"), "./data/mediadesk.db");
+    assert_eq!(
+        redact_url("postgres://md:s3cr3t@localhost/md?password=x&host=/run/postgresql"),
+        "postgres://md:***@localhost/md (Unix socket in /run/postgresql)"
+    );
 }
