@@ -22,12 +22,18 @@ pub struct App {
     pub store: Arc<dyn ObjectStore>,
     pub media: MediaService,
     pub accounts: AccountService,
+    /// Connections of each HTTP worker's own pool (see [`App::for_worker`]).
+    pub worker_pool_size: usize,
 }
 
 impl App {
     /// Connects to the database (applying migrations) and the object store.
     pub async fn build(config: &Config) -> anyhow::Result<App> {
-        let db = Self::database(config, config.db_pool_size).await?;
+        // The HTTP workers share `MEDIADESK_DB_POOL_SIZE`, each a pool of its own (at least
+        // two); what runs outside them (housekeeping, the start) keeps a small one.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let worker_pool_size = (config.db_pool_size / workers).max(2);
+        let db = Self::database(config, config.db_pool_size.min(4)).await?;
         let secret = match &config.url_signing_key {
             Some(k) => k.as_bytes().to_vec(),
             None => load_or_create_secret(&config.data_dir.join("url-signing.key"))
@@ -62,11 +68,23 @@ impl App {
         settings.share_url_ttl = config.share_url_ttl;
         settings.strip_metadata = config.strip_metadata;
         let media = MediaService::new(db.clone(), store.clone(), settings);
-        Ok(App { accounts: AccountService::new(db.clone()), db, store, media })
+        Ok(App { accounts: AccountService::new(db.clone()), db, store, media, worker_pool_size })
     }
 }
 
 impl App {
+    /// The app for one HTTP worker thread, with a database pool of its own (see
+    /// [`Db::for_thread`]); called on that thread.
+    pub fn for_worker(&self) -> anyhow::Result<App> {
+        let db = self.db.for_thread(self.worker_pool_size)?;
+        Ok(App {
+            media: self.media.with_db(db.clone()),
+            accounts: self.accounts.with_db(db.clone()),
+            db,
+            ..self.clone()
+        })
+    }
+
     /// Opens the database (creating the data folder and applying migrations), nothing else:
     /// for the commands that only need accounts.
     async fn database(config: &Config, pool_size: usize) -> anyhow::Result<Db> {

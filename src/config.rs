@@ -134,7 +134,7 @@ impl Config {
             None => data_dir.join("mediadesk.db").to_string_lossy().into_owned(),
         };
         let default_pool = match Backend::from_url(&database_url) {
-            Backend::Postgres => 16,
+            Backend::Postgres => 8,
             Backend::Sqlite => 4,
         };
         let db_pool_size = parse_num(&var, "MEDIADESK_DB_POOL_SIZE", default_pool, 1, 1024)? as usize;

@@ -81,6 +81,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 impl AccountService {
+    /// The same service over another pool of the same database (an HTTP worker's own).
+    pub fn with_db(&self, db: Db) -> AccountService {
+        AccountService { db, names: self.names.clone() }
+    }
+
     pub fn new(db: Db) -> AccountService {
         AccountService { db, names: Arc::new(Memo::new(memo::LIFETIME)) }
     }

@@ -22,11 +22,18 @@ const TRUSTED_FOR: Duration = Duration::from_millis(500);
 
 pub struct PgManager {
     inner: AsyncDieselConnectionManager<AsyncPgConnection>,
+    url: String,
 }
 
 impl PgManager {
     pub fn new(url: &str) -> PgManager {
-        PgManager { inner: AsyncDieselConnectionManager::new(url) }
+        PgManager { inner: AsyncDieselConnectionManager::new(url), url: url.to_owned() }
+    }
+}
+
+impl PgManager {
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 

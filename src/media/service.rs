@@ -163,6 +163,12 @@ impl Item {
 }
 
 impl MediaService {
+    /// The same service over another pool of the same database (an HTTP worker's own); work,
+    /// memos and settings stay shared.
+    pub fn with_db(&self, db: Db) -> MediaService {
+        MediaService { db, ..self.clone() }
+    }
+
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = CpuPool::new(settings.cpu_jobs);
         MediaService {

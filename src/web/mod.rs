@@ -229,6 +229,15 @@ impl Default for ServerOptions {
     }
 }
 
+/// The app as one worker uses it: with a database pool of its own, or (should one not open,
+/// which the process's own did) the shared one.
+fn worker_app(app: &App) -> App {
+    app.for_worker().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "this worker shares the process's database pool");
+        app.clone()
+    })
+}
+
 /// Starts the HTTP server on `listener` (port 0 in tests).
 pub fn server(
     app: App,
@@ -261,7 +270,7 @@ pub fn server(
             .wrap(headers)
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(from_fn(context::middleware))
-            .configure(configure(app.clone(), settings.clone()))
+            .configure(configure(worker_app(&app), settings.clone()))
             .default_service(web::to(not_found))
     })
     .listen(listener)?

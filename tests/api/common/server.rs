@@ -62,6 +62,7 @@ impl TestEnv {
             store: self.store.clone(),
             media: self.media.clone(),
             accounts: AccountService::new(self.db.clone()),
+            worker_pool_size: 2,
         };
         let mut settings = WebSettings {
             session_key: Key::generate(),
