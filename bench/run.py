@@ -450,7 +450,7 @@ def bench_gallery():
             out["first page, 8 uploads running"] = page_under_uploads(server)
         server.stop()
         if backend == "postgres_s3":
-            db = env["DATABASE_URL"].split("/")[-1].split("?")[0]
+            db = env["DATABASE_URL"].split("?")[0].rsplit("/", 1)[1]
             server = Server({**env, "DATABASE_URL": tcp_url(db)}, f"gallery-{backend}-tcp")
             oha(server.base + urls["first page"], server.cookie, seconds=5)
             for label in ["first page", "collection, first page"]:
