@@ -29,9 +29,8 @@ impl PgManager {
     pub fn new(url: &str) -> PgManager {
         PgManager { inner: AsyncDieselConnectionManager::new(url), url: url.to_owned() }
     }
-}
 
-impl PgManager {
+    /// What the pool connects to, for another pool of the same database.
     pub fn url(&self) -> &str {
         &self.url
     }
