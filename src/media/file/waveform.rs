@@ -163,19 +163,80 @@ pub fn pairs(peaks: &[u8], bins: usize) -> Vec<(f32, f32)> {
         .collect()
 }
 
-/// Bytes a stroke can take: "M", x (up to 10 digits), " ", top (3), "V", bottom (4).
-const STROKE: usize = 24;
+/// A number's digits as the bytes of a little-endian word, and how many there are (numbers
+/// below 10 000).
+type Digits = (u32, u32);
+
+const fn digits(mut v: u32) -> Digits {
+    let n = if v >= 1000 {
+        4
+    } else if v >= 100 {
+        3
+    } else if v >= 10 {
+        2
+    } else {
+        1
+    };
+    let (mut word, mut i) = (0u32, n);
+    while i > 0 {
+        i -= 1;
+        word |= (b'0' as u32 + v % 10) << (8 * i);
+        v /= 10;
+    }
+    (word, n)
+}
+
+/// 50 − v·50 for v = q/127, in tenths and rounded: (63 500 − 500·q) / 127.
+const fn tenths(q: i8) -> u32 {
+    ((2 * (63_500 - 500 * q as i32) + 127) / 254) as u32
+}
+
+/// Where a stroke ends for each stored byte, as text, kept off the middle line (top ≤ 495,
+/// bottom ≥ 505) so that silence still shows as a hairline and the track's extent is visible.
+const fn ends(top: bool) -> [Digits; 256] {
+    let mut table = [(0, 0); 256];
+    let mut i = 0;
+    while i < 256 {
+        let t = tenths(i as u8 as i8);
+        table[i] = digits(if top && t > 495 {
+            495
+        } else if !top && t < 505 {
+            505
+        } else {
+            t
+        });
+        i += 1;
+    }
+    table
+}
+
+/// x·10 + 5 is x's digits and a 5: x's digits for the strokes of a stored waveform (none for
+/// the first).
+const fn lefts() -> [Digits; BINS] {
+    let mut table = [(0, 0); BINS];
+    let mut x = 1;
+    while x < BINS {
+        table[x] = digits(x as u32);
+        x += 1;
+    }
+    table
+}
+
+static TOPS: [Digits; 256] = ends(true);
+static BOTTOMS: [Digits; 256] = ends(false);
+static LEFTS: [Digits; BINS] = lefts();
 
 /// An SVG path of vertical strokes, one per pair, in a `bins`·10 × 1000 view box (integer
-/// coordinates keep it short). Built with integer arithmetic straight from the stored bytes,
-/// without the formatting machinery and without dividing: a gallery page draws a few dozen of
-/// these, and they were a tenth of its CPU.
+/// coordinates keep it short). Built straight from the stored bytes, without the formatting
+/// machinery: a gallery page draws a few dozen of these, and they were a tenth of its CPU.
+/// Each stroke's text comes from tables (a byte has 256 values) and is put together in a
+/// register, then stored whole: written byte by byte into a buffer and copied from there, a
+/// stroke waited on the store buffer, and the strokes were still an eighth of an audio-heavy
+/// page's CPU.
 pub fn svg_path(peaks: &[u8], bins: usize) -> String {
     let n = peaks.len() / 2;
-    let mut d: Vec<u8> = Vec::with_capacity((bins + 1) * STROKE);
+    let mut d: Vec<u8> = Vec::with_capacity((bins + 1) * 16);
     if n > 0 && bins > 0 {
-        // 50 − v·50 for v = q/127, in tenths and rounded: (63 500 − 500·q) / 127.
-        let tenths = |q: i8| ((2 * (63_500 - 500 * i32::from(q)) + 127) / 254) as u32;
         // Bin x covers pairs x·n/bins up to (x+1)·n/bins: the next bound is this one plus
         // n/bins, and one more whenever the remainders add up past `bins`.
         let (step, extra) = (n / bins, n % bins);
@@ -191,41 +252,38 @@ pub fn svg_path(peaks: &[u8], bins: usize) -> String {
             let (lo, hi) = peaks[2 * start..2 * end]
                 .chunks_exact(2)
                 .fold((0i8, 0i8), |(lo, hi), p| (lo.min(p[0] as i8), hi.max(p[1] as i8)));
-            // Silence still shows as a hairline so the track's extent is visible.
-            let mut stroke = [0u8; STROKE];
-            stroke[0] = b'M';
-            let at = put_int(&mut stroke, 1, x as u32 * 10 + 5);
-            stroke[at] = b' ';
-            let at = put_int(&mut stroke, at + 1, tenths(hi).min(495));
-            stroke[at] = b'V';
-            let at = put_int(&mut stroke, at + 1, tenths(lo).max(505));
+            let (top, bottom) = (TOPS[hi as u8 as usize], BOTTOMS[lo as u8 as usize]);
+            let left = match x {
+                x if x < BINS => LEFTS[x],
+                x if x < 10_000 => digits(x as u32),
+                // Never drawn so wide; correct all the same.
+                x => {
+                    let word =
+                        |(w, n): Digits| String::from_utf8_lossy(&w.to_le_bytes()[..n as usize]).into_owned();
+                    d.extend_from_slice(format!("M{x}5 {}V{}", word(top), word(bottom)).as_bytes());
+                    start = next;
+                    continue;
+                }
+            };
+            // "M", x's digits, "5 ", top, "V", bottom: at most 15 bytes.
+            let mut stroke = u128::from(b'M') | u128::from(left.0) << 8;
+            let mut at = 1 + left.1;
+            stroke |= u128::from(u16::from_le_bytes(*b"5 ")) << (8 * at);
+            at += 2;
+            stroke |= u128::from(top.0) << (8 * at);
+            at += top.1;
+            stroke |= u128::from(b'V') << (8 * at);
+            at += 1;
+            stroke |= u128::from(bottom.0) << (8 * at);
+            at += bottom.1;
             // A copy of fixed length, then the unused end cut off: a copy of each stroke's own
-            // length called the C library's memmove, three times a stroke.
-            d.extend_from_slice(&stroke);
-            d.truncate(d.len() - STROKE + at);
+            // length called the C library's memmove.
+            d.extend_from_slice(&stroke.to_le_bytes());
+            d.truncate(d.len() - 16 + at as usize);
             start = next;
         }
     }
     String::from_utf8(d).unwrap_or_default()
-}
-
-/// Writes `v`'s digits into `out` from `at`; returns where they end.
-fn put_int(out: &mut [u8; STROKE], mut at: usize, mut v: u32) -> usize {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &b in &digits[i..] {
-        out[at] = b;
-        at += 1;
-    }
-    at
 }
 
 /// The view box [`svg_path`] draws in.
@@ -278,8 +336,9 @@ mod tests {
 
     #[test]
     fn svg_paths_match_the_float_drawing() {
-        let peaks: Vec<u8> = (0..2 * BINS).map(|i| ((i * 97 % 255) as i32 - 127) as i8 as u8).collect();
-        for bins in [1, 7, 120, 999, BINS, 3 * BINS] {
+        // Every byte value, −128 included, on both ends of a stroke.
+        let peaks: Vec<u8> = (0..2 * BINS).map(|i| (i * 97 % 256) as u8).collect();
+        for bins in [1, 7, 120, 999, BINS, 3 * BINS, 12_000] {
             let mut want = String::new();
             for (x, (lo, hi)) in pairs(&peaks, bins).into_iter().enumerate() {
                 let top = ((500.0 - hi * 500.0).round() as i32).min(495);
@@ -292,10 +351,9 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_format_writes_them() {
-        for v in [0, 5, 9, 10, 11, 99, 100, 495, 505, 1000, 12_345, 99_999, 100_000, u32::MAX] {
-            let mut out = [0u8; STROKE];
-            let end = put_int(&mut out, 3, v);
-            assert_eq!(std::str::from_utf8(&out[3..end]).unwrap(), v.to_string());
+        for v in [0, 5, 9, 10, 11, 99, 100, 495, 505, 1000, 9_999] {
+            let (word, n) = digits(v);
+            assert_eq!(std::str::from_utf8(&word.to_le_bytes()[..n as usize]).unwrap(), v.to_string());
         }
     }
 
