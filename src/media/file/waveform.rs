@@ -249,9 +249,7 @@ pub fn svg_path(peaks: &[u8], bins: usize) -> String {
                 next += 1;
             }
             let end = next.max(start + 1).min(n);
-            let (lo, hi) = peaks[2 * start..2 * end]
-                .chunks_exact(2)
-                .fold((0i8, 0i8), |(lo, hi), p| (lo.min(p[0] as i8), hi.max(p[1] as i8)));
+            let (lo, hi) = pair_extremes(&peaks[2 * start..2 * end]);
             let (top, bottom) = (TOPS[hi as u8 as usize], BOTTOMS[lo as u8 as usize]);
             let left = match x {
                 x if x < BINS => LEFTS[x],
@@ -284,6 +282,35 @@ pub fn svg_path(peaks: &[u8], bins: usize) -> String {
         }
     }
     String::from_utf8(d).unwrap_or_default()
+}
+
+/// The lowest min and highest max of stored (min, max) byte pairs, 0 when all lie above or
+/// below it. A gallery row on SQLite folds its 1 000 stored pairs into 120 strokes: sixteen
+/// bytes at a time, one unsigned maximum for both ends (a min's bits flipped so that its
+/// smallest is the largest), which the baseline x86-64 instruction set does in one
+/// instruction; one pair at a time, the fold was most of the strokes' time.
+fn pair_extremes(pairs: &[u8]) -> (i8, i8) {
+    const FLIP: [u8; 2] = [0x7f, 0x80];
+    let mut top = [0u8; 16];
+    for (i, t) in top.iter_mut().enumerate() {
+        *t = FLIP[i % 2]; // 0 for both ends
+    }
+    let mut chunks = pairs.chunks_exact(16);
+    for chunk in &mut chunks {
+        for i in 0..16 {
+            top[i] = top[i].max(chunk[i] ^ FLIP[i % 2]);
+        }
+    }
+    for pair in chunks.remainder().chunks_exact(2) {
+        top[0] = top[0].max(pair[0] ^ FLIP[0]);
+        top[1] = top[1].max(pair[1] ^ FLIP[1]);
+    }
+    let (mut lo, mut hi) = (top[0], top[1]);
+    for i in 1..8 {
+        lo = lo.max(top[2 * i]);
+        hi = hi.max(top[2 * i + 1]);
+    }
+    ((lo ^ FLIP[0]) as i8, (hi ^ FLIP[1]) as i8)
 }
 
 /// The view box [`svg_path`] draws in.
@@ -332,6 +359,20 @@ mod tests {
         let p = c.finish();
         assert_eq!((p[0] as i8, p[1] as i8), (-127, 0));
         assert_eq!((p[2 * BINS - 2] as i8, p[2 * BINS - 1] as i8), (0, 127));
+    }
+
+    #[test]
+    fn pair_extremes_match_a_plain_fold() {
+        let bytes: Vec<u8> = (0..600).map(|i: u32| (i * 97 % 256) as u8).collect();
+        for len in [0, 2, 14, 16, 18, 32, 34, 600] {
+            let want = bytes[..len]
+                .chunks_exact(2)
+                .fold((0i8, 0i8), |(lo, hi), p| (lo.min(p[0] as i8), hi.max(p[1] as i8)));
+            assert_eq!(pair_extremes(&bytes[..len]), want, "{len}");
+        }
+        assert_eq!(pair_extremes(&[0x80, 0x7f]), (-128, 127));
+        assert_eq!(pair_extremes(&[5, 3, 7, 9]), (0, 9));
+        assert_eq!(pair_extremes(&[0xfb, 0xfd]), (-5, 0));
     }
 
     #[test]
