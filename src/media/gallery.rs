@@ -127,7 +127,7 @@ impl MediaService {
         if let Some(collection) = query.collection {
             self.check_collection_visible(actor, collection).await?;
         }
-        self.listed(actor, query).await
+        self.listed(actor, query, None).await
     }
 
     /// The page of a collection's gallery, whose `seen` is what [`MediaService::collection`]
@@ -141,14 +141,29 @@ impl MediaService {
     ) -> Result<GalleryPage, MediaError> {
         Self::check_list(actor, query.owner)?;
         let query = GalleryQuery { collection: Some(seen.collection.id), ..query.clone() };
-        self.listed(actor, &query).await
+        // The header counted the whole collection from the counts the gallery would read
+        // again: that is the total when the view is the whole collection (staff, no filter).
+        let whole = query.owner == OwnerFilter::Any
+            && query.kind == KindFilter::Any
+            && query.tags.is_empty()
+            && query.search_text().is_none()
+            && query.only.is_none();
+        self.listed(actor, &query, whole.then_some(seen.collection.items)).await
     }
 
-    async fn listed(&self, actor: &Actor, query: &GalleryQuery) -> Result<GalleryPage, MediaError> {
+    /// A page of `query`, with `total` when the caller knows it.
+    async fn listed(
+        &self,
+        actor: &Actor,
+        query: &GalleryQuery,
+        total: Option<i64>,
+    ) -> Result<GalleryPage, MediaError> {
         let cursor = query.cursor.as_deref().map(|c| decode_cursor(query.order(), c)).transpose()?;
         let mut pooled = self.db.get().await?;
-        let (rows, more, total) =
-            GalleryRepo::page_and_total(&mut pooled.conn(), query, cursor.as_ref()).await?;
+        let (rows, more, total) = match total {
+            Some(n) => GalleryRepo::page_of_total(&mut pooled.conn(), query, cursor.as_ref(), n).await?,
+            None => GalleryRepo::page_and_total(&mut pooled.conn(), query, cursor.as_ref()).await?,
+        };
         drop(pooled);
 
         let had_cursor = cursor.is_some();

@@ -12,7 +12,8 @@ use crate::common::*;
 backend_tests!(
     collections_follow_the_media_rules,
     collections_through_the_pages,
-    the_gallery_filters_pick_a_collection
+    the_gallery_filters_pick_a_collection,
+    a_collection_page_totals_as_the_gallery_does
 );
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
@@ -217,4 +218,73 @@ async fn the_gallery_filters_pick_a_collection(env: TestEnv) {
     assert_eq!(ann.get(&format!("/collections/{id}?collection={id}")).await.status, 200);
     let sneaky = ann.get(&format!("/media?collection={their_id}")).await;
     assert_eq!(ann.get(sneaky.location()).await.status, 404, "another account's collection");
+}
+
+/// A collection's page takes its total from the header's count when the view is the whole
+/// collection (staff, no filter) instead of counting again: it must say what the gallery's own
+/// count says, for every owner and kind, with items of a user and of the system, of both kinds,
+/// on every page.
+async fn a_collection_page_totals_as_the_gallery_does(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let staff = Actor::staff(env.user("sam", "staff").await);
+    // Ann's: her own media and the system's may go in it.
+    let press =
+        media.create_collection(&ann, Owner::User(ann.user_id.unwrap()), None, "Press").await.unwrap();
+    let mut items = Vec::new();
+    for (actor, owner, name) in [
+        (&staff, Owner::System, "image.png"),
+        (&staff, Owner::System, "image.jpg"),
+        (&ann, Owner::User(ann.user_id.unwrap()), "image.webp"),
+        (&staff, Owner::System, "tone.flac"),
+    ] {
+        let item = media.upload(actor, Upload::new(owner, name), fixture_stream(name)).await.unwrap();
+        items.push((item.kind(), item.id()));
+    }
+    // One more in the library, not in the collection.
+    media
+        .upload(&staff, Upload::new(Owner::System, "tone-cbr.mp3"), fixture_stream("tone-cbr.mp3"))
+        .await
+        .unwrap();
+    for item in &items {
+        media.add_to_collection(&staff, press.id, *item).await.unwrap();
+    }
+    let ann_sees = OwnerFilter::Visible(ann.user_id.unwrap());
+    for (actor, owners) in [
+        (&staff, vec![OwnerFilter::Any, OwnerFilter::System, OwnerFilter::User(ann.user_id.unwrap())]),
+        (&ann, vec![ann_sees, OwnerFilter::System]),
+    ] {
+        let seen = media.collection(actor, press.id).await.unwrap();
+        for owner in owners {
+            for kind in [KindFilter::Any, KindFilter::Image, KindFilter::Audio] {
+                let q = GalleryQuery {
+                    collection: Some(press.id),
+                    kind,
+                    per_page: 3,
+                    ..GalleryQuery::new(owner)
+                };
+                let counted = media.gallery(actor, &q).await.unwrap();
+                let page = media.collection_gallery(actor, &seen, &q).await.unwrap();
+                assert_eq!(page.total, counted.total, "{owner:?} {kind:?}");
+                assert!(!page.total_is_lower_bound);
+                let ids =
+                    |p: &mediadesk::media::GalleryPage| p.items.iter().map(|i| i.id).collect::<Vec<_>>();
+                assert_eq!(ids(&page), ids(&counted), "{owner:?} {kind:?}");
+                if let Some(next) = page.next_cursor.clone() {
+                    let q = GalleryQuery { cursor: Some(next), ..q };
+                    let rest = media.collection_gallery(actor, &seen, &q).await.unwrap();
+                    assert_eq!(rest.total, page.total);
+                    assert_eq!(
+                        page.items.len() + rest.items.len(),
+                        page.total as usize,
+                        "{owner:?} {kind:?}"
+                    );
+                }
+            }
+        }
+    }
+    let whole = GalleryQuery { per_page: 3, ..GalleryQuery::new(OwnerFilter::Any) };
+    let page =
+        media.collection_gallery(&staff, &media.collection(&staff, press.id).await.unwrap(), &whole).await;
+    assert_eq!(page.unwrap().total, 4, "the whole collection, not the library");
 }

@@ -163,6 +163,19 @@ impl GalleryRepo {
         Ok((rows, more, total))
     }
 
+    /// [`page_and_total`](Self::page_and_total) where the caller has read the total from the
+    /// same kept counts (a collection's header holds its whole count): every stream is read and
+    /// nothing is counted again, a round trip fewer.
+    pub async fn page_of_total(
+        conn: &mut DbConn<'_>,
+        query: &GalleryQuery,
+        cursor: Option<&Cursor>,
+        total: i64,
+    ) -> Result<(Vec<MediaItemRow>, bool, Total), DbError> {
+        let (rows, more, _) = Self::page_counted(conn, query, cursor, |_| true).await?;
+        Ok((rows, more, Total::Exact(total)))
+    }
+
     /// [`page`](Self::page) from the streams `read` keeps (the others hold nothing), and per
     /// stream (in [`streams`] order) its count of matches when its query made one.
     async fn page_counted(
