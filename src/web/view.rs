@@ -133,17 +133,9 @@ impl Escaped {
         if !text.bytes().fold(false, |seen, b| seen | special(b)) {
             return Escaped(text.replace('&', "&#38;"));
         }
+        // The rare text holding the others goes through askama's own escaper.
         let mut out = String::with_capacity(text.len() + 32);
-        for c in text.chars() {
-            match c {
-                '&' => out.push_str("&#38;"),
-                '<' => out.push_str("&#60;"),
-                '>' => out.push_str("&#62;"),
-                '"' => out.push_str("&#34;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
+        let _ = askama::filters::Escaper::write_escaped_str(&askama::filters::Html, &mut out, text);
         Escaped(out)
     }
 }

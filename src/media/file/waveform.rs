@@ -256,9 +256,8 @@ pub fn svg_path(peaks: &[u8], bins: usize) -> String {
                 x if x < 10_000 => digits(x as u32),
                 // Never drawn so wide; correct all the same.
                 x => {
-                    let word =
-                        |(w, n): Digits| String::from_utf8_lossy(&w.to_le_bytes()[..n as usize]).into_owned();
-                    d.extend_from_slice(format!("M{x}5 {}V{}", word(top), word(bottom)).as_bytes());
+                    let (top, bottom) = (tenths(hi).min(495), tenths(lo).max(505));
+                    d.extend_from_slice(format!("M{x}5 {top}V{bottom}").as_bytes());
                     start = next;
                     continue;
                 }
@@ -291,10 +290,7 @@ pub fn svg_path(peaks: &[u8], bins: usize) -> String {
 /// instruction; one pair at a time, the fold was most of the strokes' time.
 fn pair_extremes(pairs: &[u8]) -> (i8, i8) {
     const FLIP: [u8; 2] = [0x7f, 0x80];
-    let mut top = [0u8; 16];
-    for (i, t) in top.iter_mut().enumerate() {
-        *t = FLIP[i % 2]; // 0 for both ends
-    }
+    let mut top: [u8; 16] = std::array::from_fn(|i| FLIP[i % 2]); // 0 for both ends
     let mut chunks = pairs.chunks_exact(16);
     for chunk in &mut chunks {
         for i in 0..16 {
