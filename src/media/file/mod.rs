@@ -12,6 +12,7 @@ pub mod frames;
 pub mod inspect;
 pub mod loudness;
 pub mod meter_threads;
+mod pcm16;
 pub mod privacy;
 pub mod probe_audio;
 pub mod probe_image;

@@ -9,6 +9,7 @@ use std::io::Seek;
 use std::path::Path;
 
 use symphonia::core::audio::conv::IntoSample;
+use symphonia::core::audio::sample::Sample;
 use symphonia::core::audio::{Audio, GenericAudioBufferRef};
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
@@ -24,9 +25,10 @@ use super::contained::contained;
 use super::embedded::Embedded;
 use super::loudness::Loudness;
 use super::meter_threads::MeterThreads;
+use super::pcm16::Pcm16;
 use super::rendition::{FlacWriter, plays_everywhere};
 use super::sniff::MediaType;
-use super::waveform::PeakCollector;
+use super::waveform::{Extremes, PeakCollector};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioInfo {
@@ -286,11 +288,17 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
         flac,
         scratch: vec![Vec::new(); opened.channels],
     };
+    let mut pcm16 = Pcm16::for_stream(&opened.params, opened.channels);
     let mut ticks: u64 = 0;
     let mut decoded = 0usize;
     let mut failed = 0usize;
     while let Some(packet) = opened.next_packet(t)? {
         ticks += packet_ticks(&packet);
+        if let Some(pcm16) = pcm16.as_mut() {
+            sinks.feed_planes(&pcm16.split(&packet.data))?;
+            decoded += 1;
+            continue;
+        }
         match decoder.decode(&packet) {
             Ok(buf) => {
                 sinks.feed(&buf, opened.channels)?;
@@ -331,19 +339,7 @@ impl Sinks {
         macro_rules! planes {
             ($b:expr) => {{
                 let planes: Vec<_> = (0..$b.num_planes().min(channels)).filter_map(|i| $b.plane(i)).collect();
-                self.peaks.push_planes(&planes);
-                if let Some(meter) = self.meter.as_mut() {
-                    meter.push_planes(&planes);
-                }
-                if let Some(flac) = self.flac.as_mut() {
-                    for (out, plane) in self.scratch.iter_mut().zip(&planes) {
-                        out.clear();
-                        out.extend(plane.iter().map(|s| -> i32 { (*s).into_sample() }));
-                    }
-                    let ints: Vec<&[i32]> =
-                        self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
-                    flac.push_planes(&ints)?;
-                }
+                self.feed_planes(&planes)?;
             }};
         }
         match buf {
@@ -357,6 +353,25 @@ impl Sinks {
             GenericAudioBufferRef::S32(b) => planes!(b),
             GenericAudioBufferRef::F32(b) => planes!(b),
             GenericAudioBufferRef::F64(b) => planes!(b),
+        }
+        Ok(())
+    }
+
+    fn feed_planes<S>(&mut self, planes: &[&[S]]) -> Result<(), FileError>
+    where
+        S: Extremes + Sample + IntoSample<f32> + IntoSample<i32>,
+    {
+        self.peaks.push_planes(planes);
+        if let Some(meter) = self.meter.as_mut() {
+            meter.push_planes(planes);
+        }
+        if let Some(flac) = self.flac.as_mut() {
+            for (out, plane) in self.scratch.iter_mut().zip(planes) {
+                out.clear();
+                out.extend(plane.iter().map(|s| -> i32 { (*s).into_sample() }));
+            }
+            let ints: Vec<&[i32]> = self.scratch.iter().take(planes.len()).map(Vec::as_slice).collect();
+            flac.push_planes(&ints)?;
         }
         Ok(())
     }
