@@ -65,6 +65,7 @@ backend_tests!(
     import_uploads_a_folder_and_lists_what_it_refused,
     seed_adds_demo_media,
     seed_load_adds_a_large_set_that_reconcile_removes_again,
+    seed_load_organize_files_and_tags_the_items_and_leaves_them_vacuumed,
     explain_prints_an_index_walk_for_every_page_and_order,
     explain_lifecycle_queries_walk_an_index,
     reconcile_finds_and_repairs_each_kind_of_inconsistency,
@@ -163,6 +164,22 @@ async fn seed_load_adds_a_large_set_that_reconcile_removes_again(env: TestEnv) {
     env.media.reconcile(true, std::time::Duration::ZERO).await.unwrap();
     assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 3);
     assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// `seed --load N --organize`, what the gallery benchmark runs: collections and tags over the
+/// load items, and on PostgreSQL every table vacuumed and analysed, so that autovacuum does not
+/// land in the middle of a measurement.
+async fn seed_load_organize_files_and_tags_the_items_and_leaves_them_vacuumed(env: TestEnv) {
+    let run = env.cli(&["seed", "--load", "400", "--organize"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for table in ["collections", "collection_items", "item_tags"] {
+        assert!(env.count_rows(table).await > 0, "{table}");
+    }
+    if env.db.backend() == mediadesk::db::Backend::Postgres {
+        let done = "pg_stat_user_tables WHERE relname IN ('images', 'audios') \
+                    AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL";
+        assert_eq!(env.count_rows(done).await, 2);
+    }
 }
 
 /// `mediadesk explain` on a library large enough (and analyzed) that the planner has a choice:
