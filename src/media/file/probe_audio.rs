@@ -357,6 +357,7 @@ impl Sinks {
         Ok(())
     }
 
+    /// One plane per channel, from a decoder or split straight from 16-bit PCM.
     fn feed_planes<S>(&mut self, planes: &[&[S]]) -> Result<(), FileError>
     where
         S: Extremes + Sample + IntoSample<f32> + IntoSample<i32>,
