@@ -113,21 +113,40 @@ fn run(c: &Coef, s: &mut Lanes, inputs: [&[f32]; LANES], block: usize, sums: &mu
     let [mut z0, mut z1, mut z2, mut z3] = s.z.map(V);
     let len = inputs[0].len() / block * block;
     let inputs = inputs.map(|x| &x[..len]);
-    for first in (0..len).step_by(block) {
-        // Summed in f64: a block is thousands of frames.
-        let mut acc = [0.0f64; LANES];
-        let frames = (first..first + block).map(|i| V(std::array::from_fn(|k| inputs[k][i])));
-        for x in frames {
+    // Frame `i` of every lane through both stages; gives the squared outputs. A macro: as a
+    // closure it kept the state in memory and ran 40 times slower.
+    macro_rules! step {
+        ($i:expr) => {{
+            let i = $i;
+            let x = V(std::array::from_fn(|k| inputs[k][i]));
             let y1 = madd(b0, x, z0);
             z0 = madd(na0, y1, madd(b1, x, z1));
             z1 = madd(na1, y1, b2.zip(x, |a, b| a * b));
             let y2 = y1.zip(z2, |a, b| a + b);
             z2 = madd(nh0, y2, madd(minus_two, y1, z3));
             z3 = madd(nh1, y2, y1);
-            let e = y2.zip(y2, |a, b| a * b);
+            y2.zip(y2, |a, b| a * b)
+        }};
+    }
+    for first in (0..len).step_by(block) {
+        // Summed in f64 (a block is thousands of frames), but eight frames at a time in f32
+        // first: widening every frame cost a tenth of the filter.
+        let mut acc = [0.0f64; LANES];
+        let mut widen = |e: V| {
             for (a, e) in acc.iter_mut().zip(e.0) {
                 *a += f64::from(e);
             }
+        };
+        let whole = first + block / 8 * 8;
+        for eight in (first..whole).step_by(8) {
+            let mut part = step!(eight);
+            for i in eight + 1..eight + 8 {
+                part = part.zip(step!(i), |a, b| a + b);
+            }
+            widen(part);
+        }
+        for i in whole..first + block {
+            widen(step!(i));
         }
         sums.push(acc);
     }
