@@ -370,7 +370,13 @@ mod tests {
 
     #[test]
     fn segments_side_by_side_equal_one_long_run() {
-        let rate = 8_000u32;
+        // 8 000 Hz: blocks of 800 frames, summed eight at a time; 8 030 Hz: 803, three left over.
+        for rate in [8_000u32, 8_030] {
+            segments_at(rate);
+        }
+    }
+
+    fn segments_at(rate: u32) {
         // Mono and stereo in segments (with a padded last buffer), three channels side by side;
         // lengths under and over a buffer, ending in a partial block; packets of awkward sizes,
         // and of a whole buffer (filtered where they are: 0) or a little more (1).
@@ -410,9 +416,9 @@ mod tests {
             // Whole 100 ms blocks only, as the meter uses them.
             let want: Vec<f64> =
                 plain(&planes, rate, &weights).chunks_exact(block).map(|b| b.iter().sum()).collect();
-            assert_eq!(got.len(), want.len(), "{channels} channels, {seconds} s");
+            assert_eq!(got.len(), want.len(), "{channels} channels, {seconds} s at {rate} Hz");
             for (b, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!((g - w).abs() <= w * 1e-4, "{channels} channels, block {b}: {g} vs {w}");
+                assert!((g - w).abs() <= w * 1e-4, "{channels} channels at {rate} Hz, block {b}: {g} vs {w}");
             }
         }
     }
