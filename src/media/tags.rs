@@ -68,35 +68,47 @@ impl MediaService {
             MediaRead::Image(i) => (i.created_at, i.byte_size),
             MediaRead::Audio(a) => (a.created_at, a.byte_size),
         };
-        let mut added = Vec::new();
-        for (name, key) in cleaned {
-            // Each tag is its own small change, recorded with it.
-            let mut pooled = self.db.get().await?;
-            let tag = TagRepo::get_or_create(&mut pooled.conn(), &name, &key).await?;
-            drop(pooled);
-            let tagging = NewTagging {
-                tag_id: tag.id,
-                kind: kind.as_str(),
-                item_id: id,
-                owner_id: item.media.owner_id(),
-                created_at,
-                original_filename: item.media.filename(),
-                byte_size: size,
-            };
-            let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
-            let tagged = self
-                .db
-                .transaction(async |t: &mut DbConn<'_>| {
-                    let new = TagRepo::add(t, &tagging).await?;
-                    if new {
+        // One transaction for the request: a failure keeps none of its tags, not even a new
+        // name in the vocabulary. Names are created in key order, so that two requests naming
+        // the same new tags in other orders wait for each other instead of deadlocking.
+        let mut in_order = cleaned.clone();
+        in_order.sort_by(|a, b| a.1.cmp(&b.1));
+        in_order.dedup_by(|a, b| a.1 == b.1);
+        let owner_id = item.media.owner_id();
+        let original_filename = item.media.filename();
+        let mut new_keys = self
+            .db
+            .transaction(async |t: &mut DbConn<'_>| {
+                let mut new_keys = Vec::new();
+                for (name, key) in &in_order {
+                    let tag = TagRepo::get_or_create(t, name, key).await?;
+                    let tagging = NewTagging {
+                        tag_id: tag.id,
+                        kind: kind.as_str(),
+                        item_id: id,
+                        owner_id,
+                        created_at,
+                        original_filename,
+                        byte_size: size,
+                    };
+                    if TagRepo::add(t, &tagging).await? {
+                        let entry =
+                            actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
                         AuditRepo::add(t, &entry).await?;
+                        new_keys.push((key.clone(), tag.name));
                     }
-                    Ok::<_, MediaError>(new)
-                })
-                .await?;
-            if tagged {
-                self.memos.tag_suggestions.forget();
-                added.push(tag.name);
+                }
+                Ok::<_, MediaError>(new_keys)
+            })
+            .await?;
+        if !new_keys.is_empty() {
+            self.memos.tag_suggestions.forget();
+        }
+        // As typed: the first time each tag was named.
+        let mut added = Vec::new();
+        for (_, key) in &cleaned {
+            if let Some(i) = new_keys.iter().position(|(k, _)| k == key) {
+                added.push(new_keys.swap_remove(i).1);
             }
         }
         Ok(added)

@@ -9,7 +9,12 @@ use mediadesk::media::{Actor, MediaError, Upload};
 use crate::common::server::html_unescape;
 use crate::common::*;
 
-backend_tests!(tags_follow_the_media_rules, tags_through_the_pages, a_filter_finds_a_tag_made_after_it_asked);
+backend_tests!(
+    tags_follow_the_media_rules,
+    tags_through_the_pages,
+    a_filter_finds_a_tag_made_after_it_asked,
+    a_failed_tagging_keeps_none_of_its_tags
+);
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
     let item = env.media.upload(actor, Upload::new(owner, name), fixture_stream("image.png")).await.unwrap();
@@ -121,6 +126,63 @@ async fn tags_through_the_pages(env: TestEnv) {
     assert!(!ann.get("/media?tags=night").await.body.contains("boat.png"));
     let (bob, _) = server.signed_in("bob", Role::User).await;
     assert_eq!(bob.post("/media", &format!("{boat}/tags"), &[("tags", "mine")]).await.status, 404);
+}
+
+/// Tags named in one request land together or not at all: a failure on the second leaves no
+/// trace of the first, not even its name in the vocabulary; sent again, both land, in the
+/// order typed.
+async fn a_failed_tagging_keeps_none_of_its_tags(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let boat = upload(&env, &ann, Owner::User(ann.user_id.unwrap()), "boat.png").await;
+    media.tag_item(&ann, boat, "harbour").await.unwrap();
+    let (tags, taggings, log) =
+        (env.count_rows("tags").await, env.count_rows("item_tags").await, env.count_rows("audit_log").await);
+
+    // The request's second audit entry (zephyr's: new tags are written in key order) fails.
+    env.db.batch_execute(&fail_second_audit_entry(&env)).await.unwrap();
+    let failed = media.tag_item(&ann, boat, "Zephyr, Quay, harbour").await;
+    assert!(failed.is_err(), "{failed:?}");
+    env.db.batch_execute(&drop_failure(&env)).await.unwrap();
+    assert_eq!(
+        (env.count_rows("tags").await, env.count_rows("item_tags").await, env.count_rows("audit_log").await),
+        (tags, taggings, log),
+        "nothing of the failed request is kept"
+    );
+    assert_eq!(media.tags_of(&ann, boat).await.unwrap(), ["harbour"]);
+    assert_eq!(media.tag_filter("quay").await.unwrap(), [0], "no such tag");
+
+    let added = media.tag_item(&ann, boat, "Zephyr, Quay, harbour").await.unwrap();
+    assert_eq!(added, ["Zephyr", "Quay"], "as typed; harbour was on already");
+    assert_eq!(media.tags_of(&ann, boat).await.unwrap(), ["harbour", "Quay", "Zephyr"]);
+    assert_eq!(env.count_rows("audit_log").await, log + 2);
+}
+
+/// A trigger that refuses the second audit entry written after it is installed.
+fn fail_second_audit_entry(env: &TestEnv) -> String {
+    if env.db.backend() == mediadesk::db::Backend::Postgres {
+        "CREATE TABLE audit_seen (n int); \
+         CREATE OR REPLACE FUNCTION fail_second() RETURNS trigger AS $$ BEGIN \
+            INSERT INTO audit_seen VALUES (1); \
+            IF (SELECT count(*) FROM audit_seen) >= 2 THEN RAISE EXCEPTION 'injected failure'; END IF; \
+            RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER fail_second BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_second();"
+            .into()
+    } else {
+        "CREATE TABLE audit_seen (n int); \
+         CREATE TRIGGER fail_second BEFORE INSERT ON audit_log BEGIN \
+            SELECT RAISE(ABORT, 'injected failure') WHERE (SELECT count(*) FROM audit_seen) >= 1; \
+            INSERT INTO audit_seen VALUES (1); END;"
+            .into()
+    }
+}
+
+fn drop_failure(env: &TestEnv) -> String {
+    if env.db.backend() == mediadesk::db::Backend::Postgres {
+        "DROP TRIGGER fail_second ON audit_log; DROP TABLE audit_seen;".into()
+    } else {
+        "DROP TRIGGER fail_second; DROP TABLE audit_seen;".into()
+    }
 }
 
 /// The filter keeps the ids of the tags it found (a tag is never deleted or renamed), but not
