@@ -115,7 +115,7 @@ fn run(c: &Coef, s: &mut Lanes, inputs: [&[f32]; LANES], block: usize, sums: &mu
     let len = inputs[0].len() / block * block;
     let inputs = inputs.map(|x| &x[..len]);
     // Frame `i` of every lane through both stages; gives the squared outputs. A macro: as a
-    // closure it kept the state in memory and ran 40 times slower.
+    // closure it kept the state in memory and ran over 30 times slower.
     macro_rules! step {
         ($i:expr) => {{
             let i = $i;
