@@ -3,6 +3,7 @@
 //! as first written. Whoever manages an item tags it; suggestions come only from tags on media
 //! the asker can see, so a private tag never leaks to another account.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use unicode_normalization::UnicodeNormalization;
@@ -79,7 +80,7 @@ impl MediaService {
         let mut new_keys = self
             .db
             .transaction(async |t: &mut DbConn<'_>| {
-                let mut new_keys = Vec::new();
+                let mut new_keys = HashMap::new();
                 for (name, key) in &in_order {
                     let tag = TagRepo::get_or_create(t, name, key).await?;
                     let tagging = NewTagging {
@@ -95,7 +96,7 @@ impl MediaService {
                         let entry =
                             actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
                         AuditRepo::add(t, &entry).await?;
-                        new_keys.push((key.clone(), tag.name));
+                        new_keys.insert(key.clone(), tag.name);
                     }
                 }
                 Ok::<_, MediaError>(new_keys)
@@ -104,14 +105,8 @@ impl MediaService {
         if !new_keys.is_empty() {
             self.memos.tag_suggestions.forget();
         }
-        // As typed: the first time each tag was named.
-        let mut added = Vec::new();
-        for (_, key) in &cleaned {
-            if let Some(i) = new_keys.iter().position(|(k, _)| k == key) {
-                added.push(new_keys.swap_remove(i).1);
-            }
-        }
-        Ok(added)
+        // As typed, each tag where it was first named.
+        Ok(cleaned.iter().filter_map(|(_, key)| new_keys.remove(key)).collect())
     }
 
     /// Takes a tag off an item the actor manages; false when it was not on.
