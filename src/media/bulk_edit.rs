@@ -59,13 +59,13 @@ impl MediaService {
             }
             BulkEdit::Collect(id) => self.add_to_collection(actor, *id, item).await.map(drop),
             BulkEdit::Uncollect(id) => self.remove_from_collection(actor, *id, item).await.map(drop),
-            BulkEdit::Credit(text) => self.rewrite(actor, item, |d| d.credit = Some(text.clone())).await,
+            BulkEdit::Credit(text) => self.change(actor, item, |d| d.credit = Some(text.clone())).await,
             BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) if item.0 == MediaKind::Audio => {
                 Err(MediaError::Invalid("audio has no alt text".into()))
             }
-            BulkEdit::AltText(text) => self.rewrite(actor, item, |d| d.alt_text = Some(text.clone())).await,
+            BulkEdit::AltText(text) => self.change(actor, item, |d| d.alt_text = Some(text.clone())).await,
             BulkEdit::AppendAltText(text) => {
-                self.rewrite(actor, item, |d| {
+                self.change(actor, item, |d| {
                     d.alt_text = Some(match d.alt_text.take() {
                         Some(old) if !old.trim().is_empty() => format!("{} {}", old.trim_end(), text.trim()),
                         _ => text.clone(),
@@ -76,15 +76,17 @@ impl MediaService {
         }
     }
 
-    /// Changes one field of an item's description, keeping the others.
-    async fn rewrite(
+    /// Changes one field of an item's description as it is saved now, keeping the others.
+    async fn change(
         &self,
         actor: &Actor,
-        (kind, id): (MediaKind, i64),
+        item: (MediaKind, i64),
         change: impl FnOnce(&mut Description),
     ) -> Result<(), MediaError> {
-        let mut d = self.item(kind, id).await?.media.description().clone();
-        change(&mut d);
-        self.describe(actor, (kind, id), &d).await.map(drop)
+        let change = |mut d: Description| {
+            change(&mut d);
+            Ok(d)
+        };
+        self.rewrite(actor, item, change).await.map(drop)
     }
 }

@@ -3,7 +3,8 @@
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::{Description, MediaRead};
+use super::dto::{AudioRead, Description, ImageRead, MediaRead};
+use super::seen::{Seen, merge_description};
 use super::service::MediaService;
 use crate::db::DbConn;
 use crate::db::repo::AuditRepo;
@@ -68,22 +69,60 @@ pub(super) async fn write(
     Ok(())
 }
 
+/// What is written about an item now, its row locked until the transaction ends.
+async fn locked(c: &mut DbConn<'_>, (kind, id): (MediaKind, i64)) -> Result<Description, MediaError> {
+    let now = match kind {
+        MediaKind::Image if ImageRepo::lock(c, id).await? => {
+            ImageRepo::by_id(c, id).await?.map(|r| ImageRead::from(r).description)
+        }
+        MediaKind::Audio if AudioRepo::lock(c, id).await? => {
+            AudioRepo::by_id(c, id).await?.map(|r| AudioRead::from(r).description)
+        }
+        _ => None,
+    };
+    now.ok_or(MediaError::NotFound)
+}
+
 impl MediaService {
-    /// Replaces what is written about an item the actor manages.
+    /// Saves what someone wrote about an item they manage. With `seen`, the fingerprints of
+    /// what their form showed, only the fields they changed are written, and a field someone
+    /// else changed meanwhile refuses the save ([`MediaError::EditConflict`]); without it, `d`
+    /// replaces what is saved.
     pub async fn describe(
         &self,
         actor: &Actor,
-        (kind, id): (MediaKind, i64),
+        item: (MediaKind, i64),
         d: &Description,
+        seen: Option<&Seen>,
+    ) -> Result<MediaRead, MediaError> {
+        let mine = clean_description(d)?;
+        self.rewrite(actor, item, |now| match seen {
+            None => Ok(mine),
+            Some(seen) => match merge_description(seen, mine, now) {
+                (merged, clashes) if clashes.is_empty() => Ok(merged),
+                (_, clashes) => Err(MediaError::EditConflict(clashes)),
+            },
+        })
+        .await
+    }
+
+    /// Changes an item's description, starting from what is saved when the change runs (the
+    /// item locked meanwhile, so two changes take turns rather than one undoing the other).
+    pub(super) async fn rewrite(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        change: impl FnOnce(Description) -> Result<Description, MediaError>,
     ) -> Result<MediaRead, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
-        let mut d = clean_description(d)?;
-        if kind == MediaKind::Audio {
-            d.alt_text = None;
-        }
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
+                let now = locked(c, (kind, id)).await?;
+                let mut d = clean_description(&change(now)?)?;
+                if kind == MediaKind::Audio {
+                    d.alt_text = None;
+                }
                 write(c, (kind, id), &d).await?;
                 let entry = actor.did(AuditAction::Edit, (kind, id)).detail("description");
                 Ok::<_, MediaError>(AuditRepo::add(c, &entry).await?)

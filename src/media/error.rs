@@ -44,6 +44,10 @@ pub enum MediaError {
     /// A piece whose bytes do not match the checksum sent with them; it was not kept.
     #[error("the piece does not match its checksum; it was not kept, send it again")]
     ChecksumMismatch,
+    /// Someone else saved these fields, differently, while this person was editing them: each
+    /// field's name and what is saved now. Nothing was saved.
+    #[error("{}", clash_message(.0))]
+    EditConflict(Vec<super::seen::Clash>),
     /// A byte range past the end of an object of this size.
     #[error("requested range not satisfiable")]
     RangeNotSatisfiable(u64),
@@ -79,8 +83,19 @@ impl MediaError {
                 | MediaError::OffsetMismatch { .. }
                 | MediaError::Busy
                 | MediaError::ChecksumMismatch
+                | MediaError::EditConflict(_)
         )
     }
+}
+
+fn clash_message(clashes: &[super::seen::Clash]) -> String {
+    let names: Vec<&str> = clashes.iter().map(|(name, _)| *name).collect();
+    let fields = match names.as_slice() {
+        [] => "this text".to_owned(),
+        [one] => format!("the {one}"),
+        [most @ .., last] => format!("the {} and {last}", most.join(", ")),
+    };
+    format!("someone else changed {fields} while you were editing; nothing of yours was saved")
 }
 
 /// Why an upload was refused, as a client can act on it: a stable name (listed in README) and

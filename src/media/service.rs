@@ -352,25 +352,40 @@ impl MediaService {
         Ok(SignedUrl { url, expires_at })
     }
 
-    /// Replaces (or clears, with an empty text) an audio item's transcript.
+    /// Replaces (or clears, with an empty text) an audio item's transcript. With `seen`, the
+    /// fingerprint of the transcript the form showed, a transcript someone else changed
+    /// meanwhile refuses the save ([`MediaError::EditConflict`]) instead of being overwritten.
     pub async fn update_transcript(
         &self,
         actor: &Actor,
         id: i64,
         transcript: &str,
+        seen: Option<&str>,
     ) -> Result<AudioRead, MediaError> {
         check_transcript(transcript)?;
         let item = self.item(MediaKind::Audio, id).await?;
         actor.check_manage(item.media.owner_id())?;
         let text = transcript.trim();
-        let value = (!text.is_empty()).then_some(text);
+        let mine = (!text.is_empty()).then(|| text.to_owned());
         let updated = self
             .db
             .transaction(async |c: &mut DbConn<'_>| {
-                AudioRepo::update_transcript(c, id, value, now()).await?;
+                if !AudioRepo::lock(c, id).await? {
+                    return Err(MediaError::NotFound);
+                }
+                let saved = AudioRepo::by_id(c, id).await?.and_then(|r| r.transcript);
+                let mut clashes = Vec::new();
+                let value = match seen {
+                    Some(_) => super::seen::merge("transcript", (seen, mine, saved), &mut clashes),
+                    None => mine,
+                };
+                if !clashes.is_empty() {
+                    return Err(MediaError::EditConflict(clashes));
+                }
+                AudioRepo::update_transcript(c, id, value.as_deref(), now()).await?;
                 let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id)).detail("transcript");
                 AuditRepo::add(c, &entry).await?;
-                AudioRepo::by_id(c, id).await
+                Ok(AudioRepo::by_id(c, id).await?)
             })
             .await?;
         updated.map(Into::into).ok_or(MediaError::NotFound)

@@ -42,6 +42,9 @@ pub enum WebError {
     /// A resumable upload's piece for another offset than the upload's.
     #[error("{0}")]
     Conflict(String),
+    /// Someone else changed the text being saved meanwhile; nothing was saved.
+    #[error("{0}")]
+    EditConflict(String),
     /// Another request is writing to the same resumable upload.
     #[error("{0}")]
     Locked(String),
@@ -81,6 +84,7 @@ impl From<MediaError> for WebError {
             MediaError::Link(m) => WebError::Forbidden(m),
             e @ MediaError::OffsetMismatch { .. } => WebError::Conflict(e.to_string()),
             e @ MediaError::Busy => WebError::Locked(e.to_string()),
+            e @ MediaError::EditConflict(_) => WebError::EditConflict(e.to_string()),
             e @ MediaError::ChecksumMismatch => WebError::ChecksumMismatch(e.to_string()),
             MediaError::RangeNotSatisfiable(size) => WebError::RangeNotSatisfiable(size),
             MediaError::TooLarge(m) => WebError::TooLarge(m),
@@ -141,7 +145,7 @@ impl ResponseError for WebError {
             WebError::Protocol { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
             }
-            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Conflict(_) | WebError::EditConflict(_) => StatusCode::CONFLICT,
             WebError::Locked(_) => StatusCode::LOCKED,
             WebError::ChecksumMismatch(_) => StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -213,6 +217,7 @@ impl WebError {
             WebError::TooManyRequests(_) => "too_many_requests",
             WebError::Protocol { .. } => "protocol",
             WebError::Conflict(_) => "offset",
+            WebError::EditConflict(_) => "edit_conflict",
             WebError::Locked(_) => "busy",
             WebError::ChecksumMismatch(_) => "checksum",
             WebError::RangeNotSatisfiable(_) => "range_not_satisfiable",

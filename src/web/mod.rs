@@ -35,7 +35,7 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions, replace,
-    shared, shares, signin, tags, trash, tus, upload, viewer, zip,
+    shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -85,7 +85,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/bulk/edit", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/{kind}/{id}", web::get().to(detail::show))
             .route("/media/{kind}/{id}/view", web::get().to(viewer::show))
-            .route("/media/{kind}/{id}/transcript", web::post().to(detail::transcript))
+            .route("/media/{kind}/{id}/transcript", web::post().to(texts::transcript))
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(shares::create))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
@@ -100,7 +100,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/s/{token}", web::post().to(shared::unlock))
             .route("/s/{token}/file", web::get().to(shared::file))
             .route("/s/{token}/download", web::get().to(shared::download))
-            .route("/media/{kind}/{id}/describe", web::post().to(detail::describe))
+            .route("/media/{kind}/{id}/describe", web::post().to(texts::describe))
             .route("/media/{kind}/{id}/regions", web::post().to(regions::add))
             .route("/media/{kind}/{id}/regions", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/regions/{region}", web::post().to(regions::update))

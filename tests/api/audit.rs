@@ -107,7 +107,7 @@ async fn no_action_without_its_row_and_rows_never_change(env: TestEnv) {
     assert!(media.upload(&ann, upload, fixture_stream("image.jpg")).await.is_err());
     assert!(media.delete(&ann, photo.0, photo.1).await.is_err());
     let d = mediadesk::media::Description { title: Some("x".into()), ..Default::default() };
-    assert!(media.describe(&ann, photo, &d).await.is_err());
+    assert!(media.describe(&ann, photo, &d, None).await.is_err());
     media.retry_pending_deletions(true).await.unwrap();
     assert_eq!(env.objects().await, objects, "no object of the refused upload, none moved");
     assert_eq!(env.count_rows("images").await, 1);

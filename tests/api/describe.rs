@@ -31,7 +31,7 @@ async fn descriptions_follow_the_media_rules(env: TestEnv) {
         caption: text(""),
         credit: text("© Ann Example"),
     };
-    let saved = media.describe(&ann, photo_ref, &d).await.unwrap();
+    let saved = media.describe(&ann, photo_ref, &d, None).await.unwrap();
     let want = Description {
         title: text("Harbour at dawn"),
         alt_text: text("Fishing boats moored at a stone quay, mist over the water"),
@@ -42,19 +42,20 @@ async fn descriptions_follow_the_media_rules(env: TestEnv) {
     assert_eq!(media.get(&staff, MediaKind::Image, photo.id()).await.unwrap().description(), &want);
 
     // Audio has no alt text; a description of it keeps the rest.
-    let MediaRead::Audio(a) = media.describe(&ann, (MediaKind::Audio, clip.id()), &d).await.unwrap() else {
+    let MediaRead::Audio(a) = media.describe(&ann, (MediaKind::Audio, clip.id()), &d, None).await.unwrap()
+    else {
         panic!("audio")
     };
     assert_eq!((a.description.title.as_deref(), a.description.alt_text), (Some("Harbour at dawn"), None));
 
     let long = Description { title: Some("t".repeat(201)), ..Description::default() };
-    assert!(matches!(media.describe(&ann, photo_ref, &long).await, Err(MediaError::Invalid(_))));
+    assert!(matches!(media.describe(&ann, photo_ref, &long, None).await, Err(MediaError::Invalid(_))));
     let control = Description { credit: text("a\u{7}b"), ..Description::default() };
-    assert!(matches!(media.describe(&ann, photo_ref, &control).await, Err(MediaError::Invalid(_))));
-    assert!(matches!(media.describe(&bob, photo_ref, &d).await, Err(MediaError::NotFound)));
+    assert!(matches!(media.describe(&ann, photo_ref, &control, None).await, Err(MediaError::Invalid(_))));
+    assert!(matches!(media.describe(&bob, photo_ref, &d, None).await, Err(MediaError::NotFound)));
     let system = (MediaKind::Image, press.id());
-    assert!(matches!(media.describe(&ann, system, &d).await, Err(MediaError::Forbidden)));
-    media.describe(&staff, system, &d).await.unwrap();
+    assert!(matches!(media.describe(&ann, system, &d, None).await, Err(MediaError::Forbidden)));
+    media.describe(&staff, system, &d, None).await.unwrap();
     assert_eq!(
         media.get(&ann, MediaKind::Image, photo.id()).await.unwrap().description(),
         &want,

@@ -23,6 +23,7 @@ mod describe;
 mod display;
 mod duplicates;
 mod e2e;
+mod edits;
 mod faults;
 mod gallery_paging;
 mod harvest;

@@ -42,11 +42,14 @@ async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
         caption: Some(caption.into()),
         credit: Some("Agency Zebra".into()),
     };
-    media.describe(&ann, photo, &describe("Lighthouse at dusk", "A red boat", "Ferry pier")).await.unwrap();
-    media.describe(&ann, other, &describe("Evening", "", "")).await.unwrap();
-    media.update_transcript(&ann, song.1, "the keeper climbs the lighthouse stairs").await.unwrap();
+    media
+        .describe(&ann, photo, &describe("Lighthouse at dusk", "A red boat", "Ferry pier"), None)
+        .await
+        .unwrap();
+    media.describe(&ann, other, &describe("Evening", "", ""), None).await.unwrap();
+    media.update_transcript(&ann, song.1, "the keeper climbs the lighthouse stairs", None).await.unwrap();
     media.tag_item(&ann, other, "Harbour Night").await.unwrap();
-    media.describe(&bob, private, &describe("Lighthouse", "", "")).await.unwrap();
+    media.describe(&bob, private, &describe("Lighthouse", "", ""), None).await.unwrap();
     let newest = GallerySort::Newest;
 
     // Each field, as the start of any of its words, in any case.
@@ -79,9 +82,9 @@ async fn search_finds_every_field_and_ranks_by_relevance(env: TestEnv) {
     assert!(found(&env, &ann, "harbour", newest).await.is_empty(), "an untagged item");
     media.tag_item(&ann, song, "harbour").await.unwrap();
     assert_eq!(found(&env, &ann, "harbour", newest).await, ["track01.mp3"]);
-    media.describe(&ann, photo, &describe("Quay", "", "")).await.unwrap();
+    media.describe(&ann, photo, &describe("Quay", "", ""), None).await.unwrap();
     assert!(found(&env, &ann, "dusk", newest).await.is_empty(), "the old title");
-    media.update_transcript(&ann, song.1, "").await.unwrap();
+    media.update_transcript(&ann, song.1, "", None).await.unwrap();
     assert!(found(&env, &ann, "keeper", newest).await.is_empty(), "a cleared transcript");
     media.delete(&ann, photo.0, photo.1).await.unwrap();
     assert!(found(&env, &ann, "quay", newest).await.is_empty(), "a deleted item");
@@ -99,8 +102,8 @@ async fn a_word_start_of_any_length_is_found_and_ranked(env: TestEnv) {
     let map = env.upload_own(&ann, "karte.png", "image.png").await;
     let song = env.upload_own(&ann, "lied.mp3", "tone-cbr.mp3").await;
     let text = |title: &str| Description { title: Some(title.into()), ..Description::default() };
-    media.describe(&ann, map, &text("Ärmelkanalüberquerung O'Brien back\\slash")).await.unwrap();
-    media.update_transcript(&ann, song.1, "die ärmelkanalüberquerung war lang").await.unwrap();
+    media.describe(&ann, map, &text("Ärmelkanalüberquerung O'Brien back\\slash"), None).await.unwrap();
+    media.update_transcript(&ann, song.1, "die ärmelkanalüberquerung war lang", None).await.unwrap();
     let relevance = GallerySort::Relevance;
     let both = ["karte.png", "lied.mp3"];
     for length in 1..="ärmelkanalüberquerung".chars().count() {
@@ -132,7 +135,7 @@ async fn the_longest_transcript_of_distinct_words_saves_and_is_found(env: TestEn
     let words: Vec<String> = (0..7_142).map(|_| (0..13).map(|_| letter()).collect()).collect();
     let transcript = words.join(" ");
     assert!(transcript.chars().count() <= mediadesk::media::MAX_TRANSCRIPT_CHARS);
-    env.media.update_transcript(&ann, song.1, &transcript).await.unwrap();
+    env.media.update_transcript(&ann, song.1, &transcript, None).await.unwrap();
     let relevance = GallerySort::Relevance;
     let start: String = words[0].chars().take(5).collect();
     assert_eq!(found(&env, &ann, &start, relevance).await, ["lied.mp3"], "the first word's start");
@@ -148,7 +151,7 @@ async fn search_through_the_gallery_page(env: TestEnv) {
         let item = server.env.upload_own(&kim, &format!("pier-{n:02}.png"), "image.png").await;
         if n % 10 == 3 {
             let d = Description { title: Some(format!("Pier {n}")), ..Default::default() };
-            server.env.media.describe(&kim, item, &d).await.unwrap();
+            server.env.media.describe(&kim, item, &d, None).await.unwrap();
         }
     }
     let page = c.get("/media?q=pier&per=12").await;

@@ -430,18 +430,18 @@ async fn transcripts_can_be_set_changed_and_cleared_by_those_who_manage(env: Tes
     let r = env.media.upload(&Actor::user(alice), upload, fixture_stream("tone.flac")).await.unwrap();
     let id = r.id();
     assert_eq!(audio(&r).transcript.as_deref(), Some("first"));
-    let a = env.media.update_transcript(&Actor::user(alice), id, "  second  ").await.unwrap();
+    let a = env.media.update_transcript(&Actor::user(alice), id, "  second  ", None).await.unwrap();
     assert_eq!(a.transcript.as_deref(), Some("second"));
     assert!(matches!(
-        env.media.update_transcript(&Actor::user(bob), id, "mine now").await,
+        env.media.update_transcript(&Actor::user(bob), id, "mine now", None).await,
         Err(MediaError::NotFound)
     ));
     let too_long = "x".repeat(mediadesk::media::MAX_TRANSCRIPT_CHARS + 1);
     assert!(matches!(
-        env.media.update_transcript(&Actor::user(alice), id, &too_long).await,
+        env.media.update_transcript(&Actor::user(alice), id, &too_long, None).await,
         Err(MediaError::Invalid(_))
     ));
-    let cleared = env.media.update_transcript(&Actor::user(alice), id, "").await.unwrap();
+    let cleared = env.media.update_transcript(&Actor::user(alice), id, "", None).await.unwrap();
     assert_eq!(cleared.transcript, None);
 }
 

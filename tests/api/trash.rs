@@ -43,7 +43,7 @@ async fn trash_keeps_everything_and_restore_brings_it_back(env: TestEnv) {
         caption: Some("Early ferry".into()),
         credit: Some("Ann".into()),
     };
-    media.describe(&ann, photo, &described).await.unwrap();
+    media.describe(&ann, photo, &described, None).await.unwrap();
     media.tag_item(&ann, photo, "Harbour, Dawn").await.unwrap();
     let trips =
         media.create_collection(&ann, Owner::User(ann.user_id.unwrap()), None, "Trips").await.unwrap();

@@ -60,7 +60,7 @@ async fn replace_keeps_the_item_and_rolls_back(env: TestEnv) {
         caption: None,
         credit: Some("Ann".into()),
     };
-    media.describe(&ann, photo, &described).await.unwrap();
+    media.describe(&ann, photo, &described, None).await.unwrap();
     media.tag_item(&ann, photo, "harbour").await.unwrap();
     let trips =
         media.create_collection(&ann, Owner::User(ann.user_id.unwrap()), None, "Trips").await.unwrap();

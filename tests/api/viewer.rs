@@ -176,11 +176,14 @@ async fn the_full_window_viewer_walks_a_search_and_closes(env: TestEnv) {
         };
     let media = &server.env.media;
     media
-        .describe(&kim, item(2), &described(Some("Harbour"), Some("Three boats at a quay"), None))
+        .describe(&kim, item(2), &described(Some("Harbour"), Some("Three boats at a quay"), None), None)
         .await
         .unwrap();
     for i in [0, 1] {
-        media.describe(&kim, item(i), &described(None, None, Some("The harbour at noon"))).await.unwrap();
+        media
+            .describe(&kim, item(i), &described(None, None, Some("The harbour at noon")), None)
+            .await
+            .unwrap();
     }
 
     // The gallery's thumbnails open the viewer, carrying the view.

@@ -34,6 +34,14 @@ impl ImageRepo {
         }
     }
 
+    /// Locks the row for the rest of the transaction; false when it is gone. A no-op update
+    /// rather than `FOR UPDATE`, which SQLite lacks: there it takes the database's write lock
+    /// before the transaction reads, so two edits of one item take turns instead of both
+    /// reading the same text and the later one failing (or writing over the first).
+    pub async fn lock(conn: &mut DbConn<'_>, id: i64) -> Result<bool, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::images.find(id)).set(t::id.eq(t::id)).execute(c).await)? == 1)
+    }
+
     /// Replaces what is written about the item.
     pub async fn describe(conn: &mut DbConn<'_>, id: i64, d: &ImageDescription<'_>) -> Result<(), DbError> {
         run!(conn, |c| diesel::update(t::images.find(id)).set(d).execute(c).await)?;

@@ -14,7 +14,9 @@ use crate::auth::session;
 use crate::domain::{MediaKind, StripPolicy};
 use crate::media::RegionInput;
 use crate::media::file::waveform;
-use crate::media::{Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaError, MediaRead};
+use crate::media::{
+    Clash, Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaRead, Seen, fingerprint,
+};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::sound::RegionView;
@@ -83,6 +85,14 @@ struct DetailPage {
     /// What the description form shows (a refused one, kept).
     description: Description,
     description_error: Option<String>,
+    /// The fingerprints of what the form shows as saved (`seen_…` fields).
+    seen: Vec<(&'static str, String)>,
+    /// Fields someone else changed meanwhile: the field and what is saved now.
+    clashes: Vec<(&'static str, String)>,
+    transcript_seen: String,
+    transcript_error: Option<String>,
+    /// A transcript someone else saved meanwhile, as saved now.
+    transcript_clash: Option<String>,
     /// Longest title, alt text, caption, credit.
     limits: (usize, usize, usize, usize),
     tags: Vec<String>,
@@ -130,14 +140,24 @@ pub struct DetailQuery {
 /// What the page's fields show instead of what is saved: text that was not saved.
 #[derive(Default)]
 pub(super) struct Drafts {
-    transcript: Option<String>,
-    tags: String,
+    pub(super) transcript: Option<String>,
+    pub(super) tags: String,
     /// A description that was not saved, and why (the page then answers 400).
-    description: Option<(Description, Option<String>)>,
+    pub(super) description: Option<(Description, Option<String>)>,
+    /// The fingerprints its form carried (`None`: those of what is saved).
+    pub(super) description_seen: Option<Seen>,
+    /// Fields someone else changed meanwhile, as saved now (the page then answers 409).
+    pub(super) clashes: Vec<Clash>,
+    /// Why the transcript in the box was not saved (the page then answers 400).
+    pub(super) transcript_error: Option<String>,
+    /// The transcript form's fingerprint (`None`: of what is saved).
+    pub(super) transcript_seen: Option<String>,
+    /// A transcript someone else saved meanwhile (the box keeps this person's).
+    pub(super) transcript_clash: Option<Option<String>>,
     /// The cursor starts in the description's first field.
-    edit: bool,
+    pub(super) edit: bool,
     /// A region that was not saved (which one; `None`: a new one), and why.
-    region: Option<(Option<i64>, RegionInput, String)>,
+    pub(super) region: Option<(Option<i64>, RegionInput, String)>,
 }
 
 impl Drafts {
@@ -251,8 +271,25 @@ pub(super) async fn render(
         Some((d, why)) => (d, why),
         None => (saved.clone(), None),
     };
-    let refused = description_error.is_some() || drafts.region.is_some();
-    let status = if refused { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let seen = drafts.description_seen.unwrap_or_else(|| Seen::of(&saved));
+    let seen = [
+        ("title", seen.title),
+        ("alt_text", seen.alt_text),
+        ("caption", seen.caption),
+        ("credit", seen.credit),
+    ]
+    .into_iter()
+    .filter_map(|(name, fp)| Some((name, fp?)))
+    .collect();
+    let shown = |t: Option<String>| t.unwrap_or_else(|| "(empty)".to_owned());
+    let clashes: Vec<_> = drafts.clashes.into_iter().map(|(name, now)| (name, shown(now))).collect();
+    let transcript_clash = drafts.transcript_clash.map(shown);
+    let refused = description_error.is_some() || drafts.region.is_some() || drafts.transcript_error.is_some();
+    let status = match (refused, clashes.is_empty() && transcript_clash.is_none()) {
+        (_, false) => StatusCode::CONFLICT,
+        (true, true) => StatusCode::BAD_REQUEST,
+        (false, true) => StatusCode::OK,
+    };
     let regions = match media {
         MediaRead::Audio(a) => sound::region_views(&app.media.regions(&actor, a.id).await?, a.duration_ms),
         MediaRead::Image(_) => Vec::new(),
@@ -293,6 +330,15 @@ pub(super) async fn render(
         credit: saved.credit.clone(),
         description,
         description_error,
+        seen,
+        clashes,
+        transcript_seen: match (drafts.transcript_seen, media) {
+            (Some(seen), _) => seen,
+            (None, MediaRead::Audio(a)) => fingerprint(a.transcript.as_deref()),
+            (None, MediaRead::Image(_)) => String::new(),
+        },
+        transcript_clash,
+        transcript_error: drafts.transcript_error,
         regions,
         region_editing,
         region_draft,
@@ -398,6 +444,7 @@ pub async fn show(
     let kept_region = settings.work.take(&req, settings.clock.now(), user.account.id, &regioned);
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
+        transcript_seen: kept.as_ref().and_then(|k| k.field("seen_transcript")).map(str::to_owned),
         tags: q.tags.clone().unwrap_or_default(),
         edit: q.edit.is_some(),
         region: kept_region.as_ref().map(|k| {
@@ -417,6 +464,8 @@ pub async fn show(
                 Some("You were signed out before this was saved; save it again.".to_owned()),
             )
         }),
+        description_seen: kept_description.as_ref().and_then(|k| seen_in(|name| k.field(name))),
+        ..Drafts::default()
     };
     let kept = kept.or(kept_description).or(kept_region);
     let (kind, id) = (path.kind, path.id);
@@ -432,73 +481,22 @@ pub async fn show(
     Ok(res)
 }
 
+/// The fingerprints a form carried; `None` from a form without any (a page from before they
+/// existed, a script), whose description then replaces what is saved.
+pub(super) fn seen_in<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Option<Seen> {
+    let f = |name: &str| field(name).map(str::to_owned);
+    let seen = Seen {
+        title: f("seen_title"),
+        alt_text: f("seen_alt_text"),
+        caption: f("seen_caption"),
+        credit: f("seen_credit"),
+    };
+    (seen != Seen::default()).then_some(seen)
+}
+
 /// A GET of an address forms post to (a bookmark, a reload after a redirect): the item's page.
 pub async fn to_item(path: web::Path<MediaPath>) -> HttpResponse {
     see_other(&path.into_inner().url())
-}
-
-#[derive(Deserialize)]
-pub struct TranscriptForm {
-    csrf_token: String,
-    transcript: String,
-    back: Option<String>,
-}
-
-pub async fn transcript(
-    app: web::Data<App>,
-    user: CurrentUser,
-    path: web::Path<MediaPath>,
-    form: web::Form<TranscriptForm>,
-) -> Result<HttpResponse, WebError> {
-    user.check_csrf(&form.csrf_token)?;
-    let path = path.into_inner();
-    if path.kind != MediaKind::Audio {
-        return Err(WebError::NotFound);
-    }
-    app.media.update_transcript(&user.actor(), path.id, &form.transcript).await?;
-    session::flash(&user.session, "ok", "Transcript saved.");
-    Ok(see_other(&back::with_back(&path.url(), &back::gallery_view(form.back.as_deref()))))
-}
-
-#[derive(Deserialize)]
-pub struct DescribeForm {
-    csrf_token: String,
-    title: Option<String>,
-    alt_text: Option<String>,
-    caption: Option<String>,
-    credit: Option<String>,
-    back: Option<String>,
-}
-
-/// Saves the title, alt text, caption and credit; a refused one comes back with why.
-pub async fn describe(
-    app: web::Data<App>,
-    settings: web::Data<WebSettings>,
-    user: CurrentUser,
-    path: web::Path<MediaPath>,
-    form: web::Form<DescribeForm>,
-) -> Result<HttpResponse, WebError> {
-    user.check_csrf(&form.csrf_token)?;
-    let path = path.into_inner();
-    let form = form.into_inner();
-    let back = back::gallery_view(form.back.as_deref());
-    let d = Description {
-        title: form.title,
-        alt_text: form.alt_text,
-        caption: form.caption,
-        credit: form.credit,
-    };
-    match app.media.describe(&user.actor(), (path.kind, path.id), &d).await {
-        Ok(_) => {
-            session::flash(&user.session, "ok", "Description saved.");
-            Ok(see_other(&back::with_back(&path.url(), &back)))
-        }
-        Err(MediaError::Invalid(why)) => {
-            let drafts = Drafts { description: Some((d, Some(why))), ..Drafts::default() };
-            render(&app, &settings, &user, path, back, drafts).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub async fn confirm_delete(

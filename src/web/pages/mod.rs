@@ -18,6 +18,7 @@ pub mod shared;
 pub mod shares;
 pub mod signin;
 pub mod tags;
+pub mod texts;
 pub mod trash;
 pub mod tus;
 pub mod upload;

@@ -10,7 +10,7 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{GalleryQuery, KindFilter, MediaKind, Only, OwnerFilter};
-use crate::media::{BulkEdit, GalleryItem, MAX_ALT_TEXT, MediaError};
+use crate::media::{Description, GalleryItem, MAX_ALT_TEXT, MediaError, Seen, fingerprint};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
@@ -29,6 +29,17 @@ struct QueuePage {
     error: Option<String>,
     done: String,
     max_alt: usize,
+    /// The fingerprint of the empty text an item in the queue has (`seen`).
+    seen: String,
+    /// Text someone else saved while this person typed theirs for the same item.
+    clash: Option<QueueClash>,
+}
+
+/// An item someone else described first: both texts, and the item's page to choose on.
+pub struct QueueClash {
+    url: String,
+    theirs: String,
+    yours: String,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +54,8 @@ pub struct SaveForm {
     kind: String,
     id: i64,
     text: String,
+    /// The fingerprint of the text the form showed; the queue only shows empty ones.
+    seen: Option<String>,
     #[serde(default)]
     after: String,
 }
@@ -56,6 +69,7 @@ async fn page(
     user: &CurrentUser,
     (kind, after): (MediaKind, Option<String>),
     draft: (String, Option<String>),
+    clash: Option<QueueClash>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
@@ -116,6 +130,8 @@ async fn page(
         error: draft.1,
         done,
         max_alt: MAX_ALT_TEXT,
+        seen: fingerprint(None),
+        clash,
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
@@ -128,7 +144,7 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
     let after = q.after.filter(|a| !a.is_empty());
-    page(&app, &user, (kind_of(q.kind.as_deref()), after), (String::new(), None), StatusCode::OK).await
+    page(&app, &user, (kind_of(q.kind.as_deref()), after), (String::new(), None), None, StatusCode::OK).await
 }
 
 pub async fn save(
@@ -140,13 +156,16 @@ pub async fn save(
     let form = form.into_inner();
     let kind = kind_of(Some(&form.kind));
     let actor = user.actor();
+    let seen = form.seen.clone().unwrap_or_else(|| fingerprint(None));
     let saved = match kind {
         MediaKind::Image => {
-            let mut outcome =
-                app.media.bulk_edit(&actor, &[(kind, form.id)], &BulkEdit::AltText(form.text.clone())).await;
-            outcome.pop().map_or(Ok(()), |(_, r)| r)
+            let d = Description { alt_text: Some(form.text.clone()), ..Description::default() };
+            let seen = Seen { alt_text: Some(seen), ..Seen::default() };
+            app.media.describe(&actor, (kind, form.id), &d, Some(&seen)).await.map(drop)
         }
-        MediaKind::Audio => app.media.update_transcript(&actor, form.id, &form.text).await.map(drop),
+        MediaKind::Audio => {
+            app.media.update_transcript(&actor, form.id, &form.text, Some(&seen)).await.map(drop)
+        }
     };
     match saved {
         Ok(()) => {
@@ -160,7 +179,14 @@ pub async fn save(
         }
         Err(MediaError::Invalid(why)) => {
             // The same item again (the queue walks on from before it), with the text kept.
-            page(&app, &user, (kind, None), (form.text, Some(why)), StatusCode::BAD_REQUEST).await
+            page(&app, &user, (kind, None), (form.text, Some(why)), None, StatusCode::BAD_REQUEST).await
+        }
+        // Described by someone else meanwhile, so no longer in the queue: the next item, with
+        // both texts shown and a link to choose on the item's page.
+        Err(MediaError::EditConflict(mut clashes)) => {
+            let theirs = clashes.pop().and_then(|(_, now)| now).unwrap_or_default();
+            let clash = QueueClash { url: format!("/media/{kind}/{}", form.id), theirs, yours: form.text };
+            page(&app, &user, (kind, None), (String::new(), None), Some(clash), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
