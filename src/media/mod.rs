@@ -51,7 +51,7 @@ pub use pieces::{Piece, PieceChecksum};
 pub use quota::Usage;
 pub use reconcile::{DEFAULT_GRACE, ReconcileReport};
 pub use regions::{RegionInput, RegionRead};
-pub use seen::{Clash, Seen, fingerprint};
+pub use seen::{Clash, Seen, fingerprint, merge_description};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use shares::{
     CreatedShare, MAX_SHARE_NOTE, Opened, SHARE_MAX_LIFETIME, SHARE_MIN_LIFETIME, SHARES_PAGE, ShareGate,

@@ -122,12 +122,33 @@ fn field(page: &str, name: &str) -> String {
     page.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
 }
 
-/// The description form's fields as the page fills them, with `changes` made.
-fn form<'a>(page: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(String, String)> {
-    let seen = ["seen_title", "seen_alt_text", "seen_caption", "seen_credit"];
-    let mut fields: Vec<(String, String)> =
-        seen.iter().map(|name| (name.to_string(), field(page, name))).collect();
-    fields.extend(changes.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+/// What the page's description field `name` holds (an input's value, a textarea's text).
+fn shown(page: &str, name: &str) -> Option<String> {
+    let tag = page.split(&format!("name=\"{name}\"")).nth(1)?.split('>').next()?.to_owned();
+    let text = match tag.split("value=\"").nth(1) {
+        Some(value) => value.split('"').next()?.to_owned(),
+        None => page
+            .split(&format!("name=\"{name}\""))
+            .nth(1)?
+            .split_once('>')?
+            .1
+            .split("</textarea>")
+            .next()?
+            .to_owned(),
+    };
+    Some(html_unescape(&text))
+}
+
+/// The description form as a browser sends it from `page`, with `changes` typed.
+fn form(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for name in ["title", "alt_text", "caption", "credit"] {
+        let typed = changes.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+        if let Some(text) = typed.or_else(|| shown(page, name)) {
+            fields.push((name.to_owned(), text));
+        }
+        fields.push((format!("seen_{name}"), field(page, &format!("seen_{name}"))));
+    }
     fields
 }
 
@@ -154,13 +175,14 @@ async fn the_pages_keep_the_text_of_a_clashing_save(env: TestEnv) {
     let anns_page = ann.get(&photo).await.body;
     assert_eq!(field(&anns_page, "seen_caption"), fingerprint(None));
     let sams_page = sam.get(&photo).await.body;
-    let (status, _) =
-        post(&sam, &photo, "describe", &form(&sams_page, &[("caption", "Sam's caption")])).await;
+    let sams = [("caption", "Sam's caption"), ("credit", "© Sam")];
+    let (status, _) = post(&sam, &photo, "describe", &form(&sams_page, &sams)).await;
     assert_eq!(status, 303);
     let (status, _) = post(&ann, &photo, "describe", &form(&anns_page, &[("title", "Harbour")])).await;
     assert_eq!(status, 303);
     let page = html_unescape(&ann.get(&photo).await.body);
     assert!(page.contains("<h1 class=\"filename\">Harbour</h1>") && page.contains("Sam's caption"), "{page}");
+    assert!(page.contains("© Sam"), "{page}");
 
     // Ann, still from that page, types a caption of her own: 409, her text kept, Sam's shown.
     let mine = [("title", "Harbour"), ("caption", "Ann's caption")];
@@ -169,12 +191,15 @@ async fn the_pages_keep_the_text_of_a_clashing_save(env: TestEnv) {
     assert!(body.contains("someone else changed the caption while you were editing"), "{body}");
     assert!(body.contains("Ann's caption</textarea>"), "her text in the field: {body}");
     assert!(body.contains("<dt>caption</dt><dd>Sam's caption</dd>"), "{body}");
+    // The credit she left alone shows Sam's, so saving again keeps it.
+    assert_eq!(shown(&body, "credit").as_deref(), Some("© Sam"), "{body}");
     assert!(html_unescape(&ann.get(&photo).await.body).contains("Sam's caption"), "nothing saved");
     // The page she got back has seen Sam's caption: saving it again puts hers in its place.
     assert_eq!(field(&body, "seen_caption"), fingerprint(Some("Sam's caption")));
     let (status, _) = post(&ann, &photo, "describe", &form(&body, &mine)).await;
     assert_eq!(status, 303);
-    assert!(html_unescape(&ann.get(&photo).await.body).contains("Ann's caption"));
+    let page = html_unescape(&ann.get(&photo).await.body);
+    assert!(page.contains("Ann's caption") && page.contains("© Sam"), "{page}");
 
     // The transcript box, the same way; and a too-long one comes back kept with why.
     let anns_page = ann.get(&clip).await.body;

@@ -16,6 +16,7 @@ use crate::media::RegionInput;
 use crate::media::file::waveform;
 use crate::media::{
     Clash, Description, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, MediaRead, Seen, fingerprint,
+    merge_description,
 };
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -267,11 +268,19 @@ pub(super) async fn render(
     let walk =
         |n: Option<(MediaKind, i64)>| n.map(|(k, id)| back::with_back(&format!("/media/{k}/{id}"), &back));
     let saved = media.description().clone();
-    let (description, description_error) = match drafts.description {
-        Some((d, why)) => (d, why),
-        None => (saved.clone(), None),
+    let (description, description_error, seen) = match drafts.description {
+        // Refused for a clash: the fields this person left alone show what is saved now, so
+        // that saving again keeps them; they have now seen all of it.
+        Some((d, why)) if !drafts.clashes.is_empty() => {
+            let d = match &drafts.description_seen {
+                Some(seen) => merge_description(seen, d, saved.clone()).0,
+                None => d,
+            };
+            (d, why, Seen::of(&saved))
+        }
+        Some((d, why)) => (d, why, drafts.description_seen.unwrap_or_else(|| Seen::of(&saved))),
+        None => (saved.clone(), None, Seen::of(&saved)),
     };
-    let seen = drafts.description_seen.unwrap_or_else(|| Seen::of(&saved));
     let seen = [
         ("title", seen.title),
         ("alt_text", seen.alt_text),

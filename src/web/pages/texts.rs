@@ -106,11 +106,9 @@ pub async fn describe(
         Err(MediaError::Invalid(why)) => {
             Drafts { description: Some((d, Some(why))), description_seen: seen, ..Drafts::default() }
         }
-        // They have now seen what is saved: its fingerprints go in the form, and saving again
-        // puts their text in its place.
         Err(MediaError::EditConflict(clashes)) => {
             let why = MediaError::EditConflict(clashes.clone()).to_string();
-            Drafts { description: Some((d, Some(why))), clashes, ..Drafts::default() }
+            Drafts { description: Some((d, Some(why))), description_seen: seen, clashes, ..Drafts::default() }
         }
         Err(e) => return Err(e.into()),
     };
