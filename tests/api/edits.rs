@@ -117,13 +117,13 @@ async fn racing_edits_take_turns(env: TestEnv) {
     assert_eq!(description(&env, &ann, photo).await.caption, landed[0].description().caption);
 }
 
-fn field(page: &str, name: &str) -> String {
+pub fn field(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     page.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
 }
 
 /// What the page's description field `name` holds (an input's value, a textarea's text).
-fn shown(page: &str, name: &str) -> Option<String> {
+pub fn shown(page: &str, name: &str) -> Option<String> {
     let tag = page.split(&format!("name=\"{name}\"")).nth(1)?.split('>').next()?.to_owned();
     let text = match tag.split("value=\"").nth(1) {
         Some(value) => value.split('"').next()?.to_owned(),
@@ -140,7 +140,7 @@ fn shown(page: &str, name: &str) -> Option<String> {
 }
 
 /// The description form as a browser sends it from `page`, with `changes` typed.
-fn form(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub fn form(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     for name in ["title", "alt_text", "caption", "credit"] {
         let typed = changes.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());

@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod audit;
+mod browser_edits;
 mod browser_organize;
 mod browser_resumable;
 mod browser_shares;
