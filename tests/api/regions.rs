@@ -122,6 +122,23 @@ async fn regions_through_the_forms(env: TestEnv) {
     assert_eq!(ann.post(&item, &delete, &[]).await.status, 303);
     assert!(!ann.get(&item).await.body.contains(">Welcome</a>"));
     assert_eq!(ann.post(&item, &delete, &[]).await.status, 404, "already gone");
+    // A change to the region someone deleted meanwhile: 409, what was typed in the add form.
+    let stale =
+        ann.post(&item, &format!("{item}/regions/{id}"), &[("label", "Welcome back"), ("start", "2")]).await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let body = html_unescape(&stale.body);
+    assert!(body.contains("Someone deleted this region meanwhile"), "{body}");
+    assert!(body.contains(
+        "id=\"region-label\" name=\"label\" type=\"text\" maxlength=\"200\" required value=\"Welcome back\""
+    ));
+    // And one that is refused as well (an end before its start): 400, kept the same way.
+    let both = ann
+        .post(&item, &format!("{item}/regions/{id}"), &[("label", "Late"), ("start", "6"), ("end", "5")])
+        .await;
+    assert_eq!(both.status, 400);
+    assert!(both.body.contains(
+        "id=\"region-label\" name=\"label\" type=\"text\" maxlength=\"200\" required value=\"Late\""
+    ));
 }
 
 async fn who_may_see_and_change_regions(env: TestEnv) {

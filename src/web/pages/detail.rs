@@ -159,6 +159,8 @@ pub(super) struct Drafts {
     pub(super) edit: bool,
     /// A region that was not saved (which one; `None`: a new one), and why.
     pub(super) region: Option<(Option<i64>, RegionInput, String)>,
+    /// What was not saved was overtaken by someone else's change (the page answers 409).
+    pub(super) conflict: bool,
 }
 
 impl Drafts {
@@ -294,7 +296,7 @@ pub(super) async fn render(
     let clashes: Vec<_> = drafts.clashes.into_iter().map(|(name, now)| (name, shown(now))).collect();
     let transcript_clash = drafts.transcript_clash.map(shown);
     let refused = description_error.is_some() || drafts.region.is_some() || drafts.transcript_error.is_some();
-    let status = match (refused, clashes.is_empty() && transcript_clash.is_none()) {
+    let status = match (refused, clashes.is_empty() && transcript_clash.is_none() && !drafts.conflict) {
         (_, false) => StatusCode::CONFLICT,
         (true, true) => StatusCode::BAD_REQUEST,
         (false, true) => StatusCode::OK,
@@ -307,6 +309,8 @@ pub(super) async fn render(
         Some((which, input, why)) => (which, input, Some(why)),
         None => (None, RegionInput::default(), None),
     };
+    // A refused change of a region that is gone meanwhile comes back in the add form.
+    let region_editing = region_editing.filter(|r| regions.iter().any(|v| v.id == *r));
     let mut versions = Vec::new();
     for v in app.media.versions(&actor, item).await? {
         let who = match v.replaced_by {

@@ -79,6 +79,13 @@ async fn apply(
         Err(MediaError::Invalid(why)) => {
             render(app, settings, user, path, back, Drafts::refused_region(which, input, why)).await
         }
+        // The region went while this person was changing it (the item is still theirs to
+        // change, or the page is a 404 too): what they typed comes back in the add form.
+        Err(MediaError::NotFound) if which.is_some() => {
+            let why = "Someone deleted this region meanwhile; add it again to keep your change.".to_owned();
+            let drafts = Drafts { conflict: true, ..Drafts::refused_region(None, input, why) };
+            render(app, settings, user, path, back, drafts).await
+        }
         Err(e) => Err(e.into()),
     }
 }
