@@ -110,6 +110,14 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before your transcript was saved. It is back in the box \
                     below: check it and save it again.";
         (note, true)
+    } else if kept.action.starts_with("/media/") && kept.action.ends_with("/describe") {
+        let note = "You were signed out before the description was saved. It is back in the form \
+                    below: check it and save it again.";
+        (note, true)
+    } else if kept.action == "/describe" {
+        let note = "You were signed out before your text was saved. It is back below: check it and \
+                    save it again.";
+        (note, true)
     } else if kept.action.ends_with("/regions") {
         let note = "You were signed out before the region was added. What you typed is back in the \
                     form below: add it again.";

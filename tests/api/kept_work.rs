@@ -14,7 +14,8 @@ backend_tests!(
     posts_from_other_sites_and_uploads_are_not_kept_but_said,
     a_bulk_selection_and_an_account_form_come_back,
     scripts_get_json_errors_they_can_act_on,
-    a_region_posted_after_the_session_ended_comes_back_after_sign_in
+    a_region_posted_after_the_session_ended_comes_back_after_sign_in,
+    a_description_and_queue_text_posted_after_the_session_ended_come_back
 );
 
 const IDLE: i64 = 2 * 3600;
@@ -232,4 +233,63 @@ async fn a_region_posted_after_the_session_ended_comes_back_after_sign_in(env: T
     let shown = html_unescape(&back.body);
     assert!(shown.contains("value=\"Gulls & waves\"") && shown.contains("value=\"0.4\""), "{shown}");
     assert!(!back.body.contains("class=\"region-play\""), "nothing was saved");
+}
+
+/// Posts `fields` from `page` to `action` after the session ended, signs in again and returns
+/// the page sign-in goes back to.
+async fn post_then_sign_in(
+    s: &TestServer,
+    c: &TestClient,
+    (page, action): (&str, &str),
+    fields: &[(&str, &str)],
+) -> Page {
+    let token = c.get(page).await.csrf();
+    s.clock.advance(IDLE);
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    let post = c.post_from(page, action, &all).await;
+    assert_eq!(post.status, 303);
+    assert!(work_cookie(&post).is_some(), "the work is kept");
+    let token = c.get(post.location()).await.csrf();
+    let form =
+        [("csrf_token", token.as_str()), ("username", "ann"), ("password", "password-ann"), ("next", page)];
+    let done = c.post_raw("/signin", &form).await;
+    assert_eq!((done.status, done.location()), (303, page));
+    c.get(page).await
+}
+
+async fn a_description_and_queue_text_posted_after_the_session_ended_come_back(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let up = c.upload(&[("dawn.png", fixture_bytes("image.png"))], None, false).await;
+    assert!(up.body.contains("1 accepted"), "{}", up.body);
+    let item = c.get("/media").await.all("<a class=\"name\" href=\"").remove(0);
+    let item = item.split('?').next().unwrap().to_owned();
+
+    let fields = [("title", "Harbour at dawn"), ("caption", "A long, careful caption.")];
+    let back = post_then_sign_in(&s, &c, (&item, &format!("{item}/describe")), &fields).await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before the description was saved"), "{body}");
+    assert!(
+        body.contains("value=\"Harbour at dawn\"") && body.contains("A long, careful caption.</textarea>")
+    );
+    assert!(work_cookie(&back).is_some_and(|c| c.contains("Max-Age=0")), "the cookie is removed");
+    assert!(!c.get(&item).await.body.contains("careful caption"), "restored once, not saved");
+
+    // The describing queue: the text comes back into the same image's field.
+    let queue = "/describe?kind=image";
+    let id = item.rsplit('/').next().unwrap();
+    let fields = [("kind", "image"), ("id", id), ("text", "Boats at a quay in the mist")];
+    let back = post_then_sign_in(&s, &c, (queue, "/describe"), &fields).await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before your text was saved"), "{body}");
+    assert!(body.contains("value=\"Boats at a quay in the mist\""), "{body}");
+    assert!(work_cookie(&back).is_some_and(|c| c.contains("Max-Age=0")), "the cookie is removed");
+    // Refused for its own reason, the item shown first: the text in its field, with why.
+    let long = "x".repeat(1001);
+    let refused = c.post(queue, "/describe", &[("kind", "image"), ("id", id), ("text", &long)]).await;
+    assert_eq!(refused.status, 400);
+    let body = html_unescape(&refused.body);
+    assert!(body.contains(&format!("value=\"{long}\" autofocus")) && body.contains("aria-invalid=\"true\""));
+    assert!(body.contains("at most 1000 characters") && !body.contains("Open that item"), "{body}");
 }

@@ -71,6 +71,11 @@ async fn the_queue_walks_what_still_needs_describing(env: TestEnv) {
     assert_eq!(refused.status, 400);
     let body = html_unescape(&refused.body);
     assert!(body.contains("at most 1000 characters") && body.contains(&long), "{body}");
+    // The queue starts again from the top, at the skipped image: the text stays beside it,
+    // with a link to its own image, not in the skipped one's field.
+    assert_eq!(field(&body, "id"), second);
+    assert!(body.contains("id=\"text\" name=\"text\" type=\"text\" maxlength=\"1000\" value=\"\""), "{body}");
+    assert!(body.contains(&format!("<a href=\"/media/image/{third}\">Open that item</a>")), "{body}");
 
     let page = follow(&ann, save(third, field(&page, "after"), "Two boats").await).await;
     assert!(page.contains("67 %"), "{page}");

@@ -2,7 +2,7 @@
 //! (audio), keyboard first — type, Enter, next. How far the library is along is shown on top.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -14,6 +14,7 @@ use crate::media::{Description, GalleryItem, MAX_ALT_TEXT, MediaError, Seen, fin
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
+use crate::web::{WebSettings, stash};
 
 #[derive(Template)]
 #[template(path = "describe_queue.html")]
@@ -25,21 +26,33 @@ struct QueuePage {
     /// Where the queue goes on from (past this item), for "Skip" and after saving.
     after: String,
     left: String,
+    /// Text for this item that was not saved, and why.
     draft: String,
     error: Option<String>,
     done: String,
     max_alt: usize,
     /// The fingerprint of the empty text an item in the queue has (`seen`).
     seen: String,
-    /// Text someone else saved while this person typed theirs for the same item.
-    clash: Option<QueueClash>,
+    /// Text for another item than the one shown that was not saved: why, and both texts.
+    elsewhere: Option<Elsewhere>,
 }
 
-/// An item someone else described first: both texts, and the item's page to choose on.
-pub struct QueueClash {
+/// Unsaved text for an item the queue no longer shows first (someone else described it
+/// meanwhile, or it was skipped earlier): the item's page to save it on, and what it holds.
+pub struct Elsewhere {
+    why: String,
     url: String,
-    theirs: String,
+    theirs: Option<String>,
     yours: String,
+}
+
+/// Text typed for item `id` that was not saved, and why.
+struct Draft {
+    id: i64,
+    text: String,
+    why: Option<String>,
+    /// What someone else saved for it meanwhile.
+    theirs: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,8 +81,7 @@ async fn page(
     app: &App,
     user: &CurrentUser,
     (kind, after): (MediaKind, Option<String>),
-    draft: (String, Option<String>),
-    clash: Option<QueueClash>,
+    draft: Option<Draft>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
@@ -119,6 +131,25 @@ async fn page(
     };
     let item = found.items.into_iter().next();
     let after = found.next_cursor.or_else(|| item.as_ref().and(after)).unwrap_or_default();
+    // The text goes back into the field when its item is the one shown, else beside it.
+    let (draft, elsewhere) = match draft {
+        Some(d) if d.theirs.is_none() && item.as_ref().is_some_and(|i| i.id == d.id) => (Some(d), None),
+        Some(d) => {
+            let why = match (&d.theirs, &d.why) {
+                (Some(_), _) => {
+                    "Someone else described that item while you were typing, so yours was not saved."
+                        .to_owned()
+                }
+                (None, Some(why)) => format!("What you typed for that item was not saved: {why}."),
+                (None, None) => {
+                    "You were signed out before what you typed for that item was saved.".to_owned()
+                }
+            };
+            let url = format!("/media/{kind}/{}", d.id);
+            (None, Some(Elsewhere { why, url, theirs: d.theirs, yours: d.text }))
+        }
+        None => (None, None),
+    };
     let body = QueuePage {
         layout: Layout::new(&user.session, Some(&user.account), "describe"),
         kind: kind.as_str(),
@@ -126,12 +157,12 @@ async fn page(
         after,
         left: if left == 1 { "1 left".into() } else { format!("{} left", view::count(left)) },
         item,
-        draft: draft.0,
-        error: draft.1,
+        error: draft.as_ref().and_then(|d| d.why.clone()),
+        draft: draft.map(|d| d.text).unwrap_or_default(),
         done,
         max_alt: MAX_ALT_TEXT,
         seen: fingerprint(None),
-        clash,
+        elsewhere,
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
@@ -139,12 +170,25 @@ async fn page(
 
 pub async fn show(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
+    req: HttpRequest,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
     let after = q.after.filter(|a| !a.is_empty());
-    page(&app, &user, (kind_of(q.kind.as_deref()), after), (String::new(), None), None, StatusCode::OK).await
+    // Text posted after the session ended comes back into its item's field (sign-in said so).
+    let kept = settings.work.take(&req, settings.clock.now(), user.account.id, "/describe");
+    let draft = kept.as_ref().and_then(|k| {
+        let id = k.field("id")?.parse().ok()?;
+        Some(Draft { id, text: k.field("text")?.to_owned(), why: None, theirs: None })
+    });
+    let kind = kind_of(kept.as_ref().and_then(|k| k.field("kind")).or(q.kind.as_deref()));
+    let mut res = page(&app, &user, (kind, after), draft, StatusCode::OK).await?;
+    if kept.is_some() {
+        let _ = res.add_cookie(&stash::removal());
+    }
+    Ok(res)
 }
 
 pub async fn save(
@@ -179,14 +223,15 @@ pub async fn save(
         }
         Err(MediaError::Invalid(why)) => {
             // The same item again (the queue walks on from before it), with the text kept.
-            page(&app, &user, (kind, None), (form.text, Some(why)), None, StatusCode::BAD_REQUEST).await
+            let draft = Draft { id: form.id, text: form.text, why: Some(why), theirs: None };
+            page(&app, &user, (kind, None), Some(draft), StatusCode::BAD_REQUEST).await
         }
         // Described by someone else meanwhile, so no longer in the queue: the next item, with
         // both texts shown and a link to choose on the item's page.
         Err(MediaError::EditConflict(mut clashes)) => {
-            let theirs = clashes.pop().and_then(|(_, now)| now).unwrap_or_default();
-            let clash = QueueClash { url: format!("/media/{kind}/{}", form.id), theirs, yours: form.text };
-            page(&app, &user, (kind, None), (String::new(), None), Some(clash), StatusCode::CONFLICT).await
+            let theirs = Some(clashes.pop().and_then(|(_, now)| now).unwrap_or_default());
+            let draft = Draft { id: form.id, text: form.text, why: None, theirs };
+            page(&app, &user, (kind, None), Some(draft), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
