@@ -39,7 +39,7 @@ struct QueuePage {
 
 /// Unsaved text for an item the queue no longer shows first (someone else described it
 /// meanwhile, or it was skipped earlier): the item's page to save it on, and what it holds.
-pub struct Elsewhere {
+struct Elsewhere {
     why: String,
     url: String,
     theirs: Option<String>,
