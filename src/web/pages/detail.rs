@@ -296,10 +296,12 @@ pub(super) async fn render(
     let clashes: Vec<_> = drafts.clashes.into_iter().map(|(name, now)| (name, shown(now))).collect();
     let transcript_clash = drafts.transcript_clash.map(shown);
     let refused = description_error.is_some() || drafts.region.is_some() || drafts.transcript_error.is_some();
-    let status = match (refused, clashes.is_empty() && transcript_clash.is_none() && !drafts.conflict) {
-        (_, false) => StatusCode::CONFLICT,
-        (true, true) => StatusCode::BAD_REQUEST,
-        (false, true) => StatusCode::OK,
+    let status = if drafts.conflict || !clashes.is_empty() || transcript_clash.is_some() {
+        StatusCode::CONFLICT
+    } else if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
     let regions = match media {
         MediaRead::Audio(a) => sound::region_views(&app.media.regions(&actor, a.id).await?, a.duration_ms),
@@ -477,7 +479,15 @@ pub async fn show(
                 Some("You were signed out before this was saved; save it again.".to_owned()),
             )
         }),
-        description_seen: kept_description.as_ref().and_then(|k| seen_in(|name| k.field(name))),
+        description_seen: kept_description.as_ref().and_then(|k| {
+            let f = |name: &str| k.field(name).map(str::to_owned);
+            carried(Seen {
+                title: f("seen_title"),
+                alt_text: f("seen_alt_text"),
+                caption: f("seen_caption"),
+                credit: f("seen_credit"),
+            })
+        }),
         ..Drafts::default()
     };
     let kept = kept.or(kept_description).or(kept_region);
@@ -496,14 +506,7 @@ pub async fn show(
 
 /// The fingerprints a form carried; `None` from a form without any (a page from before they
 /// existed, a script), whose description then replaces what is saved.
-pub(super) fn seen_in<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Option<Seen> {
-    let f = |name: &str| field(name).map(str::to_owned);
-    let seen = Seen {
-        title: f("seen_title"),
-        alt_text: f("seen_alt_text"),
-        caption: f("seen_caption"),
-        credit: f("seen_credit"),
-    };
+pub(super) fn carried(seen: Seen) -> Option<Seen> {
     (seen != Seen::default()).then_some(seen)
 }
 

@@ -5,13 +5,13 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::detail::{Drafts, render, seen_in};
+use super::detail::{Drafts, carried, render};
 use super::item_path::MediaPath;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::MediaKind;
-use crate::media::{Description, MediaError};
+use crate::media::{Description, MediaError, Seen};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::{WebSettings, back};
@@ -84,12 +84,11 @@ pub async fn describe(
     let path = path.into_inner();
     let form = form.into_inner();
     let back = back::gallery_view(form.back.as_deref());
-    let seen = seen_in(|name| match name {
-        "seen_title" => form.seen_title.as_deref(),
-        "seen_alt_text" => form.seen_alt_text.as_deref(),
-        "seen_caption" => form.seen_caption.as_deref(),
-        "seen_credit" => form.seen_credit.as_deref(),
-        _ => None,
+    let seen = carried(Seen {
+        title: form.seen_title,
+        alt_text: form.seen_alt_text,
+        caption: form.seen_caption,
+        credit: form.seen_credit,
     });
     let d = Description {
         title: form.title,
