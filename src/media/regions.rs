@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::MediaError;
 use super::access::Actor;
 use super::dto::MediaRead;
+use super::seen::fingerprint;
 use super::service::MediaService;
 use crate::db::repo::{AuditRepo, RegionRepo};
 use crate::db::rows::{NewRegion, RegionRow};
@@ -30,6 +31,18 @@ impl RegionRead {
             Some(end) => format!("{}–{}", format_time(self.start_ms), format_time(end)),
             None => format_time(self.start_ms),
         }
+    }
+
+    /// The fingerprint a form showing this region carries: a change or delete from that form
+    /// is refused if the region was changed meanwhile (see [`super::seen`]).
+    pub fn seen(&self) -> String {
+        let end = self.end_ms.map(|e| e.to_string()).unwrap_or_default();
+        fingerprint(Some(&format!("{}\n{end}\n{}", self.start_ms, self.label)))
+    }
+
+    /// The region as someone else left it, for a refused change or delete.
+    fn clash(self) -> MediaError {
+        MediaError::EditConflict(vec![("region", Some(format!("“{}” {}", self.label, self.span())))])
     }
 }
 
@@ -142,19 +155,27 @@ impl MediaService {
         Ok(row)
     }
 
+    /// Changes a region. `seen` is the fingerprint of the region as the person's form showed it
+    /// ([`RegionRead::seen`]): if someone else changed it meanwhile, differently, nothing is
+    /// saved ([`MediaError::EditConflict`] with the region as it is now). Without it, the change
+    /// replaces what is saved.
     pub async fn update_region(
         &self,
         actor: &Actor,
         (id, region): (i64, i64),
         input: &RegionInput,
+        seen: Option<&str>,
     ) -> Result<(), MediaError> {
         let (start_ms, end_ms, label) = check(input, self.audio_length(actor, id, true).await?)?;
         let read = RegionRead { id: region, start_ms, end_ms, label };
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
-                if !RegionRepo::update(c, (id, region), (start_ms, end_ms, &read.label), now()).await? {
-                    return Err(MediaError::NotFound);
+                let saved = RegionRepo::locked(c, (id, region)).await?.ok_or(MediaError::NotFound)?;
+                let saved = RegionRead::from(saved);
+                if seen.is_some_and(|seen| seen != saved.seen()) && saved != read {
+                    return Err(saved.clash());
                 }
+                RegionRepo::update(c, (id, region), (start_ms, end_ms, &read.label), now()).await?;
                 let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id));
                 AuditRepo::add(c, &entry.detail(format!("region changed: {} {}", read.label, read.span())))
                     .await?;
@@ -163,18 +184,29 @@ impl MediaService {
             .await
     }
 
-    pub async fn delete_region(&self, actor: &Actor, (id, region): (i64, i64)) -> Result<(), MediaError> {
+    /// Deletes a region; false when it was already gone. A region changed meanwhile from how
+    /// the person's form showed it (`seen`) stays, as [`update_region`](Self::update_region).
+    pub async fn delete_region(
+        &self,
+        actor: &Actor,
+        (id, region): (i64, i64),
+        seen: Option<&str>,
+    ) -> Result<bool, MediaError> {
         self.audio_length(actor, id, true).await?;
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
-                let Some(gone) = RegionRepo::delete(c, (id, region)).await? else {
-                    return Err(MediaError::NotFound);
+                let Some(saved) = RegionRepo::locked(c, (id, region)).await? else {
+                    return Ok(false);
                 };
-                let gone = RegionRead::from(gone);
+                let saved = RegionRead::from(saved);
+                if seen.is_some_and(|seen| seen != saved.seen()) {
+                    return Err(saved.clash());
+                }
+                RegionRepo::delete(c, (id, region)).await?;
                 let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id));
-                AuditRepo::add(c, &entry.detail(format!("region removed: {} {}", gone.label, gone.span())))
+                AuditRepo::add(c, &entry.detail(format!("region removed: {} {}", saved.label, saved.span())))
                     .await?;
-                Ok(())
+                Ok(true)
             })
             .await
     }

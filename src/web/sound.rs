@@ -77,6 +77,8 @@ pub struct RegionView {
     /// The edit form's fields.
     pub start: String,
     pub end: String,
+    /// The fingerprint its forms carry (a change made meanwhile refuses them).
+    pub seen: String,
 }
 
 pub fn region_views(regions: &[RegionRead], duration_ms: i64) -> Vec<RegionView> {
@@ -100,6 +102,7 @@ pub fn region_views(regions: &[RegionRead], duration_ms: i64) -> Vec<RegionView>
             marker: r.end_ms.is_none(),
             start: format_time(r.start_ms),
             end: r.end_ms.map(format_time).unwrap_or_default(),
+            seen: r.seen(),
         })
         .collect()
 }

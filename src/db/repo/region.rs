@@ -37,32 +37,41 @@ impl RegionRepo {
         Ok(())
     }
 
-    /// Returns whether a region of that item was changed.
+    /// The region of that item, locked until the transaction ends (a no-op write: a row lock on
+    /// PostgreSQL, the write lock on SQLite) so that what is read is what a change replaces.
+    pub async fn locked(
+        conn: &mut DbConn<'_>,
+        (audio_id, id): (i64, i64),
+    ) -> Result<Option<RegionRow>, DbError> {
+        Ok(run!(conn, |c| diesel::update(r::audio_regions.find(id))
+            .filter(r::audio_id.eq(audio_id))
+            .set(r::id.eq(r::id))
+            .returning(RegionRow::as_returning())
+            .get_result(c)
+            .await
+            .optional())?)
+    }
+
     pub async fn update(
         conn: &mut DbConn<'_>,
         (audio_id, id): (i64, i64),
         (start_ms, end_ms, label): (i64, Option<i64>, &str),
         at: NaiveDateTime,
-    ) -> Result<bool, DbError> {
-        Ok(run!(conn, |c| diesel::update(r::audio_regions.find(id))
+    ) -> Result<(), DbError> {
+        run!(conn, |c| diesel::update(r::audio_regions.find(id))
             .filter(r::audio_id.eq(audio_id))
             .set((r::start_ms.eq(start_ms), r::end_ms.eq(end_ms), r::label.eq(label), r::updated_at.eq(at)))
             .execute(c)
-            .await)?
-            == 1)
+            .await)?;
+        Ok(())
     }
 
-    /// Returns the region of that item that was deleted.
-    pub async fn delete(
-        conn: &mut DbConn<'_>,
-        (audio_id, id): (i64, i64),
-    ) -> Result<Option<RegionRow>, DbError> {
-        Ok(run!(conn, |c| diesel::delete(r::audio_regions.find(id))
+    pub async fn delete(conn: &mut DbConn<'_>, (audio_id, id): (i64, i64)) -> Result<(), DbError> {
+        run!(conn, |c| diesel::delete(r::audio_regions.find(id))
             .filter(r::audio_id.eq(audio_id))
-            .returning(RegionRow::as_returning())
-            .get_result(c)
-            .await
-            .optional())?)
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 
     /// Removes the regions that reach past `duration_ms` (a new, shorter file) and returns them.

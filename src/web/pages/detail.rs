@@ -79,10 +79,12 @@ struct DetailPage {
     credit: Option<String>,
     /// Audio's regions, listed under the player and drawn on the waveform.
     regions: Vec<RegionView>,
-    /// A refused region: which (`None`: the add form), what was typed, and why.
+    /// A refused region: which (`None`: the add form), what its form shows, and why.
     region_editing: Option<i64>,
     region_draft: RegionInput,
     region_error: Option<String>,
+    /// The fingerprint the refused region's form carries again.
+    region_seen: String,
     /// What the description form shows (a refused one, kept).
     description: Description,
     description_error: Option<String>,
@@ -126,6 +128,12 @@ impl DetailPage {
     fn editing(&self, id: &i64) -> bool {
         self.region_editing == Some(*id)
     }
+
+    /// The fingerprint region `r`'s forms carry: as the person saw it when their change was
+    /// refused, else as saved now.
+    fn region_seen<'a>(&'a self, r: &'a RegionView) -> &'a str {
+        if self.editing(&r.id) { &self.region_seen } else { &r.seen }
+    }
 }
 
 /// What a detail address may carry: the gallery view to return to, and more.
@@ -157,17 +165,21 @@ pub(super) struct Drafts {
     pub(super) transcript_clash: Option<Option<String>>,
     /// The cursor starts in the description's first field.
     pub(super) edit: bool,
-    /// A region that was not saved (which one; `None`: a new one), and why.
-    pub(super) region: Option<(Option<i64>, RegionInput, String)>,
+    /// A region change that was not made.
+    pub(super) region: Option<RegionDraft>,
     /// What was not saved was overtaken by someone else's change (the page answers 409).
     pub(super) conflict: bool,
 }
 
-impl Drafts {
-    /// The page with a refused region form filled in again.
-    pub(super) fn refused_region(which: Option<i64>, input: RegionInput, why: String) -> Drafts {
-        Drafts { region: Some((which, input, why)), ..Drafts::default() }
-    }
+/// A region form that comes back with why its change was not made.
+pub(super) struct RegionDraft {
+    /// Which region's form (`None`: the add form).
+    pub(super) which: Option<i64>,
+    /// What was typed (`None`: the region as saved now).
+    pub(super) input: Option<RegionInput>,
+    pub(super) why: String,
+    /// The fingerprint the form carried (`None`: that of the region as saved now).
+    pub(super) seen: Option<String>,
 }
 
 /// The item's page.
@@ -307,12 +319,22 @@ pub(super) async fn render(
         MediaRead::Audio(a) => sound::region_views(&app.media.regions(&actor, a.id).await?, a.duration_ms),
         MediaRead::Image(_) => Vec::new(),
     };
-    let (region_editing, region_draft, region_error) = match drafts.region {
-        Some((which, input, why)) => (which, input, Some(why)),
-        None => (None, RegionInput::default(), None),
+    let (region_editing, region_draft, region_error, region_seen) = match drafts.region {
+        Some(d) => {
+            // A refused change of a region that is gone meanwhile comes back in the add form.
+            let shown = regions.iter().find(|v| Some(v.id) == d.which);
+            let input = d.input.or_else(|| {
+                shown.map(|v| RegionInput {
+                    label: v.label.clone(),
+                    start: v.start.clone(),
+                    end: v.end.clone(),
+                })
+            });
+            let seen = d.seen.or_else(|| shown.map(|v| v.seen.clone()));
+            (shown.map(|v| v.id), input.unwrap_or_default(), Some(d.why), seen.unwrap_or_default())
+        }
+        None => (None, RegionInput::default(), None, String::new()),
     };
-    // A refused change of a region that is gone meanwhile comes back in the add form.
-    let region_editing = region_editing.filter(|r| regions.iter().any(|v| v.id == *r));
     let mut versions = Vec::new();
     for v in app.media.versions(&actor, item).await? {
         let who = match v.replaced_by {
@@ -358,6 +380,7 @@ pub(super) async fn render(
         region_editing,
         region_draft,
         region_error,
+        region_seen,
         limits: (MAX_TITLE, MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT),
         tags: app.media.tags_of(&actor, item).await?,
         tag_draft: drafts.tags,
@@ -465,7 +488,8 @@ pub async fn show(
         region: kept_region.as_ref().map(|k| {
             let f = |name: &str| k.field(name).unwrap_or_default().to_owned();
             let input = RegionInput { label: f("label"), start: f("start"), end: f("end") };
-            (None, input, "You were signed out before this region was saved; add it again.".to_owned())
+            let why = "You were signed out before this region was saved; add it again.".to_owned();
+            RegionDraft { which: None, input: Some(input), why, seen: None }
         }),
         description: kept_description.as_ref().map(|k| {
             let f = |name: &str| k.field(name).map(str::to_owned);

@@ -1,10 +1,11 @@
 //! The item page's region forms: add, change, delete. A refused one comes back on the page
-//! with what was typed and why.
+//! with what was typed and why; so does one that someone else's change overtook (each change
+//! and delete form carries the region's fingerprint as shown).
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::detail::{Drafts, render};
+use super::detail::{Drafts, RegionDraft, render};
 use super::item_path::MediaPath;
 use super::signin::see_other;
 use crate::app::App;
@@ -24,6 +25,8 @@ pub struct RegionForm {
     start: String,
     #[serde(default)]
     end: String,
+    /// The fingerprint of the region as the form showed it (change and delete forms).
+    seen: Option<String>,
     back: Option<String>,
 }
 
@@ -61,33 +64,60 @@ async fn apply(
     }
     let back = back::gallery_view(form.back.as_deref());
     let input = RegionInput { label: form.label, start: form.start, end: form.end };
+    let seen = form.seen;
     let actor = user.actor();
     let (done, which) = match change {
         Change::Add => (app.media.add_region(&actor, path.id, &input).await.map(|_| "Region added."), None),
         Change::Update(r) => {
-            (app.media.update_region(&actor, (path.id, r), &input).await.map(|_| "Region saved."), Some(r))
+            let done = app.media.update_region(&actor, (path.id, r), &input, seen.as_deref()).await;
+            (done.map(|_| "Region saved."), Some(r))
         }
         Change::Delete(r) => {
-            (app.media.delete_region(&actor, (path.id, r)).await.map(|_| "Region deleted."), None)
+            let done = app.media.delete_region(&actor, (path.id, r), seen.as_deref()).await;
+            (
+                done.map(|gone| if gone { "Region deleted." } else { "That region was already deleted." }),
+                Some(r),
+            )
         }
     };
-    match done {
+    let deleting = matches!(change, Change::Delete(_));
+    let (draft, conflict) = match done {
         Ok(words) => {
             session::flash(&user.session, "ok", words);
-            Ok(see_other(&format!("{}#regions", back::with_back(&path.url(), &back))))
+            return Ok(see_other(&format!("{}#regions", back::with_back(&path.url(), &back))));
         }
-        Err(MediaError::Invalid(why)) => {
-            render(app, settings, user, path, back, Drafts::refused_region(which, input, why)).await
+        // Refused: the form comes back as it was sent, fingerprint and all (400).
+        Err(MediaError::Invalid(why)) => (RegionDraft { which, input: Some(input), why, seen }, false),
+        // Someone changed the region meanwhile and nothing was done (409). A change comes back
+        // with what this person typed, and saving again replaces theirs; a delete comes back
+        // with the region as it is now.
+        Err(MediaError::EditConflict(clashes)) => {
+            let now = clashes.into_iter().find_map(|(_, now)| now).unwrap_or_default();
+            let draft = if deleting {
+                let why = format!(
+                    "Someone changed this region meanwhile; it is now {now}. It was not deleted: \
+                     delete it again if it should still go."
+                );
+                RegionDraft { which, input: None, why, seen: None }
+            } else {
+                let why = format!(
+                    "Someone changed this region while you were editing; it is now {now}. Nothing \
+                     of yours was saved: save again to put yours in its place."
+                );
+                RegionDraft { which, input: Some(input), why, seen: None }
+            };
+            (draft, true)
         }
         // The region went while this person was changing it (the item is still theirs to
         // change, or the page is a 404 too): what they typed comes back in the add form.
-        Err(MediaError::NotFound) if which.is_some() => {
+        Err(MediaError::NotFound) if which.is_some() && !deleting => {
             let why = "Someone deleted this region meanwhile; add it again to keep your change.".to_owned();
-            let drafts = Drafts { conflict: true, ..Drafts::refused_region(None, input, why) };
-            render(app, settings, user, path, back, drafts).await
+            (RegionDraft { which: None, input: Some(input), why, seen: None }, true)
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    render(app, settings, user, path, back, Drafts { conflict, region: Some(draft), ..Drafts::default() })
+        .await
 }
 
 pub async fn add(

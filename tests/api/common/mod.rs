@@ -337,6 +337,18 @@ impl TestEnv {
             .expect("drop trigger");
     }
 
+    /// Runs `sql` in a transaction of its own connection and keeps it open (its rows locked,
+    /// its change not yet seen by others) until [`Held::commit`]: someone else's save caught
+    /// between the app's read and its write.
+    pub async fn hold(&self, sql: &str) -> Held {
+        let db = Db::open(&self.database_url, 1).expect("open");
+        let mut pooled = db.get().await.expect("conn");
+        let begin =
+            if db.backend() == mediadesk::db::Backend::Postgres { "BEGIN" } else { "BEGIN IMMEDIATE" };
+        Held::execute(&mut pooled, &format!("{begin}; {sql}")).await;
+        Held { _db: db, pooled }
+    }
+
     pub async fn user(&self, name: &str, role: &str) -> i64 {
         create_user(&self.db, name, role).await
     }
@@ -519,4 +531,24 @@ pub fn pg_plan_sorts(plan: &str) -> bool {
         let node = l.trim_start_matches([' ', '-', '>']);
         node == "Sort" || node.starts_with("Sort ") && !node.starts_with("Sort Key")
     }) || plan.contains("Incremental Sort") && !plan.contains("Presorted Key")
+}
+
+/// A transaction another connection keeps open; see [`TestEnv::hold`].
+pub struct Held {
+    _db: Db,
+    pooled: mediadesk::db::pool::PooledConn,
+}
+
+impl Held {
+    async fn execute(pooled: &mut mediadesk::db::pool::PooledConn, sql: &str) {
+        match &mut pooled.conn() {
+            mediadesk::db::DbConn::Sqlite(c) => c.batch_execute(sql).await,
+            mediadesk::db::DbConn::Pg(c) => c.batch_execute(sql).await,
+        }
+        .expect("held statement");
+    }
+
+    pub async fn commit(mut self) {
+        Held::execute(&mut self.pooled, "COMMIT").await;
+    }
 }
