@@ -10,6 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::MediaError;
 use super::access::Actor;
 use super::dto::{CollectionDetail, CollectionRead};
+use super::seen::fingerprint;
 use super::service::MediaService;
 use crate::db::repo::CollectionRepo;
 use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
@@ -249,17 +250,34 @@ impl MediaService {
         }
     }
 
-    pub async fn rename_collection(&self, actor: &Actor, id: i64, name: &str) -> Result<(), MediaError> {
+    /// Renames a collection. `seen` is the fingerprint of the name as the person's form showed
+    /// it: if someone else renamed it meanwhile, to another name than this one, nothing is saved
+    /// ([`MediaError::EditConflict`] with the name as it is now). Without it, the name replaces
+    /// what is saved.
+    pub async fn rename_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        seen: Option<&str>,
+    ) -> Result<(), MediaError> {
         let (name, key) = clean_name(name)?;
-        let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
-        self.managed_collection(&mut c, actor, id).await?;
-        let renamed = CollectionRepo::rename(&mut c, id, (&name, &key), now()).await;
+        let renamed = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let saved = CollectionRepo::locked(c, id).await?.ok_or(MediaError::NotFound)?;
+                actor.check_manage(saved.owner_id)?;
+                if seen.is_some_and(|seen| seen != fingerprint(Some(&saved.name))) && saved.name != name {
+                    return Err(MediaError::EditConflict(vec![("name", Some(saved.name))]));
+                }
+                match CollectionRepo::rename(c, id, (&name, &key), now()).await {
+                    Err(e) if e.is_unique_violation() => Err(taken(&name)),
+                    other => Ok(other?),
+                }
+            })
+            .await;
         self.memos.collection_choices.forget();
-        match renamed {
-            Err(e) if e.is_unique_violation() => Err(taken(&name)),
-            other => Ok(other?),
-        }
+        renamed
     }
 
     /// Moves a collection under another of the same owner (or to the top).

@@ -1,6 +1,7 @@
 //! Collections on both backends: who sees and changes which, nesting without circles, names
 //! compared as people read them, what may go in, and that deleting a collection or an item
-//! never takes the other with it; then the same through the pages, without JavaScript.
+//! never takes the other with it; then the same through the pages, without JavaScript. A
+//! rename from a page that showed the name before someone else changed it is refused.
 
 use mediadesk::auth::Role;
 use mediadesk::domain::{GalleryQuery, KindFilter, MediaKind, Owner, OwnerFilter};
@@ -13,7 +14,8 @@ backend_tests!(
     collections_follow_the_media_rules,
     collections_through_the_pages,
     the_gallery_filters_pick_a_collection,
-    a_collection_page_totals_as_the_gallery_does
+    a_collection_page_totals_as_the_gallery_does,
+    a_rename_made_meanwhile_is_not_overwritten
 );
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
@@ -52,7 +54,7 @@ async fn collections_follow_the_media_rules(env: TestEnv) {
 
     // Another user's collection does not exist for bob; the system's is read-only for users.
     assert!(matches!(media.collection(&bob, trips.id).await, Err(MediaError::NotFound)));
-    assert!(matches!(media.rename_collection(&bob, trips.id, "Mine").await, Err(MediaError::NotFound)));
+    assert!(matches!(media.rename_collection(&bob, trips.id, "Mine", None).await, Err(MediaError::NotFound)));
     assert!(matches!(media.delete_collection(&bob, trips.id).await, Err(MediaError::NotFound)));
     assert!(matches!(
         media.create_collection(&ann, Owner::System, None, "Press").await,
@@ -64,7 +66,10 @@ async fn collections_follow_the_media_rules(env: TestEnv) {
         !media.collections(&bob).await.unwrap().iter().any(|c| c.id == trips.id),
         "bob does not see ann's"
     );
-    assert!(matches!(media.rename_collection(&ann, press.id, "Mine").await, Err(MediaError::Forbidden)));
+    assert!(matches!(
+        media.rename_collection(&ann, press.id, "Mine", None).await,
+        Err(MediaError::Forbidden)
+    ));
     assert!(matches!(
         media.create_collection(&ann, ann_owner, Some(press.id), "Inside").await,
         Err(MediaError::Forbidden)
@@ -287,4 +292,70 @@ async fn a_collection_page_totals_as_the_gallery_does(env: TestEnv) {
     let page =
         media.collection_gallery(&staff, &media.collection(&staff, press.id).await.unwrap(), &whole).await;
     assert_eq!(page.unwrap().total, 4, "the whole collection, not the library");
+}
+
+async fn a_rename_made_meanwhile_is_not_overwritten(env: TestEnv) {
+    let server = env.start_server().await;
+    let (ann, ann_id) = server.signed_in("ann", Role::User).await;
+    let (_, sam_id) = server.signed_in("sam", Role::Staff).await;
+    let media = &server.app.media;
+    let (ann_a, sam_a) = (Actor::user(ann_id), Actor::staff(sam_id));
+    let trips = media.create_collection(&ann_a, Owner::User(ann_id), None, "Trips").await.unwrap();
+    let name = |id: i64| async move { media.collection(&ann_a, id).await.unwrap().collection.name };
+    let shown = mediadesk::media::fingerprint(Some("Trips"));
+    let clash = |got: Result<(), MediaError>, theirs: &str| match got {
+        Err(MediaError::EditConflict(c)) => assert_eq!(c, vec![("name", Some(theirs.to_owned()))]),
+        other => panic!("{other:?}"),
+    };
+
+    // Sam renames it; Ann, from the page she opened before, is refused; the same name is no
+    // clash; after seeing Sam's, hers lands.
+    media.rename_collection(&sam_a, trips.id, "Travel", Some(&shown)).await.unwrap();
+    clash(media.rename_collection(&ann_a, trips.id, "Journeys", Some(&shown)).await, "Travel");
+    assert_eq!(name(trips.id).await, "Travel");
+    media.rename_collection(&ann_a, trips.id, " Travel ", Some(&shown)).await.unwrap();
+    let seen = mediadesk::media::fingerprint(Some("Travel"));
+    media.rename_collection(&ann_a, trips.id, "Journeys", Some(&seen)).await.unwrap();
+    // A taken name is still refused as such, inside the same transaction.
+    media.create_collection(&ann_a, Owner::User(ann_id), None, "Holidays").await.unwrap();
+    let seen = mediadesk::media::fingerprint(Some("Journeys"));
+    invalid(media.rename_collection(&ann_a, trips.id, "holidays", Some(&seen)).await, "already");
+
+    // Sam's rename is being saved when Ann's arrives: hers waits for it and is refused (checked:
+    // without the lock it lands on PostgreSQL and fails with a database error on SQLite).
+    let held = format!("UPDATE collections SET name = 'Sam''s', name_key = 'sam''s' WHERE id = {}", trips.id);
+    let sams = server.env.hold(&held).await;
+    let late = tokio::spawn({
+        let (media, ann_a, seen) = (media.clone(), ann_a.clone(), seen.clone());
+        async move { media.rename_collection(&ann_a, trips.id, "Ann's", Some(&seen)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sams.commit().await;
+    clash(late.await.unwrap(), "Sam's");
+
+    // Through the edit page: 409, Ann's name kept in the field, Sam's named; the form now
+    // carries Sam's, so renaming again replaces it. A refused name keeps the older fingerprint.
+    let edit = format!("/collections/{}/edit", trips.id);
+    let action = format!("/collections/{}/rename", trips.id);
+    let page = ann.get(&edit).await.body;
+    let seen =
+        page.split("name=\"seen_name\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let too_long = "x".repeat(101);
+    let refused = ann.post(&edit, &action, &[("name", &too_long), ("seen_name", &seen)]).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains(&format!("value=\"{seen}\"")), "the fingerprint she saw goes back");
+    media.rename_collection(&sam_a, trips.id, "Sam <again>", None).await.unwrap();
+    let late = ann.post(&edit, &action, &[("name", "Ann & co"), ("seen_name", &seen)]).await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    let text = html_unescape(&late.body);
+    assert!(
+        text.contains("Someone renamed this collection to “Sam <again>” while you were editing"),
+        "{text}"
+    );
+    assert!(text.contains("value=\"Ann & co\""), "her name is kept: {text}");
+    let now = late.body.split("name=\"seen_name\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_ne!(now, seen);
+    let again = ann.post(&edit, &action, &[("name", "Ann & co"), ("seen_name", now)]).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(name(trips.id).await, "Ann & co");
 }

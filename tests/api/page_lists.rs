@@ -36,7 +36,7 @@ async fn page_lists_follow_changes_at_once(env: TestEnv) {
     let harbour = media.create_collection(&ann, mine, None, "Harbour").await.unwrap();
     assert_eq!(choices(ann).await, [("Harbour".into(), 0)]);
     assert_eq!(choices(staff).await, [("Harbour".into(), 0)], "every scope forgets");
-    media.rename_collection(&ann, harbour.id, "Quay").await.unwrap();
+    media.rename_collection(&ann, harbour.id, "Quay", None).await.unwrap();
     assert_eq!(choices(ann).await, [("Quay".into(), 0)]);
     let boats = media.create_collection(&ann, mine, None, "Boats").await.unwrap();
     assert_eq!(choices(ann).await, [("Boats".into(), 0), ("Quay".into(), 0)]);

@@ -29,6 +29,17 @@ impl CollectionRepo {
             .optional())?)
     }
 
+    /// The collection, locked until the transaction ends (a no-op write: a row lock on
+    /// PostgreSQL, the write lock on SQLite) so that what is read is what a change replaces.
+    pub async fn locked(conn: &mut DbConn<'_>, id: i64) -> Result<Option<CollectionRow>, DbError> {
+        Ok(run!(conn, |c| diesel::update(t::collections.find(id))
+            .set(t::id.eq(t::id))
+            .returning(CollectionRow::as_returning())
+            .get_result(c)
+            .await
+            .optional())?)
+    }
+
     /// Every collection (`None`), or those of one account plus the system's.
     pub async fn list(conn: &mut DbConn<'_>, of: Option<i64>) -> Result<Vec<CollectionEntry>, DbError> {
         Self::first(conn, of, i64::MAX).await

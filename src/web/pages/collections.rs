@@ -12,7 +12,7 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{MediaKind, Owner};
-use crate::media::{CollectionRead, MAX_NAME_CHARS, MediaError};
+use crate::media::{CollectionRead, MAX_NAME_CHARS, MediaError, fingerprint};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -36,6 +36,8 @@ struct EditPage {
     layout: Layout,
     id: i64,
     name: String,
+    /// The fingerprint of the name the rename form was filled from.
+    seen_name: String,
     parent_choices: Vec<Choice>,
     error: Option<String>,
     max_name: usize,
@@ -55,6 +57,8 @@ pub struct CreateForm {
 pub struct NameForm {
     csrf_token: String,
     name: String,
+    /// The fingerprint of the name as the form showed it.
+    seen_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -204,11 +208,20 @@ pub async fn show(
     super::gallery::render_collection(&app, &user, (&settings, &req), q.into_inner(), view, detail).await
 }
 
+/// What the edit page's rename form shows instead of what is saved: a name that was not saved,
+/// the fingerprint its form carried (`None`: that of the name saved now), and why.
+#[derive(Default)]
+struct NameDraft {
+    name: Option<String>,
+    seen: Option<String>,
+    error: Option<String>,
+}
+
 async fn edit_page(
     app: &App,
     user: &CurrentUser,
     id: i64,
-    (name, error): (Option<&str>, Option<String>),
+    draft: NameDraft,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
@@ -228,11 +241,12 @@ async fn edit_page(
     let body = EditPage {
         layout: Layout::new(&user.session, Some(&user.account), "collections"),
         id,
-        name: name.map_or_else(|| detail.collection.name.clone(), str::to_owned),
+        seen_name: draft.seen.unwrap_or_else(|| fingerprint(Some(&detail.collection.name))),
+        name: draft.name.unwrap_or_else(|| detail.collection.name.clone()),
         parent_choices: parent_choices(&all, detail.collection.parent_id, |c| {
             !below.contains(&c.id) && c.owner == owner
         }),
-        error,
+        error: draft.error,
         max_name: MAX_NAME_CHARS,
     }
     .render()?;
@@ -244,7 +258,7 @@ pub async fn edit(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    edit_page(&app, &user, path.into_inner(), (None, None), StatusCode::OK).await
+    edit_page(&app, &user, path.into_inner(), NameDraft::default(), StatusCode::OK).await
 }
 
 pub async fn rename(
@@ -255,16 +269,30 @@ pub async fn rename(
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
     let id = path.into_inner();
-    match app.media.rename_collection(&user.actor(), id, &form.name).await {
+    let form = form.into_inner();
+    let seen = form.seen_name.as_deref();
+    let (draft, status) = match app.media.rename_collection(&user.actor(), id, &form.name, seen).await {
         Ok(()) => {
             session::flash(&user.session, "ok", "Collection renamed.");
-            Ok(see_other(&format!("/collections/{id}")))
+            return Ok(see_other(&format!("/collections/{id}")));
         }
-        Err(MediaError::Invalid(why)) => {
-            edit_page(&app, &user, id, (Some(&form.name), Some(why)), StatusCode::BAD_REQUEST).await
+        Err(MediaError::Invalid(why)) => (
+            NameDraft { seen: form.seen_name, error: Some(why), ..NameDraft::default() },
+            StatusCode::BAD_REQUEST,
+        ),
+        // Renamed by someone else meanwhile: this name stays in the field, theirs is named, and
+        // the form now carries theirs, so renaming again replaces it.
+        Err(MediaError::EditConflict(clashes)) => {
+            let theirs = clashes.into_iter().find_map(|(_, now)| now).unwrap_or_default();
+            let why = format!(
+                "Someone renamed this collection to “{theirs}” while you were editing; your name \
+                 was not saved. Rename again to use yours."
+            );
+            (NameDraft { error: Some(why), ..NameDraft::default() }, StatusCode::CONFLICT)
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    edit_page(&app, &user, id, NameDraft { name: Some(form.name), ..draft }, status).await
 }
 
 pub async fn move_to(
@@ -282,7 +310,8 @@ pub async fn move_to(
             Ok(see_other(&format!("/collections/{id}")))
         }
         Err(MediaError::Invalid(why)) => {
-            edit_page(&app, &user, id, (None, Some(why)), StatusCode::BAD_REQUEST).await
+            let draft = NameDraft { error: Some(why), ..NameDraft::default() };
+            edit_page(&app, &user, id, draft, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),
     }
