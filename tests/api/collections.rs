@@ -326,7 +326,7 @@ async fn a_rename_made_meanwhile_is_not_overwritten(env: TestEnv) {
     let held = format!("UPDATE collections SET name = 'Sam''s', name_key = 'sam''s' WHERE id = {}", trips.id);
     let sams = server.env.hold(&held).await;
     let late = tokio::spawn({
-        let (media, ann_a, seen) = (media.clone(), ann_a.clone(), seen.clone());
+        let (media, ann_a, seen) = (media.clone(), ann_a, seen.clone());
         async move { media.rename_collection(&ann_a, trips.id, "Ann's", Some(&seen)).await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -126,7 +126,7 @@ async fn regions_through_the_forms(env: TestEnv) {
     assert!(!ann.get(&item).await.body.contains(">Welcome</a>"));
     let again = ann.post(&item, &delete, &[]).await;
     assert_eq!(again.status, 303, "already gone: done, and said so");
-    assert!(ann.get(&again.location()).await.body.contains("That region was already deleted."));
+    assert!(ann.get(again.location()).await.body.contains("That region was already deleted."));
     // A change to the region someone deleted meanwhile: 409, what was typed in the add form.
     let stale =
         ann.post(&item, &format!("{item}/regions/{id}"), &[("label", "Welcome back"), ("start", "2")]).await;
@@ -283,7 +283,7 @@ async fn one_region_changed_by_two_at_once(env: TestEnv) {
     let sues =
         s.env.hold(&format!("UPDATE audio_regions SET label = 'Sue''s take' WHERE id = {}", r.id)).await;
     let late = tokio::spawn({
-        let (media, ann_a, seen) = (media.clone(), ann_a.clone(), now.seen());
+        let (media, ann_a, seen) = (media.clone(), ann_a, now.seen());
         let anns = input("Ann's take", "1", "3");
         async move { media.update_region(&ann_a, (id, r.id), &anns, Some(&seen)).await }
     });
