@@ -115,6 +115,23 @@ async fn racing_edits_take_turns(env: TestEnv) {
     assert_eq!(landed.len(), 1, "{outcomes:?}");
     assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(MediaError::EditConflict(_)))), "{outcomes:?}");
     assert_eq!(description(&env, &ann, photo).await.caption, landed[0].description().caption);
+
+    // Sam's caption is being saved (written, not yet committed) when Ann's arrives: hers waits
+    // for it and clashes, rather than reading the caption from before and writing over Sam's
+    // (checked: without the lock it lands on PostgreSQL, and fails on SQLite's busy snapshot).
+    let seen = Seen::of(&description(&env, &ann, photo).await);
+    let sams = env.hold(&format!("UPDATE images SET caption = 'Sam''s' WHERE id = {}", photo.1)).await;
+    let late = tokio::spawn({
+        let (media, seen) = (media.clone(), seen.clone());
+        let anns = Description { caption: text("Ann's"), ..description(&env, &ann, photo).await };
+        async move { media.describe(&ann, photo, &anns, Some(&seen)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sams.commit().await;
+    match late.await.unwrap() {
+        Err(MediaError::EditConflict(clashes)) => assert_eq!(clashes, vec![("caption", text("Sam's"))]),
+        other => panic!("{other:?}"),
+    }
 }
 
 pub fn field(page: &str, name: &str) -> String {
