@@ -122,6 +122,22 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before the region was added. What you typed is back in the \
                     form below: add it again.";
         (note, true)
+    } else if is_region_change(&kept.action) {
+        let note = "You were signed out before your change to the region was saved. It is back in \
+                    its form below: save it again.";
+        (note, true)
+    } else if kept.action.starts_with("/media/") && kept.action.ends_with("/tags") {
+        let note = "You were signed out before the tags were added. They are back in the field \
+                    below: add them again.";
+        (note, true)
+    } else if kept.action == "/collections" {
+        let note = "You were signed out before the collection was made. Its name is back in the \
+                    form below: make it again.";
+        (note, true)
+    } else if kept.action.starts_with("/collections/") && kept.action.ends_with("/rename") {
+        let note = "You were signed out before the collection was renamed. The name you typed is \
+                    back in the form below: rename it again.";
+        (note, true)
     } else if kept.action == "/media/bulk" {
         let note = "You were signed out before the bulk action ran, so nothing was deleted. Your \
                     selection is ticked again below.";
@@ -138,6 +154,14 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
     } else {
         ("You were signed out before that was done, so nothing was changed. Do it again.", false)
     }
+}
+
+/// `/media/audio/1/regions/2`: a change to a region (its delete has nothing typed to keep).
+fn is_region_change(action: &str) -> bool {
+    action.starts_with("/media/")
+        && action
+            .rsplit_once("/regions/")
+            .is_some_and(|(_, r)| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The cookie that names kept work.
@@ -213,5 +237,16 @@ mod tests {
         }
         let total: usize = stash.entries.lock().unwrap().values().map(Kept::size).sum();
         assert!(total <= MAX_TOTAL, "{total}");
+    }
+
+    #[test]
+    fn sign_in_says_which_kept_text_comes_back() {
+        let said = |action: &str| note(&Kept { user_id: None, action: action.into(), fields: vec![], at: 0 });
+        assert!(said("/media/audio/1/regions/2").0.contains("change to the region"));
+        assert!(said("/media/audio/1/regions").0.contains("region was added"));
+        assert!(!said("/media/audio/1/regions/2/delete").1, "a delete has nothing to put back");
+        assert!(!said("/media/audio/1/regions/").1);
+        assert!(said("/media/image/1/tags").1 && !said("/media/image/1/tags/remove").1);
+        assert!(said("/collections").1 && said("/collections/3/rename").1 && !said("/collections/3/move").1);
     }
 }

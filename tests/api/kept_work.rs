@@ -4,6 +4,7 @@
 
 use mediadesk::auth::Role;
 use mediadesk::http_text::percent_encode;
+use mediadesk::media::RegionInput;
 
 use crate::common::server::*;
 use crate::common::*;
@@ -15,7 +16,8 @@ backend_tests!(
     a_bulk_selection_and_an_account_form_come_back,
     scripts_get_json_errors_they_can_act_on,
     a_region_posted_after_the_session_ended_comes_back_after_sign_in,
-    a_description_and_queue_text_posted_after_the_session_ended_come_back
+    a_description_and_queue_text_posted_after_the_session_ended_come_back,
+    a_region_change_tags_and_collection_names_come_back
 );
 
 const IDLE: i64 = 2 * 3600;
@@ -243,6 +245,17 @@ async fn post_then_sign_in(
     (page, action): (&str, &str),
     fields: &[(&str, &str)],
 ) -> Page {
+    let post = post_after_the_end(s, c, (page, action), fields).await;
+    sign_in_back(c, &post, page).await
+}
+
+/// Posts `fields` from `page` to `action` after the session ended; returns the answer.
+async fn post_after_the_end(
+    s: &TestServer,
+    c: &TestClient,
+    (page, action): (&str, &str),
+    fields: &[(&str, &str)],
+) -> Page {
     let token = c.get(page).await.csrf();
     s.clock.advance(IDLE);
     let mut all = vec![("csrf_token", token.as_str())];
@@ -250,6 +263,11 @@ async fn post_then_sign_in(
     let post = c.post_from(page, action, &all).await;
     assert_eq!(post.status, 303);
     assert!(work_cookie(&post).is_some(), "the work is kept");
+    post
+}
+
+/// Signs in from the page `post` was sent to; returns `page`, where sign-in goes back to.
+async fn sign_in_back(c: &TestClient, post: &Page, page: &str) -> Page {
     let token = c.get(post.location()).await.csrf();
     let form =
         [("csrf_token", token.as_str()), ("username", "ann"), ("password", "password-ann"), ("next", page)];
@@ -292,4 +310,74 @@ async fn a_description_and_queue_text_posted_after_the_session_ended_come_back(e
     let body = html_unescape(&refused.body);
     assert!(body.contains(&format!("value=\"{long}\" autofocus")) && body.contains("aria-invalid=\"true\""));
     assert!(body.contains("at most 1000 characters") && !body.contains("Open that item"), "{body}");
+}
+
+async fn a_region_change_tags_and_collection_names_come_back(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    let item = audio_item(&s, &c).await;
+    let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
+    let ann = mediadesk::media::Actor::user(ann_id);
+    let input =
+        mediadesk::media::RegionInput { label: "Gulls".into(), start: "0.1".into(), end: "0.3".into() };
+    let r = s.app.media.add_region(&ann, id, &input).await.unwrap();
+
+    // A change to a region: back in that region's own form, open, nothing saved, with the
+    // fingerprint of the region it was typed over: one someone changed meanwhile still clashes.
+    let seen = r.seen();
+    let action = format!("{item}/regions/{}", r.id);
+    let fields = [("label", "Gulls & waves"), ("start", "0.1"), ("end", "0.5"), ("seen", seen.as_str())];
+    let post = post_after_the_end(&s, &c, (&item, &action), &fields).await;
+    s.app
+        .media
+        .update_region(&ann, (id, r.id), &RegionInput { label: "Terns".into(), ..input }, None)
+        .await
+        .unwrap();
+    let back = sign_in_back(&c, &post, &item).await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before your change to the region was saved"), "{body}");
+    assert!(body.contains("signed out before this change was saved; save it again."), "{body}");
+    assert!(back.body.contains("<details open>"), "its form is open");
+    let label =
+        format!("id=\"label-{}\" name=\"label\" type=\"text\" maxlength=\"200\" required value=\"", r.id);
+    assert!(body.contains(&format!("{label}Gulls & waves\"")), "{body}");
+    assert!(body.contains(&format!("name=\"seen\" value=\"{seen}\"")));
+    assert!(work_cookie(&back).is_some_and(|c| c.contains("Max-Age=0")), "the cookie is removed");
+    assert_eq!(s.app.media.regions(&ann, id).await.unwrap()[0].label, "Terns", "not saved");
+    let again = c.post(&item, &action, &fields).await;
+    assert_eq!(again.status, 409, "Terns was not seen: {}", again.body);
+
+    // Tags typed into the item's field.
+    let back =
+        post_then_sign_in(&s, &c, (&item, &format!("{item}/tags")), &[("tags", "harbour, night shift")])
+            .await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before the tags were added"), "{body}");
+    assert!(body.contains("name=\"tags\" type=\"text\" value=\"harbour, night shift\""), "{body}");
+    assert!(!body.contains("href=\"/media?tags=harbour\""), "not added");
+
+    // A new collection's name, and its place.
+    let made = c.post("/collections", "/collections", &[("name", "Harbour"), ("parent", "")]).await;
+    let harbour = made.location().trim_start_matches("/collections/").to_owned();
+    let fields = [("name", "Night <shift>"), ("parent", harbour.as_str())];
+    let back = post_then_sign_in(&s, &c, ("/collections", "/collections"), &fields).await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before the collection was made"), "{body}");
+    assert!(body.contains("value=\"Night <shift>\""), "{body}");
+    assert!(back.body.contains(&format!("<option value=\"{harbour}\" selected>")), "{}", back.body);
+    assert!(!body.contains("Night <shift></a>"), "not made");
+
+    // A rename, with the fingerprint of the name it was typed over.
+    let edit = format!("/collections/{harbour}/edit");
+    let seen = mediadesk::media::fingerprint(Some("Harbour"));
+    let fields = [("name", "Harbour & quay"), ("seen_name", seen.as_str())];
+    let back = post_then_sign_in(&s, &c, (&edit, &format!("/collections/{harbour}/rename")), &fields).await;
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before the collection was renamed"), "{body}");
+    assert!(
+        body.contains("value=\"Harbour & quay\"") && body.contains(&format!("value=\"{seen}\"")),
+        "{body}"
+    );
+    assert!(work_cookie(&back).is_some_and(|c| c.contains("Max-Age=0")), "the cookie is removed");
+    assert!(html_unescape(&c.get("/collections").await.body).contains(">Harbour</a>"), "not renamed");
 }

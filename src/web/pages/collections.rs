@@ -13,10 +13,10 @@ use crate::app::App;
 use crate::auth::session;
 use crate::domain::{MediaKind, Owner};
 use crate::media::{CollectionRead, MAX_NAME_CHARS, MediaError, fingerprint};
-use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{Choice, Layout, Listed};
+use crate::web::{WebSettings, stash};
 
 #[derive(Template)]
 #[template(path = "collections.html")]
@@ -155,8 +155,21 @@ async fn list_page(
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
-pub async fn list(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse, WebError> {
-    list_page(&app, &user, ("", None, None), StatusCode::OK).await
+pub async fn list(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    // A name posted after the session ended comes back into the form, unsaved.
+    let Some(kept) = settings.work.take(&req, settings.clock.now(), user.account.id, "/collections") else {
+        return list_page(&app, &user, ("", None, None), StatusCode::OK).await;
+    };
+    let parent = kept.field("parent").and_then(|p| p.parse().ok());
+    let name = kept.field("name").unwrap_or_default();
+    let mut res = list_page(&app, &user, (name, parent, None), StatusCode::OK).await?;
+    let _ = res.add_cookie(&stash::removal());
+    Ok(res)
 }
 
 pub async fn create(
@@ -255,10 +268,23 @@ async fn edit_page(
 
 pub async fn edit(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
+    req: HttpRequest,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    edit_page(&app, &user, path.into_inner(), NameDraft::default(), StatusCode::OK).await
+    let id = path.into_inner();
+    // A rename posted after the session ended comes back into the form, with the fingerprint
+    // of the name it was typed over.
+    let action = format!("/collections/{id}/rename");
+    let Some(kept) = settings.work.take(&req, settings.clock.now(), user.account.id, &action) else {
+        return edit_page(&app, &user, id, NameDraft::default(), StatusCode::OK).await;
+    };
+    let field = |name: &str| kept.field(name).map(str::to_owned);
+    let draft = NameDraft { name: field("name"), seen: field("seen_name"), error: None };
+    let mut res = edit_page(&app, &user, id, draft, StatusCode::OK).await?;
+    let _ = res.add_cookie(&stash::removal());
+    Ok(res)
 }
 
 pub async fn rename(

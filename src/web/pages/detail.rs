@@ -471,26 +471,46 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let back = back::gallery_view(q.back.as_deref());
     let path = path.into_inner();
-    // A transcript posted after the session ended comes back into the box, unsaved.
-    let action = format!("{}/transcript", path.url());
-    let kept = settings.work.take(&req, settings.clock.now(), user.account.id, &action);
-    // A description posted after the session ended comes back the same way.
-    let described = format!("{}/describe", path.url());
-    let kept_description = settings.work.take(&req, settings.clock.now(), user.account.id, &described);
-    // And a new region.
-    let regioned = format!("{}/regions", path.url());
-    let kept_region = settings.work.take(&req, settings.clock.now(), user.account.id, &regioned);
+    // Text posted after the session ended comes back into its form, unsaved: a transcript, a
+    // description, tags, a new region or a change to one (its address names which).
+    let url = path.url();
+    let (now, me) = (settings.clock.now(), user.account.id);
+    let take = |action: String| settings.work.take(&req, now, me, &action);
+    let kept = take(format!("{url}/transcript"));
+    let kept_description = take(format!("{url}/describe"));
+    let kept_tags = take(format!("{url}/tags"));
+    let kept_region = take(format!("{url}/regions"));
+    let changed = settings
+        .work
+        .peek(&req, now)
+        .and_then(|k| k.action.strip_prefix(&format!("{url}/regions/"))?.parse::<i64>().ok());
+    let kept_change = changed.and_then(|r| Some((r, take(format!("{url}/regions/{r}"))?)));
+    let region = |k: &stash::Kept| {
+        let f = |name: &str| k.field(name).unwrap_or_default().to_owned();
+        RegionInput { label: f("label"), start: f("start"), end: f("end") }
+    };
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         transcript_seen: kept.as_ref().and_then(|k| k.field("seen_transcript")).map(str::to_owned),
-        tags: q.tags.clone().unwrap_or_default(),
+        tags: kept_tags
+            .as_ref()
+            .and_then(|k| k.field("tags"))
+            .or(q.tags.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
         edit: q.edit.is_some(),
-        region: kept_region.as_ref().map(|k| {
-            let f = |name: &str| k.field(name).unwrap_or_default().to_owned();
-            let input = RegionInput { label: f("label"), start: f("start"), end: f("end") };
-            let why = "You were signed out before this region was saved; add it again.".to_owned();
-            RegionDraft { which: None, input: Some(input), why, seen: None }
-        }),
+        region: match (&kept_region, &kept_change) {
+            (Some(k), _) => {
+                let why = "You were signed out before this region was saved; add it again.".to_owned();
+                Some(RegionDraft { which: None, input: Some(region(k)), why, seen: None })
+            }
+            (None, Some((r, k))) => {
+                let why = "You were signed out before this change was saved; save it again.".to_owned();
+                let seen = k.field("seen").map(str::to_owned);
+                Some(RegionDraft { which: Some(*r), input: Some(region(k)), why, seen })
+            }
+            (None, None) => None,
+        },
         description: kept_description.as_ref().map(|k| {
             let f = |name: &str| k.field(name).map(str::to_owned);
             (
@@ -514,7 +534,7 @@ pub async fn show(
         }),
         ..Drafts::default()
     };
-    let kept = kept.or(kept_description).or(kept_region);
+    let kept = kept.or(kept_description).or(kept_tags).or(kept_region).or(kept_change.map(|(_, k)| k));
     let (kind, id) = (path.kind, path.id);
     let mut res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
