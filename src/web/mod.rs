@@ -35,7 +35,7 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions, replace,
-    shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
+    share_form, shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -87,7 +87,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/view", web::get().to(viewer::show))
             .route("/media/{kind}/{id}/transcript", web::post().to(texts::transcript))
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
-            .route("/media/{kind}/{id}/share", web::post().to(shares::create))
+            .route("/media/{kind}/{id}/share", web::post().to(share_form::create))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/shares/revoke", web::post().to(shares::revoke_item))
             .route("/media/{kind}/{id}/shares/revoke", web::get().to(detail::to_item))

@@ -130,6 +130,10 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before the tags were added. They are back in the field \
                     below: add them again.";
         (note, true)
+    } else if kept.action.starts_with("/media/") && kept.action.ends_with("/share") {
+        let note = "You were signed out before the link was made. Its lifetime, download choice and \
+                    note are back in the form below (type a password again): make it again.";
+        (note, true)
     } else if kept.action == "/collections" {
         let note = "You were signed out before the collection was made. Its name is back in the \
                     form below: make it again.";
@@ -247,6 +251,7 @@ mod tests {
         assert!(!said("/media/audio/1/regions/2/delete").1, "a delete has nothing to put back");
         assert!(!said("/media/audio/1/regions/").1);
         assert!(said("/media/image/1/tags").1 && !said("/media/image/1/tags/remove").1);
+        assert!(said("/media/image/1/share").1 && !said("/media/image/1/shares/revoke").1);
         assert!(said("/collections").1 && said("/collections/3/rename").1 && !said("/collections/3/move").1);
     }
 }

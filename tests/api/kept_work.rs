@@ -356,6 +356,17 @@ async fn a_region_change_tags_and_collection_names_come_back(env: TestEnv) {
     assert!(body.contains("name=\"tags\" type=\"text\" value=\"harbour, night shift\""), "{body}");
     assert!(!body.contains("href=\"/media?tags=harbour\""), "not added");
 
+    // A link's lifetime, download choice and note (its password is never kept).
+    let fields =
+        [("lifetime", "86400"), ("download", "1"), ("note", "For the quay"), ("password", "hunter22")];
+    let back = post_then_sign_in(&s, &c, (&item, &format!("{item}/share")), &fields).await;
+    assert_eq!(back.status, 200);
+    let body = html_unescape(&back.body);
+    assert!(body.contains("signed out before the link was made"), "{body}");
+    assert!(body.contains("value=\"For the quay\"") && body.contains("<option value=\"86400\" selected>"));
+    assert!(body.contains("name=\"download\" value=\"1\" checked>") && !body.contains("hunter22"));
+    assert_eq!(s.env.count_rows("shares").await, 0, "no link was made");
+
     // A new collection's name, and its place.
     let made = c.post("/collections", "/collections", &[("name", "Harbour"), ("parent", "")]).await;
     let harbour = made.location().trim_start_matches("/collections/").to_owned();

@@ -12,7 +12,7 @@ use mediadesk::auth::Role;
 use mediadesk::domain::{AuditAction, AuditFilter};
 use mediadesk::media::{Actor, ShareRequest};
 
-use crate::common::server::TestClient;
+use crate::common::server::{TestClient, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -21,7 +21,8 @@ backend_tests!(
     passwords_are_asked_and_throttled,
     a_revoked_links_last_url_dies_with_its_lifetime,
     unknown_expired_and_revoked_answer_alike,
-    lifetimes_are_bounded_and_capped
+    lifetimes_are_bounded_and_capped,
+    a_refused_link_comes_back_with_its_choices
 );
 
 /// The item page of `name`, uploaded by `c`.
@@ -381,4 +382,41 @@ async fn lifetimes_are_bounded_and_capped(mut env: TestEnv) {
         Err(mediadesk::media::MediaError::NotFound)
     ));
     assert_eq!(env.count_rows("shares").await, 2);
+}
+
+/// A link the app refuses (a lifetime it does not offer, a note too long) makes nothing; the
+/// item page comes back, 400, with the lifetime, download choice and note as chosen and why,
+/// and asks for a typed password again (it is never sent back).
+async fn a_refused_link_comes_back_with_its_choices(env: TestEnv) {
+    let s = env.start_server().await;
+    let (ann, _) = s.signed_in("ann", Role::User).await;
+    let item = upload_item(&ann, "harbour.png", "image.png").await;
+    let action = format!("{item}/share");
+    let note = "For the press office, until Friday";
+    for (lifetime, note, why) in [
+        ("60", note, "a link lives from 5 minutes to 30 days"),
+        ("soon", note, "choose one of the offered lifetimes"),
+        ("3600", &*"n".repeat(501), "the note is longer than 500 characters"),
+    ] {
+        let fields = [("lifetime", lifetime), ("download", "1"), ("note", note), ("password", "hunter22")];
+        let refused = ann.post(&item, &action, &fields).await;
+        assert_eq!(refused.status, 400, "{lifetime}: {}", refused.body);
+        let body = html_unescape(&refused.body);
+        assert!(body.contains(&format!("{why}. Type the password again: it is never sent back.")), "{body}");
+        assert!(
+            body.contains(&format!("id=\"share-note\" name=\"note\" maxlength=\"500\" value=\"{note}\""))
+        );
+        assert!(body.contains("name=\"download\" value=\"1\" checked>"), "{body}");
+        assert!(!body.contains("hunter22"), "the password is not sent back");
+    }
+    // The lifetime chosen stays chosen; without a password nothing is said of one.
+    let refused = ann.post(&item, &action, &[("lifetime", "86400"), ("note", &"n".repeat(501))]).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("<option value=\"86400\" selected>"), "{}", refused.body);
+    assert!(!refused.body.contains("name=\"download\" value=\"1\" checked"));
+    assert!(!refused.body.contains("Type the password again"));
+    assert_eq!(s.env.count_rows("shares").await, 0, "no link was made");
+    // And one that is fine is made.
+    share(&ann, &item, &[("lifetime", "3600"), ("note", note)]).await;
+    assert_eq!(s.env.count_rows("shares").await, 1);
 }

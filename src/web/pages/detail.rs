@@ -56,6 +56,10 @@ struct DetailPage {
     privacy: Option<(&'static str, String)>,
     /// Lifetimes a new share link may be given.
     lifetimes: Vec<Choice>,
+    /// The "Create link" form's download box and note (a refused one's, kept), and why.
+    share_download: bool,
+    share_note: String,
+    share_error: Option<String>,
     /// The link just made (its address is shown this once), and until when it works.
     new_share: Option<NewShareView>,
     shares: Vec<ShareLine>,
@@ -167,8 +171,19 @@ pub(super) struct Drafts {
     pub(super) edit: bool,
     /// A region change that was not made.
     pub(super) region: Option<RegionDraft>,
+    /// A link that was not made.
+    pub(super) share: Option<ShareDraft>,
     /// What was not saved was overtaken by someone else's change (the page answers 409).
     pub(super) conflict: bool,
+}
+
+/// The "Create link" form as it was sent, and why no link was made (its password is never
+/// sent back).
+pub(super) struct ShareDraft {
+    pub(super) lifetime: String,
+    pub(super) download: bool,
+    pub(super) note: String,
+    pub(super) why: String,
 }
 
 /// A region form that comes back with why its change was not made.
@@ -307,7 +322,10 @@ pub(super) async fn render(
     let shown = |t: Option<String>| t.unwrap_or_else(|| "(empty)".to_owned());
     let clashes: Vec<_> = drafts.clashes.into_iter().map(|(name, now)| (name, shown(now))).collect();
     let transcript_clash = drafts.transcript_clash.map(shown);
-    let refused = description_error.is_some() || drafts.region.is_some() || drafts.transcript_error.is_some();
+    let refused = description_error.is_some()
+        || drafts.region.is_some()
+        || drafts.transcript_error.is_some()
+        || drafts.share.is_some();
     let status = if drafts.conflict || !clashes.is_empty() || transcript_clash.is_some() {
         StatusCode::CONFLICT
     } else if refused {
@@ -422,7 +440,10 @@ pub(super) async fn render(
             _ => "Download original",
         },
         privacy: privacy_note(media, app.media.settings().strip_metadata),
-        lifetimes: shares::lifetime_choices(app),
+        lifetimes: shares::lifetime_choices(app, drafts.share.as_ref().map(|d| d.lifetime.as_str())),
+        share_download: drafts.share.as_ref().is_some_and(|d| d.download),
+        share_note: drafts.share.as_ref().map(|d| d.note.clone()).unwrap_or_default(),
+        share_error: drafts.share.map(|d| d.why),
         new_share,
         shares,
         show_item: false,
@@ -472,13 +493,15 @@ pub async fn show(
     let back = back::gallery_view(q.back.as_deref());
     let path = path.into_inner();
     // Text posted after the session ended comes back into its form, unsaved: a transcript, a
-    // description, tags, a new region or a change to one (its address names which).
+    // description, tags, a link's choices, a new region or a change to one (its address names
+    // which).
     let url = path.url();
     let (now, me) = (settings.clock.now(), user.account.id);
     let take = |action: String| settings.work.take(&req, now, me, &action);
     let kept = take(format!("{url}/transcript"));
     let kept_description = take(format!("{url}/describe"));
     let kept_tags = take(format!("{url}/tags"));
+    let kept_share = take(format!("{url}/share"));
     let kept_region = take(format!("{url}/regions"));
     let changed = settings
         .work
@@ -499,6 +522,14 @@ pub async fn show(
             .unwrap_or_default()
             .to_owned(),
         edit: q.edit.is_some(),
+        share: kept_share.as_ref().map(|k| ShareDraft {
+            lifetime: k.field("lifetime").unwrap_or_default().to_owned(),
+            download: k.field("download").is_some(),
+            note: k.field("note").unwrap_or_default().to_owned(),
+            why: "You were signed out before the link was made; make it again (type its password again \
+                  if it had one)."
+                .to_owned(),
+        }),
         region: match (&kept_region, &kept_change) {
             (Some(k), _) => {
                 let why = "You were signed out before this region was saved; add it again.".to_owned();
@@ -534,7 +565,8 @@ pub async fn show(
         }),
         ..Drafts::default()
     };
-    let kept = kept.or(kept_description).or(kept_tags).or(kept_region).or(kept_change.map(|(_, k)| k));
+    let kept = [kept, kept_description, kept_tags, kept_share, kept_region, kept_change.map(|(_, k)| k)];
+    let kept = kept.into_iter().flatten().next();
     let (kind, id) = (path.kind, path.id);
     let mut res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
@@ -543,6 +575,8 @@ pub async fn show(
         other => other?,
     };
     if kept.is_some() {
+        // The page itself is fine: the text is back for the person to check and save.
+        *res.status_mut() = StatusCode::OK;
         let _ = res.add_cookie(&stash::removal());
     }
     Ok(res)

@@ -14,6 +14,7 @@ pub mod queue;
 pub mod regions;
 pub mod replace;
 mod selection;
+pub mod share_form;
 pub mod shared;
 pub mod shares;
 pub mod signin;

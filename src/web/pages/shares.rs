@@ -17,7 +17,7 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{MediaKind, decode_time_cursor, encode_time_cursor};
-use crate::media::{MAX_SHARE_NOTE, ShareRead, ShareRequest, ShareState, lifetime_words};
+use crate::media::{ShareRead, ShareState, lifetime_words};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, Layout};
@@ -87,20 +87,23 @@ pub async fn account_names(app: &App) -> Result<Arc<HashMap<i64, String>>, WebEr
 }
 
 /// The lifetimes the create form offers, within the admins' cap.
-pub fn lifetime_choices(app: &App) -> Vec<Choice> {
+/// The lifetimes a new link may have; `chosen` (a form's value) is selected, else the default.
+pub fn lifetime_choices(app: &App, chosen: Option<&str>) -> Vec<Choice> {
     let (until_revoked, max) = app.media.share_lifetimes();
     let default = DEFAULT_LIFETIME.min(max.as_secs());
+    let default = chosen.map_or_else(|| default.to_string(), str::to_owned);
     let mut out: Vec<Choice> = LIFETIMES
         .iter()
         .filter(|s| **s <= max.as_secs())
         .map(|s| Choice {
             value: s.to_string(),
             label: lifetime_words(Duration::from_secs(*s)),
-            selected: *s == default,
+            selected: s.to_string() == default,
         })
         .collect();
     if until_revoked {
-        out.push(Choice { value: "never".into(), label: "Until revoked".into(), selected: false });
+        let selected = default == "never";
+        out.push(Choice { value: "never".into(), label: "Until revoked".into(), selected });
     }
     out
 }
@@ -119,49 +122,10 @@ pub fn take_new_share(
     Some(NewShareView { url: settings.absolute_url(&format!("/s/{}", kept.2)), until: kept.3 })
 }
 
-#[derive(Deserialize)]
-pub struct CreateForm {
-    csrf_token: String,
-    lifetime: String,
-    #[serde(default)]
-    password: String,
-    download: Option<String>,
-    #[serde(default)]
-    note: String,
-    back: Option<String>,
-}
-
-/// Makes a link; the item's page comes back with its address, shown once.
-pub async fn create(
-    app: web::Data<App>,
-    user: CurrentUser,
-    path: web::Path<MediaPath>,
-    form: web::Form<CreateForm>,
-) -> Result<HttpResponse, WebError> {
-    user.check_csrf(&form.csrf_token)?;
-    let path = path.into_inner();
-    let lifetime = match form.lifetime.as_str() {
-        "never" => None,
-        secs => Some(Duration::from_secs(
-            secs.parse().map_err(|_| WebError::BadRequest("Choose one of the offered lifetimes.".into()))?,
-        )),
-    };
-    if form.note.chars().count() > MAX_SHARE_NOTE {
-        return Err(WebError::BadRequest(format!("The note is longer than {MAX_SHARE_NOTE} characters.")));
-    }
-    let request = ShareRequest {
-        lifetime,
-        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
-        allow_download: form.download.is_some(),
-        note: Some(form.note.clone()),
-    };
-    let created = app.media.create_share(&user.actor(), path.kind, path.id, request).await?;
-    let until =
-        created.share.expires_at.map_or("it is revoked".to_owned(), |e| format!("{} UTC", view::date(e)));
-    // Losing it only means making the link again.
-    let _ = user.session.insert(NEW_SHARE, (path.kind.as_str(), path.id, created.token, until));
-    let page = back::with_back(&path.url(), &back::gallery_view(form.back.as_deref()));
-    Ok(see_other(&format!("{page}#shares")))
+/// Keeps a link just made for its item's page to show once (losing it only means making the
+/// link again).
+pub(super) fn remember_new_share(session: &Session, item: (MediaKind, i64), token: String, until: String) {
+    let _ = session.insert(NEW_SHARE, (item.0.as_str(), item.1, token, until));
 }
 
 #[derive(Deserialize)]
