@@ -66,6 +66,24 @@ async fn bulk_edit_changes_what_it_may_and_says_what_it_did_not(env: TestEnv) {
     let item = server.app.media.get(&mediadesk::media::Actor::staff(0), MediaKind::Image, id).await.unwrap();
     assert_eq!(item.description().alt_text.as_deref(), Some("Boats at a quay at dawn."));
 
+    // Refused text (too long) loses nothing: the summary offers the refused images again with
+    // the text as typed, to shorten and apply; not the clip (never alt text) nor press.png (not
+    // hers to change).
+    let long = format!("Boats {}", "x".repeat(mediadesk::media::MAX_ALT_TEXT));
+    let page = edit(&ann, &selection, &[("action", "alt"), ("value", &long)]).await;
+    assert!(page.contains("Nothing was changed") && page.contains("Try these again"), "{page}");
+    assert!(page.contains(&format!("name=\"value\" rows=\"4\">{long}</textarea>")), "{page}");
+    let again: Vec<String> = page
+        .split("<input type=\"hidden\" name=\"item\" value=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_owned())
+        .collect();
+    let images: Vec<String> = picked.iter().filter(|p| p.starts_with("image:")).cloned().collect();
+    assert_eq!(again, images, "{page}");
+    assert!(page.contains("Apply to these 3 items again"));
+    let page = edit(&ann, &again, &[("action", "alt"), ("value", "Boats at a quay")]).await;
+    assert!(page.contains("3 items given this alt text") && !page.contains("Try these again"), "{page}");
+
     edit(&ann, &picked, &[("action", "credit"), ("value", "© Ann")]).await;
     assert_eq!(
         server
@@ -96,7 +114,7 @@ async fn bulk_edit_changes_what_it_may_and_says_what_it_did_not(env: TestEnv) {
     // Another user's selection of ann's items changes nothing.
     let (bob, _) = server.signed_in("bob", Role::User).await;
     let page = edit(&bob, &picked, &[("action", "tag"), ("value", "bob")]).await;
-    assert!(page.contains("Nothing was changed"), "{page}");
+    assert!(page.contains("Nothing was changed") && !page.contains("Try these again"), "{page}");
     assert_eq!(
         bob.post("/media", "/media/bulk/edit", &[("action", "tag"), ("value", "x")]).await.status,
         400

@@ -21,6 +21,18 @@ struct SummaryPage {
     /// (item, why).
     refused: Vec<(String, String)>,
     back: String,
+    /// The form that tries the refused items again, with the text as typed (for those a
+    /// change of text or a second try may help: not those gone or not the person's to change).
+    again: Option<Again>,
+}
+
+struct Again {
+    action: String,
+    /// `kind:id` values.
+    items: Vec<String>,
+    collection: Option<String>,
+    /// The text field, as typed, for actions that take one.
+    value: Option<String>,
 }
 
 pub async fn edit(
@@ -56,10 +68,17 @@ pub async fn edit(
     let outcomes = app.media.bulk_edit(&actor, &picked, &edit).await;
     let mut changed = 0;
     let mut refused = Vec::new();
+    let mut again = Vec::new();
+    let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
     for ((kind, id), outcome) in outcomes {
         match outcome {
             Ok(()) => changed += 1,
             Err(e) => {
+                let hopeless = matches!(e, MediaError::NotFound | MediaError::Forbidden)
+                    || (alt && kind == crate::domain::MediaKind::Audio);
+                if !hopeless {
+                    again.push(format!("{kind}:{id}"));
+                }
                 let name = match app.media.get(&actor, kind, id).await {
                     Ok(m) => m.filename().to_owned(),
                     Err(_) => format!("{kind} {id}"),
@@ -87,6 +106,15 @@ pub async fn edit(
         heading,
         refused,
         back,
+        again: (!again.is_empty()).then(|| Again {
+            action: field("action").to_owned(),
+            items: again,
+            collection: form.field("collection").map(str::to_owned),
+            value: form
+                .field("value")
+                .filter(|_| !matches!(edit, BulkEdit::Collect(_) | BulkEdit::Uncollect(_)))
+                .map(str::to_owned),
+        }),
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
