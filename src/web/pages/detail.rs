@@ -482,22 +482,12 @@ fn privacy_note(media: &MediaRead, policy: StripPolicy) -> Option<(&'static str,
     Some((badge, format!("The file's metadata says {what}. {done}")))
 }
 
-pub async fn show(
-    app: web::Data<App>,
-    settings: web::Data<WebSettings>,
-    user: CurrentUser,
-    req: HttpRequest,
-    path: web::Path<MediaPath>,
-    q: web::Query<DetailQuery>,
-) -> Result<HttpResponse, WebError> {
-    let back = back::gallery_view(q.back.as_deref());
-    let path = path.into_inner();
-    // Text posted after the session ended comes back into its form, unsaved: a transcript, a
-    // description, tags, a link's choices, a new region or a change to one (its address names
-    // which).
-    let url = path.url();
+/// Text posted to this item's forms after the session ended, put back into them unsaved: a
+/// transcript, a description, tags, a link's choices, a new region or a change to one (its
+/// address names which). Says whether there was any (taken out: it comes back once).
+fn restored(settings: &WebSettings, req: &HttpRequest, user: &CurrentUser, url: &str) -> (Drafts, bool) {
     let (now, me) = (settings.clock.now(), user.account.id);
-    let take = |action: String| settings.work.take(&req, now, me, &action);
+    let take = |action: String| settings.work.take(req, now, me, &action);
     let kept = take(format!("{url}/transcript"));
     let kept_description = take(format!("{url}/describe"));
     let kept_tags = take(format!("{url}/tags"));
@@ -505,7 +495,7 @@ pub async fn show(
     let kept_region = take(format!("{url}/regions"));
     let changed = settings
         .work
-        .peek(&req, now)
+        .peek(req, now)
         .and_then(|k| k.action.strip_prefix(&format!("{url}/regions/"))?.parse::<i64>().ok());
     let kept_change = changed.and_then(|r| Some((r, take(format!("{url}/regions/{r}"))?)));
     let region = |k: &stash::Kept| {
@@ -515,13 +505,7 @@ pub async fn show(
     let drafts = Drafts {
         transcript: kept.as_ref().and_then(|k| k.field("transcript")).map(str::to_owned),
         transcript_seen: kept.as_ref().and_then(|k| k.field("seen_transcript")).map(str::to_owned),
-        tags: kept_tags
-            .as_ref()
-            .and_then(|k| k.field("tags"))
-            .or(q.tags.as_deref())
-            .unwrap_or_default()
-            .to_owned(),
-        edit: q.edit.is_some(),
+        tags: kept_tags.as_ref().and_then(|k| k.field("tags")).unwrap_or_default().to_owned(),
         share: kept_share.as_ref().map(|k| ShareDraft {
             lifetime: k.field("lifetime").unwrap_or_default().to_owned(),
             download: k.field("download").is_some(),
@@ -566,7 +550,25 @@ pub async fn show(
         ..Drafts::default()
     };
     let kept = [kept, kept_description, kept_tags, kept_share, kept_region, kept_change.map(|(_, k)| k)];
-    let kept = kept.into_iter().flatten().next();
+    (drafts, kept.into_iter().flatten().next().is_some())
+}
+
+pub async fn show(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<MediaPath>,
+    q: web::Query<DetailQuery>,
+) -> Result<HttpResponse, WebError> {
+    let back = back::gallery_view(q.back.as_deref());
+    let path = path.into_inner();
+    let (mut drafts, kept) = restored(&settings, &req, &user, &path.url());
+    // A refused tag field comes back in the address (see `tags.rs`).
+    if let (true, Some(tags)) = (drafts.tags.is_empty(), &q.tags) {
+        drafts.tags = tags.clone();
+    }
+    drafts.edit = q.edit.is_some();
     let (kind, id) = (path.kind, path.id);
     let mut res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
@@ -574,7 +576,7 @@ pub async fn show(
         }
         other => other?,
     };
-    if kept.is_some() {
+    if kept {
         // The page itself is fine: the text is back for the person to check and save.
         *res.status_mut() = StatusCode::OK;
         let _ = res.add_cookie(&stash::removal());
