@@ -1,6 +1,7 @@
 //! Organizing and describing in Chromium, the way a staff member would: make a collection,
-//! tag three items at once and put them in it, filter by the tag, walk the items with the arrow
-//! keys, and write alt text in the describing queue.
+//! tag three items at once and put them in it, shorten a refused tag on the summary and apply
+//! it again by keyboard, filter by the tag, walk the items with the arrow keys, and write alt
+//! text in the describing queue.
 
 use fantoccini::key::Key;
 use mediadesk::auth::Role;
@@ -68,6 +69,29 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         action.select_by_value("collect").await.expect("choose the collection action");
         b.find("button[formaction='/media/bulk/edit']").await.click().await.expect("apply");
         summary("3 items added to the collection").await;
+
+        // A tag too long for them: nothing changes, and the summary offers the three again
+        // with the text as pasted, at a phone's width too; shortened there and applied by
+        // keyboard, it lands.
+        tick_images().await;
+        let long = format!("quay {}", "x".repeat(60));
+        b.js(&format!("document.getElementById('bulk-value').value = '{long}'; return 1;")).await;
+        b.find("button[formaction='/media/bulk/edit']").await.click().await.expect("apply");
+        summary("Nothing was changed").await;
+        let kept = b.js("return document.getElementById('again-value').value;").await;
+        assert_eq!(kept.as_str(), Some(long.as_str()), "the pasted text is in the field");
+        b.resize(390, 844).await;
+        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        let field = b.find("#again-value").await;
+        field.clear().await.expect("clear the text");
+        field.send_keys("quay").await.expect("type a shorter one");
+        field.send_keys(&Key::Tab.to_string()).await.expect("Tab to the button");
+        let focused = b.js("return document.activeElement.textContent;").await;
+        assert_eq!(focused.as_str(), Some("Apply to these 3 items again"), "the button is next");
+        b.find("#again-form button").await.send_keys(&Key::Enter.to_string()).await.expect("Enter applies");
+        summary("3 items tagged “quay”").await;
+        b.resize(1280, 900).await;
         b.goto(&collection).await;
         assert_eq!(b.count("ul.grid li.card").await, 3);
         let collection_png = b.screenshot("collection").await;
