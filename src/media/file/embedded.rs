@@ -1,11 +1,13 @@
 //! What an image says about itself: the XMP packet (JPEG APP1, PNG `iTXt`, WebP `XMP `) and
-//! IPTC-IIM (JPEG APP13). Only the container's own headers are walked, with a cap on how much
-//! is read, so a hostile file costs no more than the few segments or chunks it names. Audio
-//! tags come from the decoder's own metadata reading (`probe_audio`).
+//! IPTC-IIM (JPEG APP13), found by [`super::containers`], which walks only the containers'
+//! headers and caps what is read, so a hostile file costs no more than the few segments or
+//! chunks it names. Audio tags come from the decoder's own metadata reading (`probe_audio`),
+//! ID3's text frames from here.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
+use super::containers::{self, Part};
 use super::sniff::MediaType;
 
 /// Longest text kept from a file, per field (longer is cut at a character boundary).
@@ -14,10 +16,8 @@ pub const ALT_CHARS: usize = 1000;
 pub const CAPTION_CHARS: usize = 5000;
 pub const CREDIT_CHARS: usize = 300;
 
-/// Bytes of metadata read at most from one file.
+/// Bytes of an ID3 tag read at most.
 const MAX_READ: u64 = 4 * 1024 * 1024;
-/// Containers' headers walked at most (segments, chunks).
-const MAX_BLOCKS: usize = 4096;
 
 /// Text a file carries about itself, fit to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,16 +64,29 @@ fn tidy(text: Option<String>, max: usize) -> Option<String> {
 
 /// The text an image file carries; nothing (not an error) when it carries none or cannot be read.
 pub fn image_text(path: &Path, media_type: MediaType) -> Embedded {
-    let found = match media_type {
-        MediaType::Jpeg => jpeg(path),
-        MediaType::Png => png(path),
-        MediaType::Webp => webp(path),
-        _ => Ok(Blocks::default()),
-    };
-    let blocks = found.unwrap_or_default();
-    let from_xmp = blocks.xmp.as_deref().map(from_xmp).unwrap_or_default();
-    let from_iptc = blocks.iptc.as_deref().map(from_iptc).unwrap_or_default();
+    let (xmp, iptc) = blocks(path, media_type).unwrap_or_default();
+    let from_xmp = xmp.as_deref().map(from_xmp).unwrap_or_default();
+    let from_iptc = iptc.as_deref().map(from_iptc).unwrap_or_default();
     from_xmp.or(from_iptc).tidy(0)
+}
+
+/// The first XMP packet and the IPTC-IIM data of the first Photoshop segment of an image.
+fn blocks(path: &Path, media_type: MediaType) -> std::io::Result<(Option<String>, Option<Vec<u8>>)> {
+    let mut f = std::fs::File::open(path)?;
+    let Some(layout) = containers::layout(&mut f, media_type)? else { return Ok((None, None)) };
+    let (mut xmp, mut iptc) = (None, None);
+    for b in &layout.blocks {
+        match b.part {
+            Part::Xmp if xmp.is_none() => {
+                xmp = containers::body(&mut f, b)?.map(|x| String::from_utf8_lossy(&x).into_owned());
+            }
+            Part::Iptc if iptc.is_none() => {
+                iptc = containers::body(&mut f, b)?.and_then(|data| photoshop_iptc(&data));
+            }
+            _ => {}
+        }
+    }
+    Ok((xmp, iptc))
 }
 
 /// Title, credit, caption and lyrics from an ID3v2 tag at the start of the file (`TIT2`,
@@ -84,7 +97,7 @@ pub fn id3_text(path: &Path) -> Embedded {
 
 fn id3(path: &Path) -> std::io::Result<Embedded> {
     let mut f = std::fs::File::open(path)?;
-    let head = read_exact_at(&mut f, 0, 10)?;
+    let head = containers::read_at(&mut f, 0, 10)?;
     let (major, flags) = (head[3], head[5]);
     // Unsynchronised tags (rare) would need undoing first; they are left alone.
     if &head[..3] != b"ID3" || !(3..=4).contains(&major) || flags & 0x80 != 0 {
@@ -162,101 +175,6 @@ fn id3_text_frame(body: &[u8], described: bool) -> Option<String> {
         }
     };
     Some(text)
-}
-
-#[derive(Default)]
-struct Blocks {
-    xmp: Option<String>,
-    iptc: Option<Vec<u8>>,
-}
-
-fn read_exact_at(f: &mut std::fs::File, at: u64, len: usize) -> std::io::Result<Vec<u8>> {
-    f.seek(SeekFrom::Start(at))?;
-    let mut buf = vec![0; len];
-    f.read_exact(&mut buf)?;
-    Ok(buf)
-}
-
-fn jpeg(path: &Path) -> std::io::Result<Blocks> {
-    const XMP: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
-    const PHOTOSHOP: &[u8] = b"Photoshop 3.0\0";
-    let mut f = std::fs::File::open(path)?;
-    let mut out = Blocks::default();
-    let mut at = 2u64;
-    for _ in 0..MAX_BLOCKS {
-        let head = read_exact_at(&mut f, at, 4)?;
-        if head[0] != 0xFF {
-            break;
-        }
-        let marker = head[1];
-        // Start of scan or end of image: the metadata segments come before.
-        if marker == 0xDA || marker == 0xD9 {
-            break;
-        }
-        let len = u64::from(u16::from_be_bytes([head[2], head[3]]));
-        if len < 2 {
-            break;
-        }
-        if marker == 0xE1 || marker == 0xED {
-            let body = read_exact_at(&mut f, at + 4, (len - 2) as usize)?;
-            if marker == 0xE1 && body.starts_with(XMP) && out.xmp.is_none() {
-                out.xmp = Some(String::from_utf8_lossy(&body[XMP.len()..]).into_owned());
-            } else if marker == 0xED && body.starts_with(PHOTOSHOP) && out.iptc.is_none() {
-                out.iptc = photoshop_iptc(&body[PHOTOSHOP.len()..]);
-            }
-        }
-        at += 2 + len;
-    }
-    Ok(out)
-}
-
-fn png(path: &Path) -> std::io::Result<Blocks> {
-    let mut f = std::fs::File::open(path)?;
-    let mut out = Blocks::default();
-    let mut at = 8u64;
-    for _ in 0..MAX_BLOCKS {
-        let Ok(head) = read_exact_at(&mut f, at, 8) else { break };
-        let len = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
-        let kind = &head[4..8];
-        if kind == b"IEND" {
-            break;
-        }
-        if kind == b"iTXt" && len <= MAX_READ {
-            let body = read_exact_at(&mut f, at + 8, len as usize)?;
-            // keyword NUL, compressed flag, method, language NUL, translated keyword NUL, text.
-            if let Some(text) = body.strip_prefix(b"XML:com.adobe.xmp\0".as_slice())
-                && text.first() == Some(&0)
-            {
-                let rest = &text[2..];
-                let mut parts = rest.splitn(3, |b| *b == 0);
-                let (_, _, xmp) = (parts.next(), parts.next(), parts.next());
-                out.xmp = xmp.map(|x| String::from_utf8_lossy(x).into_owned());
-            }
-        }
-        at += 12 + len;
-    }
-    Ok(out)
-}
-
-fn webp(path: &Path) -> std::io::Result<Blocks> {
-    let mut f = std::fs::File::open(path)?;
-    let size = f.metadata()?.len();
-    let mut out = Blocks::default();
-    let mut at = 12u64;
-    for _ in 0..MAX_BLOCKS {
-        if at + 8 > size {
-            break;
-        }
-        let head = read_exact_at(&mut f, at, 8)?;
-        let len = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
-        if &head[..4] == b"XMP " && len <= MAX_READ {
-            out.xmp =
-                Some(String::from_utf8_lossy(&read_exact_at(&mut f, at + 8, len as usize)?).into_owned());
-            break;
-        }
-        at += 8 + len + (len & 1);
-    }
-    Ok(out)
 }
 
 /// The IPTC-NAA block (resource 0x0404) among Photoshop's image resources.

@@ -3,6 +3,7 @@
 //! the object store; the service in `media` decides what to do with the facts.
 
 pub mod contained;
+mod containers;
 pub mod cpu_pool;
 pub mod decode;
 pub mod display;
