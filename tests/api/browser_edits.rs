@@ -1,17 +1,20 @@
 //! Two people on one item's description, one of them in Chromium: what the browser sends for
 //! the fields she left alone (a caption with line breaks comes back as CRLF) is no change, so
 //! someone else's edit of them stands; a caption both changed comes back refused with her text
-//! in the field and theirs beside it, and her second save, by keyboard, lands.
+//! in the field and theirs beside it, and her second save, by keyboard, lands. A region and a
+//! collection name changed by someone else meanwhile come back the same way, and the pages
+//! fit a phone even with names of one long word.
 
 use fantoccini::key::Key;
 use mediadesk::auth::Role;
+use mediadesk::media::{Actor, RegionInput};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::server::{TestClient, html_unescape};
 use crate::common::*;
 use crate::edits::form;
 
-backend_tests!(browser_keeps_both_editors_text);
+backend_tests!(browser_keeps_both_editors_text, browser_shows_other_editors_changes_at_a_phones_width);
 
 /// Sam saves `changes` over the item's description as his page shows it now.
 async fn sam_saves(sam: &TestClient, item: &str, changes: &[(&str, &str)]) {
@@ -85,6 +88,81 @@ async fn browser_keeps_both_editors_text(env: TestEnv) {
         b.find("#credit").await.send_keys(&Key::Enter.to_string()).await.expect("Enter saves");
         let page = saved(&sam, &item, "Ann's caption").await;
         assert!(page.contains("© Sam") && !page.contains("Sam again"), "{page}");
+    })
+    .await;
+}
+
+const OVERFLOW: &str = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+
+async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, ann_id) = server.signed_in("ann", Role::User).await;
+    let (_, sam_id) = server.signed_in("sam", Role::Staff).await;
+    let up = ann.upload(&[("talk.flac", fixture_bytes("tone.flac"))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
+    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
+    let media = server.app.media.clone();
+    let (ann_a, sam_a) = (Actor::user(ann_id), Actor::staff(sam_id));
+    // Names of one long word: nothing may push the page sideways.
+    let word = |c: &str, n: usize| c.repeat(n);
+    let input = |label: String| RegionInput { label, start: "0.1".into(), end: "0.3".into() };
+    let r = media.add_region(&ann_a, id, &input(word("a", 200))).await.unwrap();
+    let owner = mediadesk::domain::Owner::User(ann_id);
+    let c = media.create_collection(&ann_a, owner, None, &word("c", 100)).await.unwrap();
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.sign_in("ann").await;
+        b.resize(390, 844).await;
+        b.goto(&item).await;
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "a long region name fits at 390 px");
+
+        // Ann opens the region's form and renames it; meanwhile Sam renames it too.
+        b.find(&format!("#region-{} summary", r.id)).await.click().await.expect("open its form");
+        let label = b.find(&format!("#label-{}", r.id)).await;
+        label.clear().await.expect("clear");
+        label.send_keys("Intro").await.expect("type a name");
+        media.update_region(&sam_a, (id, r.id), &input(word("b", 200)), None).await.unwrap();
+        label.send_keys(&Key::Enter.to_string()).await.expect("Enter saves");
+        let error = poll("the region's refusal", PATIENCE, async || {
+            let e =
+                b.js("const e = document.getElementById('region-error'); return e && e.textContent;").await;
+            e.as_str().map(str::to_owned).ok_or_else(|| "no #region-error yet".to_owned())
+        })
+        .await;
+        assert!(error.contains("Someone changed this region") && error.contains(&word("b", 200)), "{error}");
+        let mine = b.js(&format!("return document.getElementById('label-{}').value;", r.id)).await;
+        assert_eq!(mine.as_str(), Some("Intro"), "her name is still in the field");
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the refusal fits at 390 px");
+        b.js("document.getElementById('region-error').scrollIntoView(); return 1;").await;
+        b.screenshot("region-clash-390").await;
+        // Saving again, by keyboard, puts hers in its place.
+        b.find(&format!("#label-{}", r.id)).await.send_keys(&Key::Enter.to_string()).await.expect("Enter");
+        poll("Intro saved", PATIENCE, async || {
+            let now = media.regions(&ann_a, id).await.unwrap().remove(0).label;
+            if now == "Intro" { Ok(()) } else { Err(now) }
+        })
+        .await;
+
+        // A collection renamed meanwhile.
+        b.goto(&format!("/collections/{}/edit", c.id)).await;
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "a long collection name fits at 390 px");
+        let name = b.find("#name").await;
+        name.clear().await.expect("clear");
+        name.send_keys("Harbour").await.expect("type a name");
+        media.rename_collection(&sam_a, c.id, &word("d", 100), None).await.unwrap();
+        name.send_keys(&Key::Enter.to_string()).await.expect("Enter renames");
+        let error = poll("the rename's refusal", PATIENCE, async || {
+            let e = b.js("const e = document.querySelector('.form-error'); return e && e.textContent;").await;
+            e.as_str().map(str::to_owned).ok_or_else(|| "no refusal yet".to_owned())
+        })
+        .await;
+        assert!(error.contains(&word("d", 100)), "{error}");
+        let mine = b.js("return document.getElementById('name').value;").await;
+        assert_eq!(mine.as_str(), Some("Harbour"));
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the refusal fits at 390 px");
+        b.screenshot("rename-clash-390").await;
     })
     .await;
 }
