@@ -137,6 +137,24 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
     let trashed = format!("/media/{}", trashed.split('?').next().unwrap());
     let gone = http.post(&trashed, &format!("{trashed}/delete"), &[("step", "delete")]).await;
     assert_eq!(gone.status, 303);
+    // Text of one long word wherever people type it: a caption, a tag, a region's name, a share
+    // link's note (on the item, on Shares, on the link's own page, and in the audit log).
+    let audio_item = crate::common::server::html_unescape(&audio).split('?').next().unwrap().to_owned();
+    let word = |c: &str, n: usize| c.repeat(n);
+    let caption = word("d", 400);
+    let described = http.post(&item, &format!("{item}/describe"), &[("caption", &caption)]).await;
+    assert_eq!(described.status, 303, "{}", described.body);
+    let tagged = http.post(&item, &format!("{item}/tags"), &[("tags", &word("t", 50))]).await;
+    assert_eq!(tagged.status, 303, "{}", tagged.body);
+    let region = [("label", word("r", 200)), ("start", "0.1".into()), ("end", "0.3".into())];
+    let region: Vec<(&str, &str)> = region.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let regioned = http.post(&audio_item, &format!("{audio_item}/regions"), &region).await;
+    assert_eq!(regioned.status, 303, "{}", regioned.body);
+    let note = word("n", 500);
+    let shared = http.post(&item, &format!("{item}/share"), &[("lifetime", "3600"), ("note", &note)]).await;
+    assert_eq!(shared.status, 303, "{}", shared.body);
+    let link = http.get(&item).await.all("id=\"share-url\" readonly value=\"").pop().unwrap();
+    let link = link[link.find("/s/").unwrap()..].to_owned();
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
@@ -164,6 +182,9 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             "/trash/empty",
             "/duplicates",
             trashed.as_str(),
+            audio_item.as_str(),
+            "/shares",
+            link.as_str(),
             "/media/image/999999",
             "/no-such-page",
         ] {
