@@ -280,23 +280,28 @@ impl MediaService {
         renamed
     }
 
-    /// Moves a collection under another of the same owner (or to the top).
+    /// Moves a collection under another of the same owner (or to the top). Moves take turns,
+    /// so two made at once cannot close a circle that neither would alone.
     pub async fn move_collection(
         &self,
         actor: &Actor,
         id: i64,
         parent: Option<i64>,
     ) -> Result<(), MediaError> {
-        let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
-        let row = self.managed_collection(&mut c, actor, id).await?;
-        self.check_parent(&mut c, actor, (parent, row.owner_id), Some(id)).await?;
-        let moved = CollectionRepo::set_parent(&mut c, id, parent, now()).await;
+        let moved = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                CollectionRepo::lock_tree(c).await?;
+                let row = self.managed_collection(c, actor, id).await?;
+                self.check_parent(c, actor, (parent, row.owner_id), Some(id)).await?;
+                match CollectionRepo::set_parent(c, id, parent, now()).await {
+                    Err(e) if e.is_unique_violation() => Err(taken(&row.name)),
+                    other => Ok(other?),
+                }
+            })
+            .await;
         self.memos.collection_choices.forget();
-        match moved {
-            Err(e) if e.is_unique_violation() => Err(taken(&row.name)),
-            other => Ok(other?),
-        }
+        moved
     }
 
     /// Deletes a collection and its sub-collections; their media stay where they are.

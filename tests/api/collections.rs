@@ -15,7 +15,8 @@ backend_tests!(
     collections_through_the_pages,
     the_gallery_filters_pick_a_collection,
     a_collection_page_totals_as_the_gallery_does,
-    a_rename_made_meanwhile_is_not_overwritten
+    a_rename_made_meanwhile_is_not_overwritten,
+    two_moves_at_once_cannot_close_a_circle
 );
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
@@ -358,4 +359,27 @@ async fn a_rename_made_meanwhile_is_not_overwritten(env: TestEnv) {
     let again = ann.post(&edit, &action, &[("name", "Ann & co"), ("seen_name", now)]).await;
     assert_eq!(again.status, 303);
     assert_eq!(name(trips.id).await, "Ann & co");
+}
+
+async fn two_moves_at_once_cannot_close_a_circle(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let owner = Owner::User(ann.user_id.unwrap());
+    let x = media.create_collection(&ann, owner, None, "X").await.unwrap();
+    let y = media.create_collection(&ann, owner, None, "Y").await.unwrap();
+
+    // Someone is moving Y into X (written, not yet committed) when Ann moves X into Y: hers
+    // waits for it, then finds the circle it would close (checked: without the turns it lands
+    // on PostgreSQL, and X and Y, each inside the other, vanish from the list; on SQLite it
+    // fails on the stale read).
+    let held = env.hold(&format!("UPDATE collections SET parent_id = {} WHERE id = {}", x.id, y.id)).await;
+    let late = tokio::spawn({
+        let media = media.clone();
+        async move { media.move_collection(&ann, x.id, Some(y.id)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    held.commit().await;
+    invalid(late.await.unwrap(), "inside itself or one of its own sub-collections");
+    let listed: Vec<String> = media.collections(&ann).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(listed, ["X", "Y"], "Y inside X, both listed");
 }

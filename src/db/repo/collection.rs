@@ -94,6 +94,24 @@ impl CollectionRepo {
         Ok(())
     }
 
+    /// Makes this transaction's changes to the tree take turns with any other transaction's
+    /// (two moves at once could each pass the circle check and together close a circle):
+    /// PostgreSQL locks the table against other writers until the transaction ends, SQLite
+    /// takes its one write lock with a write that changes nothing.
+    pub async fn lock_tree(conn: &mut DbConn<'_>) -> Result<(), DbError> {
+        match conn {
+            DbConn::Pg(c) => {
+                diesel::sql_query("LOCK TABLE collections IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut **c)
+                    .await?
+            }
+            DbConn::Sqlite(c) => {
+                diesel::sql_query("UPDATE collections SET id = id WHERE 0").execute(&mut **c).await?
+            }
+        };
+        Ok(())
+    }
+
     pub async fn set_parent(
         conn: &mut DbConn<'_>,
         id: i64,
