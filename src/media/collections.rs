@@ -321,32 +321,33 @@ impl MediaService {
         id: i64,
         (kind, item): (MediaKind, i64),
     ) -> Result<bool, MediaError> {
-        let found = self.item(kind, item).await?;
-        actor.check_view(found.media.owner_id())?;
-        let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
-        let collection = self.managed_collection(&mut c, actor, id).await?;
-        let item_owner = found.media.owner_id();
-        if item_owner.is_some() && item_owner != collection.owner_id {
-            return Err(MediaError::Invalid(
-                "only the collection owner's own media and system media can go in it".into(),
-            ));
-        }
-        let (created_at, size) = match &found.media {
-            super::MediaRead::Image(i) => (i.created_at, i.byte_size),
-            super::MediaRead::Audio(a) => (a.created_at, a.byte_size),
-        };
-        let m = NewMembership {
-            collection_id: id,
-            kind: kind.as_str(),
-            item_id: item,
-            owner_id: item_owner,
-            created_at,
-            original_filename: found.media.filename(),
-            byte_size: size,
-            added_at: now(),
-        };
-        Ok(CollectionRepo::add_item(&mut c, &m).await?)
+        // The item is read locked, in the transaction that adds it: no place is written for an
+        // item deleted meanwhile, nor with the name and size it had before a replace.
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let found = Self::locked_item(c, (kind, item)).await?;
+                actor.check_view(found.media.owner_id())?;
+                let collection = self.managed_collection(c, actor, id).await?;
+                let item_owner = found.media.owner_id();
+                if item_owner.is_some() && item_owner != collection.owner_id {
+                    return Err(MediaError::Invalid(
+                        "only the collection owner's own media and system media can go in it".into(),
+                    ));
+                }
+                let (created_at, byte_size) = found.media.created_and_size();
+                let m = NewMembership {
+                    collection_id: id,
+                    kind: kind.as_str(),
+                    item_id: item,
+                    owner_id: item_owner,
+                    created_at,
+                    original_filename: found.media.filename(),
+                    byte_size,
+                    added_at: now(),
+                };
+                Ok(CollectionRepo::add_item(c, &m).await?)
+            })
+            .await
     }
 
     /// Takes an item out of a collection the actor manages; false when it was not in.

@@ -3,7 +3,7 @@
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::{AudioRead, Description, ImageRead, MediaRead};
+use super::dto::{Description, MediaRead};
 use super::seen::{Seen, merge_description};
 use super::service::MediaService;
 use crate::db::DbConn;
@@ -70,17 +70,8 @@ pub(super) async fn write(
 }
 
 /// What is written about an item now, its row locked until the transaction ends.
-async fn locked(c: &mut DbConn<'_>, (kind, id): (MediaKind, i64)) -> Result<Description, MediaError> {
-    let now = match kind {
-        MediaKind::Image if ImageRepo::lock(c, id).await? => {
-            ImageRepo::by_id(c, id).await?.map(|r| ImageRead::from(r).description)
-        }
-        MediaKind::Audio if AudioRepo::lock(c, id).await? => {
-            AudioRepo::by_id(c, id).await?.map(|r| AudioRead::from(r).description)
-        }
-        _ => None,
-    };
-    now.ok_or(MediaError::NotFound)
+async fn locked(c: &mut DbConn<'_>, item: (MediaKind, i64)) -> Result<Description, MediaError> {
+    Ok(MediaService::locked_item(c, item).await?.media.description().clone())
 }
 
 impl MediaService {

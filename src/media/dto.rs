@@ -189,6 +189,14 @@ impl MediaRead {
         Owner::from_id(self.owner_id())
     }
 
+    /// When it was uploaded and its size: the sort values its tag and collection rows carry.
+    pub fn created_and_size(&self) -> (chrono::NaiveDateTime, i64) {
+        match self {
+            MediaRead::Image(i) => (i.created_at, i.byte_size),
+            MediaRead::Audio(a) => (a.created_at, a.byte_size),
+        }
+    }
+
     /// The file's SHA-256, hex.
     pub fn sha256(&self) -> &str {
         match self {

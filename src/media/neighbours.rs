@@ -3,7 +3,6 @@
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::MediaRead;
 use super::service::MediaService;
 use crate::db::repo::{Cursor, GalleryRepo, SortValue};
 use crate::domain::{GalleryQuery, GallerySort, MediaKind};
@@ -30,10 +29,7 @@ impl MediaService {
         if let Some(collection) = query.collection {
             self.check_collection_visible(actor, collection).await?;
         }
-        let (created_at, size) = match &item.media {
-            MediaRead::Image(i) => (i.created_at, i.byte_size),
-            MediaRead::Audio(a) => (a.created_at, a.byte_size),
-        };
+        let (created_at, size) = item.media.created_and_size();
         let mut pooled = self.db.get().await?;
         let value = match query.order() {
             GallerySort::Newest => SortValue::Time(created_at),

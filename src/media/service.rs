@@ -190,6 +190,26 @@ impl MediaService {
         &self.settings
     }
 
+    /// Reads an item's row inside a transaction, locked until it ends (a no-op write: a row
+    /// lock on PostgreSQL, the write lock on SQLite): what is written beside it (a tag, a
+    /// collection place, a description) then takes turns with its delete and its replace, and
+    /// never lands for an item that is gone or carries its old name and size.
+    pub(super) async fn locked_item(
+        c: &mut DbConn<'_>,
+        (kind, id): (MediaKind, i64),
+    ) -> Result<Item, MediaError> {
+        let item = match kind {
+            MediaKind::Image if ImageRepo::lock(c, id).await? => {
+                ImageRepo::by_id(c, id).await?.map(Item::image)
+            }
+            MediaKind::Audio if AudioRepo::lock(c, id).await? => {
+                AudioRepo::by_id(c, id).await?.map(Item::audio)
+            }
+            _ => None,
+        };
+        item.ok_or(MediaError::NotFound)
+    }
+
     /// Reads an item's row, once.
     pub(super) async fn item(&self, kind: MediaKind, id: i64) -> Result<Item, MediaError> {
         let mut pooled = self.db.get().await?;

@@ -10,7 +10,6 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::MediaError;
 use super::access::Actor;
-use super::dto::MediaRead;
 use super::service::MediaService;
 use crate::db::DbConn;
 use crate::db::repo::{AuditRepo, TagRepo};
@@ -65,21 +64,21 @@ impl MediaService {
             return Err(MediaError::Invalid(format!("at most {MAX_TAGS_AT_ONCE} tags at once")));
         }
         let cleaned = names.iter().map(|n| clean_tag(n)).collect::<Result<Vec<_>, _>>()?;
-        let (created_at, size) = match &item.media {
-            MediaRead::Image(i) => (i.created_at, i.byte_size),
-            MediaRead::Audio(a) => (a.created_at, a.byte_size),
-        };
         // One transaction for the request: a failure keeps none of its tags, not even a new
         // name in the vocabulary. Names are created in key order, so that two requests naming
         // the same new tags in other orders wait for each other instead of deadlocking.
         let mut in_order = cleaned.clone();
         in_order.sort_by(|a, b| a.1.cmp(&b.1));
         in_order.dedup_by(|a, b| a.1 == b.1);
-        let owner_id = item.media.owner_id();
-        let original_filename = item.media.filename();
         let mut new_keys = self
             .db
             .transaction(async |t: &mut DbConn<'_>| {
+                // The rows carry the item's sort values as they are now, and none is written for
+                // an item deleted meanwhile.
+                let item = Self::locked_item(t, (kind, id)).await?;
+                actor.check_manage(item.media.owner_id())?;
+                let (owner_id, original_filename) = (item.media.owner_id(), item.media.filename());
+                let (created_at, size) = item.media.created_and_size();
                 let mut new_keys = HashMap::new();
                 for (name, key) in &in_order {
                     let tag = TagRepo::get_or_create(t, name, key).await?;

@@ -13,7 +13,8 @@ backend_tests!(
     tags_follow_the_media_rules,
     tags_through_the_pages,
     a_filter_finds_a_tag_made_after_it_asked,
-    a_failed_tagging_keeps_none_of_its_tags
+    a_failed_tagging_keeps_none_of_its_tags,
+    an_item_deleted_meanwhile_gets_no_stray_tag_or_place
 );
 
 async fn upload(env: &TestEnv, actor: &Actor, owner: Owner, name: &str) -> (MediaKind, i64) {
@@ -203,4 +204,35 @@ async fn a_filter_finds_a_tag_made_after_it_asked(env: TestEnv) {
     };
     let page = media.gallery(&ann, &query).await.unwrap();
     assert_eq!(page.items.iter().map(|i| (i.kind, i.id)).collect::<Vec<_>>(), [boat]);
+}
+
+/// A tag or a collection given to an item while its row is being deleted (the trash's delete,
+/// written and not yet committed): the tagging waits for it and finds the item gone, instead of
+/// leaving a tag row or a collection place behind for an item that is no more (checked:
+/// without the item's lock both land on PostgreSQL, and SQLite fails on the stale read).
+async fn an_item_deleted_meanwhile_gets_no_stray_tag_or_place(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let owner = Owner::User(ann.user_id.unwrap());
+    let places = media.create_collection(&ann, owner, None, "Harbour").await.unwrap();
+    for collect in [false, true] {
+        let (kind, id) = upload(&env, &ann, owner, "p.png").await;
+        let held = env.hold(&format!("DELETE FROM images WHERE id = {id}")).await;
+        let late = tokio::spawn({
+            let media = media.clone();
+            async move {
+                if collect {
+                    media.add_to_collection(&ann, places.id, (kind, id)).await.map(drop)
+                } else {
+                    media.tag_item(&ann, (kind, id), "quay").await.map(drop)
+                }
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        held.commit().await;
+        let got = late.await.unwrap();
+        assert!(matches!(got, Err(MediaError::NotFound)), "collect {collect}: {got:?}");
+        assert_eq!(env.count_rows("item_tags").await, 0, "no stray tag");
+        assert_eq!(env.count_rows("collection_items").await, 0, "no stray place");
+    }
 }
