@@ -96,24 +96,23 @@ fn check(input: &RegionInput, duration_ms: i64) -> Result<(i64, Option<i64>, Str
     }
 }
 
-impl MediaService {
-    /// The length of an audio item the actor `may` see (or manage).
-    async fn audio_length(&self, actor: &Actor, id: i64, manage: bool) -> Result<i64, MediaError> {
-        let item = self.item(MediaKind::Audio, id).await?;
-        if manage {
-            actor.check_manage(item.media.owner_id())?;
-        } else {
-            actor.check_view(item.media.owner_id())?;
-        }
-        match item.media {
-            MediaRead::Audio(a) => Ok(a.duration_ms),
-            MediaRead::Image(_) => Err(MediaError::NotFound),
-        }
+/// The length of audio item `id`, its row locked for the rest of the transaction (so a region
+/// is never written for an item deleted meanwhile, nor checked against the length it had
+/// before a replace), if the actor manages it.
+async fn managed_length(c: &mut DbConn<'_>, actor: &Actor, id: i64) -> Result<i64, MediaError> {
+    let item = MediaService::locked_item(c, (MediaKind::Audio, id)).await?;
+    actor.check_manage(item.media.owner_id())?;
+    match item.media {
+        MediaRead::Audio(a) => Ok(a.duration_ms),
+        MediaRead::Image(_) => Err(MediaError::NotFound),
     }
+}
 
+impl MediaService {
     /// An audio item's regions, in time order.
     pub async fn regions(&self, actor: &Actor, id: i64) -> Result<Vec<RegionRead>, MediaError> {
-        self.audio_length(actor, id, false).await?;
+        let item = self.item(MediaKind::Audio, id).await?;
+        actor.check_view(item.media.owner_id())?;
         let mut pooled = self.db.get().await?;
         Ok(RegionRepo::of_audio(&mut pooled.conn(), id).await?.into_iter().map(Into::into).collect())
     }
@@ -130,20 +129,20 @@ impl MediaService {
         id: i64,
         input: &RegionInput,
     ) -> Result<RegionRead, MediaError> {
-        let (start_ms, end_ms, label) = check(input, self.audio_length(actor, id, true).await?)?;
-        let t = now();
-        let new = NewRegion {
-            audio_id: id,
-            start_ms,
-            end_ms,
-            label: &label,
-            created_by: actor.user_id,
-            created_at: t,
-            updated_at: t,
-        };
         let row = self
             .db
             .transaction(async |c: &mut DbConn<'_>| {
+                let (start_ms, end_ms, label) = check(input, managed_length(c, actor, id).await?)?;
+                let t = now();
+                let new = NewRegion {
+                    audio_id: id,
+                    start_ms,
+                    end_ms,
+                    label: &label,
+                    created_by: actor.user_id,
+                    created_at: t,
+                    updated_at: t,
+                };
                 let row = RegionRepo::create(c, &new).await?;
                 let read = RegionRead::from(row.clone());
                 let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id));
@@ -166,10 +165,10 @@ impl MediaService {
         input: &RegionInput,
         seen: Option<&str>,
     ) -> Result<(), MediaError> {
-        let (start_ms, end_ms, label) = check(input, self.audio_length(actor, id, true).await?)?;
-        let read = RegionRead { id: region, start_ms, end_ms, label };
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
+                let (start_ms, end_ms, label) = check(input, managed_length(c, actor, id).await?)?;
+                let read = RegionRead { id: region, start_ms, end_ms, label };
                 let saved = RegionRepo::locked(c, (id, region)).await?.ok_or(MediaError::NotFound)?;
                 let saved = RegionRead::from(saved);
                 if seen.is_some_and(|seen| seen != saved.seen()) && saved != read {
@@ -192,9 +191,9 @@ impl MediaService {
         (id, region): (i64, i64),
         seen: Option<&str>,
     ) -> Result<bool, MediaError> {
-        self.audio_length(actor, id, true).await?;
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
+                managed_length(c, actor, id).await?;
                 let Some(saved) = RegionRepo::locked(c, (id, region)).await? else {
                     return Ok(false);
                 };

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use mediadesk::auth::Role;
-use mediadesk::media::{Actor, MediaError, RegionInput};
+use mediadesk::domain::Owner;
+use mediadesk::media::{Actor, MediaError, RegionInput, Upload};
 
 use crate::common::server::html_unescape;
 use crate::common::*;
@@ -32,6 +33,11 @@ fn tone(dir: &Path, seconds: u32) -> Vec<u8> {
         .expect("ffmpeg runs");
     assert!(made.success());
     std::fs::read(path).unwrap()
+}
+
+/// Ten seconds of tone, as an upload's body.
+fn wav_stream(dir: &tempfile::TempDir) -> mediadesk::storage::ByteStream {
+    bytes_stream(tone(dir.path(), 10))
 }
 
 fn input(label: &str, start: &str, end: &str) -> RegionInput {
@@ -293,6 +299,24 @@ async fn one_region_changed_by_two_at_once(env: TestEnv) {
     let saved = media.regions(&ann_a, id).await.unwrap().remove(0);
     assert_eq!(saved.label, "Sue's take");
     assert_eq!(s.env.count_rows("audit_log").await, logged + 2, "Ann's two saves before");
+
+    // A region added while the item is being deleted (written, not committed) waits for it and
+    // finds the item gone: 404, not a database error.
+    let other = s
+        .app
+        .media
+        .upload(&ann_a, Upload::new(Owner::User(ann_id), "b.wav"), wav_stream(&dir))
+        .await
+        .unwrap();
+    let held = s.env.hold(&format!("DELETE FROM audios WHERE id = {}", other.id())).await;
+    let late = tokio::spawn({
+        let (media, other) = (media.clone(), other.id());
+        async move { media.add_region(&ann_a, other, &input("Late", "1", "2")).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    held.commit().await;
+    let got = late.await.unwrap();
+    assert!(matches!(got, Err(MediaError::NotFound)), "{got:?}");
 
     // Through the page: Ann's form is overtaken by Sue's change; 409, her text in the line's
     // own form with why, Sue's named; saving again puts hers in its place.

@@ -76,6 +76,15 @@ impl TrashRepo {
         (kind, id): (&str, i64),
         key: &str,
     ) -> Result<Option<Snapshot>, DbError> {
+        // Locked first: a tag, place or region being written beside it lands before the
+        // snapshot is read, so the snapshot has it (and restoring brings it back).
+        let locked = match kind {
+            "image" => ImageRepo::lock(conn, id).await?,
+            _ => AudioRepo::lock(conn, id).await?,
+        };
+        if !locked {
+            return Ok(None);
+        }
         let row = match kind {
             "image" => ImageRepo::by_id(conn, id).await?.map(TrashedRow::Image),
             _ => AudioRepo::by_id(conn, id).await?.map(TrashedRow::Audio),
