@@ -185,6 +185,10 @@ impl MediaService {
         let created = self
             .db
             .transaction(async |c: &mut DbConn<'_>| {
+                // Under the item's lock: a link made while the item goes to the trash either
+                // exists before the trash revokes its links, or finds the item gone; it never
+                // outlives the trashing to work again after a restore.
+                Self::locked_item(c, (kind, id)).await?;
                 let row = ShareRepo::create(c, &row).await?;
                 AuditRepo::add(c, &actor.did(AuditAction::Share, (kind, id)).detail(detail)).await?;
                 Ok::<_, MediaError>(row)

@@ -22,7 +22,8 @@ backend_tests!(
     a_revoked_links_last_url_dies_with_its_lifetime,
     unknown_expired_and_revoked_answer_alike,
     lifetimes_are_bounded_and_capped,
-    a_refused_link_comes_back_with_its_choices
+    a_refused_link_comes_back_with_its_choices,
+    a_link_made_while_its_item_is_deleted_is_not_made
 );
 
 /// The item page of `name`, uploaded by `c`.
@@ -419,4 +420,23 @@ async fn a_refused_link_comes_back_with_its_choices(env: TestEnv) {
     // And one that is fine is made.
     share(&ann, &item, &[("lifetime", "3600"), ("note", note)]).await;
     assert_eq!(s.env.count_rows("shares").await, 1);
+}
+
+/// A link asked for while its item is being deleted (written, not committed) waits for it and
+/// finds the item gone: no link is made that the trash did not revoke (checked: without the
+/// item's lock it is made, on both backends).
+async fn a_link_made_while_its_item_is_deleted_is_not_made(env: TestEnv) {
+    let amy = Actor::user(env.user("amy", "user").await);
+    let (kind, id) = env.upload_own(&amy, "harbour.png", "image.png").await;
+    let held = env.hold(&format!("DELETE FROM images WHERE id = {id}")).await;
+    let late = tokio::spawn({
+        let media = env.media.clone();
+        let request = ShareRequest { lifetime: Some(Duration::from_secs(3600)), ..ShareRequest::default() };
+        async move { media.create_share(&amy, kind, id, request).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    held.commit().await;
+    let got = late.await.unwrap();
+    assert!(matches!(got, Err(mediadesk::media::MediaError::NotFound)), "{:?}", got.map(|c| c.share));
+    assert_eq!(env.count_rows("shares").await, 0);
 }
