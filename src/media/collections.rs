@@ -229,9 +229,6 @@ impl MediaService {
     ) -> Result<CollectionRead, MediaError> {
         actor.check_upload_for(owner)?;
         let (name, key) = clean_name(name)?;
-        let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
-        self.check_parent(&mut c, actor, (parent, owner.id()), None).await?;
         let t = now();
         let new = NewCollection {
             owner_id: owner.id(),
@@ -241,13 +238,24 @@ impl MediaService {
             created_at: t,
             updated_at: t,
         };
-        let created = CollectionRepo::create(&mut c, &new).await;
+        // In its parent's turn on the tree: a parent deleted meanwhile is found gone (404)
+        // rather than failing the insert.
+        let created = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if parent.is_some() {
+                    CollectionRepo::lock_tree(c).await?;
+                }
+                self.check_parent(c, actor, (parent, owner.id()), None).await?;
+                match CollectionRepo::create(c, &new).await {
+                    Ok(row) => Ok(Self::collection_read(actor, &row.entry(), 0, 0)),
+                    Err(e) if e.is_unique_violation() => Err(taken(&name)),
+                    Err(e) => Err(e.into()),
+                }
+            })
+            .await;
         self.memos.collection_choices.forget();
-        match created {
-            Ok(row) => Ok(Self::collection_read(actor, &row.entry(), 0, 0)),
-            Err(e) if e.is_unique_violation() => Err(taken(&name)),
-            Err(e) => Err(e.into()),
-        }
+        created
     }
 
     /// Renames a collection. `seen` is the fingerprint of the name as the person's form showed
