@@ -335,7 +335,9 @@ impl MediaService {
             .transaction(async |c: &mut DbConn<'_>| {
                 let found = Self::locked_item(c, (kind, item)).await?;
                 actor.check_view(found.media.owner_id())?;
-                let collection = self.managed_collection(c, actor, id).await?;
+                // Locked too: one deleted meanwhile is found gone, not a failed insert.
+                let collection = CollectionRepo::locked(c, id).await?.ok_or(MediaError::NotFound)?;
+                actor.check_manage(collection.owner_id)?;
                 let item_owner = found.media.owner_id();
                 if item_owner.is_some() && item_owner != collection.owner_id {
                     return Err(MediaError::Invalid(

@@ -395,4 +395,18 @@ async fn changes_to_the_tree_take_turns(env: TestEnv) {
     let got = late.await.unwrap();
     assert!(matches!(got, Err(MediaError::NotFound)), "{got:?}");
     assert!(media.collections(&ann).await.unwrap().is_empty(), "X went, with Y inside it");
+
+    // And an item put into a collection being deleted: 404, no place left behind.
+    let z = media.create_collection(&ann, owner, None, "Z").await.unwrap();
+    let photo = upload(&env, &ann, owner, "p.png").await;
+    let held = env.hold(&format!("DELETE FROM collections WHERE id = {}", z.id)).await;
+    let late = tokio::spawn({
+        let media = media.clone();
+        async move { media.add_to_collection(&ann, z.id, photo).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    held.commit().await;
+    let got = late.await.unwrap();
+    assert!(matches!(got, Err(MediaError::NotFound)), "{got:?}");
+    assert_eq!(env.count_rows("collection_items").await, 0);
 }
