@@ -54,6 +54,8 @@ impl MediaService {
         (kind, id): (MediaKind, i64),
         input: &str,
     ) -> Result<Vec<String>, MediaError> {
+        // Who may not tag it hears that before anything about what they typed; the check is
+        // made again under the item's lock below.
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         let names = split_tags(input);

@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 
 /// The cookie naming what is kept for this browser.
 pub const COOKIE: &str = "mediadesk_work";
@@ -177,6 +178,14 @@ pub fn cookie(id: &str, secure: bool) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .max_age(time::Duration::seconds(KEEP_SECS))
         .finish()
+}
+
+/// A page that put kept work back into its form: the page itself is fine (200, whatever a
+/// refusal it re-renders would say) and the cookie goes, so the work comes back once.
+pub fn handed_back(mut res: HttpResponse) -> HttpResponse {
+    *res.status_mut() = StatusCode::OK;
+    let _ = res.add_cookie(&removal());
+    res
 }
 
 /// The cookie that removes the one above.

@@ -63,11 +63,8 @@ pub async fn list(
         role: k.field("role").unwrap_or_default().to_owned(),
         error: None,
     });
-    let mut res = page(&app, &user, draft, StatusCode::OK).await?;
-    if kept.is_some() {
-        let _ = res.add_cookie(&stash::removal());
-    }
-    Ok(res)
+    let res = page(&app, &user, draft, StatusCode::OK).await?;
+    Ok(if kept.is_some() { stash::handed_back(res) } else { res })
 }
 
 async fn page(

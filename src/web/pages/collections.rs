@@ -167,9 +167,7 @@ pub async fn list(
     };
     let parent = kept.field("parent").and_then(|p| p.parse().ok());
     let name = kept.field("name").unwrap_or_default();
-    let mut res = list_page(&app, &user, (name, parent, None), StatusCode::OK).await?;
-    let _ = res.add_cookie(&stash::removal());
-    Ok(res)
+    Ok(stash::handed_back(list_page(&app, &user, (name, parent, None), StatusCode::OK).await?))
 }
 
 pub async fn create(
@@ -282,9 +280,7 @@ pub async fn edit(
     };
     let field = |name: &str| kept.field(name).map(str::to_owned);
     let draft = NameDraft { name: field("name"), seen: field("seen_name"), error: None };
-    let mut res = edit_page(&app, &user, id, draft, StatusCode::OK).await?;
-    let _ = res.add_cookie(&stash::removal());
-    Ok(res)
+    Ok(stash::handed_back(edit_page(&app, &user, id, draft, StatusCode::OK).await?))
 }
 
 pub async fn rename(

@@ -570,18 +570,13 @@ pub async fn show(
     }
     drafts.edit = q.edit.is_some();
     let (kind, id) = (path.kind, path.id);
-    let mut res = match render(&app, &settings, &user, path, back, drafts).await {
+    let res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
             return super::trash::in_trash_page(&user, kind, id);
         }
         other => other?,
     };
-    if kept {
-        // The page itself is fine: the text is back for the person to check and save.
-        *res.status_mut() = StatusCode::OK;
-        let _ = res.add_cookie(&stash::removal());
-    }
-    Ok(res)
+    Ok(if kept { stash::handed_back(res) } else { res })
 }
 
 /// The fingerprints a form carried; `None` from a form without any (a page from before they

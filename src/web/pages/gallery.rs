@@ -578,11 +578,8 @@ async fn render_in(
     // text copied a 100 KB page several times over, a tenth of an audio-heavy page's CPU.
     let mut body = String::with_capacity(16 * 1024 + 3 * 1024 * page.items.len());
     page.render_into(&mut body)?;
-    let mut res = HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body);
-    if kept.is_some() {
-        let _ = res.add_cookie(&stash::removal());
-    }
-    Ok(res)
+    let res = HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body);
+    Ok(if kept.is_some() { stash::handed_back(res) } else { res })
 }
 
 /// The owner filter's options on `/media`: everything one may see, one's own, the system's,

@@ -184,11 +184,8 @@ pub async fn show(
         Some(Draft { id, text: k.field("text")?.to_owned(), why: None, theirs: None })
     });
     let kind = kind_of(kept.as_ref().and_then(|k| k.field("kind")).or(q.kind.as_deref()));
-    let mut res = page(&app, &user, (kind, after), draft, StatusCode::OK).await?;
-    if kept.is_some() {
-        let _ = res.add_cookie(&stash::removal());
-    }
-    Ok(res)
+    let res = page(&app, &user, (kind, after), draft, StatusCode::OK).await?;
+    Ok(if kept.is_some() { stash::handed_back(res) } else { res })
 }
 
 pub async fn save(
