@@ -94,6 +94,15 @@ async fn browser_work_survives_the_end_of_a_session(env: TestEnv) {
     .await;
 }
 
+/// The filter labels whose field wrapped onto another line than theirs ("Owner" ending one line,
+/// its menu starting the next).
+const APART: &str = "return [...document.querySelectorAll('form.filters label[for]')].filter(l => {
+        const f = document.getElementById(l.htmlFor);
+        if (!f) return false;
+        const a = l.getBoundingClientRect(), b = f.getBoundingClientRect();
+        return a.bottom <= b.top || b.bottom <= a.top;
+    }).map(l => l.textContent.trim());";
+
 async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: TestEnv) {
     let backend = env.backend;
     let server = env.with_trash(30).start_server().await;
@@ -191,7 +200,25 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             b.goto(path).await;
             let sideways = b.js(overflow).await.as_i64().unwrap();
             assert!(sideways <= 0, "{path} scrolls sideways by {sideways} px at 390 px");
+            let apart = b.js(APART).await;
+            assert_eq!(
+                apart,
+                serde_json::json!([]),
+                "{path}: filter labels on another line than their field"
+            );
         }
+        // Nor at a desktop's width, where the gallery's filters take two lines.
+        b.resize(1280, 900).await;
+        for path in ["/media", "/admin/audit", "/shares", "/trash"] {
+            b.goto(path).await;
+            let apart = b.js(APART).await;
+            assert_eq!(
+                apart,
+                serde_json::json!([]),
+                "{path}: filter labels on another line than their field"
+            );
+        }
+        b.resize(390, 844).await;
         b.goto("/media").await;
         b.screenshot("gallery-390").await;
         b.goto("/admin/users").await;
