@@ -100,6 +100,23 @@ async fn large_images_are_shown_through_a_screen_size_rendition(env: TestEnv) {
     let small = c.get("/media?q=small").await.all("<a class=\"name\" href=\"").remove(0);
     let page = c.get(&small).await;
     assert!(!page.body.contains("shown reduced"), "a small image is its own preview");
+
+    // The describing queue shows each image as large as its page does, not as a thumbnail.
+    let mut shown = Vec::new();
+    let mut queue = "/describe?kind=image".to_owned();
+    for _ in 0..3 {
+        let page = html_unescape(&c.get(&queue).await.body);
+        let img = page.split("class=\"queue-preview\"").next().unwrap().rsplit("<img src=\"").next().unwrap();
+        let (status, _, bytes) = c.get_bytes(img.split('"').next().unwrap(), None).await;
+        assert_eq!(status, 200);
+        let img = image::load_from_memory(&bytes).unwrap();
+        shown.push((img.width(), img.height()));
+        let skip =
+            page.split("href=\"/describe?kind=image&after=").nth(1).unwrap().split('"').next().unwrap();
+        queue = format!("/describe?kind=image&after={skip}");
+    }
+    shown.sort();
+    assert_eq!(shown, [(64, 48), (2048, 1024), (2048, 1365)], "the queue's previews");
 }
 
 async fn the_rendition_goes_with_its_item_and_reconcile_knows_it(env: TestEnv) {

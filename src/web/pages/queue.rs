@@ -23,6 +23,9 @@ struct QueuePage {
     kind: &'static str,
     coverage: String,
     item: Option<GalleryItem>,
+    /// The image as large as its page shows it (its screen-size rendition, or the original when
+    /// that is small): a 320 px thumbnail hides what the text has to say.
+    preview: Option<String>,
     /// Where the queue goes on from (past this item), for "Skip" and after saving.
     after: String,
     left: String,
@@ -130,6 +133,17 @@ async fn page(
         )
     };
     let item = found.items.into_iter().next();
+    let preview = match &item {
+        Some(i) if kind == MediaKind::Image => {
+            match app.media.detail(&actor, kind, i.id).await {
+                Ok(shown) => Some(shown.display_url.unwrap_or(shown.view_url)),
+                // Deleted since the queue found it: its thumbnail's link still answers a while.
+                Err(MediaError::NotFound) => i.thumb_url.clone(),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => None,
+    };
     let after = found.next_cursor.or_else(|| item.as_ref().and(after)).unwrap_or_default();
     // The text goes back into the field when its item is the one shown, else beside it.
     let (draft, elsewhere) = match draft {
@@ -157,6 +171,7 @@ async fn page(
         after,
         left: if left == 1 { "1 left".into() } else { format!("{} left", view::count(left)) },
         item,
+        preview,
         error: draft.as_ref().and_then(|d| d.why.clone()),
         draft: draft.map(|d| d.text).unwrap_or_default(),
         done,
