@@ -20,6 +20,40 @@
     if (audio.paused) audio.play(); else audio.pause();
   });
 
+  // The gallery as a grid: from a card's name, picture or checkbox, the arrow keys go to the
+  // same place in the card beside, above or below, and Home/End to the first and last card;
+  // Tab still walks every control (a page of 50 audio cards is 200 Tab presses).
+  var grid = document.querySelector("ul.grid");
+  if (grid) {
+    grid.addEventListener("keydown", function (e) {
+      var t = e.target, steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: 0, ArrowDown: 0, Home: 0, End: 0 };
+      if (!(e.key in steps) || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+      var place = ["a.name", "a.thumb", "input.pick"].filter(function (s) { return t.matches(s); })[0];
+      if (!place) return;
+      var cards = Array.prototype.slice.call(grid.children), here = t.closest("li.card");
+      var to = null;
+      if (steps[e.key]) to = cards[cards.indexOf(here) + steps[e.key]];
+      else if (e.key === "Home") to = cards[0];
+      else if (e.key === "End") to = cards[cards.length - 1];
+      else {
+        // The nearest row above or below, then the card there closest in line.
+        var r = here.getBoundingClientRect(), down = e.key === "ArrowDown", best = null;
+        cards.forEach(function (c) {
+          var q = c.getBoundingClientRect();
+          if (down ? q.top < r.bottom - 1 : q.bottom > r.top + 1) return;
+          var score = [Math.abs(q.top - r.top), Math.abs(q.left - r.left)];
+          if (!best || score[0] < best[0][0] - 1 || (Math.abs(score[0] - best[0][0]) <= 1 && score[1] < best[0][1])) {
+            best = [score, c];
+          }
+        });
+        to = best && best[1];
+      }
+      if (!to || to === here) return;
+      e.preventDefault();
+      (to.querySelector(place) || to.querySelector("a.name")).focus();
+    });
+  }
+
   // Gallery cards: the mini waveform is tinted as its clip plays, and a click on it seeks
   // there (the clip loads on that first click: cards preload nothing).
   document.querySelectorAll(".card-audio").forEach(function (card) {

@@ -1,7 +1,7 @@
 //! Organizing and describing in Chromium, the way a staff member would: make a collection,
 //! tag three items at once and put them in it, shorten a refused tag on the summary and apply
 //! it again by keyboard, filter by the tag, walk the items with the arrow keys, and write alt
-//! text in the describing queue.
+//! text in the describing queue; and move about the gallery's grid with the arrow keys.
 
 use fantoccini::key::Key;
 use mediadesk::auth::Role;
@@ -9,7 +9,7 @@ use mediadesk::auth::Role;
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
 
-backend_tests!(browser_organizes_and_describes);
+backend_tests!(browser_organizes_and_describes, browser_arrow_keys_move_about_the_gallery);
 
 async fn browser_organizes_and_describes(env: TestEnv) {
     let backend = env.backend;
@@ -161,6 +161,86 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         if b.backend == "sqlite_local" && std::env::var_os("MEDIADESK_UPDATE_SCREENSHOTS").is_some() {
             crate::e2e::save_doc_screenshot("collection.png", &collection_png);
             crate::e2e::save_doc_screenshot("viewer.png", &viewer_png);
+        }
+    })
+    .await;
+}
+
+/// The card the focus is in (its place in the grid) and what in it has the focus.
+const FOCUSED: &str = "const a = document.activeElement;
+    return [[...document.querySelectorAll('ul.grid > li')].indexOf(a.closest('li')), a.className];";
+
+async fn browser_arrow_keys_move_about_the_gallery(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let names = [
+        "image.jpg",
+        "image.png",
+        "image.webp",
+        "image-cmyk.jpg",
+        "image-gray16.png",
+        "image-lossless.webp",
+        "image-anim.gif",
+        "tone.flac",
+    ];
+    let files: Vec<(&str, Vec<u8>)> = names.iter().map(|n| (*n, fixture_bytes(n))).collect();
+    let up = ann.upload(&files, None, false).await;
+    assert!(up.body.contains("8 accepted"), "{}", up.body);
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.sign_in("ann").await;
+        let at = async || -> (i64, String) {
+            let v = b.js(FOCUSED).await;
+            (v[0].as_i64().unwrap(), v[1].as_str().unwrap().to_owned())
+        };
+        let (right, left, down, up) =
+            (Key::Right.to_string(), Key::Left.to_string(), Key::Down.to_string(), Key::Up.to_string());
+        for width in [1280, 390] {
+            b.resize(width, 900).await;
+            b.goto("/media").await;
+            let columns = b
+                .js("return getComputedStyle(document.querySelector('ul.grid')).gridTemplateColumns.split(' ').length;")
+                .await
+                .as_i64()
+                .unwrap();
+            assert!(columns >= if width == 1280 { 4 } else { 1 }, "{columns} columns at {width} px");
+            // From the first card's name: beside, below, above, back.
+            b.find("ul.grid > li:first-child a.name").await.send_keys(&right).await.expect("→");
+            assert_eq!(at().await, (1, "name".into()), "→ at {width} px");
+            b.press(&down).await;
+            assert_eq!(at().await, (1 + columns, "name".into()), "↓ at {width} px");
+            b.press(&up).await;
+            assert_eq!(at().await, (1, "name".into()), "↑ at {width} px");
+            b.press(&left).await;
+            assert_eq!(at().await, (0, "name".into()), "↑ ← at {width} px");
+            b.press(&left).await;
+            assert_eq!(at().await, (0, "name".into()), "nothing before the first card");
+            // From a checkbox to the next card's checkbox; End and Home.
+            b.find("ul.grid > li:first-child input.pick").await.send_keys(&right).await.expect("→");
+            assert_eq!(at().await, (1, "pick".into()));
+            b.press(&Key::End.to_string()).await;
+            assert_eq!(at().await, (7, "pick".into()), "End");
+            b.press(&Key::Home.to_string()).await;
+            assert_eq!(at().await, (0, "pick".into()), "Home");
+            // From a picture's link into the audio card beside it (no picture there): its name.
+            let audio = b
+                .js("return [...document.querySelectorAll('ul.grid > li')]
+                        .indexOf(document.querySelector('ul.grid > li.card-audio'));")
+                .await
+                .as_i64()
+                .unwrap();
+            let (from, key) = if audio > 0 { (audio - 1, &right) } else { (audio + 1, &left) };
+            b.js(&format!("document.querySelectorAll('ul.grid > li')[{from}].querySelector('a.thumb').focus();"))
+                .await;
+            assert_eq!(at().await, (from, "thumb".into()));
+            b.press(key).await;
+            assert_eq!(at().await, (audio, "name".into()), "a card without a picture: its name");
+            // The seek bar keeps its own arrow keys.
+            b.js("document.querySelector('ul.grid input.seek').focus();").await;
+            assert_eq!(at().await, (audio, "seek".into()));
+            b.press(&right).await;
+            assert_eq!(at().await, (audio, "seek".into()), "the player's arrows stay the player's");
         }
     })
     .await;

@@ -147,6 +147,12 @@ impl Browser {
         self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|e| panic!("find link {text:?}: {e}"))
     }
 
+    /// Types `keys` into whatever has the focus now (a key as `Key::Right.to_string()`).
+    pub async fn press(&self, keys: &str) {
+        let focused = self.client.active_element().await.expect("the focused element");
+        focused.send_keys(keys).await.unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+    }
+
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
