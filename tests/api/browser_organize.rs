@@ -200,7 +200,8 @@ async fn browser_arrow_keys_move_about_the_gallery(env: TestEnv) {
             b.resize(width, 900).await;
             b.goto("/media").await;
             let columns = b
-                .js("return getComputedStyle(document.querySelector('ul.grid')).gridTemplateColumns.split(' ').length;")
+                .js("const grid = document.querySelector('ul.grid');
+                     return getComputedStyle(grid).gridTemplateColumns.split(' ').length;")
                 .await
                 .as_i64()
                 .unwrap();
@@ -231,8 +232,8 @@ async fn browser_arrow_keys_move_about_the_gallery(env: TestEnv) {
                 .as_i64()
                 .unwrap();
             let (from, key) = if audio > 0 { (audio - 1, &right) } else { (audio + 1, &left) };
-            b.js(&format!("document.querySelectorAll('ul.grid > li')[{from}].querySelector('a.thumb').focus();"))
-                .await;
+            let thumb = format!("document.querySelectorAll('ul.grid > li')[{from}].querySelector('a.thumb')");
+            b.js(&format!("{thumb}.focus();")).await;
             assert_eq!(at().await, (from, "thumb".into()));
             b.press(key).await;
             assert_eq!(at().await, (audio, "name".into()), "a card without a picture: its name");
