@@ -26,13 +26,13 @@
   var grid = document.querySelector("ul.grid");
   if (grid) {
     grid.addEventListener("keydown", function (e) {
-      var t = e.target, steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: 0, ArrowDown: 0, Home: 0, End: 0 };
-      if (!(e.key in steps) || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+      var t = e.target, keys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"];
+      if (keys.indexOf(e.key) < 0 || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
       var place = ["a.name", "a.thumb", "input.pick"].filter(function (s) { return t.matches(s); })[0];
       if (!place) return;
       var cards = Array.prototype.slice.call(grid.children), here = t.closest("li.card");
-      var to = null;
-      if (steps[e.key]) to = cards[cards.indexOf(here) + steps[e.key]];
+      var to = null, step = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
+      if (step) to = cards[cards.indexOf(here) + step];
       else if (e.key === "Home") to = cards[0];
       else if (e.key === "End") to = cards[cards.length - 1];
       else {

@@ -279,6 +279,14 @@ pub struct Detail {
     pub download_url: String,
 }
 
+impl Detail {
+    /// An image as its pages show it: the screen-size rendition, or the original when the
+    /// image is small enough to have none.
+    pub fn shown_url(&self) -> &str {
+        self.display_url.as_deref().unwrap_or(&self.view_url)
+    }
+}
+
 impl From<ImageRow> for ImageRead {
     fn from(r: ImageRow) -> Self {
         ImageRead {

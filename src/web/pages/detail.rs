@@ -411,7 +411,7 @@ pub(super) async fn render(
         filename: media.filename().to_owned(),
         self_url: path.url(),
         media_url: detail.view_url.clone(),
-        preview_url: detail.display_url.clone().unwrap_or_else(|| detail.view_url.clone()),
+        preview_url: detail.shown_url().to_owned(),
         reduced: detail.display_url.is_some(),
         download_url: detail.download_url.clone(),
         duration_ms,

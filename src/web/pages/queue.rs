@@ -136,7 +136,7 @@ async fn page(
     let preview = match &item {
         Some(i) if kind == MediaKind::Image => {
             match app.media.detail(&actor, kind, i.id).await {
-                Ok(shown) => Some(shown.display_url.unwrap_or(shown.view_url)),
+                Ok(shown) => Some(shown.shown_url().to_owned()),
                 // Deleted since the queue found it: its thumbnail's link still answers a while.
                 Err(MediaError::NotFound) => i.thumb_url.clone(),
                 Err(e) => return Err(e.into()),

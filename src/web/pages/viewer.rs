@@ -59,7 +59,7 @@ pub async fn show(
     let media = &detail.media;
     let d = media.description();
     let preview_url = match media {
-        MediaRead::Image(_) => detail.display_url.clone().unwrap_or_else(|| detail.view_url.clone()),
+        MediaRead::Image(_) => detail.shown_url().to_owned(),
         MediaRead::Audio(_) => detail.view_url.clone(),
     };
     let body = ViewerPage {
