@@ -1,7 +1,22 @@
 // Mediadesk enhancements. Every page works without this file; it adds upload progress,
-// drag-and-drop, copy buttons and one-clip-at-a-time playback.
+// drag-and-drop, copy buttons, one-clip-at-a-time playback and local times.
 (function () {
   "use strict";
+
+  // Moments in the reader's own time zone: the page writes them in UTC and says so. A
+  // moment written with its zone gets the reader's zone's name; the title keeps the UTC.
+  var zone = window.Intl && Intl.DateTimeFormat(undefined, { timeZoneName: "short" });
+  document.querySelectorAll("time[datetime]").forEach(function (t) {
+    var d = new Date(t.getAttribute("datetime")), two = function (n) { return (n < 10 ? "0" : "") + n; };
+    if (isNaN(d.getTime())) return;
+    var named = / UTC$/.test(t.textContent), name = zone && zone.formatToParts(d).filter(function (p) {
+      return p.type === "timeZoneName";
+    })[0];
+    var local = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
+      two(d.getHours()) + ":" + two(d.getMinutes());
+    t.title = t.textContent.replace(/( UTC)?$/, " UTC");
+    t.textContent = local + (named && name ? " " + name.value : "");
+  });
 
   // One clip at a time: starting a clip pauses every other one.
   document.addEventListener("play", function (e) {

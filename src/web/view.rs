@@ -120,6 +120,53 @@ pub fn date(t: chrono::NaiveDateTime) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
+/// A moment as a page shows it, `2026-11-24 09:51 UTC` in a `<time>` that the script writes
+/// again in the reader's own time zone (staff rarely work in UTC; without the script the page
+/// still says which zone it means). Digits only: nothing to escape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moment(pub chrono::NaiveDateTime);
+
+impl Moment {
+    /// As plain text, for an attribute: `2026-11-24 09:51 UTC`.
+    pub fn text(&self) -> String {
+        format!("{} UTC", date(self.0))
+    }
+
+    /// Without the zone's name, where room is short (a gallery card's facts); the script still
+    /// writes it in the reader's zone.
+    pub fn compact(self) -> CompactMoment {
+        CompactMoment(self)
+    }
+
+    fn write(&self, f: &mut std::fmt::Formatter<'_>, zone: &str) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        let (y, mo, d, h, mi, s) = (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second());
+        write!(f, "<time datetime=\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z\">")?;
+        write!(f, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}{zone}</time>")
+    }
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f, " UTC")
+    }
+}
+
+impl askama::filters::HtmlSafe for Moment {}
+
+/// See [`Moment::compact`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompactMoment(Moment);
+
+impl std::fmt::Display for CompactMoment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.write(f, "")
+    }
+}
+
+impl askama::filters::HtmlSafe for CompactMoment {}
+
 /// Text escaped for HTML once, when it is made, which templates then write as it is: a
 /// signed link is 400 characters with a few `&`, and askama's escaping looks at one byte
 /// after another, twice per link on each gallery row.
@@ -146,11 +193,29 @@ impl std::fmt::Display for Escaped {
     }
 }
 
-/// Only [`Escaped::of`] makes one.
+impl From<Moment> for Escaped {
+    fn from(moment: Moment) -> Escaped {
+        Escaped(moment.to_string())
+    }
+}
+
+/// Only [`Escaped::of`] and a [`Moment`] make one.
 impl askama::filters::HtmlSafe for Escaped {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_moment_is_a_time_element_in_utc() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap().and_hms_opt(3, 4, 5).unwrap();
+        let at = super::Moment(t);
+        assert_eq!(at.to_string(), "<time datetime=\"2026-01-02T03:04:05Z\">2026-01-02 03:04 UTC</time>");
+        assert_eq!(
+            at.compact().to_string(),
+            "<time datetime=\"2026-01-02T03:04:05Z\">2026-01-02 03:04</time>"
+        );
+        assert_eq!(at.text(), "2026-01-02 03:04 UTC");
+    }
+
     #[test]
     fn escaped_text_reads_as_askama_writes_it() {
         use askama::Template;

@@ -7,7 +7,7 @@ use mediadesk::auth::Role;
 use crate::common::browser::Browser;
 use crate::common::*;
 
-backend_tests!(a_recipient_plays_a_shared_clip_until_it_is_revoked);
+backend_tests!(a_recipient_plays_a_shared_clip_until_it_is_revoked, moments_read_in_the_readers_own_zone);
 
 /// Plays the page's clip muted for a moment: "playing" once its time moves; else what went wrong.
 const PLAY: &str = "const a = document.getElementById('player'); a.muted = true; \
@@ -56,6 +56,67 @@ async fn a_recipient_plays_a_shared_clip_until_it_is_revoked(env: TestEnv) {
         let heading = b.js("return document.querySelector('h1').textContent;").await;
         assert_eq!(heading, "This link does not work");
         assert_eq!(b.count("#player").await, 0);
+    })
+    .await;
+}
+
+/// Each `<time>` on the page: its `datetime`, its text and its title.
+const TIMES: &str =
+    "return [...document.querySelectorAll('time')].map(t => [t.dateTime, t.textContent, t.title]);";
+
+/// `2026-01-02 03:04`, as pages write a moment.
+fn minutes(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Pages write moments in UTC and say so; with the script, a reader in India (UTC+5:30 all
+/// year) reads them in India's time, the zone named, and the UTC in the title.
+async fn moments_read_in_the_readers_own_zone(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let page = ann.upload(&[("gulls.flac", fixture_bytes("tone.flac"))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
+    let item = v["results"][0]["url"].as_str().expect("item").to_owned();
+    let made = ann.post(&item, &format!("{item}/share"), &[("lifetime", "3600")]).await;
+    assert_eq!(made.status, 303);
+
+    // Without the script: the upload, the link's making and its end, each in UTC, said so.
+    let page = ann.get(&item).await;
+    let (stamps, body) = (page.all("<time datetime=\""), page.body);
+    assert_eq!(stamps.len(), 3, "uploaded, made, until: {body}");
+    for iso in &stamps {
+        let at =
+            chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%SZ").expect("an ISO moment in UTC");
+        assert!(body.contains(&format!("<time datetime=\"{iso}\">{} UTC</time>", minutes(at))), "{iso}");
+    }
+    let card = ann.get("/media").await.body;
+    assert!(card.contains(&format!("<time datetime=\"{}\">", stamps[0])), "the card says when: {card}");
+
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.time_zone("Asia/Kolkata").await;
+        b.sign_in("ann").await;
+        let india = chrono::Duration::minutes(330);
+        for (path, named) in [(item.as_str(), true), ("/media", false), ("/shares", true)] {
+            b.goto(path).await;
+            let times = b.js(TIMES).await;
+            let times = times.as_array().expect("a list");
+            assert!(!times.is_empty(), "{path} shows when");
+            for t in times {
+                let [iso, text, title] = [0, 1, 2].map(|i| t[i].as_str().expect("text").to_owned());
+                let utc = chrono::NaiveDateTime::parse_from_str(&iso, "%Y-%m-%dT%H:%M:%SZ").expect("ISO");
+                assert_eq!(title, format!("{} UTC", minutes(utc)), "{path}");
+                let local = minutes(utc + india);
+                if named {
+                    let zone =
+                        text.strip_prefix(&format!("{local} ")).unwrap_or_else(|| panic!("{path}: {text}"));
+                    assert!(["GMT+5:30", "IST"].contains(&zone), "{path}: India's zone named, not {zone:?}");
+                } else {
+                    assert_eq!(text, local, "{path}: a card has no room for the zone's name");
+                }
+            }
+        }
     })
     .await;
 }

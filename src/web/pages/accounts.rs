@@ -13,7 +13,7 @@ use crate::domain::{Quota, human_size};
 use crate::media::Usage;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Layout};
+use crate::web::view::{self, Layout, Moment};
 use crate::web::{WebSettings, stash};
 
 struct AccountView {
@@ -21,8 +21,8 @@ struct AccountView {
     username: String,
     role: &'static str,
     disabled: bool,
-    created: String,
-    last_sign_in: String,
+    created: Moment,
+    last_sign_in: Option<Moment>,
     items: String,
     /// `1.2 GiB of 5 GiB`.
     storage: String,
@@ -93,8 +93,8 @@ async fn page(
                 1 => "1 item".to_owned(),
                 n => format!("{} items", view::count(n)),
             },
-            created: view::date(a.created_at),
-            last_sign_in: a.last_sign_in_at.map_or_else(|| "never".to_owned(), view::date),
+            created: Moment(a.created_at),
+            last_sign_in: a.last_sign_in_at.map(Moment),
             id: a.id,
             username: a.username,
             role: a.role.as_str(),

@@ -13,7 +13,7 @@ pub const DELETE_DEFERRED: &str = "The file will be removed from storage when it
 
 /// Said when a delete moved `what` to the trash, where it stays until `until`.
 pub fn moved_to_trash(what: &str, until: chrono::NaiveDateTime) -> String {
-    format!("Moved {what} to the Trash; restore from there until {}.", view::date(until))
+    format!("Moved {what} to the Trash; restore from there until {}.", view::Moment(until).text())
 }
 
 /// One item on a delete confirmation: what it is, whose, and its thumbnail.

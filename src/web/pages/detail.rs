@@ -21,7 +21,7 @@ use crate::media::{
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::sound::RegionView;
-use crate::web::view::{self, Choice, Layout};
+use crate::web::view::{self, Choice, Escaped, Layout, Moment};
 use crate::web::{WebSettings, back, sound, stash};
 
 #[derive(Template)]
@@ -47,7 +47,8 @@ struct DetailPage {
     sound_badges: Vec<&'static str>,
     wave_path: Option<String>,
     wave_box: String,
-    facts: Vec<(&'static str, String)>,
+    /// Escaped once: "Uploaded" is a `<time>`.
+    facts: Vec<(&'static str, Escaped)>,
     transcript: String,
     can_manage: bool,
     /// "Download original", or what it is when this person gets the copy without location data.
@@ -123,8 +124,12 @@ struct DetailPage {
 struct VersionLine {
     id: i64,
     name: String,
+    /// Its type and size.
     facts: String,
-    replaced: String,
+    replaced: Moment,
+    /// Who replaced it.
+    by: String,
+    purge: Moment,
 }
 
 impl DetailPage {
@@ -222,43 +227,48 @@ pub(super) async fn render(
     };
     let (facts, transcript, duration_ms) = match media {
         MediaRead::Image(i) => (
-            vec![
-                ("Type", i.content_type.clone()),
-                ("Dimensions", format!("{} × {} px", i.width, i.height)),
-                (
-                    "Frames",
-                    if i.frames > 1 { format!("animated · {} frames", i.frames) } else { "still".into() },
-                ),
-                ("Size", view::human_size(i.byte_size)),
-                ("Owner", owner),
-                ("Uploaded", format!("{} UTC", view::date(i.created_at))),
-                ("SHA-256", i.sha256.clone()),
-            ],
+            listed(
+                vec![
+                    ("Type", i.content_type.clone()),
+                    ("Dimensions", format!("{} × {} px", i.width, i.height)),
+                    (
+                        "Frames",
+                        if i.frames > 1 {
+                            format!("animated · {} frames", i.frames)
+                        } else {
+                            "still".into()
+                        },
+                    ),
+                    ("Size", view::human_size(i.byte_size)),
+                    ("Owner", owner),
+                ],
+                i.created_at,
+                [("SHA-256", i.sha256.clone())],
+            ),
             String::new(),
             0,
         ),
         MediaRead::Audio(a) => (
-            vec![
-                ("Type", format!("{} ({})", a.content_type, a.codec)),
-                ("Duration", view::duration(a.duration_ms)),
-                ("Bitrate", format!("{} kbit/s", (a.bitrate + 500) / 1000)),
-                ("Sample rate", format!("{} Hz", a.sample_rate)),
-                (
-                    "Channels",
-                    match a.channels {
-                        1 => "mono".to_owned(),
-                        2 => "stereo".to_owned(),
-                        n => n.to_string(),
-                    },
-                ),
-                ("Size", view::human_size(a.byte_size)),
-                ("Owner", owner),
-                ("Uploaded", format!("{} UTC", view::date(a.created_at))),
-                ("SHA-256", a.sha256.clone()),
-            ]
-            .into_iter()
-            .chain(sound::facts(a))
-            .collect(),
+            listed(
+                vec![
+                    ("Type", format!("{} ({})", a.content_type, a.codec)),
+                    ("Duration", view::duration(a.duration_ms)),
+                    ("Bitrate", format!("{} kbit/s", (a.bitrate + 500) / 1000)),
+                    ("Sample rate", format!("{} Hz", a.sample_rate)),
+                    (
+                        "Channels",
+                        match a.channels {
+                            1 => "mono".to_owned(),
+                            2 => "stereo".to_owned(),
+                            n => n.to_string(),
+                        },
+                    ),
+                    ("Size", view::human_size(a.byte_size)),
+                    ("Owner", owner),
+                ],
+                a.created_at,
+                [("SHA-256", a.sha256.clone())].into_iter().chain(sound::facts(a)),
+            ),
             drafts.transcript.clone().unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
             a.duration_ms,
         ),
@@ -362,17 +372,13 @@ pub(super) async fn render(
             }
             None => "the operator".to_owned(),
         };
-        let replaced = view::date(v.replaced_at);
         versions.push(VersionLine {
             id: v.id,
-            facts: format!(
-                "{} · {} · replaced {replaced} UTC by {who} · kept until {}",
-                v.content_type,
-                view::human_size(v.byte_size),
-                view::date(v.purge_at)
-            ),
+            facts: format!("{} · {}", v.content_type, view::human_size(v.byte_size)),
             name: v.filename,
-            replaced,
+            replaced: Moment(v.replaced_at),
+            by: who,
+            purge: Moment(v.purge_at),
         });
     }
     let body = DetailPage {
@@ -459,6 +465,21 @@ pub(super) async fn render(
 }
 
 /// The badge and sentence for an image whose metadata says where it was taken or what took it.
+/// An item's facts as its page lists them, escaped once: when it was uploaded is a `<time>`.
+fn listed(
+    about: Vec<(&'static str, String)>,
+    uploaded: chrono::NaiveDateTime,
+    rest: impl IntoIterator<Item = (&'static str, String)>,
+) -> Vec<(&'static str, Escaped)> {
+    let text = |(name, value): (&'static str, String)| (name, Escaped::of(&value));
+    about
+        .into_iter()
+        .map(text)
+        .chain([("Uploaded", Moment(uploaded).into())])
+        .chain(rest.into_iter().map(text))
+        .collect()
+}
+
 fn privacy_note(media: &MediaRead, policy: StripPolicy) -> Option<(&'static str, String)> {
     let MediaRead::Image(i) = media else { return None };
     let badge = match (i.has_location, i.has_device_data) {

@@ -12,12 +12,14 @@ use crate::auth::session;
 use crate::domain::{MediaKind, Owner};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Layout};
+use crate::web::view::{Layout, Moment};
 
 struct Copy {
     id: i64,
     filename: String,
-    facts: String,
+    uploaded: Moment,
+    /// Whose it is.
+    owner: String,
     thumb_url: Option<String>,
 }
 
@@ -57,7 +59,8 @@ pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
                     };
                     Copy {
                         id: i.id,
-                        facts: format!("uploaded {} UTC · {owner}", view::date(i.created_at)),
+                        uploaded: Moment(i.created_at),
+                        owner,
                         filename: i.filename,
                         thumb_url: i.thumb_url,
                     }

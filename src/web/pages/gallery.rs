@@ -17,7 +17,7 @@ use crate::media::file::{thumbnail, waveform};
 use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Choice, Layout};
+use crate::web::view::{self, Choice, CompactMoment, Layout, Moment};
 use crate::web::{WebSettings, back, sound, stash};
 
 const PER_PAGE: u32 = 48;
@@ -72,6 +72,7 @@ struct ItemView {
     /// An animation's frames (0 for a still image or audio).
     frames: i32,
     facts: String,
+    uploaded: CompactMoment,
     owner_label: String,
     can_manage: bool,
     /// Ticked for the bulk form (a selection restored after sign-in).
@@ -604,20 +605,10 @@ fn owner_choices(scope: OwnerFilter, me: i64, is_staff: bool, names: &HashMap<i6
 
 fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, String>) -> ItemView {
     let kind = i.kind.as_str();
+    let size = view::human_size(i.byte_size);
     let facts = match i.kind {
-        MediaKind::Image => format!(
-            "{}×{} · {} · {}",
-            i.width.unwrap_or(0),
-            i.height.unwrap_or(0),
-            view::human_size(i.byte_size),
-            view::date(i.created_at)
-        ),
-        MediaKind::Audio => format!(
-            "{} · {} · {}",
-            view::duration(i.duration_ms.unwrap_or(0)),
-            view::human_size(i.byte_size),
-            view::date(i.created_at)
-        ),
+        MediaKind::Image => format!("{}×{} · {size}", i.width.unwrap_or(0), i.height.unwrap_or(0)),
+        MediaKind::Audio => format!("{} · {size}", view::duration(i.duration_ms.unwrap_or(0))),
     };
     let owner_label = match i.owner {
         Owner::System => "System".to_owned(),
@@ -651,6 +642,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         sound_badges: sound::badges(&i.health),
         frames: if i.frames > 1 { i.frames } else { 0 },
         facts,
+        uploaded: Moment(i.created_at).compact(),
         owner_label,
         can_manage: i.can_manage,
         picked: false,

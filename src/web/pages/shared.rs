@@ -21,7 +21,7 @@ use crate::media::file::waveform;
 use crate::media::{MediaError, MediaRead, Opened, Unlock};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::view;
+use crate::web::view::Moment;
 
 const UNLOCK_COOKIE: &str = "mediadesk_share";
 /// The longest a password, once given, opens the link in that browser.
@@ -50,7 +50,7 @@ struct SharedPage {
     /// Audio's regions, listed under the player.
     regions: Vec<crate::web::sound::RegionView>,
     allow_download: bool,
-    expires: Option<String>,
+    expires: Option<Moment>,
 }
 
 #[derive(Template)]
@@ -163,7 +163,7 @@ pub async fn show(
                     MediaRead::Image(_) => Vec::new(),
                 },
                 allow_download: shared.allow_download,
-                expires: shared.expires_at.map(view::date),
+                expires: shared.expires_at.map(Moment),
                 token,
                 asset_version: crate::web::view::ASSET_VERSION,
                 password: None,

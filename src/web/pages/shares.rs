@@ -20,7 +20,7 @@ use crate::domain::{MediaKind, decode_time_cursor, encode_time_cursor};
 use crate::media::{ShareRead, ShareState, lifetime_words};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Choice, Layout};
+use crate::web::view::{Choice, Layout, Moment};
 use crate::web::{WebSettings, back};
 
 /// Lifetimes offered, in seconds; "never" is until revoked.
@@ -40,14 +40,16 @@ pub struct ShareLine {
     pub item_url: String,
     pub item_name: String,
     pub made_by: String,
-    pub made: String,
+    pub made: Moment,
+    /// "Live", "Expired", "Revoked", and the moment that goes with it: "until" one, "revoked"
+    /// at one; none for a link without an end.
     pub state: &'static str,
-    pub until: String,
+    pub until: Option<(&'static str, Moment)>,
     pub password: bool,
     pub download: bool,
     pub note: String,
     pub opens: i64,
-    pub last_opened: String,
+    pub last_opened: Option<Moment>,
     pub can_revoke: bool,
 }
 
@@ -60,22 +62,23 @@ impl ShareLine {
             made_by: s.created_by.map_or("the command line".to_owned(), |id| {
                 names.get(&id).cloned().unwrap_or_else(|| format!("user {id}"))
             }),
-            made: view::date(s.created_at),
+            made: Moment(s.created_at),
             state: match s.state {
                 ShareState::Live => "Live",
                 ShareState::Expired => "Expired",
                 ShareState::Revoked => "Revoked",
             },
             until: match (s.state, s.revoked_at, s.expires_at) {
-                (ShareState::Revoked, Some(r), _) => format!("revoked {} UTC", view::date(r)),
-                (_, _, Some(e)) => format!("{} UTC", view::date(e)),
-                _ => "until revoked".to_owned(),
+                (ShareState::Revoked, Some(r), _) => Some(("", Moment(r))),
+                (ShareState::Expired, _, Some(e)) => Some(("", Moment(e))),
+                (_, _, Some(e)) => Some(("until ", Moment(e))),
+                _ => None,
             },
             password: s.has_password,
             download: s.allow_download,
             note: s.note.unwrap_or_default(),
             opens: s.opens,
-            last_opened: s.last_opened_at.map_or("never".to_owned(), |t| format!("{} UTC", view::date(t))),
+            last_opened: s.last_opened_at.map(Moment),
             can_revoke: s.can_revoke,
         }
     }

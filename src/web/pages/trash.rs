@@ -14,7 +14,7 @@ use crate::domain::{MediaKind, Owner};
 use crate::media::{MediaError, TrashedItem};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{self, Choice, Layout, UsageView};
+use crate::web::view::{self, Choice, Layout, Moment, UsageView};
 
 struct Row {
     value: String,
@@ -22,8 +22,10 @@ struct Row {
     kind: MediaKind,
     facts: String,
     owner_label: String,
-    trashed: String,
-    purge: String,
+    trashed: Moment,
+    /// Who deleted it.
+    by: String,
+    purge: Moment,
     preview_url: Option<String>,
 }
 
@@ -108,8 +110,9 @@ pub async fn show(
                 Owner::System => "System".to_owned(),
                 Owner::User(id) => name_of(Some(id)),
             },
-            trashed: format!("{} by {}", view::date(i.trashed_at), name_of(i.trashed_by)),
-            purge: view::date(i.purge_at),
+            trashed: Moment(i.trashed_at),
+            by: name_of(i.trashed_by),
+            purge: Moment(i.purge_at),
             preview_url: i.preview_url,
         })
         .collect();

@@ -27,6 +27,23 @@ pub struct Browser {
     pub backend: &'static str,
 }
 
+/// A Chrome DevTools command, through chromedriver's own endpoint for them.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
 /// Where screenshots go: `MEDIADESK_TEST_ARTIFACTS`, else `target/e2e-screenshots`.
 pub fn artifacts_dir() -> PathBuf {
     std::env::var_os("MEDIADESK_TEST_ARTIFACTS")
@@ -151,6 +168,13 @@ impl Browser {
     pub async fn press(&self, keys: &str) {
         let focused = self.client.active_element().await.expect("the focused element");
         focused.send_keys(keys).await.unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+    }
+
+    /// Makes the page's clock read in `zone` (an IANA name), as a reader there sees it; it holds
+    /// for this session's later pages.
+    pub async fn time_zone(&self, zone: &str) {
+        let set = Cdp { cmd: "Emulation.setTimezoneOverride", params: json!({ "timezoneId": zone }) };
+        self.client.issue_cmd(set).await.unwrap_or_else(|e| panic!("time zone {zone}: {e}"));
     }
 
     /// How many elements match `css` right now.
