@@ -69,6 +69,39 @@
     });
   }
 
+  // Picking cards: "Select all on this page" ticks them here instead of asking the server for
+  // the page ticked; Shift+click ticks or clears every card between the last one clicked and
+  // this one; the bar counts what is ticked.
+  var bulk = document.getElementById("bulk"), every = bulk && bulk.querySelector("a.select-all");
+  if (every) {
+    var picks = function () { return Array.prototype.slice.call(bulk.querySelectorAll("input.pick")); };
+    var count = bulk.querySelector(".picked-count"), last = null, toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "select-all link";
+    every.parentNode.replaceChild(toggle, every);
+    var show = function () {
+      var all = picks(), n = all.filter(function (p) { return p.checked; }).length;
+      count.textContent = n ? n + " selected" : "";
+      toggle.textContent = n === all.length ? "Clear selection" : "Select all on this page";
+    };
+    toggle.addEventListener("click", function () {
+      var all = picks(), ticked = all.every(function (p) { return p.checked; });
+      all.forEach(function (p) { p.checked = !ticked; });
+      show();
+    });
+    bulk.addEventListener("click", function (e) {
+      var t = e.target;
+      if (!t.matches("input.pick")) return;
+      if (e.shiftKey && last && last !== t) {
+        var all = picks(), a = all.indexOf(last), b = all.indexOf(t);
+        all.slice(Math.min(a, b), Math.max(a, b) + 1).forEach(function (p) { p.checked = t.checked; });
+      }
+      last = t;
+    });
+    bulk.addEventListener("change", show);
+    show();
+  }
+
   // Gallery cards: the mini waveform is tinted as its clip plays, and a click on it seeks
   // there (the clip loads on that first click: cards preload nothing).
   document.querySelectorAll(".card-audio").forEach(function (card) {

@@ -9,7 +9,11 @@ use mediadesk::auth::Role;
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
 
-backend_tests!(browser_organizes_and_describes, browser_arrow_keys_move_about_the_gallery);
+backend_tests!(
+    browser_organizes_and_describes,
+    browser_arrow_keys_move_about_the_gallery,
+    browser_selects_all_or_a_run_of_cards
+);
 
 async fn browser_organizes_and_describes(env: TestEnv) {
     let backend = env.backend;
@@ -242,6 +246,55 @@ async fn browser_arrow_keys_move_about_the_gallery(env: TestEnv) {
             assert_eq!(at().await, (audio, "seek".into()));
             b.press(&right).await;
             assert_eq!(at().await, (audio, "seek".into()), "the player's arrows stay the player's");
+        }
+    })
+    .await;
+}
+
+/// Which cards are ticked, in the page's order, and what the bar says.
+const TICKED: &str = "return [[...document.querySelectorAll('input.pick')].map(p => p.checked),
+    document.querySelector('.picked-count').textContent, document.querySelector('.select-all').textContent];";
+
+/// With the script, "Select all on this page" ticks every card in place (and clears them), a
+/// Shift+click ticks the run from the last card clicked, and the bar counts them.
+async fn browser_selects_all_or_a_run_of_cards(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let names = ["image.jpg", "image.png", "image.webp", "image-cmyk.jpg", "tone.flac"];
+    let files: Vec<(&str, Vec<u8>)> = names.iter().map(|n| (*n, fixture_bytes(n))).collect();
+    assert!(ann.upload(&files, None, false).await.body.contains("5 accepted"));
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.sign_in("ann").await;
+        let ticked = async || -> (Vec<bool>, String, String) {
+            let v = b.js(TICKED).await;
+            let boxes = v[0].as_array().unwrap().iter().map(|t| t.as_bool().unwrap()).collect();
+            (boxes, v[1].as_str().unwrap().to_owned(), v[2].as_str().unwrap().to_owned())
+        };
+        for width in [1280, 390] {
+            b.resize(width, 900).await;
+            b.goto("/media").await;
+            let none = (vec![false; 5], String::new(), "Select all on this page".to_owned());
+            assert_eq!(ticked().await, none, "at {width} px");
+            // A button now, in place: the page stays where it is.
+            b.find("button.select-all").await.click().await.expect("select all");
+            assert_eq!(ticked().await, (vec![true; 5], "5 selected".into(), "Clear selection".into()));
+            assert_eq!(b.path().await, "/media", "no round trip");
+            b.screenshot(&format!("selected-{width}")).await;
+            b.find("button.select-all").await.click().await.expect("clear");
+            assert_eq!(ticked().await, none);
+
+            // The second card, then Shift on the fourth: the run between, both ends in.
+            b.find("ul.grid > li:nth-child(2) input.pick").await.click().await.expect("tick");
+            b.shift_click("ul.grid > li:nth-child(4) input.pick").await;
+            let run = vec![false, true, true, true, false];
+            assert_eq!(ticked().await, (run, "3 selected".into(), "Select all on this page".into()));
+            // The first, then Shift on the third, which that clears: the run is cleared.
+            b.find("ul.grid > li:nth-child(1) input.pick").await.click().await.expect("tick");
+            b.shift_click("ul.grid > li:nth-child(3) input.pick").await;
+            let rest = vec![false, false, false, true, false];
+            assert_eq!(ticked().await, (rest, "1 selected".into(), "Select all on this page".into()));
         }
     })
     .await;

@@ -7,7 +7,10 @@ use mediadesk::domain::MediaKind;
 use crate::common::server::{TestClient, html_unescape};
 use crate::common::*;
 
-backend_tests!(bulk_edit_changes_what_it_may_and_says_what_it_did_not);
+backend_tests!(
+    bulk_edit_changes_what_it_may_and_says_what_it_did_not,
+    select_all_ticks_every_card_one_may_change
+);
 
 async fn edit(c: &TestClient, items: &[String], fields: &[(&str, &str)]) -> String {
     let mut all: Vec<(&str, &str)> = items.iter().map(|i| ("item", i.as_str())).collect();
@@ -119,4 +122,41 @@ async fn bulk_edit_changes_what_it_may_and_says_what_it_did_not(env: TestEnv) {
         bob.post("/media", "/media/bulk/edit", &[("action", "tag"), ("value", "x")]).await.status,
         400
     );
+}
+
+/// "Select all on this page" without the script: the same view with every card its reader may
+/// change ticked (none other), counted, and a way back; the view's own links stay without it.
+async fn select_all_ticks_every_card_one_may_change(env: TestEnv) {
+    let server = env.start_server().await;
+    let (staff, _) = server.signed_in("sam", Role::Staff).await;
+    staff.upload(&[("press.png", fixture_bytes("image.png"))], Some("system"), false).await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files = vec![("a.png", fixture_bytes("image.png")), ("b.png", fixture_bytes("image.png"))];
+    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    ann.upload(&[("c.flac", fixture_bytes("tone.flac"))], None, false).await;
+
+    let view = ann.get("/media?type=image&sort=name").await;
+    assert_eq!(view.all("<a class=\"name\" href=\"").len(), 3, "her two images and the system's");
+    assert_eq!(view.all("name=\"item\" value=\"").len(), 2);
+    assert!(!view.body.contains(" checked>") && !view.body.contains(" selected</span>"), "{}", view.body);
+    let select = view.all("<a class=\"select-all\" href=\"");
+    assert_eq!(select, ["/media?type=image&sort=name&select=all"]);
+    assert!(view.body.contains(">Select all on this page</a>"));
+
+    let ticked = ann.get(&select[0]).await;
+    assert_eq!(ticked.status, 200);
+    let boxes: Vec<&str> = ticked.body.split("<input type=\"checkbox\" class=\"pick\"").skip(1).collect();
+    assert_eq!(boxes.len(), 2, "press.png is not hers: no box to tick");
+    assert!(boxes.iter().all(|b| b.split('>').next().unwrap().ends_with(" checked")), "{}", ticked.body);
+    assert!(ticked.body.contains("<span class=\"picked-count\" aria-live=\"polite\">2 selected</span>"));
+    assert_eq!(ticked.all("<a class=\"select-all\" href=\""), ["/media?type=image&sort=name"]);
+    assert!(ticked.body.contains(">Clear selection</a>"));
+    // What the page's links and forms come back to is the view, not the ticking.
+    assert_eq!(ticked.all("name=\"back\" value=\""), ["/media?type=image&sort=name"]);
+    assert!(!ticked.body.contains("select=all") && !ticked.body.contains("select%3Dall"), "{}", ticked.body);
+
+    // The ticked page's form changes the two.
+    let items = ticked.all("name=\"item\" value=\"");
+    let page = edit(&ann, &items, &[("action", "credit"), ("value", "Ann")]).await;
+    assert!(page.contains("2 items credited “Ann”"), "{page}");
 }

@@ -47,6 +47,9 @@ pub struct GalleryParams {
     at: Option<u64>,
     /// Items per page (default 48).
     per: Option<u32>,
+    /// `all` ticks every card the person may change: "Select all on this page" without the
+    /// script. Not part of the view: the links it leaves for carry it no further.
+    select: Option<String>,
 }
 
 struct ItemView {
@@ -94,6 +97,11 @@ struct GalleryPage {
     empty: Option<Empty>,
     /// Whether any card has a checkbox (else there is no bulk bar).
     selectable: bool,
+    /// Every card ticked (`select=all`); where "Select all on this page" or "Clear selection"
+    /// leads; how many cards are ticked.
+    select_all: bool,
+    select_url: String,
+    picked_count: usize,
     /// This view's own address, where actions started here come back to.
     view_url: String,
     q: String,
@@ -270,6 +278,13 @@ fn switch_collection(id: Option<i64>, q: &GalleryParams) -> String {
     if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
 }
 
+/// A gallery's query string without its `select=` pairs.
+fn without_select(query: &str) -> String {
+    let kept: Vec<&str> =
+        query.split('&').filter(|p| !p.is_empty() && p.split('=').next() != Some("select")).collect();
+    kept.join("&")
+}
+
 /// Whether a gallery address searches (its `q=` has more than blanks).
 fn searching(q: &Option<String>) -> bool {
     q.as_deref().is_some_and(|s| !s.trim().is_empty())
@@ -347,6 +362,8 @@ async fn render_in(
     collection: Option<CollectionHead>,
 ) -> Result<HttpResponse, WebError> {
     let View { base_path, query: view_query, heading, section } = view;
+    let view_query = without_select(&view_query);
+    let select_all = q.select.as_deref() == Some("all");
     let this_collection = collection.as_ref().map(|c| c.id);
     // The filter form names a collection: another one (or none) is another page.
     if let Some(asked) = q.collection.as_deref() {
@@ -510,10 +527,17 @@ async fn render_in(
         .map(|mut i| {
             i.detail_url.push_str(&back_query);
             i.viewer_url.push_str(&back_query);
-            i.picked = picked.contains(&format!("{}:{}", i.kind, i.id).as_str());
+            i.picked =
+                i.can_manage && (select_all || picked.contains(&format!("{}:{}", i.kind, i.id).as_str()));
             i
         })
         .collect();
+    let picked_count = items.iter().filter(|i| i.picked).count();
+    let select_url = if select_all {
+        view_url.clone()
+    } else {
+        format!("{view_url}{}select=all", if view_query.is_empty() { '?' } else { '&' })
+    };
     let total_label = match (page.total, page.total_is_lower_bound) {
         (n, true) => format!("more than {} items", view::count(n)),
         (1, false) => "1 item".to_owned(),
@@ -555,6 +579,9 @@ async fn render_in(
         showing,
         empty,
         selectable: items.iter().any(|i| i.can_manage),
+        select_all,
+        select_url,
+        picked_count,
         view_url,
         q: search,
         tags: tags_text,

@@ -177,6 +177,32 @@ impl Browser {
         self.client.issue_cmd(set).await.unwrap_or_else(|e| panic!("time zone {zone}: {e}"));
     }
 
+    /// Clicks the element matching `css` with Shift held, as a mouse does.
+    pub async fn shift_click(&self, css: &str) {
+        use fantoccini::actions::{
+            Actions, InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+        };
+        use fantoccini::key::Key;
+        let element = self.find(css).await;
+        let wait = Duration::ZERO;
+        // One tick a column: Shift goes down, the pointer moves, presses and lets go, Shift up.
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: Key::Shift.into() })
+            .then(KeyAction::Pause { duration: wait })
+            .then(KeyAction::Pause { duration: wait })
+            .then(KeyAction::Pause { duration: wait })
+            .then(KeyAction::Up { value: Key::Shift.into() });
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::Pause { duration: wait })
+            .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Pause { duration: wait });
+        let actions = Actions::from(keys).and(mouse);
+        self.client.perform_actions(actions).await.unwrap_or_else(|e| panic!("shift-click {css}: {e}"));
+        self.client.release_actions().await.expect("release the keys and the pointer");
+    }
+
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
