@@ -41,9 +41,10 @@ pub struct ShareLine {
     pub item_name: String,
     pub made_by: String,
     pub made: Moment,
-    /// "Live", "Expired", "Revoked", and the moment that goes with it: "until" one, "revoked"
-    /// at one; none for a link without an end.
+    /// "Live", "Expired", "Revoked".
     pub state: &'static str,
+    /// The moment that goes with the state, and its word: "until" it for a live link, when it
+    /// ended or was revoked for the others; none for a live link without an end.
     pub until: Option<(&'static str, Moment)>,
     pub password: bool,
     pub download: bool,
