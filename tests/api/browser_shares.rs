@@ -5,6 +5,7 @@
 use mediadesk::auth::Role;
 
 use crate::common::browser::Browser;
+use crate::common::server::{TestClient, TestServer};
 use crate::common::*;
 
 backend_tests!(a_recipient_plays_a_shared_clip_until_it_is_revoked, moments_read_in_the_readers_own_zone);
@@ -15,15 +16,22 @@ const PLAY: &str = "const a = document.getElementById('player'); a.muted = true;
         r(a.currentTime > 0 && !a.paused ? 'playing' : 'stuck at ' + a.currentTime), 800))) \
         .catch(e => 'refused: ' + e + ' / ' + (a.error && a.error.code));";
 
-async fn a_recipient_plays_a_shared_clip_until_it_is_revoked(env: TestEnv) {
-    let backend = env.backend;
-    let server = env.start_server().await;
+/// Ann, signed in, with a clip she has made a link to (`fields` of the link's form); the clip's
+/// page.
+async fn shared_clip(server: &TestServer, fields: &[(&str, &str)]) -> (TestClient, String) {
     let (ann, _) = server.signed_in("ann", Role::User).await;
     let page = ann.upload(&[("gulls.flac", fixture_bytes("tone.flac"))], None, true).await;
     let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
     let item = v["results"][0]["url"].as_str().expect("item").to_owned();
-    let made = ann.post(&item, &format!("{item}/share"), &[("lifetime", "3600"), ("download", "1")]).await;
+    let made = ann.post(&item, &format!("{item}/share"), fields).await;
     assert_eq!(made.status, 303);
+    (ann, item)
+}
+
+async fn a_recipient_plays_a_shared_clip_until_it_is_revoked(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, item) = shared_clip(&server, &[("lifetime", "3600"), ("download", "1")]).await;
     let url = ann.get(&item).await.all("id=\"share-url\" readonly value=\"").pop().expect("the link");
     let link = url[url.find("/s/").unwrap()..].to_owned();
     let base = server.base.clone();
@@ -74,12 +82,7 @@ fn minutes(t: chrono::NaiveDateTime) -> String {
 async fn moments_read_in_the_readers_own_zone(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
-    let (ann, _) = server.signed_in("ann", Role::User).await;
-    let page = ann.upload(&[("gulls.flac", fixture_bytes("tone.flac"))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
-    let item = v["results"][0]["url"].as_str().expect("item").to_owned();
-    let made = ann.post(&item, &format!("{item}/share"), &[("lifetime", "3600")]).await;
-    assert_eq!(made.status, 303);
+    let (ann, item) = shared_clip(&server, &[("lifetime", "3600")]).await;
 
     // Without the script: the upload, the link's making and its end, each in UTC, said so.
     let page = ann.get(&item).await;
