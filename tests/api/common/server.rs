@@ -144,6 +144,14 @@ impl Page {
         find_attr(&self.body, "name=\"csrf_token\" value=\"").expect("page has a CSRF token")
     }
 
+    /// The address of the page's link marked `rel="{rel}"` (a pager's `next`, `prev`, `last`):
+    /// a page holds other links that carry a cursor, such as "Select all on this page".
+    pub fn rel(&self, rel: &str) -> Option<String> {
+        let end = self.body.find(&format!("\" rel=\"{rel}\""))?;
+        let start = self.body[..end].rfind("href=\"")? + "href=\"".len();
+        Some(html_unescape(&self.body[start..end]))
+    }
+
     /// Every value of an attribute, e.g. `src="` for all sources.
     pub fn all(&self, prefix: &str) -> Vec<String> {
         let mut out = Vec::new();
