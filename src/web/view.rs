@@ -145,8 +145,10 @@ impl Moment {
         let t = self.0;
         let mut iso = *b"0000-00-00T00:00:00Z";
         let year = t.year().clamp(0, 9999) as u32;
-        let parts = [(0, 4, year), (5, 2, t.month()), (8, 2, t.day()), (11, 2, t.hour())];
-        for (at, len, mut n) in parts.into_iter().chain([(14, 2, t.minute()), (17, 2, t.second())]) {
+        let (month, day, hour, minute, second) = (t.month(), t.day(), t.hour(), t.minute(), t.second());
+        for (at, len, mut n) in
+            [(0, 4, year), (5, 2, month), (8, 2, day), (11, 2, hour), (14, 2, minute), (17, 2, second)]
+        {
             for b in iso[at..at + len].iter_mut().rev() {
                 *b = b'0' + (n % 10) as u8;
                 n /= 10;

@@ -464,7 +464,6 @@ pub(super) async fn render(
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
-/// The badge and sentence for an image whose metadata says where it was taken or what took it.
 /// An item's facts as its page lists them, escaped once: when it was uploaded is a `<time>`.
 fn listed(
     about: Vec<(&'static str, String)>,
@@ -480,6 +479,7 @@ fn listed(
         .collect()
 }
 
+/// The badge and sentence for an image whose metadata says where it was taken or what took it.
 fn privacy_note(media: &MediaRead, policy: StripPolicy) -> Option<(&'static str, String)> {
     let MediaRead::Image(i) = media else { return None };
     let badge = match (i.has_location, i.has_device_data) {

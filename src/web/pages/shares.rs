@@ -43,9 +43,9 @@ pub struct ShareLine {
     pub made: Moment,
     /// "Live", "Expired", "Revoked".
     pub state: &'static str,
-    /// The moment that goes with the state, and its word: "until" it for a live link, when it
-    /// ended or was revoked for the others; none for a live link without an end.
-    pub until: Option<(&'static str, Moment)>,
+    /// The moment that goes with the state: its end for a live link, when it ended or was
+    /// revoked for the others; none for a live link without an end.
+    pub until: Option<Moment>,
     pub password: bool,
     pub download: bool,
     pub note: String,
@@ -70,10 +70,8 @@ impl ShareLine {
                 ShareState::Revoked => "Revoked",
             },
             until: match (s.state, s.revoked_at, s.expires_at) {
-                (ShareState::Revoked, Some(r), _) => Some(("", Moment(r))),
-                (ShareState::Expired, _, Some(e)) => Some(("", Moment(e))),
-                (_, _, Some(e)) => Some(("until ", Moment(e))),
-                _ => None,
+                (ShareState::Revoked, Some(r), _) => Some(Moment(r)),
+                (_, _, e) => e.map(Moment),
             },
             password: s.has_password,
             download: s.allow_download,
