@@ -1,12 +1,17 @@
 //! One change to many items at once (the gallery's selection): each item is changed on its own,
 //! so one that cannot be (someone else's, gone, audio asked for alt text) never stops the
-//! others; the caller gets each item's outcome.
+//! others; the caller gets each item's outcome. The same change may be made to every item of
+//! a gallery view, across its pages, up to [`MAX_VIEW_EDIT`] items.
 
 use super::MediaError;
 use super::access::Actor;
 use super::dto::Description;
 use super::service::MediaService;
-use crate::domain::MediaKind;
+use crate::db::repo::{GalleryRepo, cursor_after};
+use crate::domain::{GalleryQuery, MAX_PER_PAGE, MediaKind};
+
+/// Most items one change of a whole view reaches: the change runs while the request waits.
+pub const MAX_VIEW_EDIT: usize = 5_000;
 
 /// What to do to each selected item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,18 @@ pub enum BulkEdit {
 /// One item's outcome: changed, or why not.
 pub type BulkOutcome = ((MediaKind, i64), Result<(), MediaError>);
 
+/// What a change of a whole view would reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewMembers {
+    /// The items the actor may change and the change applies to, in the view's order.
+    pub items: Vec<(MediaKind, i64)>,
+    /// Items of the view the actor may see but not change.
+    pub not_yours: usize,
+    /// Items the change does not apply to: audio, for alt text; for a collection, media of
+    /// someone other than its owner, which cannot go in it.
+    pub not_applicable: usize,
+}
+
 impl MediaService {
     /// Applies `edit` to each item in turn.
     pub async fn bulk_edit(
@@ -41,6 +58,75 @@ impl MediaService {
             out.push((item, self.edit_one(actor, item, edit).await));
         }
         out
+    }
+
+    /// The items of the view `query` describes (its filters and order, not its position) that
+    /// `edit` would change: checked as the gallery checks the view, and the edit's own input
+    /// checked once, so that a typo is one error rather than one per item. More than `limit`
+    /// items to change is refused (the pages pass [`MAX_VIEW_EDIT`]).
+    pub async fn view_members(
+        &self,
+        actor: &Actor,
+        query: &GalleryQuery,
+        edit: &BulkEdit,
+        limit: usize,
+    ) -> Result<ViewMembers, MediaError> {
+        Self::check_list(actor, query.owner)?;
+        if let Some(collection) = query.collection {
+            self.check_collection_visible(actor, collection).await?;
+        }
+        // Whose media may go in the collection (besides system media).
+        let mut fits_owner = None;
+        match edit {
+            BulkEdit::Tag(names) | BulkEdit::Untag(names) => {
+                let names = super::tags::split_tags(names);
+                if names.is_empty() {
+                    return Err(MediaError::Invalid(
+                        "type a tag (several: separate them with commas)".into(),
+                    ));
+                }
+                for name in names {
+                    super::tags::clean_tag(name)?;
+                }
+            }
+            BulkEdit::Collect(id) | BulkEdit::Uncollect(id) => {
+                let mut pooled = self.db.get().await?;
+                fits_owner = Some(self.managed_collection(&mut pooled.conn(), actor, *id).await?.owner_id);
+            }
+            BulkEdit::Credit(_) | BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {}
+        }
+        let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
+        let collect = matches!(edit, BulkEdit::Collect(_));
+        let query = GalleryQuery { cursor: None, backwards: false, per_page: MAX_PER_PAGE, ..query.clone() };
+        let mut members = ViewMembers::default();
+        let mut cursor = None;
+        let mut pooled = self.db.get().await?;
+        loop {
+            let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query, cursor.as_ref()).await?;
+            for row in &rows {
+                let fits = match fits_owner {
+                    Some(owner) if collect => row.owner_id.is_none() || row.owner_id == owner,
+                    _ => true,
+                };
+                if !actor.can_manage(row.owner_id) {
+                    members.not_yours += 1;
+                } else if (alt && row.kind == MediaKind::Audio) || !fits {
+                    members.not_applicable += 1;
+                } else {
+                    members.items.push((row.kind, row.id));
+                }
+            }
+            if members.items.len() > limit {
+                return Err(MediaError::Invalid(format!(
+                    "this view holds more than {limit} items you may change; narrow it with a search or \
+                     filter and change each part"
+                )));
+            }
+            match rows.last() {
+                Some(last) if more => cursor = Some(cursor_after(query.order(), last)),
+                _ => return Ok(members),
+            }
+        }
     }
 
     async fn edit_one(

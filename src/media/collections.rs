@@ -76,7 +76,7 @@ impl MediaService {
     }
 
     /// A collection the actor may change.
-    async fn managed_collection(
+    pub(super) async fn managed_collection(
         &self,
         c: &mut DbConn<'_>,
         actor: &Actor,

@@ -4,12 +4,13 @@
 use mediadesk::auth::Role;
 use mediadesk::domain::MediaKind;
 
-use crate::common::server::{TestClient, html_unescape};
+use crate::common::server::{Page, TestClient, html_unescape};
 use crate::common::*;
 
 backend_tests!(
     bulk_edit_changes_what_it_may_and_says_what_it_did_not,
-    select_all_ticks_every_card_one_may_change
+    select_all_ticks_every_card_one_may_change,
+    a_whole_view_changes_after_one_question
 );
 
 async fn edit(c: &TestClient, items: &[String], fields: &[(&str, &str)]) -> String {
@@ -105,7 +106,7 @@ async fn bulk_edit_changes_what_it_may_and_says_what_it_did_not(env: TestEnv) {
     let made = ann.post("/collections", "/collections", &[("name", "Harbour")]).await;
     let collection = made.location().trim_start_matches("/collections/").to_owned();
     let page = edit(&ann, &picked, &[("action", "collect"), ("collection", &collection)]).await;
-    assert!(page.contains("4 items added to the collection"), "{page}");
+    assert!(page.contains("4 items added to “Harbour”"), "{page}");
     assert!(ann.get(made.location()).await.body.contains("Showing 1–4 of 4"));
     edit(&ann, &picked[..2], &[("action", "uncollect"), ("collection", &collection)]).await;
     assert!(ann.get(made.location()).await.body.contains("Showing 1–2 of 2"));
@@ -159,4 +160,179 @@ async fn select_all_ticks_every_card_one_may_change(env: TestEnv) {
     let items = ticked.all("name=\"item\" value=\"");
     let page = edit(&ann, &items, &[("action", "credit"), ("value", "Ann")]).await;
     assert!(page.contains("2 items credited “Ann”"), "{page}");
+}
+
+/// The hidden fields of a page's form, values unescaped.
+fn hidden_fields(page: &Page) -> Vec<(String, String)> {
+    page.body
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|f| {
+            let (name, rest) = f.split_once('"').unwrap();
+            let value = rest.split_once("value=\"").unwrap().1.split('"').next().unwrap();
+            (name.to_owned(), html_unescape(value))
+        })
+        .collect()
+}
+
+/// Asks to change the whole view at `back` and answers the question; the summary page.
+async fn change_view(c: &TestClient, back: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let mut all = fields.to_vec();
+    all.extend([("scope", "view"), ("back", back)]);
+    let question = c.post("/media", "/media/bulk/edit", &all).await;
+    assert_eq!(question.status, 200, "{}", question.body);
+    let answer = hidden_fields(&question);
+    assert!(answer.contains(&("confirmed".into(), "yes".into())), "{}", question.body);
+    let answer: Vec<(&str, &str)> =
+        answer.iter().filter(|(k, _)| k != "csrf_token").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let summary = c.post("/media", "/media/bulk/edit", &answer).await;
+    assert_eq!(summary.status, 200, "{}", summary.body);
+    (html_unescape(&question.body), html_unescape(&summary.body))
+}
+
+/// "Apply to all N in this view": a change reaches every item of the view, across its pages,
+/// those its reader may change, after a question that says how many it changes and which it
+/// leaves alone and why; nothing changes before the answer; the text typed comes back with it.
+async fn a_whole_view_changes_after_one_question(env: TestEnv) {
+    let server = env.start_server().await;
+    let (sam, _) = server.signed_in("sam", Role::Staff).await;
+    sam.upload(&[("press.png", fixture_bytes("image.png"))], Some("system"), false).await;
+    let (ann, ann_id) = server.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.png", fixture_bytes("image.png")),
+        ("b.png", fixture_bytes("image.png")),
+        ("c.png", fixture_bytes("image.png")),
+        ("d.png", fixture_bytes("image.png")),
+        ("e.flac", fixture_bytes("tone.flac")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("5 accepted"));
+    let (bob, _) = server.signed_in("bob", Role::User).await;
+    assert!(
+        bob.upload(&[("bob.png", fixture_bytes("image.png"))], None, false).await.body.contains("1 accepted")
+    );
+    let tagged = |c: &TestClient, tags: &'static str| {
+        let c = c.clone();
+        async move {
+            let view = c.get(&format!("/media?tags={tags}&per=200")).await;
+            view.all("<a class=\"name\" href=\"").len()
+        }
+    };
+
+    // A view of three pages offers the button on each page; one page does not need it.
+    let first = ann.get("/media?sort=name&per=2").await;
+    assert!(first.body.contains(">Apply to all 6 in this view…</button>"), "{}", first.body);
+    assert!(first.body.contains("name=\"scope\" value=\"view\""));
+    assert!(!ann.get("/media?type=audio").await.body.contains("in this view…"));
+    let second = first.rel("next").unwrap();
+    let back = ann.get(&second).await.all("name=\"back\" value=\"").remove(0);
+    assert!(back.contains("after="), "the form comes back to its own page: {back}");
+
+    // The question changes nothing; the answer changes every page's items that are hers.
+    let question = ann
+        .post(
+            "/media",
+            "/media/bulk/edit",
+            &[("scope", "view"), ("back", &back), ("action", "tag"), ("value", "quay")],
+        )
+        .await;
+    let text = html_unescape(&question.body);
+    assert!(text.contains("Change 5 items in this view?"), "{text}");
+    assert!(text.contains("All 5 items you may change in this view will be tagged “quay”."), "{text}");
+    assert!(text.contains("Left alone: 1 item not yours to change."), "{text}");
+    assert!(text.contains(">Change 5 items</button>") && text.contains(&format!("href=\"{back}\">Cancel")));
+    assert_eq!(tagged(&ann, "quay").await, 0, "nothing before the answer");
+    let (_, summary) = change_view(&ann, &back, &[("action", "tag"), ("value", "quay")]).await;
+    assert!(summary.contains("5 items tagged “quay”</h1>"), "{summary}");
+    assert!(summary.contains("<p>Left alone: 1 item not yours to change.</p>"), "{summary}");
+    assert_eq!(tagged(&ann, "quay").await, 5);
+    assert_eq!(tagged(&sam, "quay").await, 5, "the system's image is not hers to tag");
+
+    // Alt text leaves the clip alone and says why; the text typed comes back to the answer.
+    let alt = "Boats & “skiffs” <at> the quay";
+    let (question, summary) =
+        change_view(&ann, "/media?tags=quay&per=2", &[("action", "alt"), ("value", alt)]).await;
+    assert!(question.contains("All 4 items you may change"), "{question}");
+    assert!(summary.contains("4 items given this alt text"), "{summary}");
+    assert!(summary.contains("Left alone: 1 audio item (audio has no alt text)."), "{summary}");
+    let found = server
+        .app
+        .media
+        .gallery(
+            &mediadesk::media::Actor::staff(0),
+            &mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::User(ann_id)),
+        )
+        .await
+        .unwrap();
+    let alts: Vec<_> = found.items.iter().map(|i| (i.filename.as_str(), i.alt_text.as_deref())).collect();
+    for (name, text) in &alts {
+        let expected = if name.ends_with(".png") { Some(alt) } else { None };
+        assert_eq!(*text, expected, "{name}: {alts:?}");
+    }
+
+    // A collection takes its owner's media and the system's: staff changing the whole gallery
+    // put ann's and the system's in her collection, bob's left alone and said so.
+    let made = ann.post("/collections", "/collections", &[("name", "Quay")]).await;
+    let collection = made.location().trim_start_matches("/collections/").to_owned();
+    let (question, summary) =
+        change_view(&sam, "/media?per=2", &[("action", "collect"), ("collection", &collection)]).await;
+    assert!(question.contains("will be added to “Quay”"), "{question}");
+    assert!(summary.contains("6 items added to “Quay”</h1>"), "{summary}");
+    assert!(
+        summary.contains("Left alone: 1 item of others, which cannot go in this collection."),
+        "{summary}"
+    );
+    assert!(ann.get(made.location()).await.body.contains("Showing 1–6 of 6"));
+
+    // Refused before any question: no tag typed, a view that is not hers, a view with nothing
+    // she may change, and (through the service, with a small cap) a view too large.
+    let empty_tag = ann
+        .post(
+            "/media",
+            "/media/bulk/edit",
+            &[("scope", "view"), ("back", "/media"), ("action", "tag"), ("value", " , ")],
+        )
+        .await;
+    assert_eq!(empty_tag.status, 400, "{}", empty_tag.body);
+    assert!(html_unescape(&empty_tag.body).contains("type a tag"), "{}", empty_tag.body);
+    let not_hers = format!("/media/users/{ann_id}");
+    let refused = bob
+        .post(
+            "/media",
+            "/media/bulk/edit",
+            &[("scope", "view"), ("back", &not_hers), ("action", "credit"), ("value", "Bob")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let nothing = bob
+        .post(
+            "/media",
+            "/media/bulk/edit",
+            &[("scope", "view"), ("back", "/media?type=audio"), ("action", "credit"), ("value", "Bob")],
+        )
+        .await;
+    assert_eq!(nothing.status, 303);
+    assert_eq!(nothing.location(), "/media?type=audio");
+    assert!(
+        html_unescape(&bob.get("/media?type=audio").await.body)
+            .contains("Nothing in this view to change: the view is empty.")
+    );
+    let too_many = server
+        .app
+        .media
+        .view_members(
+            &mediadesk::media::Actor::user(ann_id),
+            &mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann_id)),
+            &mediadesk::media::BulkEdit::Credit("Ann".into()),
+            4,
+        )
+        .await;
+    assert!(
+        matches!(&too_many, Err(mediadesk::media::MediaError::Invalid(m)) if m.contains("more than 4 items")),
+        "{too_many:?}"
+    );
+    // None of the refusals changed anything.
+    for item in &found.items {
+        let now = server.app.media.get(&mediadesk::media::Actor::staff(0), item.kind, item.id).await.unwrap();
+        assert_eq!(now.description().credit, None, "{}", item.filename);
+    }
 }

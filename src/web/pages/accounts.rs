@@ -233,7 +233,7 @@ pub async fn reset_password(
             ),
             action: format!("/admin/users/{id}/password"),
             fields: vec![("password", form.password.clone())],
-            button: "Reset password",
+            button: "Reset password".into(),
             cancel: "/admin/users".into(),
         }
         .respond();
@@ -272,7 +272,7 @@ pub async fn disable(
             ),
             action: format!("/admin/users/{id}/disable"),
             fields: Vec::new(),
-            button: "Disable",
+            button: "Disable".into(),
             cancel: "/admin/users".into(),
         }
         .respond();

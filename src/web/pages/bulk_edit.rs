@@ -1,13 +1,17 @@
 //! Editing the gallery's selection at once (tags, a collection, credit, alt text), without
 //! JavaScript: the same form as bulk delete posts here with an action, and a summary page says
-//! what changed and, item by item, what did not and why.
+//! what changed and, item by item, what did not and why. With `scope=view` the change reaches
+//! every item of the view the form came from, across its pages, after a question that says
+//! how many it changes and leaves alone.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::confirm::ConfirmActionPage;
 use super::selection::SelectionForm;
 use crate::app::App;
-use crate::media::{BulkEdit, MediaError};
+use crate::auth::session;
+use crate::media::{BulkEdit, MAX_VIEW_EDIT, MediaError, ViewMembers};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -18,8 +22,12 @@ use crate::web::view::{self, Layout};
 struct SummaryPage {
     layout: Layout,
     heading: String,
+    /// What a change of a whole view left alone, and why.
+    notes: Vec<String>,
     /// (item, why).
     refused: Vec<(String, String)>,
+    /// Refused items past those named.
+    refused_more: usize,
     back: String,
     /// The form that tries the refused items again, with the text as typed (for those a
     /// change of text or a second try may help: not those gone or not the person's to change).
@@ -43,10 +51,6 @@ pub async fn edit(
     let form = SelectionForm::read(&user, &body)?;
     let field = |name: &str| form.field(name).unwrap_or("");
     let back = back::gallery_view(Some(field("back")));
-    let picked = form.items();
-    if picked.is_empty() {
-        return Err(WebError::BadRequest("Select at least one item to change.".into()));
-    }
     let value = field("value").trim().to_owned();
     let collection = || {
         field("collection")
@@ -57,17 +61,43 @@ pub async fn edit(
     let (edit, done) = match field("action") {
         "tag" => (BulkEdit::Tag(value.clone()), format!("tagged “{value}”")),
         "untag" => (BulkEdit::Untag(value.clone()), format!("untagged “{value}”")),
-        "collect" => (BulkEdit::Collect(collection()?), "added to the collection".to_owned()),
-        "uncollect" => (BulkEdit::Uncollect(collection()?), "taken out of the collection".to_owned()),
+        "collect" => {
+            let id = collection()?;
+            (BulkEdit::Collect(id), format!("added to {}", collection_name(&app, &user, id).await))
+        }
+        "uncollect" => {
+            let id = collection()?;
+            (BulkEdit::Uncollect(id), format!("taken out of {}", collection_name(&app, &user, id).await))
+        }
         "credit" => (BulkEdit::Credit(value.clone()), format!("credited “{value}”")),
         "alt" => (BulkEdit::AltText(value.clone()), "given this alt text".to_owned()),
         "alt-append" => (BulkEdit::AppendAltText(value.clone()), "given more alt text".to_owned()),
         _ => return Err(WebError::BadRequest("Choose what to do with the selection.".into())),
     };
     let actor = user.actor();
+    let (picked, notes) = if field("scope") == "view" {
+        let members = match whole_view(&app, &user, &edit, &back).await? {
+            Ok(members) => members,
+            Err(nothing) => {
+                session::flash(&user.session, "error", nothing);
+                return Ok(super::signin::see_other(&back));
+            }
+        };
+        let notes = left_alone(&members, &edit);
+        if form.field("confirmed") != Some("yes") {
+            return question(&user, &form, &members, &notes, &done, &back);
+        }
+        (members.items, notes)
+    } else {
+        (form.items(), Vec::new())
+    };
+    if picked.is_empty() {
+        return Err(WebError::BadRequest("Select at least one item to change.".into()));
+    }
     let outcomes = app.media.bulk_edit(&actor, &picked, &edit).await;
     let mut changed = 0;
     let mut refused = Vec::new();
+    let mut refused_more = 0;
     let mut again = Vec::new();
     let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
     for ((kind, id), outcome) in outcomes {
@@ -78,6 +108,11 @@ pub async fn edit(
                     || (alt && kind == crate::domain::MediaKind::Audio);
                 if !hopeless {
                     again.push(format!("{kind}:{id}"));
+                }
+                // A whole view may refuse thousands: the page names a few and counts the rest.
+                if refused.len() == MAX_NAMED {
+                    refused_more += 1;
+                    continue;
                 }
                 let name = match app.media.get(&actor, kind, id).await {
                     Ok(m) => m.filename().to_owned(),
@@ -96,7 +131,7 @@ pub async fn edit(
             }
         }
     }
-    let heading = match (changed, refused.len()) {
+    let heading = match (changed, refused.len() + refused_more) {
         (0, _) => "Nothing was changed".to_owned(),
         (n, 0) => format!("{} {done}", view::items(n)),
         (n, r) => format!("{} {done}; {} not", view::items(n), r),
@@ -104,7 +139,9 @@ pub async fn edit(
     let body = SummaryPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
         heading,
+        notes,
         refused,
+        refused_more,
         back,
         again: (!again.is_empty()).then(|| Again {
             action: field("action").to_owned(),
@@ -118,4 +155,94 @@ pub async fn edit(
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+}
+
+/// Refused items a summary names.
+const MAX_NAMED: usize = 50;
+
+/// "“Beach”", or "the collection" when it cannot be read (the change will say why).
+async fn collection_name(app: &App, user: &CurrentUser, id: i64) -> String {
+    match app.media.collection(&user.actor(), id).await {
+        Ok(c) => format!("“{}”", c.collection.name),
+        Err(_) => "the collection".to_owned(),
+    }
+}
+
+/// The items of the view at `back` the change reaches, or why there are none.
+async fn whole_view(
+    app: &App,
+    user: &CurrentUser,
+    edit: &BulkEdit,
+    back: &str,
+) -> Result<Result<ViewMembers, String>, WebError> {
+    let Some(query) = super::gallery::view_set(app, user, back).await? else {
+        return Err(WebError::BadRequest("This page cannot be changed as a whole.".into()));
+    };
+    let members = app.media.view_members(&user.actor(), &query, edit, MAX_VIEW_EDIT).await?;
+    if members.items.is_empty() {
+        let why = left_alone(&members, edit);
+        let why = if why.is_empty() { "the view is empty.".to_owned() } else { why.join(" ") };
+        return Ok(Err(format!("Nothing in this view to change: {why}")));
+    }
+    Ok(Ok(members))
+}
+
+/// What a change of a whole view leaves alone, and why (said before and after the change).
+fn left_alone(members: &ViewMembers, edit: &BulkEdit) -> Vec<String> {
+    let mut notes = Vec::new();
+    if members.not_yours > 0 {
+        notes.push(format!("Left alone: {} not yours to change.", counted(members.not_yours, "item")));
+    }
+    if members.not_applicable > 0 {
+        let n = members.not_applicable;
+        notes.push(match edit {
+            BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {
+                format!("Left alone: {} (audio has no alt text).", counted(n, "audio item"))
+            }
+            _ => format!("Left alone: {} of others, which cannot go in this collection.", counted(n, "item")),
+        });
+    }
+    notes
+}
+
+/// "1 item", "1 234 items".
+fn counted(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", view::count(n as i64))
+}
+
+/// Asks before changing a whole view: how many items, what, and what is left alone; the
+/// answer posts the same fields again, the text as typed.
+fn question(
+    user: &CurrentUser,
+    form: &SelectionForm,
+    members: &ViewMembers,
+    notes: &[String],
+    done: &str,
+    back: &str,
+) -> Result<HttpResponse, WebError> {
+    let n = members.items.len();
+    let mut message = match n {
+        1 => format!("The one item you may change in this view will be {done}."),
+        n => format!("All {} you may change in this view will be {done}.", counted(n, "item")),
+    };
+    for note in notes {
+        message.push(' ');
+        message.push_str(note);
+    }
+    let kept = ["action", "value", "collection"];
+    let mut fields: Vec<(&'static str, String)> =
+        kept.iter().filter_map(|&k| form.field(k).map(|v| (k, v.to_owned()))).collect();
+    fields.push(("back", back.to_owned()));
+    fields.push(("scope", "view".to_owned()));
+    ConfirmActionPage {
+        layout: Layout::new(&user.session, Some(&user.account), "gallery"),
+        title: format!("Change {} in this view?", counted(n, "item")),
+        message,
+        action: "/media/bulk/edit".to_owned(),
+        fields,
+        button: format!("Change {}", counted(n, "item")),
+        cancel: back.to_owned(),
+    }
+    .respond()
 }

@@ -371,7 +371,7 @@ pub async fn confirm_delete(
         ),
         action: format!("/collections/{id}/delete"),
         fields: Vec::new(),
-        button: "Delete the collection",
+        button: "Delete the collection".into(),
         cancel: format!("/collections/{id}"),
     }
     .render()?;

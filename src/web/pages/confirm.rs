@@ -50,7 +50,7 @@ pub struct ConfirmActionPage {
     pub action: String,
     /// Hidden fields the confirmed post carries (besides the token).
     pub fields: Vec<(&'static str, String)>,
-    pub button: &'static str,
+    pub button: String,
     /// Where "Cancel" goes.
     pub cancel: String,
 }

@@ -102,6 +102,9 @@ struct GalleryPage {
     select_all: bool,
     select_url: String,
     picked_count: usize,
+    /// The label of the button that changes every item of the view, across its pages (none
+    /// when it has one page, where "Select all on this page" does it).
+    whole_view: Option<String>,
     /// This view's own address, where actions started here come back to.
     view_url: String,
     q: String,
@@ -538,6 +541,10 @@ async fn render_in(
     } else {
         format!("{view_url}{}select=all", if view_query.is_empty() { '?' } else { '&' })
     };
+    let whole_view = (prev_url.is_some() || next_url.is_some()).then(|| match exact {
+        true => format!("Apply to all {} in this view…", view::count(page.total)),
+        false => "Apply to all in this view…".to_owned(),
+    });
     let total_label = match (page.total, page.total_is_lower_bound) {
         (n, true) => format!("more than {} items", view::count(n)),
         (1, false) => "1 item".to_owned(),
@@ -582,6 +589,7 @@ async fn render_in(
         select_all,
         select_url,
         picked_count,
+        whole_view,
         view_url,
         q: search,
         tags: tags_text,

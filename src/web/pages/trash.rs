@@ -159,7 +159,7 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
                 .into(),
             action: "/trash".into(),
             fields,
-            button: "Delete for good",
+            button: "Delete for good".into(),
             cancel: "/trash".into(),
         };
         return body.respond();
@@ -228,7 +228,7 @@ pub async fn confirm_empty(app: web::Data<App>, user: CurrentUser) -> Result<Htt
         ),
         action: "/trash/empty".into(),
         fields: Vec::new(),
-        button: "Empty the trash",
+        button: "Empty the trash".into(),
         cancel: "/trash".into(),
     }
     .render()?;
