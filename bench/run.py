@@ -461,6 +461,39 @@ def bench_gallery():
     return res
 
 
+# ---- 4. a change to a whole view -----------------------------------------------------------
+
+EDIT_ITEMS = 5000  # the most one change of a view reaches (media::MAX_VIEW_EDIT)
+
+
+def bench_edit():
+    """The credit of every item of a 5 000-item view set in one change, as staff: the question
+    (a walk of the view) and the answer (each item changed on its own, in its own transaction
+    with its audit row), wall seconds on each backend, median of three."""
+    res = {"items": EDIT_ITEMS, "backends": {}}
+    for backend in ["sqlite_local", "postgres_s3"]:
+        say(f"whole-view change: {EDIT_ITEMS} items on {backend}")
+        env = backend_env(backend, os.path.join(WORK, f"edit-{backend}"))
+        cli(env, "seed", "--load", str(EDIT_ITEMS))
+        server = Server(env, f"edit-{backend}")
+        asked, answered = [], []
+        for n in range(3):
+            fields = [("csrf_token", server.csrf()), ("scope", "view"), ("back", "/media/system?per=50"),
+                      ("action", "credit"), ("value", f"Bench run {n}")]
+            for answer, times in [([], asked), ([("confirmed", "yes")], answered)]:
+                body = urllib.parse.urlencode(fields + answer).encode()
+                req = urllib.request.Request(f"{server.base}/media/bulk/edit", data=body,
+                                             headers={"Cookie": server.cookie})
+                started = time.monotonic()
+                page = urllib.request.urlopen(req, timeout=600).read().decode()
+                times.append(time.monotonic() - started)
+            if f"{EDIT_ITEMS:,}".replace(",", "\u202f") + " items credited" not in page:
+                sys.exit(f"the change did not reach {EDIT_ITEMS} items: {page[:2000]}")
+        server.stop()
+        res["backends"][backend] = {"question_s": statistics.median(asked), "change_s": statistics.median(answered)}
+    return res
+
+
 def page(server, path):
     req = urllib.request.Request(f"{server.base}{path}", headers={"Cookie": server.cookie})
     return urllib.request.urlopen(req).read().decode()
@@ -502,6 +535,8 @@ def main():
         results["zip"] = bench_zip()
     if what in ("all", "gallery"):
         results["gallery"] = bench_gallery()
+    if what in ("all", "edit"):
+        results["edit"] = bench_edit()
     json.dump(results, open(path, "w"), indent=2)
     table = subprocess.run([sys.executable, os.path.join(HERE, "report.py"), path], capture_output=True, text=True,
                            check=True).stdout

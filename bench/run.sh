@@ -10,6 +10,7 @@
 #   bench/run.sh upload     uploads only
 #   bench/run.sh gallery    gallery only
 #   bench/run.sh zip        ZIP download of 1.1 GB only
+#   bench/run.sh edit       a change to a whole view of 5 000 items only
 #   BENCH_BIN=path bench/run.sh …   measure that binary (say, an earlier commit's) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -72,7 +72,7 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         let action = b.find("#bulk-action").await;
         action.select_by_value("collect").await.expect("choose the collection action");
         b.find("button[formaction='/media/bulk/edit']").await.click().await.expect("apply");
-        summary("3 items added to the collection").await;
+        summary("3 items added to “Harbour walk”").await;
 
         // A tag too long for them: nothing changes, and the summary offers the three again
         // with the text as pasted, at a phone's width too; shortened there and applied by

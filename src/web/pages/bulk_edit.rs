@@ -133,8 +133,8 @@ pub async fn edit(
     }
     let heading = match (changed, refused.len() + refused_more) {
         (0, _) => "Nothing was changed".to_owned(),
-        (n, 0) => format!("{} {done}", view::items(n)),
-        (n, r) => format!("{} {done}; {} not", view::items(n), r),
+        (n, 0) => format!("{} {done}", counted(n, "item")),
+        (n, r) => format!("{} {done}; {} not", counted(n, "item"), view::count(r as i64)),
     };
     let body = SummaryPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
