@@ -7,8 +7,7 @@ use super::MediaError;
 use super::access::Actor;
 use super::dto::Description;
 use super::service::MediaService;
-use crate::db::repo::{GalleryRepo, cursor_after};
-use crate::domain::{GalleryQuery, MAX_PER_PAGE, MediaKind};
+use crate::domain::{GalleryQuery, MediaKind};
 
 /// Most items one change of a whole view reaches: the change runs while the request waits.
 pub const MAX_VIEW_EDIT: usize = 5_000;
@@ -71,10 +70,6 @@ impl MediaService {
         edit: &BulkEdit,
         limit: usize,
     ) -> Result<ViewMembers, MediaError> {
-        Self::check_list(actor, query.owner)?;
-        if let Some(collection) = query.collection {
-            self.check_collection_visible(actor, collection).await?;
-        }
         // Whose media may go in the collection (besides system media).
         let mut fits_owner = None;
         match edit {
@@ -97,36 +92,28 @@ impl MediaService {
         }
         let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
         let collect = matches!(edit, BulkEdit::Collect(_));
-        let query = GalleryQuery { cursor: None, backwards: false, per_page: MAX_PER_PAGE, ..query.clone() };
         let mut members = ViewMembers::default();
-        let mut cursor = None;
-        let mut pooled = self.db.get().await?;
-        loop {
-            let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query, cursor.as_ref()).await?;
-            for row in &rows {
-                let fits = match fits_owner {
-                    Some(owner) if collect => row.owner_id.is_none() || row.owner_id == owner,
-                    _ => true,
-                };
-                if !actor.can_manage(row.owner_id) {
-                    members.not_yours += 1;
-                } else if (alt && row.kind == MediaKind::Audio) || !fits {
-                    members.not_applicable += 1;
-                } else {
-                    members.items.push((row.kind, row.id));
-                }
-            }
-            if members.items.len() > limit {
+        self.walk_view(actor, query, |row| {
+            let fits = match fits_owner {
+                Some(owner) if collect => row.owner_id.is_none() || row.owner_id == owner,
+                _ => true,
+            };
+            if !actor.can_manage(row.owner_id) {
+                members.not_yours += 1;
+            } else if (alt && row.kind == MediaKind::Audio) || !fits {
+                members.not_applicable += 1;
+            } else if members.items.len() == limit {
                 return Err(MediaError::Invalid(format!(
                     "this view holds more than {limit} items you may change; narrow it with a search or \
                      filter and change each part"
                 )));
+            } else {
+                members.items.push((row.kind, row.id));
             }
-            match rows.last() {
-                Some(last) if more => cursor = Some(cursor_after(query.order(), last)),
-                _ => return Ok(members),
-            }
-        }
+            Ok(())
+        })
+        .await?;
+        Ok(members)
     }
 
     async fn edit_one(

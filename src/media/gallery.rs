@@ -11,7 +11,9 @@ use super::service::MediaService;
 use super::{Actor, MediaError};
 use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
 use crate::db::rows::MediaItemRow;
-use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
+use crate::domain::{
+    GalleryQuery, GallerySort, KindFilter, MAX_PER_PAGE, MediaKind, Only, Owner, OwnerFilter,
+};
 use crate::storage::{SignedUrlOptions, StorageKey};
 
 /// Gallery URLs are issued on the hour and live two: the same object keeps the same URL for an
@@ -149,6 +151,34 @@ impl MediaService {
             && query.search_text().is_none()
             && query.only.is_none();
         self.listed(actor, &query, whole.then_some(seen.collection.items)).await
+    }
+
+    /// Every row of the view `query` describes (its filters and order, not its position), in
+    /// order, a page of [`MAX_PER_PAGE`] at a time, after the checks a page of it makes; `each`
+    /// may stop the walk with an error (a cap reached).
+    pub(super) async fn walk_view(
+        &self,
+        actor: &Actor,
+        query: &GalleryQuery,
+        mut each: impl FnMut(&MediaItemRow) -> Result<(), MediaError>,
+    ) -> Result<(), MediaError> {
+        Self::check_list(actor, query.owner)?;
+        if let Some(collection) = query.collection {
+            self.check_collection_visible(actor, collection).await?;
+        }
+        let query = GalleryQuery { cursor: None, backwards: false, per_page: MAX_PER_PAGE, ..query.clone() };
+        let mut cursor = None;
+        let mut pooled = self.db.get().await?;
+        loop {
+            let (rows, more) = GalleryRepo::page(&mut pooled.conn(), &query, cursor.as_ref()).await?;
+            for row in &rows {
+                each(row)?;
+            }
+            match rows.last() {
+                Some(last) if more => cursor = Some(cursor_after(query.order(), last)),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// A page of `query`, with `total` when the caller knows it.

@@ -19,7 +19,7 @@ use super::MediaError;
 use super::access::Actor;
 use super::file::MediaType;
 use super::service::MediaService;
-use crate::domain::{GalleryQuery, GallerySort, MAX_PER_PAGE, MediaKind, OwnerFilter};
+use crate::domain::{GalleryQuery, GallerySort, MediaKind, OwnerFilter};
 use crate::storage::{ByteStream, StorageKey};
 
 /// Items one archive may hold.
@@ -110,16 +110,29 @@ impl MediaService {
         let mut query = GalleryQuery::new(owner);
         query.collection = Some(collection);
         query.sort = GallerySort::Name;
-        query.per_page = MAX_PER_PAGE;
+        self.zip_view(actor, &query, MAX_ZIP_ITEMS).await
+    }
+
+    /// The archive of every item of a gallery view (its filters and order, not its position),
+    /// as the view lists them; more than `limit` is refused before anything is sent (the pages
+    /// pass [`MAX_ZIP_ITEMS`]).
+    pub async fn zip_view(
+        &self,
+        actor: &Actor,
+        query: &GalleryQuery,
+        limit: usize,
+    ) -> Result<ZipPlan, MediaError> {
         let mut items = Vec::new();
-        loop {
-            let page = self.gallery(actor, &query).await?;
-            items.extend(page.items.iter().map(|i| (i.kind, i.id)));
-            match page.next_cursor {
-                Some(next) if items.len() <= MAX_ZIP_ITEMS => query.cursor = Some(next),
-                _ => break,
+        self.walk_view(actor, query, |row| {
+            if items.len() == limit {
+                return Err(MediaError::Invalid(format!(
+                    "a ZIP holds at most {limit} items; narrow the view with a search or filter"
+                )));
             }
-        }
+            items.push((row.kind, row.id));
+            Ok(())
+        })
+        .await?;
         self.zip_plan(actor, &items).await
     }
 

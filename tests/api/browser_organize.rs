@@ -296,6 +296,40 @@ async fn browser_selects_all_or_a_run_of_cards(env: TestEnv) {
             let rest = vec![false, false, false, true, false];
             assert_eq!(ticked().await, (rest, "1 selected".into(), "Select all on this page".into()));
         }
+
+        // A view of three pages, at 390 px: the whole view's change and ZIP are
+        // offered beside the selection's, the question asked, the change made.
+        b.goto("/media?per=2&sort=name").await;
+        b.find("details.bulk-edit summary").await.click().await.expect("open Change selected");
+        let bar =
+            b.js("return [...document.querySelectorAll('.bulk-bar button')].map(x => x.textContent);").await;
+        let bar: Vec<&str> = bar.as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert!(
+            bar.contains(&"Apply to all 5 in this view…") && bar.contains(&"Download all 5 as ZIP"),
+            "{bar:?}"
+        );
+        const OVERFLOW: &str =
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.js("document.querySelector('details.bulk-edit').scrollIntoView(); return 1;").await;
+        b.screenshot("whole-view-390").await;
+        b.js("document.getElementById('bulk-action').value = 'credit'; return 1;").await;
+        b.find("#bulk-value").await.send_keys("Ann & Co").await.expect("type the credit");
+        let whole = b.find("button[name='scope'][value='view'][formaction='/media/bulk/edit']").await;
+        whole.click().await.expect("apply to the whole view");
+        let heading = async || b.js("return document.querySelector('h1').textContent;").await;
+        poll("the question", PATIENCE, async || match heading().await.as_str() {
+            Some("Change 5 items in this view?") => Ok(()),
+            other => Err(format!("{other:?}")),
+        })
+        .await;
+        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the question fits 390 px");
+        b.find("button.danger").await.click().await.expect("answer");
+        poll("the summary", PATIENCE, async || match heading().await.as_str() {
+            Some("5 items credited “Ann & Co”") => Ok(()),
+            other => Err(format!("{other:?}")),
+        })
+        .await;
     })
     .await;
 }

@@ -60,7 +60,7 @@ async fn a_selection_downloads_as_one_zip(env: TestEnv) {
     let telling = crate::privacy::telling_fixture(dir.path(), "image.jpg");
     let telling_bytes = std::fs::read(&telling).unwrap();
     let s = env.start_server().await;
-    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
     let (ben, _) = s.signed_in("ben", Role::User).await;
     let (sue, _) = s.signed_in("sue", Role::Staff).await;
     let files = [
@@ -149,6 +149,44 @@ async fn a_selection_downloads_as_one_zip(env: TestEnv) {
         .collect();
     assert_eq!(names, ["_.._evil_name.flac", "photo.jpg"], "by name");
     assert_eq!(ben.get_bytes(&format!("{collection}/zip"), None).await.0, 404);
+    // A whole view, across its pages: every item amy sees in it, the system's copy without
+    // location; a view ben may not see, an empty view and (through the service, with a cap
+    // of 4) a view too large are refused.
+    let view = amy.get("/media?per=2&sort=name").await;
+    assert!(view.body.contains(">Download all 5 as ZIP</button>"), "{}", view.body);
+    assert!(!amy.get("/media?type=audio").await.body.contains("Download all"), "one page: no button");
+    let token = view.csrf();
+    let whole = [("csrf_token", token.as_str()), ("scope", "view"), ("back", "/media?per=2&sort=name")];
+    let resp = amy.http.post(amy.url("/media/zip")).form(&whole).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("mediadesk-view-"));
+    let path = dir.path().join("view.zip");
+    std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+    unzip_tests(&path);
+    let read = python_reads(&path);
+    let mut names: Vec<&str> = read.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["_.._evil_name.flac", "cliffs.jpg", "dover.jpg", "photo (2).jpg", "photo.jpg"]);
+    let cliffs = read.as_array().unwrap().iter().find(|m| m["name"] == "cliffs.jpg").unwrap();
+    assert_ne!(cliffs["sha"], sha256_hex(&telling_bytes), "the system's photo without its location");
+    let dover = read.as_array().unwrap().iter().find(|m| m["name"] == "dover.jpg").unwrap();
+    assert_eq!(dover["sha"], sha256_hex(&telling_bytes), "her own photo as she uploaded it");
+    let token = ben.get("/media").await.csrf();
+    let hers = format!("/media/users/{amy_id}");
+    let refused = [("csrf_token", token.as_str()), ("scope", "view"), ("back", hers.as_str())];
+    assert_eq!(ben.post_raw("/media/zip", &refused).await.status, 400);
+    let empty = [("csrf_token", token.as_str()), ("scope", "view"), ("back", "/media?type=audio")];
+    let empty = ben.post_raw("/media/zip", &empty).await;
+    assert_eq!((empty.status, empty.location()), (303, "/media?type=audio"));
+    assert!(ben.get("/media?type=audio").await.body.contains("Nothing in this view to download."));
+    let query = mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(amy_id));
+    let too_many = s.app.media.zip_view(&Actor::user(amy_id), &query, 4).await;
+    assert!(
+        matches!(&too_many, Err(mediadesk::media::MediaError::Invalid(m)) if m.contains("at most 4 items")),
+        "{:?}",
+        too_many.map(|p| p.len())
+    );
+
     // Nothing picked: back to the gallery with a message.
     let none = amy.post("/media", "/media/zip", &[]).await;
     assert_eq!(none.status, 303);

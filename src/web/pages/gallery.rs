@@ -14,7 +14,7 @@ use crate::auth::session;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
-use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MediaError};
+use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MAX_ZIP_ITEMS, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, CompactMoment, Layout, Moment};
@@ -105,6 +105,9 @@ struct GalleryPage {
     /// The label of the button that changes every item of the view, across its pages (none
     /// when it has one page, where "Select all on this page" does it).
     whole_view: Option<String>,
+    /// The label of the button that downloads the whole view as one ZIP (none where it has one
+    /// page, or more items than an archive holds).
+    whole_zip: Option<String>,
     /// This view's own address, where actions started here come back to.
     view_url: String,
     q: String,
@@ -541,10 +544,19 @@ async fn render_in(
     } else {
         format!("{view_url}{}select=all", if view_query.is_empty() { '?' } else { '&' })
     };
-    let whole_view = (prev_url.is_some() || next_url.is_some()).then(|| match exact {
-        true => format!("Apply to all {} in this view…", view::count(page.total)),
-        false => "Apply to all in this view…".to_owned(),
-    });
+    // Where a view has one page, "Select all on this page" reaches all of it.
+    let paged = prev_url.is_some() || next_url.is_some();
+    let whole_view = match (paged, exact) {
+        (false, _) => None,
+        (true, true) => Some(format!("Apply to all {} in this view…", view::count(page.total))),
+        (true, false) => Some("Apply to all in this view…".to_owned()),
+    };
+    let whole_zip = match (paged, exact) {
+        (false, _) => None,
+        (true, true) if page.total > MAX_ZIP_ITEMS as i64 => None,
+        (true, true) => Some(format!("Download all {} as ZIP", view::count(page.total))),
+        (true, false) => Some("Download all as ZIP".to_owned()),
+    };
     let total_label = match (page.total, page.total_is_lower_bound) {
         (n, true) => format!("more than {} items", view::count(n)),
         (1, false) => "1 item".to_owned(),
@@ -590,6 +602,7 @@ async fn render_in(
         select_url,
         picked_count,
         whole_view,
+        whole_zip,
         view_url,
         q: search,
         tags: tags_text,

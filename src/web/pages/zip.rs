@@ -1,5 +1,6 @@
 //! `POST /media/zip`: the gallery selection as one ZIP, streamed as it is built (see
-//! `media::zip`). A plain form post, so it works without JavaScript.
+//! `media::zip`); with `scope=view`, every item of the view the form came from, across its
+//! pages. A plain form post, so it works without JavaScript.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -9,7 +10,7 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::http_text::content_disposition;
-use crate::media::ZipPlan;
+use crate::media::{MAX_ZIP_ITEMS, ZipPlan};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -20,14 +21,26 @@ pub async fn selection(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = SelectionForm::read(&user, &body)?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    if form.field("scope") == Some("view") {
+        let back = back::gallery_view(form.field("back"));
+        let Some(query) = super::gallery::view_set(&app, &user, &back).await? else {
+            return Err(WebError::BadRequest("This page cannot be downloaded as a whole.".into()));
+        };
+        let plan = app.media.zip_view(&user.actor(), &query, MAX_ZIP_ITEMS).await?;
+        if plan.is_empty() {
+            session::flash(&user.session, "error", "Nothing in this view to download.");
+            return Ok(see_other(&back));
+        }
+        return Ok(streamed(&app, plan, &format!("mediadesk-view-{stamp}.zip")));
+    }
     let picked = form.items();
     if picked.is_empty() {
         session::flash(&user.session, "error", "Select at least one item to download.");
         return Ok(see_other(&back::gallery_view(form.field("back"))));
     }
     let plan = app.media.zip_plan(&user.actor(), &picked).await?;
-    let name = format!("mediadesk-{}.zip", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
-    Ok(streamed(&app, plan, &name))
+    Ok(streamed(&app, plan, &format!("mediadesk-{stamp}.zip")))
 }
 
 /// `GET /collections/{id}/zip`: a whole collection, its items by name.
