@@ -42,6 +42,9 @@ pub struct ViewMembers {
     /// Items the change does not apply to: audio, for alt text; for a collection, media of
     /// someone other than its owner, which cannot go in it.
     pub not_applicable: usize,
+    /// Of `items`, how many are system media, and how many other users' (staff reach those).
+    pub of_system: usize,
+    pub of_others: usize,
 }
 
 impl MediaService {
@@ -60,20 +63,20 @@ impl MediaService {
     }
 
     /// The items of the view `query` describes (its filters and order, not its position) that
-    /// `edit` would change: checked as the gallery checks the view, and the edit's own input
-    /// checked once, so that a typo is one error rather than one per item. More than `limit`
-    /// items to change is refused (the pages pass [`MAX_VIEW_EDIT`]).
+    /// `edit` would change, or a delete (`None`) would reach: checked as the gallery checks the
+    /// view, and the edit's own input checked once, so that a typo is one error rather than
+    /// one per item. More than `limit` items is refused (the pages pass [`MAX_VIEW_EDIT`]).
     pub async fn view_members(
         &self,
         actor: &Actor,
         query: &GalleryQuery,
-        edit: &BulkEdit,
+        edit: Option<&BulkEdit>,
         limit: usize,
     ) -> Result<ViewMembers, MediaError> {
         // Whose media may go in the collection (besides system media).
         let mut fits_owner = None;
         match edit {
-            BulkEdit::Tag(names) | BulkEdit::Untag(names) => {
+            Some(BulkEdit::Tag(names) | BulkEdit::Untag(names)) => {
                 let names = super::tags::split_tags(names);
                 if names.is_empty() {
                     return Err(MediaError::Invalid(
@@ -84,14 +87,14 @@ impl MediaService {
                     super::tags::clean_tag(name)?;
                 }
             }
-            BulkEdit::Collect(id) | BulkEdit::Uncollect(id) => {
+            Some(BulkEdit::Collect(id) | BulkEdit::Uncollect(id)) => {
                 let mut pooled = self.db.get().await?;
                 fits_owner = Some(self.managed_collection(&mut pooled.conn(), actor, *id).await?.owner_id);
             }
-            BulkEdit::Credit(_) | BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {}
+            _ => {}
         }
-        let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
-        let collect = matches!(edit, BulkEdit::Collect(_));
+        let alt = matches!(edit, Some(BulkEdit::AltText(_) | BulkEdit::AppendAltText(_)));
+        let collect = matches!(edit, Some(BulkEdit::Collect(_)));
         let mut members = ViewMembers::default();
         self.walk_view(actor, query, |row| {
             let fits = match fits_owner {
@@ -109,6 +112,11 @@ impl MediaService {
                 )));
             } else {
                 members.items.push((row.kind, row.id));
+                match row.owner_id {
+                    None => members.of_system += 1,
+                    Some(owner) if Some(owner) != actor.user_id => members.of_others += 1,
+                    Some(_) => {}
+                }
             }
             Ok(())
         })

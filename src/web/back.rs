@@ -32,6 +32,18 @@ pub fn gallery_view(back: Option<&str>) -> String {
     }
 }
 
+/// A gallery view from its first page: its address without the pairs that say where in it a
+/// page stands (a cursor, a position, the last page) or what was ticked.
+pub fn first_page(view: &str) -> String {
+    let (path, query) = view.split_once('?').unwrap_or((view, ""));
+    let placed = ["after", "before", "at", "last", "select"];
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !placed.contains(&p.split('=').next().unwrap_or("")))
+        .collect();
+    if kept.is_empty() { path.to_owned() } else { format!("{path}?{}", kept.join("&")) }
+}
+
 fn is_gallery(path: &str) -> bool {
     let numbered = |prefix: &str| {
         path.strip_prefix(prefix).is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
@@ -89,5 +101,14 @@ mod tests {
         }
         assert_eq!(with_back("/media/image/3", "/media?q=a b"), "/media/image/3?back=%2Fmedia%3Fq%3Da%20b");
         assert_eq!(with_back("/media/image/3", "/media"), "/media/image/3");
+    }
+
+    #[test]
+    fn a_first_page_keeps_the_view_and_drops_its_place() {
+        let placed = "/media?q=x&after=t~image~3~9&at=49&type=image&select=all&per=2";
+        assert_eq!(first_page(placed), "/media?q=x&type=image&per=2");
+        assert_eq!(first_page("/collections/4?last=12&before=n~audio~2~61"), "/collections/4");
+        assert_eq!(first_page("/media"), "/media");
+        assert_eq!(first_page("/media?attic=1"), "/media?attic=1", "a key is matched whole");
     }
 }

@@ -34,8 +34,8 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, audit, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions, replace,
-    share_form, shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
+    accounts, audit, bulk_delete, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions,
+    replace, share_form, shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -77,7 +77,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))
             .route("/media/users/{id}", web::get().to(gallery::of_user))
-            .route("/media/bulk", web::post().to(gallery::bulk))
+            .route("/media/bulk", web::post().to(bulk_delete::bulk))
             .route("/media/bulk", web::get().to(|| async { signin::see_other("/media") }))
             .route("/media/zip", web::post().to(zip::selection))
             .route("/media/zip", web::get().to(|| async { signin::see_other("/media") }))

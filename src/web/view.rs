@@ -269,6 +269,12 @@ pub fn items(n: usize) -> String {
     if n == 1 { "1 item".into() } else { format!("{n} items") }
 }
 
+/// "1 item", "1 234 items": a count of `noun`s, grouped by thousands.
+pub fn counted(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", count(n as i64))
+}
+
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

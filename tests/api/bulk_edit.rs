@@ -4,7 +4,7 @@
 use mediadesk::auth::Role;
 use mediadesk::domain::MediaKind;
 
-use crate::common::server::{Page, TestClient, html_unescape};
+use crate::common::server::{TestClient, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -162,26 +162,13 @@ async fn select_all_ticks_every_card_one_may_change(env: TestEnv) {
     assert!(page.contains("2 items credited “Ann”"), "{page}");
 }
 
-/// The hidden fields of a page's form, values unescaped.
-fn hidden_fields(page: &Page) -> Vec<(String, String)> {
-    page.body
-        .split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|f| {
-            let (name, rest) = f.split_once('"').unwrap();
-            let value = rest.split_once("value=\"").unwrap().1.split('"').next().unwrap();
-            (name.to_owned(), html_unescape(value))
-        })
-        .collect()
-}
-
 /// Asks to change the whole view at `back` and answers the question; the summary page.
 async fn change_view(c: &TestClient, back: &str, fields: &[(&str, &str)]) -> (String, String) {
     let mut all = fields.to_vec();
     all.extend([("scope", "view"), ("back", back)]);
     let question = c.post("/media", "/media/bulk/edit", &all).await;
     assert_eq!(question.status, 200, "{}", question.body);
-    let answer = hidden_fields(&question);
+    let answer = question.hidden_fields();
     assert!(answer.contains(&("confirmed".into(), "yes".into())), "{}", question.body);
     let answer: Vec<(&str, &str)> =
         answer.iter().filter(|(k, _)| k != "csrf_token").map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -322,7 +309,7 @@ async fn a_whole_view_changes_after_one_question(env: TestEnv) {
         .view_members(
             &mediadesk::media::Actor::user(ann_id),
             &mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann_id)),
-            &mediadesk::media::BulkEdit::Credit("Ann".into()),
+            Some(&mediadesk::media::BulkEdit::Credit("Ann".into())),
             4,
         )
         .await;

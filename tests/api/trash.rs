@@ -8,7 +8,7 @@ use mediadesk::auth::Role;
 use mediadesk::domain::{GalleryQuery, Owner, OwnerFilter};
 use mediadesk::media::{Actor, Description, MediaError, Upload};
 
-use crate::common::server::TestClient;
+use crate::common::server::{Page, TestClient, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -19,7 +19,9 @@ backend_tests!(
     deletes_the_store_refuses_are_finished_by_the_retry,
     reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_collections,
     undo_and_the_flashes_keep_the_session_cookie_small,
-    database_failures_during_trash_restore_and_purge_change_nothing
+    database_failures_during_trash_restore_and_purge_change_nothing,
+    a_whole_view_goes_to_the_trash_after_one_question,
+    a_whole_view_is_deleted_for_good_without_a_trash
 );
 
 /// File names in `who`'s gallery narrowed by `q`.
@@ -499,4 +501,119 @@ async fn undo_and_the_flashes_keep_the_session_cookie_small(env: TestEnv) {
         page.body.contains("Moved 20 items to the Trash") && page.body.contains("Not deleted: 150 items")
     );
     assert_eq!(page.body.matches("name=\"item\" value=\"image:").count(), 20, "Undo holds the 20");
+}
+
+/// Asks to delete the whole view at `back`; the question page.
+async fn ask_to_delete(c: &TestClient, back: &str) -> Page {
+    let question =
+        c.post("/media", "/media/bulk", &[("step", "confirm"), ("scope", "view"), ("back", back)]).await;
+    assert_eq!(question.status, 200, "{}", question.body);
+    question
+}
+
+/// Answers a question page with its own hidden fields.
+async fn answer(c: &TestClient, question: &Page) -> Page {
+    let fields = question.hidden_fields();
+    let fields: Vec<(&str, &str)> =
+        fields.iter().filter(|(k, _)| k != "csrf_token").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(fields.contains(&("confirmed", "yes")), "{}", question.body);
+    c.post("/media", "/media/bulk", &fields).await
+}
+
+fn names_in(page: &Page) -> Vec<String> {
+    page.body
+        .split("<a class=\"name\" href=\"")
+        .skip(1)
+        .map(|r| html_unescape(r.split_once('>').unwrap().1.split('<').next().unwrap()))
+        .collect()
+}
+
+/// "Delete all N in this view…": one question that counts what goes, whose it is and what is
+/// left alone; nothing moves before the answer; answered, every item of the view (across its
+/// pages) the person may delete goes to the Trash, and the view comes back from its first page.
+async fn a_whole_view_goes_to_the_trash_after_one_question(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (sam, _) = s.signed_in("sam", Role::Staff).await;
+    sam.upload(&[("press.png", fixture_bytes("image.png"))], Some("system"), false).await;
+    let (ann, ann_id) = s.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.png", fixture_bytes("image.png")),
+        ("b.png", fixture_bytes("image.png")),
+        ("c.png", fixture_bytes("image.png")),
+        ("d.flac", fixture_bytes("tone.flac")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    let (bob, _) = s.signed_in("bob", Role::User).await;
+    assert!(
+        bob.upload(&[("bob.png", fixture_bytes("image.png"))], None, false).await.body.contains("1 accepted")
+    );
+
+    let first = ann.get("/media?per=2&sort=name").await;
+    assert!(first.body.contains(">Delete all 5 in this view…</button>"), "{}", first.body);
+    assert!(!ann.get("/media?type=audio").await.body.contains("Delete all"), "one page: no button");
+    let back = ann.get(&first.rel("next").unwrap()).await.all("name=\"back\" value=\"").remove(0);
+    assert!(back.contains("after="), "{back}");
+
+    let question = ask_to_delete(&ann, &back).await;
+    let text = html_unescape(&question.body);
+    assert!(text.contains("<h1>Move 4 items to the Trash?</h1>"), "{text}");
+    assert!(
+        text.contains("Every item you may delete in this view: 4 items. They stay in the Trash for 30 days")
+    );
+    assert!(text.contains("Left alone: 1 item not yours to delete."), "{text}");
+    assert!(text.contains(">Move 4 items to the Trash</button>"), "{text}");
+    assert_eq!(names_in(&ann.get("/media?per=200").await).len(), 5, "nothing moved before the answer");
+
+    let done = answer(&ann, &question).await;
+    assert_eq!((done.status, done.location()), (303, "/media?sort=name&per=2"), "the view's first page");
+    let view = ann.get(done.location()).await;
+    assert!(html_unescape(&view.body).contains("Moved 4 items to the Trash"), "{}", view.body);
+    assert_eq!(names_in(&view), ["press.png"]);
+    assert_eq!(s.env.media.trash_page(&Actor::user(ann_id), None).await.unwrap().total, 4);
+    assert_eq!(names_in(&bob.get("/media").await), ["bob.png", "press.png"], "bob's and the system's stay");
+
+    // Staff are told whose items a view holds; a view with nothing one may delete, and one
+    // that is not the person's to see, are refused before any question.
+    let question = ask_to_delete(&sam, "/media?per=1&sort=name").await;
+    let text = html_unescape(&question.body);
+    assert!(text.contains("Move 2 items to the Trash?"), "{text}");
+    assert!(text.contains("2 items (1 system media, which everyone sees; 1 of other people)"), "{text}");
+    let nothing =
+        ann.post("/media", "/media/bulk", &[("scope", "view"), ("back", "/media/system?per=1")]).await;
+    assert_eq!((nothing.status, nothing.location()), (303, "/media/system?per=1"));
+    let said = html_unescape(&ann.get("/media/system?per=1").await.body);
+    assert!(
+        said.contains("Nothing in this view to delete: Left alone: 1 item not yours to delete."),
+        "{said}"
+    );
+    let not_hers = format!("/media/users/{ann_id}");
+    assert_eq!(
+        bob.post("/media", "/media/bulk", &[("scope", "view"), ("back", &not_hers)]).await.status,
+        400
+    );
+    assert_eq!(names_in(&sam.get("/media").await).len(), 2, "nothing else moved");
+}
+
+/// Without a trash the question says the delete is for good, and the answer deletes.
+async fn a_whole_view_is_deleted_for_good_without_a_trash(env: TestEnv) {
+    let s = env.start_server().await;
+    let (ann, _) = s.signed_in("ann", Role::User).await;
+    let files = vec![("a.png", fixture_bytes("image.png")), ("b.png", fixture_bytes("image.png"))];
+    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    let question = ask_to_delete(&ann, "/media?per=1").await;
+    let text = html_unescape(&question.body);
+    assert!(
+        text.contains("<h1>Delete 2 items for good?</h1>") && text.contains("This cannot be undone."),
+        "{text}"
+    );
+    let done = answer(&ann, &question).await;
+    let view = ann.get(done.location()).await;
+    assert!(html_unescape(&view.body).contains("Deleted 2 items."), "{}", view.body);
+    assert!(names_in(&view).is_empty());
+    let empty = ann.post("/media", "/media/bulk", &[("scope", "view"), ("back", "/media?per=1")]).await;
+    assert_eq!(empty.status, 303);
+    assert!(
+        html_unescape(&ann.get("/media").await.body)
+            .contains("Nothing in this view to delete: the view is empty.")
+    );
 }

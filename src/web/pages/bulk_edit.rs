@@ -133,8 +133,8 @@ pub async fn edit(
     }
     let heading = match (changed, refused.len() + refused_more) {
         (0, _) => "Nothing was changed".to_owned(),
-        (n, 0) => format!("{} {done}", counted(n, "item")),
-        (n, r) => format!("{} {done}; {} not", counted(n, "item"), view::count(r as i64)),
+        (n, 0) => format!("{} {done}", view::counted(n, "item")),
+        (n, r) => format!("{} {done}; {} not", view::counted(n, "item"), view::count(r as i64)),
     };
     let body = SummaryPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
@@ -178,7 +178,7 @@ async fn whole_view(
     let Some(query) = super::gallery::view_set(app, user, back).await? else {
         return Err(WebError::BadRequest("This page cannot be changed as a whole.".into()));
     };
-    let members = app.media.view_members(&user.actor(), &query, edit, MAX_VIEW_EDIT).await?;
+    let members = app.media.view_members(&user.actor(), &query, Some(edit), MAX_VIEW_EDIT).await?;
     if members.items.is_empty() {
         let why = left_alone(&members, edit);
         let why = if why.is_empty() { "the view is empty.".to_owned() } else { why.join(" ") };
@@ -191,24 +191,21 @@ async fn whole_view(
 fn left_alone(members: &ViewMembers, edit: &BulkEdit) -> Vec<String> {
     let mut notes = Vec::new();
     if members.not_yours > 0 {
-        notes.push(format!("Left alone: {} not yours to change.", counted(members.not_yours, "item")));
+        notes.push(format!("Left alone: {} not yours to change.", view::counted(members.not_yours, "item")));
     }
     if members.not_applicable > 0 {
         let n = members.not_applicable;
         notes.push(match edit {
             BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {
-                format!("Left alone: {} (audio has no alt text).", counted(n, "audio item"))
+                format!("Left alone: {} (audio has no alt text).", view::counted(n, "audio item"))
             }
-            _ => format!("Left alone: {} of others, which cannot go in this collection.", counted(n, "item")),
+            _ => format!(
+                "Left alone: {} of others, which cannot go in this collection.",
+                view::counted(n, "item")
+            ),
         });
     }
     notes
-}
-
-/// "1 item", "1 234 items".
-fn counted(n: usize, noun: &str) -> String {
-    let s = if n == 1 { "" } else { "s" };
-    format!("{} {noun}{s}", view::count(n as i64))
 }
 
 /// Asks before changing a whole view: how many items, what, and what is left alone; the
@@ -224,7 +221,7 @@ fn question(
     let n = members.items.len();
     let mut message = match n {
         1 => format!("The one item you may change in this view will be {done}."),
-        n => format!("All {} you may change in this view will be {done}.", counted(n, "item")),
+        n => format!("All {} you may change in this view will be {done}.", view::counted(n, "item")),
     };
     for note in notes {
         message.push(' ');
@@ -237,11 +234,11 @@ fn question(
     fields.push(("scope", "view".to_owned()));
     ConfirmActionPage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        title: format!("Change {} in this view?", counted(n, "item")),
+        title: format!("Change {} in this view?", view::counted(n, "item")),
         message,
         action: "/media/bulk/edit".to_owned(),
         fields,
-        button: format!("Change {}", counted(n, "item")),
+        button: format!("Change {}", view::counted(n, "item")),
         cancel: back.to_owned(),
     }
     .respond()

@@ -1,4 +1,4 @@
-//! The galleries: everything a user may see, system media, one user's media; plus bulk delete.
+//! The galleries: everything a user may see, system media, one user's media.
 
 use std::collections::HashMap;
 
@@ -6,15 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::confirm::{ConfirmDeletePage, ConfirmItem};
-use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
-use crate::auth::session;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, Owner, OwnerFilter};
 use crate::http_text::percent_encode;
 use crate::media::file::{thumbnail, waveform};
-use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MAX_ZIP_ITEMS, MediaError};
+use crate::media::{CollectionDetail, CollectionRead, GalleryItem, MAX_ZIP_ITEMS};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Choice, CompactMoment, Layout, Moment};
@@ -108,6 +105,8 @@ struct GalleryPage {
     /// The label of the button that downloads the whole view as one ZIP (none where it has one
     /// page, or more items than an archive holds).
     whole_zip: Option<String>,
+    /// The label of the button that deletes every item of the view one may delete.
+    whole_delete: Option<String>,
     /// This view's own address, where actions started here come back to.
     view_url: String,
     q: String,
@@ -551,6 +550,11 @@ async fn render_in(
         (true, true) => Some(format!("Apply to all {} in this view…", view::count(page.total))),
         (true, false) => Some("Apply to all in this view…".to_owned()),
     };
+    let whole_delete = match (paged, exact) {
+        (false, _) => None,
+        (true, true) => Some(format!("Delete all {} in this view…", view::count(page.total))),
+        (true, false) => Some("Delete all in this view…".to_owned()),
+    };
     let whole_zip = match (paged, exact) {
         (false, _) => None,
         (true, true) if page.total > MAX_ZIP_ITEMS as i64 => None,
@@ -603,6 +607,7 @@ async fn render_in(
         picked_count,
         whole_view,
         whole_zip,
+        whole_delete,
         view_url,
         q: search,
         tags: tags_text,
@@ -695,152 +700,4 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         can_manage: i.can_manage,
         picked: false,
     }
-}
-
-/// "Not deleted: 3 items (…; …; …)", naming a few and counting the rest, so that the flash
-/// stays small whatever the selection.
-fn not_deleted(failed: &[String]) -> String {
-    const NAMED: usize = 3;
-    let n = failed.len();
-    let mut named = failed.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; ");
-    if n > NAMED {
-        named.push_str(&format!("; and {} more", n - NAMED));
-    }
-    format!("Not deleted: {n} item{} ({named}).", if n == 1 { "" } else { "s" })
-}
-
-/// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
-/// A selection may be stale (items deleted meanwhile, in another tab or by someone else): what
-/// is gone is left out with a note, and the rest goes ahead.
-pub async fn bulk(
-    app: web::Data<App>,
-    user: CurrentUser,
-    body: web::Bytes,
-) -> Result<HttpResponse, WebError> {
-    let form = SelectionForm::read(&user, &body)?;
-    let field = |name: &str| form.field(name);
-    let picked = form.items();
-    if picked.is_empty() {
-        session::flash(&user.session, "error", "Select at least one item to delete.");
-        return Ok(see_other(&back::gallery_view(field("back"))));
-    }
-    let actor = user.actor();
-    if field("step") == Some("delete") {
-        let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
-        let (mut kept_until, mut trashed) = (None, Vec::new());
-        for &(kind, id) in &picked {
-            match app.media.delete(&actor, kind, id).await {
-                Ok(d) => {
-                    deleted += 1;
-                    deferred |= d.removal_deferred;
-                    kept_until = kept_until.or(d.trashed_until);
-                    if d.trashed_until.is_some() {
-                        trashed.push(format!("{kind}:{id}"));
-                    }
-                }
-                Err(MediaError::NotFound) => gone += 1,
-                Err(e) => failed.push(format!("{kind} {id}: {e}")),
-            }
-        }
-        // Nothing deleted is never reported as a success.
-        match kept_until {
-            Some(until) => {
-                session::flash(
-                    &user.session,
-                    "ok",
-                    super::confirm::moved_to_trash(&view::items(deleted), until),
-                );
-                session::offer_undo(&user.session, &trashed, &back::gallery_view(field("back")));
-            }
-            None if deleted > 0 => {
-                session::flash(&user.session, "ok", format!("Deleted {}.", view::items(deleted)))
-            }
-            None => {}
-        }
-        if deferred {
-            session::flash(&user.session, "note", super::confirm::DELETE_DEFERRED);
-        }
-        if gone > 0 {
-            session::flash(&user.session, "note", format!("{} already gone.", were(gone)));
-        }
-        if !failed.is_empty() {
-            session::flash(&user.session, "error", not_deleted(&failed));
-        }
-        return Ok(see_other(&back::gallery_view(field("back"))));
-    }
-    // The confirmation lists what this user may delete, with whose it is.
-    let selection = app.media.selection(&actor, &picked).await?;
-    let back = back::gallery_view(field("back"));
-    let (deletable, refused): (Vec<_>, Vec<_>) = selection.items.into_iter().partition(|i| i.can_manage);
-    let mut notes = Vec::new();
-    if selection.gone > 0 {
-        notes.push(format!(
-            "{} gone since you chose {} and left out.",
-            were(selection.gone),
-            them(selection.gone)
-        ));
-    }
-    if !refused.is_empty() {
-        notes.push(format!("{} not yours to delete and left out.", were(refused.len())));
-    }
-    if deletable.is_empty() {
-        session::flash(&user.session, "error", format!("Nothing to delete: {}", notes.join(" ")));
-        return Ok(see_other(&back));
-    }
-    let names = super::owner_names(&app, &user).await?;
-    let owner_label = |owner: Owner| match owner {
-        Owner::System => "System".to_owned(),
-        Owner::User(id) if id == user.account.id => "Mine".to_owned(),
-        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
-    };
-    let mut by_owner: Vec<(String, usize)> = Vec::new();
-    for item in &deletable {
-        let label = owner_label(item.owner);
-        match by_owner.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, n)) => *n += 1,
-            None => by_owner.push((label, 1)),
-        }
-    }
-    for (label, n) in &by_owner {
-        notes.insert(
-            0,
-            match label.as_str() {
-                "System" => format!("{} of these {} system media, which everyone sees.", n, is_are(*n)),
-                "Mine" => format!("{} of these {} yours.", n, is_are(*n)),
-                other => format!("{} of these belong{} to {other}.", n, if *n == 1 { "s" } else { "" }),
-            },
-        );
-    }
-    let items = deletable
-        .into_iter()
-        .map(|i| ConfirmItem {
-            value: format!("{}:{}", i.kind, i.id),
-            owner_label: owner_label(i.owner),
-            filename: i.filename,
-            thumb_url: i.thumb_url,
-        })
-        .collect();
-    let body = ConfirmDeletePage {
-        layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        items,
-        notes,
-        action: "/media/bulk".into(),
-        cancel_url: back.clone(),
-        back,
-        trash_days: app.media.settings().trash_days,
-    }
-    .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
-}
-
-fn were(n: usize) -> String {
-    if n == 1 { "1 item was".into() } else { format!("{n} items were") }
-}
-
-fn them(n: usize) -> &'static str {
-    if n == 1 { "it" } else { "them" }
-}
-
-fn is_are(n: usize) -> &'static str {
-    if n == 1 { "is" } else { "are" }
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk_delete;
 pub mod bulk_edit;
 pub mod collections;
 pub mod confirm;

@@ -146,6 +146,19 @@ impl Page {
 
     /// The address of the page's link marked `rel="{rel}"` (a pager's `next`, `prev`, `last`):
     /// a page holds other links that carry a cursor, such as "Select all on this page".
+    /// The hidden fields of the page's forms, in order, values unescaped.
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        self.body
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .map(|f| {
+                let (name, rest) = f.split_once('"').unwrap();
+                let value = rest.split_once("value=\"").unwrap().1.split('"').next().unwrap();
+                (name.to_owned(), html_unescape(value))
+            })
+            .collect()
+    }
+
     pub fn rel(&self, rel: &str) -> Option<String> {
         let end = self.body.find(&format!("\" rel=\"{rel}\""))?;
         let start = self.body[..end].rfind("href=\"")? + "href=\"".len();
