@@ -197,8 +197,22 @@ impl Db {
     }
 }
 
+/// On SQLite a transaction takes the write lock as it begins (`BEGIN IMMEDIATE`). Begun
+/// deferred, it would read first and ask for the lock at its first write; in WAL mode a
+/// reader whose snapshot another writer has moved past cannot be given it, and SQLite answers
+/// `database is locked` at once, without the busy timeout's wait: five uploads side by side
+/// lost one that way. Immediate, the second writer waits its turn. Every transaction here
+/// writes (reads need none), so none takes the lock for nothing.
 async fn begin(conn: &mut DbConn<'_>) -> Result<(), DbError> {
-    super::run!(conn, |c| tx_begin(c).await)?;
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.spawn_blocking(|inner| {
+                diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+            })
+            .await?
+        }
+        DbConn::Pg(c) => tx_begin(&mut **c).await?,
+    }
     Ok(())
 }
 

@@ -62,6 +62,7 @@ backend_tests!(
     every_key_a_table_refers_to_is_listed,
     audio_rows_round_trip_and_transcripts_update,
     a_failed_transaction_leaves_no_row,
+    a_transaction_that_reads_first_still_writes,
     usernames_are_unique,
     pending_deletions_are_due_until_done,
     migrations_apply_once_and_again_harmlessly
@@ -161,6 +162,33 @@ async fn a_failed_transaction_leaves_no_row(env: TestEnv) {
         .await;
     assert!(ok.is_ok());
     assert_eq!(env.count_rows("images").await, 1);
+}
+
+/// A transaction that reads, then writes after another transaction has written meanwhile,
+/// still writes: on SQLite it holds the write lock from its start, so the other one waits its
+/// turn. (Begun deferred, SQLite refused the late write at once with "database is locked", its
+/// snapshot being older than the other's commit; concurrent uploads met that.)
+async fn a_transaction_that_reads_first_still_writes(env: TestEnv) {
+    let (read, go) = tokio::sync::oneshot::channel::<()>();
+    let first = env.db.transaction(async |c: &mut DbConn<'_>| {
+        ImageRepo::by_id(c, 1).await?;
+        read.send(()).unwrap();
+        // The other transaction writes while this one is open.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        ImageRepo::create(c, &new_image(None, "system/first.png", 0)).await.map(drop)
+    });
+    let db = env.db.clone();
+    let second = tokio::spawn(async move {
+        go.await.unwrap();
+        db.transaction(async |c: &mut DbConn<'_>| {
+            ImageRepo::create(c, &new_image(None, "system/second.png", 0)).await.map(drop)
+        })
+        .await
+    });
+    let (first, second): (Result<(), DbError>, _) = (first.await, second.await.unwrap());
+    first.unwrap();
+    second.unwrap();
+    assert_eq!(env.count_rows("images").await, 2);
 }
 
 async fn usernames_are_unique(env: TestEnv) {
