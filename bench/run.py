@@ -494,6 +494,40 @@ def bench_edit():
     return res
 
 
+DELETE_ITEMS = 500  # real uploads: a delete moves each item's objects to the trash
+
+
+def bench_delete():
+    """A whole view of 500 uploaded photos moved to the trash in one delete, as staff: each
+    item's file and thumbnail copied to trash keys and the originals removed, its row marked,
+    an audit row; wall seconds on each backend (one run: the items are gone after it)."""
+    photo = os.path.join(HERE, "..", "tests", "fixtures", "image.jpg")
+    res = {"items": DELETE_ITEMS, "backends": {}}
+    for backend in ["sqlite_local", "postgres_s3"]:
+        say(f"whole-view delete: {DELETE_ITEMS} photos on {backend}")
+        env = backend_env(backend, os.path.join(WORK, f"delete-{backend}"))
+        server = Server(env, f"delete-{backend}")
+        for _ in range(DELETE_ITEMS // 5):  # five at a time: the server turns away a crowd (503)
+            post_files(server, photo, 5, True)
+        fields = [("csrf_token", server.csrf()), ("scope", "view"), ("back", "/media?per=50")]
+        times = []
+        for answer in [[], [("confirmed", "yes")]]:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+            started = time.monotonic()
+            conn.request("POST", "/media/bulk", urllib.parse.urlencode(fields + answer),
+                         {"Cookie": server.cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            resp = conn.getresponse()
+            resp.read()
+            times.append(time.monotonic() - started)
+            conn.close()
+        left = page(server, "/media?per=200").count('<li class="card')
+        if resp.status != 303 or left:
+            sys.exit(f"the delete answered {resp.status} and left {left} items")
+        server.stop()
+        res["backends"][backend] = {"question_s": times[0], "delete_s": times[1]}
+    return res
+
+
 def page(server, path):
     req = urllib.request.Request(f"{server.base}{path}", headers={"Cookie": server.cookie})
     return urllib.request.urlopen(req).read().decode()
@@ -537,6 +571,7 @@ def main():
         results["gallery"] = bench_gallery()
     if what in ("all", "edit"):
         results["edit"] = bench_edit()
+        results["delete"] = bench_delete()
     json.dump(results, open(path, "w"), indent=2)
     table = subprocess.run([sys.executable, os.path.join(HERE, "report.py"), path], capture_output=True, text=True,
                            check=True).stdout

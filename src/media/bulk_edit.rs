@@ -9,7 +9,7 @@ use super::dto::Description;
 use super::service::MediaService;
 use crate::domain::{GalleryQuery, MediaKind};
 
-/// Most items one change of a whole view reaches: the change runs while the request waits.
+/// Most items one change or delete of a whole view reaches: it runs while the request waits.
 pub const MAX_VIEW_EDIT: usize = 5_000;
 
 /// What to do to each selected item.

@@ -139,8 +139,8 @@ async fn delete_each(
     let actor = user.actor();
     let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
     let (mut kept_until, mut trashed) = (None, Vec::new());
-    for &(kind, id) in picked {
-        match app.media.delete(&actor, kind, id).await {
+    for ((kind, id), outcome) in app.media.delete_many(&actor, picked).await {
+        match outcome {
             Ok(d) => {
                 deleted += 1;
                 deferred |= d.removal_deferred;
