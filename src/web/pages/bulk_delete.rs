@@ -39,21 +39,21 @@ pub async fn bulk(
 ) -> Result<HttpResponse, WebError> {
     let form = SelectionForm::read(&user, &body)?;
     let field = |name: &str| form.field(name);
+    let back = back::gallery_view(field("back"));
     if field("scope") == Some("view") {
-        return whole_view(&app, &user, &form, &back::gallery_view(field("back"))).await;
+        return whole_view(&app, &user, &form, &back).await;
     }
     let picked = form.items();
     if picked.is_empty() {
         session::flash(&user.session, "error", "Select at least one item to delete.");
-        return Ok(see_other(&back::gallery_view(field("back"))));
+        return Ok(see_other(&back));
     }
-    let actor = user.actor();
     if field("step") == Some("delete") {
-        return delete_each(&app, &user, &picked, &back::gallery_view(field("back"))).await;
+        return delete_each(&app, &user, &picked, &back).await;
     }
     // The confirmation lists what this user may delete, with whose it is.
+    let actor = user.actor();
     let selection = app.media.selection(&actor, &picked).await?;
-    let back = back::gallery_view(field("back"));
     let (deletable, refused): (Vec<_>, Vec<_>) = selection.items.into_iter().partition(|i| i.can_manage);
     let mut notes = Vec::new();
     if selection.gone > 0 {
