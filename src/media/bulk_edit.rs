@@ -76,17 +76,7 @@ impl MediaService {
         // Whose media may go in the collection (besides system media).
         let mut fits_owner = None;
         match edit {
-            Some(BulkEdit::Tag(names) | BulkEdit::Untag(names)) => {
-                let names = super::tags::split_tags(names);
-                if names.is_empty() {
-                    return Err(MediaError::Invalid(
-                        "type a tag (several: separate them with commas)".into(),
-                    ));
-                }
-                for name in names {
-                    super::tags::clean_tag(name)?;
-                }
-            }
+            Some(BulkEdit::Tag(names) | BulkEdit::Untag(names)) => drop(super::tags::typed_tags(names)?),
             Some(BulkEdit::Collect(id) | BulkEdit::Uncollect(id)) => {
                 let mut pooled = self.db.get().await?;
                 fits_owner = Some(self.managed_collection(&mut pooled.conn(), actor, *id).await?.owner_id);

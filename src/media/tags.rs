@@ -45,6 +45,19 @@ pub fn split_tags(input: &str) -> Vec<&str> {
     input.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()).collect()
 }
 
+/// The tags typed in `input`, each cleaned: what a request naming tags refuses before it
+/// touches anything (none, too many, one unfit).
+pub fn typed_tags(input: &str) -> Result<Vec<(String, String)>, MediaError> {
+    let names = split_tags(input);
+    if names.is_empty() {
+        return Err(MediaError::Invalid("type a tag (several: separate them with commas)".into()));
+    }
+    if names.len() > MAX_TAGS_AT_ONCE {
+        return Err(MediaError::Invalid(format!("at most {MAX_TAGS_AT_ONCE} tags at once")));
+    }
+    names.iter().map(|n| clean_tag(n)).collect()
+}
+
 impl MediaService {
     /// Puts the comma-separated tags of `input` on an item the actor manages; the names added
     /// (a tag it carried already is not counted).
@@ -58,14 +71,7 @@ impl MediaService {
         // made again under the item's lock below.
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
-        let names = split_tags(input);
-        if names.is_empty() {
-            return Err(MediaError::Invalid("type a tag (several: separate them with commas)".into()));
-        }
-        if names.len() > MAX_TAGS_AT_ONCE {
-            return Err(MediaError::Invalid(format!("at most {MAX_TAGS_AT_ONCE} tags at once")));
-        }
-        let cleaned = names.iter().map(|n| clean_tag(n)).collect::<Result<Vec<_>, _>>()?;
+        let cleaned = typed_tags(input)?;
         // One transaction for the request: a failure keeps none of its tags, not even a new
         // name in the vocabulary. Names are created in key order, so that two requests naming
         // the same new tags in other orders wait for each other instead of deadlocking.

@@ -36,12 +36,19 @@ pub fn gallery_view(back: Option<&str>) -> String {
 /// page stands (a cursor, a position, the last page) or what was ticked.
 pub fn first_page(view: &str) -> String {
     let (path, query) = view.split_once('?').unwrap_or((view, ""));
-    let placed = ["after", "before", "at", "last", "select"];
+    match without_pairs(query, &["after", "before", "at", "last", "select"]) {
+        kept if kept.is_empty() => path.to_owned(),
+        kept => format!("{path}?{kept}"),
+    }
+}
+
+/// A query string without the pairs named by `keys` (each key matched whole).
+pub fn without_pairs(query: &str, keys: &[&str]) -> String {
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.is_empty() && !placed.contains(&p.split('=').next().unwrap_or("")))
+        .filter(|p| !p.is_empty() && !keys.contains(&p.split('=').next().unwrap_or("")))
         .collect();
-    if kept.is_empty() { path.to_owned() } else { format!("{path}?{}", kept.join("&")) }
+    kept.join("&")
 }
 
 fn is_gallery(path: &str) -> bool {

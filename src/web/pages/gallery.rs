@@ -283,13 +283,6 @@ fn switch_collection(id: Option<i64>, q: &GalleryParams) -> String {
     if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
 }
 
-/// A gallery's query string without its `select=` pairs.
-fn without_select(query: &str) -> String {
-    let kept: Vec<&str> =
-        query.split('&').filter(|p| !p.is_empty() && p.split('=').next() != Some("select")).collect();
-    kept.join("&")
-}
-
 /// Whether a gallery address searches (its `q=` has more than blanks).
 fn searching(q: &Option<String>) -> bool {
     q.as_deref().is_some_and(|s| !s.trim().is_empty())
@@ -367,7 +360,7 @@ async fn render_in(
     collection: Option<CollectionHead>,
 ) -> Result<HttpResponse, WebError> {
     let View { base_path, query: view_query, heading, section } = view;
-    let view_query = without_select(&view_query);
+    let view_query = back::without_pairs(&view_query, &["select"]);
     let select_all = q.select.as_deref() == Some("all");
     let this_collection = collection.as_ref().map(|c| c.id);
     // The filter form names a collection: another one (or none) is another page.
