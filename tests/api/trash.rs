@@ -21,7 +21,8 @@ backend_tests!(
     undo_and_the_flashes_keep_the_session_cookie_small,
     database_failures_during_trash_restore_and_purge_change_nothing,
     a_whole_view_goes_to_the_trash_after_one_question,
-    a_whole_view_is_deleted_for_good_without_a_trash
+    a_whole_view_is_deleted_for_good_without_a_trash,
+    a_whole_view_that_fails_halfway_keeps_what_could_not_go
 );
 
 /// File names in `who`'s gallery narrowed by `q`.
@@ -467,7 +468,7 @@ async fn reconcile_purges_trash_whose_file_is_gone_and_restore_skips_deleted_col
 }
 
 /// The most a bulk delete can put in the session — Undo for 20 items and a long gallery view,
-/// plus the flashes about 150 refused items — stays far below the 4 KB browsers keep.
+/// plus the flashes about 150 refused items with long names — stays far below the 4 KB browsers keep.
 async fn undo_and_the_flashes_keep_the_session_cookie_small(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (ann, ann_id) = s.signed_in("ann", Role::User).await;
@@ -482,7 +483,7 @@ async fn undo_and_the_flashes_keep_the_session_cookie_small(env: TestEnv) {
     for i in 0..150 {
         let item = s.env.media.upload(
             &staff,
-            Upload::new(Owner::System, format!("s{i}.jpg")),
+            Upload::new(Owner::System, format!("{}{i}.jpg", "s".repeat(200))),
             fixture_stream("image.jpg"),
         );
         picks.push(format!("image:{}", item.await.unwrap().id()));
@@ -500,6 +501,8 @@ async fn undo_and_the_flashes_keep_the_session_cookie_small(env: TestEnv) {
     assert!(
         page.body.contains("Moved 20 items to the Trash") && page.body.contains("Not deleted: 150 items")
     );
+    let long = format!("{}…", "s".repeat(39));
+    assert!(html_unescape(&page.body).contains(&format!("({long}, {long}, {long} and 147 more)")));
     assert_eq!(page.body.matches("name=\"item\" value=\"image:").count(), 20, "Undo holds the 20");
 }
 
@@ -616,4 +619,72 @@ async fn a_whole_view_is_deleted_for_good_without_a_trash(env: TestEnv) {
         html_unescape(&ann.get("/media").await.body)
             .contains("Nothing in this view to delete: the view is empty.")
     );
+}
+
+/// A whole view whose store refuses some items' copies, then whose database refuses every
+/// trash row: what could go went, what could not stays whole where it was (its file, its
+/// thumbnail, no copy left in the trash), and the summary names them with a reason for a
+/// person, not the store's or database's own message.
+async fn a_whole_view_that_fails_halfway_keeps_what_could_not_go(env: TestEnv) {
+    let mut env = env.with_trash(30);
+    let working = env.media.clone();
+    // The server's store refuses to write any `.png`: the PNGs cannot be copied to the trash.
+    env.media = env.media_with(env.store_refusing(".png"), working.settings().clone());
+    let s = env.start_server().await;
+    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    let ann = Actor::user(ann_id);
+    let upload = async |name: &str, fixture: &str| {
+        let upload = Upload::new(Owner::User(ann_id), name);
+        working.upload(&ann, upload, fixture_stream(fixture)).await.unwrap();
+    };
+    for (name, fixture) in
+        [("a.png", "image.png"), ("b.png", "image.png"), ("c.jpg", "image.jpg"), ("d.jpg", "image.jpg")]
+    {
+        upload(name, fixture).await;
+    }
+    let before = s.env.objects().await;
+
+    let question = ask_to_delete(&c, "/media?per=1&sort=name").await;
+    assert!(html_unescape(&question.body).contains("Move 4 items to the Trash?"), "{}", question.body);
+    let done = answer(&c, &question).await;
+    let said = html_unescape(&c.get(done.location()).await.body);
+    assert!(said.contains("Moved 2 items to the Trash"), "{said}");
+    assert!(
+        said.contains(
+            "Not deleted: 2 items (a.png, b.png): the server could not do it just now; try again shortly."
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("injected") && !said.contains("storage failed"), "{said}");
+    assert_eq!(names_in(&c.get("/media?sort=name").await), ["a.png", "b.png"]);
+    let now = s.env.objects().await;
+    let went: Vec<&String> = before.iter().filter(|k| !now.contains(k)).collect();
+    assert!(went.len() == 4 && went.iter().all(|k| !k.contains(".png")), "the JPEGs' objects: {went:?}");
+    let trashed: Vec<&String> = now.iter().filter(|k| !before.contains(k)).collect();
+    assert!(
+        trashed.len() == 4 && trashed.iter().all(|k| k.starts_with("trash/") && !k.ends_with(".png")),
+        "the JPEGs and their thumbnails in the trash, no PNG copy left there: {trashed:?}"
+    );
+    assert_eq!(s.env.media.trash_page(&ann, None).await.unwrap().total, 2);
+    s.env.usage_matches(ann_id).await;
+
+    // The database refuses every trash row: nothing moves, nothing is said to have.
+    upload("e.jpg", "image.jpg").await;
+    let before = s.env.objects().await;
+    s.env.inject_db_failure("trash", "INSERT").await;
+    let question = ask_to_delete(&c, "/media?per=1&sort=name").await;
+    let done = answer(&c, &question).await;
+    s.env.clear_db_failure("trash", "INSERT").await;
+    let page = c.get(done.location()).await;
+    let said = html_unescape(&page.body);
+    assert!(
+        said.contains("Not deleted: 3 items (a.png, b.png, e.jpg): the server could not do it just now"),
+        "{said}"
+    );
+    assert!(!said.contains("Moved") && !said.contains("flash-ok") && !said.contains("injected"), "{said}");
+    assert_eq!(s.env.objects().await, before, "the copies were removed again");
+    assert_eq!(names_in(&c.get("/media?sort=name").await), ["a.png", "b.png", "e.jpg"]);
+    assert_eq!(s.env.count_rows("trash").await, 2);
+    s.env.usage_matches(ann_id).await;
+    assert!(working.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }

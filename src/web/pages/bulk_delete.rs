@@ -17,16 +17,49 @@ use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
 
-/// "Not deleted: 3 items (…; …; …)", naming a few and counting the rest, so that the flash
-/// stays small whatever the selection.
-fn not_deleted(failed: &[String]) -> String {
-    const NAMED: usize = 3;
-    let n = failed.len();
-    let mut named = failed.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; ");
-    if n > NAMED {
-        named.push_str(&format!("; and {} more", n - NAMED));
+/// "Not deleted: 5 items (a.png, b.png, c.png and 2 more): why." when they share one reason,
+/// else each named with its own; a few named and the rest counted, so that the flash stays
+/// small whatever the selection.
+fn not_deleted(named: &[(String, String)], n: usize) -> String {
+    let more = if n > named.len() {
+        format!(" and {} more", view::count((n - named.len()) as i64))
+    } else {
+        String::new()
+    };
+    let items = view::counted(n, "item");
+    match named.first() {
+        Some((_, why)) if named.iter().all(|(_, w)| w == why) => {
+            let names: Vec<&str> = named.iter().map(|(name, _)| name.as_str()).collect();
+            format!("Not deleted: {items} ({}{more}): {why}.", names.join(", "))
+        }
+        _ => {
+            let each: Vec<String> = named.iter().map(|(name, why)| format!("{name}: {why}")).collect();
+            format!("Not deleted: {items} ({}{more}).", each.join("; "))
+        }
     }
-    format!("Not deleted: {n} item{} ({named}).", if n == 1 { "" } else { "s" })
+}
+
+/// A name cut to fit a flash, which lives in the session cookie beside Undo's list.
+fn short(name: &str) -> String {
+    const MOST: usize = 40;
+    if name.chars().count() <= MOST {
+        name.to_owned()
+    } else {
+        name.chars().take(MOST - 1).chain(['…']).collect()
+    }
+}
+
+/// Why one item was not deleted, in words for the person; what only the server's log needs
+/// (a store's or database's message) goes there.
+fn why_not(e: &MediaError) -> String {
+    match e {
+        MediaError::Forbidden => "not yours to delete".to_owned(),
+        MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
+            tracing::error!(error = %e, "bulk delete failed");
+            "the server could not do it just now; try again shortly".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
@@ -137,7 +170,9 @@ async fn delete_each(
     back: &str,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
-    let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, Vec::new(), false);
+    const NAMED: usize = 3;
+    let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, 0, false);
+    let mut named = Vec::new();
     let (mut kept_until, mut trashed) = (None, Vec::new());
     for ((kind, id), outcome) in app.media.delete_many(&actor, picked).await {
         match outcome {
@@ -150,7 +185,16 @@ async fn delete_each(
                 }
             }
             Err(MediaError::NotFound) => gone += 1,
-            Err(e) => failed.push(format!("{kind} {id}: {e}")),
+            Err(e) => {
+                failed += 1;
+                if named.len() < NAMED {
+                    let name = match app.media.get(&actor, kind, id).await {
+                        Ok(m) => short(m.filename()),
+                        Err(_) => format!("{kind} {id}"),
+                    };
+                    named.push((name, why_not(&e)));
+                }
+            }
         }
     }
     // Nothing deleted is never reported as a success.
@@ -169,8 +213,8 @@ async fn delete_each(
     if gone > 0 {
         session::flash(&user.session, "note", format!("{} already gone.", were(gone)));
     }
-    if !failed.is_empty() {
-        session::flash(&user.session, "error", not_deleted(&failed));
+    if failed > 0 {
+        session::flash(&user.session, "error", not_deleted(&named, failed));
     }
     Ok(see_other(back))
 }
@@ -232,4 +276,25 @@ async fn whole_view(
         cancel: back.to_owned(),
     }
     .respond()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_deleted;
+
+    fn named(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, w)| (n.to_string(), w.to_string())).collect()
+    }
+
+    #[test]
+    fn one_reason_is_said_once_and_the_rest_are_counted() {
+        let three = named(&[("a.png", "busy"), ("b.png", "busy"), ("c.png", "busy")]);
+        assert_eq!(
+            not_deleted(&three, 1204),
+            "Not deleted: 1\u{202f}204 items (a.png, b.png, c.png and 1\u{202f}201 more): busy."
+        );
+        assert_eq!(not_deleted(&three[..1], 1), "Not deleted: 1 item (a.png): busy.");
+        let mixed = named(&[("a.png", "busy"), ("b.png", "not yours to delete")]);
+        assert_eq!(not_deleted(&mixed, 2), "Not deleted: 2 items (a.png: busy; b.png: not yours to delete).");
+    }
 }
