@@ -13,9 +13,19 @@
       return p.type === "timeZoneName";
     })[0];
     var local = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
-      two(d.getHours()) + ":" + two(d.getMinutes());
+      two(d.getHours()) + ":" + two(d.getMinutes()) +
+      (/\d:\d\d:\d\d( UTC)?$/.test(t.textContent) ? ":" + two(d.getSeconds()) : "");
     t.title = t.textContent.replace(/( UTC)?$/, " UTC");
     t.textContent = local + (named && name ? " " + name.value : "");
+  });
+
+  // Days a form asks for are read in the reader's zone too: its offset from UTC now, in
+  // minutes east (a range across a change of clocks is off by that hour at one end).
+  document.querySelectorAll("input[data-offset]").forEach(function (i) {
+    i.value = String(-new Date().getTimezoneOffset());
+  });
+  document.querySelectorAll("[data-zone]").forEach(function (s) {
+    s.textContent = "Days and times are in your time zone.";
   });
 
   // One clip at a time: starting a clip pauses every other one.

@@ -138,9 +138,15 @@ impl Moment {
         CompactMoment(self)
     }
 
+    /// To the second, with the zone's name, where the order of close events matters (the
+    /// audit log); the script keeps the seconds.
+    pub fn to_the_second(self) -> SecondMoment {
+        SecondMoment(self)
+    }
+
     /// Digits put in place rather than formatted: a gallery page writes fifty of these, twelve
     /// padded integers each through `write!` otherwise, on the page's hot path.
-    fn write(&self, f: &mut std::fmt::Formatter<'_>, zone: &str) -> std::fmt::Result {
+    fn write(&self, f: &mut std::fmt::Formatter<'_>, zone: &str, seconds: bool) -> std::fmt::Result {
         use chrono::{Datelike, Timelike};
         let t = self.0;
         let mut iso = *b"0000-00-00T00:00:00Z";
@@ -155,7 +161,8 @@ impl Moment {
             }
         }
         let iso = std::str::from_utf8(&iso).map_err(|_| std::fmt::Error)?;
-        for part in ["<time datetime=\"", iso, "\">", &iso[..10], " ", &iso[11..16], zone, "</time>"] {
+        let clock = if seconds { &iso[11..19] } else { &iso[11..16] };
+        for part in ["<time datetime=\"", iso, "\">", &iso[..10], " ", clock, zone, "</time>"] {
             f.write_str(part)?;
         }
         Ok(())
@@ -164,7 +171,7 @@ impl Moment {
 
 impl std::fmt::Display for Moment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.write(f, " UTC")
+        self.write(f, " UTC", false)
     }
 }
 
@@ -176,11 +183,23 @@ pub struct CompactMoment(Moment);
 
 impl std::fmt::Display for CompactMoment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.write(f, "")
+        self.0.write(f, "", false)
     }
 }
 
 impl askama::filters::HtmlSafe for CompactMoment {}
+
+/// See [`Moment::to_the_second`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SecondMoment(Moment);
+
+impl std::fmt::Display for SecondMoment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.write(f, " UTC", true)
+    }
+}
+
+impl askama::filters::HtmlSafe for SecondMoment {}
 
 /// Text escaped for HTML once, when it is made, which templates then write as it is: a
 /// signed link is 400 characters with a few `&`, and askama's escaping looks at one byte
@@ -253,6 +272,10 @@ mod tests {
     fn dates_read_to_the_minute() {
         let t = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap().and_hms_opt(5, 6, 59).unwrap();
         assert_eq!(super::date(t), "2026-03-04 05:06");
+        let at = "<time datetime=\"2026-03-04T05:06:59Z\">2026-03-04 05:06";
+        assert_eq!(super::Moment(t).to_string(), format!("{at} UTC</time>"));
+        assert_eq!(super::Moment(t).compact().to_string(), format!("{at}</time>"));
+        assert_eq!(super::Moment(t).to_the_second().to_string(), format!("{at}:59 UTC</time>"));
     }
 
     #[test]

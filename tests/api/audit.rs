@@ -14,7 +14,8 @@ backend_tests!(
     actions_are_recorded_with_who_what_and_where,
     no_action_without_its_row_and_rows_never_change,
     throttled_sign_ins_and_old_rows,
-    the_command_line_prints_the_log
+    the_command_line_prints_the_log,
+    days_are_read_in_the_readers_zone
 );
 
 async fn actions_are_recorded_with_who_what_and_where(env: TestEnv) {
@@ -191,4 +192,44 @@ async fn the_command_line_prints_the_log(env: TestEnv) {
     let r = env.cli(&["audit", "--since", "yesterday"], None);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not a time"), "{}", r.stderr);
+}
+
+/// The log's days are UTC unless the page sends the reader's offset (the script does): a row
+/// written at 20:00 UTC on 4 March is on 5 March in India (UTC+5:30). Pages of older entries
+/// keep the offset; a nonsense one is refused.
+async fn days_are_read_in_the_readers_zone(env: TestEnv) {
+    let s = env.start_server().await;
+    let (admin, _) = s.signed_in("root", Role::Admin).await;
+    let mut pooled = s.env.db.get().await.unwrap();
+    let day =
+        |d: u32, h: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap().and_hms_opt(h, 0, 0).unwrap();
+    let mut rows = vec![(day(4, 20), "fourth-late".to_owned()), (day(5, 20), "fifth-late".to_owned())];
+    rows.extend((0..mediadesk::auth::AUDIT_PAGE).map(|i| (day(5, 12), format!("noon-{i}"))));
+    for (at, name) in rows {
+        let row = mediadesk::db::rows::NewAudit {
+            at,
+            action: "sign_in",
+            outcome: "ok",
+            subject_name: Some(name),
+            ..Default::default()
+        };
+        mediadesk::db::repo::AuditRepo::add(&mut pooled.conn(), &row).await.unwrap();
+    }
+    drop(pooled);
+    let shown = |page: &str, name: &str| page.contains(&format!(">{name}</td>"));
+
+    let utc = admin.get("/admin/audit?since=2026-03-05&until=2026-03-05").await;
+    assert!(utc.body.contains("Days and times are UTC."), "{}", utc.body);
+    assert!(shown(&utc.body, "fifth-late") && !shown(&utc.body, "fourth-late"), "{}", utc.body);
+    let mut india = admin.get("/admin/audit?since=2026-03-05&until=2026-03-05&offset=330").await;
+    assert!(!shown(&india.body, "fifth-late"), "{}", india.body);
+    let older = india.rel("next").expect("a page of older entries");
+    assert!(older.contains("offset=330"), "{older}");
+    india = admin.get(&older).await;
+    assert!(shown(&india.body, "fourth-late") && !shown(&india.body, "fifth-late"), "{}", india.body);
+    for bad in ["abc", "900", "-841"] {
+        let page = admin.get(&format!("/admin/audit?since=2026-03-05&offset={bad}")).await;
+        assert_eq!(page.status, 400, "{bad}");
+        assert!(page.body.contains("minutes east of UTC"), "{}", page.body);
+    }
 }

@@ -5,7 +5,7 @@
 use mediadesk::auth::Role;
 
 use crate::common::browser::Browser;
-use crate::common::server::{TestClient, TestServer};
+use crate::common::server::{TestClient, TestServer, password_of};
 use crate::common::*;
 
 backend_tests!(a_recipient_plays_a_shared_clip_until_it_is_revoked, moments_read_in_the_readers_own_zone);
@@ -72,13 +72,17 @@ async fn a_recipient_plays_a_shared_clip_until_it_is_revoked(env: TestEnv) {
 const TIMES: &str =
     "return [...document.querySelectorAll('time')].map(t => [t.dateTime, t.textContent, t.title]);";
 
+const ZONE_FORM: &str = "return [document.querySelector('input[data-offset]').value, \
+                         document.querySelector('[data-zone]').textContent];";
+
 /// `2026-01-02 03:04`, as pages write a moment.
 fn minutes(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Pages write moments in UTC and say so; with the script, a reader in India (UTC+5:30 all
-/// year) reads them in India's time, the zone named, and the UTC in the title.
+/// year) reads them in India's time, the zone named, and the UTC in the title. The audit log
+/// keeps its seconds.
 async fn moments_read_in_the_readers_own_zone(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
@@ -96,12 +100,33 @@ async fn moments_read_in_the_readers_own_zone(env: TestEnv) {
     let card = ann.get("/media").await.body;
     assert!(card.contains(&format!("<time datetime=\"{}\">", stamps[0])), "the card says when: {card}");
 
+    server.account("ada", Role::Admin).await;
+    let audit = server.client();
+    audit.sign_in("ada", &password_of("ada")).await;
+    let audit = audit.get("/admin/audit").await;
+    let (stamps, body) = (audit.all("<time datetime=\""), &audit.body);
+    assert!(stamps.len() >= 3 && body.contains("<th scope=\"col\">When</th>"), "{body}");
+    for iso in &stamps {
+        let at = chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%SZ").expect("ISO");
+        let written = format!("<time datetime=\"{iso}\">{} UTC</time>", at.format("%Y-%m-%d %H:%M:%S"));
+        assert!(body.contains(&written), "to the second: {iso}");
+    }
+
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.time_zone("Asia/Kolkata").await;
         b.sign_in("ann").await;
         let india = chrono::Duration::minutes(330);
-        for (path, named) in [(item.as_str(), true), ("/media", false), ("/shares", true)] {
+        let pages = [(item.as_str(), true), ("/media", false), ("/shares", true), ("/admin/audit", true)];
+        for (path, named) in pages {
+            if path == "/admin/audit" {
+                b.client.delete_all_cookies().await.expect("sign out");
+                b.sign_in("ada").await;
+            }
+            let minutes = |t: chrono::NaiveDateTime| match path {
+                "/admin/audit" => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                _ => minutes(t),
+            };
             b.goto(path).await;
             let times = b.js(TIMES).await;
             let times = times.as_array().expect("a list");
@@ -120,6 +145,9 @@ async fn moments_read_in_the_readers_own_zone(env: TestEnv) {
                 }
             }
         }
+        // The log's day filters are sent with the reader's offset, and the page says so.
+        let form = b.js(ZONE_FORM).await;
+        assert_eq!(form, serde_json::json!(["330", "Days and times are in your time zone."]));
     })
     .await;
 }

@@ -19,11 +19,14 @@ pub struct AuditQuery {
     item: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    /// Minutes east of UTC that the days are read in: the script sends the browser's; without
+    /// it the days are UTC, as the page says.
+    offset: Option<String>,
     after: Option<String>,
 }
 
 struct Line {
-    at: String,
+    at: crate::web::view::SecondMoment,
     actor: String,
     action: &'static str,
     outcome: String,
@@ -42,6 +45,7 @@ struct AuditTemplate {
     item: String,
     since: String,
     until: String,
+    offset: String,
     lines: Vec<Line>,
     older: Option<String>,
 }
@@ -50,10 +54,20 @@ fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn date(text: &str, what: &str) -> Result<chrono::NaiveDateTime, WebError> {
+/// Midnight starting the day `text`, in UTC, for a reader `offset` minutes east of it.
+fn date(text: &str, what: &str, offset: i64) -> Result<chrono::NaiveDateTime, WebError> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::TimeDelta::minutes(offset))
         .map_err(|_| WebError::BadRequest(format!("{what}: a date like 2026-12-01")))
+}
+
+/// The reader's offset from UTC in minutes (the widest zones are 14 hours away).
+fn offset(text: Option<&str>) -> Result<i64, WebError> {
+    let Some(text) = text else { return Ok(0) };
+    text.parse::<i64>()
+        .ok()
+        .filter(|m| m.abs() <= 14 * 60)
+        .ok_or_else(|| WebError::BadRequest("offset: minutes east of UTC, like 330 or -300".into()))
 }
 
 pub async fn show(
@@ -77,17 +91,18 @@ pub async fn show(
         let kind: MediaKind = kind.trim().parse().map_err(|_| bad())?;
         filter.item = Some((kind, id.trim().parse().map_err(|_| bad())?));
     }
+    let east = offset(blank(&q.offset))?;
     if let Some(since) = blank(&q.since) {
-        filter.since = Some(date(since, "From")?);
+        filter.since = Some(date(since, "From", east)?);
     }
     if let Some(until) = blank(&q.until) {
         // Up to the end of that day.
-        filter.until = Some(date(until, "To")? + chrono::TimeDelta::days(1));
+        filter.until = Some(date(until, "To", east)? + chrono::TimeDelta::days(1));
     }
     let page = app.accounts.audit(Some(&user.account), &filter, blank(&q.after), AUDIT_PAGE).await?;
     let older = page.next.map(|next| {
         let keep = [("actor", &q.actor), ("action", &q.action), ("item", &q.item)];
-        let dates = [("since", &q.since), ("until", &q.until)];
+        let dates = [("since", &q.since), ("until", &q.until), ("offset", &q.offset)];
         let mut parts: Vec<String> = keep
             .iter()
             .chain(&dates)
@@ -120,6 +135,7 @@ pub async fn show(
         item: blank(&q.item).unwrap_or("").to_owned(),
         since: blank(&q.since).unwrap_or("").to_owned(),
         until: blank(&q.until).unwrap_or("").to_owned(),
+        offset: blank(&q.offset).unwrap_or("").to_owned(),
         lines,
         older,
     }
@@ -136,7 +152,7 @@ fn line(e: AuditEntry) -> Line {
         (i, link)
     });
     Line {
-        at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        at: crate::web::view::Moment(e.at).to_the_second(),
         actor: e.actor.unwrap_or_else(|| "operator".into()),
         action: e.action.parse::<AuditAction>().map_or("Other", AuditAction::label),
         outcome: e.outcome,
