@@ -42,6 +42,8 @@ words!(
         Purge => "purge",
         Replace => "replace",
         RollBack => "roll_back",
+        /// A photo turned or mirrored (a replace that keeps the pixels).
+        Turn => "turn",
         Share => "share",
         /// One share link revoked, or all of an item's or an account's.
         Unshare => "unshare",
@@ -69,6 +71,7 @@ impl AuditAction {
             Purge => "Deleted for good",
             Replace => "Replaced the file",
             RollBack => "Rolled back",
+            Turn => "Turned",
             Share => "Share link",
             Unshare => "Share link revoked",
             CreateAccount => "Account created",

@@ -7,11 +7,13 @@ pub mod loudness;
 mod privacy;
 pub mod region;
 mod size;
+mod turn;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};
 pub use cursor::{decode_time_cursor, encode_time_cursor};
 pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
+pub use turn::Turn;
 
 use std::fmt;
 use std::str::FromStr;

@@ -30,6 +30,7 @@ mod signed;
 pub mod spool;
 mod tags;
 mod trash;
+mod turn;
 mod upload;
 mod versions;
 mod zip;
@@ -60,5 +61,6 @@ pub use shares::{
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
 pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};
+pub use turn::ONLY_JPEG;
 pub use versions::{Replaced, VersionRead};
 pub use zip::{MAX_ZIP_ITEMS, ZipPlan};

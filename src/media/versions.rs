@@ -250,9 +250,22 @@ impl MediaService {
     pub async fn replace(
         &self,
         actor: &Actor,
+        item: (MediaKind, i64),
+        upload: Upload,
+        body: ByteStream,
+    ) -> Result<Replaced, MediaError> {
+        self.replace_recorded(actor, item, upload, body, (AuditAction::Replace, None)).await
+    }
+
+    /// [`MediaService::replace`], recorded in the audit log as `action` with `detail` (else
+    /// the new file's name).
+    pub(super) async fn replace_recorded(
+        &self,
+        actor: &Actor,
         (kind, id): (MediaKind, i64),
         upload: Upload,
         body: ByteStream,
+        record: (AuditAction, Option<String>),
     ) -> Result<Replaced, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
@@ -277,7 +290,7 @@ impl MediaService {
             return Err(e);
         }
         let kept_version = self
-            .swap_file(actor, &item, &new_objects, None, |current| {
+            .swap_file(actor, &item, &new_objects, None, record, |current| {
                 with_new_file(current, actor, &name, &accepted, &key, thumb.as_ref())
             })
             .await?;
@@ -315,7 +328,7 @@ impl MediaService {
         let rename = |old: &str| renamed.get(old).map_or_else(|| old.to_owned(), |n| (*n).to_owned());
         // The version leaves the list in the same transaction; its copies are deleted after.
         let consumed = (v.id, plan.source_keys());
-        self.swap_file(actor, &item, &plan.to, Some(consumed), |current| {
+        self.swap_file(actor, &item, &plan.to, Some(consumed), (AuditAction::RollBack, None), |current| {
             with_version_file(current, earlier, rename)
         })
         .await?;
@@ -337,6 +350,7 @@ impl MediaService {
         item: &Item,
         new_objects: &[StorageKey],
         consumed: Option<(i64, Vec<&str>)>,
+        (action, detail): (AuditAction, Option<String>),
         new_row: impl FnOnce(&TrashedRow) -> TrashedRow,
     ) -> Result<bool, MediaError> {
         let keep = self.keeps_trash();
@@ -382,8 +396,8 @@ impl MediaService {
                 if consumed.is_none() {
                     self.check_quota(c, item.media.owner_id()).await?;
                 }
-                let action = if consumed.is_none() { AuditAction::Replace } else { AuditAction::RollBack };
-                AuditRepo::add(c, &actor.did(action, (kind, id)).detail(name)).await?;
+                let detail = detail.as_deref().unwrap_or(name);
+                AuditRepo::add(c, &actor.did(action, (kind, id)).detail(detail)).await?;
                 Ok(pending)
             })
             .await;

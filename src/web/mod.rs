@@ -133,6 +133,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             )
             .route("/media/{kind}/{id}/replace", web::post().to(replace::replace))
             .route("/media/{kind}/{id}/replace", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/turn", web::post().to(replace::turn))
+            .route("/media/{kind}/{id}/turn", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/versions/{version}/restore", web::post().to(replace::restore_version))
             .route(
                 "/media/{kind}/{id}/versions/{version}/restore",

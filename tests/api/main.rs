@@ -47,6 +47,7 @@ mod storage;
 mod streaming;
 mod tags;
 mod trash;
+mod turn;
 mod upload_answers;
 mod versions;
 mod viewer;

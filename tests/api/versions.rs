@@ -32,7 +32,7 @@ async fn listed(env: &TestEnv, who: &Actor, q: impl FnOnce(&mut GalleryQuery)) -
 }
 
 /// The bytes of the item's original as the store has them now.
-async fn bytes_of(env: &TestEnv, who: &Actor, item: (MediaKind, i64)) -> Vec<u8> {
+pub(crate) async fn bytes_of(env: &TestEnv, who: &Actor, item: (MediaKind, i64)) -> Vec<u8> {
     let objects = env.objects().await;
     let sha = env.media.get(who, item.0, item.1).await.unwrap();
     let wanted = match &sha {

@@ -51,6 +51,8 @@ struct DetailPage {
     facts: Vec<(&'static str, Escaped)>,
     transcript: String,
     can_manage: bool,
+    /// A JPEG this person may change: it can be turned without loss.
+    turnable: bool,
     /// "Download original", or what it is when this person gets the copy without location data.
     download_label: &'static str,
     /// Whether the file tells where it was taken or what took it, and what the app does about it.
@@ -435,6 +437,7 @@ pub(super) async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
+        turnable: actor.can_manage(owner_id) && media.content_type() == "image/jpeg",
         download_label: match media {
             MediaRead::Image(i)
                 if i.has_private_copy

@@ -11,7 +11,7 @@ use super::signin::see_other;
 use super::upload::{drain, next_field};
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::Owner;
+use crate::domain::{Owner, Turn};
 use crate::media::{MediaError, Replaced, Upload};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -81,4 +81,29 @@ pub async fn restore_version(
         format!("Rolled back to {}; the file it replaced is kept as a version.", media.filename()),
     );
     Ok(see_other(&format!("/media/{kind}/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct TurnForm {
+    csrf_token: String,
+    turn: String,
+}
+
+/// Turns or mirrors a photo (the buttons above its Replace form).
+pub async fn turn(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    form: web::Form<TurnForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let path = path.into_inner();
+    let turn: Turn = form.turn.parse().map_err(WebError::BadRequest)?;
+    let turned = app.media.turn(&user.actor(), (path.kind, path.id), turn).await?;
+    let mut said = format!("{} {}.", turned.media.filename(), turn.done());
+    if turned.kept_version {
+        said.push_str(" The file as it was is listed under File, ready to roll back to.");
+    }
+    session::flash(&user.session, "ok", said);
+    Ok(see_other(&path.url()))
 }

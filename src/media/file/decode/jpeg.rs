@@ -23,7 +23,7 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
 }
 
 /// The payload of the first APP1 `Exif` segment, found by walking the markers before the scan.
-fn app1_exif(data: &[u8]) -> Option<&[u8]> {
+pub(crate) fn app1_exif(data: &[u8]) -> Option<&[u8]> {
     let mut i = 2; // after SOI
     while i + 4 <= data.len() && data[i] == 0xFF {
         let marker = data[i + 1];

@@ -129,3 +129,10 @@ fn exif_orientation(chunk: &[u8]) -> Orientation {
     let tiff = chunk.strip_prefix(b"Exif\0\0").unwrap_or(chunk);
     Orientation::from_exif_chunk(tiff).unwrap_or(Orientation::NoTransforms)
 }
+
+pub(crate) use jpeg::app1_exif;
+
+/// A JPEG's orientation, from its first EXIF block, as the decoders read it.
+pub fn jpeg_orientation(data: &[u8]) -> Orientation {
+    app1_exif(data).map_or(Orientation::NoTransforms, exif_orientation)
+}

@@ -1,0 +1,250 @@
+//! Turning a photo, on both backends: a JPEG's orientation changes and not one byte of its
+//! compressed pixels does (exiftool reads the orientation back as the judge); the sides swap in
+//! the item and its previews; the earlier file is a version to roll back to; the log says
+//! "Turned". Other formats, other people's items and nonsense are refused and change nothing;
+//! the store or the database failing halfway changes nothing either. Then through the pages.
+
+use std::process::Command;
+
+use mediadesk::auth::Role;
+use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Turn};
+use mediadesk::media::{Actor, MediaError, MediaRead};
+
+use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::server::html_unescape;
+use crate::common::*;
+use crate::versions::bytes_of;
+
+backend_tests!(
+    a_photo_turns_without_losing_a_pixel,
+    only_jpegs_of_ones_own_turn,
+    failures_while_turning_change_nothing,
+    turning_through_the_page,
+    browser_turns_a_photo_by_keyboard_at_390_px
+);
+
+/// Everything from the start of the scan on: the compressed pixels.
+fn scan(jpeg: &[u8]) -> Vec<u8> {
+    let at = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).expect("a scan");
+    jpeg[at..].to_vec()
+}
+
+/// The orientation exiftool reads in `jpeg` (1 to 8), from a file of its own.
+fn exiftool_orientation(env: &TestEnv, jpeg: &[u8]) -> u8 {
+    let path = env.dir.path().join(format!("judge-{}.jpg", sha256_hex(jpeg)));
+    std::fs::write(&path, jpeg).unwrap();
+    let out = Command::new("exiftool")
+        .args(["-s3", "-n", "-Orientation"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("exiftool is required (scripts/test.sh installs it): {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // No tag is upright, as EXIF defines.
+    let line = text.lines().next().unwrap_or("1").trim();
+    line.parse().unwrap_or_else(|_| panic!("no orientation: {text:?}"))
+}
+
+async fn turns_logged(env: &TestEnv) -> mediadesk::auth::AccountService {
+    mediadesk::auth::AccountService::new(env.db.clone())
+}
+
+fn sides(m: &MediaRead) -> (i32, i32) {
+    match m {
+        MediaRead::Image(i) => (i.width, i.height),
+        MediaRead::Audio(_) => panic!("an image"),
+    }
+}
+
+async fn a_photo_turns_without_losing_a_pixel(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
+    let original = bytes_of(&env, &ann, photo).await;
+    let (w, h) = sides(&media.get(&ann, photo.0, photo.1).await.unwrap());
+    assert_ne!(w, h, "a photo whose sides differ");
+
+    let turned = media.turn(&ann, photo, Turn::Right).await.unwrap();
+    assert!(turned.kept_version);
+    assert_eq!((turned.media.id(), turned.media.filename()), (photo.1, "quay.jpg"));
+    assert_eq!(sides(&turned.media), (h, w), "the sides swap");
+    let now = bytes_of(&env, &ann, photo).await;
+    assert_eq!(exiftool_orientation(&env, &now), 6, "Rotate 90 CW");
+    assert_eq!(scan(&now), scan(&original), "not one compressed byte changed");
+    // The thumbnail is made again from the turned file: taller than wide now.
+    let thumb_key =
+        env.objects().await.into_iter().find(|k| k.ends_with(".thumb.jpg") && !k.starts_with("trash/"));
+    let thumb = image::load_from_memory(&read_object(env.store.as_ref(), &thumb_key.unwrap()).await).unwrap();
+    assert_eq!(thumb.width() > thumb.height(), w < h, "the thumbnail turned too");
+
+    // Three more quarter turns right: upright again, every step a version.
+    for expected in [3, 8, 1] {
+        media.turn(&ann, photo, Turn::Right).await.unwrap();
+        assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), expected);
+    }
+    assert_eq!(media.versions(&ann, photo).await.unwrap().len(), 4);
+    media.turn(&ann, photo, Turn::Mirror).await.unwrap();
+    assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 2, "Mirror horizontal");
+    // Rolling back brings the file as it was before the mirror.
+    let newest = media.versions(&ann, photo).await.unwrap()[0].id;
+    media.restore_version(&ann, photo, newest).await.unwrap();
+    assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 1);
+
+    // A camera's photo keeps its EXIF, changed in one place; mirroring a photo shown turned
+    // right mirrors it first and turns it left (orientation 5).
+    let camera = env.upload_own(&ann, "camera.jpg", "image-exif-rot6.jpg").await;
+    let before = bytes_of(&env, &ann, camera).await;
+    media.turn(&ann, camera, Turn::Mirror).await.unwrap();
+    let after = bytes_of(&env, &ann, camera).await;
+    assert_eq!(exiftool_orientation(&env, &after), 5);
+    assert_eq!(before.iter().zip(&after).filter(|(a, b)| a != b).count(), 1);
+    assert_eq!(after.len(), before.len());
+
+    let log = AuditFilter { action: Some(AuditAction::Turn), ..AuditFilter::default() };
+    let entries = turns_logged(&env).await.audit(None, &log, None, 50).await.unwrap().entries;
+    let details: Vec<&str> = entries.iter().filter_map(|e| e.detail.as_deref()).collect();
+    assert_eq!(details[0], "camera.jpg mirrored");
+    assert!(details.contains(&"quay.jpg turned right"), "{details:?}");
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+    env.usage_matches(ann.user_id.unwrap()).await;
+}
+
+async fn only_jpegs_of_ones_own_turn(env: TestEnv) {
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
+    let before = env.objects().await;
+    for fixture in ["image.png", "image.webp", "image-anim.gif"] {
+        let other = env.upload_own(&ann, fixture, fixture).await;
+        let err = media.turn(&ann, other, Turn::Left).await.unwrap_err();
+        assert!(matches!(&err, MediaError::Invalid(m) if m.contains("Only JPEG photos")), "{err:?}");
+        assert!(media.versions(&ann, other).await.unwrap().is_empty());
+    }
+    let err = media.turn(&bob, photo, Turn::Left).await.unwrap_err();
+    assert!(matches!(err, MediaError::Forbidden | MediaError::NotFound), "{err:?}");
+    let err = media.turn(&ann, (MediaKind::Audio, photo.1), Turn::Left).await.unwrap_err();
+    assert!(matches!(err, MediaError::NotFound | MediaError::Invalid(_)), "{err:?}");
+    assert!(env.objects().await.iter().filter(|k| before.contains(k)).count() == before.len());
+    assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 1);
+}
+
+async fn failures_while_turning_change_nothing(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
+    let before = env.objects().await;
+    let settings = media.settings().clone();
+
+    // The store is down: nothing read, nothing stored.
+    let (store, switch) = env.faulty_store().await;
+    let faulty = env.media_with(store, settings.clone());
+    switch.down();
+    let err = faulty.turn(&ann, photo, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    // Setting the old file aside fails at its thumbnail: the turned file goes again.
+    let refusing = env.media_with(env.store_refusing("thumb.jpg"), settings);
+    let err = refusing.turn(&ann, photo, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    assert_eq!(env.objects().await, before);
+    // The log's row cannot be written: the photo is as it was.
+    env.inject_db_failure("audit_log", "INSERT").await;
+    let err = media.turn(&ann, photo, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("versions").await, 0);
+    assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 1);
+    env.usage_matches(ann.user_id.unwrap()).await;
+    // What the store was down for is owed in doubt: the retry clears it and touches nothing live.
+    media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!(env.objects().await, before);
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+async fn turning_through_the_page(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (ann, _) = s.signed_in("ann", Role::User).await;
+    let (sam, _) = s.signed_in("sam", Role::Staff).await;
+    let up = ann
+        .upload(
+            &[("quay.jpg", fixture_bytes("image.jpg")), ("map.png", fixture_bytes("image.png"))],
+            None,
+            true,
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
+    let [jpeg, png] = [0, 1].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
+    let page = ann.get(&jpeg).await;
+    assert!(page.body.contains(&format!("action=\"{jpeg}/turn\"")), "{}", page.body);
+    assert!(page.body.contains("aria-label=\"A quarter turn right\""));
+    assert!(!ann.get(&png).await.body.contains("/turn\""), "a PNG offers no turn");
+
+    let done = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "right")]).await;
+    assert_eq!((done.status, done.location()), (303, jpeg.as_str()));
+    let said = html_unescape(&ann.get(&jpeg).await.body);
+    assert!(said.contains("quay.jpg turned right. The file as it was is listed under File"), "{said}");
+    assert!(said.contains("Roll back to this"), "{said}");
+
+    // Staff may turn anyone's photo; nonsense and other formats are refused with a reason.
+    assert_eq!(sam.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "left")]).await.status, 303);
+    let odd = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "sideways")]).await;
+    assert_eq!(odd.status, 400);
+    assert!(odd.body.contains("left, right, half or mirror"), "{}", odd.body);
+    let png_turn = ann.post(&png, &format!("{png}/turn"), &[("turn", "left")]).await;
+    assert_eq!(png_turn.status, 400);
+    assert!(
+        html_unescape(&png_turn.body).contains("Only JPEG photos can be turned here"),
+        "{}",
+        png_turn.body
+    );
+    let (bob, _) = s.signed_in("bob", Role::User).await;
+    assert_eq!(bob.post("/media", &format!("{jpeg}/turn"), &[("turn", "left")]).await.status, 404);
+    let no_token = ann.post_raw(&format!("{jpeg}/turn"), &[("turn", "left")]).await;
+    assert!(matches!(no_token.status, 400 | 403), "refused without the form's token: {}", no_token.status);
+    let log = AuditFilter { action: Some(AuditAction::Turn), ..AuditFilter::default() };
+    assert_eq!(turns_logged(&s.env).await.audit(None, &log, None, 50).await.unwrap().entries.len(), 2);
+}
+
+/// At 390 px the turn buttons fit without sideways scrolling; Enter on the focused "Right"
+/// turns the photo, which the browser then shows taller than wide.
+async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.with_trash(30).start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let up = ann.upload(&[("quay.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
+    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        b.goto(&item).await;
+        let sides = "const i = document.getElementById('preview'); return new Promise(r => { \
+            const s = () => r([i.naturalWidth, i.naturalHeight]); \
+            if (i.complete) s(); else i.onload = s; });";
+        let wide = b.js(sides).await;
+        let (w, h) = (wide[0].as_i64().unwrap(), wide[1].as_i64().unwrap());
+        assert!(w > h, "the fixture is wider than tall: {wide}");
+        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.js("document.querySelector('form.turn button[value=right]').focus(); return 0;").await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the turn said", PATIENCE, async || {
+            let flash = "const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';";
+            let t = b.js(flash).await;
+            let said = t.as_str().is_some_and(|t| t.contains("quay.jpg turned right"));
+            if said { Ok(()) } else { Err(t.to_string()) }
+        })
+        .await;
+        let tall = b.js(sides).await;
+        assert_eq!((tall[0].as_i64().unwrap(), tall[1].as_i64().unwrap()), (h, w), "shown turned");
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
+        b.screenshot("turn-390").await;
+    })
+    .await;
+}
