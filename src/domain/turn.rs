@@ -15,15 +15,6 @@ pub enum Turn {
 }
 
 impl Turn {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Turn::Left => "left",
-            Turn::Right => "right",
-            Turn::Half => "half",
-            Turn::Mirror => "mirror",
-        }
-    }
-
     /// What was done, as a sentence's verb phrase: "turned right".
     pub fn done(self) -> &'static str {
         match self {

@@ -218,6 +218,11 @@ impl MediaRead {
             MediaRead::Audio(a) => &a.content_type,
         }
     }
+
+    /// Whether it can be turned without loss: a JPEG, whose orientation is a tag.
+    pub fn turns_losslessly(&self) -> bool {
+        self.content_type() == "image/jpeg"
+    }
 }
 
 /// An upload arriving in pieces, as its client sees it.

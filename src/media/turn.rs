@@ -24,7 +24,7 @@ impl MediaService {
     ) -> Result<Replaced, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
-        if item.media.content_type() != "image/jpeg" {
+        if !item.media.turns_losslessly() {
             return Err(MediaError::Invalid(ONLY_JPEG.into()));
         }
         let original = StorageKey::parse(&item.key)?;

@@ -437,7 +437,7 @@ pub(super) async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
-        turnable: actor.can_manage(owner_id) && media.content_type() == "image/jpeg",
+        turnable: actor.can_manage(owner_id) && media.turns_losslessly(),
         download_label: match media {
             MediaRead::Image(i)
                 if i.has_private_copy

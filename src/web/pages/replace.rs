@@ -1,6 +1,6 @@
-//! Replacing an item's file from its page, and rolling back to an earlier one. The new file
-//! streams through the media service like any upload; a refusal answers with its code and
-//! changes nothing.
+//! Replacing an item's file from its page, rolling back to an earlier one, and turning a
+//! photo (a replace by the same file with another orientation). The new file streams through
+//! the media service like any upload; a refusal answers with its code and changes nothing.
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
