@@ -153,4 +153,16 @@ if de:
         row(backend, f"{b['question_s']:.2f} s", f"{b['delete_s']:.1f} s", f"{per * 1000:.1f} ms",
             f"{per * 5000:.0f} s", ok(per * 5000 <= 60))
 
+tu = r.get("turn")
+if tu:
+    n = tu["items"]
+    out.append(f"\n**Turning a selection** ({n} uploaded 24 MP photos turned right at once, four side by "
+               f"side, as staff: each file read and written again, its previews made again; wall seconds, one "
+               f"run; the 300 a whole view may reach would take {300 / n:.1f}× as long)\n")
+    row("backend", "turn", "per photo", "300 photos (≤ 60 s)", "")
+    row(*["---"] * 5)
+    for backend, b in tu["backends"].items():
+        per = b["turn_s"] / n
+        row(backend, f"{b['turn_s']:.1f} s", f"{per * 1000:.0f} ms", f"{per * 300:.0f} s", ok(per * 300 <= 60))
+
 print("\n".join(out))

@@ -528,6 +528,38 @@ def bench_delete():
     return res
 
 
+TURN_ITEMS = 40  # 24 MP photos: each turn reads, writes and previews a whole file
+
+
+def bench_turn():
+    """One selection of 40 uploaded 24 MP photos turned right, as staff: each file read, its
+    orientation changed, written as a new file (the old one kept as a version), its thumbnail
+    and display copy made again; wall seconds on each backend (one run)."""
+    photo = os.path.join(INPUTS, "photo-24mp.jpg")
+    res = {"items": TURN_ITEMS, "backends": {}}
+    for backend in ["sqlite_local", "postgres_s3"]:
+        say(f"turning a selection: {TURN_ITEMS} photos of 24 MP on {backend}")
+        env = backend_env(backend, os.path.join(WORK, f"turn-{backend}"))
+        server = Server(env, f"turn-{backend}")
+        for _ in range(TURN_ITEMS // 4):
+            post_files(server, photo, 4, True)
+        picked = re.findall(r'name="item" value="(image:\d+)"', page(server, "/media?per=200"))
+        if len(picked) != TURN_ITEMS:
+            sys.exit(f"expected {TURN_ITEMS} photos, found {len(picked)}")
+        fields = [("csrf_token", server.csrf()), ("action", "turn-right"), ("back", "/media")]
+        fields += [("item", p) for p in picked]
+        req = urllib.request.Request(f"{server.base}/media/bulk/edit", data=urllib.parse.urlencode(fields).encode(),
+                                     headers={"Cookie": server.cookie})
+        started = time.monotonic()
+        said = urllib.request.urlopen(req, timeout=600).read().decode()
+        seconds = time.monotonic() - started
+        if f"{TURN_ITEMS} items turned right" not in said:
+            sys.exit(f"the turn did not reach {TURN_ITEMS} photos: {said[:2000]}")
+        server.stop()
+        res["backends"][backend] = {"turn_s": seconds}
+    return res
+
+
 def page(server, path):
     req = urllib.request.Request(f"{server.base}{path}", headers={"Cookie": server.cookie})
     return urllib.request.urlopen(req).read().decode()
@@ -572,6 +604,8 @@ def main():
     if what in ("all", "edit"):
         results["edit"] = bench_edit()
         results["delete"] = bench_delete()
+    if what in ("all", "edit", "turn"):
+        results["turn"] = bench_turn()
     json.dump(results, open(path, "w"), indent=2)
     table = subprocess.run([sys.executable, os.path.join(HERE, "report.py"), path], capture_output=True, text=True,
                            check=True).stdout

@@ -1,16 +1,24 @@
 //! One change to many items at once (the gallery's selection): each item is changed on its own,
 //! so one that cannot be (someone else's, gone, audio asked for alt text) never stops the
 //! others; the caller gets each item's outcome. The same change may be made to every item of
-//! a gallery view, across its pages, up to [`MAX_VIEW_EDIT`] items.
+//! a gallery view, across its pages, up to [`MAX_VIEW_EDIT`] items ([`MAX_VIEW_TURN`] photos
+//! for a turn, which rewrites each file).
+
+use futures_util::StreamExt;
 
 use super::MediaError;
 use super::access::Actor;
 use super::dto::Description;
 use super::service::MediaService;
-use crate::domain::{GalleryQuery, MediaKind};
+use crate::domain::{GalleryQuery, MediaKind, Turn};
 
 /// Most items one change or delete of a whole view reaches: it runs while the request waits.
 pub const MAX_VIEW_EDIT: usize = 5_000;
+/// Most photos one turn of a whole view reaches: each file is read, written and its previews
+/// made again (see the README's figures).
+pub const MAX_VIEW_TURN: usize = 300;
+/// Photos turned side by side: the store's reads and writes overlap the previews' decoding.
+const TURNS_AT_ONCE: usize = 4;
 
 /// What to do to each selected item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +35,8 @@ pub enum BulkEdit {
     AltText(String),
     /// Add to the end of the alt text (images only).
     AppendAltText(String),
+    /// Turn or mirror (JPEG photos only, without loss).
+    Turn(Turn),
 }
 
 /// One item's outcome: changed, or why not.
@@ -40,7 +50,7 @@ pub struct ViewMembers {
     /// Items of the view the actor may see but not change.
     pub not_yours: usize,
     /// Items the change does not apply to: audio, for alt text; for a collection, media of
-    /// someone other than its owner, which cannot go in it.
+    /// someone other than its owner, which cannot go in it; for a turn, what is not a JPEG.
     pub not_applicable: usize,
     /// Of `items`, how many are system media, and how many other users' (staff reach those).
     pub of_system: usize,
@@ -55,11 +65,12 @@ impl MediaService {
         items: &[(MediaKind, i64)],
         edit: &BulkEdit,
     ) -> Vec<BulkOutcome> {
-        let mut out = Vec::with_capacity(items.len());
-        for &item in items {
-            out.push((item, self.edit_one(actor, item, edit).await));
-        }
-        out
+        let at_once = if matches!(edit, BulkEdit::Turn(_)) { TURNS_AT_ONCE } else { 1 };
+        futures_util::stream::iter(items.iter().copied())
+            .map(|item| async move { (item, self.edit_one(actor, item, edit).await) })
+            .buffered(at_once)
+            .collect()
+            .await
     }
 
     /// The items of the view `query` describes (its filters and order, not its position) that
@@ -84,6 +95,7 @@ impl MediaService {
             _ => {}
         }
         let alt = matches!(edit, Some(BulkEdit::AltText(_) | BulkEdit::AppendAltText(_)));
+        let turn = matches!(edit, Some(BulkEdit::Turn(_)));
         let collect = matches!(edit, Some(BulkEdit::Collect(_)));
         let mut members = ViewMembers::default();
         self.walk_view(actor, query, |row| {
@@ -93,7 +105,10 @@ impl MediaService {
             };
             if !actor.can_manage(row.owner_id) {
                 members.not_yours += 1;
-            } else if (alt && row.kind == MediaKind::Audio) || !fits {
+            } else if (alt && row.kind == MediaKind::Audio)
+                || (turn && !super::file::turn::turns_losslessly(&row.content_type))
+                || !fits
+            {
                 members.not_applicable += 1;
             } else if members.items.len() == limit {
                 return Err(MediaError::Invalid(format!(
@@ -135,6 +150,7 @@ impl MediaService {
                 Err(MediaError::Invalid("audio has no alt text".into()))
             }
             BulkEdit::AltText(text) => self.change(actor, item, |d| d.alt_text = Some(text.clone())).await,
+            BulkEdit::Turn(turn) => self.turn(actor, item, *turn).await.map(drop),
             BulkEdit::AppendAltText(text) => {
                 self.change(actor, item, |d| {
                     d.alt_text = Some(match d.alt_text.take() {

@@ -219,9 +219,9 @@ impl MediaRead {
         }
     }
 
-    /// Whether it can be turned without loss: a JPEG, whose orientation is a tag.
+    /// Whether it can be turned without loss.
     pub fn turns_losslessly(&self) -> bool {
-        self.content_type() == "image/jpeg"
+        super::file::turn::turns_losslessly(self.content_type())
     }
 }
 

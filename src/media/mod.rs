@@ -39,7 +39,7 @@ mod zip;
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
 pub use backfill::Backfilled;
-pub use bulk_edit::{BulkEdit, BulkOutcome, MAX_VIEW_EDIT, ViewMembers};
+pub use bulk_edit::{BulkEdit, BulkOutcome, MAX_VIEW_EDIT, MAX_VIEW_TURN, ViewMembers};
 pub use collections::MAX_NAME_CHARS;
 pub use delete::{Deleted, RetryReport};
 pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_description};

@@ -2,7 +2,8 @@
 //! compressed pixels does (exiftool reads the orientation back as the judge); the sides swap in
 //! the item and its previews; the earlier file is a version to roll back to; the log says
 //! "Turned". Other formats, other people's items and nonsense are refused and change nothing;
-//! the store or the database failing halfway changes nothing either. Then through the pages.
+//! the store or the database failing halfway changes nothing either. Then through the pages,
+//! for one photo, a selection and a whole view.
 
 use std::process::Command;
 
@@ -20,6 +21,7 @@ backend_tests!(
     only_jpegs_of_ones_own_turn,
     failures_while_turning_change_nothing,
     turning_through_the_page,
+    a_selection_and_a_whole_view_turn_their_jpegs,
     browser_turns_a_photo_by_keyboard_at_390_px
 );
 
@@ -247,4 +249,67 @@ async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
         b.screenshot("turn-390").await;
     })
     .await;
+}
+
+/// The gallery's Change selected… turns the JPEGs of a selection, four at a time, and names
+/// what is not one (not offered again); a whole view asks first, says what it leaves alone,
+/// and stops at a cap (the pages pass `MAX_VIEW_TURN`, 300).
+async fn a_selection_and_a_whole_view_turn_their_jpegs(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (ann, ann_id) = s.signed_in("ann", Role::User).await;
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("a.jpg", fixture_bytes("image.jpg")),
+        ("b.jpg", fixture_bytes("image-cmyk.jpg")),
+        ("c.jpg", fixture_bytes("image-exif-rot6.jpg")),
+        ("d.png", fixture_bytes("image.png")),
+    ];
+    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    let listing = ann.get("/media?sort=name").await;
+    assert!(listing.body.contains("<option value=\"turn-right\">Turn right (JPEG photos)</option>"));
+    let picked: Vec<String> = listing.all("name=\"item\" value=\"");
+    let ids: Vec<(MediaKind, i64)> = picked
+        .iter()
+        .map(|p| {
+            let (kind, id) = p.split_once(':').unwrap();
+            (kind.parse().unwrap(), id.parse().unwrap())
+        })
+        .collect();
+    let ann_actor = Actor::user(ann_id);
+    let orientations = async || {
+        let mut all = Vec::new();
+        for &item in &ids[..3] {
+            all.push(exiftool_orientation(&s.env, &bytes_of(&s.env, &ann_actor, item).await));
+        }
+        all
+    };
+    assert_eq!(orientations().await, [1, 1, 6]);
+
+    let mut fields: Vec<(&str, &str)> = picked.iter().map(|p| ("item", p.as_str())).collect();
+    fields.extend([("action", "turn-right"), ("back", "/media?sort=name")]);
+    let summary = html_unescape(&ann.post("/media", "/media/bulk/edit", &fields).await.body);
+    assert!(summary.contains("3 items turned right; 1 not"), "{summary}");
+    assert!(summary.contains("<strong>d.png</strong> — only JPEG photos turn without loss"), "{summary}");
+    assert!(!summary.contains("Try again"), "a PNG is not offered again: {summary}");
+    assert_eq!(orientations().await, [6, 6, 3]);
+
+    // The whole view, two a page: one question, the PNG left alone, then each JPEG mirrored.
+    let ask = [("scope", "view"), ("back", "/media?sort=name&per=2"), ("action", "mirror")];
+    let question = ann.post("/media", "/media/bulk/edit", &ask).await;
+    let text = html_unescape(&question.body);
+    assert!(text.contains("All 3 items you may change in this view will be mirrored."), "{text}");
+    assert!(text.contains("Left alone: 1 item (only JPEG photos turn without loss)."), "{text}");
+    assert_eq!(orientations().await, [6, 6, 3], "nothing turned before the answer");
+    let mut answer = ask.to_vec();
+    answer.push(("confirmed", "yes"));
+    let done = html_unescape(&ann.post("/media", "/media/bulk/edit", &answer).await.body);
+    assert!(done.contains("3 items mirrored"), "{done}");
+    assert_eq!(orientations().await, [5, 5, 4]);
+    assert_eq!(s.env.media.versions(&ann_actor, ids[0]).await.unwrap().len(), 2);
+
+    // A view of more photos than a turn reaches is refused before any question.
+    let query = mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann_id));
+    let edit = mediadesk::media::BulkEdit::Turn(Turn::Left);
+    let err = s.env.media.view_members(&ann_actor, &query, Some(&edit), 2).await.unwrap_err();
+    assert!(matches!(&err, MediaError::Invalid(m) if m.contains("more than 2 items")), "{err:?}");
+    assert!(s.env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }

@@ -15,6 +15,12 @@ const SHORT: u16 = 3;
 /// A JPEG segment's length field counts itself and the payload.
 const MAX_SEGMENT: usize = 0xFFFF;
 
+/// Whether a file of this type turns without loss: a JPEG, whose orientation is a tag (other
+/// formats' orientation is not shown alike everywhere, so they would need re-encoding).
+pub fn turns_losslessly(content_type: &str) -> bool {
+    content_type == "image/jpeg"
+}
+
 /// `data` (a whole JPEG) with its orientation turned by `turn`.
 pub fn turn_jpeg(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     let bad = || FileError::Corrupt("the JPEG's headers are malformed, so it cannot be turned".into());

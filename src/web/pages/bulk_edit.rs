@@ -11,7 +11,8 @@ use super::confirm::ConfirmActionPage;
 use super::selection::SelectionForm;
 use crate::app::App;
 use crate::auth::session;
-use crate::media::{BulkEdit, MAX_VIEW_EDIT, MediaError, ViewMembers};
+use crate::domain::Turn;
+use crate::media::{BulkEdit, MAX_VIEW_EDIT, MAX_VIEW_TURN, MediaError, ViewMembers};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -72,6 +73,10 @@ pub async fn edit(
         "credit" => (BulkEdit::Credit(value.clone()), format!("credited “{value}”")),
         "alt" => (BulkEdit::AltText(value.clone()), "given this alt text".to_owned()),
         "alt-append" => (BulkEdit::AppendAltText(value.clone()), "given more alt text".to_owned()),
+        "turn-left" => (BulkEdit::Turn(Turn::Left), Turn::Left.done().to_owned()),
+        "turn-right" => (BulkEdit::Turn(Turn::Right), Turn::Right.done().to_owned()),
+        "turn-half" => (BulkEdit::Turn(Turn::Half), Turn::Half.done().to_owned()),
+        "mirror" => (BulkEdit::Turn(Turn::Mirror), Turn::Mirror.done().to_owned()),
         _ => return Err(WebError::BadRequest("Choose what to do with the selection.".into())),
     };
     let actor = user.actor();
@@ -100,12 +105,14 @@ pub async fn edit(
     let mut refused_more = 0;
     let mut again = Vec::new();
     let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
+    let turn = matches!(edit, BulkEdit::Turn(_));
     for ((kind, id), outcome) in outcomes {
         match outcome {
             Ok(()) => changed += 1,
             Err(e) => {
                 let hopeless = matches!(e, MediaError::NotFound | MediaError::Forbidden)
-                    || (alt && kind == crate::domain::MediaKind::Audio);
+                    || (alt && kind == crate::domain::MediaKind::Audio)
+                    || (turn && matches!(e, MediaError::Invalid(_)));
                 if !hopeless {
                     again.push(format!("{kind}:{id}"));
                 }
@@ -121,6 +128,7 @@ pub async fn edit(
                 let why = match e {
                     MediaError::NotFound => "it is gone, or not yours to see".to_owned(),
                     MediaError::Forbidden => "you may not change it".to_owned(),
+                    MediaError::Invalid(_) if turn => NOT_TURNED.to_owned(),
                     MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
                         tracing::error!(error = %e, "bulk edit failed");
                         "the server could not change it right now; try again".to_owned()
@@ -157,6 +165,9 @@ pub async fn edit(
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
+/// Why a file was not turned, short for a list (the item's page says more).
+const NOT_TURNED: &str = "only JPEG photos turn without loss";
+
 /// Refused items a summary names.
 const MAX_NAMED: usize = 50;
 
@@ -178,7 +189,8 @@ async fn whole_view(
     let Some(query) = super::gallery::view_set(app, user, back).await? else {
         return Err(WebError::BadRequest("This page cannot be changed as a whole.".into()));
     };
-    let members = app.media.view_members(&user.actor(), &query, Some(edit), MAX_VIEW_EDIT).await?;
+    let most = if matches!(edit, BulkEdit::Turn(_)) { MAX_VIEW_TURN } else { MAX_VIEW_EDIT };
+    let members = app.media.view_members(&user.actor(), &query, Some(edit), most).await?;
     if members.items.is_empty() {
         let why = left_alone(&members, edit);
         let why = if why.is_empty() { "the view is empty.".to_owned() } else { why.join(" ") };
@@ -199,6 +211,7 @@ fn left_alone(members: &ViewMembers, edit: &BulkEdit) -> Vec<String> {
             BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {
                 format!("Left alone: {} (audio has no alt text).", view::counted(n, "audio item"))
             }
+            BulkEdit::Turn(_) => format!("Left alone: {} ({NOT_TURNED}).", view::counted(n, "item")),
             _ => format!(
                 "Left alone: {} of others, which cannot go in this collection.",
                 view::counted(n, "item")
