@@ -260,9 +260,19 @@ impl MediaService {
 
     /// Whether this item is in the trash where the actor could restore it.
     pub async fn in_trash(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<bool, MediaError> {
+        Ok(self.trashed_name(actor, kind, id).await?.is_some())
+    }
+
+    /// The file name of this item if it is in the trash where the actor could restore it.
+    pub async fn trashed_name(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        id: i64,
+    ) -> Result<Option<String>, MediaError> {
         match self.trashed(actor, kind, id).await {
-            Ok(_) => Ok(true),
-            Err(MediaError::NotFound) => Ok(false),
+            Ok(row) => Ok(Some(row.original_filename)),
+            Err(MediaError::NotFound) => Ok(None),
             Err(e) => Err(e),
         }
     }

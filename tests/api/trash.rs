@@ -22,7 +22,8 @@ backend_tests!(
     database_failures_during_trash_restore_and_purge_change_nothing,
     a_whole_view_goes_to_the_trash_after_one_question,
     a_whole_view_is_deleted_for_good_without_a_trash,
-    a_whole_view_that_fails_halfway_keeps_what_could_not_go
+    a_whole_view_that_fails_halfway_keeps_what_could_not_go,
+    the_trash_page_goes_on_past_an_item_that_fails
 );
 
 /// File names in `who`'s gallery narrowed by `q`.
@@ -685,6 +686,65 @@ async fn a_whole_view_that_fails_halfway_keeps_what_could_not_go(env: TestEnv) {
     assert_eq!(s.env.objects().await, before, "the copies were removed again");
     assert_eq!(names_in(&c.get("/media?sort=name").await), ["a.png", "b.png", "e.jpg"]);
     assert_eq!(s.env.count_rows("trash").await, 2);
+    s.env.usage_matches(ann_id).await;
+    assert!(working.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// Restoring or deleting for good from the Trash page, each item on its own: one the store or
+/// the database fails for stays in the trash, named with a reason for a person, and the others
+/// are done.
+async fn the_trash_page_goes_on_past_an_item_that_fails(env: TestEnv) {
+    let mut env = env.with_trash(30);
+    let working = env.media.clone();
+    // The server's store refuses to write any `.png`: a PNG cannot be copied back out.
+    env.media = env.media_with(env.store_refusing(".png"), working.settings().clone());
+    let s = env.start_server().await;
+    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    let ann = Actor::user(ann_id);
+    let mut picked = Vec::new();
+    for (name, fixture) in [("a.png", "image.png"), ("b.png", "image.png"), ("c.jpg", "image.jpg")] {
+        let upload = Upload::new(Owner::User(ann_id), name);
+        let item = working.upload(&ann, upload, fixture_stream(fixture)).await.unwrap();
+        working.delete(&ann, item.kind(), item.id()).await.unwrap();
+        picked.push(format!("{}:{}", item.kind(), item.id()));
+    }
+    let trashed = s.env.objects().await;
+    let mut fields: Vec<(&str, &str)> = picked.iter().map(|p| ("item", p.as_str())).collect();
+    fields.push(("action", "restore"));
+
+    let done = c.post("/trash", "/trash", &fields).await;
+    assert_eq!((done.status, done.location()), (303, "/trash"));
+    let said = html_unescape(&c.get("/trash").await.body);
+    assert!(said.contains("Restored c.jpg"), "{said}");
+    assert!(
+        said.contains(
+            "Not restored: 2 items (a.png, b.png): the server could not do it just now; try again shortly."
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("injected"), "{said}");
+    assert_eq!(s.env.media.trash_page(&ann, None).await.unwrap().total, 2);
+    let now = s.env.objects().await;
+    assert!(
+        now.iter().all(|k| !k.ends_with(".png") || k.starts_with("trash/")),
+        "no PNG copied out: {now:?}"
+    );
+    assert_eq!(now.len(), trashed.len(), "{now:?}");
+
+    // Deleting the two for good while the database refuses to record their objects.
+    s.env.inject_db_failure("pending_deletions", "INSERT").await;
+    let mut fields: Vec<(&str, &str)> = picked[..2].iter().map(|p| ("item", p.as_str())).collect();
+    fields.extend([("action", "purge"), ("confirmed", "yes")]);
+    let done = c.post("/trash", "/trash", &fields).await;
+    s.env.clear_db_failure("pending_deletions", "INSERT").await;
+    assert_eq!(done.status, 303);
+    let said = html_unescape(&c.get("/trash").await.body);
+    assert!(said.contains("Not deleted: 2 items (a.png, b.png): the server could not do it"), "{said}");
+    assert!(!said.contains("items for good."), "nothing said to be deleted: {said}");
+    assert_eq!(s.env.media.trash_page(&ann, None).await.unwrap().total, 2);
+    let done = c.post("/trash", "/trash", &fields).await;
+    assert_eq!(done.status, 303);
+    assert!(html_unescape(&c.get("/trash").await.body).contains("Deleted 2 items for good."));
     s.env.usage_matches(ann_id).await;
     assert!(working.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }

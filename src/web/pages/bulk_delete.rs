@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::confirm::{ConfirmActionPage, ConfirmDeletePage, ConfirmItem};
+use super::not_done;
 use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
@@ -16,51 +17,6 @@ use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{self, Layout};
-
-/// "Not deleted: 5 items (a.png, b.png, c.png and 2 more): why." when they share one reason,
-/// else each named with its own; a few named and the rest counted, so that the flash stays
-/// small whatever the selection.
-fn not_deleted(named: &[(String, String)], n: usize) -> String {
-    let more = if n > named.len() {
-        format!(" and {} more", view::count((n - named.len()) as i64))
-    } else {
-        String::new()
-    };
-    let items = view::counted(n, "item");
-    match named.first() {
-        Some((_, why)) if named.iter().all(|(_, w)| w == why) => {
-            let names: Vec<&str> = named.iter().map(|(name, _)| name.as_str()).collect();
-            format!("Not deleted: {items} ({}{more}): {why}.", names.join(", "))
-        }
-        _ => {
-            let each: Vec<String> = named.iter().map(|(name, why)| format!("{name}: {why}")).collect();
-            format!("Not deleted: {items} ({}{more}).", each.join("; "))
-        }
-    }
-}
-
-/// A name cut to fit a flash, which lives in the session cookie beside Undo's list.
-fn short(name: &str) -> String {
-    const MOST: usize = 40;
-    if name.chars().count() <= MOST {
-        name.to_owned()
-    } else {
-        name.chars().take(MOST - 1).chain(['…']).collect()
-    }
-}
-
-/// Why one item was not deleted, in words for the person; what only the server's log needs
-/// (a store's or database's message) goes there.
-fn why_not(e: &MediaError) -> String {
-    match e {
-        MediaError::Forbidden => "not yours to delete".to_owned(),
-        MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
-            tracing::error!(error = %e, "bulk delete failed");
-            "the server could not do it just now; try again shortly".to_owned()
-        }
-        other => other.to_string(),
-    }
-}
 
 /// Checkbox values arrive as repeated `item` fields, which serde's form parser cannot collect.
 /// A selection may be stale (items deleted meanwhile, in another tab or by someone else): what
@@ -170,7 +126,6 @@ async fn delete_each(
     back: &str,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
-    const NAMED: usize = 3;
     let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, 0, false);
     let mut named = Vec::new();
     let (mut kept_until, mut trashed) = (None, Vec::new());
@@ -187,12 +142,12 @@ async fn delete_each(
             Err(MediaError::NotFound) => gone += 1,
             Err(e) => {
                 failed += 1;
-                if named.len() < NAMED {
+                if named.len() < not_done::NAMED {
                     let name = match app.media.get(&actor, kind, id).await {
-                        Ok(m) => short(m.filename()),
+                        Ok(m) => not_done::short(m.filename()),
                         Err(_) => format!("{kind} {id}"),
                     };
-                    named.push((name, why_not(&e)));
+                    named.push((name, not_done::why(&e, "delete")));
                 }
             }
         }
@@ -214,7 +169,7 @@ async fn delete_each(
         session::flash(&user.session, "note", format!("{} already gone.", were(gone)));
     }
     if failed > 0 {
-        session::flash(&user.session, "error", not_deleted(&named, failed));
+        session::flash(&user.session, "error", not_done::summary("Not deleted", &named, failed));
     }
     Ok(see_other(back))
 }
@@ -276,25 +231,4 @@ async fn whole_view(
         cancel: back.to_owned(),
     }
     .respond()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::not_deleted;
-
-    fn named(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(n, w)| (n.to_string(), w.to_string())).collect()
-    }
-
-    #[test]
-    fn one_reason_is_said_once_and_the_rest_are_counted() {
-        let three = named(&[("a.png", "busy"), ("b.png", "busy"), ("c.png", "busy")]);
-        assert_eq!(
-            not_deleted(&three, 1204),
-            "Not deleted: 1\u{202f}204 items (a.png, b.png, c.png and 1\u{202f}201 more): busy."
-        );
-        assert_eq!(not_deleted(&three[..1], 1), "Not deleted: 1 item (a.png): busy.");
-        let mixed = named(&[("a.png", "busy"), ("b.png", "not yours to delete")]);
-        assert_eq!(not_deleted(&mixed, 2), "Not deleted: 2 items (a.png: busy; b.png: not yours to delete).");
-    }
 }

@@ -11,6 +11,7 @@ pub mod duplicates;
 pub mod files;
 pub mod gallery;
 mod item_path;
+mod not_done;
 pub mod queue;
 pub mod regions;
 pub mod replace;

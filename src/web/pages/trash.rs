@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::ConfirmActionPage;
+use super::not_done;
 use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
@@ -166,7 +167,15 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
     }
     let actor = user.actor();
     let (mut done, mut gone, mut restored_one) = (0, 0, None);
+    let (mut failed, mut named) = (0, Vec::new());
+    // Each item on its own: one that fails never stops the others, and is named after.
     for &(kind, id) in &picked {
+        // Named before it goes: a failed restore or purge leaves it where it was.
+        let name = if named.len() < not_done::NAMED {
+            app.media.trashed_name(&actor, kind, id).await.ok().flatten()
+        } else {
+            None
+        };
         let outcome = if restore {
             app.media.restore(&actor, kind, id).await.map(|m| restored_one = Some((kind, id, m)))
         } else {
@@ -175,18 +184,18 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
         match outcome {
             Ok(()) => done += 1,
             Err(MediaError::NotFound) => gone += 1,
-            // What was done stays done and is said; the failure is the page's answer.
-            Err(e) if done > 0 => {
-                let verb = if restore { "Restored" } else { "Deleted for good" };
-                session::flash(
-                    &user.session,
-                    "ok",
-                    format!("{verb}: {} before this error.", view::items(done)),
-                );
-                return Err(e.into());
+            Err(e) => {
+                failed += 1;
+                if named.len() < not_done::NAMED {
+                    let name = name.map_or_else(|| format!("{kind} {id}"), |n| not_done::short(&n));
+                    named.push((name, not_done::why(&e, if restore { "restore" } else { "delete" })));
+                }
             }
-            Err(e) => return Err(e.into()),
         }
+    }
+    if failed > 0 {
+        let heading = if restore { "Not restored" } else { "Not deleted" };
+        session::flash(&user.session, "error", not_done::summary(heading, &named, failed));
     }
     match (restore, done, &restored_one) {
         (true, 1, Some((kind, id, media))) => session::flash(
