@@ -8,7 +8,7 @@ use mediadesk::auth::Role;
 use mediadesk::domain::{GalleryQuery, Owner, OwnerFilter};
 use mediadesk::media::{Actor, Description, MediaError, Upload};
 
-use crate::common::server::{Page, TestClient, html_unescape};
+use crate::common::server::{Page, TestClient, TestServer, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -622,17 +622,24 @@ async fn a_whole_view_is_deleted_for_good_without_a_trash(env: TestEnv) {
     );
 }
 
+/// A server (with a trash) whose store refuses to write any `.png`, so no PNG can be copied
+/// to or out of the trash; a service over the same database and a working store to set things
+/// up with; ann, signed in.
+async fn refusing_pngs(env: TestEnv) -> (TestServer, mediadesk::media::MediaService, TestClient, i64) {
+    let mut env = env.with_trash(30);
+    let working = env.media.clone();
+    env.media = env.media_with(env.store_refusing(".png"), working.settings().clone());
+    let s = env.start_server().await;
+    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    (s, working, c, ann_id)
+}
+
 /// A whole view whose store refuses some items' copies, then whose database refuses every
 /// trash row: what could go went, what could not stays whole where it was (its file, its
 /// thumbnail, no copy left in the trash), and the summary names them with a reason for a
 /// person, not the store's or database's own message.
 async fn a_whole_view_that_fails_halfway_keeps_what_could_not_go(env: TestEnv) {
-    let mut env = env.with_trash(30);
-    let working = env.media.clone();
-    // The server's store refuses to write any `.png`: the PNGs cannot be copied to the trash.
-    env.media = env.media_with(env.store_refusing(".png"), working.settings().clone());
-    let s = env.start_server().await;
-    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    let (s, working, c, ann_id) = refusing_pngs(env).await;
     let ann = Actor::user(ann_id);
     let upload = async |name: &str, fixture: &str| {
         let upload = Upload::new(Owner::User(ann_id), name);
@@ -694,12 +701,7 @@ async fn a_whole_view_that_fails_halfway_keeps_what_could_not_go(env: TestEnv) {
 /// the database fails for stays in the trash, named with a reason for a person, and the others
 /// are done.
 async fn the_trash_page_goes_on_past_an_item_that_fails(env: TestEnv) {
-    let mut env = env.with_trash(30);
-    let working = env.media.clone();
-    // The server's store refuses to write any `.png`: a PNG cannot be copied back out.
-    env.media = env.media_with(env.store_refusing(".png"), working.settings().clone());
-    let s = env.start_server().await;
-    let (c, ann_id) = s.signed_in("ann", Role::User).await;
+    let (s, working, c, ann_id) = refusing_pngs(env).await;
     let ann = Actor::user(ann_id);
     let mut picked = Vec::new();
     for (name, fixture) in [("a.png", "image.png"), ("b.png", "image.png"), ("c.jpg", "image.jpg")] {
