@@ -12,7 +12,7 @@ use super::selection::SelectionForm;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::Turn;
-use crate::media::{BulkEdit, MAX_VIEW_EDIT, MAX_VIEW_TURN, MediaError, ViewMembers};
+use crate::media::{BulkEdit, MAX_VIEW_EDIT, MAX_VIEW_TURN, MediaError, ONLY_JPEG, ViewMembers};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -105,14 +105,13 @@ pub async fn edit(
     let mut refused_more = 0;
     let mut again = Vec::new();
     let alt = matches!(edit, BulkEdit::AltText(_) | BulkEdit::AppendAltText(_));
-    let turn = matches!(edit, BulkEdit::Turn(_));
     for ((kind, id), outcome) in outcomes {
         match outcome {
             Ok(()) => changed += 1,
             Err(e) => {
                 let hopeless = matches!(e, MediaError::NotFound | MediaError::Forbidden)
                     || (alt && kind == crate::domain::MediaKind::Audio)
-                    || (turn && matches!(e, MediaError::Invalid(_)));
+                    || matches!(&e, MediaError::Invalid(m) if m == ONLY_JPEG);
                 if !hopeless {
                     again.push(format!("{kind}:{id}"));
                 }
@@ -128,7 +127,7 @@ pub async fn edit(
                 let why = match e {
                     MediaError::NotFound => "it is gone, or not yours to see".to_owned(),
                     MediaError::Forbidden => "you may not change it".to_owned(),
-                    MediaError::Invalid(_) if turn => NOT_TURNED.to_owned(),
+                    MediaError::Invalid(m) if m == ONLY_JPEG => NOT_TURNED.to_owned(),
                     MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
                         tracing::error!(error = %e, "bulk edit failed");
                         "the server could not change it right now; try again".to_owned()
