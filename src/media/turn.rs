@@ -2,11 +2,12 @@
 //! [`super::file::turn`]) through the one way a file is replaced, so the earlier file is kept
 //! as a version, the previews are made again from the turned file, and the log says so.
 
+use futures_util::StreamExt;
+
 use crate::domain::{AuditAction, MediaKind, Turn};
 use crate::storage::{StorageKey, body_of};
 
 use super::file::turn::turn_jpeg;
-use super::spool::spool_with;
 use super::{Actor, MediaError, MediaService, Replaced, Upload};
 
 /// Why only JPEG turns.
@@ -28,11 +29,14 @@ impl MediaService {
             return Err(MediaError::Invalid(ONLY_JPEG.into()));
         }
         let original = StorageKey::parse(&item.key)?;
-        let object = self.store.get(&original, None).await?;
-        let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
-        let path = spooled.path.to_path_buf();
-        let turned = self.cpu.run(move || std::fs::read(path).map(|data| turn_jpeg(&data, turn))).await???;
-        drop(spooled);
+        // Read into memory, not spooled: the turn needs the whole file at hand, and its size
+        // was bounded at upload.
+        let mut body = self.store.get(&original, None).await?.body;
+        let mut data = Vec::new();
+        while let Some(chunk) = body.next().await {
+            data.extend_from_slice(&chunk?);
+        }
+        let turned = self.cpu.run(move || turn_jpeg(&data, turn)).await??;
         let upload = Upload::new(item.media.owner(), item.media.filename());
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
         self.replace_recorded(actor, (kind, id), upload, body_of(turned), record).await

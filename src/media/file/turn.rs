@@ -9,6 +9,8 @@
 use crate::domain::Turn;
 
 use super::FileError;
+use super::decode::{is_exif, segments};
+use super::privacy::tiff::Tiff;
 
 const ORIENTATION: u16 = 0x0112;
 const SHORT: u16 = 3;
@@ -27,23 +29,16 @@ pub fn turn_jpeg(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     if !data.starts_with(&[0xFF, 0xD8]) {
         return Err(bad());
     }
-    let mut i = 2;
     let mut insert_at = 2;
-    while i + 4 <= data.len() && data[i] == 0xFF {
-        let marker = data[i + 1];
-        if marker == 0xDA || marker == 0xD9 {
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let body = data.get(i + 4..i + 2 + len).ok_or_else(bad)?;
-        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
-            return with_exif(data, i, len, turn).ok_or_else(bad)?;
+    for s in segments(data) {
+        let body = s.body.ok_or_else(bad)?;
+        if is_exif(s.marker, body) {
+            return with_exif(data, s.at, s.len, turn).ok_or_else(bad)?;
         }
         // EXIF goes after a JFIF header, which must come first.
-        if marker == 0xE0 && i == 2 {
-            insert_at = i + 2 + len;
+        if s.marker == 0xE0 && s.at == 2 {
+            insert_at = s.at + 2 + s.len;
         }
-        i += 2 + len;
     }
     let mut out = Vec::with_capacity(data.len() + 40);
     out.extend_from_slice(&data[..insert_at]);
@@ -60,31 +55,17 @@ pub fn turn_jpeg(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
 fn with_exif(data: &[u8], at: usize, len: usize, turn: Turn) -> Option<Result<Vec<u8>, FileError>> {
     let tiff_at = at + 4 + 6;
     let tiff = data.get(tiff_at..at + 2 + len)?;
-    let le = match tiff.get(..4)? {
-        b"II*\0" => true,
-        b"MM\0*" => false,
-        _ => return None,
-    };
-    let u16_at = |o: usize| {
-        tiff.get(o..o + 2)
-            .map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
-    };
-    let u32_at = |o: usize| {
-        tiff.get(o..o + 4).map(|b| {
-            let b = [b[0], b[1], b[2], b[3]];
-            if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
-        })
-    };
-    let ifd0 = u32_at(4)? as usize;
-    let count = usize::from(u16_at(ifd0)?);
+    let (t, ifd0) = Tiff::parse(tiff)?;
+    let (ifd0, le) = (ifd0 as usize, t.le);
+    let count = usize::from(t.u16(ifd0)?);
     let entries = tiff.get(ifd0 + 2..ifd0 + 2 + 12 * count)?;
-    let next = u32_at(ifd0 + 2 + 12 * count)?;
-    let mut out = data.to_vec();
-    if let Some(n) = (0..count).find(|n| u16_at(ifd0 + 2 + 12 * n) == Some(ORIENTATION)) {
+    let next = t.u32(ifd0 + 2 + 12 * count)?;
+    if let Some(n) = (0..count).find(|n| t.u16(ifd0 + 2 + 12 * n) == Some(ORIENTATION)) {
         let o = ifd0 + 2 + 12 * n;
-        let (typ, was) = (u16_at(o + 2)?, u16_at(o + 8)?);
+        let (typ, was) = (t.u16(o + 2)?, t.u16(o + 8)?);
         let was = if typ == SHORT { was } else { 1 };
         let e = entry(turned(was, turn), le);
+        let mut out = data.to_vec();
         out[tiff_at + o..tiff_at + o + 12].copy_from_slice(&e);
         return Some(Ok(out));
     }
@@ -101,7 +82,7 @@ fn with_exif(data: &[u8], at: usize, len: usize, turn: Turn) -> Option<Result<Ve
     let mut added = false;
     for n in 0..count {
         let e = &entries[12 * n..12 * n + 12];
-        let tag = u16_at(ifd0 + 2 + 12 * n)?;
+        let tag = t.u16(ifd0 + 2 + 12 * n)?;
         if !added && tag > ORIENTATION {
             moved.extend_from_slice(&entry(turned(1, turn), le));
             added = true;

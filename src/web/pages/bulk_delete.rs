@@ -126,8 +126,8 @@ async fn delete_each(
     back: &str,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor();
-    let (mut deleted, mut gone, mut failed, mut deferred) = (0, 0, 0, false);
-    let mut named = Vec::new();
+    let (mut deleted, mut gone, mut deferred) = (0, 0, false);
+    let mut failed = not_done::Failures::default();
     let (mut kept_until, mut trashed) = (None, Vec::new());
     for ((kind, id), outcome) in app.media.delete_many(&actor, picked).await {
         match outcome {
@@ -141,14 +141,9 @@ async fn delete_each(
             }
             Err(MediaError::NotFound) => gone += 1,
             Err(e) => {
-                failed += 1;
-                if named.len() < not_done::NAMED {
-                    let name = match app.media.get(&actor, kind, id).await {
-                        Ok(m) => not_done::short(m.filename()),
-                        Err(_) => format!("{kind} {id}"),
-                    };
-                    named.push((name, not_done::why(&e, "delete")));
-                }
+                let name =
+                    if failed.names_next() { app.media.get(&actor, kind, id).await.ok() } else { None };
+                failed.add(name.as_ref().map(|m| m.filename()), (kind, id), &e, "delete");
             }
         }
     }
@@ -168,8 +163,8 @@ async fn delete_each(
     if gone > 0 {
         session::flash(&user.session, "note", format!("{} already gone.", were(gone)));
     }
-    if failed > 0 {
-        session::flash(&user.session, "error", not_done::summary("Not deleted", &named, failed));
+    if let Some(said) = failed.said("Not deleted") {
+        session::flash(&user.session, "error", said);
     }
     Ok(see_other(back))
 }

@@ -73,10 +73,10 @@ pub async fn edit(
         "credit" => (BulkEdit::Credit(value.clone()), format!("credited “{value}”")),
         "alt" => (BulkEdit::AltText(value.clone()), "given this alt text".to_owned()),
         "alt-append" => (BulkEdit::AppendAltText(value.clone()), "given more alt text".to_owned()),
-        "turn-left" => (BulkEdit::Turn(Turn::Left), Turn::Left.done().to_owned()),
-        "turn-right" => (BulkEdit::Turn(Turn::Right), Turn::Right.done().to_owned()),
-        "turn-half" => (BulkEdit::Turn(Turn::Half), Turn::Half.done().to_owned()),
-        "mirror" => (BulkEdit::Turn(Turn::Mirror), Turn::Mirror.done().to_owned()),
+        action @ ("turn-left" | "turn-right" | "turn-half" | "mirror") => {
+            let turn: Turn = action.trim_start_matches("turn-").parse().map_err(WebError::BadRequest)?;
+            (BulkEdit::Turn(turn), turn.done().to_owned())
+        }
         _ => return Err(WebError::BadRequest("Choose what to do with the selection.".into())),
     };
     let actor = user.actor();

@@ -2,15 +2,44 @@
 //! person, the rest counted, so that the flash stays small (it lives in the session cookie,
 //! beside Undo's list) whatever the selection; what only the server's log needs goes there.
 
+use crate::domain::MediaKind;
 use crate::media::MediaError;
 use crate::web::view;
 
 /// Items a flash names; the rest are counted.
-pub const NAMED: usize = 3;
+const NAMED: usize = 3;
+
+/// The items a bulk action could not do: all counted, the first few named with why.
+#[derive(Default)]
+pub struct Failures {
+    count: usize,
+    named: Vec<(String, String)>,
+}
+
+impl Failures {
+    /// Whether the next failure is named: the caller looks its name up only then.
+    pub fn names_next(&self) -> bool {
+        self.named.len() < NAMED
+    }
+
+    /// One more item not `verb`ed ("delete", "restore"), by its file name when it was found.
+    pub fn add(&mut self, name: Option<&str>, (kind, id): (MediaKind, i64), e: &MediaError, verb: &str) {
+        if self.names_next() {
+            let name = name.map_or_else(|| format!("{kind} {id}"), short);
+            self.named.push((name, why(e, verb)));
+        }
+        self.count += 1;
+    }
+
+    /// The flash's text under `heading` ("Not deleted"), if anything failed.
+    pub fn said(&self, heading: &str) -> Option<String> {
+        (self.count > 0).then(|| summary(heading, &self.named, self.count))
+    }
+}
 
 /// "Not deleted: 5 items (a.png, b.png, c.png and 2 more): why." when they share one reason,
 /// else each named with its own.
-pub fn summary(heading: &str, named: &[(String, String)], n: usize) -> String {
+fn summary(heading: &str, named: &[(String, String)], n: usize) -> String {
     let more = if n > named.len() {
         format!(" and {} more", view::count((n - named.len()) as i64))
     } else {
@@ -30,7 +59,7 @@ pub fn summary(heading: &str, named: &[(String, String)], n: usize) -> String {
 }
 
 /// A name cut to fit a flash.
-pub fn short(name: &str) -> String {
+fn short(name: &str) -> String {
     const MOST: usize = 40;
     if name.chars().count() <= MOST {
         name.to_owned()
@@ -40,7 +69,7 @@ pub fn short(name: &str) -> String {
 }
 
 /// Why one item was not `verb`ed ("delete", "restore"), in words for the person.
-pub fn why(e: &MediaError, verb: &str) -> String {
+fn why(e: &MediaError, verb: &str) -> String {
     match e {
         MediaError::Forbidden => format!("not yours to {verb}"),
         MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {

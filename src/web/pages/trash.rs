@@ -167,15 +167,9 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
     }
     let actor = user.actor();
     let (mut done, mut gone, mut restored_one) = (0, 0, None);
-    let (mut failed, mut named) = (0, Vec::new());
+    let mut failed = not_done::Failures::default();
     // Each item on its own: one that fails never stops the others, and is named after.
     for &(kind, id) in &picked {
-        // Named before it goes: a failed restore or purge leaves it where it was.
-        let name = if named.len() < not_done::NAMED {
-            app.media.trashed_name(&actor, kind, id).await.ok().flatten()
-        } else {
-            None
-        };
         let outcome = if restore {
             app.media.restore(&actor, kind, id).await.map(|m| restored_one = Some((kind, id, m)))
         } else {
@@ -185,17 +179,18 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
             Ok(()) => done += 1,
             Err(MediaError::NotFound) => gone += 1,
             Err(e) => {
-                failed += 1;
-                if named.len() < not_done::NAMED {
-                    let name = name.map_or_else(|| format!("{kind} {id}"), |n| not_done::short(&n));
-                    named.push((name, not_done::why(&e, if restore { "restore" } else { "delete" })));
-                }
+                // A failed restore or purge leaves the item in the trash, where it is named.
+                let name = if failed.names_next() {
+                    app.media.trashed_name(&actor, kind, id).await.ok().flatten()
+                } else {
+                    None
+                };
+                failed.add(name.as_deref(), (kind, id), &e, if restore { "restore" } else { "delete" });
             }
         }
     }
-    if failed > 0 {
-        let heading = if restore { "Not restored" } else { "Not deleted" };
-        session::flash(&user.session, "error", not_done::summary(heading, &named, failed));
+    if let Some(said) = failed.said(if restore { "Not restored" } else { "Not deleted" }) {
+        session::flash(&user.session, "error", said);
     }
     match (restore, done, &restored_one) {
         (true, 1, Some((kind, id, media))) => session::flash(

@@ -22,20 +22,43 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
     })
 }
 
-/// The payload of the first APP1 `Exif` segment, found by walking the markers before the scan.
-pub(crate) fn app1_exif(data: &[u8]) -> Option<&[u8]> {
+/// A marker segment before the scan: its marker, where it starts (at its `0xFF`), its length
+/// field (which counts itself), and its payload, `None` when the file ends inside it.
+pub(crate) struct Segment<'a> {
+    pub marker: u8,
+    pub at: usize,
+    pub len: usize,
+    pub body: Option<&'a [u8]>,
+}
+
+/// The segments after SOI up to the start of scan or end of image; a segment cut short is the
+/// last one yielded.
+pub(crate) fn segments(data: &[u8]) -> impl Iterator<Item = Segment<'_>> {
     let mut i = 2; // after SOI
-    while i + 4 <= data.len() && data[i] == 0xFF {
-        let marker = data[i + 1];
-        if marker == 0xDA || marker == 0xD9 {
-            return None; // start of scan / end of image: no EXIF before the pixels
+    std::iter::from_fn(move || {
+        if i + 4 > data.len() || data[i] != 0xFF || matches!(data[i + 1], 0xDA | 0xD9) {
+            return None;
         }
         let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let body = data.get(i + 4..i + 2 + len)?;
-        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
+        let body = data.get(i + 4..i + 2 + len);
+        let segment = Segment { marker: data[i + 1], at: i, len, body };
+        i = if body.is_some() { i + 2 + len } else { data.len() };
+        Some(segment)
+    })
+}
+
+/// Whether a segment is the EXIF block (APP1 starting `Exif\0\0`).
+pub(crate) fn is_exif(marker: u8, body: &[u8]) -> bool {
+    marker == 0xE1 && body.starts_with(b"Exif\0\0")
+}
+
+/// The payload of the first APP1 `Exif` segment, found by walking the markers before the scan.
+pub(crate) fn app1_exif(data: &[u8]) -> Option<&[u8]> {
+    for s in segments(data) {
+        let body = s.body?;
+        if is_exif(s.marker, body) {
             return Some(body);
         }
-        i += 2 + len;
     }
     None
 }

@@ -130,7 +130,7 @@ fn exif_orientation(chunk: &[u8]) -> Orientation {
     Orientation::from_exif_chunk(tiff).unwrap_or(Orientation::NoTransforms)
 }
 
-pub(crate) use jpeg::app1_exif;
+pub(crate) use jpeg::{app1_exif, is_exif, segments};
 
 /// A JPEG's orientation, from its first EXIF block, as the decoders read it.
 pub fn jpeg_orientation(data: &[u8]) -> Orientation {

@@ -8,7 +8,7 @@
 //! Only the containers' own headers are walked, and each metadata block read is capped, like
 //! the harvest in [`super::embedded`]: a hostile file costs no more than its few headers.
 
-mod tiff;
+pub(super) mod tiff;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};

@@ -29,9 +29,10 @@ const DEVICE_TAGS: &[u16] = &[0xA430, 0xA431, 0xA435, 0x927C, 0xC62F];
 /// Entries read at most per IFD.
 const MAX_ENTRIES: usize = 1024;
 
-struct Tiff<'a> {
+/// A TIFF structure read in its byte order (the turn of a JPEG reads its EXIF with it too).
+pub(in crate::media::file) struct Tiff<'a> {
     data: &'a [u8],
-    le: bool,
+    pub(in crate::media::file) le: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -53,7 +54,8 @@ fn type_size(typ: u16) -> Option<u64> {
 }
 
 impl<'a> Tiff<'a> {
-    fn parse(data: &'a [u8]) -> Option<(Tiff<'a>, u32)> {
+    /// The structure and where its first directory is.
+    pub(in crate::media::file) fn parse(data: &'a [u8]) -> Option<(Tiff<'a>, u32)> {
         let le = match data.get(..4)? {
             b"II*\0" => true,
             b"MM\0*" => false,
@@ -64,12 +66,12 @@ impl<'a> Tiff<'a> {
         Some((t, first))
     }
 
-    fn u16(&self, at: usize) -> Option<u16> {
+    pub(in crate::media::file) fn u16(&self, at: usize) -> Option<u16> {
         let b: [u8; 2] = self.data.get(at..at + 2)?.try_into().ok()?;
         Some(if self.le { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) })
     }
 
-    fn u32(&self, at: usize) -> Option<u32> {
+    pub(in crate::media::file) fn u32(&self, at: usize) -> Option<u32> {
         let b: [u8; 4] = self.data.get(at..at + 4)?.try_into().ok()?;
         Some(if self.le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
     }
