@@ -2,20 +2,22 @@
 //! so one that cannot be (someone else's, gone, audio asked for alt text) never stops the
 //! others; the caller gets each item's outcome. The same change may be made to every item of
 //! a gallery view, across its pages, up to [`MAX_VIEW_EDIT`] items ([`MAX_VIEW_TURN`] photos
-//! for a turn, which rewrites each file).
+//! for a turn, which rewrites each file, fewer large PNGs or GIFs).
 
 use futures_util::StreamExt;
 
 use super::MediaError;
 use super::access::Actor;
 use super::dto::Description;
+use super::file::turn::{turn_work, turns_losslessly};
 use super::service::MediaService;
 use crate::domain::{GalleryQuery, MediaKind, Turn};
 
 /// Most items one change or delete of a whole view reaches: it runs while the request waits.
 pub const MAX_VIEW_EDIT: usize = 5_000;
-/// Most photos one turn of a whole view reaches: each file is read, written and its previews
-/// made again (see the README's figures).
+/// Most 24 MP JPEGs one turn of a whole view reaches (a large PNG or GIF counts as several,
+/// see [`turn_work`]): each file is read, written and its previews made again (see the
+/// README's figures).
 pub const MAX_VIEW_TURN: usize = 300;
 /// Photos turned side by side: the store's reads and writes overlap the previews' decoding.
 const TURNS_AT_ONCE: usize = 4;
@@ -35,7 +37,7 @@ pub enum BulkEdit {
     AltText(String),
     /// Add to the end of the alt text (images only).
     AppendAltText(String),
-    /// Turn or mirror (JPEG photos only, without loss).
+    /// Turn or mirror (JPEG, PNG and GIF images, without loss).
     Turn(Turn),
 }
 
@@ -50,7 +52,8 @@ pub struct ViewMembers {
     /// Items of the view the actor may see but not change.
     pub not_yours: usize,
     /// Items the change does not apply to: audio, for alt text; for a collection, media of
-    /// someone other than its owner, which cannot go in it; for a turn, what is not a JPEG.
+    /// someone other than its owner, which cannot go in it; for a turn, what does not
+    /// turn without loss (a WebP).
     pub not_applicable: usize,
     /// Of `items`, how many are system media, and how many other users' (staff reach those).
     pub of_system: usize,
@@ -98,6 +101,8 @@ impl MediaService {
         let turn = matches!(edit, Some(BulkEdit::Turn(_)));
         let collect = matches!(edit, Some(BulkEdit::Collect(_)));
         let mut members = ViewMembers::default();
+        // Each item counts one against `limit`; for a turn, what its turn costs.
+        let mut work = 0u64;
         self.walk_view(actor, query, |row| {
             let fits = match fits_owner {
                 Some(owner) if collect => row.owner_id.is_none() || row.owner_id == owner,
@@ -105,23 +110,32 @@ impl MediaService {
             };
             if !actor.can_manage(row.owner_id) {
                 members.not_yours += 1;
-            } else if (alt && row.kind == MediaKind::Audio)
-                || (turn && !super::file::turn::turns_losslessly(&row.content_type))
+                return Ok(());
+            }
+            if (alt && row.kind == MediaKind::Audio)
+                || (turn && !turns_losslessly(&row.content_type))
                 || !fits
             {
                 members.not_applicable += 1;
-            } else if members.items.len() == limit {
+                return Ok(());
+            }
+            let sides = (row.width.unwrap_or(0) as u32, row.height.unwrap_or(0) as u32);
+            work += if turn { turn_work(&row.content_type, sides, row.frames as u32) } else { 1 };
+            if work > limit as u64 {
+                let what = if turn {
+                    format!("more than one turn reaches ({limit} photos; fewer large PNGs or GIFs)")
+                } else {
+                    format!("more than {limit} items you may change")
+                };
                 return Err(MediaError::Invalid(format!(
-                    "this view holds more than {limit} items you may change; narrow it with a search or \
-                     filter and change each part"
+                    "this view holds {what}; narrow it with a search or filter and change each part"
                 )));
-            } else {
-                members.items.push((row.kind, row.id));
-                match row.owner_id {
-                    None => members.of_system += 1,
-                    Some(owner) if Some(owner) != actor.user_id => members.of_others += 1,
-                    Some(_) => {}
-                }
+            }
+            members.items.push((row.kind, row.id));
+            match row.owner_id {
+                None => members.of_system += 1,
+                Some(owner) if Some(owner) != actor.user_id => members.of_others += 1,
+                Some(_) => {}
             }
             Ok(())
         })

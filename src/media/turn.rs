@@ -1,4 +1,4 @@
-//! Turning a photo: its file replaced by the same JPEG with another orientation (see
+//! Turning an image: its file replaced by the same image turned without loss (see
 //! [`super::file::turn`]) through the one way a file is replaced, so the earlier file is kept
 //! as a version, the previews are made again from the turned file, and the log says so.
 
@@ -7,16 +7,21 @@ use futures_util::StreamExt;
 use crate::domain::{AuditAction, MediaKind, Turn};
 use crate::storage::{StorageKey, body_of};
 
-use super::file::turn::turn_jpeg;
+use super::file::FileError;
+use super::file::turn::turn_image;
 use super::{Actor, MediaError, MediaService, Replaced, Upload};
 
-/// Why only JPEG turns.
-pub const ONLY_JPEG: &str = "Only JPEG photos can be turned here (without losing anything); turn a \
-                             PNG, WebP or GIF in an image editor and replace the file.";
+/// Why a WebP does not turn.
+pub const NOT_TURNABLE: &str = "Only JPEG, PNG and GIF images can be turned here without losing \
+                                anything; turn a WebP in an image editor and replace the file.";
+
+/// Why an animated PNG does not turn.
+pub const ANIMATION_NOT_TURNED: &str = "An animated PNG cannot be turned here (each frame would need \
+                                        placing anew); turn it in an image editor and replace the file.";
 
 impl MediaService {
-    /// Turns or mirrors an image the actor manages, losslessly: a JPEG's orientation changes,
-    /// its pixels are copied as they are.
+    /// Turns or mirrors an image the actor manages, losslessly: a JPEG's orientation changes
+    /// and its pixels are copied as they are; a PNG's or GIF's pixels move.
     pub async fn turn(
         &self,
         actor: &Actor,
@@ -26,7 +31,7 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         if !item.media.turns_losslessly() {
-            return Err(MediaError::Invalid(ONLY_JPEG.into()));
+            return Err(MediaError::Invalid(NOT_TURNABLE.into()));
         }
         let original = StorageKey::parse(&item.key)?;
         // Read into memory, not spooled: the turn needs the whole file at hand, and its size
@@ -36,7 +41,14 @@ impl MediaService {
         while let Some(chunk) = body.next().await {
             data.extend_from_slice(&chunk?);
         }
-        let turned = self.cpu.run(move || turn_jpeg(&data, turn)).await??;
+        let content_type = item.media.content_type().to_owned();
+        let turned = match self.cpu.run(move || turn_image(&content_type, &data, turn)).await? {
+            // The file is fine, but an animated PNG is not turned here.
+            Err(FileError::UnsupportedType(_)) => {
+                return Err(MediaError::Invalid(ANIMATION_NOT_TURNED.into()));
+            }
+            other => other?,
+        };
         let upload = Upload::new(item.media.owner(), item.media.filename());
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
         self.replace_recorded(actor, (kind, id), upload, body_of(turned), record).await

@@ -1,7 +1,8 @@
-//! Turning a photo, on both backends: a JPEG's orientation changes and not one byte of its
-//! compressed pixels does (exiftool reads the orientation back as the judge); the sides swap in
-//! the item and its previews; the earlier file is a version to roll back to; the log says
-//! "Turned". Other formats, other people's items and nonsense are refused and change nothing;
+//! Turning an image, on both backends: a JPEG's orientation changes and not one byte of its
+//! compressed pixels does (exiftool reads the orientation back as the judge); a PNG's and a
+//! GIF's pixels move, each one where a viewer would show it; the sides swap in the item and its
+//! previews; the earlier file is a version to roll back to; the log says "Turned". A WebP,
+//! other people's items and nonsense are refused and change nothing;
 //! the store or the database failing halfway changes nothing either. Then through the pages,
 //! for one photo, a selection and a whole view.
 
@@ -18,10 +19,11 @@ use crate::versions::bytes_of;
 
 backend_tests!(
     a_photo_turns_without_losing_a_pixel,
-    only_jpegs_of_ones_own_turn,
+    a_png_and_a_gif_turn_pixel_for_pixel,
+    a_webp_or_someone_elses_image_does_not_turn,
     failures_while_turning_change_nothing,
     turning_through_the_page,
-    a_selection_and_a_whole_view_turn_their_jpegs,
+    a_selection_and_a_whole_view_turn_what_turns,
     browser_turns_a_photo_by_keyboard_at_390_px
 );
 
@@ -112,18 +114,124 @@ async fn a_photo_turns_without_losing_a_pixel(env: TestEnv) {
     env.usage_matches(ann.user_id.unwrap()).await;
 }
 
-async fn only_jpegs_of_ones_own_turn(env: TestEnv) {
+/// What exiftool reads as `tag` in `file` (named `name` for its type).
+fn exiftool_says(env: &TestEnv, name: &str, file: &[u8], tag: &str) -> String {
+    let path = env.dir.path().join(format!("judge-{}-{name}", sha256_hex(file)));
+    std::fs::write(&path, file).unwrap();
+    let out = Command::new("exiftool")
+        .args(["-s3", &format!("-{tag}")])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("exiftool is required (scripts/test.sh installs it): {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Every frame of an image as a viewer shows it, as RGBA.
+fn frames(file: &[u8]) -> Vec<image::RgbaImage> {
+    use image::AnimationDecoder;
+    if file.starts_with(b"GIF") {
+        let d = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(file)).unwrap();
+        d.into_frames().collect_frames().unwrap().into_iter().map(|f| f.into_buffer()).collect()
+    } else {
+        vec![image::load_from_memory(file).unwrap().into_rgba8()]
+    }
+}
+
+async fn a_png_and_a_gif_turn_pixel_for_pixel(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let cases = [("map.png", "image.png", Turn::Left), ("spin.gif", "image-anim.gif", Turn::Half)];
+    for (name, fixture, turn) in cases {
+        let item = env.upload_own(&ann, name, fixture).await;
+        let original = bytes_of(&env, &ann, item).await;
+        let (w, h) = sides(&media.get(&ann, item.0, item.1).await.unwrap());
+        let turned = media.turn(&ann, item, turn).await.unwrap();
+        assert!(turned.kept_version);
+        let now = bytes_of(&env, &ann, item).await;
+        let quarter = turn == Turn::Left;
+        let want = if quarter { (h, w) } else { (w, h) };
+        assert_eq!(sides(&turned.media), want, "{name}");
+        assert_eq!(exiftool_says(&env, name, &now, "ImageSize"), format!("{}x{}", want.0, want.1));
+        assert_eq!(
+            exiftool_says(&env, name, &now, "FrameCount"),
+            exiftool_says(&env, name, &original, "FrameCount"),
+            "{name}: every frame kept"
+        );
+        let (before, after) = (frames(&original), frames(&now));
+        assert_eq!(before.len(), after.len());
+        for (b, a) in before.iter().zip(&after) {
+            let want = if quarter { image::imageops::rotate270(b) } else { image::imageops::rotate180(b) };
+            assert!(a.as_raw() == want.as_raw(), "{name}: every pixel where a viewer would show it");
+        }
+        // Rolled back, the file is the original, byte for byte.
+        let version = media.versions(&ann, item).await.unwrap()[0].id;
+        media.restore_version(&ann, item, version).await.unwrap();
+        assert_eq!(bytes_of(&env, &ann, item).await, original, "{name}");
+    }
+    let log = AuditFilter { action: Some(AuditAction::Turn), ..AuditFilter::default() };
+    let entries = turns_logged(&env).await.audit(None, &log, None, 50).await.unwrap().entries;
+    let details: Vec<&str> = entries.iter().filter_map(|e| e.detail.as_deref()).collect();
+    assert_eq!(details, ["spin.gif turned upside down", "map.png turned left"]);
+
+    // A whole view's turn counts a large PNG as the several photos' worth of work it is: 5 MP
+    // of pixels to move count two, the small PNG and GIF one each.
+    let mut wide = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut wide, 2500, 2000);
+        enc.set_color(png::ColorType::Grayscale);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&vec![90; 2500 * 2000]).unwrap();
+        w.finish().unwrap();
+    }
+    let owner = mediadesk::domain::Owner::User(ann.user_id.unwrap());
+    let upload = mediadesk::media::Upload::new(owner, "wide.png");
+    media.upload(&ann, upload, bytes_stream(wide)).await.unwrap();
+    let query =
+        mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann.user_id.unwrap()));
+    let turn = mediadesk::media::BulkEdit::Turn(Turn::Right);
+    let err = media.view_members(&ann, &query, Some(&turn), 3).await.unwrap_err();
+    assert!(matches!(&err, MediaError::Invalid(m) if m.contains("fewer large PNGs or GIFs")), "{err:?}");
+    assert_eq!(media.view_members(&ann, &query, Some(&turn), 4).await.unwrap().items.len(), 3);
+    let credit = mediadesk::media::BulkEdit::Credit("Ann".into());
+    assert_eq!(media.view_members(&ann, &query, Some(&credit), 3).await.unwrap().items.len(), 3);
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+    env.usage_matches(ann.user_id.unwrap()).await;
+}
+
+async fn a_webp_or_someone_elses_image_does_not_turn(env: TestEnv) {
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
     let before = env.objects().await;
-    for fixture in ["image.png", "image.webp", "image-anim.gif"] {
+    for fixture in ["image.webp", "image-lossless.webp", "image-anim.webp"] {
+        // A lossy WebP would lose a little at each turn, and is not told apart by its type.
         let other = env.upload_own(&ann, fixture, fixture).await;
         let err = media.turn(&ann, other, Turn::Left).await.unwrap_err();
-        assert!(matches!(&err, MediaError::Invalid(m) if m.contains("Only JPEG photos")), "{err:?}");
+        assert!(matches!(&err, MediaError::Invalid(m) if m.contains("Only JPEG, PNG and GIF")), "{err:?}");
         assert!(media.versions(&ann, other).await.unwrap().is_empty());
     }
+    // An animated PNG: its frames would need turning one by one, each placed anew.
+    let mut apng = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut apng, 4, 3);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_animated(2, 0).unwrap();
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[200; 36]).unwrap();
+        w.write_image_data(&[20; 36]).unwrap();
+        w.finish().unwrap();
+    }
+    let upload =
+        mediadesk::media::Upload::new(mediadesk::domain::Owner::User(ann.user_id.unwrap()), "spin.png");
+    let animated = media.upload(&ann, upload, bytes_stream(apng)).await.unwrap();
+    let err = media.turn(&ann, (animated.kind(), animated.id()), Turn::Right).await.unwrap_err();
+    assert!(
+        matches!(&err, MediaError::Invalid(m) if m.contains("An animated PNG cannot be turned")),
+        "{err:?}"
+    );
     let err = media.turn(&bob, photo, Turn::Left).await.unwrap_err();
     assert!(matches!(err, MediaError::Forbidden | MediaError::NotFound), "{err:?}");
     let err = media.turn(&ann, (MediaKind::Audio, photo.1), Turn::Left).await.unwrap_err();
@@ -174,17 +282,25 @@ async fn turning_through_the_page(env: TestEnv) {
     let (sam, _) = s.signed_in("sam", Role::Staff).await;
     let up = ann
         .upload(
-            &[("quay.jpg", fixture_bytes("image.jpg")), ("map.png", fixture_bytes("image.png"))],
+            &[
+                ("quay.jpg", fixture_bytes("image.jpg")),
+                ("map.png", fixture_bytes("image.png")),
+                ("wave.webp", fixture_bytes("image.webp")),
+            ],
             None,
             true,
         )
         .await;
     let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
-    let [jpeg, png] = [0, 1].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
+    let [jpeg, png, webp] = [0, 1, 2].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
     let page = ann.get(&jpeg).await;
     assert!(page.body.contains(&format!("action=\"{jpeg}/turn\"")), "{}", page.body);
     assert!(page.body.contains("aria-label=\"A quarter turn right\""));
-    assert!(!ann.get(&png).await.body.contains("/turn\""), "a PNG offers no turn");
+    assert!(page.body.contains("not one pixel is re-encoded"), "{}", page.body);
+    let png_page = ann.get(&png).await.body;
+    assert!(png_page.contains(&format!("action=\"{png}/turn\"")), "{png_page}");
+    assert!(png_page.contains("compresses them again without loss"), "{png_page}");
+    assert!(!ann.get(&webp).await.body.contains("/turn\""), "a WebP offers no turn");
 
     let done = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "right")]).await;
     assert_eq!((done.status, done.location()), (303, jpeg.as_str()));
@@ -197,19 +313,21 @@ async fn turning_through_the_page(env: TestEnv) {
     let odd = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "sideways")]).await;
     assert_eq!(odd.status, 400);
     assert!(odd.body.contains("left, right, half or mirror"), "{}", odd.body);
-    let png_turn = ann.post(&png, &format!("{png}/turn"), &[("turn", "left")]).await;
-    assert_eq!(png_turn.status, 400);
+    let webp_turn = ann.post(&webp, &format!("{webp}/turn"), &[("turn", "left")]).await;
+    assert_eq!(webp_turn.status, 400);
     assert!(
-        html_unescape(&png_turn.body).contains("Only JPEG photos can be turned here"),
+        html_unescape(&webp_turn.body).contains("Only JPEG, PNG and GIF images can be turned here"),
         "{}",
-        png_turn.body
+        webp_turn.body
     );
+    let done = ann.post(&png, &format!("{png}/turn"), &[("turn", "half")]).await;
+    assert_eq!((done.status, done.location()), (303, png.as_str()));
     let (bob, _) = s.signed_in("bob", Role::User).await;
     assert_eq!(bob.post("/media", &format!("{jpeg}/turn"), &[("turn", "left")]).await.status, 404);
     let no_token = ann.post_raw(&format!("{jpeg}/turn"), &[("turn", "left")]).await;
     assert!(matches!(no_token.status, 400 | 403), "refused without the form's token: {}", no_token.status);
     let log = AuditFilter { action: Some(AuditAction::Turn), ..AuditFilter::default() };
-    assert_eq!(turns_logged(&s.env).await.audit(None, &log, None, 50).await.unwrap().entries.len(), 2);
+    assert_eq!(turns_logged(&s.env).await.audit(None, &log, None, 50).await.unwrap().entries.len(), 3);
 }
 
 /// At 390 px the turn buttons fit without sideways scrolling; Enter on the focused "Right"
@@ -251,21 +369,22 @@ async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
     .await;
 }
 
-/// The gallery's Change selected… turns the JPEGs of a selection, four at a time, and names
-/// what is not one (not offered again); a whole view asks first, says what it leaves alone,
+/// The gallery's Change selected… turns the JPEGs and the PNG of a selection, four at a time,
+/// and names the WebP it leaves (not offered again); a whole view asks first, says what it leaves alone,
 /// and stops at a cap (the pages pass `MAX_VIEW_TURN`, 300).
-async fn a_selection_and_a_whole_view_turn_their_jpegs(env: TestEnv) {
+async fn a_selection_and_a_whole_view_turn_what_turns(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (ann, ann_id) = s.signed_in("ann", Role::User).await;
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("a.jpg", fixture_bytes("image.jpg")),
         ("b.jpg", fixture_bytes("image-cmyk.jpg")),
         ("c.jpg", fixture_bytes("image-exif-rot6.jpg")),
-        ("d.png", fixture_bytes("image.png")),
+        ("d.webp", fixture_bytes("image.webp")),
+        ("e.png", fixture_bytes("image.png")),
     ];
-    assert!(ann.upload(&files, None, false).await.body.contains("4 accepted"));
+    assert!(ann.upload(&files, None, false).await.body.contains("5 accepted"));
     let listing = ann.get("/media?sort=name").await;
-    assert!(listing.body.contains("<option value=\"turn-right\">Turn right (JPEG photos)</option>"));
+    assert!(listing.body.contains("<option value=\"turn-right\">Turn right (not WebP)</option>"));
     let picked: Vec<String> = listing.all("name=\"item\" value=\"");
     let ids: Vec<(MediaKind, i64)> = picked
         .iter()
@@ -287,22 +406,24 @@ async fn a_selection_and_a_whole_view_turn_their_jpegs(env: TestEnv) {
     let mut fields: Vec<(&str, &str)> = picked.iter().map(|p| ("item", p.as_str())).collect();
     fields.extend([("action", "turn-right"), ("back", "/media?sort=name")]);
     let summary = html_unescape(&ann.post("/media", "/media/bulk/edit", &fields).await.body);
-    assert!(summary.contains("3 items turned right; 1 not"), "{summary}");
-    assert!(summary.contains("<strong>d.png</strong> — only JPEG photos turn without loss"), "{summary}");
-    assert!(!summary.contains("Try again"), "a PNG is not offered again: {summary}");
+    assert!(summary.contains("4 items turned right; 1 not"), "{summary}");
+    assert!(summary.contains("<strong>d.webp</strong> — a WebP does not turn without loss"), "{summary}");
+    assert!(!summary.contains("Try again"), "a WebP is not offered again: {summary}");
+    let png = s.env.media.get(&ann_actor, ids[4].0, ids[4].1).await.unwrap();
+    assert_eq!(sides(&png), (48, 64), "the PNG turned too");
     assert_eq!(orientations().await, [6, 6, 3]);
 
-    // The whole view, two a page: one question, the PNG left alone, then each JPEG mirrored.
+    // The whole view, two a page: one question, the WebP left alone, then each other mirrored.
     let ask = [("scope", "view"), ("back", "/media?sort=name&per=2"), ("action", "mirror")];
     let question = ann.post("/media", "/media/bulk/edit", &ask).await;
     let text = html_unescape(&question.body);
-    assert!(text.contains("All 3 items you may change in this view will be mirrored."), "{text}");
-    assert!(text.contains("Left alone: 1 item (only JPEG photos turn without loss)."), "{text}");
+    assert!(text.contains("All 4 items you may change in this view will be mirrored."), "{text}");
+    assert!(text.contains("Left alone: 1 item (a WebP does not turn without loss)."), "{text}");
     assert_eq!(orientations().await, [6, 6, 3], "nothing turned before the answer");
     let mut answer = ask.to_vec();
     answer.push(("confirmed", "yes"));
     let done = html_unescape(&ann.post("/media", "/media/bulk/edit", &answer).await.body);
-    assert!(done.contains("3 items mirrored"), "{done}");
+    assert!(done.contains("4 items mirrored"), "{done}");
     assert_eq!(orientations().await, [5, 5, 4]);
     assert_eq!(s.env.media.versions(&ann_actor, ids[0]).await.unwrap().len(), 2);
 
@@ -310,6 +431,9 @@ async fn a_selection_and_a_whole_view_turn_their_jpegs(env: TestEnv) {
     let query = mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann_id));
     let edit = mediadesk::media::BulkEdit::Turn(Turn::Left);
     let err = s.env.media.view_members(&ann_actor, &query, Some(&edit), 2).await.unwrap_err();
-    assert!(matches!(&err, MediaError::Invalid(m) if m.contains("more than 2 items")), "{err:?}");
+    assert!(
+        matches!(&err, MediaError::Invalid(m) if m.contains("more than one turn reaches (2 photos")),
+        "{err:?}"
+    );
     assert!(s.env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
 }

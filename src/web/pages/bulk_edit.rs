@@ -12,7 +12,8 @@ use super::selection::SelectionForm;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::Turn;
-use crate::media::{BulkEdit, MAX_VIEW_EDIT, MAX_VIEW_TURN, MediaError, ONLY_JPEG, ViewMembers};
+use crate::media::ANIMATION_NOT_TURNED;
+use crate::media::{BulkEdit, MAX_VIEW_EDIT, MAX_VIEW_TURN, MediaError, NOT_TURNABLE, ViewMembers};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -111,7 +112,7 @@ pub async fn edit(
             Err(e) => {
                 let hopeless = matches!(e, MediaError::NotFound | MediaError::Forbidden)
                     || (alt && kind == crate::domain::MediaKind::Audio)
-                    || matches!(&e, MediaError::Invalid(m) if m == ONLY_JPEG);
+                    || matches!(&e, MediaError::Invalid(m) if m == NOT_TURNABLE || m == ANIMATION_NOT_TURNED);
                 if !hopeless {
                     again.push(format!("{kind}:{id}"));
                 }
@@ -127,7 +128,7 @@ pub async fn edit(
                 let why = match e {
                     MediaError::NotFound => "it is gone, or not yours to see".to_owned(),
                     MediaError::Forbidden => "you may not change it".to_owned(),
-                    MediaError::Invalid(m) if m == ONLY_JPEG => NOT_TURNED.to_owned(),
+                    MediaError::Invalid(m) if m == NOT_TURNABLE => NOT_TURNED.to_owned(),
                     MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
                         tracing::error!(error = %e, "bulk edit failed");
                         "the server could not change it right now; try again".to_owned()
@@ -165,7 +166,7 @@ pub async fn edit(
 }
 
 /// Why a file was not turned, short for a list (the item's page says more).
-const NOT_TURNED: &str = "only JPEG photos turn without loss";
+const NOT_TURNED: &str = "a WebP does not turn without loss";
 
 /// Refused items a summary names.
 const MAX_NAMED: usize = 50;

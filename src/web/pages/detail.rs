@@ -52,7 +52,8 @@ struct DetailPage {
     transcript: String,
     can_manage: bool,
     /// A JPEG this person may change: it can be turned without loss.
-    turnable: bool,
+    /// What a turn does to this file, when the reader may turn it.
+    turn_note: Option<&'static str>,
     /// "Download original", or what it is when this person gets the copy without location data.
     download_label: &'static str,
     /// Whether the file tells where it was taken or what took it, and what the app does about it.
@@ -437,7 +438,8 @@ pub(super) async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
-        turnable: actor.can_manage(owner_id) && media.turns_losslessly(),
+        turn_note: (actor.can_manage(owner_id) && media.turns_losslessly())
+            .then(|| turn_note(media.content_type())),
         download_label: match media {
             MediaRead::Image(i)
                 if i.has_private_copy
@@ -671,4 +673,14 @@ pub async fn delete(
         session::flash(&user.session, "note", DELETE_DEFERRED);
     }
     Ok(see_other(&back))
+}
+
+fn turn_note(content_type: &str) -> &'static str {
+    if content_type == "image/jpeg" {
+        "Turning changes only how the photo is shown (its EXIF orientation): not one pixel is \
+         re-encoded, so turning loses nothing."
+    } else {
+        "Turning moves the pixels and compresses them again without loss (the format is \
+         lossless); the file's colour profile and text are kept."
+    }
 }

@@ -1,27 +1,22 @@
 //! Turning a JPEG without touching its pixels. Every browser, viewer and Mediadesk's own
 //! previews show a JPEG as its EXIF orientation says; the turn is composed with that
 //! orientation and written back, so the compressed image data is copied byte for byte and
-//! nothing is lost however often a photo turns. The tag is changed where it is. An EXIF block
-//! without it gets its first directory copied to the block's end with the tag added: every
-//! other offset in the block counts from the block's start and stays valid, so nothing else
-//! in it moves. A file without EXIF gets a block holding only the tag.
+//! nothing is lost however often a photo turns (re-encoding would lose a little each time).
+//! The tag is changed where it is. An EXIF block without it gets its first directory copied to
+//! the block's end with the tag added: every other offset in the block counts from the block's
+//! start and stays valid, so nothing else in it moves. A file without EXIF gets a block
+//! holding only the tag.
 
 use crate::domain::Turn;
 
-use super::FileError;
-use super::decode::{is_exif, segments};
-use super::privacy::tiff::Tiff;
+use crate::media::file::FileError;
+use crate::media::file::decode::{is_exif, segments};
+use crate::media::file::privacy::tiff::Tiff;
 
-const ORIENTATION: u16 = 0x0112;
-const SHORT: u16 = 3;
+use super::{ORIENTATION, SHORT, orientation_entry, turned};
+
 /// A JPEG segment's length field counts itself and the payload.
 const MAX_SEGMENT: usize = 0xFFFF;
-
-/// Whether a file of this type turns without loss: a JPEG, whose orientation is a tag (other
-/// formats' orientation is not shown alike everywhere, so they would need re-encoding).
-pub fn turns_losslessly(content_type: &str) -> bool {
-    content_type == "image/jpeg"
-}
 
 /// `data` (a whole JPEG) with its orientation turned by `turn`.
 pub fn turn_jpeg(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
@@ -60,10 +55,7 @@ fn with_exif(data: &[u8], at: usize, len: usize, turn: Turn) -> Option<Result<Ve
     let count = usize::from(t.u16(ifd0)?);
     let entries = tiff.get(ifd0 + 2..ifd0 + 2 + 12 * count)?;
     let next = t.u32(ifd0 + 2 + 12 * count)?;
-    if let Some(n) = (0..count).find(|n| t.u16(ifd0 + 2 + 12 * n) == Some(ORIENTATION)) {
-        let o = ifd0 + 2 + 12 * n;
-        let (typ, was) = (t.u16(o + 2)?, t.u16(o + 8)?);
-        let was = if typ == SHORT { was } else { 1 };
+    if let Some((o, was)) = orientation_entry(&t, ifd0, count) {
         let e = entry(turned(was, turn), le);
         let mut out = data.to_vec();
         out[tiff_at + o..tiff_at + o + 12].copy_from_slice(&e);
@@ -124,25 +116,6 @@ fn entry(value: u16, le: bool) -> [u8; 12] {
     e[4..8].copy_from_slice(&if le { 1u32.to_le_bytes() } else { 1u32.to_be_bytes() });
     e[8..10].copy_from_slice(&two(value));
     e
-}
-
-/// EXIF orientation `was` followed by `turn`. An orientation is a mirror (or not) followed by
-/// quarter turns clockwise; mirroring after quarter turns equals mirroring first and turning
-/// back as far.
-fn turned(was: u16, turn: Turn) -> u16 {
-    // (quarter turns clockwise, mirrored first) for orientations 1 to 8.
-    const PARTS: [(u8, bool); 8] =
-        [(0, false), (0, true), (2, false), (2, true), (3, true), (1, false), (1, true), (3, false)];
-    let was = if (1..=8).contains(&was) { was } else { 1 };
-    let (k, mirrored) = PARTS[usize::from(was) - 1];
-    let (k, mirrored) = match turn {
-        Turn::Right => ((k + 1) % 4, mirrored),
-        Turn::Half => ((k + 2) % 4, mirrored),
-        Turn::Left => ((k + 3) % 4, mirrored),
-        Turn::Mirror => ((4 - k) % 4, !mirrored),
-    };
-    let n = PARTS.iter().position(|&p| p == (k, mirrored)).expect("every turn is an orientation");
-    n as u16 + 1
 }
 
 #[cfg(test)]
