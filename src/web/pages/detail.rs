@@ -676,11 +676,18 @@ pub async fn delete(
 }
 
 fn turn_note(content_type: &str) -> &'static str {
-    if content_type == "image/jpeg" {
-        "Turning changes only how the photo is shown (its EXIF orientation): not one pixel is \
-         re-encoded, so turning loses nothing."
-    } else {
-        "Turning moves the pixels and compresses them again without loss (the format is \
-         lossless); the file's colour profile and text are kept."
+    match content_type {
+        "image/jpeg" => {
+            "Turning changes only how the photo is shown (its EXIF orientation): not one pixel is \
+             re-encoded, so turning loses nothing."
+        }
+        "image/gif" => {
+            "Turning moves every frame's pixels and compresses them again without loss (GIF is \
+             lossless); timing, loop and colour profile are kept, comments are not."
+        }
+        _ => {
+            "Turning moves the pixels and compresses them again without loss (PNG is lossless); \
+             the colour profile, text and EXIF are kept."
+        }
     }
 }

@@ -51,6 +51,9 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
         return Err(FileError::Limits("the PNG is larger than images may be".into()));
     }
     let size = reader.output_buffer_size().ok_or_else(bad)?;
+    if size as u64 > limits.max_alloc / 2 {
+        return Err(FileError::Limits("the PNG's pixels take more memory than a turn may use".into()));
+    }
     let mut pixels = vec![0; size];
     let frame = reader.next_frame(&mut pixels).map_err(png_error)?;
     let (palette, trns) = (reader.info().palette.clone(), reader.info().trns.clone());
@@ -321,6 +324,20 @@ mod tests {
         let turned = turn_png(&six, Turn::Right).unwrap();
         assert_eq!(orientation(&turned), Orientation::NoTransforms);
         assert_eq!(decoded(&turned).as_bytes(), decoded(&png).rotate180().as_bytes());
+    }
+
+    #[test]
+    fn pixels_past_what_a_turn_may_hold_are_refused_before_they_are_read() {
+        // 16 000 × 16 000 RGB: 768 MB of pixels, said by the header, with one byte of data.
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&16_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&16_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let mut png = SIGNATURE.to_vec();
+        write(&mut png, &Chunk { kind: *b"IHDR", body: &ihdr });
+        write(&mut png, &Chunk { kind: *b"IDAT", body: &[0] });
+        write(&mut png, &Chunk { kind: *b"IEND", body: &[] });
+        assert!(matches!(turn_png(&png, Turn::Right), Err(FileError::Limits(_))));
     }
 
     #[test]
