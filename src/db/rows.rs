@@ -619,6 +619,8 @@ pub struct VersionRow {
     pub snapshot: String,
     /// Bytes of all its objects, for the owner's quota.
     pub stored_bytes: i64,
+    /// Of its file (rows from before the column have it from their snapshot).
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -637,6 +639,7 @@ pub struct NewVersion<'a> {
     pub object_keys: &'a str,
     pub snapshot: &'a str,
     pub stored_bytes: i64,
+    pub sha256: &'a str,
 }
 
 /// The columns of an image that are its file (what a replace changes).

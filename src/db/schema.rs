@@ -233,6 +233,7 @@ diesel::table! {
         object_keys -> Text,
         snapshot -> Text,
         stored_bytes -> BigInt,
+        sha256 -> Nullable<Text>,
     }
 }
 

@@ -32,7 +32,8 @@ pub struct DuplicateGroup {
 }
 
 impl MediaService {
-    /// `Duplicate` when an item the actor can see holds a file with this SHA-256.
+    /// `Duplicate` when an item the actor can see holds a file with this SHA-256, or held it
+    /// before it was replaced or turned.
     pub(super) async fn check_duplicate(
         &self,
         actor: &Actor,
@@ -41,8 +42,15 @@ impl MediaService {
     ) -> Result<(), MediaError> {
         let visible_to = if actor.is_staff { None } else { Some(actor.user_id.unwrap_or(-1)) };
         let mut pooled = self.db.get().await?;
-        match DuplicateRepo::find(&mut pooled.conn(), kind.as_str(), sha, visible_to).await? {
-            Some((id, filename)) => Err(MediaError::Duplicate { kind, id, filename }),
+        if let Some((id, filename)) =
+            DuplicateRepo::find(&mut pooled.conn(), kind.as_str(), sha, visible_to).await?
+        {
+            return Err(MediaError::Duplicate { kind, id, filename, earlier: false });
+        }
+        // A photo turned or a file replaced keeps its old file as a version: uploading that
+        // file again (the folder it came from, imported again) is the same item.
+        match DuplicateRepo::find_version(&mut pooled.conn(), kind.as_str(), sha, visible_to).await? {
+            Some((id, filename)) => Err(MediaError::Duplicate { kind, id, filename, earlier: true }),
             None => Ok(()),
         }
     }

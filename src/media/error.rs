@@ -32,9 +32,13 @@ pub enum MediaError {
     Name(String),
     #[error("{0}")]
     Invalid(String),
-    /// The same file (by its SHA-256) is already an item the uploader can see.
-    #[error("this file is already in the library as “{filename}”; nothing was uploaded")]
-    Duplicate { kind: crate::domain::MediaKind, id: i64, filename: String },
+    /// The same file (by its SHA-256) is already an item the uploader can see, or was one
+    /// before it was replaced or turned (`earlier`).
+    #[error(
+        "this file is already in the library as “{filename}”{}; nothing was uploaded",
+        if *earlier { " (the file it had before it was changed)" } else { "" }
+    )]
+    Duplicate { kind: crate::domain::MediaKind, id: i64, filename: String, earlier: bool },
     /// A piece of a resumable upload sent for another offset than the one it is at.
     #[error("this upload is at byte {expected}; send the piece that starts there")]
     OffsetMismatch { expected: u64 },

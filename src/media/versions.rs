@@ -70,12 +70,14 @@ fn version_of<'a>(
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> NewVersion<'a> {
-    let (kind, id, owner, uploader, name, mime, size) = match row {
+    let (kind, id, owner, uploader, (name, mime, size), sha) = match row {
         TrashedRow::Image(r) => {
-            ("image", r.id, r.owner_id, r.uploader_id, &r.original_filename, &r.content_type, r.byte_size)
+            let file = (&r.original_filename, &r.content_type, r.byte_size);
+            ("image", r.id, r.owner_id, r.uploader_id, file, &r.sha256)
         }
         TrashedRow::Audio(r) => {
-            ("audio", r.id, r.owner_id, r.uploader_id, &r.original_filename, &r.content_type, r.byte_size)
+            let file = (&r.original_filename, &r.content_type, r.byte_size);
+            ("audio", r.id, r.owner_id, r.uploader_id, file, &r.sha256)
         }
     };
     NewVersion {
@@ -92,6 +94,7 @@ fn version_of<'a>(
         object_keys: "",
         snapshot: "",
         stored_bytes: row.stored_bytes(),
+        sha256: sha,
     }
 }
 

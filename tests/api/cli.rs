@@ -293,7 +293,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 23, "{}", run.stdout);
+    assert_eq!(sections.len(), 24, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {
@@ -305,6 +305,9 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
             plan.contains("Index") && !plan.contains("Seq Scan")
         };
         assert!(walks, "{title}:\n{plan}");
+        if title.starts_with("duplicate at upload, an earlier file") {
+            assert!(plan.contains("versions_sha256"), "the hash's own index:\n{plan}");
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Exact duplicates on both backends: refused at upload among what the uploader can see (never
 //! another user's files), kept when asked; grouped among what the viewer manages, and cleaned
 //! up by keeping one. Then the no-JS form, the JSON answer, and the script uploader's "Upload
-//! anyway" in Chromium.
+//! anyway" in Chromium. A file an item had before it was turned or replaced is a duplicate of
+//! that item.
 
 use mediadesk::auth::Role;
 use mediadesk::domain::{MediaKind, Owner};
@@ -13,6 +14,7 @@ use crate::common::*;
 
 backend_tests!(
     duplicates_are_found_among_what_the_uploader_sees,
+    an_items_earlier_file_is_a_duplicate_of_it,
     duplicates_through_the_pages,
     browser_offers_the_existing_item_or_upload_anyway
 );
@@ -33,7 +35,7 @@ async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
 
     // The same bytes again: refused, naming the item that holds them; nothing is left.
     match media.upload(&ann, checked(ann_owner, "copy.png"), fixture_stream("image.png")).await {
-        Err(MediaError::Duplicate { kind, id, filename }) => {
+        Err(MediaError::Duplicate { kind, id, filename, earlier: false }) => {
             assert_eq!((kind, id, filename.as_str()), (MediaKind::Image, first.id(), "a.png"))
         }
         other => panic!("expected a duplicate, got {other:?}"),
@@ -80,6 +82,63 @@ async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
     let none = media.keep_one(&bob, MediaKind::Image, bobs.id(), &[first.id()]).await.unwrap();
     assert_eq!(none, 0);
     assert!(media.get(&ann, MediaKind::Image, first.id()).await.is_ok());
+}
+
+/// A photo turned (or a file replaced) keeps its old file as a version; uploading that file
+/// again is refused as the item it belongs to, among what the uploader sees, and rows from
+/// before the column get their hash from the migration.
+async fn an_items_earlier_file_is_a_duplicate_of_it(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let sam = Actor::staff(env.user("sam", "staff").await);
+    let (ann_owner, bob_owner) = (Owner::User(ann.user_id.unwrap()), Owner::User(bob.user_id.unwrap()));
+    let quay = media.upload(&ann, checked(ann_owner, "quay.jpg"), fixture_stream("image.jpg")).await.unwrap();
+    let item = (quay.kind(), quay.id());
+    media.turn(&ann, item, mediadesk::domain::Turn::Right).await.unwrap();
+    let turned_bytes = crate::versions::bytes_of(&env, &ann, item).await;
+    let objects = env.objects().await;
+    let again = async |who: &Actor, owner: Owner| {
+        media.upload(who, checked(owner, "IMG_0001.jpg"), fixture_stream("image.jpg")).await
+    };
+
+    let err = again(&ann, ann_owner).await.unwrap_err();
+    let MediaError::Duplicate { id, filename, earlier: true, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((*id, filename.as_str()), (quay.id(), "quay.jpg"));
+    assert!(err.to_string().contains("as “quay.jpg” (the file it had before it was changed)"), "{err}");
+    assert_eq!((env.objects().await, env.count_rows("images").await), (objects, 1), "nothing left");
+    // Staff see every item; bob does not see ann's, so his copy is his.
+    assert!(matches!(again(&sam, Owner::System).await, Err(MediaError::Duplicate { earlier: true, .. })));
+    again(&bob, bob_owner).await.unwrap();
+
+    // Rolled back, the original is the item's file again and the turned one its earlier file.
+    let version = media.versions(&ann, item).await.unwrap()[0].id;
+    media.restore_version(&ann, item, version).await.unwrap();
+    assert!(matches!(again(&ann, ann_owner).await, Err(MediaError::Duplicate { earlier: false, .. })));
+    let err = media
+        .upload(&ann, checked(ann_owner, "t.jpg"), bytes_stream(turned_bytes.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MediaError::Duplicate { earlier: true, .. }), "{err:?}");
+
+    // A row from before the column: no hash, so not found; the migration's update fills it in
+    // from the row's snapshot, and it is found again.
+    env.db.batch_execute("UPDATE versions SET sha256 = NULL").await.unwrap();
+    let fresh =
+        media.upload(&ann, checked(ann_owner, "t.jpg"), bytes_stream(turned_bytes.clone())).await.unwrap();
+    media.delete(&ann, fresh.kind(), fresh.id()).await.unwrap();
+    media.purge(&ann, fresh.kind(), fresh.id()).await.unwrap();
+    let dir = if env.backend == "sqlite_local" { "sqlite" } else { "postgres" };
+    let up = std::fs::read_to_string(format!(
+        "{}/migrations/{dir}/2026-12-05-000027_version_hashes/up.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let update = up.lines().find(|l| l.starts_with("UPDATE versions")).expect("the backfill");
+    env.db.batch_execute(update).await.unwrap();
+    let err = media.upload(&ann, checked(ann_owner, "t.jpg"), bytes_stream(turned_bytes)).await.unwrap_err();
+    assert!(matches!(err, MediaError::Duplicate { earlier: true, .. }), "{err:?}");
 }
 
 async fn duplicates_through_the_pages(env: TestEnv) {

@@ -1,4 +1,5 @@
-//! Exact duplicates: items whose files have the same SHA-256 (indexes from migration 000016).
+//! Exact duplicates: items whose files have the same SHA-256 (indexes from migration 000016),
+//! or whose earlier files had it (000027).
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -7,6 +8,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::db::schema::audios::dsl as a;
 use crate::db::schema::images::dsl as i;
+use crate::db::schema::versions::dsl as v;
 use crate::db::{DbConn, DbError, run};
 
 /// One item of a group of duplicates: id, owner, file name, when it came, its thumbnail.
@@ -58,6 +60,47 @@ impl DuplicateRepo {
                 .first(c)
                 .await
                 .optional(),
+        })?)
+    }
+
+    /// An item of this kind that `visible_to` sees (as in [`Self::find`]) which held this file
+    /// before it was replaced or turned, the file kept as a version to roll back to (index
+    /// `versions_sha256`): the item's id and file name now.
+    pub async fn find_version(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        sha: &str,
+        visible_to: Option<i64>,
+    ) -> Result<Option<(i64, String)>, DbError> {
+        Ok(run!(conn, |c| match (kind, visible_to) {
+            ("image", user) => {
+                let q = v::versions
+                    .inner_join(i::images.on(i::id.eq(v::item_id)))
+                    .filter(v::sha256.eq(sha))
+                    .filter(v::kind.eq("image"))
+                    .order(v::id.asc())
+                    .select((i::id, i::original_filename));
+                match user {
+                    Some(u) => {
+                        q.filter(i::owner_id.eq(u).or(i::owner_id.is_null())).first(c).await.optional()
+                    }
+                    None => q.first(c).await.optional(),
+                }
+            }
+            (_, user) => {
+                let q = v::versions
+                    .inner_join(a::audios.on(a::id.eq(v::item_id)))
+                    .filter(v::sha256.eq(sha))
+                    .filter(v::kind.eq("audio"))
+                    .order(v::id.asc())
+                    .select((a::id, a::original_filename));
+                match user {
+                    Some(u) => {
+                        q.filter(a::owner_id.eq(u).or(a::owner_id.is_null())).first(c).await.optional()
+                    }
+                    None => q.first(c).await.optional(),
+                }
+            }
         })?)
     }
 

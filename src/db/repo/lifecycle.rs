@@ -70,6 +70,17 @@ impl LifecycleRepo {
                 .select(a::id)
         );
         plan!(
+            "duplicate at upload, an earlier file (images)",
+            v::versions
+                .inner_join(i::images.on(i::id.eq(v::item_id)))
+                .filter(v::sha256.eq(&sha))
+                .filter(v::kind.eq("image"))
+                .filter(i::owner_id.eq(owner).or(i::owner_id.is_null()))
+                .order(v::id.asc())
+                .limit(1)
+                .select(i::id)
+        );
+        plan!(
             "duplicate at upload, staff (images)",
             i::images.filter(i::sha256.eq(&sha)).order(i::id.asc()).limit(1).select(i::id)
         );

@@ -1,0 +1,2 @@
+DROP INDEX versions_sha256;
+ALTER TABLE versions DROP COLUMN sha256;
