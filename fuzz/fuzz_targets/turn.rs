@@ -1,17 +1,26 @@
 #![no_main]
-//! Turning arbitrary bytes as a JPEG (what a rotted stored file would be): an error is fine, a
-//! panic or a file that shrank is not.
+//! Turning arbitrary bytes as a JPEG, PNG or GIF (what a rotted stored file would be): an
+//! error is fine, a panic is not, nor a JPEG that shrank (its turn only changes or adds bytes).
 
 mod upstream;
 
 use libfuzzer_sys::fuzz_target;
 use mediadesk::domain::Turn;
-use mediadesk::media::file::turn::turn_jpeg;
+use mediadesk::media::file::turn::turn_image;
 
 fuzz_target!(|data: &[u8]| {
     upstream::abort_only_on_own_panics();
     let turn = [Turn::Left, Turn::Right, Turn::Half, Turn::Mirror][data.len() % 4];
-    if let Ok(turned) = turn_jpeg(data, turn) {
+    let kind = if data.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if data.starts_with(b"GIF8") {
+        "image/gif"
+    } else {
+        "image/jpeg"
+    };
+    if let Ok(turned) = turn_image(kind, data, turn)
+        && kind == "image/jpeg"
+    {
         assert!(turned.len() >= data.len(), "a turn only changes or adds bytes");
     }
 });
