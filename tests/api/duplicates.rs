@@ -23,12 +23,18 @@ fn checked(owner: Owner, name: &str) -> Upload {
     Upload { refuse_duplicates: true, ..Upload::new(owner, name) }
 }
 
-async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
+/// With a trash (so a turn keeps the earlier file): ann and bob, users, and sam, staff.
+async fn two_users_and_staff(env: TestEnv) -> (TestEnv, [Actor; 3]) {
     let env = env.with_trash(30);
-    let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let sam = Actor::staff(env.user("sam", "staff").await);
+    (env, [ann, bob, sam])
+}
+
+async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
+    let (env, [ann, bob, sam]) = two_users_and_staff(env).await;
+    let media = env.media.clone();
     let (ann_owner, bob_owner) = (Owner::User(ann.user_id.unwrap()), Owner::User(bob.user_id.unwrap()));
     let first = media.upload(&ann, checked(ann_owner, "a.png"), fixture_stream("image.png")).await.unwrap();
     let objects = env.objects().await;
@@ -88,11 +94,8 @@ async fn duplicates_are_found_among_what_the_uploader_sees(env: TestEnv) {
 /// again is refused as the item it belongs to, among what the uploader sees, and rows from
 /// before the column get their hash from the migration.
 async fn an_items_earlier_file_is_a_duplicate_of_it(env: TestEnv) {
-    let env = env.with_trash(30);
+    let (env, [ann, bob, sam]) = two_users_and_staff(env).await;
     let media = env.media.clone();
-    let ann = Actor::user(env.user("ann", "user").await);
-    let bob = Actor::user(env.user("bob", "user").await);
-    let sam = Actor::staff(env.user("sam", "staff").await);
     let (ann_owner, bob_owner) = (Owner::User(ann.user_id.unwrap()), Owner::User(bob.user_id.unwrap()));
     let quay = media.upload(&ann, checked(ann_owner, "quay.jpg"), fixture_stream("image.jpg")).await.unwrap();
     let item = (quay.kind(), quay.id());

@@ -100,10 +100,7 @@ mod tests {
     use image::{AnimationDecoder, DynamicImage, Frame};
 
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
+    use crate::media::file::turn::test_support::{TURNS, damaged, fixture};
 
     /// Every frame as a viewer shows it (composed on the screen), with its delay.
     fn shown(gif: &[u8]) -> Vec<Frame> {
@@ -115,7 +112,7 @@ mod tests {
         let gif = fixture("image-anim.gif");
         let before = shown(&gif);
         assert!(before.len() > 1);
-        for turn in [Turn::Left, Turn::Right, Turn::Half, Turn::Mirror] {
+        for turn in TURNS {
             let after = shown(&turn_gif(&gif, turn).unwrap());
             assert_eq!(after.len(), before.len());
             for (a, b) in after.iter().zip(&before) {
@@ -168,17 +165,8 @@ mod tests {
             let _ = turn_gif(&gif[..cut], Turn::Left);
         }
         assert!(turn_gif(b"GIF89a", Turn::Left).is_err());
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..2_000 {
-            let mut bad = gif.clone();
-            for _ in 0..3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed % gif.len() as u64) as usize;
-                bad[at] = (seed >> 32) as u8;
-            }
-            let _ = turn_gif(&bad, Turn::Right);
+        for (bad, turn) in damaged(&gif, 0..gif.len(), (2_000, 3)) {
+            let _ = turn_gif(&bad, turn);
         }
     }
 }

@@ -123,12 +123,7 @@ mod tests {
     use image::metadata::Orientation;
 
     use super::*;
-
-    const TURNS: [Turn; 4] = [Turn::Left, Turn::Right, Turn::Half, Turn::Mirror];
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
+    use crate::media::file::turn::test_support::{TURNS, damaged, fixture};
 
     /// The first EXIF block's orientation, as the decoders read it.
     fn orientation(jpeg: &[u8]) -> Orientation {
@@ -218,17 +213,8 @@ mod tests {
                     let _ = turn_jpeg(&data[..cut], turn);
                 }
             }
-            let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-            for _ in 0..20_000 {
-                let mut bad = data[..head + 16].to_vec();
-                for _ in 0..4 {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    let at = (seed % head as u64) as usize;
-                    bad[at] = (seed >> 32) as u8;
-                }
-                let _ = turn_jpeg(&bad, TURNS[(seed >> 40) as usize % 4]);
+            for (bad, turn) in damaged(&data[..head + 16], 0..head, (20_000, 4)) {
+                let _ = turn_jpeg(&bad, turn);
             }
         }
     }

@@ -76,3 +76,38 @@ fn orientation_entry(t: &Tiff, ifd: usize, count: usize) -> Option<(usize, u16)>
     let (typ, value) = (t.u16(at + 2)?, t.u16(at + 8)?);
     Some((at, if typ == SHORT { value } else { 1 }))
 }
+
+/// What the formats' tests share: the fixtures, the four turns, damaged copies of a file.
+#[cfg(test)]
+mod test_support {
+    use std::ops::Range;
+
+    use crate::domain::Turn;
+
+    pub(super) const TURNS: [Turn; 4] = [Turn::Left, Turn::Right, Turn::Half, Turn::Mirror];
+
+    pub(super) fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// `copies` copies of `data`, each with `changes` bytes within `span` set to noise (a fixed
+    /// xorshift, so a failure repeats), and a turn for each.
+    pub(super) fn damaged(
+        data: &[u8],
+        span: Range<usize>,
+        (copies, changes): (usize, usize),
+    ) -> impl Iterator<Item = (Vec<u8>, Turn)> {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let data = data.to_vec();
+        (0..copies).map(move |_| {
+            let mut bad = data.clone();
+            for _ in 0..changes {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bad[span.start + (seed % span.len() as u64) as usize] = (seed >> 32) as u8;
+            }
+            (bad, TURNS[(seed >> 40) as usize % 4])
+        })
+    }
+}

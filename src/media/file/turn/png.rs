@@ -218,12 +218,7 @@ mod tests {
     use image::metadata::Orientation;
 
     use super::*;
-
-    const TURNS: [Turn; 4] = [Turn::Left, Turn::Right, Turn::Half, Turn::Mirror];
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
+    use crate::media::file::turn::test_support::{TURNS, damaged, fixture};
 
     fn decoded(png: &[u8]) -> DynamicImage {
         image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap()
@@ -348,17 +343,9 @@ mod tests {
         for cut in (0..png.len()).step_by(7) {
             assert!(turn_png(&png[..cut], Turn::Left).is_err(), "cut at {cut}");
         }
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..2_000 {
-            let mut bad = png.clone();
-            for _ in 0..3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = 8 + (seed % 80) as usize;
-                bad[at] = (seed >> 32) as u8;
-            }
-            let _ = turn_png(&bad, TURNS[(seed >> 40) as usize % 4]);
+        // The signature, the header and the first chunks after it.
+        for (bad, turn) in damaged(&png, 8..88, (2_000, 3)) {
+            let _ = turn_png(&bad, turn);
         }
     }
 }
