@@ -72,8 +72,8 @@ pub enum Command {
     },
     /// Print the audit log, newest first: who did what, to what, when, from where.
     Audit {
-        /// From when: a date (2026-12-01), a date and time (2026-12-01T09:30, UTC), or a span
-        /// back from now (30m, 24h, 7d).
+        /// From when: a date (2026-12-01), a date and time (2026-12-01T09:30, in --offset's
+        /// time), or a span back from now (30m, 24h, 7d).
         #[arg(long)]
         since: Option<String>,
         /// Until when (same forms).
@@ -91,6 +91,10 @@ pub enum Command {
         /// At most this many rows.
         #[arg(long, default_value_t = 1000)]
         limit: i64,
+        /// The time the moments are shown and dates read in: an offset from UTC (+05:30,
+        /// -08:00), UTC (the default), or `local` (this machine's). JSON stays UTC.
+        #[arg(long, default_value = "UTC")]
+        offset: String,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -370,11 +374,12 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
-        Command::Audit { since, until, action, actor, item, limit, json } => {
+        Command::Audit { since, until, action, actor, item, limit, offset, json } => {
+            let zone = fixed_offset(&offset)?;
             let app = App::build(&config).await?;
             let mut filter = AuditFilter {
-                since: since.as_deref().map(when).transpose()?,
-                until: until.as_deref().map(when).transpose()?,
+                since: since.as_deref().map(|t| when_in(t, zone)).transpose()?,
+                until: until.as_deref().map(|t| when_in(t, zone)).transpose()?,
                 action: action.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?,
                 ..AuditFilter::default()
             };
@@ -392,8 +397,9 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                     println!("{}", serde_json::to_string(e)?);
                 } else {
                     println!(
-                        "{}  {:<14} {:<9} {:<12} {:<14} {:<16} {}",
-                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        "{}{}  {:<14} {:<9} {:<12} {:<14} {:<16} {}",
+                        (e.at + zone_delta(zone)).format("%Y-%m-%d %H:%M:%S"),
+                        zone,
                         e.action,
                         e.outcome,
                         e.actor.as_deref().unwrap_or("(operator)"),
@@ -559,15 +565,44 @@ fn healthcheck(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `2026-12-01`, `2026-12-01T09:30[:00]` (UTC), or a span back from now: `30m`, `24h`, `7d`.
-fn when(text: &str) -> anyhow::Result<chrono::NaiveDateTime> {
+/// `--offset`: `+05:30`, `-08:00`, `UTC` (or `Z`), or `local`, this machine's offset now.
+fn fixed_offset(text: &str) -> anyhow::Result<chrono::FixedOffset> {
+    use chrono::Offset;
+    let bad = || anyhow::anyhow!("--offset: not an offset: {text:?} (+05:30, -08:00, UTC, local)");
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("utc") || text == "Z" {
+        return Ok(chrono::Utc.fix());
+    }
+    if text.eq_ignore_ascii_case("local") {
+        return Ok(chrono::Local::now().offset().fix());
+    }
+    let (sign, rest) = match text.split_at_checked(1).ok_or_else(bad)? {
+        ("+", rest) => (1, rest),
+        ("-", rest) => (-1, rest),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..=14).contains(&h) || !(0..=59).contains(&m) {
+        return Err(bad());
+    }
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+fn zone_delta(zone: chrono::FixedOffset) -> chrono::TimeDelta {
+    chrono::TimeDelta::seconds(i64::from(zone.local_minus_utc()))
+}
+
+/// `2026-12-01` or `2026-12-01T09:30[:00]`, read in `zone`, or a span back from now: `30m`,
+/// `24h`, `7d`.
+fn when_in(text: &str, zone: chrono::FixedOffset) -> anyhow::Result<chrono::NaiveDateTime> {
     let text = text.trim();
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists") - zone_delta(zone));
     }
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Ok(t);
+            return Ok(t - zone_delta(zone));
         }
     }
     let (number, unit) = text.split_at(text.len().saturating_sub(1));

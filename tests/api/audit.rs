@@ -192,6 +192,27 @@ async fn the_command_line_prints_the_log(env: TestEnv) {
     let r = env.cli(&["audit", "--since", "yesterday"], None);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not a time"), "{}", r.stderr);
+
+    // Shown and read in another zone: a row at 20:00 UTC on 4 March is early on 5 March in
+    // India; without --offset, the 5th (UTC) does not hold it.
+    let mut pooled = env.db.get().await.unwrap();
+    let evening = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap().and_hms_opt(20, 0, 0).unwrap();
+    let row =
+        mediadesk::db::rows::NewAudit { at: evening, action: "upload", outcome: "ok", ..Default::default() };
+    mediadesk::db::repo::AuditRepo::add(&mut pooled.conn(), &row).await.unwrap();
+    drop(pooled);
+    let fifth = ["audit", "--since", "2026-03-05", "--until", "2026-03-05T23:59"];
+    let r = env.cli(&[&fifth[..], &["--offset", "+05:30"]].concat(), None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("2026-03-05 01:30:00+05:30  upload"), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let r = env.cli(&fifth, None);
+    assert!(r.code == 0 && r.stdout.is_empty(), "{}", r.stdout);
+    let r = env.cli(&["audit", "--since", "2026-03-04", "--until", "2026-03-05"], None);
+    assert!(r.stdout.starts_with("2026-03-04 20:00:00+00:00  upload"), "UTC by default: {}", r.stdout);
+    let r = env.cli(&["audit", "--offset", "sideways"], None);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--offset: not an offset"), "{}", r.stderr);
 }
 
 /// The log's days are UTC unless the page sends the reader's offset (the script does): a row
