@@ -53,7 +53,7 @@ pub struct ViewMembers {
     pub not_yours: usize,
     /// Items the change does not apply to: audio, for alt text; for a collection, media of
     /// someone other than its owner, which cannot go in it; for a turn, what does not
-    /// turn without loss (a WebP).
+    /// turn without loss (a WebP, an animated PNG).
     pub not_applicable: usize,
     /// Of `items`, how many are system media, and how many other users' (staff reach those).
     pub of_system: usize,
@@ -113,7 +113,7 @@ impl MediaService {
                 return Ok(());
             }
             if (alt && row.kind == MediaKind::Audio)
-                || (turn && !turns_losslessly(&row.content_type))
+                || (turn && !turns_losslessly(&row.content_type, row.frames as u32))
                 || !fits
             {
                 members.not_applicable += 1;

@@ -221,7 +221,10 @@ impl MediaRead {
 
     /// Whether it can be turned without loss.
     pub fn turns_losslessly(&self) -> bool {
-        super::file::turn::turns_losslessly(self.content_type())
+        match self {
+            MediaRead::Image(i) => super::file::turn::turns_losslessly(&i.content_type, i.frames as u32),
+            MediaRead::Audio(_) => false,
+        }
     }
 }
 

@@ -31,7 +31,10 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         if !item.media.turns_losslessly() {
-            return Err(MediaError::Invalid(NOT_TURNABLE.into()));
+            let animated = item.media.content_type() == "image/png";
+            return Err(MediaError::Invalid(
+                if animated { ANIMATION_NOT_TURNED } else { NOT_TURNABLE }.into(),
+            ));
         }
         let original = StorageKey::parse(&item.key)?;
         // Read into memory, not spooled: the turn needs the whole file at hand, and its size
@@ -43,7 +46,7 @@ impl MediaService {
         }
         let content_type = item.media.content_type().to_owned();
         let turned = match self.cpu.run(move || turn_image(&content_type, &data, turn)).await? {
-            // The file is fine, but an animated PNG is not turned here.
+            // Its frames were counted at upload; the file says it is animated after all.
             Err(FileError::UnsupportedType(_)) => {
                 return Err(MediaError::Invalid(ANIMATION_NOT_TURNED.into()));
             }

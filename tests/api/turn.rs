@@ -227,6 +227,7 @@ async fn a_webp_or_someone_elses_image_does_not_turn(env: TestEnv) {
     let upload =
         mediadesk::media::Upload::new(mediadesk::domain::Owner::User(ann.user_id.unwrap()), "spin.png");
     let animated = media.upload(&ann, upload, bytes_stream(apng)).await.unwrap();
+    assert!(!animated.turns_losslessly(), "its frames, counted at upload, say so: no button, no file read");
     let err = media.turn(&ann, (animated.kind(), animated.id()), Turn::Right).await.unwrap_err();
     assert!(
         matches!(&err, MediaError::Invalid(m) if m.contains("An animated PNG cannot be turned")),
@@ -418,7 +419,10 @@ async fn a_selection_and_a_whole_view_turn_what_turns(env: TestEnv) {
     let question = ann.post("/media", "/media/bulk/edit", &ask).await;
     let text = html_unescape(&question.body);
     assert!(text.contains("All 4 items you may change in this view will be mirrored."), "{text}");
-    assert!(text.contains("Left alone: 1 item (a WebP does not turn without loss)."), "{text}");
+    assert!(
+        text.contains("Left alone: 1 item (WebP images and animated PNGs do not turn without loss)."),
+        "{text}"
+    );
     assert_eq!(orientations().await, [6, 6, 3], "nothing turned before the answer");
     let mut answer = ask.to_vec();
     answer.push(("confirmed", "yes"));

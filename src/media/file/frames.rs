@@ -1,5 +1,6 @@
-//! How many frames an animated GIF or WebP has, counted by walking its blocks (GIF) or chunks
-//! (WebP) without decoding a pixel: the file is read a few bytes at a time, with seeks past
+//! How many frames an animated GIF, WebP or PNG has, counted by walking its blocks (GIF) or
+//! chunks (WebP; PNG, whose animation control chunk comes before its image data and says how
+//! many) without decoding a pixel: the file is read a few bytes at a time, with seeks past
 //! the image data, so a 100 MB animation costs what its block headers cost.
 
 use std::fs::File;
@@ -19,6 +20,7 @@ pub fn count(path: &Path, t: MediaType) -> u32 {
     let n = match t {
         MediaType::Gif => gif(&mut r),
         MediaType::Webp => webp(&mut r),
+        MediaType::Png => png(&mut r),
         _ => None,
     };
     n.unwrap_or(1).clamp(1, MAX_FRAMES)
@@ -101,6 +103,27 @@ fn webp(r: &mut (impl Read + Seek)) -> Option<u32> {
     Some(frames.max(1))
 }
 
+/// An animated PNG's `acTL` says how many frames it has; it must come before the first `IDAT`.
+fn png(r: &mut (impl Read + Seek)) -> Option<u32> {
+    let mut head = [0u8; 8];
+    r.read_exact(&mut head).ok()?;
+    let mut chunk = [0u8; 8];
+    for _ in 0..4096 {
+        r.read_exact(&mut chunk).ok()?;
+        let len = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        match &chunk[4..] {
+            b"acTL" => {
+                let mut frames = [0u8; 4];
+                r.read_exact(&mut frames).ok()?;
+                return Some(u32::from_be_bytes(frames));
+            }
+            b"IDAT" => return Some(1),
+            _ => skip(r, i64::from(len) + 4)?,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
@@ -137,5 +160,17 @@ mod tests {
         }
         assert_eq!(webp(&mut Cursor::new(w)), Some(3));
         assert_eq!(webp(&mut Cursor::new(b"RIFF\0\0\0\0WEBPVP8 \x02\0\0\0ab".to_vec())), Some(1));
+    }
+
+    #[test]
+    fn png_frames_are_what_its_animation_control_says() {
+        let still =
+            std::fs::read(format!("{}/tests/fixtures/image.png", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(png(&mut Cursor::new(&still)), Some(1));
+        let mut animated = still[..33].to_vec(); // the signature and the header
+        animated.extend_from_slice(b"\0\0\0\x08acTL\0\0\0\x05\0\0\0\0crc!");
+        animated.extend_from_slice(&still[33..]);
+        assert_eq!(png(&mut Cursor::new(animated)), Some(5));
+        assert_eq!(png(&mut Cursor::new(&still[..20])), None, "cut in its header");
     }
 }

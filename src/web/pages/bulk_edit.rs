@@ -129,6 +129,7 @@ pub async fn edit(
                     MediaError::NotFound => "it is gone, or not yours to see".to_owned(),
                     MediaError::Forbidden => "you may not change it".to_owned(),
                     MediaError::Invalid(m) if m == NOT_TURNABLE => NOT_TURNED.to_owned(),
+                    MediaError::Invalid(m) if m == ANIMATION_NOT_TURNED => ANIMATION_TURNS_NOT.to_owned(),
                     MediaError::Storage(_) | MediaError::Database(_) | MediaError::Internal(_) => {
                         tracing::error!(error = %e, "bulk edit failed");
                         "the server could not change it right now; try again".to_owned()
@@ -167,6 +168,7 @@ pub async fn edit(
 
 /// Why a file was not turned, short for a list (the item's page says more).
 const NOT_TURNED: &str = "a WebP does not turn without loss";
+const ANIMATION_TURNS_NOT: &str = "an animated PNG does not turn without loss";
 
 /// Refused items a summary names.
 const MAX_NAMED: usize = 50;
@@ -211,7 +213,10 @@ fn left_alone(members: &ViewMembers, edit: &BulkEdit) -> Vec<String> {
             BulkEdit::AltText(_) | BulkEdit::AppendAltText(_) => {
                 format!("Left alone: {} (audio has no alt text).", view::counted(n, "audio item"))
             }
-            BulkEdit::Turn(_) => format!("Left alone: {} ({NOT_TURNED}).", view::counted(n, "item")),
+            BulkEdit::Turn(_) => format!(
+                "Left alone: {} (WebP images and animated PNGs do not turn without loss).",
+                view::counted(n, "item")
+            ),
             _ => format!(
                 "Left alone: {} of others, which cannot go in this collection.",
                 view::counted(n, "item")

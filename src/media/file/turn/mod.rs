@@ -18,9 +18,14 @@ pub use jpeg::turn_jpeg;
 const ORIENTATION: u16 = 0x0112;
 const SHORT: u16 = 3;
 
-/// Whether a file of this type turns without loss.
-pub fn turns_losslessly(content_type: &str) -> bool {
-    matches!(content_type, "image/jpeg" | "image/png" | "image/gif")
+/// Whether an image of this type and number of frames turns without loss (an animated PNG's
+/// frames would each need placing anew, so it does not).
+pub fn turns_losslessly(content_type: &str, frames: u32) -> bool {
+    match content_type {
+        "image/jpeg" | "image/gif" => true,
+        "image/png" => frames <= 1,
+        _ => false,
+    }
 }
 
 /// Pixels a turn moves in the time a 24 MP JPEG's turn takes (its tag changes, its previews
