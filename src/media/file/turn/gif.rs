@@ -29,6 +29,16 @@ pub(super) fn turn_gif(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 8);
     let mut encoder = gif::Encoder::new(&mut out, p.w as u16, p.h as u16, &global).map_err(gif_error)?;
     encoder.set_repeat(decoder.repeat()).map_err(gif_error)?;
+    // The profile goes first, where it was read from (the block before the first frame), or
+    // at the end if the file holds it later.
+    let icc = |encoder: &mut gif::Encoder<&mut Vec<u8>>, icc: &[u8]| {
+        let app = gif::AnyExtension(gif::Extension::Application as u8);
+        encoder.write_raw_extension(app, &[b"ICCRGBG1012", icc]).map_err(gif_error)
+    };
+    let icc_first = decoder.icc_profile().map(<[u8]>::to_vec);
+    if let Some(profile) = &icc_first {
+        icc(&mut encoder, profile)?;
+    }
     let mut frames = 0usize;
     while let Some(frame) = decoder.read_next_frame().map_err(gif_error)? {
         // Viewers show only what falls on the screen, so a frame is cut to it before it turns.
@@ -70,9 +80,8 @@ pub(super) fn turn_gif(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     if frames == 0 {
         return Err(gif_error("it has no frames"));
     }
-    if let Some(icc) = decoder.icc_profile() {
-        let app = gif::AnyExtension(gif::Extension::Application as u8);
-        encoder.write_raw_extension(app, &[b"ICCRGBG1012", icc]).map_err(gif_error)?;
+    if let (None, Some(profile)) = (&icc_first, decoder.icc_profile()) {
+        icc(&mut encoder, profile)?;
     }
     encoder.into_inner().map_err(gif_error)?;
     Ok(out)
@@ -130,12 +139,14 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_off_the_screen_is_cut_to_it_and_the_loop_count_kept() {
+    fn a_frame_off_the_screen_is_cut_to_it_and_the_loop_and_profile_kept() {
         let mut gif = Vec::new();
         {
             let palette = [0, 0, 0, 255, 255, 255];
             let mut e = gif::Encoder::new(&mut gif, 4, 3, &palette).unwrap();
             e.set_repeat(gif::Repeat::Finite(3)).unwrap();
+            let app = gif::AnyExtension(gif::Extension::Application as u8);
+            e.write_raw_extension(app, &[b"ICCRGBG1012", &[7; 300]]).unwrap();
             let frame = |left, top, width, height| gif::Frame {
                 left,
                 top,
@@ -151,6 +162,7 @@ mod tests {
         let turned = turn_gif(&gif, Turn::Right).unwrap();
         let mut d = gif::DecodeOptions::new().read_info(&turned[..]).unwrap();
         assert_eq!((d.width(), d.height(), d.repeat()), (3, 4, gif::Repeat::Finite(3)));
+        assert_eq!(d.icc_profile(), Some(&[7; 300][..]), "the colour profile, whole");
         let mut rects = Vec::new();
         while let Some(f) = d.read_next_frame().unwrap() {
             rects.push((f.left, f.top, f.width, f.height));

@@ -143,7 +143,7 @@ fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<usize>) -> Option<C
         }
         // Said by the PNG specification, and known to hold nothing that moves with the pixels.
         b"PLTE" | b"tRNS" | b"gAMA" | b"cHRM" | b"sRGB" | b"iCCP" | b"sBIT" | b"bKGD" | b"hIST" | b"tIME"
-        | b"tEXt" | b"zTXt" | b"iTXt" | b"cICP" | b"mDCV" | b"cLLI" | b"sPLT" | b"pCAL" => {
+        | b"tEXt" | b"zTXt" | b"iTXt" | b"cICP" | b"mDCV" | b"cLLI" | b"sPLT" | b"pCAL" | b"sCAL" => {
             Some(Cow::Borrowed(c.body))
         }
         // Bit 5 of the fourth letter: safe to copy into an edited image.
@@ -281,6 +281,7 @@ mod tests {
             &small,
             &[
                 (b"pHYs", &phys),
+                (b"sCAL", b"\x011.5\x002.5"),
                 (b"tEXt", b"Title\0Quay"),
                 (b"oFFs", &[0; 9]),
                 (b"prVT", b"unsafe"),
@@ -293,6 +294,7 @@ mod tests {
         assert_eq!(&ihdr[8..10], &[2, 3], "two-bit indices into a palette");
         assert_eq!(body(&turned, b"PLTE"), body(&png, b"PLTE"));
         assert_eq!(body(&turned, b"pHYs").unwrap(), &[0, 0, 0, 200, 0, 0, 0, 100, 1]);
+        assert_eq!(body(&turned, b"sCAL").unwrap(), b"\x012.5\x001.5", "a pixel's sides swap");
         assert_eq!(body(&turned, b"tEXt").unwrap(), b"Title\0Quay");
         assert_eq!(body(&turned, b"prVt").unwrap(), b"safe");
         assert!(body(&turned, b"oFFs").is_none() && body(&turned, b"prVT").is_none());
@@ -300,6 +302,7 @@ mod tests {
         assert_eq!(decoded(&turned).as_bytes(), img.rotate90().as_bytes());
         let mirrored = turn_png(&png, Turn::Mirror).unwrap();
         assert_eq!(body(&mirrored, b"pHYs").unwrap(), &phys, "a mirror keeps its axes");
+        assert_eq!(body(&mirrored, b"sCAL").unwrap(), b"\x011.5\x002.5");
         assert_eq!(decoded(&mirrored).as_bytes(), img.fliph().as_bytes());
     }
 
