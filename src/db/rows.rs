@@ -621,6 +621,8 @@ pub struct VersionRow {
     pub stored_bytes: i64,
     /// Of its file (rows from before the column have it from their snapshot).
     pub sha256: Option<String>,
+    /// The audit action that set it aside (rows from before the column: none, a replace).
+    pub replaced_how: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -640,6 +642,7 @@ pub struct NewVersion<'a> {
     pub snapshot: &'a str,
     pub stored_bytes: i64,
     pub sha256: &'a str,
+    pub replaced_how: &'a str,
 }
 
 /// The columns of an image that are its file (what a replace changes).

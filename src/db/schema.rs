@@ -234,6 +234,7 @@ diesel::table! {
         snapshot -> Text,
         stored_bytes -> BigInt,
         sha256 -> Nullable<Text>,
+        replaced_how -> Nullable<Text>,
     }
 }
 

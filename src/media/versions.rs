@@ -38,6 +38,8 @@ pub struct VersionRead {
     pub replaced_at: NaiveDateTime,
     /// When it goes for good.
     pub purge_at: NaiveDateTime,
+    /// What set it aside: a replace, a turn or a roll back.
+    pub how: AuditAction,
 }
 
 impl From<VersionRow> for VersionRead {
@@ -51,6 +53,7 @@ impl From<VersionRow> for VersionRead {
             replaced_by: v.replaced_by,
             replaced_at: v.replaced_at,
             purge_at: v.purge_at,
+            how: v.replaced_how.and_then(|h| h.parse().ok()).unwrap_or(AuditAction::Replace),
         }
     }
 }
@@ -95,6 +98,7 @@ fn version_of<'a>(
         snapshot: "",
         stored_bytes: row.stored_bytes(),
         sha256: sha,
+        replaced_how: AuditAction::Replace.as_str(),
     }
 }
 
@@ -390,6 +394,7 @@ impl MediaService {
                     let version = NewVersion {
                         object_keys: &json,
                         snapshot: &snapshot,
+                        replaced_how: action.as_str(),
                         ..version_of(&current, actor, at, until)
                     };
                     VersionRepo::add(c, &version).await?;

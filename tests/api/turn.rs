@@ -87,13 +87,16 @@ async fn a_photo_turns_without_losing_a_pixel(env: TestEnv) {
         media.turn(&ann, photo, Turn::Right).await.unwrap();
         assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), expected);
     }
-    assert_eq!(media.versions(&ann, photo).await.unwrap().len(), 4);
+    let versions = media.versions(&ann, photo).await.unwrap();
+    assert_eq!(versions.len(), 4);
+    assert!(versions.iter().all(|v| v.how == AuditAction::Turn), "each set aside by a turn");
     media.turn(&ann, photo, Turn::Mirror).await.unwrap();
     assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 2, "Mirror horizontal");
     // Rolling back brings the file as it was before the mirror.
     let newest = media.versions(&ann, photo).await.unwrap()[0].id;
     media.restore_version(&ann, photo, newest).await.unwrap();
     assert_eq!(exiftool_orientation(&env, &bytes_of(&env, &ann, photo).await), 1);
+    assert_eq!(media.versions(&ann, photo).await.unwrap()[0].how, AuditAction::RollBack);
 
     // A camera's photo keeps its EXIF, changed in one place; mirroring a photo shown turned
     // right mirrors it first and turns it left (orientation 5).
@@ -308,6 +311,7 @@ async fn turning_through_the_page(env: TestEnv) {
     let said = html_unescape(&ann.get(&jpeg).await.body);
     assert!(said.contains("quay.jpg turned right. The file as it was is listed under File"), "{said}");
     assert!(said.contains("Roll back to this"), "{said}");
+    assert!(said.contains("· turned <time"), "the list says what set the file aside: {said}");
 
     // Staff may turn anyone's photo; nonsense and other formats are refused with a reason.
     assert_eq!(sam.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "left")]).await.status, 303);

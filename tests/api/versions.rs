@@ -198,6 +198,7 @@ async fn replace_through_the_pages(env: TestEnv) {
     let detail = ann.get(&item).await;
     assert!(detail.body.contains("Replaced the file with quay-new.jpg"), "{}", detail.body);
     assert!(detail.body.contains("image/jpeg") && detail.body.contains("quay.png"));
+    assert!(detail.body.contains("· replaced <time"), "{}", detail.body);
     let form =
         detail.all("action=\"").into_iter().find(|a| a.contains("/versions/")).expect("a roll back form");
     let rolled = ann.post(&item, &html_unescape(&form), &[]).await;
@@ -205,6 +206,7 @@ async fn replace_through_the_pages(env: TestEnv) {
     let detail = ann.get(&item).await;
     assert!(detail.body.contains("Rolled back to quay.png"), "{}", detail.body);
     assert!(detail.body.contains("image/png"));
+    assert!(detail.body.contains("· rolled back <time"), "the JPEG, set aside: {}", detail.body);
     // A GET of the form addresses goes back to the item.
     assert_eq!(ann.get(&format!("{item}/replace")).await.location(), item);
 }

@@ -11,7 +11,7 @@ use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::{MediaKind, StripPolicy};
+use crate::domain::{AuditAction, MediaKind, StripPolicy};
 use crate::media::RegionInput;
 use crate::media::file::waveform;
 use crate::media::{
@@ -130,6 +130,8 @@ struct VersionLine {
     /// Its type and size.
     facts: String,
     replaced: Moment,
+    /// What set it aside: "replaced", "turned", "rolled back".
+    how: &'static str,
     /// Who replaced it.
     by: String,
     purge: Moment,
@@ -380,6 +382,11 @@ pub(super) async fn render(
             facts: format!("{} · {}", v.content_type, view::human_size(v.byte_size)),
             name: v.filename,
             replaced: Moment(v.replaced_at),
+            how: match v.how {
+                AuditAction::Turn => "turned",
+                AuditAction::RollBack => "rolled back",
+                _ => "replaced",
+            },
             by: who,
             purge: Moment(v.purge_at),
         });
