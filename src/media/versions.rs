@@ -66,10 +66,10 @@ pub struct Replaced {
     pub kept_version: bool,
 }
 
-/// The row's file as a version records it.
+/// The row's file as a version records it, set aside by `actor`'s `action`.
 fn version_of<'a>(
     row: &'a TrashedRow,
-    actor: &Actor,
+    (actor, action): (&Actor, AuditAction),
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> NewVersion<'a> {
@@ -98,7 +98,7 @@ fn version_of<'a>(
         snapshot: "",
         stored_bytes: row.stored_bytes(),
         sha256: sha,
-        replaced_how: AuditAction::Replace.as_str(),
+        replaced_how: action.as_str(),
     }
 }
 
@@ -394,8 +394,7 @@ impl MediaService {
                     let version = NewVersion {
                         object_keys: &json,
                         snapshot: &snapshot,
-                        replaced_how: action.as_str(),
-                        ..version_of(&current, actor, at, until)
+                        ..version_of(&current, (actor, action), at, until)
                     };
                     VersionRepo::add(c, &version).await?;
                 }

@@ -72,36 +72,26 @@ impl DuplicateRepo {
         sha: &str,
         visible_to: Option<i64>,
     ) -> Result<Option<(i64, String)>, DbError> {
-        Ok(run!(conn, |c| match (kind, visible_to) {
-            ("image", user) => {
+        // The same query over either kind's table (diesel types each apart).
+        macro_rules! held_before {
+            ($c:expr, $t:ident, $items:ident, $kind:literal) => {{
                 let q = v::versions
-                    .inner_join(i::images.on(i::id.eq(v::item_id)))
+                    .inner_join($t::$items.on($t::id.eq(v::item_id)))
                     .filter(v::sha256.eq(sha))
-                    .filter(v::kind.eq("image"))
+                    .filter(v::kind.eq($kind))
                     .order(v::id.asc())
-                    .select((i::id, i::original_filename));
-                match user {
-                    Some(u) => {
-                        q.filter(i::owner_id.eq(u).or(i::owner_id.is_null())).first(c).await.optional()
-                    }
-                    None => q.first(c).await.optional(),
+                    .select(($t::id, $t::original_filename));
+                match visible_to {
+                    Some(u) => q.filter($t::owner_id.eq(u).or($t::owner_id.is_null())).first($c).await,
+                    None => q.first($c).await,
                 }
-            }
-            (_, user) => {
-                let q = v::versions
-                    .inner_join(a::audios.on(a::id.eq(v::item_id)))
-                    .filter(v::sha256.eq(sha))
-                    .filter(v::kind.eq("audio"))
-                    .order(v::id.asc())
-                    .select((a::id, a::original_filename));
-                match user {
-                    Some(u) => {
-                        q.filter(a::owner_id.eq(u).or(a::owner_id.is_null())).first(c).await.optional()
-                    }
-                    None => q.first(c).await.optional(),
-                }
-            }
-        })?)
+            }};
+        }
+        Ok(run!(conn, |c| match kind {
+            "image" => held_before!(c, i, images, "image"),
+            _ => held_before!(c, a, audios, "audio"),
+        }
+        .optional())?)
     }
 
     /// Files held more than once, among one owner's items (`Some`) or everyone's: kind,

@@ -51,8 +51,7 @@ struct DetailPage {
     facts: Vec<(&'static str, Escaped)>,
     transcript: String,
     can_manage: bool,
-    /// A JPEG this person may change: it can be turned without loss.
-    /// What a turn does to this file, when the reader may turn it.
+    /// What a turn does to this file, when the reader may turn it (without loss).
     turn_note: Option<&'static str>,
     /// "Download original", or what it is when this person gets the copy without location data.
     download_label: &'static str,
