@@ -13,7 +13,7 @@ use crate::media::file::FileError;
 use crate::media::file::decode::{is_exif, segments};
 use crate::media::file::privacy::tiff::Tiff;
 
-use super::{ORIENTATION, SHORT, orientation_entry, turned};
+use super::{ORIENTATION, orientation_entry, orientation_tag, turned};
 
 /// A JPEG segment's length field counts itself and the payload.
 const MAX_SEGMENT: usize = 0xFFFF;
@@ -38,7 +38,7 @@ pub fn turn_jpeg(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     let mut out = Vec::with_capacity(data.len() + 40);
     out.extend_from_slice(&data[..insert_at]);
     let mut tiff = b"MM\0*\0\0\0\x08\0\x01".to_vec();
-    tiff.extend_from_slice(&entry(turned(1, turn), false));
+    tiff.extend_from_slice(&orientation_tag(turned(1, turn), false));
     tiff.extend_from_slice(&[0; 4]);
     segment(&mut out, &tiff);
     out.extend_from_slice(&data[insert_at..]);
@@ -56,7 +56,7 @@ fn with_exif(data: &[u8], at: usize, len: usize, turn: Turn) -> Option<Result<Ve
     let entries = tiff.get(ifd0 + 2..ifd0 + 2 + 12 * count)?;
     let next = t.u32(ifd0 + 2 + 12 * count)?;
     if let Some((o, was)) = orientation_entry(&t, ifd0, count) {
-        let e = entry(turned(was, turn), le);
+        let e = orientation_tag(turned(was, turn), le);
         let mut out = data.to_vec();
         out[tiff_at + o..tiff_at + o + 12].copy_from_slice(&e);
         return Some(Ok(out));
@@ -76,13 +76,13 @@ fn with_exif(data: &[u8], at: usize, len: usize, turn: Turn) -> Option<Result<Ve
         let e = &entries[12 * n..12 * n + 12];
         let tag = t.u16(ifd0 + 2 + 12 * n)?;
         if !added && tag > ORIENTATION {
-            moved.extend_from_slice(&entry(turned(1, turn), le));
+            moved.extend_from_slice(&orientation_tag(turned(1, turn), le));
             added = true;
         }
         moved.extend_from_slice(e);
     }
     if !added {
-        moved.extend_from_slice(&entry(turned(1, turn), le));
+        moved.extend_from_slice(&orientation_tag(turned(1, turn), le));
     }
     moved.extend_from_slice(&if le { next.to_le_bytes() } else { next.to_be_bytes() });
     let header = if le { (new_at as u32).to_le_bytes() } else { (new_at as u32).to_be_bytes() };
@@ -105,17 +105,6 @@ fn segment(out: &mut Vec<u8>, tiff: &[u8]) {
     out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
     out.extend_from_slice(b"Exif\0\0");
     out.extend_from_slice(tiff);
-}
-
-/// The orientation entry: tag, SHORT, one value, the value padded to four bytes.
-fn entry(value: u16, le: bool) -> [u8; 12] {
-    let two = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
-    let mut e = [0; 12];
-    e[..2].copy_from_slice(&two(ORIENTATION));
-    e[2..4].copy_from_slice(&two(SHORT));
-    e[4..8].copy_from_slice(&if le { 1u32.to_le_bytes() } else { 1u32.to_be_bytes() });
-    e[8..10].copy_from_slice(&two(value));
-    e
 }
 
 #[cfg(test)]

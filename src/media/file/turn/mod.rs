@@ -73,6 +73,17 @@ fn turned(was: u16, turn: Turn) -> u16 {
     n as u16 + 1
 }
 
+/// The orientation entry: tag, SHORT, one value, the value padded to four bytes.
+fn orientation_tag(value: u16, le: bool) -> [u8; 12] {
+    let two = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let mut e = [0; 12];
+    e[..2].copy_from_slice(&two(ORIENTATION));
+    e[2..4].copy_from_slice(&two(SHORT));
+    e[4..8].copy_from_slice(&if le { 1u32.to_le_bytes() } else { 1u32.to_be_bytes() });
+    e[8..10].copy_from_slice(&two(value));
+    e
+}
+
 /// Where the orientation entry of the directory at `ifd` (of `count` entries) is, and its
 /// value (upright when it is not a SHORT, as the decoders read it).
 fn orientation_entry(t: &Tiff, ifd: usize, count: usize) -> Option<(usize, u16)> {

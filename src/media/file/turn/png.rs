@@ -14,7 +14,7 @@ use crate::media::file::decode::ImageLimits;
 use crate::media::file::privacy::tiff::Tiff;
 
 use super::grid::{Placement, place};
-use super::{orientation_entry, turned};
+use super::{orientation_entry, orientation_tag, turned};
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
@@ -40,7 +40,7 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
         ));
     }
     let exif = old.iter().find(|c| &c.kind == b"eXIf").and_then(|c| exif_orientation(c.body));
-    let orientation = turned(exif.map_or(1, |(_, was)| was), turn);
+    let orientation = turned(exif.map_or(1, |(_, was, _)| was), turn);
     let limits = ImageLimits::default();
     let mut decoder =
         png::Decoder::new_with_limits(Cursor::new(data), png::Limits { bytes: limits.max_alloc as usize });
@@ -100,7 +100,7 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
             }
             b"IDAT" | b"IEND" => {}
             _ => {
-                if let Some(body) = kept(c, quarter, exif.map(|(at, _)| at)) {
+                if let Some(body) = kept(c, quarter, exif.map(|(at, _, le)| (at, le))) {
                     write(&mut out, &Chunk { kind: c.kind, body: &body });
                 }
             }
@@ -111,7 +111,7 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
 }
 
 /// A chunk's body as the turned file keeps it, if it does.
-fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<usize>) -> Option<Cow<'a, [u8]>> {
+fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<(usize, bool)>) -> Option<Cow<'a, [u8]>> {
     let swap_halves = |body: &[u8], half: usize| {
         let mut b = body.to_vec();
         if quarter && b.len() >= 2 * half {
@@ -135,9 +135,8 @@ fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<usize>) -> Option<C
         b"oFFs" => None,
         b"eXIf" => {
             let mut b = c.body.to_vec();
-            if let Some(at) = exif_entry {
-                let le = b.starts_with(b"II");
-                b[at + 8..at + 10].copy_from_slice(&if le { 1u16.to_le_bytes() } else { 1u16.to_be_bytes() });
+            if let Some((at, le)) = exif_entry {
+                b[at..at + 12].copy_from_slice(&orientation_tag(1, le));
             }
             Some(Cow::Owned(b))
         }
@@ -152,11 +151,12 @@ fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<usize>) -> Option<C
     }
 }
 
-/// Where the EXIF orientation entry is in an `eXIf` body, and its value.
-fn exif_orientation(body: &[u8]) -> Option<(usize, u16)> {
+/// Where the EXIF orientation entry is in an `eXIf` body, its value, and the byte order.
+fn exif_orientation(body: &[u8]) -> Option<(usize, u16, bool)> {
     let (t, ifd0) = Tiff::parse(body)?;
     let count = usize::from(t.u16(ifd0 as usize)?);
-    orientation_entry(&t, ifd0 as usize, count)
+    let (at, value) = orientation_entry(&t, ifd0 as usize, count)?;
+    Some((at, value, t.le))
 }
 
 /// Every chunk of a PNG, up to and with its `IEND`; `None` when the file is not one or is cut.
