@@ -11,6 +11,7 @@ use std::process::Command;
 use mediadesk::auth::Role;
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Turn};
 use mediadesk::media::{Actor, MediaError, MediaRead};
+use mediadesk::storage::StorageKey;
 
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::server::html_unescape;
@@ -278,6 +279,20 @@ async fn failures_while_turning_change_nothing(env: TestEnv) {
     assert_eq!(env.objects().await, before);
     let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
+
+    // A stored PNG that rotted (cut short in its image data): refused as unreadable, and
+    // nothing is set aside or stored.
+    let map = env.upload_own(&ann, "map.png", "image.png").await;
+    let key = env.objects().await.into_iter().find(|k| k.ends_with(".png")).expect("the PNG");
+    let rotten = env.dir.path().join("rotten.png");
+    let png = fixture_bytes("image.png");
+    std::fs::write(&rotten, &png[..png.len() / 2]).unwrap();
+    env.store.put_file(&StorageKey::parse(&key).unwrap(), &rotten, "image/png").await.unwrap();
+    let before = env.objects().await;
+    let err = media.turn(&ann, map, Turn::Left).await.unwrap_err();
+    assert!(matches!(err, MediaError::Corrupt(_)), "{err:?}");
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("versions").await, 0);
 }
 
 async fn turning_through_the_page(env: TestEnv) {
