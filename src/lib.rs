@@ -15,6 +15,7 @@ pub mod memo;
 pub mod metrics;
 pub mod ops;
 pub mod password_hash;
+pub mod secret_token;
 pub mod storage;
 pub mod telemetry;
 pub mod web;

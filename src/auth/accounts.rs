@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{AuthError, Role, password};
 use crate::db::DbError;
-use crate::db::repo::{AuditRepo, ShareRepo, ShareScope, UserRepo};
+use crate::db::repo::{AuditRepo, ShareRepo, ShareScope, TokenRepo, UserRepo};
 use crate::db::rows::{NewAudit, NewUser, UserRow};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome, Quota};
@@ -368,8 +368,9 @@ impl AccountService {
                 }
                 UserRepo::set_disabled(c, id, disabled, now()).await?;
                 if disabled {
-                    // Enabling it again does not bring its links back.
+                    // Enabling it again does not bring its links or tokens back.
                     ShareRepo::revoke_all(c, ShareScope::Creator(id), now()).await?;
+                    TokenRepo::revoke(c, id, None, now()).await?;
                 }
                 let entry = NewAudit::of(actor.map(|a| a.id), action, AuditOutcome::Ok)
                     .subject(Some(id), Some(&target.username));

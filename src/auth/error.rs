@@ -15,6 +15,11 @@ pub enum AuthError {
     Invalid(String),
     #[error("that username is taken")]
     UsernameTaken,
+    /// Deliberately the same for an unknown, revoked or expired token and a disabled account's.
+    #[error("the access token is unknown, revoked or expired")]
+    BadToken,
+    #[error("this access token may only upload files (POST /upload, /uploads/tus)")]
+    TokenScope,
     #[error("no such account")]
     NotFound,
     #[error("{0}")]

@@ -7,9 +7,13 @@ mod error;
 pub mod password;
 mod roles;
 pub mod session;
+mod tokens;
 
 pub use accounts::{Account, AccountService, THROTTLE_WINDOW_MINUTES};
 pub use audit::{AUDIT_PAGE, AuditEntry, AuditPage};
 pub use error::AuthError;
 pub use roles::Role;
 pub use session::{Clock, SessionLimits};
+pub use tokens::{
+    AccessToken, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, NewToken, Scope, TOKEN_PREFIX, TokenState, TokenUse,
+};

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Bool, Double, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{
-    audio_regions, audios, audit_log, collection_items, collections, images, item_tags, pending_deletions,
-    resumable_uploads, shares, tags, trash, users, versions,
+    access_tokens, audio_regions, audios, audit_log, collection_items, collections, images, item_tags,
+    pending_deletions, resumable_uploads, shares, tags, trash, users, versions,
 };
 use crate::domain::{MediaKind, loudness};
 
@@ -792,6 +792,31 @@ pub struct NewShare<'a> {
     pub password_hash: Option<&'a str>,
     pub allow_download: bool,
     pub note: Option<&'a str>,
+}
+
+/// An access token; like a share link's, the token itself is never stored, only its SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = access_tokens, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AccessTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub scope: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = access_tokens)]
+pub struct NewAccessToken<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub name: &'a str,
+    pub scope: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// A named range (or, without an end, a marker) of an audio item; kept whole in trash snapshots.

@@ -295,7 +295,24 @@ diesel::table! {
 
 diesel::joinable!(audio_regions -> audios (audio_id));
 
+diesel::table! {
+    access_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        name -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(access_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    access_tokens,
     audio_regions,
     users,
     images,

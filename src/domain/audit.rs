@@ -47,6 +47,10 @@ words!(
         Share => "share",
         /// One share link revoked, or all of an item's or an account's.
         Unshare => "unshare",
+        /// An access token made for an account.
+        Token => "token",
+        /// One access token revoked.
+        RevokeToken => "revoke_token",
         CreateAccount => "create_account",
         Role => "role",
         Password => "password",
@@ -74,6 +78,8 @@ impl AuditAction {
             Turn => "Turned",
             Share => "Share link",
             Unshare => "Share link revoked",
+            Token => "Access token made",
+            RevokeToken => "Access token revoked",
             CreateAccount => "Account created",
             Role => "Role changed",
             Password => "Password reset",

@@ -11,9 +11,7 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use chrono::{NaiveDateTime, TimeDelta};
-use sha2::{Digest, Sha256};
 
 use super::MediaError;
 use super::access::Actor;
@@ -23,6 +21,7 @@ use crate::db::repo::{AuditRepo, ShareCursor, ShareRepo, ShareScope, UserRepo};
 use crate::db::rows::{NewAudit, NewShare, ShareRow};
 use crate::db::{DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome, MediaKind};
+use crate::secret_token::hash as token_hash;
 use crate::storage::StorageKey;
 
 /// The shortest and longest lifetime a link may be given (or none: until revoked).
@@ -127,15 +126,8 @@ pub enum Unlock {
     Throttled { minutes: i64 },
 }
 
-/// The hash the table keeps of a token.
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 fn new_token() -> Result<String, MediaError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| MediaError::Internal(e.to_string()))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    crate::secret_token::fresh(16).map_err(MediaError::Internal)
 }
 
 impl MediaService {

@@ -23,10 +23,12 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = req.app_data::<web::Data<WebSettings>>().cloned();
-    // Sign-in and a share link's password form are posted by nobody signed in.
+    // Sign-in and a share link's password form are posted by nobody signed in, and a script
+    // with an access token has no session to end.
     let post = !matches!(*req.method(), Method::GET | Method::HEAD)
         && req.path() != "/signin"
-        && !req.path().starts_with("/s/");
+        && !req.path().starts_with("/s/")
+        && !super::bearer::carried(&req);
     let Some(settings) = settings.filter(|_| post) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

@@ -57,6 +57,12 @@ pub enum WebError {
     RequestTimeout,
     #[error("This form has expired. Go back, reload the page and try again.")]
     Csrf,
+    /// An access token that is unknown, revoked or expired, or whose account is disabled.
+    #[error("{0}")]
+    Token(String),
+    /// An access token sent where its scope does not reach.
+    #[error("{0}")]
+    TokenScope(String),
     #[error("A service Mediadesk depends on is unavailable. Nothing was changed; try again shortly.")]
     Unavailable(String),
     #[error("Something went wrong on our side. Nothing was changed.")]
@@ -99,6 +105,8 @@ impl From<AuthError> for WebError {
     fn from(e: AuthError) -> WebError {
         match e {
             AuthError::NotFound => WebError::NotFound,
+            AuthError::BadToken => WebError::Token(e.to_string()),
+            AuthError::TokenScope => WebError::TokenScope(e.to_string()),
             AuthError::Forbidden(m) => WebError::Forbidden(m),
             AuthError::Throttled { .. } => WebError::TooManyRequests(e.to_string()),
             AuthError::BadCredentials
@@ -134,7 +142,8 @@ impl ResponseError for WebError {
             WebError::SignInRequired { .. } if super::context::wants_json() => StatusCode::UNAUTHORIZED,
             WebError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Forbidden(_) | WebError::Csrf | WebError::TokenScope(_) => StatusCode::FORBIDDEN,
+            WebError::Token(_) => StatusCode::UNAUTHORIZED,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Refused { refusal, .. } => {
@@ -196,10 +205,19 @@ impl ResponseError for WebError {
                 Some((existing.clone(), "Open the existing item")),
             );
         }
-        if super::context::wants_json() {
-            return json_error(status, self.code(), self.to_string(), None);
+        let mut res = if super::context::wants_json() {
+            json_error(status, self.code(), self.to_string(), None)
+        } else {
+            error_page(status, self.to_string())
+        };
+        if let WebError::Token(_) = self {
+            // RFC 6750: what a 401 to a bearer token says.
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
         }
-        error_page(status, self.to_string())
+        res
     }
 }
 
@@ -223,6 +241,8 @@ impl WebError {
             WebError::RangeNotSatisfiable(_) => "range_not_satisfiable",
             WebError::RequestTimeout => "request_timeout",
             WebError::Csrf => "page_expired",
+            WebError::Token(_) => "token",
+            WebError::TokenScope(_) => "token_scope",
             WebError::Unavailable(_) => "unavailable",
             WebError::Internal(_) => "internal",
         }

@@ -7,18 +7,23 @@ use actix_session::{Session, SessionExt};
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use super::bearer;
 use super::context::{self, SignedIn};
 use super::error::WebError;
 use super::settings::WebSettings;
 use super::stash;
 use crate::app::App;
-use crate::auth::{Account, csrf, session};
+use crate::auth::{Account, AuthError, Scope, csrf, session};
 use crate::media::Actor;
 
 /// The account of a valid session. Anyone else is sent to the sign-in page.
 pub struct CurrentUser {
     pub account: Account,
+    /// Empty, and never written back, for a request that came with an access token.
     pub session: Session,
+    /// The request came with an access token (see [`Uploader`]), not a session: it needs no
+    /// CSRF token, and nothing is remembered for it.
+    pub by_token: bool,
 }
 
 impl CurrentUser {
@@ -30,9 +35,10 @@ impl CurrentUser {
         }
     }
 
-    /// Refuses a state-changing request without this session's token.
+    /// Refuses a state-changing request without this session's token (a request with an
+    /// access token has no session to forge).
     pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
-        check_csrf(&self.session, submitted)
+        if self.by_token { Ok(()) } else { check_csrf(&self.session, submitted) }
     }
 
     /// An account-administration form: an admin, with this session's token.
@@ -59,6 +65,9 @@ impl FromRequest for CurrentUser {
     type Future = Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if bearer::of(req).is_some() {
+            return Box::pin(async { Err(AuthError::TokenScope.into()) });
+        }
         let session = req.get_session();
         let app = req.app_data::<web::Data<App>>().cloned();
         let settings = req.app_data::<web::Data<WebSettings>>().cloned();
@@ -77,7 +86,7 @@ impl FromRequest for CurrentUser {
             match app.accounts.for_session(claim.user_id, claim.epoch).await? {
                 Some(account) => {
                     context::set_signed_in(SignedIn { account: account.clone(), session: session.clone() });
-                    Ok(CurrentUser { account, session })
+                    Ok(CurrentUser { account, session, by_token: false })
                 }
                 None => {
                     // Signed out elsewhere, or disabled: the post's body is with the handler's
@@ -86,6 +95,29 @@ impl FromRequest for CurrentUser {
                     Err(WebError::SignInRequired { next, keep: None })
                 }
             }
+        })
+    }
+}
+
+/// Whoever may upload: a signed-in session, or a request with an access token of the upload
+/// scope (a script's: `Authorization: Bearer mdk_…`).
+pub struct Uploader(pub CurrentUser);
+
+impl FromRequest for Uploader {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Uploader, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let Some(secret) = bearer::of(req).map(str::to_owned) else {
+            let user = CurrentUser::from_request(req, payload);
+            return Box::pin(async move { user.await.map(Uploader) });
+        };
+        let app = req.app_data::<web::Data<App>>().cloned();
+        let session = req.get_session();
+        Box::pin(async move {
+            let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
+            let used = app.accounts.for_token(&secret, Scope::Upload).await?;
+            Ok(Uploader(CurrentUser { account: used.account, session, by_token: true }))
         })
     }
 }

@@ -4,6 +4,7 @@
 mod anonymous;
 mod assets;
 pub mod back;
+mod bearer;
 pub mod context;
 mod ended;
 pub mod error;
@@ -35,7 +36,7 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     accounts, audit, bulk_delete, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions,
-    replace, share_form, shared, shares, signin, tags, texts, trash, tus, upload, viewer, zip,
+    replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -96,6 +97,10 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/shares/revoke-all", web::get().to(|| async { signin::see_other("/shares") }))
             .route("/shares/{id}/revoke", web::post().to(shares::revoke))
             .route("/shares/{id}/revoke", web::get().to(|| async { signin::see_other("/shares") }))
+            .route("/tokens", web::get().to(tokens::list))
+            .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens/{id}/revoke", web::post().to(tokens::revoke))
+            .route("/tokens/{id}/revoke", web::get().to(|| async { signin::see_other("/tokens") }))
             .route("/s/{token}", web::get().to(shared::show))
             .route("/s/{token}", web::post().to(shared::unlock))
             .route("/s/{token}/file", web::get().to(shared::file))

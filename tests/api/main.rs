@@ -46,6 +46,7 @@ mod sound;
 mod storage;
 mod streaming;
 mod tags;
+mod tokens;
 mod trash;
 mod turn;
 mod upload_answers;

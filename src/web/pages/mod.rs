@@ -22,6 +22,7 @@ pub mod shares;
 pub mod signin;
 pub mod tags;
 pub mod texts;
+pub mod tokens;
 pub mod trash;
 pub mod tus;
 pub mod upload;

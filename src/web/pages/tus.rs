@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::app::App;
 use crate::media::{Piece, PieceChecksum, Resumable, Upload};
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentUser, check_csrf};
+use crate::web::extract::{CurrentUser, Uploader};
 
 const VERSION: &str = "1.0.0";
 const EXTENSIONS: &str = "creation,termination,checksum,expiration";
@@ -46,9 +46,9 @@ async fn caller(req: &HttpRequest, changes: bool) -> Result<CurrentUser, WebErro
             "this server speaks tus 1.0.0 (send Tus-Resumable: 1.0.0)",
         ));
     }
-    let user = CurrentUser::from_request(req, &mut actix_web::dev::Payload::None).await?;
+    let Uploader(user) = Uploader::from_request(req, &mut actix_web::dev::Payload::None).await?;
     if changes {
-        check_csrf(&user.session, header(req.headers(), "x-csrf-token").unwrap_or(""))?;
+        user.check_csrf(header(req.headers(), "x-csrf-token").unwrap_or(""))?;
     }
     Ok(user)
 }

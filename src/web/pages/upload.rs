@@ -13,7 +13,7 @@ use crate::domain::Owner;
 use crate::media::{Actor, MediaError, Upload};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{CurrentUser, Uploader};
 use crate::web::view::{Choice, Layout, UsageView};
 
 /// Files accepted in one post; more are refused by name.
@@ -173,6 +173,15 @@ pub(super) async fn next_field(
             e => WebError::BadRequest(format!("the upload could not be read: {e}")),
         })?;
         let name = field.name().unwrap_or("").to_owned();
+        if user.by_token {
+            // No session to forge: a token's post needs no CSRF field (and one sent is ignored).
+            *csrf_ok = true;
+            if name == csrf::FIELD {
+                drain(&mut field).await;
+                continue;
+            }
+            return Ok(Some((name, field)));
+        }
         if name == csrf::FIELD {
             *csrf_ok = csrf::verify(&user.session, read_text(&mut field).await?.trim());
             if !*csrf_ok {
@@ -239,12 +248,12 @@ async fn upload_field(
 
 pub async fn submit(
     app: web::Data<App>,
-    user: CurrentUser,
+    Uploader(user): Uploader,
     mut payload: Multipart,
 ) -> Result<HttpResponse, WebError> {
     let wants_json = crate::web::context::wants_json();
     let actor = user.actor();
-    let mut csrf_ok = false;
+    let mut csrf_ok = user.by_token;
     let mut owner = Owner::User(user.account.id);
     let mut results = Vec::new();
     let mut announced: Option<u64> = None;
@@ -254,7 +263,7 @@ pub async fn submit(
             "owner" => {
                 let value = read_text(&mut field).await?;
                 owner = parse_owner(&value, &user)?;
-                if user.account.role.is_staff() {
+                if user.account.role.is_staff() && !user.by_token {
                     session::set_choice(&user.session, LAST_OWNER, value.trim());
                 }
             }

@@ -1,0 +1,213 @@
+//! Access tokens: what lets a script act for its account without a session. A token is made on
+//! the account's Tokens page, shown once, and names its scope; the database keeps its hash. Only
+//! the scope's routes take it, with no CSRF token (a header a page cannot make a browser send
+//! is not ambient authority, unlike a cookie).
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use super::{Account, AccountService, AuthError};
+use crate::db::repo::{AuditRepo, TokenRepo};
+use crate::db::rows::{AccessTokenRow, NewAccessToken, NewAudit};
+use crate::db::{DbConn, DbError, now};
+use crate::domain::{AuditAction, AuditOutcome};
+
+/// Every token starts so, so that a leaked one is recognised (secret scanners match prefixes).
+pub const TOKEN_PREFIX: &str = "mdk_";
+/// Random bytes in a token (256 bits: guessing needs no throttle).
+const TOKEN_BYTES: usize = 32;
+/// Live tokens an account may hold at once.
+pub const MAX_LIVE_TOKENS: i64 = 20;
+/// Tokens a list shows, newest first.
+const LISTED: i64 = 100;
+pub const MAX_TOKEN_NAME_CHARS: usize = 100;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Upload files: the upload form's post and resumable (tus) uploads.
+    Upload,
+}
+
+impl Scope {
+    pub const ALL: &'static [Scope] = &[Scope::Upload];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Upload => "upload",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Upload => "Upload files",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Live,
+    Expired,
+    Revoked,
+}
+
+/// A token as its account's page lists it (never the token itself).
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub id: i64,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub state: TokenState,
+}
+
+impl AccessToken {
+    fn of(r: AccessTokenRow, at: NaiveDateTime) -> Result<AccessToken, AuthError> {
+        let scope =
+            Scope::parse(&r.scope).ok_or_else(|| AuthError::Internal(format!("scope {:?}", r.scope)))?;
+        let state = match (r.revoked_at, r.expires_at) {
+            (Some(_), _) => TokenState::Revoked,
+            (None, Some(e)) if e <= at => TokenState::Expired,
+            _ => TokenState::Live,
+        };
+        Ok(AccessToken {
+            id: r.id,
+            name: r.name,
+            scope,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+            state,
+        })
+    }
+}
+
+/// A token just made: the one time its secret is known.
+pub struct NewToken {
+    pub token: AccessToken,
+    pub secret: String,
+}
+
+/// Who a request's token speaks for, and which token it was.
+#[derive(Debug, Clone)]
+pub struct TokenUse {
+    pub account: Account,
+    pub token_id: i64,
+    pub name: String,
+}
+
+fn check_name(name: &str) -> Result<String, AuthError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AuthError::Invalid("name the token (say, what script will use it)".into()));
+    }
+    if name.chars().count() > MAX_TOKEN_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(AuthError::Invalid(format!(
+            "a token's name is at most {MAX_TOKEN_NAME_CHARS} characters on one line"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+impl AccountService {
+    /// Makes a token for `account` (itself, signed in), living `days` or until revoked.
+    pub async fn create_token(
+        &self,
+        account: &Account,
+        name: &str,
+        scope: Scope,
+        days: Option<u32>,
+    ) -> Result<NewToken, AuthError> {
+        let name = check_name(name)?;
+        let secret = format!(
+            "{TOKEN_PREFIX}{}",
+            crate::secret_token::fresh(TOKEN_BYTES).map_err(AuthError::Internal)?
+        );
+        let hash = crate::secret_token::hash(&secret);
+        let at = now();
+        let expires_at = days.map(|d| at + TimeDelta::days(i64::from(d)));
+        let row = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if TokenRepo::live_count(c, account.id, at).await? >= MAX_LIVE_TOKENS {
+                    return Err(AuthError::Invalid(format!(
+                        "an account holds at most {MAX_LIVE_TOKENS} live tokens; revoke one first"
+                    )));
+                }
+                let new = NewAccessToken {
+                    token_hash: &hash,
+                    user_id: account.id,
+                    name: &name,
+                    scope: scope.as_str(),
+                    created_at: at,
+                    expires_at,
+                };
+                let row = TokenRepo::create(c, &new).await?;
+                let entry = NewAudit::of(Some(account.id), AuditAction::Token, AuditOutcome::Ok)
+                    .subject(Some(account.id), Some(&account.username))
+                    .detail(format!("“{name}”, {}", scope.as_str()));
+                AuditRepo::add(c, &entry).await?;
+                Ok::<_, AuthError>(row)
+            })
+            .await?;
+        Ok(NewToken { token: AccessToken::of(row, at)?, secret })
+    }
+
+    /// An account's tokens, newest first (the latest hundred).
+    pub async fn tokens(&self, account_id: i64) -> Result<Vec<AccessToken>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        let rows = TokenRepo::of_user(&mut pooled.conn(), account_id, LISTED).await?;
+        let at = now();
+        rows.into_iter().map(|r| AccessToken::of(r, at)).collect()
+    }
+
+    /// Revokes one of the account's own live tokens; another's, or one already ended, is
+    /// `NotFound`.
+    pub async fn revoke_token(&self, account: &Account, id: i64) -> Result<(), AuthError> {
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if TokenRepo::revoke(c, account.id, Some(id), now()).await? == 0 {
+                    return Err(AuthError::NotFound);
+                }
+                let entry = NewAudit::of(Some(account.id), AuditAction::RevokeToken, AuditOutcome::Ok)
+                    .subject(Some(account.id), Some(&account.username))
+                    .detail(format!("token {id}"));
+                AuditRepo::add(c, &entry).await?;
+                Ok::<_, AuthError>(())
+            })
+            .await
+    }
+
+    /// The account a request's token speaks for, if the token is live, of `scope`, and its
+    /// account enabled; anything else is `BadToken` (unknown, ended and disabled alike) or
+    /// `TokenScope`.
+    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<TokenUse, AuthError> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Err(AuthError::BadToken);
+        }
+        let mut pooled = self.db.get().await?;
+        let mut conn = pooled.conn();
+        let at = now();
+        let Some((token, user)) = TokenRepo::by_hash(&mut conn, &crate::secret_token::hash(secret)).await?
+        else {
+            return Err(AuthError::BadToken);
+        };
+        let live = token.revoked_at.is_none() && token.expires_at.is_none_or(|e| e > at);
+        if !live || user.disabled {
+            return Err(AuthError::BadToken);
+        }
+        if token.scope != scope.as_str() {
+            return Err(AuthError::TokenScope);
+        }
+        TokenRepo::touch(&mut conn, token.id, at).await.map_err(|e: DbError| AuthError::Database(e))?;
+        Ok(TokenUse { account: user.try_into()?, token_id: token.id, name: token.name })
+    }
+}

@@ -1,0 +1,24 @@
+//! Access tokens on the wire: `Authorization: Bearer mdk_…`. A request that carries one is a
+//! script's: it is answered in JSON, never sent to sign in, and has no session (no CSRF token,
+//! no work kept for later). Only the routes that take an [`Uploader`](super::extract::Uploader)
+//! accept it; every other answers 403 `token_scope` rather than ignore it.
+
+use actix_web::HttpRequest;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+
+fn in_headers(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The token a request carries, if it carries one.
+pub fn of(req: &HttpRequest) -> Option<&str> {
+    in_headers(req.headers())
+}
+
+/// Whether a request (before its handler) carries a token.
+pub fn carried(req: &ServiceRequest) -> bool {
+    in_headers(req.headers()).is_some()
+}

@@ -1,0 +1,197 @@
+//! "Access tokens": an account's own tokens for scripts, made, listed and revoked. A new token
+//! is shown once, on the page the form returns to: the session carries it there (the session
+//! cookie is encrypted), since the database keeps only its hash. A refused form comes back with
+//! the name and choices as they were typed, and why.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::signin::see_other;
+use crate::app::App;
+use crate::auth::{
+    AccessToken, AuthError, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, Scope, TokenState, session,
+};
+use crate::web::WebSettings;
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{Choice, Layout, Moment};
+
+/// Lifetimes offered, in days; "never" is until revoked.
+const LIFETIMES: [u32; 4] = [7, 30, 90, 365];
+const DEFAULT_LIFETIME: &str = "90";
+const NEW_TOKEN: &str = "new_token";
+
+pub struct TokenLine {
+    pub id: i64,
+    pub name: String,
+    pub scope: &'static str,
+    /// "Live", "Expired", "Revoked".
+    pub state: &'static str,
+    pub made: Moment,
+    /// Its end for a live token (none: until revoked), when it ended for the others.
+    pub until: Option<Moment>,
+    pub last_used: Option<Moment>,
+    pub live: bool,
+}
+
+impl TokenLine {
+    fn of(t: AccessToken) -> TokenLine {
+        TokenLine {
+            id: t.id,
+            scope: t.scope.label(),
+            state: match t.state {
+                TokenState::Live => "Live",
+                TokenState::Expired => "Expired",
+                TokenState::Revoked => "Revoked",
+            },
+            made: Moment(t.created_at),
+            until: t.revoked_at.or(t.expires_at).map(Moment),
+            last_used: t.last_used_at.map(Moment),
+            live: t.state == TokenState::Live,
+            name: t.name,
+        }
+    }
+}
+
+/// The form as typed, to come back with after a refusal.
+#[derive(Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    lifetime: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    layout: Layout,
+    /// A token just made, shown this once: (name, secret).
+    new_token: Option<(String, String)>,
+    lines: Vec<TokenLine>,
+    name: String,
+    scopes: Vec<Choice>,
+    lifetimes: Vec<Choice>,
+    error: Option<String>,
+    upload_url: String,
+    max_name: usize,
+    max_live: i64,
+}
+
+fn lifetime_choices(chosen: &str) -> Vec<Choice> {
+    let chosen = if chosen.is_empty() { DEFAULT_LIFETIME } else { chosen };
+    let mut out: Vec<Choice> = LIFETIMES
+        .iter()
+        .map(|d| Choice {
+            value: d.to_string(),
+            label: if *d == 365 { "A year".into() } else { format!("{d} days") },
+            selected: d.to_string() == chosen,
+        })
+        .collect();
+    out.push(Choice { value: "never".into(), label: "Until revoked".into(), selected: chosen == "never" });
+    out
+}
+
+fn scope_choices(chosen: &str) -> Vec<Choice> {
+    Scope::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Choice {
+            value: s.as_str().into(),
+            label: s.label().into(),
+            selected: s.as_str() == chosen || (chosen.is_empty() && i == 0),
+        })
+        .collect()
+}
+
+async fn page(
+    app: &App,
+    settings: &WebSettings,
+    user: &CurrentUser,
+    form: CreateForm,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let new_token: Option<(String, String)> = user.session.get(NEW_TOKEN).ok().flatten();
+    if new_token.is_some() {
+        user.session.remove(NEW_TOKEN);
+    }
+    let lines = app.accounts.tokens(user.account.id).await?.into_iter().map(TokenLine::of).collect();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body = TokensPage {
+        layout: Layout::new(&user.session, Some(&user.account), "tokens"),
+        new_token,
+        lines,
+        scopes: scope_choices(&form.scope),
+        lifetimes: lifetime_choices(&form.lifetime),
+        name: form.name,
+        error,
+        upload_url: settings.absolute_url("/upload"),
+        max_name: MAX_TOKEN_NAME_CHARS,
+        max_live: MAX_LIVE_TOKENS,
+    }
+    .render()?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+pub async fn list(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    page(&app, &settings, &user, CreateForm::default(), None).await
+}
+
+/// Makes a token; the list comes back with it, shown once.
+pub async fn create(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let form = form.into_inner();
+    let choice = match (Scope::parse(&form.scope), form.lifetime.as_str()) {
+        (None, _) => Err("choose one of the offered scopes".to_owned()),
+        (Some(scope), "never") => Ok((scope, None)),
+        (Some(scope), days) => match days.parse::<u32>() {
+            Ok(d) if LIFETIMES.contains(&d) => Ok((scope, Some(d))),
+            _ => Err("choose one of the offered lifetimes".to_owned()),
+        },
+    };
+    let made = match choice {
+        Ok((scope, days)) => app.accounts.create_token(&user.account, &form.name, scope, days).await,
+        Err(why) => Err(AuthError::Invalid(why)),
+    };
+    match made {
+        Ok(made) => {
+            // Losing this only means making the token again.
+            let _ = user.session.insert(NEW_TOKEN, (made.token.name, made.secret));
+            Ok(see_other("/tokens#new-token"))
+        }
+        Err(AuthError::Invalid(why)) => page(&app, &settings, &user, form, Some(why)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf_token: String,
+}
+
+/// Revokes one of one's own live tokens.
+pub async fn revoke(
+    app: web::Data<App>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    app.accounts.revoke_token(&user.account, id.into_inner()).await?;
+    session::flash(&user.session, "ok", "The token is revoked: scripts using it are refused from now on.");
+    Ok(see_other("/tokens"))
+}

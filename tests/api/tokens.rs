@@ -1,0 +1,315 @@
+//! Access tokens on both backends: made on the Tokens page and shown once, kept only as a
+//! hash; a script uploads with one through the form's post and through tus, with no session or
+//! CSRF token, as its account; anywhere else a token is refused with 403; unknown, revoked and
+//! expired tokens and a disabled account's get the same 401; another account's token cannot be
+//! seen or revoked; a refused form comes back as typed, and a database failure leaves nothing.
+//! tuspy, an independent tus client, uploads with a token too.
+
+use mediadesk::auth::{Role, Scope};
+use mediadesk::domain::{AuditAction, AuditFilter};
+use reqwest::multipart;
+
+use crate::common::server::{Page, TestClient, TestServer};
+use crate::common::tus::Tus;
+use crate::common::*;
+
+backend_tests!(
+    a_token_uploads_for_its_account_without_a_session,
+    tokens_end_by_revoking_expiry_and_disabling,
+    a_refused_token_form_keeps_what_was_typed,
+    a_failed_write_makes_no_token
+);
+
+/// Makes a token on the Tokens page; returns its secret, as the page shows it once.
+async fn make_token(c: &TestClient, name: &str, lifetime: &str) -> String {
+    let made =
+        c.post("/tokens", "/tokens", &[("name", name), ("scope", "upload"), ("lifetime", lifetime)]).await;
+    assert_eq!((made.status, made.location()), (303, "/tokens#new-token"), "{}", made.body);
+    let page = c.get("/tokens").await;
+    let secret = page.all("id=\"new-token\" readonly value=\"").pop().expect("the new token is shown");
+    assert!(secret.starts_with("mdk_") && secret.len() == 47, "{secret}");
+    assert!(page.body.contains(&format!("Authorization: Bearer {secret}")), "with an example");
+    secret
+}
+
+/// Posts `files` to `/upload` with `token` and nothing else: no cookie, no form token.
+async fn upload_with(s: &TestServer, token: &str, files: &[(&str, &str)], owner: Option<&str>) -> Page {
+    let mut form = multipart::Form::new().text("keep_duplicates", "1");
+    if let Some(o) = owner {
+        form = form.text("owner", o.to_owned());
+    }
+    for (name, fixture) in files {
+        form = form.part("file", multipart::Part::bytes(fixture_bytes(fixture)).file_name(name.to_string()));
+    }
+    let req = reqwest::Client::new().post(format!("{}/upload", s.base)).bearer_auth(token).multipart(form);
+    Tus::send(req).await
+}
+
+fn json(page: &Page) -> serde_json::Value {
+    serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("JSON: {} {}", page.status, page.body))
+}
+
+fn token_rows(where_: &str) -> String {
+    format!("access_tokens WHERE {where_}")
+}
+
+async fn a_token_uploads_for_its_account_without_a_session(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let (ben, _) = s.signed_in("ben", Role::User).await;
+    assert!(amy.get("/tokens").await.body.contains("No tokens yet."));
+    let secret = make_token(&amy, "harbour sync", "30").await;
+    let listed = amy.get("/tokens").await;
+    assert!(!listed.body.contains(&secret), "shown once");
+    assert!(
+        listed.body.contains("harbour sync")
+            && listed.body.contains("Live")
+            && listed.body.contains("never used")
+    );
+    assert!(listed.body.contains("Upload files"), "its scope");
+    // Only the hash is kept.
+    assert_eq!(
+        s.env.count_rows(&token_rows(&format!("token_hash = '{}'", sha256_hex(secret.as_bytes())))).await,
+        1
+    );
+    assert_eq!(s.env.count_rows(&token_rows(&format!("token_hash LIKE '%{}%'", &secret[4..20]))).await, 0);
+
+    // The form's post: JSON without asking, no cookie handed out, the item Amy's.
+    let done = upload_with(&s, &secret, &[("harbour.jpg", "image.jpg")], None).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.headers.get("set-cookie").is_none(), "no session for a script");
+    let item = json(&done)["results"][0]["url"].as_str().expect("an item").to_owned();
+    assert_eq!(amy.get(&item).await.status, 200);
+    assert_eq!(ben.get(&item).await.status, 404, "Amy's, not anyone's");
+    assert!(amy.get("/media?owner=mine").await.body.contains("harbour.jpg"));
+    // A refusal is the upload's own, in JSON.
+    let refused = upload_with(&s, &secret, &[("notes.jpg", "not-an-image.jpg")], None).await;
+    assert_eq!((refused.status, json(&refused)["code"].as_str()), (415, Some("type")));
+
+    // tus, with no X-CSRF-Token.
+    let bare = s.client();
+    let tus = |method: reqwest::Method, path: &str| {
+        bare.http.request(method, bare.url(path)).header("Tus-Resumable", "1.0.0").bearer_auth(&secret)
+    };
+    let wav = wav_bytes(3);
+    let name = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "gulls.wav");
+    let made = Tus::send(
+        tus(reqwest::Method::POST, "/uploads/tus")
+            .header("Upload-Length", wav.len().to_string())
+            .header("Upload-Metadata", format!("filename {name}")),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let done = Tus::send(
+        tus(reqwest::Method::PATCH, made.location())
+            .header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(wav),
+    )
+    .await;
+    assert_eq!(done.status, 204, "{}", done.body);
+    let clip = done.header("mediadesk-media").to_owned();
+    assert!(clip.starts_with("/media/audio/"), "{clip}");
+    assert_eq!(amy.get(&clip).await.status, 200);
+    assert!(amy.get("/tokens").await.body.contains("last used"));
+
+    // Anywhere else, a token is refused rather than ignored; it cannot make tokens either.
+    for (method, path) in
+        [("GET", "/media"), ("GET", "/tokens"), ("POST", "/media/bulk"), ("POST", "/tokens")]
+    {
+        let req = bare.http.request(method.parse().unwrap(), bare.url(path)).bearer_auth(&secret);
+        let r = Tus::send(req).await;
+        assert_eq!((r.status, json(&r)["code"].as_str()), (403, Some("token_scope")), "{method} {path}");
+    }
+    // Unknown tokens: 401 with the scheme named.
+    for wrong in ["mdk_nope", "nope", &format!("{}x", secret)] {
+        let r = upload_with(&s, wrong, &[("a.jpg", "image.jpg")], None).await;
+        assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")), "{wrong}");
+        assert!(r.header("www-authenticate").starts_with("Bearer"));
+    }
+
+    // Ben neither sees nor revokes Amy's token.
+    let id = s.app.accounts.tokens(amy_id).await.unwrap()[0].id;
+    assert!(!ben.get("/tokens").await.body.contains("harbour sync"));
+    assert_eq!(ben.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await.status, 404);
+    assert_eq!(upload_with(&s, &secret, &[("b.jpg", "image.jpg")], None).await.status, 200);
+    let done = amy.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await;
+    assert_eq!((done.status, done.location()), (303, "/tokens"));
+    let listed = amy.get("/tokens").await;
+    assert!(listed.body.contains("The token is revoked") && listed.body.contains("Revoked"));
+    assert!(!listed.body.contains(&format!("/tokens/{id}/revoke")), "no button for an ended token");
+    let r = upload_with(&s, &secret, &[("c.jpg", "image.jpg")], None).await;
+    assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")));
+    assert_eq!(amy.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await.status, 404, "once");
+
+    let log = |action| {
+        let accounts = s.app.accounts.clone();
+        async move {
+            let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
+            accounts.audit(None, &filter, None, 50).await.unwrap().entries
+        }
+    };
+    let made = log(AuditAction::Token).await;
+    assert_eq!(made.len(), 1);
+    assert!(made[0].detail.as_deref().is_some_and(|d| d.contains("harbour sync")), "{:?}", made[0].detail);
+    assert_eq!(log(AuditAction::RevokeToken).await.len(), 1);
+    let uploads = log(AuditAction::Upload).await;
+    let ok: Vec<_> = uploads.iter().filter(|e| e.outcome == "ok").collect();
+    assert_eq!((uploads.len(), ok.len()), (4, 3), "three taken and one refused");
+    assert!(uploads.iter().all(|e| e.actor.as_deref() == Some("amy")), "the token's uploads are Amy's");
+}
+
+async fn tokens_end_by_revoking_expiry_and_disabling(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let (sue, _) = s.signed_in("sue", Role::Staff).await;
+    let old = make_token(&amy, "old", "7").await;
+    let kept = make_token(&amy, "kept", "never").await;
+    assert!(amy.get("/tokens").await.body.contains("until revoked"));
+    s.env
+        .db
+        .batch_execute("UPDATE access_tokens SET expires_at = '2020-01-01 00:00:00' WHERE name = 'old'")
+        .await
+        .unwrap();
+    let r = upload_with(&s, &old, &[("a.jpg", "image.jpg")], None).await;
+    assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")), "expired");
+    assert!(amy.get("/tokens").await.body.contains("Expired"));
+    assert_eq!(upload_with(&s, &kept, &[("a.jpg", "image.jpg")], None).await.status, 200);
+
+    // A user's token uploads only where the user may; staff's reaches system media.
+    let r = upload_with(&s, &kept, &[("b.jpg", "image.jpg")], Some("system")).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let staffs = make_token(&sue, "site assets", "90").await;
+    let r = upload_with(&s, &staffs, &[("logo.png", "image.png")], Some("system")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(sue.get("/media/system").await.body.contains("logo.png"));
+
+    // Disabling the account refuses its tokens, and enabling it again does not bring them back.
+    s.app.accounts.set_disabled(None, amy_id, true).await.unwrap();
+    let r = upload_with(&s, &kept, &[("c.jpg", "image.jpg")], None).await;
+    assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")), "disabled");
+    s.app.accounts.set_disabled(None, amy_id, false).await.unwrap();
+    assert_eq!(upload_with(&s, &kept, &[("c.jpg", "image.jpg")], None).await.status, 401, "revoked");
+    assert_eq!(upload_with(&s, &staffs, &[("d.png", "image.png")], None).await.status, 200, "Sue's lives");
+    let amy = s.client();
+    amy.sign_in("amy", &crate::common::server::password_of("amy")).await;
+    let listed = amy.get("/tokens").await;
+    assert_eq!(listed.body.matches("<strong>Revoked</strong>").count(), 1, "{}", listed.body);
+    assert_eq!(listed.body.matches("<strong>Expired</strong>").count(), 1);
+}
+
+async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let long = "n".repeat(101);
+    for (name, lifetime, why) in [
+        ("  ", "365", "name the token"),
+        (long.as_str(), "365", "at most 100 characters"),
+        ("line\nbreak", "365", "on one line"),
+        ("nightly", "12", "offered lifetimes"),
+    ] {
+        let r = amy
+            .post("/tokens", "/tokens", &[("name", name), ("scope", "upload"), ("lifetime", lifetime)])
+            .await;
+        assert_eq!(r.status, 400, "{name:?}");
+        assert!(r.body.contains(why) && r.body.contains("role=\"alert\""), "{why}: {}", r.body);
+        if name.trim().len() > 1 && !name.contains('\n') {
+            assert!(r.body.contains(&format!("value=\"{name}\"")), "the name comes back");
+        }
+        if lifetime == "365" {
+            assert!(r.body.contains("<option value=\"365\" selected>"), "the lifetime comes back");
+        }
+    }
+    let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("scope", "delete"), ("lifetime", "7")]).await;
+    assert!(r.status == 400 && r.body.contains("offered scopes"));
+    let r = amy.post_raw("/tokens", &[("name", "forged"), ("scope", "upload"), ("lifetime", "7")]).await;
+    assert_eq!(r.status, 403, "no form token");
+    assert_eq!(s.env.count_rows("access_tokens").await, 0);
+    // At most twenty live at once; an ended one makes room.
+    for i in 0..20 {
+        s.app
+            .accounts
+            .create_token(
+                &s.app.accounts.by_id(amy_id).await.unwrap(),
+                &format!("t{i}"),
+                Scope::Upload,
+                Some(7),
+            )
+            .await
+            .unwrap();
+    }
+    let r =
+        amy.post("/tokens", "/tokens", &[("name", "one more"), ("scope", "upload"), ("lifetime", "7")]).await;
+    assert!(
+        r.status == 400 && r.body.contains("at most 20 live tokens") && r.body.contains("value=\"one more\"")
+    );
+    let id = s.app.accounts.tokens(amy_id).await.unwrap()[0].id;
+    amy.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await;
+    make_token(&amy, "one more", "7").await;
+    assert_eq!(s.env.count_rows("access_tokens").await, 21);
+}
+
+async fn a_failed_write_makes_no_token(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    for table in ["access_tokens", "audit_log"] {
+        s.env.inject_db_failure(table, "INSERT").await;
+        let r = amy
+            .post("/tokens", "/tokens", &[("name", "nightly"), ("scope", "upload"), ("lifetime", "7")])
+            .await;
+        assert_eq!(r.status, 503, "{table}: {}", r.body);
+        assert!(r.body.contains("Nothing was changed"));
+        s.env.clear_db_failure(table, "INSERT").await;
+        assert_eq!(s.env.count_rows("access_tokens").await, 0, "{table}");
+        assert!(!amy.get("/tokens").await.body.contains("id=\"new-token\""), "no secret shown");
+    }
+    assert_eq!(
+        s.env.count_rows(&format!("audit_log WHERE action = '{}'", AuditAction::Token.as_str())).await,
+        0
+    );
+    // A failed revoke leaves the token working.
+    let secret = make_token(&amy, "nightly", "7").await;
+    let id = s.app.accounts.tokens(s.app.accounts.by_username("amy").await.unwrap().id).await.unwrap()[0].id;
+    s.env.inject_db_failure("audit_log", "INSERT").await;
+    assert_eq!(amy.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await.status, 503);
+    s.env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(upload_with(&s, &secret, &[("a.jpg", "image.jpg")], None).await.status, 200);
+}
+
+/// tuspy, an independent tus client, uploads with an access token as its only credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tuspy_uploads_with_a_token() {
+    let s = TestEnv::sqlite_local().await.start_server().await;
+    let id = s.account("ann", Role::User).await;
+    let ann = s.app.accounts.by_id(id).await.unwrap();
+    let made = s.app.accounts.create_token(&ann, "tuspy", Scope::Upload, None).await.unwrap();
+    let wav = wav_bytes(20);
+    let file = s.env.dir.path().join("by token.wav");
+    std::fs::write(&file, &wav).unwrap();
+    let script = r#"
+import sys
+from tusclient import client
+url, token, path = sys.argv[1:4]
+c = client.TusClient(url + "/uploads/tus", headers={"Authorization": "Bearer " + token})
+u = c.uploader(path, chunk_size=1024 * 1024, metadata={"filename": "by token.wav"}, upload_checksum=True)
+u.upload()
+print(u.url)
+"#;
+    let out = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
+        .args(["-c", script, &s.base, &made.secret, file.to_str().unwrap()])
+        .output()
+        .await
+        .expect("tuspy runs");
+    assert!(out.status.success(), "tuspy: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(s.env.count_rows(&format!("audios WHERE owner_id = {id}")).await, 1);
+    assert_eq!(s.env.count_rows("resumable_uploads").await, 0);
+    // The same client with a revoked token is refused at its first request.
+    s.app.accounts.revoke_token(&ann, made.token.id).await.unwrap();
+    let out = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
+        .args(["-c", script, &s.base, &made.secret, file.to_str().unwrap()])
+        .output()
+        .await
+        .expect("tuspy runs");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("401"));
+    assert_eq!(s.env.count_rows("audios").await, 1);
+}
