@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::{Account, AccountService, AuthError};
 use crate::db::repo::{AuditRepo, TokenRepo};
 use crate::db::rows::{AccessTokenRow, NewAccessToken, NewAudit};
-use crate::db::{DbConn, DbError, now};
+use crate::db::{DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome};
 
 /// Every token starts so, so that a leaked one is recognised (secret scanners match prefixes).
@@ -96,14 +96,6 @@ pub struct NewToken {
     pub secret: String,
 }
 
-/// Who a request's token speaks for, and which token it was.
-#[derive(Debug, Clone)]
-pub struct TokenUse {
-    pub account: Account,
-    pub token_id: i64,
-    pub name: String,
-}
-
 fn check_name(name: &str) -> Result<String, AuthError> {
     let name = name.trim();
     if name.is_empty() {
@@ -189,7 +181,7 @@ impl AccountService {
     /// The account a request's token speaks for, if the token is live, of `scope`, and its
     /// account enabled; anything else is `BadToken` (unknown, ended and disabled alike) or
     /// `TokenScope`.
-    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<TokenUse, AuthError> {
+    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<Account, AuthError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(AuthError::BadToken);
         }
@@ -207,7 +199,7 @@ impl AccountService {
         if token.scope != scope.as_str() {
             return Err(AuthError::TokenScope);
         }
-        TokenRepo::touch(&mut conn, token.id, at).await.map_err(|e: DbError| AuthError::Database(e))?;
-        Ok(TokenUse { account: user.try_into()?, token_id: token.id, name: token.name })
+        TokenRepo::touch(&mut conn, token.id, at).await?;
+        user.try_into()
     }
 }

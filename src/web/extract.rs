@@ -116,8 +116,8 @@ impl FromRequest for Uploader {
         let session = req.get_session();
         Box::pin(async move {
             let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-            let used = app.accounts.for_token(&secret, Scope::Upload).await?;
-            Ok(Uploader(CurrentUser { account: used.account, session, by_token: true }))
+            let account = app.accounts.for_token(&secret, Scope::Upload).await?;
+            Ok(Uploader(CurrentUser { account, session, by_token: true }))
         })
     }
 }

@@ -9,6 +9,7 @@ use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter};
 use reqwest::multipart;
 
+use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::server::{Page, TestClient, TestServer};
 use crate::common::tus::Tus;
 use crate::common::*;
@@ -17,7 +18,8 @@ backend_tests!(
     a_token_uploads_for_its_account_without_a_session,
     tokens_end_by_revoking_expiry_and_disabling,
     a_refused_token_form_keeps_what_was_typed,
-    a_failed_write_makes_no_token
+    a_failed_write_makes_no_token,
+    browser_makes_and_revokes_a_token_by_keyboard_at_390_px
 );
 
 /// Makes a token on the Tokens page; returns its secret, as the page shows it once.
@@ -312,4 +314,68 @@ print(u.url)
         .expect("tuspy runs");
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("401"));
     assert_eq!(s.env.count_rows("audios").await, 1);
+}
+
+/// The Tokens page in Chromium at phone width, by keyboard only: a name typed and Enter makes a
+/// token, shown with its Copy button; Enter on Revoke ends it. Nothing scrolls sideways.
+async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let s = env.start_server().await;
+    s.account("ann", Role::User).await;
+    let base = s.base.clone();
+    let accounts = s.app.accounts.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        b.goto("/upload").await;
+        b.find_link("access token").await.click().await.unwrap();
+        b.wait_for_path("/tokens").await;
+        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        let labelled = "return ['token-name', 'token-scope', 'token-lifetime'].every(id => \
+            document.querySelector(`label[for=${id}]`) && document.getElementById(id));";
+        assert_eq!(b.js(labelled).await, true, "every field has its label");
+        b.js("document.getElementById('token-name').focus(); return 0;").await;
+        b.press("phone sync").await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        let secret = poll("the new token shown", PATIENCE, async || {
+            let v = b.js("const i = document.getElementById('new-token'); return i ? i.value : '';").await;
+            match v.as_str() {
+                Some(t) if t.starts_with("mdk_") => Ok(t.to_owned()),
+                _ => Err(v.to_string()),
+            }
+        })
+        .await;
+        assert_eq!(
+            b.js("return document.querySelector('button.copy').hidden;").await,
+            false,
+            "Copy, with JS"
+        );
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "the token and its example wrap");
+        b.screenshot("tokens-390").await;
+        let id = accounts.tokens(accounts.by_username("ann").await.unwrap().id).await.unwrap()[0].id;
+        b.js(&format!(
+            "document.querySelector('form[action=\"/tokens/{id}/revoke\"] button').focus(); return 0;"
+        ))
+        .await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the revoke said", PATIENCE, async || {
+            let t =
+                b.js("const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';").await;
+            if t.as_str().is_some_and(|t| t.contains("The token is revoked")) {
+                Ok(())
+            } else {
+                Err(t.to_string())
+            }
+        })
+        .await;
+        assert_eq!(b.count("#new-token").await, 0, "shown once");
+        assert!(
+            accounts.tokens(accounts.by_username("ann").await.unwrap().id).await.unwrap()[0]
+                .revoked_at
+                .is_some()
+        );
+        assert!(!secret.is_empty());
+    })
+    .await;
 }
