@@ -273,8 +273,10 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
                  created_at, owner_id, 'upload', 'ok', 'image', id FROM images;";
     let shares = "INSERT INTO shares (token_hash, kind, item_id, created_by, created_at, allow_download) \
                   SELECT 'h' || id, 'image', id, owner_id, created_at, FALSE FROM images;";
+    let tokens = "INSERT INTO access_tokens (token_hash, user_id, name, scope, created_at) \
+                  SELECT 't' || id, owner_id, 'n', 'upload', created_at FROM images WHERE owner_id IS NOT NULL;";
     let sql = format!(
-        "{} {} {audit} {shares} ANALYZE",
+        "{} {} {audit} {shares} {tokens} ANALYZE",
         copy("trash", "trashed_by, trashed_at, purge_at"),
         copy("versions", "uploaded_by, replaced_by, replaced_at, purge_at")
     );
@@ -293,7 +295,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 24, "{}", run.stdout);
+    assert_eq!(sections.len(), 26, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {

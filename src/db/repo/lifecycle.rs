@@ -1,16 +1,18 @@
-//! How the database runs the trash, version, duplicate, quota, audit log and share link queries
+//! How the database runs the trash, version, duplicate, quota, audit log, share link and token queries
 //! (`mediadesk explain --lifecycle`): each should walk an index, never read a whole table.
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::explain::ExplainOn;
+use crate::db::schema::access_tokens::dsl as k;
 use crate::db::schema::audios::dsl as a;
 use crate::db::schema::audit_log::dsl as l;
 use crate::db::schema::images::dsl as i;
 use crate::db::schema::shares::dsl as s;
 use crate::db::schema::storage_usage::dsl as u;
 use crate::db::schema::trash::dsl as t;
+use crate::db::schema::users;
 use crate::db::schema::versions::dsl as v;
 use crate::db::{DbConn, DbError, now, run};
 
@@ -155,6 +157,21 @@ impl LifecycleRepo {
             s::shares.filter(s::created_by.eq(owner)).filter(live).order(newest).limit(51).select(s::id)
         );
         plan!("share links, everyone's", s::shares.order(newest).limit(51).select(s::id));
+        plan!(
+            "access token by its hash, with its account",
+            k::access_tokens
+                .inner_join(users::table)
+                .filter(k::token_hash.eq(&sha))
+                .select((k::id, users::disabled))
+        );
+        plan!(
+            "access tokens of one account",
+            k::access_tokens
+                .filter(k::user_id.eq(owner))
+                .order((k::created_at.desc(), k::id.desc()))
+                .limit(100)
+                .select(k::id)
+        );
         Ok(out)
     }
 }
