@@ -1,16 +1,21 @@
 //! Access tokens on the wire: `Authorization: Bearer mdk_…`. A request that carries one is a
 //! script's: it is answered in JSON, never sent to sign in, and has no session (no CSRF token,
 //! no work kept for later). Only the routes that take an [`Uploader`](super::extract::Uploader)
-//! accept it; every other answers 403 `token_scope` rather than ignore it.
+//! accept it; every other answers 403 `token_scope` rather than ignore it. A bearer value
+//! without the prefix is not Mediadesk's (an authenticating proxy in front may pass its own on
+//! every request) and is left alone, as before tokens existed.
 
 use actix_web::HttpRequest;
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 
+use crate::auth::TOKEN_PREFIX;
+
 fn in_headers(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && token.starts_with(TOKEN_PREFIX)).then_some(token)
 }
 
 /// The token a request carries, if it carries one.

@@ -124,11 +124,19 @@ async fn a_token_uploads_for_its_account_without_a_session(env: TestEnv) {
         assert_eq!((r.status, json(&r)["code"].as_str()), (403, Some("token_scope")), "{method} {path}");
     }
     // Unknown tokens: 401 with the scheme named.
-    for wrong in ["mdk_nope", "nope", &format!("{}x", secret)] {
+    let altered =
+        format!("{}{}", &secret[..20], if &secret[20..21] == "A" { "B" } else { "A" }) + &secret[21..];
+    for wrong in ["mdk_nope", &format!("{}x", secret), &altered] {
         let r = upload_with(&s, wrong, &[("a.jpg", "image.jpg")], None).await;
         assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")), "{wrong}");
         assert!(r.header("www-authenticate").starts_with("Bearer"));
     }
+
+    // A bearer value that is not Mediadesk's (a proxy in front passing its own) is left alone:
+    // a session still works beside it, and without one the request is simply signed out.
+    let proxied = [("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")];
+    assert_eq!(amy.get_with("/media", &proxied).await.status, 200);
+    assert_eq!(bare.get_with("/media", &proxied).await.status, 303);
 
     // Ben neither sees nor revokes Amy's token.
     let id = s.app.accounts.tokens(amy_id).await.unwrap()[0].id;
