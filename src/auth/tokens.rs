@@ -169,9 +169,10 @@ impl AccountService {
                 if TokenRepo::revoke(c, account.id, Some(id), now()).await? == 0 {
                     return Err(AuthError::NotFound);
                 }
+                let name = TokenRepo::name_of(c, account.id, id).await?.unwrap_or_default();
                 let entry = NewAudit::of(Some(account.id), AuditAction::RevokeToken, AuditOutcome::Ok)
                     .subject(Some(account.id), Some(&account.username))
-                    .detail(format!("token {id}"));
+                    .detail(format!("“{name}”"));
                 AuditRepo::add(c, &entry).await?;
                 Ok::<_, AuthError>(())
             })

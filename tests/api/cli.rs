@@ -274,7 +274,8 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let shares = "INSERT INTO shares (token_hash, kind, item_id, created_by, created_at, allow_download) \
                   SELECT 'h' || id, 'image', id, owner_id, created_at, FALSE FROM images;";
     let tokens = "INSERT INTO access_tokens (token_hash, user_id, name, scope, created_at) \
-                  SELECT 't' || id, owner_id, 'n', 'upload', created_at FROM images WHERE owner_id IS NOT NULL;";
+                  SELECT 't' || id, owner_id, 'n', 'upload', created_at FROM images \
+                  WHERE owner_id IS NOT NULL;";
     let sql = format!(
         "{} {} {audit} {shares} {tokens} ANALYZE",
         copy("trash", "trashed_by, trashed_at, purge_at"),

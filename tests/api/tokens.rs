@@ -162,7 +162,9 @@ async fn a_token_uploads_for_its_account_without_a_session(env: TestEnv) {
     let made = log(AuditAction::Token).await;
     assert_eq!(made.len(), 1);
     assert!(made[0].detail.as_deref().is_some_and(|d| d.contains("harbour sync")), "{:?}", made[0].detail);
-    assert_eq!(log(AuditAction::RevokeToken).await.len(), 1);
+    let revoked = log(AuditAction::RevokeToken).await;
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0].detail.as_deref(), Some("“harbour sync”"), "named");
     let uploads = log(AuditAction::Upload).await;
     let ok: Vec<_> = uploads.iter().filter(|e| e.outcome == "ok").collect();
     assert_eq!((uploads.len(), ok.len()), (4, 3), "three taken and one refused");

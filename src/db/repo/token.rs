@@ -54,6 +54,17 @@ impl TokenRepo {
             .await)?)
     }
 
+    /// The name of the account's token `id`.
+    pub async fn name_of(conn: &mut DbConn<'_>, user: i64, id: i64) -> Result<Option<String>, DbError> {
+        Ok(run!(conn, |c| t::access_tokens
+            .find(id)
+            .filter(t::user_id.eq(user))
+            .select(t::name)
+            .get_result(c)
+            .await
+            .optional())?)
+    }
+
     /// How many of an account's tokens are live at `now`.
     pub async fn live_count(conn: &mut DbConn<'_>, user: i64, now: NaiveDateTime) -> Result<i64, DbError> {
         Ok(run!(conn, |c| t::access_tokens
