@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 . scripts/services.sh
 
 TUSPY_VERSION=1.1.0
+STANDARDWEBHOOKS_VERSION=1.3.0
 
 # ---- dependencies -----------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
@@ -62,14 +63,17 @@ if [ "${1:-}" = "--with-services" ]; then
   "$@"
   exit
 fi
-# tuspy: an independent tus client the resumable-upload tests hand a file to.
+# tuspy: an independent tus client the resumable-upload tests hand a file to; standardwebhooks:
+# the Standard Webhooks reference library, which checks the signatures of the webhooks received.
 TUSPY="$PWD/target/test-tools/tuspy-$TUSPY_VERSION"
-if ! "$TUSPY/bin/python" -c "import tusclient" 2>/dev/null; then
+if ! "$TUSPY/bin/python" -c "import tusclient, standardwebhooks" 2>/dev/null; then
   python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
-  say "installing tuspy $TUSPY_VERSION (tus client for the tests)"
-  rm -rf "$TUSPY" && python3 -m venv "$TUSPY" && "$TUSPY/bin/pip" install -q "tuspy==$TUSPY_VERSION"
+  say "installing tuspy $TUSPY_VERSION and standardwebhooks $STANDARDWEBHOOKS_VERSION (for the tests)"
+  rm -rf "$TUSPY" && python3 -m venv "$TUSPY" \
+    && "$TUSPY/bin/pip" install -q "tuspy==$TUSPY_VERSION" "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 fi
-"$TUSPY/bin/python" -c "import tusclient" || die "tuspy is required for the resumable-upload tests"
+"$TUSPY/bin/python" -c "import tusclient, standardwebhooks" \
+  || die "tuspy and standardwebhooks are required for the resumable-upload and webhook tests"
 export MEDIADESK_TEST_PYTHON="$TUSPY/bin/python"
 export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"

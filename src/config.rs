@@ -86,6 +86,65 @@ pub struct Config {
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
     /// presigned URLs to the bucket.
     pub s3_via_app: bool,
+    /// Where events are POSTed, if anywhere.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// The receiver of webhooks, the key they are signed with, and which audit actions are sent.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub key: Vec<u8>,
+    pub actions: Vec<crate::domain::AuditAction>,
+}
+
+/// What happens to media: sent unless `MEDIADESK_WEBHOOK_EVENTS` says otherwise.
+pub const DEFAULT_WEBHOOK_EVENTS: &str =
+    "upload,edit,trash,restore,delete,purge,replace,roll_back,turn,share,unshare";
+
+/// Shortest key a webhook secret may decode to.
+const MIN_WEBHOOK_KEY_BYTES: usize = 24;
+
+fn webhook_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<WebhookConfig>, ConfigError> {
+    use base64::Engine;
+    let Some(url) = var("MEDIADESK_WEBHOOK_URL") else {
+        if var("MEDIADESK_WEBHOOK_SECRET").is_some() {
+            return Err(err("MEDIADESK_WEBHOOK_URL", "a webhook secret is set but no URL to send to"));
+        }
+        return Ok(None);
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(err("MEDIADESK_WEBHOOK_URL", "must start with http:// or https://"));
+    }
+    let bad_secret = || {
+        err(
+            "MEDIADESK_WEBHOOK_SECRET",
+            format!(
+                "required with a webhook URL: whsec_ and at least {MIN_WEBHOOK_KEY_BYTES} random bytes in \
+                 base64 (echo whsec_$(openssl rand -base64 32))"
+            ),
+        )
+    };
+    let secret = var("MEDIADESK_WEBHOOK_SECRET").ok_or_else(bad_secret)?;
+    let key = secret
+        .strip_prefix("whsec_")
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .filter(|k| k.len() >= MIN_WEBHOOK_KEY_BYTES)
+        .ok_or_else(bad_secret)?;
+    let events = var("MEDIADESK_WEBHOOK_EVENTS").unwrap_or_else(|| DEFAULT_WEBHOOK_EVENTS.to_owned());
+    let actions = if events == "all" {
+        crate::domain::AuditAction::ALL.to_vec()
+    } else {
+        events
+            .split(',')
+            .map(|a| {
+                a.trim().parse().map_err(|_| {
+                    err("MEDIADESK_WEBHOOK_EVENTS", format!("not an audit action: {:?} (or all)", a.trim()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(Some(WebhookConfig { url, key, actions }))
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +157,7 @@ impl std::fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("url_ttl", &self.url_ttl)
+            .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
             .finish_non_exhaustive()
     }
 }
@@ -274,7 +334,9 @@ impl Config {
             Some(v) => v.parse().map_err(|why| err("MEDIADESK_STRIP_METADATA", why))?,
         };
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
+        let webhook = webhook_config(&var)?;
         Ok(Config {
+            webhook,
             audit_days,
             share_max_days,
             share_url_ttl,

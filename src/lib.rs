@@ -19,6 +19,7 @@ pub mod secret_token;
 pub mod storage;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -48,6 +49,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let accounts = app.accounts.count().await.unwrap_or(1);
     println!("{}", first_screen(&config, accounts == 0));
     let retry = tokio::spawn(housekeeping(app.clone(), config.audit_days));
+    let webhooks = match &config.webhook {
+        Some(w) => {
+            let settings = webhooks::WebhookSettings::new(w, &config.public_url);
+            tracing::info!(url = %settings.url, "sending webhooks");
+            Some(tokio::spawn(webhooks::Deliverer::new(app.db.clone(), settings)?.run()))
+        }
+        None => None,
+    };
     let listener = std::net::TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
@@ -66,6 +75,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Display renditions of the last uploads: stored if they finish within the grace.
     media.settle(config.shutdown_timeout).await;
     retry.abort();
+    if let Some(w) = webhooks {
+        w.abort();
+    }
     if let Some(m) = metrics {
         m.abort();
     }

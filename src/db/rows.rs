@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Binary, Bool, Double, Integer, Nullable, Text, T
 
 use super::schema::{
     access_tokens, audio_regions, audios, audit_log, collection_items, collections, images, item_tags,
-    pending_deletions, resumable_uploads, shares, tags, trash, users, versions,
+    pending_deletions, resumable_uploads, shares, tags, trash, users, versions, webhook_cursor,
 };
 use crate::domain::{MediaKind, loudness};
 
@@ -817,6 +817,17 @@ pub struct NewAccessToken<'a> {
     pub scope: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
+}
+
+/// How far webhooks have been delivered (one row).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_cursor, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct WebhookCursorRow {
+    pub delivered_through: i64,
+    pub attempts: i32,
+    pub retry_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<NaiveDateTime>,
 }
 
 /// A named range (or, without an end, a marker) of an audio item; kept whole in trash snapshots.

@@ -311,7 +311,21 @@ diesel::table! {
 
 diesel::joinable!(access_tokens -> users (user_id));
 
+diesel::table! {
+    webhook_cursor (id) {
+        id -> Integer,
+        delivered_through -> BigInt,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+        retry_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_cursor,
     access_tokens,
     audio_regions,
     users,

@@ -124,3 +124,30 @@ fn passwords_are_redacted_from_database_urls() {
         "postgres://md:***@localhost/md (Unix socket in /run/postgresql)"
     );
 }
+
+#[test]
+fn webhooks_need_a_url_and_a_strong_secret() {
+    let secret = ("MEDIADESK_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    let url = ("MEDIADESK_WEBHOOK_URL", "https://hooks.example.org/mediadesk");
+    assert!(config(&[]).unwrap().webhook.is_none());
+    let w = config(&[url, secret]).unwrap().webhook.expect("configured");
+    assert_eq!((w.url.as_str(), w.key.len()), (url.1, 24));
+    assert_eq!(w.actions.len(), 11, "what happens to media, by default");
+    let all = config(&[url, secret, ("MEDIADESK_WEBHOOK_EVENTS", "all")]).unwrap().webhook.unwrap();
+    assert_eq!(all.actions.len(), mediadesk::domain::AuditAction::ALL.len());
+    let some = config(&[url, secret, ("MEDIADESK_WEBHOOK_EVENTS", "upload, delete")]).unwrap();
+    assert_eq!(some.webhook.unwrap().actions.len(), 2);
+    for (vars, says) in [
+        (vec![url], "MEDIADESK_WEBHOOK_SECRET: required with a webhook URL"),
+        (vec![url, ("MEDIADESK_WEBHOOK_SECRET", "hunter2hunter2hunter2hunter2")], "whsec_"),
+        (vec![url, ("MEDIADESK_WEBHOOK_SECRET", "whsec_c2hvcnQ=")], "at least 24 random bytes"),
+        (vec![secret], "MEDIADESK_WEBHOOK_URL: a webhook secret is set but no URL"),
+        (vec![("MEDIADESK_WEBHOOK_URL", "hooks.example.org"), secret], "must start with http"),
+        (vec![url, secret, ("MEDIADESK_WEBHOOK_EVENTS", "upload,uplaod")], "not an audit action: \"uplaod\""),
+    ] {
+        let e = config(&vars).err().unwrap_or_else(|| panic!("{vars:?} accepted"));
+        assert!(e.contains(says), "{e}");
+    }
+    let shown = format!("{:?}", config(&[url, secret]).unwrap());
+    assert!(shown.contains(url.1) && !shown.contains("MfKQ9r8"), "the secret is never printed: {shown}");
+}

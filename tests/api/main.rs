@@ -53,4 +53,5 @@ mod upload_answers;
 mod versions;
 mod viewer;
 mod web;
+mod webhooks;
 mod zip;

@@ -26,6 +26,7 @@ mod trash;
 mod usage;
 mod user;
 mod version;
+mod webhook;
 
 pub use audio::AudioRepo;
 pub use audit::{AuditCursor, AuditRepo};
@@ -46,3 +47,4 @@ pub use trash::{Snapshot, TrashCursor, TrashRepo, TrashedRow};
 pub use usage::UsageRepo;
 pub use user::UserRepo;
 pub use version::VersionRepo;
+pub use webhook::WebhookRepo;

@@ -1,0 +1,267 @@
+//! Webhooks: what happens to media, POSTed as it happens to one URL an operator configures,
+//! signed as Standard Webhooks describes (`webhook-id`, `webhook-timestamp`, `webhook-signature`),
+//! in order and at least once. The events are the audit log's rows, which every change already
+//! writes in its own transaction: nothing can change without its row, so nothing is missed, and
+//! a receiver that is down gets everything once it is back. Delivery walks the log with a cursor
+//! in the database, held by one app process at a time (a lease), one event at a time: a refused
+//! one is tried again with a growing wait, and none after it is sent before it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::{NaiveDateTime, TimeDelta};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::config::WebhookConfig;
+use crate::db::repo::{UserRepo, WebhookRepo};
+use crate::db::rows::AuditRow;
+use crate::db::{Db, DbError, now};
+use crate::domain::AuditAction;
+
+/// Events read per pass.
+const BATCH: i64 = 50;
+
+/// Where and how events go; timings are settings so tests can shorten them.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    pub url: String,
+    /// The key signatures are made with (the configured `whsec_…` secret, decoded).
+    pub key: Vec<u8>,
+    pub actions: Vec<AuditAction>,
+    /// What item links in events start with (`MEDIADESK_PUBLIC_URL`).
+    pub public_url: String,
+    /// How often the log is looked at.
+    pub poll: Duration,
+    /// How old a row must be before it is sent (see `db/repo/webhook.rs`).
+    pub settle: Duration,
+    /// The first wait after a refused delivery; it doubles up to `max_wait`.
+    pub first_wait: Duration,
+    pub max_wait: Duration,
+    pub timeout: Duration,
+}
+
+impl WebhookSettings {
+    pub fn new(config: &WebhookConfig, public_url: &str) -> WebhookSettings {
+        WebhookSettings {
+            url: config.url.clone(),
+            key: config.key.clone(),
+            actions: config.actions.clone(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            poll: Duration::from_secs(1),
+            settle: Duration::from_secs(3),
+            first_wait: Duration::from_secs(5),
+            max_wait: Duration::from_secs(3600),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("the HTTP client could not be built: {0}")]
+    Client(String),
+}
+
+/// One event as the receiver gets it.
+#[derive(Serialize)]
+struct Event<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    outcome: &'a str,
+    /// RFC 3339, UTC.
+    at: String,
+    actor: Option<Person<'a>>,
+    item: Option<Item>,
+    /// The account an account change concerns.
+    subject: Option<&'a str>,
+    detail: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Person<'a> {
+    id: i64,
+    username: &'a str,
+}
+
+#[derive(Serialize)]
+struct Item {
+    kind: String,
+    id: i64,
+    url: String,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    /// A delivery was refused (or another process holds the cursor, or a retry is not due).
+    pub stopped: bool,
+}
+
+/// The `webhook-signature` of a message: `v1,` and the base64 HMAC-SHA256 of
+/// `{id}.{timestamp}.{body}`.
+pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+pub struct Deliverer {
+    db: Db,
+    settings: WebhookSettings,
+    http: reqwest::Client,
+    /// This process's name on the lease.
+    holder: String,
+}
+
+impl Deliverer {
+    pub fn new(db: Db, settings: WebhookSettings) -> Result<Deliverer, WebhookError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Mediadesk-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| WebhookError::Client(e.to_string()))?;
+        Ok(Deliverer { db, settings, http, holder: uuid::Uuid::new_v4().simple().to_string() })
+    }
+
+    /// Sends events until the process ends.
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(self.settings.poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.pass().await {
+                tracing::warn!(error = %e, "webhooks: could not read or move the cursor");
+            }
+        }
+    }
+
+    fn lease(&self, at: NaiveDateTime) -> NaiveDateTime {
+        at + TimeDelta::from_std(self.settings.timeout * 3).unwrap_or(TimeDelta::seconds(30))
+    }
+
+    /// Sends what is due: the events after the cursor, in order, until one is refused.
+    pub async fn pass(&self) -> Result<Pass, WebhookError> {
+        let mut pooled = self.db.get().await?;
+        let mut conn = pooled.conn();
+        WebhookRepo::ensure(&mut conn).await?;
+        let at = now();
+        let stopped = Pass { sent: 0, stopped: true };
+        let Some(cursor) = WebhookRepo::claim(&mut conn, &self.holder, at, self.lease(at)).await? else {
+            return Ok(stopped);
+        };
+        if cursor.retry_at.is_some_and(|r| r > at) {
+            return Ok(stopped);
+        }
+        let settled = at - TimeDelta::from_std(self.settings.settle).unwrap_or_default();
+        let rows = WebhookRepo::rows_after(&mut conn, cursor.delivered_through, settled, BATCH).await?;
+        let mut names: HashMap<i64, Option<String>> = HashMap::new();
+        let mut pass = Pass::default();
+        let mut attempts = cursor.attempts;
+        // Rows that are not events move the cursor with the next one sent, or at the end.
+        let mut passed_over = None;
+        for row in rows {
+            let Some(action) =
+                row.action.parse::<AuditAction>().ok().filter(|a| self.settings.actions.contains(a))
+            else {
+                passed_over = Some(row.id);
+                continue;
+            };
+            let at = now();
+            if WebhookRepo::claim(&mut conn, &self.holder, at, self.lease(at)).await?.is_none() {
+                return Ok(Pass { stopped: true, ..pass });
+            }
+            let actor = match row.actor_id {
+                Some(id) => match names.get(&id) {
+                    Some(name) => name.clone().map(|n| (id, n)),
+                    None => {
+                        let name = UserRepo::by_id(&mut conn, id).await?.map(|u| u.username);
+                        names.insert(id, name.clone());
+                        name.map(|n| (id, n))
+                    }
+                },
+                None => None,
+            };
+            match self.send(&row, action, actor.as_ref().map(|(id, n)| (*id, n.as_str()))).await {
+                Ok(()) => {
+                    WebhookRepo::advance(&mut conn, &self.holder, row.id, Some(now())).await?;
+                    passed_over = None;
+                    attempts = 0;
+                    pass.sent += 1;
+                }
+                Err(why) => {
+                    if let Some(through) = passed_over {
+                        WebhookRepo::advance(&mut conn, &self.holder, through, None).await?;
+                    }
+                    let attempts = attempts.saturating_add(1);
+                    let wait = self.wait(attempts);
+                    tracing::warn!(event = row.id, attempts, retry_in_s = wait.num_seconds(), error = %why,
+                        "webhooks: the receiver refused an event");
+                    WebhookRepo::failed(&mut conn, &self.holder, attempts, now() + wait, &why).await?;
+                    return Ok(Pass { stopped: true, ..pass });
+                }
+            }
+        }
+        if let Some(through) = passed_over {
+            WebhookRepo::advance(&mut conn, &self.holder, through, None).await?;
+        }
+        Ok(pass)
+    }
+
+    /// The wait after the `attempts`-th refusal in a row: doubling, capped.
+    fn wait(&self, attempts: i32) -> TimeDelta {
+        let factor = 1u32 << attempts.clamp(1, 20).saturating_sub(1) as u32;
+        let wait = self.settings.first_wait.saturating_mul(factor).min(self.settings.max_wait);
+        TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1))
+    }
+
+    /// POSTs one event; why it was refused, if it was.
+    async fn send(
+        &self,
+        row: &AuditRow,
+        action: AuditAction,
+        actor: Option<(i64, &str)>,
+    ) -> Result<(), String> {
+        let id = format!("evt_{}", row.id);
+        let event = Event {
+            id: id.clone(),
+            kind: action.as_str(),
+            outcome: &row.outcome,
+            at: format!("{}Z", row.at.format("%Y-%m-%dT%H:%M:%S%.3f")),
+            actor: actor.map(|(id, username)| Person { id, username }),
+            item: match (&row.item_kind, row.item_id) {
+                (Some(kind), Some(item)) => Some(Item {
+                    url: format!("{}/media/{kind}/{item}", self.settings.public_url),
+                    kind: kind.clone(),
+                    id: item,
+                }),
+                _ => None,
+            },
+            subject: row.subject_name.as_deref(),
+            detail: row.detail.as_deref(),
+        };
+        let body = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
+        let timestamp = chrono::Utc::now().timestamp();
+        let response = self
+            .http
+            .post(&self.settings.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature(&self.settings.key, &id, timestamp, &body))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status();
+        if status.is_success() { Ok(()) } else { Err(format!("answered {}", status.as_u16())) }
+    }
+}

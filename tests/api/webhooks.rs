@@ -1,0 +1,260 @@
+//! Webhooks on both backends, to a real HTTP receiver on loopback: what happens to an item
+//! arrives as signed events, in order, with its link and who did it; a receiver that refuses
+//! gets the same event again (same id) until it takes it, and nothing after it comes first; two
+//! app processes send each event once; sign-ins are not sent. The signatures are checked by the
+//! Standard Webhooks reference library (Python `standardwebhooks`), not only by this code.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use mediadesk::auth::Role;
+use mediadesk::webhooks::{Deliverer, WebhookSettings};
+
+use crate::common::browser::poll;
+use crate::common::*;
+
+backend_tests!(events_arrive_signed_in_order_through_an_outage, two_processes_send_each_event_once);
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// An HTTP server on loopback that keeps what it is sent, and refuses (503) the next `refuse`.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+    refuse: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let refuse = Arc::new(AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let (g, r) = (got.clone(), refuse.clone());
+        let server = actix_web::HttpServer::new(move || {
+            let (g, r) = (g.clone(), r.clone());
+            actix_web::App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+                let (g, r) = (g.clone(), r.clone());
+                async move {
+                    let h =
+                        |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    g.lock().unwrap().push(Received {
+                        id: h("webhook-id"),
+                        timestamp: h("webhook-timestamp"),
+                        signature: h("webhook-signature"),
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    });
+                    if r.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                        HttpResponse::ServiceUnavailable().finish()
+                    } else {
+                        HttpResponse::NoContent().finish()
+                    }
+                }
+            }))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Receiver { url, got, refuse }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// The events taken (each once, the last delivery of an id), in the order they came.
+    fn events(&self) -> Vec<serde_json::Value> {
+        let all = self.received();
+        let mut out: Vec<serde_json::Value> = Vec::new();
+        for r in all {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            if out.last().is_some_and(|l| l["id"] == v["id"]) {
+                continue;
+            }
+            out.push(v);
+        }
+        out
+    }
+}
+
+fn settings(receiver: &Receiver, public_url: &str) -> WebhookSettings {
+    let config = mediadesk::config::Config::from_lookup(|k| match k {
+        "MEDIADESK_WEBHOOK_URL" => Some(receiver.url.clone()),
+        "MEDIADESK_WEBHOOK_SECRET" => Some(SECRET.into()),
+        _ => None,
+    })
+    .unwrap();
+    WebhookSettings {
+        poll: Duration::from_millis(50),
+        settle: Duration::from_millis(200),
+        first_wait: Duration::from_millis(200),
+        max_wait: Duration::from_millis(400),
+        // The lease is three of these: a stopped process's runs out in 1.5 s.
+        timeout: Duration::from_millis(500),
+        ..WebhookSettings::new(config.webhook.as_ref().unwrap(), public_url)
+    }
+}
+
+/// Has the Standard Webhooks library verify every delivery the receiver got.
+async fn verified_by_the_reference_library(received: &[Received]) {
+    let script = r#"
+import json, sys
+from standardwebhooks.webhooks import Webhook
+wh = Webhook(sys.argv[1])
+for m in json.load(sys.stdin):
+    wh.verify(m["body"], {"webhook-id": m["id"], "webhook-timestamp": m["timestamp"],
+                          "webhook-signature": m["signature"]})
+print(len(json.load(open(sys.argv[2]))) if len(sys.argv) > 2 else "ok")
+"#;
+    let mut child = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
+        .args(["-c", script, SECRET])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&serde_json::to_vec(received).unwrap()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "standardwebhooks: {}", String::from_utf8_lossy(&out.stderr));
+    // A tampered body is refused by it, so the check above could fail.
+    let mut forged = received[0].clone();
+    forged.body = forged.body.replace("\"upload\"", "\"delete\"");
+    let mut child = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
+        .args(["-c", script, SECRET])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&serde_json::to_vec(&[forged]).unwrap()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WebhookVerificationError")
+    );
+}
+
+async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let receiver = Receiver::start();
+    let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    // The first pass starts at the log's end: the sign-in above is history, not sent.
+    assert_eq!(deliverer.pass().await.unwrap().sent, 0);
+    receiver.refuse.store(2, Ordering::SeqCst);
+    let running = tokio::spawn(deliverer.run());
+
+    let up = amy.upload(&[("harbour.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    let item = serde_json::from_str::<serde_json::Value>(&up.body).unwrap()["results"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edited = amy.post(&item, &format!("{item}/describe"), &[("title", "Harbour at dawn")]).await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    assert_eq!(amy.post(&item, &format!("{item}/delete"), &[("confirmed", "yes")]).await.status, 303);
+    let (kind, id) = item.trim_start_matches("/media/").split_once('/').unwrap();
+    let restored =
+        amy.post("/trash", "/trash", &[("action", "restore"), ("item", &format!("{kind}:{id}"))]).await;
+    assert_eq!(restored.status, 303, "{}", restored.body);
+
+    let events = poll("four events taken", Duration::from_secs(30), async || {
+        let e = receiver.events();
+        if e.len() >= 4 && receiver.refuse.load(Ordering::SeqCst) == 0 {
+            Ok(e)
+        } else {
+            Err(format!("{e:?}"))
+        }
+    })
+    .await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["upload", "edit", "trash", "restore"], "in order; the sign-ins not sent");
+    let ids: Vec<i64> = events
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().trim_start_matches("evt_").parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let upload = &events[0];
+    assert_eq!(upload["item"]["url"], format!("{}{item}", s.base));
+    assert_eq!(
+        (upload["item"]["kind"].as_str(), upload["item"]["id"].as_i64()),
+        (Some(kind), id.parse().ok())
+    );
+    assert_eq!(upload["actor"]["id"].as_i64(), Some(amy_id));
+    assert_eq!(upload["actor"]["username"], "amy");
+    assert_eq!((upload["outcome"].as_str(), upload["detail"].as_str()), (Some("ok"), Some("harbour.jpg")));
+    assert!(upload["at"].as_str().unwrap().ends_with('Z'));
+    // The outage: the upload was sent three times with one id, and nothing overtook it.
+    let raw = receiver.received();
+    assert_eq!(raw.iter().filter(|r| r.id == format!("evt_{}", ids[0])).count(), 3);
+    assert!(raw.iter().take(3).all(|r| r.id == raw[0].id), "nothing after it came first");
+    verified_by_the_reference_library(&raw).await;
+    running.abort();
+}
+
+async fn two_processes_send_each_event_once(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let receiver = Receiver::start();
+    let one = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    one.pass().await.unwrap();
+    let two = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    let (a, b) = (tokio::spawn(one.run()), tokio::spawn(two.run()));
+    for i in 0..8 {
+        let up = amy.upload(&[(&format!("p{i}.png"), fixture_bytes("image.png"))], None, true).await;
+        assert_eq!(up.status, 200);
+    }
+    poll("eight events", Duration::from_secs(30), async || {
+        let n = receiver.received().len();
+        if n >= 8 { Ok(()) } else { Err(n.to_string()) }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let raw = receiver.received();
+    let names: Vec<String> = raw
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["detail"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(names, (0..8).map(|i| format!("p{i}.png")).collect::<Vec<_>>(), "each once, in order");
+    // Both stop (one held the lease); a third process takes over once the lease runs out, and
+    // goes on from the cursor.
+    a.abort();
+    b.abort();
+    for i in 8..10 {
+        amy.upload(&[(&format!("p{i}.png"), fixture_bytes("image.png"))], None, true).await;
+    }
+    let three = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    let c = tokio::spawn(three.run());
+    poll("ten events", Duration::from_secs(30), async || {
+        let n = receiver.received().len();
+        if n >= 10 { Ok(()) } else { Err(n.to_string()) }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let details: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["detail"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(details, (0..10).map(|i| format!("p{i}.png")).collect::<Vec<_>>());
+    c.abort();
+}
