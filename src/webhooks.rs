@@ -104,6 +104,31 @@ pub struct Pass {
     pub stopped: bool,
 }
 
+/// How far delivery has come, for the audit page.
+#[derive(Debug, Clone)]
+pub struct WebhookStatus {
+    /// The last event sent or passed over (an audit row's id).
+    pub through: i64,
+    pub last_sent_at: Option<NaiveDateTime>,
+    /// Refusals in a row of the event after `through`, why the last was, and when it is tried
+    /// again; none while deliveries succeed.
+    pub failing: Option<(i32, String, NaiveDateTime)>,
+}
+
+/// Where delivery stands; `None` before the first pass.
+pub async fn status(db: &Db) -> Result<Option<WebhookStatus>, WebhookError> {
+    let mut pooled = db.get().await?;
+    let Some(c) = WebhookRepo::cursor(&mut pooled.conn()).await? else { return Ok(None) };
+    Ok(Some(WebhookStatus {
+        through: c.delivered_through,
+        last_sent_at: c.delivered_at,
+        failing: match (c.attempts, c.last_error, c.retry_at) {
+            (n, Some(why), Some(at)) if n > 0 => Some((n, why, at)),
+            _ => None,
+        },
+    }))
+}
+
 /// The `webhook-signature` of a message: `v1,` and the base64 HMAC-SHA256 of
 /// `{id}.{timestamp}.{body}`.
 pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {

@@ -46,6 +46,8 @@ pub struct WebSettings {
     pub anonymous: Arc<AnonymousRequests>,
     /// Work posted after its session ended, waiting for the sign-in.
     pub work: Arc<WorkStash>,
+    /// Where webhooks go, if anywhere (the audit page says how delivery stands).
+    pub webhook_url: Option<String>,
 }
 
 impl WebSettings {
@@ -77,6 +79,7 @@ impl WebSettings {
             max_anonymous_per_address: config.max_anonymous_per_address,
             anonymous: Arc::default(),
             work: Arc::default(),
+            webhook_url: config.webhook.as_ref().map(|w| w.url.clone()),
         })
     }
 

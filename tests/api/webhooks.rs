@@ -151,9 +151,11 @@ print(len(json.load(open(sys.argv[2]))) if len(sys.argv) > 2 else "ok")
 }
 
 async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
-    let s = env.with_trash(30).start_server().await;
-    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
     let receiver = Receiver::start();
+    let url = receiver.url.clone();
+    let s = env.with_trash(30).start_server_configured(|w| w.webhook_url = Some(url)).await;
+    let (amy, amy_id) = s.signed_in("amy", Role::User).await;
+    let (root, _) = s.signed_in("root", Role::Admin).await;
     let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
     // The first pass starts at the log's end: the sign-in above is history, not sent.
     assert_eq!(deliverer.pass().await.unwrap().sent, 0);
@@ -204,6 +206,24 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     assert_eq!(raw.iter().filter(|r| r.id == format!("evt_{}", ids[0])).count(), 3);
     assert!(raw.iter().take(3).all(|r| r.id == raw[0].id), "nothing after it came first");
     verified_by_the_reference_library(&raw).await;
+
+    // The audit page says how delivery stands: refused, and then through again.
+    let page = root.get("/admin/audit").await;
+    assert!(page.body.contains(&format!("Webhooks to <code>{}</code>", receiver.url)), "{}", page.body);
+    receiver.refuse.store(1000, Ordering::SeqCst);
+    amy.upload(&[("later.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    poll("the page says it is refused", Duration::from_secs(30), async || {
+        let b = root.get("/admin/audit").await.body;
+        if b.contains("The next event was refused") && b.contains("answered 503") { Ok(()) } else { Err(b) }
+    })
+    .await;
+    receiver.refuse.store(0, Ordering::SeqCst);
+    poll("the page says it is through", Duration::from_secs(30), async || {
+        let b = root.get("/admin/audit").await.body;
+        let through = b.contains("Delivered in order up to event") && !b.contains("was refused");
+        if through && receiver.events().len() == 5 { Ok(()) } else { Err(b) }
+    })
+    .await;
     running.abort();
 }
 

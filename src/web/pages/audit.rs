@@ -8,9 +8,10 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::auth::{AUDIT_PAGE, AuditEntry};
 use crate::domain::{AuditAction, AuditFilter, MediaKind};
+use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{Choice, Layout};
+use crate::web::view::{Choice, Layout, Moment};
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
@@ -48,6 +49,36 @@ struct AuditTemplate {
     offset: String,
     lines: Vec<Line>,
     older: Option<String>,
+    webhooks: Option<Webhooks>,
+}
+
+/// Where webhook delivery stands, in the page's words.
+struct Webhooks {
+    url: String,
+    /// "All sent, up to event 812 (the last at …)", or nothing sent yet.
+    state: String,
+    /// Why the next event is refused, and when it is tried again.
+    failing: Option<(String, Moment)>,
+}
+
+async fn webhooks(app: &App, settings: &WebSettings) -> Result<Option<Webhooks>, WebError> {
+    let Some(url) = settings.webhook_url.clone() else { return Ok(None) };
+    let status = crate::webhooks::status(&app.db).await.map_err(|e| WebError::Unavailable(e.to_string()))?;
+    let (state, failing) = match status {
+        None => ("Starting: the first events go out within seconds.".to_owned(), None),
+        Some(s) => {
+            let last =
+                s.last_sent_at.map_or(String::new(), |at| format!(", the last sent {}", Moment(at).text()));
+            let failing = s.failing.map(|(n, why, at)| {
+                (
+                    format!("The next event was refused {n} time{}: {why}.", if n == 1 { "" } else { "s" }),
+                    Moment(at),
+                )
+            });
+            (format!("Delivered in order up to event {}{last}.", s.through), failing)
+        }
+    };
+    Ok(Some(Webhooks { url, state, failing }))
 }
 
 fn blank(v: &Option<String>) -> Option<&str> {
@@ -72,6 +103,7 @@ fn offset(text: Option<&str>) -> Result<i64, WebError> {
 
 pub async fn show(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
@@ -138,6 +170,7 @@ pub async fn show(
         offset: blank(&q.offset).unwrap_or("").to_owned(),
         lines,
         older,
+        webhooks: webhooks(&app, &settings).await?,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))

@@ -80,6 +80,7 @@ impl TestEnv {
             max_anonymous_per_address: 32,
             anonymous: Default::default(),
             work: Default::default(),
+            webhook_url: None,
         };
         adjust(&mut settings);
         let clock = settings.clock.clone();
