@@ -177,16 +177,26 @@ impl Deliverer {
     pub async fn pass(&self) -> Result<Pass, WebhookError> {
         let mut pooled = self.db.get().await?;
         let mut conn = pooled.conn();
-        WebhookRepo::ensure(&mut conn).await?;
         let at = now();
         let stopped = Pass { sent: 0, stopped: true };
+        // Reads only, while there is nothing to send: no write a second on an idle database.
+        let Some(seen) = WebhookRepo::cursor(&mut conn).await? else {
+            WebhookRepo::ensure(&mut conn).await?;
+            return Ok(Pass::default());
+        };
+        if seen.retry_at.is_some_and(|r| r > at) {
+            return Ok(stopped);
+        }
+        let settled = at - TimeDelta::from_std(self.settings.settle).unwrap_or_default();
+        if WebhookRepo::rows_after(&mut conn, seen.delivered_through, settled, 1).await?.is_empty() {
+            return Ok(Pass::default());
+        }
         let Some(cursor) = WebhookRepo::claim(&mut conn, &self.holder, at, self.lease(at)).await? else {
             return Ok(stopped);
         };
         if cursor.retry_at.is_some_and(|r| r > at) {
             return Ok(stopped);
         }
-        let settled = at - TimeDelta::from_std(self.settings.settle).unwrap_or_default();
         let rows = WebhookRepo::rows_after(&mut conn, cursor.delivered_through, settled, BATCH).await?;
         let mut names: HashMap<i64, Option<String>> = HashMap::new();
         let mut pass = Pass::default();

@@ -159,6 +159,9 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
     // The first pass starts at the log's end: the sign-in above is history, not sent.
     assert_eq!(deliverer.pass().await.unwrap().sent, 0);
+    // With nothing new, a pass only reads: the cursor is not even claimed.
+    assert_eq!(deliverer.pass().await.unwrap(), mediadesk::webhooks::Pass::default());
+    assert_eq!(s.env.count_rows("webhook_cursor WHERE holder IS NULL").await, 1);
     receiver.refuse.store(2, Ordering::SeqCst);
     let running = tokio::spawn(deliverer.run());
 

@@ -1,5 +1,6 @@
-//! How the database runs the trash, version, duplicate, quota, audit log, share link and token queries
-//! (`mediadesk explain --lifecycle`): each should walk an index, never read a whole table.
+//! How the database runs the trash, version, duplicate, quota, audit log, webhook, share link
+//! and token queries (`mediadesk explain --lifecycle`): each should walk an index, never read a
+//! whole table.
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -140,6 +141,10 @@ impl LifecycleRepo {
                 .select(l::id)
         );
         plan!("audit log past its time", l::audit_log.filter(l::at.lt(at)).select(l::id));
+        plan!(
+            "webhook events after the cursor",
+            l::audit_log.filter(l::id.gt(1)).filter(l::at.lt(at)).order(l::id.asc()).limit(50).select(l::id)
+        );
         plan!("share link by its token", s::shares.filter(s::token_hash.eq(&sha)).select(s::id));
         let newest = (s::created_at.desc(), s::id.desc());
         let live = s::revoked_at.is_null().and(s::expires_at.is_null().or(s::expires_at.gt(at)));
