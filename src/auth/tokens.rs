@@ -6,7 +6,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::{Account, AccountService, AuthError};
-use crate::db::repo::{AuditRepo, TokenRepo};
+use crate::db::repo::{AuditRepo, TokenRepo, UserRepo};
 use crate::db::rows::{AccessTokenRow, NewAccessToken, NewAudit};
 use crate::db::{DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome};
@@ -175,6 +175,31 @@ impl AccountService {
                     .detail(format!("“{name}”"));
                 AuditRepo::add(c, &entry).await?;
                 Ok::<_, AuthError>(())
+            })
+            .await
+    }
+
+    /// Live tokens per account, for the accounts page.
+    pub async fn live_token_counts(&self) -> Result<std::collections::HashMap<i64, i64>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        Ok(TokenRepo::live_counts(&mut pooled.conn(), now()).await?.into_iter().collect())
+    }
+
+    /// An admin revokes every live token of an account (say, one whose laptop was stolen),
+    /// without disabling it; how many there were.
+    pub async fn revoke_tokens_of(&self, actor: Option<&Account>, id: i64) -> Result<usize, AuthError> {
+        Self::require_admin(actor)?;
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let target = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
+                let n = TokenRepo::revoke(c, id, None, now()).await?;
+                if n > 0 {
+                    let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::RevokeToken, AuditOutcome::Ok)
+                        .subject(Some(id), Some(&target.username))
+                        .detail(format!("all {n} live"));
+                    AuditRepo::add(c, &entry).await?;
+                }
+                Ok::<_, AuthError>(n)
             })
             .await
     }

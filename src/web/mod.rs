@@ -171,6 +171,11 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/admin/users/{id}/password", web::post().to(accounts::reset_password))
             .route("/admin/users/{id}/quota", web::post().to(accounts::set_quota))
             .route("/admin/users/{id}/disable", web::post().to(accounts::disable))
+            .route("/admin/users/{id}/tokens/revoke", web::post().to(accounts::revoke_tokens))
+            .route(
+                "/admin/users/{id}/tokens/revoke",
+                web::get().to(|| async { signin::see_other("/admin/users") }),
+            )
             .route("/admin/users/{id}/enable", web::post().to(accounts::enable))
             // A GET of an address only forms post to (a bookmark, a reload) goes to its page.
             .route(

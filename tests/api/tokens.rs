@@ -208,6 +208,27 @@ async fn tokens_end_by_revoking_expiry_and_disabling(env: TestEnv) {
     let listed = amy.get("/tokens").await;
     assert_eq!(listed.body.matches("<strong>Revoked</strong>").count(), 1, "{}", listed.body);
     assert_eq!(listed.body.matches("<strong>Expired</strong>").count(), 1);
+
+    // An admin sees who holds live tokens and revokes them without disabling the account.
+    let (root, _) = s.signed_in("root", Role::Admin).await;
+    let accounts = root.get("/admin/users").await;
+    assert_eq!(accounts.body.matches("live access token").count(), 1, "Sue's only: {}", accounts.body);
+    assert!(accounts.body.contains("1 live access token<"));
+    let sue_id = s.app.accounts.by_username("sue").await.unwrap().id;
+    let revoke = format!("/admin/users/{sue_id}/tokens/revoke");
+    assert_eq!(sue.post("/tokens", &revoke, &[]).await.status, 403, "admins only");
+    let done = root.post("/admin/users", &revoke, &[]).await;
+    assert_eq!((done.status, done.location()), (303, "/admin/users"));
+    let accounts = root.get("/admin/users").await;
+    assert!(
+        accounts.body.contains("1 access token of sue is revoked.")
+            && !accounts.body.contains("live access token")
+    );
+    assert_eq!(upload_with(&s, &staffs, &[("e.png", "image.png")], None).await.status, 401);
+    assert_eq!(sue.get("/media").await.status, 200, "Sue is still signed in");
+    let filter = AuditFilter { action: Some(AuditAction::RevokeToken), ..AuditFilter::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 10).await.unwrap().entries;
+    assert!(rows.iter().any(|e| e.actor.as_deref() == Some("root") && e.subject.as_deref() == Some("sue")));
 }
 
 async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {

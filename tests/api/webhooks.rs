@@ -15,7 +15,11 @@ use mediadesk::webhooks::{Deliverer, WebhookSettings};
 use crate::common::browser::poll;
 use crate::common::*;
 
-backend_tests!(events_arrive_signed_in_order_through_an_outage, two_processes_send_each_event_once);
+backend_tests!(
+    events_arrive_signed_in_order_through_an_outage,
+    two_processes_send_each_event_once,
+    a_receiver_nobody_answers_for_holds_the_event
+);
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -280,4 +284,31 @@ async fn two_processes_send_each_event_once(env: TestEnv) {
         .collect();
     assert_eq!(details, (0..10).map(|i| format!("p{i}.png")).collect::<Vec<_>>());
     c.abort();
+}
+
+/// An https URL where nothing listens: the event is held (a refusal recorded, with why and when
+/// it is tried again), the process goes on, and the event is still there to send.
+async fn a_receiver_nobody_answers_for_holds_the_event(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let receiver = Receiver::start();
+    let settings =
+        WebhookSettings { url: "https://127.0.0.1:9/hooks".into(), ..settings(&receiver, &s.base) };
+    let deliverer = Deliverer::new(s.env.db.clone(), settings).unwrap();
+    deliverer.pass().await.unwrap();
+    amy.upload(&[("harbour.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pass = deliverer.pass().await.unwrap();
+    assert_eq!(pass, mediadesk::webhooks::Pass { sent: 0, stopped: true });
+    let status = mediadesk::webhooks::status(&s.env.db).await.unwrap().expect("a cursor");
+    let (attempts, why, at) = status.failing.expect("held");
+    assert_eq!(attempts, 1);
+    assert!(why.starts_with("no answer"), "{why}");
+    assert!(at > mediadesk::db::now(), "tried again later");
+    assert_eq!(
+        deliverer.pass().await.unwrap(),
+        mediadesk::webhooks::Pass { sent: 0, stopped: true },
+        "not yet"
+    );
+    assert!(receiver.received().is_empty());
 }

@@ -76,6 +76,17 @@ impl TokenRepo {
             .await)?)
     }
 
+    /// Live tokens per account at `now` (accounts without any are left out).
+    pub async fn live_counts(conn: &mut DbConn<'_>, now: NaiveDateTime) -> Result<Vec<(i64, i64)>, DbError> {
+        Ok(run!(conn, |c| t::access_tokens
+            .filter(t::revoked_at.is_null())
+            .filter(t::expires_at.is_null().or(t::expires_at.gt(now)))
+            .group_by(t::user_id)
+            .select((t::user_id, diesel::dsl::count_star()))
+            .load(c)
+            .await)?)
+    }
+
     /// Revokes the account's live token `id` (or all its live tokens); how many were.
     pub async fn revoke(
         conn: &mut DbConn<'_>,

@@ -28,6 +28,8 @@ struct AccountView {
     storage: String,
     /// The quota as the form shows it: empty for the default, `unlimited`, or a size.
     quota: String,
+    /// Live access tokens.
+    tokens: i64,
 }
 
 /// What was typed into a create form that was refused, to show it again.
@@ -74,6 +76,7 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let counts = app.accounts.media_counts().await?;
+    let tokens = app.accounts.live_token_counts().await?;
     let stored = app.media.usages(&user.actor()).await?;
     let default = app.media.settings().default_quota;
     let accounts = app
@@ -95,6 +98,7 @@ async fn page(
             },
             created: Moment(a.created_at),
             last_sign_in: a.last_sign_in_at.map(Moment),
+            tokens: tokens.get(&a.id).copied().unwrap_or(0),
             id: a.id,
             username: a.username,
             role: a.role.as_str(),
@@ -266,9 +270,9 @@ pub async fn disable(
             layout: Layout::new(&user.session, Some(&user.account), "accounts"),
             title: format!("Disable {name}?"),
             message: format!(
-                "{name} can no longer sign in: every session of {name} ends at once and every share \
-                 link {name} made is revoked. Their media stays; an admin can enable the account \
-                 again."
+                "{name} can no longer sign in: every session of {name} ends at once, and every share \
+                 link {name} made and every access token of {name} is revoked. Their media stays; \
+                 an admin can enable the account again."
             ),
             action: format!("/admin/users/{id}/disable"),
             fields: Vec::new(),
@@ -302,5 +306,22 @@ async fn set_disabled(
         .set_disabled(Some(&user.account), id, disabled)
         .await
         .map(|a| format!("{} is {}.", a.username, if a.disabled { "disabled" } else { "enabled" }));
+    outcome(&user, result)
+}
+
+/// Revokes every live access token of an account, which stays enabled.
+pub async fn revoke_tokens(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_admin_form(&form.csrf_token)?;
+    let id = path.into_inner();
+    let name = app.accounts.by_id(id).await?.username;
+    let result = app.accounts.revoke_tokens_of(Some(&user.account), id).await.map(|n| match n {
+        1 => format!("1 access token of {name} is revoked."),
+        n => format!("{n} access tokens of {name} are revoked."),
+    });
     outcome(&user, result)
 }
