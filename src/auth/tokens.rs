@@ -204,10 +204,10 @@ impl AccountService {
             .await
     }
 
-    /// The account a request's token speaks for, if the token is live, of `scope`, and its
-    /// account enabled; anything else is `BadToken` (unknown, ended and disabled alike) or
-    /// `TokenScope`.
-    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<Account, AuthError> {
+    /// The account a request's token speaks for, and the token's name, if the token is live,
+    /// of `scope`, and its account enabled; anything else is `BadToken` (unknown, ended and
+    /// disabled alike) or `TokenScope`.
+    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<(Account, String), AuthError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(AuthError::BadToken);
         }
@@ -226,6 +226,6 @@ impl AccountService {
             return Err(AuthError::TokenScope);
         }
         TokenRepo::touch(&mut conn, token.id, at).await?;
-        user.try_into()
+        Ok((user.try_into()?, token.name))
     }
 }

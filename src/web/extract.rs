@@ -116,7 +116,8 @@ impl FromRequest for Uploader {
         let session = req.get_session();
         Box::pin(async move {
             let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-            let account = app.accounts.for_token(&secret, Scope::Upload).await?;
+            let (account, name) = app.accounts.for_token(&secret, Scope::Upload).await?;
+            crate::client::with_token(&name);
             Ok(Uploader(CurrentUser { account, session, by_token: true }))
         })
     }

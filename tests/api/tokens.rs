@@ -169,6 +169,10 @@ async fn a_token_uploads_for_its_account_without_a_session(env: TestEnv) {
     let ok: Vec<_> = uploads.iter().filter(|e| e.outcome == "ok").collect();
     assert_eq!((uploads.len(), ok.len()), (4, 3), "three taken and one refused");
     assert!(uploads.iter().all(|e| e.actor.as_deref() == Some("amy")), "the token's uploads are Amy's");
+    let by_token = uploads
+        .iter()
+        .filter(|e| e.client.as_deref().is_some_and(|c| c.ends_with(" (token “harbour sync”)")));
+    assert_eq!(by_token.count(), 4, "the log names the token: {uploads:?}");
 }
 
 async fn tokens_end_by_revoking_expiry_and_disabling(env: TestEnv) {
