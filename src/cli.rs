@@ -118,6 +118,13 @@ pub enum Command {
         #[arg(long)]
         lifecycle: bool,
     },
+    /// Print where webhook delivery stands; with --from, send the events from that audit row
+    /// on again (a running server picks it up within seconds).
+    Webhooks {
+        /// The first audit row (event `evt_ID`) to send again.
+        #[arg(long)]
+        from: Option<i64>,
+    },
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck,
     /// Print what an upload would record about a file, from its headers, as JSON.
@@ -374,6 +381,28 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),
+        Command::Webhooks { from } => {
+            let app = App::build(&config).await?;
+            if config.webhook.is_none() {
+                println!("webhooks are off (MEDIADESK_WEBHOOK_URL is not set)");
+            }
+            if let Some(from) = from {
+                anyhow::ensure!(from >= 1, "--from: an audit row's id, 1 or more");
+                crate::webhooks::send_again_from(&app.db, from).await?;
+                println!("events from evt_{from} on will be sent again");
+            }
+            match crate::webhooks::status(&app.db).await? {
+                None => println!("nothing sent yet"),
+                Some(s) => {
+                    let last = s.last_sent_at.map_or(String::new(), |t| format!(" (last sent {t} UTC)"));
+                    println!("delivered through evt_{}{last}", s.through);
+                    if let Some((n, why, at)) = s.failing {
+                        println!("the next event was refused {n} times, last: {why}; next try {at} UTC");
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Audit { since, until, action, actor, item, limit, offset, json } => {
             let zone = fixed_offset(&offset)?;
             let app = App::build(&config).await?;

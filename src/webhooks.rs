@@ -129,6 +129,13 @@ pub async fn status(db: &Db) -> Result<Option<WebhookStatus>, WebhookError> {
     }))
 }
 
+/// Sends the events from audit row `from` on again (or, past the log's end, skips to there),
+/// whatever was sent before: for a receiver that lost what it had.
+pub async fn send_again_from(db: &Db, from: i64) -> Result<(), WebhookError> {
+    let mut pooled = db.get().await?;
+    Ok(WebhookRepo::reset(&mut pooled.conn(), from.saturating_sub(1)).await?)
+}
+
 /// The `webhook-signature` of a message: `v1,` and the base64 HMAC-SHA256 of
 /// `{id}.{timestamp}.{body}`.
 pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
@@ -227,7 +234,10 @@ impl Deliverer {
             };
             match self.send(&row, action, actor.as_ref().map(|(id, n)| (*id, n.as_str()))).await {
                 Ok(()) => {
-                    WebhookRepo::advance(&mut conn, &self.holder, row.id, Some(now())).await?;
+                    if !WebhookRepo::advance(&mut conn, &self.holder, row.id, Some(now())).await? {
+                        // The cursor was set by hand meanwhile (`mediadesk webhooks --from`).
+                        return Ok(Pass { stopped: true, ..pass });
+                    }
                     passed_over = None;
                     attempts = 0;
                     pass.sent += 1;

@@ -231,6 +231,23 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
         if through && receiver.events().len() == 5 { Ok(()) } else { Err(b) }
     })
     .await;
+
+    // The command line says where delivery stands, and sends from an event on again.
+    let last = receiver.events().last().unwrap()["id"].as_str().unwrap().to_owned();
+    let shown = s.env.cli(&["webhooks"], None);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(shown.stdout.contains(&format!("delivered through {last}")), "{}", shown.stdout);
+    let again = s.env.cli(&["webhooks", "--from", &ids[1].to_string()], None);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains(&format!("events from evt_{} on will be sent again", ids[1])));
+    let kinds = poll("sent again", Duration::from_secs(30), async || {
+        let all: Vec<String> =
+            receiver.events().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+        if all.len() >= 9 { Ok(all) } else { Err(format!("{all:?}")) }
+    })
+    .await;
+    assert_eq!(kinds[5..], ["edit", "trash", "restore", "upload"], "{kinds:?}");
+    assert_eq!(s.env.cli(&["webhooks", "--from", "0"], None).code, 1);
     running.abort();
 }
 

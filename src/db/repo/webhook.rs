@@ -100,6 +100,24 @@ impl WebhookRepo {
         Ok(n == 1)
     }
 
+    /// Sets the cursor to `through` by hand (to send events again, or skip them), ends any
+    /// lease, so a sender mid-pass stops at its next step, and forgets refusals.
+    pub async fn reset(conn: &mut DbConn<'_>, through: i64) -> Result<(), DbError> {
+        Self::ensure(conn).await?;
+        run!(conn, |c| diesel::update(w::webhook_cursor.find(ROW))
+            .set((
+                w::delivered_through.eq(through),
+                w::holder.eq(None::<String>),
+                w::lease_until.eq(None::<NaiveDateTime>),
+                w::attempts.eq(0),
+                w::retry_at.eq(None::<NaiveDateTime>),
+                w::last_error.eq(None::<String>),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// Records a refused delivery: tried again at `retry_at`.
     pub async fn failed(
         conn: &mut DbConn<'_>,
