@@ -18,7 +18,8 @@ use crate::common::*;
 backend_tests!(
     events_arrive_signed_in_order_through_an_outage,
     two_processes_send_each_event_once,
-    a_receiver_nobody_answers_for_holds_the_event
+    a_receiver_nobody_answers_for_holds_the_event,
+    the_server_sends_over_https_to_a_receiver_it_trusts
 );
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -328,4 +329,116 @@ async fn a_receiver_nobody_answers_for_holds_the_event(env: TestEnv) {
         "not yet"
     );
     assert!(receiver.received().is_empty());
+}
+
+/// A receiver over TLS with a certificate from a CA made here: each request's body, answered 204.
+async fn tls_receiver(dir: &std::path::Path) -> (u16, std::path::PathBuf, Arc<Mutex<Vec<Received>>>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &ca).unwrap();
+    let roots = dir.join("ca.pem");
+    std::fs::write(&roots, ca.pem()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let kept = got.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, kept) = (acceptor.clone(), kept.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body) = loop {
+                    let n = tls.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().to_owned())
+                            })
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break (head.to_owned(), body[..length].to_owned());
+                        }
+                    }
+                };
+                let h = |name: &str| {
+                    head.lines()
+                        .find_map(|l| {
+                            l.split_once(':')
+                                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                                .map(|(_, v)| v.trim().to_owned())
+                        })
+                        .unwrap_or_default()
+                };
+                kept.lock().unwrap().push(Received {
+                    id: h("webhook-id"),
+                    timestamp: h("webhook-timestamp"),
+                    signature: h("webhook-signature"),
+                    body,
+                });
+                let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, roots, got)
+}
+
+/// The real binary, configured by its environment, sends an upload's event over https to a
+/// receiver whose CA it trusts (`SSL_CERT_FILE`, as the system's certificates would be).
+async fn the_server_sends_over_https_to_a_receiver_it_trusts(env: TestEnv) {
+    let (port, roots, got) = tls_receiver(env.dir.path()).await;
+    let url = format!("https://localhost:{port}/hooks");
+    let vars = [
+        ("MEDIADESK_WEBHOOK_URL", url.as_str()),
+        ("MEDIADESK_WEBHOOK_SECRET", SECRET),
+        ("SSL_CERT_FILE", roots.to_str().unwrap()),
+    ];
+    let served = crate::common::served::Served::start(&env, &vars).await;
+    poll("the cursor made", Duration::from_secs(30), async || {
+        if env.count_rows("webhook_cursor").await == 1 { Ok(()) } else { Err("none".to_owned()) }
+    })
+    .await;
+    let folder = env.dir.path().join("incoming");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("harbour.jpg"), fixture_bytes("image.jpg")).unwrap();
+    let import = env.cli(&["import", folder.to_str().unwrap(), "--owner", "system"], None);
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    let received = poll("the event over https", Duration::from_secs(30), async || {
+        let r = got.lock().unwrap().clone();
+        if r.is_empty() { Err("nothing yet".to_owned()) } else { Ok(r) }
+    })
+    .await;
+    let event: serde_json::Value = serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!((event["type"].as_str(), event["detail"].as_str()), (Some("upload"), Some("harbour.jpg")));
+    assert!(event["item"]["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{event}");
+    verified_by_the_reference_library(&received).await;
+    served.terminate();
+    assert_eq!(served.exit_code().await, Some(0));
 }
