@@ -17,8 +17,8 @@ use sha2::Sha256;
 
 use crate::config::WebhookConfig;
 use crate::db::repo::{UserRepo, WebhookRepo};
-use crate::db::rows::AuditRow;
-use crate::db::{Db, DbError, now};
+use crate::db::rows::{AuditRow, WebhookCursorRow};
+use crate::db::{Db, DbConn, DbError, now};
 use crate::domain::AuditAction;
 
 /// Events read per pass.
@@ -94,6 +94,14 @@ struct Item {
     kind: String,
     id: i64,
     url: String,
+}
+
+/// What a pass finds before it claims the cursor.
+enum Due {
+    Nothing,
+    /// A refused event waits for its retry.
+    Later,
+    Now,
 }
 
 /// What one pass did.
@@ -180,31 +188,55 @@ impl Deliverer {
         at + TimeDelta::from_std(self.settings.timeout * 3).unwrap_or(TimeDelta::seconds(30))
     }
 
+    /// One database step on a connection of the app's pool, given back before any HTTP call,
+    /// so a slow receiver never holds one.
+    async fn step<T>(
+        &self,
+        f: impl for<'c, 'd> AsyncFnOnce(&'c mut DbConn<'d>) -> Result<T, DbError>,
+    ) -> Result<T, WebhookError> {
+        let mut pooled = self.db.get().await?;
+        Ok(f(&mut pooled.conn()).await?)
+    }
+
+    /// Takes or keeps the lease; the cursor if this process holds it.
+    async fn claim(&self) -> Result<Option<WebhookCursorRow>, WebhookError> {
+        let at = now();
+        let until = self.lease(at);
+        self.step(async |c| WebhookRepo::claim(c, &self.holder, at, until).await).await
+    }
+
     /// Sends what is due: the events after the cursor, in order, until one is refused.
     pub async fn pass(&self) -> Result<Pass, WebhookError> {
-        let mut pooled = self.db.get().await?;
-        let mut conn = pooled.conn();
         let at = now();
         let stopped = Pass { sent: 0, stopped: true };
-        // Reads only, while there is nothing to send: no write a second on an idle database.
-        let Some(seen) = WebhookRepo::cursor(&mut conn).await? else {
-            WebhookRepo::ensure(&mut conn).await?;
-            return Ok(Pass::default());
-        };
-        if seen.retry_at.is_some_and(|r| r > at) {
-            return Ok(stopped);
-        }
         let settled = at - TimeDelta::from_std(self.settings.settle).unwrap_or_default();
-        if WebhookRepo::rows_after(&mut conn, seen.delivered_through, settled, 1).await?.is_empty() {
-            return Ok(Pass::default());
+        // Reads only, while there is nothing to send (or a retry is not due): no write a second
+        // on an idle database.
+        let due = self
+            .step(async |c| {
+                let Some(seen) = WebhookRepo::cursor(c).await? else {
+                    WebhookRepo::ensure(c).await?;
+                    return Ok(Due::Nothing);
+                };
+                if seen.retry_at.is_some_and(|r| r > at) {
+                    return Ok(Due::Later);
+                }
+                let rows = WebhookRepo::rows_after(c, seen.delivered_through, settled, 1).await?;
+                Ok(if rows.is_empty() { Due::Nothing } else { Due::Now })
+            })
+            .await?;
+        match due {
+            Due::Nothing => return Ok(Pass::default()),
+            Due::Later => return Ok(stopped),
+            Due::Now => {}
         }
-        let Some(cursor) = WebhookRepo::claim(&mut conn, &self.holder, at, self.lease(at)).await? else {
-            return Ok(stopped);
-        };
+        let Some(cursor) = self.claim().await? else { return Ok(stopped) };
         if cursor.retry_at.is_some_and(|r| r > at) {
             return Ok(stopped);
         }
-        let rows = WebhookRepo::rows_after(&mut conn, cursor.delivered_through, settled, BATCH).await?;
+        let rows = self
+            .step(async |c| WebhookRepo::rows_after(c, cursor.delivered_through, settled, BATCH).await)
+            .await?;
         let mut names: HashMap<i64, Option<String>> = HashMap::new();
         let mut pass = Pass::default();
         let mut attempts = cursor.attempts;
@@ -217,24 +249,26 @@ impl Deliverer {
                 passed_over = Some(row.id);
                 continue;
             };
-            let at = now();
-            if WebhookRepo::claim(&mut conn, &self.holder, at, self.lease(at)).await?.is_none() {
+            if self.claim().await?.is_none() {
                 return Ok(Pass { stopped: true, ..pass });
             }
             let actor = match row.actor_id {
-                Some(id) => match names.get(&id) {
-                    Some(name) => name.clone().map(|n| (id, n)),
-                    None => {
-                        let name = UserRepo::by_id(&mut conn, id).await?.map(|u| u.username);
-                        names.insert(id, name.clone());
-                        name.map(|n| (id, n))
+                Some(id) => {
+                    if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
+                        let user = self.step(async |c| UserRepo::by_id(c, id).await).await?;
+                        e.insert(user.map(|u| u.username));
                     }
-                },
+                    names[&id].as_deref().map(|n| (id, n))
+                }
                 None => None,
             };
-            match self.send(&row, action, actor.as_ref().map(|(id, n)| (*id, n.as_str()))).await {
+            let holder = self.holder.as_str();
+            match self.send(&row, action, actor).await {
                 Ok(()) => {
-                    if !WebhookRepo::advance(&mut conn, &self.holder, row.id, Some(now())).await? {
+                    let moved = self
+                        .step(async |c| WebhookRepo::advance(c, holder, row.id, Some(now())).await)
+                        .await?;
+                    if !moved {
                         // The cursor was set by hand meanwhile (`mediadesk webhooks --from`).
                         return Ok(Pass { stopped: true, ..pass });
                     }
@@ -243,20 +277,24 @@ impl Deliverer {
                     pass.sent += 1;
                 }
                 Err(why) => {
-                    if let Some(through) = passed_over {
-                        WebhookRepo::advance(&mut conn, &self.holder, through, None).await?;
-                    }
                     let attempts = attempts.saturating_add(1);
                     let wait = self.wait(attempts);
                     tracing::warn!(event = row.id, attempts, retry_in_s = wait.num_seconds(), error = %why,
                         "webhooks: the receiver refused an event");
-                    WebhookRepo::failed(&mut conn, &self.holder, attempts, now() + wait, &why).await?;
+                    self.step(async |c| {
+                        if let Some(through) = passed_over {
+                            WebhookRepo::advance(c, holder, through, None).await?;
+                        }
+                        WebhookRepo::failed(c, holder, attempts, now() + wait, &why).await
+                    })
+                    .await?;
                     return Ok(Pass { stopped: true, ..pass });
                 }
             }
         }
         if let Some(through) = passed_over {
-            WebhookRepo::advance(&mut conn, &self.holder, through, None).await?;
+            let holder = self.holder.as_str();
+            self.step(async |c| WebhookRepo::advance(c, holder, through, None).await).await?;
         }
         Ok(pass)
     }
