@@ -12,7 +12,7 @@ use crate::db::schema::users;
 use crate::db::{DbConn, DbError, run};
 
 /// `last_used_at` is written at most this often (seconds), not on every piece of an upload.
-const USED_GRANULARITY: i64 = 60;
+pub const TOKEN_USE_GRANULARITY: i64 = 60;
 
 pub struct TokenRepo;
 
@@ -113,7 +113,7 @@ impl TokenRepo {
 
     /// Marks a token used at `now`, unless it was within the last minute.
     pub async fn touch(conn: &mut DbConn<'_>, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
-        let stale = now - chrono::TimeDelta::seconds(USED_GRANULARITY);
+        let stale = now - chrono::TimeDelta::seconds(TOKEN_USE_GRANULARITY);
         run!(conn, |c| diesel::update(
             t::access_tokens.find(id).filter(t::last_used_at.is_null().or(t::last_used_at.lt(stale)))
         )
