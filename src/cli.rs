@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage an account's access tokens (for provisioning scripts without a browser).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Upload every file of a folder (recursively) through the same checks as the web.
     Import {
         dir: PathBuf,
@@ -230,6 +233,32 @@ pub enum UserCommand {
     Enable { name: String },
 }
 
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make an upload token for an account; prints only the token, once (to capture it:
+    /// `TOKEN=$(mediadesk token add nightly --user amy)`).
+    Add {
+        /// What will use it.
+        name: String,
+        #[arg(long)]
+        user: String,
+        /// Days it works (until revoked without it).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// List an account's tokens, newest first: id, state, name, made, last used.
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke one of an account's tokens by its id.
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        user: String,
+    },
+}
+
 #[derive(Args)]
 pub struct AddUser {
     pub name: String,
@@ -291,6 +320,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             Ok(())
         }
         Command::User(cmd) => user(&config, cmd).await,
+        Command::Token(cmd) => token(&config, cmd).await,
         Command::Import { dir, owner } => import(&config, &dir, &owner).await,
         Command::Seed { demo: true, .. } => {
             let app = App::build(&config).await?;
@@ -496,6 +526,37 @@ async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
     // On standard error, after the fact: standard output stays what scripts read, and a
     // failure stays one line.
     eprintln!("data folder: {}", folder.display());
+    Ok(())
+}
+
+async fn token(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
+    let accounts = App::accounts(config).await?;
+    let named = async |name: &str| {
+        accounts.by_username(name).await.with_context(|| format!("--user: no account {name:?}"))
+    };
+    match cmd {
+        TokenCommand::Add { name, user, days } => {
+            anyhow::ensure!(days.is_none_or(|d| (1..=3650).contains(&d)), "--days: 1 to 3650");
+            let account = named(&user).await?;
+            let made = accounts.create_token(None, &account, &name, crate::auth::Scope::Upload, days).await?;
+            println!("{}", made.secret);
+        }
+        TokenCommand::List { user } => {
+            let account = named(&user).await?;
+            for t in accounts.tokens(account.id).await? {
+                let last = t.last_used_at.map_or("never used".to_owned(), |at| format!("last used {at} UTC"));
+                println!("{}\t{:?}\t{}\tmade {} UTC\t{last}", t.id, t.state, t.name, t.created_at);
+            }
+        }
+        TokenCommand::Revoke { id, user } => {
+            let account = named(&user).await?;
+            accounts
+                .revoke_token(None, &account, id)
+                .await
+                .with_context(|| format!("no live token {id} of {user}"))?;
+            println!("token {id} of {} revoked", account.username);
+        }
+    }
     Ok(())
 }
 

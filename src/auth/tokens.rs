@@ -110,9 +110,11 @@ fn check_name(name: &str) -> Result<String, AuthError> {
 }
 
 impl AccountService {
-    /// Makes a token for `account` (itself, signed in), living `days` or until revoked.
+    /// Makes a token for `account`, living `days` or until revoked; `actor` is the account
+    /// itself, signed in (`None`: the command line).
     pub async fn create_token(
         &self,
+        actor: Option<&Account>,
         account: &Account,
         name: &str,
         scope: Scope,
@@ -143,7 +145,7 @@ impl AccountService {
                     expires_at,
                 };
                 let row = TokenRepo::create(c, &new).await?;
-                let entry = NewAudit::of(Some(account.id), AuditAction::Token, AuditOutcome::Ok)
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Token, AuditOutcome::Ok)
                     .subject(Some(account.id), Some(&account.username))
                     .detail(format!("“{name}”, {}", scope.as_str()));
                 AuditRepo::add(c, &entry).await?;
@@ -161,16 +163,21 @@ impl AccountService {
         rows.into_iter().map(|r| AccessToken::of(r, at)).collect()
     }
 
-    /// Revokes one of the account's own live tokens; another's, or one already ended, is
-    /// `NotFound`.
-    pub async fn revoke_token(&self, account: &Account, id: i64) -> Result<(), AuthError> {
+    /// Revokes one of the account's live tokens; another's, or one already ended, is
+    /// `NotFound`. `actor` is the account itself (`None`: the command line).
+    pub async fn revoke_token(
+        &self,
+        actor: Option<&Account>,
+        account: &Account,
+        id: i64,
+    ) -> Result<(), AuthError> {
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
                 if TokenRepo::revoke(c, account.id, Some(id), now()).await? == 0 {
                     return Err(AuthError::NotFound);
                 }
                 let name = TokenRepo::name_of(c, account.id, id).await?.unwrap_or_default();
-                let entry = NewAudit::of(Some(account.id), AuditAction::RevokeToken, AuditOutcome::Ok)
+                let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::RevokeToken, AuditOutcome::Ok)
                     .subject(Some(account.id), Some(&account.username))
                     .detail(format!("“{name}”"));
                 AuditRepo::add(c, &entry).await?;

@@ -19,6 +19,7 @@ backend_tests!(
     tokens_end_by_revoking_expiry_and_disabling,
     a_refused_token_form_keeps_what_was_typed,
     a_failed_write_makes_no_token,
+    the_command_line_makes_lists_and_revokes_tokens,
     browser_makes_and_revokes_a_token_by_keyboard_at_390_px
 );
 
@@ -267,6 +268,7 @@ async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {
         s.app
             .accounts
             .create_token(
+                None,
                 &s.app.accounts.by_id(amy_id).await.unwrap(),
                 &format!("t{i}"),
                 Scope::Upload,
@@ -319,7 +321,7 @@ async fn tuspy_uploads_with_a_token() {
     let s = TestEnv::sqlite_local().await.start_server().await;
     let id = s.account("ann", Role::User).await;
     let ann = s.app.accounts.by_id(id).await.unwrap();
-    let made = s.app.accounts.create_token(&ann, "tuspy", Scope::Upload, None).await.unwrap();
+    let made = s.app.accounts.create_token(None, &ann, "tuspy", Scope::Upload, None).await.unwrap();
     let wav = wav_bytes(20);
     let file = s.env.dir.path().join("by token.wav");
     std::fs::write(&file, &wav).unwrap();
@@ -341,7 +343,7 @@ print(u.url)
     assert_eq!(s.env.count_rows(&format!("audios WHERE owner_id = {id}")).await, 1);
     assert_eq!(s.env.count_rows("resumable_uploads").await, 0);
     // The same client with a revoked token is refused at its first request.
-    s.app.accounts.revoke_token(&ann, made.token.id).await.unwrap();
+    s.app.accounts.revoke_token(None, &ann, made.token.id).await.unwrap();
     let out = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
         .args(["-c", script, &s.base, &made.secret, file.to_str().unwrap()])
         .output()
@@ -413,4 +415,43 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
         assert!(!secret.is_empty());
     })
     .await;
+}
+
+/// `mediadesk token` provisions a token without a browser: printed alone, so a script captures
+/// it; listed; revoked; the log says the command line made it.
+async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
+    let s = env.start_server().await;
+    s.account("amy", Role::User).await;
+    let made = s.env.cli(&["token", "add", "nightly import", "--user", "amy", "--days", "30"], None);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let secret = made.stdout.trim().to_owned();
+    assert!(
+        secret.starts_with("mdk_") && !secret.contains(char::is_whitespace),
+        "only the token: {secret:?}"
+    );
+    assert_eq!(upload_with(&s, &secret, &[("a.jpg", "image.jpg")], None).await.status, 200);
+    let listed = s.env.cli(&["token", "list", "--user", "amy"], None);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(listed.stdout.contains("\tLive\tnightly import\t") && listed.stdout.contains("last used"));
+    assert!(!listed.stdout.contains(&secret));
+    let id = listed.stdout.split('\t').next().unwrap().to_owned();
+    let revoked = s.env.cli(&["token", "revoke", &id, "--user", "amy"], None);
+    assert_eq!((revoked.code, revoked.stdout.trim()), (0, format!("token {id} of amy revoked").as_str()));
+    assert_eq!(upload_with(&s, &secret, &[("b.jpg", "image.jpg")], None).await.status, 401);
+    let again = s.env.cli(&["token", "revoke", &id, "--user", "amy"], None);
+    assert!(
+        again.code == 1 && again.stderr.contains(&format!("no live token {id} of amy")),
+        "{}",
+        again.stderr
+    );
+    let nobody = s.env.cli(&["token", "add", "x", "--user", "nobody"], None);
+    assert!(nobody.code == 1 && nobody.stderr.contains("--user: no account \"nobody\""), "{}", nobody.stderr);
+    let filter = AuditFilter { action: Some(AuditAction::Token), ..AuditFilter::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 10).await.unwrap().entries;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].actor.as_deref(), rows[0].subject.as_deref()),
+        (None, Some("amy")),
+        "the command line"
+    );
 }

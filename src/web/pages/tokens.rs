@@ -164,7 +164,9 @@ pub async fn create(
         },
     };
     let made = match choice {
-        Ok((scope, days)) => app.accounts.create_token(&user.account, &form.name, scope, days).await,
+        Ok((scope, days)) => {
+            app.accounts.create_token(Some(&user.account), &user.account, &form.name, scope, days).await
+        }
         Err(why) => Err(AuthError::Invalid(why)),
     };
     match made {
@@ -191,7 +193,7 @@ pub async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
-    app.accounts.revoke_token(&user.account, id.into_inner()).await?;
+    app.accounts.revoke_token(Some(&user.account), &user.account, id.into_inner()).await?;
     session::flash(&user.session, "ok", "The token is revoked: scripts using it are refused from now on.");
     Ok(see_other("/tokens"))
 }
