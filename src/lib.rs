@@ -53,7 +53,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         Some(w) => {
             let settings = webhooks::WebhookSettings::new(w, &config.public_url);
             tracing::info!(url = %settings.url, "sending webhooks");
-            Some(tokio::spawn(webhooks::Deliverer::new(app.db.clone(), settings)?.run()))
+            let deliverer = webhooks::Deliverer::new(app.db.clone(), settings)?.with_links(app.media.clone());
+            Some(tokio::spawn(deliverer.run()))
         }
         None => None,
     };

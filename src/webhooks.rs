@@ -19,7 +19,8 @@ use crate::config::WebhookConfig;
 use crate::db::repo::{UserRepo, WebhookRepo};
 use crate::db::rows::{AuditRow, WebhookCursorRow};
 use crate::db::{Db, DbConn, DbError, now};
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, MediaKind};
+use crate::media::{Actor, MediaService};
 
 /// Events read per pass.
 const BATCH: i64 = 50;
@@ -94,6 +95,9 @@ struct Item {
     kind: String,
     id: i64,
     url: String,
+    /// The original file, as staff download it, through a link signed when the event is sent
+    /// (living `MEDIADESK_URL_TTL`); none once the item is trashed or gone.
+    download_url: Option<String>,
 }
 
 /// What a pass finds before it claims the cursor.
@@ -155,6 +159,8 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 
 pub struct Deliverer {
     db: Db,
+    /// Signs the items' download links, when given.
+    media: Option<MediaService>,
     settings: WebhookSettings,
     http: reqwest::Client,
     /// This process's name on the lease.
@@ -169,7 +175,20 @@ impl Deliverer {
             .user_agent(concat!("Mediadesk-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| WebhookError::Client(e.to_string()))?;
-        Ok(Deliverer { db, settings, http, holder: uuid::Uuid::new_v4().simple().to_string() })
+        Ok(Deliverer { db, media: None, settings, http, holder: uuid::Uuid::new_v4().simple().to_string() })
+    }
+
+    /// Events carry a signed download link of their item.
+    pub fn with_links(self, media: MediaService) -> Deliverer {
+        Deliverer { media: Some(media), ..self }
+    }
+
+    /// A fresh signed link to the item's original, absolute; none if it is trashed or gone.
+    async fn download_url(&self, kind: &str, id: i64) -> Option<String> {
+        let media = self.media.as_ref()?;
+        let kind: MediaKind = kind.parse().ok()?;
+        let url = media.detail(&Actor::operator(), kind, id).await.ok()?.download_url;
+        Some(if url.starts_with('/') { format!("{}{url}", self.settings.public_url) } else { url })
     }
 
     /// Sends events until the process ends.
@@ -323,6 +342,7 @@ impl Deliverer {
             item: match (&row.item_kind, row.item_id) {
                 (Some(kind), Some(item)) => Some(Item {
                     url: format!("{}/media/{kind}/{item}", self.settings.public_url),
+                    download_url: self.download_url(kind, item).await,
                     kind: kind.clone(),
                     id: item,
                 }),

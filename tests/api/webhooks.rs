@@ -161,7 +161,9 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     let s = env.with_trash(30).start_server_configured(|w| w.webhook_url = Some(url)).await;
     let (amy, amy_id) = s.signed_in("amy", Role::User).await;
     let (root, _) = s.signed_in("root", Role::Admin).await;
-    let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base))
+        .unwrap()
+        .with_links(s.app.media.clone());
     // The first pass starts at the log's end: the sign-in above is history, not sent.
     assert_eq!(deliverer.pass().await.unwrap().sent, 0);
     // With nothing new, a pass only reads: the cursor is not even claimed.
@@ -209,6 +211,11 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     assert_eq!(upload["actor"]["username"], "amy");
     assert_eq!((upload["outcome"].as_str(), upload["detail"].as_str()), (Some("ok"), Some("harbour.jpg")));
     assert!(upload["at"].as_str().unwrap().ends_with('Z'));
+    // A download link signed when the event is sent: the original's bytes (none while the item
+    // is in the trash: below).
+    let link = events[3]["item"]["download_url"].as_str().expect("a link once restored").to_owned();
+    let (status, _, bytes) = s.client().get_bytes(&link, None).await;
+    assert_eq!((status, bytes), (200, fixture_bytes("image.jpg")));
     // The outage: the upload was sent three times with one id, and nothing overtook it.
     let raw = receiver.received();
     assert_eq!(raw.iter().filter(|r| r.id == format!("evt_{}", ids[0])).count(), 3);
@@ -219,7 +226,11 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     let page = root.get("/admin/audit").await;
     assert!(page.body.contains(&format!("Webhooks to <code>{}</code>", receiver.url)), "{}", page.body);
     receiver.refuse.store(1000, Ordering::SeqCst);
-    amy.upload(&[("later.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    let later = amy.upload(&[("later.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    let later = serde_json::from_str::<serde_json::Value>(&later.body).unwrap()["results"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     poll("the page says it is refused", Duration::from_secs(30), async || {
         let b = root.get("/admin/audit").await.body;
         if b.contains("The next event was refused") && b.contains("answered 503") { Ok(()) } else { Err(b) }
@@ -232,6 +243,14 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
         if through && receiver.events().len() == 5 { Ok(()) } else { Err(b) }
     })
     .await;
+    assert_eq!(amy.post(&later, &format!("{later}/delete"), &[("confirmed", "yes")]).await.status, 303);
+    let trashed = poll("the trash event", Duration::from_secs(30), async || {
+        let e = receiver.events();
+        if e.len() == 6 { Ok(e[5].clone()) } else { Err(format!("{e:?}")) }
+    })
+    .await;
+    assert_eq!(trashed["type"], "trash");
+    assert!(trashed["item"]["download_url"].is_null(), "no link to what is in the trash: {trashed}");
 
     // The command line says where delivery stands, and sends from an event on again.
     let last = receiver.events().last().unwrap()["id"].as_str().unwrap().to_owned();
@@ -244,10 +263,10 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     let kinds = poll("sent again", Duration::from_secs(30), async || {
         let all: Vec<String> =
             receiver.events().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
-        if all.len() >= 9 { Ok(all) } else { Err(format!("{all:?}")) }
+        if all.len() >= 11 { Ok(all) } else { Err(format!("{all:?}")) }
     })
     .await;
-    assert_eq!(kinds[5..], ["edit", "trash", "restore", "upload"], "{kinds:?}");
+    assert_eq!(kinds[6..], ["edit", "trash", "restore", "upload", "trash"], "{kinds:?}");
     assert_eq!(s.env.cli(&["webhooks", "--from", "0"], None).code, 1);
     running.abort();
 }
@@ -438,6 +457,9 @@ async fn the_server_sends_over_https_to_a_receiver_it_trusts(env: TestEnv) {
     let event: serde_json::Value = serde_json::from_str(&received[0].body).unwrap();
     assert_eq!((event["type"].as_str(), event["detail"].as_str()), (Some("upload"), Some("harbour.jpg")));
     assert!(event["item"]["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{event}");
+    let link = event["item"]["download_url"].as_str().expect("a signed link").to_owned();
+    let bytes = reqwest::get(&link).await.unwrap().bytes().await.unwrap();
+    assert_eq!(bytes.to_vec(), fixture_bytes("image.jpg"), "the original, from {link}");
     verified_by_the_reference_library(&received).await;
     served.terminate();
     assert_eq!(served.exit_code().await, Some(0));
