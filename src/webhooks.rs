@@ -6,7 +6,6 @@
 //! in the database, held by one app process at a time (a lease), one event at a time: a refused
 //! one is tried again with a growing wait, and none after it is sent before it.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -15,8 +14,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use crate::auth::{AccountService, AuthError};
 use crate::config::WebhookConfig;
-use crate::db::repo::{UserRepo, WebhookRepo};
+use crate::db::repo::WebhookRepo;
 use crate::db::rows::{AuditRow, WebhookCursorRow};
 use crate::db::{Db, DbConn, DbError, now};
 use crate::domain::{AuditAction, MediaKind};
@@ -64,6 +64,8 @@ impl WebhookSettings {
 pub enum WebhookError {
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Accounts(#[from] AuthError),
     #[error("the HTTP client could not be built: {0}")]
     Client(String),
 }
@@ -159,6 +161,7 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 
 pub struct Deliverer {
     db: Db,
+    accounts: AccountService,
     /// Signs the items' download links, when given.
     media: Option<MediaService>,
     settings: WebhookSettings,
@@ -175,7 +178,14 @@ impl Deliverer {
             .user_agent(concat!("Mediadesk-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| WebhookError::Client(e.to_string()))?;
-        Ok(Deliverer { db, media: None, settings, http, holder: uuid::Uuid::new_v4().simple().to_string() })
+        Ok(Deliverer {
+            accounts: AccountService::new(db.clone()),
+            db,
+            media: None,
+            settings,
+            http,
+            holder: uuid::Uuid::new_v4().simple().to_string(),
+        })
     }
 
     /// Events carry a signed download link of their item.
@@ -256,7 +266,8 @@ impl Deliverer {
         let rows = self
             .step(async |c| WebhookRepo::rows_after(c, cursor.delivered_through, settled, BATCH).await)
             .await?;
-        let mut names: HashMap<i64, Option<String>> = HashMap::new();
+        // Every account's name, as the galleries have them (kept a moment: names never change).
+        let names = self.accounts.usernames().await?;
         let mut pass = Pass::default();
         let mut attempts = cursor.attempts;
         // Rows that are not events move the cursor with the next one sent, or at the end.
@@ -271,16 +282,7 @@ impl Deliverer {
             if self.claim().await?.is_none() {
                 return Ok(Pass { stopped: true, ..pass });
             }
-            let actor = match row.actor_id {
-                Some(id) => {
-                    if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
-                        let user = self.step(async |c| UserRepo::by_id(c, id).await).await?;
-                        e.insert(user.map(|u| u.username));
-                    }
-                    names[&id].as_deref().map(|n| (id, n))
-                }
-                None => None,
-            };
+            let actor = row.actor_id.and_then(|id| names.get(&id).map(|n| (id, n.as_str())));
             let holder = self.holder.as_str();
             match self.send(&row, action, actor).await {
                 Ok(()) => {
@@ -337,7 +339,7 @@ impl Deliverer {
             id: id.clone(),
             kind: action.as_str(),
             outcome: &row.outcome,
-            at: format!("{}Z", row.at.format("%Y-%m-%dT%H:%M:%S%.3f")),
+            at: row.at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             actor: actor.map(|(id, username)| Person { id, username }),
             item: match (&row.item_kind, row.item_id) {
                 (Some(kind), Some(item)) => Some(Item {

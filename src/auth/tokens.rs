@@ -6,7 +6,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::{Account, AccountService, AuthError};
-use crate::db::repo::{AuditRepo, TOKEN_USE_GRANULARITY, TokenRepo, UserRepo};
+use crate::db::repo::{AuditRepo, TokenRepo, UserRepo};
 use crate::db::rows::{AccessTokenRow, NewAccessToken, NewAudit};
 use crate::db::{DbConn, now};
 use crate::domain::{AuditAction, AuditOutcome};
@@ -20,6 +20,8 @@ pub const MAX_LIVE_TOKENS: i64 = 20;
 /// Tokens a list shows, newest first.
 const LISTED: i64 = 100;
 pub const MAX_TOKEN_NAME_CHARS: usize = 100;
+/// "Last used" is written at most this often (seconds), not on every piece of an upload.
+const USE_GRANULARITY: i64 = 60;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +235,7 @@ impl AccountService {
             return Err(AuthError::TokenScope);
         }
         // The row read above says whether the minute is up: most pieces of an upload write nothing.
-        if token.last_used_at.is_none_or(|t| at - t >= TimeDelta::seconds(TOKEN_USE_GRANULARITY)) {
+        if token.last_used_at.is_none_or(|t| at - t >= TimeDelta::seconds(USE_GRANULARITY)) {
             TokenRepo::touch(&mut conn, token.id, at).await?;
         }
         Ok((user.try_into()?, token.name))

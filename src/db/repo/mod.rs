@@ -42,7 +42,7 @@ pub use resumable::{Advance, ResumableRepo};
 pub use share::{ShareCursor, ShareRepo, ShareScope};
 pub use streams::{Cursor, SortValue};
 pub use tag::TagRepo;
-pub use token::{TOKEN_USE_GRANULARITY, TokenRepo};
+pub use token::TokenRepo;
 pub use trash::{Snapshot, TrashCursor, TrashRepo, TrashedRow};
 pub use usage::UsageRepo;
 pub use user::UserRepo;

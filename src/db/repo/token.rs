@@ -11,9 +11,6 @@ use crate::db::schema::access_tokens::dsl as t;
 use crate::db::schema::users;
 use crate::db::{DbConn, DbError, run};
 
-/// `last_used_at` is written at most this often (seconds), not on every piece of an upload.
-pub const TOKEN_USE_GRANULARITY: i64 = 60;
-
 pub struct TokenRepo;
 
 impl TokenRepo {
@@ -111,15 +108,12 @@ impl TokenRepo {
         })
     }
 
-    /// Marks a token used at `now`, unless it was within the last minute.
+    /// Marks a token used at `now`.
     pub async fn touch(conn: &mut DbConn<'_>, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
-        let stale = now - chrono::TimeDelta::seconds(TOKEN_USE_GRANULARITY);
-        run!(conn, |c| diesel::update(
-            t::access_tokens.find(id).filter(t::last_used_at.is_null().or(t::last_used_at.lt(stale)))
-        )
-        .set(t::last_used_at.eq(now))
-        .execute(c)
-        .await)?;
+        run!(conn, |c| diesel::update(t::access_tokens.find(id))
+            .set(t::last_used_at.eq(now))
+            .execute(c)
+            .await)?;
         Ok(())
     }
 }

@@ -91,8 +91,11 @@ impl WebhookRepo {
             ))
             .execute(c)
             .await)?;
-        if let Some(at) = sent_at {
-            run!(conn, |c| diesel::update(w::webhook_cursor.find(ROW))
+        // Only while still holding it: a cursor set by hand meanwhile keeps its own.
+        if n == 1
+            && let Some(at) = sent_at
+        {
+            run!(conn, |c| diesel::update(w::webhook_cursor.find(ROW).filter(w::holder.eq(holder)))
                 .set(w::delivered_at.eq(at))
                 .execute(c)
                 .await)?;
