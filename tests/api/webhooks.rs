@@ -19,6 +19,7 @@ backend_tests!(
     events_arrive_signed_in_order_through_an_outage,
     two_processes_send_each_event_once,
     a_receiver_nobody_answers_for_holds_the_event,
+    a_database_failure_loses_no_event,
     the_server_sends_over_https_to_a_receiver_it_trusts
 );
 
@@ -463,4 +464,23 @@ async fn the_server_sends_over_https_to_a_receiver_it_trusts(env: TestEnv) {
     verified_by_the_reference_library(&received).await;
     served.terminate();
     assert_eq!(served.exit_code().await, Some(0));
+}
+
+/// The cursor cannot be written (the database refuses): the pass fails, nothing is sent or
+/// skipped, and the next pass once it can sends the event.
+async fn a_database_failure_loses_no_event(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let receiver = Receiver::start();
+    let deliverer = Deliverer::new(s.env.db.clone(), settings(&receiver, &s.base)).unwrap();
+    deliverer.pass().await.unwrap();
+    amy.upload(&[("harbour.jpg", fixture_bytes("image.jpg"))], None, true).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.env.inject_db_failure("webhook_cursor", "UPDATE").await;
+    assert!(deliverer.pass().await.is_err());
+    assert!(receiver.received().is_empty());
+    s.env.clear_db_failure("webhook_cursor", "UPDATE").await;
+    assert_eq!(deliverer.pass().await.unwrap().sent, 1);
+    let events = receiver.events();
+    assert_eq!((events.len(), events[0]["type"].as_str()), (1, Some("upload")));
 }
