@@ -235,7 +235,7 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
-    /// Make an upload token for an account; prints only the token, once (to capture it:
+    /// Make a token for an account; prints only the token, once (to capture it:
     /// `TOKEN=$(mediadesk token add nightly --user amy)`).
     Add {
         /// What will use it.
@@ -245,6 +245,9 @@ pub enum TokenCommand {
         /// Days it works (until revoked without it).
         #[arg(long)]
         days: Option<u32>,
+        /// What it may do: `upload` (files, by form post or tus) or `read` (the JSON API).
+        #[arg(long, default_value = "upload")]
+        scope: String,
     },
     /// List an account's tokens, newest first: id, state, name, made, last used.
     List {
@@ -535,17 +538,19 @@ async fn token(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
         accounts.by_username(name).await.with_context(|| format!("--user: no account {name:?}"))
     };
     match cmd {
-        TokenCommand::Add { name, user, days } => {
+        TokenCommand::Add { name, user, days, scope } => {
             anyhow::ensure!(days.is_none_or(|d| (1..=3650).contains(&d)), "--days: 1 to 3650");
+            let scope = crate::auth::Scope::parse(&scope).context("--scope: upload or read")?;
             let account = named(&user).await?;
-            let made = accounts.create_token(None, &account, &name, crate::auth::Scope::Upload, days).await?;
+            let made = accounts.create_token(None, &account, &name, scope, days).await?;
             println!("{}", made.secret);
         }
         TokenCommand::List { user } => {
             let account = named(&user).await?;
             for t in accounts.tokens(account.id).await? {
                 let last = t.last_used_at.map_or("never used".to_owned(), |at| format!("last used {at} UTC"));
-                println!("{}\t{:?}\t{}\tmade {} UTC\t{last}", t.id, t.state, t.name, t.created_at);
+                let (id, scope, made) = (t.id, t.scope.as_str(), t.created_at);
+                println!("{id}\t{:?}\t{scope}\t{}\tmade {made} UTC\t{last}", t.state, t.name);
             }
         }
         TokenCommand::Revoke { id, user } => {

@@ -18,7 +18,10 @@ pub enum AuthError {
     /// Deliberately the same for an unknown, revoked or expired token and a disabled account's.
     #[error("the access token is unknown, revoked or expired")]
     BadToken,
-    #[error("this access token may only upload files (POST /upload, /uploads/tus)")]
+    #[error(
+        "this access token's scope does not reach this address: an upload token posts to /upload \
+         and /uploads/tus, a read token reads /api/v1"
+    )]
     TokenScope,
     #[error("no such account")]
     NotFound,

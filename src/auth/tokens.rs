@@ -28,20 +28,24 @@ const USE_GRANULARITY: i64 = 60;
 pub enum Scope {
     /// Upload files: the upload form's post and resumable (tus) uploads.
     Upload,
+    /// Read media: the JSON API's listings and items, with signed links to their files.
+    Read,
 }
 
 impl Scope {
-    pub const ALL: &'static [Scope] = &[Scope::Upload];
+    pub const ALL: &'static [Scope] = &[Scope::Upload, Scope::Read];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Upload => "upload",
+            Scope::Read => "read",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Scope::Upload => "Upload files",
+            Scope::Read => "Read media (API)",
         }
     }
 

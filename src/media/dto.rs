@@ -285,6 +285,8 @@ pub struct Detail {
     pub play_url: Option<String>,
     /// The same file, as a download under its name.
     pub download_url: String,
+    /// An image's thumbnail (for the JSON API; the pages show the item itself).
+    pub thumb_url: Option<String>,
 }
 
 impl Detail {

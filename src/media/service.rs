@@ -347,7 +347,11 @@ impl MediaService {
             Some(play) => Some(self.sign(&StorageKey::parse(play)?, "audio/flac", None, None).await?.url),
             None => None,
         };
-        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url })
+        let thumb_url = match &item.thumbnail {
+            Some(thumb) => Some(self.sign(&StorageKey::parse(thumb)?, "image/jpeg", None, None).await?.url),
+            None => None,
+        };
+        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url, thumb_url })
     }
 
     pub(super) async fn sign(

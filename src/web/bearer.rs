@@ -1,7 +1,8 @@
 //! Access tokens on the wire: `Authorization: Bearer mdk_…`. A request that carries one is a
 //! script's: it is answered in JSON, never sent to sign in, and has no session (no CSRF token,
 //! no work kept for later). Only the routes that take an [`Uploader`](super::extract::Uploader)
-//! accept it; every other answers 403 `token_scope` rather than ignore it. A bearer value
+//! or a [`Reader`](super::extract::Reader) accept it, each a token of its scope; every other
+//! answers 403 `token_scope` rather than ignore it. A bearer value
 //! without the prefix is not Mediadesk's (an authenticating proxy in front may pass its own on
 //! every request) and is left alone, as before tokens existed.
 

@@ -80,8 +80,9 @@ pub async fn middleware(
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().to_string(), req.path().to_owned());
     let started = Instant::now();
-    // The resumable-upload endpoint, and whoever sends an access token, are scripts.
+    // The resumable-upload endpoint, the API, and whoever sends an access token, are scripts.
     let json = path.starts_with("/uploads/tus")
+        || path.starts_with("/api/")
         || super::bearer::carried(&req)
         || req
             .headers()

@@ -99,6 +99,25 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// A session's account, or the account of the request's access token when its scope is `scope`.
+fn session_or_token(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    scope: Scope,
+) -> Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>> {
+    let Some(secret) = bearer::of(req).map(str::to_owned) else {
+        return Box::pin(CurrentUser::from_request(req, payload));
+    };
+    let app = req.app_data::<web::Data<App>>().cloned();
+    let session = req.get_session();
+    Box::pin(async move {
+        let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
+        let (account, name) = app.accounts.for_token(&secret, scope).await?;
+        crate::client::with_token(&name);
+        Ok(CurrentUser { account, session, by_token: true })
+    })
+}
+
 /// Whoever may upload: a signed-in session, or a request with an access token of the upload
 /// scope (a script's: `Authorization: Bearer mdk_…`).
 pub struct Uploader(pub CurrentUser);
@@ -108,17 +127,21 @@ impl FromRequest for Uploader {
     type Future = Pin<Box<dyn Future<Output = Result<Uploader, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let Some(secret) = bearer::of(req).map(str::to_owned) else {
-            let user = CurrentUser::from_request(req, payload);
-            return Box::pin(async move { user.await.map(Uploader) });
-        };
-        let app = req.app_data::<web::Data<App>>().cloned();
-        let session = req.get_session();
-        Box::pin(async move {
-            let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-            let (account, name) = app.accounts.for_token(&secret, Scope::Upload).await?;
-            crate::client::with_token(&name);
-            Ok(Uploader(CurrentUser { account, session, by_token: true }))
-        })
+        let user = session_or_token(req, payload, Scope::Upload);
+        Box::pin(async move { user.await.map(Uploader) })
+    }
+}
+
+/// Whoever may read the JSON API: a signed-in session (a page's script), or a request with an
+/// access token of the read scope.
+pub struct Reader(pub CurrentUser);
+
+impl FromRequest for Reader {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Reader, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = session_or_token(req, payload, Scope::Read);
+        Box::pin(async move { user.await.map(Reader) })
     }
 }

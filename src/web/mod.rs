@@ -2,6 +2,7 @@
 //! services; no SQL and no SDK calls here.
 
 mod anonymous;
+mod api;
 mod assets;
 pub mod back;
 mod bearer;
@@ -75,6 +76,9 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/signin", web::post().to(signin::submit))
             .route("/signout", web::post().to(signin::sign_out))
             .route("/signout", web::get().to(|| async { signin::see_other("/media") }))
+            .route("/api/v1/media", web::get().to(api::list))
+            .route("/api/v1/media/{kind}/{id}", web::get().to(api::item))
+            .route("/api/v1/collections", web::get().to(api::collections))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))
             .route("/media/users/{id}", web::get().to(gallery::of_user))
@@ -222,6 +226,9 @@ pub fn metrics_server(settings: WebSettings, listener: TcpListener) -> std::io::
 
 /// No such address: the error page, with the navigation when someone is signed in.
 async fn not_found(_signed_in: Option<extract::CurrentUser>) -> HttpResponse {
+    if context::wants_json() {
+        return error::json_error(StatusCode::NOT_FOUND, "not_found", WebError::NotFound.to_string(), None);
+    }
     error::error_page(StatusCode::NOT_FOUND, WebError::NotFound.to_string())
 }
 

@@ -33,6 +33,7 @@ mod page_lists;
 mod privacy;
 mod queue;
 mod quotas;
+mod read_api;
 mod regions;
 mod repo;
 mod resumable;

@@ -432,7 +432,9 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
     assert_eq!(upload_with(&s, &secret, &[("a.jpg", "image.jpg")], None).await.status, 200);
     let listed = s.env.cli(&["token", "list", "--user", "amy"], None);
     assert_eq!(listed.code, 0, "{}", listed.stderr);
-    assert!(listed.stdout.contains("\tLive\tnightly import\t") && listed.stdout.contains("last used"));
+    assert!(
+        listed.stdout.contains("\tLive\tupload\tnightly import\t") && listed.stdout.contains("last used")
+    );
     assert!(!listed.stdout.contains(&secret));
     let id = listed.stdout.split('\t').next().unwrap().to_owned();
     let revoked = s.env.cli(&["token", "revoke", &id, "--user", "amy"], None);
@@ -444,14 +446,20 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
         "{}",
         again.stderr
     );
+    let reader = s.env.cli(&["token", "add", "site", "--user", "amy", "--scope", "read"], None);
+    assert_eq!(reader.code, 0, "{}", reader.stderr);
+    let api =
+        reqwest::Client::new().get(format!("{}/api/v1/media", s.base)).bearer_auth(reader.stdout.trim());
+    assert_eq!(Tus::send(api).await.status, 200, "a read token reads the API");
+    assert!(s.env.cli(&["token", "list", "--user", "amy"], None).stdout.contains("\tLive\tread\tsite\t"));
+    let wrong = s.env.cli(&["token", "add", "x", "--user", "amy", "--scope", "admin"], None);
+    assert!(wrong.code == 1 && wrong.stderr.contains("--scope: upload or read"), "{}", wrong.stderr);
     let nobody = s.env.cli(&["token", "add", "x", "--user", "nobody"], None);
     assert!(nobody.code == 1 && nobody.stderr.contains("--user: no account \"nobody\""), "{}", nobody.stderr);
     let filter = AuditFilter { action: Some(AuditAction::Token), ..AuditFilter::default() };
     let rows = s.app.accounts.audit(None, &filter, None, 10).await.unwrap().entries;
-    assert_eq!(rows.len(), 1);
-    assert_eq!(
-        (rows[0].actor.as_deref(), rows[0].subject.as_deref()),
-        (None, Some("amy")),
-        "the command line"
-    );
+    assert_eq!(rows.len(), 2, "the upload token and the read token");
+    for row in &rows {
+        assert_eq!((row.actor.as_deref(), row.subject.as_deref()), (None, Some("amy")), "the command line");
+    }
 }

@@ -71,14 +71,15 @@ pub struct CreateForm {
 #[template(path = "tokens.html")]
 struct TokensPage {
     layout: Layout,
-    /// A token just made, shown this once: (name, secret).
-    new_token: Option<(String, String)>,
+    /// A token just made, shown this once: (name, secret, scope).
+    new_token: Option<(String, String, String)>,
     lines: Vec<TokenLine>,
     name: String,
     scopes: Vec<Choice>,
     lifetimes: Vec<Choice>,
     error: Option<String>,
     upload_url: String,
+    api_url: String,
     max_name: usize,
     max_live: i64,
 }
@@ -116,7 +117,7 @@ async fn page(
     form: CreateForm,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let new_token: Option<(String, String)> = user.session.get(NEW_TOKEN).ok().flatten();
+    let new_token: Option<(String, String, String)> = user.session.get(NEW_TOKEN).ok().flatten();
     if new_token.is_some() {
         user.session.remove(NEW_TOKEN);
     }
@@ -131,6 +132,7 @@ async fn page(
         name: form.name,
         error,
         upload_url: settings.absolute_url("/upload"),
+        api_url: settings.absolute_url("/api/v1/media"),
         max_name: MAX_TOKEN_NAME_CHARS,
         max_live: MAX_LIVE_TOKENS,
     }
@@ -172,7 +174,7 @@ pub async fn create(
     match made {
         Ok(made) => {
             // Losing this only means making the token again.
-            let _ = user.session.insert(NEW_TOKEN, (made.token.name, made.secret));
+            let _ = user.session.insert(NEW_TOKEN, (made.token.name, made.secret, made.token.scope.as_str()));
             Ok(see_other("/tokens#new-token"))
         }
         Err(AuthError::Invalid(why)) => page(&app, &settings, &user, form, Some(why)).await,

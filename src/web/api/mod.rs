@@ -1,0 +1,12 @@
+//! The JSON API, `/api/v1/…`: what a script or another site reads of the library (listings with
+//! the galleries' filters and paging, one item with its links, the collections). A session
+//! reads it as the pages do; a script sends an access token of the read scope. It only reads:
+//! changes go through the pages, the upload form's post and tus, which a token of the upload
+//! scope reaches. Every answer, refusals included, is JSON; what it holds is the contract the
+//! README documents, written here field by field rather than derived from the service's DTOs,
+//! so that a change inside never changes it.
+
+mod json;
+mod media;
+
+pub use media::{collections, item, list};
