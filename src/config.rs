@@ -88,6 +88,8 @@ pub struct Config {
     pub s3_via_app: bool,
     /// Where events are POSTed, if anywhere.
     pub webhook: Option<WebhookConfig>,
+    /// Sites whose pages may read the JSON API from the browser (`*`: any); none by default.
+    pub api_origins: Vec<String>,
 }
 
 /// The receiver of webhooks, the key they are signed with, and which audit actions are sent.
@@ -104,6 +106,26 @@ pub const DEFAULT_WEBHOOK_EVENTS: &str =
 
 /// Shortest key a webhook secret may decode to.
 const MIN_WEBHOOK_KEY_BYTES: usize = 24;
+
+/// `MEDIADESK_API_ORIGINS`: `*`, or origins (`https://site.example[:port]`) separated by commas.
+fn api_origins(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = var("MEDIADESK_API_ORIGINS") else { return Ok(Vec::new()) };
+    let listed: Vec<String> =
+        raw.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
+    if listed.len() == 1 && listed[0] == "*" {
+        return Ok(listed);
+    }
+    for origin in &listed {
+        let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', '*', '?', '#', ' '])) {
+            return Err(err(
+                "MEDIADESK_API_ORIGINS",
+                format!("{origin:?} is not an origin: * alone, or scheme://host[:port] separated by commas"),
+            ));
+        }
+    }
+    Ok(listed)
+}
 
 fn webhook_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<WebhookConfig>, ConfigError> {
     use base64::Engine;
@@ -335,8 +357,10 @@ impl Config {
         };
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
         let webhook = webhook_config(&var)?;
+        let api_origins = api_origins(&var)?;
         Ok(Config {
             webhook,
+            api_origins,
             audit_days,
             share_max_days,
             share_url_ttl,

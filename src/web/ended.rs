@@ -24,8 +24,9 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = req.app_data::<web::Data<WebSettings>>().cloned();
     // Sign-in and a share link's password form are posted by nobody signed in, and a script
-    // with an access token has no session to end.
-    let post = !matches!(*req.method(), Method::GET | Method::HEAD)
+    // with an access token has no session to end. `OPTIONS` (a browser's preflight, tus's
+    // discovery) changes nothing and carries nothing to keep.
+    let post = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && req.path() != "/signin"
         && !req.path().starts_with("/s/")
         && !super::bearer::carried(&req);

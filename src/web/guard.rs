@@ -15,7 +15,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use futures_util::StreamExt;
 
-use super::error::error_page;
+use super::error::{error_page, json_error};
 use super::settings::WebSettings;
 use crate::auth::session;
 
@@ -65,10 +65,12 @@ pub async fn middleware(
         match settings.anonymous.enter(address, settings.max_anonymous_per_address) {
             Some(entered) => Some(entered),
             None => {
-                let page = error_page(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests from your address at once. Wait a moment and try again.".into(),
-                );
+                let why = "Too many requests from your address at once. Wait a moment and try again.";
+                let page = if super::context::wants_json() {
+                    json_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", why.into(), None)
+                } else {
+                    error_page(StatusCode::TOO_MANY_REQUESTS, why.into())
+                };
                 return Ok(req.into_response(page).map_into_right_body());
             }
         }

@@ -48,6 +48,8 @@ pub struct WebSettings {
     pub work: Arc<WorkStash>,
     /// Where webhooks go, if anywhere (the audit page says how delivery stands).
     pub webhook_url: Option<String>,
+    /// Sites whose pages may read the JSON API (`*`: any).
+    pub api_origins: Vec<String>,
 }
 
 impl WebSettings {
@@ -80,6 +82,7 @@ impl WebSettings {
             anonymous: Arc::default(),
             work: Arc::default(),
             webhook_url: config.webhook.as_ref().map(|w| w.url.clone()),
+            api_origins: config.api_origins.clone(),
         })
     }
 

@@ -151,3 +151,15 @@ fn webhooks_need_a_url_and_a_strong_secret() {
     let shown = format!("{:?}", config(&[url, secret]).unwrap());
     assert!(shown.contains(url.1) && !shown.contains("MfKQ9r8"), "the secret is never printed: {shown}");
 }
+
+#[test]
+fn api_origins_are_origins_or_a_star() {
+    assert!(config(&[]).unwrap().api_origins.is_empty(), "no site by default");
+    let two = config(&[("MEDIADESK_API_ORIGINS", "https://site.example, http://127.0.0.1:3000/")]).unwrap();
+    assert_eq!(two.api_origins, ["https://site.example", "http://127.0.0.1:3000"]);
+    assert_eq!(config(&[("MEDIADESK_API_ORIGINS", "*")]).unwrap().api_origins, ["*"]);
+    for bad in ["site.example", "https://site.example/path", "*, https://site.example", "https://*.example"] {
+        let e = config(&[("MEDIADESK_API_ORIGINS", bad)]).err().unwrap_or_else(|| panic!("{bad} accepted"));
+        assert!(e.starts_with("MEDIADESK_API_ORIGINS:") && e.contains("is not an origin"), "{e}");
+    }
+}

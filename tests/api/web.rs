@@ -1038,6 +1038,9 @@ async fn bodies_that_stop_arriving_end_their_request_and_leave_nothing(env: Test
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let crowded = s.client().get("/signin").await;
     assert_eq!(crowded.status, 429, "{}", crowded.body);
+    let script = s.client().get("/api/v1/media").await;
+    let answer: serde_json::Value = serde_json::from_str(&script.body).expect("a script's 429 is JSON");
+    assert_eq!((script.status, answer["code"].as_str()), (429, Some("too_many_requests")));
     assert_eq!(c.get("/media").await.status, 200, "signed-in requests are not counted");
     assert_eq!(s.client().get("/healthz").await.status, 200, "nor health checks");
     for h in held {

@@ -6,6 +6,7 @@
 //! README documents, written here field by field rather than derived from the service's DTOs,
 //! so that a change inside never changes it.
 
+pub mod cors;
 mod json;
 mod media;
 

@@ -81,6 +81,7 @@ impl TestEnv {
             anonymous: Default::default(),
             work: Default::default(),
             webhook_url: None,
+            api_origins: Vec::new(),
         };
         adjust(&mut settings);
         let clock = settings.clock.clone();

@@ -1,0 +1,150 @@
+//! The JSON API read from another site's page: only the origins `MEDIADESK_API_ORIGINS` lists
+//! (or any, with `*`) get `Access-Control-Allow-Origin`, on answers and refusals alike, and a
+//! preflight for `GET` with `Authorization`; never `Allow-Credentials`, so a page elsewhere
+//! cannot read what the session cookie would fetch. Chromium is the judge: a page on a listed
+//! origin reads the listing with a token; one on another origin, or one sending the cookie
+//! instead of a token, is blocked by the browser itself.
+
+use mediadesk::auth::{Role, Scope};
+use mediadesk::domain::Owner;
+use mediadesk::media::{Actor, Upload};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::browser::Browser;
+use crate::common::server::{Page, TestServer};
+use crate::common::tus::Tus;
+use crate::common::*;
+
+backend_tests!(only_listed_sites_may_read_the_api_from_a_browser);
+
+async fn read_token(s: &TestServer, name: &str) -> String {
+    let id = s.account(name, Role::User).await;
+    let item = Upload::new(Owner::User(id), "harbour.jpg");
+    s.env.media.upload(&Actor::user(id), item, fixture_stream("image.jpg")).await.unwrap();
+    let account = s.app.accounts.by_id(id).await.unwrap();
+    s.app.accounts.create_token(None, &account, "site", Scope::Read, None).await.unwrap().secret
+}
+
+async fn send(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]) -> Page {
+    let mut req = reqwest::Client::new().request(method.parse().unwrap(), format!("{}{path}", s.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    Tus::send(req).await
+}
+
+async fn only_listed_sites_may_read_the_api_from_a_browser(env: TestEnv) {
+    let site = "https://site.example";
+    let s = env.start_server_configured(|w| w.api_origins = vec![site.into()]).await;
+    let token = read_token(&s, "amy").await;
+    let bearer = format!("Bearer {token}");
+
+    let read = send(&s, "GET", "/api/v1/media", &[("Origin", site), ("Authorization", &bearer)]).await;
+    assert_eq!((read.status, read.header("access-control-allow-origin")), (200, site));
+    assert!(read.headers.get("access-control-allow-credentials").is_none(), "never with credentials");
+    assert!(read.headers.get_all("vary").iter().any(|v| v == "Origin"));
+    // A refusal is readable too, so the page's script can say why.
+    let refused =
+        send(&s, "GET", "/api/v1/media?typ=x", &[("Origin", site), ("Authorization", &bearer)]).await;
+    assert_eq!((refused.status, refused.header("access-control-allow-origin")), (400, site));
+    let preflight = [
+        ("Origin", site),
+        ("Access-Control-Request-Method", "GET"),
+        ("Access-Control-Request-Headers", "authorization"),
+    ];
+    let ok = send(&s, "OPTIONS", "/api/v1/media", &preflight).await;
+    assert_eq!((ok.status, ok.header("access-control-allow-origin")), (204, site));
+    assert!(ok.header("access-control-allow-headers").contains("Authorization"));
+    assert_eq!(ok.header("access-control-allow-methods"), "GET, HEAD");
+
+    // Another site, another method, or anywhere but the API: nothing that lets it through.
+    let other = [("Origin", "https://evil.example"), ("Authorization", bearer.as_str())];
+    let r = send(&s, "GET", "/api/v1/media", &other).await;
+    assert!(r.status == 200 && r.headers.get("access-control-allow-origin").is_none());
+    let r = send(&s, "OPTIONS", "/api/v1/media", &[("Origin", "https://evil.example"), preflight[1]]).await;
+    assert!(r.status == 403 && r.headers.get("access-control-allow-origin").is_none(), "{}", r.body);
+    let r = send(
+        &s,
+        "OPTIONS",
+        "/api/v1/media",
+        &[("Origin", site), ("Access-Control-Request-Method", "DELETE")],
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let r = send(&s, "GET", "/signin", &[("Origin", site)]).await;
+    assert!(r.headers.get("access-control-allow-origin").is_none(), "pages stay same-origin");
+
+    // `*`: any site; none configured (the default): no site.
+    let any =
+        TestEnv::sqlite_local().await.start_server_configured(|w| w.api_origins = vec!["*".into()]).await;
+    let t = read_token(&any, "ann").await;
+    let r = send(
+        &any,
+        "GET",
+        "/api/v1/media",
+        &[("Origin", "https://x.example"), ("Authorization", &format!("Bearer {t}"))],
+    )
+    .await;
+    assert_eq!((r.status, r.header("access-control-allow-origin")), (200, "*"));
+    let none = TestEnv::sqlite_local().await.start_server().await;
+    let t = read_token(&none, "ann").await;
+    let r =
+        send(&none, "GET", "/api/v1/media", &[("Origin", site), ("Authorization", &format!("Bearer {t}"))])
+            .await;
+    assert!(r.status == 200 && r.headers.get("access-control-allow-origin").is_none());
+    assert!(r.headers.get("vary").is_none_or(|v| v != "Origin"));
+}
+
+/// Serves one page of HTML at every address of a loopback port: "another site".
+async fn other_site() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let page = "<!doctype html><title>another site</title><p>another site</p>";
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n",
+                    page.len()
+                );
+                let _ = conn.write_all(format!("{head}{page}").as_bytes()).await;
+            });
+        }
+    });
+    origin
+}
+
+/// What a page's `fetch` of the listing got: its `total`, or `blocked` when the browser would
+/// not let the script read it.
+fn fetch_total(api: &str, token: Option<&str>) -> String {
+    let init = match token {
+        Some(t) => format!("{{headers: {{Authorization: 'Bearer {t}'}}}}"),
+        None => "{credentials: 'include'}".to_owned(),
+    };
+    format!(
+        "return fetch('{api}/api/v1/media', {init}).then(r => r.json()).then(j => String(j.total), \
+         () => 'blocked');"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_on_a_listed_site_reads_the_api() {
+    let (listed, unlisted) = (other_site().await, other_site().await);
+    let allowed = listed.clone();
+    let s = TestEnv::sqlite_local().await.start_server_configured(|w| w.api_origins = vec![allowed]).await;
+    let token = read_token(&s, "amy").await;
+    let (base, api) = (s.base.clone(), s.base.clone());
+    Browser::run("sqlite_local", &base, |b| async move {
+        // Signed in here, so a cookie exists that a page elsewhere might try to use.
+        b.sign_in("amy").await;
+        b.goto(&listed).await;
+        assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "1", "a listed site reads with a token");
+        assert_eq!(b.js(&fetch_total(&api, None)).await, "blocked", "but not with the session cookie");
+        b.goto(&unlisted).await;
+        assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "blocked", "an unlisted site is blocked");
+    })
+    .await;
+}
