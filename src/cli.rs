@@ -245,7 +245,8 @@ pub enum TokenCommand {
         /// Days it works (until revoked without it).
         #[arg(long)]
         days: Option<u32>,
-        /// What it may do: `upload` (files, by form post or tus) or `read` (the JSON API).
+        /// What it may do, comma-separated: `upload` (files, by form post or tus), `read` (the
+        /// JSON API), `edit` (describe and tag through the JSON API).
         #[arg(long, default_value = "upload")]
         scope: String,
     },
@@ -540,16 +541,17 @@ async fn token(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
         TokenCommand::Add { name, user, days, scope } => {
             anyhow::ensure!(days.is_none_or(|d| (1..=3650).contains(&d)), "--days: 1 to 3650");
-            let scope = crate::auth::Scope::parse(&scope).context("--scope: upload or read")?;
+            let scopes = crate::auth::Scopes::parse(&scope)
+                .context("--scope: upload, read or edit, comma-separated")?;
             let account = named(&user).await?;
-            let made = accounts.create_token(None, &account, &name, scope, days).await?;
+            let made = accounts.create_token(None, &account, &name, scopes, days).await?;
             println!("{}", made.secret);
         }
         TokenCommand::List { user } => {
             let account = named(&user).await?;
             for t in accounts.tokens(account.id).await? {
                 let last = t.last_used_at.map_or("never used".to_owned(), |at| format!("last used {at} UTC"));
-                let (id, scope, made) = (t.id, t.scope.as_str(), t.created_at);
+                let (id, scope, made) = (t.id, t.scopes.names().replace(' ', ","), t.created_at);
                 println!("{id}\t{:?}\t{scope}\t{}\tmade {made} UTC\t{last}", t.state, t.name);
             }
         }

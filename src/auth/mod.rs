@@ -15,5 +15,5 @@ pub use error::AuthError;
 pub use roles::Role;
 pub use session::{Clock, SessionLimits};
 pub use tokens::{
-    AccessToken, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, NewToken, Scope, TOKEN_PREFIX, TokenState,
+    AccessToken, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, NewToken, Scope, Scopes, TOKEN_PREFIX, TokenState,
 };

@@ -1,6 +1,6 @@
 //! Access tokens: what lets a script act for its account without a session. A token is made on
-//! the account's Tokens page, shown once, and names its scope; the database keeps its hash. Only
-//! the scope's routes take it, with no CSRF token (a header a page cannot make a browser send
+//! the account's Tokens page, shown once, and names its scopes; the database keeps its hash. Only
+//! its scopes' routes take it, with no CSRF token (a header a page cannot make a browser send
 //! is not ambient authority, unlike a cookie).
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -23,22 +23,25 @@ pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 /// "Last used" is written at most this often (seconds), not on every piece of an upload.
 const USE_GRANULARITY: i64 = 60;
 
-/// What a token may do.
+/// One thing a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Upload files: the upload form's post and resumable (tus) uploads.
     Upload,
     /// Read media: the JSON API's listings and items, with signed links to their files.
     Read,
+    /// Describe and tag media through the JSON API (`PATCH` of an item).
+    Edit,
 }
 
 impl Scope {
-    pub const ALL: &'static [Scope] = &[Scope::Upload, Scope::Read];
+    pub const ALL: [Scope; 3] = [Scope::Upload, Scope::Read, Scope::Edit];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Upload => "upload",
             Scope::Read => "read",
+            Scope::Edit => "edit",
         }
     }
 
@@ -46,11 +49,62 @@ impl Scope {
         match self {
             Scope::Upload => "Upload files",
             Scope::Read => "Read media (API)",
+            Scope::Edit => "Describe and tag media (API)",
         }
     }
 
     pub fn parse(s: &str) -> Option<Scope> {
-        Scope::ALL.iter().copied().find(|v| v.as_str() == s)
+        Scope::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// What a token may do: one or more scopes, each named when it is made and never widened. Kept
+/// as their names separated by spaces (`upload read`), in [`Scope::ALL`]'s order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl From<Scope> for Scopes {
+    fn from(s: Scope) -> Scopes {
+        Scopes(s.bit())
+    }
+}
+
+impl Scopes {
+    /// The scopes named in `s` (separated by commas or spaces); `None` if it names none, or
+    /// anything that is not one.
+    pub fn parse(s: &str) -> Option<Scopes> {
+        let mut bits = 0;
+        for name in s.split([',', ' ']).map(str::trim).filter(|n| !n.is_empty()) {
+            bits |= Scope::parse(name)?.bit();
+        }
+        (bits != 0).then_some(Scopes(bits))
+    }
+
+    pub fn of(scopes: &[Scope]) -> Option<Scopes> {
+        let bits = scopes.iter().fold(0, |b, s| b | s.bit());
+        (bits != 0).then_some(Scopes(bits))
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+
+    /// `upload read`, as stored.
+    pub fn names(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+
+    /// "Upload files, Read media (API)", as a page lists them.
+    pub fn labels(self) -> String {
+        self.iter().map(Scope::label).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -66,7 +120,7 @@ pub enum TokenState {
 pub struct AccessToken {
     pub id: i64,
     pub name: String,
-    pub scope: Scope,
+    pub scopes: Scopes,
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
@@ -76,8 +130,8 @@ pub struct AccessToken {
 
 impl AccessToken {
     fn of(r: AccessTokenRow, at: NaiveDateTime) -> Result<AccessToken, AuthError> {
-        let scope =
-            Scope::parse(&r.scope).ok_or_else(|| AuthError::Internal(format!("scope {:?}", r.scope)))?;
+        let scopes =
+            Scopes::parse(&r.scope).ok_or_else(|| AuthError::Internal(format!("scope {:?}", r.scope)))?;
         let state = match (r.revoked_at, r.expires_at) {
             (Some(_), _) => TokenState::Revoked,
             (None, Some(e)) if e <= at => TokenState::Expired,
@@ -86,7 +140,7 @@ impl AccessToken {
         Ok(AccessToken {
             id: r.id,
             name: r.name,
-            scope,
+            scopes,
             created_at: r.created_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
@@ -123,7 +177,7 @@ impl AccountService {
         actor: Option<&Account>,
         account: &Account,
         name: &str,
-        scope: Scope,
+        scopes: Scopes,
         days: Option<u32>,
     ) -> Result<NewToken, AuthError> {
         let name = check_name(name)?;
@@ -132,6 +186,7 @@ impl AccountService {
             crate::secret_token::fresh(TOKEN_BYTES).map_err(AuthError::Internal)?
         );
         let hash = crate::secret_token::hash(&secret);
+        let names = scopes.names();
         let at = now();
         let expires_at = days.map(|d| at + TimeDelta::days(i64::from(d)));
         let row = self
@@ -146,14 +201,14 @@ impl AccountService {
                     token_hash: &hash,
                     user_id: account.id,
                     name: &name,
-                    scope: scope.as_str(),
+                    scope: &names,
                     created_at: at,
                     expires_at,
                 };
                 let row = TokenRepo::create(c, &new).await?;
                 let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Token, AuditOutcome::Ok)
                     .subject(Some(account.id), Some(&account.username))
-                    .detail(format!("“{name}”, {}", scope.as_str()));
+                    .detail(format!("“{name}”, {names}"));
                 AuditRepo::add(c, &entry).await?;
                 Ok::<_, AuthError>(row)
             })
@@ -218,7 +273,7 @@ impl AccountService {
     }
 
     /// The account a request's token speaks for, and the token's name, if the token is live,
-    /// of `scope`, and its account enabled; anything else is `BadToken` (unknown, ended and
+    /// holds `scope`, and its account enabled; anything else is `BadToken` (unknown, ended and
     /// disabled alike) or `TokenScope`.
     pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<(Account, String), AuthError> {
         if !secret.starts_with(TOKEN_PREFIX) {
@@ -235,7 +290,7 @@ impl AccountService {
         if !live || user.disabled {
             return Err(AuthError::BadToken);
         }
-        if token.scope != scope.as_str() {
+        if !Scopes::parse(&token.scope).is_some_and(|s| s.contains(scope)) {
             return Err(AuthError::TokenScope);
         }
         // The row read above says whether the minute is up: most pieces of an upload write nothing.

@@ -15,14 +15,14 @@ use crate::common::server::{Page, TestServer};
 use crate::common::tus::Tus;
 use crate::common::*;
 
-backend_tests!(only_listed_sites_may_read_the_api_from_a_browser);
+backend_tests!(only_listed_sites_may_read_the_api_cross_origin);
 
 async fn read_token(s: &TestServer, name: &str) -> String {
     let id = s.account(name, Role::User).await;
     let item = Upload::new(Owner::User(id), "harbour.jpg");
     s.env.media.upload(&Actor::user(id), item, fixture_stream("image.jpg")).await.unwrap();
     let account = s.app.accounts.by_id(id).await.unwrap();
-    s.app.accounts.create_token(None, &account, "site", Scope::Read, None).await.unwrap().secret
+    s.app.accounts.create_token(None, &account, "site", Scope::Read.into(), None).await.unwrap().secret
 }
 
 async fn send(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]) -> Page {
@@ -33,7 +33,7 @@ async fn send(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]
     Tus::send(req).await
 }
 
-async fn only_listed_sites_may_read_the_api_from_a_browser(env: TestEnv) {
+async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
     let site = "https://site.example";
     let s = env.start_server_configured(|w| w.api_origins = vec![site.into()]).await;
     let token = read_token(&s, "amy").await;

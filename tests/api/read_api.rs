@@ -25,7 +25,7 @@ backend_tests!(
 
 async fn token(s: &TestServer, user: i64, scope: Scope) -> String {
     let account = s.app.accounts.by_id(user).await.unwrap();
-    s.app.accounts.create_token(None, &account, "api", scope, None).await.unwrap().secret
+    s.app.accounts.create_token(None, &account, "api", scope.into(), None).await.unwrap().secret
 }
 
 /// GETs `path` (relative, or an absolute link the API gave) with `token` and nothing else.
@@ -296,7 +296,8 @@ async fn api_refusals_are_json_and_name_the_parameter(env: TestEnv) {
     assert_eq!(get(&s, &read, &api_url).await.status, 404);
     assert_eq!(ok(&s, &read, "/api/v1/media").await["total"], 0);
     let account = s.app.accounts.by_id(amy).await.unwrap();
-    let id = s.app.accounts.tokens(amy).await.unwrap().iter().find(|t| t.scope == Scope::Read).unwrap().id;
+    let id =
+        s.app.accounts.tokens(amy).await.unwrap().iter().find(|t| t.scopes.contains(Scope::Read)).unwrap().id;
     s.app.accounts.revoke_token(None, &account, id).await.unwrap();
     let r = get(&s, &read, "/api/v1/media").await;
     assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")));

@@ -260,6 +260,14 @@ async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {
     }
     let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("scope", "delete"), ("lifetime", "7")]).await;
     assert!(r.status == 400 && r.body.contains("offered scopes"));
+    let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("lifetime", "7")]).await;
+    assert!(r.status == 400 && r.body.contains("tick at least one"), "no scope ticked");
+    assert!(!r.body.contains(" checked>"), "and none comes back ticked");
+    let typed = [("name", "x"), ("scope", "read"), ("scope", "edit"), ("lifetime", "12")];
+    let r = amy.post("/tokens", "/tokens", &typed).await;
+    assert_eq!(r.status, 400);
+    let ticked = |v: &str| r.body.contains(&format!("name=\"scope\" value=\"{v}\" checked>"));
+    assert!(ticked("read") && ticked("edit") && !ticked("upload"), "the ticks come back as they were");
     let r = amy.post_raw("/tokens", &[("name", "forged"), ("scope", "upload"), ("lifetime", "7")]).await;
     assert_eq!(r.status, 403, "no form token");
     assert_eq!(s.env.count_rows("access_tokens").await, 0);
@@ -271,7 +279,7 @@ async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {
                 None,
                 &s.app.accounts.by_id(amy_id).await.unwrap(),
                 &format!("t{i}"),
-                Scope::Upload,
+                Scope::Upload.into(),
                 Some(7),
             )
             .await
@@ -321,7 +329,7 @@ async fn tuspy_uploads_with_a_token() {
     let s = TestEnv::sqlite_local().await.start_server().await;
     let id = s.account("ann", Role::User).await;
     let ann = s.app.accounts.by_id(id).await.unwrap();
-    let made = s.app.accounts.create_token(None, &ann, "tuspy", Scope::Upload, None).await.unwrap();
+    let made = s.app.accounts.create_token(None, &ann, "tuspy", Scope::Upload.into(), None).await.unwrap();
     let wav = wav_bytes(20);
     let file = s.env.dir.path().join("by token.wav");
     std::fs::write(&file, &wav).unwrap();
@@ -369,8 +377,10 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
         b.wait_for_path("/tokens").await;
         let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
         assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
-        let labelled = "return ['token-name', 'token-scope', 'token-lifetime'].every(id => \
-            document.querySelector(`label[for=${id}]`) && document.getElementById(id));";
+        let labelled = "return ['token-name', 'token-lifetime'].every(id => \
+            document.querySelector(`label[for=${id}]`) && document.getElementById(id)) \
+            && document.querySelector('#token-scope legend').textContent === 'May' \
+            && [...document.querySelectorAll('#token-scope input')].every(i => i.closest('label'));";
         assert_eq!(b.js(labelled).await, true, "every field has its label");
         b.js("document.getElementById('token-name').focus(); return 0;").await;
         b.press("phone sync").await;
@@ -453,7 +463,7 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
     assert_eq!(Tus::send(api).await.status, 200, "a read token reads the API");
     assert!(s.env.cli(&["token", "list", "--user", "amy"], None).stdout.contains("\tLive\tread\tsite\t"));
     let wrong = s.env.cli(&["token", "add", "x", "--user", "amy", "--scope", "admin"], None);
-    assert!(wrong.code == 1 && wrong.stderr.contains("--scope: upload or read"), "{}", wrong.stderr);
+    assert!(wrong.code == 1 && wrong.stderr.contains("--scope: upload, read or edit"), "{}", wrong.stderr);
     let nobody = s.env.cli(&["token", "add", "x", "--user", "nobody"], None);
     assert!(nobody.code == 1 && nobody.stderr.contains("--user: no account \"nobody\""), "{}", nobody.stderr);
     let filter = AuditFilter { action: Some(AuditAction::Token), ..AuditFilter::default() };

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::{
-    AccessToken, AuthError, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, Scope, TokenState, session,
+    AccessToken, AuthError, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, Scope, Scopes, TokenState, session,
 };
 use crate::web::WebSettings;
 use crate::web::error::WebError;
@@ -25,7 +25,8 @@ const NEW_TOKEN: &str = "new_token";
 pub struct TokenLine {
     pub id: i64,
     pub name: String,
-    pub scope: &'static str,
+    /// "Upload files, Read media (API)".
+    pub scopes: String,
     /// "Live", "Expired", "Revoked".
     pub state: &'static str,
     pub made: Moment,
@@ -39,7 +40,7 @@ impl TokenLine {
     fn of(t: AccessToken) -> TokenLine {
         TokenLine {
             id: t.id,
-            scope: t.scope.label(),
+            scopes: t.scopes.labels(),
             state: match t.state {
                 TokenState::Live => "Live",
                 TokenState::Expired => "Expired",
@@ -54,17 +55,28 @@ impl TokenLine {
     }
 }
 
-/// The form as typed, to come back with after a refusal.
-#[derive(Deserialize, Default)]
+/// The form as typed, to come back with after a refusal. Ticked scopes arrive as repeated
+/// `scope` fields, which serde's form parser cannot collect.
+#[derive(Default)]
 pub struct CreateForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
-    scope: String,
-    #[serde(default)]
+    /// Ticked scopes; `None` before the form was ever sent (then "Upload files" is ticked).
+    scopes: Option<Vec<String>>,
     lifetime: String,
+}
+
+impl CreateForm {
+    fn read(user: &CurrentUser, body: &[u8]) -> Result<CreateForm, WebError> {
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(body).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        let first = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        user.check_csrf(&first("csrf_token").unwrap_or_default())?;
+        Ok(CreateForm {
+            name: first("name").unwrap_or_default(),
+            scopes: Some(fields.iter().filter(|(k, _)| k == "scope").map(|(_, v)| v.clone()).collect()),
+            lifetime: first("lifetime").unwrap_or_default(),
+        })
+    }
 }
 
 #[derive(Template)]
@@ -98,14 +110,16 @@ fn lifetime_choices(chosen: &str) -> Vec<Choice> {
     out
 }
 
-fn scope_choices(chosen: &str) -> Vec<Choice> {
+fn scope_choices(ticked: Option<&[String]>) -> Vec<Choice> {
     Scope::ALL
         .iter()
-        .enumerate()
-        .map(|(i, s)| Choice {
+        .map(|s| Choice {
             value: s.as_str().into(),
             label: s.label().into(),
-            selected: s.as_str() == chosen || (chosen.is_empty() && i == 0),
+            selected: match ticked {
+                Some(t) => t.iter().any(|v| v == s.as_str()),
+                None => *s == Scope::Upload,
+            },
         })
         .collect()
 }
@@ -127,7 +141,7 @@ async fn page(
         layout: Layout::new(&user.session, Some(&user.account), "tokens"),
         new_token,
         lines,
-        scopes: scope_choices(&form.scope),
+        scopes: scope_choices(form.scopes.as_deref()),
         lifetimes: lifetime_choices(&form.lifetime),
         name: form.name,
         error,
@@ -153,28 +167,29 @@ pub async fn create(
     app: web::Data<App>,
     settings: web::Data<WebSettings>,
     user: CurrentUser,
-    form: web::Form<CreateForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    user.check_csrf(&form.csrf_token)?;
-    let form = form.into_inner();
-    let choice = match (Scope::parse(&form.scope), form.lifetime.as_str()) {
-        (None, _) => Err("choose one of the offered scopes".to_owned()),
-        (Some(scope), "never") => Ok((scope, None)),
-        (Some(scope), days) => match days.parse::<u32>() {
-            Ok(d) if LIFETIMES.contains(&d) => Ok((scope, Some(d))),
+    let form = CreateForm::read(&user, &body)?;
+    let ticked = form.scopes.as_deref().unwrap_or_default().join(" ");
+    let choice = match (Scopes::parse(&ticked), form.lifetime.as_str()) {
+        (None, _) => Err("tick at least one of the offered scopes".to_owned()),
+        (Some(scopes), "never") => Ok((scopes, None)),
+        (Some(scopes), days) => match days.parse::<u32>() {
+            Ok(d) if LIFETIMES.contains(&d) => Ok((scopes, Some(d))),
             _ => Err("choose one of the offered lifetimes".to_owned()),
         },
     };
     let made = match choice {
-        Ok((scope, days)) => {
-            app.accounts.create_token(Some(&user.account), &user.account, &form.name, scope, days).await
+        Ok((scopes, days)) => {
+            app.accounts.create_token(Some(&user.account), &user.account, &form.name, scopes, days).await
         }
         Err(why) => Err(AuthError::Invalid(why)),
     };
     match made {
         Ok(made) => {
             // Losing this only means making the token again.
-            let _ = user.session.insert(NEW_TOKEN, (made.token.name, made.secret, made.token.scope.as_str()));
+            let shown = (made.token.name, made.secret, made.token.scopes.names());
+            let _ = user.session.insert(NEW_TOKEN, shown);
             Ok(see_other("/tokens#new-token"))
         }
         Err(AuthError::Invalid(why)) => page(&app, &settings, &user, form, Some(why)).await,
