@@ -108,17 +108,26 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         self.db
-            .transaction(async |c: &mut DbConn<'_>| {
-                let now = locked(c, (kind, id)).await?;
-                let mut d = clean_description(&change(now)?)?;
-                if kind == MediaKind::Audio {
-                    d.alt_text = None;
-                }
-                write(c, (kind, id), &d).await?;
-                let entry = actor.did(AuditAction::Edit, (kind, id)).detail("description");
-                Ok::<_, MediaError>(AuditRepo::add(c, &entry).await?)
-            })
+            .transaction(async |c: &mut DbConn<'_>| rewrite_in(c, actor, (kind, id), change).await)
             .await?;
         Ok(self.item(kind, id).await?.media)
     }
+}
+
+/// [`MediaService::rewrite`]'s change and its audit row, in the caller's transaction.
+pub(super) async fn rewrite_in(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    (kind, id): (MediaKind, i64),
+    change: impl FnOnce(Description) -> Result<Description, MediaError>,
+) -> Result<(), MediaError> {
+    let now = locked(c, (kind, id)).await?;
+    let mut d = clean_description(&change(now)?)?;
+    if kind == MediaKind::Audio {
+        d.alt_text = None;
+    }
+    write(c, (kind, id), &d).await?;
+    let entry = actor.did(AuditAction::Edit, (kind, id)).detail("description");
+    AuditRepo::add(c, &entry).await?;
+    Ok(())
 }

@@ -406,14 +406,25 @@ impl MediaService {
                 if !clashes.is_empty() {
                     return Err(MediaError::EditConflict(clashes));
                 }
-                AudioRepo::update_transcript(c, id, value.as_deref(), now()).await?;
-                let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id)).detail("transcript");
-                AuditRepo::add(c, &entry).await?;
+                write_transcript(c, actor, id, value.as_deref()).await?;
                 Ok(AudioRepo::by_id(c, id).await?)
             })
             .await?;
         updated.map(Into::into).ok_or(MediaError::NotFound)
     }
+}
+
+/// An audio item's transcript (`None`: cleared) and its audit row, in the caller's transaction.
+pub(super) async fn write_transcript(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    id: i64,
+    text: Option<&str>,
+) -> Result<(), MediaError> {
+    AudioRepo::update_transcript(c, id, text, now()).await?;
+    let entry = actor.did(AuditAction::Edit, (MediaKind::Audio, id)).detail("transcript");
+    AuditRepo::add(c, &entry).await?;
+    Ok(())
 }
 
 pub(super) fn check_transcript(text: &str) -> Result<(), MediaError> {

@@ -58,6 +58,66 @@ pub fn typed_tags(input: &str) -> Result<Vec<(String, String)>, MediaError> {
     names.iter().map(|n| clean_tag(n)).collect()
 }
 
+/// Tags deduplicated and in key order: new names are created in that order, so that two
+/// requests naming the same new tags in other orders wait for each other instead of
+/// deadlocking.
+pub(super) fn key_order(cleaned: &[(String, String)]) -> Vec<(String, String)> {
+    let mut in_order = cleaned.to_vec();
+    in_order.sort_by(|a, b| a.1.cmp(&b.1));
+    in_order.dedup_by(|a, b| a.1 == b.1);
+    in_order
+}
+
+/// Puts `in_order`'s tags (see [`key_order`]) on an item, in the caller's transaction, with an
+/// audit row for each it did not carry; those, by key. The rows carry the item's sort values
+/// as they are now, and none is written for an item deleted meanwhile.
+pub(super) async fn tag_in(
+    t: &mut DbConn<'_>,
+    actor: &Actor,
+    (kind, id): (MediaKind, i64),
+    in_order: &[(String, String)],
+) -> Result<HashMap<String, String>, MediaError> {
+    let item = MediaService::locked_item(t, (kind, id)).await?;
+    actor.check_manage(item.media.owner_id())?;
+    let (owner_id, original_filename) = (item.media.owner_id(), item.media.filename());
+    let (created_at, size) = item.media.created_and_size();
+    let mut new_keys = HashMap::new();
+    for (name, key) in in_order {
+        let tag = TagRepo::get_or_create(t, name, key).await?;
+        let tagging = NewTagging {
+            tag_id: tag.id,
+            kind: kind.as_str(),
+            item_id: id,
+            owner_id,
+            created_at,
+            original_filename,
+            byte_size: size,
+        };
+        if TagRepo::add(t, &tagging).await? {
+            let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
+            AuditRepo::add(t, &entry).await?;
+            new_keys.insert(key.clone(), tag.name);
+        }
+    }
+    Ok(new_keys)
+}
+
+/// Takes `tag` off an item, in the caller's transaction, with its audit row; false when it was
+/// not on.
+pub(super) async fn untag_in(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    (kind, id): (MediaKind, i64),
+    tag: &crate::db::rows::TagRow,
+) -> Result<bool, MediaError> {
+    let removed = TagRepo::remove(c, tag.id, (kind.as_str(), id)).await?;
+    if removed {
+        let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("untag {}", tag.name));
+        AuditRepo::add(c, &entry).await?;
+    }
+    Ok(removed)
+}
+
 impl MediaService {
     /// Puts the comma-separated tags of `input` on an item the actor manages; the names added
     /// (a tag it carried already is not counted).
@@ -75,39 +135,10 @@ impl MediaService {
         // One transaction for the request: a failure keeps none of its tags, not even a new
         // name in the vocabulary. Names are created in key order, so that two requests naming
         // the same new tags in other orders wait for each other instead of deadlocking.
-        let mut in_order = cleaned.clone();
-        in_order.sort_by(|a, b| a.1.cmp(&b.1));
-        in_order.dedup_by(|a, b| a.1 == b.1);
+        let in_order = key_order(&cleaned);
         let mut new_keys = self
             .db
-            .transaction(async |t: &mut DbConn<'_>| {
-                // The rows carry the item's sort values as they are now, and none is written for
-                // an item deleted meanwhile.
-                let item = Self::locked_item(t, (kind, id)).await?;
-                actor.check_manage(item.media.owner_id())?;
-                let (owner_id, original_filename) = (item.media.owner_id(), item.media.filename());
-                let (created_at, size) = item.media.created_and_size();
-                let mut new_keys = HashMap::new();
-                for (name, key) in &in_order {
-                    let tag = TagRepo::get_or_create(t, name, key).await?;
-                    let tagging = NewTagging {
-                        tag_id: tag.id,
-                        kind: kind.as_str(),
-                        item_id: id,
-                        owner_id,
-                        created_at,
-                        original_filename,
-                        byte_size: size,
-                    };
-                    if TagRepo::add(t, &tagging).await? {
-                        let entry =
-                            actor.did(AuditAction::Edit, (kind, id)).detail(format!("tag {}", tag.name));
-                        AuditRepo::add(t, &entry).await?;
-                        new_keys.insert(key.clone(), tag.name);
-                    }
-                }
-                Ok::<_, MediaError>(new_keys)
-            })
+            .transaction(async |t: &mut DbConn<'_>| tag_in(t, actor, (kind, id), &in_order).await)
             .await?;
         if !new_keys.is_empty() {
             self.memos.tag_suggestions.forget();
@@ -130,16 +161,9 @@ impl MediaService {
         let mut c = pooled.conn();
         let Some(tag) = TagRepo::by_keys(&mut c, &[key]).await?.pop() else { return Ok(false) };
         drop(pooled);
-        let entry = actor.did(AuditAction::Edit, (kind, id)).detail(format!("untag {}", tag.name));
         let removed = self
             .db
-            .transaction(async |c: &mut DbConn<'_>| {
-                let removed = TagRepo::remove(c, tag.id, (kind.as_str(), id)).await?;
-                if removed {
-                    AuditRepo::add(c, &entry).await?;
-                }
-                Ok::<_, MediaError>(removed)
-            })
+            .transaction(async |c: &mut DbConn<'_>| untag_in(c, actor, (kind, id), &tag).await)
             .await?;
         if removed {
             self.memos.tag_suggestions.forget();

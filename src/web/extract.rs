@@ -145,3 +145,23 @@ impl FromRequest for Reader {
         Box::pin(async move { user.await.map(Reader) })
     }
 }
+
+/// Whoever may change an item through the JSON API: a request with an access token of the edit
+/// scope, or a session whose script sends its CSRF token as `X-CSRF-Token` (a cookie alone is
+/// ambient authority).
+pub struct Editor(pub CurrentUser);
+
+impl FromRequest for Editor {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Editor, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = session_or_token(req, payload, Scope::Edit);
+        let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        Box::pin(async move {
+            let user = user.await?;
+            user.check_csrf(&sent)?;
+            Ok(Editor(user))
+        })
+    }
+}

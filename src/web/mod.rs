@@ -65,6 +65,9 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                     WebError::BadRequest(format!("The address is malformed: {e}")).into()
                 }),
             )
+            .app_data(web::JsonConfig::default().limit(MAX_FORM_BYTES).error_handler(|e, _| {
+                WebError::BadRequest(format!("The JSON could not be read: {e}")).into()
+            }))
             .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
             .route("/", web::get().to(|| async { signin::see_other("/media") }))
             .route("/healthz", web::get().to(health::alive))
@@ -79,6 +82,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/{tail:.*}", web::method(Method::OPTIONS).to(api::cors::preflight))
             .route("/api/v1/media", web::get().to(api::list))
             .route("/api/v1/media/{kind}/{id}", web::get().to(api::item))
+            .route("/api/v1/media/{kind}/{id}", web::patch().to(api::patch))
             .route("/api/v1/collections", web::get().to(api::collections))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))

@@ -25,6 +25,7 @@ mod describe;
 mod display;
 mod duplicates;
 mod e2e;
+mod edit_api;
 mod edits;
 mod faults;
 mod gallery_paging;

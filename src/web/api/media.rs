@@ -13,9 +13,10 @@ use super::json::{Around, CollectionJson, ItemJson, Links};
 use crate::app::App;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, OwnerFilter};
 use crate::http_text::percent_encode;
+use crate::media::ItemPatch;
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentUser, Reader};
+use crate::web::extract::{CurrentUser, Editor, Reader};
 
 /// Items per listing unless `per` says otherwise, and the most it may say.
 const DEFAULT_PER: u32 = 50;
@@ -200,6 +201,60 @@ pub async fn item(
     let names = names(&app, &user).await?;
     let links = Links { settings: &settings, names: &names };
     Ok(HttpResponse::Ok().json(links.detail(detail, around)))
+}
+
+/// A change as JSON: a field left out stays as it is; `null` or `""` clears it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchJson {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    alt_text: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    caption: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    credit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    transcript: Option<Option<String>>,
+    #[serde(default)]
+    tags_add: Vec<String>,
+    #[serde(default)]
+    tags_remove: Vec<String>,
+}
+
+/// A field that came, `null` or not (serde would read `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Changes an item's description, transcript and tags in one go; answers the item as
+/// `GET` would.
+pub async fn patch(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    Editor(user): Editor,
+    path: web::Path<ItemPath>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, WebError> {
+    // An object only: serde would also take an array, field by field in order.
+    let body = body.into_inner();
+    if !body.is_object() {
+        return Err(bad("The JSON could not be read: send an object of the fields to change"));
+    }
+    let b: PatchJson =
+        serde_json::from_value(body).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
+    let change = ItemPatch {
+        title: b.title,
+        alt_text: b.alt_text,
+        caption: b.caption,
+        credit: b.credit,
+        transcript: b.transcript,
+        tags_add: b.tags_add,
+        tags_remove: b.tags_remove,
+    };
+    app.media.patch_item(&user.actor(), (path.kind, path.id), &change).await?;
+    item(app, settings, Reader(user), path).await
 }
 
 #[derive(Serialize)]

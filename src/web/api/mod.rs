@@ -1,13 +1,14 @@
 //! The JSON API, `/api/v1/…`: what a script or another site reads of the library (listings with
-//! the galleries' filters and paging, one item with its links, the collections). A session
-//! reads it as the pages do; a script sends an access token of the read scope. It only reads:
-//! changes go through the pages, the upload form's post and tus, which a token of the upload
-//! scope reaches. Every answer, refusals included, is JSON; what it holds is the contract the
-//! README documents, written here field by field rather than derived from the service's DTOs,
-//! so that a change inside never changes it.
+//! the galleries' filters and paging, one item with its links, the collections), and the one
+//! change it makes, an item's description, transcript and tags (`PATCH`). A session uses it as
+//! the pages do (a change with its CSRF token as `X-CSRF-Token`); a script sends an access
+//! token of the read or the edit scope. Files arrive by the upload form's post and tus, which
+//! a token of the upload scope reaches. Every answer, refusals included, is JSON; what it
+//! holds is the contract the README documents, written here field by field rather than derived
+//! from the service's DTOs, so that a change inside never changes it.
 
 pub mod cors;
 mod json;
 mod media;
 
-pub use media::{collections, item, list};
+pub use media::{collections, item, list, patch};
