@@ -48,7 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let accounts = app.accounts.count().await.unwrap_or(1);
     println!("{}", first_screen(&config, accounts == 0));
-    let retry = tokio::spawn(housekeeping(app.clone(), config.audit_days));
+    let retry = tokio::spawn(housekeeping(app.clone(), config.audit_days, config.webhook.is_some()));
     let webhooks = match &config.webhook {
         Some(w) => {
             let settings = webhooks::WebhookSettings::new(w, &config.public_url);
@@ -129,7 +129,7 @@ pub fn first_screen(config: &Config, no_accounts: bool) -> String {
     out
 }
 
-async fn housekeeping(app: App, audit_days: u32) {
+async fn housekeeping(app: App, audit_days: u32, webhooks: bool) {
     let mut tick = tokio::time::interval(DELETION_RETRY_INTERVAL);
     loop {
         tick.tick().await;
@@ -150,7 +150,7 @@ async fn housekeeping(app: App, audit_days: u32) {
             Ok(n) => tracing::info!(versions = n, "purged earlier files whose time was over"),
             Err(e) => tracing::warn!(error = %e, "could not purge earlier files"),
         }
-        match app.accounts.prune_audit(audit_days).await {
+        match app.accounts.prune_audit(audit_days, webhooks).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "removed audit log rows past MEDIADESK_AUDIT_DAYS"),
             Err(e) => tracing::warn!(error = %e, "could not prune the audit log"),

@@ -97,8 +97,10 @@ struct Item {
     kind: String,
     id: i64,
     url: String,
+    /// Its document in the JSON API (for a receiver holding a read token).
+    api_url: String,
     /// The original file, as staff download it, through a link signed when the event is sent
-    /// (living `MEDIADESK_URL_TTL`); none once the item is trashed or gone.
+    /// (living `MEDIADESK_URL_TTL_SECS`); none once the item is trashed or gone.
     download_url: Option<String>,
 }
 
@@ -344,6 +346,7 @@ impl Deliverer {
             item: match (&row.item_kind, row.item_id) {
                 (Some(kind), Some(item)) => Some(Item {
                     url: format!("{}/media/{kind}/{item}", self.settings.public_url),
+                    api_url: format!("{}/api/v1/media/{kind}/{item}", self.settings.public_url),
                     download_url: self.download_url(kind, item).await,
                     kind: kind.clone(),
                     id: item,

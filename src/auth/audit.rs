@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Account, AccountService, AuthError};
 use crate::db::now;
-use crate::db::repo::{AuditCursor, AuditRepo, UserRepo};
+use crate::db::repo::{AuditCursor, AuditRepo, UserRepo, WebhookRepo};
 use crate::domain::{AuditFilter, decode_time_cursor, encode_time_cursor};
 
 /// Rows on one page of the log.
@@ -80,10 +80,17 @@ impl AccountService {
         Ok(AuditPage { entries, next })
     }
 
-    /// Deletes rows older than `days` days (housekeeping); how many.
-    pub async fn prune_audit(&self, days: u32) -> Result<usize, AuthError> {
+    /// Deletes rows older than `days` days (housekeeping); how many. With `webhooks` on, rows
+    /// not yet delivered are kept whatever their age: they are the events a receiver that was
+    /// down for longer than the retention has yet to get.
+    pub async fn prune_audit(&self, days: u32, webhooks: bool) -> Result<usize, AuthError> {
         let before = now() - chrono::TimeDelta::days(i64::from(days));
         let mut pooled = self.db.get().await?;
-        Ok(AuditRepo::prune(&mut pooled.conn(), before).await?)
+        let mut conn = pooled.conn();
+        let keep_after = match webhooks {
+            true => WebhookRepo::cursor(&mut conn).await?.map(|c| c.delivered_through),
+            false => None,
+        };
+        Ok(AuditRepo::prune(&mut conn, before, keep_after).await?)
     }
 }

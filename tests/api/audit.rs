@@ -169,7 +169,7 @@ async fn throttled_sign_ins_and_old_rows(env: TestEnv) {
     };
     mediadesk::db::repo::AuditRepo::add(&mut pooled.conn(), &old).await.unwrap();
     drop(pooled);
-    assert_eq!(accounts.prune_audit(365).await.unwrap(), 1);
+    assert_eq!(accounts.prune_audit(365, false).await.unwrap(), 1);
     assert_eq!(env.count_rows("audit_log").await, 6);
 }
 

@@ -204,6 +204,10 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     let upload = &events[0];
     assert_eq!(upload["item"]["url"], format!("{}{item}", s.base));
+    let api = upload["item"]["api_url"].as_str().expect("its API document").to_owned();
+    assert_eq!(api, format!("{}/api/v1{item}", s.base));
+    let doc: serde_json::Value = serde_json::from_str(&amy.get(&api).await.body).unwrap();
+    assert_eq!(doc["title"], "Harbour at dawn", "what a receiver reads there");
     assert_eq!(
         (upload["item"]["kind"].as_str(), upload["item"]["id"].as_i64()),
         (Some(kind), id.parse().ok())
@@ -349,6 +353,22 @@ async fn a_receiver_nobody_answers_for_holds_the_event(env: TestEnv) {
         "not yet"
     );
     assert!(receiver.received().is_empty());
+
+    // A receiver down for longer than the log keeps its rows: what is yet to be sent outlives
+    // the retention, what was sent (the sign-in before the first pass) does not.
+    // (A retention of 0 days: every row is past it; the log refuses rows being aged by hand.)
+    let held = "audit_log WHERE id > (SELECT delivered_through FROM webhook_cursor)";
+    let (all, pending) = (s.env.count_rows("audit_log").await, s.env.count_rows(held).await);
+    assert!(pending >= 1 && all > pending, "{pending} of {all}");
+    let pruned = s.app.accounts.prune_audit(0, true).await.unwrap();
+    assert_eq!((pruned as i64, s.env.count_rows("audit_log").await), (all - pending, pending));
+    let upload = format!("audit_log WHERE action = '{}'", mediadesk::domain::AuditAction::Upload.as_str());
+    assert_eq!(s.env.count_rows(&upload).await, 1, "the held event is kept");
+    assert_eq!(
+        s.app.accounts.prune_audit(0, false).await.unwrap() as i64,
+        pending,
+        "without webhooks, it goes"
+    );
 }
 
 /// A receiver over TLS with a certificate from a CA made here: each request's body, answered 204.

@@ -53,8 +53,15 @@ impl AuditRepo {
         })?)
     }
 
-    /// Deletes rows older than `before` (retention); how many.
-    pub async fn prune(conn: &mut DbConn<'_>, before: NaiveDateTime) -> Result<usize, DbError> {
-        Ok(run!(conn, |c| diesel::delete(t::audit_log.filter(t::at.lt(before))).execute(c).await)?)
+    /// Deletes rows older than `before` (retention), but none after `keep_after`; how many.
+    pub async fn prune(
+        conn: &mut DbConn<'_>,
+        before: NaiveDateTime,
+        keep_after: Option<i64>,
+    ) -> Result<usize, DbError> {
+        let through = keep_after.unwrap_or(i64::MAX);
+        Ok(run!(conn, |c| diesel::delete(t::audit_log.filter(t::at.lt(before).and(t::id.le(through))))
+            .execute(c)
+            .await)?)
     }
 }

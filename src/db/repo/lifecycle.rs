@@ -142,6 +142,10 @@ impl LifecycleRepo {
         );
         plan!("audit log past its time", l::audit_log.filter(l::at.lt(at)).select(l::id));
         plan!(
+            "audit log past its time, delivered",
+            l::audit_log.filter(l::at.lt(at).and(l::id.le(1))).select(l::id)
+        );
+        plan!(
             "webhook events after the cursor",
             l::audit_log.filter(l::id.gt(1)).filter(l::at.lt(at)).order(l::id.asc()).limit(50).select(l::id)
         );
