@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 
 TUSPY_VERSION=1.1.0
 STANDARDWEBHOOKS_VERSION=1.3.0
+OPENAPI_SPEC_VALIDATOR_VERSION=0.7.1
+JSONSCHEMA_VERSION=4.26.0
 
 # ---- dependencies -----------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
@@ -64,16 +66,20 @@ if [ "${1:-}" = "--with-services" ]; then
   exit
 fi
 # tuspy: an independent tus client the resumable-upload tests hand a file to; standardwebhooks:
-# the Standard Webhooks reference library, which checks the signatures of the webhooks received.
+# the Standard Webhooks reference library, which checks the signatures of the webhooks received;
+# openapi-spec-validator and jsonschema: judges of the API's OpenAPI document and its answers.
 TUSPY="$PWD/target/test-tools/tuspy-$TUSPY_VERSION"
-if ! "$TUSPY/bin/python" -c "import tusclient, standardwebhooks" 2>/dev/null; then
+PY_IMPORTS="import tusclient, standardwebhooks, openapi_spec_validator, jsonschema"
+if ! "$TUSPY/bin/python" -c "$PY_IMPORTS" 2>/dev/null; then
   python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
-  say "installing tuspy $TUSPY_VERSION and standardwebhooks $STANDARDWEBHOOKS_VERSION (for the tests)"
+  say "installing tuspy $TUSPY_VERSION, standardwebhooks $STANDARDWEBHOOKS_VERSION and" \
+    "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (for the tests)"
   rm -rf "$TUSPY" && python3 -m venv "$TUSPY" \
-    && "$TUSPY/bin/pip" install -q "tuspy==$TUSPY_VERSION" "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+    && "$TUSPY/bin/pip" install -q "tuspy==$TUSPY_VERSION" "standardwebhooks==$STANDARDWEBHOOKS_VERSION" \
+      "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "jsonschema==$JSONSCHEMA_VERSION"
 fi
-"$TUSPY/bin/python" -c "import tusclient, standardwebhooks" \
-  || die "tuspy and standardwebhooks are required for the resumable-upload and webhook tests"
+"$TUSPY/bin/python" -c "$PY_IMPORTS" \
+  || die "tuspy, standardwebhooks, openapi-spec-validator and jsonschema are required by the tests"
 export MEDIADESK_TEST_PYTHON="$TUSPY/bin/python"
 export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"

@@ -84,6 +84,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}", web::get().to(api::item))
             .route("/api/v1/media/{kind}/{id}", web::patch().to(api::patch))
             .route("/api/v1/collections", web::get().to(api::collections))
+            .route("/api/v1/openapi.json", web::get().to(api::openapi))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))
             .route("/media/users/{id}", web::get().to(gallery::of_user))

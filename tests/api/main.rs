@@ -31,6 +31,7 @@ mod faults;
 mod gallery_paging;
 mod harvest;
 mod kept_work;
+mod openapi;
 mod page_lists;
 mod privacy;
 mod queue;

@@ -3,12 +3,14 @@
 //! change it makes, an item's description, transcript and tags (`PATCH`). A session uses it as
 //! the pages do (a change with its CSRF token as `X-CSRF-Token`); a script sends an access
 //! token of the read or the edit scope. Files arrive by the upload form's post and tus, which
-//! a token of the upload scope reaches. Every answer, refusals included, is JSON; what it
-//! holds is the contract the README documents, written here field by field rather than derived
-//! from the service's DTOs, so that a change inside never changes it.
+//! a token of the upload scope reaches. Every answer, refusals included, is JSON; what it holds
+//! is the contract `/api/v1/openapi.json` and the README document, written here field by field
+//! rather than derived from the service's DTOs, so that a change inside never changes it.
 
 pub mod cors;
 mod json;
 mod media;
+mod spec;
 
 pub use media::{collections, item, list, patch};
+pub use spec::openapi;

@@ -1,0 +1,149 @@
+//! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
+//! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
+//! the API gives (pages, items of both kinds with their regions and collections, a change, and
+//! each refusal) to be what the document says for its address, method and status, with no
+//! field it does not name; a tampered answer is caught, so the check can fail.
+
+use std::process::Stdio;
+
+use mediadesk::auth::{Role, Scope, Scopes};
+use mediadesk::domain::Owner;
+use mediadesk::media::{Actor, RegionInput, Upload};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::common::server::TestServer;
+use crate::common::tus::Tus;
+use crate::common::*;
+
+backend_tests!(every_answer_is_what_the_openapi_document_says);
+
+async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
+    let account = s.app.accounts.by_id(user).await.unwrap();
+    let scopes = Scopes::of(scopes).unwrap();
+    s.app.accounts.create_token(None, &account, "spec", scopes, None).await.unwrap().secret
+}
+
+/// One answer: the path as the document names it, the method, the status and the body.
+async fn sample(
+    s: &TestServer,
+    (template, method, path): (&str, &str, &str),
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    let mut req = reqwest::Client::new().request(method.parse().unwrap(), format!("{}{path}", s.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = &body {
+        req = req.header("Content-Type", "application/json").body(b.to_string());
+    }
+    let page = Tus::send(req).await;
+    let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("{path}: {}", page.body));
+    json!({"path": template, "method": method.to_lowercase(), "status": page.status, "body": answer,
+           "request": body})
+}
+
+const CHECK: &str = r#"
+import copy, json, sys
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+data = json.load(sys.stdin)
+spec = data["spec"]
+validate(spec)
+
+def against(ref_or_schema, value):
+    root = copy.deepcopy(spec)
+    root.pop("paths")
+    root.update(ref_or_schema)
+    return [e.message for e in Draft202012Validator(root).iter_errors(value)]
+
+def answer_schema(s):
+    resp = spec["paths"][s["path"]][s["method"]]["responses"][str(s["status"])]
+    if "$ref" in resp:
+        resp = spec["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
+    return resp["content"]["application/json"]["schema"]
+
+bad = []
+for s in data["samples"]:
+    errors = against(answer_schema(s), s["body"])
+    op = spec["paths"][s["path"]][s["method"]]
+    if s["request"] is not None:
+        errors += against(op["requestBody"]["content"]["application/json"]["schema"], s["request"])
+    if errors:
+        bad.append((s["path"], s["method"], s["status"], errors[:3]))
+if bad:
+    sys.exit("not as documented: %r" % bad)
+# The check can fail: a field the document does not name is caught.
+tampered = copy.deepcopy(data["samples"][0])
+tampered["body"]["items"][0]["secret"] = 1
+if not against(answer_schema(tampered), tampered["body"]):
+    sys.exit("an undocumented field went unnoticed")
+print(len(data["samples"]))
+"#;
+
+async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
+    let s = env.start_server().await;
+    let amy = s.account("amy", Role::User).await;
+    let ben = s.account("ben", Role::User).await;
+    let a = Actor::user(amy);
+    let up = |name: &'static str, fixture: &'static str| {
+        let media = s.env.media.clone();
+        async move {
+            let item =
+                media.upload(&a, Upload::new(Owner::User(amy), name), fixture_stream(fixture)).await.unwrap();
+            (item.kind(), item.id())
+        }
+    };
+    let photo = up("harbour.jpg", "image.jpg").await;
+    let clip = up("gulls.flac", "tone.flac").await;
+    let region = RegionInput { label: "Gull".into(), start: "0.5".into(), end: String::new() };
+    s.app.media.add_region(&a, clip.1, &region).await.unwrap();
+    let album = s.app.media.create_collection(&a, Owner::User(amy), None, "Coast").await.unwrap();
+    s.app.media.add_to_collection(&a, album.id, photo).await.unwrap();
+    let rw = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+    let upload_only = token(&s, amy, &[Scope::Upload]).await;
+    let (image_path, clip_path) =
+        (format!("/api/v1/media/image/{}", photo.1), format!("/api/v1/media/audio/{}", clip.1));
+    let (list, item) = ("/api/v1/media", "/api/v1/media/{kind}/{id}");
+
+    let mut samples = vec![
+        sample(&s, (list, "GET", "/api/v1/media?per=1"), Some(&rw), None).await,
+        sample(&s, (list, "GET", "/api/v1/media"), Some(&rw), None).await,
+        sample(&s, (list, "GET", "/api/v1/media?type=video"), Some(&rw), None).await,
+        sample(&s, (list, "GET", &format!("/api/v1/media?owner={ben}")), Some(&rw), None).await,
+        sample(&s, (list, "GET", "/api/v1/media"), None, None).await,
+        sample(&s, (list, "GET", "/api/v1/media"), Some(&upload_only), None).await,
+        sample(&s, (list, "GET", "/api/v1/media"), Some("mdk_unknown"), None).await,
+        sample(&s, (item, "GET", &image_path), Some(&rw), None).await,
+        sample(&s, (item, "GET", &clip_path), Some(&rw), None).await,
+        sample(&s, (item, "GET", "/api/v1/media/image/999999"), Some(&rw), None).await,
+        sample(&s, ("/api/v1/collections", "GET", "/api/v1/collections"), Some(&rw), None).await,
+    ];
+    let change = json!({"alt_text": "Boats at dawn", "title": null, "tags_add": ["harbour"]});
+    samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(change)).await);
+    let refused = json!({"transcript": "words", "tags_remove": ["x"]});
+    samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(refused)).await);
+    let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400]);
+    assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
+
+    let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
+    assert_eq!(spec.status, 200, "no credentials needed");
+    let spec: Value = serde_json::from_str(&spec.body).unwrap();
+    assert_eq!(spec["servers"][0]["url"], s.base);
+    let mut child = tokio::process::Command::new(required_env("MEDIADESK_TEST_PYTHON"))
+        .args(["-c", CHECK])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(json!({"spec": spec, "samples": samples}).to_string().as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "13");
+}
