@@ -32,16 +32,19 @@ pub enum Scope {
     Read,
     /// Describe and tag media through the JSON API (`PATCH` of an item).
     Edit,
+    /// Delete media through the JSON API (`DELETE` of an item): to the trash when there is one.
+    Delete,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Upload, Scope::Read, Scope::Edit];
+    pub const ALL: [Scope; 4] = [Scope::Upload, Scope::Read, Scope::Edit, Scope::Delete];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Upload => "upload",
             Scope::Read => "read",
             Scope::Edit => "edit",
+            Scope::Delete => "delete",
         }
     }
 
@@ -50,6 +53,7 @@ impl Scope {
             Scope::Upload => "Upload files",
             Scope::Read => "Read media (API)",
             Scope::Edit => "Describe and tag media (API)",
+            Scope::Delete => "Delete media (API)",
         }
     }
 

@@ -146,9 +146,23 @@ impl FromRequest for Reader {
     }
 }
 
-/// Whoever may change an item through the JSON API: a request with an access token of the edit
-/// scope, or a session whose script sends its CSRF token as `X-CSRF-Token` (a cookie alone is
-/// ambient authority).
+/// A change through the JSON API by a token of `scope`, or by a session whose script sends its
+/// CSRF token as `X-CSRF-Token` (a cookie alone is ambient authority).
+fn changer(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    scope: Scope,
+) -> Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>> {
+    let user = session_or_token(req, payload, scope);
+    let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    Box::pin(async move {
+        let user = user.await?;
+        user.check_csrf(&sent)?;
+        Ok(user)
+    })
+}
+
+/// Whoever may describe and tag an item through the JSON API (the edit scope).
 pub struct Editor(pub CurrentUser);
 
 impl FromRequest for Editor {
@@ -156,12 +170,20 @@ impl FromRequest for Editor {
     type Future = Pin<Box<dyn Future<Output = Result<Editor, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = session_or_token(req, payload, Scope::Edit);
-        let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        Box::pin(async move {
-            let user = user.await?;
-            user.check_csrf(&sent)?;
-            Ok(Editor(user))
-        })
+        let user = changer(req, payload, Scope::Edit);
+        Box::pin(async move { user.await.map(Editor) })
+    }
+}
+
+/// Whoever may delete an item through the JSON API (the delete scope).
+pub struct Deleter(pub CurrentUser);
+
+impl FromRequest for Deleter {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Deleter, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = changer(req, payload, Scope::Delete);
+        Box::pin(async move { user.await.map(Deleter) })
     }
 }

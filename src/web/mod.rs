@@ -83,6 +83,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media", web::get().to(api::list))
             .route("/api/v1/media/{kind}/{id}", web::get().to(api::item))
             .route("/api/v1/media/{kind}/{id}", web::patch().to(api::patch))
+            .route("/api/v1/media/{kind}/{id}", web::delete().to(api::delete))
             .route("/api/v1/collections", web::get().to(api::collections))
             .route("/api/v1/openapi.json", web::get().to(api::openapi))
             .route("/media", web::get().to(gallery::all))

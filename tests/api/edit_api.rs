@@ -4,7 +4,8 @@
 //! the answer is the item's document, and the audit log names the token. A refusal (a field too
 //! long, one the kind lacks, a tag unfit, too many, unknown fields, not JSON) and a database
 //! failure keep none of the change; another account's item is 404, system media 403 to a user;
-//! a read token cannot change and an edit token cannot read.
+//! a read token cannot change and an edit token cannot read. A delete token sends an item to the
+//! trash (restored from there), and only its account's; a failed delete keeps the item.
 
 use mediadesk::auth::{Role, Scope, Scopes};
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
@@ -15,7 +16,11 @@ use crate::common::server::{Page, TestServer};
 use crate::common::tus::Tus;
 use crate::common::*;
 
-backend_tests!(an_edit_token_describes_and_tags_in_one_change, a_refused_or_failed_change_keeps_nothing);
+backend_tests!(
+    an_edit_token_describes_and_tags_in_one_change,
+    a_refused_or_failed_change_keeps_nothing,
+    a_delete_token_sends_an_item_to_the_trash
+);
 
 async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
     let account = s.app.accounts.by_id(user).await.unwrap();
@@ -196,4 +201,65 @@ async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
     let id = photo.rsplit('/').next().unwrap();
     let kind = MediaKind::Image.as_str();
     assert_eq!(s.env.count_rows(&format!("item_tags WHERE kind = '{kind}' AND item_id = {id}")).await, 1);
+}
+
+async fn delete(s: &TestServer, token: &str, path: &str) -> Page {
+    Tus::send(reqwest::Client::new().delete(format!("{}{path}", s.base)).bearer_auth(token)).await
+}
+
+async fn a_delete_token_sends_an_item_to_the_trash(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let (amy_web, amy) = s.signed_in("amy", Role::User).await;
+    let ben = s.account("ben", Role::User).await;
+    let sue = s.account("sue", Role::Staff).await;
+    let a = Actor::user(amy);
+    let photo = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
+    let clip = upload(&s, &a, Owner::User(amy), "gulls.wav", "tone-mono-8k.wav").await;
+    let bens = upload(&s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await;
+    let logo = upload(&s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await;
+    let deleter = token(&s, amy, &[Scope::Delete]).await;
+    let reader = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+
+    // Not hers, not hers to delete, not its scope: refused, and every item still there.
+    let r = delete(&s, &deleter, &bens).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (404, Some("not_found")));
+    let r = delete(&s, &deleter, &logo).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("forbidden")));
+    let r = delete(&s, &reader, &photo).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
+    let r = Tus::send(reqwest::Client::new().get(format!("{}{photo}", s.base)).bearer_auth(&deleter)).await;
+    assert_eq!(r.status, 403, "a delete token cannot read");
+    // A failure keeps the item, and leaves no object behind.
+    let objects = s.env.objects().await;
+    s.env.inject_db_failure("audit_log", "INSERT").await;
+    let r = delete(&s, &deleter, &photo).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (503, Some("unavailable")), "{}", r.body);
+    s.env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(read(&s, &reader, "/api/v1/media").await["total"], 3, "Amy's two and the logo");
+    assert_eq!(s.env.objects().await, objects, "no copy in the trash's keys, nothing removed");
+
+    // To the trash, until a date; gone from the API; restored from the trash page.
+    let r = delete(&s, &deleter, &photo).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let done = body(&r);
+    assert_eq!((done["kind"].as_str(), done["trashed"].as_bool()), (Some("image"), Some(true)));
+    assert!(done["trashed_until"].as_str().unwrap().ends_with('Z'));
+    let r = Tus::send(reqwest::Client::new().get(format!("{}{photo}", s.base)).bearer_auth(&reader)).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(delete(&s, &deleter, &photo).await.status, 404, "once");
+    let id = photo.rsplit('/').next().unwrap();
+    let back =
+        amy_web.post("/trash", "/trash", &[("action", "restore"), ("item", &format!("image:{id}"))]).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert_eq!(read(&s, &reader, &photo).await["filename"], "harbour.jpg");
+
+    // A session deletes with its CSRF token, not with the cookie alone.
+    let url = amy_web.url(&clip);
+    let r = Tus::send(amy_web.http.delete(&url)).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("page_expired")));
+    let csrf = amy_web.get("/media").await.csrf();
+    let r = Tus::send(amy_web.http.delete(&url).header("X-CSRF-Token", csrf)).await;
+    assert_eq!((r.status, body(&r)["trashed"].as_bool()), (200, Some(true)));
+    let trashed = format!("audit_log WHERE action = '{}'", AuditAction::Trash.as_str());
+    assert_eq!(s.env.count_rows(&trashed).await, 2, "each delete is in the log");
 }

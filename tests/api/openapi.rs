@@ -1,7 +1,7 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
-//! the API gives (pages, items of both kinds with their regions and collections, a change, and
-//! each refusal) to be what the document says for its address, method and status, with no
+//! the API gives (pages, items of both kinds with their regions and collections, a change, a
+//! delete, and each refusal) to be what the document says for its address, method and status, with no
 //! field it does not name; a tampered answer is caught, so the check can fail.
 
 use std::process::Stdio;
@@ -124,8 +124,11 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(change)).await);
     let refused = json!({"transcript": "words", "tags_remove": ["x"]});
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(refused)).await);
+    let deleter = token(&s, amy, &[Scope::Delete]).await;
+    samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
+    samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
-    assert_eq!(statuses, [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400]);
+    assert_eq!(statuses, [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404]);
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
@@ -145,5 +148,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "13");
+    assert_eq!(stdout.trim(), "15");
 }

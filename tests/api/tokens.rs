@@ -258,7 +258,7 @@ async fn a_refused_token_form_keeps_what_was_typed(env: TestEnv) {
             assert!(r.body.contains("<option value=\"365\" selected>"), "the lifetime comes back");
         }
     }
-    let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("scope", "delete"), ("lifetime", "7")]).await;
+    let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("scope", "admin"), ("lifetime", "7")]).await;
     assert!(r.status == 400 && r.body.contains("offered scopes"));
     let r = amy.post("/tokens", "/tokens", &[("name", "x"), ("lifetime", "7")]).await;
     assert!(r.status == 400 && r.body.contains("tick at least one"), "no scope ticked");
@@ -463,7 +463,11 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
     assert_eq!(Tus::send(api).await.status, 200, "a read token reads the API");
     assert!(s.env.cli(&["token", "list", "--user", "amy"], None).stdout.contains("\tLive\tread\tsite\t"));
     let wrong = s.env.cli(&["token", "add", "x", "--user", "amy", "--scope", "admin"], None);
-    assert!(wrong.code == 1 && wrong.stderr.contains("--scope: upload, read or edit"), "{}", wrong.stderr);
+    assert!(
+        wrong.code == 1 && wrong.stderr.contains("--scope: upload, read, edit or delete"),
+        "{}",
+        wrong.stderr
+    );
     let nobody = s.env.cli(&["token", "add", "x", "--user", "nobody"], None);
     assert!(nobody.code == 1 && nobody.stderr.contains("--user: no account \"nobody\""), "{}", nobody.stderr);
     let filter = AuditFilter { action: Some(AuditAction::Token), ..AuditFilter::default() };

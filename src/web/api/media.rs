@@ -16,7 +16,7 @@ use crate::http_text::percent_encode;
 use crate::media::ItemPatch;
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentUser, Editor, Reader};
+use crate::web::extract::{CurrentUser, Deleter, Editor, Reader};
 
 /// Items per listing unless `per` says otherwise, and the most it may say.
 const DEFAULT_PER: u32 = 50;
@@ -255,6 +255,32 @@ pub async fn patch(
     };
     app.media.patch_item(&user.actor(), (path.kind, path.id), &change).await?;
     item(app, settings, Reader(user), path).await
+}
+
+/// What a delete did.
+#[derive(Serialize)]
+struct DeletedJson {
+    kind: MediaKind,
+    id: i64,
+    /// In the trash until `trashed_until` (its page restores it); `false`: deleted for good.
+    trashed: bool,
+    trashed_until: Option<String>,
+}
+
+/// Deletes an item one manages: to the trash when there is one (`MEDIADESK_TRASH_DAYS`).
+pub async fn delete(
+    Deleter(user): Deleter,
+    app: web::Data<App>,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, WebError> {
+    let done = app.media.delete(&user.actor(), path.kind, path.id).await?;
+    let until = done.trashed_until.map(|t| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    Ok(HttpResponse::Ok().json(DeletedJson {
+        kind: path.kind,
+        id: path.id,
+        trashed: until.is_some(),
+        trashed_until: until,
+    }))
 }
 
 #[derive(Serialize)]

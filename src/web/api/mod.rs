@@ -1,16 +1,17 @@
 //! The JSON API, `/api/v1/…`: what a script or another site reads of the library (listings with
-//! the galleries' filters and paging, one item with its links, the collections), and the one
-//! change it makes, an item's description, transcript and tags (`PATCH`). A session uses it as
-//! the pages do (a change with its CSRF token as `X-CSRF-Token`); a script sends an access
-//! token of the read or the edit scope. Files arrive by the upload form's post and tus, which
-//! a token of the upload scope reaches. Every answer, refusals included, is JSON; what it holds
-//! is the contract `/api/v1/openapi.json` and the README document, written here field by field
-//! rather than derived from the service's DTOs, so that a change inside never changes it.
+//! the galleries' filters and paging, one item with its links, the collections), and the
+//! changes it makes: an item's description, transcript and tags (`PATCH`), and its delete. A
+//! session uses it as the pages do (a change with its CSRF token as `X-CSRF-Token`); a script
+//! sends an access token of the read, edit or delete scope. Files arrive by the upload form's
+//! post and tus, which a token of the upload scope reaches. Every answer, refusals included, is
+//! JSON; what it holds is the contract `/api/v1/openapi.json` and the README document, written
+//! here field by field rather than derived from the service's DTOs, so that a change inside
+//! never changes it.
 
 pub mod cors;
 mod json;
 mod media;
 mod spec;
 
-pub use media::{collections, item, list, patch};
+pub use media::{collections, delete, item, list, patch};
 pub use spec::openapi;

@@ -92,6 +92,8 @@ struct TokensPage {
     error: Option<String>,
     upload_url: String,
     api_url: String,
+    /// Days a delete keeps an item in the trash (0: none).
+    trash_days: u32,
     max_name: usize,
     max_live: i64,
 }
@@ -147,6 +149,7 @@ async fn page(
         error,
         upload_url: settings.absolute_url("/upload"),
         api_url: settings.absolute_url("/api/v1/media"),
+        trash_days: app.media.settings().trash_days,
         max_name: MAX_TOKEN_NAME_CHARS,
         max_live: MAX_LIVE_TOKENS,
     }
