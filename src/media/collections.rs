@@ -82,9 +82,7 @@ impl MediaService {
         actor: &Actor,
         id: i64,
     ) -> Result<CollectionRow, MediaError> {
-        let row = CollectionRepo::by_id(c, id).await?.ok_or(MediaError::NotFound)?;
-        actor.check_manage(row.owner_id)?;
-        Ok(row)
+        managed(c, actor, id).await
     }
 
     /// Every collection the actor may see, as a tree: each after its parent, siblings by name.
@@ -329,35 +327,7 @@ impl MediaService {
         id: i64,
         (kind, item): (MediaKind, i64),
     ) -> Result<bool, MediaError> {
-        // The item is read locked, in the transaction that adds it: no place is written for an
-        // item deleted meanwhile, nor with the name and size it had before a replace.
-        self.db
-            .transaction(async |c: &mut DbConn<'_>| {
-                let found = Self::locked_item(c, (kind, item)).await?;
-                actor.check_view(found.media.owner_id())?;
-                // Locked too: one deleted meanwhile is found gone, not a failed insert.
-                let collection = CollectionRepo::locked(c, id).await?.ok_or(MediaError::NotFound)?;
-                actor.check_manage(collection.owner_id)?;
-                let item_owner = found.media.owner_id();
-                if item_owner.is_some() && item_owner != collection.owner_id {
-                    return Err(MediaError::Invalid(
-                        "only the collection owner's own media and system media can go in it".into(),
-                    ));
-                }
-                let (created_at, byte_size) = found.media.created_and_size();
-                let m = NewMembership {
-                    collection_id: id,
-                    kind: kind.as_str(),
-                    item_id: item,
-                    owner_id: item_owner,
-                    created_at,
-                    original_filename: found.media.filename(),
-                    byte_size,
-                    added_at: now(),
-                };
-                Ok(CollectionRepo::add_item(c, &m).await?)
-            })
-            .await
+        self.db.transaction(async |c: &mut DbConn<'_>| add_in(c, actor, id, (kind, item)).await).await
     }
 
     /// Takes an item out of a collection the actor manages; false when it was not in.
@@ -368,9 +338,7 @@ impl MediaService {
         (kind, item): (MediaKind, i64),
     ) -> Result<bool, MediaError> {
         let mut pooled = self.db.get().await?;
-        let mut c = pooled.conn();
-        self.managed_collection(&mut c, actor, id).await?;
-        Ok(CollectionRepo::remove_item(&mut c, id, (kind.as_str(), item)).await?)
+        remove_in(&mut pooled.conn(), actor, id, (kind, item)).await
     }
 
     /// The collections an item is in that the actor may see.
@@ -387,4 +355,56 @@ impl MediaService {
             .map(|r| Self::collection_read(actor, &r.entry(), 0, 0))
             .collect())
     }
+}
+
+async fn managed(c: &mut DbConn<'_>, actor: &Actor, id: i64) -> Result<CollectionRow, MediaError> {
+    let row = CollectionRepo::by_id(c, id).await?.ok_or(MediaError::NotFound)?;
+    actor.check_manage(row.owner_id)?;
+    Ok(row)
+}
+
+/// Puts an item the actor may see into a collection they manage, in the caller's transaction;
+/// false when it was in. The item is read locked: no place is written for an item deleted
+/// meanwhile, nor with the name and size it had before a replace.
+pub(super) async fn add_in(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    id: i64,
+    (kind, item): (MediaKind, i64),
+) -> Result<bool, MediaError> {
+    let found = MediaService::locked_item(c, (kind, item)).await?;
+    actor.check_view(found.media.owner_id())?;
+    // Locked too: one deleted meanwhile is found gone, not a failed insert.
+    let collection = CollectionRepo::locked(c, id).await?.ok_or(MediaError::NotFound)?;
+    actor.check_manage(collection.owner_id)?;
+    let item_owner = found.media.owner_id();
+    if item_owner.is_some() && item_owner != collection.owner_id {
+        return Err(MediaError::Invalid(
+            "only the collection owner's own media and system media can go in it".into(),
+        ));
+    }
+    let (created_at, byte_size) = found.media.created_and_size();
+    let m = NewMembership {
+        collection_id: id,
+        kind: kind.as_str(),
+        item_id: item,
+        owner_id: item_owner,
+        created_at,
+        original_filename: found.media.filename(),
+        byte_size,
+        added_at: now(),
+    };
+    Ok(CollectionRepo::add_item(c, &m).await?)
+}
+
+/// Takes an item out of a collection the actor manages, in the caller's connection or
+/// transaction; false when it was not in.
+pub(super) async fn remove_in(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    id: i64,
+    (kind, item): (MediaKind, i64),
+) -> Result<bool, MediaError> {
+    managed(c, actor, id).await?;
+    Ok(CollectionRepo::remove_item(c, id, (kind.as_str(), item)).await?)
 }

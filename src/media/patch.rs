@@ -1,10 +1,11 @@
 //! One change of an item as the JSON API sends it: any of its description's fields, its
-//! transcript, tags to add and tags to take off, all in one transaction (a refusal or a failure
+//! transcript, tags and collections to add it to and take it from, all in one transaction (a refusal or a failure
 //! keeps none of it). A field left out is left as it is, so two scripts that fill different
 //! fields never undo each other; the item is locked while the change reads and writes it.
 
 use super::MediaError;
 use super::access::Actor;
+use super::collections::{add_in, remove_in};
 use super::describe::rewrite_in;
 use super::dto::Description;
 use super::service::{MediaService, check_transcript, write_transcript};
@@ -32,6 +33,9 @@ pub struct ItemPatch {
     pub transcript: Option<Option<String>>,
     pub tags_add: Vec<String>,
     pub tags_remove: Vec<String>,
+    /// Collections (ids) the actor manages to put the item in and take it out of.
+    pub collections_add: Vec<i64>,
+    pub collections_remove: Vec<i64>,
 }
 
 impl ItemPatch {
@@ -67,6 +71,9 @@ impl ItemPatch {
         }
         if let Some(Some(t)) = &self.transcript {
             check_transcript(t)?;
+        }
+        if self.collections_add.len() > MAX_TAGS || self.collections_remove.len() > MAX_TAGS {
+            return Err(MediaError::Invalid(format!("at most {MAX_TAGS} collections at once")));
         }
         if self.tags_add.len() > MAX_TAGS || self.tags_remove.len() > MAX_TAGS {
             return Err(MediaError::Invalid(format!(
@@ -109,6 +116,16 @@ impl MediaService {
                         changed |= untag_in(c, actor, (kind, id), &tag).await?;
                     }
                 }
+                // In id order, so that two changes naming the same collections take turns.
+                let mut adds = patch.collections_add.clone();
+                adds.sort_unstable();
+                adds.dedup();
+                for collection in adds {
+                    add_in(c, actor, collection, (kind, id)).await.map_err(|e| named(e, collection))?;
+                }
+                for &collection in &patch.collections_remove {
+                    remove_in(c, actor, collection, (kind, id)).await.map_err(|e| named(e, collection))?;
+                }
                 Ok::<_, MediaError>(changed)
             })
             .await?;
@@ -116,5 +133,16 @@ impl MediaService {
             self.memos.tag_suggestions.forget();
         }
         Ok(())
+    }
+}
+
+/// A collection the change names but the actor cannot change is a refusal of the change (a
+/// 404 would say the item is missing).
+fn named(e: MediaError, collection: i64) -> MediaError {
+    match e {
+        MediaError::NotFound | MediaError::Forbidden => {
+            MediaError::Invalid(format!("collection {collection}: no collection you manage has that id"))
+        }
+        other => other,
     }
 }

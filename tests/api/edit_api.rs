@@ -50,7 +50,7 @@ async fn read(s: &TestServer, token: &str, path: &str) -> Value {
 
 /// What a change may touch of an item's document (its links are signed anew on every read).
 fn facts(doc: &Value) -> Value {
-    let keys = ["title", "alt_text", "caption", "credit", "transcript", "tags"];
+    let keys = ["title", "alt_text", "caption", "credit", "transcript", "tags", "collections"];
     keys.iter().map(|k| (k.to_string(), doc[k].clone())).collect::<serde_json::Map<_, _>>().into()
 }
 
@@ -92,6 +92,14 @@ async fn an_edit_token_describes_and_tags_in_one_change(env: TestEnv) {
     assert_eq!((doc["title"].as_str(), doc["credit"].as_str()), (None, None));
     assert_eq!((doc["alt_text"].as_str(), doc["tags"].clone()), (Some("Boats at dawn"), json!(["harbour"])));
     assert_eq!(read(&s, &both, "/api/v1/media?only=missing-alt").await["total"], 0);
+    // Filed in a collection and taken out again.
+    let album = s.app.media.create_collection(&a, Owner::User(amy), None, "Coast").await.unwrap();
+    let doc = changed(&s, &both, &photo, json!({"collections_add": [album.id, album.id]})).await;
+    assert_eq!(doc["collections"][0]["name"], "Coast");
+    let inside = read(&s, &both, &format!("/api/v1/media?collection={}", album.id)).await;
+    assert_eq!(inside["total"], 1);
+    let doc = changed(&s, &both, &photo, json!({"collections_remove": [album.id]})).await;
+    assert_eq!(doc["collections"], json!([]));
     assert!(
         amy_web.get(&photo.replace("/api/v1", "")).await.body.contains("Boats at dawn"),
         "the page shows it"
@@ -142,6 +150,8 @@ async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
     let bens = upload(&s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await;
     let logo = upload(&s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await;
     let tok = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+    let bens_album =
+        s.app.media.create_collection(&Actor::user(ben), Owner::User(ben), None, "Ben's").await.unwrap().id;
     changed(&s, &tok, &photo, json!({"alt_text": "Boats", "tags_add": ["harbour"]})).await;
     let before = facts(&read(&s, &tok, &photo).await);
 
@@ -152,6 +162,8 @@ async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
         (json!({"title": "ok", "tags_add": ["a,b"]}), "commas"),
         (json!({"title": "ok", "tags_add": tags}), "at most 50 tags"),
         (json!({"title": "ok", "transcript": "words"}), "an image has no transcript"),
+        (json!({"title": "ok", "collections_add": [bens_album]}), "no collection you manage"),
+        (json!({"title": "ok", "collections_remove": [999999]}), "no collection you manage"),
         (json!({"title": "ok", "colour": "red"}), "unknown field `colour`"),
         (json!({"title": 5}), "invalid type"),
         (json!(["title"]), "send an object"),

@@ -120,7 +120,8 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         sample(&s, (item, "GET", "/api/v1/media/image/999999"), Some(&rw), None).await,
         sample(&s, ("/api/v1/collections", "GET", "/api/v1/collections"), Some(&rw), None).await,
     ];
-    let change = json!({"alt_text": "Boats at dawn", "title": null, "tags_add": ["harbour"]});
+    let change = json!({"alt_text": "Boats at dawn", "title": null, "tags_add": ["harbour"],
+                        "collections_remove": [album.id]});
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(change)).await);
     let refused = json!({"transcript": "words", "tags_remove": ["x"]});
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(refused)).await);

@@ -221,6 +221,10 @@ pub struct PatchJson {
     tags_add: Vec<String>,
     #[serde(default)]
     tags_remove: Vec<String>,
+    #[serde(default)]
+    collections_add: Vec<i64>,
+    #[serde(default)]
+    collections_remove: Vec<i64>,
 }
 
 /// A field that came, `null` or not (serde would read `null` as absent).
@@ -252,6 +256,8 @@ pub async fn patch(
         transcript: b.transcript,
         tags_add: b.tags_add,
         tags_remove: b.tags_remove,
+        collections_add: b.collections_add,
+        collections_remove: b.collections_remove,
     };
     app.media.patch_item(&user.actor(), (path.kind, path.id), &change).await?;
     item(app, settings, Reader(user), path).await
