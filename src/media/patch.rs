@@ -1,7 +1,8 @@
 //! One change of an item as the JSON API sends it: any of its description's fields, its
-//! transcript, tags and collections to add it to and take it from, all in one transaction (a refusal or a failure
-//! keeps none of it). A field left out is left as it is, so two scripts that fill different
-//! fields never undo each other; the item is locked while the change reads and writes it.
+//! transcript, tags and collections to add it to and take it from, all in one transaction (a
+//! refusal or a failure keeps none of it). A field left out is left as it is, so two scripts
+//! that fill different fields never undo each other; the item is locked while the change reads
+//! and writes it.
 
 use super::MediaError;
 use super::access::Actor;
