@@ -1,8 +1,8 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
 //! the API gives (pages, items of both kinds with their regions and collections, a change, a
-//! delete, and each refusal) to be what the document says for its address, method and status, with no
-//! field it does not name; a tampered answer is caught, so the check can fail.
+//! delete, uploads, and each refusal) to be what the document says for its address, method and
+//! status, with no field it does not name; a tampered answer is caught, so the check can fail.
 
 use std::process::Stdio;
 
@@ -42,6 +42,20 @@ async fn sample(
     let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("{path}: {}", page.body));
     json!({"path": template, "method": method.to_lowercase(), "status": page.status, "body": answer,
            "request": body})
+}
+
+/// An upload by the form's post, as a script sends it.
+async fn upload_sample(s: &TestServer, token: &str, (name, fixture): (&str, &str), keep: bool) -> Value {
+    let mut form = reqwest::multipart::Form::new();
+    if keep {
+        form = form.text("keep_duplicates", "1");
+    }
+    let form =
+        form.part("file", reqwest::multipart::Part::bytes(fixture_bytes(fixture)).file_name(name.to_owned()));
+    let req = reqwest::Client::new().post(format!("{}/upload", s.base)).bearer_auth(token).multipart(form);
+    let page = Tus::send(req.header("Accept", "application/json")).await;
+    let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("upload: {}", page.body));
+    json!({"path": "/upload", "method": "post", "status": page.status, "body": answer, "request": null})
 }
 
 const CHECK: &str = r#"
@@ -128,8 +142,17 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let deleter = token(&s, amy, &[Scope::Delete]).await;
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
+    for (file, fixture, keep) in [
+        ("quay.jpg", "image.jpg", true),
+        ("notes.jpg", "not-an-image.jpg", true),
+        ("again.jpg", "image.jpg", false),
+    ] {
+        samples.push(upload_sample(&s, &upload_only, (file, fixture), keep).await);
+    }
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
-    assert_eq!(statuses, [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404]);
+    let expected = [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 415, 409];
+    assert_eq!(statuses, expected);
+    assert!(samples[17]["body"]["existing"].is_string(), "a duplicate names the item that holds it");
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
@@ -149,5 +172,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "15");
+    assert_eq!(stdout.trim(), "18");
 }

@@ -40,6 +40,9 @@ struct FileResult {
     ok: bool,
     /// The new item's page.
     url: Option<String>,
+    /// The new item's document in the JSON API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_url: Option<String>,
     message: String,
     /// For a duplicate: the page of the item that already holds the file.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +71,7 @@ impl FileResult {
             filename,
             ok: false,
             url: None,
+            api_url: None,
             existing,
             message,
             code: Some(error.code()),
@@ -232,6 +236,7 @@ async fn upload_field(
             filename: shown,
             ok: true,
             url: Some(format!("/media/{}/{}", media.kind(), media.id())),
+            api_url: Some(format!("/api/v1/media/{}/{}", media.kind(), media.id())),
             existing: None,
             message: "accepted".into(),
             code: None,
