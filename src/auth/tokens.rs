@@ -251,6 +251,34 @@ impl AccountService {
             .await
     }
 
+    /// An account's tokens as an admin reviews them: which scripts can act as it.
+    pub async fn tokens_of(
+        &self,
+        actor: Option<&Account>,
+        id: i64,
+    ) -> Result<(Account, Vec<AccessToken>), AuthError> {
+        Self::require_admin(actor)?;
+        let account = self.by_id(id).await?;
+        let tokens = self.tokens(id).await?;
+        Ok((account, tokens))
+    }
+
+    /// An admin revokes one of an account's live tokens; another account's, or one already
+    /// ended, is `NotFound`.
+    pub async fn revoke_token_of(
+        &self,
+        actor: Option<&Account>,
+        account_id: i64,
+        token_id: i64,
+    ) -> Result<AccessToken, AuthError> {
+        Self::require_admin(actor)?;
+        let account = self.by_id(account_id).await?;
+        let token = self.tokens(account_id).await?.into_iter().find(|t| t.id == token_id);
+        let token = token.ok_or(AuthError::NotFound)?;
+        self.revoke_token(actor, &account, token_id).await?;
+        Ok(token)
+    }
+
     /// Live tokens per account, for the accounts page.
     pub async fn live_token_counts(&self) -> Result<std::collections::HashMap<i64, i64>, AuthError> {
         let mut pooled = self.db.get().await?;

@@ -36,8 +36,9 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    accounts, audit, bulk_delete, bulk_edit, collections, detail, duplicates, files, gallery, queue, regions,
-    replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus, upload, viewer, zip,
+    account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, detail, duplicates, files, gallery,
+    queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus, upload,
+    viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -182,6 +183,14 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/admin/users/{id}/password", web::post().to(accounts::reset_password))
             .route("/admin/users/{id}/quota", web::post().to(accounts::set_quota))
             .route("/admin/users/{id}/disable", web::post().to(accounts::disable))
+            .route("/admin/users/{id}/tokens", web::get().to(account_tokens::show))
+            .route("/admin/users/{id}/tokens/{token}/revoke", web::post().to(account_tokens::revoke))
+            .route(
+                "/admin/users/{id}/tokens/{token}/revoke",
+                web::get().to(|path: web::Path<(i64, i64)>| async move {
+                    signin::see_other(&format!("/admin/users/{}/tokens", path.0))
+                }),
+            )
             .route("/admin/users/{id}/tokens/revoke", web::post().to(accounts::revoke_tokens))
             .route(
                 "/admin/users/{id}/tokens/revoke",

@@ -20,7 +20,9 @@ backend_tests!(
     a_refused_token_form_keeps_what_was_typed,
     a_failed_write_makes_no_token,
     the_command_line_makes_lists_and_revokes_tokens,
-    browser_makes_and_revokes_a_token_by_keyboard_at_390_px
+    browser_makes_and_revokes_a_token_by_keyboard_at_390_px,
+    an_admin_reviews_an_accounts_tokens_and_revokes_one,
+    browser_an_admin_revokes_one_token_by_keyboard_at_390_px
 );
 
 /// Makes a token on the Tokens page; returns its secret, as the page shows it once.
@@ -476,4 +478,117 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
     for row in &rows {
         assert_eq!((row.actor.as_deref(), row.subject.as_deref()), (None, Some("amy")), "the command line");
     }
+}
+
+/// Amy's tokens as an admin sees them: one upload token, one read token, one already revoked.
+async fn tokens_of_amy(s: &TestServer) -> (i64, String, String) {
+    let amy = s.account("amy", Role::User).await;
+    let account = s.app.accounts.by_id(amy).await.unwrap();
+    let make = |name: &'static str, scope: Scope| {
+        let (accounts, account) = (s.app.accounts.clone(), account.clone());
+        async move { accounts.create_token(None, &account, name, scope.into(), None).await.unwrap() }
+    };
+    let old = make("old laptop", Scope::Upload).await;
+    s.app.accounts.revoke_token(None, &account, old.token.id).await.unwrap();
+    let nightly = make("nightly", Scope::Upload).await.secret;
+    let site = make("site", Scope::Read).await.secret;
+    (amy, nightly, site)
+}
+
+async fn read_with(s: &TestServer, token: &str) -> u16 {
+    Tus::send(reqwest::Client::new().get(format!("{}/api/v1/media", s.base)).bearer_auth(token)).await.status
+}
+
+async fn an_admin_reviews_an_accounts_tokens_and_revokes_one(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, nightly, site) = tokens_of_amy(&s).await;
+    let (root, _) = s.signed_in("root", Role::Admin).await;
+    let (ben, ben_id) = s.signed_in("ben", Role::Staff).await;
+    let ben_account = s.app.accounts.by_id(ben_id).await.unwrap();
+    let bens =
+        s.app.accounts.create_token(None, &ben_account, "ben's", Scope::Upload.into(), None).await.unwrap();
+    let page = format!("/admin/users/{amy}/tokens");
+    assert!(root.get("/admin/users").await.body.contains(&format!("href=\"{page}\">2 live access tokens")));
+    let listed = root.get(&page).await;
+    assert_eq!(listed.status, 200);
+    for text in ["Access tokens of amy", "nightly", "Upload files", "site", "Read media (API)", "old laptop"]
+    {
+        assert!(listed.body.contains(text), "{text}: {}", listed.body);
+    }
+    assert_eq!(listed.body.matches("<strong>Revoked</strong>").count(), 1);
+    assert!(!listed.body.contains(&nightly) && !listed.body.contains(&site), "never the tokens themselves");
+    assert_eq!(ben.get(&page).await.status, 403, "admins only, not staff");
+    assert_eq!(root.get("/admin/users/999999/tokens").await.status, 404);
+
+    let tokens = s.app.accounts.tokens(amy).await.unwrap();
+    let id_of = |name: &str| tokens.iter().find(|t| t.name == name).unwrap().id;
+    let revoke = format!("/admin/users/{amy}/tokens/{}/revoke", id_of("nightly"));
+    assert_eq!(ben.post("/media", &revoke, &[]).await.status, 403, "admins only");
+    assert_eq!(root.post_raw(&revoke, &[]).await.status, 400, "no form token");
+    // A failure revokes nothing.
+    s.env.inject_db_failure("audit_log", "INSERT").await;
+    assert_eq!(root.post(&page, &revoke, &[]).await.status, 503);
+    s.env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(upload_with(&s, &nightly, &[("a.jpg", "image.jpg")], None).await.status, 200);
+
+    let done = root.post(&page, &revoke, &[]).await;
+    assert_eq!((done.status, done.location()), (303, page.as_str()));
+    let after = root.get(&page).await;
+    assert!(after.body.contains("The token “nightly” is revoked"), "{}", after.body);
+    assert_eq!(after.body.matches("<strong>Revoked</strong>").count(), 2);
+    assert_eq!(upload_with(&s, &nightly, &[("b.jpg", "image.jpg")], None).await.status, 401, "ended");
+    assert_eq!(read_with(&s, &site).await, 200, "the others go on");
+    assert_eq!(root.post(&page, &revoke, &[]).await.status, 404, "once");
+    // Another account's token is not reached through Amy's page.
+    let theirs = format!("/admin/users/{amy}/tokens/{}/revoke", bens.token.id);
+    assert_eq!(root.post(&page, &theirs, &[]).await.status, 404);
+    assert_eq!(upload_with(&s, &bens.secret, &[("c.jpg", "image.jpg")], None).await.status, 200);
+    let filter = AuditFilter { action: Some(AuditAction::RevokeToken), ..AuditFilter::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 10).await.unwrap().entries;
+    let by_root: Vec<_> = rows.iter().filter(|e| e.actor.as_deref() == Some("root")).collect();
+    assert_eq!(by_root.len(), 1);
+    assert_eq!(
+        (by_root[0].subject.as_deref(), by_root[0].detail.as_deref()),
+        (Some("amy"), Some("“nightly”"))
+    );
+}
+
+async fn browser_an_admin_revokes_one_token_by_keyboard_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let s = env.start_server().await;
+    let (amy, nightly, site) = tokens_of_amy(&s).await;
+    s.account("root", Role::Admin).await;
+    let base = s.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("root").await;
+        b.goto("/admin/users").await;
+        let link = format!("a[href=\"/admin/users/{amy}/tokens\"]");
+        b.js(&format!("document.querySelector('{link}').focus(); return 0;")).await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        b.wait_for_path(&format!("/admin/users/{amy}/tokens")).await;
+        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        let named = "return [...document.querySelectorAll('form button')]\
+                     .map(b => b.getAttribute('aria-label'));";
+        let labels = b.js(named).await;
+        assert!(labels.to_string().contains("Revoke the token nightly of amy"), "{labels}");
+        b.screenshot("account-tokens-390").await;
+        let button = "button[aria-label=\"Revoke the token nightly of amy\"]";
+        b.js(&format!("document.querySelector('{button}').focus(); return 0;")).await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the revoke said", PATIENCE, async || {
+            let said = "const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';";
+            let t = b.js(said).await;
+            if t.as_str().is_some_and(|t| t.contains("“nightly” is revoked")) {
+                Ok(())
+            } else {
+                Err(t.to_string())
+            }
+        })
+        .await;
+    })
+    .await;
+    assert_eq!(upload_with(&s, &nightly, &[("a.jpg", "image.jpg")], None).await.status, 401);
+    assert_eq!(read_with(&s, &site).await, 200);
 }

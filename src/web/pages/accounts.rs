@@ -252,7 +252,7 @@ pub async fn reset_password(
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf_token: String,
+    pub(super) csrf_token: String,
     confirmed: Option<String>,
 }
 

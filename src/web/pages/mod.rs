@@ -1,5 +1,6 @@
 //! One module per page family.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod audit;
 pub mod bulk_delete;

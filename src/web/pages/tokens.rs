@@ -37,7 +37,7 @@ pub struct TokenLine {
 }
 
 impl TokenLine {
-    fn of(t: AccessToken) -> TokenLine {
+    pub(super) fn of(t: AccessToken) -> TokenLine {
         TokenLine {
             id: t.id,
             scopes: t.scopes.labels(),
