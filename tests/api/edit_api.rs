@@ -5,7 +5,8 @@
 //! long, one the kind lacks, a tag unfit, too many, unknown fields, not JSON) and a database
 //! failure keep none of the change; another account's item is 404, system media 403 to a user;
 //! a read token cannot change and an edit token cannot read. A delete token sends an item to the
-//! trash (restored from there), and only its account's; a failed delete keeps the item.
+//! trash (restored from there or through the API), and only its account's; a failed delete
+//! keeps the item.
 
 use mediadesk::auth::{Role, Scope, Scopes};
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
@@ -272,6 +273,17 @@ async fn a_delete_token_sends_an_item_to_the_trash(env: TestEnv) {
     let csrf = amy_web.get("/media").await.csrf();
     let r = Tus::send(amy_web.http.delete(&url).header("X-CSRF-Token", csrf)).await;
     assert_eq!((r.status, body(&r)["trashed"].as_bool()), (200, Some(true)));
+    // And back, through the API: the answer is its document; not twice; not by a reader.
+    let back = |t: &str| {
+        let req = reqwest::Client::new().post(format!("{}{clip}/restore", s.base)).bearer_auth(t);
+        Tus::send(req)
+    };
+    let r = back(&reader).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
+    let r = back(&deleter).await;
+    assert_eq!((r.status, body(&r)["filename"].as_str()), (200, Some("gulls.wav")), "{}", r.body);
+    assert_eq!(back(&deleter).await.status, 404, "no longer in the trash");
+    assert_eq!(read(&s, &reader, &clip).await["filename"], "gulls.wav");
     let trashed = format!("audit_log WHERE action = '{}'", AuditAction::Trash.as_str());
     assert_eq!(s.env.count_rows(&trashed).await, 2, "each delete is in the log");
 }

@@ -1,8 +1,9 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
 //! the API gives (pages, items of both kinds with their regions and collections, a change, a
-//! delete, uploads, and each refusal) to be what the document says for its address, method and
-//! status, with no field it does not name; a tampered answer is caught, so the check can fail.
+//! delete, a restore, the tags, uploads, and each refusal) to be what the document says for its
+//! address, method and status, with no field it does not name; a tampered answer is caught, so
+//! the check can fail.
 
 use std::process::Stdio;
 
@@ -142,6 +143,9 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let deleter = token(&s, amy, &[Scope::Delete]).await;
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
+    samples.push(sample(&s, ("/api/v1/tags", "GET", "/api/v1/tags"), Some(&rw), None).await);
+    let restore = "/api/v1/media/{kind}/{id}/restore";
+    samples.push(sample(&s, (restore, "POST", &format!("{image_path}/restore")), Some(&deleter), None).await);
     for (file, fixture, keep) in [
         ("quay.jpg", "image.jpg", true),
         ("notes.jpg", "not-an-image.jpg", true),
@@ -150,9 +154,11 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         samples.push(upload_sample(&s, &upload_only, (file, fixture), keep).await);
     }
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
-    let expected = [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 415, 409];
+    let expected =
+        [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409];
     assert_eq!(statuses, expected);
-    assert!(samples[17]["body"]["existing"].is_string(), "a duplicate names the item that holds it");
+    assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
+    assert!(samples[19]["body"]["existing"].is_string(), "a duplicate names the item that holds it");
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
@@ -172,5 +178,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "18");
+    assert_eq!(stdout.trim(), "20");
 }

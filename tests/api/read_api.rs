@@ -148,6 +148,10 @@ async fn a_read_token_lists_and_reads_what_its_account_sees(env: TestEnv) {
         set(&["harbour.jpg", "gulls.flac"])
     );
 
+    // The tags on what Amy sees, not Ben's private ones.
+    s.app.media.tag_item(&ben_a, bens, "ben's secret").await.unwrap();
+    assert_eq!(ok(&s, &read, "/api/v1/tags").await["tags"], serde_json::json!(["dawn", "harbour"]));
+
     // The collections Amy sees, each with its items' listing.
     let listed = ok(&s, &read, "/api/v1/collections").await;
     assert_eq!(listed["collections"].as_array().unwrap().len(), 1);
@@ -165,6 +169,10 @@ async fn a_read_token_lists_and_reads_what_its_account_sees(env: TestEnv) {
     let b = all["items"].as_array().unwrap().iter().find(|i| i["filename"] == "ben.png").unwrap().clone();
     assert_eq!(b["owner"], serde_json::json!({"id": ben, "username": "ben"}));
     assert_eq!(names(&ok(&s, &staff, &format!("/api/v1/media?owner={ben}")).await), set(&["ben.png"]));
+    assert_eq!(
+        ok(&s, &staff, "/api/v1/tags").await["tags"],
+        serde_json::json!(["ben's secret", "dawn", "harbour"])
+    );
 
     // A page's script reads it with the session; without either, a JSON 401.
     let by_session = amy_web.get("/api/v1/media?type=image").await;

@@ -289,6 +289,28 @@ pub async fn delete(
     }))
 }
 
+/// Brings an item the account deleted back from the trash; answers its document.
+pub async fn restore(
+    Deleter(user): Deleter,
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, WebError> {
+    app.media.restore(&user.actor(), path.kind, path.id).await?;
+    item(app, settings, Reader(user), path).await
+}
+
+#[derive(Serialize)]
+struct TagsJson<'a> {
+    tags: &'a [String],
+}
+
+/// The tags on media the reader may see, by name (the first 200 in name order), for `tags=`.
+pub async fn tags(app: web::Data<App>, Reader(user): Reader) -> Result<HttpResponse, WebError> {
+    let names = app.media.tag_suggestions(&user.actor()).await?;
+    Ok(HttpResponse::Ok().json(TagsJson { tags: &names }))
+}
+
 #[derive(Serialize)]
 struct CollectionsJson {
     collections: Vec<CollectionJson>,

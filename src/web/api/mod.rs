@@ -13,5 +13,5 @@ mod json;
 mod media;
 mod spec;
 
-pub use media::{collections, delete, item, list, patch};
+pub use media::{collections, delete, item, list, patch, restore, tags};
 pub use spec::openapi;
