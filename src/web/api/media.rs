@@ -1,7 +1,8 @@
-//! `/api/v1/media`, `/api/v1/media/{kind}/{id}` and `/api/v1/collections`. A listing takes the
-//! galleries' filters by the same names, but strictly: a parameter it does not know, or a value
-//! outside its list, is a 400 naming it, where a page would quietly show everything (a script
-//! with a typo should not walk the whole library believing it filtered).
+//! What the API reads: `/api/v1/media`, `/api/v1/media/{kind}/{id}`, `/api/v1/collections` and
+//! `/api/v1/tags`. A listing takes the galleries' filters by the same names, but strictly: a
+//! parameter it does not know, or a value outside its list, is a 400 naming it, where a page
+//! would quietly show everything (a script with a typo should not walk the whole library
+//! believing it filtered).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,10 +14,9 @@ use super::json::{Around, CollectionJson, ItemJson, Links};
 use crate::app::App;
 use crate::domain::{GalleryQuery, GallerySort, KindFilter, MediaKind, Only, OwnerFilter};
 use crate::http_text::percent_encode;
-use crate::media::ItemPatch;
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::extract::{CurrentUser, Deleter, Editor, Reader};
+use crate::web::extract::{CurrentUser, Reader};
 
 /// Items per listing unless `per` says otherwise, and the most it may say.
 const DEFAULT_PER: u32 = 50;
@@ -49,7 +49,7 @@ struct ListJson {
     next_cursor: Option<String>,
 }
 
-fn bad(what: &str) -> WebError {
+pub(super) fn bad(what: &str) -> WebError {
     WebError::BadRequest(what.to_owned())
 }
 
@@ -176,8 +176,8 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct ItemPath {
-    kind: MediaKind,
-    id: i64,
+    pub(super) kind: MediaKind,
+    pub(super) id: i64,
 }
 
 /// One item the reader may see, with its tags, collections, regions and signed file links.
@@ -201,103 +201,6 @@ pub async fn item(
     let names = names(&app, &user).await?;
     let links = Links { settings: &settings, names: &names };
     Ok(HttpResponse::Ok().json(links.detail(detail, around)))
-}
-
-/// A change as JSON: a field left out stays as it is; `null` or `""` clears it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatchJson {
-    #[serde(default, deserialize_with = "present")]
-    title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    alt_text: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    caption: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    credit: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    transcript: Option<Option<String>>,
-    #[serde(default)]
-    tags_add: Vec<String>,
-    #[serde(default)]
-    tags_remove: Vec<String>,
-    #[serde(default)]
-    collections_add: Vec<i64>,
-    #[serde(default)]
-    collections_remove: Vec<i64>,
-}
-
-/// A field that came, `null` or not (serde would read `null` as absent).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-/// Changes an item's description, transcript and tags in one go; answers the item as
-/// `GET` would.
-pub async fn patch(
-    app: web::Data<App>,
-    settings: web::Data<WebSettings>,
-    Editor(user): Editor,
-    path: web::Path<ItemPath>,
-    body: web::Json<serde_json::Value>,
-) -> Result<HttpResponse, WebError> {
-    // An object only: serde would also take an array, field by field in order.
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(bad("The JSON could not be read: send an object of the fields to change"));
-    }
-    let b: PatchJson =
-        serde_json::from_value(body).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
-    let change = ItemPatch {
-        title: b.title,
-        alt_text: b.alt_text,
-        caption: b.caption,
-        credit: b.credit,
-        transcript: b.transcript,
-        tags_add: b.tags_add,
-        tags_remove: b.tags_remove,
-        collections_add: b.collections_add,
-        collections_remove: b.collections_remove,
-    };
-    app.media.patch_item(&user.actor(), (path.kind, path.id), &change).await?;
-    item(app, settings, Reader(user), path).await
-}
-
-/// What a delete did.
-#[derive(Serialize)]
-struct DeletedJson {
-    kind: MediaKind,
-    id: i64,
-    /// In the trash until `trashed_until` (its page restores it); `false`: deleted for good.
-    trashed: bool,
-    trashed_until: Option<String>,
-}
-
-/// Deletes an item one manages: to the trash when there is one (`MEDIADESK_TRASH_DAYS`).
-pub async fn delete(
-    Deleter(user): Deleter,
-    app: web::Data<App>,
-    path: web::Path<ItemPath>,
-) -> Result<HttpResponse, WebError> {
-    let done = app.media.delete(&user.actor(), path.kind, path.id).await?;
-    let until = done.trashed_until.map(|t| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    Ok(HttpResponse::Ok().json(DeletedJson {
-        kind: path.kind,
-        id: path.id,
-        trashed: until.is_some(),
-        trashed_until: until,
-    }))
-}
-
-/// Brings an item the account deleted back from the trash; answers its document.
-pub async fn restore(
-    Deleter(user): Deleter,
-    app: web::Data<App>,
-    settings: web::Data<WebSettings>,
-    path: web::Path<ItemPath>,
-) -> Result<HttpResponse, WebError> {
-    app.media.restore(&user.actor(), path.kind, path.id).await?;
-    item(app, settings, Reader(user), path).await
 }
 
 #[derive(Serialize)]

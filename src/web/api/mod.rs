@@ -8,10 +8,12 @@
 //! here field by field rather than derived from the service's DTOs, so that a change inside
 //! never changes it.
 
+mod changes;
 pub mod cors;
 mod json;
 mod media;
 mod spec;
 
-pub use media::{collections, delete, item, list, patch, restore, tags};
+pub use changes::{delete, patch, restore};
+pub use media::{collections, item, list, tags};
 pub use spec::openapi;
