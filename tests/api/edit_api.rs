@@ -38,6 +38,30 @@ fn with_json(req: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuil
     req.header("Content-Type", "application/json").body(body.to_string())
 }
 
+/// Amy's photo and clip, Ben's image and Sue's system logo (their API addresses).
+struct Library {
+    photo: String,
+    clip: String,
+    bens: String,
+    logo: String,
+    ben: i64,
+    sue: i64,
+}
+
+async fn library(s: &TestServer, amy: i64) -> Library {
+    let ben = s.account("ben", Role::User).await;
+    let sue = s.account("sue", Role::Staff).await;
+    let a = Actor::user(amy);
+    Library {
+        photo: upload(s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await,
+        clip: upload(s, &a, Owner::User(amy), "gulls.wav", "tone-mono-8k.wav").await,
+        bens: upload(s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await,
+        logo: upload(s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await,
+        ben,
+        sue,
+    }
+}
+
 async fn patch(s: &TestServer, token: &str, path: &str, body: &Value) -> Page {
     let req = reqwest::Client::new().patch(format!("{}{path}", s.base)).bearer_auth(token);
     Tus::send(with_json(req, body)).await
@@ -143,13 +167,7 @@ async fn an_edit_token_describes_and_tags_in_one_change(env: TestEnv) {
 async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
     let s = env.start_server().await;
     let amy = s.account("amy", Role::User).await;
-    let ben = s.account("ben", Role::User).await;
-    let sue = s.account("sue", Role::Staff).await;
-    let a = Actor::user(amy);
-    let photo = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
-    let clip = upload(&s, &a, Owner::User(amy), "gulls.wav", "tone-mono-8k.wav").await;
-    let bens = upload(&s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await;
-    let logo = upload(&s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await;
+    let Library { photo, clip, bens, logo, ben, sue } = library(&s, amy).await;
     let tok = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
     let bens_album =
         s.app.media.create_collection(&Actor::user(ben), Owner::User(ben), None, "Ben's").await.unwrap().id;
@@ -223,13 +241,7 @@ async fn delete(s: &TestServer, token: &str, path: &str) -> Page {
 async fn a_delete_token_sends_an_item_to_the_trash(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (amy_web, amy) = s.signed_in("amy", Role::User).await;
-    let ben = s.account("ben", Role::User).await;
-    let sue = s.account("sue", Role::Staff).await;
-    let a = Actor::user(amy);
-    let photo = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
-    let clip = upload(&s, &a, Owner::User(amy), "gulls.wav", "tone-mono-8k.wav").await;
-    let bens = upload(&s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await;
-    let logo = upload(&s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await;
+    let Library { photo, clip, bens, logo, .. } = library(&s, amy).await;
     let deleter = token(&s, amy, &[Scope::Delete]).await;
     let reader = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
 

@@ -19,7 +19,6 @@ use crate::web::view::Layout;
 #[template(path = "account_tokens.html")]
 struct AccountTokensPage {
     layout: Layout,
-    account_id: i64,
     username: String,
     lines: Vec<TokenLine>,
     live: usize,
@@ -36,10 +35,16 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     user.require_admin()?;
     let (account, tokens) = app.accounts.tokens_of(Some(&user.account), path.into_inner()).await?;
-    let lines: Vec<TokenLine> = tokens.into_iter().map(TokenLine::of).collect();
+    let lines: Vec<TokenLine> = tokens
+        .into_iter()
+        .map(|t| TokenLine {
+            revoke_url: format!("{}/{}/revoke", page_of(account.id), t.id),
+            revoke_label: format!("Revoke the token {} of {}", t.name, account.username),
+            ..TokenLine::of(t)
+        })
+        .collect();
     let body = AccountTokensPage {
         layout: Layout::new(&user.session, Some(&user.account), "accounts"),
-        account_id: account.id,
         username: account.username,
         live: lines.iter().filter(|l| l.live).count(),
         lines,

@@ -34,6 +34,9 @@ pub struct TokenLine {
     pub until: Option<Moment>,
     pub last_used: Option<Moment>,
     pub live: bool,
+    /// Where its Revoke posts, and what the button says to a screen reader.
+    pub revoke_url: String,
+    pub revoke_label: String,
 }
 
 impl TokenLine {
@@ -50,6 +53,8 @@ impl TokenLine {
             until: t.revoked_at.or(t.expires_at).map(Moment),
             last_used: t.last_used_at.map(Moment),
             live: t.state == TokenState::Live,
+            revoke_url: format!("/tokens/{}/revoke", t.id),
+            revoke_label: format!("Revoke the token {} made {}", t.name, Moment(t.created_at).text()),
             name: t.name,
         }
     }
