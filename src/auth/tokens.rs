@@ -228,14 +228,15 @@ impl AccountService {
         rows.into_iter().map(|r| AccessToken::of(r, at)).collect()
     }
 
-    /// Revokes one of the account's live tokens; another's, or one already ended, is
-    /// `NotFound`. `actor` is the account itself (`None`: the command line).
+    /// Revokes one of the account's live tokens and answers its name; another's, or one
+    /// already ended, is `NotFound`. `actor` is the account itself (`None`: the command line)
+    /// or an admin.
     pub async fn revoke_token(
         &self,
         actor: Option<&Account>,
         account: &Account,
         id: i64,
-    ) -> Result<(), AuthError> {
+    ) -> Result<String, AuthError> {
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
                 if TokenRepo::revoke(c, account.id, Some(id), now()).await? == 0 {
@@ -246,7 +247,7 @@ impl AccountService {
                     .subject(Some(account.id), Some(&account.username))
                     .detail(format!("“{name}”"));
                 AuditRepo::add(c, &entry).await?;
-                Ok::<_, AuthError>(())
+                Ok::<_, AuthError>(name)
             })
             .await
     }
@@ -263,20 +264,17 @@ impl AccountService {
         Ok((account, tokens))
     }
 
-    /// An admin revokes one of an account's live tokens; another account's, or one already
-    /// ended, is `NotFound`.
+    /// An admin revokes one of an account's live tokens and learns its name; another
+    /// account's, or one already ended, is `NotFound`.
     pub async fn revoke_token_of(
         &self,
         actor: Option<&Account>,
         account_id: i64,
         token_id: i64,
-    ) -> Result<AccessToken, AuthError> {
+    ) -> Result<String, AuthError> {
         Self::require_admin(actor)?;
         let account = self.by_id(account_id).await?;
-        let token = self.tokens(account_id).await?.into_iter().find(|t| t.id == token_id);
-        let token = token.ok_or(AuthError::NotFound)?;
-        self.revoke_token(actor, &account, token_id).await?;
-        Ok(token)
+        self.revoke_token(actor, &account, token_id).await
     }
 
     /// Live tokens per account, for the accounts page.

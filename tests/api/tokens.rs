@@ -149,7 +149,8 @@ async fn a_token_uploads_for_its_account_without_a_session(env: TestEnv) {
     let done = amy.post("/tokens", &format!("/tokens/{id}/revoke"), &[]).await;
     assert_eq!((done.status, done.location()), (303, "/tokens"));
     let listed = amy.get("/tokens").await;
-    assert!(listed.body.contains("The token is revoked") && listed.body.contains("Revoked"));
+    let said = "The token “harbour sync” is revoked";
+    assert!(listed.body.contains(said) && listed.body.contains("Revoked"));
     assert!(!listed.body.contains(&format!("/tokens/{id}/revoke")), "no button for an ended token");
     let r = upload_with(&s, &secret, &[("c.jpg", "image.jpg")], None).await;
     assert_eq!((r.status, json(&r)["code"].as_str()), (401, Some("token")));
@@ -411,11 +412,7 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
         poll("the revoke said", PATIENCE, async || {
             let t =
                 b.js("const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';").await;
-            if t.as_str().is_some_and(|t| t.contains("The token is revoked")) {
-                Ok(())
-            } else {
-                Err(t.to_string())
-            }
+            if t.as_str().is_some_and(|t| t.contains("” is revoked")) { Ok(()) } else { Err(t.to_string()) }
         })
         .await;
         assert_eq!(b.count("#new-token").await, 0, "shown once");

@@ -67,8 +67,7 @@ pub async fn revoke(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_admin_form(&form.csrf_token)?;
-    let token = app.accounts.revoke_token_of(Some(&user.account), path.id, path.token).await?;
-    let name = &token.name;
+    let name = app.accounts.revoke_token_of(Some(&user.account), path.id, path.token).await?;
     let said = format!("The token “{name}” is revoked: scripts using it are refused from now on.");
     session::flash(&user.session, "ok", said);
     Ok(see_other(&page_of(path.id)))

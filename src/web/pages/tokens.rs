@@ -218,7 +218,8 @@ pub async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
-    app.accounts.revoke_token(Some(&user.account), &user.account, id.into_inner()).await?;
-    session::flash(&user.session, "ok", "The token is revoked: scripts using it are refused from now on.");
+    let name = app.accounts.revoke_token(Some(&user.account), &user.account, id.into_inner()).await?;
+    let said = format!("The token “{name}” is revoked: scripts using it are refused from now on.");
+    session::flash(&user.session, "ok", said);
     Ok(see_other("/tokens"))
 }
