@@ -19,8 +19,9 @@ pub enum AuthError {
     #[error("the access token is unknown, revoked or expired")]
     BadToken,
     #[error(
-        "this access token's scope does not reach this address: an upload token posts to /upload \
-         and /uploads/tus, a read token reads /api/v1"
+        "this access token's scopes do not reach this request: upload posts to /upload and \
+         /uploads/tus, read reads /api/v1, edit describes, tags and turns items there, delete \
+         deletes them, and replacing an item's file takes both upload and edit"
     )]
     TokenScope,
     #[error("no such account")]

@@ -30,7 +30,8 @@ pub enum Scope {
     Upload,
     /// Read media: the JSON API's listings and items, with signed links to their files.
     Read,
-    /// Describe and tag media through the JSON API (`PATCH` of an item).
+    /// Describe, tag and turn media through the JSON API (`PATCH` of an item, its turn);
+    /// with `Upload`, replace an item's file.
     Edit,
     /// Delete media through the JSON API (`DELETE` of an item): to the trash when there is one.
     Delete,
@@ -52,7 +53,7 @@ impl Scope {
         match self {
             Scope::Upload => "Upload files",
             Scope::Read => "Read media (API)",
-            Scope::Edit => "Describe and tag media (API)",
+            Scope::Edit => "Describe, tag and turn media (API)",
             Scope::Delete => "Delete media (API)",
         }
     }
@@ -303,9 +304,9 @@ impl AccountService {
     }
 
     /// The account a request's token speaks for, and the token's name, if the token is live,
-    /// holds `scope`, and its account enabled; anything else is `BadToken` (unknown, ended and
+    /// holds every scope `needed`, and its account enabled; anything else is `BadToken` (unknown, ended and
     /// disabled alike) or `TokenScope`.
-    pub async fn for_token(&self, secret: &str, scope: Scope) -> Result<(Account, String), AuthError> {
+    pub async fn for_token(&self, secret: &str, needed: &[Scope]) -> Result<(Account, String), AuthError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(AuthError::BadToken);
         }
@@ -320,7 +321,7 @@ impl AccountService {
         if !live || user.disabled {
             return Err(AuthError::BadToken);
         }
-        if !Scopes::parse(&token.scope).is_some_and(|s| s.contains(scope)) {
+        if !Scopes::parse(&token.scope).is_some_and(|s| needed.iter().all(|n| s.contains(*n))) {
             return Err(AuthError::TokenScope);
         }
         // The row read above says whether the minute is up: most pieces of an upload write nothing.

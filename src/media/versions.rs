@@ -277,7 +277,13 @@ impl MediaService {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
         let upload = Upload { owner: item.media.owner(), expected_kind: Some(kind), ..upload };
-        let name = filename::clean(&upload.filename);
+        // A file sent without a name (the API's `PUT` of a body alone) keeps the item's; its
+        // downloads still end in the new type's extension.
+        let name = if upload.filename.trim().is_empty() {
+            item.media.filename().to_owned()
+        } else {
+            filename::clean(&upload.filename)
+        };
         let (mut accepted, key) = self.receive(&upload, body).await?;
         let display = match &mut accepted.probed {
             Probed::Image(_, made, ..) => made.display.take(),

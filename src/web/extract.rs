@@ -99,11 +99,12 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// A session's account, or the account of the request's access token when its scope is `scope`.
+/// A session's account, or the account of the request's access token when it holds every
+/// scope `needed`.
 fn session_or_token(
     req: &HttpRequest,
     payload: &mut Payload,
-    scope: Scope,
+    needed: &'static [Scope],
 ) -> Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>> {
     let Some(secret) = bearer::of(req).map(str::to_owned) else {
         return Box::pin(CurrentUser::from_request(req, payload));
@@ -112,7 +113,7 @@ fn session_or_token(
     let session = req.get_session();
     Box::pin(async move {
         let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-        let (account, name) = app.accounts.for_token(&secret, scope).await?;
+        let (account, name) = app.accounts.for_token(&secret, needed).await?;
         crate::client::with_token(&name);
         Ok(CurrentUser { account, session, by_token: true })
     })
@@ -127,7 +128,7 @@ impl FromRequest for Uploader {
     type Future = Pin<Box<dyn Future<Output = Result<Uploader, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = session_or_token(req, payload, Scope::Upload);
+        let user = session_or_token(req, payload, &[Scope::Upload]);
         Box::pin(async move { user.await.map(Uploader) })
     }
 }
@@ -141,19 +142,19 @@ impl FromRequest for Reader {
     type Future = Pin<Box<dyn Future<Output = Result<Reader, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = session_or_token(req, payload, Scope::Read);
+        let user = session_or_token(req, payload, &[Scope::Read]);
         Box::pin(async move { user.await.map(Reader) })
     }
 }
 
-/// A change through the JSON API by a token of `scope`, or by a session whose script sends its
-/// CSRF token as `X-CSRF-Token` (a cookie alone is ambient authority).
+/// A change through the JSON API by a token holding every scope `needed`, or by a session
+/// whose script sends its CSRF token as `X-CSRF-Token` (a cookie alone is ambient authority).
 fn changer(
     req: &HttpRequest,
     payload: &mut Payload,
-    scope: Scope,
+    needed: &'static [Scope],
 ) -> Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>> {
-    let user = session_or_token(req, payload, scope);
+    let user = session_or_token(req, payload, needed);
     let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     Box::pin(async move {
         let user = user.await?;
@@ -162,7 +163,7 @@ fn changer(
     })
 }
 
-/// Whoever may describe and tag an item through the JSON API (the edit scope).
+/// Whoever may describe, tag and turn an item through the JSON API (the edit scope).
 pub struct Editor(pub CurrentUser);
 
 impl FromRequest for Editor {
@@ -170,7 +171,7 @@ impl FromRequest for Editor {
     type Future = Pin<Box<dyn Future<Output = Result<Editor, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = changer(req, payload, Scope::Edit);
+        let user = changer(req, payload, &[Scope::Edit]);
         Box::pin(async move { user.await.map(Editor) })
     }
 }
@@ -183,7 +184,21 @@ impl FromRequest for Deleter {
     type Future = Pin<Box<dyn Future<Output = Result<Deleter, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = changer(req, payload, Scope::Delete);
+        let user = changer(req, payload, &[Scope::Delete]);
         Box::pin(async move { user.await.map(Deleter) })
+    }
+}
+
+/// Whoever may replace an item's file through the JSON API: it brings a file and changes an
+/// item, so a token needs both the upload and the edit scope.
+pub struct Replacer(pub CurrentUser);
+
+impl FromRequest for Replacer {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Replacer, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = changer(req, payload, &[Scope::Upload, Scope::Edit]);
+        Box::pin(async move { user.await.map(Replacer) })
     }
 }

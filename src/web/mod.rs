@@ -86,6 +86,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}", web::patch().to(api::patch))
             .route("/api/v1/media/{kind}/{id}", web::delete().to(api::delete))
             .route("/api/v1/media/{kind}/{id}/restore", web::post().to(api::restore))
+            .route("/api/v1/media/{kind}/{id}/file", web::put().to(api::replace))
+            .route("/api/v1/media/{kind}/{id}/turn", web::post().to(api::turn))
             .route("/api/v1/collections", web::get().to(api::collections))
             .route("/api/v1/tags", web::get().to(api::tags))
             .route("/api/v1/openapi.json", web::get().to(api::openapi))

@@ -28,6 +28,7 @@ mod e2e;
 mod edit_api;
 mod edits;
 mod faults;
+mod file_api;
 mod gallery_paging;
 mod harvest;
 mod kept_work;

@@ -1,9 +1,9 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
 //! the API gives (pages, items of both kinds with their regions and collections, a change, a
-//! delete, a restore, the tags, uploads, and each refusal) to be what the document says for its
-//! address, method and status, with no field it does not name; a tampered answer is caught, so
-//! the check can fail.
+//! delete, a restore, the tags, uploads, a replaced file, a turn, and each refusal) to be what
+//! the document says for its address, method and status, with no field it does not name; a
+//! tampered answer is caught, so the check can fail.
 
 use std::process::Stdio;
 
@@ -43,6 +43,15 @@ async fn sample(
     let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("{path}: {}", page.body));
     json!({"path": template, "method": method.to_lowercase(), "status": page.status, "body": answer,
            "request": body})
+}
+
+/// A file put in place of an item's (the body is the file, not JSON).
+async fn put_sample(s: &TestServer, token: &str, path: &str, fixture: &str) -> Value {
+    let req = reqwest::Client::new().put(format!("{}{path}/file", s.base)).bearer_auth(token);
+    let page = Tus::send(req.body(fixture_bytes(fixture))).await;
+    let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("put: {}", page.body));
+    json!({"path": "/api/v1/media/{kind}/{id}/file", "method": "put", "status": page.status, "body": answer,
+           "request": null})
 }
 
 /// An upload by the form's post, as a script sends it.
@@ -153,13 +162,28 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     ] {
         samples.push(upload_sample(&s, &upload_only, (file, fixture), keep).await);
     }
+    let swapper = token(&s, amy, &[Scope::Upload, Scope::Edit]).await;
+    samples.push(put_sample(&s, &swapper, &image_path, "image.png").await);
+    samples.push(put_sample(&s, &rw, &image_path, "image.png").await);
+    samples.push(put_sample(&s, &swapper, &image_path, "tone.flac").await);
+    let turn = "/api/v1/media/{kind}/{id}/turn";
+    let right = json!({"turn": "right"});
+    samples.push(
+        sample(&s, (turn, "POST", &format!("{image_path}/turn")), Some(&rw), Some(right.clone())).await,
+    );
+    let gone = "/api/v1/media/image/999999/turn";
+    samples.push(sample(&s, (turn, "POST", gone), Some(&rw), Some(right)).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
-        [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409];
+        [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
+            .into_iter()
+            .chain([200, 403, 415, 200, 404])
+            .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
     assert!(samples[19]["body"]["existing"].is_string(), "a duplicate names the item that holds it");
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
+    assert_eq!(samples[23]["body"]["content_type"], "image/png", "turned after its replace");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -178,5 +202,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "20");
+    assert_eq!(stdout.trim(), "25");
 }
