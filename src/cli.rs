@@ -246,7 +246,8 @@ pub enum TokenCommand {
         #[arg(long)]
         days: Option<u32>,
         /// What it may do, comma-separated: `upload` (files, by form post or tus), `read` (the
-        /// JSON API), `edit` (describe and tag through it), `delete` (delete through it).
+        /// JSON API), `edit` (describe, tag and turn through it; with `upload`, replace files),
+        /// `delete` (delete through it), `share` (make and revoke share links through it).
         #[arg(long, default_value = "upload")]
         scope: String,
     },
@@ -542,7 +543,7 @@ async fn token(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Add { name, user, days, scope } => {
             anyhow::ensure!(days.is_none_or(|d| (1..=3650).contains(&d)), "--days: 1 to 3650");
             let scopes = crate::auth::Scopes::parse(&scope)
-                .context("--scope: upload, read, edit or delete, comma-separated")?;
+                .context("--scope: upload, read, edit, delete or share, comma-separated")?;
             let account = named(&user).await?;
             let made = accounts.create_token(None, &account, &name, scopes, days).await?;
             println!("{}", made.secret);

@@ -21,7 +21,8 @@ pub enum AuthError {
     #[error(
         "this access token's scopes do not reach this request: upload posts to /upload and \
          /uploads/tus, read reads /api/v1, edit describes, tags and turns items there, delete \
-         deletes them, and replacing an item's file takes both upload and edit"
+         deletes them, share makes and revokes their links, and replacing an item's file takes \
+         both upload and edit"
     )]
     TokenScope,
     #[error("no such account")]

@@ -35,10 +35,13 @@ pub enum Scope {
     Edit,
     /// Delete media through the JSON API (`DELETE` of an item): to the trash when there is one.
     Delete,
+    /// Make, list and revoke an item's share links through the JSON API: a link opens the item
+    /// to anyone who has it, so this is a scope of its own.
+    Share,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::Upload, Scope::Read, Scope::Edit, Scope::Delete];
+    pub const ALL: [Scope; 5] = [Scope::Upload, Scope::Read, Scope::Edit, Scope::Delete, Scope::Share];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +49,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::Edit => "edit",
             Scope::Delete => "delete",
+            Scope::Share => "share",
         }
     }
 
@@ -55,6 +59,7 @@ impl Scope {
             Scope::Read => "Read media (API)",
             Scope::Edit => "Describe, tag and turn media (API)",
             Scope::Delete => "Delete media (API)",
+            Scope::Share => "Share media by link (API)",
         }
     }
 

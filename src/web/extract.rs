@@ -148,7 +148,8 @@ impl FromRequest for Reader {
 }
 
 /// A change through the JSON API by a token holding every scope `needed`, or by a session
-/// whose script sends its CSRF token as `X-CSRF-Token` (a cookie alone is ambient authority).
+/// whose script sends its CSRF token as `X-CSRF-Token` (a cookie alone is ambient authority;
+/// a `GET` changes nothing and needs none).
 fn changer(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -156,9 +157,12 @@ fn changer(
 ) -> Pin<Box<dyn Future<Output = Result<CurrentUser, WebError>>>> {
     let user = session_or_token(req, payload, needed);
     let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD);
     Box::pin(async move {
         let user = user.await?;
-        user.check_csrf(&sent)?;
+        if !reads {
+            user.check_csrf(&sent)?;
+        }
         Ok(user)
     })
 }
@@ -200,5 +204,18 @@ impl FromRequest for Replacer {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = changer(req, payload, &[Scope::Upload, Scope::Edit]);
         Box::pin(async move { user.await.map(Replacer) })
+    }
+}
+
+/// Whoever may make, list and revoke share links through the JSON API (the share scope).
+pub struct Sharer(pub CurrentUser);
+
+impl FromRequest for Sharer {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Sharer, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = changer(req, payload, &[Scope::Share]);
+        Box::pin(async move { user.await.map(Sharer) })
     }
 }

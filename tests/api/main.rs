@@ -44,6 +44,7 @@ mod resumable;
 mod s3_server;
 mod search;
 mod service;
+mod share_api;
 mod shares;
 mod shutdown;
 mod signing;

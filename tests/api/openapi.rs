@@ -1,7 +1,7 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
 //! the API gives (pages, items of both kinds with their regions and collections, a change, a
-//! delete, a restore, the tags, uploads, a replaced file, a turn, and each refusal) to be what
+//! delete, a restore, the tags, uploads, a replaced file, a turn, share links, and each refusal) to be what
 //! the document says for its address, method and status, with no field it does not name; a
 //! tampered answer is caught, so the check can fail.
 
@@ -173,17 +173,27 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     );
     let gone = "/api/v1/media/image/999999/turn";
     samples.push(sample(&s, (turn, "POST", gone), Some(&rw), Some(right)).await);
+    let sharer = token(&s, amy, &[Scope::Share]).await;
+    let (shares, links) = ("/api/v1/media/{kind}/{id}/shares", format!("{image_path}/shares"));
+    let link = json!({"expires_in_seconds": 3600, "note": "Press", "allow_download": true});
+    samples.push(sample(&s, (shares, "POST", &links), Some(&sharer), Some(link)).await);
+    samples.push(sample(&s, (shares, "GET", &links), Some(&sharer), None).await);
+    samples.push(sample(&s, (shares, "POST", &links), Some(&rw), Some(json!({}))).await);
+    let made = samples[25]["body"]["id"].as_i64().unwrap();
+    let one = format!("/api/v1/shares/{made}");
+    samples.push(sample(&s, ("/api/v1/shares/{id}", "DELETE", &one), Some(&sharer), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
-            .chain([200, 403, 415, 200, 404])
+            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
     assert!(samples[19]["body"]["existing"].is_string(), "a duplicate names the item that holds it");
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
     assert_eq!(samples[23]["body"]["content_type"], "image/png", "turned after its replace");
+    assert!(samples[25]["body"]["url"].is_string() && samples[26]["body"]["shares"][0]["url"].is_null());
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -202,5 +212,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "25");
+    assert_eq!(stdout.trim(), "29");
 }

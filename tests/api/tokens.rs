@@ -385,6 +385,9 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
             && document.querySelector('#token-scope legend').textContent === 'May' \
             && [...document.querySelectorAll('#token-scope input')].every(i => i.closest('label'));";
         assert_eq!(b.js(labelled).await, true, "every field has its label");
+        // Every scope ticked, so that every example is shown (and must fit) at 390 px.
+        b.js("document.querySelectorAll('#token-scope input').forEach(i => i.checked = true); return 0;")
+            .await;
         b.js("document.getElementById('token-name').focus(); return 0;").await;
         b.press("phone sync").await;
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
@@ -401,7 +404,8 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
             false,
             "Copy, with JS"
         );
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "the token and its example wrap");
+        assert_eq!(b.js("return document.querySelectorAll('#new-token-box pre').length;").await, 6);
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "the token and its examples wrap");
         b.screenshot("tokens-390").await;
         let id = accounts.tokens(accounts.by_username("ann").await.unwrap().id).await.unwrap()[0].id;
         b.js(&format!(
@@ -463,7 +467,7 @@ async fn the_command_line_makes_lists_and_revokes_tokens(env: TestEnv) {
     assert!(s.env.cli(&["token", "list", "--user", "amy"], None).stdout.contains("\tLive\tread\tsite\t"));
     let wrong = s.env.cli(&["token", "add", "x", "--user", "amy", "--scope", "admin"], None);
     assert!(
-        wrong.code == 1 && wrong.stderr.contains("--scope: upload, read, edit or delete"),
+        wrong.code == 1 && wrong.stderr.contains("--scope: upload, read, edit, delete or share"),
         "{}",
         wrong.stderr
     );

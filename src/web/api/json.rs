@@ -11,7 +11,7 @@ use crate::domain::{MediaKind, Owner};
 use crate::media::{CollectionRead, Detail, GalleryItem, Health, MediaRead, RegionRead};
 use crate::web::WebSettings;
 
-fn time(at: NaiveDateTime) -> String {
+pub(super) fn time(at: NaiveDateTime) -> String {
     at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

@@ -1,22 +1,23 @@
 //! The JSON API, `/api/v1/…`: what a script or another site reads of the library (listings with
 //! the galleries' filters and paging, one item with its links, the collections), and the
 //! changes it makes: an item's description, transcript and tags (`PATCH`), its file (a replace
-//! or a turn), and its delete. A
-//! session uses it as the pages do (a change with its CSRF token as `X-CSRF-Token`); a script
-//! sends an access token of the read, edit or delete scope. Files arrive by the upload form's
-//! post and tus, which a token of the upload scope reaches. Every answer, refusals included, is
-//! JSON; what it holds is the contract `/api/v1/openapi.json` and the README document, written
-//! here field by field rather than derived from the service's DTOs, so that a change inside
-//! never changes it.
+//! or a turn), its share links, and its delete. A session uses it as the pages do (a change
+//! with its CSRF token as `X-CSRF-Token`); a script sends an access token of the scopes the
+//! address needs. New files arrive by the upload form's post and tus, which a token of the
+//! upload scope reaches. Every answer, refusals included, is JSON; what it holds is the
+//! contract `/api/v1/openapi.json` and the README document, written here field by field rather
+//! than derived from the service's DTOs, so that a change inside never changes it.
 
 mod changes;
 pub mod cors;
 mod files;
 mod json;
 mod media;
+mod shares;
 mod spec;
 
 pub use changes::{delete, patch, restore};
 pub use files::{replace, turn};
 pub use media::{collections, item, list, tags};
+pub use shares::{create as create_share, list as shares, revoke as revoke_share};
 pub use spec::openapi;
