@@ -20,9 +20,9 @@ pub enum AuthError {
     BadToken,
     #[error(
         "this access token's scopes do not reach this request: upload posts to /upload and \
-         /uploads/tus, read reads /api/v1, edit describes, tags and turns items there, delete \
-         deletes them, share makes and revokes their links, and replacing an item's file takes \
-         both upload and edit"
+         /uploads/tus, read reads /api/v1, edit describes, tags and turns items and keeps \
+         collections there, delete deletes items, share makes and revokes their links, and \
+         replacing an item's file takes both upload and edit"
     )]
     TokenScope,
     #[error("no such account")]

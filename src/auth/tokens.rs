@@ -30,8 +30,8 @@ pub enum Scope {
     Upload,
     /// Read media: the JSON API's listings and items, with signed links to their files.
     Read,
-    /// Describe, tag and turn media through the JSON API (`PATCH` of an item, its turn);
-    /// with `Upload`, replace an item's file.
+    /// Describe, tag and turn media and keep collections through the JSON API (`PATCH` of an
+    /// item, its turn, the collections' changes); with `Upload`, replace an item's file.
     Edit,
     /// Delete media through the JSON API (`DELETE` of an item): to the trash when there is one.
     Delete,
@@ -57,7 +57,7 @@ impl Scope {
         match self {
             Scope::Upload => "Upload files",
             Scope::Read => "Read media (API)",
-            Scope::Edit => "Describe, tag and turn media (API)",
+            Scope::Edit => "Describe, organize and turn media (API)",
             Scope::Delete => "Delete media (API)",
             Scope::Share => "Share media by link (API)",
         }

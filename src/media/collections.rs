@@ -310,6 +310,44 @@ impl MediaService {
         moved
     }
 
+    /// Renames a collection and moves it (`Some(None)`: to the top), either or both, in one
+    /// transaction: a refusal of one keeps the other unchanged too. Answers it as it is then.
+    pub async fn change_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: Option<&str>,
+        parent: Option<Option<i64>>,
+    ) -> Result<CollectionRead, MediaError> {
+        let name = name.map(clean_name).transpose()?;
+        let changed = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if parent.is_some() {
+                    CollectionRepo::lock_tree(c).await?;
+                }
+                let row = self.managed_collection(c, actor, id).await?;
+                if let Some(parent) = parent {
+                    self.check_parent(c, actor, (parent, row.owner_id), Some(id)).await?;
+                    match CollectionRepo::set_parent(c, id, parent, now()).await {
+                        Err(e) if e.is_unique_violation() => return Err(taken(&row.name)),
+                        other => other?,
+                    }
+                }
+                if let Some((name, key)) = &name {
+                    match CollectionRepo::rename(c, id, (name, key), now()).await {
+                        Err(e) if e.is_unique_violation() => return Err(taken(name)),
+                        other => other?,
+                    }
+                }
+                Ok::<_, MediaError>(())
+            })
+            .await;
+        self.memos.collection_choices.forget();
+        changed?;
+        Ok(self.collection(actor, id).await?.collection)
+    }
+
     /// Deletes a collection and its sub-collections; their media stay where they are.
     pub async fn delete_collection(&self, actor: &Actor, id: i64) -> Result<CollectionRead, MediaError> {
         let mut pooled = self.db.get().await?;

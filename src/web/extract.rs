@@ -167,7 +167,8 @@ fn changer(
     })
 }
 
-/// Whoever may describe, tag and turn an item through the JSON API (the edit scope).
+/// Whoever may describe, tag and turn an item and keep collections through the JSON API (the
+/// edit scope).
 pub struct Editor(pub CurrentUser);
 
 impl FromRequest for Editor {

@@ -8,7 +8,7 @@
 //! trash (restored from there or through the API), and only its account's; a failed delete
 //! keeps the item.
 
-use mediadesk::auth::{Role, Scope, Scopes};
+use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
 use mediadesk::media::{Actor, Upload};
 use serde_json::{Value, json};
@@ -22,12 +22,6 @@ backend_tests!(
     a_refused_or_failed_change_keeps_nothing,
     a_delete_token_sends_an_item_to_the_trash
 );
-
-async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
-    let account = s.app.accounts.by_id(user).await.unwrap();
-    let scopes = Scopes::of(scopes).unwrap();
-    s.app.accounts.create_token(None, &account, "alt-bot", scopes, None).await.unwrap().secret
-}
 
 async fn upload(s: &TestServer, actor: &Actor, owner: Owner, name: &str, fixture: &str) -> String {
     let item = s.env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
@@ -95,7 +89,7 @@ async fn an_edit_token_describes_and_tags_in_one_change(env: TestEnv) {
     let a = Actor::user(amy);
     let photo = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
     let clip = upload(&s, &a, Owner::User(amy), "gulls.wav", "tone-mono-8k.wav").await;
-    let both = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+    let both = s.token(amy, &[Scope::Read, Scope::Edit], "alt-bot").await;
     let missing = read(&s, &both, "/api/v1/media?only=missing-alt").await;
     assert_eq!(missing["total"], 1);
 
@@ -140,7 +134,7 @@ async fn an_edit_token_describes_and_tags_in_one_change(env: TestEnv) {
     assert_eq!(doc["transcript"], Value::Null);
 
     // An edit-only token changes, and its answer shows the item, but it cannot list or read.
-    let edit = token(&s, amy, &[Scope::Edit]).await;
+    let edit = s.token(amy, &[Scope::Edit], "alt-bot").await;
     assert_eq!(changed(&s, &edit, &photo, json!({"title": "Quay"})).await["title"], "Quay");
     let r = Tus::send(reqwest::Client::new().get(format!("{}{photo}", s.base)).bearer_auth(&edit)).await;
     assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
@@ -168,7 +162,7 @@ async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
     let s = env.start_server().await;
     let amy = s.account("amy", Role::User).await;
     let Library { photo, clip, bens, logo, ben, sue } = library(&s, amy).await;
-    let tok = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+    let tok = s.token(amy, &[Scope::Read, Scope::Edit], "alt-bot").await;
     let bens_album =
         s.app.media.create_collection(&Actor::user(ben), Owner::User(ben), None, "Ben's").await.unwrap().id;
     changed(&s, &tok, &photo, json!({"alt_text": "Boats", "tags_add": ["harbour"]})).await;
@@ -208,9 +202,9 @@ async fn a_refused_or_failed_change_keeps_nothing(env: TestEnv) {
     assert_eq!((r.status, body(&r)["code"].as_str()), (404, Some("not_found")));
     let r = patch(&s, &tok, &logo, &json!({"title": "mine now"})).await;
     assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("forbidden")));
-    let staff = token(&s, sue, &[Scope::Edit]).await;
+    let staff = s.token(sue, &[Scope::Edit], "alt-bot").await;
     assert_eq!(changed(&s, &staff, &bens, json!({"alt_text": "A boat"})).await["alt_text"], "A boat");
-    let reader = token(&s, amy, &[Scope::Read]).await;
+    let reader = s.token(amy, &[Scope::Read], "alt-bot").await;
     let r = patch(&s, &reader, &photo, &json!({"title": "x"})).await;
     assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
 
@@ -242,8 +236,8 @@ async fn a_delete_token_sends_an_item_to_the_trash(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (amy_web, amy) = s.signed_in("amy", Role::User).await;
     let Library { photo, clip, bens, logo, .. } = library(&s, amy).await;
-    let deleter = token(&s, amy, &[Scope::Delete]).await;
-    let reader = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
+    let deleter = s.token(amy, &[Scope::Delete], "alt-bot").await;
+    let reader = s.token(amy, &[Scope::Read, Scope::Edit], "alt-bot").await;
 
     // Not hers, not hers to delete, not its scope: refused, and every item still there.
     let r = delete(&s, &deleter, &bens).await;

@@ -9,7 +9,7 @@
 //! (`POST …/turn`) by an edit token turns a JPEG; a WebP, audio, an unknown turn or a read
 //! token are refused.
 
-use mediadesk::auth::{Role, Scope, Scopes};
+use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
 use mediadesk::media::{Actor, MediaSettings, Upload};
 use serde_json::{Value, json};
@@ -23,12 +23,6 @@ backend_tests!(
     a_refused_replace_leaves_everything_as_it_was,
     an_edit_token_turns_a_photo
 );
-
-async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
-    let account = s.app.accounts.by_id(user).await.unwrap();
-    let scopes = Scopes::of(scopes).unwrap();
-    s.app.accounts.create_token(None, &account, "swapper", scopes, None).await.unwrap().secret
-}
 
 async fn upload(s: &TestServer, actor: &Actor, owner: Owner, name: &str, fixture: &str) -> (String, i64) {
     let item = s.env.media.upload(actor, Upload::new(owner, name), fixture_stream(fixture)).await.unwrap();
@@ -149,9 +143,9 @@ async fn a_refused_replace_leaves_everything_as_it_was(env: TestEnv) {
     let (photo, photo_id) = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
     let (bens, _) = upload(&s, &Actor::user(ben), Owner::User(ben), "ben.png", "image.png").await;
     let (logo, _) = upload(&s, &Actor::staff(sue), Owner::System, "logo.png", "image.png").await;
-    let tok = token(&s, amy, &[Scope::Upload, Scope::Edit, Scope::Read]).await;
-    let edit_only = token(&s, amy, &[Scope::Edit, Scope::Read]).await;
-    let upload_only = token(&s, amy, &[Scope::Upload]).await;
+    let tok = s.token(amy, &[Scope::Upload, Scope::Edit, Scope::Read], "swapper").await;
+    let edit_only = s.token(amy, &[Scope::Edit, Scope::Read], "swapper").await;
+    let upload_only = s.token(amy, &[Scope::Upload], "swapper").await;
     let before = read(&s, &tok, &photo).await;
     let objects = s.env.objects().await;
 
@@ -196,8 +190,8 @@ async fn an_edit_token_turns_a_photo(env: TestEnv) {
     let (photo, photo_id) = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
     let (webp, _) = upload(&s, &a, Owner::User(amy), "quay.webp", "image.webp").await;
     let (clip, _) = upload(&s, &a, Owner::User(amy), "gulls.flac", "tone.flac").await;
-    let editor = token(&s, amy, &[Scope::Edit]).await;
-    let reader = token(&s, amy, &[Scope::Read]).await;
+    let editor = s.token(amy, &[Scope::Edit], "swapper").await;
+    let reader = s.token(amy, &[Scope::Read], "swapper").await;
     let turn = async |t: &str, path: &str, body: Value| {
         let req = reqwest::Client::new().post(format!("{}{path}/turn", s.base)).bearer_auth(t);
         Tus::send(req.header("Content-Type", "application/json").body(body.to_string())).await
@@ -221,7 +215,7 @@ async fn an_edit_token_turns_a_photo(env: TestEnv) {
         let r = turn(t, path, b.clone()).await;
         assert_eq!((r.status, body(&r)["code"].as_str()), (status, Some(code)), "{b}: {}", r.body);
     }
-    let doc = read(&s, &token(&s, amy, &[Scope::Read]).await, &photo).await;
+    let doc = read(&s, &s.token(amy, &[Scope::Read], "swapper").await, &photo).await;
     assert_eq!(
         (doc["width"].as_i64(), doc["height"].as_i64()),
         (Some(48), Some(64)),

@@ -18,6 +18,7 @@ mod browser_sound;
 mod browser_trash;
 mod bulk_edit;
 mod cli;
+mod collection_api;
 mod collections;
 mod config;
 mod corpus;

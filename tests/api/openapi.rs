@@ -1,13 +1,14 @@
 //! `/api/v1/openapi.json` against the API itself, on both backends: `openapi-spec-validator`
 //! (PyPI) finds the document valid OpenAPI 3.1, and `jsonschema` finds every kind of answer
 //! the API gives (pages, items of both kinds with their regions and collections, a change, a
-//! delete, a restore, the tags, uploads, a replaced file, a turn, share links, and each refusal) to be what
-//! the document says for its address, method and status, with no field it does not name; a
-//! tampered answer is caught, so the check can fail.
+//! delete, a restore, the tags, uploads, a replaced file, a turn, share links, collections
+//! made, moved and deleted, and each refusal) to be what the document says for its address,
+//! method and status, with no field it does not name; a tampered answer is caught, so the
+//! check can fail.
 
 use std::process::Stdio;
 
-use mediadesk::auth::{Role, Scope, Scopes};
+use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::Owner;
 use mediadesk::media::{Actor, RegionInput, Upload};
 use serde_json::{Value, json};
@@ -18,12 +19,6 @@ use crate::common::tus::Tus;
 use crate::common::*;
 
 backend_tests!(every_answer_is_what_the_openapi_document_says);
-
-async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
-    let account = s.app.accounts.by_id(user).await.unwrap();
-    let scopes = Scopes::of(scopes).unwrap();
-    s.app.accounts.create_token(None, &account, "spec", scopes, None).await.unwrap().secret
-}
 
 /// One answer: the path as the document names it, the method, the status and the body.
 async fn sample(
@@ -125,8 +120,8 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     s.app.media.add_region(&a, clip.1, &region).await.unwrap();
     let album = s.app.media.create_collection(&a, Owner::User(amy), None, "Coast").await.unwrap();
     s.app.media.add_to_collection(&a, album.id, photo).await.unwrap();
-    let rw = token(&s, amy, &[Scope::Read, Scope::Edit]).await;
-    let upload_only = token(&s, amy, &[Scope::Upload]).await;
+    let rw = s.token(amy, &[Scope::Read, Scope::Edit], "spec").await;
+    let upload_only = s.token(amy, &[Scope::Upload], "spec").await;
     let (image_path, clip_path) =
         (format!("/api/v1/media/image/{}", photo.1), format!("/api/v1/media/audio/{}", clip.1));
     let (list, item) = ("/api/v1/media", "/api/v1/media/{kind}/{id}");
@@ -149,7 +144,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(change)).await);
     let refused = json!({"transcript": "words", "tags_remove": ["x"]});
     samples.push(sample(&s, (item, "PATCH", &image_path), Some(&rw), Some(refused)).await);
-    let deleter = token(&s, amy, &[Scope::Delete]).await;
+    let deleter = s.token(amy, &[Scope::Delete], "spec").await;
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
     samples.push(sample(&s, (item, "DELETE", &clip_path), Some(&deleter), None).await);
     samples.push(sample(&s, ("/api/v1/tags", "GET", "/api/v1/tags"), Some(&rw), None).await);
@@ -162,7 +157,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     ] {
         samples.push(upload_sample(&s, &upload_only, (file, fixture), keep).await);
     }
-    let swapper = token(&s, amy, &[Scope::Upload, Scope::Edit]).await;
+    let swapper = s.token(amy, &[Scope::Upload, Scope::Edit], "spec").await;
     samples.push(put_sample(&s, &swapper, &image_path, "image.png").await);
     samples.push(put_sample(&s, &rw, &image_path, "image.png").await);
     samples.push(put_sample(&s, &swapper, &image_path, "tone.flac").await);
@@ -173,7 +168,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     );
     let gone = "/api/v1/media/image/999999/turn";
     samples.push(sample(&s, (turn, "POST", gone), Some(&rw), Some(right)).await);
-    let sharer = token(&s, amy, &[Scope::Share]).await;
+    let sharer = s.token(amy, &[Scope::Share], "spec").await;
     let (shares, links) = ("/api/v1/media/{kind}/{id}/shares", format!("{image_path}/shares"));
     let link = json!({"expires_in_seconds": 3600, "note": "Press", "allow_download": true});
     samples.push(sample(&s, (shares, "POST", &links), Some(&sharer), Some(link)).await);
@@ -182,11 +177,19 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let made = samples[25]["body"]["id"].as_i64().unwrap();
     let one = format!("/api/v1/shares/{made}");
     samples.push(sample(&s, ("/api/v1/shares/{id}", "DELETE", &one), Some(&sharer), None).await);
+    let (all, one_c) = ("/api/v1/collections", "/api/v1/collections/{id}");
+    let gulls = json!({"name": "Gulls", "parent_id": album.id});
+    samples.push(sample(&s, (all, "POST", all), Some(&rw), Some(gulls)).await);
+    samples.push(sample(&s, (all, "POST", all), Some(&rw), Some(json!({"name": "coast"}))).await);
+    let made = samples[29]["body"]["id"].as_i64().unwrap();
+    let at = format!("/api/v1/collections/{made}");
+    samples.push(sample(&s, (one_c, "PATCH", &at), Some(&rw), Some(json!({"parent_id": null}))).await);
+    samples.push(sample(&s, (one_c, "DELETE", &at), Some(&rw), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
-            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200])
+            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 201, 400, 200, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -212,5 +215,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "29");
+    assert_eq!(stdout.trim(), "33");
 }

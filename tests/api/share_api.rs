@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mediadesk::auth::{AuditEntry, Role, Scope, Scopes};
+use mediadesk::auth::{AuditEntry, Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Owner};
 use mediadesk::media::{Actor, MediaSettings, ShareRequest, Upload};
 use serde_json::{Value, json};
@@ -20,12 +20,6 @@ use crate::common::tus::Tus;
 use crate::common::*;
 
 backend_tests!(a_share_token_makes_lists_and_revokes_links, refused_links_make_and_end_nothing);
-
-async fn token(s: &TestServer, user: i64, scopes: &[Scope]) -> String {
-    let account = s.app.accounts.by_id(user).await.unwrap();
-    let scopes = Scopes::of(scopes).unwrap();
-    s.app.accounts.create_token(None, &account, "press-bot", scopes, None).await.unwrap().secret
-}
 
 async fn upload(s: &TestServer, actor: &Actor, owner: Owner, name: &str) -> String {
     let item =
@@ -146,8 +140,8 @@ async fn refused_links_make_and_end_nothing(mut env: TestEnv) {
     let request = ShareRequest { lifetime: Some(Duration::from_secs(3600)), ..ShareRequest::default() };
     let ben_a = Actor::user(ben);
     let bens_link = s.app.media.create_share(&ben_a, MediaKind::Image, bens_id, request).await.unwrap();
-    let tok = token(&s, amy, &[Scope::Share]).await;
-    let others = token(&s, amy, &[Scope::Upload, Scope::Read, Scope::Edit, Scope::Delete]).await;
+    let tok = s.token(amy, &[Scope::Share], "press-bot").await;
+    let others = s.token(amy, &[Scope::Upload, Scope::Read, Scope::Edit, Scope::Delete], "press-bot").await;
 
     for (t, item, link, status, code) in [
         (&others, &photo, json!({}), 403, "token_scope"),
@@ -173,7 +167,7 @@ async fn refused_links_make_and_end_nothing(mut env: TestEnv) {
     assert_eq!(revoke(&s, &tok, 999_999).await.status, 404);
 
     assert_eq!(body(&listed(&s, &tok, &photo).await)["shares"], json!([]), "no link made");
-    let bens_token = token(&s, ben, &[Scope::Share]).await;
+    let bens_token = s.token(ben, &[Scope::Share], "press-bot").await;
     let bens_list = body(&listed(&s, &bens_token, &bens).await);
     assert_eq!(bens_list["shares"][0]["state"], "live", "Ben's link still opens");
     // Within the cap, a link made without a lifetime lives the cap.

@@ -6,7 +6,8 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::media::{ItemPath, bad, item};
+use super::body::{object, present};
+use super::media::{ItemPath, item};
 use crate::app::App;
 use crate::domain::MediaKind;
 use crate::media::ItemPatch;
@@ -38,11 +39,6 @@ pub struct PatchJson {
     collections_remove: Vec<i64>,
 }
 
-/// A field that came, `null` or not (serde would read `null` as absent).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 /// Changes an item's description, transcript and tags in one go; answers the item as
 /// `GET` would.
 pub async fn patch(
@@ -52,13 +48,7 @@ pub async fn patch(
     path: web::Path<ItemPath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    // An object only: serde would also take an array, field by field in order.
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(bad("The JSON could not be read: send an object of the fields to change"));
-    }
-    let b: PatchJson =
-        serde_json::from_value(body).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
+    let b: PatchJson = object(body.into_inner(), "{\"alt_text\": \"Boats at dawn\"}")?;
     let change = ItemPatch {
         title: b.title,
         alt_text: b.alt_text,

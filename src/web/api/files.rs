@@ -9,6 +9,7 @@ use actix_web::http::header::{self, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::body::object;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
 use crate::domain::{Owner, Turn};
@@ -70,13 +71,7 @@ pub async fn turn(
     path: web::Path<ItemPath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    // An object only: serde would also take `["left"]`, field by field in order.
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(bad("The JSON could not be read: send an object, {\"turn\": \"left\"}"));
-    }
-    let b: TurnJson =
-        serde_json::from_value(body).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
+    let b: TurnJson = object(body.into_inner(), "{\"turn\": \"left\"}")?;
     let turn: Turn = b.turn.parse().map_err(|e: String| bad(&format!("turn: {e}")))?;
     app.media.turn(&user.actor(), (path.kind, path.id), turn).await?;
     item(app, settings, Reader(user), path).await

@@ -54,7 +54,7 @@ pub(super) fn bad(what: &str) -> WebError {
 }
 
 /// Usernames the reader may see: all for staff, its own for anyone else.
-async fn names(app: &App, user: &CurrentUser) -> Result<Arc<HashMap<i64, String>>, WebError> {
+pub(super) async fn names(app: &App, user: &CurrentUser) -> Result<Arc<HashMap<i64, String>>, WebError> {
     if user.account.role.is_staff() {
         Ok(app.accounts.usernames().await?)
     } else {

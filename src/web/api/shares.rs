@@ -9,8 +9,9 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::body::{object, present};
 use super::json::time;
-use super::media::{ItemPath, bad};
+use super::media::ItemPath;
 use crate::app::App;
 use crate::domain::MediaKind;
 use crate::media::{ShareRead, ShareRequest, ShareState};
@@ -106,11 +107,6 @@ struct NewShareJson {
     note: Option<String>,
 }
 
-/// A field that came, `null` or not (serde would read `null` as absent).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Option::<u64>::deserialize(d).map(Some)
-}
-
 /// Makes a link to an item the account may see; answers it with its address (201).
 pub async fn create(
     Sharer(user): Sharer,
@@ -119,13 +115,7 @@ pub async fn create(
     path: web::Path<ItemPath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    // An object only: serde would also take an array, field by field in order.
-    let body = body.into_inner();
-    if !body.is_object() {
-        return Err(bad("The JSON could not be read: send an object, {\"expires_in_seconds\": 86400}"));
-    }
-    let b: NewShareJson =
-        serde_json::from_value(body).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
+    let b: NewShareJson = object(body.into_inner(), "{\"expires_in_seconds\": 86400}")?;
     let lifetime = match b.expires_in_seconds {
         Some(secs) => secs.map(Duration::from_secs),
         None => Some(DEFAULT_LIFETIME.min(app.media.share_lifetimes().1)),

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use actix_web::cookie::Key;
 use mediadesk::App;
-use mediadesk::auth::{AccountService, Clock, Role};
+use mediadesk::auth::{AccountService, Clock, Role, Scope, Scopes};
 use mediadesk::web::WebSettings;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::multipart;
@@ -99,6 +99,13 @@ impl TestEnv {
 }
 
 impl TestServer {
+    /// An access token of `user`'s, named `name`, holding `scopes`, working until revoked.
+    pub async fn token(&self, user: i64, scopes: &[Scope], name: &str) -> String {
+        let account = self.app.accounts.by_id(user).await.unwrap();
+        let scopes = Scopes::of(scopes).unwrap();
+        self.app.accounts.create_token(None, &account, name, scopes, None).await.unwrap().secret
+    }
+
     /// Creates an account with the password `password-{name}`.
     pub async fn account(&self, name: &str, role: Role) -> i64 {
         self.app.accounts.create(name, &password_of(name), role).await.expect("account created").id
