@@ -15,5 +15,6 @@ pub use error::AuthError;
 pub use roles::Role;
 pub use session::{Clock, SessionLimits};
 pub use tokens::{
-    AccessToken, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, NewToken, Scope, Scopes, TOKEN_PREFIX, TokenState,
+    AccessToken, MAX_LIVE_TOKENS, MAX_TOKEN_NAME_CHARS, NewToken, Scope, Scopes, TOKEN_PREFIX, TokenHolder,
+    TokenState,
 };

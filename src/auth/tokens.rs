@@ -308,10 +308,10 @@ impl AccountService {
             .await
     }
 
-    /// The account a request's token speaks for, and the token's name, if the token is live,
-    /// holds every scope `needed`, and its account enabled; anything else is `BadToken` (unknown, ended and
-    /// disabled alike) or `TokenScope`.
-    pub async fn for_token(&self, secret: &str, needed: &[Scope]) -> Result<(Account, String), AuthError> {
+    /// Who a live token speaks for: its account (enabled), its name and its scopes; anything
+    /// else is `BadToken` (unknown, ended and disabled alike). Notes the use (at most once a
+    /// minute).
+    pub async fn token_holder(&self, secret: &str) -> Result<TokenHolder, AuthError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(AuthError::BadToken);
         }
@@ -326,13 +326,35 @@ impl AccountService {
         if !live || user.disabled {
             return Err(AuthError::BadToken);
         }
-        if !Scopes::parse(&token.scope).is_some_and(|s| needed.iter().all(|n| s.contains(*n))) {
-            return Err(AuthError::TokenScope);
-        }
+        let scopes = Scopes::parse(&token.scope).ok_or(AuthError::TokenScope)?;
         // The row read above says whether the minute is up: most pieces of an upload write nothing.
         if token.last_used_at.is_none_or(|t| at - t >= TimeDelta::seconds(USE_GRANULARITY)) {
             TokenRepo::touch(&mut conn, token.id, at).await?;
         }
-        Ok((user.try_into()?, token.name))
+        Ok(TokenHolder { account: user.try_into()?, name: token.name, scopes })
+    }
+
+    /// The account a request's token speaks for, and the token's name, if the token is live,
+    /// holds every scope `needed`, and its account is enabled; anything else is `BadToken`
+    /// (unknown, ended and disabled alike) or `TokenScope`.
+    pub async fn for_token(&self, secret: &str, needed: &[Scope]) -> Result<(Account, String), AuthError> {
+        let holder = self.token_holder(secret).await?;
+        holder.check(needed)?;
+        Ok((holder.account, holder.name))
+    }
+}
+
+/// A live token, as [`AccountService::token_holder`] found it.
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    pub account: Account,
+    pub name: String,
+    pub scopes: Scopes,
+}
+
+impl TokenHolder {
+    /// `TokenScope` unless the token holds every scope `needed`.
+    pub fn check(&self, needed: &[Scope]) -> Result<(), AuthError> {
+        if needed.iter().all(|n| self.scopes.contains(*n)) { Ok(()) } else { Err(AuthError::TokenScope) }
     }
 }

@@ -1,8 +1,10 @@
 //! Access tokens on the wire: `Authorization: Bearer mdk_…`. A request that carries one is a
 //! script's: it is answered in JSON, never sent to sign in, and has no session (no CSRF token,
-//! no work kept for later). Only the routes that take an [`Uploader`](super::extract::Uploader)
-//! or a [`Reader`](super::extract::Reader) accept it, each a token of its scope; every other
-//! answers 403 `token_scope` rather than ignore it. A bearer value
+//! no work kept for later). Only the routes whose extractor names a scope (`Uploader`,
+//! `Reader`, `Editor`…) accept it, each a token of its scopes; every other answers 403
+//! `token_scope` rather than ignore it. The token is looked up once, by `guard` (a live one's
+//! requests are not counted as a stranger's), and what it found is [`Verified`] for the
+//! extractor. A bearer value
 //! without the prefix is not Mediadesk's (an authenticating proxy in front may pass its own on
 //! every request) and is left alone, as before tokens existed.
 
@@ -10,7 +12,11 @@ use actix_web::HttpRequest;
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 
-use crate::auth::TOKEN_PREFIX;
+use crate::auth::{TOKEN_PREFIX, TokenHolder};
+
+/// A request's live token, as `guard` found it.
+#[derive(Clone)]
+pub struct Verified(pub TokenHolder);
 
 fn in_headers(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
@@ -27,4 +33,9 @@ pub fn of(req: &HttpRequest) -> Option<&str> {
 /// Whether a request (before its handler) carries a token.
 pub fn carried(req: &ServiceRequest) -> bool {
     in_headers(req.headers()).is_some()
+}
+
+/// The token a request carries (before its handler), if it carries one.
+pub fn carried_token(req: &ServiceRequest) -> Option<String> {
+    in_headers(req.headers()).map(str::to_owned)
 }

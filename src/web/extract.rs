@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use super::bearer;
 use super::context::{self, SignedIn};
@@ -109,11 +109,20 @@ fn session_or_token(
     let Some(secret) = bearer::of(req).map(str::to_owned) else {
         return Box::pin(CurrentUser::from_request(req, payload));
     };
+    let verified = req.extensions().get::<bearer::Verified>().cloned();
     let app = req.app_data::<web::Data<App>>().cloned();
     let session = req.get_session();
     Box::pin(async move {
-        let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
-        let (account, name) = app.accounts.for_token(&secret, needed).await?;
+        let (account, name) = match verified {
+            Some(bearer::Verified(holder)) => {
+                holder.check(needed)?;
+                (holder.account, holder.name)
+            }
+            None => {
+                let app = app.ok_or_else(|| WebError::Internal("app data missing".into()))?;
+                app.accounts.for_token(&secret, needed).await?
+            }
+        };
         crate::client::with_token(&name);
         Ok(CurrentUser { account, session, by_token: true })
     })

@@ -2,7 +2,9 @@
 //! (generous enough for a phone on a bad line), so a client that sends a byte now and then
 //! cannot hold a descriptor, a worker's attention or a spool file forever. And one address
 //! gets only a few requests at once before it has signed in, so a crowd of such clients from
-//! one place cannot pile up either.
+//! one place cannot pile up either. A request with a live access token is signed in as much as
+//! a session is (a script fanning out its uploads is not a crowd); an unknown or ended token
+//! counts as a stranger's, and is answered at once, before its body is read.
 
 use std::time::Duration;
 
@@ -41,6 +43,26 @@ fn with_idle_timeout(payload: Payload, idle: Duration) -> Payload {
     Payload::from(Box::pin(stream.fuse()) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
 }
 
+/// Token lookups one address may have in flight, per request it may have before signing in.
+const LOOKUPS_PER_PLACE: usize = 4;
+
+/// The answer to one request too many from an address.
+fn crowded() -> actix_web::HttpResponse {
+    let why = "Too many requests from your address at once. Wait a moment and try again.";
+    if super::context::wants_json() {
+        json_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", why.into(), None)
+    } else {
+        error_page(StatusCode::TOO_MANY_REQUESTS, why.into())
+    }
+}
+
+/// The request's token, if live. Any failure (a database that does not answer included) leaves
+/// it to the extractor, which looks again and answers why.
+async fn verified_token(req: &ServiceRequest, secret: &str) -> Option<crate::auth::TokenHolder> {
+    let app = req.app_data::<web::Data<crate::app::App>>()?;
+    app.accounts.token_holder(secret).await.ok()
+}
+
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -58,21 +80,28 @@ pub async fn middleware(
     let path = req.path();
     let exempt =
         ["/healthz", "/readyz", "/static/", "/files/", "/favicon.ico"].iter().any(|p| path.starts_with(p));
-    let _entered = if exempt || session::is_signed_in(&req.get_session()) {
+    // A token is looked up first: a live one's request is a signed-in one's. The lookups one
+    // address has in flight are capped too (a lookup is short, so the cap is wider), so that a
+    // crowd of made-up tokens cannot queue without end on the database's connections.
+    let mut by_token = false;
+    if let Some(secret) = super::bearer::carried_token(&req).filter(|_| !exempt) {
+        let address = super::context::client_ip(req.request(), settings.trust_forwarded);
+        let cap = settings.max_anonymous_per_address.saturating_mul(LOOKUPS_PER_PLACE);
+        let Some(_looking) = settings.token_lookups.enter(address, cap) else {
+            return Ok(req.into_response(crowded()).map_into_right_body());
+        };
+        if let Some(holder) = verified_token(&req, &secret).await {
+            req.extensions_mut().insert(super::bearer::Verified(holder));
+            by_token = true;
+        }
+    }
+    let _entered = if exempt || by_token || session::is_signed_in(&req.get_session()) {
         None
     } else {
         let address = super::context::client_ip(req.request(), settings.trust_forwarded);
         match settings.anonymous.enter(address, settings.max_anonymous_per_address) {
             Some(entered) => Some(entered),
-            None => {
-                let why = "Too many requests from your address at once. Wait a moment and try again.";
-                let page = if super::context::wants_json() {
-                    json_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", why.into(), None)
-                } else {
-                    error_page(StatusCode::TOO_MANY_REQUESTS, why.into())
-                };
-                return Ok(req.into_response(page).map_into_right_body());
-            }
+            None => return Ok(req.into_response(crowded()).map_into_right_body()),
         }
     };
     next.call(req).await.map(ServiceResponse::map_into_left_body)

@@ -44,6 +44,8 @@ pub struct WebSettings {
     pub max_anonymous_per_address: usize,
     /// Those requests, counted (shared by every worker).
     pub anonymous: Arc<AnonymousRequests>,
+    /// Access-token lookups in flight per address (see `guard.rs`).
+    pub token_lookups: Arc<AnonymousRequests>,
     /// Work posted after its session ended, waiting for the sign-in.
     pub work: Arc<WorkStash>,
     /// Where webhooks go, if anywhere (the audit page says how delivery stands).
@@ -80,6 +82,7 @@ impl WebSettings {
             piece_bytes: config.piece_bytes,
             max_anonymous_per_address: config.max_anonymous_per_address,
             anonymous: Arc::default(),
+            token_lookups: Arc::default(),
             work: Arc::default(),
             webhook_url: config.webhook.as_ref().map(|w| w.url.clone()),
             api_origins: config.api_origins.clone(),

@@ -2,7 +2,7 @@
 //! CSRF, sessions, uploads, signed file links, error pages and headers.
 
 use chrono::{TimeDelta, Utc};
-use mediadesk::auth::Role;
+use mediadesk::auth::{Role, Scope};
 use mediadesk::db::repo::ImageRepo;
 use mediadesk::db::rows::NewImage;
 use mediadesk::storage::{SignedUrlOptions, StorageKey};
@@ -1001,7 +1001,7 @@ async fn bodies_that_stop_arriving_end_their_request_and_leave_nothing(env: Test
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(after < std::time::Duration::from_secs(5), "{after:?}");
     // An upload that stops half-way: refused, and its spool file is gone.
-    s.account("liz", Role::User).await;
+    let liz = s.account("liz", Role::User).await;
     let c = s.client();
     let signed = c.sign_in("liz", "password-liz").await;
     let jar_cookie = signed.header("set-cookie").split(';').next().unwrap().to_owned();
@@ -1043,11 +1043,40 @@ async fn bodies_that_stop_arriving_end_their_request_and_leave_nothing(env: Test
     assert_eq!((script.status, answer["code"].as_str()), (429, Some("too_many_requests")));
     assert_eq!(c.get("/media").await.status, 200, "signed-in requests are not counted");
     assert_eq!(s.client().get("/healthz").await.status, 200, "nor health checks");
+    // Nor a script's with a live token; one with a made-up token is a stranger's.
+    let read = format!("Bearer {}", s.token(liz, &[Scope::Read], "script").await);
+    let by_token = s.client().get_with("/api/v1/media", &[("Authorization", &read)]).await;
+    assert_eq!(by_token.status, 200, "{}", by_token.body);
+    let bogus = [("Authorization", "Bearer mdk_unknown")];
+    let by_bogus = s.client().get_with("/api/v1/media", &bogus).await;
+    assert_eq!(by_bogus.status, 429, "{}", by_bogus.body);
     for h in held {
         let (answer, _) = h.await.unwrap();
         assert!(answer.unwrap_or_default().starts_with("HTTP/1.1 408"));
     }
     assert_eq!(s.client().get("/signin").await.status, 200, "free again once they are cut off");
+    // A script's five slow uploads at once take none of the strangers' places.
+    let upload = s.token(liz, &[Scope::Upload], "script").await;
+    let held: Vec<_> = (0..5)
+        .map(|_| {
+            let (base, upload) = (s.base.clone(), upload.clone());
+            tokio::spawn(async move {
+                let head = format!(
+                    "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {upload}\r\n\
+                     Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: 500\r\n\r\n"
+                );
+                trickle(&base, &head, b"--b0undary\r\n").await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(s.client().get("/signin").await.status, 200, "the uploads are not counted");
+    assert_eq!(s.client().get_with("/api/v1/media", &bogus).await.status, 401, "a place was free for it");
+    for h in held {
+        let (answer, _) = h.await.unwrap();
+        let answer = answer.unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
 }
 
 async fn signed_in_pages_are_never_cached(env: TestEnv) {

@@ -79,6 +79,7 @@ impl TestEnv {
             piece_bytes: 16 * 1024 * 1024,
             max_anonymous_per_address: 32,
             anonymous: Default::default(),
+            token_lookups: Default::default(),
             work: Default::default(),
             webhook_url: None,
             api_origins: Vec::new(),
