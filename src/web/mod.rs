@@ -90,6 +90,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}/turn", web::post().to(api::turn))
             .route("/api/v1/media/{kind}/{id}/shares", web::get().to(api::shares))
             .route("/api/v1/media/{kind}/{id}/shares", web::post().to(api::create_share))
+            .route("/api/v1/shares", web::get().to(api::all_shares))
             .route("/api/v1/shares/{id}", web::delete().to(api::revoke_share))
             .route("/api/v1/collections", web::get().to(api::collections))
             .route("/api/v1/collections", web::post().to(api::create_collection))

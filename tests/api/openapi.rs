@@ -177,11 +177,13 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let made = samples[25]["body"]["id"].as_i64().unwrap();
     let one = format!("/api/v1/shares/{made}");
     samples.push(sample(&s, ("/api/v1/shares/{id}", "DELETE", &one), Some(&sharer), None).await);
+    let every = "/api/v1/shares?ended=true";
+    samples.push(sample(&s, ("/api/v1/shares", "GET", every), Some(&sharer), None).await);
     let (all, one_c) = ("/api/v1/collections", "/api/v1/collections/{id}");
     let gulls = json!({"name": "Gulls", "parent_id": album.id});
     samples.push(sample(&s, (all, "POST", all), Some(&rw), Some(gulls)).await);
     samples.push(sample(&s, (all, "POST", all), Some(&rw), Some(json!({"name": "coast"}))).await);
-    let made = samples[29]["body"]["id"].as_i64().unwrap();
+    let made = samples[30]["body"]["id"].as_i64().unwrap();
     let at = format!("/api/v1/collections/{made}");
     samples.push(sample(&s, (one_c, "PATCH", &at), Some(&rw), Some(json!({"parent_id": null}))).await);
     samples.push(sample(&s, (one_c, "DELETE", &at), Some(&rw), None).await);
@@ -189,7 +191,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
-            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 201, 400, 200, 200])
+            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -197,6 +199,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     assert!(samples[8]["body"]["regions"][0]["end_ms"].is_null(), "a marker among the samples");
     assert_eq!(samples[23]["body"]["content_type"], "image/png", "turned after its replace");
     assert!(samples[25]["body"]["url"].is_string() && samples[26]["body"]["shares"][0]["url"].is_null());
+    assert_eq!(samples[29]["body"]["shares"][0]["state"], "revoked");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -215,5 +218,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "33");
+    assert_eq!(stdout.trim(), "34");
 }

@@ -113,15 +113,36 @@ async fn a_share_token_makes_lists_and_revokes_links(env: TestEnv) {
     assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("page_expired")));
     assert_eq!(Tus::send(post().header("X-CSRF-Token", &csrf).body("{}")).await.status, 201);
 
+    // All of Amy's links, live ones unless asked, fifty a page; only staff read everyone's.
+    let page = |q: &str| {
+        let url = if q.starts_with("http") { q.to_owned() } else { format!("{}/api/v1/shares{q}", s.base) };
+        Tus::send(reqwest::Client::new().get(url).bearer_auth(&tok))
+    };
+    let live = body(&page("").await);
+    assert_eq!((live["shares"].as_array().unwrap().len(), &live["next"]), (3, &Value::Null), "{live}");
+    assert_eq!(body(&page("?ended=true").await)["shares"].as_array().unwrap().len(), 4);
+    for (q, status) in [("?whose=all", 403), ("?colour=red", 400), ("?ended=yes", 400), ("?after=x", 400)] {
+        assert_eq!(page(q).await.status, status, "{q}");
+    }
+    let (kind, id) = (MediaKind::Image, photo.rsplit('/').next().unwrap().parse().unwrap());
+    for _ in 0..48 {
+        let hour = ShareRequest { lifetime: Some(Duration::from_secs(3600)), ..ShareRequest::default() };
+        s.app.media.create_share(&Actor::user(amy), kind, id, hour).await.unwrap();
+    }
+    let first_page = body(&page("").await);
+    assert_eq!(first_page["shares"].as_array().unwrap().len(), 50);
+    let rest = body(&page(first_page["next"].as_str().unwrap()).await);
+    assert_eq!((rest["shares"].as_array().unwrap().len(), &rest["next"]), (1, &Value::Null));
+
     // The audit log has each, as Amy's, naming the token.
     let rows = |action| {
         let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
         let accounts = s.app.accounts.clone();
-        async move { accounts.audit(None, &filter, None, 50).await.unwrap().entries }
+        async move { accounts.audit(None, &filter, None, 100).await.unwrap().entries }
     };
     let made = rows(AuditAction::Share).await;
     let by_token = |r: &&AuditEntry| r.client.as_deref().is_some_and(|c| c.ends_with("“press-bot”)"));
-    assert_eq!((made.len(), made.iter().filter(by_token).count()), (4, 3), "{made:?}");
+    assert_eq!((made.len(), made.iter().filter(by_token).count()), (52, 3), "{made:?}");
     let ended = rows(AuditAction::Unshare).await;
     assert_eq!((ended.len(), ended.iter().filter(by_token).count()), (1, 1), "{ended:?}");
 }

@@ -25,5 +25,5 @@ pub use collections::{
 };
 pub use files::{replace, turn};
 pub use media::{collections, item, list, tags};
-pub use shares::{create as create_share, list as shares, revoke as revoke_share};
+pub use shares::{all as all_shares, create as create_share, list as shares, revoke as revoke_share};
 pub use spec::openapi;

@@ -1,5 +1,6 @@
 //! Share links through the API, for a script that hands them out (a chat bot, a newsletter
-//! tool): an item's links listed, one made, one revoked, each by a token of the share scope —
+//! tool) or reviews them: an item's links listed, one made, one revoked, the account's (for
+//! staff, anyone's) paged through, each by a token of the share scope —
 //! a link opens an item to anyone who has it, so no other scope reaches them. A link is the
 //! item page's "Create link": the same lifetimes, password, download choice and note, the
 //! same audit rows, and its address is known only in the answer that makes it.
@@ -11,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::body::{object, present};
 use super::json::time;
-use super::media::ItemPath;
+use super::media::{ItemPath, bad};
 use crate::app::App;
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, decode_time_cursor, encode_time_cursor};
 use crate::media::{ShareRead, ShareRequest, ShareState};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
@@ -24,7 +25,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A link as the API shows it; never its address, except once, when it is made.
 #[derive(Serialize)]
-pub struct ShareJson {
+struct ShareJson {
     id: i64,
     kind: MediaKind,
     item_id: i64,
@@ -78,6 +79,52 @@ fn share_json(settings: &WebSettings, s: ShareRead, url: Option<String>) -> Shar
 #[derive(Serialize)]
 struct SharesJson {
     shares: Vec<ShareJson>,
+}
+
+/// `GET /api/v1/shares`'s parameters, each checked (a typo must not list something else).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllParams {
+    /// `mine` (the default), `all` (staff) or an account's id (staff).
+    whose: Option<String>,
+    /// `true`: ended links too.
+    ended: Option<bool>,
+    after: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SharePageJson {
+    shares: Vec<ShareJson>,
+    next: Option<String>,
+    next_cursor: Option<String>,
+}
+
+/// The account's links (staff: anyone's), newest first, fifty a page: live ones, or all.
+pub async fn all(
+    Sharer(user): Sharer,
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    params: web::Query<AllParams>,
+) -> Result<HttpResponse, WebError> {
+    let p = params.into_inner();
+    let creator = match p.whose.as_deref().unwrap_or("mine") {
+        "mine" => Some(user.account.id),
+        "all" => None,
+        id => Some(id.parse().map_err(|_| bad("whose: mine, all or an account's id"))?),
+    };
+    let after = match p.after.as_deref() {
+        Some(c) => Some(decode_time_cursor(c).ok_or_else(|| bad("after: not a cursor this API gave"))?),
+        None => None,
+    };
+    let ended = p.ended.unwrap_or(false);
+    let page = app.media.shares_page(&user.actor(), creator, !ended, after).await?;
+    let next_cursor = page.next.map(encode_time_cursor);
+    let whose = creator.map_or("all".to_owned(), |id| id.to_string());
+    let next = next_cursor
+        .as_deref()
+        .map(|c| settings.absolute_url(&format!("/api/v1/shares?whose={whose}&ended={ended}&after={c}")));
+    let shares = page.shares.into_iter().map(|s| share_json(&settings, s, None)).collect();
+    Ok(HttpResponse::Ok().json(SharePageJson { shares, next, next_cursor }))
 }
 
 /// An item's links, newest first: all of them for whoever manages it, else the account's own.
