@@ -88,6 +88,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}/restore", web::post().to(api::restore))
             .route("/api/v1/media/{kind}/{id}/file", web::put().to(api::replace))
             .route("/api/v1/media/{kind}/{id}/turn", web::post().to(api::turn))
+            .route("/api/v1/media/{kind}/{id}/versions", web::get().to(api::versions))
+            .route("/api/v1/media/{kind}/{id}/versions/{version}/restore", web::post().to(api::roll_back))
             .route("/api/v1/media/{kind}/{id}/shares", web::get().to(api::shares))
             .route("/api/v1/media/{kind}/{id}/shares", web::post().to(api::create_share))
             .route("/api/v1/shares", web::get().to(api::all_shares))

@@ -127,6 +127,38 @@ async fn a_token_of_upload_and_edit_replaces_a_file(env: TestEnv) {
     let by_token =
         rows.iter().filter(|r| r.client.as_deref().is_some_and(|c| c.ends_with("(token “swapper”)")));
     assert_eq!(by_token.count(), 2, "{rows:?}");
+
+    // The files it had, newest first, and a roll back to the first: the one it has now is kept.
+    let versions = read(&s, &tok, &format!("{photo}/versions")).await["versions"].clone();
+    let names: Vec<_> =
+        versions.as_array().unwrap().iter().map(|v| v["filename"].as_str().unwrap()).collect();
+    assert_eq!(names, ["quayé.png", "quayé.png", "harbour.jpg"]);
+    assert_eq!(
+        (versions[2]["how"].as_str(), versions[2]["content_type"].as_str()),
+        (Some("replace"), Some("image/jpeg"))
+    );
+    let first = versions[2]["id"].as_i64().unwrap();
+    let back = |t: &str, v: i64| {
+        let url = format!("{}{photo}/versions/{v}/restore", s.base);
+        Tus::send(reqwest::Client::new().post(url).bearer_auth(t.to_owned()))
+    };
+    let r = back(&tok, first).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (body(&r)["filename"].as_str(), body(&r)["sha256"].as_str()),
+        (Some("harbour.jpg"), Some(sha256_hex(&jpeg).as_str()))
+    );
+    let versions = read(&s, &tok, &format!("{photo}/versions")).await["versions"].clone();
+    assert_eq!((versions.as_array().unwrap().len(), versions[0]["how"].as_str()), (3, Some("roll_back")));
+    // A read token cannot roll back, an edit-only one cannot list; an unknown version is 404.
+    let (reader, editor) = (s.token(amy, &[Scope::Read], "r").await, s.token(amy, &[Scope::Edit], "e").await);
+    let r = back(&reader, versions[0]["id"].as_i64().unwrap()).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
+    let listed =
+        Tus::send(reqwest::Client::new().get(format!("{}{photo}/versions", s.base)).bearer_auth(&editor))
+            .await;
+    assert_eq!(listed.status, 403);
+    assert_eq!(back(&editor, 999_999).await.status, 404);
 }
 
 async fn a_refused_replace_leaves_everything_as_it_was(env: TestEnv) {

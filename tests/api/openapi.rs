@@ -102,7 +102,7 @@ print(len(data["samples"]))
 "#;
 
 async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
-    let s = env.start_server().await;
+    let s = env.with_trash(7).start_server().await;
     let amy = s.account("amy", Role::User).await;
     let ben = s.account("ben", Role::User).await;
     let a = Actor::user(amy);
@@ -187,11 +187,18 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let at = format!("/api/v1/collections/{made}");
     samples.push(sample(&s, (one_c, "PATCH", &at), Some(&rw), Some(json!({"parent_id": null}))).await);
     samples.push(sample(&s, (one_c, "DELETE", &at), Some(&rw), None).await);
+    let (versions, back) =
+        ("/api/v1/media/{kind}/{id}/versions", "/api/v1/media/{kind}/{id}/versions/{version}/restore");
+    samples.push(sample(&s, (versions, "GET", &format!("{image_path}/versions")), Some(&rw), None).await);
+    let earliest =
+        samples[34]["body"]["versions"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    let to = format!("{image_path}/versions/{earliest}/restore");
+    samples.push(sample(&s, (back, "POST", &to), Some(&rw), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
-            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200])
+            .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -200,6 +207,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     assert_eq!(samples[23]["body"]["content_type"], "image/png", "turned after its replace");
     assert!(samples[25]["body"]["url"].is_string() && samples[26]["body"]["shares"][0]["url"].is_null());
     assert_eq!(samples[29]["body"]["shares"][0]["state"], "revoked");
+    assert_eq!(samples[35]["body"]["content_type"], "image/jpeg", "back to the first file");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -218,5 +226,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "34");
+    assert_eq!(stdout.trim(), "36");
 }

@@ -1,19 +1,22 @@
 //! What the API does to an item's file: puts another in its place (`PUT …/file`, the request's
-//! body as it is, as `curl -T` sends it) and turns a photo (`POST …/turn`). Both are the
-//! detail page's Replace and turn buttons: the item keeps its address, description, tags,
-//! collections and share links, the file it had becomes a version to roll back to, and its old
-//! signed links stop working. A replace takes a token of both the upload and the edit scope
-//! (it brings a file and changes an item); a turn, the edit scope.
+//! body as it is, as `curl -T` sends it), turns a photo (`POST …/turn`), lists the files it had
+//! (`GET …/versions`) and rolls back to one (`POST …/versions/{version}/restore`). They are the
+//! detail page's Replace, turn and roll back buttons: the item keeps its address, description,
+//! tags, collections and share links, the file it had becomes a version to roll back to, and
+//! its old signed links stop working. A replace takes a token of both the upload and the edit
+//! scope (it brings a file and changes an item); a turn and a roll back, the edit scope; the
+//! list, the read scope.
 
 use actix_web::http::header::{self, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::body::object;
+use super::json::time;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
-use crate::domain::{Owner, Turn};
-use crate::media::Upload;
+use crate::domain::{MediaKind, Owner, Turn};
+use crate::media::{Upload, VersionRead};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{Editor, Reader, Replacer};
@@ -75,4 +78,74 @@ pub async fn turn(
     let turn: Turn = b.turn.parse().map_err(|e: String| bad(&format!("turn: {e}")))?;
     app.media.turn(&user.actor(), (path.kind, path.id), turn).await?;
     item(app, settings, Reader(user), path).await
+}
+
+/// An earlier file of an item, as the API shows it.
+#[derive(Serialize)]
+struct VersionJson {
+    id: i64,
+    filename: String,
+    content_type: String,
+    byte_size: i64,
+    /// The account that uploaded that file (`null`: the command line, or gone).
+    uploaded_by: Option<i64>,
+    /// The account whose replace, turn or roll back set it aside.
+    replaced_by: Option<i64>,
+    replaced_at: String,
+    /// When it goes for good.
+    purge_at: String,
+    /// What set it aside: `replace`, `turn` or `roll_back`.
+    how: &'static str,
+}
+
+impl From<VersionRead> for VersionJson {
+    fn from(v: VersionRead) -> Self {
+        VersionJson {
+            id: v.id,
+            filename: v.filename,
+            content_type: v.content_type,
+            byte_size: v.byte_size,
+            uploaded_by: v.uploaded_by,
+            replaced_by: v.replaced_by,
+            replaced_at: time(v.replaced_at),
+            purge_at: time(v.purge_at),
+            how: v.how.as_str(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct VersionsJson {
+    versions: Vec<VersionJson>,
+}
+
+/// An item's earlier files, the most recently set aside first.
+pub async fn versions(
+    Reader(user): Reader,
+    app: web::Data<App>,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, WebError> {
+    let listed = app.media.versions(&user.actor(), (path.kind, path.id)).await?;
+    Ok(HttpResponse::Ok()
+        .json(VersionsJson { versions: listed.into_iter().map(VersionJson::from).collect() }))
+}
+
+#[derive(Deserialize)]
+pub struct VersionPath {
+    kind: MediaKind,
+    id: i64,
+    version: i64,
+}
+
+/// Puts an earlier file back in place; the file it has now becomes a version. Answers the
+/// item's document.
+pub async fn roll_back(
+    Editor(user): Editor,
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    path: web::Path<VersionPath>,
+) -> Result<HttpResponse, WebError> {
+    let VersionPath { kind, id, version } = path.into_inner();
+    app.media.restore_version(&user.actor(), (kind, id), version).await?;
+    item(app, settings, Reader(user), web::Path::from(ItemPath { kind, id })).await
 }
