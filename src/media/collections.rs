@@ -294,31 +294,18 @@ impl MediaService {
         id: i64,
         parent: Option<i64>,
     ) -> Result<(), MediaError> {
-        let moved = self
-            .db
-            .transaction(async |c: &mut DbConn<'_>| {
-                CollectionRepo::lock_tree(c).await?;
-                let row = self.managed_collection(c, actor, id).await?;
-                self.check_parent(c, actor, (parent, row.owner_id), Some(id)).await?;
-                match CollectionRepo::set_parent(c, id, parent, now()).await {
-                    Err(e) if e.is_unique_violation() => Err(taken(&row.name)),
-                    other => Ok(other?),
-                }
-            })
-            .await;
-        self.memos.collection_choices.forget();
-        moved
+        self.change_collection(actor, id, None, Some(parent)).await
     }
 
     /// Renames a collection and moves it (`Some(None)`: to the top), either or both, in one
-    /// transaction: a refusal of one keeps the other unchanged too. Answers it as it is then.
+    /// transaction: a refusal of one keeps the other unchanged too.
     pub async fn change_collection(
         &self,
         actor: &Actor,
         id: i64,
         name: Option<&str>,
         parent: Option<Option<i64>>,
-    ) -> Result<CollectionRead, MediaError> {
+    ) -> Result<(), MediaError> {
         let name = name.map(clean_name).transpose()?;
         let changed = self
             .db
@@ -344,8 +331,7 @@ impl MediaService {
             })
             .await;
         self.memos.collection_choices.forget();
-        changed?;
-        Ok(self.collection(actor, id).await?.collection)
+        changed
     }
 
     /// Deletes a collection and its sub-collections; their media stay where they are.

@@ -32,7 +32,7 @@ pub fn of(req: &HttpRequest) -> Option<&str> {
 
 /// Whether a request (before its handler) carries a token.
 pub fn carried(req: &ServiceRequest) -> bool {
-    carried_token(req).is_some()
+    in_headers(req.headers()).is_some()
 }
 
 /// The token a request carries (before its handler), if it carries one.

@@ -64,7 +64,9 @@ pub async fn change(
 ) -> Result<HttpResponse, WebError> {
     let b: CollectionPatchJson = object(body.into_inner(), "{\"name\": \"Harbour\"}")?;
     let (name, parent) = (b.name.as_deref(), b.parent_id);
-    let changed = app.media.change_collection(&user.actor(), id.into_inner(), name, parent).await?;
+    let (actor, id) = (user.actor(), id.into_inner());
+    app.media.change_collection(&actor, id, name, parent).await?;
+    let changed = app.media.collection(&actor, id).await?.collection;
     let names = names(&app, &user).await?;
     let links = Links { settings: &settings, names: &names };
     Ok(HttpResponse::Ok().json(links.collection(changed)))
