@@ -81,9 +81,19 @@ struct Event<'a> {
     at: String,
     actor: Option<Person<'a>>,
     item: Option<Item>,
-    /// The account an account change concerns.
+    /// The collection a collection's event concerns (an item put in one: both).
+    collection: Option<Collection<'a>>,
+    /// The account an account change concerns, or the collection's name.
     subject: Option<&'a str>,
     detail: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Collection<'a> {
+    id: i64,
+    /// As the event left it (a rename's new name).
+    name: &'a str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -350,6 +360,14 @@ impl Deliverer {
                     download_url: self.download_url(kind, item).await,
                     kind: kind.clone(),
                     id: item,
+                }),
+                _ => None,
+            },
+            collection: match (row.subject_id, &row.subject_name) {
+                (Some(id), Some(name)) if action.concerns_collection() => Some(Collection {
+                    id,
+                    name,
+                    url: format!("{}/collections/{id}", self.settings.public_url),
                 }),
                 _ => None,
             },

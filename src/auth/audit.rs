@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Account, AccountService, AuthError};
 use crate::db::now;
 use crate::db::repo::{AuditCursor, AuditRepo, UserRepo, WebhookRepo};
-use crate::domain::{AuditFilter, decode_time_cursor, encode_time_cursor};
+use crate::domain::{AuditAction, AuditFilter, decode_time_cursor, encode_time_cursor};
 
 /// Rows on one page of the log.
 pub const AUDIT_PAGE: i64 = 50;
@@ -25,8 +25,11 @@ pub struct AuditEntry {
     pub outcome: String,
     /// `kind:id` of the item acted on.
     pub item: Option<String>,
-    /// The account an account change or a sign-in concerns (as typed, for a failed sign-in).
+    /// The account an account change or a sign-in concerns (as typed, for a failed sign-in), or
+    /// the collection's name.
     pub subject: Option<String>,
+    /// The id of the collection a collection's row concerns.
+    pub collection: Option<i64>,
     pub client: Option<String>,
     pub detail: Option<String>,
 }
@@ -73,6 +76,9 @@ impl AccountService {
                 outcome: r.outcome.clone(),
                 item: r.item_kind.as_ref().zip(r.item_id).map(|(k, id)| format!("{k}:{id}")),
                 subject: r.subject_name.clone().or_else(|| name(r.subject_id)),
+                collection: r
+                    .subject_id
+                    .filter(|_| r.action.parse::<AuditAction>().is_ok_and(AuditAction::concerns_collection)),
                 client: r.client.clone(),
                 detail: r.detail.clone(),
             })

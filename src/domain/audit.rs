@@ -57,6 +57,14 @@ words!(
         Quota => "quota",
         Disable => "disable",
         Enable => "enable",
+        CreateCollection => "create_collection",
+        /// A collection renamed or moved (the detail says which).
+        ChangeCollection => "change_collection",
+        /// A collection deleted, with its sub-collections; their media stay.
+        DeleteCollection => "delete_collection",
+        /// An item put in a collection (the collection is the row's subject).
+        AddToCollection => "add_to_collection",
+        RemoveFromCollection => "remove_from_collection",
     }
 );
 
@@ -86,7 +94,21 @@ impl AuditAction {
             Quota => "Quota changed",
             Disable => "Account disabled",
             Enable => "Account enabled",
+            CreateCollection => "Collection made",
+            ChangeCollection => "Collection changed",
+            DeleteCollection => "Collection deleted",
+            AddToCollection => "Put in a collection",
+            RemoveFromCollection => "Taken out of a collection",
         }
+    }
+
+    /// Whether the row's subject is a collection (its id and name then).
+    pub fn concerns_collection(self) -> bool {
+        use AuditAction::*;
+        matches!(
+            self,
+            CreateCollection | ChangeCollection | DeleteCollection | AddToCollection | RemoveFromCollection
+        )
     }
 }
 

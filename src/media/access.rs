@@ -56,6 +56,11 @@ impl Actor {
         NewAudit::of(self.user_id, action, AuditOutcome::Ok).item(kind, id)
     }
 
+    /// The audit row of this actor doing `action` to a collection, by id and (current) name.
+    pub(super) fn did_to(&self, action: AuditAction, (id, name): (i64, &str)) -> NewAudit {
+        NewAudit::of(self.user_id, action, AuditOutcome::Ok).subject(Some(id), Some(name))
+    }
+
     /// Users upload for themselves; staff for anyone or the system.
     pub fn check_upload_for(&self, owner: Owner) -> Result<(), MediaError> {
         match owner {

@@ -12,10 +12,10 @@ use super::access::Actor;
 use super::dto::{CollectionDetail, CollectionRead};
 use super::seen::fingerprint;
 use super::service::MediaService;
-use crate::db::repo::CollectionRepo;
+use crate::db::repo::{AuditRepo, CollectionRepo};
 use crate::db::rows::{CollectionEntry, CollectionRow, NewCollection, NewMembership};
 use crate::db::{DbConn, now};
-use crate::domain::{MediaKind, Owner};
+use crate::domain::{AuditAction, MediaKind, Owner};
 
 /// Longest collection name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -245,11 +245,17 @@ impl MediaService {
                     CollectionRepo::lock_tree(c).await?;
                 }
                 self.check_parent(c, actor, (parent, owner.id()), None).await?;
-                match CollectionRepo::create(c, &new).await {
-                    Ok(row) => Ok(Self::collection_read(actor, &row.entry(), 0, 0)),
-                    Err(e) if e.is_unique_violation() => Err(taken(&name)),
-                    Err(e) => Err(e.into()),
+                let row = match CollectionRepo::create(c, &new).await {
+                    Ok(row) => row,
+                    Err(e) if e.is_unique_violation() => return Err(taken(&name)),
+                    Err(e) => return Err(e.into()),
+                };
+                let mut entry = actor.did_to(AuditAction::CreateCollection, (row.id, &row.name));
+                if let Some(p) = parent {
+                    entry = entry.detail(format!("in {}", named(c, p).await?));
                 }
+                AuditRepo::add(c, &entry).await?;
+                Ok(Self::collection_read(actor, &row.entry(), 0, 0))
             })
             .await;
         self.memos.collection_choices.forget();
@@ -277,9 +283,14 @@ impl MediaService {
                     return Err(MediaError::EditConflict(vec![("name", Some(saved.name))]));
                 }
                 match CollectionRepo::rename(c, id, (&name, &key), now()).await {
-                    Err(e) if e.is_unique_violation() => Err(taken(&name)),
-                    other => Ok(other?),
+                    Err(e) if e.is_unique_violation() => return Err(taken(&name)),
+                    other => other?,
                 }
+                if saved.name != name {
+                    let entry = actor.did_to(AuditAction::ChangeCollection, (id, &name));
+                    AuditRepo::add(c, &entry.detail(format!("renamed from “{}”", saved.name))).await?;
+                }
+                Ok(())
             })
             .await;
         self.memos.collection_choices.forget();
@@ -314,11 +325,18 @@ impl MediaService {
                     CollectionRepo::lock_tree(c).await?;
                 }
                 let row = self.managed_collection(c, actor, id).await?;
+                let mut changes = Vec::new();
                 if let Some(parent) = parent {
                     self.check_parent(c, actor, (parent, row.owner_id), Some(id)).await?;
                     match CollectionRepo::set_parent(c, id, parent, now()).await {
                         Err(e) if e.is_unique_violation() => return Err(taken(&row.name)),
                         other => other?,
+                    }
+                    if parent != row.parent_id {
+                        changes.push(match parent {
+                            Some(p) => format!("moved into {}", named(c, p).await?),
+                            None => "moved to the top".to_owned(),
+                        });
                     }
                 }
                 if let Some((name, key)) = &name {
@@ -326,6 +344,14 @@ impl MediaService {
                         Err(e) if e.is_unique_violation() => return Err(taken(name)),
                         other => other?,
                     }
+                    if *name != row.name {
+                        changes.push(format!("renamed from “{}”", row.name));
+                    }
+                }
+                if !changes.is_empty() {
+                    let now_named = name.as_ref().map_or(row.name.as_str(), |(n, _)| n.as_str());
+                    let entry = actor.did_to(AuditAction::ChangeCollection, (id, now_named));
+                    AuditRepo::add(c, &entry.detail(changes.join("; "))).await?;
                 }
                 Ok::<_, MediaError>(())
             })
@@ -336,12 +362,17 @@ impl MediaService {
 
     /// Deletes a collection and its sub-collections; their media stay where they are.
     pub async fn delete_collection(&self, actor: &Actor, id: i64) -> Result<CollectionRead, MediaError> {
-        let mut pooled = self.db.get().await?;
-        let row = self.managed_collection(&mut pooled.conn(), actor, id).await?;
-        let deleted = CollectionRepo::delete(&mut pooled.conn(), id).await;
+        let deleted = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let row = self.managed_collection(c, actor, id).await?;
+                CollectionRepo::delete(c, id).await?;
+                AuditRepo::add(c, &actor.did_to(AuditAction::DeleteCollection, (id, &row.name))).await?;
+                Ok::<_, MediaError>(row)
+            })
+            .await;
         self.memos.collection_choices.forget();
-        deleted?;
-        Ok(Self::collection_read(actor, &row.entry(), 0, 0))
+        Ok(Self::collection_read(actor, &deleted?.entry(), 0, 0))
     }
 
     /// Puts an item the actor may see into a collection they manage; false when it was in.
@@ -361,8 +392,7 @@ impl MediaService {
         id: i64,
         (kind, item): (MediaKind, i64),
     ) -> Result<bool, MediaError> {
-        let mut pooled = self.db.get().await?;
-        remove_in(&mut pooled.conn(), actor, id, (kind, item)).await
+        self.db.transaction(async |c: &mut DbConn<'_>| remove_in(c, actor, id, (kind, item)).await).await
     }
 
     /// The collections an item is in that the actor may see.
@@ -418,17 +448,36 @@ pub(super) async fn add_in(
         byte_size,
         added_at: now(),
     };
-    Ok(CollectionRepo::add_item(c, &m).await?)
+    let added = CollectionRepo::add_item(c, &m).await?;
+    if added {
+        let entry =
+            actor.did(AuditAction::AddToCollection, (kind, item)).subject(Some(id), Some(&collection.name));
+        AuditRepo::add(c, &entry.detail(format!("into “{}”", collection.name))).await?;
+    }
+    Ok(added)
 }
 
-/// Takes an item out of a collection the actor manages, in the caller's connection or
-/// transaction; false when it was not in.
+/// Takes an item out of a collection the actor manages, in the caller's transaction (with its
+/// audit row); false when it was not in.
 pub(super) async fn remove_in(
     c: &mut DbConn<'_>,
     actor: &Actor,
     id: i64,
     (kind, item): (MediaKind, i64),
 ) -> Result<bool, MediaError> {
-    managed(c, actor, id).await?;
-    Ok(CollectionRepo::remove_item(c, id, (kind.as_str(), item)).await?)
+    let collection = managed(c, actor, id).await?;
+    let removed = CollectionRepo::remove_item(c, id, (kind.as_str(), item)).await?;
+    if removed {
+        let entry = actor.did(AuditAction::RemoveFromCollection, (kind, item));
+        let entry = entry.subject(Some(id), Some(&collection.name));
+        AuditRepo::add(c, &entry.detail(format!("out of “{}”", collection.name))).await?;
+    }
+    Ok(removed)
+}
+
+/// A collection as the audit log's details name it.
+async fn named(c: &mut DbConn<'_>, id: i64) -> Result<String, MediaError> {
+    Ok(CollectionRepo::by_id(c, id)
+        .await?
+        .map_or_else(|| format!("collection {id}"), |r| format!("“{}”", r.name)))
 }

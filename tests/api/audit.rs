@@ -15,7 +15,8 @@ backend_tests!(
     no_action_without_its_row_and_rows_never_change,
     throttled_sign_ins_and_old_rows,
     the_command_line_prints_the_log,
-    days_are_read_in_the_readers_zone
+    days_are_read_in_the_readers_zone,
+    collection_changes_are_recorded
 );
 
 async fn actions_are_recorded_with_who_what_and_where(env: TestEnv) {
@@ -253,4 +254,85 @@ async fn days_are_read_in_the_readers_zone(env: TestEnv) {
         assert_eq!(page.status, 400, "{bad}");
         assert!(page.body.contains("minutes east of UTC"), "{}", page.body);
     }
+}
+
+/// A collection made, renamed, moved and deleted, and items put in and taken out, each write a
+/// row naming the collection (its id, and its name as the change left it); a change that
+/// changes nothing writes none, a refused one none, and one whose row cannot be written does not
+/// happen. The admins' page links a collection's rows to it.
+async fn collection_changes_are_recorded(env: TestEnv) {
+    let s = env.start_server().await;
+    let (admin, _) = s.signed_in("root", Role::Admin).await;
+    let (media, env) = (s.app.media.clone(), &s.env);
+    let ann = Actor::user(s.account("ann", Role::User).await);
+    let owner = Owner::User(ann.user_id.unwrap());
+    let photo = env.upload_own(&ann, "a.png", "image.png").await;
+    let trips = media.create_collection(&ann, owner, None, "Trips").await.unwrap();
+    let rome = media.create_collection(&ann, owner, Some(trips.id), "Rome").await.unwrap();
+    media.rename_collection(&ann, rome.id, "Roma", None).await.unwrap();
+    media.rename_collection(&ann, rome.id, "Roma", None).await.unwrap();
+    media.move_collection(&ann, rome.id, None).await.unwrap();
+    media.move_collection(&ann, rome.id, None).await.unwrap();
+    media.change_collection(&ann, rome.id, Some("Rome"), Some(Some(trips.id))).await.unwrap();
+    let paris = media.create_collection(&ann, owner, Some(trips.id), "Paris").await.unwrap();
+    assert!(media.change_collection(&ann, paris.id, Some("rome"), None).await.is_err(), "taken");
+    assert!(media.add_to_collection(&ann, trips.id, photo).await.unwrap());
+    assert!(!media.add_to_collection(&ann, trips.id, photo).await.unwrap(), "in already");
+    assert!(media.remove_from_collection(&ann, trips.id, photo).await.unwrap());
+    assert!(!media.remove_from_collection(&ann, trips.id, photo).await.unwrap(), "out already");
+    media.delete_collection(&ann, trips.id).await.unwrap();
+
+    let all = s.app.accounts.audit(None, &AuditFilter::default(), None, 100).await.unwrap().entries;
+    let rows: Vec<_> = all
+        .iter()
+        .rev()
+        .filter(|e| e.action.parse::<AuditAction>().is_ok_and(AuditAction::concerns_collection))
+        .map(|e| {
+            assert_eq!(e.actor.as_deref(), Some("ann"));
+            let item = e.item.as_deref().unwrap_or("");
+            (e.action.as_str(), e.collection, e.subject.as_deref().unwrap(), item, e.detail.as_deref())
+        })
+        .collect();
+    let (t, r, p) = (Some(trips.id), Some(rome.id), Some(paris.id));
+    assert_eq!(
+        rows,
+        [
+            ("create_collection", t, "Trips", "", None),
+            ("create_collection", r, "Rome", "", Some("in “Trips”")),
+            ("change_collection", r, "Roma", "", Some("renamed from “Rome”")),
+            ("change_collection", r, "Roma", "", Some("moved to the top")),
+            ("change_collection", r, "Rome", "", Some("moved into “Trips”; renamed from “Roma”")),
+            ("create_collection", p, "Paris", "", Some("in “Trips”")),
+            ("add_to_collection", t, "Trips", "image:1", Some("into “Trips”")),
+            ("remove_from_collection", t, "Trips", "image:1", Some("out of “Trips”")),
+            ("delete_collection", t, "Trips", "", None),
+        ]
+    );
+    let page = admin.get("/admin/audit?action=delete_collection").await;
+    assert!(page.body.contains(&format!("<a href=\"/collections/{}\">Trips</a>", trips.id)), "{}", page.body);
+    assert!(page.body.contains("Collection deleted"), "{}", page.body);
+    let page = admin.get("/admin/audit?action=add_to_collection").await;
+    assert!(page.body.contains("<a href=\"/media/image/1\">image:1</a>"), "{}", page.body);
+
+    // The log refuses: none of these happens.
+    let kept = media.create_collection(&ann, owner, None, "Kept").await.unwrap();
+    let (rows, collections) = (env.count_rows("audit_log").await, env.count_rows("collections").await);
+    env.inject_db_failure("audit_log", "INSERT").await;
+    assert!(media.create_collection(&ann, owner, None, "Lost").await.is_err());
+    assert!(media.rename_collection(&ann, kept.id, "Renamed", None).await.is_err());
+    assert!(media.change_collection(&ann, kept.id, None, Some(Some(rome.id))).await.is_err());
+    assert!(media.add_to_collection(&ann, kept.id, photo).await.is_err());
+    assert!(media.delete_collection(&ann, kept.id).await.is_err());
+    env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!((env.count_rows("audit_log").await, env.count_rows("collections").await), (rows, collections));
+    let now = media.collection(&ann, kept.id).await.unwrap();
+    assert_eq!(
+        (now.collection.name.as_str(), now.collection.parent_id, now.collection.items),
+        ("Kept", None, 0)
+    );
+    media.add_to_collection(&ann, kept.id, photo).await.unwrap();
+    env.inject_db_failure("audit_log", "INSERT").await;
+    assert!(media.remove_from_collection(&ann, kept.id, photo).await.is_err());
+    env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(media.collection(&ann, kept.id).await.unwrap().collection.items, 1, "still in");
 }

@@ -273,6 +273,36 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     .await;
     assert_eq!(kinds[6..], ["edit", "trash", "restore", "upload", "trash"], "{kinds:?}");
     assert_eq!(s.env.cli(&["webhooks", "--from", "0"], None).code, 1);
+
+    // A collection's events name it; an item put in one names both.
+    let amy_actor = mediadesk::media::Actor::user(amy_id);
+    let amy_owner = mediadesk::domain::Owner::User(amy_id);
+    let made = s.app.media.create_collection(&amy_actor, amy_owner, None, "Harbours").await.unwrap();
+    let item_id: i64 = id.parse().unwrap();
+    let into = (mediadesk::domain::MediaKind::Image, item_id);
+    assert!(s.app.media.add_to_collection(&amy_actor, made.id, into).await.unwrap());
+    let events = poll("the collection's events", Duration::from_secs(30), async || {
+        let e = receiver.events();
+        if e.len() >= 13 { Ok(e[11..].to_vec()) } else { Err(format!("{e:?}")) }
+    })
+    .await;
+    let collection = serde_json::json!({
+        "id": made.id, "name": "Harbours", "url": format!("{}/collections/{}", s.base, made.id)
+    });
+    assert_eq!(
+        (events[0]["type"].as_str(), &events[0]["collection"]),
+        (Some("create_collection"), &collection)
+    );
+    assert!(events[0]["item"].is_null(), "{}", events[0]);
+    assert_eq!(
+        (events[1]["type"].as_str(), &events[1]["collection"]),
+        (Some("add_to_collection"), &collection)
+    );
+    assert_eq!(
+        (events[1]["item"]["kind"].as_str(), events[1]["item"]["id"].as_i64()),
+        (Some(kind), Some(item_id))
+    );
+    assert!(events[2..].is_empty() && receiver.events()[5]["collection"].is_null());
     running.abort();
 }
 

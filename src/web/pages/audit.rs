@@ -184,6 +184,13 @@ fn line(e: AuditEntry) -> Line {
         };
         (i, link)
     });
+    // A collection's own rows link to it; an item's rows link to the item (the details name
+    // the collection).
+    let item = item.or_else(|| {
+        e.collection.map(|id| {
+            (e.subject.clone().unwrap_or_else(|| format!("collection {id}")), format!("/collections/{id}"))
+        })
+    });
     Line {
         at: crate::web::view::Moment(e.at).to_the_second(),
         actor: e.actor.unwrap_or_else(|| "operator".into()),
