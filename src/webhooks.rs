@@ -94,6 +94,8 @@ struct Collection<'a> {
     /// As the event left it (a rename's new name).
     name: &'a str,
     url: String,
+    /// Its document in the JSON API.
+    api_url: String,
 }
 
 #[derive(Serialize)]
@@ -368,6 +370,7 @@ impl Deliverer {
                     id,
                     name,
                     url: format!("{}/collections/{id}", self.settings.public_url),
+                    api_url: format!("{}/api/v1/collections/{id}", self.settings.public_url),
                 }),
                 _ => None,
             },

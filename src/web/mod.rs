@@ -96,6 +96,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/shares/{id}", web::delete().to(api::revoke_share))
             .route("/api/v1/collections", web::get().to(api::collections))
             .route("/api/v1/collections", web::post().to(api::create_collection))
+            .route("/api/v1/collections/{id}", web::get().to(api::collection))
             .route("/api/v1/collections/{id}", web::patch().to(api::change_collection))
             .route("/api/v1/collections/{id}", web::delete().to(api::delete_collection))
             .route("/api/v1/tags", web::get().to(api::tags))

@@ -101,6 +101,22 @@ async fn an_edit_token_keeps_collections(env: TestEnv) {
     let r = send(&s, &tok, "PATCH", &photo, Some(json!({"collections_add": [gulls]}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(tree(&s, &tok).await, [c("Birds", Some("Coast"), 1), c("Coast", None, 0)]);
+    // One read whole, with where it sits and what is under it; another's is not there.
+    let r = send(&s, &tok, "GET", &format!("/api/v1/collections/{coast}"), None).await;
+    let one = body(&r);
+    assert_eq!((r.status, one["name"].as_str(), &one["path"]), (200, Some("Coast"), &json!([])));
+    assert_eq!(
+        (one["children"][0]["name"].as_str(), one["children"][0]["items"].as_i64()),
+        (Some("Birds"), Some(1))
+    );
+    let one = body(&send(&s, &tok, "GET", &gulls_at, None).await);
+    assert_eq!((one["path"][0]["id"].as_i64(), &one["children"]), (Some(coast), &json!([])));
+    let bob = s.account("bob", Role::User).await;
+    let peek = s.token(bob, &[Scope::Read], "peek").await;
+    let r = send(&s, &peek, "GET", &gulls_at, None).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (404, Some("not_found")));
+    let r = send(&s, &s.token(amy, &[Scope::Edit], "no read").await, "GET", &gulls_at, None).await;
+    assert_eq!((r.status, body(&r)["code"].as_str()), (403, Some("token_scope")));
     let r = send(&s, &tok, "DELETE", &format!("/api/v1/collections/{coast}"), None).await;
     assert_eq!((r.status, body(&r)), (200, json!({"id": coast, "deleted": true})));
     assert_eq!(tree(&s, &tok).await, []);

@@ -194,11 +194,19 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         samples[34]["body"]["versions"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
     let to = format!("{image_path}/versions/{earliest}/restore");
     samples.push(sample(&s, (back, "POST", &to), Some(&rw), None).await);
+    let terns = json!({"name": "Terns", "parent_id": album.id});
+    samples.push(sample(&s, (all, "POST", all), Some(&rw), Some(terns)).await);
+    let terns = samples[36]["body"]["id"].as_i64().unwrap();
+    for id in [album.id, terns, made] {
+        let path = format!("/api/v1/collections/{id}");
+        samples.push(sample(&s, (one_c, "GET", &path), Some(&rw), None).await);
+    }
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
+            .chain([201, 200, 200, 404])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -208,6 +216,8 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     assert!(samples[25]["body"]["url"].is_string() && samples[26]["body"]["shares"][0]["url"].is_null());
     assert_eq!(samples[29]["body"]["shares"][0]["state"], "revoked");
     assert_eq!(samples[35]["body"]["content_type"], "image/jpeg", "back to the first file");
+    assert_eq!(samples[37]["body"]["children"][0]["name"], "Terns");
+    assert_eq!(samples[38]["body"]["path"][0]["id"], album.id);
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -226,5 +236,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "36");
+    assert_eq!(stdout.trim(), "40");
 }

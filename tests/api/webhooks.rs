@@ -287,7 +287,8 @@ async fn events_arrive_signed_in_order_through_an_outage(env: TestEnv) {
     })
     .await;
     let collection = serde_json::json!({
-        "id": made.id, "name": "Harbours", "url": format!("{}/collections/{}", s.base, made.id)
+        "id": made.id, "name": "Harbours", "url": format!("{}/collections/{}", s.base, made.id),
+        "api_url": format!("{}/api/v1/collections/{}", s.base, made.id)
     });
     assert_eq!(
         (events[0]["type"].as_str(), &events[0]["collection"]),

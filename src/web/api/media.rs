@@ -1,8 +1,8 @@
-//! What the API reads: `/api/v1/media`, `/api/v1/media/{kind}/{id}`, `/api/v1/collections` and
-//! `/api/v1/tags`. A listing takes the galleries' filters by the same names, but strictly: a
-//! parameter it does not know, or a value outside its list, is a 400 naming it, where a page
-//! would quietly show everything (a script with a typo should not walk the whole library
-//! believing it filtered).
+//! What the API reads: `/api/v1/media`, `/api/v1/media/{kind}/{id}`, `/api/v1/collections`
+//! (all, or one with its place in the tree) and `/api/v1/tags`. A listing takes the galleries'
+//! filters by the same names, but strictly: a parameter it does not know, or a value outside
+//! its list, is a 400 naming it, where a page would quietly show everything (a script with a
+//! typo should not walk the whole library believing it filtered).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -230,4 +230,32 @@ pub async fn collections(
     let links = Links { settings: &settings, names: &names };
     Ok(HttpResponse::Ok()
         .json(CollectionsJson { collections: listed.into_iter().map(|c| links.collection(c)).collect() }))
+}
+
+#[derive(Serialize)]
+struct CollectionDetailJson {
+    #[serde(flatten)]
+    collection: CollectionJson,
+    /// From the top down to its parent.
+    path: Vec<CollectionJson>,
+    /// Its sub-collections, by name.
+    children: Vec<CollectionJson>,
+}
+
+/// One collection the reader may see, with where it sits and what is under it.
+pub async fn collection(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    Reader(user): Reader,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let found = app.media.collection(&user.actor(), id.into_inner()).await?;
+    let names = names(&app, &user).await?;
+    let links = Links { settings: &settings, names: &names };
+    let all = |v: Vec<_>| v.into_iter().map(|c| links.collection(c)).collect();
+    Ok(HttpResponse::Ok().json(CollectionDetailJson {
+        collection: links.collection(found.collection),
+        path: all(found.path),
+        children: all(found.children),
+    }))
 }

@@ -24,6 +24,6 @@ pub use collections::{
     change as change_collection, create as create_collection, delete as delete_collection,
 };
 pub use files::{replace, roll_back, turn, versions};
-pub use media::{collections, item, list, tags};
+pub use media::{collection, collections, item, list, tags};
 pub use shares::{all as all_shares, create as create_share, list as shares, revoke as revoke_share};
 pub use spec::openapi;
