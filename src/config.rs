@@ -101,8 +101,10 @@ pub struct WebhookConfig {
 }
 
 /// What happens to media: sent unless `MEDIADESK_WEBHOOK_EVENTS` says otherwise.
-pub const DEFAULT_WEBHOOK_EVENTS: &str = "upload,edit,trash,restore,delete,purge,replace,roll_back,turn,share,unshare,create_collection,\
-     change_collection,delete_collection,add_to_collection,remove_from_collection";
+pub const DEFAULT_WEBHOOK_EVENTS: &str = concat!(
+    "upload,edit,trash,restore,delete,purge,replace,roll_back,turn,crop,share,unshare,",
+    "create_collection,change_collection,delete_collection,add_to_collection,remove_from_collection"
+);
 
 /// Shortest key a webhook secret may decode to.
 const MIN_WEBHOOK_KEY_BYTES: usize = 24;

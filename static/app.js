@@ -200,6 +200,64 @@
     });
   }
 
+  // Crop: dragging over the picture draws the rectangle and fills the form's four numbers (in
+  // the image's own pixels, as shown); typing them moves the rectangle. Without JavaScript the
+  // numbers alone do it.
+  var cropForm = document.getElementById("crop"), shown = document.getElementById("preview");
+  if (cropForm && shown) {
+    var field = function (n) { return cropForm.querySelector("input[name=" + n + "]"); };
+    var W = +cropForm.dataset.width, H = +cropForm.dataset.height;
+    var frame = shown.parentNode, box = document.createElement("div"), start = null, moved = false;
+    box.className = "crop-box";
+    box.hidden = true;
+    frame.classList.add("crop-frame");
+    frame.appendChild(box);
+    var draw = function () {
+      var v = ["left", "top", "width", "height"].map(function (n) { return +field(n).value || 0; });
+      box.hidden = v[0] === 0 && v[1] === 0 && v[2] === W && v[3] === H;
+      var r = shown.getBoundingClientRect(), f = frame.getBoundingClientRect(), s = r.width / W;
+      box.style.left = (r.left - f.left + v[0] * s) + "px";
+      box.style.top = (r.top - f.top + v[1] * s) + "px";
+      box.style.width = v[2] * s + "px";
+      box.style.height = v[3] * s + "px";
+    };
+    var at = function (e) {
+      var r = shown.getBoundingClientRect(), s = r.width / W;
+      var clamp = function (v, most) { return Math.max(0, Math.min(most, Math.round(v / s))); };
+      return [clamp(e.clientX - r.left, W), clamp(e.clientY - r.top, H)];
+    };
+    shown.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      if (shown.setPointerCapture) shown.setPointerCapture(e.pointerId);
+      start = at(e);
+      moved = false;
+    });
+    shown.addEventListener("pointermove", function (e) {
+      if (!start) return;
+      var p = at(e), w = Math.abs(p[0] - start[0]), h = Math.abs(p[1] - start[1]);
+      if (w < 1 || h < 1) return;
+      moved = true;
+      field("left").value = Math.min(start[0], p[0]);
+      field("top").value = Math.min(start[1], p[1]);
+      field("width").value = w;
+      field("height").value = h;
+      draw();
+    });
+    ["pointerup", "pointercancel"].forEach(function (t) {
+      shown.addEventListener(t, function () { start = null; });
+    });
+    // A drag is not a click on the link to the full-size picture.
+    frame.addEventListener("click", function (e) {
+      if (moved) e.preventDefault();
+      moved = false;
+    });
+    shown.addEventListener("dragstart", function (e) { e.preventDefault(); });
+    cropForm.addEventListener("input", draw);
+    window.addEventListener("resize", draw);
+    if (shown.complete) draw(); else shown.addEventListener("load", draw);
+  }
+
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("files");

@@ -44,6 +44,8 @@ words!(
         RollBack => "roll_back",
         /// A photo turned or mirrored (a replace that keeps the pixels).
         Turn => "turn",
+        /// A photo cropped (a replace that keeps the pixels inside).
+        Crop => "crop",
         Share => "share",
         /// One share link revoked, or all of an item's or an account's.
         Unshare => "unshare",
@@ -84,6 +86,7 @@ impl AuditAction {
             Replace => "Replaced the file",
             RollBack => "Rolled back",
             Turn => "Turned",
+            Crop => "Cropped",
             Share => "Share link",
             Unshare => "Share link revoked",
             Token => "Access token made",

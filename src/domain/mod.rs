@@ -13,7 +13,7 @@ pub use audit::{AuditAction, AuditFilter, AuditOutcome};
 pub use cursor::{decode_time_cursor, encode_time_cursor};
 pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
-pub use turn::Turn;
+pub use turn::{Crop, Turn};
 
 use std::fmt;
 use std::str::FromStr;

@@ -219,6 +219,14 @@ impl MediaRead {
         }
     }
 
+    /// Whether it can be cropped without loss.
+    pub fn crops_losslessly(&self) -> bool {
+        match self {
+            MediaRead::Image(i) => super::file::turn::crops_losslessly(&i.content_type, i.frames as u32),
+            MediaRead::Audio(_) => false,
+        }
+    }
+
     /// Whether it can be turned without loss.
     pub fn turns_losslessly(&self) -> bool {
         match self {

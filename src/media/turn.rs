@@ -1,14 +1,15 @@
-//! Turning an image: its file replaced by the same image turned without loss (see
-//! [`super::file::turn`]) through the one way a file is replaced, so the earlier file is kept
-//! as a version, the previews are made again from the turned file, and the log says so.
+//! Turning and cropping an image: its file replaced by the same image turned or cut without
+//! loss (see [`super::file::turn`]) through the one way a file is replaced, so the earlier file
+//! is kept as a version, the previews are made again from the new file, and the log says so.
 
 use futures_util::StreamExt;
 
-use crate::domain::{AuditAction, MediaKind, Turn};
+use crate::domain::{AuditAction, Crop, MediaKind, Turn};
 use crate::storage::{StorageKey, body_of};
 
+use super::dto::MediaRead;
 use super::file::FileError;
-use super::file::turn::turn_image;
+use super::file::turn::{crop_image, crops_losslessly, turn_image};
 use super::{Actor, MediaError, MediaService, Replaced, Upload};
 
 /// Why a WebP does not turn.
@@ -18,6 +19,14 @@ pub const NOT_TURNABLE: &str = "Only JPEG, PNG and GIF images can be turned here
 /// Why an animated PNG does not turn.
 pub const ANIMATION_NOT_TURNED: &str = "An animated PNG cannot be turned here (each frame would need \
                                         placing anew); turn it in an image editor and replace the file.";
+
+/// Why a GIF or WebP does not crop.
+pub const NOT_CROPPABLE: &str = "Only JPEG and PNG images can be cropped here without losing anything; \
+                                 crop a GIF or WebP in an image editor and replace the file.";
+
+/// Why an animated PNG does not crop.
+pub const ANIMATION_NOT_CROPPED: &str = "An animated PNG cannot be cropped here; crop it in an image \
+                                         editor and replace the file.";
 
 impl MediaService {
     /// Turns or mirrors an image the actor manages, losslessly: a JPEG's orientation changes
@@ -36,14 +45,7 @@ impl MediaService {
                 if animated { ANIMATION_NOT_TURNED } else { NOT_TURNABLE }.into(),
             ));
         }
-        let original = StorageKey::parse(&item.key)?;
-        // Read into memory, not spooled: the turn needs the whole file at hand, and its size
-        // was bounded at upload.
-        let mut body = self.store.get(&original, None).await?.body;
-        let mut data = Vec::new();
-        while let Some(chunk) = body.next().await {
-            data.extend_from_slice(&chunk?);
-        }
+        let data = self.whole_file(&item.key).await?;
         let content_type = item.media.content_type().to_owned();
         let turned = match self.cpu.run(move || turn_image(&content_type, &data, turn)).await? {
             // Its frames were counted at upload; the file says it is animated after all.
@@ -55,5 +57,55 @@ impl MediaService {
         let upload = Upload::new(item.media.owner(), item.media.filename());
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
         self.replace_recorded(actor, (kind, id), upload, body_of(turned), record).await
+    }
+}
+
+impl MediaService {
+    /// Cuts an image the actor manages to `crop` (of the image as shown), losslessly: a JPEG's
+    /// blocks inside are copied as they are, its edge moving out to their grid on the side its
+    /// stored image starts; a PNG's pixels are cut. The rectangle kept is returned with it.
+    pub async fn crop(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        crop: Crop,
+    ) -> Result<(Replaced, Crop), MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let MediaRead::Image(image) = &item.media else {
+            return Err(MediaError::Invalid("only images are cropped".into()));
+        };
+        if !crops_losslessly(&image.content_type, image.frames as u32) {
+            let animated = image.content_type == "image/png";
+            return Err(MediaError::Invalid(
+                if animated { ANIMATION_NOT_CROPPED } else { NOT_CROPPABLE }.into(),
+            ));
+        }
+        if let Some(why) = crop.refused((image.width as u32, image.height as u32)) {
+            return Err(MediaError::Invalid(why));
+        }
+        let data = self.whole_file(&item.key).await?;
+        let content_type = image.content_type.clone();
+        let (cropped, kept) = match self.cpu.run(move || crop_image(&content_type, &data, crop)).await? {
+            Err(FileError::UnsupportedType(_)) => {
+                return Err(MediaError::Invalid(ANIMATION_NOT_CROPPED.into()));
+            }
+            other => other?,
+        };
+        let upload = Upload::new(item.media.owner(), item.media.filename());
+        let record = (AuditAction::Crop, Some(format!("{} {}", item.media.filename(), kept.done())));
+        let replaced = self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record).await?;
+        Ok((replaced, kept))
+    }
+
+    /// An item's stored file, read into memory rather than spooled: a turn or crop needs the
+    /// whole file at hand, and its size was bounded at upload.
+    async fn whole_file(&self, key: &str) -> Result<Vec<u8>, MediaError> {
+        let mut body = self.store.get(&StorageKey::parse(key)?, None).await?.body;
+        let mut data = Vec::new();
+        while let Some(chunk) = body.next().await {
+            data.extend_from_slice(&chunk?);
+        }
+        Ok(data)
     }
 }

@@ -36,9 +36,9 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, detail, duplicates, files, gallery,
-    queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus, upload,
-    viewer, zip,
+    account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, crop, detail, duplicates, files,
+    gallery, queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus,
+    upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -88,6 +88,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}/restore", web::post().to(api::restore))
             .route("/api/v1/media/{kind}/{id}/file", web::put().to(api::replace))
             .route("/api/v1/media/{kind}/{id}/turn", web::post().to(api::turn))
+            .route("/api/v1/media/{kind}/{id}/crop", web::post().to(api::crop))
             .route("/api/v1/media/{kind}/{id}/versions", web::get().to(api::versions))
             .route("/api/v1/media/{kind}/{id}/versions/{version}/restore", web::post().to(api::roll_back))
             .route("/api/v1/media/{kind}/{id}/shares", web::get().to(api::shares))
@@ -166,6 +167,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/replace", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/turn", web::post().to(replace::turn))
             .route("/media/{kind}/{id}/turn", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/crop", web::post().to(crop::crop))
+            .route("/media/{kind}/{id}/crop", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/versions/{version}/restore", web::post().to(replace::restore_version))
             .route(
                 "/media/{kind}/{id}/versions/{version}/restore",

@@ -22,6 +22,7 @@ mod collection_api;
 mod collections;
 mod config;
 mod corpus;
+mod crop;
 mod describe;
 mod display;
 mod duplicates;

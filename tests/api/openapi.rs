@@ -201,12 +201,19 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         let path = format!("/api/v1/collections/{id}");
         samples.push(sample(&s, (one_c, "GET", &path), Some(&rw), None).await);
     }
+    let (crop, at) = ("/api/v1/media/{kind}/{id}/crop", format!("{image_path}/crop"));
+    for rect in [
+        json!({"left": 0, "top": 0, "width": 32, "height": 16}),
+        json!({"left": 40, "top": 0, "width": 32, "height": 16}),
+    ] {
+        samples.push(sample(&s, (crop, "POST", &at), Some(&rw), Some(rect)).await);
+    }
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
-            .chain([201, 200, 200, 404])
+            .chain([201, 200, 200, 404, 200, 400])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -218,6 +225,10 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     assert_eq!(samples[35]["body"]["content_type"], "image/jpeg", "back to the first file");
     assert_eq!(samples[37]["body"]["children"][0]["name"], "Terns");
     assert_eq!(samples[38]["body"]["path"][0]["id"], album.id);
+    assert_eq!(
+        (samples[40]["body"]["width"].as_i64(), samples[40]["body"]["height"].as_i64()),
+        (Some(32), Some(16))
+    );
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -236,5 +247,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "40");
+    assert_eq!(stdout.trim(), "42");
 }

@@ -1,11 +1,11 @@
 //! What the API does to an item's file: puts another in its place (`PUT …/file`, the request's
-//! body as it is, as `curl -T` sends it), turns a photo (`POST …/turn`), lists the files it had
-//! (`GET …/versions`) and rolls back to one (`POST …/versions/{version}/restore`). They are the
-//! detail page's Replace, turn and roll back buttons: the item keeps its address, description,
-//! tags, collections and share links, the file it had becomes a version to roll back to, and
-//! its old signed links stop working. A replace takes a token of both the upload and the edit
-//! scope (it brings a file and changes an item); a turn and a roll back, the edit scope; the
-//! list, the read scope.
+//! body as it is, as `curl -T` sends it), turns or crops a photo (`POST …/turn`, `…/crop`),
+//! lists the files it had (`GET …/versions`) and rolls back to one
+//! (`POST …/versions/{version}/restore`). They are the detail page's Replace, turn, crop and
+//! roll back: the item keeps its address, description, tags, collections and share links, the
+//! file it had becomes a version to roll back to, and its old signed links stop working. A
+//! replace takes a token of both the upload and the edit scope (it brings a file and changes
+//! an item); a turn, a crop and a roll back, the edit scope; the list, the read scope.
 
 use actix_web::http::header::{self, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +15,7 @@ use super::body::object;
 use super::json::time;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
-use crate::domain::{MediaKind, Owner, Turn};
+use crate::domain::{Crop, MediaKind, Owner, Turn};
 use crate::media::{Upload, VersionRead};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
@@ -80,6 +80,31 @@ pub async fn turn(
     item(app, settings, Reader(user), path).await
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CropJson {
+    left: u32,
+    top: u32,
+    width: u32,
+    height: u32,
+}
+
+/// Cuts a photo to a rectangle of it as shown, without re-encoding it (a JPEG's may take in up
+/// to 15 more pixels at the edge its stored image starts from); answers the item's document.
+pub async fn crop(
+    Editor(user): Editor,
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    path: web::Path<ItemPath>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, WebError> {
+    let example = "{\"left\": 0, \"top\": 0, \"width\": 640, \"height\": 480}";
+    let b: CropJson = object(body.into_inner(), example)?;
+    let crop = Crop { left: b.left, top: b.top, width: b.width, height: b.height };
+    app.media.crop(&user.actor(), (path.kind, path.id), crop).await?;
+    item(app, settings, Reader(user), path).await
+}
+
 /// An earlier file of an item, as the API shows it.
 #[derive(Serialize)]
 struct VersionJson {
@@ -94,7 +119,7 @@ struct VersionJson {
     replaced_at: String,
     /// When it goes for good.
     purge_at: String,
-    /// What set it aside: `replace`, `turn` or `roll_back`.
+    /// What set it aside: `replace`, `turn`, `crop` or `roll_back`.
     how: &'static str,
 }
 

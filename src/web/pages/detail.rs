@@ -53,6 +53,8 @@ struct DetailPage {
     can_manage: bool,
     /// What a turn does to this file, when the reader may turn it (without loss).
     turn_note: Option<&'static str>,
+    /// The crop form, when the reader may crop it (without loss).
+    crop: Option<CropView>,
     /// "Download original", or what it is when this person gets the copy without location data.
     download_label: &'static str,
     /// Whether the file tells where it was taken or what took it, and what the app does about it.
@@ -149,6 +151,15 @@ impl DetailPage {
     }
 }
 
+/// The crop form: what it does to this file, the image's size as shown, and the numbers it
+/// holds (the whole image, or those of a refused crop).
+struct CropView {
+    note: &'static str,
+    width: u32,
+    height: u32,
+    values: [String; 4],
+}
+
 /// What a detail address may carry: the gallery view to return to, and more.
 #[derive(Deserialize, Default)]
 pub struct DetailQuery {
@@ -157,12 +168,15 @@ pub struct DetailQuery {
     tags: Option<String>,
     /// Opened to edit (the viewer's Edit): the cursor starts in the description.
     edit: Option<u8>,
+    /// A refused crop's numbers, to be shown again (see `crop.rs`).
+    crop: Option<String>,
 }
 
 /// What the page's fields show instead of what is saved: text that was not saved.
 #[derive(Default)]
 pub(super) struct Drafts {
     pub(super) transcript: Option<String>,
+    pub(super) crop: Option<[String; 4]>,
     pub(super) tags: String,
     /// A description that was not saved, and why (the page then answers 400).
     pub(super) description: Option<(Description, Option<String>)>,
@@ -383,6 +397,7 @@ pub(super) async fn render(
             replaced: Moment(v.replaced_at),
             how: match v.how {
                 AuditAction::Turn => "turned",
+                AuditAction::Crop => "cropped",
                 AuditAction::RollBack => "rolled back",
                 _ => "replaced",
             },
@@ -446,6 +461,20 @@ pub(super) async fn render(
         can_manage: actor.can_manage(owner_id),
         turn_note: (actor.can_manage(owner_id) && media.turns_losslessly())
             .then(|| turn_note(media.content_type())),
+        crop: match media {
+            MediaRead::Image(i) if actor.can_manage(owner_id) && media.crops_losslessly() => {
+                let (width, height) = (i.width as u32, i.height as u32);
+                Some(CropView {
+                    note: crop_note(&i.content_type),
+                    width,
+                    height,
+                    values: drafts
+                        .crop
+                        .unwrap_or_else(|| ["0".into(), "0".into(), width.to_string(), height.to_string()]),
+                })
+            }
+            _ => None,
+        },
         download_label: match media {
             MediaRead::Image(i)
                 if i.has_private_copy
@@ -601,6 +630,7 @@ pub async fn show(
         drafts.tags = tags.clone();
     }
     drafts.edit = q.edit.is_some();
+    drafts.crop = q.crop.as_deref().and_then(super::crop::typed_back);
     let (kind, id) = (path.kind, path.id);
     let res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {
@@ -679,6 +709,17 @@ pub async fn delete(
         session::flash(&user.session, "note", DELETE_DEFERRED);
     }
     Ok(see_other(&back))
+}
+
+fn crop_note(content_type: &str) -> &'static str {
+    if content_type == "image/jpeg" {
+        "A JPEG crop keeps the compressed picture inside as it is: nothing is re-encoded. The photo \
+         is stored in blocks of 8 or 16 pixels, so the crop's left or top edge (as stored; either \
+         side once turned) may take in up to 15 more pixels."
+    } else {
+        "Cropping keeps every pixel inside exactly (PNG is lossless); the colour profile, text and \
+         EXIF are kept."
+    }
 }
 
 fn turn_note(content_type: &str) -> &'static str {

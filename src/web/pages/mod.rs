@@ -7,6 +7,7 @@ pub mod bulk_delete;
 pub mod bulk_edit;
 pub mod collections;
 pub mod confirm;
+pub mod crop;
 pub mod detail;
 pub mod duplicates;
 pub mod files;

@@ -203,6 +203,27 @@ impl Browser {
         self.client.release_actions().await.expect("release the keys and the pointer");
     }
 
+    /// Drags a mouse over the element matching `css`, pressed at `from` and let go at `to`
+    /// (offsets from its centre, in CSS pixels), through a point between.
+    pub async fn drag(&self, css: &str, from: (f64, f64), to: (f64, f64)) {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let element = self.find(css).await;
+        let at = |(x, y): (f64, f64)| PointerAction::MoveToElement {
+            element: element.clone(),
+            duration: None,
+            x,
+            y,
+        };
+        let mouse = MouseActions::new("mouse".into())
+            .then(at(from))
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(at(((from.0 + to.0) / 2.0, (from.1 + to.1) / 2.0)))
+            .then(at(to))
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(mouse).await.unwrap_or_else(|e| panic!("drag over {css}: {e}"));
+        self.client.release_actions().await.expect("release the pointer");
+    }
+
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()

@@ -1,5 +1,6 @@
 //! libjpeg-turbo, as vendored and built by `mozjpeg-sys` with the `cc` crate alone (no cmake,
-//! no nasm): a scaled decode through its TurboJPEG API, and a plain encode.
+//! no nasm): a scaled decode and a crop of whole blocks through its TurboJPEG API, and a plain
+//! encode.
 //!
 //! The C SIMD kernels are left out because building them needs nasm. They barely matter here:
 //! at the 1/8 scale a thumbnail asks for, the IDCT is one DC term per block and colour
@@ -23,6 +24,30 @@ const TJPF_RGB: c_int = 0;
 const TJFLAG_STOPONWARNING: c_int = 8192;
 /// Refuses progressive JPEGs with more than 500 scans: each scan is a pass over the image.
 const TJFLAG_LIMITSCANS: c_int = 32768;
+
+const TJXOP_NONE: c_int = 0;
+const TJXOPT_CROP: c_int = 4;
+/// Width and height of a block row's unit (an iMCU) for each `TJSAMP_*` (444, 422, 420, GRAY,
+/// 440, 411), as `tjMCUWidth` and `tjMCUHeight` say.
+const MCU: [(u32, u32); 6] = [(8, 8), (16, 8), (16, 16), (8, 8), (8, 16), (32, 8)];
+
+#[repr(C)]
+struct TjRegion {
+    x: c_int,
+    y: c_int,
+    w: c_int,
+    h: c_int,
+}
+
+/// `tjtransform`, without a custom filter.
+#[repr(C)]
+struct TjTransform {
+    r: TjRegion,
+    op: c_int,
+    options: c_int,
+    data: *mut c_void,
+    custom_filter: *mut c_void,
+}
 
 /// JPEG colour spaces (`TJCS_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +82,18 @@ unsafe extern "C" {
         flags: c_int,
     ) -> c_int;
     fn tjGetErrorStr2(handle: Handle) -> *const c_char;
+    fn tjInitTransform() -> Handle;
+    fn tjTransform(
+        handle: Handle,
+        jpeg: *const c_uchar,
+        size: c_ulong,
+        n: c_int,
+        dst: *mut *mut c_uchar,
+        dst_size: *mut c_ulong,
+        transforms: *mut TjTransform,
+        flags: c_int,
+    ) -> c_int;
+    fn tjFree(buffer: *mut c_uchar);
 }
 
 /// A TurboJPEG instance, destroyed on drop.
@@ -67,6 +104,31 @@ impl Tj {
         // SAFETY: takes nothing and returns a new handle or null.
         let handle = unsafe { tjInitDecompress() };
         if handle.is_null() { Err("libjpeg could not start".into()) } else { Ok(Tj(handle)) }
+    }
+
+    fn transformer() -> Result<Tj, String> {
+        // SAFETY: as above.
+        let handle = unsafe { tjInitTransform() };
+        if handle.is_null() { Err("libjpeg could not start".into()) } else { Ok(Tj(handle)) }
+    }
+
+    /// (width, height, `TJSAMP_*`, `TJCS_*`) from the header.
+    fn header(&self, data: &[u8]) -> Result<(u32, u32, c_int, c_int), String> {
+        let size = c_ulong::try_from(data.len()).map_err(|_| "too large".to_string())?;
+        let (mut w, mut h, mut subsamp, mut cs) = (0, 0, 0, 0);
+        // SAFETY: `data` is live for `size` bytes; the out-pointers are to local integers.
+        let rc = unsafe {
+            tjDecompressHeader3(self.0, data.as_ptr(), size, &mut w, &mut h, &mut subsamp, &mut cs)
+        };
+        if rc != 0 {
+            return Err(self.error());
+        }
+        Ok((
+            u32::try_from(w).map_err(|e| e.to_string())?,
+            u32::try_from(h).map_err(|e| e.to_string())?,
+            subsamp,
+            cs,
+        ))
     }
 
     fn error(&self) -> String {
@@ -101,20 +163,13 @@ pub struct Header {
 pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Result<(Header, u32, u32, Vec<u8>), String> {
     let tj = Tj::decompressor()?;
     let size = c_ulong::try_from(data.len()).map_err(|_| "too large".to_string())?;
-    let (mut w, mut h, mut subsamp, mut cs) = (0, 0, 0, 0);
-    // SAFETY: `data` is live for `size` bytes; the out-pointers are to local integers.
-    let rc = unsafe { tjDecompressHeader3(tj.0, data.as_ptr(), size, &mut w, &mut h, &mut subsamp, &mut cs) };
-    if rc != 0 {
-        return Err(tj.error());
-    }
+    let (width, height, _, cs) = tj.header(data)?;
     let colorspace = match cs {
         0 => ColorSpace::Rgb,
         1 => ColorSpace::YCbCr,
         2 => ColorSpace::Gray,
         _ => ColorSpace::Other,
     };
-    let (width, height) =
-        (u32::try_from(w).map_err(|e| e.to_string())?, u32::try_from(h).map_err(|e| e.to_string())?);
     let header = Header { width, height, colorspace };
     if colorspace == ColorSpace::Other || width == 0 || height == 0 {
         return Err("not an RGB, YCbCr or greyscale JPEG".into());
@@ -154,6 +209,74 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Result<(Header, u32
     Ok((header, sw, sh, pixels))
 }
 
+/// The stored size of a JPEG and the blocks its crops start on: (width, height, block width,
+/// block height).
+pub fn blocks(data: &[u8]) -> Result<(u32, u32, u32, u32), String> {
+    let (w, h, subsamp, _) = Tj::transformer()?.header(data)?;
+    let (bw, bh) = block(subsamp)?;
+    Ok((w, h, bw, bh))
+}
+
+fn block(subsamp: c_int) -> Result<(u32, u32), String> {
+    usize::try_from(subsamp)
+        .ok()
+        .and_then(|s| MCU.get(s).copied())
+        .ok_or_else(|| "an unknown subsampling".into())
+}
+
+/// `data` cropped to the stored rectangle (left, top, width, height), whose left and top are on
+/// the block grid [`blocks`] gives: the blocks inside are copied as they are, never decoded and
+/// compressed again (`jpegtran -crop`), with every marker (EXIF, ICC) kept.
+pub fn crop_blocks(data: &[u8], (x, y, w, h): (u32, u32, u32, u32)) -> Result<Vec<u8>, String> {
+    let tj = Tj::transformer()?;
+    let (iw, ih, subsamp, _) = tj.header(data)?;
+    let (bw, bh) = block(subsamp)?;
+    let inside = w > 0
+        && h > 0
+        && u64::from(x) + u64::from(w) <= u64::from(iw)
+        && u64::from(y) + u64::from(h) <= u64::from(ih);
+    if !inside || x % bw != 0 || y % bh != 0 {
+        return Err(format!(
+            "{w}×{h} at ({x}, {y}) is not a crop of this {iw}×{ih} JPEG on its {bw}×{bh} grid"
+        ));
+    }
+    let size = c_ulong::try_from(data.len()).map_err(|_| "too large".to_string())?;
+    let int = |v: u32| c_int::try_from(v).map_err(|e| e.to_string());
+    let mut t = TjTransform {
+        r: TjRegion { x: int(x)?, y: int(y)?, w: int(w)?, h: int(h)? },
+        op: TJXOP_NONE,
+        options: TJXOPT_CROP,
+        data: std::ptr::null_mut(),
+        custom_filter: std::ptr::null_mut(),
+    };
+    let (mut out, mut out_size): (*mut c_uchar, c_ulong) = (std::ptr::null_mut(), 0);
+    // SAFETY: `data` is live for `size` bytes; one transform, with no filter; a null output
+    // buffer asks TurboJPEG to allocate it, which `tjFree` releases below whatever happened.
+    let rc = unsafe {
+        tjTransform(
+            tj.0,
+            data.as_ptr(),
+            size,
+            1,
+            &mut out,
+            &mut out_size,
+            &mut t,
+            TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS,
+        )
+    };
+    let cropped = if rc == 0 && !out.is_null() {
+        // SAFETY: TurboJPEG wrote `out_size` bytes at `out`.
+        Ok(unsafe { std::slice::from_raw_parts(out, out_size as usize) }.to_vec())
+    } else {
+        Err(tj.error())
+    };
+    if !out.is_null() {
+        // SAFETY: allocated by TurboJPEG for this call, freed once.
+        unsafe { tjFree(out) };
+    }
+    cropped
+}
+
 /// Encodes packed RGB as a baseline 4:2:0 JPEG with libjpeg-turbo's own settings (mozjpeg's
 /// "fastest" profile: no trellis quantisation, no progressive scans), through the `mozjpeg`
 /// crate's safe libjpeg API. A libjpeg error unwinds as a panic, which the caller's decode
@@ -191,6 +314,29 @@ mod tests {
         assert_eq!((sw, sh), (24, 15), "3/8");
         let (_, sw, sh, _) = decode_scaled(&jpeg, 64, 40).unwrap();
         assert_eq!((sw, sh), (64, 40));
+    }
+
+    #[test]
+    fn a_crop_copies_the_blocks_inside() {
+        let (w, h) = (64u32, 48u32);
+        let pixels: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7) % 253) as u8).collect();
+        let jpeg = encode_rgb(&pixels, w, h, 90).unwrap();
+        assert_eq!(blocks(&jpeg).unwrap(), (64, 48, 16, 16), "4:2:0");
+        let cropped = crop_blocks(&jpeg, (16, 32, 30, 13)).unwrap();
+        let (_, cw, ch, got) = decode_scaled(&cropped, 30, 13).unwrap();
+        assert_eq!((cw, ch), (30, 13));
+        let (_, _, _, all) = decode_scaled(&jpeg, w, h).unwrap();
+        // Away from the new edges (where upsampled colour no longer sees the blocks beyond),
+        // every pixel decodes as it did.
+        for y in 2..11 {
+            for x in 2..28 {
+                let (a, b) = (((y + 32) * w as usize + x + 16) * 3, (y * 30 + x) * 3);
+                assert_eq!(all[a..a + 3], got[b..b + 3], "({x}, {y})");
+            }
+        }
+        assert!(crop_blocks(&jpeg, (8, 0, 8, 8)).is_err(), "off the grid");
+        assert!(crop_blocks(&jpeg, (0, 0, 65, 8)).is_err(), "past the edge");
+        assert!(crop_blocks(&jpeg[..jpeg.len() / 2], (0, 0, 16, 16)).is_err());
     }
 
     #[test]

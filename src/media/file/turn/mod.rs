@@ -1,9 +1,11 @@
-//! Turning an image without losing anything. A JPEG's orientation tag changes and its
-//! compressed pixels are copied as they are ([`jpeg`]); a PNG's or GIF's pixels are moved and
-//! compressed again, which loses nothing as both formats are lossless, with what the file says
-//! about itself kept ([`png`], [`gif`]). A lossy WebP would lose a little at every turn, and a
-//! lossless one is not told apart from it by its type, so WebP is not turned.
+//! Turning and cropping an image without losing anything. A JPEG's orientation tag changes and
+//! its compressed pixels are copied as they are ([`jpeg`]); a PNG's or GIF's pixels are moved
+//! and compressed again, which loses nothing as both formats are lossless, with what the file
+//! says about itself kept ([`png`], [`gif`]). A lossy WebP would lose a little at every turn,
+//! and a lossless one is not told apart from it by its type, so WebP is not turned. Crops are
+//! [`crop`]'s.
 
+mod crop;
 mod gif;
 mod grid;
 mod jpeg;
@@ -13,6 +15,7 @@ use crate::domain::Turn;
 use crate::media::file::FileError;
 use crate::media::file::privacy::tiff::Tiff;
 
+pub use crop::{crop_image, crops_losslessly};
 pub use jpeg::turn_jpeg;
 
 const ORIENTATION: u16 = 0x0112;

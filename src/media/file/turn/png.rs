@@ -1,5 +1,5 @@
-//! Turning a PNG: its pixels moved at their own bit depth and compressed again, which loses
-//! nothing, and every chunk that describes the image kept in its place. A chunk that says
+//! Turning or cropping a PNG: its pixels moved or cut at their own bit depth and compressed
+//! again, which loses nothing, and every chunk that describes the image kept in its place. A chunk that says
 //! something per axis (pixel size, physical scale) swaps its axes for a quarter turn; one that
 //! places the image on a page is dropped; one Mediadesk does not know is kept only when its name
 //! marks it safe to copy into an edited image, as the PNG specification asks. An EXIF
@@ -8,11 +8,12 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use crate::domain::Turn;
+use crate::domain::{Crop, Turn};
 use crate::media::file::FileError;
 use crate::media::file::decode::ImageLimits;
 use crate::media::file::privacy::tiff::Tiff;
 
+use super::crop::clear_thumbnail;
 use super::grid::{Placement, place};
 use super::{orientation_entry, orientation_tag, turned};
 
@@ -24,23 +25,33 @@ struct Chunk<'a> {
 }
 
 fn bad() -> FileError {
-    FileError::Corrupt("the PNG could not be read, so it cannot be turned".into())
+    FileError::Corrupt("the PNG could not be read, so it cannot be changed".into())
 }
 
 fn png_error(e: impl std::fmt::Display) -> FileError {
-    FileError::Corrupt(format!("the PNG could not be read, so it cannot be turned: {e}"))
+    FileError::Corrupt(format!("the PNG could not be read, so it cannot be changed: {e}"))
 }
 
 /// `data` (a whole PNG) turned by `turn`.
 pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
+    edit_png(data, Some(turn), None)
+}
+
+/// `data` (a whole PNG) cut to `crop` of the image as shown.
+pub(super) fn crop_png(data: &[u8], crop: Crop) -> Result<Vec<u8>, FileError> {
+    edit_png(data, None, Some(crop))
+}
+
+fn edit_png(data: &[u8], turn: Option<Turn>, crop: Option<Crop>) -> Result<Vec<u8>, FileError> {
     let old = chunks(data).ok_or_else(bad)?;
     if old.iter().any(|c| &c.kind == b"acTL") {
         return Err(FileError::UnsupportedType(
-            "an animated PNG cannot be turned here; turn it in an image editor and replace the file".into(),
+            "an animated PNG cannot be changed here; edit it in an image editor and replace the file".into(),
         ));
     }
     let exif = old.iter().find(|c| &c.kind == b"eXIf").and_then(|c| exif_orientation(c.body));
-    let orientation = turned(exif.map_or(1, |(_, was, _)| was), turn);
+    let was = exif.map_or(1, |(_, was, _)| was);
+    let orientation = turn.map_or(was, |turn| turned(was, turn));
     let limits = ImageLimits::default();
     let mut decoder =
         png::Decoder::new_with_limits(Cursor::new(data), png::Limits { bytes: limits.max_alloc as usize });
@@ -59,16 +70,21 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     let (palette, trns) = (reader.info().palette.clone(), reader.info().trns.clone());
     let bits = frame.color_type.samples() * frame.bit_depth as usize;
     let p = Placement::new(w, h, orientation);
+    let size = crop.map_or((p.w, p.h), |c| (c.width, c.height));
+    if let Some(why) = crop.and_then(|c| c.refused((p.w, p.h))) {
+        return Err(FileError::Internal(format!("the PNG is not as recorded: {why}")));
+    }
     let shown = if bits >= 8 {
-        place(&pixels[..frame.line_size * h as usize], bits / 8, (w, h), &p)
+        let placed = place(&pixels[..frame.line_size * h as usize], bits / 8, (w, h), &p);
+        cut(placed, bits / 8, p.w, crop)
     } else {
         let unpacked = unpack(&pixels, frame.line_size, (w, h), bits);
-        pack(&place(&unpacked, 1, (w, h), &p), (p.w, p.h), bits)
+        pack(&cut(place(&unpacked, 1, (w, h), &p), 1, p.w, crop), size, bits)
     };
     drop(pixels);
 
     let mut encoded = Vec::with_capacity(data.len() + data.len() / 4);
-    let mut encoder = png::Encoder::new(&mut encoded, p.w, p.h);
+    let mut encoder = png::Encoder::new(&mut encoded, size.0, size.1);
     encoder.set_color(frame.color_type);
     encoder.set_depth(frame.bit_depth);
     if let Some(palette) = palette {
@@ -110,7 +126,21 @@ pub(super) fn turn_png(data: &[u8], turn: Turn) -> Result<Vec<u8>, FileError> {
     Ok(out)
 }
 
-/// A chunk's body as the turned file keeps it, if it does.
+/// `cells` (rows of `width` cells of `size` bytes) cut to `crop`, if there is one.
+fn cut(cells: Vec<u8>, size: usize, width: u32, crop: Option<Crop>) -> Vec<u8> {
+    let Some(c) = crop else { return cells };
+    let row = width as usize * size;
+    let (from, len) = (c.left as usize * size, c.width as usize * size);
+    cells
+        .chunks_exact(row)
+        .skip(c.top as usize)
+        .take(c.height as usize)
+        .flat_map(|r| &r[from..from + len])
+        .copied()
+        .collect()
+}
+
+/// A chunk's body as the edited file keeps it, if it does.
 fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<(usize, bool)>) -> Option<Cow<'a, [u8]>> {
     let swap_halves = |body: &[u8], half: usize| {
         let mut b = body.to_vec();
@@ -138,6 +168,8 @@ fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<(usize, bool)>) -> 
             if let Some((at, le)) = exif_entry {
                 b[at..at + 12].copy_from_slice(&orientation_tag(1, le));
             }
+            // The small copy of the picture it may hold would still show what a crop cut away.
+            clear_thumbnail(&mut b);
             Some(Cow::Owned(b))
         }
         // Said by the PNG specification, and known to hold nothing that moves with the pixels.
@@ -247,6 +279,34 @@ mod tests {
 
     fn body<'a>(png: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
         chunks(png).unwrap().into_iter().find(|c| &c.kind == kind).map(|c| c.body)
+    }
+
+    #[test]
+    fn a_crop_keeps_every_pixel_inside_as_it_was() {
+        for name in ["image.png", "image-gray16.png"] {
+            let png = fixture(name);
+            let img = decoded(&png);
+            let crop = Crop { left: 3, top: 2, width: 17, height: 9 };
+            let got = decoded(&crop_png(&png, crop).unwrap());
+            assert_eq!(got.color(), img.color(), "{name}: the same depth and channels");
+            assert_eq!(got.as_bytes(), img.crop_imm(3, 2, 17, 9).as_bytes(), "{name}");
+        }
+        // Pixels of one bit, eight to a byte: a crop starting mid-byte.
+        let (w, h) = (13u32, 5u32);
+        let bits: Vec<u8> = (0..w * h).map(|i| ((i * 5 + i / 3) % 2) as u8).collect();
+        let mut png = Vec::new();
+        let mut e = png::Encoder::new(&mut png, w, h);
+        e.set_color(png::ColorType::Grayscale);
+        e.set_depth(png::BitDepth::One);
+        e.write_header().unwrap().write_image_data(&pack(&bits, (w, h), 1)).unwrap();
+        let cropped = crop_png(&png, Crop { left: 3, top: 1, width: 7, height: 3 }).unwrap();
+        let mut reader = png::Decoder::new(Cursor::new(&cropped)).read_info().unwrap();
+        let mut rows = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut rows).unwrap();
+        assert_eq!((frame.width, frame.height, frame.bit_depth), (7, 3, png::BitDepth::One));
+        let want: Vec<u8> =
+            (1..4).flat_map(|y| (3..10).map(move |x| (y * w + x) as usize)).map(|i| bits[i]).collect();
+        assert_eq!(unpack(&rows, frame.line_size, (7, 3), 1), want);
     }
 
     #[test]
