@@ -212,6 +212,7 @@
     box.hidden = true;
     frame.classList.add("crop-frame");
     frame.appendChild(box);
+    cropForm.querySelector(".crop-hint").hidden = false;
     var draw = function () {
       var v = ["left", "top", "width", "height"].map(function (n) { return +field(n).value || 0; });
       box.hidden = v[0] === 0 && v[1] === 0 && v[2] === W && v[3] === H;
