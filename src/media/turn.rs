@@ -20,9 +20,9 @@ pub const NOT_TURNABLE: &str = "Only JPEG, PNG and GIF images can be turned here
 pub const ANIMATION_NOT_TURNED: &str = "An animated PNG cannot be turned here (each frame would need \
                                         placing anew); turn it in an image editor and replace the file.";
 
-/// Why a GIF or WebP does not crop.
-pub const NOT_CROPPABLE: &str = "Only JPEG and PNG images can be cropped here without losing anything; \
-                                 crop a GIF or WebP in an image editor and replace the file.";
+/// Why a WebP does not crop.
+pub const NOT_CROPPABLE: &str = "Only JPEG, PNG and GIF images can be cropped here without losing \
+                                 anything; crop a WebP in an image editor and replace the file.";
 
 /// Why an animated PNG does not crop.
 pub const ANIMATION_NOT_CROPPED: &str = "An animated PNG cannot be cropped here; crop it in an image \
@@ -63,7 +63,8 @@ impl MediaService {
 impl MediaService {
     /// Cuts an image the actor manages to `crop` (of the image as shown), losslessly: a JPEG's
     /// blocks inside are copied as they are, its edge moving out to their grid on the side its
-    /// stored image starts; a PNG's pixels are cut. The rectangle kept is returned with it.
+    /// stored image starts; a PNG's pixels and a GIF's frames are cut. The rectangle kept is
+    /// returned with it.
     pub async fn crop(
         &self,
         actor: &Actor,

@@ -132,7 +132,7 @@ fn webhooks_need_a_url_and_a_strong_secret() {
     assert!(config(&[]).unwrap().webhook.is_none());
     let w = config(&[url, secret]).unwrap().webhook.expect("configured");
     assert_eq!((w.url.as_str(), w.key.len()), (url.1, 24));
-    assert_eq!(w.actions.len(), 11, "what happens to media, by default");
+    assert_eq!(w.actions.len(), 17, "what happens to media and collections, by default");
     let all = config(&[url, secret, ("MEDIADESK_WEBHOOK_EVENTS", "all")]).unwrap().webhook.unwrap();
     assert_eq!(all.actions.len(), mediadesk::domain::AuditAction::ALL.len());
     let some = config(&[url, secret, ("MEDIADESK_WEBHOOK_EVENTS", "upload, delete")]).unwrap();

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::detail::MediaPath;
+use super::item_path::MediaPath;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;

@@ -712,13 +712,20 @@ pub async fn delete(
 }
 
 fn crop_note(content_type: &str) -> &'static str {
-    if content_type == "image/jpeg" {
-        "A JPEG crop keeps the compressed picture inside as it is: nothing is re-encoded. The photo \
-         is stored in blocks of 8 or 16 pixels, so the crop's left or top edge (as stored; either \
-         side once turned) may take in up to 15 more pixels."
-    } else {
-        "Cropping keeps every pixel inside exactly (PNG is lossless); the colour profile, text and \
-         EXIF are kept."
+    match content_type {
+        "image/jpeg" => {
+            "A JPEG crop keeps the compressed picture inside as it is: nothing is re-encoded. The \
+             photo is stored in blocks of 8 or 16 pixels, so the crop's left or top edge (as \
+             stored; either side once turned) may take in up to 15 more pixels."
+        }
+        "image/gif" => {
+            "Cropping cuts every frame and compresses it again without loss (GIF is lossless); \
+             timing, loop and colour profile are kept, comments are not."
+        }
+        _ => {
+            "Cropping keeps every pixel inside exactly (PNG is lossless); the colour profile, text \
+             and EXIF are kept."
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`crop`]'s.
 
 mod crop;
+mod exif_thumbnail;
 mod gif;
 mod grid;
 mod jpeg;
