@@ -172,4 +172,18 @@ if tu:
             row(backend, label, f"{b[f'{kind}_turn_s']:.1f} s", f"{per * 1000:.0f} ms",
                 f"{most}: {per * most:.0f} s", ok(per * most <= 60))
 
+cr = r.get("crop")
+if cr:
+    out.append(f"\n**Cropping one image** (each to its middle half from its page, as staff, one request at a "
+               f"time, against turning a copy of the same file: both read the file, write a new one and make "
+               f"its previews again; medians of {cr['copies']} each)\n")
+    row("backend", "file", "crop", "turn", "crop / turn (≤ 1.5×)", "")
+    row(*["---"] * 6)
+    files = {"jpeg": "24 MP JPEG", "png": "12 MP PNG", "gif": "640×480 GIF, 24 frames"}
+    for backend, b in cr["backends"].items():
+        for kind, label in files.items():
+            if kind in b:
+                c, t = b[kind]["crop"], b[kind]["turn"]
+                row(backend, label, f"{c:.0f} ms", f"{t:.0f} ms", f"{c / t:.2f}×", ok(c <= 1.5 * t))
+
 print("\n".join(out))
