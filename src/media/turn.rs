@@ -58,9 +58,7 @@ impl MediaService {
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
         self.replace_recorded(actor, (kind, id), upload, body_of(turned), record).await
     }
-}
 
-impl MediaService {
     /// Cuts an image the actor manages to `crop` (of the image as shown), losslessly: a JPEG's
     /// blocks inside are copied as they are, its edge moving out to their grid on the side its
     /// stored image starts; a PNG's pixels and a GIF's frames are cut. The rectangle kept is

@@ -155,6 +155,19 @@ async fn refused_crops_change_nothing(env: TestEnv) {
     assert_eq!(bytes_of(&env, &ann, photo).await, fixture_bytes("image.jpg"));
     assert_eq!(sides(&media.get(&ann, photo.0, photo.1).await.unwrap()), (64, 48));
     env.usage_matches(ann.user_id.unwrap()).await;
+
+    // A stored JPEG that rotted (cut short in its scan): refused as unreadable, nothing stored.
+    let key = env.objects().await.into_iter().find(|k| k.ends_with(".jpg") && !k.contains("thumb"));
+    let key = mediadesk::storage::StorageKey::parse(&key.expect("the photo")).unwrap();
+    let jpeg = fixture_bytes("image.jpg");
+    let rotten = env.dir.path().join("rotten.jpg");
+    std::fs::write(&rotten, &jpeg[..jpeg.len() * 2 / 3]).unwrap();
+    env.store.put_file(&key, &rotten, "image/jpeg").await.unwrap();
+    let before = env.objects().await;
+    let err = media.crop(&ann, photo, crop(0, 0, 16, 16)).await.unwrap_err();
+    assert!(matches!(err, MediaError::Corrupt(_)), "{err:?}");
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("versions").await, 0);
 }
 
 async fn send(s: &TestServer, token: &str, path: &str, body: Value) -> Page {
