@@ -246,7 +246,7 @@ pub enum TokenCommand {
         #[arg(long)]
         days: Option<u32>,
         /// What it may do, comma-separated: `upload` (files, by form post or tus), `read` (the
-        /// JSON API), `edit` (describe, tag, turn and keep collections through it; with
+        /// JSON API), `edit` (describe, tag, turn, crop and keep collections through it; with
         /// `upload`, replace files), `delete` (delete through it), `share` (make, list and
         /// revoke share links through it).
         #[arg(long, default_value = "upload")]

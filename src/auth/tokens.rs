@@ -57,7 +57,7 @@ impl Scope {
         match self {
             Scope::Upload => "Upload files",
             Scope::Read => "Read media (API)",
-            Scope::Edit => "Describe, organize and turn media (API)",
+            Scope::Edit => "Describe, organize, turn and crop media (API)",
             Scope::Delete => "Delete media (API)",
             Scope::Share => "Share media by link (API)",
         }
