@@ -3,7 +3,7 @@
 
 use mediadesk::auth::Role;
 
-use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::browser::Browser;
 use crate::common::*;
 
 backend_tests!(a_trashed_clip_stops_playing_and_plays_again_once_restored);
@@ -61,16 +61,7 @@ async fn a_trashed_clip_stops_playing_and_plays_again_once_restored(env: TestEnv
         b.screenshot("trash").await;
         b.find("ul.trash-list label").await.click().await.expect("tick the clip");
         b.find("button[value=restore]").await.click().await.expect("restore");
-        poll("the restore to be said", PATIENCE, async || {
-            let t =
-                b.js("const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';").await;
-            if t.as_str().is_some_and(|t| t.contains("Restored gulls.flac")) {
-                Ok(())
-            } else {
-                Err(t.to_string())
-            }
-        })
-        .await;
+        b.wait_for_flash("Restored gulls.flac").await;
 
         b.goto(&item).await;
         let new = b.js("return document.getElementById('player').src;").await.as_str().unwrap().to_owned();

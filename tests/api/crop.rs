@@ -15,7 +15,7 @@ use mediadesk::domain::{AuditAction, AuditFilter, Crop};
 use mediadesk::media::{Actor, MediaError, MediaRead, NOT_CROPPABLE};
 use serde_json::{Value, json};
 
-use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::browser::Browser;
 use crate::common::server::{Page, TestServer, html_unescape};
 use crate::common::tus::Tus;
 use crate::common::*;
@@ -275,13 +275,7 @@ async fn browser_crops_a_photo_by_dragging_at_390_px(env: TestEnv) {
         b.js("document.getElementById('crop').scrollIntoView(); return 0;").await;
         b.screenshot("crop-form-390").await;
         b.find("#crop button[type=submit]").await.click().await.expect("Crop");
-        poll("the crop said", PATIENCE, async || {
-            let flash = "const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';";
-            let t = b.js(flash).await;
-            let said = t.as_str().is_some_and(|t| t.contains("map.png cropped to"));
-            if said { Ok(()) } else { Err(t.to_string()) }
-        })
-        .await;
+        b.wait_for_flash("map.png cropped to").await;
         let now = b.js(loaded).await;
         assert_eq!((now[0].as_f64(), now[1].as_f64()), (got[2].as_f64(), got[3].as_f64()), "shown cropped");
         assert_eq!(b.js(overflow).await.as_i64(), Some(0));

@@ -13,7 +13,7 @@ use mediadesk::domain::{AuditAction, AuditFilter, MediaKind, Turn};
 use mediadesk::media::{Actor, MediaError, MediaRead};
 use mediadesk::storage::StorageKey;
 
-use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::browser::Browser;
 use crate::common::server::html_unescape;
 use crate::common::*;
 use crate::versions::bytes_of;
@@ -374,13 +374,7 @@ async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
         assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
         b.js("document.querySelector('form.turn button[value=right]').focus(); return 0;").await;
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
-        poll("the turn said", PATIENCE, async || {
-            let flash = "const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';";
-            let t = b.js(flash).await;
-            let said = t.as_str().is_some_and(|t| t.contains("quay.jpg turned right"));
-            if said { Ok(()) } else { Err(t.to_string()) }
-        })
-        .await;
+        b.wait_for_flash("quay.jpg turned right").await;
         let tall = b.js(sides).await;
         assert_eq!((tall[0].as_i64().unwrap(), tall[1].as_i64().unwrap()), (h, w), "shown turned");
         assert_eq!(b.js(overflow).await.as_i64(), Some(0));

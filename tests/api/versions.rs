@@ -8,7 +8,7 @@ use mediadesk::auth::Role;
 use mediadesk::domain::{GalleryQuery, MediaKind, Owner, OwnerFilter};
 use mediadesk::media::{Actor, Description, MediaError, Upload};
 
-use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::browser::Browser;
 use crate::common::server::html_unescape;
 use crate::common::*;
 
@@ -294,15 +294,7 @@ async fn browser_replaces_an_image_and_rolls_back(env: TestEnv) {
         let input = b.find("#replace-file").await;
         input.send_keys(replacement.to_str().unwrap()).await.expect("choose the file");
         b.find("form.replace button[type=submit]").await.click().await.expect("replace");
-        let said = async |want: &'static str| {
-            poll(want, PATIENCE, async || {
-                let flash = "const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';";
-                let t = b.js(flash).await;
-                if t.as_str().is_some_and(|t| t.contains(want)) { Ok(()) } else { Err(t.to_string()) }
-            })
-            .await
-        };
-        said("Replaced the file with image.jpg").await;
+        b.wait_for_flash("Replaced the file with image.jpg").await;
         let new = b.js(shown).await.as_str().unwrap().to_owned();
         assert_ne!(new, old);
         let loaded = "const i = document.getElementById('preview'); return new Promise(r => { \
@@ -312,7 +304,7 @@ async fn browser_replaces_an_image_and_rolls_back(env: TestEnv) {
         assert!(listed.as_str().is_some_and(|t| t.contains("quay.png")), "{listed}");
         b.screenshot("versions").await;
         b.find("ul.versions button").await.click().await.expect("roll back");
-        said("Rolled back to quay.png").await;
+        b.wait_for_flash("Rolled back to quay.png").await;
         let listed = b.js("return document.querySelector('ul.versions').textContent;").await;
         assert!(listed.as_str().is_some_and(|t| t.contains("image.jpg")), "{listed}");
         assert!(b.js(loaded).await.as_i64().unwrap() > 0, "the earlier file shows again");

@@ -224,6 +224,17 @@ impl Browser {
         self.client.release_actions().await.expect("release the pointer");
     }
 
+    /// Waits until the page's green message says `words`.
+    pub async fn wait_for_flash(&self, words: &str) {
+        poll(words, PATIENCE, async || {
+            let t = self
+                .js("const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';")
+                .await;
+            if t.as_str().is_some_and(|t| t.contains(words)) { Ok(()) } else { Err(t.to_string()) }
+        })
+        .await;
+    }
+
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
