@@ -90,6 +90,28 @@ async fn a_photo_crops_without_re_encoding(env: TestEnv) {
     assert_eq!(rows.entries[0].detail.as_deref(), Some("quay.jpg cropped to 43×44 from (5, 16)"));
     assert_eq!(env.count_rows("versions").await, 1);
 
+    // A camera's EXIF, written by exiftool: its thumbnail (the whole picture) is gone after the
+    // crop, and the size it states is the new one.
+    let camera = env.dir.path().join("camera.jpg");
+    std::fs::copy(fixture("image.jpg"), &camera).unwrap();
+    let thumb = format!("-ThumbnailImage<={}", fixture("image.jpg").display());
+    let wrote = Command::new("exiftool")
+        .args(["-q", "-overwrite_original", "-ExifImageWidth=64", "-ExifImageHeight=48", &thumb])
+        .arg(&camera)
+        .status()
+        .expect("exiftool is required (scripts/test.sh installs it)");
+    assert!(wrote.success());
+    let camera = std::fs::read(&camera).unwrap();
+    assert!(exiftool(&env, &camera, &["ThumbnailImage"]).starts_with("(Binary data"), "the test's own file");
+    let owner = mediadesk::domain::Owner::User(ann.user_id.unwrap());
+    let upload = mediadesk::media::Upload::new(owner, "camera.jpg");
+    let shot = media.upload(&ann, upload, bytes_stream(camera)).await.unwrap();
+    let shot = (shot.kind(), shot.id());
+    media.crop(&ann, shot, crop(16, 16, 32, 16)).await.unwrap();
+    let cut = bytes_of(&env, &ann, shot).await;
+    assert_eq!(exiftool(&env, &cut, &["ExifImageWidth", "ExifImageHeight", "ImageWidth"]), "32 16 32");
+    assert_eq!(exiftool(&env, &cut, &["ThumbnailImage"]), "", "no thumbnail left");
+
     // A PNG: exactly the pixels inside.
     let map = env.upload_own(&ann, "map.png", "image.png").await;
     let (_, kept) = media.crop(&ann, map, crop(3, 2, 17, 9)).await.unwrap();

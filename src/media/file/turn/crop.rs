@@ -3,14 +3,14 @@
 //! 8 or 16 pixels, so the crop's edge on that side moves out to the grid (up to 15 pixels more
 //! than asked, said back to the person). A PNG's pixels are cut at their own bit depth and a
 //! GIF's frames each to their part inside, and compressed again, which loses nothing. The EXIF
-//! thumbnail is blanked ([`super::exif_thumbnail`]): it would still show what was cut away.
+//! thumbnail is blanked and its stated size made the new one ([`super::exif_edit`]).
 
 use crate::domain::Crop;
 use crate::media::file::FileError;
 use crate::media::file::decode::libjpeg;
 use crate::media::file::decode::{is_exif, jpeg_orientation, segments};
 
-use super::exif_thumbnail::clear_thumbnail;
+use super::exif_edit::{clear_thumbnail, set_pixel_dimensions};
 use super::grid::Placement;
 use super::{gif, png};
 
@@ -59,13 +59,14 @@ fn crop_jpeg(data: &[u8], crop: Crop) -> Result<(Vec<u8>, Crop), FileError> {
     let (gx, gy) = (x / bw * bw, y / bh * bh);
     let stored = (gx, gy, cw + (x - gx), ch + (y - gy));
     let mut out = libjpeg::crop_blocks(data, stored).map_err(bad)?;
-    blank_jpeg_thumbnail(&mut out);
+    edit_jpeg_exif(&mut out, (stored.2, stored.3));
     let (left, top, width, height) = Placement::new(w, h, orientation).rect(stored);
     Ok((out, Crop { left, top, width, height }))
 }
 
-/// Blanks the thumbnail of the first EXIF block in a JPEG, where it lies.
-fn blank_jpeg_thumbnail(jpeg: &mut [u8]) {
+/// Blanks the thumbnail of the first EXIF block in a JPEG and sets the size it states, where
+/// they lie.
+fn edit_jpeg_exif(jpeg: &mut [u8], size: (u32, u32)) {
     let found = segments(jpeg).find_map(|s| {
         let body = s.body?;
         is_exif(s.marker, body).then_some((s.at + 4 + 6, s.at + 2 + s.len))
@@ -74,6 +75,7 @@ fn blank_jpeg_thumbnail(jpeg: &mut [u8]) {
         && let Some(tiff) = jpeg.get_mut(from..to)
     {
         clear_thumbnail(tiff);
+        set_pixel_dimensions(tiff, size);
     }
 }
 

@@ -6,7 +6,7 @@
 //! [`crop`]'s.
 
 mod crop;
-mod exif_thumbnail;
+mod exif_edit;
 mod gif;
 mod grid;
 mod jpeg;

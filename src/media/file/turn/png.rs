@@ -13,7 +13,7 @@ use crate::media::file::FileError;
 use crate::media::file::decode::ImageLimits;
 use crate::media::file::privacy::tiff::Tiff;
 
-use super::exif_thumbnail::clear_thumbnail;
+use super::exif_edit::clear_thumbnail;
 use super::grid::{Placement, place};
 use super::{orientation_entry, orientation_tag, turned};
 
