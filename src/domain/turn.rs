@@ -40,8 +40,10 @@ impl FromStr for Turn {
     }
 }
 
-/// A rectangle of the image as it is shown (its EXIF orientation applied), in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A rectangle of the image as it is shown (its EXIF orientation applied), in pixels; the API
+/// reads it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Crop {
     pub left: u32,
     pub top: u32,

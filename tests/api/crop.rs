@@ -12,13 +12,14 @@ use std::process::Command;
 
 use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter, Crop};
-use mediadesk::media::{Actor, MediaError, MediaRead, NOT_CROPPABLE};
+use mediadesk::media::{Actor, MediaError, NOT_CROPPABLE};
 use serde_json::{Value, json};
 
 use crate::common::browser::Browser;
 use crate::common::server::{Page, TestServer, html_unescape};
 use crate::common::tus::Tus;
 use crate::common::*;
+use crate::turn::sides;
 use crate::versions::bytes_of;
 
 backend_tests!(
@@ -39,13 +40,6 @@ fn exiftool(env: &TestEnv, file: &[u8], tags: &[&str]) -> String {
         .unwrap_or_else(|e| panic!("exiftool is required (scripts/test.sh installs it): {e}"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn sides(m: &MediaRead) -> (i32, i32) {
-    match m {
-        MediaRead::Image(i) => (i.width, i.height),
-        MediaRead::Audio(_) => panic!("an image"),
-    }
 }
 
 /// Every frame of a GIF as a viewer composes it, with its delay.

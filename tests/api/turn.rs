@@ -54,7 +54,7 @@ async fn turns_logged(env: &TestEnv) -> mediadesk::auth::AccountService {
     mediadesk::auth::AccountService::new(env.db.clone())
 }
 
-fn sides(m: &MediaRead) -> (i32, i32) {
+pub(crate) fn sides(m: &MediaRead) -> (i32, i32) {
     match m {
         MediaRead::Image(i) => (i.width, i.height),
         MediaRead::Audio(_) => panic!("an image"),

@@ -80,15 +80,6 @@ pub async fn turn(
     item(app, settings, Reader(user), path).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CropJson {
-    left: u32,
-    top: u32,
-    width: u32,
-    height: u32,
-}
-
 /// Cuts a photo to a rectangle of it as shown, without re-encoding it (a JPEG's may take in up
 /// to 15 more pixels at the edge its stored image starts from); answers the item's document.
 pub async fn crop(
@@ -99,8 +90,7 @@ pub async fn crop(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
     let example = "{\"left\": 0, \"top\": 0, \"width\": 640, \"height\": 480}";
-    let b: CropJson = object(body.into_inner(), example)?;
-    let crop = Crop { left: b.left, top: b.top, width: b.width, height: b.height };
+    let crop: Crop = object(body.into_inner(), example)?;
     app.media.crop(&user.actor(), (path.kind, path.id), crop).await?;
     item(app, settings, Reader(user), path).await
 }

@@ -5,6 +5,8 @@
 
 use crate::media::file::privacy::tiff::Tiff;
 
+use super::find_entry;
+
 /// Where a thumbnail's bytes are (JPEGInterchangeFormat, …Length) and a one-strip thumbnail's
 /// (StripOffsets, StripByteCounts).
 const THUMBNAIL_TAGS: [(u16, u16); 2] = [(0x0201, 0x0202), (0x0111, 0x0117)];
@@ -16,15 +18,11 @@ const PIXEL_DIMENSIONS: [u16; 2] = [0xA002, 0xA003];
 pub(super) fn set_pixel_dimensions(tiff: &mut [u8], (w, h): (u32, u32)) {
     let Some((t, ifd0)) = Tiff::parse(tiff) else { return };
     let le = t.le;
-    let entry = |ifd: usize, tag: u16| {
-        let count = usize::from(t.u16(ifd)?).min(1024);
-        (0..count).map(|n| ifd + 2 + 12 * n).find(|&e| t.u16(e) == Some(tag))
-    };
-    let Some(exif) = entry(ifd0 as usize, EXIF_IFD).and_then(|e| t.u32(e + 8)) else { return };
+    let Some(exif) = find_entry(&t, ifd0 as usize, EXIF_IFD).and_then(|e| t.u32(e + 8)) else { return };
     let places: Vec<(usize, u16, u32)> = PIXEL_DIMENSIONS
         .iter()
         .zip([w, h])
-        .filter_map(|(&tag, value)| Some((entry(exif as usize, tag)?, value)))
+        .filter_map(|(&tag, value)| Some((find_entry(&t, exif as usize, tag)?, value)))
         .filter(|&(e, _)| t.u32(e + 4) == Some(1))
         .filter_map(|(e, value)| Some((e, t.u16(e + 2)?, value)))
         .collect();
@@ -66,16 +64,14 @@ fn thumbnail(tiff: &[u8]) -> Option<(usize, Vec<(usize, usize)>)> {
     if ifd1 == 0 {
         return None;
     }
-    let entries = usize::from(t.u16(ifd1).unwrap_or(0)).min(1024);
     let value = |tag: u16| {
-        (0..entries).map(|n| ifd1 + 2 + 12 * n).find(|&e| t.u16(e) == Some(tag)).and_then(|e| {
-            // SHORT or LONG, one value.
-            match t.u16(e + 2)? {
-                3 => t.u16(e + 8).map(usize::from),
-                4 => t.u32(e + 8).map(|v| v as usize),
-                _ => None,
-            }
-        })
+        let e = find_entry(&t, ifd1, tag)?;
+        // SHORT or LONG, one value.
+        match t.u16(e + 2)? {
+            3 => t.u16(e + 8).map(usize::from),
+            4 => t.u32(e + 8).map(|v| v as usize),
+            _ => None,
+        }
     };
     let spans = THUMBNAIL_TAGS.iter().filter_map(|&(at, len)| Some((value(at)?, value(len)?))).collect();
     Some((next_at, spans))

@@ -77,6 +77,12 @@ fn turned(was: u16, turn: Turn) -> u16 {
     n as u16 + 1
 }
 
+/// Where the entry for `tag` is in the directory at `ifd`, if it has one.
+fn find_entry(t: &Tiff, ifd: usize, tag: u16) -> Option<usize> {
+    let count = usize::from(t.u16(ifd)?).min(1024);
+    (0..count).map(|n| ifd + 2 + 12 * n).find(|&e| t.u16(e) == Some(tag))
+}
+
 /// The orientation entry: tag, SHORT, one value, the value padded to four bytes.
 fn orientation_tag(value: u16, le: bool) -> [u8; 12] {
     let two = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
