@@ -200,6 +200,45 @@
     });
   }
 
+  // Focal point: "Click it on the picture" arms the next click on the picture to place the
+  // point (instead of opening the full-size file); typing the numbers moves the mark.
+  var focalForm = document.getElementById("focal"), mark = document.getElementById("focal-mark");
+  var picture = document.getElementById("preview");
+  if (focalForm && mark && picture) {
+    var pick = focalForm.querySelector(".focal-pick"), armed = false;
+    var fx = focalForm.querySelector("input[name=x]"), fy = focalForm.querySelector("input[name=y]");
+    var arm = function (on) {
+      armed = on;
+      pick.setAttribute("aria-pressed", on ? "true" : "false");
+      picture.parentNode.classList.toggle("picking", on);
+    };
+    var place = function () {
+      var x = parseFloat(fx.value), y = parseFloat(fy.value);
+      var fits = function (v) { return v >= 0 && v <= 100; };
+      mark.classList.toggle("off", !(fits(x) && fits(y)));
+      if (!(fits(x) && fits(y))) return;
+      mark.querySelectorAll("circle").forEach(function (c) {
+        c.setAttribute("cx", x + "%");
+        c.setAttribute("cy", y + "%");
+      });
+    };
+    pick.hidden = false;
+    pick.addEventListener("click", function () { arm(!armed); });
+    picture.parentNode.addEventListener("click", function (e) {
+      if (!armed) return;
+      e.preventDefault();
+      var r = picture.getBoundingClientRect();
+      var tenth = function (v) { return Math.round(Math.max(0, Math.min(1, v)) * 1000) / 10; };
+      fx.value = tenth((e.clientX - r.left) / r.width);
+      fy.value = tenth((e.clientY - r.top) / r.height);
+      place();
+      arm(false);
+      focalForm.querySelector("button[type=submit]").focus();
+    });
+    document.addEventListener("keydown", function (e) { if (armed && e.key === "Escape") arm(false); });
+    focalForm.addEventListener("input", place);
+  }
+
   // Crop: dragging over the picture draws the rectangle and fills the form's four numbers (in
   // the image's own pixels, as shown); typing them moves the rectangle. Without JavaScript the
   // numbers alone do it.

@@ -76,6 +76,11 @@ pub struct ImageRow {
     pub private_key: Option<String>,
     #[serde(default)]
     pub private_bytes: i64,
+    /// The focal point, in ten-thousandths of the width and height as shown; both or neither.
+    #[serde(default)]
+    pub focal_x: Option<i32>,
+    #[serde(default)]
+    pub focal_y: Option<i32>,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -666,6 +671,9 @@ pub struct ImageFile<'a> {
     pub has_device_data: bool,
     pub private_key: Option<&'a str>,
     pub private_bytes: i64,
+    /// Where the point is in the file's picture (a turn or crop moves it).
+    pub focal_x: Option<i32>,
+    pub focal_y: Option<i32>,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

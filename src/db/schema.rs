@@ -42,6 +42,8 @@ diesel::table! {
         has_device_data -> Bool,
         private_key -> Nullable<Text>,
         private_bytes -> BigInt,
+        focal_x -> Nullable<Integer>,
+        focal_y -> Nullable<Integer>,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod audit;
 mod cursor;
+mod focal;
 pub mod loudness;
 mod privacy;
 pub mod region;
@@ -11,6 +12,7 @@ mod turn;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};
 pub use cursor::{decode_time_cursor, encode_time_cursor};
+pub use focal::Focal;
 pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
 pub use turn::{Crop, Turn};

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::db::rows::{AudioHealth, AudioRow, ImageRow};
-use crate::domain::{MediaKind, Owner, loudness};
+use crate::domain::{Focal, MediaKind, Owner, loudness};
 
 /// One file to upload; the bytes travel separately as a stream.
 #[derive(Debug, Clone)]
@@ -73,6 +73,8 @@ pub struct ImageRead {
     pub has_device_data: bool,
     /// A copy without those exists, for share links and other users' downloads.
     pub has_private_copy: bool,
+    /// The spot a cover crop keeps; `None`: none chosen (the middle).
+    pub focal: Option<Focal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -323,6 +325,7 @@ impl From<ImageRow> for ImageRead {
             has_location: r.has_location,
             has_device_data: r.has_device_data,
             has_private_copy: r.private_key.is_some(),
+            focal: Focal::from_stored(r.focal_x, r.focal_y),
             description: Description {
                 title: r.title,
                 alt_text: r.alt_text,

@@ -14,6 +14,7 @@ mod duplicates;
 mod error;
 pub mod file;
 pub mod filename;
+mod focal;
 mod gallery;
 mod later;
 mod neighbours;

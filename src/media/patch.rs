@@ -1,6 +1,6 @@
 //! One change of an item as the JSON API sends it: any of its description's fields, its
-//! transcript, tags and collections to add it to and take it from, all in one transaction (a
-//! refusal or a failure keeps none of it). A field left out is left as it is, so two scripts
+//! transcript or focal point, tags and collections to add it to and take it from, all in one
+//! transaction (a refusal or a failure keeps none of it). A field left out is left as it is, so two scripts
 //! that fill different fields never undo each other; the item is locked while the change reads
 //! and writes it.
 
@@ -9,11 +9,12 @@ use super::access::Actor;
 use super::collections::{add_in, remove_in};
 use super::describe::rewrite_in;
 use super::dto::Description;
+use super::focal::focal_in;
 use super::service::{MediaService, check_transcript, write_transcript};
 use super::tags::{clean_tag, key_order, tag_in, untag_in};
 use crate::db::DbConn;
 use crate::db::repo::TagRepo;
-use crate::domain::MediaKind;
+use crate::domain::{Focal, MediaKind};
 
 /// Tags one change may add or take off.
 const MAX_TAGS: usize = 50;
@@ -32,6 +33,8 @@ pub struct ItemPatch {
     pub caption: Option<Option<String>>,
     pub credit: Option<Option<String>>,
     pub transcript: Option<Option<String>>,
+    /// An image's focal point (`Some(None)` clears it).
+    pub focal: Option<Option<Focal>>,
     pub tags_add: Vec<String>,
     pub tags_remove: Vec<String>,
     /// Collections (ids) the actor manages to put the item in and take it out of.
@@ -66,6 +69,12 @@ impl ItemPatch {
         };
         if kind == MediaKind::Audio && given(&self.alt_text) {
             return Err(MediaError::Invalid("audio has no alt text: describe it with a transcript".into()));
+        }
+        if kind == MediaKind::Audio && self.focal.is_some() {
+            return Err(MediaError::Invalid("audio has no focal point: only images do".into()));
+        }
+        if let Some(Some(f)) = self.focal {
+            f.checked().map_err(MediaError::Invalid)?;
         }
         if kind == MediaKind::Image && self.transcript.is_some() {
             return Err(MediaError::Invalid("an image has no transcript: describe it with alt text".into()));
@@ -110,6 +119,9 @@ impl MediaService {
                 if let Some(text) = &patch.transcript {
                     let text = text.as_deref().map(str::trim).filter(|t| !t.is_empty());
                     write_transcript(c, actor, id, text).await?;
+                }
+                if let Some(focal) = patch.focal {
+                    focal_in(c, actor, id, focal).await?;
                 }
                 let mut changed = !tag_in(c, actor, (kind, id), &add).await?.is_empty();
                 if !remove.is_empty() {

@@ -4,7 +4,7 @@
 
 use futures_util::StreamExt;
 
-use crate::domain::{AuditAction, Crop, MediaKind, Turn};
+use crate::domain::{AuditAction, Crop, Focal, MediaKind, Turn};
 use crate::storage::{StorageKey, body_of};
 
 use super::dto::MediaRead;
@@ -56,7 +56,8 @@ impl MediaService {
         };
         let upload = Upload::new(item.media.owner(), item.media.filename());
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
-        self.replace_recorded(actor, (kind, id), upload, body_of(turned), record).await
+        let refocus = |f: Focal| Some(f.turned(turn));
+        self.replace_recorded(actor, (kind, id), upload, body_of(turned), record, refocus).await
     }
 
     /// Cuts an image the actor manages to `crop` (of the image as shown), losslessly: a JPEG's
@@ -93,7 +94,10 @@ impl MediaService {
         };
         let upload = Upload::new(item.media.owner(), item.media.filename());
         let record = (AuditAction::Crop, Some(format!("{} {}", item.media.filename(), kept.done())));
-        let replaced = self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record).await?;
+        let shown = (image.width as u32, image.height as u32);
+        let refocus = |f: Focal| f.cropped(shown, &kept);
+        let replaced =
+            self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record, refocus).await?;
         Ok((replaced, kept))
     }
 

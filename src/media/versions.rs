@@ -20,7 +20,7 @@ use super::upload::{Accepted, Heard, Probed, THUMB_SUFFIX};
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, TrashedRow, VersionRepo};
 use crate::db::rows::{AudioFile, ImageFile, NewVersion, VersionRow};
 use crate::db::{DbConn, DbError, now};
-use crate::domain::{AuditAction, MediaKind};
+use crate::domain::{AuditAction, Focal, MediaKind};
 use crate::storage::{ByteStream, StorageError, StorageKey};
 
 /// Said when the file changed between reading the item and swapping it.
@@ -132,6 +132,8 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 has_device_data: r.has_device_data,
                 private_key: r.private_key.as_deref(),
                 private_bytes: r.private_bytes,
+                focal_x: r.focal_x,
+                focal_y: r.focal_y,
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -225,6 +227,7 @@ fn with_version_file(
             (r.has_location, r.has_device_data) = (v.has_location, v.has_device_data);
             (r.private_key, r.private_bytes) = (v.private_key.as_deref().map(&rename), v.private_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
+            (r.focal_x, r.focal_y) = (v.focal_x, v.focal_y);
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), TrashedRow::Audio(v)) => {
@@ -261,11 +264,13 @@ impl MediaService {
         upload: Upload,
         body: ByteStream,
     ) -> Result<Replaced, MediaError> {
-        self.replace_recorded(actor, item, upload, body, (AuditAction::Replace, None)).await
+        // Another file of the same picture (retouched, exported again) keeps its focal point.
+        self.replace_recorded(actor, item, upload, body, (AuditAction::Replace, None), Some).await
     }
 
     /// [`MediaService::replace`], recorded in the audit log as `action` with `detail` (else
-    /// the new file's name).
+    /// the new file's name); `refocus` says where an image's focal point is in the new file
+    /// (`None`: cut away).
     pub(super) async fn replace_recorded(
         &self,
         actor: &Actor,
@@ -273,6 +278,7 @@ impl MediaService {
         upload: Upload,
         body: ByteStream,
         record: (AuditAction, Option<String>),
+        refocus: impl FnOnce(Focal) -> Option<Focal>,
     ) -> Result<Replaced, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
@@ -304,7 +310,12 @@ impl MediaService {
         }
         let kept_version = self
             .swap_file(actor, &item, &new_objects, None, record, |current| {
-                with_new_file(current, actor, &name, &accepted, &key, thumb.as_ref())
+                let mut row = with_new_file(current, actor, &name, &accepted, &key, thumb.as_ref());
+                if let TrashedRow::Image(r) = &mut row {
+                    let focal = Focal::from_stored(r.focal_x, r.focal_y).and_then(refocus);
+                    (r.focal_x, r.focal_y) = focal.map(Focal::stored).unzip();
+                }
+                row
             })
             .await?;
         if let Some(source) = display {

@@ -37,8 +37,8 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, crop, detail, duplicates, files,
-    gallery, queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash, tus,
-    upload, viewer, zip,
+    focal, gallery, queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash,
+    tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -169,6 +169,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/turn", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/crop", web::post().to(crop::crop))
             .route("/media/{kind}/{id}/crop", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/focal", web::post().to(focal::focal))
+            .route("/media/{kind}/{id}/focal", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/versions/{version}/restore", web::post().to(replace::restore_version))
             .route(
                 "/media/{kind}/{id}/versions/{version}/restore",

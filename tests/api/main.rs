@@ -31,6 +31,7 @@ mod edit_api;
 mod edits;
 mod faults;
 mod file_api;
+mod focal;
 mod gallery_paging;
 mod harvest;
 mod kept_work;

@@ -48,6 +48,16 @@ impl ImageRepo {
         Ok(())
     }
 
+    /// Sets (or with `None` clears) the focal point, in ten-thousandths.
+    pub async fn set_focal(conn: &mut DbConn<'_>, id: i64, at: Option<(i32, i32)>) -> Result<(), DbError> {
+        let (x, y) = at.unzip();
+        run!(conn, |c| diesel::update(t::images.find(id))
+            .set((t::focal_x.eq(x), t::focal_y.eq(y)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {
         Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).get_result(c).await.optional())?)
     }

@@ -1,6 +1,6 @@
-//! What the API changes: an item's description, transcript, tags and collections (`PATCH`, a
-//! token of the edit scope), its delete and its restore from the trash (a token of the delete
-//! scope). Each answers with what it did or the item's document, so a script need not read
+//! What the API changes: an item's description, transcript, focal point, tags and collections
+//! (`PATCH`, a token of the edit scope), its delete and its restore from the trash (a token of
+//! the delete scope). Each answers with what it did or the item's document, so a script need not read
 //! again (and a token that may only change need not be able to read).
 
 use actix_web::{HttpResponse, web};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::body::{object, present};
 use super::media::{ItemPath, item};
 use crate::app::App;
-use crate::domain::MediaKind;
+use crate::domain::{Focal, MediaKind};
 use crate::media::ItemPatch;
 use crate::web::WebSettings;
 use crate::web::error::WebError;
@@ -29,6 +29,9 @@ pub struct PatchJson {
     credit: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     transcript: Option<Option<String>>,
+    /// `{"x": 0.4, "y": 0.3}`, fractions of the picture as shown.
+    #[serde(default, deserialize_with = "present")]
+    focal_point: Option<Option<Focal>>,
     #[serde(default)]
     tags_add: Vec<String>,
     #[serde(default)]
@@ -55,6 +58,7 @@ pub async fn patch(
         caption: b.caption,
         credit: b.credit,
         transcript: b.transcript,
+        focal: b.focal_point,
         tags_add: b.tags_add,
         tags_remove: b.tags_remove,
         collections_add: b.collections_add,

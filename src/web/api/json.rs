@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 
-use crate::domain::{MediaKind, Owner};
+use crate::domain::{Focal, MediaKind, Owner};
 use crate::media::{CollectionRead, Detail, GalleryItem, Health, MediaRead, RegionRead};
 use crate::web::WebSettings;
 
@@ -197,6 +197,9 @@ pub struct DetailJson {
     /// Images: the file says where it was taken / names the camera or its owner.
     pub has_location: Option<bool>,
     pub has_device_data: Option<bool>,
+    /// Images: the spot a cover crop keeps, fractions of the picture as shown (`null`: none
+    /// chosen, the middle; audio).
+    pub focal_point: Option<Focal>,
     /// Audio.
     pub codec: Option<String>,
     pub sample_rate: Option<i32>,
@@ -221,6 +224,7 @@ struct KindFacts {
     frames: Option<i32>,
     has_location: Option<bool>,
     has_device_data: Option<bool>,
+    focal_point: Option<Focal>,
     duration_ms: Option<i64>,
     play_url: Option<String>,
     loudness: Option<LoudnessJson>,
@@ -257,6 +261,7 @@ impl Links<'_> {
                 frames: Some(i.frames),
                 has_location: Some(i.has_location),
                 has_device_data: Some(i.has_device_data),
+                focal_point: i.focal,
                 ..KindFacts::default()
             },
             MediaRead::Audio(a) => KindFacts {
@@ -307,6 +312,7 @@ impl Links<'_> {
             display_url: self.file(d.display_url.as_deref()),
             has_location: f.has_location,
             has_device_data: f.has_device_data,
+            focal_point: f.focal_point,
             codec: f.codec,
             sample_rate: f.sample_rate,
             channels: f.channels,

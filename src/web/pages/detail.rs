@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::confirm::{ConfirmDeletePage, ConfirmItem, DELETE_DEFERRED};
+use super::focal::FocalView;
 pub use super::item_path::MediaPath;
 use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
@@ -55,6 +56,8 @@ struct DetailPage {
     turn_note: Option<&'static str>,
     /// The crop form, when the reader may crop it (without loss).
     crop: Option<CropView>,
+    /// The focal point form and mark, when the reader manages the image.
+    focal: Option<FocalView>,
     /// "Download original", or what it is when this person gets the copy without location data.
     download_label: &'static str,
     /// Whether the file tells where it was taken or what took it, and what the app does about it.
@@ -170,6 +173,8 @@ pub struct DetailQuery {
     edit: Option<u8>,
     /// A refused crop's numbers, to be shown again (see `crop.rs`).
     crop: Option<String>,
+    /// A refused focal point's numbers (see `focal.rs`).
+    focal: Option<String>,
 }
 
 /// What the page's fields show instead of what is saved: text that was not saved.
@@ -177,6 +182,7 @@ pub struct DetailQuery {
 pub(super) struct Drafts {
     pub(super) transcript: Option<String>,
     pub(super) crop: Option<[String; 4]>,
+    pub(super) focal: Option<[String; 2]>,
     pub(super) tags: String,
     /// A description that was not saved, and why (the page then answers 400).
     pub(super) description: Option<(Description, Option<String>)>,
@@ -475,6 +481,10 @@ pub(super) async fn render(
             }
             _ => None,
         },
+        focal: match media {
+            MediaRead::Image(i) if actor.can_manage(owner_id) => Some(FocalView::of(i, drafts.focal)),
+            _ => None,
+        },
         download_label: match media {
             MediaRead::Image(i)
                 if i.has_private_copy
@@ -631,6 +641,7 @@ pub async fn show(
     }
     drafts.edit = q.edit.is_some();
     drafts.crop = q.crop.as_deref().and_then(super::crop::typed_back);
+    drafts.focal = q.focal.as_deref().and_then(super::focal::typed_back);
     let (kind, id) = (path.kind, path.id);
     let res = match render(&app, &settings, &user, path, back, drafts).await {
         Err(WebError::NotFound) if app.media.in_trash(&user.actor(), kind, id).await? => {

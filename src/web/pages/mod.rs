@@ -11,6 +11,7 @@ pub mod crop;
 pub mod detail;
 pub mod duplicates;
 pub mod files;
+pub mod focal;
 pub mod gallery;
 mod item_path;
 mod not_done;

@@ -224,6 +224,11 @@ impl Browser {
         self.client.release_actions().await.expect("release the pointer");
     }
 
+    /// A click at `at` from the centre of the element `css` (a drag that does not move).
+    pub async fn click_at(&self, css: &str, at: (f64, f64)) {
+        self.drag(css, at, at).await;
+    }
+
     /// Waits until the page's green message says `words`.
     pub async fn wait_for_flash(&self, words: &str) {
         poll(words, PATIENCE, async || {
