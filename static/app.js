@@ -273,13 +273,39 @@
       start = at(e);
       moved = false;
     });
+    // A shape chosen holds the drag to it, and shows at once what "Crop to the shape" cuts:
+    // the largest part of it around the saved focal point, as the server works it out.
+    var shape = document.getElementById("crop-shape");
+    var ratio = function () {
+      var m = /^(\d+):(\d+)$/.exec(shape ? shape.value : "");
+      return m ? [+m[1], +m[2]] : null;
+    };
+    if (shape) shape.addEventListener("change", function () {
+      var r = ratio();
+      if (!r) return;
+      var w = W, h = H;
+      if (W * r[1] >= H * r[0]) w = Math.min(W, Math.max(1, Math.round(H * r[0] / r[1])));
+      else h = Math.min(H, Math.max(1, Math.round(W * r[1] / r[0])));
+      var focus = function (v) { return v === undefined ? 0.5 : +v / 100; };
+      var place = function (c, whole, size) { return Math.max(0, Math.min(whole - size, Math.round(c * whole - size / 2))); };
+      field("left").value = place(focus(cropForm.dataset.focalX), W, w);
+      field("top").value = place(focus(cropForm.dataset.focalY), H, h);
+      field("width").value = w;
+      field("height").value = h;
+      draw();
+    });
     shown.addEventListener("pointermove", function (e) {
       if (!start) return;
-      var p = at(e), w = Math.abs(p[0] - start[0]), h = Math.abs(p[1] - start[1]);
+      var p = at(e), w = Math.abs(p[0] - start[0]), h = Math.abs(p[1] - start[1]), r = ratio();
+      if (r) {
+        var room = p[1] >= start[1] ? H - start[1] : start[1];
+        h = Math.round(w * r[1] / r[0]);
+        if (h > room) { h = room; w = Math.round(h * r[0] / r[1]); }
+      }
       if (w < 1 || h < 1) return;
       moved = true;
-      field("left").value = Math.min(start[0], p[0]);
-      field("top").value = Math.min(start[1], p[1]);
+      field("left").value = p[0] >= start[0] ? start[0] : start[0] - w;
+      field("top").value = p[1] >= start[1] ? start[1] : start[1] - h;
       field("width").value = w;
       field("height").value = h;
       draw();

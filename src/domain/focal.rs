@@ -3,6 +3,9 @@
 //! kept as fractions of the picture as shown, not pixels, so it means the same at any size and
 //! for the thumbnail; a turn or a crop of the file moves it with the picture.
 
+use std::fmt;
+use std::str::FromStr;
+
 use super::{Crop, Turn};
 
 /// Steps of a fraction as stored: ten-thousandths, finer than any screen needs.
@@ -76,6 +79,62 @@ impl Focal {
     }
 }
 
+/// A shape to crop to, as width:height ("16:9", "1:1", "4:5").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct Aspect {
+    pub w: u32,
+    pub h: u32,
+}
+
+impl FromStr for Aspect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Aspect, String> {
+        let side = |v: &str| v.trim().parse::<u32>().ok().filter(|n| (1..=100).contains(n));
+        match s.split_once(':').map(|(w, h)| (side(w), side(h))) {
+            Some((Some(w), Some(h))) => Ok(Aspect { w, h }),
+            _ => Err(format!("a shape is width:height in whole numbers from 1 to 100 (\"16:9\"), not {s:?}")),
+        }
+    }
+}
+
+impl TryFrom<String> for Aspect {
+    type Error = String;
+    fn try_from(s: String) -> Result<Aspect, String> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for Aspect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.w, self.h)
+    }
+}
+
+impl Aspect {
+    /// The largest rectangle of this shape in a `w`×`h` picture, centred on `focal` (else the
+    /// middle) as far as the edges allow. The whole picture when it already has the shape.
+    pub fn around(self, (w, h): (u32, u32), focal: Option<Focal>) -> Crop {
+        let (w, h, aw, ah) = (u64::from(w), u64::from(h), u64::from(self.w), u64::from(self.h));
+        // Rounded to the nearest pixel, never past the picture nor below one pixel.
+        let (width, height) = if w * ah >= h * aw {
+            (((h * aw + ah / 2) / ah).clamp(1, w), h)
+        } else {
+            (w, ((w * ah + aw / 2) / aw).clamp(1, h))
+        };
+        let f = focal.unwrap_or(Focal { x: 0.5, y: 0.5 });
+        let place = |at: f64, whole: u64, size: u64| {
+            (at * whole as f64 - size as f64 / 2.0).round().clamp(0.0, (whole - size) as f64) as u32
+        };
+        Crop {
+            left: place(f.x, w, width),
+            top: place(f.y, h, height),
+            width: width as u32,
+            height: height as u32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +184,28 @@ mod tests {
         let below = Crop { left: 100, top: 50, width: 100, height: 50 };
         assert_eq!(p.cropped((200, 100), &below), None);
         assert_eq!(at(0.375, 0.2).percent(), (37.5, 20.0));
+    }
+
+    #[test]
+    fn a_shape_is_cut_around_the_point() {
+        let square: Aspect = "1:1".parse().unwrap();
+        let wide: Aspect = " 16 : 9 ".parse().unwrap();
+        assert_eq!(wide.to_string(), "16:9");
+        for bad in ["", "16", "16:0", "0:9", "a:b", "101:1", "16:9:1", "-1:2"] {
+            assert!(bad.parse::<Aspect>().is_err(), "{bad:?}");
+        }
+        // The middle of a 200×100 picture, or as near the point as the edges allow.
+        assert_eq!(square.around((200, 100), None), Crop { left: 50, top: 0, width: 100, height: 100 });
+        assert_eq!(square.around((200, 100), Some(at(0.9, 0.5))).left, 100, "held at the right edge");
+        assert_eq!(square.around((200, 100), Some(at(0.3, 0.1))).left, 10);
+        // Taller than the shape: the whole width, placed up or down.
+        let portrait = wide.around((90, 300), Some(at(0.5, 0.05)));
+        assert_eq!(portrait, Crop { left: 0, top: 0, width: 90, height: 51 });
+        assert_eq!(wide.around((90, 300), Some(at(0.5, 0.5))).top, 125);
+        // Already the shape: all of it (which the crop refuses as nothing to cut).
+        assert_eq!(wide.around((1920, 1080), None), Crop { left: 0, top: 0, width: 1920, height: 1080 });
+        // A sliver never becomes nothing.
+        assert_eq!(wide.around((1, 1000), None).height, 1);
+        assert_eq!("1:100".parse::<Aspect>().unwrap().around((1000, 1), None).width, 1);
     }
 }

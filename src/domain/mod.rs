@@ -12,7 +12,7 @@ mod turn;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};
 pub use cursor::{decode_time_cursor, encode_time_cursor};
-pub use focal::Focal;
+pub use focal::{Aspect, Focal};
 pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
 pub use turn::{Crop, Turn};

@@ -4,7 +4,7 @@
 
 use futures_util::StreamExt;
 
-use crate::domain::{AuditAction, Crop, Focal, MediaKind, Turn};
+use crate::domain::{Aspect, AuditAction, Crop, Focal, MediaKind, Turn};
 use crate::storage::{StorageKey, body_of};
 
 use super::dto::MediaRead;
@@ -99,6 +99,29 @@ impl MediaService {
         let replaced =
             self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record, refocus).await?;
         Ok((replaced, kept))
+    }
+
+    /// Cuts an image the actor manages to the largest part of `shape` it holds, centred on its
+    /// focal point (else the middle) as far as its edges allow, as [`MediaService::crop`] does.
+    pub async fn crop_to(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        shape: Aspect,
+    ) -> Result<(Replaced, Crop), MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let MediaRead::Image(image) = &item.media else {
+            return Err(MediaError::Invalid("only images are cropped".into()));
+        };
+        let (w, h) = (image.width as u32, image.height as u32);
+        let crop = shape.around((w, h), image.focal);
+        if (crop.width, crop.height) == (w, h) {
+            return Err(MediaError::Invalid(format!(
+                "the picture is already {shape} ({w}×{h}); nothing to cut"
+            )));
+        }
+        self.crop(actor, (kind, id), crop).await
     }
 
     /// An item's stored file, read into memory rather than spooled: a turn or crop needs the

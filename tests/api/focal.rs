@@ -6,7 +6,7 @@
 //! `PATCH`, and a click in Chromium at 390 px.
 
 use mediadesk::auth::{Role, Scope};
-use mediadesk::domain::{AuditAction, AuditFilter, Crop, Focal, Owner, Turn};
+use mediadesk::domain::{Aspect, AuditAction, AuditFilter, Crop, Focal, Owner, Turn};
 use mediadesk::media::{Actor, MediaError, MediaRead, MediaService, Upload};
 use serde_json::{Value, json};
 
@@ -18,6 +18,7 @@ use crate::common::*;
 backend_tests!(
     the_point_follows_the_picture,
     refused_points_change_nothing,
+    a_shape_is_cut_around_the_point,
     the_focal_point_through_the_page_and_the_api,
     browser_places_the_focal_point_by_a_click_at_390_px
 );
@@ -122,6 +123,70 @@ async fn refused_points_change_nothing(env: TestEnv) {
     assert_eq!(env.count_rows("audit_log").await, rows);
 }
 
+fn shape(s: &str) -> Aspect {
+    s.parse().unwrap()
+}
+
+async fn a_shape_is_cut_around_the_point(env: TestEnv) {
+    let s = env.with_trash(30).start_server().await;
+    let media = s.env.media.clone();
+    let (web, ann_id) = s.signed_in("ann", Role::User).await;
+    let ann = Actor::user(ann_id);
+    // 64×48, the point near the right edge: the largest square is held against that edge.
+    let (kind, map) = s.env.upload_own(&ann, "map.png", "image.png").await;
+    media.set_focal(&ann, map, at(0.9, 0.5)).await.unwrap();
+    let (_, kept) = media.crop_to(&ann, (kind, map), shape("1:1")).await.unwrap();
+    assert_eq!(kept, Crop { left: 16, top: 0, width: 48, height: 48 });
+    let png = image::load_from_memory(&crate::versions::bytes_of(&s.env, &ann, (kind, map)).await).unwrap();
+    let was = image::load_from_memory(&fixture_bytes("image.png")).unwrap();
+    assert_eq!(png.as_bytes(), was.crop_imm(16, 0, 48, 48).as_bytes());
+    // (57.6 − 16) / 48 across: still on the same spot.
+    assert_eq!(focal_of(&media, &ann, map).await, at(0.8667, 0.5));
+    match media.crop_to(&ann, (kind, map), shape("1:1")).await {
+        Err(MediaError::Invalid(m)) => assert!(m.contains("already 1:1 (48×48)"), "{m}"),
+        other => panic!("nothing to cut, not {other:?}"),
+    }
+    let bob = Actor::user(s.env.user("bob", "user").await);
+    assert!(matches!(media.crop_to(&bob, (kind, map), shape("16:9")).await, Err(MediaError::NotFound)));
+
+    // From the page, with no point chosen: the middle; the numbers are not needed.
+    let (_, other) = s.env.upload_own(&ann, "other.png", "image.png").await;
+    let url = format!("/media/image/{other}");
+    let page = html_unescape(&web.get(&url).await.body);
+    assert!(
+        page.contains("<option value=\"16:9\">Wide (16:9)</option>") && page.contains("around the middle")
+    );
+    let form =
+        [("shape", "16:9"), ("to_shape", "1"), ("left", ""), ("top", ""), ("width", ""), ("height", "")];
+    let r = web.post(&url, &format!("{url}/crop"), &form).await;
+    assert_eq!((r.status, r.location()), (303, url.as_str()));
+    let said = html_unescape(&web.get(&url).await.body);
+    assert!(
+        said.contains("other.png cropped to 64×36 from (0, 6).") && !said.contains("blocks of"),
+        "{said}"
+    );
+    let r = web.post(&url, &format!("{url}/crop"), &[("shape", ""), ("to_shape", "1")]).await;
+    assert!(html_unescape(&web.get(r.location()).await.body).contains("Choose a shape to crop to"));
+
+    // The API: a JPEG to 4:5 around its point; a shape that is none, or mixed with a rectangle.
+    let (_, shot) = s.env.upload_own(&ann, "shot.jpg", "image.jpg").await;
+    let editor = s.token(ann_id, &[Scope::Edit], "shape").await;
+    let api = format!("/api/v1/media/image/{shot}/crop");
+    let send = async |body: Value| {
+        let req = reqwest::Client::new().post(format!("{}{api}", s.base)).bearer_auth(&editor);
+        Tus::send(req.header("Content-Type", "application/json").body(body.to_string())).await
+    };
+    let r = send(json!({"aspect": "4:5"})).await;
+    let doc: Value = serde_json::from_str(&r.body).unwrap();
+    // 38×48 asked; a JPEG's left edge moves out to its 16-pixel grid (13 → 0): 51×48.
+    assert_eq!((r.status, doc["width"].as_i64(), doc["height"].as_i64()), (200, Some(51), Some(48)), "{doc}");
+    for bad in [json!({"aspect": "16:0"}), json!({"aspect": "wide"}), json!({"aspect": "1:1", "left": 0})] {
+        let r = send(bad.clone()).await;
+        let got: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!((r.status, got["code"].as_str()), (400, Some("bad_request")), "{bad}: {got}");
+    }
+}
+
 async fn patch(s: &TestServer, token: &str, path: &str, body: &Value) -> Page {
     let req = reqwest::Client::new().patch(format!("{}{path}", s.base)).bearer_auth(token);
     Tus::send(req.header("Content-Type", "application/json").body(body.to_string())).await
@@ -207,7 +272,8 @@ async fn the_focal_point_through_the_page_and_the_api(env: TestEnv) {
 }
 
 /// At 390 px the form fits; "Click it on the picture" then a click on the picture fills the
-/// numbers and moves the mark there (the full-size file is not opened); Save keeps it.
+/// numbers and moves the mark there (the full-size file is not opened); Save keeps it. A shape
+/// chosen in the crop form fills its numbers around the point; "Crop to the shape" cuts it.
 async fn browser_places_the_focal_point_by_a_click_at_390_px(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
@@ -257,6 +323,21 @@ async fn browser_places_the_focal_point_by_a_click_at_390_px(env: TestEnv) {
         assert!(cx[0].as_str().is_some_and(|c| c.ends_with('%') && c != "50%"), "{cx}");
         b.js("window.scrollTo(0, 0); return 0;").await;
         b.screenshot("focal-mark-390").await;
+        // A shape chosen shows at once what "Crop to the shape" cuts: the largest square of the
+        // 64×48 picture around the point a quarter across, held at the left edge.
+        b.find("#crop-shape option[value='1:1']").await.click().await.expect("choose a square");
+        let numbers = "return ['left', 'top', 'width', 'height']\
+            .map(n => +document.getElementById('crop-' + n).value)\
+            .concat([!document.querySelector('.crop-box').hidden]);";
+        assert_eq!(b.js(numbers).await, json!([0, 0, 48, 48, true]));
+        b.screenshot("crop-shape-390").await;
+        b.find("#crop button[name=to_shape]").await.click().await.expect("Crop to the shape");
+        b.wait_for_flash("map.png cropped to 48×48 from (0, 0).").await;
+        let natural = "const i = document.getElementById('preview'); return new Promise(r => { \
+            const s = () => r([i.naturalWidth, i.naturalHeight]); \
+            if (i.complete) s(); else i.onload = s; });";
+        assert_eq!(b.js(natural).await, json!([48, 48]));
+        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
         assert_eq!(b.js(overflow).await.as_i64(), Some(0));
     })
     .await;

@@ -15,7 +15,7 @@ use super::body::object;
 use super::json::time;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
-use crate::domain::{Crop, MediaKind, Owner, Turn};
+use crate::domain::{Aspect, Crop, MediaKind, Owner, Turn};
 use crate::media::{Upload, VersionRead};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
@@ -80,8 +80,16 @@ pub async fn turn(
     item(app, settings, Reader(user), path).await
 }
 
-/// Cuts a photo to a rectangle of it as shown, without re-encoding it (a JPEG's may take in up
-/// to 15 more pixels at the edge its stored image starts from); answers the item's document.
+/// A crop to a shape, cut around the focal point.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShapeJson {
+    aspect: Aspect,
+}
+
+/// Cuts a photo to a rectangle of it as shown, or to the largest part of a shape around its
+/// focal point, without re-encoding it (a JPEG's may take in up to 15 more pixels at the edge
+/// its stored image starts from); answers the item's document.
 pub async fn crop(
     Editor(user): Editor,
     app: web::Data<App>,
@@ -89,9 +97,15 @@ pub async fn crop(
     path: web::Path<ItemPath>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    let example = "{\"left\": 0, \"top\": 0, \"width\": 640, \"height\": 480}";
-    let crop: Crop = object(body.into_inner(), example)?;
-    app.media.crop(&user.actor(), (path.kind, path.id), crop).await?;
+    let (body, item_id) = (body.into_inner(), (path.kind, path.id));
+    if body.get("aspect").is_some() {
+        let ShapeJson { aspect } = object(body, "{\"aspect\": \"16:9\"}")?;
+        app.media.crop_to(&user.actor(), item_id, aspect).await?;
+    } else {
+        let example = "{\"left\": 0, \"top\": 0, \"width\": 640, \"height\": 480} or {\"aspect\": \"16:9\"}";
+        let crop: Crop = object(body, example)?;
+        app.media.crop(&user.actor(), item_id, crop).await?;
+    }
     item(app, settings, Reader(user), path).await
 }
 

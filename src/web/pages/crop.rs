@@ -1,5 +1,6 @@
 //! Cropping a photo from its page: four numbers (JavaScript fills them by dragging over the
-//! picture). A refusal comes back to the page with the numbers as they were typed.
+//! picture), or a shape cut around the focal point. A refusal comes back to the page with the
+//! numbers as they were typed.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -8,19 +9,40 @@ use super::item_path::MediaPath;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::Crop;
+use crate::domain::{Aspect, Crop};
 use crate::http_text::percent_encode;
 use crate::media::MediaError;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 
+const SHAPE: &str = "Choose a shape to crop to (or crop to the numbers).";
+
+/// The shapes the form offers, as (value, label).
+pub const SHAPES: [(&str, &str); 6] = [
+    ("1:1", "Square (1:1)"),
+    ("4:3", "4:3"),
+    ("3:2", "3:2"),
+    ("16:9", "Wide (16:9)"),
+    ("4:5", "Portrait (4:5)"),
+    ("9:16", "Tall (9:16)"),
+];
+
 #[derive(Deserialize)]
 pub struct CropForm {
     csrf_token: String,
+    #[serde(default)]
     left: String,
+    #[serde(default)]
     top: String,
+    #[serde(default)]
     width: String,
+    #[serde(default)]
     height: String,
+    /// "16:9", "1:1"… or empty (free).
+    #[serde(default)]
+    shape: String,
+    /// The "Crop to the shape" button: the shape decides, not the numbers.
+    to_shape: Option<String>,
 }
 
 impl CropForm {
@@ -54,13 +76,22 @@ pub async fn crop(
         let typed = percent_encode(&form.typed().join(","));
         see_other(&format!("{}?crop={typed}#crop", path.url()))
     };
-    let Some(asked) = form.crop() else {
-        return Ok(refused("Give the crop's left, top, width and height in whole pixels.".into()));
+    let item = (path.kind, path.id);
+    let done = match (&form.to_shape, form.crop()) {
+        (Some(_), _) => match form.shape.parse::<Aspect>() {
+            Ok(shape) => app.media.crop_to(&user.actor(), item, shape).await,
+            Err(_) => return Ok(refused(SHAPE.into())),
+        },
+        (None, Some(asked)) => app.media.crop(&user.actor(), item, asked).await,
+        (None, None) => {
+            return Ok(refused("Give the crop's left, top, width and height in whole pixels.".into()));
+        }
     };
-    match app.media.crop(&user.actor(), (path.kind, path.id), asked).await {
+    match done {
         Ok((cropped, kept)) => {
             let mut said = format!("{} {}.", cropped.media.filename(), kept.done());
-            if kept != asked {
+            let asked = form.crop().filter(|_| form.to_shape.is_none());
+            if asked.is_some_and(|asked| kept != asked) {
                 said.push_str(
                     " A JPEG is stored in blocks of 8 or 16 pixels, so the crop took in the rest of \
                      the blocks at its edge rather than compress the photo again.",

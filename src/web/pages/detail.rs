@@ -12,7 +12,7 @@ use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::{AuditAction, MediaKind, StripPolicy};
+use crate::domain::{AuditAction, Focal, MediaKind, StripPolicy};
 use crate::media::RegionInput;
 use crate::media::file::waveform;
 use crate::media::{
@@ -161,6 +161,9 @@ struct CropView {
     width: u32,
     height: u32,
     values: [String; 4],
+    /// The shapes offered, and the focal point (percent) they are cut around.
+    shapes: &'static [(&'static str, &'static str)],
+    focal: Option<(f64, f64)>,
 }
 
 /// What a detail address may carry: the gallery view to return to, and more.
@@ -477,6 +480,8 @@ pub(super) async fn render(
                     values: drafts
                         .crop
                         .unwrap_or_else(|| ["0".into(), "0".into(), width.to_string(), height.to_string()]),
+                    shapes: &super::crop::SHAPES,
+                    focal: i.focal.map(Focal::percent),
                 })
             }
             _ => None,
