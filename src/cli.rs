@@ -65,9 +65,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Finish audio stored by an older Mediadesk: measure its loudness and health, and give ALAC
-    /// its playable FLAC copy (run once after upgrading; running it again finds nothing to do).
-    /// Exits with 1 if an item could not be read.
+    /// Finish media stored by an older Mediadesk: measure audio's loudness and health, give ALAC
+    /// its playable FLAC copy and images their placeholder (run once after upgrading; running it
+    /// again finds nothing to do). Exits with 1 if an item could not be read.
     Backfill {
         /// Print the report as JSON.
         #[arg(long)]
@@ -396,23 +396,21 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         }
         Command::Backfill { json } => {
             let app = App::build(&config).await?;
-            let done = app.media.backfill_audio().await?;
+            let done = app.media.backfill().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&done)?);
             } else {
                 println!("audio measured: {}", done.measured);
                 println!("playable copies made: {}", done.copies);
+                println!("image placeholders made: {}", done.placeholders);
                 println!("could not be read: {}", done.failed.len());
-                for (id, why) in &done.failed {
-                    println!("  audio:{id}: {why}");
+                for f in &done.failed {
+                    println!("  {}:{}: {}", f.kind, f.id, f.error);
                 }
             }
             let n = done.failed.len();
             if n > 0 {
-                anyhow::bail!(
-                    "could not read {n} audio item{}; left as they were",
-                    if n == 1 { "" } else { "s" }
-                );
+                anyhow::bail!("could not read {n} item{}; left as they were", if n == 1 { "" } else { "s" });
             }
             Ok(())
         }

@@ -81,6 +81,9 @@ pub struct ImageRow {
     pub focal_x: Option<i32>,
     #[serde(default)]
     pub focal_y: Option<i32>,
+    /// The thumbnail's ThumbHash, base64.
+    #[serde(default)]
+    pub placeholder: Option<String>,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -123,6 +126,7 @@ pub struct NewImage<'a> {
     pub has_device_data: bool,
     pub private_key: Option<&'a str>,
     pub private_bytes: i64,
+    pub placeholder: Option<&'a str>,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -361,6 +365,7 @@ pub struct ImageItemRow {
     pub frame_count: i32,
     pub title: Option<String>,
     pub alt_text: Option<String>,
+    pub placeholder: Option<String>,
 }
 
 /// An audio item as a gallery entry needs it (the transcript is searched, not shown).
@@ -417,6 +422,8 @@ pub struct MediaItemRow {
     pub title: Option<String>,
     /// Of an image: what a screen reader says instead of it.
     pub alt_text: Option<String>,
+    /// Of an image: its thumbnail's ThumbHash, base64.
+    pub placeholder: Option<String>,
     /// How well it matched a search ranked by relevance; 0 otherwise.
     pub rank: i64,
     pub sound: Sound,
@@ -441,6 +448,7 @@ impl From<ImageItemRow> for MediaItemRow {
             created_at: r.created_at,
             title: r.title,
             alt_text: r.alt_text,
+            placeholder: r.placeholder,
             rank: 0,
             sound: Sound::default(),
         }
@@ -466,6 +474,7 @@ impl From<AudioItemRow> for MediaItemRow {
             created_at: r.created_at,
             title: r.title,
             alt_text: None,
+            placeholder: None,
             rank: 0,
             sound: Sound {
                 loudness_lufs: r.loudness_lufs,
@@ -511,6 +520,8 @@ pub struct MixedItemRow {
     pub frame_count: i32,
     #[diesel(sql_type = Nullable<Text>)]
     pub alt_text: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub placeholder: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub duration_ms: Option<i64>,
     #[diesel(sql_type = Nullable<Binary>)]
@@ -550,6 +561,7 @@ impl TryFrom<MixedItemRow> for MediaItemRow {
             created_at: r.created_at,
             title: r.title,
             alt_text: r.alt_text,
+            placeholder: r.placeholder,
             rank: 0,
             sound: Sound {
                 loudness_lufs: r.loudness_lufs,
@@ -674,6 +686,7 @@ pub struct ImageFile<'a> {
     /// Where the point is in the file's picture (a turn or crop moves it).
     pub focal_x: Option<i32>,
     pub focal_y: Option<i32>,
+    pub placeholder: Option<&'a str>,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

@@ -44,6 +44,7 @@ diesel::table! {
         private_bytes -> BigInt,
         focal_x -> Nullable<Integer>,
         focal_y -> Nullable<Integer>,
+        placeholder -> Nullable<Text>,
     }
 }
 

@@ -1,19 +1,24 @@
 //! Audio stored before uploads measured loudness, or ALAC stored before uploads made a
 //! playable copy, is finished here (`mediadesk backfill`): its original is fetched into the
 //! spool and decoded as an upload decodes it, and the figures and the copy are recorded only if
-//! the item still holds that original, so an edit, replace or delete meanwhile wins. Running it
-//! again finds nothing left to do; an item that cannot be read is reported and left as it was.
+//! the item still holds that original, so an edit, replace or delete meanwhile wins. Images
+//! stored before placeholders get theirs from their thumbnail (already small and turned as
+//! shown), recorded only if the image still has that thumbnail. Running it again finds nothing
+//! left to do; an item that cannot be read is reported and left as it was.
 
+use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::MediaError;
 use super::file::probe_audio::{Wanted, analyse_audio};
 use super::file::sniff::sniff_received;
+use super::file::{FileError, thumbnail};
 use super::service::MediaService;
 use super::spool::spool_with;
 use super::upload::{PLAY_SUFFIX, health_of};
-use crate::db::repo::AudioRepo;
+use crate::db::repo::{AudioRepo, ImageRepo};
 use crate::db::rows::AudioRow;
+use crate::domain::MediaKind;
 use crate::storage::StorageKey;
 
 /// Rows read per query.
@@ -26,13 +31,65 @@ pub struct Backfilled {
     pub measured: usize,
     /// Playable copies made.
     pub copies: usize,
+    /// Images given their placeholder.
+    pub placeholders: usize,
     /// Items left as they were, with why.
-    pub failed: Vec<(i64, String)>,
+    pub failed: Vec<NotRead>,
+}
+
+/// An item whose stored file could not be read, left as it was.
+#[derive(Debug, Serialize)]
+pub struct NotRead {
+    pub kind: MediaKind,
+    pub id: i64,
+    pub error: String,
 }
 
 impl MediaService {
     /// Measures and makes what older uploads lack, one item at a time.
-    pub async fn backfill_audio(&self) -> Result<Backfilled, MediaError> {
+    pub async fn backfill(&self) -> Result<Backfilled, MediaError> {
+        let mut done = self.backfill_audio().await?;
+        let mut after = 0;
+        loop {
+            let rows = {
+                let mut pooled = self.db.get().await?;
+                ImageRepo::without_placeholder(&mut pooled.conn(), after, PAGE).await?
+            };
+            let Some(&(last, _)) = rows.last() else { return Ok(done) };
+            after = last;
+            for (id, thumb) in rows {
+                match self.placeholder_of(id, &thumb).await {
+                    Ok(made) => done.placeholders += usize::from(made),
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "image placeholder not made");
+                        done.failed.push(NotRead { kind: MediaKind::Image, id, error: e.to_string() });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the image got the placeholder of its thumbnail `thumb`.
+    async fn placeholder_of(&self, id: i64, thumb: &str) -> Result<bool, MediaError> {
+        let mut body = self.store.get(&StorageKey::parse(thumb)?, None).await?.body;
+        let mut jpeg = Vec::new();
+        while let Some(chunk) = body.next().await {
+            jpeg.extend_from_slice(&chunk?);
+        }
+        let placeholder = self
+            .cpu
+            .run(move || {
+                let rgb = image::load_from_memory(&jpeg)
+                    .map_err(|e| FileError::Corrupt(format!("the thumbnail could not be read: {e}")))?
+                    .into_rgb8();
+                Ok::<_, FileError>(thumbnail::placeholder(&rgb))
+            })
+            .await??;
+        let mut pooled = self.db.get().await?;
+        Ok(ImageRepo::set_placeholder(&mut pooled.conn(), id, thumb, &placeholder).await?)
+    }
+
+    async fn backfill_audio(&self) -> Result<Backfilled, MediaError> {
         let mut done = Backfilled::default();
         let mut after = 0;
         loop {
@@ -51,7 +108,7 @@ impl MediaService {
                     }
                     Err(e) => {
                         tracing::warn!(id, error = %e, "audio not backfilled");
-                        done.failed.push((id, e.to_string()));
+                        done.failed.push(NotRead { kind: MediaKind::Audio, id, error: e.to_string() });
                     }
                 }
             }

@@ -75,6 +75,8 @@ pub struct ImageRead {
     pub has_private_copy: bool,
     /// The spot a cover crop keeps; `None`: none chosen (the middle).
     pub focal: Option<Focal>,
+    /// The thumbnail's ThumbHash, base64 (`None` until backfilled).
+    pub placeholder: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -326,6 +328,7 @@ impl From<ImageRow> for ImageRead {
             has_device_data: r.has_device_data,
             has_private_copy: r.private_key.is_some(),
             focal: Focal::from_stored(r.focal_x, r.focal_y),
+            placeholder: r.placeholder,
             description: Description {
                 title: r.title,
                 alt_text: r.alt_text,

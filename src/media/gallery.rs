@@ -46,6 +46,8 @@ pub struct GalleryItem {
     pub peaks: Option<Vec<u8>>,
     /// Signed URL of the thumbnail (images).
     pub thumb_url: Option<String>,
+    /// The thumbnail's ThumbHash, base64 (images; `None` until backfilled).
+    pub placeholder: Option<String>,
     /// Signed URL of what the row player plays (audio: the file, or its playable rendition).
     pub media_url: Option<String>,
     pub can_manage: bool,
@@ -269,6 +271,7 @@ impl MediaService {
             duration_ms: row.duration_ms,
             peaks: row.peaks,
             thumb_url,
+            placeholder: row.placeholder,
             media_url,
             health,
         })

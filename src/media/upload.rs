@@ -67,6 +67,14 @@ impl Accepted {
         self.private_copy.iter().chain(&self.rendition).map(|(k, _)| k)
     }
 
+    /// The ThumbHash of a checked image's thumbnail.
+    pub(super) fn placeholder(&self) -> Option<&str> {
+        match &self.probed {
+            Probed::Image(_, made, ..) => Some(&made.thumbnail.placeholder),
+            Probed::Audio(..) => None,
+        }
+    }
+
     /// Size of the thumbnail stored with a checked image.
     pub(super) fn thumbnail_bytes(&self) -> i64 {
         match &self.probed {
@@ -439,7 +447,7 @@ impl MediaService {
         let sha = accepted.spooled.sha256.as_str();
         let owner_id = upload.owner.id();
         match &accepted.probed {
-            Probed::Image(info, _, text, private) => {
+            Probed::Image(info, made, text, private) => {
                 let new = NewImage {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -456,6 +464,7 @@ impl MediaService {
                     has_device_data: private.device,
                     private_key: accepted.private_copy.as_ref().map(|(k, _)| k.as_str()),
                     private_bytes: accepted.private_copy.as_ref().map_or(0, |(_, n)| *n as i64),
+                    placeholder: thumb_key.map(|_| made.thumbnail.placeholder.as_str()),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,

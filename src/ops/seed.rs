@@ -170,6 +170,9 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
             .map(|&i| (format!("load-{i:06}.mp3"), StorageKey::generate(owner.id(), "mp3"), i as i64))
             .collect();
         let thumbs: Vec<StorageKey> = images.iter().map(|(_, k, _)| k.derived("thumb.jpg")).collect();
+        // A real placeholder's size, so that a page of seeded rows reads what a real one does.
+        let sky = RgbImage::from_fn(4, 3, |x, y| Rgb([90 + 30 * x as u8, 140, 200 - 40 * y as u8]));
+        let placeholder = crate::media::file::thumbnail::placeholder(&sky);
         let new_images: Vec<NewImage> = images
             .iter()
             .zip(&thumbs)
@@ -189,6 +192,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 has_device_data: false,
                 private_key: None,
                 private_bytes: 0,
+                placeholder: Some(&placeholder),
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),

@@ -61,6 +61,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     has_device_data: false,
                     private_key: None,
                     private_bytes: 0,
+                    placeholder: None,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,

@@ -37,6 +37,7 @@ mod harvest;
 mod kept_work;
 mod openapi;
 mod page_lists;
+mod placeholders;
 mod privacy;
 mod queue;
 mod quotas;

@@ -25,6 +25,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         has_device_data: false,
         private_key: None,
         private_bytes: 0,
+        placeholder: None,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),

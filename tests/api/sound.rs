@@ -264,7 +264,7 @@ async fn older_audio_is_finished_by_backfill(env: TestEnv) {
 
     let run = env.cli(&["backfill", "--json"], None);
     assert_eq!(run.code, 1, "an item left as it was fails the command: {}", run.stderr);
-    assert!(run.stderr.contains("could not read 1 audio item; left as they were"), "{}", run.stderr);
+    assert!(run.stderr.contains("could not read 1 item; left as they were"), "{}", run.stderr);
     let done: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         (&done["measured"], &done["copies"]),
@@ -272,7 +272,8 @@ async fn older_audio_is_finished_by_backfill(env: TestEnv) {
         "{done}"
     );
     assert_eq!(done["failed"].as_array().unwrap().len(), 1, "{done}");
-    assert_eq!(done["failed"][0][0], serde_json::json!(broken), "{done}");
+    assert_eq!(done["failed"][0]["id"], serde_json::json!(broken), "{done}");
+    assert_eq!(done["failed"][0]["kind"], serde_json::json!("audio"), "{done}");
     let (finished, plain) = (audio(&env, &amy, alac).await, audio(&env, &amy, mp3).await);
     assert_eq!((finished.health, plain.health), (alac_health, mp3_health), "the figures an upload measures");
     assert!(finished.has_rendition && !plain.has_rendition);
@@ -280,7 +281,7 @@ async fn older_audio_is_finished_by_backfill(env: TestEnv) {
     assert_eq!(audio(&env, &amy, broken).await.health, Default::default(), "left as it was");
     assert!(env.usage_matches(owner).await > before, "the copy counts in the quota");
 
-    let again = env.media.backfill_audio().await.unwrap();
+    let again = env.media.backfill().await.unwrap();
     assert_eq!((again.measured, again.copies, again.failed.len()), (0, 0, 1), "{again:?}");
     assert_eq!(copies(env.objects().await).len(), 1);
     assert_eq!(env.spooled_files(), 0, "the spool is left empty");

@@ -247,6 +247,7 @@ async fn over_4_gib(env: TestEnv) {
             has_device_data: false,
             private_key: None,
             private_bytes: 0,
+            placeholder: None,
             width: 1,
             height: 1,
             created_at: chrono::Utc::now().naive_utc(),

@@ -58,6 +58,38 @@ impl ImageRepo {
         Ok(())
     }
 
+    /// Images with a thumbnail but no placeholder (stored before placeholders were made), by
+    /// id after `after`: (id, thumbnail key).
+    pub async fn without_placeholder(
+        conn: &mut DbConn<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, DbError> {
+        let rows: Vec<(i64, Option<String>)> = run!(conn, |c| t::images
+            .filter(t::id.gt(after))
+            .filter(t::placeholder.is_null().and(t::thumbnail_key.is_not_null()))
+            .order(t::id)
+            .limit(limit)
+            .select((t::id, t::thumbnail_key))
+            .load(c)
+            .await)?;
+        Ok(rows.into_iter().filter_map(|(id, key)| Some((id, key?))).collect())
+    }
+
+    /// Records the placeholder made from the thumbnail `thumb`, if the image still has it.
+    pub async fn set_placeholder(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        thumb: &str,
+        placeholder: &str,
+    ) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::thumbnail_key.eq(thumb)))
+            .set(t::placeholder.eq(placeholder))
+            .execute(c)
+            .await)?;
+        Ok(n == 1)
+    }
+
     pub async fn by_id(conn: &mut DbConn<'_>, id: i64) -> Result<Option<ImageRow>, DbError> {
         Ok(run!(conn, |c| t::images.find(id).select(ImageRow::as_select()).get_result(c).await.optional())?)
     }

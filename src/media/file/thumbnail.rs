@@ -21,6 +21,22 @@ pub struct Thumbnail {
     pub jpeg: Vec<u8>,
     pub width: u32,
     pub height: u32,
+    /// Its ThumbHash, base64: see [`placeholder`].
+    pub placeholder: String,
+}
+
+/// Longest side ThumbHash takes.
+const PLACEHOLDER_MAX: u32 = 100;
+
+/// The ThumbHash of a picture (as shown): some 25 bytes, sent with it as base64, from which a
+/// page paints a blurred likeness (colours, light and alpha where it was) while it loads.
+pub fn placeholder(rgb: &RgbImage) -> String {
+    use base64::Engine;
+    let (w, h) = fit(rgb.width(), rgb.height(), PLACEHOLDER_MAX);
+    let small = image::imageops::thumbnail(rgb, w, h);
+    let rgba: Vec<u8> = small.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    base64::engine::general_purpose::STANDARD
+        .encode(thumbhash::rgba_to_thumb_hash(w as usize, h as usize, &rgba))
 }
 
 /// `w`×`h` fitted into `size`×`size`, keeping the aspect ratio; never enlarged, never 0.
@@ -87,7 +103,7 @@ pub fn render(decoded: &Decoded, size: u32) -> Result<Thumbnail, FileError> {
     let (width, height) = rgb.dimensions();
     let jpeg =
         libjpeg::encode_rgb(rgb.as_raw(), width, height, JPEG_QUALITY).map_err(|e| internal("encode", e))?;
-    Ok(Thumbnail { jpeg, width, height })
+    Ok(Thumbnail { jpeg, width, height, placeholder: placeholder(&rgb) })
 }
 
 /// JPEG has no alpha: blend RGBA onto the matte colour.
@@ -112,6 +128,26 @@ mod tests {
         assert_eq!(fit(4000, 6000, 320), (213, 320));
         assert_eq!(fit(100, 50, 320), (100, 50));
         assert_eq!(fit(20_000, 1, 320), (320, 1));
+    }
+
+    #[test]
+    fn the_placeholder_paints_a_likeness() {
+        use base64::Engine;
+        // Left half red, right half blue, 320×160.
+        let rgb =
+            RgbImage::from_fn(
+                320,
+                160,
+                |x, _| if x < 160 { [220, 20, 20].into() } else { [20, 20, 220].into() },
+            );
+        let hash = base64::engine::general_purpose::STANDARD.decode(placeholder(&rgb)).unwrap();
+        assert!(hash.len() <= 30, "{} bytes", hash.len());
+        let (w, h, rgba) = thumbhash::thumb_hash_to_rgba(&hash).unwrap();
+        assert!((w as f64 / h as f64 - 2.0).abs() < 0.3, "the shape is kept: {w}×{h}");
+        let at = |x: usize, y: usize| &rgba[(y * w + x) * 4..(y * w + x) * 4 + 3];
+        let (left, right) = (at(2, h / 2), at(w - 3, h / 2));
+        assert!(left[0] > 150 && left[2] < 100, "red on the left: {left:?}");
+        assert!(right[2] > 150 && right[0] < 100, "blue on the right: {right:?}");
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct ItemJson {
     pub duration_ms: Option<i64>,
     /// Images: a JPEG thumbnail.
     pub thumbnail_url: Option<String>,
+    /// Images: the thumbnail's ThumbHash (base64), a blurred likeness to paint while it loads.
+    pub placeholder: Option<String>,
     /// Audio: what plays in every browser (the file, or its lossless FLAC rendition).
     pub play_url: Option<String>,
     pub loudness: Option<LoudnessJson>,
@@ -130,6 +132,7 @@ impl Links<'_> {
             frames: (!audio).then_some(g.frames),
             duration_ms: g.duration_ms,
             thumbnail_url: self.file(g.thumb_url.as_deref()),
+            placeholder: g.placeholder,
             play_url: self.file(g.media_url.as_deref()),
             loudness: audio.then(|| LoudnessJson::of(&g.health, false)),
             filename: g.filename,
@@ -225,6 +228,7 @@ struct KindFacts {
     has_location: Option<bool>,
     has_device_data: Option<bool>,
     focal_point: Option<Focal>,
+    placeholder: Option<String>,
     duration_ms: Option<i64>,
     play_url: Option<String>,
     loudness: Option<LoudnessJson>,
@@ -262,6 +266,7 @@ impl Links<'_> {
                 has_location: Some(i.has_location),
                 has_device_data: Some(i.has_device_data),
                 focal_point: i.focal,
+                placeholder: i.placeholder.clone(),
                 ..KindFacts::default()
             },
             MediaRead::Audio(a) => KindFacts {
@@ -299,6 +304,7 @@ impl Links<'_> {
                 frames: f.frames,
                 duration_ms: f.duration_ms,
                 thumbnail_url: self.file(d.thumb_url.as_deref()),
+                placeholder: f.placeholder,
                 play_url: f.play_url,
                 loudness: f.loudness,
             },

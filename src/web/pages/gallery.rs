@@ -62,6 +62,8 @@ struct ItemView {
     thumb_url: Option<view::Escaped>,
     thumb_w: u32,
     thumb_h: u32,
+    /// The thumbnail's ThumbHash, painted by the script while the thumbnail loads.
+    placeholder: Option<String>,
     media_url: Option<view::Escaped>,
     wave_path: Option<String>,
     /// Exact, from the upload's decode (browsers guess for some MP3s).
@@ -681,6 +683,7 @@ fn item_view(i: GalleryItem, me: i64, is_staff: bool, names: &HashMap<i64, Strin
         thumb_url: i.thumb_url.as_deref().map(view::Escaped::of),
         thumb_w,
         thumb_h,
+        placeholder: i.placeholder,
         media_url: i.media_url.as_deref().map(view::Escaped::of),
         wave_path: i.peaks.as_deref().map(|p| waveform::svg_path(p, waveform::GALLERY_BINS)),
         duration_ms: i.duration_ms.unwrap_or(0),
