@@ -366,6 +366,8 @@ pub struct ImageItemRow {
     pub title: Option<String>,
     pub alt_text: Option<String>,
     pub placeholder: Option<String>,
+    pub focal_x: Option<i32>,
+    pub focal_y: Option<i32>,
 }
 
 /// An audio item as a gallery entry needs it (the transcript is searched, not shown).
@@ -424,6 +426,8 @@ pub struct MediaItemRow {
     pub alt_text: Option<String>,
     /// Of an image: its thumbnail's ThumbHash, base64.
     pub placeholder: Option<String>,
+    /// Of an image: its focal point, in ten-thousandths.
+    pub focal: Option<(i32, i32)>,
     /// How well it matched a search ranked by relevance; 0 otherwise.
     pub rank: i64,
     pub sound: Sound,
@@ -449,6 +453,7 @@ impl From<ImageItemRow> for MediaItemRow {
             title: r.title,
             alt_text: r.alt_text,
             placeholder: r.placeholder,
+            focal: r.focal_x.zip(r.focal_y),
             rank: 0,
             sound: Sound::default(),
         }
@@ -475,6 +480,7 @@ impl From<AudioItemRow> for MediaItemRow {
             title: r.title,
             alt_text: None,
             placeholder: None,
+            focal: None,
             rank: 0,
             sound: Sound {
                 loudness_lufs: r.loudness_lufs,
@@ -522,6 +528,10 @@ pub struct MixedItemRow {
     pub alt_text: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub placeholder: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub focal_x: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub focal_y: Option<i32>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub duration_ms: Option<i64>,
     #[diesel(sql_type = Nullable<Binary>)]
@@ -562,6 +572,7 @@ impl TryFrom<MixedItemRow> for MediaItemRow {
             title: r.title,
             alt_text: r.alt_text,
             placeholder: r.placeholder,
+            focal: r.focal_x.zip(r.focal_y),
             rank: 0,
             sound: Sound {
                 loudness_lufs: r.loudness_lufs,

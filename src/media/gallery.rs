@@ -12,7 +12,7 @@ use super::{Actor, MediaError};
 use crate::db::repo::{Cursor, GalleryRepo, SortValue, Total, cursor_after};
 use crate::db::rows::MediaItemRow;
 use crate::domain::{
-    GalleryQuery, GallerySort, KindFilter, MAX_PER_PAGE, MediaKind, Only, Owner, OwnerFilter,
+    Focal, GalleryQuery, GallerySort, KindFilter, MAX_PER_PAGE, MediaKind, Only, Owner, OwnerFilter,
 };
 use crate::storage::{SignedUrlOptions, StorageKey};
 
@@ -48,6 +48,8 @@ pub struct GalleryItem {
     pub thumb_url: Option<String>,
     /// The thumbnail's ThumbHash, base64 (images; `None` until backfilled).
     pub placeholder: Option<String>,
+    /// The spot a crop to another shape keeps (images; `None`: none chosen).
+    pub focal: Option<Focal>,
     /// Signed URL of what the row player plays (audio: the file, or its playable rendition).
     pub media_url: Option<String>,
     pub can_manage: bool,
@@ -272,6 +274,7 @@ impl MediaService {
             peaks: row.peaks,
             thumb_url,
             placeholder: row.placeholder,
+            focal: row.focal.and_then(|(x, y)| Focal::from_stored(Some(x), Some(y))),
             media_url,
             health,
         })

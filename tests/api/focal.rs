@@ -247,6 +247,15 @@ async fn the_focal_point_through_the_page_and_the_api(env: TestEnv) {
     let editor = s.token(ann_id, &[Scope::Edit], "focal").await;
     let r = patch(&s, &editor, &api, &json!({"focal_point": {"x": 0.4, "y": 0.3}, "title": "Quay"})).await;
     let doc: Value = serde_json::from_str(&r.body).unwrap();
+    // Listings carry it too, so a site cropping a page of cards needs no read per card.
+    let list =
+        Tus::send(reqwest::Client::new().get(format!("{}/api/v1/media", s.base)).bearer_auth(&reader)).await;
+    let list: Value = serde_json::from_str(&list.body).unwrap();
+    let mine = |k: &str| list["items"].as_array().unwrap().iter().find(|i| i["kind"] == k).unwrap().clone();
+    assert_eq!(
+        (&mine("image")["focal_point"], &mine("audio")["focal_point"]),
+        (&json!({"x": 0.4, "y": 0.3}), &Value::Null)
+    );
     assert_eq!(
         (r.status, &doc["focal_point"], &doc["title"]),
         (200, &json!({"x": 0.4, "y": 0.3}), &json!("Quay"))

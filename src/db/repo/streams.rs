@@ -109,7 +109,7 @@ fn columns(kind: MediaKind, dialect: Dialect) -> String {
     match kind {
         MediaKind::Image => "t.id, t.owner_id, t.original_filename, t.content_type, t.byte_size, \
                              t.thumbnail_key, t.storage_key, t.width, t.height, t.created_at, \
-                             t.frame_count, t.title, t.alt_text, t.placeholder"
+                             t.frame_count, t.title, t.alt_text, t.placeholder, t.focal_x, t.focal_y"
             .to_owned(),
         MediaKind::Audio => {
             let peaks = match dialect {
@@ -161,6 +161,8 @@ fn mixed_columns(kind: MediaKind, dialect: Dialect, walked: &str, sort: GalleryS
         ("frame_count", pick("t.frame_count", "1")),
         ("alt_text", pick("t.alt_text", "CAST(NULL AS text)")),
         ("placeholder", pick("t.placeholder", "CAST(NULL AS text)")),
+        ("focal_x", pick("t.focal_x", "CAST(NULL AS integer)")),
+        ("focal_y", pick("t.focal_y", "CAST(NULL AS integer)")),
         ("duration_ms", pick("CAST(NULL AS bigint)", "t.duration_ms")),
         ("peaks", if image { "CAST(NULL AS bytea)" } else { peaks }),
         ("loudness_lufs", pick("CAST(NULL AS double precision)", "t.loudness_lufs")),

@@ -90,6 +90,9 @@ pub struct ItemJson {
     pub thumbnail_url: Option<String>,
     /// Images: the thumbnail's ThumbHash (base64), a blurred likeness to paint while it loads.
     pub placeholder: Option<String>,
+    /// Images: the spot a crop to another shape keeps, fractions of the picture as shown
+    /// (`null`: none chosen, the middle; audio).
+    pub focal_point: Option<Focal>,
     /// Audio: what plays in every browser (the file, or its lossless FLAC rendition).
     pub play_url: Option<String>,
     pub loudness: Option<LoudnessJson>,
@@ -133,6 +136,7 @@ impl Links<'_> {
             duration_ms: g.duration_ms,
             thumbnail_url: self.file(g.thumb_url.as_deref()),
             placeholder: g.placeholder,
+            focal_point: g.focal,
             play_url: self.file(g.media_url.as_deref()),
             loudness: audio.then(|| LoudnessJson::of(&g.health, false)),
             filename: g.filename,
@@ -200,9 +204,6 @@ pub struct DetailJson {
     /// Images: the file says where it was taken / names the camera or its owner.
     pub has_location: Option<bool>,
     pub has_device_data: Option<bool>,
-    /// Images: the spot a cover crop keeps, fractions of the picture as shown (`null`: none
-    /// chosen, the middle; audio).
-    pub focal_point: Option<Focal>,
     /// Audio.
     pub codec: Option<String>,
     pub sample_rate: Option<i32>,
@@ -305,6 +306,7 @@ impl Links<'_> {
                 duration_ms: f.duration_ms,
                 thumbnail_url: self.file(d.thumb_url.as_deref()),
                 placeholder: f.placeholder,
+                focal_point: f.focal_point,
                 play_url: f.play_url,
                 loudness: f.loudness,
             },
@@ -318,7 +320,6 @@ impl Links<'_> {
             display_url: self.file(d.display_url.as_deref()),
             has_location: f.has_location,
             has_device_data: f.has_device_data,
-            focal_point: f.focal_point,
             codec: f.codec,
             sample_rate: f.sample_rate,
             channels: f.channels,
