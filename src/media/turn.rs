@@ -4,10 +4,10 @@
 
 use futures_util::StreamExt;
 
-use crate::domain::{Aspect, AuditAction, Crop, Focal, MediaKind, Turn};
+use crate::domain::{Aspect, AuditAction, Crop, Focal, MediaKind, Owner, Turn};
 use crate::storage::{StorageKey, body_of};
 
-use super::dto::MediaRead;
+use super::dto::{ImageRead, MediaRead};
 use super::file::FileError;
 use super::file::turn::{crop_image, crops_losslessly, turn_image};
 use super::{Actor, MediaError, MediaService, Replaced, Upload};
@@ -70,35 +70,8 @@ impl MediaService {
         (kind, id): (MediaKind, i64),
         crop: Crop,
     ) -> Result<(Replaced, Crop), MediaError> {
-        let item = self.item(kind, id).await?;
-        actor.check_manage(item.media.owner_id())?;
-        let MediaRead::Image(image) = &item.media else {
-            return Err(MediaError::Invalid("only images are cropped".into()));
-        };
-        if !crops_losslessly(&image.content_type, image.frames as u32) {
-            let animated = image.content_type == "image/png";
-            return Err(MediaError::Invalid(
-                if animated { ANIMATION_NOT_CROPPED } else { NOT_CROPPABLE }.into(),
-            ));
-        }
-        if let Some(why) = crop.refused((image.width as u32, image.height as u32)) {
-            return Err(MediaError::Invalid(why));
-        }
-        let data = self.whole_file(&item.key).await?;
-        let content_type = image.content_type.clone();
-        let (cropped, kept) = match self.cpu.run(move || crop_image(&content_type, &data, crop)).await? {
-            Err(FileError::UnsupportedType(_)) => {
-                return Err(MediaError::Invalid(ANIMATION_NOT_CROPPED.into()));
-            }
-            other => other?,
-        };
-        let upload = Upload::new(item.media.owner(), item.media.filename());
-        let record = (AuditAction::Crop, Some(format!("{} {}", item.media.filename(), kept.done())));
-        let shown = (image.width as u32, image.height as u32);
-        let refocus = |f: Focal| f.cropped(shown, &kept);
-        let replaced =
-            self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record, refocus).await?;
-        Ok((replaced, kept))
+        let image = self.image_to_cut(actor, kind, id).await?;
+        self.cut(actor, (kind, id), image, crop).await
     }
 
     /// Cuts an image the actor manages to the largest part of `shape` it holds, centred on its
@@ -109,11 +82,7 @@ impl MediaService {
         (kind, id): (MediaKind, i64),
         shape: Aspect,
     ) -> Result<(Replaced, Crop), MediaError> {
-        let item = self.item(kind, id).await?;
-        actor.check_manage(item.media.owner_id())?;
-        let MediaRead::Image(image) = &item.media else {
-            return Err(MediaError::Invalid("only images are cropped".into()));
-        };
+        let (image, key) = self.image_to_cut(actor, kind, id).await?;
         let (w, h) = (image.width as u32, image.height as u32);
         let crop = shape.around((w, h), image.focal);
         if (crop.width, crop.height) == (w, h) {
@@ -121,7 +90,55 @@ impl MediaService {
                 "the picture is already {shape} ({w}×{h}); nothing to cut"
             )));
         }
-        self.crop(actor, (kind, id), crop).await
+        self.cut(actor, (kind, id), (image, key), crop).await
+    }
+
+    /// An image the actor manages and its file's key, read once for either way of cropping it.
+    async fn image_to_cut(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        id: i64,
+    ) -> Result<(ImageRead, String), MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        match item.media {
+            MediaRead::Image(image) => Ok((image, item.key)),
+            MediaRead::Audio(_) => Err(MediaError::Invalid("only images are cropped".into())),
+        }
+    }
+
+    async fn cut(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        (image, key): (ImageRead, String),
+        crop: Crop,
+    ) -> Result<(Replaced, Crop), MediaError> {
+        if !crops_losslessly(&image.content_type, image.frames as u32) {
+            let animated = image.content_type == "image/png";
+            return Err(MediaError::Invalid(
+                if animated { ANIMATION_NOT_CROPPED } else { NOT_CROPPABLE }.into(),
+            ));
+        }
+        if let Some(why) = crop.refused((image.width as u32, image.height as u32)) {
+            return Err(MediaError::Invalid(why));
+        }
+        let data = self.whole_file(&key).await?;
+        let content_type = image.content_type.clone();
+        let (cropped, kept) = match self.cpu.run(move || crop_image(&content_type, &data, crop)).await? {
+            Err(FileError::UnsupportedType(_)) => {
+                return Err(MediaError::Invalid(ANIMATION_NOT_CROPPED.into()));
+            }
+            other => other?,
+        };
+        let upload = Upload::new(Owner::from_id(image.owner_id), &image.filename);
+        let record = (AuditAction::Crop, Some(format!("{} {}", image.filename, kept.done())));
+        let shown = (image.width as u32, image.height as u32);
+        let refocus = |f: Focal| f.cropped(shown, &kept);
+        let replaced =
+            self.replace_recorded(actor, (kind, id), upload, body_of(cropped), record, refocus).await?;
+        Ok((replaced, kept))
     }
 
     /// An item's stored file, read into memory rather than spooled: a turn or crop needs the
