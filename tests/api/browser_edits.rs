@@ -81,8 +81,7 @@ async fn browser_keeps_both_editors_text(env: TestEnv) {
         assert_eq!(credit.as_str(), Some("© Sam"));
         // At a phone's width the refusal fits.
         b.resize(390, 844).await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
 
         // Saving again, by keyboard, puts hers in its place.
         b.find("#credit").await.send_keys(&Key::Enter.to_string()).await.expect("Enter saves");
@@ -92,16 +91,12 @@ async fn browser_keeps_both_editors_text(env: TestEnv) {
     .await;
 }
 
-const OVERFLOW: &str = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-
 async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
     let (ann, ann_id) = server.signed_in("ann", Role::User).await;
     let (_, sam_id) = server.signed_in("sam", Role::Staff).await;
-    let up = ann.upload(&[("talk.flac", fixture_bytes("tone.flac"))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("talk.flac", fixture_bytes("tone.flac")).await;
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let media = server.app.media.clone();
     let (ann_a, sam_a) = (Actor::user(ann_id), Actor::staff(sam_id));
@@ -116,7 +111,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         b.sign_in("ann").await;
         b.resize(390, 844).await;
         b.goto(&item).await;
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "a long region name fits at 390 px");
+        b.assert_fits("a long region name fits at 390 px").await;
 
         // Ann opens the region's form and renames it; meanwhile Sam renames it too.
         b.find(&format!("#region-{} summary", r.id)).await.click().await.expect("open its form");
@@ -134,7 +129,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         assert!(error.contains("Someone changed this region") && error.contains(&word("b", 200)), "{error}");
         let mine = b.js(&format!("return document.getElementById('label-{}').value;", r.id)).await;
         assert_eq!(mine.as_str(), Some("Intro"), "her name is still in the field");
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the refusal fits at 390 px");
+        b.assert_fits("the refusal fits at 390 px").await;
         b.js("document.getElementById('region-error').scrollIntoView(); return 1;").await;
         b.screenshot("region-clash-390").await;
         // Saving again, by keyboard, puts hers in its place.
@@ -147,7 +142,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
 
         // A collection renamed meanwhile.
         b.goto(&format!("/collections/{}/edit", c.id)).await;
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "a long collection name fits at 390 px");
+        b.assert_fits("a long collection name fits at 390 px").await;
         let name = b.find("#name").await;
         name.clear().await.expect("clear");
         name.send_keys("Harbour").await.expect("type a name");
@@ -161,7 +156,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         assert!(error.contains(&word("d", 100)), "{error}");
         let mine = b.js("return document.getElementById('name').value;").await;
         assert_eq!(mine.as_str(), Some("Harbour"));
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the refusal fits at 390 px");
+        b.assert_fits("the refusal fits at 390 px").await;
         b.screenshot("rename-clash-390").await;
     })
     .await;

@@ -85,8 +85,7 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         let kept = b.js("return document.getElementById('again-value').value;").await;
         assert_eq!(kept.as_str(), Some(long.as_str()), "the pasted text is in the field");
         b.resize(390, 844).await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         let field = b.find("#again-value").await;
         field.clear().await.expect("clear the text");
         field.send_keys("quay").await.expect("type a shorter one");
@@ -308,9 +307,7 @@ async fn browser_selects_all_or_a_run_of_cards(env: TestEnv) {
         assert!(offered("Apply to all 5 in this view…"), "{bar:?}");
         assert!(offered("Delete all 5 in this view…"), "{bar:?}");
         assert!(offered("Download all 5 as ZIP"), "{bar:?}");
-        const OVERFLOW: &str =
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         b.js("document.querySelector('details.bulk-edit').scrollIntoView(); return 1;").await;
         b.screenshot("whole-view-390").await;
         b.js("document.getElementById('bulk-action').value = 'credit'; return 1;").await;
@@ -323,7 +320,7 @@ async fn browser_selects_all_or_a_run_of_cards(env: TestEnv) {
             other => Err(format!("{other:?}")),
         })
         .await;
-        assert_eq!(b.js(OVERFLOW).await.as_i64(), Some(0), "the question fits 390 px");
+        b.assert_fits("the question fits 390 px").await;
         b.find("button.danger").await.click().await.expect("answer");
         poll("the summary", PATIENCE, async || match heading().await.as_str() {
             Some("5 items credited “Ann & Co”") => Ok(()),

@@ -20,9 +20,7 @@ const PLAY: &str = "const a = document.getElementById('player'); a.muted = true;
 /// page.
 async fn shared_clip(server: &TestServer, fields: &[(&str, &str)]) -> (TestClient, String) {
     let (ann, _) = server.signed_in("ann", Role::User).await;
-    let page = ann.upload(&[("gulls.flac", fixture_bytes("tone.flac"))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
-    let item = v["results"][0]["url"].as_str().expect("item").to_owned();
+    let item = ann.upload_one("gulls.flac", fixture_bytes("tone.flac")).await;
     let made = ann.post(&item, &format!("{item}/share"), fields).await;
     assert_eq!(made.status, 303);
     (ann, item)

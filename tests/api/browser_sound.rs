@@ -38,9 +38,7 @@ async fn browser_plays_alac_with_exact_time_keys_and_matched_loudness(env: TestE
     assert!(made.success());
     let server = env.start_server().await;
     let (ann, ann_id) = server.signed_in("ann", Role::User).await;
-    let page = ann.upload(&[("quiet.m4a", std::fs::read(&path).unwrap())], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("quiet.m4a", std::fs::read(&path).unwrap()).await;
     assert!(server.app.media.settle(Duration::from_secs(60)).await);
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let MediaRead::Audio(a) = server.app.media.get(&Actor::user(ann_id), MediaKind::Audio, id).await.unwrap()
@@ -126,9 +124,7 @@ async fn browser_range_links_stop_at_their_end_and_a_drag_makes_a_region(env: Te
     assert!(made.success());
     let server = env.start_server().await;
     let (ann, ann_id) = server.signed_in("ann", Role::User).await;
-    let page = ann.upload(&[("ten.wav", std::fs::read(&path).unwrap())], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("ten.wav", std::fs::read(&path).unwrap()).await;
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let region = mediadesk::media::RegionInput { label: "Hook".into(), start: "1".into(), end: "2.5".into() };
     server.app.media.add_region(&Actor::user(ann_id), id, &region).await.unwrap();

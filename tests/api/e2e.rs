@@ -172,7 +172,6 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
         b.find("#password").await.send_keys(&password_of("admin")).await.expect("type password");
         b.find("form[action='/signin'] button[type=submit]").await.click().await.expect("submit sign-in");
         b.wait_for_path("/media").await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
         for path in [
             "/media",
             "/media?owner=mine",
@@ -198,7 +197,7 @@ async fn browser_every_page_fits_390_px_and_errors_keep_the_navigation(env: Test
             "/no-such-page",
         ] {
             b.goto(path).await;
-            let sideways = b.js(overflow).await.as_i64().unwrap();
+            let sideways = b.sideways().await;
             assert!(sideways <= 0, "{path} scrolls sideways by {sideways} px at 390 px");
             let apart = b.js(APART).await;
             assert_eq!(

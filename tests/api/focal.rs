@@ -287,16 +287,13 @@ async fn browser_places_the_focal_point_by_a_click_at_390_px(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
     let (ann, _) = server.signed_in("ann", Role::User).await;
-    let up = ann.upload(&[("map.png", fixture_bytes("image.png"))], None, true).await;
-    let v: Value = serde_json::from_str(&up.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("map.png", fixture_bytes("image.png")).await;
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
         b.goto(&item).await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         b.find(".focal-pick").await.click().await.expect("the pick button is shown with JavaScript");
         let pressed = "return document.querySelector('.focal-pick').getAttribute('aria-pressed');";
         assert_eq!(b.js(pressed).await, json!("true"));
@@ -342,12 +339,8 @@ async fn browser_places_the_focal_point_by_a_click_at_390_px(env: TestEnv) {
         b.screenshot("crop-shape-390").await;
         b.find("#crop button[name=to_shape]").await.click().await.expect("Crop to the shape");
         b.wait_for_flash("map.png cropped to 48×48 from (0, 0).").await;
-        let natural = "const i = document.getElementById('preview'); return new Promise(r => { \
-            const s = () => r([i.naturalWidth, i.naturalHeight]); \
-            if (i.complete) s(); else i.onload = s; });";
-        assert_eq!(b.js(natural).await, json!([48, 48]));
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
+        assert_eq!(b.preview_size().await, (48, 48));
+        b.assert_fits("the page after the cut fits 390 px").await;
     })
     .await;
 }

@@ -192,8 +192,7 @@ async fn browser_paints_placeholders_under_thumbnails(env: TestEnv) {
                 );
             }
         }
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
+        b.assert_fits("no sideways scrolling at 390 px").await;
     })
     .await;
 }

@@ -319,9 +319,7 @@ async fn the_never_policy_shares_files_as_they_came(mut env: TestEnv) {
     let telling = telling_fixture(dir.path(), "image.webp");
     let s = env.start_server().await;
     let (amy, _) = s.signed_in("amy", Role::User).await;
-    let page = amy.upload(&[("dover.webp", std::fs::read(&telling).unwrap())], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = amy.upload_one("dover.webp", std::fs::read(&telling).unwrap()).await;
     assert!(amy.get(&item).await.body.contains("shared as it is"));
     assert!(!s.env.objects().await.iter().any(|k| k.contains(".private.")));
     amy.post(&item, &format!("{item}/share"), &[("lifetime", "3600"), ("download", "1")]).await;

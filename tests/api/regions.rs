@@ -49,9 +49,7 @@ async fn regions_through_the_forms(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (ann, _) = s.signed_in("ann", Role::User).await;
     let (sue, _) = s.signed_in("sue", Role::Admin).await;
-    let page = ann.upload(&[("talk.wav", tone(dir.path(), 20))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("talk.wav", tone(dir.path(), 20)).await;
     let add = format!("{item}/regions");
 
     let done = ann.post(&item, &add, &[("label", "Intro"), ("start", "1.5"), ("end", "0:04")]).await;
@@ -201,9 +199,7 @@ async fn a_region_is_kept_with_its_audit_row_or_not_at_all(env: TestEnv) {
     let dir = tempfile::tempdir().unwrap();
     let s = env.start_server().await;
     let (ann, ann_id) = s.signed_in("ann", Role::User).await;
-    let page = ann.upload(&[("a.wav", tone(dir.path(), 10))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("a.wav", tone(dir.path(), 10)).await;
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let media = &s.app.media;
     let ann_a = Actor::user(ann_id);
@@ -256,9 +252,7 @@ async fn one_region_changed_by_two_at_once(env: TestEnv) {
     let s = env.start_server().await;
     let (ann, ann_id) = s.signed_in("ann", Role::User).await;
     let (_, sue_id) = s.signed_in("sue", Role::Staff).await;
-    let page = ann.upload(&[("a.wav", tone(dir.path(), 20))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("a.wav", tone(dir.path(), 20)).await;
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let media = &s.app.media;
     let (ann_a, sue_a) = (Actor::user(ann_id), Actor::staff(sue_id));

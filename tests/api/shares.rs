@@ -28,9 +28,7 @@ backend_tests!(
 
 /// The item page of `name`, uploaded by `c`.
 async fn upload_item(c: &TestClient, name: &str, fixture: &str) -> String {
-    let page = c.upload(&[(name, fixture_bytes(fixture))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
-    v["results"][0]["url"].as_str().expect("item url").to_owned()
+    c.upload_one(name, fixture_bytes(fixture)).await
 }
 
 /// Makes a link to `item` and returns its address (shown once) as a path, `/s/{token}`.

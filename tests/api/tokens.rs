@@ -378,8 +378,7 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
         b.goto("/upload").await;
         b.find_link("access token").await.click().await.unwrap();
         b.wait_for_path("/tokens").await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         let labelled = "return ['token-name', 'token-lifetime'].every(id => \
             document.querySelector(`label[for=${id}]`) && document.getElementById(id)) \
             && document.querySelector('#token-scope legend').textContent === 'May' \
@@ -405,7 +404,7 @@ async fn browser_makes_and_revokes_a_token_by_keyboard_at_390_px(env: TestEnv) {
             "Copy, with JS"
         );
         assert_eq!(b.js("return document.querySelectorAll('#new-token-box pre').length;").await, 6);
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "the token and its examples wrap");
+        b.assert_fits("the token and its examples wrap").await;
         b.screenshot("tokens-390").await;
         let id = accounts.tokens(accounts.by_username("ann").await.unwrap().id).await.unwrap()[0].id;
         b.js(&format!(
@@ -568,8 +567,7 @@ async fn browser_an_admin_revokes_one_token_by_keyboard_at_390_px(env: TestEnv) 
         b.js(&format!("document.querySelector('{link}').focus(); return 0;")).await;
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
         b.wait_for_path(&format!("/admin/users/{amy}/tokens")).await;
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         let named = "return [...document.querySelectorAll('form button')]\
                      .map(b => b.getAttribute('aria-label'));";
         let labels = b.js(named).await;

@@ -356,28 +356,20 @@ async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
     let backend = env.backend;
     let server = env.with_trash(30).start_server().await;
     let (ann, _) = server.signed_in("ann", Role::User).await;
-    let up = ann.upload(&[("quay.jpg", fixture_bytes("image.jpg"))], None, true).await;
-    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
-    let item = v["results"][0]["url"].as_str().unwrap().to_owned();
+    let item = ann.upload_one("quay.jpg", fixture_bytes("image.jpg")).await;
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
         b.goto(&item).await;
-        let sides = "const i = document.getElementById('preview'); return new Promise(r => { \
-            const s = () => r([i.naturalWidth, i.naturalHeight]); \
-            if (i.complete) s(); else i.onload = s; });";
-        let wide = b.js(sides).await;
-        let (w, h) = (wide[0].as_i64().unwrap(), wide[1].as_i64().unwrap());
-        assert!(w > h, "the fixture is wider than tall: {wide}");
-        let overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0), "no sideways scrolling at 390 px");
+        let (w, h) = b.preview_size().await;
+        assert!(w > h, "the fixture is wider than tall: {w}×{h}");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         b.js("document.querySelector('form.turn button[value=right]').focus(); return 0;").await;
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
         b.wait_for_flash("quay.jpg turned right").await;
-        let tall = b.js(sides).await;
-        assert_eq!((tall[0].as_i64().unwrap(), tall[1].as_i64().unwrap()), (h, w), "shown turned");
-        assert_eq!(b.js(overflow).await.as_i64(), Some(0));
+        assert_eq!(b.preview_size().await, (h, w), "shown turned");
+        b.assert_fits("no sideways scrolling at 390 px").await;
         b.screenshot("turn-390").await;
     })
     .await;

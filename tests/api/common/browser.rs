@@ -245,6 +245,26 @@ impl Browser {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
     }
 
+    /// How far the page scrolls sideways, in CSS pixels (0: it fits the window's width).
+    pub async fn sideways(&self) -> i64 {
+        let script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;";
+        self.js(script).await.as_i64().expect("a width")
+    }
+
+    /// Fails with `what` when the page scrolls sideways.
+    pub async fn assert_fits(&self, what: &str) {
+        assert_eq!(self.sideways().await, 0, "{what}");
+    }
+
+    /// The item page's picture's size in pixels, once it has loaded.
+    pub async fn preview_size(&self) -> (i64, i64) {
+        let script = "const i = document.getElementById('preview'); return new Promise(r => { \
+            const s = () => r([i.naturalWidth, i.naturalHeight]); \
+            if (i.complete) s(); else i.onload = s; });";
+        let size = self.js(script).await;
+        (size[0].as_i64().expect("a width"), size[1].as_i64().expect("a height"))
+    }
+
     /// Runs a script (its `return` value comes back as JSON; a returned promise is awaited).
     pub async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))

@@ -274,6 +274,13 @@ impl TestClient {
         self.post_raw("/signin", &[("csrf_token", &token), ("username", name), ("password", password)]).await
     }
 
+    /// Uploads one file of this user's own through the form; its item page's path.
+    pub async fn upload_one(&self, name: &str, bytes: Vec<u8>) -> String {
+        let up = self.upload(&[(name, bytes)], None, true).await;
+        let answer: serde_json::Value = serde_json::from_str(&up.body).expect("the upload's JSON answer");
+        answer["results"][0]["url"].as_str().unwrap_or_else(|| panic!("an item: {answer}")).to_owned()
+    }
+
     /// Uploads files through the form; `owner` is the chooser's value for staff.
     pub async fn upload(&self, files: &[(&str, Vec<u8>)], owner: Option<&str>, json: bool) -> Page {
         let token = self.get("/upload").await.csrf();
