@@ -167,6 +167,12 @@ async fn a_shape_is_cut_around_the_point(env: TestEnv) {
     );
     let r = web.post(&url, &format!("{url}/crop"), &[("shape", ""), ("to_shape", "1")]).await;
     assert!(html_unescape(&web.get(r.location()).await.body).contains("Choose a shape to crop to"));
+    // Refused (it is 16:9 now): back with why, and the shape still chosen.
+    let r = web.post(&url, &format!("{url}/crop"), &form).await;
+    assert!(r.location().ends_with("#crop"), "{}", r.location());
+    let back = html_unescape(&web.get(r.location()).await.body);
+    assert!(back.contains("already 16:9 (64×36)"), "{back}");
+    assert!(back.contains("<option value=\"16:9\" selected>Wide (16:9)</option>"), "{back}");
 
     // The API: a JPEG to 4:5 around its point; a shape that is none, or mixed with a rectangle.
     let (_, shot) = s.env.upload_own(&ann, "shot.jpg", "image.jpg").await;

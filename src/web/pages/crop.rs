@@ -10,7 +10,6 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{Aspect, Crop};
-use crate::http_text::percent_encode;
 use crate::media::MediaError;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -50,16 +49,34 @@ impl CropForm {
         [&self.left, &self.top, &self.width, &self.height].map(|v| v.trim())
     }
 
+    /// The numbers and the shape, as [`typed_back`] reads them after a refusal.
+    fn as_typed(&self) -> String {
+        match self.shape.trim() {
+            "" => self.typed().join(","),
+            shape => format!("{};{shape}", self.typed().join(",")),
+        }
+    }
+
     fn crop(&self) -> Option<Crop> {
         let [left, top, width, height] = self.typed().map(|v| v.parse::<u32>().ok());
         Some(Crop { left: left?, top: top?, width: width?, height: height? })
     }
 }
 
-/// The four numbers as a page's `crop` parameter gives them back: left, top, width, height.
-pub fn typed_back(raw: &str) -> Option<[String; 4]> {
-    let parts: Vec<String> = raw.split(',').map(|p| p.chars().take(12).collect()).collect();
-    parts.try_into().ok()
+/// A refused crop as the form shows it again: the numbers typed and the shape chosen.
+pub struct CropDraft {
+    pub values: [String; 4],
+    /// One of [`SHAPES`]' values, or empty.
+    pub shape: &'static str,
+}
+
+/// A page's `crop` parameter read back: left, top, width, height, then after a `;` the shape
+/// if one was chosen (only one the form offers).
+pub fn typed_back(raw: &str) -> Option<CropDraft> {
+    let (numbers, shape) = raw.split_once(';').unwrap_or((raw, ""));
+    let parts: Vec<String> = numbers.split(',').map(|p| p.chars().take(12).collect()).collect();
+    let shape = SHAPES.iter().find(|(value, _)| *value == shape).map_or("", |(value, _)| value);
+    Some(CropDraft { values: parts.try_into().ok()?, shape })
 }
 
 /// Cuts a photo to the rectangle typed or dragged (the form under its File section).
@@ -71,11 +88,7 @@ pub async fn crop(
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
     let path = path.into_inner();
-    let refused = |why: String| {
-        session::flash(&user.session, "error", why);
-        let typed = percent_encode(&form.typed().join(","));
-        see_other(&format!("{}?crop={typed}#crop", path.url()))
-    };
+    let refused = |why: String| path.refused(&user.session, why, "crop", &form.as_typed());
     let item = (path.kind, path.id);
     let done = match (&form.to_shape, form.crop()) {
         (Some(_), _) => match form.shape.parse::<Aspect>() {
@@ -105,5 +118,19 @@ pub async fn crop(
         }
         Err(MediaError::Invalid(why)) => Ok(refused(why)),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_back;
+
+    #[test]
+    fn a_refused_crop_reads_back_as_typed() {
+        let d = typed_back("4,zero,20,20;16:9").unwrap();
+        assert_eq!((d.values, d.shape), (["4", "zero", "20", "20"].map(String::from), "16:9"));
+        assert_eq!(typed_back("4,zero,20,20").unwrap().shape, "", "no shape chosen");
+        assert_eq!(typed_back("0,0,8,8;7:3").unwrap().shape, "", "only a shape the form offers");
+        assert!(typed_back("4,5,0,20,20").is_none(), "not four numbers: the form starts whole");
     }
 }

@@ -163,7 +163,15 @@ struct CropView {
     values: [String; 4],
     /// The shapes offered, and the focal point (percent) they are cut around.
     shapes: &'static [(&'static str, &'static str)],
+    /// The shape a refused crop had chosen ("" none).
+    shape: &'static str,
     focal: Option<(f64, f64)>,
+}
+
+impl CropView {
+    fn chosen(&self, shape: &str) -> bool {
+        self.shape == shape
+    }
 }
 
 /// What a detail address may carry: the gallery view to return to, and more.
@@ -184,7 +192,7 @@ pub struct DetailQuery {
 #[derive(Default)]
 pub(super) struct Drafts {
     pub(super) transcript: Option<String>,
-    pub(super) crop: Option<[String; 4]>,
+    pub(super) crop: Option<super::crop::CropDraft>,
     pub(super) focal: Option<[String; 2]>,
     pub(super) tags: String,
     /// A description that was not saved, and why (the page then answers 400).
@@ -473,13 +481,14 @@ pub(super) async fn render(
         crop: match media {
             MediaRead::Image(i) if actor.can_manage(owner_id) && media.crops_losslessly() => {
                 let (width, height) = (i.width as u32, i.height as u32);
+                let whole = || ["0".into(), "0".into(), width.to_string(), height.to_string()];
+                let (values, shape) = drafts.crop.map_or_else(|| (whole(), ""), |d| (d.values, d.shape));
                 Some(CropView {
                     note: crop_note(&i.content_type),
                     width,
                     height,
-                    values: drafts
-                        .crop
-                        .unwrap_or_else(|| ["0".into(), "0".into(), width.to_string(), height.to_string()]),
+                    values,
+                    shape,
                     shapes: &super::crop::SHAPES,
                     focal: i.focal.map(Focal::percent),
                 })

@@ -9,7 +9,6 @@ use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{Focal, MediaKind};
-use crate::http_text::percent_encode;
 use crate::media::{ImageRead, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -81,12 +80,8 @@ pub async fn focal(
     if path.kind != MediaKind::Image {
         return Err(WebError::NotFound);
     }
-    let refused = |why: String| {
-        session::flash(&user.session, "error", why);
-        // `;` between them: a decimal comma may be in either.
-        let typed = percent_encode(&form.typed().join(";"));
-        see_other(&format!("{}?focal={typed}#focal", path.url()))
-    };
+    // `;` between them: a decimal comma may be in either.
+    let refused = |why: String| path.refused(&user.session, why, "focal", &form.typed().join(";"));
     let asked = match (&form.clear, form.focal()) {
         (Some(_), _) => None,
         (None, Some(point)) => Some(point),
