@@ -82,7 +82,23 @@
     c.style.width = img.offsetWidth + "px";
     c.style.height = img.offsetHeight + "px";
   };
+  // An item's picture (data-width/height: its size as shown) holds its place until it loads,
+  // at the size the page's CSS will give it (within the width and its max-height), so nothing
+  // moves when it comes; its placeholder goes then (a transparent picture would show it through).
+  var holdPlace = function (img, c) {
+    var w = +img.dataset.width, h = +img.dataset.height;
+    img.style.aspectRatio = w + " / " + h;
+    var tallest = parseFloat(getComputedStyle(img).maxHeight);
+    img.style.width = (tallest > 0 ? Math.min(w, tallest * w / h) : w) + "px";
+    var done = function () {
+      c.remove();
+      img.style.aspectRatio = img.style.width = "";
+    };
+    img.addEventListener("load", done);
+    img.addEventListener("error", done);
+  };
   document.querySelectorAll("img[data-placeholder]").forEach(function (img) {
+    if (img.dataset.width && img.complete) return;
     try {
       var bytes = Uint8Array.from(atob(img.dataset.placeholder), function (ch) { return ch.charCodeAt(0); });
       var shape = likeness(bytes), c = document.createElement("canvas");
@@ -92,6 +108,7 @@
       c.setAttribute("aria-hidden", "true");
       c.getContext("2d").putImageData(shape, 0, 0);
       img.parentNode.insertBefore(c, img);
+      if (img.dataset.width) holdPlace(img, c);
       placed.push([img, c]);
       fitPlaceholder([img, c]);
     } catch (e) { /* a placeholder that does not decode is left out */ }

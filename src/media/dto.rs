@@ -299,6 +299,9 @@ pub struct Detail {
     pub download_url: String,
     /// An image's thumbnail (for the JSON API; the pages show the item itself).
     pub thumb_url: Option<String>,
+    /// An image's size in pixels as shown (that of the screen-size rendition when it has one).
+    #[serde(skip)]
+    pub shown_size: Option<(u32, u32)>,
 }
 
 impl Detail {

@@ -11,7 +11,8 @@ use super::dto::{AudioRead, CollectionRead, Detail, MediaRead, Selected, Selecti
 use super::file::MediaType;
 use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
-use super::file::display::DisplayFormat;
+use super::file::display::{DISPLAY_MAX, DisplayFormat};
+use super::file::thumbnail;
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo};
 use crate::db::rows::{AudioRow, ImageRow};
 use crate::db::{Db, DbConn, now};
@@ -127,6 +128,15 @@ pub(super) struct Item {
 const ITEMS_PER_QUERY: usize = 500;
 
 impl Item {
+    /// An image's size in pixels as its pages show it: its screen-size rendition's when it has
+    /// one. A page holds the picture's place at that size, its placeholder painted there, until
+    /// the picture loads.
+    pub fn shown_size(&self) -> Option<(u32, u32)> {
+        let MediaRead::Image(i) = &self.media else { return None };
+        let (w, h) = (i.width as u32, i.height as u32);
+        Some(if self.display.is_some() { thumbnail::fit(w, h, DISPLAY_MAX) } else { (w, h) })
+    }
+
     fn image(r: ImageRow) -> Item {
         Item {
             key: r.storage_key.clone(),
@@ -351,7 +361,8 @@ impl MediaService {
             Some(thumb) => Some(self.sign(&StorageKey::parse(thumb)?, "image/jpeg", None, None).await?.url),
             None => None,
         };
-        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url, thumb_url })
+        let shown_size = item.shown_size();
+        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url, thumb_url, shown_size })
     }
 
     pub(super) async fn sign(

@@ -102,6 +102,8 @@ pub struct SharedItem {
     pub allow_download: bool,
     pub expires_at: Option<NaiveDateTime>,
     pub note: Option<String>,
+    /// An image's size in pixels as the page shows it.
+    pub shown_size: Option<(u32, u32)>,
 }
 
 /// A live link before its password is asked for.
@@ -447,6 +449,7 @@ impl MediaService {
             MediaRead::Image(_) => Vec::new(),
         };
         Ok(Opened::Open(SharedItem {
+            shown_size: item.shown_size(),
             media: item.media,
             regions,
             allow_download: row.allow_download,

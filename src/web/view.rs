@@ -286,7 +286,23 @@ mod tests {
     }
 }
 
-/// `100000` → `100 000`, groups of three split by a narrow no-break space (SI style).
+/// What a page showing an item's picture (its page, its viewer, its share link's) needs to
+/// paint the picture's placeholder before the picture loads: the thumbnail's ThumbHash and the
+/// size the picture is shown at.
+pub struct PreviewPlaceholder {
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl PreviewPlaceholder {
+    pub fn of(media: &crate::media::MediaRead, shown: Option<(u32, u32)>) -> Option<PreviewPlaceholder> {
+        let crate::media::MediaRead::Image(image) = media else { return None };
+        let (width, height) = shown?;
+        Some(PreviewPlaceholder { hash: image.placeholder.clone()?, width, height })
+    }
+}
+
 /// "1 item", "3 items".
 pub fn items(n: usize) -> String {
     if n == 1 { "1 item".into() } else { format!("{n} items") }
@@ -298,6 +314,7 @@ pub fn counted(n: usize, noun: &str) -> String {
     format!("{} {noun}{s}", count(n as i64))
 }
 
+/// `100000` → `100 000`, groups of three split by a narrow no-break space (SI style).
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

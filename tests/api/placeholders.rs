@@ -9,7 +9,8 @@ use base64::Engine;
 use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{MediaKind, Turn};
 use mediadesk::media::{Actor, MediaRead, MediaService};
-use serde_json::Value;
+use serde_json::{Value, json};
+use std::time::Duration;
 
 use crate::common::browser::Browser;
 use crate::common::server::html_unescape;
@@ -19,7 +20,8 @@ use crate::common::*;
 backend_tests!(
     every_image_gets_a_placeholder,
     older_images_get_theirs_from_backfill,
-    browser_paints_placeholders_under_thumbnails
+    browser_paints_placeholders_under_thumbnails,
+    browser_holds_the_picture_place_while_it_loads
 );
 
 /// A placeholder's picture, as ThumbHash decodes it: (width, height, RGBA).
@@ -193,6 +195,70 @@ async fn browser_paints_placeholders_under_thumbnails(env: TestEnv) {
             }
         }
         b.assert_fits("no sideways scrolling at 390 px").await;
+    })
+    .await;
+}
+
+/// What the page shows of `#preview` now: whether it has loaded, its box, and its
+/// placeholder's (`null` when there is none): hash, canvas size, pixels and box.
+const PREVIEW: &str = "const i = document.getElementById('preview'), c = i.previousElementSibling, \
+    box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }; \
+    return [i.complete, box(i), c && c.tagName === 'CANVAS' ? [i.dataset.placeholder, c.width, c.height, \
+      [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data], box(c)] : null];";
+
+/// An item's page, its full-window viewer and its share link's page hold the picture's place
+/// at its size as shown (48×64, the fixture being turned by its orientation), its placeholder
+/// painted there with ThumbHash's pixels, while the picture is on its way (the store made slow:
+/// on S3 the browser fetches through a slowed proxy); when it comes the placeholder goes and
+/// nothing moves.
+async fn browser_holds_the_picture_place_while_it_loads(mut env: TestEnv) {
+    let backend = env.backend;
+    let (store, slow) = env.faulty_store().await;
+    env.media = env.media_with(store.clone(), env.settings());
+    env.store = store;
+    let origin = slow.media_origin();
+    let server = env.start_server_configured(|s| s.media_origins.extend(origin)).await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let item = ann.upload_one("quay.jpg", fixture_bytes("image-exif-rot6.jpg")).await;
+    let size = "data-width=\"48\" data-height=\"64\"";
+    assert!(ann.get(&item).await.body.contains(size), "the item's page gives the size as shown");
+    let link = crate::shares::share(&ann, &item, &[("lifetime", "3600")]).await;
+    assert!(server.client().get(&link).await.body.contains(size), "and its share link's");
+    let base = server.base.clone();
+    Browser::run_eager(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        slow.slow(Duration::from_millis(1500));
+        let viewer = format!("{item}/view");
+        for page in [item.as_str(), viewer.as_str(), link.as_str()] {
+            b.goto(page).await;
+            let before = b.js(PREVIEW).await;
+            assert_eq!(before[0], json!(false), "{page}: the picture is still on its way");
+            let (width, height) = (before[1][2].as_f64(), before[1][3].as_f64());
+            assert_eq!((width, height), (Some(48.0), Some(64.0)), "{page}: {before}");
+            let painted = &before[2];
+            let (w, h, rgba) = decoded(painted[0].as_str().expect("a placeholder painted"));
+            assert_eq!((painted[1].as_u64(), painted[2].as_u64()), (Some(w as u64), Some(h as u64)));
+            let js: Vec<u8> =
+                painted[3].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
+            assert_eq!(js.iter().zip(&rgba).filter(|(a, b)| a.abs_diff(**b) > 1).count(), 0);
+            let placed = painted[4].as_array().unwrap().iter().zip(before[1].as_array().unwrap());
+            for (canvas, picture) in placed {
+                let off = (canvas.as_f64().unwrap() - picture.as_f64().unwrap()).abs();
+                assert!(off < 1.0, "{page}: the placeholder fills the picture's place: {before}");
+            }
+            if page == item {
+                b.screenshot("preview-placeholder-390").await;
+            }
+            let loaded = "const i = document.getElementById('preview'); return new Promise(r => { \
+                if (i.complete) r(i.naturalWidth); else i.onload = () => r(i.naturalWidth); });";
+            assert_eq!(b.js(loaded).await, json!(48), "{page}: the picture came");
+            let after = b.js(PREVIEW).await;
+            assert_eq!(after[2], Value::Null, "{page}: its placeholder went");
+            assert_eq!(after[1], before[1], "{page}: nothing moved");
+            b.assert_fits("no sideways scrolling at 390 px").await;
+        }
+        slow.slow(Duration::ZERO);
     })
     .await;
 }

@@ -32,7 +32,7 @@ async fn upload_item(c: &TestClient, name: &str, fixture: &str) -> String {
 }
 
 /// Makes a link to `item` and returns its address (shown once) as a path, `/s/{token}`.
-async fn share(c: &TestClient, item: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn share(c: &TestClient, item: &str, fields: &[(&str, &str)]) -> String {
     let made = c.post(item, &format!("{item}/share"), fields).await;
     assert_eq!(made.status, 303, "{}", made.body);
     let page = c.get(item).await;

@@ -22,7 +22,7 @@ use crate::media::{
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::sound::RegionView;
-use crate::web::view::{self, Choice, Escaped, Layout, Moment};
+use crate::web::view::{self, Choice, Escaped, Layout, Moment, PreviewPlaceholder};
 use crate::web::{WebSettings, back, sound, stash};
 
 #[derive(Template)]
@@ -38,6 +38,8 @@ struct DetailPage {
     preview_url: String,
     /// Whether the preview is a reduced rendition.
     reduced: bool,
+    /// The preview's placeholder: the thumbnail's ThumbHash and the picture's size as shown.
+    placeholder: Option<PreviewPlaceholder>,
     download_url: String,
     duration_ms: i64,
     /// What the player plays: audio's playable rendition, else the original.
@@ -460,6 +462,7 @@ pub(super) async fn render(
         media_url: detail.view_url.clone(),
         preview_url: detail.shown_url().to_owned(),
         reduced: detail.display_url.is_some(),
+        placeholder: PreviewPlaceholder::of(&detail.media, detail.shown_size),
         download_url: detail.download_url.clone(),
         duration_ms,
         play_url: detail.play_url.clone().unwrap_or_else(|| detail.view_url.clone()),

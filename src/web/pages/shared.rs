@@ -21,7 +21,7 @@ use crate::media::file::waveform;
 use crate::media::{MediaError, MediaRead, Opened, Unlock};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
-use crate::web::view::Moment;
+use crate::web::view::{Moment, PreviewPlaceholder};
 
 const UNLOCK_COOKIE: &str = "mediadesk_share";
 /// The longest a password, once given, opens the link in that browser.
@@ -37,6 +37,7 @@ struct SharedPage {
     kind: &'static str,
     name: String,
     alt: String,
+    placeholder: Option<PreviewPlaceholder>,
     caption: Option<String>,
     credit: Option<String>,
     note: Option<String>,
@@ -134,6 +135,7 @@ pub async fn show(
             let media = shared.media;
             let d = media.description();
             let body = SharedPage {
+                placeholder: PreviewPlaceholder::of(&media, shared.shown_size),
                 kind: media.kind().as_str(),
                 name: media.display_name().to_owned(),
                 alt: d
@@ -187,6 +189,7 @@ fn page(
         kind: "",
         name: String::new(),
         alt: String::new(),
+        placeholder: None,
         caption: None,
         credit: None,
         note: None,

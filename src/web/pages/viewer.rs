@@ -12,7 +12,7 @@ use crate::media::MediaRead;
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::Layout;
+use crate::web::view::{Layout, PreviewPlaceholder};
 
 #[derive(Template)]
 #[template(path = "viewer.html")]
@@ -27,6 +27,8 @@ struct ViewerPage {
     caption: Option<String>,
     /// A large image's screen-size rendition, else the original.
     preview_url: String,
+    /// Its placeholder: the thumbnail's ThumbHash and the picture's size as shown.
+    placeholder: Option<PreviewPlaceholder>,
     media_url: String,
     /// Where Close (and Esc) go: the gallery view it was opened from.
     back: String,
@@ -70,6 +72,7 @@ pub async fn show(
         alt: d.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: d.caption.clone(),
         preview_url,
+        placeholder: PreviewPlaceholder::of(media, detail.shown_size),
         media_url: detail.view_url.clone(),
         // No `#description`: a fragment would stop the browser from honouring `autofocus`.
         edit_url: back::with_back(&format!("{}?edit=1", path.url()), &back),

@@ -51,7 +51,7 @@ pub fn artifacts_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots"))
 }
 
-fn capabilities(profile: &std::path::Path) -> fantoccini::wd::Capabilities {
+fn capabilities(profile: &std::path::Path, page_load: &str) -> fantoccini::wd::Capabilities {
     let args = [
         "--headless=new",
         "--no-sandbox",
@@ -70,6 +70,7 @@ fn capabilities(profile: &std::path::Path) -> fantoccini::wd::Capabilities {
     .collect::<Vec<_>>();
     let caps = json!({
         "browserName": "chrome",
+        "pageLoadStrategy": page_load,
         "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
     });
     match caps {
@@ -86,6 +87,24 @@ impl Browser {
         F: FnOnce(Browser) -> Fut,
         Fut: Future<Output = ()>,
     {
+        Self::run_loading(backend, base, "normal", body).await
+    }
+
+    /// As [`Browser::run`], but a page counts as opened once its document is read and its
+    /// scripts ran, before its pictures have come: to see a page while they are on their way.
+    pub async fn run_eager<F, Fut>(backend: &'static str, base: &str, body: F)
+    where
+        F: FnOnce(Browser) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        Self::run_loading(backend, base, "eager", body).await
+    }
+
+    async fn run_loading<F, Fut>(backend: &'static str, base: &str, page_load: &str, body: F)
+    where
+        F: FnOnce(Browser) -> Fut,
+        Fut: Future<Output = ()>,
+    {
         let webdriver = std::env::var("MEDIADESK_TEST_WEBDRIVER").unwrap_or_else(|_| {
             panic!(
                 "MEDIADESK_TEST_WEBDRIVER is not set: run scripts/test.sh, which starts the chromedriver \
@@ -94,7 +113,7 @@ impl Browser {
         });
         let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
         let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities(profile.path()))
+            .capabilities(capabilities(profile.path(), page_load))
             .connect(&webdriver)
             .await
             .unwrap_or_else(|e| panic!("cannot start Chromium through chromedriver at {webdriver}: {e}"));

@@ -1,9 +1,11 @@
 //! Fault injection for the object store. On S3 the faults are real (a proxy in front of the real
-//! server goes down); on the local folder a thin wrapper fails the calls it is told to fail.
+//! server goes down or slows); on the local folder a thin wrapper fails the calls it is told to
+//! fail, or waits before reading.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use mediadesk::storage::{
@@ -18,21 +20,28 @@ use super::proxy::FaultProxy;
 #[derive(Clone)]
 pub enum FaultSwitch {
     Proxy(FaultProxy),
-    Flag(Arc<AtomicBool>),
+    Local(Arc<LocalFaults>),
+}
+
+/// What the local folder's wrapper is told: fail every call, or wait before each read.
+#[derive(Default)]
+pub struct LocalFaults {
+    failing: AtomicBool,
+    read_delay_ms: AtomicU64,
 }
 
 impl FaultSwitch {
     pub fn down(&self) {
         match self {
             FaultSwitch::Proxy(p) => p.down(),
-            FaultSwitch::Flag(f) => f.store(true, Ordering::SeqCst),
+            FaultSwitch::Local(f) => f.failing.store(true, Ordering::SeqCst),
         }
     }
 
     pub fn up(&self) {
         match self {
             FaultSwitch::Proxy(p) => p.up(),
-            FaultSwitch::Flag(f) => f.store(false, Ordering::SeqCst),
+            FaultSwitch::Local(f) => f.failing.store(false, Ordering::SeqCst),
         }
     }
 
@@ -41,7 +50,25 @@ impl FaultSwitch {
     pub fn cut_after(&self, bytes: i64) {
         match self {
             FaultSwitch::Proxy(p) => p.cut_after(bytes),
-            FaultSwitch::Flag(f) => f.store(true, Ordering::SeqCst),
+            FaultSwitch::Local(f) => f.failing.store(true, Ordering::SeqCst),
+        }
+    }
+
+    /// Makes the store's bytes come slowly, `delay` at a time: the proxy holds each chunk (so
+    /// a browser fetching from S3 waits too); the local wrapper waits before each read.
+    pub fn slow(&self, delay: Duration) {
+        match self {
+            FaultSwitch::Proxy(p) => p.slow(delay),
+            FaultSwitch::Local(f) => f.read_delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst),
+        }
+    }
+
+    /// Where a browser fetches the store's signed URLs from, for the page's Content-Security-Policy:
+    /// the proxy (the local folder's come from the app).
+    pub fn media_origin(&self) -> Option<String> {
+        match self {
+            FaultSwitch::Proxy(p) => Some(p.endpoint()),
+            FaultSwitch::Local(_) => None,
         }
     }
 }
@@ -58,10 +85,10 @@ impl TestEnv {
                 (Arc::new(store), FaultSwitch::Proxy(proxy))
             }
             None => {
-                let flag = Arc::new(AtomicBool::new(false));
+                let faults = Arc::new(LocalFaults::default());
                 (
-                    Arc::new(FailingStore { inner: self.store.clone(), failing: flag.clone() }),
-                    FaultSwitch::Flag(flag),
+                    Arc::new(FailingStore { inner: self.store.clone(), faults: faults.clone() }),
+                    FaultSwitch::Local(faults),
                 )
             }
         }
@@ -173,15 +200,16 @@ impl ObjectStore for RefusingStore {
     }
 }
 
-/// Wraps a store; while `failing` is set, every call fails as an unreachable service would.
+/// Wraps a store; while `failing` is set, every call fails as an unreachable service would, and
+/// each read first waits the read delay set.
 struct FailingStore {
     inner: Arc<dyn ObjectStore>,
-    failing: Arc<AtomicBool>,
+    faults: Arc<LocalFaults>,
 }
 
 impl FailingStore {
     fn check(&self) -> Result<(), StorageError> {
-        if self.failing.load(Ordering::SeqCst) {
+        if self.faults.failing.load(Ordering::SeqCst) {
             Err(StorageError::Unavailable("injected fault".into()))
         } else {
             Ok(())
@@ -204,6 +232,7 @@ impl ObjectStore for FailingStore {
     }
     async fn get(&self, key: &StorageKey, range: Option<ByteRange>) -> Result<GetObject, StorageError> {
         self.check()?;
+        tokio::time::sleep(Duration::from_millis(self.faults.read_delay_ms.load(Ordering::SeqCst))).await;
         self.inner.get(key, range).await
     }
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StorageError> {
@@ -225,6 +254,16 @@ impl ObjectStore for FailingStore {
     async fn signed_url(&self, key: &StorageKey, o: &SignedUrlOptions) -> Result<String, StorageError> {
         self.check()?;
         self.inner.signed_url(key, o).await
+    }
+    fn verify_signed(
+        &self,
+        key: &str,
+        expires: i64,
+        name: Option<&str>,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        self.inner.verify_signed(key, expires, name, signature, now)
     }
     fn part_alignment(&self) -> u64 {
         self.inner.part_alignment()
