@@ -1,9 +1,11 @@
-//! The JSON API read from another site's page: only the origins `MEDIADESK_API_ORIGINS` lists
+//! The JSON API used from another site's page: only the origins `MEDIADESK_API_ORIGINS` lists
 //! (or any, with `*`) get `Access-Control-Allow-Origin`, on answers and refusals alike, and a
-//! preflight for `GET` with `Authorization`; never `Allow-Credentials`, so a page elsewhere
-//! cannot read what the session cookie would fetch. Chromium is the judge: a page on a listed
-//! origin reads the listing with a token; one on another origin, or one sending the cookie
-//! instead of a token, is blocked by the browser itself.
+//! preflight for the API's methods with `Authorization` and a JSON body; never
+//! `Allow-Credentials`, so a page elsewhere cannot use what the session cookie would. What a
+//! token may do there is what its scopes say. Chromium is the judge: a page on a listed origin
+//! reads the listing with a token and changes a title with an edit token (a read token's change
+//! is refused, readably); one on another origin, or one sending the cookie instead of a token,
+//! is blocked by the browser itself.
 
 use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::Owner;
@@ -18,19 +20,32 @@ use crate::common::*;
 backend_tests!(only_listed_sites_may_read_the_api_cross_origin);
 
 async fn read_token(s: &TestServer, name: &str) -> String {
+    site_account(s, name).await.1
+}
+
+/// An account with one photo: its API path, a read token and an edit token.
+async fn site_account(s: &TestServer, name: &str) -> (String, String, String) {
     let id = s.account(name, Role::User).await;
     let item = Upload::new(Owner::User(id), "harbour.jpg");
-    s.env.media.upload(&Actor::user(id), item, fixture_stream("image.jpg")).await.unwrap();
+    let up = s.env.media.upload(&Actor::user(id), item, fixture_stream("image.jpg")).await.unwrap();
     let account = s.app.accounts.by_id(id).await.unwrap();
-    s.app.accounts.create_token(None, &account, "site", Scope::Read.into(), None).await.unwrap().secret
+    let token = async |scope: Scope| {
+        s.app.accounts.create_token(None, &account, "site", scope.into(), None).await.unwrap().secret
+    };
+    let path = format!("/api/v1/media/{}/{}", up.kind(), up.id());
+    (path, token(Scope::Read).await, token(Scope::Edit).await)
 }
 
 async fn send(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]) -> Page {
+    send_body(s, method, path, headers, "").await
+}
+
+async fn send_body(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Page {
     let mut req = reqwest::Client::new().request(method.parse().unwrap(), format!("{}{path}", s.base));
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    Tus::send(req).await
+    Tus::send(req.body(body.to_owned())).await
 }
 
 async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
@@ -55,7 +70,45 @@ async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
     let ok = send(&s, "OPTIONS", "/api/v1/media", &preflight).await;
     assert_eq!((ok.status, ok.header("access-control-allow-origin")), (204, site));
     assert!(ok.header("access-control-allow-headers").contains("Authorization"));
-    assert_eq!(ok.header("access-control-allow-methods"), "GET, HEAD");
+    assert_eq!(ok.header("access-control-allow-methods"), "GET, HEAD, POST, PUT, PATCH, DELETE");
+    // A change: its preflight names the method and the JSON it sends.
+    let change = [
+        ("Origin", site),
+        ("Access-Control-Request-Method", "PATCH"),
+        ("Access-Control-Request-Headers", "authorization,content-type"),
+    ];
+    let ok = send(&s, "OPTIONS", "/api/v1/media/image/1", &change).await;
+    assert_eq!((ok.status, ok.header("access-control-allow-origin")), (204, site));
+    assert!(ok.header("access-control-allow-headers").contains("Content-Type"));
+    let (photo, reader, editor) = site_account(&s, "bea").await;
+    let title = r#"{"title": "From the site"}"#;
+    let json = ("Content-Type", "application/json");
+    let changed = send_body(
+        &s,
+        "PATCH",
+        &photo,
+        &[("Origin", site), ("Authorization", &format!("Bearer {editor}")), json],
+        title,
+    )
+    .await;
+    assert_eq!(
+        (changed.status, changed.header("access-control-allow-origin")),
+        (200, site),
+        "{}",
+        changed.body
+    );
+    assert!(changed.body.contains("\"title\":\"From the site\""), "{}", changed.body);
+    // A read token's change is refused as anywhere, and the page elsewhere can read why.
+    let refused = send_body(
+        &s,
+        "PATCH",
+        &photo,
+        &[("Origin", site), ("Authorization", &format!("Bearer {reader}")), json],
+        title,
+    )
+    .await;
+    assert_eq!((refused.status, refused.header("access-control-allow-origin")), (403, site));
+    assert!(refused.body.contains("token_scope"), "{}", refused.body);
 
     // Another site, another method, or anywhere but the API: nothing that lets it through.
     let other = [("Origin", "https://evil.example"), ("Authorization", bearer.as_str())];
@@ -67,7 +120,7 @@ async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
         &s,
         "OPTIONS",
         "/api/v1/media",
-        &[("Origin", site), ("Access-Control-Request-Method", "DELETE")],
+        &[("Origin", site), ("Access-Control-Request-Method", "PROPFIND")],
     )
     .await;
     assert_eq!(r.status, 403);
@@ -135,16 +188,43 @@ async fn browser_on_a_listed_site_reads_the_api() {
     let (listed, unlisted) = (other_site().await, other_site().await);
     let allowed = listed.clone();
     let s = TestEnv::sqlite_local().await.start_server_configured(|w| w.api_origins = vec![allowed]).await;
-    let token = read_token(&s, "amy").await;
+    let (photo, token, editor) = site_account(&s, "amy").await;
+    let id: i64 = photo.rsplit('/').next().unwrap().parse().unwrap();
     let (base, api) = (s.base.clone(), s.base.clone());
+    let media = s.env.media.clone();
     Browser::run("sqlite_local", &base, |b| async move {
         // Signed in here, so a cookie exists that a page elsewhere might try to use.
         b.sign_in("amy").await;
         b.goto(&listed).await;
         assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "1", "a listed site reads with a token");
         assert_eq!(b.js(&fetch_total(&api, None)).await, "blocked", "but not with the session cookie");
+        let title = |t: &str, title: &str| {
+            format!(
+                "return fetch('{api}{photo}', {{method: 'PATCH', headers: {{Authorization: 'Bearer {t}', \
+                 'Content-Type': 'application/json'}}, body: JSON.stringify({{title: '{title}'}})}}) \
+                 .then(r => r.json().then(j => r.status + ' ' + (j.title || j.code)), () => 'blocked');"
+            )
+        };
+        assert_eq!(
+            b.js(&title(&token, "Read")).await,
+            "403 token_scope",
+            "a read token's change, refused readably"
+        );
+        assert_eq!(
+            b.js(&title(&editor, "From the site")).await,
+            "200 From the site",
+            "an edit token changes the title"
+        );
         b.goto(&unlisted).await;
         assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "blocked", "an unlisted site is blocked");
+        assert_eq!(b.js(&title(&editor, "Elsewhere")).await, "blocked", "and cannot change anything");
     })
     .await;
+    let amy = Actor::user(s.app.accounts.by_username("amy").await.unwrap().id);
+    let read = media.get(&amy, mediadesk::domain::MediaKind::Image, id).await.unwrap();
+    assert_eq!(
+        read.description().title.as_deref(),
+        Some("From the site"),
+        "the listed site's change, not the other's"
+    );
 }

@@ -1,8 +1,10 @@
-//! Cross-origin reads of the API, for the sites `MEDIADESK_API_ORIGINS` names: a page there
-//! may `fetch` the API with a read token. Never with credentials: the answer carries no
-//! `Access-Control-Allow-Credentials`, so a browser neither sends the session cookie across
-//! (it is `SameSite=Lax` anyway) nor lets a script read what a cookie would have fetched. Only
-//! `/api/` answers so; the pages and forms stay same-origin.
+//! The JSON API from another site's page, for the sites `MEDIADESK_API_ORIGINS` names: a page
+//! there may `fetch` the API with an access token, to read or, with a token that may, to
+//! change (its own upload widget, its editor). The token's scopes decide what it may do, as
+//! anywhere. Never with credentials: the answer carries no `Access-Control-Allow-Credentials`,
+//! so a browser neither sends the session cookie across (it is `SameSite=Lax` anyway) nor lets
+//! a script read what a cookie would have fetched. Only `/api/` answers so; the pages and forms
+//! stay same-origin.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -47,22 +49,30 @@ pub async fn middleware(
     Ok(res)
 }
 
-/// The browser's preflight before a `GET` with `Authorization`: allowed for the listed origins,
-/// refused (with nothing that lets the request go) for any other.
+/// The methods the API answers to.
+const METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE";
+
+/// What a request may carry: the token, the JSON it sends, and a replaced file's name.
+const HEADERS: &str = "Authorization, Accept, Content-Type, Content-Disposition";
+
+/// The browser's preflight before a request with `Authorization` (or a JSON body): allowed for
+/// the listed origins and the API's methods, refused (with nothing that lets the request go)
+/// for any other.
 pub async fn preflight(req: HttpRequest, settings: web::Data<WebSettings>) -> Result<HttpResponse, WebError> {
     let method_ok = req
         .headers()
         .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-        .is_some_and(|m| m.as_bytes() == b"GET" || m.as_bytes() == b"HEAD");
+        .and_then(|m| m.to_str().ok())
+        .is_some_and(|m| METHODS.split(", ").any(|allowed| allowed == m));
     if allowed(&settings, req.headers()).is_none() || !method_ok {
         return Err(WebError::Forbidden(
-            "This site may not read the API from a browser (MEDIADESK_API_ORIGINS), or not with this method."
+            "This site may not use the API from a browser (MEDIADESK_API_ORIGINS), or not with this method."
                 .into(),
         ));
     }
     Ok(HttpResponse::NoContent()
-        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Accept"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, METHODS))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, HEADERS))
         .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
         .finish())
 }
