@@ -17,14 +17,22 @@ use crate::common::server::{Page, TestServer};
 use crate::common::tus::Tus;
 use crate::common::*;
 
-backend_tests!(only_listed_sites_may_read_the_api_cross_origin);
+backend_tests!(only_listed_sites_may_read_the_api_cross_origin, a_listed_site_uploads_with_an_upload_token);
 
 async fn read_token(s: &TestServer, name: &str) -> String {
-    site_account(s, name).await.1
+    site_account(s, name).await.read
 }
 
-/// An account with one photo: its API path, a read token and an edit token.
-async fn site_account(s: &TestServer, name: &str) -> (String, String, String) {
+/// An account a site's page acts for, with one photo.
+struct SiteAccount {
+    /// The photo's API path.
+    photo: String,
+    read: String,
+    edit: String,
+    upload: String,
+}
+
+async fn site_account(s: &TestServer, name: &str) -> SiteAccount {
     let id = s.account(name, Role::User).await;
     let item = Upload::new(Owner::User(id), "harbour.jpg");
     let up = s.env.media.upload(&Actor::user(id), item, fixture_stream("image.jpg")).await.unwrap();
@@ -32,8 +40,12 @@ async fn site_account(s: &TestServer, name: &str) -> (String, String, String) {
     let token = async |scope: Scope| {
         s.app.accounts.create_token(None, &account, "site", scope.into(), None).await.unwrap().secret
     };
-    let path = format!("/api/v1/media/{}/{}", up.kind(), up.id());
-    (path, token(Scope::Read).await, token(Scope::Edit).await)
+    SiteAccount {
+        photo: format!("/api/v1/media/{}/{}", up.kind(), up.id()),
+        read: token(Scope::Read).await,
+        edit: token(Scope::Edit).await,
+        upload: token(Scope::Upload).await,
+    }
 }
 
 async fn send(s: &TestServer, method: &str, path: &str, headers: &[(&str, &str)]) -> Page {
@@ -82,7 +94,7 @@ async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
         );
         assert_eq!(ok.header("access-control-allow-methods"), "GET, HEAD, POST, PUT, PATCH, DELETE");
     }
-    let (photo, reader, editor) = site_account(&s, "bea").await;
+    let SiteAccount { photo, read: reader, edit: editor, .. } = site_account(&s, "bea").await;
     let patch = async |token: &str| {
         let headers = [
             ("Origin", site),
@@ -142,6 +154,85 @@ async fn only_listed_sites_may_read_the_api_cross_origin(env: TestEnv) {
     assert!(r.headers.get("vary").is_none_or(|v| v != "Origin"));
 }
 
+/// A listed site's page uploads with an upload token, by tus and by the form's post: the
+/// preflights are answered (tus's with its own headers), and the answers carry
+/// `Access-Control-Allow-Origin` and, for tus, expose `Location` and `Upload-Offset`, which a
+/// tus client must read. Another site's preflight gets nothing; the upload page stays a page.
+async fn a_listed_site_uploads_with_an_upload_token(env: TestEnv) {
+    let site = "https://site.example";
+    let s = env.start_server_configured(|w| w.api_origins = vec![site.into()]).await;
+    let cy = site_account(&s, "cy").await;
+    let bearer = format!("Bearer {}", cy.upload);
+    let tus_preflight = [
+        ("Origin", site),
+        ("Access-Control-Request-Method", "POST"),
+        ("Access-Control-Request-Headers", "authorization,tus-resumable,upload-length,upload-metadata"),
+    ];
+    let ok = send(&s, "OPTIONS", "/uploads/tus", &tus_preflight).await;
+    assert_eq!((ok.status, ok.header("access-control-allow-origin")), (204, site));
+    assert!(ok.header("access-control-allow-headers").contains("Upload-Metadata"), "{:?}", ok.headers);
+    assert!(ok.header("access-control-allow-methods").contains("PATCH"));
+    assert_eq!(ok.header("tus-version"), "1.0.0", "still tus's own answer");
+    let elsewhere =
+        send(&s, "OPTIONS", "/uploads/tus", &[("Origin", "https://evil.example"), tus_preflight[1]]).await;
+    assert!(elsewhere.headers.get("access-control-allow-origin").is_none());
+    assert!(elsewhere.headers.get("access-control-allow-methods").is_none());
+
+    let bytes = fixture_bytes("image.png");
+    let length = bytes.len().to_string();
+    let name = format!(
+        "filename {}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "from-site.png")
+    );
+    let tus = [("Origin", site), ("Authorization", bearer.as_str()), ("Tus-Resumable", "1.0.0")];
+    let made = send(
+        &s,
+        "POST",
+        "/uploads/tus",
+        &[tus[0], tus[1], tus[2], ("Upload-Length", &length), ("Upload-Metadata", &name)],
+    )
+    .await;
+    assert_eq!((made.status, made.header("access-control-allow-origin")), (201, site), "{}", made.body);
+    let exposed = made.header("access-control-expose-headers");
+    assert!(exposed.contains("Location") && exposed.contains("Upload-Offset"), "{exposed}");
+    let at = made.header("location").to_owned();
+    let path = &at[at.find("/uploads/tus/").expect("an upload's address")..];
+    let req = reqwest::Client::new()
+        .patch(format!("{}{path}", s.base))
+        .header("Origin", site)
+        .header("Authorization", &bearer)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes.clone());
+    let done = Tus::send(req).await;
+    assert_eq!((done.status, done.header("upload-offset")), (204, length.as_str()), "{}", done.body);
+    assert_eq!(done.header("access-control-allow-origin"), site);
+
+    // The form's post: its preflight, then the files, answered in JSON.
+    let form_preflight = [("Origin", site), ("Access-Control-Request-Method", "POST")];
+    let ok = send(&s, "OPTIONS", "/upload", &form_preflight).await;
+    assert_eq!((ok.status, ok.header("access-control-allow-origin")), (204, site));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(fixture_bytes("image-exif-rot6.jpg")).file_name("form.jpg"),
+    );
+    let req = reqwest::Client::new()
+        .post(format!("{}/upload", s.base))
+        .header("Origin", site)
+        .header("Authorization", &bearer)
+        .header("Accept", "application/json")
+        .multipart(form);
+    let posted = Tus::send(req).await;
+    assert_eq!(posted.header("access-control-allow-origin"), site, "{}", posted.body);
+    assert!(posted.body.contains("\"results\""), "{}", posted.body);
+    let page = send(&s, "GET", "/upload", &[("Origin", site)]).await;
+    assert!(page.headers.get("access-control-allow-origin").is_none(), "the upload page stays a page");
+    let listed = send(&s, "GET", "/api/v1/media", &[("Authorization", &format!("Bearer {}", cy.read))]).await;
+    assert!(listed.body.contains("\"total\":3"), "{}", listed.body);
+    assert!(listed.body.contains("from-site.png") && listed.body.contains("form.jpg"), "{}", listed.body);
+}
+
 /// Serves one page of HTML at every address of a loopback port: "another site".
 async fn other_site() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -182,7 +273,7 @@ async fn browser_on_a_listed_site_reads_the_api() {
     let (listed, unlisted) = (other_site().await, other_site().await);
     let allowed = listed.clone();
     let s = TestEnv::sqlite_local().await.start_server_configured(|w| w.api_origins = vec![allowed]).await;
-    let (photo, token, editor) = site_account(&s, "amy").await;
+    let SiteAccount { photo, read: token, edit: editor, upload: uploader } = site_account(&s, "amy").await;
     let id: i64 = photo.rsplit('/').next().unwrap().parse().unwrap();
     let (base, api) = (s.base.clone(), s.base.clone());
     let media = s.env.media.clone();
@@ -209,9 +300,38 @@ async fn browser_on_a_listed_site_reads_the_api() {
             "200 From the site",
             "an edit token changes the title"
         );
+        let png =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, fixture_bytes("image.png"));
+        let bytes = format!(
+            "const bytes = Uint8Array.from(atob('{png}'), c => c.charCodeAt(0)), \
+            auth = 'Bearer {uploader}';"
+        );
+        // A tus client's two requests: it must read Location and Upload-Offset.
+        let tus = format!(
+            "{bytes} return fetch('{api}/uploads/tus', {{method: 'POST', headers: {{Authorization: auth, \
+             'Tus-Resumable': '1.0.0', 'Upload-Length': String(bytes.length), \
+             'Upload-Metadata': 'filename ' + btoa('widget.png')}}}}).then(r => fetch( \
+             new URL(r.headers.get('Location'), '{api}/uploads/tus'), {{method: 'PATCH', headers: \
+             {{Authorization: auth, 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', \
+             'Content-Type': 'application/offset+octet-stream'}}, body: bytes}})) \
+             .then(r => r.status + ' ' + r.headers.get('Upload-Offset'), () => 'blocked');"
+        );
+        let whole = fixture_bytes("image.png").len();
+        assert_eq!(b.js(&tus).await, format!("204 {whole}"), "a listed site's widget uploads by tus");
+        let form = format!(
+            "{bytes} const f = new FormData(); f.append('keep_duplicates', '1'); \
+             f.append('file', new Blob([bytes], {{type: 'image/png'}}), 'form.png'); \
+             return fetch('{api}/upload', {{method: 'POST', headers: {{Authorization: auth, \
+             Accept: 'application/json'}}, body: f}}).then(r => r.json()) \
+             .then(j => j.results ? j.results[0].filename : j.code, () => 'blocked');"
+        );
+        assert_eq!(b.js(&form).await, "form.png", "and by the form's post");
+        assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "3");
         b.goto(&unlisted).await;
         assert_eq!(b.js(&fetch_total(&api, Some(&token))).await, "blocked", "an unlisted site is blocked");
         assert_eq!(b.js(&title(&editor, "Elsewhere")).await, "blocked", "and cannot change anything");
+        assert_eq!(b.js(&tus).await, "blocked", "nor upload by tus");
+        assert_eq!(b.js(&form).await, "blocked", "nor by the form");
     })
     .await;
     let amy = Actor::user(s.app.accounts.by_username("amy").await.unwrap().id);

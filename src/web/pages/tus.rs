@@ -11,6 +11,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::app::App;
 use crate::media::{Piece, PieceChecksum, Resumable, Upload};
+use crate::web::WebSettings;
+use crate::web::api::cors;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, Uploader};
 
@@ -101,14 +103,21 @@ fn with_status(mut res: actix_web::HttpResponseBuilder, upload: &Resumable) -> H
         .finish()
 }
 
-/// `OPTIONS`: what this server speaks; no session needed.
-pub async fn options(app: web::Data<App>) -> HttpResponse {
-    tus(HttpResponse::NoContent()
+/// `OPTIONS`: what this server speaks; no session needed. From a listed site's page it is
+/// also the browser's preflight (see `api/cors.rs`).
+pub async fn options(
+    req: HttpRequest,
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+) -> HttpResponse {
+    let mut answer = HttpResponse::NoContent()
         .insert_header(("Tus-Version", VERSION))
         .insert_header(("Tus-Extension", EXTENSIONS))
         .insert_header(("Tus-Checksum-Algorithm", ALGORITHMS))
         .insert_header(("Tus-Max-Size", app.media.settings().max_upload_bytes.to_string()))
-        .finish())
+        .finish();
+    cors::tus_preflight(&req, &settings, &mut answer);
+    tus(answer)
 }
 
 /// `POST`: creates an upload of `Upload-Length` bytes; `Upload-Metadata` may name the file
