@@ -23,7 +23,8 @@ backend_tests!(
     unknown_expired_and_revoked_answer_alike,
     lifetimes_are_bounded_and_capped,
     a_refused_link_comes_back_with_its_choices,
-    a_link_made_while_its_item_is_deleted_is_not_made
+    a_link_made_while_its_item_is_deleted_is_not_made,
+    a_link_unfurls_in_chat_apps
 );
 
 /// The item page of `name`, uploaded by `c`.
@@ -239,6 +240,11 @@ async fn passwords_are_asked_and_throttled(env: TestEnv) {
     let asked = visitor.get(&link).await;
     assert_eq!(asked.status, 200);
     assert!(asked.body.contains("needs a password") && !asked.body.contains("/file"), "{}", asked.body);
+    assert!(
+        !asked.body.contains("og:") && !asked.body.contains("harbour"),
+        "nothing unfurls: {}",
+        asked.body
+    );
     assert_eq!(visitor.get(&format!("{link}/file")).await.status, 404, "no bytes before the password");
     let wrong = visitor.post_raw(&link, &[("password", "lamppost")]).await;
     assert_eq!(wrong.status, 401);
@@ -249,6 +255,7 @@ async fn passwords_are_asked_and_throttled(env: TestEnv) {
     assert!(cookie.contains(&format!("Path={link}")) && cookie.contains("HttpOnly"), "{cookie}");
     let page = visitor.get(&link).await;
     assert!(page.body.contains(&format!("src=\"{link}/file\"")), "opened: {}", page.body);
+    assert!(page.body.contains("property=\"og:image\""), "open, it unfurls: {}", page.body);
     assert_eq!(visitor.get(&format!("{link}/file")).await.status, 303);
     // Another browser is asked again; a forged cookie opens nothing.
     let other = s.client();
@@ -437,4 +444,41 @@ async fn a_link_made_while_its_item_is_deleted_is_not_made(env: TestEnv) {
     let got = late.await.unwrap();
     assert!(matches!(got, Err(mediadesk::media::MediaError::NotFound)), "{:?}", got.map(|c| c.share));
     assert_eq!(env.count_rows("shares").await, 0);
+}
+
+/// A link pasted in a chat or mail app unfurls: its page names the picture (`og:title`, its
+/// caption as `og:description`), points at it absolutely with its size and alt text, which
+/// fetched as a crawler would (no cookie) gives the picture; a sound's names it without a
+/// picture. A link behind a password unfurls nothing (`passwords_are_asked_and_throttled`).
+async fn a_link_unfurls_in_chat_apps(env: TestEnv) {
+    let s = env.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let photo = upload_item(&amy, "harbour.png", "image.png").await;
+    let fields = [("title", "Harbour at dawn"), ("alt_text", "Boats & gulls"), ("caption", "Low tide")];
+    assert_eq!(amy.post(&photo, &format!("{photo}/describe"), &fields).await.status, 303);
+    let link = share(&amy, &photo, &[("lifetime", "3600")]).await;
+    let crawler = s.client();
+    let page = crawler.get(&link).await.body;
+    let absolute = format!("{}{link}", s.base);
+    for meta in [
+        format!("<meta property=\"og:url\" content=\"{absolute}\">"),
+        "<meta property=\"og:title\" content=\"Harbour at dawn\">".to_owned(),
+        "<meta property=\"og:description\" content=\"Low tide\">".to_owned(),
+        format!("<meta property=\"og:image\" content=\"{absolute}/file\">"),
+        "<meta property=\"og:image:alt\" content=\"Boats &#38; gulls\">".to_owned(),
+        "<meta property=\"og:image:width\" content=\"64\">".to_owned(),
+        "<meta property=\"og:image:height\" content=\"48\">".to_owned(),
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">".to_owned(),
+    ] {
+        assert!(page.contains(&meta), "{meta} in {page}");
+    }
+    let signed = bytes_url(&crawler, &format!("{link}/file")).await.expect("the picture's address");
+    let picture = reqwest::get(signed.clone()).await.expect("fetch the picture");
+    assert_eq!(picture.status(), 200, "{signed}");
+    assert_eq!(picture.bytes().await.unwrap().as_ref(), fixture_bytes("image.png").as_slice());
+
+    let clip = upload_item(&amy, "gulls.flac", "tone.flac").await;
+    let sound = crawler.get(&share(&amy, &clip, &[("lifetime", "3600")]).await).await.body;
+    assert!(sound.contains("<meta property=\"og:title\" content=\"gulls.flac\">"), "{sound}");
+    assert!(sound.contains("content=\"summary\"") && !sound.contains("og:image"), "{sound}");
 }

@@ -38,6 +38,10 @@ struct SharedPage {
     name: String,
     alt: String,
     placeholder: Option<PreviewPlaceholder>,
+    /// The link's own address, absolute, for the preview a chat or mail app unfurls from it.
+    link_url: String,
+    /// An image's size as the page shows it (and `/file` gives it).
+    picture_size: Option<(u32, u32)>,
     caption: Option<String>,
     credit: Option<String>,
     note: Option<String>,
@@ -136,6 +140,8 @@ pub async fn show(
             let d = media.description();
             let body = SharedPage {
                 placeholder: PreviewPlaceholder::of(&media, shared.shown_size),
+                link_url: settings.absolute_url(&format!("/s/{token}")),
+                picture_size: shared.shown_size,
                 kind: media.kind().as_str(),
                 name: media.display_name().to_owned(),
                 alt: d
@@ -190,6 +196,8 @@ fn page(
         name: String::new(),
         alt: String::new(),
         placeholder: None,
+        link_url: String::new(),
+        picture_size: None,
         caption: None,
         credit: None,
         note: None,
