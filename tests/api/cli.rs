@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use mediadesk::domain::{MediaKind, Owner};
 use mediadesk::media::{Actor, Upload};
 use mediadesk::storage::StorageKey;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::*;
 
@@ -418,6 +419,12 @@ async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
     }
     assert!(up, "the server came up");
     let id = reqwest::get(&url).await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
+    // A scanner's bytes: answered 400, and no ERROR line for them.
+    let mut garbage = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    garbage.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 400"), "{}", String::from_utf8_lossy(&answer));
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
@@ -431,6 +438,7 @@ async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
         lines.iter().any(|l| l["span"]["request_id"] == id.as_str() && l["fields"]["status"] == 200),
         "the request's log line carries its id: {logs}"
     );
+    assert!(lines.iter().all(|l| l["level"] != "ERROR"), "nothing at ERROR: {logs}");
 }
 
 fn free_port() -> u16 {
