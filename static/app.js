@@ -288,6 +288,15 @@
     });
   }
 
+  // The next item's picture is fetched once this one's has come (data-next-picture, the very
+  // URL the next page gives), so Next, → or a swipe shows it at once from the browser's cache.
+  if (walk && walk.dataset.nextPicture) {
+    var ahead = function () { new Image().src = walk.dataset.nextPicture; };
+    var current = document.getElementById("preview");
+    if (!current || current.tagName !== "IMG" || current.complete) ahead();
+    else current.addEventListener("load", ahead, { once: true });
+  }
+
   // The describing queue: Ctrl+Enter (or Cmd+Enter) saves a transcript and moves on.
   var queueText = document.querySelector("form[action='/describe'] textarea");
   if (queueText) {

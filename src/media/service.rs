@@ -338,27 +338,35 @@ impl MediaService {
     }
 
     /// An item's page: the item, a link to view it and one to download it; the row is read once.
+    /// The links are issued on a round time (see [`MediaService::round_issue`]), so a browser
+    /// keeps what it fetched: coming back to the page, or walking the viewer back and forth,
+    /// fetches no picture twice, and the viewer can fetch the next one ahead.
     pub async fn detail(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Detail, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_view(item.media.owner_id())?;
         let key = StorageKey::parse(self.outgoing_key(Some(actor), &item))?;
         let mime = item.media.content_type();
-        let view_url = self.sign(&key, mime, None, None).await?.url;
-        let download_url = self.sign(&key, mime, None, Some(item.media.filename())).await?.url;
+        let at = self.round_issue();
+        let view_url = self.sign_issued(&key, mime, None, None, at).await?.url;
+        let download_url = self.sign_issued(&key, mime, None, Some(item.media.filename()), at).await?.url;
         let display_url = match &item.display {
             Some(display) => {
                 let display = StorageKey::parse(display)?;
                 let mime = DisplayFormat::of_key(display.as_str()).mime();
-                Some(self.sign(&display, mime, None, None).await?.url)
+                Some(self.sign_issued(&display, mime, None, None, at).await?.url)
             }
             None => None,
         };
         let play_url = match &item.rendition {
-            Some(play) => Some(self.sign(&StorageKey::parse(play)?, "audio/flac", None, None).await?.url),
+            Some(play) => {
+                Some(self.sign_issued(&StorageKey::parse(play)?, "audio/flac", None, None, at).await?.url)
+            }
             None => None,
         };
         let thumb_url = match &item.thumbnail {
-            Some(thumb) => Some(self.sign(&StorageKey::parse(thumb)?, "image/jpeg", None, None).await?.url),
+            Some(thumb) => {
+                Some(self.sign_issued(&StorageKey::parse(thumb)?, "image/jpeg", None, None, at).await?.url)
+            }
             None => None,
         };
         let shown_size = item.shown_size();
@@ -372,6 +380,26 @@ impl MediaService {
         ttl: Option<Duration>,
         download_name: Option<&str>,
     ) -> Result<SignedUrl, MediaError> {
+        self.sign_issued(key, mime, ttl, download_name, None).await
+    }
+
+    /// When the links of a page issued now start: the last multiple of half the default
+    /// lifetime, so the same object keeps the same URL that long and every URL still has at
+    /// least half its life left. (Under two minutes' lifetime, now.)
+    fn round_issue(&self) -> Option<i64> {
+        let half = (self.settings.default_url_ttl.as_secs() / 2) as i64;
+        (half >= 60).then(|| chrono::Utc::now().timestamp() / half * half)
+    }
+
+    /// [`MediaService::sign`], valid from `issued_at` (unix seconds; `None`: now).
+    async fn sign_issued(
+        &self,
+        key: &StorageKey,
+        mime: &str,
+        ttl: Option<Duration>,
+        download_name: Option<&str>,
+        issued_at: Option<i64>,
+    ) -> Result<SignedUrl, MediaError> {
         let ttl = ttl
             .unwrap_or(self.settings.default_url_ttl)
             .clamp(Duration::from_secs(1), self.settings.max_url_ttl);
@@ -380,10 +408,12 @@ impl MediaService {
             Some(t) => super::filename::download_name(name, t),
             None => name.to_owned(),
         });
-        let options =
-            SignedUrlOptions { ttl, content_type: Some(mime.to_owned()), download_name, issued_at: None };
+        let options = SignedUrlOptions { ttl, content_type: Some(mime.to_owned()), download_name, issued_at };
         let url = self.store.signed_url(key, &options).await?;
-        let expires_at = now() + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
+        let issued = issued_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or_else(now, |t| t.naive_utc());
+        let expires_at = issued + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::zero());
         Ok(SignedUrl { url, expires_at })
     }
 

@@ -11,7 +11,8 @@ use crate::common::*;
 backend_tests!(
     an_item_page_walks_its_gallery_view,
     the_full_window_viewer_walks_a_search_and_closes,
-    browser_walks_the_view_with_the_keyboard
+    browser_walks_the_view_with_the_keyboard,
+    browser_fetches_the_next_picture_ahead
 );
 
 fn link(page: &str, id: &str) -> Option<String> {
@@ -223,4 +224,70 @@ async fn the_full_window_viewer_walks_a_search_and_closes(env: TestEnv) {
     // Another account's item: not found, as its page is.
     let (bob, _) = server.signed_in("bob", Role::User).await;
     assert_eq!(bob.get(&song_view).await.status, 404);
+}
+
+/// The item's page and the viewer name the next item's picture by the very URL its own page
+/// will give (links are issued on a round time, so a page fetched twice gives the same ones
+/// and the browser keeps what it fetched); the script fetches it once the shown picture has
+/// come, so → shows it from the cache (the app's own file links say how long to keep them; an
+/// S3 server's answers say what they say, so there only the fetch ahead is checked).
+async fn browser_fetches_the_next_picture_ahead(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files = vec![("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
+    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    let view = "/media?sort=name";
+    let names = cards(&ann, view).await;
+    let (first, second) = (names[0].clone(), names[1].clone());
+    let picture = |page: &str| {
+        let at = page.find("id=\"preview\"").expect("a picture");
+        let before = &page[..at];
+        html_unescape(before[before.rfind("src=\"").unwrap() + 5..].split('"').next().unwrap())
+    };
+    let ahead = |page: &str| {
+        page.split("data-next-picture=\"").nth(1).map(|rest| html_unescape(rest.split('"').next().unwrap()))
+    };
+    for page in [first.clone(), format!("{}/view", first.split('?').next().unwrap())] {
+        let with_back =
+            if page.contains('?') { page.clone() } else { format!("{page}?back=%2Fmedia%3Fsort%3Dname") };
+        let once = ann.get(&with_back).await.body;
+        assert_eq!(picture(&once), picture(&ann.get(&with_back).await.body), "{page}: the same link twice");
+        let next = ahead(&once).unwrap_or_else(|| panic!("{page} names the next picture: {once}"));
+        let second_page = ann.get(&second).await.body;
+        assert_eq!(next, picture(&second_page), "{page}: the next page's own link");
+        assert_eq!(ahead(&second_page), None, "the last has none ahead");
+    }
+
+    let base = server.base.clone();
+    Browser::run(backend, &base, |br| async move {
+        br.sign_in("ann").await;
+        br.goto(&first).await;
+        let next = br.js("return document.querySelector('nav.walk').dataset.nextPicture;").await;
+        let next = next.as_str().expect("a picture ahead").to_owned();
+        let fetched = format!(
+            "return performance.getEntriesByType('resource').filter(e => e.name.endsWith({next:?})) \
+             .map(e => e.transferSize);"
+        );
+        poll("the next picture fetched ahead", PATIENCE, async || {
+            let sizes = br.js(&fetched).await;
+            if sizes.as_array().is_some_and(|s| !s.is_empty()) { Ok(()) } else { Err(sizes.to_string()) }
+        })
+        .await;
+        br.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
+        poll("on the next page", PATIENCE, async || {
+            let src = br.js("return document.getElementById('preview').getAttribute('src');").await;
+            if src == next.as_str() { Ok(()) } else { Err(src.to_string()) }
+        })
+        .await;
+        let loaded = "const i = document.getElementById('preview'); return new Promise(r => { \
+            if (i.complete) r(i.naturalWidth); else i.onload = () => r(i.naturalWidth); });";
+        assert!(br.js(loaded).await.as_u64().unwrap() > 0);
+        if backend == "sqlite_local" {
+            let sizes = br.js(&fetched).await;
+            let cached = sizes.as_array().unwrap().iter().all(|size| size == 0);
+            assert!(cached, "shown from the cache, nothing fetched again: {sizes}");
+        }
+    })
+    .await;
 }

@@ -85,6 +85,8 @@ struct DetailPage {
     /// The items before and after this one in the gallery view it came from.
     previous_url: Option<String>,
     next_url: Option<String>,
+    /// The next item's picture, fetched ahead by the script.
+    next_picture: Option<String>,
     /// The title, else the file name.
     heading: String,
     /// Alt text, else the file name.
@@ -428,6 +430,7 @@ pub(super) async fn render(
         viewer_url: back::with_back(&format!("{}/view", path.url()), &back),
         previous_url: walk(neighbours.previous),
         next_url: walk(neighbours.next),
+        next_picture: super::viewer::picture_ahead(app, &actor, neighbours.next).await,
         heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),
         alt: saved.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: saved.caption.clone(),

@@ -8,7 +8,7 @@ use askama::Template;
 use super::detail::{DetailQuery, MediaPath};
 use crate::app::App;
 use crate::domain::MediaKind;
-use crate::media::MediaRead;
+use crate::media::{Actor, MediaRead};
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -27,6 +27,8 @@ struct ViewerPage {
     caption: Option<String>,
     /// A large image's screen-size rendition, else the original.
     preview_url: String,
+    /// The next item's picture, fetched ahead by the script.
+    next_picture: Option<String>,
     /// Its placeholder: the thumbnail's ThumbHash and the picture's size as shown.
     placeholder: Option<PreviewPlaceholder>,
     media_url: String,
@@ -36,6 +38,18 @@ struct ViewerPage {
     edit_url: String,
     previous_url: Option<String>,
     next_url: Option<String>,
+}
+
+/// The next item's picture as its page will show it, when the next item is an image the actor
+/// sees: the page's script fetches it once its own picture has come, so Next shows it at once
+/// (its URL is issued on a round time, the same the next page will give).
+pub(super) async fn picture_ahead(
+    app: &App,
+    actor: &Actor,
+    next: Option<(MediaKind, i64)>,
+) -> Option<String> {
+    let (MediaKind::Image, id) = next? else { return None };
+    app.media.detail(actor, MediaKind::Image, id).await.ok().map(|d| d.shown_url().to_owned())
 }
 
 /// The viewer's address for an item, opened from the gallery view `back`.
@@ -72,6 +86,7 @@ pub async fn show(
         alt: d.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: d.caption.clone(),
         preview_url,
+        next_picture: picture_ahead(&app, &actor, neighbours.next).await,
         placeholder: PreviewPlaceholder::of(media, detail.shown_size),
         media_url: detail.view_url.clone(),
         // No `#description`: a fragment would stop the browser from honouring `autofocus`.
