@@ -339,10 +339,7 @@ pub(super) async fn render(
         })
         .collect();
     // The items before and after this one in the gallery view it was opened from.
-    let neighbours = match super::gallery::view_set(app, user, &back).await? {
-        Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),
-        None => Default::default(),
-    };
+    let around = super::gallery::walk(app, user, &back, item).await?;
     let walk =
         |n: Option<(MediaKind, i64)>| n.map(|(k, id)| back::with_back(&format!("/media/{k}/{id}"), &back));
     let saved = media.description().clone();
@@ -428,9 +425,9 @@ pub(super) async fn render(
     }
     let body = DetailPage {
         viewer_url: back::with_back(&format!("{}/view", path.url()), &back),
-        previous_url: walk(neighbours.previous),
-        next_url: walk(neighbours.next),
-        next_picture: super::viewer::picture_ahead(app, &actor, neighbours.next).await,
+        previous_url: walk(around.previous),
+        next_url: walk(around.next),
+        next_picture: around.next_picture,
         heading: saved.title.clone().unwrap_or_else(|| media.filename().to_owned()),
         alt: saved.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: saved.caption.clone(),

@@ -229,6 +229,36 @@ pub async fn of_user(
     render(&app, &user, (&settings, &req), q.into_inner(), OwnerFilter::User(id), view).await
 }
 
+/// Where an item sits in the gallery view `back` it was opened from: the items before and
+/// after it, and the next one's picture as its page will show it (when it is an image), which
+/// the page's script fetches ahead so Next shows it at once (links are issued on a round time:
+/// the next page gives the very same URL).
+pub struct Walk {
+    pub previous: Option<(MediaKind, i64)>,
+    pub next: Option<(MediaKind, i64)>,
+    pub next_picture: Option<String>,
+}
+
+pub async fn walk(
+    app: &App,
+    user: &CurrentUser,
+    back: &str,
+    item: (MediaKind, i64),
+) -> Result<Walk, WebError> {
+    let actor = user.actor();
+    let around = match view_set(app, user, back).await? {
+        Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),
+        None => Default::default(),
+    };
+    let next_picture = match around.next {
+        Some((MediaKind::Image, id)) => {
+            app.media.detail(&actor, MediaKind::Image, id).await.ok().map(|d| d.shown_url().to_owned())
+        }
+        _ => None,
+    };
+    Ok(Walk { previous: around.previous, next: around.next, next_picture })
+}
+
 /// The set a gallery view shows (its filters and order, not its position), to walk from one of
 /// its items to the next; `None` for an address that is not a gallery this user may see.
 pub async fn view_set(

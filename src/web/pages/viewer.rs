@@ -8,7 +8,7 @@ use askama::Template;
 use super::detail::{DetailQuery, MediaPath};
 use crate::app::App;
 use crate::domain::MediaKind;
-use crate::media::{Actor, MediaRead};
+use crate::media::MediaRead;
 use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -40,18 +40,6 @@ struct ViewerPage {
     next_url: Option<String>,
 }
 
-/// The next item's picture as its page will show it, when the next item is an image the actor
-/// sees: the page's script fetches it once its own picture has come, so Next shows it at once
-/// (its URL is issued on a round time, the same the next page will give).
-pub(super) async fn picture_ahead(
-    app: &App,
-    actor: &Actor,
-    next: Option<(MediaKind, i64)>,
-) -> Option<String> {
-    let (MediaKind::Image, id) = next? else { return None };
-    app.media.detail(actor, MediaKind::Image, id).await.ok().map(|d| d.shown_url().to_owned())
-}
-
 /// The viewer's address for an item, opened from the gallery view `back`.
 pub fn url((kind, id): (MediaKind, i64), back: &str) -> String {
     back::with_back(&format!("/media/{kind}/{id}/view"), back)
@@ -68,10 +56,7 @@ pub async fn show(
     let actor = user.actor();
     let detail = app.media.detail(&actor, path.kind, path.id).await?;
     let item = (path.kind, path.id);
-    let neighbours = match super::gallery::view_set(&app, &user, &back).await? {
-        Some(set) => app.media.neighbours(&actor, &set, item).await.unwrap_or_default(),
-        None => Default::default(),
-    };
+    let walk = super::gallery::walk(&app, &user, &back, item).await?;
     let media = &detail.media;
     let d = media.description();
     let preview_url = match media {
@@ -86,13 +71,13 @@ pub async fn show(
         alt: d.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: d.caption.clone(),
         preview_url,
-        next_picture: picture_ahead(&app, &actor, neighbours.next).await,
+        next_picture: walk.next_picture,
         placeholder: PreviewPlaceholder::of(media, detail.shown_size),
         media_url: detail.view_url.clone(),
         // No `#description`: a fragment would stop the browser from honouring `autofocus`.
         edit_url: back::with_back(&format!("{}?edit=1", path.url()), &back),
-        previous_url: neighbours.previous.map(|n| url(n, &back)),
-        next_url: neighbours.next.map(|n| url(n, &back)),
+        previous_url: walk.previous.map(|n| url(n, &back)),
+        next_url: walk.next.map(|n| url(n, &back)),
         back,
     }
     .render()?;
