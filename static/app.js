@@ -290,6 +290,23 @@
 
   // The next item's picture is fetched once this one's has come (data-next-picture, the very
   // URL the next page gives), so Next, → or a swipe shows it at once from the browser's cache.
+  // In the viewer a swipe walks too: right to left to the next item, left to right to the
+  // previous (a mostly sideways move of 60 px or more; a scroll or a pinch is none).
+  var stage = document.querySelector(".viewer-stage");
+  if (walk && stage) {
+    var from = null;
+    stage.addEventListener("touchstart", function (e) {
+      from = e.touches.length === 1 ? [e.touches[0].clientX, e.touches[0].clientY] : null;
+    }, { passive: true });
+    stage.addEventListener("touchend", function (e) {
+      if (!from || e.changedTouches.length !== 1) return;
+      var dx = e.changedTouches[0].clientX - from[0], dy = e.changedTouches[0].clientY - from[1];
+      from = null;
+      if (Math.abs(dx) < 60 || Math.abs(dx) < 2 * Math.abs(dy)) return;
+      var to = document.getElementById(dx < 0 ? "next" : "previous");
+      if (to) location.href = to.href;
+    });
+  }
   if (walk && walk.dataset.nextPicture) {
     var ahead = function () { new Image().src = walk.dataset.nextPicture; };
     var current = document.getElementById("preview");

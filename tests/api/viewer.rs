@@ -12,7 +12,8 @@ backend_tests!(
     an_item_page_walks_its_gallery_view,
     the_full_window_viewer_walks_a_search_and_closes,
     browser_walks_the_view_with_the_keyboard,
-    browser_fetches_the_next_picture_ahead
+    browser_fetches_the_next_picture_ahead,
+    browser_swipes_through_the_viewer_at_390_px
 );
 
 fn link(page: &str, id: &str) -> Option<String> {
@@ -288,6 +289,48 @@ async fn browser_fetches_the_next_picture_ahead(env: TestEnv) {
             let cached = sizes.as_array().unwrap().iter().all(|size| size == 0);
             assert!(cached, "shown from the cache, nothing fetched again: {sizes}");
         }
+    })
+    .await;
+}
+
+/// On a phone (390 px, a finger through WebDriver's touch actions) the viewer walks by swiping:
+/// right to left to the next item, left to right back; a mostly upright move does not walk.
+async fn browser_swipes_through_the_viewer_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files = vec![("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
+    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    let first = cards(&ann, "/media?sort=name").await[0].clone();
+    let (path, back) = first.split_once('?').expect("the view to walk");
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        b.goto(&format!("{path}/view?{back}")).await;
+        let at = |name: &'static str| {
+            let b = b.clone();
+            async move {
+                poll(name, PATIENCE, async || {
+                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
+                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
+                })
+                .await
+            }
+        };
+        at("a.png").await;
+        b.swipe(".viewer-stage", (0.0, 0.0), (0.0, 120.0)).await;
+        b.swipe(".viewer-stage", (80.0, 0.0), (-60.0, 120.0)).await;
+        assert_eq!(
+            b.js("return document.querySelector('h1').textContent;").await,
+            "a.png",
+            "upright: no walk"
+        );
+        b.swipe(".viewer-stage", (100.0, 0.0), (-100.0, 10.0)).await;
+        at("b.jpg").await;
+        b.assert_fits("the viewer fits 390 px").await;
+        b.swipe(".viewer-stage", (-100.0, 0.0), (100.0, 0.0)).await;
+        at("a.png").await;
     })
     .await;
 }

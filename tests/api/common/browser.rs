@@ -243,6 +243,26 @@ impl Browser {
         self.client.release_actions().await.expect("release the pointer");
     }
 
+    /// A finger put down at `from` and lifted at `to` (from the centre of the element `css`),
+    /// moving over a quarter second: a swipe.
+    pub async fn swipe(&self, css: &str, from: (f64, f64), to: (f64, f64)) {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, PointerAction, TouchActions};
+        let element = self.find(css).await;
+        let at = |(x, y): (f64, f64), ms: u64| PointerAction::MoveToElement {
+            element: element.clone(),
+            duration: Some(std::time::Duration::from_millis(ms)),
+            x,
+            y,
+        };
+        let finger = TouchActions::new("finger".into())
+            .then(at(from, 0))
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(at(to, 250))
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(finger).await.unwrap_or_else(|e| panic!("swipe over {css}: {e}"));
+        self.client.release_actions().await.expect("lift the finger");
+    }
+
     /// A click at `at` from the centre of the element `css` (a drag that does not move).
     pub async fn click_at(&self, css: &str, at: (f64, f64)) {
         self.drag(css, at, at).await;
