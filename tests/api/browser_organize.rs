@@ -114,22 +114,12 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         // Walk them with the arrow keys, from the first by name.
         b.goto("/media?tags=harbour&sort=name").await;
         b.find("ul.grid li.card a.thumb").await.click().await.expect("open the first in the viewer");
-        let at = |name: &'static str| {
-            let b = b.clone();
-            async move {
-                poll(name, PATIENCE, async || {
-                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
-                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
-                })
-                .await
-            }
-        };
-        at("boats.jpg").await;
+        b.wait_for_heading("boats.jpg").await;
         b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
-        at("lighthouse.png").await;
+        b.wait_for_heading("lighthouse.png").await;
         let viewer_png = b.screenshot("viewer").await;
         b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
-        at("quay.webp").await;
+        b.wait_for_heading("quay.webp").await;
         assert_eq!(b.count("#next").await, 0, "the last of the view");
         assert_eq!(b.count("#viewer").await, 1, "in the full-window viewer");
         // e: to the item's fields, the cursor in alt text; then Esc from the viewer: the view.
@@ -140,7 +130,7 @@ async fn browser_organizes_and_describes(env: TestEnv) {
         })
         .await;
         b.js("history.back(); return null;").await;
-        at("quay.webp").await;
+        b.wait_for_heading("quay.webp").await;
         b.find("body").await.send_keys(&Key::Escape.to_string()).await.expect("Esc");
         poll("the gallery view", PATIENCE, async || {
             let here = b.js("return location.pathname + location.search;").await;

@@ -114,29 +114,19 @@ async fn browser_walks_the_view_with_the_keyboard(env: TestEnv) {
         b.sign_in("ann").await;
         b.goto("/media?sort=name").await;
         b.find_link("a.png").await.click().await.expect("open a.png");
-        let at = |name: &'static str| {
-            let b = b.clone();
-            async move {
-                poll(name, PATIENCE, async || {
-                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
-                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
-                })
-                .await
-            }
-        };
-        at("a.png").await;
+        b.wait_for_heading("a.png").await;
         b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
-        at("b.png").await;
+        b.wait_for_heading("b.png").await;
         b.find("body").await.send_keys(&Key::Right.to_string()).await.expect("→");
-        at("c.png").await;
+        b.wait_for_heading("c.png").await;
         b.find("body").await.send_keys(&Key::Left.to_string()).await.expect("←");
-        at("b.png").await;
+        b.wait_for_heading("b.png").await;
         // e: to the description; typing there does not walk.
         b.find("body").await.send_keys("e").await.expect("e");
         let focused = b.js("return document.activeElement.id;").await;
         assert_eq!(focused, "alt_text");
         b.find("#alt_text").await.send_keys(&Key::Right.to_string()).await.ok();
-        at("b.png").await;
+        b.wait_for_heading("b.png").await;
         b.js("document.activeElement.blur(); return 1;").await;
         b.find("body").await.send_keys(&Key::Escape.to_string()).await.expect("Esc");
         b.wait_for_path("/media").await;
@@ -308,17 +298,7 @@ async fn browser_swipes_through_the_viewer_at_390_px(env: TestEnv) {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
         b.goto(&format!("{path}/view?{back}")).await;
-        let at = |name: &'static str| {
-            let b = b.clone();
-            async move {
-                poll(name, PATIENCE, async || {
-                    let h1 = b.js("return document.querySelector('h1').textContent;").await;
-                    if h1 == name { Ok(()) } else { Err(h1.to_string()) }
-                })
-                .await
-            }
-        };
-        at("a.png").await;
+        b.wait_for_heading("a.png").await;
         b.swipe(".viewer-stage", (0.0, 0.0), (0.0, 120.0)).await;
         b.swipe(".viewer-stage", (80.0, 0.0), (-60.0, 120.0)).await;
         assert_eq!(
@@ -327,10 +307,10 @@ async fn browser_swipes_through_the_viewer_at_390_px(env: TestEnv) {
             "upright: no walk"
         );
         b.swipe(".viewer-stage", (100.0, 0.0), (-100.0, 10.0)).await;
-        at("b.jpg").await;
+        b.wait_for_heading("b.jpg").await;
         b.assert_fits("the viewer fits 390 px").await;
         b.swipe(".viewer-stage", (-100.0, 0.0), (100.0, 0.0)).await;
-        at("a.png").await;
+        b.wait_for_heading("a.png").await;
     })
     .await;
 }

@@ -279,6 +279,15 @@ impl Browser {
         .await;
     }
 
+    /// Waits until the page's heading says `name` (the item walked to has opened).
+    pub async fn wait_for_heading(&self, name: &str) {
+        poll(name, PATIENCE, async || {
+            let h1 = self.js("return document.querySelector('h1').textContent;").await;
+            if h1 == name { Ok(()) } else { Err(h1.to_string()) }
+        })
+        .await;
+    }
+
     /// How many elements match `css` right now.
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find all {css}: {e}")).len()
