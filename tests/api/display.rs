@@ -68,18 +68,7 @@ async fn large_images_are_shown_through_a_screen_size_rendition(env: TestEnv) {
         let page = c.get(&detail).await;
         let preview = page.body.split("id=\"preview\"").next().unwrap().rsplit("src=\"").next().unwrap();
         let preview = html_unescape(preview.split('"').next().unwrap());
-        let original = html_unescape(
-            page.body
-                .split(">Open full size</a>")
-                .next()
-                .unwrap()
-                .rsplit("href=\"")
-                .next()
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap(),
-        );
+        let original = page.open_full_size();
         assert_ne!(preview, original, "{name}: the page shows the rendition");
         assert!(page.body.contains("shown reduced to fit a screen"));
         let (status, headers, bytes) = c.get_bytes(&preview, None).await;

@@ -201,3 +201,34 @@ fn generated_keys_name_the_owner_never_the_file() {
     assert_eq!(user.derived("thumb.webp").as_str(), user.as_str().replace(".jpg", ".thumb.webp"));
     assert!(StorageKey::parse(user.as_str()).is_ok());
 }
+
+/// However an object went into the bucket (one PUT, parts, a server-side copy), a signed link to
+/// it comes back with advice that lets the browser that fetched it keep it, and no shared cache.
+#[tokio::test]
+async fn s3_objects_come_back_with_private_caching_advice_however_they_went_in() {
+    let env = TestEnv::postgres_s3().await;
+    let small = env.dir.path().join("small.bin");
+    std::fs::write(&small, pattern(1000)).unwrap();
+    env.store.put_file(&key("u1/one-put.bin"), &small, "image/png").await.unwrap();
+    let big = env.dir.path().join("big.bin");
+    std::fs::write(&big, pattern(9 * 1024 * 1024)).unwrap();
+    env.store.put_file(&key("u1/parts.bin"), &big, "image/png").await.unwrap();
+    env.store.put_stream(&key("u1/stream.bin"), bytes_stream(pattern(1000)), "image/png").await.unwrap();
+    let long = generated_stream(9 * 1024 * 1024, 7);
+    env.store.put_stream(&key("u1/stream-parts.bin"), long, "image/png").await.unwrap();
+    env.store.copy(&key("u1/one-put.bin"), &key("trash/u1/copied.bin")).await.unwrap();
+    let options = SignedUrlOptions {
+        ttl: std::time::Duration::from_secs(300),
+        content_type: Some("image/png".into()),
+        download_name: None,
+        issued_at: None,
+    };
+    for k in ["u1/one-put.bin", "u1/parts.bin", "u1/stream.bin", "u1/stream-parts.bin", "trash/u1/copied.bin"]
+    {
+        let url = env.store.signed_url(&key(k), &options).await.unwrap();
+        let resp = reqwest::get(&url).await.unwrap();
+        assert_eq!(resp.status(), 200, "{k}");
+        let advice = resp.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(advice.as_deref(), Some("private, max-age=3600"), "{k}");
+    }
+}

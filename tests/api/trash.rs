@@ -177,13 +177,6 @@ async fn fetch_status(c: &TestClient, url: &str) -> u16 {
     }
 }
 
-/// The item page's "Open full size" link: the signed URL of the file itself.
-fn view_url(body: &str) -> String {
-    let at = body.find("\" target=\"_blank\" rel=\"noopener\">Open full size").expect("the file's link");
-    let from = body[..at].rfind("href=\"").expect("its href") + "href=\"".len();
-    crate::common::server::html_unescape(&body[from..at])
-}
-
 async fn trash_through_the_pages(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (ann, _) = s.signed_in("ann", Role::User).await;
@@ -198,7 +191,7 @@ async fn trash_through_the_pages(env: TestEnv) {
         .unwrap();
     let id: i64 = item.rsplit('/').next().unwrap().parse().unwrap();
     let detail = ann.get(&item).await;
-    let link = view_url(&detail.body);
+    let link = detail.open_full_size();
     assert_eq!(fetch_status(&ann, &link).await, 200, "{link}");
 
     let confirm = ann.get(&format!("{item}/delete")).await;
@@ -236,7 +229,7 @@ async fn trash_through_the_pages(env: TestEnv) {
     let detail = ann.get(&item).await;
     assert_eq!(detail.status, 200);
     assert!(detail.body.contains("Restored quay.png"), "{}", detail.body);
-    let new_link = view_url(&detail.body);
+    let new_link = detail.open_full_size();
     assert_ne!(new_link, link);
     assert_eq!(fetch_status(&ann, &new_link).await, 200);
     assert_eq!(fetch_status(&ann, &link).await, 404, "links made before the trash stay dead");

@@ -13,7 +13,8 @@ backend_tests!(
     the_full_window_viewer_walks_a_search_and_closes,
     browser_walks_the_view_with_the_keyboard,
     browser_fetches_the_next_picture_ahead,
-    browser_swipes_through_the_viewer_at_390_px
+    browser_swipes_through_the_viewer_at_390_px,
+    the_browser_may_keep_what_a_page_shows
 );
 
 fn link(page: &str, id: &str) -> Option<String> {
@@ -313,4 +314,42 @@ async fn browser_swipes_through_the_viewer_at_390_px(env: TestEnv) {
         b.wait_for_heading("a.png").await;
     })
     .await;
+}
+
+/// What a page shows may be kept by the browser that fetched it (so walking back and forth
+/// does not fetch a picture again), by no shared cache, and not past its link's life: on the
+/// local folder the app says so, on S3 the bucket does, for an upload's file and thumbnail and
+/// for a file back from the trash (a copy in the bucket).
+async fn the_browser_may_keep_what_a_page_shows(env: TestEnv) {
+    let s3 = env.s3.is_some();
+    let server = env.with_trash(30).start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let item = ann.upload_one("quay.jpg", fixture_bytes("image.jpg")).await;
+    let kept = async |url: &str| {
+        let (status, headers, _) = ann.get_bytes(url, None).await;
+        assert_eq!(status, 200, "{url}");
+        let advice = headers.get("cache-control").expect("caching advice").to_str().unwrap().to_owned();
+        if s3 {
+            assert_eq!(advice, "private, max-age=3600", "{url}");
+        } else {
+            let age: i64 = advice.strip_prefix("private, max-age=").expect(&advice).parse().unwrap();
+            let exp: i64 = url.split("exp=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+            let left = exp - chrono::Utc::now().timestamp();
+            assert!(age > 0 && age <= left.min(3600), "max-age {age} with {left} s of the link left");
+        }
+    };
+    let file = ann.get(&item).await.open_full_size();
+    kept(&file).await;
+    let thumbs = ann.get("/media").await.all("<img src=\"");
+    let thumb = thumbs.iter().find(|t| t.contains("thumb")).expect("a thumbnail");
+    kept(thumb).await;
+
+    let id = item.rsplit('/').next().unwrap();
+    let deleted = ann.post(&format!("{item}/delete"), &format!("{item}/delete"), &[("step", "delete")]).await;
+    assert_eq!(deleted.status, 303);
+    let fields = [("action", "restore"), ("item", &format!("image:{id}")), ("then", "item")];
+    assert_eq!(ann.post(&item, "/trash", &fields).await.status, 303);
+    let restored = ann.get(&item).await.open_full_size();
+    assert_ne!(restored, file, "a new name after the trash");
+    kept(&restored).await;
 }

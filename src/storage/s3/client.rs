@@ -24,6 +24,13 @@ use crate::storage::StorageError;
 /// 8 MiB keeps a 100 MB upload at 13 parts and memory per stream upload at one part.
 pub const PART_SIZE: u64 = 8 * 1024 * 1024;
 
+/// Stored with every object and sent back by the bucket with it. A key names one content for
+/// as long as links to it are given out (a changed file gets a new key), and a page's links
+/// keep one URL for half their life, so a browser may keep what it fetched rather than fetch
+/// the same picture again on every visit; without it a bucket sends no caching advice at all.
+/// Private: a shared cache must not keep what a signed link gave one person.
+pub const CACHE_CONTROL: &str = "private, max-age=3600";
+
 /// The SDK client and the bucket it works on.
 #[derive(Clone, Debug)]
 pub struct S3Client {
@@ -123,6 +130,7 @@ impl S3Client {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .cache_control(CACHE_CONTROL)
             .content_length(size as i64)
             .body(body)
             .customize()
@@ -189,6 +197,7 @@ impl S3Client {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .cache_control(CACHE_CONTROL)
             .send()
             .await
             .map_err(classify)?;
@@ -273,6 +282,7 @@ impl S3Client {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .cache_control(CACHE_CONTROL)
             .body(body)
             .send()
             .await

@@ -154,8 +154,6 @@ impl Page {
         find_attr(&self.body, "name=\"csrf_token\" value=\"").expect("page has a CSRF token")
     }
 
-    /// The address of the page's link marked `rel="{rel}"` (a pager's `next`, `prev`, `last`):
-    /// a page holds other links that carry a cursor, such as "Select all on this page".
     /// The hidden fields of the page's forms, in order, values unescaped.
     pub fn hidden_fields(&self) -> Vec<(String, String)> {
         self.body
@@ -169,10 +167,19 @@ impl Page {
             .collect()
     }
 
+    /// The address of the page's link marked `rel="{rel}"` (a pager's `next`, `prev`, `last`):
+    /// a page holds other links that carry a cursor, such as "Select all on this page".
     pub fn rel(&self, rel: &str) -> Option<String> {
         let end = self.body.find(&format!("\" rel=\"{rel}\""))?;
         let start = self.body[..end].rfind("href=\"")? + "href=\"".len();
         Some(html_unescape(&self.body[start..end]))
+    }
+
+    /// An item page's "Open full size" link: the signed URL of the file itself.
+    pub fn open_full_size(&self) -> String {
+        let at = self.body.find("\" target=\"_blank\" rel=\"noopener\">Open full size").expect("the link");
+        let from = self.body[..at].rfind("href=\"").expect("its href") + "href=\"".len();
+        html_unescape(&self.body[from..at])
     }
 
     /// Every value of an attribute, e.g. `src="` for all sources.
