@@ -350,11 +350,7 @@ impl MediaService {
         let view_url = self.sign_issued(&key, mime, None, None, at).await?.url;
         let download_url = self.sign_issued(&key, mime, None, Some(item.media.filename()), at).await?.url;
         let display_url = match &item.display {
-            Some(display) => {
-                let display = StorageKey::parse(display)?;
-                let mime = DisplayFormat::of_key(display.as_str()).mime();
-                Some(self.sign_issued(&display, mime, None, None, at).await?.url)
-            }
+            Some(display) => Some(self.sign_display(display, at).await?),
             None => None,
         };
         let play_url = match &item.rendition {
@@ -371,6 +367,27 @@ impl MediaService {
         };
         let shown_size = item.shown_size();
         Ok(Detail { media: item.media, view_url, display_url, play_url, download_url, thumb_url, shown_size })
+    }
+
+    /// The one link of [`Detail::shown_url`], the same as the item's page gives now: the
+    /// picture to fetch before going there, without signing the page's other links.
+    pub async fn shown_url(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<String, MediaError> {
+        let item = self.item(kind, id).await?;
+        actor.check_view(item.media.owner_id())?;
+        let at = self.round_issue();
+        match &item.display {
+            Some(display) => self.sign_display(display, at).await,
+            None => {
+                let key = StorageKey::parse(self.outgoing_key(Some(actor), &item))?;
+                Ok(self.sign_issued(&key, item.media.content_type(), None, None, at).await?.url)
+            }
+        }
+    }
+
+    async fn sign_display(&self, display: &str, at: Option<i64>) -> Result<String, MediaError> {
+        let display = StorageKey::parse(display)?;
+        let mime = DisplayFormat::of_key(display.as_str()).mime();
+        Ok(self.sign_issued(&display, mime, None, None, at).await?.url)
     }
 
     pub(super) async fn sign(

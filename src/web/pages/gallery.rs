@@ -251,9 +251,8 @@ pub async fn walk(
         None => Default::default(),
     };
     let next_picture = match around.next {
-        Some((MediaKind::Image, id)) => {
-            app.media.detail(&actor, MediaKind::Image, id).await.ok().map(|d| d.shown_url().to_owned())
-        }
+        // Gone or hidden since the neighbours were read: nothing to fetch ahead.
+        Some((MediaKind::Image, id)) => app.media.shown_url(&actor, MediaKind::Image, id).await.ok(),
         _ => None,
     };
     Ok(Walk { previous: around.previous, next: around.next, next_picture })

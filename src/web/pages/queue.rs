@@ -135,8 +135,8 @@ async fn page(
     let item = found.items.into_iter().next();
     let preview = match &item {
         Some(i) if kind == MediaKind::Image => {
-            match app.media.detail(&actor, kind, i.id).await {
-                Ok(shown) => Some(shown.shown_url().to_owned()),
+            match app.media.shown_url(&actor, kind, i.id).await {
+                Ok(shown) => Some(shown),
                 // Deleted since the queue found it: its thumbnail's link still answers a while.
                 Err(MediaError::NotFound) => i.thumb_url.clone(),
                 Err(e) => return Err(e.into()),
