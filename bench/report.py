@@ -159,11 +159,13 @@ if tu:
     out.append(f"\n**Turning a selection** ({n} uploaded files of each kind turned right at once, four side "
                f"by side, as staff: each file read and written again, its previews made again; wall seconds, "
                f"one run each. One turn of a whole view reaches 300 photos, a PNG or GIF counting one for "
-               f"each 4 MP of pixels it moves: 100 of these PNGs, 150 of these GIFs)\n")
+               f"each 4 MP of pixels it moves, a WebP three: 100 of these PNGs, 150 of these GIFs, 33 "
+               f"of these WebPs)\n")
     row("backend", "file", "turn", "per file", "a whole view's most (≤ 60 s)", "")
     row(*["---"] * 6)
     # Label, and how many files one turn of a whole view reaches (MAX_VIEW_TURN / turn_work).
-    files = {"jpeg": ("24 MP JPEG", 300), "png": ("12 MP PNG", 100), "gif": ("640×480 GIF, 24 frames", 150)}
+    files = {"jpeg": ("24 MP JPEG", 300), "png": ("12 MP PNG", 100), "gif": ("640×480 GIF, 24 frames", 150),
+             "webp": ("12 MP lossy WebP", 33)}
     for backend, b in tu["backends"].items():
         for kind, (label, most) in files.items():
             if f"{kind}_turn_s" not in b:
@@ -179,7 +181,7 @@ if cr:
                f"turned, for scale; medians of {cr['copies']} each. A person waits for it at the page)\n")
     row("backend", "file", "crop (≤ 1 s)", "", "turn", "crop / turn")
     row(*["---"] * 6)
-    files = {"jpeg": "24 MP JPEG", "png": "12 MP PNG", "gif": "640×480 GIF, 24 frames"}
+    files = {"jpeg": "24 MP JPEG", "png": "12 MP PNG", "gif": "640×480 GIF, 24 frames", "webp": "12 MP lossy WebP"}
     for backend, b in cr["backends"].items():
         for kind, label in files.items():
             if kind in b:

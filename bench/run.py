@@ -530,8 +530,9 @@ def bench_delete():
 
 
 TURN_ITEMS = 40  # each turn reads, writes and previews a whole file
-# What is turned: JPEGs change a tag; a PNG's or GIF's pixels are moved and compressed again.
-TURN_FILES = [("jpeg", "photo-24mp.jpg"), ("png", "photo-12mp.png"), ("gif", "anim-640x480-24f.gif")]
+# What is turned: JPEGs change a tag; a PNG's, GIF's or WebP's pixels are moved and compressed again.
+TURN_FILES = [("jpeg", "photo-24mp.jpg"), ("png", "photo-12mp.png"), ("gif", "anim-640x480-24f.gif"),
+              ("webp", "photo-4000x3000.webp")]
 
 
 def bench_turn():

@@ -11,8 +11,8 @@
 #   bench/run.sh gallery    gallery only
 #   bench/run.sh zip        ZIP download of 1.1 GB only
 #   bench/run.sh edit       a change to a whole view of 5 000 items, a delete, a turn
-#   bench/run.sh turn       a selection of 40 files turned only (JPEG, PNG, GIF)
-#   bench/run.sh crop       one file at a time cropped, against the same turned (JPEG, PNG, GIF)
+#   bench/run.sh turn       a selection of 40 files turned only (JPEG, PNG, GIF, WebP)
+#   bench/run.sh crop       one file at a time cropped, against the same turned (JPEG, PNG, GIF, WebP)
 #   BENCH_BIN=path bench/run.sh …   measure that binary (say, an earlier commit's) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,14 +2,14 @@
 //! so one that cannot be (someone else's, gone, audio asked for alt text) never stops the
 //! others; the caller gets each item's outcome. The same change may be made to every item of
 //! a gallery view, across its pages, up to [`MAX_VIEW_EDIT`] items ([`MAX_VIEW_TURN`] photos
-//! for a turn, which rewrites each file, fewer large PNGs or GIFs).
+//! for a turn, which rewrites each file, fewer large PNGs, GIFs or WebPs).
 
 use futures_util::StreamExt;
 
 use super::MediaError;
 use super::access::Actor;
 use super::dto::Description;
-use super::file::turn::{turn_work, turns_losslessly};
+use super::file::turn::{can_turn, turn_work};
 use super::service::MediaService;
 use crate::domain::{GalleryQuery, MediaKind, Turn};
 
@@ -113,7 +113,7 @@ impl MediaService {
                 return Ok(());
             }
             if (alt && row.kind == MediaKind::Audio)
-                || (turn && !turns_losslessly(&row.content_type, row.frames as u32))
+                || (turn && !can_turn(&row.content_type, row.frames as u32))
                 || !fits
             {
                 members.not_applicable += 1;
@@ -123,7 +123,7 @@ impl MediaService {
             work += if turn { turn_work(&row.content_type, sides, row.frames as u32) } else { 1 };
             if work > limit as u64 {
                 let what = if turn {
-                    format!("more than one turn reaches ({limit} photos; fewer large PNGs or GIFs)")
+                    format!("more than one turn reaches ({limit} photos; fewer large PNGs, GIFs or WebPs)")
                 } else {
                     format!("more than {limit} items you may change")
                 };

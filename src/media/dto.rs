@@ -223,18 +223,18 @@ impl MediaRead {
         }
     }
 
-    /// Whether it can be cropped without loss.
-    pub fn crops_losslessly(&self) -> bool {
+    /// Whether it can be cropped here.
+    pub fn can_crop(&self) -> bool {
         match self {
-            MediaRead::Image(i) => super::file::turn::crops_losslessly(&i.content_type, i.frames as u32),
+            MediaRead::Image(i) => super::file::turn::can_crop(&i.content_type, i.frames as u32),
             MediaRead::Audio(_) => false,
         }
     }
 
-    /// Whether it can be turned without loss.
-    pub fn turns_losslessly(&self) -> bool {
+    /// Whether it can be turned here.
+    pub fn can_turn(&self) -> bool {
         match self {
-            MediaRead::Image(i) => super::file::turn::turns_losslessly(&i.content_type, i.frames as u32),
+            MediaRead::Image(i) => super::file::turn::can_turn(&i.content_type, i.frames as u32),
             MediaRead::Audio(_) => false,
         }
     }

@@ -64,6 +64,6 @@ pub use shares::{
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};
 pub use trash::{TRASH_PAGE, TrashPage, TrashedItem};
-pub use turn::{ANIMATION_NOT_CROPPED, ANIMATION_NOT_TURNED, NOT_CROPPABLE, NOT_TURNABLE};
+pub use turn::{ANIMATION_NOT_CROPPED, ANIMATION_NOT_TURNED, NOT_TURNABLE};
 pub use versions::{Replaced, VersionRead};
 pub use zip::{MAX_ZIP_ITEMS, ZipPlan};

@@ -1,6 +1,7 @@
-//! Turning and cropping an image: its file replaced by the same image turned or cut without
-//! loss (see [`super::file::turn`]) through the one way a file is replaced, so the earlier file
-//! is kept as a version, the previews are made again from the new file, and the log says so.
+//! Turning and cropping an image: its file replaced by the same image turned or cut (without
+//! loss but for a lossy WebP's, see [`super::file::turn`]) through the one way a file is
+//! replaced, so the earlier file is kept as a version, the previews are made again from the new
+//! file, and the log says so.
 
 use futures_util::StreamExt;
 
@@ -9,28 +10,24 @@ use crate::storage::{StorageKey, body_of};
 
 use super::dto::{ImageRead, MediaRead};
 use super::file::FileError;
-use super::file::turn::{crop_image, crops_losslessly, turn_image};
+use super::file::turn::{can_crop, crop_image, turn_image};
 use super::{Actor, MediaError, MediaService, Replaced, Upload};
 
-/// Why a WebP does not turn.
-pub const NOT_TURNABLE: &str = "Only JPEG, PNG and GIF images can be turned here without losing \
-                                anything; turn a WebP in an image editor and replace the file.";
+/// Why a sound does not turn.
+pub const NOT_TURNABLE: &str = "Only images can be turned.";
 
-/// Why an animated PNG does not turn.
-pub const ANIMATION_NOT_TURNED: &str = "An animated PNG cannot be turned here (each frame would need \
-                                        placing anew); turn it in an image editor and replace the file.";
+/// Why an animated PNG or WebP does not turn.
+pub const ANIMATION_NOT_TURNED: &str = "An animated PNG or WebP cannot be turned here (each frame would \
+                                        need placing anew); turn it in an image editor and replace the file.";
 
-/// Why a WebP does not crop.
-pub const NOT_CROPPABLE: &str = "Only JPEG, PNG and GIF images can be cropped here without losing \
-                                 anything; crop a WebP in an image editor and replace the file.";
-
-/// Why an animated PNG does not crop.
-pub const ANIMATION_NOT_CROPPED: &str = "An animated PNG cannot be cropped here; crop it in an image \
-                                         editor and replace the file.";
+/// Why an animated PNG or WebP does not crop.
+pub const ANIMATION_NOT_CROPPED: &str = "An animated PNG or WebP cannot be cropped here; crop it in an \
+                                         image editor and replace the file.";
 
 impl MediaService {
-    /// Turns or mirrors an image the actor manages, losslessly: a JPEG's orientation changes
-    /// and its pixels are copied as they are; a PNG's or GIF's pixels move.
+    /// Turns or mirrors an image the actor manages: a JPEG's orientation changes and its pixels
+    /// are copied as they are; a PNG's, GIF's or WebP's pixels move (a lossy WebP's compressed
+    /// anew).
     pub async fn turn(
         &self,
         actor: &Actor,
@@ -39,11 +36,9 @@ impl MediaService {
     ) -> Result<Replaced, MediaError> {
         let item = self.item(kind, id).await?;
         actor.check_manage(item.media.owner_id())?;
-        if !item.media.turns_losslessly() {
-            let animated = item.media.content_type() == "image/png";
-            return Err(MediaError::Invalid(
-                if animated { ANIMATION_NOT_TURNED } else { NOT_TURNABLE }.into(),
-            ));
+        if !item.media.can_turn() {
+            let image = kind == MediaKind::Image;
+            return Err(MediaError::Invalid(if image { ANIMATION_NOT_TURNED } else { NOT_TURNABLE }.into()));
         }
         let data = self.whole_file(&item.key).await?;
         let content_type = item.media.content_type().to_owned();
@@ -115,11 +110,8 @@ impl MediaService {
         (image, key): (ImageRead, String),
         crop: Crop,
     ) -> Result<(Replaced, Crop), MediaError> {
-        if !crops_losslessly(&image.content_type, image.frames as u32) {
-            let animated = image.content_type == "image/png";
-            return Err(MediaError::Invalid(
-                if animated { ANIMATION_NOT_CROPPED } else { NOT_CROPPABLE }.into(),
-            ));
+        if !can_crop(&image.content_type, image.frames as u32) {
+            return Err(MediaError::Invalid(ANIMATION_NOT_CROPPED.into()));
         }
         if let Some(why) = crop.refused((image.width as u32, image.height as u32)) {
             return Err(MediaError::Invalid(why));

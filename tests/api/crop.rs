@@ -3,8 +3,8 @@
 //! the orientation back as the judge), its rectangle placed through its EXIF orientation and
 //! widened to its block grid; a PNG keeps every pixel inside exactly. The earlier file is a
 //! version to roll back to and the log says "Cropped"; a GIF's frames are each cut, their timing
-//! kept. What cannot be cropped without loss, a
-//! rectangle that is not a crop, other people's photos, a store or a log that fails: refused,
+//! kept; a WebP is compressed again in its own kind, its EXIF and XMP kept. An animated PNG or
+//! WebP, a rectangle that is not a crop, other people's photos, a store or a log that fails: refused,
 //! nothing changed. Then through the page (numbers typed, kept when refused), the API, and a
 //! drag in Chromium at 390 px.
 
@@ -12,25 +12,27 @@ use std::process::Command;
 
 use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{AuditAction, AuditFilter, Crop};
-use mediadesk::media::{Actor, MediaError, NOT_CROPPABLE};
+use mediadesk::media::{ANIMATION_NOT_CROPPED, Actor, MediaError};
 use serde_json::{Value, json};
 
 use crate::common::browser::Browser;
 use crate::common::server::{Page, TestServer, html_unescape};
 use crate::common::tus::Tus;
 use crate::common::*;
-use crate::turn::sides;
+use crate::turn::{described_webp, mean_difference, sides};
 use crate::versions::bytes_of;
 
 backend_tests!(
     a_photo_crops_without_re_encoding,
+    a_webp_crops_in_its_own_kind,
     refused_crops_change_nothing,
     cropping_through_the_page_and_the_api,
     browser_crops_a_photo_by_dragging_at_390_px
 );
 
 fn exiftool(env: &TestEnv, file: &[u8], tags: &[&str]) -> String {
-    let path = env.dir.path().join(format!("judge-{}.jpg", sha256_hex(file)));
+    let kind = if file.starts_with(b"RIFF") { "webp" } else { "jpg" };
+    let path = env.dir.path().join(format!("judge-{}.{kind}", sha256_hex(file)));
     std::fs::write(&path, file).unwrap();
     let out = Command::new("exiftool")
         .args(["-s3", "-n"])
@@ -129,13 +131,53 @@ async fn a_photo_crops_without_re_encoding(env: TestEnv) {
     assert!(report.is_clean(), "{report:?}");
 }
 
+async fn a_webp_crops_in_its_own_kind(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let has = |file: &[u8], chunk: &[u8]| file.windows(4).any(|w| w == chunk);
+    let pixels = |file: &[u8]| image::load_from_memory(file).unwrap().into_rgba8();
+
+    // Lossless: every pixel inside exactly, still lossless.
+    let plan = env.upload_own(&ann, "plan.webp", "image-lossless.webp").await;
+    let before = pixels(&bytes_of(&env, &ann, plan).await);
+    let (done, kept) = media.crop(&ann, plan, crop(5, 7, 20, 30)).await.unwrap();
+    assert_eq!(kept, crop(5, 7, 20, 30), "exactly what was asked");
+    assert!(done.kept_version);
+    let now = bytes_of(&env, &ann, plan).await;
+    assert!(has(&now, b"VP8L") && !has(&now, b"VP8 "));
+    let want = image::imageops::crop_imm(&before, 5, 7, 20, 30).to_image();
+    assert!(pixels(&now).as_raw() == want.as_raw(), "every pixel inside as it was");
+
+    // Lossy, shown a quarter turn right, with EXIF and XMP: cut as shown, stored upright, the
+    // rest kept, the pixels close to what they were.
+    let described = described_webp(&env);
+    let owner = mediadesk::domain::Owner::User(ann.user_id.unwrap());
+    let upload = mediadesk::media::Upload::new(owner, "lens.webp");
+    let lens = media.upload(&ann, upload, bytes_stream(described.clone())).await.unwrap();
+    let lens = (lens.kind(), lens.id());
+    assert_eq!(sides(&media.get(&ann, lens.0, lens.1).await.unwrap()), (48, 64), "shown turned");
+    media.crop(&ann, lens, crop(4, 10, 40, 50)).await.unwrap();
+    assert_eq!(sides(&media.get(&ann, lens.0, lens.1).await.unwrap()), (40, 50));
+    let now = bytes_of(&env, &ann, lens).await;
+    assert!(has(&now, b"VP8 ") && !has(&now, b"VP8L"), "still lossy");
+    assert_eq!(exiftool(&env, &now, &["ImageWidth", "ImageHeight", "Orientation"]), "40 50 1");
+    assert_eq!(exiftool(&env, &now, &["Title", "Artist"]), "Quay Ann");
+    let shown = image::imageops::rotate90(&pixels(&described));
+    let want = image::imageops::crop_imm(&shown, 4, 10, 40, 50).to_image();
+    let off = mean_difference(&pixels(&now), &want);
+    assert!(off < 3.0, "on average {off:.2} off");
+    env.usage_matches(ann.user_id.unwrap()).await;
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
 async fn refused_crops_change_nothing(env: TestEnv) {
     let env = env.with_trash(30);
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
-    let webp = env.upload_own(&ann, "wave.webp", "image.webp").await;
+    let spin = env.upload_own(&ann, "spin.webp", "image-anim.webp").await;
     let clip = env.upload_own(&ann, "tone.flac", "tone.flac").await;
     let before = env.objects().await;
     let invalid = |r: Result<_, MediaError>, needle: &str| match r {
@@ -145,7 +187,7 @@ async fn refused_crops_change_nothing(env: TestEnv) {
     invalid(media.crop(&ann, photo, crop(60, 0, 5, 5)).await, "past the image's edge");
     invalid(media.crop(&ann, photo, crop(0, 0, 64, 48)).await, "the whole image");
     invalid(media.crop(&ann, photo, crop(0, 0, 0, 5)).await, "at least one pixel");
-    invalid(media.crop(&ann, webp, crop(0, 0, 2, 2)).await, NOT_CROPPABLE);
+    invalid(media.crop(&ann, spin, crop(0, 0, 2, 2)).await, ANIMATION_NOT_CROPPED);
     invalid(media.crop(&ann, clip, crop(0, 0, 2, 2)).await, "only images");
     assert!(matches!(media.crop(&bob, photo, crop(0, 0, 2, 2)).await, Err(MediaError::NotFound)));
 
@@ -202,7 +244,9 @@ async fn cropping_through_the_page_and_the_api(env: TestEnv) {
     assert!(page.contains(&format!("action=\"{jpeg}/crop\"")), "{page}");
     assert!(page.contains("id=\"crop-width\" name=\"width\" type=\"number\""), "{page}");
     assert!(page.contains("value=\"64\" required") && page.contains("nothing is re-encoded"), "{page}");
-    assert!(!ann.get(&webp).await.body.contains("/crop\""), "a WebP offers no crop");
+    let webp_page = html_unescape(&ann.get(&webp).await.body);
+    assert!(webp_page.contains(&format!("action=\"{webp}/crop\"")), "{webp_page}");
+    assert!(webp_page.contains("a lossy one is compressed anew at quality 90"), "{webp_page}");
 
     // Refused: back to the form with the numbers as typed, and why.
     let at = format!("{jpeg}/crop");

@@ -220,7 +220,7 @@ async fn an_edit_token_turns_a_photo(env: TestEnv) {
     let amy = s.account("amy", Role::User).await;
     let a = Actor::user(amy);
     let (photo, photo_id) = upload(&s, &a, Owner::User(amy), "harbour.jpg", "image.jpg").await;
-    let (webp, _) = upload(&s, &a, Owner::User(amy), "quay.webp", "image.webp").await;
+    let (spin, _) = upload(&s, &a, Owner::User(amy), "spin.webp", "image-anim.webp").await;
     let (clip, _) = upload(&s, &a, Owner::User(amy), "gulls.flac", "tone.flac").await;
     let editor = s.token(amy, &[Scope::Edit], "swapper").await;
     let reader = s.token(amy, &[Scope::Read], "swapper").await;
@@ -240,7 +240,7 @@ async fn an_edit_token_turns_a_photo(env: TestEnv) {
         (&editor, &photo, json!({"turn": "sideways"}), 400, "bad_request"),
         (&editor, &photo, json!({"turn": "left", "by": 90}), 400, "bad_request"),
         (&editor, &photo, json!(["left"]), 400, "bad_request"),
-        (&editor, &webp, json!({"turn": "left"}), 400, "invalid"),
+        (&editor, &spin, json!({"turn": "left"}), 400, "invalid"),
         (&editor, &clip, json!({"turn": "left"}), 400, "invalid"),
     ];
     for (t, path, b, status, code) in refused {

@@ -1,8 +1,10 @@
 //! Turning an image, on both backends: a JPEG's orientation changes and not one byte of its
 //! compressed pixels does (exiftool reads the orientation back as the judge); a PNG's and a
 //! GIF's pixels move, each one where a viewer would show it; the sides swap in the item and its
-//! previews; the earlier file is a version to roll back to; the log says "Turned". A WebP,
-//! other people's items and nonsense are refused and change nothing;
+//! previews; the earlier file is a version to roll back to; the log says "Turned". A WebP is
+//! compressed again in its own kind (a lossless one pixel for pixel, a lossy one close to it),
+//! its EXIF and XMP kept (exiftool the judge). Animated PNGs and WebPs, other people's items
+//! and nonsense are refused and change nothing;
 //! the store or the database failing halfway changes nothing either. Then through the pages,
 //! for one photo, a selection and a whole view.
 
@@ -21,7 +23,8 @@ use crate::versions::bytes_of;
 backend_tests!(
     a_photo_turns_without_losing_a_pixel,
     a_png_and_a_gif_turn_pixel_for_pixel,
-    a_webp_or_someone_elses_image_does_not_turn,
+    a_webp_turns_in_its_own_kind_and_keeps_what_it_says,
+    an_animation_or_someone_elses_image_does_not_turn,
     failures_while_turning_change_nothing,
     turning_through_the_page,
     a_selection_and_a_whole_view_turn_what_turns,
@@ -196,7 +199,10 @@ async fn a_png_and_a_gif_turn_pixel_for_pixel(env: TestEnv) {
         mediadesk::domain::GalleryQuery::new(mediadesk::domain::OwnerFilter::Visible(ann.user_id.unwrap()));
     let turn = mediadesk::media::BulkEdit::Turn(Turn::Right);
     let err = media.view_members(&ann, &query, Some(&turn), 3).await.unwrap_err();
-    assert!(matches!(&err, MediaError::Invalid(m) if m.contains("fewer large PNGs or GIFs")), "{err:?}");
+    assert!(
+        matches!(&err, MediaError::Invalid(m) if m.contains("fewer large PNGs, GIFs or WebPs")),
+        "{err:?}"
+    );
     assert_eq!(media.view_members(&ann, &query, Some(&turn), 4).await.unwrap().items.len(), 3);
     let credit = mediadesk::media::BulkEdit::Credit("Ann".into());
     assert_eq!(media.view_members(&ann, &query, Some(&credit), 3).await.unwrap().items.len(), 3);
@@ -204,19 +210,82 @@ async fn a_png_and_a_gif_turn_pixel_for_pixel(env: TestEnv) {
     env.usage_matches(ann.user_id.unwrap()).await;
 }
 
-async fn a_webp_or_someone_elses_image_does_not_turn(env: TestEnv) {
+/// A lossy WebP written with an EXIF orientation (shown turned right), a title and an artist.
+pub(crate) fn described_webp(env: &TestEnv) -> Vec<u8> {
+    let path = env.dir.path().join("described.webp");
+    std::fs::write(&path, fixture_bytes("image.webp")).unwrap();
+    let out = Command::new("exiftool")
+        .args(["-q", "-overwrite_original", "-Orientation#=6", "-XMP-dc:Title=Quay", "-Artist=Ann"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("exiftool is required (scripts/test.sh installs it): {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read(&path).unwrap()
+}
+
+/// The mean difference between two images' samples, which must be the same size.
+pub(crate) fn mean_difference(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| u64::from(x.abs_diff(*y))).sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+async fn a_webp_turns_in_its_own_kind_and_keeps_what_it_says(env: TestEnv) {
+    let env = env.with_trash(30);
+    let media = env.media.clone();
+    let ann = Actor::user(env.user("ann", "user").await);
+    let has = |file: &[u8], chunk: &[u8]| file.windows(4).any(|w| w == chunk);
+
+    // Lossless: every pixel where a viewer would show it, still lossless.
+    let plan = env.upload_own(&ann, "plan.webp", "image-lossless.webp").await;
+    let original = bytes_of(&env, &ann, plan).await;
+    let (w, h) = sides(&media.get(&ann, plan.0, plan.1).await.unwrap());
+    let turned = media.turn(&ann, plan, Turn::Left).await.unwrap();
+    assert_eq!(sides(&turned.media), (h, w));
+    let now = bytes_of(&env, &ann, plan).await;
+    assert!(has(&now, b"VP8L") && !has(&now, b"VP8 "), "compressed without loss again");
+    let want = image::imageops::rotate270(&frames(&original)[0]);
+    assert!(frames(&now)[0].as_raw() == want.as_raw(), "every pixel where a viewer would show it");
+
+    // Lossy, with EXIF and XMP: the orientation goes into the pixels and the tag is upright;
+    // the rest stays; the pixels are close to what they were; the earlier file comes back.
+    let owner = mediadesk::domain::Owner::User(ann.user_id.unwrap());
+    let described = described_webp(&env);
+    let upload = mediadesk::media::Upload::new(owner, "lens.webp");
+    let lens = media.upload(&ann, upload, bytes_stream(described.clone())).await.unwrap();
+    let lens = (lens.kind(), lens.id());
+    let (w, h) = sides(&media.get(&ann, lens.0, lens.1).await.unwrap());
+    let turned = media.turn(&ann, lens, Turn::Right).await.unwrap();
+    assert_eq!(sides(&turned.media), (h, w));
+    let now = bytes_of(&env, &ann, lens).await;
+    assert!(has(&now, b"VP8 ") && !has(&now, b"VP8L"), "still lossy");
+    assert!(now.len() < 3 * described.len(), "{} bytes from {}", now.len(), described.len());
+    let judge = |tag: &str| exiftool_says(&env, "lens.webp", &now, tag);
+    assert_eq!(judge("Orientation"), "Horizontal (normal)");
+    assert_eq!((judge("Title"), judge("Artist")), ("Quay".to_owned(), "Ann".to_owned()));
+    assert_eq!(judge("ImageSize"), format!("{h}x{w}"), "stored as it is shown");
+    // Shown turned right, turned right again: upside down.
+    let want = image::imageops::rotate180(&frames(&described)[0]);
+    let off = mean_difference(&frames(&now)[0], &want);
+    assert!(off < 3.0, "on average {off:.2} off");
+    let version = media.versions(&ann, lens).await.unwrap()[0].id;
+    media.restore_version(&ann, lens, version).await.unwrap();
+    assert_eq!(bytes_of(&env, &ann, lens).await, described, "rolled back byte for byte");
+    assert!(media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+    env.usage_matches(ann.user_id.unwrap()).await;
+}
+
+async fn an_animation_or_someone_elses_image_does_not_turn(env: TestEnv) {
     let media = env.media.clone();
     let ann = Actor::user(env.user("ann", "user").await);
     let bob = Actor::user(env.user("bob", "user").await);
     let photo = env.upload_own(&ann, "quay.jpg", "image.jpg").await;
     let before = env.objects().await;
-    for fixture in ["image.webp", "image-lossless.webp", "image-anim.webp"] {
-        // A lossy WebP would lose a little at each turn, and is not told apart by its type.
-        let other = env.upload_own(&ann, fixture, fixture).await;
-        let err = media.turn(&ann, other, Turn::Left).await.unwrap_err();
-        assert!(matches!(&err, MediaError::Invalid(m) if m.contains("Only JPEG, PNG and GIF")), "{err:?}");
-        assert!(media.versions(&ann, other).await.unwrap().is_empty());
-    }
+    // Each frame would need turning on its own, placed anew.
+    let spin = env.upload_own(&ann, "spin.webp", "image-anim.webp").await;
+    let err = media.turn(&ann, spin, Turn::Left).await.unwrap_err();
+    assert!(matches!(&err, MediaError::Invalid(m) if m.contains("An animated PNG or WebP")), "{err:?}");
+    assert!(media.versions(&ann, spin).await.unwrap().is_empty());
     // An animated PNG: its frames would need turning one by one, each placed anew.
     let mut apng = Vec::new();
     {
@@ -231,10 +300,10 @@ async fn a_webp_or_someone_elses_image_does_not_turn(env: TestEnv) {
     let upload =
         mediadesk::media::Upload::new(mediadesk::domain::Owner::User(ann.user_id.unwrap()), "spin.png");
     let animated = media.upload(&ann, upload, bytes_stream(apng)).await.unwrap();
-    assert!(!animated.turns_losslessly(), "its frames, counted at upload, say so: no button, no file read");
+    assert!(!animated.can_turn(), "its frames, counted at upload, say so: no button, no file read");
     let err = media.turn(&ann, (animated.kind(), animated.id()), Turn::Right).await.unwrap_err();
     assert!(
-        matches!(&err, MediaError::Invalid(m) if m.contains("An animated PNG cannot be turned")),
+        matches!(&err, MediaError::Invalid(m) if m.contains("An animated PNG or WebP cannot be turned")),
         "{err:?}"
     );
     let err = media.turn(&bob, photo, Turn::Left).await.unwrap_err();
@@ -305,13 +374,14 @@ async fn turning_through_the_page(env: TestEnv) {
                 ("quay.jpg", fixture_bytes("image.jpg")),
                 ("map.png", fixture_bytes("image.png")),
                 ("wave.webp", fixture_bytes("image.webp")),
+                ("spin.webp", fixture_bytes("image-anim.webp")),
             ],
             None,
             true,
         )
         .await;
     let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
-    let [jpeg, png, webp] = [0, 1, 2].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
+    let [jpeg, png, webp, spin] = [0, 1, 2, 3].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
     let page = ann.get(&jpeg).await;
     assert!(page.body.contains(&format!("action=\"{jpeg}/turn\"")), "{}", page.body);
     assert!(page.body.contains("aria-label=\"A quarter turn right\""));
@@ -319,7 +389,10 @@ async fn turning_through_the_page(env: TestEnv) {
     let png_page = ann.get(&png).await.body;
     assert!(png_page.contains(&format!("action=\"{png}/turn\"")), "{png_page}");
     assert!(png_page.contains("compresses them again without loss"), "{png_page}");
-    assert!(!ann.get(&webp).await.body.contains("/turn\""), "a WebP offers no turn");
+    let webp_page = ann.get(&webp).await.body;
+    assert!(webp_page.contains(&format!("action=\"{webp}/turn\"")), "{webp_page}");
+    assert!(webp_page.contains("a lossy one is compressed anew at quality 90"), "{webp_page}");
+    assert!(!ann.get(&spin).await.body.contains("/turn\""), "an animation offers no turn");
 
     let done = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "right")]).await;
     assert_eq!((done.status, done.location()), (303, jpeg.as_str()));
@@ -333,13 +406,15 @@ async fn turning_through_the_page(env: TestEnv) {
     let odd = ann.post(&jpeg, &format!("{jpeg}/turn"), &[("turn", "sideways")]).await;
     assert_eq!(odd.status, 400);
     assert!(odd.body.contains("left, right, half or mirror"), "{}", odd.body);
-    let webp_turn = ann.post(&webp, &format!("{webp}/turn"), &[("turn", "left")]).await;
-    assert_eq!(webp_turn.status, 400);
+    let spin_turn = ann.post(&spin, &format!("{spin}/turn"), &[("turn", "left")]).await;
+    assert_eq!(spin_turn.status, 400);
     assert!(
-        html_unescape(&webp_turn.body).contains("Only JPEG, PNG and GIF images can be turned here"),
+        html_unescape(&spin_turn.body).contains("An animated PNG or WebP cannot be turned here"),
         "{}",
-        webp_turn.body
+        spin_turn.body
     );
+    let done = ann.post(&webp, &format!("{webp}/turn"), &[("turn", "left")]).await;
+    assert_eq!((done.status, done.location()), (303, webp.as_str()));
     let done = ann.post(&png, &format!("{png}/turn"), &[("turn", "half")]).await;
     assert_eq!((done.status, done.location()), (303, png.as_str()));
     let (bob, _) = s.signed_in("bob", Role::User).await;
@@ -347,7 +422,7 @@ async fn turning_through_the_page(env: TestEnv) {
     let no_token = ann.post_raw(&format!("{jpeg}/turn"), &[("turn", "left")]).await;
     assert!(matches!(no_token.status, 400 | 403), "refused without the form's token: {}", no_token.status);
     let log = AuditFilter { action: Some(AuditAction::Turn), ..AuditFilter::default() };
-    assert_eq!(turns_logged(&s.env).await.audit(None, &log, None, 50).await.unwrap().entries.len(), 3);
+    assert_eq!(turns_logged(&s.env).await.audit(None, &log, None, 50).await.unwrap().entries.len(), 4);
 }
 
 /// At 390 px the turn buttons fit without sideways scrolling; Enter on the focused "Right"
@@ -376,8 +451,8 @@ async fn browser_turns_a_photo_by_keyboard_at_390_px(env: TestEnv) {
 }
 
 /// The gallery's Change selected… turns the JPEGs and the PNG of a selection, four at a time,
-/// and names the WebP it leaves (not offered again); a whole view asks first, says what it leaves alone,
-/// and stops at a cap (the pages pass `MAX_VIEW_TURN`, 300).
+/// and names the animated WebP it leaves (not offered again); a whole view asks first, says what
+/// it leaves alone, and stops at a cap (the pages pass `MAX_VIEW_TURN`, 300).
 async fn a_selection_and_a_whole_view_turn_what_turns(env: TestEnv) {
     let s = env.with_trash(30).start_server().await;
     let (ann, ann_id) = s.signed_in("ann", Role::User).await;
@@ -385,12 +460,12 @@ async fn a_selection_and_a_whole_view_turn_what_turns(env: TestEnv) {
         ("a.jpg", fixture_bytes("image.jpg")),
         ("b.jpg", fixture_bytes("image-cmyk.jpg")),
         ("c.jpg", fixture_bytes("image-exif-rot6.jpg")),
-        ("d.webp", fixture_bytes("image.webp")),
+        ("d.webp", fixture_bytes("image-anim.webp")),
         ("e.png", fixture_bytes("image.png")),
     ];
     assert!(ann.upload(&files, None, false).await.body.contains("5 accepted"));
     let listing = ann.get("/media?sort=name").await;
-    assert!(listing.body.contains("<option value=\"turn-right\">Turn right (not WebP)</option>"));
+    assert!(listing.body.contains("<option value=\"turn-right\">Turn right</option>"));
     let picked: Vec<String> = listing.all("name=\"item\" value=\"");
     let ids: Vec<(MediaKind, i64)> = picked
         .iter()
@@ -413,19 +488,22 @@ async fn a_selection_and_a_whole_view_turn_what_turns(env: TestEnv) {
     fields.extend([("action", "turn-right"), ("back", "/media?sort=name")]);
     let summary = html_unescape(&ann.post("/media", "/media/bulk/edit", &fields).await.body);
     assert!(summary.contains("4 items turned right; 1 not"), "{summary}");
-    assert!(summary.contains("<strong>d.webp</strong> — a WebP does not turn without loss"), "{summary}");
-    assert!(!summary.contains("Try again"), "a WebP is not offered again: {summary}");
+    assert!(
+        summary.contains("<strong>d.webp</strong> — an animated PNG or WebP does not turn here"),
+        "{summary}"
+    );
+    assert!(!summary.contains("Try again"), "an animation is not offered again: {summary}");
     let png = s.env.media.get(&ann_actor, ids[4].0, ids[4].1).await.unwrap();
     assert_eq!(sides(&png), (48, 64), "the PNG turned too");
     assert_eq!(orientations().await, [6, 6, 3]);
 
-    // The whole view, two a page: one question, the WebP left alone, then each other mirrored.
+    // The whole view, two a page: one question, the animation left alone, then each other mirrored.
     let ask = [("scope", "view"), ("back", "/media?sort=name&per=2"), ("action", "mirror")];
     let question = ann.post("/media", "/media/bulk/edit", &ask).await;
     let text = html_unescape(&question.body);
     assert!(text.contains("All 4 items you may change in this view will be mirrored."), "{text}");
     assert!(
-        text.contains("Left alone: 1 item (WebP images and animated PNGs do not turn without loss)."),
+        text.contains("Left alone: 1 item (sounds and animated PNGs or WebPs do not turn here)."),
         "{text}"
     );
     assert_eq!(orientations().await, [6, 6, 3], "nothing turned before the answer");

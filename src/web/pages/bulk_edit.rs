@@ -167,8 +167,8 @@ pub async fn edit(
 }
 
 /// Why a file was not turned, short for a list (the item's page says more).
-const NOT_TURNED: &str = "a WebP does not turn without loss";
-const ANIMATION_TURNS_NOT: &str = "an animated PNG does not turn without loss";
+const NOT_TURNED: &str = "a sound does not turn";
+const ANIMATION_TURNS_NOT: &str = "an animated PNG or WebP does not turn here";
 
 /// Refused items a summary names.
 const MAX_NAMED: usize = 50;
@@ -214,7 +214,7 @@ fn left_alone(members: &ViewMembers, edit: &BulkEdit) -> Vec<String> {
                 format!("Left alone: {} (audio has no alt text).", view::counted(n, "audio item"))
             }
             BulkEdit::Turn(_) => format!(
-                "Left alone: {} (WebP images and animated PNGs do not turn without loss).",
+                "Left alone: {} (sounds and animated PNGs or WebPs do not turn here).",
                 view::counted(n, "item")
             ),
             _ => format!(

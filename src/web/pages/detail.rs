@@ -479,10 +479,9 @@ pub(super) async fn render(
         facts,
         transcript,
         can_manage: actor.can_manage(owner_id),
-        turn_note: (actor.can_manage(owner_id) && media.turns_losslessly())
-            .then(|| turn_note(media.content_type())),
+        turn_note: (actor.can_manage(owner_id) && media.can_turn()).then(|| turn_note(media.content_type())),
         crop: match media {
-            MediaRead::Image(i) if actor.can_manage(owner_id) && media.crops_losslessly() => {
+            MediaRead::Image(i) if actor.can_manage(owner_id) && media.can_crop() => {
                 let (width, height) = (i.width as u32, i.height as u32);
                 let whole = || ["0".into(), "0".into(), width.to_string(), height.to_string()];
                 let (values, shape) = drafts.crop.map_or_else(|| (whole(), ""), |d| (d.values, d.shape));
@@ -750,6 +749,10 @@ fn crop_note(content_type: &str) -> &'static str {
             "Cropping cuts every frame and compresses it again without loss (GIF is lossless); \
              timing, loop and colour profile are kept, comments are not."
         }
+        "image/webp" => {
+            "A lossless WebP keeps every pixel inside exactly; a lossy one is compressed anew at \
+             quality 90, which may lose a little. The colour profile, EXIF and XMP are kept."
+        }
         _ => {
             "Cropping keeps every pixel inside exactly (PNG is lossless); the colour profile, text \
              and EXIF are kept."
@@ -766,6 +769,11 @@ fn turn_note(content_type: &str) -> &'static str {
         "image/gif" => {
             "Turning moves every frame's pixels and compresses them again without loss (GIF is \
              lossless); timing, loop and colour profile are kept, comments are not."
+        }
+        "image/webp" => {
+            "Turning moves the pixels: a lossless WebP loses nothing; a lossy one is compressed \
+             anew at quality 90, which may lose a little. The colour profile, EXIF and XMP are \
+             kept."
         }
         _ => {
             "Turning moves the pixels and compresses them again without loss (PNG is lossless); \

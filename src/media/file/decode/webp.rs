@@ -1,40 +1,103 @@
 //! Still WebP through libwebp, which rescales while it decodes: only thumbnail-sized rows are
 //! ever written out, and libwebp decodes lossy WebP about twice as fast as the pure-Rust decoder.
 //! Display renditions with transparency are encoded here too (lossy WebP keeps the alpha
-//! channel; the `image` crate writes lossless WebP only, ten times larger).
+//! channel; the `image` crate writes lossless WebP only, ten times larger), and turned or
+//! cropped WebPs, either way.
 //!
 //! One of the modules with `unsafe`: libwebp has no safe binding that exposes scaling. The
-//! calls are confined to `decode_scaled` and `encode_rgba`, which own every buffer they hand to
-//! C and check every size first.
+//! calls are confined to `features`, `decode`, `encode_rgba` and `encode`, which own every
+//! buffer they hand to C and check every size first.
 #![allow(unsafe_code)]
 
 use image::metadata::Orientation;
 use libwebp_sys::{
-    VP8StatusCode, WEBP_CSP_MODE, WebPBitstreamFeatures, WebPDecode, WebPDecoderConfig, WebPEncodeRGBA,
-    WebPFree, WebPFreeDecBuffer, WebPGetFeatures, WebPInitDecoderConfig,
+    VP8StatusCode, WEBP_CSP_MODE, WebPBitstreamFeatures, WebPConfig, WebPDecode, WebPDecoderConfig,
+    WebPEncode, WebPEncodeRGBA, WebPFree, WebPFreeDecBuffer, WebPGetFeatures, WebPInitDecoderConfig,
+    WebPMemoryWrite, WebPMemoryWriter, WebPMemoryWriterClear, WebPMemoryWriterInit, WebPPicture,
+    WebPPictureFree, WebPPictureImportRGB, WebPPictureImportRGBA,
 };
 
 use super::{Channels, Decoded, exif_orientation};
 
-/// `None` when libwebp cannot or will not decode it (animations, damaged data): the caller then
-/// tries the `image` crate, which decides.
-pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
-    let mut features = std::mem::MaybeUninit::<WebPBitstreamFeatures>::zeroed();
-    // SAFETY: `data` is a live slice of `data.len()` bytes; `features` is writable memory of the
+/// What a WebP's header says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features {
+    pub width: u32,
+    pub height: u32,
+    pub alpha: bool,
+    pub animated: bool,
+    /// Compressed without loss (`VP8L`); a still image is one or the other.
+    pub lossless: bool,
+}
+
+/// The header's word on the image; `None` when it is not a WebP libwebp reads.
+pub fn features(data: &[u8]) -> Option<Features> {
+    let mut f = std::mem::MaybeUninit::<WebPBitstreamFeatures>::zeroed();
+    // SAFETY: `data` is a live slice of `data.len()` bytes; `f` is writable memory of the
     // struct's size, which WebPGetFeatures fills.
-    let status = unsafe { WebPGetFeatures(data.as_ptr(), data.len(), features.as_mut_ptr()) };
+    let status = unsafe { WebPGetFeatures(data.as_ptr(), data.len(), f.as_mut_ptr()) };
     if status != VP8StatusCode::VP8_STATUS_OK {
         return None;
     }
     // SAFETY: initialised by the successful call above (and zeroed before it).
-    let features = unsafe { features.assume_init() };
-    let (full_w, full_h) = (u32::try_from(features.width).ok()?, u32::try_from(features.height).ok()?);
-    if features.has_animation != 0 || full_w == 0 || full_h == 0 {
+    let f = unsafe { f.assume_init() };
+    Some(Features {
+        width: u32::try_from(f.width).ok()?,
+        height: u32::try_from(f.height).ok()?,
+        alpha: f.has_alpha != 0,
+        animated: f.has_animation != 0,
+        lossless: f.format == 2,
+    })
+}
+
+/// `None` when libwebp cannot or will not decode it (animations, damaged data): the caller then
+/// tries the `image` crate, which decides.
+pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
+    let features = features(data)?;
+    let (full_w, full_h) = (features.width, features.height);
+    let scale = full_w > min_w && full_h > min_h;
+    decode(data, &features, scale.then_some((min_w.max(1), min_h.max(1))), None)
+}
+
+/// The stored pixels of the rectangle (left, top, width, height) alone, at full size: a crop
+/// neither decodes nor holds the rest. `None` as [`decode_scaled`] says, or when the rectangle
+/// is not inside.
+pub fn decode_region(data: &[u8], (x, y, w, h): (u32, u32, u32, u32)) -> Option<Decoded> {
+    let features = features(data)?;
+    if x.checked_add(w)? > features.width || y.checked_add(h)? > features.height {
         return None;
     }
-    let scale = full_w > min_w && full_h > min_h;
-    let (w, h) = if scale { (min_w.max(1), min_h.max(1)) } else { (full_w, full_h) };
-    let channels = if features.has_alpha != 0 { Channels::Rgba } else { Channels::Rgb };
+    // libwebp starts a crop on an even pixel (its colour is stored for pairs of pixels): from
+    // one before an odd edge, the extra column or row then cut off here.
+    let (ex, ey) = (x & 1, y & 1);
+    let mut d = decode(data, &features, None, Some((x - ex, y - ey, w + ex, h + ey)))?;
+    if ex + ey > 0 {
+        let (n, skip) = (d.channels.count(), ey as usize);
+        let row = d.width as usize * n;
+        let rows = d.pixels.chunks_exact(row).skip(skip);
+        d.pixels = rows.flat_map(|r| &r[ex as usize * n..]).copied().collect();
+        (d.width, d.height) = (w, h);
+    }
+    Some(d)
+}
+
+/// Decodes the whole image, scaled to `scaled`, or only the stored rectangle `region`.
+fn decode(
+    data: &[u8],
+    features: &Features,
+    scaled: Option<(u32, u32)>,
+    region: Option<(u32, u32, u32, u32)>,
+) -> Option<Decoded> {
+    let (full_w, full_h) = (features.width, features.height);
+    if features.animated || full_w == 0 || full_h == 0 {
+        return None;
+    }
+    let (w, h) = match (scaled, region) {
+        (Some(size), _) => size,
+        (None, Some((_, _, w, h))) => (w, h),
+        (None, None) => (full_w, full_h),
+    };
+    let channels = if features.alpha { Channels::Rgba } else { Channels::Rgb };
     let stride = w as usize * channels.count();
     let mut pixels = vec![0u8; stride.checked_mul(h as usize)?];
 
@@ -46,10 +109,17 @@ pub fn decode_scaled(data: &[u8], min_w: u32, min_h: u32) -> Option<Decoded> {
     // SAFETY: initialised above.
     let mut config = unsafe { config.assume_init() };
     config.options.use_threads = 1;
-    if scale {
+    if scaled.is_some() {
         config.options.use_scaling = 1;
         config.options.scaled_width = i32::try_from(w).ok()?;
         config.options.scaled_height = i32::try_from(h).ok()?;
+    }
+    if let Some((x, y, _, _)) = region {
+        config.options.use_cropping = 1;
+        config.options.crop_left = i32::try_from(x).ok()?;
+        config.options.crop_top = i32::try_from(y).ok()?;
+        config.options.crop_width = i32::try_from(w).ok()?;
+        config.options.crop_height = i32::try_from(h).ok()?;
     }
     config.output.colorspace =
         if channels == Channels::Rgba { WEBP_CSP_MODE::MODE_RGBA } else { WEBP_CSP_MODE::MODE_RGB };
@@ -95,6 +165,60 @@ pub fn encode_rgba(rgba: &[u8], width: u32, height: u32, quality: f32) -> Option
     // before the buffer is freed with libwebp's own allocator, once.
     let bytes = (len > 0).then(|| unsafe { std::slice::from_raw_parts(out, len) }.to_vec());
     unsafe { WebPFree(out.cast()) };
+    bytes
+}
+
+/// Packed pixels as a WebP: without loss, every pixel as it is (the colour under full
+/// transparency too, which libwebp's simple lossless call may change), or lossy at `quality`
+/// (0–100); `None` if libwebp refuses.
+pub fn encode(
+    pixels: &[u8],
+    channels: Channels,
+    (width, height): (u32, u32),
+    lossless: bool,
+    quality: f32,
+) -> Option<Vec<u8>> {
+    let stride = (width as usize).checked_mul(channels.count())?;
+    if width == 0 || height == 0 || stride.checked_mul(height as usize)? != pixels.len() {
+        return None;
+    }
+    let mut config = WebPConfig::new().ok()?;
+    config.lossless = i32::from(lossless);
+    config.exact = i32::from(lossless);
+    // Without loss, quality is the effort spent making the file small (75: libwebp's default).
+    config.quality = if lossless { 75.0 } else { quality };
+    // Analysis and transparency on a second thread: a person waits for a turn at the page.
+    config.thread_level = 1;
+    let mut picture = WebPPicture::new().ok()?;
+    picture.use_argb = i32::from(lossless);
+    picture.width = i32::try_from(width).ok()?;
+    picture.height = i32::try_from(height).ok()?;
+    let mut writer = std::mem::MaybeUninit::<WebPMemoryWriter>::zeroed();
+    // SAFETY: `writer` is writable memory of the struct's size, which the init function fills.
+    unsafe { WebPMemoryWriterInit(writer.as_mut_ptr()) };
+    // SAFETY: initialised above.
+    let mut writer = unsafe { writer.assume_init() };
+    picture.writer = Some(WebPMemoryWrite);
+    picture.custom_ptr = (&raw mut writer).cast();
+    let stride = i32::try_from(stride).ok()?;
+    // SAFETY: `pixels` holds exactly `stride × height` bytes of the stated layout (checked
+    // above) and outlives both calls; the picture copies them into memory of its own, and the
+    // encoder writes through `writer`, which lives until it is cleared below.
+    let encoded = unsafe {
+        let imported = match channels {
+            Channels::Rgba => WebPPictureImportRGBA(&mut picture, pixels.as_ptr(), stride),
+            Channels::Rgb => WebPPictureImportRGB(&mut picture, pixels.as_ptr(), stride),
+        };
+        imported != 0 && WebPEncode(&config, &mut picture) != 0
+    };
+    // SAFETY: on success `writer.mem` holds `writer.size` bytes the encoder wrote; they are
+    // copied out before the writer's and the picture's memory is released, each once.
+    let bytes = (encoded && !writer.mem.is_null())
+        .then(|| unsafe { std::slice::from_raw_parts(writer.mem, writer.size) }.to_vec());
+    unsafe {
+        WebPMemoryWriterClear(&mut writer);
+        WebPPictureFree(&mut picture);
+    }
     bytes
 }
 

@@ -1,9 +1,10 @@
-//! Cropping an image without losing anything. A JPEG keeps the compressed blocks inside the
-//! crop as they are, never decoded and compressed again; its stored image starts on a grid of
-//! 8 or 16 pixels, so the crop's edge on that side moves out to the grid (up to 15 pixels more
-//! than asked, said back to the person). A PNG's pixels are cut at their own bit depth and a
-//! GIF's frames each to their part inside, and compressed again, which loses nothing. The EXIF
-//! thumbnail is blanked and its stated size made the new one ([`super::exif_edit`]).
+//! Cropping an image. A JPEG keeps the compressed blocks inside the crop as they are, never
+//! decoded and compressed again; its stored image starts on a grid of 8 or 16 pixels, so the
+//! crop's edge on that side moves out to the grid (up to 15 pixels more than asked, said back
+//! to the person). A PNG's pixels are cut at their own bit depth and a GIF's frames each to
+//! their part inside, and compressed again, which loses nothing; a WebP's as [`super::webp`]
+//! says. The EXIF thumbnail is blanked and its stated size made the new one
+//! ([`super::exif_edit`]).
 
 use crate::domain::Crop;
 use crate::media::file::FileError;
@@ -11,16 +12,12 @@ use crate::media::file::decode::libjpeg;
 use crate::media::file::decode::{is_exif, jpeg_orientation, segments};
 
 use super::exif_edit::{clear_thumbnail, set_pixel_dimensions};
-use super::grid::Placement;
-use super::{gif, png};
+use super::grid::{Placement, inverse};
+use super::{gif, png, webp};
 
-/// Whether an image of this type and number of frames crops without loss.
-pub fn crops_losslessly(content_type: &str, frames: u32) -> bool {
-    match content_type {
-        "image/jpeg" | "image/gif" => true,
-        "image/png" => frames <= 1,
-        _ => false,
-    }
+/// Whether an image of this type and number of frames is cropped here.
+pub fn can_crop(content_type: &str, frames: u32) -> bool {
+    super::can_turn(content_type, frames)
 }
 
 /// `data` (a whole file of `content_type`) cut to `crop` of the image as shown;
@@ -30,7 +27,8 @@ pub fn crop_image(content_type: &str, data: &[u8], crop: Crop) -> Result<(Vec<u8
         "image/jpeg" => crop_jpeg(data, crop),
         "image/png" => png::crop_png(data, crop).map(|png| (png, crop)),
         "image/gif" => gif::crop_gif(data, crop).map(|gif| (gif, crop)),
-        // The service asks only for what `crops_losslessly` allows.
+        "image/webp" => webp::crop_webp(data, crop).map(|webp| (webp, crop)),
+        // The service asks only for what `can_crop` allows.
         other => Err(FileError::Internal(format!("a file of type {other} is not cropped"))),
     }
 }
@@ -44,17 +42,8 @@ fn crop_jpeg(data: &[u8], crop: Crop) -> Result<(Vec<u8>, Crop), FileError> {
     if let Some(why) = crop.refused((shown.w, shown.h)) {
         return Err(FileError::Internal(format!("the JPEG is not as recorded: {why}")));
     }
-    // The stored rectangle is the shown one placed back: the inverse orientation (only the
-    // two quarter turns are not their own inverse).
-    let back = Placement::new(
-        shown.w,
-        shown.h,
-        match orientation {
-            6 => 8,
-            8 => 6,
-            o => o,
-        },
-    );
+    // The stored rectangle is the shown one placed back.
+    let back = Placement::new(shown.w, shown.h, inverse(orientation));
     let (x, y, cw, ch) = back.rect((crop.left, crop.top, crop.width, crop.height));
     let (gx, gy) = (x / bw * bw, y / bh * bh);
     let stored = (gx, gy, cw + (x - gx), ch + (y - gy));

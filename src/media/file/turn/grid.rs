@@ -1,6 +1,8 @@
 //! Moving a grid of equal cells (pixels of any size, palette indices) as an EXIF orientation
 //! says: what a viewer would show is what is stored afterwards.
 
+use crate::domain::Crop;
+
 use super::PARTS;
 
 /// A `w`×`h` grid shown with an orientation: the shown grid's size, and where each stored cell
@@ -50,6 +52,30 @@ impl Placement {
         let (w, h) = if quarter { (h, w) } else { (w, h) };
         (l, t, w, h)
     }
+}
+
+/// The orientation that shows an image shown with `orientation` as it is stored (only the two
+/// quarter turns are not their own inverse).
+pub(super) fn inverse(orientation: u16) -> u16 {
+    match orientation {
+        6 => 8,
+        8 => 6,
+        o => o,
+    }
+}
+
+/// `cells` (rows of `width` cells of `size` bytes) cut to `crop`, if there is one.
+pub(super) fn cut(cells: Vec<u8>, size: usize, width: u32, crop: Option<Crop>) -> Vec<u8> {
+    let Some(c) = crop else { return cells };
+    let row = width as usize * size;
+    let (from, len) = (c.left as usize * size, c.width as usize * size);
+    cells
+        .chunks_exact(row)
+        .skip(c.top as usize)
+        .take(c.height as usize)
+        .flat_map(|r| &r[from..from + len])
+        .copied()
+        .collect()
 }
 
 /// `cells` (a `w`×`h` grid of `size`-byte cells, row by row, as `p` was made for) as shown.

@@ -11,11 +11,10 @@ use std::io::Cursor;
 use crate::domain::{Crop, Turn};
 use crate::media::file::FileError;
 use crate::media::file::decode::ImageLimits;
-use crate::media::file::privacy::tiff::Tiff;
 
 use super::exif_edit::clear_thumbnail;
-use super::grid::{Placement, place};
-use super::{orientation_entry, orientation_tag, turned};
+use super::grid::{Placement, cut, place};
+use super::{exif_orientation, orientation_tag, turned};
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
@@ -126,20 +125,6 @@ fn edit_png(data: &[u8], turn: Option<Turn>, crop: Option<Crop>) -> Result<Vec<u
     Ok(out)
 }
 
-/// `cells` (rows of `width` cells of `size` bytes) cut to `crop`, if there is one.
-fn cut(cells: Vec<u8>, size: usize, width: u32, crop: Option<Crop>) -> Vec<u8> {
-    let Some(c) = crop else { return cells };
-    let row = width as usize * size;
-    let (from, len) = (c.left as usize * size, c.width as usize * size);
-    cells
-        .chunks_exact(row)
-        .skip(c.top as usize)
-        .take(c.height as usize)
-        .flat_map(|r| &r[from..from + len])
-        .copied()
-        .collect()
-}
-
 /// A chunk's body as the edited file keeps it, if it does.
 fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<(usize, bool)>) -> Option<Cow<'a, [u8]>> {
     let swap_halves = |body: &[u8], half: usize| {
@@ -181,14 +166,6 @@ fn kept<'a>(c: &Chunk<'a>, quarter: bool, exif_entry: Option<(usize, bool)>) -> 
         kind if kind[3] & 0x20 != 0 && kind[0] & 0x20 != 0 => Some(Cow::Borrowed(c.body)),
         _ => None,
     }
-}
-
-/// Where the EXIF orientation entry is in an `eXIf` body, its value, and the byte order.
-fn exif_orientation(body: &[u8]) -> Option<(usize, u16, bool)> {
-    let (t, ifd0) = Tiff::parse(body)?;
-    let count = usize::from(t.u16(ifd0 as usize)?);
-    let (at, value) = orientation_entry(&t, ifd0 as usize, count)?;
-    Some((at, value, t.le))
 }
 
 /// Every chunk of a PNG, up to and with its `IEND`; `None` when the file is not one or is cut.
