@@ -202,10 +202,11 @@ fn generated_keys_name_the_owner_never_the_file() {
     assert!(StorageKey::parse(user.as_str()).is_ok());
 }
 
-/// However an object went into the bucket (one PUT, parts, a server-side copy), a signed link to
-/// it comes back with advice that lets the browser that fetched it keep it, and no shared cache.
+/// However a picture went into the bucket (one PUT, parts, a server-side copy), a signed link to
+/// it comes back with advice that lets the browser that fetched it keep it, and no shared cache;
+/// a sound comes back without (a trashed clip's old link must stop playing in that browser too).
 #[tokio::test]
-async fn s3_objects_come_back_with_private_caching_advice_however_they_went_in() {
+async fn s3_pictures_come_back_with_private_caching_advice_however_they_went_in() {
     let env = TestEnv::postgres_s3().await;
     let small = env.dir.path().join("small.bin");
     std::fs::write(&small, pattern(1000)).unwrap();
@@ -223,12 +224,22 @@ async fn s3_objects_come_back_with_private_caching_advice_however_they_went_in()
         download_name: None,
         issued_at: None,
     };
-    for k in ["u1/one-put.bin", "u1/parts.bin", "u1/stream.bin", "u1/stream-parts.bin", "trash/u1/copied.bin"]
-    {
+    env.store.put_file(&key("u1/clip.flac"), &small, "audio/flac").await.unwrap();
+    env.store
+        .put_stream(&key("u1/clip-parts.flac"), generated_stream(9 << 20, 3), "audio/flac")
+        .await
+        .unwrap();
+    let advice = async |k: &str| {
         let url = env.store.signed_url(&key(k), &options).await.unwrap();
         let resp = reqwest::get(&url).await.unwrap();
         assert_eq!(resp.status(), 200, "{k}");
-        let advice = resp.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned());
-        assert_eq!(advice.as_deref(), Some("private, max-age=3600"), "{k}");
+        resp.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned())
+    };
+    for k in ["u1/one-put.bin", "u1/parts.bin", "u1/stream.bin", "u1/stream-parts.bin", "trash/u1/copied.bin"]
+    {
+        assert_eq!(advice(k).await.as_deref(), Some("private, max-age=3600"), "{k}");
+    }
+    for k in ["u1/clip.flac", "u1/clip-parts.flac"] {
+        assert_eq!(advice(k).await, None, "{k}");
     }
 }

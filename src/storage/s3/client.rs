@@ -24,12 +24,19 @@ use crate::storage::StorageError;
 /// 8 MiB keeps a 100 MB upload at 13 parts and memory per stream upload at one part.
 pub const PART_SIZE: u64 = 8 * 1024 * 1024;
 
-/// Stored with every object and sent back by the bucket with it. A key names one content for
+/// Stored with every picture and sent back by the bucket with it. A key names one content for
 /// as long as links to it are given out (a changed file gets a new key), and a page's links
 /// keep one URL for half their life, so a browser may keep what it fetched rather than fetch
 /// the same picture again on every visit; without it a bucket sends no caching advice at all.
-/// Private: a shared cache must not keep what a signed link gave one person.
+/// Private: a shared cache must not keep what a signed link gave one person. Not for sound: a
+/// trashed clip's link must stop playing in the browser that played it, and a clip streams in
+/// ranges anyway.
 pub const CACHE_CONTROL: &str = "private, max-age=3600";
+
+/// The caching advice an object of this type is stored with.
+fn cache_control(content_type: &str) -> Option<&'static str> {
+    content_type.starts_with("image/").then_some(CACHE_CONTROL)
+}
 
 /// The SDK client and the bucket it works on.
 #[derive(Clone, Debug)]
@@ -129,8 +136,8 @@ impl S3Client {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_cache_control(cache_control(&content_type).map(str::to_owned))
             .content_type(content_type)
-            .cache_control(CACHE_CONTROL)
             .content_length(size as i64)
             .body(body)
             .customize()
@@ -196,8 +203,8 @@ impl S3Client {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
+            .set_cache_control(cache_control(content_type).map(str::to_owned))
             .content_type(content_type)
-            .cache_control(CACHE_CONTROL)
             .send()
             .await
             .map_err(classify)?;
@@ -281,8 +288,8 @@ impl S3Client {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_cache_control(cache_control(content_type).map(str::to_owned))
             .content_type(content_type)
-            .cache_control(CACHE_CONTROL)
             .body(body)
             .send()
             .await
