@@ -1,5 +1,5 @@
 #![no_main]
-//! Turning arbitrary bytes as a JPEG, PNG or GIF (what a rotted stored file would be): an
+//! Turning arbitrary bytes as a JPEG, PNG, GIF or WebP (what a rotted stored file would be): an
 //! error is fine, a panic is not, nor a JPEG that shrank (its turn only changes or adds bytes).
 
 mod upstream;
@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
         "image/png"
     } else if data.starts_with(b"GIF8") {
         "image/gif"
+    } else if data.starts_with(b"RIFF") {
+        "image/webp"
     } else {
         "image/jpeg"
     };

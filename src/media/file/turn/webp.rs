@@ -62,8 +62,13 @@ fn edit_webp(data: &[u8], turn: Option<Turn>, crop: Option<Crop>) -> Result<Vec<
         return Err(FileError::UnsupportedType(ANIMATED.into()));
     }
     let limits = ImageLimits::default();
-    if u64::from(f.width) * u64::from(f.height) > limits.max_pixels {
+    let pixels = u64::from(f.width) * u64::from(f.height);
+    if pixels > limits.max_pixels {
         return Err(FileError::Limits("the WebP is larger than images may be".into()));
+    }
+    // Its pixels are held twice, as stored and as shown, as a PNG's are.
+    if pixels * if f.alpha { 4 } else { 3 } > limits.max_alloc / 2 {
+        return Err(FileError::Limits("the WebP's pixels take more memory than a turn may use".into()));
     }
     let exif = old.iter().find(|c| &c.kind == b"EXIF").map(|c| bare_exif(c.body));
     let entry = exif.and_then(exif_orientation);
@@ -298,6 +303,7 @@ mod tests {
             let _ = turn_webp(&bad, turn);
         }
         assert!(turn_webp(&file[..file.len() / 2], Turn::Left).is_err());
+        assert!(turn_webp(&fixture("pixel-flood.webp"), Turn::Left).is_err(), "16384² refused unread");
         assert!(turn_webp(b"RIFF\x04\0\0\0WEBP", Turn::Left).is_err());
     }
 }
