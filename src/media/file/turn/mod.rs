@@ -18,7 +18,6 @@ use crate::media::file::privacy::tiff::Tiff;
 
 pub use crop::{can_crop, crop_image};
 pub use jpeg::turn_jpeg;
-pub use webp::LOSSY_QUALITY as WEBP_QUALITY;
 
 const ORIENTATION: u16 = 0x0112;
 const SHORT: u16 = 3;

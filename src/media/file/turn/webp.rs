@@ -17,7 +17,7 @@ use super::{exif_orientation, orientation_tag, turned};
 
 /// What a lossy WebP is compressed anew at: above what most sites publish at (75–85), so a
 /// turn adds little loss to what the file already had.
-pub const LOSSY_QUALITY: f32 = 90.0;
+const LOSSY_QUALITY: f32 = 90.0;
 
 /// What an animated WebP is refused with.
 const ANIMATED: &str =
