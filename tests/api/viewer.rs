@@ -5,7 +5,7 @@ use fantoccini::key::Key;
 use mediadesk::auth::Role;
 
 use crate::common::browser::{Browser, PATIENCE, poll};
-use crate::common::server::{TestClient, html_unescape};
+use crate::common::server::{TestClient, TestServer, html_unescape};
 use crate::common::*;
 
 backend_tests!(
@@ -31,6 +31,14 @@ fn href(page: &str, id: &str) -> Option<String> {
     let start = before.rfind("href=\"")? + "href=\"".len();
     let address = before[start..].split('"').next()?;
     Some(html_unescape(address))
+}
+
+/// Ann, signed in, with a PNG and a JPEG of her own (a.png, b.jpg).
+async fn two_pictures(server: &TestServer) -> TestClient {
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let files = vec![("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
+    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    ann
 }
 
 async fn cards(c: &TestClient, view: &str) -> Vec<String> {
@@ -226,9 +234,7 @@ async fn the_full_window_viewer_walks_a_search_and_closes(env: TestEnv) {
 async fn browser_fetches_the_next_picture_ahead(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
-    let (ann, _) = server.signed_in("ann", Role::User).await;
-    let files = vec![("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
-    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    let ann = two_pictures(&server).await;
     let view = "/media?sort=name";
     let names = cards(&ann, view).await;
     let (first, second) = (names[0].clone(), names[1].clone());
@@ -289,9 +295,7 @@ async fn browser_fetches_the_next_picture_ahead(env: TestEnv) {
 async fn browser_swipes_through_the_viewer_at_390_px(env: TestEnv) {
     let backend = env.backend;
     let server = env.start_server().await;
-    let (ann, _) = server.signed_in("ann", Role::User).await;
-    let files = vec![("a.png", fixture_bytes("image.png")), ("b.jpg", fixture_bytes("image.jpg"))];
-    assert!(ann.upload(&files, None, false).await.body.contains("2 accepted"));
+    let ann = two_pictures(&server).await;
     let first = cards(&ann, "/media?sort=name").await[0].clone();
     let (path, back) = first.split_once('?').expect("the view to walk");
     let base = server.base.clone();
