@@ -362,6 +362,37 @@ async fn failures_while_turning_change_nothing(env: TestEnv) {
     assert!(matches!(err, MediaError::Corrupt(_)), "{err:?}");
     assert_eq!(env.objects().await, before);
     assert_eq!(env.count_rows("versions").await, 0);
+
+    // A WebP is compressed again rather than moved, through the same steps: each failure
+    // leaves it as it was, and a stored copy cut short is refused as unreadable.
+    let wave = env.upload_own(&ann, "wave.webp", "image.webp").await;
+    let webp = bytes_of(&env, &ann, wave).await;
+    let (before, held) = (env.objects().await, env.stored_for(ann.user_id.unwrap()).await);
+    switch.down();
+    let err = faulty.turn(&ann, wave, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    let err = refusing.turn(&ann, wave, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    env.inject_db_failure("audit_log", "INSERT").await;
+    let err = media.turn(&ann, wave, Turn::Right).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("audit_log", "INSERT").await;
+    media.retry_pending_deletions(true).await.unwrap();
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("versions").await, 0);
+    assert_eq!(bytes_of(&env, &ann, wave).await, webp, "the WebP is byte for byte as it was");
+    assert_eq!(env.stored_for(ann.user_id.unwrap()).await, held);
+    let key = before.iter().find(|k| k.ends_with(".webp")).expect("the WebP").clone();
+    let rotten = env.dir.path().join("rotten.webp");
+    std::fs::write(&rotten, &webp[..webp.len() / 2]).unwrap();
+    env.store.put_file(&StorageKey::parse(&key).unwrap(), &rotten, "image/webp").await.unwrap();
+    let err = media.turn(&ann, wave, Turn::Left).await.unwrap_err();
+    assert!(matches!(err, MediaError::Corrupt(_)), "{err:?}");
+    assert_eq!(env.objects().await, before);
+    assert_eq!(env.count_rows("versions").await, 0);
+    let report = media.reconcile(false, std::time::Duration::ZERO).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
 }
 
 async fn turning_through_the_page(env: TestEnv) {
