@@ -3,8 +3,9 @@
 //! spool and decoded as an upload decodes it, and the figures and the copy are recorded only if
 //! the item still holds that original, so an edit, replace or delete meanwhile wins. Images
 //! stored before placeholders get theirs from their thumbnail (already small and turned as
-//! shown), recorded only if the image still has that thumbnail. Running it again finds nothing
-//! left to do; an item that cannot be read is reported and left as it was.
+//! shown), recorded only if the image still has that thumbnail. Pictures stored in a bucket
+//! before pictures were stored with caching advice get it. Running it again finds nothing left
+//! to do; an item that cannot be read is reported and left as it was.
 
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub struct Backfilled {
     pub copies: usize,
     /// Images given their placeholder.
     pub placeholders: usize,
+    /// Stored pictures given the caching advice pictures are now stored with.
+    pub advised: usize,
     /// Items left as they were, with why.
     pub failed: Vec<NotRead>,
 }
@@ -49,6 +52,7 @@ impl MediaService {
     /// Measures and makes what older uploads lack, one item at a time.
     pub async fn backfill(&self) -> Result<Backfilled, MediaError> {
         let mut done = self.backfill_audio().await?;
+        done.advised = self.advise_caching().await?;
         let mut after = 0;
         loop {
             let rows = {
@@ -67,6 +71,20 @@ impl MediaService {
                 }
             }
         }
+    }
+
+    /// Gives every stored picture (originals, thumbnails, display copies, the trash's and the
+    /// versions') the caching advice pictures are now stored with, where the store sends it
+    /// from the object (S3); how many needed it. One look at each object, so a second run reads
+    /// the bucket's headers again but changes nothing.
+    async fn advise_caching(&self) -> Result<usize, MediaError> {
+        let mut advised = 0;
+        for object in self.store.list("").await? {
+            // A key the app could not have written is not its to rewrite.
+            let Ok(key) = StorageKey::parse(&object.key) else { continue };
+            advised += usize::from(self.store.advise_caching(&key).await?);
+        }
+        Ok(advised)
     }
 
     /// Whether the image got the placeholder of its thumbnail `thumb`.

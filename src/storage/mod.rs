@@ -142,6 +142,12 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// hard link on a local folder); `NotFound` when `from` is missing.
     async fn copy(&self, from: &StorageKey, to: &StorageKey) -> Result<(), StorageError>;
 
+    /// Gives an object stored before the store advised browsers to keep what they fetched
+    /// that advice; whether it changed anything. A local folder's answers carry it already.
+    async fn advise_caching(&self, _key: &StorageKey) -> Result<bool, StorageError> {
+        Ok(false)
+    }
+
     /// Every object whose key starts with `prefix`, in key order.
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError>;
 

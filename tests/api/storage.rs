@@ -243,3 +243,63 @@ async fn s3_pictures_come_back_with_private_caching_advice_however_they_went_in(
         assert_eq!(advice(k).await, None, "{k}");
     }
 }
+
+/// The bucket reached as an older Mediadesk reached it: the SDK alone, objects put with a type
+/// and metadata of their own and no caching advice.
+fn raw_bucket(env: &TestEnv) -> (aws_sdk_s3::Client, String) {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation};
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let (target, bucket) = env.s3.as_ref().expect("an S3 test");
+    let http = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(&target.access_key, &target.secret_key, None, None, "test"))
+        .endpoint_url(&target.endpoint)
+        .force_path_style(true)
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .http_client(http.build_https())
+        .build();
+    (aws_sdk_s3::Client::from_conf(config), bucket.clone())
+}
+
+#[tokio::test]
+async fn backfill_gives_older_s3_pictures_their_caching_advice() {
+    let env = TestEnv::postgres_s3().await;
+    let (s3, bucket) = raw_bucket(&env);
+    let photo = fixture_bytes("image.jpg");
+    let older = [
+        ("u1/old.jpg", "image/jpeg", photo.clone()),
+        ("trash/u1/old-thumb.jpg", "image/jpeg", photo[..500].to_vec()),
+        ("u1/old.flac", "audio/flac", pattern(1000)),
+    ];
+    for (k, content_type, body) in &older {
+        let put = s3.put_object().bucket(&bucket).key(*k).content_type(*content_type);
+        put.metadata("kept", "yes").body(body.clone().into()).send().await.unwrap();
+    }
+    let small = env.dir.path().join("small.png");
+    std::fs::write(&small, pattern(1000)).unwrap();
+    env.store.put_file(&key("u1/new.png"), &small, "image/png").await.unwrap();
+    let head = async |k: &str| s3.head_object().bucket(&bucket).key(k).send().await.unwrap();
+    assert_eq!(head("u1/old.jpg").await.cache_control(), None, "written as an older version wrote it");
+
+    let done = env.media.backfill().await.unwrap();
+    assert_eq!(done.advised, 2, "the two older pictures, not the sound, not the new picture");
+    assert!(done.failed.is_empty(), "{:?}", done.failed);
+    for (k, content_type, body) in &older {
+        let h = head(k).await;
+        let want = content_type.starts_with("image/").then_some("private, max-age=3600");
+        assert_eq!(h.cache_control(), want, "{k}");
+        assert_eq!(h.content_type(), Some(*content_type), "{k}: its type is kept");
+        assert_eq!(h.metadata().and_then(|m| m.get("kept")).map(String::as_str), Some("yes"), "{k}");
+        let (bytes, _, _) = read_range(&env, k, ByteRange::From(0)).await.unwrap();
+        assert_eq!(&bytes, body, "{k}: its bytes are kept");
+    }
+    assert_eq!(env.media.backfill().await.unwrap().advised, 0, "a second run changes nothing");
+
+    // The store down: the backfill says so and may be run again.
+    let (store, switch) = env.faulty_store().await;
+    switch.down();
+    let faulty = env.media_with(store, env.media.settings().clone());
+    assert!(faulty.backfill().await.is_err());
+}

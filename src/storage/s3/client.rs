@@ -14,7 +14,7 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, Length};
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 use super::S3Settings;
@@ -309,6 +309,42 @@ impl S3Client {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    /// Gives a picture stored without the caching advice of [`CACHE_CONTROL`] (written before
+    /// it was given) that advice, copying the object onto itself with its type and metadata;
+    /// whether it did. Only the object looked at is copied (its ETag): one written meanwhile
+    /// was written with the advice, and the copy is then left undone.
+    pub async fn advise_caching(&self, key: &str) -> Result<bool, StorageError> {
+        let head = match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => head,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(false),
+            Err(e) => return Err(classify(e)),
+        };
+        let content_type = head.content_type().unwrap_or_default();
+        let Some(advice) = cache_control(content_type) else { return Ok(false) };
+        if head.cache_control() == Some(advice) {
+            return Ok(false);
+        }
+        let copied = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .copy_source(format!("{}/{key}", self.bucket))
+            .set_copy_source_if_match(head.e_tag().map(str::to_owned))
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(content_type)
+            .cache_control(advice)
+            .set_content_disposition(head.content_disposition().map(str::to_owned))
+            .set_metadata(head.metadata().cloned())
+            .send()
+            .await;
+        match copied {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.raw().status().as_u16() == 412 => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
     }
 
     /// Deletes one object; deleting what is not there succeeds.

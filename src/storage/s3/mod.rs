@@ -237,6 +237,10 @@ impl ObjectStore for S3Store {
         self.s3.copy(from.as_str(), to.as_str()).await
     }
 
+    async fn advise_caching(&self, key: &StorageKey) -> Result<bool, StorageError> {
+        self.s3.advise_caching(key.as_str()).await
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StorageError> {
         let mut out = Vec::new();
         let mut pages =
