@@ -84,6 +84,9 @@ pub struct ImageRow {
     /// The thumbnail's ThumbHash, base64.
     #[serde(default)]
     pub placeholder: Option<String>,
+    /// The picture's look (media/file/look.rs), found by its quarters.
+    #[serde(default)]
+    pub look: Option<i64>,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -127,6 +130,7 @@ pub struct NewImage<'a> {
     pub private_key: Option<&'a str>,
     pub private_bytes: i64,
     pub placeholder: Option<&'a str>,
+    pub look: Option<i64>,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -698,6 +702,7 @@ pub struct ImageFile<'a> {
     pub focal_x: Option<i32>,
     pub focal_y: Option<i32>,
     pub placeholder: Option<&'a str>,
+    pub look: Option<i64>,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

@@ -45,6 +45,7 @@ diesel::table! {
         focal_x -> Nullable<Integer>,
         focal_y -> Nullable<Integer>,
         placeholder -> Nullable<Text>,
+        look -> Nullable<BigInt>,
     }
 }
 

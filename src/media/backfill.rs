@@ -2,9 +2,9 @@
 //! playable copy, is finished here (`mediadesk backfill`): its original is fetched into the
 //! spool and decoded as an upload decodes it, and the figures and the copy are recorded only if
 //! the item still holds that original, so an edit, replace or delete meanwhile wins. Images
-//! stored before placeholders get theirs from their thumbnail (already small and turned as
-//! shown), recorded only if the image still has that thumbnail. Pictures stored in a bucket
-//! before pictures were stored with caching advice get it. Running it again finds nothing left
+//! stored before placeholders and looks get theirs from their thumbnail (already small and
+//! turned as shown), recorded only if the image still has that thumbnail. Pictures put in a
+//! bucket before pictures carried caching advice get it. Running it again finds nothing left
 //! to do; an item that cannot be read is reported and left as it was.
 
 use futures_util::StreamExt;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::MediaError;
 use super::file::probe_audio::{Wanted, analyse_audio};
 use super::file::sniff::sniff_received;
-use super::file::{FileError, thumbnail};
+use super::file::{FileError, look, thumbnail};
 use super::service::MediaService;
 use super::spool::spool_with;
 use super::upload::{PLAY_SUFFIX, health_of};
@@ -32,7 +32,7 @@ pub struct Backfilled {
     pub measured: usize,
     /// Playable copies made.
     pub copies: usize,
-    /// Images given their placeholder.
+    /// Images given their placeholder and look.
     pub placeholders: usize,
     /// Stored pictures given the caching advice pictures are now stored with.
     pub advised: usize,
@@ -57,7 +57,7 @@ impl MediaService {
         loop {
             let rows = {
                 let mut pooled = self.db.get().await?;
-                ImageRepo::without_placeholder(&mut pooled.conn(), after, PAGE).await?
+                ImageRepo::without_likeness(&mut pooled.conn(), after, PAGE).await?
             };
             let Some(&(last, _)) = rows.last() else { return Ok(done) };
             after = last;
@@ -87,24 +87,24 @@ impl MediaService {
         Ok(advised)
     }
 
-    /// Whether the image got the placeholder of its thumbnail `thumb`.
+    /// Whether the image got the placeholder and look of its thumbnail `thumb`.
     async fn placeholder_of(&self, id: i64, thumb: &str) -> Result<bool, MediaError> {
         let mut body = self.store.get(&StorageKey::parse(thumb)?, None).await?.body;
         let mut jpeg = Vec::new();
         while let Some(chunk) = body.next().await {
             jpeg.extend_from_slice(&chunk?);
         }
-        let placeholder = self
+        let (placeholder, look) = self
             .cpu
             .run(move || {
                 let rgb = image::load_from_memory(&jpeg)
                     .map_err(|e| FileError::Corrupt(format!("the thumbnail could not be read: {e}")))?
                     .into_rgb8();
-                Ok::<_, FileError>(thumbnail::placeholder(&rgb))
+                Ok::<_, FileError>((thumbnail::placeholder(&rgb), look::look(&rgb)))
             })
             .await??;
         let mut pooled = self.db.get().await?;
-        Ok(ImageRepo::set_placeholder(&mut pooled.conn(), id, thumb, &placeholder).await?)
+        Ok(ImageRepo::set_likeness(&mut pooled.conn(), id, thumb, (&placeholder, look)).await?)
     }
 
     async fn backfill_audio(&self) -> Result<Backfilled, MediaError> {

@@ -75,6 +75,14 @@ impl Accepted {
         }
     }
 
+    /// The look of a checked image's thumbnail.
+    pub(super) fn look(&self) -> Option<i64> {
+        match &self.probed {
+            Probed::Image(_, made, ..) => Some(made.thumbnail.look),
+            Probed::Audio(..) => None,
+        }
+    }
+
     /// Size of the thumbnail stored with a checked image.
     pub(super) fn thumbnail_bytes(&self) -> i64 {
         match &self.probed {
@@ -465,6 +473,7 @@ impl MediaService {
                     private_key: accepted.private_copy.as_ref().map(|(k, _)| k.as_str()),
                     private_bytes: accepted.private_copy.as_ref().map_or(0, |(_, n)| *n as i64),
                     placeholder: thumb_key.map(|_| made.thumbnail.placeholder.as_str()),
+                    look: thumb_key.map(|_| made.thumbnail.look),
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,

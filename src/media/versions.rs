@@ -135,6 +135,7 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 focal_x: r.focal_x,
                 focal_y: r.focal_y,
                 placeholder: r.placeholder.as_deref(),
+                look: r.look,
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -184,6 +185,7 @@ fn with_new_file(
             r.thumbnail_key = thumb.map(|k| k.as_str().to_owned());
             r.thumbnail_bytes = thumb.map_or(0, |_| accepted.thumbnail_bytes());
             r.placeholder = thumb.and(accepted.placeholder()).map(str::to_owned);
+            r.look = thumb.and(accepted.look());
             (r.display_key, r.display_bytes) = (None, 0);
             (r.has_location, r.has_device_data) = (private.location, private.device);
             r.private_key = accepted.private_copy.as_ref().map(|(k, _)| k.as_str().to_owned());
@@ -229,7 +231,7 @@ fn with_version_file(
             (r.has_location, r.has_device_data) = (v.has_location, v.has_device_data);
             (r.private_key, r.private_bytes) = (v.private_key.as_deref().map(&rename), v.private_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
-            (r.focal_x, r.focal_y, r.placeholder) = (v.focal_x, v.focal_y, v.placeholder);
+            (r.focal_x, r.focal_y, r.placeholder, r.look) = (v.focal_x, v.focal_y, v.placeholder, v.look);
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), TrashedRow::Audio(v)) => {

@@ -193,6 +193,9 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 private_key: None,
                 private_bytes: 0,
                 placeholder: Some(&placeholder),
+                // Looks spread as a library's do, so that finding one's look-alikes reads
+                // what it reads there.
+                look: Some(scattered(*i as u64)),
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),
@@ -264,4 +267,12 @@ fn load_sample(i: usize) -> DemoFile {
         (hue(6) * 0.8, 0.3),
     );
     DemoFile { name: format!("sample-{i:06}.jpg"), bytes: encode(&img, ImageFormat::Jpeg) }
+}
+
+/// `i` scattered over 64 bits (SplitMix64's finaliser): as different as unrelated pictures' looks.
+fn scattered(i: u64) -> i64 {
+    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) as i64
 }

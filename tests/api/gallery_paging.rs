@@ -62,6 +62,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     private_key: None,
                     private_bytes: 0,
                     placeholder: None,
+                    look: None,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,

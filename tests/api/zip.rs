@@ -248,6 +248,7 @@ async fn over_4_gib(env: TestEnv) {
             private_key: None,
             private_bytes: 0,
             placeholder: None,
+            look: None,
             width: 1,
             height: 1,
             created_at: chrono::Utc::now().naive_utc(),

@@ -58,16 +58,16 @@ impl ImageRepo {
         Ok(())
     }
 
-    /// Images with a thumbnail but no placeholder (stored before placeholders were made), by
-    /// id after `after`: (id, thumbnail key).
-    pub async fn without_placeholder(
+    /// Images with a thumbnail but no placeholder or no look (stored before those were made),
+    /// by id after `after`: (id, thumbnail key).
+    pub async fn without_likeness(
         conn: &mut DbConn<'_>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, String)>, DbError> {
         let rows: Vec<(i64, Option<String>)> = run!(conn, |c| t::images
             .filter(t::id.gt(after))
-            .filter(t::placeholder.is_null().and(t::thumbnail_key.is_not_null()))
+            .filter(t::placeholder.is_null().or(t::look.is_null()).and(t::thumbnail_key.is_not_null()))
             .order(t::id)
             .limit(limit)
             .select((t::id, t::thumbnail_key))
@@ -76,15 +76,16 @@ impl ImageRepo {
         Ok(rows.into_iter().filter_map(|(id, key)| Some((id, key?))).collect())
     }
 
-    /// Records the placeholder made from the thumbnail `thumb`, if the image still has it.
-    pub async fn set_placeholder(
+    /// Records the placeholder and look made from the thumbnail `thumb`, if the image still
+    /// has it.
+    pub async fn set_likeness(
         conn: &mut DbConn<'_>,
         id: i64,
         thumb: &str,
-        placeholder: &str,
+        (placeholder, look): (&str, i64),
     ) -> Result<bool, DbError> {
         let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::thumbnail_key.eq(thumb)))
-            .set(t::placeholder.eq(placeholder))
+            .set((t::placeholder.eq(placeholder), t::look.eq(look)))
             .execute(c)
             .await)?;
         Ok(n == 1)

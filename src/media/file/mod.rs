@@ -11,6 +11,7 @@ pub mod embedded;
 mod error;
 pub mod frames;
 pub mod inspect;
+pub mod look;
 pub mod loudness;
 pub mod meter_threads;
 mod pcm16;

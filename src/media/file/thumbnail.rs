@@ -23,6 +23,8 @@ pub struct Thumbnail {
     pub height: u32,
     /// Its ThumbHash, base64: see [`placeholder`].
     pub placeholder: String,
+    /// What copies of it share: see [`super::look`].
+    pub look: i64,
 }
 
 /// Longest side of what the placeholder is made from. ThumbHash takes up to 100 px, but keeps
@@ -105,7 +107,7 @@ pub fn render(decoded: &Decoded, size: u32) -> Result<Thumbnail, FileError> {
     let (width, height) = rgb.dimensions();
     let jpeg =
         libjpeg::encode_rgb(rgb.as_raw(), width, height, JPEG_QUALITY).map_err(|e| internal("encode", e))?;
-    Ok(Thumbnail { jpeg, width, height, placeholder: placeholder(&rgb) })
+    Ok(Thumbnail { jpeg, width, height, placeholder: placeholder(&rgb), look: super::look::look(&rgb) })
 }
 
 /// JPEG has no alpha: blend RGBA onto the matte colour.
