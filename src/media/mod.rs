@@ -3,6 +3,7 @@
 //! is and holds is found by [`file`], which knows neither the database nor the store.
 
 pub mod access;
+mod alike;
 mod aside;
 mod backfill;
 mod bulk_edit;
@@ -40,6 +41,7 @@ mod zip;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
+pub use alike::{Alike, LookAlike, MAX_ALIKE, NOT_LOOKED_AT};
 pub use backfill::Backfilled;
 pub use bulk_edit::{BulkEdit, BulkOutcome, MAX_VIEW_EDIT, MAX_VIEW_TURN, ViewMembers};
 pub use collections::MAX_NAME_CHARS;

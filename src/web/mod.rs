@@ -90,6 +90,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/media/{kind}/{id}/turn", web::post().to(api::turn))
             .route("/api/v1/media/{kind}/{id}/crop", web::post().to(api::crop))
             .route("/api/v1/media/{kind}/{id}/versions", web::get().to(api::versions))
+            .route("/api/v1/media/{kind}/{id}/alike", web::get().to(api::alike))
             .route("/api/v1/media/{kind}/{id}/versions/{version}/restore", web::post().to(api::roll_back))
             .route("/api/v1/media/{kind}/{id}/shares", web::get().to(api::shares))
             .route("/api/v1/media/{kind}/{id}/shares", web::post().to(api::create_share))

@@ -297,7 +297,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 28, "{}", run.stdout);
+    assert_eq!(sections.len(), 30, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {
@@ -311,6 +311,11 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
         assert!(walks, "{title}:\n{plan}");
         if title.starts_with("duplicate at upload, an earlier file") {
             assert!(plan.contains("versions_sha256"), "the hash's own index:\n{plan}");
+        }
+        if title.starts_with("look-alikes") {
+            for n in 0..4 {
+                assert!(plan.contains(&format!("images_look_{n}")), "each quarter's own index:\n{plan}");
+            }
         }
     }
 }

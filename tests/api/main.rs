@@ -8,6 +8,7 @@
 mod common;
 
 mod access;
+mod alike;
 mod api_cors;
 mod audit;
 mod browser_edits;

@@ -208,12 +208,16 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     ] {
         samples.push(sample(&s, (crop, "POST", &at), Some(&rw), Some(rect)).await);
     }
+    let alike = "/api/v1/media/{kind}/{id}/alike";
+    samples.push(sample(&s, (alike, "GET", &format!("{image_path}/alike")), Some(&rw), None).await);
+    // The clip is deleted by now.
+    samples.push(sample(&s, (alike, "GET", &format!("{clip_path}/alike")), Some(&rw), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
-            .chain([201, 200, 200, 404, 200, 400])
+            .chain([201, 200, 200, 404, 200, 400, 200, 404])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -229,6 +233,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         (samples[40]["body"]["width"].as_i64(), samples[40]["body"]["height"].as_i64()),
         (Some(32), Some(16))
     );
+    assert_eq!(samples[42]["body"]["looked"], true, "{}", samples[42]["body"]);
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -247,5 +252,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "42");
+    assert_eq!(stdout.trim(), "44");
 }

@@ -1,5 +1,5 @@
-//! How the database runs the trash, version, duplicate, quota, audit log, webhook, share link
-//! and token queries (`mediadesk explain --lifecycle`): each should walk an index, never read a
+//! How the database runs the trash, version, duplicate, look-alike, quota, audit log, webhook,
+//! share link and token queries (`mediadesk explain --lifecycle`): each should walk an index, never read a
 //! whole table.
 
 use diesel::dsl::count_star;
@@ -116,6 +116,10 @@ impl LifecycleRepo {
                 .order(a::sha256.asc())
                 .limit(50)
         );
+        // A look with no flat quarter, so all four indexes are asked.
+        let look = 0x1234_5678_9ABC_DEF0;
+        plan!("look-alikes, a user's view", super::alike::AlikeRepo::query(look, 1, Some(owner)));
+        plan!("look-alikes, staff", super::alike::AlikeRepo::query(look, 1, None));
         plan!(
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)

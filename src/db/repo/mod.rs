@@ -5,6 +5,7 @@
 //! planner may have used the value). Measured on the gallery pages, which do a dozen such lookups
 //! each, that re-prepare was most of their cost; hot lists with a fixed size say it in the SQL.
 
+mod alike;
 mod audio;
 mod audit;
 mod collection;
@@ -28,6 +29,7 @@ mod user;
 mod version;
 mod webhook;
 
+pub use alike::{AlikeRepo, CANDIDATES, LookRow};
 pub use audio::AudioRepo;
 pub use audit::{AuditCursor, AuditRepo};
 pub use collection::CollectionRepo;

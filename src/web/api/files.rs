@@ -1,11 +1,12 @@
 //! What the API does to an item's file: puts another in its place (`PUT …/file`, the request's
 //! body as it is, as `curl -T` sends it), turns or crops a photo (`POST …/turn`, `…/crop`),
 //! lists the files it had (`GET …/versions`) and rolls back to one
-//! (`POST …/versions/{version}/restore`). They are the detail page's Replace, turn, crop and
-//! roll back: the item keeps its address, description, tags, collections and share links, the
-//! file it had becomes a version to roll back to, and its old signed links stop working. A
-//! replace takes a token of both the upload and the edit scope (it brings a file and changes
-//! an item); a turn, a crop and a roll back, the edit scope; the list, the read scope.
+//! (`POST …/versions/{version}/restore`), and lists the images that look like it
+//! (`GET …/alike`). They are the detail page's Replace, turn, crop, roll back and "Looks like":
+//! the item keeps its address, description, tags, collections and share links, the file it had
+//! becomes a version to roll back to, and its old signed links stop working. A replace takes a
+//! token of both the upload and the edit scope (it brings a file and changes an item); a turn,
+//! a crop and a roll back, the edit scope; the lists, the read scope.
 
 use actix_web::http::header::{self, ContentDisposition};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,7 +17,7 @@ use super::json::time;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
 use crate::domain::{Aspect, Crop, MediaKind, Owner, Turn};
-use crate::media::{Upload, VersionRead};
+use crate::media::{Alike, LookAlike, Upload, VersionRead};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{Editor, Reader, Replacer};
@@ -177,4 +178,54 @@ pub async fn roll_back(
     let VersionPath { kind, id, version } = path.into_inner();
     app.media.restore_version(&user.actor(), (kind, id), version).await?;
     item(app, settings, Reader(user), web::Path::from(ItemPath { kind, id })).await
+}
+
+#[derive(Serialize)]
+struct AlikeJson {
+    /// Whether the image has been looked at (`false`: stored by an older version, until
+    /// `mediadesk backfill`).
+    looked: bool,
+    items: Vec<LookAlikeJson>,
+}
+
+#[derive(Serialize)]
+struct LookAlikeJson {
+    id: i64,
+    url: String,
+    filename: String,
+    title: Option<String>,
+    /// `null`: system media.
+    owner_id: Option<i64>,
+    thumbnail_url: Option<String>,
+    /// Bits the two looks differ in, 0 to 8.
+    distance: u32,
+    same_file: bool,
+}
+
+impl From<LookAlike> for LookAlikeJson {
+    fn from(a: LookAlike) -> Self {
+        LookAlikeJson {
+            url: format!("/api/v1/media/image/{}", a.id),
+            id: a.id,
+            filename: a.filename,
+            title: a.title,
+            owner_id: a.owner.id(),
+            thumbnail_url: a.thumb_url,
+            distance: a.distance,
+            same_file: a.same_file,
+        }
+    }
+}
+
+/// The images the reader sees that look like an image, the closest first.
+pub async fn alike(
+    Reader(user): Reader,
+    app: web::Data<App>,
+    path: web::Path<ItemPath>,
+) -> Result<HttpResponse, WebError> {
+    let (looked, items) = match app.media.look_alikes(&user.actor(), path.kind, path.id).await? {
+        Alike::Found(items) => (true, items),
+        Alike::NotLooked => (false, Vec::new()),
+    };
+    Ok(HttpResponse::Ok().json(AlikeJson { looked, items: items.into_iter().map(Into::into).collect() }))
 }

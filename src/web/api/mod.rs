@@ -23,7 +23,7 @@ pub use changes::{delete, patch, restore};
 pub use collections::{
     change as change_collection, create as create_collection, delete as delete_collection,
 };
-pub use files::{crop, replace, roll_back, turn, versions};
+pub use files::{alike, crop, replace, roll_back, turn, versions};
 pub use media::{collection, collections, item, list, tags};
 pub use shares::{all as all_shares, create as create_share, list as shares, revoke as revoke_share};
 pub use spec::openapi;

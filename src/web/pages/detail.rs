@@ -118,6 +118,8 @@ struct DetailPage {
     /// A refused tag field, shown again.
     tag_draft: String,
     tag_suggestions: std::sync::Arc<Vec<String>>,
+    /// An image's look-alikes (`None` for a sound).
+    alike: Option<super::alike::AlikeView>,
     /// The collections it is in: (id, name, whether the user may take it out).
     in_collections: Vec<(i64, String, bool)>,
     /// The collections the user may put it in.
@@ -453,6 +455,7 @@ pub(super) async fn render(
         tag_draft: drafts.tags,
         edit: drafts.edit,
         tag_suggestions: app.media.tag_suggestions(&actor).await?,
+        alike: super::alike::view(app, user, path.kind, path.id).await?,
         in_collections,
         collection_choices,
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),

@@ -1,0 +1,77 @@
+//! Look-alikes: images whose looks (media/file/look.rs) share one of four 16-bit quarters with
+//! a look, each quarter found through its own index (migration 000033). Two looks that differ
+//! in three bits or fewer share one, and most copies that differ in more still do (the bits a
+//! small edit changes sit together); the caller counts the bits.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::sql::{Param, Sql};
+use crate::db::{DbConn, DbError};
+
+/// Images read at most for one look. Unrelated looks share a given quarter once in 65 536, so
+/// a library of a million pictures yields some 60 by chance.
+pub const CANDIDATES: i64 = 200;
+
+/// An image that may look like another.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LookRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub owner_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub original_filename: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub thumbnail_key: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub sha256: String,
+    #[diesel(sql_type = BigInt)]
+    pub look: i64,
+}
+
+pub struct AlikeRepo;
+
+impl AlikeRepo {
+    /// Images other than `except` that share a quarter with `look`, among what `visible_to`
+    /// sees (their own and the system's; `None`: everyone's), by id.
+    pub async fn sharing_a_quarter(
+        conn: &mut DbConn<'_>,
+        look: i64,
+        except: i64,
+        visible_to: Option<i64>,
+    ) -> Result<Vec<LookRow>, DbError> {
+        Self::query(look, except, visible_to).rows(conn).await
+    }
+
+    /// The query: one index walk per quarter, the four joined, then each image by its id.
+    pub(super) fn query(look: i64, except: i64, visible_to: Option<i64>) -> Sql {
+        let mut sql = Sql::new(
+            "SELECT id, owner_id, original_filename, title, thumbnail_key, sha256, look FROM images \
+             WHERE id IN (",
+        );
+        // A quarter of a flat stretch (a clear sky's rows: no steps, or steps all one way) is
+        // shared by pictures that have nothing else in common; it is asked for only when the
+        // whole look is made of such quarters.
+        let shifts = [0, 16, 32, 48];
+        let flat = |shift: &i64| matches!((look >> shift) & 0xFFFF, 0 | 0xFFFF);
+        let telling: Vec<i64> = shifts.iter().copied().filter(|s| !flat(s)).collect();
+        let asked = if telling.is_empty() { shifts.to_vec() } else { telling };
+        for (n, shift) in asked.into_iter().enumerate() {
+            // Written as each index is (migration 000033), which is how the planners match them.
+            let quarter =
+                if shift == 0 { "(look & 65535)".to_owned() } else { format!("((look >> {shift}) & 65535)") };
+            sql.push(if n == 0 { "" } else { " UNION " });
+            sql.push(&format!("SELECT id FROM images WHERE {quarter} = "));
+            sql.bind(Param::Int((look >> shift) & 0xFFFF));
+        }
+        sql.push(") AND id <> ").bind(Param::Int(except));
+        if let Some(user) = visible_to {
+            sql.push(" AND (owner_id = ").bind(Param::Int(user)).push(" OR owner_id IS NULL)");
+        }
+        sql.push(&format!(" ORDER BY id LIMIT {CANDIDATES}"));
+        sql
+    }
+}

@@ -1,0 +1,196 @@
+//! Look-alikes on both backends: copies whose bytes differ (resized, saved again, another
+//! format, brighter) are found, unrelated pictures are not, and nobody learns of another
+//! user's files; a turn, a roll back, the trash and the backfill keep each image's look true
+//! to its file. Then the item page's "Looks like" (by keyboard at 390 px in Chromium) and the
+//! API's `…/alike`.
+
+use image::{Rgb, RgbImage, imageops};
+use mediadesk::auth::Role;
+use mediadesk::domain::{MediaKind, Owner, Turn};
+use mediadesk::media::{Actor, Alike, MediaError, Upload};
+
+use crate::common::browser::Browser;
+use crate::common::*;
+
+backend_tests!(
+    look_alikes_are_found_among_what_the_viewer_sees,
+    look_alikes_through_the_page_and_the_api,
+    browser_follows_a_look_alike_by_keyboard_at_390_px
+);
+
+/// A scene of soft shapes, a light from the left and a disc: `seed` moves them.
+fn scene(seed: u32) -> RgbImage {
+    let (w, h) = (400, 300);
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy, s) = (x as f32 / w as f32, y as f32 / h as f32, seed as f32);
+        let wave = ((fx * (3.0 + s) + fy * 2.0).sin() * 60.0) as i32;
+        let disc = if (fx - 0.3 - s * 0.1).powi(2) + (fy - 0.6).powi(2) < 0.04 { 80 } else { 0 };
+        let v = (90 + wave + disc + (fx * 70.0) as i32).clamp(0, 255) as u8;
+        Rgb([v, v.saturating_sub(20), 255 - v / 2])
+    })
+}
+
+fn jpeg(rgb: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(rgb).unwrap();
+    out
+}
+
+fn png(rgb: &RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    rgb.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A photo, a smaller PNG of it, a brighter copy and an unrelated picture.
+fn pictures() -> [(&'static str, Vec<u8>); 4] {
+    let photo = scene(1);
+    let mut brighter = photo.clone();
+    brighter.pixels_mut().for_each(|p| p.0 = p.0.map(|c| c.saturating_add(20)));
+    [
+        ("harbour.jpg", jpeg(&photo, 90)),
+        ("harbour-small.png", png(&imageops::resize(&photo, 200, 150, imageops::FilterType::Triangle))),
+        ("harbour-bright.jpg", jpeg(&brighter, 85)),
+        ("dunes.jpg", jpeg(&scene(3), 90)),
+    ]
+}
+
+async fn put(env: &TestEnv, who: &Actor, owner: Owner, (name, bytes): (&str, Vec<u8>)) -> i64 {
+    let upload = Upload::new(owner, name);
+    env.media.upload(who, upload, bytes_stream(bytes)).await.expect("upload").id()
+}
+
+/// The ids of an image's look-alikes as `who` sees them, the closest first, with their distance.
+async fn alike(env: &TestEnv, who: &Actor, id: i64) -> Vec<(i64, u32, bool)> {
+    match env.media.look_alikes(who, MediaKind::Image, id).await.expect("look-alikes") {
+        Alike::Found(found) => found.into_iter().map(|a| (a.id, a.distance, a.same_file)).collect(),
+        Alike::NotLooked => panic!("image {id} has no look"),
+    }
+}
+
+fn ids(found: &[(i64, u32, bool)]) -> Vec<i64> {
+    let mut ids: Vec<i64> = found.iter().map(|f| f.0).collect();
+    ids.sort();
+    ids
+}
+
+async fn look_alikes_are_found_among_what_the_viewer_sees(env: TestEnv) {
+    let env = env.with_trash(30);
+    let ann = Actor::user(env.user("ann", "user").await);
+    let bob = Actor::user(env.user("bob", "user").await);
+    let sam = Actor::staff(env.user("sam", "staff").await);
+    let mine = Owner::User(ann.user_id.unwrap());
+    let [photo, small, bright, dunes] = pictures();
+    let (photo_bytes, photo) = (photo.1.clone(), put(&env, &ann, mine, photo).await);
+    let small = put(&env, &ann, mine, small).await;
+    let bright = put(&env, &ann, mine, bright).await;
+    let dunes = put(&env, &ann, mine, dunes).await;
+    let bobs = put(&env, &bob, Owner::User(bob.user_id.unwrap()), ("bob.jpg", jpeg(&scene(1), 60))).await;
+    let system = put(&env, &Actor::operator(), Owner::System, ("quay.png", png(&scene(1)))).await;
+
+    let found = alike(&env, &ann, photo).await;
+    assert_eq!(ids(&found), vec![small, bright, system], "{found:?}: not the dunes, not bob's");
+    assert!(found.windows(2).all(|w| w[0].1 <= w[1].1), "the closest first: {found:?}");
+    assert!(found.iter().all(|f| f.1 <= 8 && !f.2), "{found:?}");
+    let small_at = found.iter().find(|f| f.0 == small).unwrap().1;
+    assert!(small_at <= 2, "a smaller copy is nearly the same look: {small_at}");
+    assert_eq!(ids(&alike(&env, &sam, photo).await), vec![small, bright, bobs, system], "staff see all");
+    assert_eq!(alike(&env, &ann, dunes).await, vec![], "nothing looks like the dunes");
+    let err = env.media.look_alikes(&bob, MediaKind::Image, photo).await.unwrap_err();
+    assert!(matches!(err, MediaError::NotFound), "bob cannot see ann's photo: {err:?}");
+    let clip = env.upload_own(&ann, "tone.flac", "tone.flac").await;
+    let err = env.media.look_alikes(&ann, clip.0, clip.1).await.unwrap_err();
+    assert!(matches!(err, MediaError::Invalid(_)), "{err:?}");
+    // The very same file kept twice is said to be.
+    let again = put(&env, &ann, mine, ("harbour-again.jpg", photo_bytes)).await;
+    assert!(alike(&env, &ann, photo).await.contains(&(again, 0, true)));
+
+    // A turned copy is another picture, until it is rolled back.
+    env.media.turn(&ann, (MediaKind::Image, small), Turn::Right).await.unwrap();
+    assert!(!ids(&alike(&env, &ann, photo).await).contains(&small), "turned, it looks otherwise");
+    let earlier = env.media.versions(&ann, (MediaKind::Image, small)).await.unwrap()[0].id;
+    env.media.restore_version(&ann, (MediaKind::Image, small), earlier).await.unwrap();
+    assert!(ids(&alike(&env, &ann, photo).await).contains(&small), "rolled back, it looks alike again");
+    // The trash hides a copy, and restoring brings its look back with it.
+    env.media.delete(&ann, MediaKind::Image, bright).await.unwrap();
+    assert!(!ids(&alike(&env, &ann, photo).await).contains(&bright));
+    env.media.restore(&ann, MediaKind::Image, bright).await.unwrap();
+    assert!(ids(&alike(&env, &ann, photo).await).contains(&bright));
+
+    // Images an older version stored have no look until the backfill reads their thumbnails.
+    env.db.batch_execute("UPDATE images SET look = NULL").await.unwrap();
+    let unlooked = env.media.look_alikes(&ann, MediaKind::Image, photo).await.unwrap();
+    assert!(matches!(unlooked, Alike::NotLooked), "{unlooked:?}");
+    let done = env.media.backfill().await.unwrap();
+    assert_eq!(done.placeholders, 7, "every image, looked at from its thumbnail");
+    assert_eq!(ids(&alike(&env, &ann, photo).await), vec![small, bright, system, again]);
+    assert_eq!(env.media.backfill().await.unwrap().placeholders, 0, "nothing left");
+    // A database that cannot answer is an error, not an empty list.
+    env.db.batch_execute("ALTER TABLE images RENAME COLUMN look TO look_gone").await.unwrap();
+    let err = env.media.look_alikes(&ann, MediaKind::Image, photo).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+}
+
+async fn look_alikes_through_the_page_and_the_api(env: TestEnv) {
+    let s = env.start_server().await;
+    let (ann, _) = s.signed_in("ann", Role::User).await;
+    let (bob, _) = s.signed_in("bob", Role::User).await;
+    let [photo, small, _, dunes] = pictures();
+    let up = ann.upload(&[photo, small, dunes], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
+    let [photo, small, dunes] = [0, 1, 2].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
+    let page = ann.get(&photo).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<h2 id=\"alike\">Looks like</h2>"), "{}", page.body);
+    assert!(page.body.contains(&format!("<a href=\"{small}\" class=\"alike-link\">")), "{}", page.body);
+    let line = "harbour-small.png</span><small class=\"facts\">the same picture in another file · yours";
+    assert!(page.body.contains(line), "{}", page.body);
+    assert!(!page.body.contains(&format!("href=\"{dunes}\" class=\"alike-link\"")));
+    let dunes_page = ann.get(&dunes).await.body;
+    assert!(dunes_page.contains("Nothing you can see looks like it."), "{dunes_page}");
+    let clip = ann.upload(&[("tone.flac", fixture_bytes("tone.flac"))], None, true).await;
+    let v: serde_json::Value = serde_json::from_str(&clip.body).unwrap();
+    let clip = v["results"][0]["url"].as_str().unwrap().to_owned();
+    assert!(!ann.get(&clip).await.body.contains("Looks like"), "a sound has no such section");
+
+    let id = |url: &str| url.rsplit('/').next().unwrap().to_owned();
+    let api = ann.get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["looked"], true);
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{json}");
+    assert_eq!(items[0]["url"], format!("/api/v1/media/image/{}", id(&small)));
+    assert_eq!(items[0]["filename"], "harbour-small.png");
+    assert!(items[0]["thumbnail_url"].is_string() && items[0]["same_file"] == false);
+    let sound = ann.get(&format!("/api/v1/media/audio/{}/alike", id(&clip))).await;
+    assert_eq!(sound.status, 400, "{}", sound.body);
+    assert!(sound.body.contains("\"code\":\"invalid\""), "{}", sound.body);
+    let hidden = bob.get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
+    assert_eq!(hidden.status, 404, "bob cannot see ann's photo: {}", hidden.body);
+    let nobody = s.client().get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
+    assert_eq!(nobody.status, 401);
+}
+
+async fn browser_follows_a_look_alike_by_keyboard_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let server = env.start_server().await;
+    let (ann, _) = server.signed_in("ann", Role::User).await;
+    let [(name, photo), small, ..] = pictures();
+    let photo = ann.upload_one(name, photo).await;
+    let small = ann.upload_one(small.0, small.1).await;
+    let base = server.base.clone();
+    Browser::run(backend, &base, |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        b.goto(&photo).await;
+        assert_eq!(b.count(".alike-link img").await, 1, "the look-alike's thumbnail");
+        b.assert_fits("no sideways scrolling at 390 px").await;
+        b.js("document.querySelector('.alike-link').focus(); return 0;").await;
+        b.screenshot("alike-390").await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        b.wait_for_path(&small).await;
+        b.wait_for_heading("harbour-small.png").await;
+    })
+    .await;
+}
