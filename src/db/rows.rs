@@ -894,3 +894,22 @@ pub struct NewRegion<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+/// An image that may look like another.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LookRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub owner_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub original_filename: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub thumbnail_key: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub sha256: String,
+    #[diesel(sql_type = BigInt)]
+    pub look: i64,
+}

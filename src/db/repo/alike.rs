@@ -1,36 +1,16 @@
 //! Look-alikes: images whose looks (media/file/look.rs) share one of four 16-bit quarters with
 //! a look, each quarter found through its own index (migration 000033). Two looks that differ
-//! in three bits or fewer share one, and most copies that differ in more still do (the bits a
-//! small edit changes sit together); the caller counts the bits.
-
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Nullable, Text};
+//! in three bits or fewer share one (though a flat one is not asked for, see below), and most
+//! copies that differ in more still do (the bits a small edit changes sit together); the
+//! caller counts the bits.
 
 use super::sql::{Param, Sql};
+use crate::db::rows::LookRow;
 use crate::db::{DbConn, DbError};
 
 /// Images read at most for one look. Unrelated looks share a given quarter once in 65 536, so
 /// a library of a million pictures yields some 60 by chance.
-pub const CANDIDATES: i64 = 200;
-
-/// An image that may look like another.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LookRow {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub owner_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    pub original_filename: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub title: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub thumbnail_key: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub sha256: String,
-    #[diesel(sql_type = BigInt)]
-    pub look: i64,
-}
+const CANDIDATES: i64 = 200;
 
 pub struct AlikeRepo;
 

@@ -29,7 +29,7 @@ mod user;
 mod version;
 mod webhook;
 
-pub use alike::{AlikeRepo, CANDIDATES, LookRow};
+pub use alike::AlikeRepo;
 pub use audio::AudioRepo;
 pub use audit::{AuditCursor, AuditRepo};
 pub use collection::CollectionRepo;

@@ -1,7 +1,7 @@
 //! The "Looks like" list of an image's page: pictures the reader sees that look like it.
 
 use crate::app::App;
-use crate::domain::{MediaKind, Owner};
+use crate::domain::MediaKind;
 use crate::media::{Alike, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
@@ -53,11 +53,7 @@ pub async fn view(
                 (false, 1..=4) => "nearly the same picture",
                 (false, _) => "looks alike",
             },
-            owner: match a.owner {
-                Owner::System => "System".to_owned(),
-                Owner::User(id) if id == user.account.id => "yours".to_owned(),
-                Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
-            },
+            owner: super::owner_label(a.owner, user, &names),
         })
         .collect();
     Ok(Some(AlikeView { lines, not_looked: false }))

@@ -9,7 +9,7 @@ use super::selection::SelectionForm;
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::{MediaKind, Owner};
+use crate::domain::MediaKind;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 use crate::web::view::{Layout, Moment};
@@ -52,11 +52,7 @@ pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
                 .items
                 .into_iter()
                 .map(|i| {
-                    let owner = match i.owner {
-                        Owner::System => "System".to_owned(),
-                        Owner::User(id) if id == user.account.id => "yours".to_owned(),
-                        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
-                    };
+                    let owner = super::owner_label(i.owner, &user, &names);
                     Copy {
                         id: i.id,
                         uploaded: Moment(i.created_at),

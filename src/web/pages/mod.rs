@@ -37,6 +37,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::app::App;
+use crate::domain::Owner;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 
@@ -44,4 +45,13 @@ use crate::web::extract::CurrentUser;
 /// their own and system media and are shown no names.
 pub async fn owner_names(app: &App, user: &CurrentUser) -> Result<Arc<HashMap<i64, String>>, WebError> {
     if user.account.role.is_staff() { Ok(app.accounts.usernames().await?) } else { Ok(Arc::default()) }
+}
+
+/// Whose an item is, as a list line says it: "System", "yours", or (for staff) the account's name.
+pub fn owner_label(owner: Owner, user: &CurrentUser, names: &HashMap<i64, String>) -> String {
+    match owner {
+        Owner::System => "System".to_owned(),
+        Owner::User(id) if id == user.account.id => "yours".to_owned(),
+        Owner::User(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
+    }
 }
