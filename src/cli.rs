@@ -66,9 +66,9 @@ pub enum Command {
         json: bool,
     },
     /// Finish media stored by an older Mediadesk: measure audio's loudness and health, give ALAC
-    /// its playable FLAC copy, images their placeholder and pictures in S3 their caching advice
-    /// (run once after upgrading; running it again finds nothing to do). Exits with 1 if an item
-    /// could not be read.
+    /// its playable FLAC copy, images their placeholder and look and pictures in S3 their
+    /// caching advice (run once after upgrading; running it again finds nothing to do). Exits
+    /// with 1 if an item could not be read.
     Backfill {
         /// Print the report as JSON.
         #[arg(long)]
@@ -403,7 +403,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             } else {
                 println!("audio measured: {}", done.measured);
                 println!("playable copies made: {}", done.copies);
-                println!("image placeholders made: {}", done.placeholders);
+                println!("images given their placeholder and look: {}", done.placeholders);
                 println!("stored pictures given caching advice: {}", done.advised);
                 println!("could not be read: {}", done.failed.len());
                 for f in &done.failed {

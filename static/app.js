@@ -516,6 +516,12 @@
         var a = document.createElement("a");
         a.href = r.url; a.textContent = "open";
         status.appendChild(a);
+        if (r.looks_like) {
+          // Bytes of its own, but a picture the library already has (resized, saved again…).
+          var like = document.createElement("a");
+          like.href = r.looks_like.url; like.className = "looks-like"; like.textContent = r.looks_like.name;
+          status.append(" · looks like ", like, " (" + r.looks_like.note + ")");
+        }
       } else {
         li.classList.add("result-refused");
         status.textContent = "refused — " + (r ? r.message : httpStatus ? "the server answered " + httpStatus

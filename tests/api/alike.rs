@@ -9,7 +9,7 @@ use mediadesk::auth::Role;
 use mediadesk::domain::{MediaKind, Owner, Turn};
 use mediadesk::media::{Actor, Alike, MediaError, Upload};
 
-use crate::common::browser::Browser;
+use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
 
 backend_tests!(
@@ -135,10 +135,19 @@ async fn look_alikes_through_the_page_and_the_api(env: TestEnv) {
     let s = env.start_server().await;
     let (ann, _) = s.signed_in("ann", Role::User).await;
     let (bob, _) = s.signed_in("bob", Role::User).await;
-    let [photo, small, _, dunes] = pictures();
+    let [photo, small, bright, dunes] = pictures();
     let up = ann.upload(&[photo, small, dunes], None, true).await;
     let v: serde_json::Value = serde_json::from_str(&up.body).unwrap();
     let [photo, small, dunes] = [0, 1, 2].map(|i| v["results"][i]["url"].as_str().unwrap().to_owned());
+    // The upload's answer names the closest look-alike the uploader already has.
+    assert!(v["results"][0].get("looks_like").is_none(), "the first of its kind: {v}");
+    let like = &v["results"][1]["looks_like"];
+    assert_eq!((like["url"].as_str(), like["name"].as_str()), (Some(photo.as_str()), Some("harbour.jpg")));
+    assert_eq!(like["note"], "the same picture in another file", "{v}");
+    assert!(v["results"][2].get("looks_like").is_none(), "the dunes look like nothing: {v}");
+    let results = ann.upload(&[bright], None, false).await.body;
+    let said = format!("looks like <a href=\"{photo}\" class=\"looks-like\">harbour.jpg</a> (");
+    assert!(results.contains(&said), "the results page without JavaScript: {results}");
     let page = ann.get(&photo).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<h2 id=\"alike\">Looks like</h2>"), "{}", page.body);
@@ -159,13 +168,16 @@ async fn look_alikes_through_the_page_and_the_api(env: TestEnv) {
     let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(json["looked"], true);
     let items = json["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{json}");
+    assert_eq!(items.len(), 2, "the smaller and the brighter copy: {json}");
+    assert_eq!(items[1]["filename"], "harbour-bright.jpg", "the closest first: {json}");
     assert_eq!(items[0]["url"], format!("/api/v1/media/image/{}", id(&small)));
     assert_eq!(items[0]["filename"], "harbour-small.png");
     assert!(items[0]["thumbnail_url"].is_string() && items[0]["same_file"] == false);
     let sound = ann.get(&format!("/api/v1/media/audio/{}/alike", id(&clip))).await;
     assert_eq!(sound.status, 400, "{}", sound.body);
     assert!(sound.body.contains("\"code\":\"invalid\""), "{}", sound.body);
+    let bobs = bob.upload(&[("mine.png", png(&scene(1)))], None, true).await.body;
+    assert!(!bobs.contains("looks_like"), "bob is not told of ann's photo: {bobs}");
     let hidden = bob.get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
     assert_eq!(hidden.status, 404, "bob cannot see ann's photo: {}", hidden.body);
     let nobody = s.client().get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
@@ -179,14 +191,27 @@ async fn browser_follows_a_look_alike_by_keyboard_at_390_px(env: TestEnv) {
     let [(name, photo), small, ..] = pictures();
     let photo = ann.upload_one(name, photo).await;
     let small = ann.upload_one(small.0, small.1).await;
+    let bright = server.env.dir.path().join("harbour-bright.jpg");
+    std::fs::write(&bright, &pictures()[2].1).unwrap();
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
-        b.goto(&photo).await;
-        assert_eq!(b.count(".alike-link img").await, 1, "the look-alike's thumbnail");
+        // The script's uploader says what an accepted picture looks like.
+        b.goto("/upload").await;
+        b.find("#files").await.send_keys(bright.to_str().unwrap()).await.expect("choose the file");
+        b.find("#upload-form button[type=submit]").await.click().await.expect("upload");
+        poll("the look-alike named", PATIENCE, async || {
+            let named = "const a = document.querySelector('#results a.looks-like');";
+            let t = b.js(&format!("{named} return a ? a.getAttribute('href') : '';")).await;
+            if t.as_str() == Some(photo.as_str()) { Ok(()) } else { Err(t.to_string()) }
+        })
+        .await;
         b.assert_fits("no sideways scrolling at 390 px").await;
-        b.js("document.querySelector('.alike-link').focus(); return 0;").await;
+        b.goto(&photo).await;
+        assert_eq!(b.count(".alike-link img").await, 2, "the look-alikes' thumbnails");
+        b.assert_fits("no sideways scrolling at 390 px").await;
+        b.js(&format!("document.querySelector('.alike-link[href=\"{small}\"]').focus(); return 0;")).await;
         b.screenshot("alike-390").await;
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
         b.wait_for_path(&small).await;

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::domain::MediaKind;
-use crate::media::{Alike, MediaError};
+use crate::media::{Alike, LookAlike, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 
@@ -15,6 +15,16 @@ pub struct AlikeLine {
     /// How alike, in words.
     pub note: &'static str,
     pub owner: String,
+}
+
+/// How alike a look-alike is, in words.
+pub fn how_alike(a: &LookAlike) -> &'static str {
+    match (a.same_file, a.distance) {
+        (true, _) => "the very same file",
+        (false, 0) => "the same picture in another file",
+        (false, 1..=4) => "nearly the same picture",
+        (false, _) => "looks alike",
+    }
 }
 
 /// What the section shows.
@@ -45,15 +55,10 @@ pub async fn view(
         .into_iter()
         .map(|a| AlikeLine {
             url: format!("/media/image/{}", a.id),
+            note: how_alike(&a),
+            owner: super::owner_label(a.owner, user, &names),
             thumb_url: a.thumb_url,
             name: a.title.unwrap_or(a.filename),
-            note: match (a.same_file, a.distance) {
-                (true, _) => "the very same file",
-                (false, 0) => "the same picture in another file",
-                (false, 1..=4) => "nearly the same picture",
-                (false, _) => "looks alike",
-            },
-            owner: super::owner_label(a.owner, user, &names),
         })
         .collect();
     Ok(Some(AlikeView { lines, not_looked: false }))

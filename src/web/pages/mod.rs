@@ -2,7 +2,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
-mod alike;
+pub mod alike;
 pub mod audit;
 pub mod bulk_delete;
 pub mod bulk_edit;

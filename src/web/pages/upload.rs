@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::auth::{csrf, session};
-use crate::domain::Owner;
-use crate::media::{Actor, MediaError, Upload};
+use crate::domain::{MediaKind, Owner};
+use crate::media::{Actor, Alike, MediaError, Upload};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, Uploader};
@@ -50,6 +50,9 @@ struct FileResult {
     /// Why it was refused, as a stable name (`type`, `malformed`, `size`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
+    /// For an image: the closest picture the uploader already sees that looks like it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    looks_like: Option<LooksLike>,
     /// The refusal as the error a one-file request answers with.
     #[serde(skip)]
     error: Option<WebError>,
@@ -75,7 +78,39 @@ impl FileResult {
             existing,
             message,
             code: Some(error.code()),
+            looks_like: None,
             error: Some(error),
+        }
+    }
+}
+
+/// A picture already in the library that an uploaded image looks like.
+#[derive(Serialize)]
+struct LooksLike {
+    /// Its page.
+    url: String,
+    /// Its title, else its file name.
+    name: String,
+    /// How alike, in words.
+    note: &'static str,
+    /// Bits the two looks differ in.
+    distance: u32,
+}
+
+/// The closest look-alike of a new image among what the uploader sees. Only a hint: a lookup
+/// that fails leaves the upload, which is stored, answered without it.
+async fn looks_like(app: &App, actor: &Actor, id: i64) -> Option<LooksLike> {
+    match app.media.look_alikes(actor, MediaKind::Image, id).await {
+        Ok(Alike::Found(found)) => found.into_iter().next().map(|a| LooksLike {
+            url: format!("/media/image/{}", a.id),
+            note: super::alike::how_alike(&a),
+            name: a.title.unwrap_or(a.filename),
+            distance: a.distance,
+        }),
+        Ok(Alike::NotLooked) => None,
+        Err(e) => {
+            tracing::warn!(id, error = %e, "look-alikes of an upload not found");
+            None
         }
     }
 }
@@ -240,6 +275,10 @@ async fn upload_field(
             existing: None,
             message: "accepted".into(),
             code: None,
+            looks_like: match media.kind() {
+                MediaKind::Image => looks_like(app, actor, media.id()).await,
+                MediaKind::Audio => None,
+            },
             error: None,
         },
         Err(e) => {
