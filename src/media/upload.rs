@@ -14,7 +14,7 @@ use super::file::privacy::{self, Private};
 use super::file::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
 use super::file::sniff::{MediaType, sniff_received};
-use super::file::thumbnail::THUMB_MAX;
+use super::file::thumbnail::{THUMB_MAX, Thumbnail};
 use super::quota::over_quota;
 use super::service::{MediaService, check_transcript};
 use super::spool::{Spooled, spool_with, too_large};
@@ -67,18 +67,10 @@ impl Accepted {
         self.private_copy.iter().chain(&self.rendition).map(|(k, _)| k)
     }
 
-    /// The ThumbHash of a checked image's thumbnail.
-    pub(super) fn placeholder(&self) -> Option<&str> {
+    /// A checked image's thumbnail (with its placeholder and look).
+    pub(super) fn thumbnail(&self) -> Option<&Thumbnail> {
         match &self.probed {
-            Probed::Image(_, made, ..) => Some(&made.thumbnail.placeholder),
-            Probed::Audio(..) => None,
-        }
-    }
-
-    /// The look of a checked image's thumbnail.
-    pub(super) fn look(&self) -> Option<i64> {
-        match &self.probed {
-            Probed::Image(_, made, ..) => Some(made.thumbnail.look),
+            Probed::Image(_, made, ..) => Some(&made.thumbnail),
             Probed::Audio(..) => None,
         }
     }

@@ -184,8 +184,8 @@ fn with_new_file(
             r.storage_key = key.as_str().to_owned();
             r.thumbnail_key = thumb.map(|k| k.as_str().to_owned());
             r.thumbnail_bytes = thumb.map_or(0, |_| accepted.thumbnail_bytes());
-            r.placeholder = thumb.and(accepted.placeholder()).map(str::to_owned);
-            r.look = thumb.and(accepted.look());
+            let made = thumb.and(accepted.thumbnail());
+            (r.placeholder, r.look) = (made.map(|t| t.placeholder.clone()), made.map(|t| t.look));
             (r.display_key, r.display_bytes) = (None, 0);
             (r.has_location, r.has_device_data) = (private.location, private.device);
             r.private_key = accepted.private_copy.as_ref().map(|(k, _)| k.as_str().to_owned());
