@@ -14,6 +14,7 @@ TUSPY_VERSION=1.1.0
 STANDARDWEBHOOKS_VERSION=1.3.0
 OPENAPI_SPEC_VALIDATOR_VERSION=0.7.1
 JSONSCHEMA_VERSION=4.26.0
+OIDC_PROVIDER_VERSION=8.8.1
 
 # ---- dependencies -----------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo is required (https://rustup.rs)"
@@ -81,6 +82,18 @@ fi
 "$TUSPY/bin/python" -c "$PY_IMPORTS" \
   || die "tuspy, standardwebhooks, openapi-spec-validator and jsonschema are required by the tests"
 export MEDIADESK_TEST_PYTHON="$TUSPY/bin/python"
+# oidc-provider (panva's, OpenID Certified): the real OpenID Connect provider the single
+# sign-on tests sign in at; 8.x runs on Debian's node 18 as well as later ones.
+OIDC="$PWD/target/test-tools/oidc-provider-$OIDC_PROVIDER_VERSION"
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+if [ ! -f "$OIDC/node_modules/oidc-provider/lib/index.js" ]; then
+  say "installing oidc-provider $OIDC_PROVIDER_VERSION (for the tests)"
+  rm -rf "$OIDC" && mkdir -p "$OIDC" \
+    && npm install --prefix "$OIDC" --silent --no-audit --no-fund "oidc-provider@$OIDC_PROVIDER_VERSION"
+fi
+node -e "import('$OIDC/node_modules/oidc-provider/lib/index.js').then(() => process.exit(0), (e) => { console.error(e); process.exit(1) })" \
+  || die "node and oidc-provider are required by the single sign-on tests"
+export MEDIADESK_TEST_OIDC_PROVIDER="$OIDC"
 export MEDIADESK_TEST_WEBDRIVER="http://127.0.0.1:$DRIVERPORT"
 export MEDIADESK_TEST_ARTIFACTS="$PWD/target/e2e-screenshots"
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::auth::oidc::SignOnConfig;
 use crate::db::Backend;
 use crate::storage::S3Settings;
 
@@ -88,6 +89,8 @@ pub struct Config {
     pub s3_via_app: bool,
     /// Where events are POSTed, if anywhere.
     pub webhook: Option<WebhookConfig>,
+    /// The OpenID Connect provider people may sign in through, if any.
+    pub sign_on: Option<SignOnConfig>,
     /// Sites whose pages may read the JSON API from the browser (`*`: any); none by default.
     pub api_origins: Vec<String>,
 }
@@ -127,6 +130,44 @@ fn api_origins(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, Con
         }
     }
     Ok(listed)
+}
+
+/// Single sign-on: all of issuer, client id and secret, or none of them.
+fn sign_on_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SignOnConfig>, ConfigError> {
+    const ISSUER: &str = "MEDIADESK_OIDC_ISSUER";
+    let Some(issuer) = var(ISSUER) else {
+        for other in ["MEDIADESK_OIDC_CLIENT_ID", "MEDIADESK_OIDC_CLIENT_SECRET"] {
+            if var(other).is_some() {
+                return Err(err(ISSUER, format!("{other} is set but no provider to use it with")));
+            }
+        }
+        return Ok(None);
+    };
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+        return Err(err(ISSUER, "must start with https:// (the provider's issuer URL)"));
+    }
+    let client_id = var("MEDIADESK_OIDC_CLIENT_ID")
+        .ok_or_else(|| err("MEDIADESK_OIDC_CLIENT_ID", "required with MEDIADESK_OIDC_ISSUER"))?;
+    let client_secret = var("MEDIADESK_OIDC_CLIENT_SECRET")
+        .ok_or_else(|| err("MEDIADESK_OIDC_CLIENT_SECRET", "required with MEDIADESK_OIDC_ISSUER"))?;
+    let label = var("MEDIADESK_OIDC_LABEL").unwrap_or_else(|| "single sign-on".into());
+    if label.chars().count() > 60 {
+        return Err(err("MEDIADESK_OIDC_LABEL", "at most 60 characters"));
+    }
+    let create_accounts = match var("MEDIADESK_OIDC_CREATE_ACCOUNTS") {
+        None => false,
+        Some(v) => {
+            parse_bool(&v).ok_or_else(|| err("MEDIADESK_OIDC_CREATE_ACCOUNTS", "must be true or false"))?
+        }
+    };
+    Ok(Some(SignOnConfig {
+        // Exactly as given: the provider's `iss` must match it, trailing slash and all.
+        issuer,
+        client_id,
+        client_secret,
+        label,
+        create_accounts,
+    }))
 }
 
 fn webhook_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<WebhookConfig>, ConfigError> {
@@ -182,6 +223,7 @@ impl std::fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("url_ttl", &self.url_ttl)
             .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
+            .field("sign_on", &self.sign_on.as_ref().map(|s| &s.issuer))
             .finish_non_exhaustive()
     }
 }
@@ -359,8 +401,10 @@ impl Config {
         };
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
         let webhook = webhook_config(&var)?;
+        let sign_on = sign_on_config(&var)?;
         let api_origins = api_origins(&var)?;
         Ok(Config {
+            sign_on,
             webhook,
             api_origins,
             audit_days,

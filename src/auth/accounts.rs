@@ -59,7 +59,7 @@ impl TryFrom<UserRow> for Account {
 pub struct AccountService {
     pub(super) db: Db,
     /// Every account's name by id (names never change; a new account forgets it).
-    names: Arc<Memo<(), HashMap<i64, String>>>,
+    pub(super) names: Arc<Memo<(), HashMap<i64, String>>>,
 }
 
 /// Lower-case letters, digits, `.`, `_`, `-`; 1 to 64 characters.

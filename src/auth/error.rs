@@ -25,6 +25,15 @@ pub enum AuthError {
          replacing an item's file takes both upload and edit"
     )]
     TokenScope,
+    #[error("the sign-on provider could not be reached: {0}")]
+    ProviderUnavailable(String),
+    /// The provider refused, or its answer did not hold (state, code, ID token).
+    #[error("{0}")]
+    SignOnFailed(String),
+    #[error("no account here is linked to {known_as} at the sign-on provider")]
+    NotLinked { known_as: String },
+    #[error("{known_as} at the sign-on provider is already linked to another account")]
+    SignOnTaken { known_as: String },
     #[error("no such account")]
     NotFound,
     #[error("{0}")]

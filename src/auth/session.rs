@@ -11,6 +11,7 @@ use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
 use super::Account;
+use super::oidc::{Pending, Person};
 
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
@@ -174,6 +175,32 @@ pub fn take_undo(session: &Session) -> (Vec<String>, String) {
         Some((items, back)) => (items.split(',').map(str::to_owned).collect(), back),
         None => (Vec::new(), String::new()),
     }
+}
+
+const SIGN_ON: &str = "sign_on";
+const UNLINKED: &str = "unlinked";
+
+/// Keeps a sign-on under way until the provider sends the browser back.
+pub fn keep_sign_on(session: &Session, pending: &Pending) -> Result<(), actix_session::SessionInsertError> {
+    session.insert(SIGN_ON, pending)
+}
+
+/// The sign-on under way, once: a second answer from the provider finds none.
+pub fn take_sign_on(session: &Session) -> Option<Pending> {
+    let pending = session.get(SIGN_ON).ok().flatten();
+    session.remove(SIGN_ON);
+    pending
+}
+
+/// Keeps the provider's person no account is linked to, for a password sign-in to link.
+pub fn keep_unlinked(session: &Session, person: &Person) {
+    // Lost, the person signs on again after the password sign-in.
+    let _ = session.insert(UNLINKED, person);
+}
+
+/// That person, if this browser's last sign-on found no account.
+pub fn unlinked(session: &Session) -> Option<Person> {
+    session.get(UNLINKED).ok().flatten()
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Binary, Bool, Double, Integer, Nullable, Text, T
 
 use super::schema::{
     access_tokens, audio_regions, audios, audit_log, collection_items, collections, images, item_tags,
-    pending_deletions, resumable_uploads, shares, tags, trash, users, versions, webhook_cursor,
+    pending_deletions, resumable_uploads, shares, sign_ons, tags, trash, users, versions, webhook_cursor,
 };
 use crate::domain::{MediaKind, loudness};
 
@@ -854,6 +854,29 @@ pub struct NewAccessToken<'a> {
     pub scope: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
+}
+
+/// A provider's person linked to an account (single sign-on).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sign_ons, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct SignOnRow {
+    pub id: i64,
+    pub issuer: String,
+    pub subject: String,
+    pub user_id: i64,
+    pub known_as: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sign_ons)]
+pub struct NewSignOn<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub user_id: i64,
+    pub known_as: &'a str,
+    pub created_at: NaiveDateTime,
 }
 
 /// How far webhooks have been delivered (one row).

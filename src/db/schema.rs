@@ -316,6 +316,20 @@ diesel::table! {
 diesel::joinable!(access_tokens -> users (user_id));
 
 diesel::table! {
+    sign_ons (id) {
+        id -> BigInt,
+        issuer -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        known_as -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sign_ons -> users (user_id));
+
+diesel::table! {
     webhook_cursor (id) {
         id -> Integer,
         delivered_through -> BigInt,
@@ -329,6 +343,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sign_ons,
     webhook_cursor,
     access_tokens,
     audio_regions,

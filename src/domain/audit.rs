@@ -53,6 +53,9 @@ words!(
         Token => "token",
         /// One access token revoked.
         RevokeToken => "revoke_token",
+        /// A single sign-on provider's person linked to an account.
+        LinkSignOn => "link_sign_on",
+        UnlinkSignOn => "unlink_sign_on",
         CreateAccount => "create_account",
         Role => "role",
         Password => "password",
@@ -91,6 +94,8 @@ impl AuditAction {
             Unshare => "Share link revoked",
             Token => "Access token made",
             RevokeToken => "Access token revoked",
+            LinkSignOn => "Single sign-on linked",
+            UnlinkSignOn => "Single sign-on unlinked",
             CreateAccount => "Account created",
             Role => "Role changed",
             Password => "Password reset",

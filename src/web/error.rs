@@ -113,6 +113,10 @@ impl From<AuthError> for WebError {
             | AuthError::Disabled
             | AuthError::Invalid(_)
             | AuthError::UsernameTaken => WebError::BadRequest(e.to_string()),
+            e @ AuthError::SignOnTaken { .. } => WebError::Conflict(e.to_string()),
+            e @ AuthError::NotLinked { .. } => WebError::Forbidden(e.to_string()),
+            AuthError::SignOnFailed(m) => WebError::BadRequest(m),
+            AuthError::ProviderUnavailable(m) => WebError::Unavailable(m),
             AuthError::Database(db) => WebError::Unavailable(db.to_string()),
             AuthError::Internal(m) => WebError::Internal(m),
         }

@@ -37,8 +37,8 @@ use actix_web::error::UrlencodedError;
 use self::error::WebError;
 use self::pages::{
     account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, crop, detail, duplicates, files,
-    focal, gallery, queue, regions, replace, share_form, shared, shares, signin, tags, texts, tokens, trash,
-    tus, upload, viewer, zip,
+    focal, gallery, queue, regions, replace, share_form, shared, shares, sign_on, signin, tags, texts,
+    tokens, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -78,6 +78,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/favicon.ico", web::get().to(|| async { signin::see_other("/static/favicon.svg") }))
             .route("/signin", web::get().to(signin::form))
             .route("/signin", web::post().to(signin::submit))
+            .route("/signin/sso", web::get().to(sign_on::start))
+            .route(sign_on::RETURN_PATH, web::get().to(sign_on::done))
             .route("/signout", web::post().to(signin::sign_out))
             .route("/signout", web::get().to(|| async { signin::see_other("/media") }))
             .route("/api/{tail:.*}", web::method(Method::OPTIONS).to(api::cors::preflight))
@@ -127,6 +129,10 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/shares/{id}/revoke", web::get().to(|| async { signin::see_other("/shares") }))
             .route("/tokens", web::get().to(tokens::list))
             .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens/sign-on", web::post().to(sign_on::link))
+            .route("/tokens/sign-on", web::get().to(|| async { signin::see_other("/tokens") }))
+            .route("/tokens/sign-on/{id}/unlink", web::post().to(sign_on::unlink))
+            .route("/tokens/sign-on/{id}/unlink", web::get().to(|| async { signin::see_other("/tokens") }))
             .route("/tokens/{id}/revoke", web::post().to(tokens::revoke))
             .route("/tokens/{id}/revoke", web::get().to(|| async { signin::see_other("/tokens") }))
             .route("/s/{token}", web::get().to(shared::show))

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::anonymous::AnonymousRequests;
 use super::stash::WorkStash;
 use crate::app::load_or_create_secret;
+use crate::auth::oidc::SignOn;
 use crate::auth::{Clock, SessionLimits};
 use crate::config::{Config, StorageConfig};
 
@@ -50,6 +51,8 @@ pub struct WebSettings {
     pub work: Arc<WorkStash>,
     /// Where webhooks go, if anywhere (the audit page says how delivery stands).
     pub webhook_url: Option<String>,
+    /// The OpenID Connect provider people may sign in through, if any.
+    pub sign_on: Option<Arc<SignOn>>,
     /// Sites whose pages may read the JSON API (`*`: any).
     pub api_origins: Vec<String>,
 }
@@ -85,6 +88,10 @@ impl WebSettings {
             token_lookups: Arc::default(),
             work: Arc::default(),
             webhook_url: config.webhook.as_ref().map(|w| w.url.clone()),
+            sign_on: match &config.sign_on {
+                Some(c) => Some(Arc::new(SignOn::new(c.clone()).context("MEDIADESK_OIDC_ISSUER")?)),
+                None => None,
+            },
             api_origins: config.api_origins.clone(),
         })
     }

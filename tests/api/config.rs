@@ -153,6 +153,43 @@ fn webhooks_need_a_url_and_a_strong_secret() {
 }
 
 #[test]
+fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
+    let issuer = ("MEDIADESK_OIDC_ISSUER", "https://id.example.org/realms/staff");
+    let id = ("MEDIADESK_OIDC_CLIENT_ID", "mediadesk");
+    let secret = ("MEDIADESK_OIDC_CLIENT_SECRET", "s3cr3t-0f-th3-cl13nt");
+    assert!(config(&[]).unwrap().sign_on.is_none(), "off unless configured");
+    let on = config(&[issuer, id, secret]).unwrap().sign_on.expect("configured");
+    assert_eq!((on.issuer.as_str(), on.client_id.as_str()), (issuer.1, id.1));
+    assert_eq!((on.label.as_str(), on.create_accounts), ("single sign-on", false), "no account made unasked");
+    let named = config(&[
+        ("MEDIADESK_OIDC_ISSUER", "https://id.example.org/"),
+        id,
+        secret,
+        ("MEDIADESK_OIDC_LABEL", "Acme ID"),
+        ("MEDIADESK_OIDC_CREATE_ACCOUNTS", "true"),
+    ])
+    .unwrap()
+    .sign_on
+    .unwrap();
+    assert_eq!(named.issuer, "https://id.example.org/", "as given: the provider's iss must match it");
+    assert_eq!((named.label.as_str(), named.create_accounts), ("Acme ID", true));
+    for (vars, says) in [
+        (vec![issuer, secret], "MEDIADESK_OIDC_CLIENT_ID: required with MEDIADESK_OIDC_ISSUER"),
+        (vec![issuer, id], "MEDIADESK_OIDC_CLIENT_SECRET: required with MEDIADESK_OIDC_ISSUER"),
+        (vec![id, secret], "MEDIADESK_OIDC_ISSUER: MEDIADESK_OIDC_CLIENT_ID is set but no provider"),
+        (vec![secret], "MEDIADESK_OIDC_ISSUER: MEDIADESK_OIDC_CLIENT_SECRET is set but no provider"),
+        (vec![("MEDIADESK_OIDC_ISSUER", "id.example.org"), id, secret], "must start with https://"),
+        (vec![issuer, id, secret, ("MEDIADESK_OIDC_CREATE_ACCOUNTS", "maybe")], "must be true or false"),
+        (vec![issuer, id, secret, ("MEDIADESK_OIDC_LABEL", &"x".repeat(61))], "at most 60 characters"),
+    ] {
+        let e = config(&vars).err().unwrap_or_else(|| panic!("{vars:?} accepted"));
+        assert!(e.contains(says), "{e}");
+    }
+    let shown = format!("{:?}", config(&[issuer, id, secret]).unwrap());
+    assert!(shown.contains(issuer.1) && !shown.contains(secret.1), "the secret is never printed: {shown}");
+}
+
+#[test]
 fn api_origins_are_origins_or_a_star() {
     assert!(config(&[]).unwrap().api_origins.is_empty(), "no site by default");
     let two = config(&[("MEDIADESK_API_ORIGINS", "https://site.example, http://127.0.0.1:3000/")]).unwrap();

@@ -52,6 +52,7 @@ mod service;
 mod share_api;
 mod shares;
 mod shutdown;
+mod sign_on;
 mod signing;
 mod sound;
 mod storage;

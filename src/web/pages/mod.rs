@@ -23,6 +23,7 @@ mod selection;
 pub mod share_form;
 pub mod shared;
 pub mod shares;
+pub mod sign_on;
 pub mod signin;
 pub mod tags;
 pub mod texts;

@@ -23,24 +23,31 @@ struct SignInPage {
     error: Option<String>,
     next: String,
     username: String,
+    /// The sign-on provider's label, when there is one.
+    sign_on: Option<String>,
+    /// The provider's name for a person no account is linked to yet: signing in links them.
+    linking: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
-/// Only same-site paths: a crafted `next` must not send people elsewhere after sign-in.
-async fn render(
+/// The sign-in page; `next` is already a same-site path (see [`back::after_sign_in`]).
+pub(super) async fn render(
     app: &App,
+    settings: &WebSettings,
     session: &Session,
     next: String,
     username: String,
     error: Option<String>,
 ) -> Result<String, WebError> {
     let no_accounts = app.accounts.count().await? == 0;
-    Ok(SignInPage { layout: Layout::new(session, None, "signin"), no_accounts, error, next, username }
-        .render()?)
+    let sign_on = settings.sign_on.as_ref().map(|s| s.config.label.clone());
+    let linking = sign_on.as_ref().and_then(|_| session::unlinked(session)).map(|p| p.known_as);
+    let layout = Layout::new(session, None, "signin");
+    Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, linking }.render()?)
 }
 
 pub async fn form(
@@ -54,7 +61,8 @@ pub async fn form(
     {
         return Ok(see_other(&back::after_sign_in(q.next.as_deref())));
     }
-    let body = render(&app, &session, back::after_sign_in(q.next.as_deref()), String::new(), None).await?;
+    let next = back::after_sign_in(q.next.as_deref());
+    let body = render(&app, &settings, &session, next, String::new(), None).await?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
@@ -64,6 +72,8 @@ pub struct SignInForm {
     username: String,
     password: String,
     next: Option<String>,
+    /// Present when the page offered to link the sign-on provider's person waiting in the session.
+    link_sign_on: Option<String>,
 }
 
 pub async fn submit(
@@ -78,22 +88,11 @@ pub async fn submit(
     let ip = client_ip(&req, settings.trust_forwarded);
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {
-            let now = settings.clock.now();
-            session::sign_in(&session, &account, now).map_err(|e| WebError::Internal(e.to_string()))?;
-            tracing::info!(user = %account.username, "signed in");
-            let mut res = see_other(&next);
-            // Work posted while signed out: say what became of it; the page it was sent from
-            // puts it back (and drops it) if it can, otherwise it is dropped now.
-            if let Some(kept) = settings.work.peek(&req, now) {
-                let (note, restored) = stash::note(&kept);
-                let theirs = kept.user_id.is_none_or(|u| u == account.id);
-                if theirs {
-                    session::flash(&session, if restored { "note" } else { "error" }, note);
-                }
-                if !(theirs && restored) {
-                    settings.work.forget(&req);
-                    let _ = res.add_cookie(&stash::removal());
-                }
+            // Taken before the session is renewed, which forgets it.
+            let person = form.link_sign_on.as_ref().and_then(|_| session::unlinked(&session));
+            let res = signed_in(&settings, &session, &req, &account, &next)?;
+            if let Some(person) = person {
+                link_person(&app, &settings, &session, &account, &person).await?;
             }
             Ok(res)
         }
@@ -103,16 +102,66 @@ pub async fn submit(
             } else {
                 actix_web::http::StatusCode::UNAUTHORIZED
             };
-            let body = render(&app, &session, next, form.username.clone(), Some(e.to_string())).await?;
+            let body =
+                render(&app, &settings, &session, next, form.username.clone(), Some(e.to_string())).await?;
             Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// Starts `account`'s session (however it proved who it is) and answers with the way to
+/// `next`, saying what became of work posted while signed out.
+pub(super) fn signed_in(
+    settings: &WebSettings,
+    session: &Session,
+    req: &HttpRequest,
+    account: &crate::auth::Account,
+    next: &str,
+) -> Result<HttpResponse, WebError> {
+    let now = settings.clock.now();
+    session::sign_in(session, account, now).map_err(|e| WebError::Internal(e.to_string()))?;
+    tracing::info!(user = %account.username, "signed in");
+    let mut res = see_other(next);
+    // The page the work was sent from puts it back (and drops it) if it can, otherwise it is
+    // dropped now.
+    if let Some(kept) = settings.work.peek(req, now) {
+        let (note, restored) = stash::note(&kept);
+        let theirs = kept.user_id.is_none_or(|u| u == account.id);
+        if theirs {
+            session::flash(session, if restored { "note" } else { "error" }, note);
+        }
+        if !(theirs && restored) {
+            settings.work.forget(req);
+            let _ = res.add_cookie(&stash::removal());
+        }
+    }
+    Ok(res)
+}
+
+/// Links the sign-on provider's `person` to `account`, saying so (or why not) on the next page.
+pub(super) async fn link_person(
+    app: &App,
+    settings: &WebSettings,
+    session: &Session,
+    account: &crate::auth::Account,
+    person: &crate::auth::oidc::Person,
+) -> Result<(), WebError> {
+    let label = settings.sign_on.as_ref().map_or("single sign-on", |s| s.config.label.as_str());
+    match app.accounts.link_sign_on(account, person).await {
+        Ok(()) => {
+            let text = format!("Linked: from now on you can sign in with {label} as {}.", person.known_as);
+            session::flash(session, "ok", text);
+        }
+        Err(e @ AuthError::SignOnTaken { .. }) => session::flash(session, "error", e.to_string()),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 pub struct CsrfOnly {
-    csrf_token: String,
+    pub(super) csrf_token: String,
 }
 
 pub async fn sign_out(

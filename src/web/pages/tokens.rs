@@ -101,6 +101,15 @@ struct TokensPage {
     trash_days: u32,
     max_name: usize,
     max_live: i64,
+    /// The sign-on provider's label and the account's links to it, when there is a provider.
+    sign_on: Option<(String, Vec<SignOnLine>)>,
+}
+
+pub struct SignOnLine {
+    pub known_as: String,
+    pub made: Moment,
+    pub last_used: Option<Moment>,
+    pub unlink_url: String,
 }
 
 fn lifetime_choices(chosen: &str) -> Vec<Choice> {
@@ -143,8 +152,25 @@ async fn page(
         user.session.remove(NEW_TOKEN);
     }
     let lines = app.accounts.tokens(user.account.id).await?.into_iter().map(TokenLine::of).collect();
+    let sign_on = match &settings.sign_on {
+        Some(provider) => {
+            let links = app.accounts.sign_ons(user.account.id).await?;
+            let lines = links
+                .into_iter()
+                .map(|l| SignOnLine {
+                    known_as: l.known_as,
+                    made: Moment(l.created_at),
+                    last_used: l.last_used_at.map(Moment),
+                    unlink_url: format!("/tokens/sign-on/{}/unlink", l.id),
+                })
+                .collect();
+            Some((provider.config.label.clone(), lines))
+        }
+        None => None,
+    };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = TokensPage {
+        sign_on,
         layout: Layout::new(&user.session, Some(&user.account), "tokens"),
         new_token,
         lines,

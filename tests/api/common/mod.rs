@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod oidc;
 pub mod proxy;
 pub mod served;
 pub mod server;

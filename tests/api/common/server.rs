@@ -82,6 +82,7 @@ impl TestEnv {
             token_lookups: Default::default(),
             work: Default::default(),
             webhook_url: None,
+            sign_on: None,
             api_origins: Vec::new(),
         };
         adjust(&mut settings);

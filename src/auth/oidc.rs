@@ -1,0 +1,201 @@
+//! Single sign-on through an OpenID Connect provider: the authorization-code flow with PKCE, a
+//! nonce and a state, and the ID token checked against the provider's published keys. Only the
+//! provider's `iss` + `sub` name a person here (see the `sign_ons` migration); its names are
+//! hints for a new account's username and for the account's page.
+//!
+//! The provider's metadata and keys are fetched when first needed, not at start, so a provider
+//! that is down stops single sign-on only (password sign-in and the app go on), and are fetched
+//! again after [`METADATA_LIFETIME`] so that a provider's new signing key is picked up.
+
+use std::time::{Duration, Instant};
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::AuthError;
+
+const METADATA_LIFETIME: Duration = Duration::from_secs(600);
+/// How long a provider may take to answer one request.
+const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the deployment says about its provider.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignOnConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// How the sign-in page names the provider ("Sign in with …").
+    pub label: String,
+    /// Whether a person no account is linked to gets a new account (role `user`).
+    pub create_accounts: bool,
+}
+
+impl std::fmt::Debug for SignOnConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOnConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("label", &self.label)
+            .field("create_accounts", &self.create_accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sign-on under way, kept in the (encrypted) session between leaving for the provider and
+/// coming back: the answer must carry `state`, and the ID token `nonce`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub state: String,
+    nonce: String,
+    verifier: String,
+    /// Where to go afterwards (a same-site path).
+    pub next: String,
+    /// The account to link the person to, when linking from the account's page.
+    pub link_to: Option<i64>,
+}
+
+/// The person the provider vouched for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub issuer: String,
+    pub subject: String,
+    /// The provider's name for them (username, else e-mail, else name, else the subject).
+    pub known_as: String,
+}
+
+pub struct SignOn {
+    pub config: SignOnConfig,
+    http: reqwest::Client,
+    metadata: Mutex<Option<(Instant, CoreProviderMetadata)>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> AuthError {
+    AuthError::ProviderUnavailable(e.to_string())
+}
+
+fn refused(e: impl std::fmt::Display) -> AuthError {
+    AuthError::SignOnFailed(e.to_string())
+}
+
+impl SignOn {
+    pub fn new(config: SignOnConfig) -> Result<SignOn, AuthError> {
+        IssuerUrl::new(config.issuer.clone()).map_err(|e| AuthError::Invalid(format!("issuer: {e}")))?;
+        let http = reqwest::Client::builder()
+            // The provider's answers are followed by nobody: a redirect could point anywhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(PROVIDER_TIMEOUT)
+            .build()
+            .map_err(|e| AuthError::Internal(e.to_string()))?;
+        Ok(SignOn { config, http, metadata: Mutex::new(None) })
+    }
+
+    async fn metadata(&self) -> Result<CoreProviderMetadata, AuthError> {
+        let mut held = self.metadata.lock().await;
+        if let Some((at, m)) = held.as_ref()
+            && at.elapsed() < METADATA_LIFETIME
+        {
+            return Ok(m.clone());
+        }
+        let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(unavailable)?;
+        let fetched = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(|e| {
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                why = format!("{why}: {s}");
+                source = s.source();
+            }
+            unavailable(why)
+        })?;
+        *held = Some((Instant::now(), fetched.clone()));
+        Ok(fetched)
+    }
+
+    fn client(
+        &self,
+        metadata: CoreProviderMetadata,
+        redirect: &str,
+    ) -> Result<
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        AuthError,
+    > {
+        let redirect =
+            RedirectUrl::new(redirect.to_owned()).map_err(|e| AuthError::Internal(e.to_string()))?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.config.client_id.clone()),
+            Some(ClientSecret::new(self.config.client_secret.clone())),
+        )
+        .set_redirect_uri(redirect))
+    }
+
+    /// Where to send the browser, and what to keep until it comes back to `redirect`.
+    pub async fn begin(
+        &self,
+        redirect: &str,
+        next: String,
+        link_to: Option<i64>,
+    ) -> Result<(String, Pending), AuthError> {
+        let client = self.client(self.metadata().await?, redirect)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("email".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        let pending = Pending {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            verifier: verifier.secret().clone(),
+            next,
+            link_to,
+        };
+        Ok((url.to_string(), pending))
+    }
+
+    /// Trades the provider's code for an ID token and checks it: signed by the provider's key,
+    /// issued by it to this client, not expired, carrying the nonce of `pending`.
+    pub async fn finish(&self, redirect: &str, pending: &Pending, code: &str) -> Result<Person, AuthError> {
+        let client = self.client(self.metadata().await?, redirect)?;
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(refused)?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                openidconnect::RequestTokenError::ServerResponse(r) => {
+                    refused(format!("the provider refused the code: {}", r.error()))
+                }
+                other => unavailable(other),
+            })?;
+        let id_token = tokens.id_token().ok_or_else(|| refused("the provider sent no ID token"))?;
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce.clone()))
+            .map_err(|e| refused(format!("the provider's ID token does not hold: {e}")))?;
+        let subject = claims.subject().as_str().to_owned();
+        let known_as = claims
+            .preferred_username()
+            .map(|u| u.as_str().to_owned())
+            .or_else(|| claims.email().map(|e| e.as_str().to_owned()))
+            .or_else(|| claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned()))
+            .unwrap_or_else(|| subject.clone());
+        Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as })
+    }
+}

@@ -1,0 +1,218 @@
+//! Accounts and the sign-on provider's people linked to them: signing in as a linked person,
+//! making an account for a new one (when the deployment allows), linking and unlinking.
+
+use chrono::NaiveDateTime;
+
+use super::oidc::Person;
+use super::{Account, AccountService, AuthError, Role, password};
+use crate::db::repo::{AuditRepo, SignOnRepo, UserRepo};
+use crate::db::rows::{NewAudit, NewSignOn, NewUser, UserRow};
+use crate::db::{DbConn, DbError, now};
+use crate::domain::{AuditAction, AuditOutcome};
+
+/// A provider's person linked to an account, as the account's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedSignOn {
+    pub id: i64,
+    pub known_as: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+/// Names tried for a new account before giving up: `carol`, `carol-2`, … `carol-50`.
+const NAME_TRIES: usize = 50;
+/// A new account's password: random and never shown, so only the provider lets it in until an
+/// admin sets one. A real hash (not a marker) so that a password sign-in to it takes as long
+/// to refuse as any other.
+const UNUSABLE_PASSWORD_BYTES: usize = 32;
+
+/// A username made from the provider's name for a person: an address's local part, lower
+/// case, anything else than letters, digits, `.`, `_` and `-` made `-`.
+pub fn username_from(known_as: &str) -> String {
+    let local = known_as.split('@').next().unwrap_or_default();
+    let name: String = local
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_') { c } else { '-' })
+        .collect();
+    let name: String = name.trim_matches('-').chars().take(56).collect();
+    if name.is_empty() { "user".into() } else { name }
+}
+
+impl AccountService {
+    /// The account `person` signs in to: the one linked to them; failing that, with `create`, a
+    /// new account (role `user`) linked to them. The audit log says which, or why neither.
+    pub async fn sign_on(&self, person: &Person, create: bool) -> Result<Account, AuthError> {
+        // Two first sign-ons of one person at once: the second finds the first's link.
+        match self.sign_on_once(person, create).await {
+            Err(AuthError::Database(e)) if e.is_unique_violation() => self.sign_on_once(person, create).await,
+            other => other,
+        }
+    }
+
+    async fn sign_on_once(&self, person: &Person, create: bool) -> Result<Account, AuthError> {
+        let fresh_hash = if create {
+            let secret = crate::secret_token::fresh(UNUSABLE_PASSWORD_BYTES).map_err(AuthError::Internal)?;
+            Some(
+                tokio::task::spawn_blocking(move || password::hash(&secret))
+                    .await
+                    .map_err(|e| AuthError::Internal(e.to_string()))??,
+            )
+        } else {
+            None
+        };
+        let via = format!("single sign-on as {}", person.known_as);
+        let outcome = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if let Some(link) = SignOnRepo::find(c, &person.issuer, &person.subject).await? {
+                    let row = UserRepo::by_id(c, link.user_id).await?.ok_or(AuthError::NotFound)?;
+                    let outcome = if row.disabled { AuditOutcome::Failed } else { AuditOutcome::Ok };
+                    let mut entry = NewAudit::of(Some(row.id), AuditAction::SignIn, outcome)
+                        .subject(Some(row.id), Some(&row.username));
+                    if row.disabled {
+                        entry = entry.detail(format!("{via}; the account is disabled"));
+                    } else {
+                        entry = entry.detail(via.clone());
+                        UserRepo::signed_in(c, row.id, now()).await?;
+                        SignOnRepo::used(c, link.id, now()).await?;
+                    }
+                    AuditRepo::add(c, &entry).await?;
+                    return Ok::<_, AuthError>(Ok(row));
+                }
+                let Some(hash) = &fresh_hash else {
+                    let entry = NewAudit::of(None, AuditAction::SignIn, AuditOutcome::Failed)
+                        .subject(None, Some(&person.known_as))
+                        .detail(format!("{via}: no account is linked"));
+                    AuditRepo::add(c, &entry).await?;
+                    return Ok(Err(AuthError::NotLinked { known_as: person.known_as.clone() }));
+                };
+                let row = Self::new_account(c, &username_from(&person.known_as), hash).await?;
+                let link = NewSignOn {
+                    issuer: &person.issuer,
+                    subject: &person.subject,
+                    user_id: row.id,
+                    known_as: &person.known_as,
+                    created_at: now(),
+                };
+                let added = SignOnRepo::add(c, &link).await?;
+                SignOnRepo::used(c, added.id, now()).await?;
+                UserRepo::signed_in(c, row.id, now()).await?;
+                let made = NewAudit::of(None, AuditAction::CreateAccount, AuditOutcome::Ok)
+                    .subject(Some(row.id), Some(&row.username))
+                    .detail(format!("role user, by {via}"));
+                AuditRepo::add(c, &made).await?;
+                let entry = NewAudit::of(Some(row.id), AuditAction::SignIn, AuditOutcome::Ok)
+                    .subject(Some(row.id), Some(&row.username))
+                    .detail(via.clone());
+                AuditRepo::add(c, &entry).await?;
+                Ok(Ok(row))
+            })
+            .await?;
+        let row = outcome?;
+        if fresh_hash.is_some() {
+            self.names.forget();
+        }
+        if row.disabled {
+            return Err(AuthError::Disabled);
+        }
+        row.try_into()
+    }
+
+    /// A new account under the first free name of `base`, `base-2`, …
+    async fn new_account(c: &mut DbConn<'_>, base: &str, hash: &str) -> Result<UserRow, AuthError> {
+        for n in 1..=NAME_TRIES {
+            let name = if n == 1 { base.to_owned() } else { format!("{base}-{n}") };
+            if UserRepo::by_username(c, &name).await?.is_some() {
+                continue;
+            }
+            let t = now();
+            let new = NewUser {
+                username: &name,
+                password_hash: hash,
+                role: Role::User.as_str(),
+                disabled: false,
+                created_at: t,
+                updated_at: t,
+            };
+            return Ok(UserRepo::create(c, &new).await?);
+        }
+        Err(AuthError::Invalid(format!("no free username like {base:?} for a new account; ask an admin")))
+    }
+
+    /// Links `person` to `account` (the account's own choice, from its page).
+    pub async fn link_sign_on(&self, account: &Account, person: &Person) -> Result<(), AuthError> {
+        let linked = self
+            .db
+            .transaction(async |c: &mut DbConn<'_>| {
+                if let Some(link) = SignOnRepo::find(c, &person.issuer, &person.subject).await? {
+                    return Ok::<_, DbError>(link.user_id == account.id);
+                }
+                let new = NewSignOn {
+                    issuer: &person.issuer,
+                    subject: &person.subject,
+                    user_id: account.id,
+                    known_as: &person.known_as,
+                    created_at: now(),
+                };
+                SignOnRepo::add(c, &new).await?;
+                let entry = NewAudit::of(Some(account.id), AuditAction::LinkSignOn, AuditOutcome::Ok)
+                    .subject(Some(account.id), Some(&account.username))
+                    .detail(format!("as {}", person.known_as));
+                AuditRepo::add(c, &entry).await?;
+                Ok(true)
+            })
+            .await;
+        match linked {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(AuthError::SignOnTaken { known_as: person.known_as.clone() }),
+            Err(e) if e.is_unique_violation() => {
+                Err(AuthError::SignOnTaken { known_as: person.known_as.clone() })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Unlinks one of the account's sign-ons; an unknown one (or another account's) is 404.
+    pub async fn unlink_sign_on(&self, account: &Account, id: i64) -> Result<String, AuthError> {
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let gone = SignOnRepo::remove(c, account.id, id).await?.ok_or(AuthError::NotFound)?;
+                let entry = NewAudit::of(Some(account.id), AuditAction::UnlinkSignOn, AuditOutcome::Ok)
+                    .subject(Some(account.id), Some(&account.username))
+                    .detail(format!("as {}", gone.known_as));
+                AuditRepo::add(c, &entry).await?;
+                Ok(gone.known_as)
+            })
+            .await
+    }
+
+    pub async fn sign_ons(&self, user_id: i64) -> Result<Vec<LinkedSignOn>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        let rows = SignOnRepo::of_user(&mut pooled.conn(), user_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LinkedSignOn {
+                id: r.id,
+                known_as: r.known_as,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::username_from;
+
+    #[test]
+    fn usernames_come_from_the_providers_name() {
+        assert_eq!(username_from("Carol"), "carol");
+        assert_eq!(username_from("carol.smith@example.org"), "carol.smith");
+        assert_eq!(username_from("Carol Smith"), "carol-smith");
+        assert_eq!(username_from("  Zoë "), "zo");
+        assert_eq!(username_from("@@"), "user");
+        assert_eq!(username_from(&"x".repeat(90)).len(), 56);
+    }
+}

@@ -1,0 +1,206 @@
+//! Single sign-on: leaving for the provider, coming back from it, and an account's links to
+//! it (on the Tokens page, beside the other ways in without a password).
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::signin::{self, CsrfOnly, NextQuery, see_other};
+use crate::app::App;
+use crate::auth::oidc::{Person, SignOn};
+use crate::auth::{AuthError, session};
+use crate::web::WebSettings;
+use crate::web::back;
+use crate::web::error::WebError;
+use crate::web::extract::CurrentUser;
+
+/// Where the provider sends the browser back; registered with the provider as the redirect URI.
+pub const RETURN_PATH: &str = "/signin/sso/done";
+
+fn provider(settings: &WebSettings) -> Result<&SignOn, WebError> {
+    settings.sign_on.as_deref().ok_or(WebError::NotFound)
+}
+
+fn return_url(settings: &WebSettings) -> String {
+    format!("{}{RETURN_PATH}", settings.public_url.trim_end_matches('/'))
+}
+
+/// The sign-in page again, saying what went wrong, with `status`.
+async fn refused(
+    app: &App,
+    settings: &WebSettings,
+    session: &Session,
+    next: String,
+    status: StatusCode,
+    error: String,
+) -> Result<HttpResponse, WebError> {
+    let body = signin::render(app, settings, session, next, String::new(), Some(error)).await?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// What a provider's failure is called on the sign-in page, and with which status.
+fn explain(label: &str, e: AuthError) -> Result<(StatusCode, String), WebError> {
+    Ok(match e {
+        AuthError::ProviderUnavailable(why) => {
+            tracing::warn!(%why, "the sign-on provider could not be reached");
+            let text =
+                format!("{label} could not be reached. Try again shortly, or sign in with your password.");
+            (StatusCode::SERVICE_UNAVAILABLE, text)
+        }
+        AuthError::SignOnFailed(why) => {
+            tracing::warn!(%why, "a sign-on failed");
+            (StatusCode::UNAUTHORIZED, format!("{label} did not sign you in: {why}."))
+        }
+        AuthError::NotLinked { known_as } => (
+            StatusCode::FORBIDDEN,
+            format!(
+                "No account here is linked to {known_as} at {label}. Sign in with your password below to \
+                 link it, or ask an admin for an account."
+            ),
+        ),
+        AuthError::Disabled => (StatusCode::FORBIDDEN, "This account is disabled.".into()),
+        other => return Err(other.into()),
+    })
+}
+
+/// `GET /signin/sso`: off to the provider.
+pub async fn start(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    session: Session,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    let sign_on = provider(&settings)?;
+    let next = back::after_sign_in(q.next.as_deref());
+    match sign_on.begin(&return_url(&settings), next.clone(), None).await {
+        Ok((url, pending)) => {
+            session::keep_sign_on(&session, &pending).map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(see_other(&url))
+        }
+        Err(e) => {
+            let (status, text) = explain(&sign_on.config.label, e)?;
+            refused(&app, &settings, &session, next, status, text).await
+        }
+    }
+}
+
+/// `POST /tokens/sign-on`: off to the provider to link the person who signs in there.
+pub async fn link(
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let sign_on = provider(&settings)?;
+    match sign_on.begin(&return_url(&settings), "/tokens#sign-on".into(), Some(user.account.id)).await {
+        Ok((url, pending)) => {
+            session::keep_sign_on(&user.session, &pending).map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(see_other(&url))
+        }
+        Err(e) => {
+            let (_, text) = explain(&sign_on.config.label, e)?;
+            session::flash(&user.session, "error", text);
+            Ok(see_other("/tokens#sign-on"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Answer {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /signin/sso/done`: the provider's answer, for the sign-on this browser started.
+pub async fn done(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    session: Session,
+    req: HttpRequest,
+    q: web::Query<Answer>,
+) -> Result<HttpResponse, WebError> {
+    let sign_on = provider(&settings)?;
+    let label = sign_on.config.label.as_str();
+    let pending = session::take_sign_on(&session).filter(|p| q.state.as_deref() == Some(p.state.as_str()));
+    let Some(pending) = pending else {
+        let text = format!(
+            "This answer from {label} is for a sign-in this browser did not start, or has already used. \
+             Start again."
+        );
+        return refused(&app, &settings, &session, "/media".into(), StatusCode::BAD_REQUEST, text).await;
+    };
+    let outcome = match (&q.code, &q.error) {
+        (_, Some(error)) => {
+            let why = q.error_description.as_deref().filter(|d| !d.is_empty()).unwrap_or(error);
+            Err(AuthError::SignOnFailed(format!("it answered “{why}”")))
+        }
+        (Some(code), None) => sign_on.finish(&return_url(&settings), &pending, code).await,
+        (None, None) => Err(AuthError::SignOnFailed("it sent neither a code nor an error".into())),
+    };
+    if let Some(user_id) = pending.link_to {
+        return linked(&app, &settings, &session, user_id, label, outcome, &pending.next).await;
+    }
+    let account = match outcome {
+        Ok(person) => match app.accounts.sign_on(&person, sign_on.config.create_accounts).await {
+            Err(e @ AuthError::NotLinked { .. }) => {
+                session::keep_unlinked(&session, &person);
+                Err(e)
+            }
+            other => other,
+        },
+        Err(e) => Err(e),
+    };
+    match account {
+        Ok(account) => signin::signed_in(&settings, &session, &req, &account, &pending.next),
+        Err(e) => {
+            let (status, text) = explain(label, e)?;
+            refused(&app, &settings, &session, pending.next, status, text).await
+        }
+    }
+}
+
+/// The end of linking from the Tokens page: only for the account that started it, still
+/// signed in.
+async fn linked(
+    app: &App,
+    settings: &WebSettings,
+    session: &Session,
+    user_id: i64,
+    label: &str,
+    outcome: Result<Person, AuthError>,
+    next: &str,
+) -> Result<HttpResponse, WebError> {
+    let claim = session::claim(session, settings.clock.now(), settings.session_limits);
+    let account = match claim.filter(|c| c.user_id == user_id) {
+        Some(c) => app.accounts.for_session(c.user_id, c.epoch).await?,
+        None => None,
+    };
+    let Some(account) = account else {
+        let text = "You were signed out before the link was made. Sign in and link again.".to_owned();
+        return refused(app, settings, session, next.to_owned(), StatusCode::BAD_REQUEST, text).await;
+    };
+    match outcome {
+        Ok(person) => signin::link_person(app, settings, session, &account, &person).await?,
+        Err(e) => {
+            let (_, text) = explain(label, e)?;
+            session::flash(session, "error", text);
+        }
+    }
+    Ok(see_other(next))
+}
+
+/// `POST /tokens/sign-on/{id}/unlink`.
+pub async fn unlink(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let known_as = app.accounts.unlink_sign_on(&user.account, path.into_inner()).await?;
+    session::flash(&user.session, "ok", format!("Unlinked: {known_as} no longer signs in to this account."));
+    Ok(see_other("/tokens#sign-on"))
+}

@@ -1,0 +1,287 @@
+//! Single sign-on through a real OpenID Connect provider (panva's oidc-provider, in node), on
+//! both backends: a new person gets an account only when the deployment allows, and never an
+//! existing account by its name; an unlinked person is linked by a password sign-in or from
+//! the Tokens page, and unlinked there; an answer this browser did not ask for, a refusal, a
+//! wrong client secret, a disabled account, a provider that is down and a database that fails
+//! each get a clear page and change nothing.
+
+use std::sync::Arc;
+
+use mediadesk::auth::oidc::{SignOn, SignOnConfig};
+use mediadesk::auth::{AuthError, Role};
+use mediadesk::domain::{AuditAction, AuditFilter};
+
+use crate::common::oidc::{AtProvider, OidcProvider, at_provider};
+use crate::common::server::{Page, TestClient, TestServer, password_of};
+use crate::common::*;
+
+backend_tests!(
+    a_new_person_gets_an_account_of_their_own,
+    an_unlinked_person_is_linked_by_a_password_sign_in,
+    an_account_links_and_unlinks_from_the_tokens_page,
+    refused_and_broken_sign_ons_change_nothing,
+    a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
+);
+
+async fn start(env: TestEnv, create_accounts: bool) -> (TestServer, OidcProvider) {
+    let mut provider = OidcProvider::reserve();
+    let config = provider.config(create_accounts);
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    (s, provider)
+}
+
+fn provider_of(config: SignOnConfig) -> Arc<SignOn> {
+    Arc::new(SignOn::new(config).expect("a valid issuer"))
+}
+
+/// Leaves for the provider from the sign-in page and comes back signed in there as `login`:
+/// the app's answer to the provider's.
+async fn sign_on(c: &TestClient, login: &str, next: &str) -> Page {
+    let back = go_to_provider(c, &format!("/signin/sso?next={next}"), login).await;
+    c.get(&back).await
+}
+
+/// The address the provider sends the browser back to, after `login` signed in there.
+async fn go_to_provider(c: &TestClient, from: &str, login: &str) -> String {
+    let away = c.get(from).await;
+    assert_eq!(away.status, 303, "{}", away.body);
+    match at_provider(c, away.location(), login, false).await {
+        AtProvider::Back(path) => {
+            assert!(path.starts_with("/signin/sso/done?code="), "{path}");
+            path
+        }
+        AtProvider::Stopped(status, body) => panic!("the provider stopped at {status}: {body}"),
+    }
+}
+
+async fn audit(s: &TestServer, action: AuditAction) -> Vec<mediadesk::auth::AuditEntry> {
+    let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
+    s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries
+}
+
+async fn who(c: &TestClient) -> String {
+    let page = c.get("/media").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = page.body.find("<span class=\"who\">").expect("signed in") + "<span class=\"who\">".len();
+    page.body[at..].split(' ').next().unwrap().to_owned()
+}
+
+async fn a_new_person_gets_an_account_of_their_own(env: TestEnv) {
+    let (s, _provider) = start(env, true).await;
+    s.account("dave", Role::Staff).await;
+    let c = s.client();
+    let page = c.get("/signin?next=/media/system").await;
+    assert!(page.body.contains("Sign in with Acme ID"), "{}", page.body);
+
+    let back = sign_on(&c, "Carol Smith", "/media/system").await;
+    assert_eq!((back.status, back.location()), (303, "/media/system"), "{}", back.body);
+    assert_eq!(who(&c).await, "carol-smith");
+    let carol = s.app.accounts.by_username("carol-smith").await.unwrap();
+    assert_eq!(carol.role, Role::User, "a new account is a user's, whatever the provider says");
+    let made = audit(&s, AuditAction::CreateAccount).await;
+    assert_eq!(made[0].subject.as_deref(), Some("carol-smith"));
+    assert_eq!(made[0].detail.as_deref(), Some("role user, by single sign-on as Carol Smith"));
+    let signed = audit(&s, AuditAction::SignIn).await;
+    assert_eq!((signed[0].outcome.as_str(), signed[0].actor.as_deref()), ("ok", Some("carol-smith")));
+
+    // The same person again, in another browser: the same account, none made.
+    let accounts = s.app.accounts.count().await.unwrap();
+    let other = s.client();
+    assert_eq!(sign_on(&other, "Carol Smith", "/media").await.status, 303);
+    assert_eq!(who(&other).await, "carol-smith");
+    assert_eq!(s.app.accounts.count().await.unwrap(), accounts);
+    // Its password is nobody's.
+    assert_eq!(s.client().sign_in("carol-smith", &password_of("carol-smith")).await.status, 401);
+
+    // A person whose name is an account's gets an account of their own, never that one.
+    let third = s.client();
+    assert_eq!(sign_on(&third, "dave", "/media").await.status, 303);
+    assert_eq!(who(&third).await, "dave-2");
+    let dave = s.app.accounts.by_username("dave").await.unwrap();
+    assert!(s.app.accounts.sign_ons(dave.id).await.unwrap().is_empty());
+}
+
+async fn an_unlinked_person_is_linked_by_a_password_sign_in(env: TestEnv) {
+    let (s, _provider) = start(env, false).await;
+    let erin = s.account("erin", Role::User).await;
+    let accounts = s.app.accounts.count().await.unwrap();
+    let c = s.client();
+    let refused = sign_on(&c, "erin.at.acme", "/media").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let flash = refused.body.split("role=\"alert\">").nth(1).unwrap_or_default().split('<').next().unwrap();
+    assert!(flash.starts_with("No account here is linked to erin.at.acme at Acme ID."), "{flash}");
+    assert!(refused.body.contains("Signing in links <strong>erin.at.acme</strong> at Acme ID"));
+    assert_eq!(s.app.accounts.count().await.unwrap(), accounts, "no account made");
+    let failed = audit(&s, AuditAction::SignIn).await;
+    assert_eq!((failed[0].outcome.as_str(), failed[0].subject.as_deref()), ("failed", Some("erin.at.acme")));
+
+    // Signing in with the password from that page links the person.
+    assert!(refused.body.contains("<input type=\"hidden\" name=\"link_sign_on\" value=\"1\">"));
+    let password = password_of("erin");
+    let csrf = refused.csrf();
+    let form =
+        [("csrf_token", csrf.as_str()), ("link_sign_on", "1"), ("username", "erin"), ("password", &password)];
+    let signed = c.post_raw("/signin", &form).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let tokens = c.get("/tokens").await;
+    assert!(tokens.body.contains("Linked: from now on you can sign in with Acme ID as erin.at.acme."));
+    assert!(tokens.body.contains("<span class=\"confirm-name\">erin.at.acme</span>"), "{}", tokens.body);
+    assert_eq!(audit(&s, AuditAction::LinkSignOn).await[0].detail.as_deref(), Some("as erin.at.acme"));
+
+    // From then on the provider signs in to erin's account.
+    let other = s.client();
+    assert_eq!(sign_on(&other, "erin.at.acme", "/media").await.status, 303);
+    assert_eq!(who(&other).await, "erin");
+    let links = s.app.accounts.sign_ons(erin).await.unwrap();
+    assert!(links[0].last_used_at.is_some());
+
+    // A password sign-in without the page's offer links nothing.
+    let third = s.client();
+    assert_eq!(sign_on(&third, "someone-else", "/media").await.status, 403);
+    assert_eq!(third.sign_in("erin", &password).await.status, 303);
+    assert_eq!(s.app.accounts.sign_ons(erin).await.unwrap().len(), 1);
+}
+
+async fn an_account_links_and_unlinks_from_the_tokens_page(env: TestEnv) {
+    let (s, _provider) = start(env, false).await;
+    let (frank, frank_id) = s.signed_in("frank", Role::User).await;
+    let page = frank.get("/tokens").await;
+    assert!(
+        page.body.contains("<h2 id=\"sign-on\">Single sign-on</h2>") && page.body.contains("Not linked.")
+    );
+    let csrf = page.csrf();
+    let away = frank.post_raw("/tokens/sign-on", &[("csrf_token", &csrf)]).await;
+    assert_eq!(away.status, 303);
+    let AtProvider::Back(back) = at_provider(&frank, away.location(), "f.acme", false).await else {
+        panic!("the provider sends frank back")
+    };
+    let done = frank.get(&back).await;
+    assert_eq!((done.status, done.location()), (303, "/tokens#sign-on"));
+    let page = frank.get("/tokens").await;
+    assert!(page.body.contains("<span class=\"confirm-name\">f.acme</span>"), "{}", page.body);
+    assert!(page.body.contains("Link another Acme ID sign-in"));
+
+    // Another account cannot take the same person, nor unlink frank's link.
+    let (grace, _) = s.signed_in("grace", Role::Admin).await;
+    let csrf = grace.get("/tokens").await.csrf();
+    let away = grace.post_raw("/tokens/sign-on", &[("csrf_token", &csrf)]).await;
+    let AtProvider::Back(back) = at_provider(&grace, away.location(), "f.acme", false).await else {
+        panic!("the provider sends grace back")
+    };
+    assert_eq!(grace.get(&back).await.location(), "/tokens#sign-on");
+    let page = grace.get("/tokens").await;
+    assert!(page.body.contains("f.acme at the sign-on provider is already linked to another account"));
+    assert!(page.body.contains("Not linked."));
+    let link = s.app.accounts.sign_ons(frank_id).await.unwrap()[0].id;
+    let csrf = page.csrf();
+    let theirs = grace.post_raw(&format!("/tokens/sign-on/{link}/unlink"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(s.app.accounts.sign_ons(frank_id).await.unwrap().len(), 1);
+
+    // Frank unlinks it: the person signs in to nothing any more.
+    let csrf = frank.get("/tokens").await.csrf();
+    let gone = frank.post_raw(&format!("/tokens/sign-on/{link}/unlink"), &[("csrf_token", &csrf)]).await;
+    assert_eq!((gone.status, gone.location()), (303, "/tokens#sign-on"));
+    assert!(frank.get("/tokens").await.body.contains("Unlinked: f.acme no longer signs in to this account."));
+    assert_eq!(audit(&s, AuditAction::UnlinkSignOn).await[0].actor.as_deref(), Some("frank"));
+    assert_eq!(sign_on(&s.client(), "f.acme", "/media").await.status, 403);
+    // Without a form token, no link is started.
+    assert_eq!(frank.post_raw("/tokens/sign-on", &[("csrf_token", "forged")]).await.status, 403);
+}
+
+async fn refused_and_broken_sign_ons_change_nothing(env: TestEnv) {
+    let (s, _provider) = start(env, true).await;
+    let accounts = s.app.accounts.count().await.unwrap();
+    let c = s.client();
+
+    // An answer for a sign-on this browser never started (or already used).
+    let stray = c.get("/signin/sso/done?code=abc&state=xyz").await;
+    assert_eq!(stray.status, 400);
+    assert!(stray.body.contains("for a sign-in this browser did not start, or has already used"));
+    let back = go_to_provider(&c, "/signin/sso", "henry").await;
+    let forged = back.replace("state=", "state=x");
+    assert_eq!(c.get(&forged).await.status, 400, "another state");
+    assert_eq!(c.get(&back).await.status, 400, "the sign-on it was for was used up by the forged answer");
+    let back = go_to_provider(&c, "/signin/sso", "henry").await;
+    assert_eq!(c.get(&back).await.status, 303);
+    let again = s.client();
+    let replayed = again.get(&back).await;
+    assert_eq!(replayed.status, 400, "a code replayed in another browser");
+
+    // Cancelled at the provider.
+    let d = s.client();
+    let away = d.get("/signin/sso").await;
+    let AtProvider::Back(back) = at_provider(&d, away.location(), "", true).await else {
+        panic!("sent back")
+    };
+    let cancelled = d.get(&back).await;
+    assert_eq!(cancelled.status, 401, "{}", cancelled.body);
+    let flash = cancelled.body.split("role=\"alert\">").nth(1).unwrap_or_default().split('<').next().unwrap();
+    assert_eq!(flash, "Acme ID did not sign you in: it answered “End-User aborted interaction”.");
+    assert!(cancelled.body.contains("<form method=\"post\" action=\"/signin\""), "the page to try again");
+
+    // A disabled account's person is refused.
+    let henry = s.app.accounts.by_username("henry").await.unwrap();
+    s.app.accounts.set_disabled(None, henry.id, true).await.unwrap();
+    let refused = sign_on(&s.client(), "henry", "/media").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("This account is disabled."));
+    assert_eq!(s.app.accounts.count().await.unwrap(), accounts + 1, "henry only");
+}
+
+async fn a_provider_that_is_down_or_a_database_that_fails_changes_nothing(env: TestEnv) {
+    let (s, mut provider) = start(env, true).await;
+    let c = s.client();
+    let accounts = s.app.accounts.count().await.unwrap();
+
+    // The database fails while making the account: no account, no link, a clear page.
+    for table in ["sign_ons", "audit_log"] {
+        s.env.inject_db_failure(table, "INSERT").await;
+        let failed = sign_on(&c, "ivy", "/media").await;
+        s.env.clear_db_failure(table, "INSERT").await;
+        assert_eq!(failed.status, 503, "{table}: {}", failed.body);
+        assert_eq!(s.app.accounts.count().await.unwrap(), accounts, "{table}");
+        assert_eq!(s.env.count_rows("sign_ons").await, 0, "{table}");
+    }
+    assert_eq!(sign_on(&c, "ivy", "/media").await.status, 303, "and then it works");
+
+    // A wrong client secret: the provider refuses to trade the code.
+    let mut other = OidcProvider::reserve();
+    let mut config = other.config(true);
+    config.client_secret = "not-the-secret".into();
+    let s2 = TestEnv::sqlite_local()
+        .await
+        .start_server_configured(|w| w.sign_on = Some(provider_of(config)))
+        .await;
+    other.start(&s2.base).await;
+    let refused = sign_on(&s2.client(), "kim", "/media").await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert!(
+        refused.body.contains("Acme ID did not sign you in: the provider refused the code: invalid_client")
+    );
+    assert!(matches!(s2.app.accounts.by_username("kim").await, Err(AuthError::NotFound)));
+
+    // The provider goes away between sending the browser back and the code's exchange.
+    let d = s.client();
+    let back = go_to_provider(&d, "/signin/sso", "jack").await;
+    provider.stop();
+    let down = d.get(&back).await;
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert!(
+        down.body.contains("Acme ID could not be reached. Try again shortly, or sign in with your password.")
+    );
+    assert!(matches!(s.app.accounts.by_username("jack").await, Err(AuthError::NotFound)));
+
+    // A provider that was never there: the sign-in page says so, with the password form.
+    let nowhere = OidcProvider::reserve();
+    let s3 = TestEnv::sqlite_local()
+        .await
+        .start_server_configured(|w| {
+            w.sign_on = Some(provider_of(nowhere.config(true)));
+        })
+        .await;
+    let page = s3.client().get("/signin/sso").await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(page.body.contains("could not be reached") && page.body.contains("name=\"password\""));
+}
