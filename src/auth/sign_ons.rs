@@ -1,6 +1,8 @@
 //! Accounts and the sign-on provider's people linked to them: signing in as a linked person,
 //! making an account for a new one (when the deployment allows), linking and unlinking.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 
 use super::oidc::Person;
@@ -183,6 +185,36 @@ impl AccountService {
                     .detail(format!("as {}", gone.known_as));
                 AuditRepo::add(c, &entry).await?;
                 Ok(gone.known_as)
+            })
+            .await
+    }
+
+    /// The names each account signs on as, for the accounts page.
+    pub async fn sign_on_names(&self) -> Result<HashMap<i64, Vec<String>>, AuthError> {
+        let mut pooled = self.db.get().await?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for (user, name) in SignOnRepo::names(&mut pooled.conn()).await? {
+            out.entry(user).or_default().push(name);
+        }
+        Ok(out)
+    }
+
+    /// An admin unlinks every sign-on of an account (say, a provider's person handed to
+    /// someone else); how many there were.
+    pub async fn unlink_sign_ons_of(&self, actor: Option<&Account>, id: i64) -> Result<usize, AuthError> {
+        Self::require_admin(actor)?;
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let target = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
+                let n = SignOnRepo::remove_all(c, id).await?;
+                if n > 0 {
+                    let entry =
+                        NewAudit::of(actor.map(|a| a.id), AuditAction::UnlinkSignOn, AuditOutcome::Ok)
+                            .subject(Some(id), Some(&target.username))
+                            .detail(format!("all {n}"));
+                    AuditRepo::add(c, &entry).await?;
+                }
+                Ok::<_, AuthError>(n)
             })
             .await
     }

@@ -223,6 +223,11 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                 "/admin/users/{id}/tokens/revoke",
                 web::get().to(|| async { signin::see_other("/admin/users") }),
             )
+            .route("/admin/users/{id}/sign-on/unlink", web::post().to(accounts::unlink_sign_ons))
+            .route(
+                "/admin/users/{id}/sign-on/unlink",
+                web::get().to(|| async { signin::see_other("/admin/users") }),
+            )
             .route("/admin/users/{id}/enable", web::post().to(accounts::enable))
             // A GET of an address only forms post to (a bookmark, a reload) goes to its page.
             .route(

@@ -107,9 +107,18 @@ impl WebSettings {
 
     pub(super) fn csp(&self) -> String {
         let extra = self.media_origins.join(" ");
+        // Browsers hold a form's redirects to `form-action` too: the sign-on buttons are forms
+        // whose answer sends the browser on to the provider.
+        let provider = self
+            .sign_on
+            .as_ref()
+            .and_then(|s| reqwest::Url::parse(&s.config.issuer).ok())
+            .map(|u| format!(" {}", u.origin().ascii_serialization()))
+            .unwrap_or_default();
         format!(
             "default-src 'self'; img-src 'self' {extra}; media-src 'self' {extra}; script-src 'self'; \
-             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
+             form-action 'self'{provider}"
         )
     }
 }

@@ -11,6 +11,7 @@ use mediadesk::auth::oidc::{SignOn, SignOnConfig};
 use mediadesk::auth::{AuthError, Role};
 use mediadesk::domain::{AuditAction, AuditFilter};
 
+use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::oidc::{AtProvider, OidcProvider, at_provider};
 use crate::common::server::{Page, TestClient, TestServer, password_of};
 use crate::common::*;
@@ -21,6 +22,7 @@ backend_tests!(
     an_account_links_and_unlinks_from_the_tokens_page,
     refused_and_broken_sign_ons_change_nothing,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
+    browser_links_and_signs_on_by_keyboard_at_390_px,
 );
 
 async fn start(env: TestEnv, create_accounts: bool) -> (TestServer, OidcProvider) {
@@ -186,6 +188,29 @@ async fn an_account_links_and_unlinks_from_the_tokens_page(env: TestEnv) {
     assert!(frank.get("/tokens").await.body.contains("Unlinked: f.acme no longer signs in to this account."));
     assert_eq!(audit(&s, AuditAction::UnlinkSignOn).await[0].actor.as_deref(), Some("frank"));
     assert_eq!(sign_on(&s.client(), "f.acme", "/media").await.status, 403);
+    // An admin sees who an account signs on as, and unlinks them all.
+    let csrf = frank.get("/tokens").await.csrf();
+    let away = frank.post_raw("/tokens/sign-on", &[("csrf_token", &csrf)]).await;
+    let AtProvider::Back(back) = at_provider(&frank, away.location(), "f.acme", false).await else {
+        panic!("the provider sends frank back")
+    };
+    assert_eq!(frank.get(&back).await.location(), "/tokens#sign-on");
+    let accounts = grace.get("/admin/users").await;
+    assert!(accounts.body.contains("<small>signs on as f.acme</small>"), "{}", accounts.body);
+    let csrf = accounts.csrf();
+    let unlinked =
+        grace.post_raw(&format!("/admin/users/{frank_id}/sign-on/unlink"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(unlinked.status, 303);
+    assert!(grace.get("/admin/users").await.body.contains("frank no longer signs on through the provider."));
+    assert!(s.app.accounts.sign_ons(frank_id).await.unwrap().is_empty());
+    let by_admin = audit(&s, AuditAction::UnlinkSignOn).await;
+    assert_eq!((by_admin[0].actor.as_deref(), by_admin[0].detail.as_deref()), (Some("grace"), Some("all 1")));
+    let (user, _) = s.signed_in("hal", Role::Staff).await;
+    let csrf = user.get("/media").await.csrf();
+    let refused =
+        user.post_raw(&format!("/admin/users/{frank_id}/sign-on/unlink"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(refused.status, 403, "only admins");
+
     // Without a form token, no link is started.
     assert_eq!(frank.post_raw("/tokens/sign-on", &[("csrf_token", "forged")]).await.status, 403);
 }
@@ -284,4 +309,86 @@ async fn a_provider_that_is_down_or_a_database_that_fails_changes_nothing(env: T
     let page = s3.client().get("/signin/sso").await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(page.body.contains("could not be reached") && page.body.contains("name=\"password\""));
+}
+
+/// At the provider's pages in the browser: signs in as `login` by keyboard and consents, as far
+/// as the provider asks (it remembers a person it signed in before), until back at `base`.
+async fn through_provider(b: &Browser, base: &str, login: &str) {
+    let enter = fantoccini::key::Key::Enter.to_string();
+    let tab = fantoccini::key::Key::Tab.to_string();
+    poll("back from the provider", PATIENCE, async || {
+        let url = b.js("return location.href;").await.as_str().unwrap_or_default().to_owned();
+        if url.starts_with(base) {
+            return Ok(());
+        }
+        let prompt =
+            b.js("const p = document.querySelector('input[name=prompt]'); return p ? p.value : '';").await;
+        match prompt.as_str() {
+            Some("login") => {
+                b.js("document.querySelector('input[name=login]').focus(); return 0;").await;
+                b.press(&format!("{login}{tab}anything{enter}")).await;
+            }
+            Some("consent") => {
+                b.js("document.querySelector('button[type=submit]').focus(); return 0;").await;
+                b.press(&enter).await;
+            }
+            _ => {}
+        }
+        Err(format!("at {url}"))
+    })
+    .await;
+}
+
+async fn browser_links_and_signs_on_by_keyboard_at_390_px(env: TestEnv) {
+    let backend = env.backend;
+    let (s, _provider) = start(env, false).await;
+    s.account("lena", Role::User).await;
+    let base = s.base.clone();
+    let back_at = base.clone();
+    let accounts = s.app.accounts.clone();
+    Browser::run(backend, &base, |b| async move {
+        let base = back_at;
+        let enter = fantoccini::key::Key::Enter.to_string();
+        let tab = fantoccini::key::Key::Tab.to_string();
+        b.resize(390, 844).await;
+        b.goto("/signin").await;
+        b.assert_fits("the sign-in page fits at 390 px").await;
+        b.js("document.querySelector('form.sign-on button').focus(); return 0;").await;
+        b.press(&enter).await;
+        through_provider(&b, &base, "lena.acme").await;
+
+        // Nobody is linked to lena.acme: the page says so and offers the password form.
+        poll("the offer to link", PATIENCE, async || {
+            let n = b.count("#linking").await;
+            if n == 1 { Ok(()) } else { Err(format!("{n}")) }
+        })
+        .await;
+        b.assert_fits("the offer fits at 390 px").await;
+        b.screenshot("sign-on-link-390").await;
+        b.js("document.getElementById('username').focus(); return 0;").await;
+        b.press(&format!("lena{tab}{}{enter}", password_of("lena"))).await;
+        b.wait_for_path("/media").await;
+        b.wait_for_flash("Linked: from now on you can sign in with Acme ID as lena.acme.").await;
+
+        b.goto("/tokens").await;
+        b.assert_fits("the Tokens page with its sign-on fits at 390 px").await;
+        let listed = "return [...document.querySelectorAll('#sign-on + p + ul .confirm-name')].map(e => e.textContent);";
+        assert_eq!(b.js(listed).await, serde_json::json!(["lena.acme"]));
+        let unlink = "return document.querySelector('form[action$=\"/unlink\"] button').getAttribute('aria-label');";
+        assert_eq!(b.js(unlink).await, "Unlink lena.acme");
+
+        // Signed out, the button alone signs lena in.
+        b.js("document.querySelector('form.signout button').focus(); return 0;").await;
+        b.press(&enter).await;
+        b.wait_for_path("/signin").await;
+        b.js("document.querySelector('form.sign-on button').focus(); return 0;").await;
+        b.press(&enter).await;
+        through_provider(&b, &base, "lena.acme").await;
+        b.wait_for_path("/media").await;
+        let who = b.js("return document.querySelector('.who').textContent;").await;
+        assert!(who.as_str().is_some_and(|w| w.starts_with("lena ")), "{who}");
+        let lena = accounts.by_username("lena").await.unwrap();
+        assert!(accounts.sign_ons(lena.id).await.unwrap()[0].last_used_at.is_some());
+    })
+    .await;
 }

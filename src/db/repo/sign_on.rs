@@ -57,4 +57,14 @@ impl SignOnRepo {
             .await
             .optional())?)
     }
+
+    /// Every link's account and name, for the accounts page (a row per person linked: few).
+    pub async fn names(conn: &mut DbConn<'_>) -> Result<Vec<(i64, String)>, DbError> {
+        Ok(run!(conn, |c| t::sign_ons.order(t::id.asc()).select((t::user_id, t::known_as)).load(c).await)?)
+    }
+
+    /// Removes every link of an account; how many there were.
+    pub async fn remove_all(conn: &mut DbConn<'_>, user_id: i64) -> Result<usize, DbError> {
+        Ok(run!(conn, |c| diesel::delete(t::sign_ons.filter(t::user_id.eq(user_id))).execute(c).await)?)
+    }
 }

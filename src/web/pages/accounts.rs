@@ -30,6 +30,8 @@ struct AccountView {
     quota: String,
     /// Live access tokens.
     tokens: i64,
+    /// Who the account signs on as at the provider ("carol, c.smith"); empty when nobody.
+    sign_ons: String,
 }
 
 /// What was typed into a create form that was refused, to show it again.
@@ -77,6 +79,7 @@ async fn page(
 ) -> Result<HttpResponse, WebError> {
     let counts = app.accounts.media_counts().await?;
     let tokens = app.accounts.live_token_counts().await?;
+    let mut sign_ons = app.accounts.sign_on_names().await?;
     let stored = app.media.usages(&user.actor()).await?;
     let default = app.media.settings().default_quota;
     let accounts = app
@@ -99,6 +102,7 @@ async fn page(
             created: Moment(a.created_at),
             last_sign_in: a.last_sign_in_at.map(Moment),
             tokens: tokens.get(&a.id).copied().unwrap_or(0),
+            sign_ons: sign_ons.remove(&a.id).unwrap_or_default().join(", "),
             id: a.id,
             username: a.username,
             role: a.role.as_str(),
@@ -323,5 +327,23 @@ pub async fn revoke_tokens(
         1 => format!("1 access token of {name} is revoked."),
         n => format!("{n} access tokens of {name} are revoked."),
     });
+    outcome(&user, result)
+}
+
+/// Unlinks every single sign-on of an account, which keeps its password and sessions.
+pub async fn unlink_sign_ons(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_admin_form(&form.csrf_token)?;
+    let id = path.into_inner();
+    let name = app.accounts.by_id(id).await?.username;
+    let result = app
+        .accounts
+        .unlink_sign_ons_of(Some(&user.account), id)
+        .await
+        .map(|_| format!("{name} no longer signs on through the provider."));
     outcome(&user, result)
 }
