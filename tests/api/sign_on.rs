@@ -372,9 +372,11 @@ async fn browser_links_and_signs_on_by_keyboard_at_390_px(env: TestEnv) {
 
         b.goto("/tokens").await;
         b.assert_fits("the Tokens page with its sign-on fits at 390 px").await;
-        let listed = "return [...document.querySelectorAll('#sign-on + p + ul .confirm-name')].map(e => e.textContent);";
+        let listed = "return [...document.querySelectorAll('#sign-on + p + ul .confirm-name')]\
+            .map(e => e.textContent);";
         assert_eq!(b.js(listed).await, serde_json::json!(["lena.acme"]));
-        let unlink = "return document.querySelector('form[action$=\"/unlink\"] button').getAttribute('aria-label');";
+        let unlink =
+            "return document.querySelector('form[action$=\"/unlink\"] button').getAttribute('aria-label');";
         assert_eq!(b.js(unlink).await, "Unlink lena.acme");
 
         // Signed out, the button alone signs lena in.
