@@ -9,9 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
@@ -132,12 +132,20 @@ impl SignOn {
     > {
         let redirect =
             RedirectUrl::new(redirect.to_owned()).map_err(|e| AuthError::Internal(e.to_string()))?;
-        Ok(CoreClient::from_provider_metadata(
+        // The secret goes in the Basic header, as the standard's default, unless the provider
+        // says it takes it only in the form.
+        let methods = metadata.token_endpoint_auth_methods_supported();
+        let form_only = methods.is_some_and(|m| {
+            m.contains(&CoreClientAuthMethod::ClientSecretPost)
+                && !m.contains(&CoreClientAuthMethod::ClientSecretBasic)
+        });
+        let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),
             Some(ClientSecret::new(self.config.client_secret.clone())),
         )
-        .set_redirect_uri(redirect))
+        .set_redirect_uri(redirect);
+        Ok(if form_only { client.set_auth_type(AuthType::RequestBody) } else { client })
     }
 
     /// Where to send the browser, and what to keep until it comes back to `redirect`.

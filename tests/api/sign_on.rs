@@ -70,11 +70,13 @@ async fn who(c: &TestClient) -> String {
 }
 
 async fn a_new_person_gets_an_account_of_their_own(env: TestEnv) {
-    let (s, _provider) = start(env, true).await;
+    let (s, provider) = start(env, true).await;
     s.account("dave", Role::Staff).await;
     let c = s.client();
     let page = c.get("/signin?next=/media/system").await;
     assert!(page.body.contains("Sign in with Acme ID"), "{}", page.body);
+    let csp = page.header("content-security-policy");
+    assert!(csp.ends_with(&format!("form-action 'self' {}", provider.issuer)), "{csp}");
 
     let back = sign_on(&c, "Carol Smith", "/media/system").await;
     assert_eq!((back.status, back.location()), (303, "/media/system"), "{}", back.body);
@@ -287,6 +289,23 @@ async fn a_provider_that_is_down_or_a_database_that_fails_changes_nothing(env: T
     );
     assert!(matches!(s2.app.accounts.by_username("kim").await, Err(AuthError::NotFound)));
 
+    // A provider that takes the secret only in the form is sent it there.
+    let mut in_form = OidcProvider::reserve();
+    in_form.auth_method = "client_secret_post";
+    let config = in_form.config(true);
+    let s3 = TestEnv::sqlite_local()
+        .await
+        .start_server_configured(|w| w.sign_on = Some(provider_of(config)))
+        .await;
+    in_form.start(&s3.base).await;
+    let discovery = format!("{}/.well-known/openid-configuration", in_form.issuer);
+    let metadata: serde_json::Value =
+        serde_json::from_str(&reqwest::get(discovery).await.unwrap().text().await.unwrap()).unwrap();
+    let methods = metadata["token_endpoint_auth_methods_supported"].clone();
+    assert_eq!(methods, serde_json::json!(["client_secret_post"]));
+    assert_eq!(sign_on(&s3.client(), "lou", "/media").await.status, 303);
+    assert!(s3.app.accounts.by_username("lou").await.is_ok());
+
     // The provider goes away between sending the browser back and the code's exchange.
     let d = s.client();
     let back = go_to_provider(&d, "/signin/sso", "jack").await;
@@ -300,13 +319,13 @@ async fn a_provider_that_is_down_or_a_database_that_fails_changes_nothing(env: T
 
     // A provider that was never there: the sign-in page says so, with the password form.
     let nowhere = OidcProvider::reserve();
-    let s3 = TestEnv::sqlite_local()
+    let s4 = TestEnv::sqlite_local()
         .await
         .start_server_configured(|w| {
             w.sign_on = Some(provider_of(nowhere.config(true)));
         })
         .await;
-    let page = s3.client().get("/signin/sso").await;
+    let page = s4.client().get("/signin/sso").await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(page.body.contains("could not be reached") && page.body.contains("name=\"password\""));
 }

@@ -14,6 +14,8 @@ pub const CLIENT_SECRET: &str = "mediadesk-test-client-secret-0123456789";
 
 pub struct OidcProvider {
     pub issuer: String,
+    /// How the provider takes the client's secret: `client_secret_basic` unless changed.
+    pub auth_method: &'static str,
     port: u16,
     child: Option<Child>,
 }
@@ -32,7 +34,12 @@ impl OidcProvider {
     /// and the provider the app's address.
     pub fn reserve() -> OidcProvider {
         let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().unwrap().port();
-        OidcProvider { issuer: format!("http://127.0.0.1:{port}"), port, child: None }
+        OidcProvider {
+            issuer: format!("http://127.0.0.1:{port}"),
+            auth_method: "client_secret_basic",
+            port,
+            child: None,
+        }
     }
 
     pub fn config(&self, create_accounts: bool) -> SignOnConfig {
@@ -55,6 +62,7 @@ impl OidcProvider {
             .args([script, &self.port.to_string(), CLIENT_ID, CLIENT_SECRET])
             .arg(format!("{app_base}/signin/sso/done"))
             .arg(&module)
+            .arg(self.auth_method)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
