@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::auth::oidc::SignOnConfig;
+use crate::auth::oidc::{GroupRoles, SignOnConfig};
 use crate::db::Backend;
 use crate::storage::S3Settings;
 
@@ -160,7 +160,34 @@ fn sign_on_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SignOn
             parse_bool(&v).ok_or_else(|| err("MEDIADESK_OIDC_CREATE_ACCOUNTS", "must be true or false"))?
         }
     };
+    let list = |name: &str| -> Vec<String> {
+        var(name)
+            .map(|v| v.split([',', ' ']).filter(|g| !g.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let scopes = list("MEDIADESK_OIDC_SCOPES");
+    if scopes.iter().any(|s| !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')) {
+        return Err(err(
+            "MEDIADESK_OIDC_SCOPES",
+            "scope names are printable ASCII, separated by commas or spaces",
+        ));
+    }
+    let (admin, staff) = (list("MEDIADESK_OIDC_ADMIN_GROUPS"), list("MEDIADESK_OIDC_STAFF_GROUPS"));
+    let claim = var("MEDIADESK_OIDC_GROUPS_CLAIM");
+    let roles = if admin.is_empty() && staff.is_empty() {
+        if claim.is_some() {
+            return Err(err(
+                "MEDIADESK_OIDC_GROUPS_CLAIM",
+                "set MEDIADESK_OIDC_ADMIN_GROUPS or MEDIADESK_OIDC_STAFF_GROUPS to give roles from groups",
+            ));
+        }
+        None
+    } else {
+        Some(GroupRoles { claim: claim.unwrap_or_else(|| "groups".into()), admin, staff })
+    };
     Ok(Some(SignOnConfig {
+        scopes,
+        roles,
         // Exactly as given: the provider's `iss` must match it, trailing slash and all.
         issuer,
         client_id,

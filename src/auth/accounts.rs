@@ -269,7 +269,7 @@ impl AccountService {
     }
 
     /// Refuses a change that would leave no active admin.
-    async fn keep_an_admin(conn: &mut DbConn<'_>, target: &UserRow) -> Result<(), AuthError> {
+    pub(super) async fn keep_an_admin(conn: &mut DbConn<'_>, target: &UserRow) -> Result<(), AuthError> {
         if target.role == "admin" && !target.disabled && UserRepo::count_active_admins(conn).await? <= 1 {
             return Err(AuthError::Forbidden("the last active admin cannot be demoted or disabled".into()));
         }

@@ -9,15 +9,99 @@
 
 use std::time::{Duration, Instant};
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreProviderMetadata};
+use std::collections::HashMap;
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClientAuthMethod, CoreErrorResponseType,
+    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreProviderMetadata, CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
+    CoreTokenType,
+};
 use openidconnect::{
-    AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AdditionalClaims, AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::AuthError;
+use super::{AuthError, Role};
+
+/// The ID token's claims beyond the standard ones (a groups claim, say), kept to be read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    all: HashMap<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for OtherClaims {}
+
+type Tokens = StandardTokenResponse<
+    IdTokenFields<
+        OtherClaims,
+        EmptyExtraTokenFields,
+        CoreGenderClaim,
+        CoreJweContentEncryptionAlgorithm,
+        CoreJwsSigningAlgorithm,
+    >,
+    CoreTokenType,
+>;
+
+/// `CoreClient` reading [`OtherClaims`], as made from the provider's metadata.
+type ProviderClient = openidconnect::Client<
+    OtherClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    Tokens,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Roles from the provider's groups: when set, every sign-on gives the account the role its
+/// groups name (admin before staff; in neither, user), so access is managed at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRoles {
+    /// The ID token's claim listing the person's groups (`groups` unless configured).
+    pub claim: String,
+    pub admin: Vec<String>,
+    pub staff: Vec<String>,
+}
+
+impl GroupRoles {
+    pub fn role(&self, groups: &[String]) -> Role {
+        let member = |of: &[String]| groups.iter().any(|g| of.contains(g));
+        if member(&self.admin) {
+            Role::Admin
+        } else if member(&self.staff) {
+            Role::Staff
+        } else {
+            Role::User
+        }
+    }
+
+    /// The groups a claim's value names: a list of names, or one name (some providers send a
+    /// lone group so); anything else names none.
+    fn groups(value: &serde_json::Value) -> Option<Vec<String>> {
+        match value {
+            serde_json::Value::String(one) => Some(vec![one.clone()]),
+            serde_json::Value::Array(all) => {
+                Some(all.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+            }
+            _ => None,
+        }
+    }
+}
 
 const METADATA_LIFETIME: Duration = Duration::from_secs(600);
 /// How long a provider may take to answer one request.
@@ -31,8 +115,12 @@ pub struct SignOnConfig {
     pub client_secret: String,
     /// How the sign-in page names the provider ("Sign in with …").
     pub label: String,
-    /// Whether a person no account is linked to gets a new account (role `user`).
+    /// Whether a person no account is linked to gets a new account (role `user`, or the one
+    /// their groups name).
     pub create_accounts: bool,
+    /// Scopes asked for besides `openid`, `profile` and `email` (`groups` for some providers).
+    pub scopes: Vec<String>,
+    pub roles: Option<GroupRoles>,
 }
 
 impl std::fmt::Debug for SignOnConfig {
@@ -42,6 +130,8 @@ impl std::fmt::Debug for SignOnConfig {
             .field("client_id", &self.client_id)
             .field("label", &self.label)
             .field("create_accounts", &self.create_accounts)
+            .field("scopes", &self.scopes)
+            .field("roles", &self.roles)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +156,8 @@ pub struct Person {
     pub subject: String,
     /// The provider's name for them (username, else e-mail, else name, else the subject).
     pub known_as: String,
+    /// The role their groups name, when roles come from groups and the token lists them.
+    pub role: Option<Role>,
 }
 
 pub struct SignOn {
@@ -115,21 +207,7 @@ impl SignOn {
         Ok(fetched)
     }
 
-    fn client(
-        &self,
-        metadata: CoreProviderMetadata,
-        redirect: &str,
-    ) -> Result<
-        CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
-        AuthError,
-    > {
+    fn client(&self, metadata: CoreProviderMetadata, redirect: &str) -> Result<ProviderClient, AuthError> {
         let redirect =
             RedirectUrl::new(redirect.to_owned()).map_err(|e| AuthError::Internal(e.to_string()))?;
         // The secret goes in the Basic header, as the standard's default, unless the provider
@@ -139,7 +217,7 @@ impl SignOn {
             m.contains(&CoreClientAuthMethod::ClientSecretPost)
                 && !m.contains(&CoreClientAuthMethod::ClientSecretBasic)
         });
-        let client = CoreClient::from_provider_metadata(
+        let client = ProviderClient::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),
             Some(ClientSecret::new(self.config.client_secret.clone())),
@@ -204,6 +282,15 @@ impl SignOn {
             .or_else(|| claims.email().map(|e| e.as_str().to_owned()))
             .or_else(|| claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned()))
             .unwrap_or_else(|| subject.clone());
-        Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as })
+        let role = self.config.roles.as_ref().and_then(|roles| {
+            let listed = claims.additional_claims().all.get(&roles.claim).and_then(GroupRoles::groups);
+            if listed.is_none() {
+                // Without the claim, nobody's role changes: a provider that stopped sending it
+                // must not demote every admin at their next sign-in.
+                tracing::warn!(claim = %roles.claim, who = %known_as, "the ID token lists no groups");
+            }
+            listed.map(|groups| roles.role(&groups))
+        });
+        Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as, role })
     }
 }

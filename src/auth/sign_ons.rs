@@ -70,17 +70,23 @@ impl AccountService {
                 if let Some(link) = SignOnRepo::find(c, &person.issuer, &person.subject).await? {
                     let row = UserRepo::by_id(c, link.user_id).await?.ok_or(AuthError::NotFound)?;
                     let outcome = if row.disabled { AuditOutcome::Failed } else { AuditOutcome::Ok };
-                    let mut entry = NewAudit::of(Some(row.id), AuditAction::SignIn, outcome)
+                    let entry = NewAudit::of(Some(row.id), AuditAction::SignIn, outcome)
                         .subject(Some(row.id), Some(&row.username));
                     if row.disabled {
-                        entry = entry.detail(format!("{via}; the account is disabled"));
-                    } else {
-                        entry = entry.detail(via.clone());
-                        UserRepo::signed_in(c, row.id, now()).await?;
-                        SignOnRepo::used(c, link.id, now()).await?;
+                        let entry = entry.detail(format!("{via}; the account is disabled"));
+                        AuditRepo::add(c, &entry).await?;
+                        return Ok::<_, AuthError>(Ok(row));
                     }
-                    AuditRepo::add(c, &entry).await?;
-                    return Ok::<_, AuthError>(Ok(row));
+                    AuditRepo::add(c, &entry.detail(via.clone())).await?;
+                    UserRepo::signed_in(c, row.id, now()).await?;
+                    SignOnRepo::used(c, link.id, now()).await?;
+                    let row = match person.role {
+                        Some(role) if role.as_str() != row.role => {
+                            Self::role_from_groups(c, row, role).await?
+                        }
+                        _ => row,
+                    };
+                    return Ok(Ok(row));
                 }
                 let Some(hash) = &fresh_hash else {
                     let entry = NewAudit::of(None, AuditAction::SignIn, AuditOutcome::Failed)
@@ -89,7 +95,8 @@ impl AccountService {
                     AuditRepo::add(c, &entry).await?;
                     return Ok(Err(AuthError::NotLinked { known_as: person.known_as.clone() }));
                 };
-                let row = Self::new_account(c, &username_from(&person.known_as), hash).await?;
+                let role = person.role.unwrap_or(Role::User);
+                let row = Self::new_account(c, &username_from(&person.known_as), hash, role).await?;
                 let link = NewSignOn {
                     issuer: &person.issuer,
                     subject: &person.subject,
@@ -102,7 +109,7 @@ impl AccountService {
                 UserRepo::signed_in(c, row.id, now()).await?;
                 let made = NewAudit::of(None, AuditAction::CreateAccount, AuditOutcome::Ok)
                     .subject(Some(row.id), Some(&row.username))
-                    .detail(format!("role user, by {via}"));
+                    .detail(format!("role {}, by {via}", role.as_str()));
                 AuditRepo::add(c, &made).await?;
                 let entry = NewAudit::of(Some(row.id), AuditAction::SignIn, AuditOutcome::Ok)
                     .subject(Some(row.id), Some(&row.username))
@@ -121,8 +128,31 @@ impl AccountService {
         row.try_into()
     }
 
+    /// Gives `row`'s account the role the provider's groups name, unless that would leave no
+    /// active admin; the audit log says which.
+    async fn role_from_groups(c: &mut DbConn<'_>, row: UserRow, role: Role) -> Result<UserRow, AuthError> {
+        let change = format!("{} → {}, from the provider's groups", row.role, role.as_str());
+        let kept = role != Role::Admin && Self::keep_an_admin(c, &row).await.is_err();
+        let (outcome, detail) = if kept {
+            (AuditOutcome::Failed, format!("{change}: kept, the last active admin"))
+        } else {
+            UserRepo::set_role(c, row.id, role.as_str(), now()).await?;
+            (AuditOutcome::Ok, change)
+        };
+        let entry = NewAudit::of(None, AuditAction::Role, outcome)
+            .subject(Some(row.id), Some(&row.username))
+            .detail(detail);
+        AuditRepo::add(c, &entry).await?;
+        UserRepo::by_id(c, row.id).await?.ok_or(AuthError::NotFound)
+    }
+
     /// A new account under the first free name of `base`, `base-2`, …
-    async fn new_account(c: &mut DbConn<'_>, base: &str, hash: &str) -> Result<UserRow, AuthError> {
+    async fn new_account(
+        c: &mut DbConn<'_>,
+        base: &str,
+        hash: &str,
+        role: Role,
+    ) -> Result<UserRow, AuthError> {
         for n in 1..=NAME_TRIES {
             let name = if n == 1 { base.to_owned() } else { format!("{base}-{n}") };
             if UserRepo::by_username(c, &name).await?.is_some() {
@@ -132,7 +162,7 @@ impl AccountService {
             let new = NewUser {
                 username: &name,
                 password_hash: hash,
-                role: Role::User.as_str(),
+                role: role.as_str(),
                 disabled: false,
                 created_at: t,
                 updated_at: t,

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use mediadesk::auth::Role;
 use mediadesk::config::{Config, StorageConfig, redact_url};
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
@@ -185,6 +186,32 @@ fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
         let e = config(&vars).err().unwrap_or_else(|| panic!("{vars:?} accepted"));
         assert!(e.contains(says), "{e}");
     }
+    assert!(on.scopes.is_empty() && on.roles.is_none(), "roles are kept in Mediadesk unless asked");
+    let grouped = config(&[
+        issuer,
+        id,
+        secret,
+        ("MEDIADESK_OIDC_SCOPES", "groups offline_access"),
+        ("MEDIADESK_OIDC_ADMIN_GROUPS", "media-admins"),
+        ("MEDIADESK_OIDC_STAFF_GROUPS", "media-staff, editors"),
+    ])
+    .unwrap()
+    .sign_on
+    .unwrap();
+    assert_eq!(grouped.scopes, ["groups", "offline_access"]);
+    let roles = grouped.roles.expect("roles from groups");
+    assert_eq!((roles.claim.as_str(), roles.admin.len(), roles.staff.len()), ("groups", 1, 2));
+    assert_eq!(roles.role(&["editors".into()]), Role::Staff);
+    assert_eq!(roles.role(&["editors".into(), "media-admins".into()]), Role::Admin);
+    assert_eq!(roles.role(&[]), Role::User);
+    let claim = ("MEDIADESK_OIDC_GROUPS_CLAIM", "roles");
+    let staff = ("MEDIADESK_OIDC_STAFF_GROUPS", "editors");
+    let named = config(&[issuer, id, secret, claim, staff]).unwrap().sign_on.unwrap().roles.unwrap();
+    assert_eq!(named.claim, "roles");
+    let lone = config(&[issuer, id, secret, claim]).err().unwrap();
+    assert!(lone.contains("MEDIADESK_OIDC_GROUPS_CLAIM: set MEDIADESK_OIDC_ADMIN_GROUPS"), "{lone}");
+    let quoted = config(&[issuer, id, secret, ("MEDIADESK_OIDC_SCOPES", "groups \"x\"")]).err().unwrap();
+    assert!(quoted.contains("MEDIADESK_OIDC_SCOPES: scope names are printable ASCII"), "{quoted}");
     let shown = format!("{:?}", config(&[issuer, id, secret]).unwrap());
     assert!(shown.contains(issuer.1) && !shown.contains(secret.1), "the secret is never printed: {shown}");
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use mediadesk::auth::oidc::{SignOn, SignOnConfig};
+use mediadesk::auth::oidc::{GroupRoles, SignOn, SignOnConfig};
 use mediadesk::auth::{AuthError, Role};
 use mediadesk::domain::{AuditAction, AuditFilter};
 
@@ -21,6 +21,7 @@ backend_tests!(
     an_unlinked_person_is_linked_by_a_password_sign_in,
     an_account_links_and_unlinks_from_the_tokens_page,
     refused_and_broken_sign_ons_change_nothing,
+    roles_follow_the_providers_groups,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
     browser_links_and_signs_on_by_keyboard_at_390_px,
 );
@@ -215,6 +216,57 @@ async fn an_account_links_and_unlinks_from_the_tokens_page(env: TestEnv) {
 
     // Without a form token, no link is started.
     assert_eq!(frank.post_raw("/tokens/sign-on", &[("csrf_token", "forged")]).await.status, 403);
+}
+
+async fn roles_follow_the_providers_groups(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let mut config = provider.config(true);
+    config.roles = Some(GroupRoles {
+        claim: "groups".into(),
+        admin: vec!["media-admins".into()],
+        staff: vec!["media-staff".into(), "editors".into()],
+    });
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    let role_of = async |name: &str| s.app.accounts.by_username(name).await.unwrap().role;
+    provider.set_groups(r#"{"olga": ["everyone", "media-admins"], "pete": ["editors"], "quinn": []}"#);
+    for name in ["olga", "pete", "quinn", "ruth"] {
+        assert_eq!(sign_on(&s.client(), name, "/media").await.status, 303, "{name}");
+    }
+    assert_eq!(role_of("olga").await, Role::Admin, "a new account gets its groups' role");
+    assert_eq!(role_of("pete").await, Role::Staff);
+    assert_eq!(role_of("quinn").await, Role::User, "in no group named");
+    assert_eq!(role_of("ruth").await, Role::User, "no groups claim");
+    let made = audit(&s, AuditAction::CreateAccount).await;
+    assert!(made.iter().any(|e| e.detail.as_deref() == Some("role admin, by single sign-on as olga")));
+
+    // The groups change at the provider: the next sign-in changes the role, and says so.
+    provider.set_groups(r#"{"olga": ["everyone"], "pete": ["media-admins"], "quinn": ["media-staff"]}"#);
+    let pete = s.client();
+    assert_eq!(sign_on(&pete, "pete", "/media").await.status, 303);
+    assert_eq!(role_of("pete").await, Role::Admin);
+    assert_eq!(pete.get("/admin/users").await.status, 200, "at once");
+    assert_eq!(sign_on(&s.client(), "quinn", "/media").await.status, 303);
+    assert_eq!(role_of("quinn").await, Role::Staff);
+    let changed = audit(&s, AuditAction::Role).await;
+    assert_eq!(changed[0].subject.as_deref(), Some("quinn"));
+    assert_eq!(changed[0].detail.as_deref(), Some("user → staff, from the provider's groups"));
+    assert_eq!((changed[0].actor.as_deref(), changed[0].outcome.as_str()), (None, "ok"));
+    assert_eq!(sign_on(&s.client(), "olga", "/media").await.status, 303);
+    assert_eq!(role_of("olga").await, Role::User, "out of the admins' group, out of admin");
+
+    // The last active admin is not demoted by a group change; a missing claim changes nobody.
+    provider.set_groups(r#"{"pete": []}"#);
+    assert_eq!(sign_on(&s.client(), "pete", "/media").await.status, 303);
+    assert_eq!(role_of("pete").await, Role::Admin);
+    let kept = audit(&s, AuditAction::Role).await;
+    assert_eq!(kept[0].outcome, "failed");
+    assert_eq!(
+        kept[0].detail.as_deref(),
+        Some("admin → user, from the provider's groups: kept, the last active admin")
+    );
+    assert_eq!(sign_on(&s.client(), "quinn", "/media").await.status, 303);
+    assert_eq!(role_of("quinn").await, Role::Staff, "no groups claim: the role stays");
 }
 
 async fn refused_and_broken_sign_ons_change_nothing(env: TestEnv) {

@@ -18,6 +18,8 @@ pub struct OidcProvider {
     pub auth_method: &'static str,
     port: u16,
     child: Option<Child>,
+    /// Each login's groups, as the provider reads them (see [`OidcProvider::set_groups`]).
+    groups: tempfile::NamedTempFile,
 }
 
 impl Drop for OidcProvider {
@@ -39,6 +41,7 @@ impl OidcProvider {
             auth_method: "client_secret_basic",
             port,
             child: None,
+            groups: groups_file("{}"),
         }
     }
 
@@ -49,6 +52,8 @@ impl OidcProvider {
             client_secret: CLIENT_SECRET.into(),
             label: "Acme ID".into(),
             create_accounts,
+            scopes: Vec::new(),
+            roles: None,
         }
     }
 
@@ -63,6 +68,7 @@ impl OidcProvider {
             .arg(format!("{app_base}/signin/sso/done"))
             .arg(&module)
             .arg(self.auth_method)
+            .arg(self.groups.path())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -81,6 +87,12 @@ impl OidcProvider {
         panic!("the OpenID provider did not answer at {discovery}");
     }
 
+    /// The groups each login belongs to from the next sign-in on, as JSON
+    /// (`{"olga": ["media-admins"]}`); a login not named gets no groups claim.
+    pub fn set_groups(&self, json: &str) {
+        std::fs::write(self.groups.path(), json).expect("groups written");
+    }
+
     /// Stops it (to see the app cope with a provider that is gone).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -88,6 +100,12 @@ impl OidcProvider {
             let _ = child.wait();
         }
     }
+}
+
+fn groups_file(json: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::io::Write::write_all(&mut file, json.as_bytes()).expect("groups written");
+    file
 }
 
 /// What came of going to the provider.

@@ -2,10 +2,14 @@
 // Certified), on loopback, with its development sign-in pages (any login, any password; the
 // login becomes the person's `sub` and username). Started and stopped by `oidc.rs`.
 // argv: port, client id, client secret, redirect URI, path of oidc-provider's lib/index.js,
-// and how the client sends its secret (client_secret_basic or client_secret_post), the only
-// way the provider then takes.
-const [port, clientId, clientSecret, redirectUri, modulePath, authMethod] = process.argv.slice(2);
+// how the client sends its secret (client_secret_basic or client_secret_post), the only way
+// the provider then takes, and a JSON file of each login's groups (read at every sign-in; a
+// login it does not name gets no groups claim at all).
+const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile] =
+  process.argv.slice(2);
 const { default: Provider } = await import(modulePath);
+const { readFileSync } = await import('node:fs');
+const groupsOf = (id) => JSON.parse(readFileSync(groupsFile, 'utf8'))[id];
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [{
@@ -18,7 +22,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   }],
   clientAuthMethods: [authMethod],
   cookies: { keys: ['mediadesk-test-provider-cookie-key'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups'] },
   // The ID token itself carries the scopes' claims (no userinfo call needed to read them).
   conformIdTokenClaims: false,
   pkce: { required: () => true },
@@ -30,6 +34,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       name: id,
       email: `${id}@example.test`,
       email_verified: true,
+      ...(groupsOf(id) === undefined ? {} : { groups: groupsOf(id) }),
     }),
   }),
 });
