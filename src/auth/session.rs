@@ -192,15 +192,20 @@ pub fn take_sign_on(session: &Session) -> Option<Pending> {
     pending
 }
 
+/// How long a refused sign-on's person may be linked by a password sign-in in the same
+/// browser (seconds): a shared computer's next user must not find it still on offer.
+const UNLINKED_FOR: i64 = 600;
+
 /// Keeps the provider's person no account is linked to, for a password sign-in to link.
-pub fn keep_unlinked(session: &Session, person: &Person) {
+pub fn keep_unlinked(session: &Session, person: &Person, now: i64) {
     // Lost, the person signs on again after the password sign-in.
-    let _ = session.insert(UNLINKED, person);
+    let _ = session.insert(UNLINKED, (person, now));
 }
 
-/// That person, if this browser's last sign-on found no account.
-pub fn unlinked(session: &Session) -> Option<Person> {
-    session.get(UNLINKED).ok().flatten()
+/// That person, if this browser's sign-on found no account less than [`UNLINKED_FOR`] ago.
+pub fn unlinked(session: &Session, now: i64) -> Option<Person> {
+    let (person, at): (Person, i64) = session.get(UNLINKED).ok().flatten()?;
+    (now.saturating_sub(at) < UNLINKED_FOR).then_some(person)
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {

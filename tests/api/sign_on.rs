@@ -116,13 +116,13 @@ async fn an_unlinked_person_is_linked_by_a_password_sign_in(env: TestEnv) {
     assert_eq!(refused.status, 403, "{}", refused.body);
     let flash = refused.body.split("role=\"alert\">").nth(1).unwrap_or_default().split('<').next().unwrap();
     assert!(flash.starts_with("No account here is linked to erin.at.acme at Acme ID."), "{flash}");
-    assert!(refused.body.contains("Signing in links <strong>erin.at.acme</strong> at Acme ID"));
+    assert!(refused.body.contains("<span>Link <strong>erin.at.acme</strong> at Acme ID to my account"));
     assert_eq!(s.app.accounts.count().await.unwrap(), accounts, "no account made");
     let failed = audit(&s, AuditAction::SignIn).await;
     assert_eq!((failed[0].outcome.as_str(), failed[0].subject.as_deref()), ("failed", Some("erin.at.acme")));
 
     // Signing in with the password from that page links the person.
-    assert!(refused.body.contains("<input type=\"hidden\" name=\"link_sign_on\" value=\"1\">"));
+    assert!(refused.body.contains("<input type=\"checkbox\" name=\"link_sign_on\" value=\"1\">"));
     let password = password_of("erin");
     let csrf = refused.csrf();
     let form =
@@ -141,7 +141,16 @@ async fn an_unlinked_person_is_linked_by_a_password_sign_in(env: TestEnv) {
     let links = s.app.accounts.sign_ons(erin).await.unwrap();
     assert!(links[0].last_used_at.is_some());
 
-    // A password sign-in without the page's offer links nothing.
+    // A password sign-in without the box ticked links nothing; nor, ten minutes on, with it.
+    let late = s.client();
+    assert_eq!(sign_on(&late, "late.at.acme", "/media").await.status, 403);
+    s.clock.advance(601);
+    assert!(!late.get("/signin").await.body.contains("id=\"linking\""), "no longer offered");
+    let csrf = late.get("/signin").await.csrf();
+    let form =
+        [("csrf_token", csrf.as_str()), ("link_sign_on", "1"), ("username", "erin"), ("password", &password)];
+    assert_eq!(late.post_raw("/signin", &form).await.status, 303);
+    assert_eq!(s.app.accounts.sign_ons(erin).await.unwrap().len(), 1, "only erin.at.acme");
     let third = s.client();
     assert_eq!(sign_on(&third, "someone-else", "/media").await.status, 403);
     assert_eq!(third.sign_in("erin", &password).await.status, 303);
@@ -437,7 +446,11 @@ async fn browser_links_and_signs_on_by_keyboard_at_390_px(env: TestEnv) {
         b.assert_fits("the offer fits at 390 px").await;
         b.screenshot("sign-on-link-390").await;
         b.js("document.getElementById('username').focus(); return 0;").await;
-        b.press(&format!("lena{tab}{}{enter}", password_of("lena"))).await;
+        b.press(&format!("lena{tab}{}{tab} {tab}", password_of("lena"))).await;
+        let at = "return document.activeElement.textContent + ' ' \
+            + document.querySelector('#linking input').checked;";
+        assert_eq!(b.js(at).await, "Sign in true", "ticked by Space; the button next");
+        b.press(&enter).await;
         b.wait_for_path("/media").await;
         b.wait_for_flash("Linked: from now on you can sign in with Acme ID as lena.acme.").await;
 

@@ -55,8 +55,8 @@ fn explain(label: &str, e: AuthError) -> Result<(StatusCode, String), WebError> 
         AuthError::NotLinked { known_as } => (
             StatusCode::FORBIDDEN,
             format!(
-                "No account here is linked to {known_as} at {label}. Sign in with your password below to \
-                 link it, or ask an admin for an account."
+                "No account here is linked to {known_as} at {label}. To link it, sign in below with your \
+                 password and tick Link; or ask an admin for an account."
             ),
         ),
         AuthError::Disabled => (StatusCode::FORBIDDEN, "This account is disabled.".into()),
@@ -146,7 +146,7 @@ pub async fn done(
     let account = match outcome {
         Ok(person) => match app.accounts.sign_on(&person, sign_on.config.create_accounts).await {
             Err(e @ AuthError::NotLinked { .. }) => {
-                session::keep_unlinked(&session, &person);
+                session::keep_unlinked(&session, &person, settings.clock.now());
                 Err(e)
             }
             other => other,

@@ -45,7 +45,8 @@ pub(super) async fn render(
 ) -> Result<String, WebError> {
     let no_accounts = app.accounts.count().await? == 0;
     let sign_on = settings.sign_on.as_ref().map(|s| s.config.label.clone());
-    let linking = sign_on.as_ref().and_then(|_| session::unlinked(session)).map(|p| p.known_as);
+    let linking =
+        sign_on.as_ref().and_then(|_| session::unlinked(session, settings.clock.now())).map(|p| p.known_as);
     let layout = Layout::new(session, None, "signin");
     Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, linking }.render()?)
 }
@@ -72,7 +73,8 @@ pub struct SignInForm {
     username: String,
     password: String,
     next: Option<String>,
-    /// Present when the page offered to link the sign-on provider's person waiting in the session.
+    /// Ticked when the page offered to link the sign-on provider's person waiting in the
+    /// session and the reader chose to.
     link_sign_on: Option<String>,
 }
 
@@ -89,7 +91,8 @@ pub async fn submit(
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {
             // Taken before the session is renewed, which forgets it.
-            let person = form.link_sign_on.as_ref().and_then(|_| session::unlinked(&session));
+            let person =
+                form.link_sign_on.as_ref().and_then(|_| session::unlinked(&session, settings.clock.now()));
             let res = signed_in(&settings, &session, &req, &account, &next)?;
             if let Some(person) = person {
                 link_person(&app, &settings, &session, &account, &person).await?;
