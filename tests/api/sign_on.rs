@@ -334,6 +334,25 @@ async fn a_provider_that_is_down_or_a_database_that_fails_changes_nothing(env: T
     }
     assert_eq!(sign_on(&c, "ivy", "/media").await.status, 303, "and then it works");
 
+    // The database fails while a password sign-in links a person: signed in, nothing linked.
+    let (mia, mia_id) = s.signed_in("mia", Role::User).await;
+    let csrf = mia.get("/tokens").await.csrf();
+    let away = mia.post_raw("/tokens/sign-on", &[("csrf_token", &csrf)]).await;
+    let AtProvider::Back(back) = at_provider(&mia, away.location(), "mia.acme", false).await else {
+        panic!("the provider sends mia back")
+    };
+    s.env.inject_db_failure("sign_ons", "INSERT").await;
+    let failed = mia.get(&back).await;
+    s.env.clear_db_failure("sign_ons", "INSERT").await;
+    assert_eq!((failed.status, failed.location()), (303, "/tokens#sign-on"));
+    let page = mia.get("/tokens").await;
+    assert!(
+        page.body.contains("mia.acme could not be linked just now: nothing was linked."),
+        "{}",
+        page.body
+    );
+    assert!(s.app.accounts.sign_ons(mia_id).await.unwrap().is_empty());
+
     // A wrong client secret: the provider refuses to trade the code.
     let mut other = OidcProvider::reserve();
     let mut config = other.config(true);

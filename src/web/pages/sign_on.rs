@@ -183,7 +183,7 @@ async fn linked(
         return refused(app, settings, session, next.to_owned(), StatusCode::BAD_REQUEST, text).await;
     };
     match outcome {
-        Ok(person) => signin::link_person(app, settings, session, &account, &person).await?,
+        Ok(person) => signin::link_person(app, settings, session, &account, &person).await,
         Err(e) => {
             let (_, text) = explain(label, e)?;
             session::flash(session, "error", text);

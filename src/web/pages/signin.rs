@@ -95,7 +95,7 @@ pub async fn submit(
                 form.link_sign_on.as_ref().and_then(|_| session::unlinked(&session, settings.clock.now()));
             let res = signed_in(&settings, &session, &req, &account, &next)?;
             if let Some(person) = person {
-                link_person(&app, &settings, &session, &account, &person).await?;
+                link_person(&app, &settings, &session, &account, &person).await;
             }
             Ok(res)
         }
@@ -142,14 +142,15 @@ pub(super) fn signed_in(
     Ok(res)
 }
 
-/// Links the sign-on provider's `person` to `account`, saying so (or why not) on the next page.
+/// Links the sign-on provider's `person` to `account`, saying so (or why not) on the next page:
+/// a link that fails leaves the sign-in it came with standing.
 pub(super) async fn link_person(
     app: &App,
     settings: &WebSettings,
     session: &Session,
     account: &crate::auth::Account,
     person: &crate::auth::oidc::Person,
-) -> Result<(), WebError> {
+) {
     let label = settings.sign_on.as_ref().map_or("single sign-on", |s| s.config.label.as_str());
     match app.accounts.link_sign_on(account, person).await {
         Ok(()) => {
@@ -157,9 +158,15 @@ pub(super) async fn link_person(
             session::flash(session, "ok", text);
         }
         Err(e @ AuthError::SignOnTaken { .. }) => session::flash(session, "error", e.to_string()),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "a sign-on could not be linked");
+            let text = format!(
+                "{} could not be linked just now: nothing was linked. Try again from the Tokens page.",
+                person.known_as
+            );
+            session::flash(session, "error", text);
+        }
     }
-    Ok(())
 }
 
 #[derive(Deserialize)]
