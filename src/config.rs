@@ -91,6 +91,8 @@ pub struct Config {
     pub webhook: Option<WebhookConfig>,
     /// The OpenID Connect provider people may sign in through, if any.
     pub sign_on: Option<SignOnConfig>,
+    /// Whether accounts may sign in with a password (off only with single sign-on).
+    pub password_sign_in: bool,
     /// Sites whose pages may read the JSON API from the browser (`*`: any); none by default.
     pub api_origins: Vec<String>,
 }
@@ -429,9 +431,22 @@ impl Config {
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
         let webhook = webhook_config(&var)?;
         let sign_on = sign_on_config(&var)?;
+        let password_sign_in = match var("MEDIADESK_PASSWORD_SIGN_IN") {
+            None => true,
+            Some(v) => {
+                parse_bool(&v).ok_or_else(|| err("MEDIADESK_PASSWORD_SIGN_IN", "must be true or false"))?
+            }
+        };
+        if !password_sign_in && sign_on.is_none() {
+            return Err(err(
+                "MEDIADESK_PASSWORD_SIGN_IN",
+                "false leaves no way to sign in: set up single sign-on (MEDIADESK_OIDC_ISSUER) too",
+            ));
+        }
         let api_origins = api_origins(&var)?;
         Ok(Config {
             sign_on,
+            password_sign_in,
             webhook,
             api_origins,
             audit_days,

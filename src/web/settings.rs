@@ -53,6 +53,8 @@ pub struct WebSettings {
     pub webhook_url: Option<String>,
     /// The OpenID Connect provider people may sign in through, if any.
     pub sign_on: Option<Arc<SignOn>>,
+    /// Whether accounts may sign in with a password (off: single sign-on only).
+    pub password_sign_in: bool,
     /// Sites whose pages may read the JSON API (`*`: any).
     pub api_origins: Vec<String>,
 }
@@ -92,6 +94,7 @@ impl WebSettings {
                 Some(c) => Some(Arc::new(SignOn::new(c.clone()).context("MEDIADESK_OIDC_ISSUER")?)),
                 None => None,
             },
+            password_sign_in: config.password_sign_in,
             api_origins: config.api_origins.clone(),
         })
     }

@@ -212,6 +212,11 @@ fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
     assert!(lone.contains("MEDIADESK_OIDC_GROUPS_CLAIM: set MEDIADESK_OIDC_ADMIN_GROUPS"), "{lone}");
     let quoted = config(&[issuer, id, secret, ("MEDIADESK_OIDC_SCOPES", "groups \"x\"")]).err().unwrap();
     assert!(quoted.contains("MEDIADESK_OIDC_SCOPES: scope names are printable ASCII"), "{quoted}");
+    assert!(config(&[]).unwrap().password_sign_in, "passwords on by default");
+    let off = ("MEDIADESK_PASSWORD_SIGN_IN", "false");
+    assert!(!config(&[issuer, id, secret, off]).unwrap().password_sign_in);
+    let alone = config(&[off]).err().unwrap();
+    assert!(alone.contains("MEDIADESK_PASSWORD_SIGN_IN: false leaves no way to sign in"), "{alone}");
     let shown = format!("{:?}", config(&[issuer, id, secret]).unwrap());
     assert!(shown.contains(issuer.1) && !shown.contains(secret.1), "the secret is never printed: {shown}");
 }

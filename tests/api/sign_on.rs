@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use mediadesk::auth::oidc::{GroupRoles, SignOn, SignOnConfig};
+use mediadesk::auth::oidc::{GroupRoles, Person, SignOn, SignOnConfig};
 use mediadesk::auth::{AuthError, Role};
 use mediadesk::domain::{AuditAction, AuditFilter};
 
@@ -22,6 +22,7 @@ backend_tests!(
     an_account_links_and_unlinks_from_the_tokens_page,
     refused_and_broken_sign_ons_change_nothing,
     roles_follow_the_providers_groups,
+    passwords_can_be_turned_off,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
     browser_links_and_signs_on_by_keyboard_at_390_px,
 );
@@ -276,6 +277,59 @@ async fn roles_follow_the_providers_groups(env: TestEnv) {
     );
     assert_eq!(sign_on(&s.client(), "quinn", "/media").await.status, 303);
     assert_eq!(role_of("quinn").await, Role::Staff, "no groups claim: the role stays");
+}
+
+async fn passwords_can_be_turned_off(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let config = provider.config(false);
+    let s = env
+        .start_server_configured(|w| {
+            w.sign_on = Some(provider_of(config));
+            w.password_sign_in = false;
+        })
+        .await;
+    provider.start(&s.base).await;
+    let nina = s.account("nina", Role::Admin).await;
+    let c = s.client();
+    let page = c.get("/signin").await;
+    assert!(page.body.contains("Sign in with Acme ID"));
+    assert!(!page.body.contains("name=\"password\"") && !page.body.contains("or with a password"));
+
+    // Nobody linked: the page says to ask an admin, and offers no password.
+    let unlinked = sign_on(&c, "nina.acme", "/media").await;
+    assert_eq!(unlinked.status, 403);
+    let says = "No account here is linked to nina.acme at Acme ID. Ask an admin for an account.";
+    assert!(unlinked.body.contains(says), "{}", unlinked.body);
+    assert!(!unlinked.body.contains("id=\"linking\"") && !unlinked.body.contains("name=\"password\""));
+
+    // Linked (as from the Tokens page while passwords were on), the provider lets nina in.
+    let account = s.app.accounts.by_id(nina).await.unwrap();
+    let person = Person {
+        issuer: provider.issuer.clone(),
+        subject: "nina.acme".into(),
+        known_as: "nina.acme".into(),
+        role: None,
+    };
+    s.app.accounts.link_sign_on(&account, &person).await.unwrap();
+    assert_eq!(sign_on(&c, "nina.acme", "/media").await.location(), "/media");
+    assert_eq!(who(&c).await, "nina");
+
+    // nina's right password, with a good form token, is refused before it is checked.
+    let signins = audit(&s, AuditAction::SignIn).await.len();
+    let csrf = c.get("/media").await.csrf();
+    let other = s.client();
+    let form = [("csrf_token", csrf.as_str()), ("username", "nina"), ("password", &password_of("nina"))];
+    let refused = c.post_raw("/signin", &form).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("Passwords are turned off here: sign in with Acme ID."));
+    assert_eq!(audit(&s, AuditAction::SignIn).await.len(), signins, "no password was checked");
+
+    // The provider gone: no "or sign in with your password" either.
+    let back = go_to_provider(&other, "/signin/sso", "nina.acme").await;
+    provider.stop();
+    let down = other.get(&back).await;
+    assert_eq!(down.status, 503);
+    assert!(down.body.contains("Acme ID could not be reached. Try again shortly."), "{}", down.body);
 }
 
 async fn refused_and_broken_sign_ons_change_nothing(env: TestEnv) {

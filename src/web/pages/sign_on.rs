@@ -39,19 +39,24 @@ async fn refused(
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
-/// What a provider's failure is called on the sign-in page, and with which status.
-fn explain(label: &str, e: AuthError) -> Result<(StatusCode, String), WebError> {
+/// What a provider's failure is called on the sign-in page, and with which status
+/// (`passwords`: whether that page offers a password sign-in).
+fn explain(label: &str, passwords: bool, e: AuthError) -> Result<(StatusCode, String), WebError> {
     Ok(match e {
         AuthError::ProviderUnavailable(why) => {
             tracing::warn!(%why, "the sign-on provider could not be reached");
-            let text =
-                format!("{label} could not be reached. Try again shortly, or sign in with your password.");
+            let or = if passwords { ", or sign in with your password" } else { "" };
+            let text = format!("{label} could not be reached. Try again shortly{or}.");
             (StatusCode::SERVICE_UNAVAILABLE, text)
         }
         AuthError::SignOnFailed(why) => {
             tracing::warn!(%why, "a sign-on failed");
             (StatusCode::UNAUTHORIZED, format!("{label} did not sign you in: {why}."))
         }
+        AuthError::NotLinked { known_as } if !passwords => (
+            StatusCode::FORBIDDEN,
+            format!("No account here is linked to {known_as} at {label}. Ask an admin for an account."),
+        ),
         AuthError::NotLinked { known_as } => (
             StatusCode::FORBIDDEN,
             format!(
@@ -79,7 +84,7 @@ pub async fn start(
             Ok(see_other(&url))
         }
         Err(e) => {
-            let (status, text) = explain(&sign_on.config.label, e)?;
+            let (status, text) = explain(&sign_on.config.label, settings.password_sign_in, e)?;
             refused(&app, &settings, &session, next, status, text).await
         }
     }
@@ -99,7 +104,7 @@ pub async fn link(
             Ok(see_other(&url))
         }
         Err(e) => {
-            let (_, text) = explain(&sign_on.config.label, e)?;
+            let (_, text) = explain(&sign_on.config.label, settings.password_sign_in, e)?;
             session::flash(&user.session, "error", text);
             Ok(see_other("/tokens#sign-on"))
         }
@@ -156,7 +161,7 @@ pub async fn done(
     match account {
         Ok(account) => signin::signed_in(&settings, &session, &req, &account, &pending.next),
         Err(e) => {
-            let (status, text) = explain(label, e)?;
+            let (status, text) = explain(label, settings.password_sign_in, e)?;
             refused(&app, &settings, &session, pending.next, status, text).await
         }
     }
@@ -185,7 +190,7 @@ async fn linked(
     match outcome {
         Ok(person) => signin::link_person(app, settings, session, &account, &person).await,
         Err(e) => {
-            let (_, text) = explain(label, e)?;
+            let (_, text) = explain(label, settings.password_sign_in, e)?;
             session::flash(session, "error", text);
         }
     }

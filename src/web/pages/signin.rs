@@ -27,6 +27,8 @@ struct SignInPage {
     sign_on: Option<String>,
     /// The provider's name for a person no account is linked to yet: signing in links them.
     linking: Option<String>,
+    /// Whether the password form is offered (off: single sign-on only).
+    passwords: bool,
 }
 
 #[derive(Deserialize)]
@@ -45,10 +47,14 @@ pub(super) async fn render(
 ) -> Result<String, WebError> {
     let no_accounts = app.accounts.count().await? == 0;
     let sign_on = settings.sign_on.as_ref().map(|s| s.config.label.clone());
-    let linking =
-        sign_on.as_ref().and_then(|_| session::unlinked(session, settings.clock.now())).map(|p| p.known_as);
+    let passwords = settings.password_sign_in;
+    let linking = sign_on
+        .as_ref()
+        .filter(|_| passwords)
+        .and_then(|_| session::unlinked(session, settings.clock.now()))
+        .map(|p| p.known_as);
     let layout = Layout::new(session, None, "signin");
-    Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, linking }.render()?)
+    Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, linking, passwords }.render()?)
 }
 
 pub async fn form(
@@ -87,6 +93,13 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     check_csrf(&session, &form.csrf_token)?;
     let next = back::after_sign_in(form.next.as_deref());
+    if !settings.password_sign_in {
+        // Checked before the password, so that a guess learns nothing either.
+        let label = settings.sign_on.as_ref().map_or("single sign-on", |s| s.config.label.as_str());
+        let text = format!("Passwords are turned off here: sign in with {label}.");
+        let body = render(&app, &settings, &session, next, String::new(), Some(text)).await?;
+        return Ok(HttpResponse::Forbidden().content_type("text/html; charset=utf-8").body(body));
+    }
     let ip = client_ip(&req, settings.trust_forwarded);
     match app.accounts.authenticate(&form.username, &form.password, &ip).await {
         Ok(account) => {

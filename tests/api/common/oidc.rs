@@ -20,6 +20,8 @@ pub struct OidcProvider {
     child: Option<Child>,
     /// Each login's groups, as the provider reads them (see [`OidcProvider::set_groups`]).
     groups: tempfile::NamedTempFile,
+    /// What it says on standard error (its development-mode warnings, or why it stopped).
+    log: tempfile::NamedTempFile,
 }
 
 impl Drop for OidcProvider {
@@ -42,6 +44,7 @@ impl OidcProvider {
             port,
             child: None,
             groups: groups_file("{}"),
+            log: tempfile::NamedTempFile::new().expect("a temporary file"),
         }
     }
 
@@ -70,7 +73,7 @@ impl OidcProvider {
             .arg(self.auth_method)
             .arg(self.groups.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(self.log.reopen().expect("its log"))
             .spawn()
             .expect("node runs (the test script installs it)");
         self.child = Some(child);
@@ -80,11 +83,13 @@ impl OidcProvider {
                 return;
             }
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("the OpenID provider exited: {status}");
+                let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+                panic!("the OpenID provider exited: {status}\n{log}");
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the OpenID provider did not answer at {discovery}");
+        let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        panic!("the OpenID provider did not answer at {discovery}\n{log}");
     }
 
     /// The groups each login belongs to from the next sign-in on, as JSON

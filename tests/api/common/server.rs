@@ -83,6 +83,7 @@ impl TestEnv {
             work: Default::default(),
             webhook_url: None,
             sign_on: None,
+            password_sign_in: true,
             api_origins: Vec::new(),
         };
         adjust(&mut settings);
