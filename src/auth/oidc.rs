@@ -163,7 +163,15 @@ pub struct Person {
 pub struct SignOn {
     pub config: SignOnConfig,
     http: reqwest::Client,
-    metadata: Mutex<Option<(Instant, CoreProviderMetadata)>>,
+    metadata: Mutex<Option<Known>>,
+}
+
+/// What the provider published, when it was read.
+struct Known {
+    at: Instant,
+    metadata: CoreProviderMetadata,
+    /// Where a browser ends its session at the provider (RP-Initiated Logout), if it says.
+    end_session: Option<String>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> AuthError {
@@ -187,11 +195,16 @@ impl SignOn {
     }
 
     async fn metadata(&self) -> Result<CoreProviderMetadata, AuthError> {
+        Ok(self.known().await?.0)
+    }
+
+    /// The provider's metadata and its end-session address, read again once they are old.
+    async fn known(&self) -> Result<(CoreProviderMetadata, Option<String>), AuthError> {
         let mut held = self.metadata.lock().await;
-        if let Some((at, m)) = held.as_ref()
-            && at.elapsed() < METADATA_LIFETIME
+        if let Some(k) = held.as_ref()
+            && k.at.elapsed() < METADATA_LIFETIME
         {
-            return Ok(m.clone());
+            return Ok((k.metadata.clone(), k.end_session.clone()));
         }
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(unavailable)?;
         let fetched = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(|e| {
@@ -203,8 +216,36 @@ impl SignOn {
             }
             unavailable(why)
         })?;
-        *held = Some((Instant::now(), fetched.clone()));
-        Ok(fetched)
+        // Not among the core metadata `openidconnect` reads: asked for on its own, and its
+        // absence only means signing out here does not sign out there.
+        let end_session = self.end_session().await;
+        *held =
+            Some(Known { at: Instant::now(), metadata: fetched.clone(), end_session: end_session.clone() });
+        Ok((fetched, end_session))
+    }
+
+    async fn end_session(&self) -> Option<String> {
+        let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
+        let body = self.http.get(url).send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
+        let doc: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        let end = doc.get("end_session_endpoint")?.as_str()?;
+        reqwest::Url::parse(end)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .map(|u| u.to_string())
+    }
+
+    /// Where to send a browser signing out of a session the provider signed in, so that it
+    /// signs out there too and comes back to `after` (registered at the provider as a
+    /// post-logout redirect URI); `None` when the provider offers no such address or cannot
+    /// be reached.
+    pub async fn sign_out_url(&self, after: &str) -> Option<String> {
+        let (_, end) = self.known().await.ok()?;
+        let mut url = reqwest::Url::parse(&end?).ok()?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.config.client_id)
+            .append_pair("post_logout_redirect_uri", after);
+        Some(url.to_string())
     }
 
     fn client(&self, metadata: CoreProviderMetadata, redirect: &str) -> Result<ProviderClient, AuthError> {

@@ -178,6 +178,7 @@ pub fn take_undo(session: &Session) -> (Vec<String>, String) {
 }
 
 const SIGN_ON: &str = "sign_on";
+const SIGNED_ON: &str = "signed_on";
 const UNLINKED: &str = "unlinked";
 
 /// Keeps a sign-on under way until the provider sends the browser back.
@@ -190,6 +191,16 @@ pub fn take_sign_on(session: &Session) -> Option<Pending> {
     let pending = session.get(SIGN_ON).ok().flatten();
     session.remove(SIGN_ON);
     pending
+}
+
+/// Marks the session as signed in by the provider, so that signing out signs out there too.
+pub fn mark_signed_on(session: &Session) {
+    // Lost, signing out ends this session only.
+    let _ = session.insert(SIGNED_ON, true);
+}
+
+pub fn signed_on(session: &Session) -> bool {
+    session.get::<bool>(SIGNED_ON).ok().flatten().unwrap_or(false)
 }
 
 /// How long a refused sign-on's person may be linked by a password sign-in in the same

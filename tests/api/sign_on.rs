@@ -91,6 +91,27 @@ async fn a_new_person_gets_an_account_of_their_own(env: TestEnv) {
     let signed = audit(&s, AuditAction::SignIn).await;
     assert_eq!((signed[0].outcome.as_str(), signed[0].actor.as_deref()), ("ok", Some("carol-smith")));
 
+    // Signing out of a session the provider signed in signs out there too, and comes back.
+    let csrf = c.get("/media").await.csrf();
+    let out = c.post_raw("/signout", &[("csrf_token", &csrf)]).await;
+    let after = format!("{}/signin", s.base).replace(':', "%3A").replace('/', "%2F");
+    let end = format!("{}/session/end?client_id=mediadesk&post_logout_redirect_uri={after}", provider.issuer);
+    assert_eq!((out.status, out.location()), (303, end.as_str()));
+    assert_eq!(c.get("/media").await.status, 303, "signed out here at once");
+    let at = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none());
+    let at = at.build().unwrap();
+    let question = at.get(&end).send().await.unwrap().text().await.unwrap();
+    let form = question.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let xsrf = question.split("name=\"xsrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = reqwest::Url::parse(&provider.issuer).unwrap().join(&form).unwrap();
+    let done = at.post(form).form(&[("xsrf", xsrf.as_str()), ("logout", "yes")]).send().await.unwrap();
+    let back = done.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&format!("{}/signin", s.base)), "{back}");
+    let (dave, _) = s.signed_in("erik", Role::User).await;
+    let csrf = dave.get("/media").await.csrf();
+    let local = dave.post_raw("/signout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(local.location(), "/signin", "a password's session signs out here only");
+
     // The same person again, in another browser: the same account, none made.
     let accounts = s.app.accounts.count().await.unwrap();
     let other = s.client();
@@ -548,6 +569,30 @@ async fn browser_links_and_signs_on_by_keyboard_at_390_px(env: TestEnv) {
         assert!(who.as_str().is_some_and(|w| w.starts_with("lena ")), "{who}");
         let lena = accounts.by_username("lena").await.unwrap();
         assert!(accounts.sign_ons(lena.id).await.unwrap()[0].last_used_at.is_some());
+
+        // Signed in by the provider, signing out signs out there too (after its question):
+        // the next sign-on asks for the login again.
+        b.js("document.querySelector('form.signout button').focus(); return 0;").await;
+        b.press(&enter).await;
+        poll("the provider's sign-out question", PATIENCE, async || {
+            let q = b.js("const f = document.getElementById('op.logoutForm'); return !!f;").await;
+            if q == true { Ok(()) } else { Err(b.js("return location.href;").await.to_string()) }
+        })
+        .await;
+        b.js("document.querySelector('button[name=logout]').focus(); return 0;").await;
+        b.press(&enter).await;
+        b.wait_for_path("/signin").await;
+        b.js("document.querySelector('form.sign-on button').focus(); return 0;").await;
+        b.press(&enter).await;
+        poll("the provider asks who it is", PATIENCE, async || {
+            let p = b
+                .js("const p = document.querySelector('input[name=prompt]'); return p ? p.value : '';")
+                .await;
+            if p == "login" { Ok(()) } else { Err(p.to_string()) }
+        })
+        .await;
+        through_provider(&b, &base, "lena.acme").await;
+        b.wait_for_path("/media").await;
     })
     .await;
 }

@@ -159,7 +159,11 @@ pub async fn done(
         Err(e) => Err(e),
     };
     match account {
-        Ok(account) => signin::signed_in(&settings, &session, &req, &account, &pending.next),
+        Ok(account) => {
+            let res = signin::signed_in(&settings, &session, &req, &account, &pending.next)?;
+            session::mark_signed_on(&session);
+            Ok(res)
+        }
         Err(e) => {
             let (status, text) = explain(label, settings.password_sign_in, e)?;
             refused(&app, &settings, &session, pending.next, status, text).await

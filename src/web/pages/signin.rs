@@ -189,13 +189,23 @@ pub struct CsrfOnly {
 
 pub async fn sign_out(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
     // Ends this account's sessions everywhere, not only the cookie in this browser.
     app.accounts.end_sessions(user.account.id).await?;
+    let by_provider = session::signed_on(&user.session);
     session::sign_out(&user.session);
+    // Signed in by the provider: signed out there too, or the next "Sign in with …" on this
+    // computer would let anyone straight back in.
+    if let Some(provider) = settings.sign_on.as_ref().filter(|_| by_provider) {
+        let after = settings.absolute_url("/signin");
+        if let Some(url) = provider.sign_out_url(&after).await {
+            return Ok(see_other(&url));
+        }
+    }
     Ok(see_other("/signin"))
 }
 
