@@ -6,10 +6,11 @@
 //! The provider's metadata and keys are fetched when first needed, not at start, so a provider
 //! that is down stops single sign-on only (password sign-in and the app go on), and are fetched
 //! again after [`METADATA_LIFETIME`] so that a provider's new signing key is picked up.
-
-use std::time::{Duration, Instant};
+//! Signing out of a session the provider signed in goes on to the provider's end-session
+//! address (RP-Initiated Logout), so that a shared computer forgets the person there too.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClientAuthMethod, CoreErrorResponseType,
@@ -104,6 +105,8 @@ impl GroupRoles {
 }
 
 const METADATA_LIFETIME: Duration = Duration::from_secs(600);
+/// The longest name of a person kept from the provider.
+const MAX_NAME_CHARS: usize = 200;
 /// How long a provider may take to answer one request.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -322,7 +325,11 @@ impl SignOn {
             .map(|u| u.as_str().to_owned())
             .or_else(|| claims.email().map(|e| e.as_str().to_owned()))
             .or_else(|| claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned()))
-            .unwrap_or_else(|| subject.clone());
+            .unwrap_or_else(|| subject.clone())
+            // Shown on pages and kept with the link: a provider's name, not a document.
+            .chars()
+            .take(MAX_NAME_CHARS)
+            .collect::<String>();
         let role = self.config.roles.as_ref().and_then(|roles| {
             let listed = claims.additional_claims().all.get(&roles.claim).and_then(GroupRoles::groups);
             if listed.is_none() {
