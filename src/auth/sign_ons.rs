@@ -42,8 +42,9 @@ pub fn username_from(known_as: &str) -> String {
 }
 
 impl AccountService {
-    /// The account `person` signs in to: the one linked to them; failing that, with `create`, a
-    /// new account (role `user`) linked to them. The audit log says which, or why neither.
+    /// The account `person` signs in to: the one linked to them (given the role their groups
+    /// name, when roles come from groups); failing that, with `create`, a new account linked to
+    /// them (role `user`, or their groups'). The audit log says which, or why neither.
     pub async fn sign_on(&self, person: &Person, create: bool) -> Result<Account, AuthError> {
         // Two first sign-ons of one person at once: the second finds the first's link.
         match self.sign_on_once(person, create).await {
