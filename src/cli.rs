@@ -232,6 +232,10 @@ pub enum UserCommand {
     Disable { name: String },
     /// Enable a disabled account.
     Enable { name: String },
+    /// List who an account signs on as at the single sign-on provider.
+    SignOns { name: String },
+    /// Unlink every single sign-on of an account (it keeps its password and sessions).
+    UnlinkSignOns { name: String },
 }
 
 #[derive(Subcommand)]
@@ -609,6 +613,18 @@ async fn user_command(
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
             accounts.set_disabled(None, account.id, false).await?;
             println!("{} enabled", account.username);
+        }
+        UserCommand::SignOns { name } => {
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            for l in accounts.sign_ons(account.id).await? {
+                let last = l.last_used_at.map_or("never used".to_owned(), |at| format!("last used {at} UTC"));
+                println!("{}\t{}\tlinked {} UTC\t{last}", l.id, l.known_as, l.created_at);
+            }
+        }
+        UserCommand::UnlinkSignOns { name } => {
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            let n = accounts.unlink_sign_ons_of(None, account.id).await?;
+            println!("{n} single sign-on link(s) of {} removed", account.username);
         }
     }
     Ok(())

@@ -111,6 +111,26 @@ async fn user_commands_manage_accounts(env: TestEnv) {
     assert!(accounts.authenticate("ann", "new-password-1", "127.0.0.1").await.is_ok());
     assert_one_line_failure(&env.cli(&["user", "disable", "nobody"], None), "no such account");
     assert_one_line_failure(&env.cli(&["user", "disable", "root"], None), "last active admin");
+
+    // Single sign-on links: listed, and removed by the operator (say, an admin's person at the
+    // provider was taken over while passwords are off).
+    let ann = accounts.by_username("ann").await.unwrap();
+    let person = mediadesk::auth::oidc::Person {
+        issuer: "https://id.example.org".into(),
+        subject: "0a1b".into(),
+        known_as: "ann.s".into(),
+        role: None,
+    };
+    accounts.link_sign_on(&ann, &person).await.unwrap();
+    let listed = env.cli(&["user", "sign-ons", "ann"], None).stdout;
+    assert!(listed.contains("\tann.s\tlinked ") && listed.ends_with("\tnever used\n"), "{listed}");
+    assert_eq!(
+        env.cli(&["user", "unlink-sign-ons", "ann"], None).stdout,
+        "1 single sign-on link(s) of ann removed\n"
+    );
+    assert_eq!(env.cli(&["user", "sign-ons", "ann"], None).stdout, "");
+    assert!(accounts.sign_ons(ann.id).await.unwrap().is_empty());
+    assert_one_line_failure(&env.cli(&["user", "sign-ons", "nobody"], None), "no such account");
 }
 
 async fn import_uploads_a_folder_and_lists_what_it_refused(env: TestEnv) {
