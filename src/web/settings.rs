@@ -110,18 +110,11 @@ impl WebSettings {
 
     pub(super) fn csp(&self) -> String {
         let extra = self.media_origins.join(" ");
-        // Browsers hold a form's redirects to `form-action` too: the sign-on buttons are forms
-        // whose answer sends the browser on to the provider.
-        let provider = self
-            .sign_on
-            .as_ref()
-            .and_then(|s| reqwest::Url::parse(&s.config.issuer).ok())
-            .map(|u| format!(" {}", u.origin().ascii_serialization()))
-            .unwrap_or_default();
+        // `form-action` stays 'self': what sends a browser on to the sign-on provider is a link,
+        // or a page of our own, never a form's redirect (see `pages/sign_on.rs`).
         format!(
             "default-src 'self'; img-src 'self' {extra}; media-src 'self' {extra}; script-src 'self'; \
-             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
-             form-action 'self'{provider}"
+             style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         )
     }
 }

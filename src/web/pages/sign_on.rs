@@ -1,5 +1,8 @@
 //! Single sign-on: leaving for the provider, coming back from it, and an account's links to
-//! it (on the Tokens page, beside the other ways in without a password).
+//! it (on the Tokens page, beside the other ways in without a password). What sends a browser
+//! to the provider is a link (or, signing out, a page of ours), never a form: a form's
+//! redirects are held to the CSP's `form-action`, and a provider's pages may be on an origin
+//! of their own (AWS Cognito's are), learnt only from its metadata.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -90,11 +93,13 @@ pub async fn start(
     }
 }
 
-/// `POST /tokens/sign-on`: off to the provider to link the person who signs in there.
+/// `GET /tokens/sign-on?csrf_token=…`: off to the provider to link the person who signs in
+/// there. A link carrying the session's form token, not a form: browsers hold a form's
+/// redirects to the CSP's `form-action`, and a provider's sign-in page may be on any origin.
 pub async fn link(
     settings: web::Data<WebSettings>,
     user: CurrentUser,
-    form: web::Form<CsrfOnly>,
+    form: web::Query<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     user.check_csrf(&form.csrf_token)?;
     let sign_on = provider(&settings)?;

@@ -25,10 +25,22 @@ struct SignInPage {
     username: String,
     /// The sign-on provider's label, when there is one.
     sign_on: Option<String>,
+    /// Where its button leads (a link: see `sign_on.rs`), with `next`.
+    sign_on_href: String,
     /// The provider's name for a person no account is linked to yet: signing in links them.
     linking: Option<String>,
     /// Whether the password form is offered (off: single sign-on only).
     passwords: bool,
+}
+
+/// Signed out here, on the way to sign out at the provider too.
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+struct SignedOutPage {
+    layout: Layout,
+    label: String,
+    /// The provider's end-session address, coming back to the sign-in page.
+    end: String,
 }
 
 #[derive(Deserialize)]
@@ -54,7 +66,10 @@ pub(super) async fn render(
         .and_then(|_| session::unlinked(session, settings.clock.now()))
         .map(|p| p.known_as);
     let layout = Layout::new(session, None, "signin");
-    Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, linking, passwords }.render()?)
+    let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+    let sign_on_href = format!("/signin/sso?{query}");
+    Ok(SignInPage { layout, no_accounts, error, next, username, sign_on, sign_on_href, linking, passwords }
+        .render()?)
 }
 
 pub async fn form(
@@ -199,11 +214,16 @@ pub async fn sign_out(
     let by_provider = session::signed_on(&user.session);
     session::sign_out(&user.session);
     // Signed in by the provider: signed out there too, or the next "Sign in with …" on this
-    // computer would let anyone straight back in.
+    // computer would let anyone straight back in. A page of ours sends the browser on, not a
+    // redirect: browsers hold a form's redirects to the CSP's `form-action`, and the provider's
+    // end-session address may be on any origin.
     if let Some(provider) = settings.sign_on.as_ref().filter(|_| by_provider) {
         let after = settings.absolute_url("/signin");
-        if let Some(url) = provider.sign_out_url(&after).await {
-            return Ok(see_other(&url));
+        if let Some(end) = provider.sign_out_url(&after).await {
+            let label = provider.config.label.clone();
+            let layout = Layout::new(&user.session, None, "signin");
+            let body = SignedOutPage { layout, label, end }.render()?;
+            return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body));
         }
     }
     Ok(see_other("/signin"))
