@@ -13,15 +13,17 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClientAuthMethod, CoreErrorResponseType,
-    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
+    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse, TokenResponse,
+    AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
+    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
+    StandardErrorResponse, StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -172,10 +174,33 @@ pub struct SignOn {
 /// What the provider published, when it was read.
 struct Known {
     at: Instant,
-    metadata: CoreProviderMetadata,
-    /// Where a browser ends its session at the provider (RP-Initiated Logout), if it says.
-    end_session: Option<String>,
+    metadata: Metadata,
 }
+
+/// Metadata beyond the core set `openidconnect` reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LogoutMetadata {
+    /// Where a browser ends its session at the provider (RP-Initiated Logout), if it says.
+    end_session_endpoint: Option<String>,
+}
+
+impl AdditionalProviderMetadata for LogoutMetadata {}
+
+/// `CoreProviderMetadata` with [`LogoutMetadata`].
+type Metadata = ProviderMetadata<
+    LogoutMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 fn unavailable(e: impl std::fmt::Display) -> AuthError {
     AuthError::ProviderUnavailable(e.to_string())
@@ -197,20 +222,16 @@ impl SignOn {
         Ok(SignOn { config, http, metadata: Mutex::new(None) })
     }
 
-    async fn metadata(&self) -> Result<CoreProviderMetadata, AuthError> {
-        Ok(self.known().await?.0)
-    }
-
-    /// The provider's metadata and its end-session address, read again once they are old.
-    async fn known(&self) -> Result<(CoreProviderMetadata, Option<String>), AuthError> {
+    /// The provider's metadata and keys, read again once they are old.
+    async fn metadata(&self) -> Result<Metadata, AuthError> {
         let mut held = self.metadata.lock().await;
         if let Some(k) = held.as_ref()
             && k.at.elapsed() < METADATA_LIFETIME
         {
-            return Ok((k.metadata.clone(), k.end_session.clone()));
+            return Ok(k.metadata.clone());
         }
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(unavailable)?;
-        let fetched = CoreProviderMetadata::discover_async(issuer, &self.http).await.map_err(|e| {
+        let fetched = Metadata::discover_async(issuer, &self.http).await.map_err(|e| {
             let mut why = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
@@ -219,23 +240,8 @@ impl SignOn {
             }
             unavailable(why)
         })?;
-        // Not among the core metadata `openidconnect` reads: asked for on its own, and its
-        // absence only means signing out here does not sign out there.
-        let end_session = self.end_session().await;
-        *held =
-            Some(Known { at: Instant::now(), metadata: fetched.clone(), end_session: end_session.clone() });
-        Ok((fetched, end_session))
-    }
-
-    async fn end_session(&self) -> Option<String> {
-        let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
-        let body = self.http.get(url).send().await.ok()?.error_for_status().ok()?.bytes().await.ok()?;
-        let doc: serde_json::Value = serde_json::from_slice(&body).ok()?;
-        let end = doc.get("end_session_endpoint")?.as_str()?;
-        reqwest::Url::parse(end)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "https" | "http"))
-            .map(|u| u.to_string())
+        *held = Some(Known { at: Instant::now(), metadata: fetched.clone() });
+        Ok(fetched)
     }
 
     /// Where to send a browser signing out of a session the provider signed in, so that it
@@ -243,15 +249,16 @@ impl SignOn {
     /// post-logout redirect URI); `None` when the provider offers no such address or cannot
     /// be reached.
     pub async fn sign_out_url(&self, after: &str) -> Option<String> {
-        let (_, end) = self.known().await.ok()?;
-        let mut url = reqwest::Url::parse(&end?).ok()?;
+        let metadata = self.metadata().await.ok()?;
+        let end = metadata.additional_metadata().end_session_endpoint.as_deref()?;
+        let mut url = reqwest::Url::parse(end).ok().filter(|u| matches!(u.scheme(), "https" | "http"))?;
         url.query_pairs_mut()
             .append_pair("client_id", &self.config.client_id)
             .append_pair("post_logout_redirect_uri", after);
         Some(url.to_string())
     }
 
-    fn client(&self, metadata: CoreProviderMetadata, redirect: &str) -> Result<ProviderClient, AuthError> {
+    fn client(&self, metadata: Metadata, redirect: &str) -> Result<ProviderClient, AuthError> {
         let redirect =
             RedirectUrl::new(redirect.to_owned()).map_err(|e| AuthError::Internal(e.to_string()))?;
         // The secret goes in the Basic header, as the standard's default, unless the provider
