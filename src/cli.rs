@@ -144,8 +144,8 @@ pub enum Command {
         #[arg(long)]
         display: Option<PathBuf>,
     },
-    /// Decode an audio file exactly as an upload does; print its metadata, waveform and
-    /// loudness as JSON.
+    /// Decode an audio file exactly as an upload does; print its metadata, waveform, loudness
+    /// and sound print as JSON.
     Waveform {
         file: PathBuf,
         /// Write the FLAC rendition an upload would store (only for a codec not every browser
@@ -155,6 +155,9 @@ pub enum Command {
         /// Skip the loudness measurement (to time what it adds).
         #[arg(long)]
         without_loudness: bool,
+        /// Skip the sound print (to time what it adds).
+        #[arg(long)]
+        without_print: bool,
     },
 }
 
@@ -200,9 +203,10 @@ fn waveform(
     file: &std::path::Path,
     rendition: Option<&std::path::Path>,
     loudness: bool,
+    print: bool,
 ) -> anyhow::Result<()> {
     use crate::media::file::probe_audio::Wanted;
-    let analysis = crate::media::file::inspect::waveform_file(file, Wanted { loudness, rendition })
+    let analysis = crate::media::file::inspect::waveform_file(file, Wanted { loudness, print, rendition })
         .with_context(|| file.display().to_string())?;
     let info = &analysis.info;
     let pairs: Vec<[i8; 2]> = analysis.peaks.chunks_exact(2).map(|p| [p[0] as i8, p[1] as i8]).collect();
@@ -210,6 +214,7 @@ fn waveform(
         "codec": info.codec, "duration_ms": info.duration_ms, "bitrate": info.bitrate,
         "sample_rate": info.sample_rate, "channels": info.channels, "peaks": pairs,
         "loudness": analysis.loudness, "rendition_bytes": analysis.rendition,
+        "print": analysis.print,
     });
     println!("{json}");
     Ok(())
@@ -311,8 +316,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Thumbnail { input, output, size, display } => {
             thumbnail(&input, &output, size, display.as_deref())
         }
-        Command::Waveform { file, rendition, without_loudness } => {
-            waveform(&file, rendition.as_deref(), !without_loudness)
+        Command::Waveform { file, rendition, without_loudness, without_print } => {
+            waveform(&file, rendition.as_deref(), !without_loudness, !without_print)
         }
         other => {
             let config = Config::from_env()?;
@@ -407,6 +412,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
             } else {
                 println!("audio measured: {}", done.measured);
                 println!("playable copies made: {}", done.copies);
+                println!("sounds given their print: {}", done.printed);
                 println!("images given their placeholder and look: {}", done.placeholders);
                 println!("stored pictures given caching advice: {}", done.advised);
                 println!("could not be read: {}", done.failed.len());
@@ -518,8 +524,8 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Thumbnail { input, output, size, display } => {
             thumbnail(&input, &output, size, display.as_deref())
         }
-        Command::Waveform { file, rendition, without_loudness } => {
-            waveform(&file, rendition.as_deref(), !without_loudness)
+        Command::Waveform { file, rendition, without_loudness, without_print } => {
+            waveform(&file, rendition.as_deref(), !without_loudness, !without_print)
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod loudness;
 mod privacy;
 pub mod region;
 mod size;
+mod sound_print;
 mod turn;
 
 pub use audit::{AuditAction, AuditFilter, AuditOutcome};
@@ -15,6 +16,7 @@ pub use cursor::{decode_time_cursor, encode_time_cursor};
 pub use focal::{Aspect, Focal};
 pub use privacy::StripPolicy;
 pub use size::{Quota, human_size, parse_size};
+pub use sound_print::{PRINT_KEYS, SILENT_VALUE, print_bytes, print_keys, print_values};
 pub use turn::{Crop, Turn};
 
 use std::fmt;

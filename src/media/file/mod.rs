@@ -20,6 +20,7 @@ pub mod probe_audio;
 pub mod probe_image;
 pub mod rendition;
 pub mod sniff;
+pub mod sound;
 pub mod thumbnail;
 pub mod turn;
 pub mod waveform;

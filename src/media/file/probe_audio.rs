@@ -28,6 +28,7 @@ use super::meter_threads::MeterThreads;
 use super::pcm16::Pcm16;
 use super::rendition::{FlacWriter, plays_everywhere};
 use super::sniff::MediaType;
+use super::sound::PrintThread;
 use super::waveform::{Extremes, PeakCollector};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,18 +233,22 @@ pub struct AudioAnalysis {
     pub loudness: Option<Loudness>,
     /// The size of the FLAC rendition written, when the codec is not one every browser plays.
     pub rendition: Option<u64>,
+    /// The sound's print (see [`super::sound`]); `None` when not asked for or too short.
+    pub print: Option<Vec<u32>>,
 }
 
 /// What a decode should make besides peaks.
 #[derive(Debug, Clone, Copy)]
 pub struct Wanted<'a> {
     pub loudness: bool,
+    /// The sound's print, for finding copies.
+    pub print: bool,
     /// Where to write a FLAC rendition, if the codec needs one.
     pub rendition: Option<&'a Path>,
 }
 
 impl Wanted<'_> {
-    pub const ALL: Wanted<'static> = Wanted { loudness: true, rendition: None };
+    pub const ALL: Wanted<'static> = Wanted { loudness: true, print: true, rendition: None };
 }
 
 /// Decodes the whole stream once: proves it plays, measures its exact length (and refuses a
@@ -262,6 +267,7 @@ pub fn analyse_audio(
 struct Sinks {
     peaks: PeakCollector,
     meter: Option<MeterThreads>,
+    print: Option<PrintThread>,
     flac: Option<FlacWriter>,
     /// Reused for the rendition's integer planes.
     scratch: Vec<Vec<i32>>,
@@ -285,6 +291,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
     let mut sinks = Sinks {
         peaks: PeakCollector::new(Some(expected_frames)),
         meter: wanted.loudness.then(|| MeterThreads::spawn(opened.channels, rate)).transpose()?,
+        print: if wanted.print { PrintThread::spawn(rate)? } else { None },
         flac,
         scratch: vec![Vec::new(); opened.channels],
     };
@@ -328,6 +335,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
         info,
         peaks: sinks.peaks.finish(),
         loudness: sinks.meter.and_then(MeterThreads::finish),
+        print: sinks.print.and_then(PrintThread::finish),
         rendition,
     })
 }
@@ -365,6 +373,9 @@ impl Sinks {
         self.peaks.push_planes(planes);
         if let Some(meter) = self.meter.as_mut() {
             meter.push_planes(planes);
+        }
+        if let Some(print) = self.print.as_mut() {
+            print.push_planes(planes);
         }
         if let Some(flac) = self.flac.as_mut() {
             for (out, plane) in self.scratch.iter_mut().zip(planes) {
