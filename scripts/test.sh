@@ -27,8 +27,10 @@ command -v id3v2 >/dev/null || need+=(id3v2)
 command -v metaflac >/dev/null || need+=(flac)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v unzip >/dev/null || need+=(unzip)
+# Chromaprint's own fpcalc judges the sound prints.
+command -v fpcalc >/dev/null || need+=(libchromaprint-tools)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
-for t in exiftool id3v2 metaflac ffmpeg unzip; do command -v "$t" >/dev/null || die "$t is required for the tests"; done
+for t in exiftool id3v2 metaflac ffmpeg unzip fpcalc; do command -v "$t" >/dev/null || die "$t is required for the tests"; done
 [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || die "chromium and chromedriver are required for the browser tests"
 
 # ---- services ---------------------------------------------------------------------------

@@ -516,12 +516,14 @@
         var a = document.createElement("a");
         a.href = r.url; a.textContent = "open";
         status.appendChild(a);
-        if (r.looks_like) {
-          // Bytes of its own, but a picture the library already has (resized, saved again…).
+        // Bytes of its own, but a picture (resized, saved again…) or a sound (another format,
+        // a part of it…) the library already has.
+        [["looks like", r.looks_like], ["sounds like", r.sounds_like]].forEach(function (said) {
+          if (!said[1]) return;
           var like = document.createElement("a");
-          like.href = r.looks_like.url; like.className = "looks-like"; like.textContent = r.looks_like.name;
-          status.append(" · looks like ", like, " (" + r.looks_like.note + ")");
-        }
+          like.href = said[1].url; like.className = "looks-like"; like.textContent = said[1].name;
+          status.append(" · " + said[0] + " ", like, " (" + said[1].note + ")");
+        });
       } else {
         li.classList.add("result-refused");
         status.textContent = "refused — " + (r ? r.message : httpStatus ? "the server answered " + httpStatus

@@ -166,6 +166,10 @@ pub struct AudioRow {
     #[serde(flatten)]
     #[diesel(embed)]
     pub health: AudioHealth,
+    /// The sound's print (`domain::print_values`); empty when it has none, `None` before
+    /// `mediadesk backfill` made it. Snapshots from before prints existed have none.
+    #[serde(default)]
+    pub print: Option<Vec<u8>>,
 }
 
 /// What the upload's decode measured about how an audio item sounds (all zero / `None` for
@@ -229,6 +233,7 @@ pub struct NewAudio<'a> {
     pub rendition_bytes: i64,
     #[diesel(embed)]
     pub health: AudioHealth,
+    pub print: Option<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -726,6 +731,7 @@ pub struct AudioFile<'a> {
     pub rendition_bytes: i64,
     #[diesel(embed)]
     pub health: AudioHealth,
+    pub print: Option<&'a [u8]>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -916,6 +922,23 @@ pub struct NewRegion<'a> {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A sound that may sound like another.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SoundRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub owner_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    pub original_filename: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub title: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub sha256: String,
+    #[diesel(sql_type = Nullable<Binary>)]
+    pub print: Option<Vec<u8>>,
 }
 
 /// An image that may look like another.

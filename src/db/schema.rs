@@ -83,6 +83,15 @@ diesel::table! {
         quiet -> Bool,
         clipped -> Bool,
         mostly_silent -> Bool,
+        print -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    /// A few keys of each sound's print (`domain::print_keys`), by which copies are found.
+    sound_keys (key, audio_id) {
+        key -> BigInt,
+        audio_id -> BigInt,
     }
 }
 
@@ -344,6 +353,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     sign_ons,
+    sound_keys,
     webhook_cursor,
     access_tokens,
     audio_regions,

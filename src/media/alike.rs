@@ -1,23 +1,31 @@
-//! Look-alikes: images whose pictures look like an image's, though their bytes differ (a copy
-//! resized, saved again, in another format or lightly retouched), found by their looks
-//! (file/look.rs) among what the viewer sees, so nobody learns of another user's files.
-//! Exact copies (the same SHA-256) are among them, said as such.
+//! Look-alikes and sound-alikes: items whose pictures look like an image's (a copy resized,
+//! saved again, in another format or lightly retouched), or whose sound is a sound's (a copy in
+//! another format, bitrate or rate, or a part cut from it), though their bytes differ, found by
+//! their looks (file/look.rs) or prints (file/sound.rs) among what the viewer sees, so nobody
+//! learns of another user's files. Exact copies (the same SHA-256) are among them, said as such.
 
 use super::MediaError;
 use super::access::Actor;
 use super::file::look::{ALIKE, distance};
+use super::file::sound::{Shared, shared};
 use super::service::MediaService;
-use crate::db::repo::{AlikeRepo, ImageRepo};
-use crate::domain::{MediaKind, Owner};
+use crate::db::repo::{AlikeRepo, AudioRepo, ImageRepo, SoundRepo};
+use crate::domain::{MediaKind, Owner, print_keys, print_values};
 use crate::storage::StorageKey;
 
-/// Why a sound has no look-alikes.
-pub const NOT_LOOKED_AT: &str = "Only images have look-alikes.";
-
-/// Look-alikes shown for one image.
+/// Alikes shown for one item.
 pub const MAX_ALIKE: usize = 12;
 
-/// An image that looks like another.
+/// How alike two items are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Likeness {
+    /// Images: bits their looks differ in (0 is the same picture to the eye).
+    Look(u32),
+    /// Sounds: what they share.
+    Sound(Shared),
+}
+
+/// An item that looks or sounds like another.
 #[derive(Debug, Clone)]
 pub struct LookAlike {
     pub id: i64,
@@ -25,29 +33,31 @@ pub struct LookAlike {
     pub title: Option<String>,
     pub owner: Owner,
     pub thumb_url: Option<String>,
-    /// Bits its look differs in: 0 is the same picture to the eye.
-    pub distance: u32,
+    pub likeness: Likeness,
     /// Whether it holds the very same file.
     pub same_file: bool,
 }
 
-/// An image's look-alikes, or why there are none to show.
+/// An item's alikes, or why there are none to show.
 #[derive(Debug, Clone)]
 pub enum Alike {
     /// The closest first, at most [`MAX_ALIKE`].
     Found(Vec<LookAlike>),
-    /// The image has no look yet (stored by an older version, before `mediadesk backfill`).
+    /// The item has no look or print yet (stored by an older version, before `mediadesk
+    /// backfill`).
     NotLooked,
+    /// A sound too short (under about 2 s) or too quiet to have a print worth comparing.
+    Unprintable,
 }
 
 impl MediaService {
-    /// The images the actor sees that look like item `id`, which the actor must see.
+    /// The items of its kind the actor sees that look or sound like item `id`, which the actor
+    /// must see.
     pub async fn look_alikes(&self, actor: &Actor, kind: MediaKind, id: i64) -> Result<Alike, MediaError> {
-        if kind == MediaKind::Audio {
-            self.get(actor, kind, id).await?;
-            return Err(MediaError::Invalid(NOT_LOOKED_AT.into()));
-        }
         let visible_to = if actor.is_staff { None } else { Some(actor.user_id.unwrap_or(-1)) };
+        if kind == MediaKind::Audio {
+            return self.sound_alikes(actor, id, visible_to).await;
+        }
         let mut pooled = self.db.get().await?;
         // The row holds the look the item's read leaves out: one read serves for both.
         let row = ImageRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)?;
@@ -74,9 +84,54 @@ impl MediaService {
                 title: c.title,
                 owner: Owner::from_id(c.owner_id),
                 thumb_url,
-                distance,
+                likeness: Likeness::Look(distance),
             });
         }
         Ok(Alike::Found(out))
+    }
+
+    /// Sounds sharing keys with the sound's print, each print compared with Chromaprint's
+    /// matcher on a media worker (up to 200 comparisons, about 10 ms): the same file first,
+    /// then the same recording, then the most sound shared.
+    async fn sound_alikes(
+        &self,
+        actor: &Actor,
+        id: i64,
+        visible_to: Option<i64>,
+    ) -> Result<Alike, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let row = AudioRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)?;
+        actor.check_view(row.owner_id)?;
+        let Some(print) = row.print else { return Ok(Alike::NotLooked) };
+        if print_keys(&print_values(&print)).is_empty() {
+            return Ok(Alike::Unprintable);
+        }
+        let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &print, id, visible_to).await?;
+        drop(pooled);
+        let mut near = self
+            .cpu
+            .run(move || {
+                let mine = print_values(&print);
+                candidates
+                    .into_iter()
+                    .filter_map(|c| Some((shared(&mine, &print_values(c.print.as_deref()?))?, c)))
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        near.sort_by_key(|(s, c)| (c.sha256 != row.sha256, !s.whole, -s.ms, c.id));
+        Ok(Alike::Found(
+            near.into_iter()
+                .take(MAX_ALIKE)
+                .map(|(s, c)| LookAlike {
+                    id: c.id,
+                    same_file: c.sha256 == row.sha256,
+                    filename: c.original_filename,
+                    title: c.title,
+                    owner: Owner::from_id(c.owner_id),
+                    thumb_url: None,
+                    likeness: Likeness::Sound(s),
+                })
+                .collect(),
+        ))
     }
 }

@@ -1,5 +1,5 @@
-//! Audio stored before uploads measured loudness, or ALAC stored before uploads made a
-//! playable copy, is finished here (`mediadesk backfill`): its original is fetched into the
+//! Audio stored before uploads measured loudness or made prints, or ALAC stored before uploads
+//! made a playable copy, is finished here (`mediadesk backfill`): its original is fetched into the
 //! spool and decoded as an upload decodes it, and the figures and the copy are recorded only if
 //! the item still holds that original, so an edit, replace or delete meanwhile wins. Images
 //! stored before placeholders and looks get theirs from their thumbnail (already small and
@@ -19,7 +19,7 @@ use super::spool::spool_with;
 use super::upload::{PLAY_SUFFIX, health_of};
 use crate::db::repo::{AudioRepo, ImageRepo};
 use crate::db::rows::AudioRow;
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, print_bytes};
 use crate::storage::StorageKey;
 
 /// Rows read per query.
@@ -32,6 +32,8 @@ pub struct Backfilled {
     pub measured: usize,
     /// Playable copies made.
     pub copies: usize,
+    /// Sounds given their print.
+    pub printed: usize,
     /// Images given their placeholder and look.
     pub placeholders: usize,
     /// Stored pictures given the caching advice pictures are now stored with.
@@ -120,9 +122,10 @@ impl MediaService {
             for row in rows {
                 let id = row.id;
                 match self.backfill_one(row).await {
-                    Ok((measured, copied)) => {
+                    Ok((measured, copied, printed)) => {
                         done.measured += usize::from(measured);
                         done.copies += usize::from(copied);
+                        done.printed += usize::from(printed);
                     }
                     Err(e) => {
                         tracing::warn!(id, error = %e, "audio not backfilled");
@@ -133,8 +136,8 @@ impl MediaService {
         }
     }
 
-    /// Whether the item got its figures, and whether it got a copy.
-    async fn backfill_one(&self, row: AudioRow) -> Result<(bool, bool), MediaError> {
+    /// Whether the item got its figures, a copy, and a print.
+    async fn backfill_one(&self, row: AudioRow) -> Result<(bool, bool, bool), MediaError> {
         let original = StorageKey::parse(&row.storage_key)?;
         let object = self.store.get(&original, None).await?;
         let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
@@ -150,7 +153,12 @@ impl MediaService {
             .run(move || {
                 let (t, start) = sniff_received(&path, size, true)?
                     .ok_or_else(|| super::file::FileError::Corrupt("the stored file is not audio".into()))?;
-                analyse_audio(&path, t, start, Wanted { loudness: true, rendition: out.as_deref() })
+                analyse_audio(
+                    &path,
+                    t,
+                    start,
+                    Wanted { loudness: true, print: true, rendition: out.as_deref() },
+                )
             })
             .await??;
         drop(spooled);
@@ -172,13 +180,21 @@ impl MediaService {
             };
             copied = self.keep_if_named(&play, named).await?;
         }
-        if !unmeasured {
-            return Ok((false, copied));
-        }
         let mut pooled = self.db.get().await?;
+        let printed = match (&row.print, &analysis.print) {
+            (Some(_), _) => false,
+            (None, print) => {
+                let print = print.as_deref().map(print_bytes).unwrap_or_default();
+                AudioRepo::set_print(&mut pooled.conn(), row.id, original.as_str(), &print).await?
+                    && !print.is_empty()
+            }
+        };
+        if !unmeasured {
+            return Ok((false, copied, printed));
+        }
         let measured =
             AudioRepo::set_health(&mut pooled.conn(), row.id, original.as_str(), &health_of(&analysis))
                 .await?;
-        Ok((measured, copied))
+        Ok((measured, copied, printed))
     }
 }

@@ -41,7 +41,7 @@ mod zip;
 /// What callers hand in and get back for bodies and ranges; the store defines them.
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
-pub use alike::{Alike, LookAlike, MAX_ALIKE, NOT_LOOKED_AT};
+pub use alike::{Alike, Likeness, LookAlike, MAX_ALIKE};
 pub use backfill::Backfilled;
 pub use bulk_edit::{BulkEdit, BulkOutcome, MAX_VIEW_EDIT, MAX_VIEW_TURN, ViewMembers};
 pub use collections::MAX_NAME_CHARS;
@@ -50,6 +50,7 @@ pub use describe::{MAX_ALT_TEXT, MAX_CAPTION, MAX_CREDIT, MAX_TITLE, clean_descr
 pub use dto::*;
 pub use duplicates::{DuplicateGroup, DuplicateItem};
 pub use error::{MediaError, Refusal};
+pub use file::sound::Shared;
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
 pub use neighbours::Neighbours;
 pub use patch::ItemPatch;

@@ -22,7 +22,7 @@ use super::{MediaError, filename};
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{AudioHealth, NewAudio, NewAudit, NewImage};
 use crate::db::{DbConn, now};
-use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, loudness};
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, loudness, print_bytes};
 use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
@@ -44,6 +44,8 @@ pub(super) struct Heard {
     pub health: AudioHealth,
     /// A FLAC rendition waiting in the spool, for a codec not every browser plays.
     pub rendition: Option<(tempfile::TempPath, u64)>,
+    /// The sound's print as stored (empty: too short to have one).
+    pub print: Vec<u8>,
 }
 
 /// A checked upload waiting to be stored.
@@ -387,8 +389,8 @@ impl MediaService {
                     Probed::Image(i, r, image_text(&path, media_type), private)
                 }),
                 MediaKind::Audio => {
-                    // The loudness meter runs beside the decode (see `file::meter_threads`).
-                    let wanted = Wanted { loudness: true, rendition: rendition.as_deref() };
+                    // The meter and the print run beside the decode (file/meter_threads.rs, sound.rs).
+                    let wanted = Wanted { loudness: true, print: true, rendition: rendition.as_deref() };
                     analyse_audio(&path, media_type, audio_start, wanted)
                         .map(|a| Probed::Audio(heard(a, rendition)))
                 }
@@ -486,7 +488,7 @@ impl MediaService {
                     .await?;
                 Ok(MediaRead::Image(row.into()))
             }
-            Probed::Audio(Heard { info, peaks, health, .. }) => {
+            Probed::Audio(Heard { info, peaks, health, print, .. }) => {
                 // Lyrics in the file's tags become the transcript, unless one was given.
                 let text = info.text.clone().tidy(super::service::MAX_TRANSCRIPT_CHARS);
                 let transcript = upload.transcript.as_deref().or(text.lyrics.as_deref());
@@ -512,6 +514,7 @@ impl MediaService {
                     rendition_key: accepted.rendition.as_ref().map(|(k, _)| k.as_str()),
                     rendition_bytes: accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64),
                     health: *health,
+                    print: Some(print),
                 };
                 let row = self
                     .db
@@ -536,7 +539,8 @@ impl MediaService {
 fn heard(a: AudioAnalysis, rendition: Option<tempfile::TempPath>) -> Heard {
     let health = health_of(&a);
     let rendition = rendition.zip(a.rendition);
-    Heard { info: a.info, peaks: a.peaks, health, rendition }
+    let print = a.print.as_deref().map(print_bytes).unwrap_or_default();
+    Heard { info: a.info, peaks: a.peaks, health, rendition, print }
 }
 
 /// What a decode measured, as an audio row records it (all unset when loudness was not asked).

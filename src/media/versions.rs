@@ -157,6 +157,7 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 rendition_key: r.rendition_key.as_deref(),
                 rendition_bytes: r.rendition_bytes,
                 health: r.health,
+                print: r.print.as_deref(),
                 updated_at: now(),
             };
             AudioRepo::set_file(c, r.id, was, &f).await
@@ -194,7 +195,7 @@ fn with_new_file(
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             TrashedRow::Image(r)
         }
-        (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, .. })) => {
+        (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, print, .. })) => {
             r.uploader_id = actor.user_id;
             r.original_filename = name.to_owned();
             (r.content_type, r.byte_size, r.sha256) = (mime, size, sha);
@@ -206,6 +207,7 @@ fn with_new_file(
             r.rendition_key = accepted.rendition.as_ref().map(|(k, _)| k.as_str().to_owned());
             r.rendition_bytes = accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64);
             r.health = *health;
+            r.print = Some(print.clone());
             TrashedRow::Audio(r)
         }
         // `expected_kind` made the upload refuse any other kind.
@@ -244,7 +246,7 @@ fn with_version_file(
             (r.channels, r.codec, r.peaks) = (v.channels, v.codec, v.peaks);
             (r.rendition_key, r.rendition_bytes) =
                 (v.rendition_key.as_deref().map(&rename), v.rendition_bytes);
-            r.health = v.health;
+            (r.health, r.print) = (v.health, v.print);
             TrashedRow::Audio(r)
         }
         (current, _) => current,

@@ -234,6 +234,8 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                     mostly_silent: i % 13 == 0,
                     ..AudioHealth::default()
                 },
+                // Printed, with nothing to print: `backfill` has no file to read for them.
+                print: Some(&[]),
             })
             .collect();
         added += db

@@ -7,7 +7,7 @@
 use image::{Rgb, RgbImage, imageops};
 use mediadesk::auth::Role;
 use mediadesk::domain::{MediaKind, Owner, Turn};
-use mediadesk::media::{Actor, Alike, MediaError, Upload};
+use mediadesk::media::{Actor, Alike, Likeness, MediaError, Upload};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
@@ -63,8 +63,14 @@ async fn put(env: &TestEnv, who: &Actor, owner: Owner, (name, bytes): (&str, Vec
 /// The ids of an image's look-alikes as `who` sees them, the closest first, with their distance.
 async fn alike(env: &TestEnv, who: &Actor, id: i64) -> Vec<(i64, u32, bool)> {
     match env.media.look_alikes(who, MediaKind::Image, id).await.expect("look-alikes") {
-        Alike::Found(found) => found.into_iter().map(|a| (a.id, a.distance, a.same_file)).collect(),
-        Alike::NotLooked => panic!("image {id} has no look"),
+        Alike::Found(found) => found
+            .into_iter()
+            .map(|a| match a.likeness {
+                Likeness::Look(d) => (a.id, d, a.same_file),
+                Likeness::Sound(_) => panic!("an image said to sound like {id}"),
+            })
+            .collect(),
+        other => panic!("image {id} has no look: {other:?}"),
     }
 }
 
@@ -98,9 +104,12 @@ async fn look_alikes_are_found_among_what_the_viewer_sees(env: TestEnv) {
     assert_eq!(alike(&env, &ann, dunes).await, vec![], "nothing looks like the dunes");
     let err = env.media.look_alikes(&bob, MediaKind::Image, photo).await.unwrap_err();
     assert!(matches!(err, MediaError::NotFound), "bob cannot see ann's photo: {err:?}");
+    // A sound's alikes are sounds (sound_alike.rs), never pictures.
     let clip = env.upload_own(&ann, "tone.flac", "tone.flac").await;
-    let err = env.media.look_alikes(&ann, clip.0, clip.1).await.unwrap_err();
-    assert!(matches!(err, MediaError::Invalid(_)), "{err:?}");
+    let heard = env.media.look_alikes(&ann, clip.0, clip.1).await.unwrap();
+    let pictures =
+        |a: &Alike| matches!(a, Alike::Found(f) if f.iter().any(|l| matches!(l.likeness, Likeness::Look(_))));
+    assert!(!pictures(&heard), "{heard:?}");
     // The very same file kept twice is said to be.
     let again = put(&env, &ann, mine, ("harbour-again.jpg", photo_bytes)).await;
     assert!(alike(&env, &ann, photo).await.contains(&(again, 0, true)));
@@ -160,7 +169,9 @@ async fn look_alikes_through_the_page_and_the_api(env: TestEnv) {
     let clip = ann.upload(&[("tone.flac", fixture_bytes("tone.flac"))], None, true).await;
     let v: serde_json::Value = serde_json::from_str(&clip.body).unwrap();
     let clip = v["results"][0]["url"].as_str().unwrap().to_owned();
-    assert!(!ann.get(&clip).await.body.contains("Looks like"), "a sound has no such section");
+    let clip_page = ann.get(&clip).await.body;
+    assert!(clip_page.contains("<h2 id=\"alike\">Sounds like</h2>"), "a sound's own section: {clip_page}");
+    assert!(!clip_page.contains("Looks like"), "{clip_page}");
 
     let id = |url: &str| url.rsplit('/').next().unwrap().to_owned();
     let api = ann.get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;
@@ -174,8 +185,8 @@ async fn look_alikes_through_the_page_and_the_api(env: TestEnv) {
     assert_eq!(items[0]["filename"], "harbour-small.png");
     assert!(items[0]["thumbnail_url"].is_string() && items[0]["same_file"] == false);
     let sound = ann.get(&format!("/api/v1/media/audio/{}/alike", id(&clip))).await;
-    assert_eq!(sound.status, 400, "{}", sound.body);
-    assert!(sound.body.contains("\"code\":\"invalid\""), "{}", sound.body);
+    assert_eq!(sound.status, 200, "{}", sound.body);
+    assert!(sound.body.contains("\"items\":[]"), "no picture sounds like a sound: {}", sound.body);
     let bobs = bob.upload(&[("mine.png", png(&scene(1)))], None, true).await.body;
     assert!(!bobs.contains("looks_like"), "bob is not told of ann's photo: {bobs}");
     let hidden = bob.get(&format!("/api/v1/media/image/{}/alike", id(&photo))).await;

@@ -297,8 +297,10 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let tokens = "INSERT INTO access_tokens (token_hash, user_id, name, scope, created_at) \
                   SELECT 't' || id, owner_id, 'n', 'upload', created_at FROM images \
                   WHERE owner_id IS NOT NULL;";
+    let keys = "INSERT INTO sound_keys (key, audio_id) SELECT id * 7919 + k.n, id FROM audios, \
+                (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2) k;";
     let sql = format!(
-        "{} {} {audit} {shares} {tokens} ANALYZE",
+        "{} {} {audit} {shares} {tokens} {keys} ANALYZE",
         copy("trash", "trashed_by, trashed_at, purge_at"),
         copy("versions", "uploaded_by, replaced_by, replaced_at, purge_at")
     );
@@ -317,7 +319,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 30, "{}", run.stdout);
+    assert_eq!(sections.len(), 32, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         let walks = if env.backend == "sqlite_local" {
@@ -331,6 +333,11 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
         assert!(walks, "{title}:\n{plan}");
         if title.starts_with("duplicate at upload, an earlier file") {
             assert!(plan.contains("versions_sha256"), "the hash's own index:\n{plan}");
+        }
+        if title.starts_with("sound-alikes") {
+            let index =
+                if env.backend == "sqlite_local" { "sqlite_autoindex_sound_keys" } else { "sound_keys_pkey" };
+            assert!(plan.contains(index), "the keys' own index:\n{plan}");
         }
         if title.starts_with("look-alikes") {
             for n in 0..4 {

@@ -130,7 +130,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
 
 /// A collection holding about two thirds of the items, of every owner (the gallery decides what
 /// a viewer sees of it), and what it holds.
-/// A system MP3's row of one byte, without transcript, peaks or health, made at `at`.
+/// A system MP3's row of one byte, without transcript, peaks, health or print, made at `at`.
 fn audio_row<'a>(name: &'a str, key: &'a str, at: NaiveDateTime) -> NewAudio<'a> {
     NewAudio {
         owner_id: None,
@@ -153,6 +153,7 @@ fn audio_row<'a>(name: &'a str, key: &'a str, at: NaiveDateTime) -> NewAudio<'a>
         rendition_key: None,
         rendition_bytes: 0,
         health: Default::default(),
+        print: None,
     }
 }
 

@@ -55,6 +55,7 @@ mod shutdown;
 mod sign_on;
 mod signing;
 mod sound;
+mod sound_alike;
 mod storage;
 mod streaming;
 mod tags;

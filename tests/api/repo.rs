@@ -56,6 +56,7 @@ fn new_audio(owner: Option<i64>, key: &str) -> NewAudio<'_> {
         rendition_key: None,
         rendition_bytes: 0,
         health: Default::default(),
+        print: None,
     }
 }
 

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::SoundRepo;
 use crate::db::rows::{AudioDescription, AudioFile, AudioHealth, AudioRow, NewAudio};
 use crate::db::schema::audios::dsl as t;
 use crate::db::{DbConn, DbError, run};
@@ -14,12 +15,15 @@ pub struct AudioRepo;
 pub type AudioKeys = (i64, String, Option<String>, Option<String>);
 
 impl AudioRepo {
+    /// Inserts the row and its print's keys (in the caller's transaction).
     pub async fn create(conn: &mut DbConn<'_>, new: &NewAudio<'_>) -> Result<AudioRow, DbError> {
-        Ok(run!(conn, |c| diesel::insert_into(t::audios)
+        let row = run!(conn, |c| diesel::insert_into(t::audios)
             .values(new)
             .returning(AudioRow::as_returning())
             .get_result(c)
-            .await)?)
+            .await)?;
+        SoundRepo::write_keys(conn, row.id, row.print.as_deref()).await?;
+        Ok(row)
     }
 
     /// Inserts many rows (one statement on PostgreSQL; SQLite has no multi-row insert with
@@ -60,8 +64,8 @@ impl AudioRepo {
         Ok(run!(conn, |c| t::audios.filter(t::id.eq_any(ids)).select(AudioRow::as_select()).load(c).await)?)
     }
 
-    /// Puts another file in place, if the item still has the file `was` (the original's key);
-    /// false when it is gone or its file changed meanwhile.
+    /// Puts another file in place (and its print's keys), if the item still has the file `was`
+    /// (the original's key); false when it is gone or its file changed meanwhile.
     pub async fn set_file(
         conn: &mut DbConn<'_>,
         id: i64,
@@ -72,6 +76,21 @@ impl AudioRepo {
             .set(file)
             .execute(c)
             .await)?;
+        if n == 1 {
+            SoundRepo::write_keys(conn, id, file.print).await?;
+        }
+        Ok(n == 1)
+    }
+
+    /// Gives the item the print (and keys) made from its file `was`, if it still holds it.
+    pub async fn set_print(conn: &mut DbConn<'_>, id: i64, was: &str, print: &[u8]) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::audios.find(id).filter(t::storage_key.eq(was)))
+            .set(t::print.eq(print))
+            .execute(c)
+            .await)?;
+        if n == 1 {
+            SoundRepo::write_keys(conn, id, Some(print)).await?;
+        }
         Ok(n == 1)
     }
 
@@ -102,8 +121,8 @@ impl AudioRepo {
     }
 
     /// Audio an older Mediadesk stored without loudness (never measured: no true peak and no
-    /// leading silence, which only a silent track has) or, for ALAC, without its playable copy;
-    /// by id, after `after`.
+    /// leading silence, which only a silent track has), without a print or, for ALAC, without
+    /// its playable copy; by id, after `after`.
     pub async fn unfinished(conn: &mut DbConn<'_>, after: i64, limit: i64) -> Result<Vec<AudioRow>, DbError> {
         Ok(run!(conn, |c| t::audios
             .filter(t::id.gt(after))
@@ -111,7 +130,8 @@ impl AudioRepo {
                 t::true_peak_db
                     .is_null()
                     .and(t::silence_start_ms.eq(0))
-                    .or(t::rendition_key.is_null().and(t::codec.eq("alac"))),
+                    .or(t::rendition_key.is_null().and(t::codec.eq("alac")))
+                    .or(t::print.is_null()),
             )
             .order(t::id)
             .limit(limit)

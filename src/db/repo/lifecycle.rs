@@ -1,4 +1,4 @@
-//! How the database runs the trash, version, duplicate, look-alike, quota, audit log, webhook,
+//! How the database runs the trash, version, duplicate, look-alike, sound-alike, quota, audit log, webhook,
 //! share link and token queries (`mediadesk explain --lifecycle`): each should walk an index, never read a
 //! whole table.
 
@@ -120,6 +120,9 @@ impl LifecycleRepo {
         let look = 0x1234_5678_9ABC_DEF0;
         plan!("look-alikes, a user's view", super::alike::AlikeRepo::query(look, 1, Some(owner)));
         plan!("look-alikes, staff", super::alike::AlikeRepo::query(look, 1, None));
+        let keys: Vec<i64> = (1..=crate::domain::PRINT_KEYS as i64).map(|k| k * 7919).collect();
+        plan!("sound-alikes, a user's view", super::sound::SoundRepo::query(&keys, 1, Some(owner)));
+        plan!("sound-alikes, staff", super::sound::SoundRepo::query(&keys, 1, None));
         plan!(
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use super::{AudioRepo, ImageRepo, RegionRepo, TagRepo};
+use super::{AudioRepo, ImageRepo, RegionRepo, SoundRepo, TagRepo};
 use crate::db::rows::{AudioRow, ImageRow, NewMembership, NewTagging, NewTrash, RegionRow, TrashRow};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as co;
@@ -139,6 +139,7 @@ impl TrashRepo {
                 r.waveform_key = r.waveform_key.as_deref().map(&rename);
                 r.rendition_key = r.rendition_key.as_deref().map(&rename);
                 run!(conn, |c| diesel::insert_into(audios::table).values(&r).execute(c).await)?;
+                SoundRepo::write_keys(conn, r.id, r.print.as_deref()).await?;
                 (r.id, r.owner_id, r.created_at, r.original_filename, r.byte_size)
             }
         };

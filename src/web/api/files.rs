@@ -17,7 +17,7 @@ use super::json::time;
 use super::media::{ItemPath, bad, item};
 use crate::app::App;
 use crate::domain::{Aspect, Crop, MediaKind, Owner, Turn};
-use crate::media::{Alike, LookAlike, Upload, VersionRead};
+use crate::media::{Alike, Likeness, LookAlike, Upload, VersionRead};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{Editor, Reader, Replacer};
@@ -182,9 +182,11 @@ pub async fn roll_back(
 
 #[derive(Serialize)]
 struct AlikeJson {
-    /// Whether the image has been looked at (`false`: stored by an older version, until
-    /// `mediadesk backfill`).
+    /// Whether the item has been looked at or listened to (`false`: stored by an older
+    /// version, until `mediadesk backfill`).
     looked: bool,
+    /// Sounds: `false` when too short or too quiet to compare (images: always `true`).
+    comparable: bool,
     items: Vec<LookAlikeJson>,
 }
 
@@ -196,36 +198,54 @@ struct LookAlikeJson {
     title: Option<String>,
     /// `null`: system media.
     owner_id: Option<i64>,
+    /// Images: the look-alike's thumbnail.
+    #[serde(skip_serializing_if = "Option::is_none")]
     thumbnail_url: Option<String>,
-    /// Bits the two looks differ in, 0 to 8.
-    distance: u32,
+    /// Images: bits the two looks differ in, 0 to 8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance: Option<u32>,
+    /// Sounds: milliseconds of sound the two share (within the first two minutes of each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_ms: Option<i64>,
+    /// Sounds: whether that is (nearly) all of both: the same recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    whole: Option<bool>,
     same_file: bool,
 }
 
-impl From<LookAlike> for LookAlikeJson {
-    fn from(a: LookAlike) -> Self {
+impl LookAlikeJson {
+    fn new(kind: MediaKind, a: LookAlike) -> Self {
+        let (distance, sound) = match a.likeness {
+            Likeness::Look(d) => (Some(d), None),
+            Likeness::Sound(s) => (None, Some(s)),
+        };
         LookAlikeJson {
-            url: format!("/api/v1/media/image/{}", a.id),
+            url: format!("/api/v1/media/{}/{}", kind.as_str(), a.id),
             id: a.id,
             filename: a.filename,
             title: a.title,
             owner_id: a.owner.id(),
             thumbnail_url: a.thumb_url,
-            distance: a.distance,
+            distance,
+            shared_ms: sound.map(|s| s.ms),
+            whole: sound.map(|s| s.whole),
             same_file: a.same_file,
         }
     }
 }
 
-/// The images the reader sees that look like an image, the closest first.
+/// The items the reader sees that look (images) or sound (audio) like an item, the closest
+/// first.
 pub async fn alike(
     Reader(user): Reader,
     app: web::Data<App>,
     path: web::Path<ItemPath>,
 ) -> Result<HttpResponse, WebError> {
-    let (looked, items) = match app.media.look_alikes(&user.actor(), path.kind, path.id).await? {
-        Alike::Found(items) => (true, items),
-        Alike::NotLooked => (false, Vec::new()),
+    let (looked, comparable, items) = match app.media.look_alikes(&user.actor(), path.kind, path.id).await? {
+        Alike::Found(items) => (true, true, items),
+        Alike::NotLooked => (false, true, Vec::new()),
+        Alike::Unprintable => (true, false, Vec::new()),
     };
-    Ok(HttpResponse::Ok().json(AlikeJson { looked, items: items.into_iter().map(Into::into).collect() }))
+    let items = items.into_iter().map(|a| LookAlikeJson::new(path.kind, a)).collect();
+    Ok(HttpResponse::Ok().json(AlikeJson { looked, comparable, items }))
 }

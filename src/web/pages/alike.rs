@@ -1,65 +1,90 @@
-//! The "Looks like" list of an image's page: pictures the reader sees that look like it.
+//! The "Looks like" list of an image's page and the "Sounds like" list of a sound's: items the
+//! reader sees that look or sound like it.
 
 use crate::app::App;
 use crate::domain::MediaKind;
-use crate::media::{Alike, LookAlike, MediaError};
+use crate::media::{Alike, Likeness, LookAlike, MediaError};
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
+use crate::web::view::duration;
 
-/// One look-alike, as its line reads.
+/// One alike, as its line reads.
 pub struct AlikeLine {
     pub url: String,
     pub thumb_url: Option<String>,
     /// The title, else the file name.
     pub name: String,
     /// How alike, in words.
-    pub note: &'static str,
+    pub note: String,
     pub owner: String,
 }
 
-/// How alike a look-alike is, in words.
-pub fn how_alike(a: &LookAlike) -> &'static str {
-    match (a.same_file, a.distance) {
+/// How alike an alike is, in words.
+pub fn how_alike(a: &LookAlike) -> String {
+    let said = match (a.same_file, a.likeness) {
         (true, _) => "the very same file",
-        (false, 0) => "the same picture in another file",
-        (false, 1..=4) => "nearly the same picture",
-        (false, _) => "looks alike",
-    }
+        (false, Likeness::Look(0)) => "the same picture in another file",
+        (false, Likeness::Look(1..=4)) => "nearly the same picture",
+        (false, Likeness::Look(_)) => "looks alike",
+        (false, Likeness::Sound(s)) if s.whole => "the same recording in another file",
+        (false, Likeness::Sound(s)) => return format!("{} of the same sound", duration(s.ms)),
+    };
+    said.to_owned()
 }
 
 /// What the section shows.
 pub struct AlikeView {
+    /// "Looks like" or "Sounds like".
+    pub heading: &'static str,
     pub lines: Vec<AlikeLine>,
-    /// The image has no look yet (stored by an older version).
+    /// The item has no look or print yet (stored by an older version).
     pub not_looked: bool,
+    /// A sound too short or too quiet to compare.
+    pub unprintable: bool,
 }
 
-/// The section of image `id`'s page (`None` for a sound, which has none).
-pub async fn view(
-    app: &App,
-    user: &CurrentUser,
-    kind: MediaKind,
-    id: i64,
-) -> Result<Option<AlikeView>, WebError> {
-    if kind != MediaKind::Image {
-        return Ok(None);
+impl AlikeView {
+    /// What the list holds, or what was looked for when it is empty.
+    pub fn intro(&self) -> &'static str {
+        match (self.heading, self.lines.is_empty()) {
+            ("Looks like", false) => {
+                "Pictures you can see that look like this one: a copy resized, saved again, in \
+                 another format or lightly retouched."
+            }
+            ("Looks like", true) => "Nothing you can see looks like it.",
+            (_, false) => {
+                "Sounds you can see that hold this one's sound: a copy in another format, bitrate or \
+                 rate, louder or quieter, or a part of it (the first two minutes of each are compared)."
+            }
+            (_, true) => "Nothing you can see sounds like it.",
+        }
     }
+}
+
+/// The section of item `id`'s page.
+pub async fn view(app: &App, user: &CurrentUser, kind: MediaKind, id: i64) -> Result<AlikeView, WebError> {
+    let heading = match kind {
+        MediaKind::Image => "Looks like",
+        MediaKind::Audio => "Sounds like",
+    };
+    let mut view = AlikeView { heading, lines: Vec::new(), not_looked: false, unprintable: false };
     let found = match app.media.look_alikes(&user.actor(), kind, id).await {
         Ok(Alike::Found(found)) => found,
-        Ok(Alike::NotLooked) => return Ok(Some(AlikeView { lines: Vec::new(), not_looked: true })),
+        Ok(Alike::NotLooked) => return Ok(AlikeView { not_looked: true, ..view }),
+        Ok(Alike::Unprintable) => return Ok(AlikeView { unprintable: true, ..view }),
         Err(MediaError::NotFound) => Vec::new(),
         Err(e) => return Err(e.into()),
     };
     let names = super::owner_names(app, user).await?;
-    let lines = found
+    view.lines = found
         .into_iter()
         .map(|a| AlikeLine {
-            url: format!("/media/image/{}", a.id),
+            url: format!("/media/{}/{}", kind.as_str(), a.id),
             note: how_alike(&a),
             owner: super::owner_label(a.owner, user, &names),
             thumb_url: a.thumb_url,
             name: a.title.unwrap_or(a.filename),
         })
         .collect();
-    Ok(Some(AlikeView { lines, not_looked: false }))
+    Ok(view)
 }

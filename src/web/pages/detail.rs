@@ -118,8 +118,8 @@ struct DetailPage {
     /// A refused tag field, shown again.
     tag_draft: String,
     tag_suggestions: std::sync::Arc<Vec<String>>,
-    /// An image's look-alikes (`None` for a sound).
-    alike: Option<super::alike::AlikeView>,
+    /// An image's look-alikes, a sound's sound-alikes.
+    alike: super::alike::AlikeView,
     /// The collections it is in: (id, name, whether the user may take it out).
     in_collections: Vec<(i64, String, bool)>,
     /// The collections the user may put it in.

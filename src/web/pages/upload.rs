@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::{csrf, session};
 use crate::domain::{MediaKind, Owner};
-use crate::media::{Actor, Alike, MediaError, Upload};
+use crate::media::{Actor, Alike, Likeness, MediaError, Upload};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, Uploader};
@@ -53,6 +53,9 @@ struct FileResult {
     /// For an image: the closest picture the uploader already sees that looks like it.
     #[serde(skip_serializing_if = "Option::is_none")]
     looks_like: Option<LooksLike>,
+    /// For a sound: the closest sound the uploader already sees that holds its sound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sounds_like: Option<LooksLike>,
     /// The refusal as the error a one-file request answers with.
     #[serde(skip)]
     error: Option<WebError>,
@@ -79,12 +82,13 @@ impl FileResult {
             message,
             code: Some(error.code()),
             looks_like: None,
+            sounds_like: None,
             error: Some(error),
         }
     }
 }
 
-/// A picture already in the library that an uploaded image looks like.
+/// An item already in the library that an uploaded image looks like, or a sound sounds like.
 #[derive(Serialize)]
 struct LooksLike {
     /// Its page.
@@ -92,22 +96,33 @@ struct LooksLike {
     /// Its title, else its file name.
     name: String,
     /// How alike, in words.
-    note: &'static str,
-    /// Bits the two looks differ in.
-    distance: u32,
+    note: String,
+    /// Images: bits the two looks differ in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance: Option<u32>,
+    /// Sounds: milliseconds of sound the two share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_ms: Option<i64>,
 }
 
-/// The closest look-alike of a new image among what the uploader sees. Only a hint: a lookup
-/// that fails leaves the upload, which is stored, answered without it.
-async fn looks_like(app: &App, actor: &Actor, id: i64) -> Option<LooksLike> {
-    match app.media.look_alikes(actor, MediaKind::Image, id).await {
+/// The closest alike of a new item among what the uploader sees. Only a hint: a lookup that
+/// fails leaves the upload, which is stored, answered without it.
+async fn looks_like(app: &App, actor: &Actor, (kind, id): (MediaKind, i64)) -> Option<LooksLike> {
+    match app.media.look_alikes(actor, kind, id).await {
         Ok(Alike::Found(found)) => found.into_iter().next().map(|a| LooksLike {
-            url: format!("/media/image/{}", a.id),
+            url: format!("/media/{}/{}", kind.as_str(), a.id),
             note: super::alike::how_alike(&a),
             name: a.title.unwrap_or(a.filename),
-            distance: a.distance,
+            distance: match a.likeness {
+                Likeness::Look(d) => Some(d),
+                Likeness::Sound(_) => None,
+            },
+            shared_ms: match a.likeness {
+                Likeness::Sound(s) => Some(s.ms),
+                Likeness::Look(_) => None,
+            },
         }),
-        Ok(Alike::NotLooked) => None,
+        Ok(Alike::NotLooked | Alike::Unprintable) => None,
         Err(e) => {
             tracing::warn!(id, error = %e, "look-alikes of an upload not found");
             None
@@ -276,8 +291,12 @@ async fn upload_field(
             message: "accepted".into(),
             code: None,
             looks_like: match media.kind() {
-                MediaKind::Image => looks_like(app, actor, media.id()).await,
+                MediaKind::Image => looks_like(app, actor, (MediaKind::Image, media.id())).await,
                 MediaKind::Audio => None,
+            },
+            sounds_like: match media.kind() {
+                MediaKind::Audio => looks_like(app, actor, (MediaKind::Audio, media.id())).await,
+                MediaKind::Image => None,
             },
             error: None,
         },

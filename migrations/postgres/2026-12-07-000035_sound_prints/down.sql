@@ -1,0 +1,2 @@
+DROP TABLE sound_keys;
+ALTER TABLE audios DROP COLUMN print;
