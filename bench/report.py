@@ -40,8 +40,8 @@ if media:
         md_err = (p["mediadesk_s"] - p["true_s"]) / p["true_s"] * 100
         row(p["input"], f"{p['ffprobe']['median_ms']:.1f} ms", f"{p['mediadesk']['median_ms']:.1f} ms", f"{ratio:.3f}×",
             ok(ratio <= 0.1), f"{p['true_s']:.2f} s", f"{ff_err:+.2f} %", f"{md_err:+.3f} %", ok(abs(md_err) <= 0.1))
-    out.append("\n**Waveform peaks** (`mediadesk waveform --without-loudness`: the upload's full decode before it "
-               "answers, one core)\n")
+    out.append("\n**Waveform peaks** (`mediadesk waveform --without-loudness --without-print`: the upload's full "
+               "decode before it answers, one core)\n")
     row("input", "time", "per audio minute", "target", "")
     row(*["---"] * 5)
     for w in media["waveforms"]:
@@ -60,6 +60,19 @@ if media:
             wall, cpu = (b - a) / a, (cb - ca) / ca
             row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"{wall * 100:+.0f} %", "≤ +20 %", ok(wall <= 0.20),
                 f"{cpu * 100:+.0f} % ({cb - ca:.0f} ms)", "≤ +20 %", ok(cpu <= 0.20))
+        out.append("")
+        out.append("**Sound print** (`mediadesk waveform` with and without the print on two cores, the meter on in "
+                   "both: the wall time an upload waits, and the CPU time the print adds, at most two minutes of "
+                   "sound)")
+        out.append("")
+        row("input", "decode + peaks + meter", "with the print", "added", "target", "", "CPU added", "target", "")
+        row(*["---"] * 9)
+        for m in media.get("print", []):
+            a, b = m["plain"]["median_ms"], m["printed"]["median_ms"]
+            cpu = m["printed"]["cpu_ms"] - m["plain"]["cpu_ms"]
+            wall = (b - a) / a
+            row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"{wall * 100:+.0f} %", "≤ +10 %", ok(wall <= 0.10),
+                f"{cpu:.0f} ms", "≤ 60 ms", ok(cpu <= 60))
         rend = media["rendition"]
         a, b = rend["plain"]["median_ms"], rend["rendered"]["median_ms"]
         out.append("")

@@ -198,8 +198,8 @@ def bench_media():
     for name, target in WAVE_TARGETS.items():
         src = os.path.join(INPUTS, name)
         stem = name.rsplit(".", 1)[0]
-        # The upload's decode and peaks; the loudness meter it also runs is timed below.
-        t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
+        # The upload's decode and peaks; the loudness meter and print it also runs are timed below.
+        t = hyperfine(f"wave-{stem}", f"taskset -c 0 {BIN} waveform {src} --without-loudness --without-print")
         info = json.loads(subprocess.run([BIN, "probe", src], capture_output=True, text=True, check=True).stdout)
         minutes = info["duration_ms"] / 60000
         res["waveforms"].append({"input": name, "target_ms_per_min": target, "time": t,
@@ -209,14 +209,23 @@ def bench_media():
     for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
         src = os.path.join(INPUTS, name)
         stem = name.rsplit(".", 1)[0]
-        plain = hyperfine(f"plain-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-loudness")
-        metered = hyperfine(f"metered-{stem}", f"taskset -c 0,1 {BIN} waveform {src}")
+        plain = hyperfine(f"plain-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-loudness --without-print")
+        metered = hyperfine(f"metered-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-print")
         res["loudness"].append({"input": name, "plain": plain, "metered": metered})
+    say("sound print: the upload's decode and meter with and without the print beside them, on two cores")
+    res["print"] = []
+    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        plain = hyperfine(f"unprinted-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-print")
+        printed = hyperfine(f"printed-{stem}", f"taskset -c 0,1 {BIN} waveform {src}")
+        res["print"].append({"input": name, "plain": plain, "printed": printed})
     say("rendition: ALAC decoded, then decoded while writing its FLAC copy")
     src = os.path.join(INPUTS, "song-5min-alac.m4a")
     out = os.path.join(OUT, "rendition.flac")
-    plain = hyperfine("alac-plain", f"taskset -c 0 {BIN} waveform {src} --without-loudness")
-    rendered = hyperfine("alac-flac", f"taskset -c 0 {BIN} waveform {src} --without-loudness --rendition {out}")
+    plain = hyperfine("alac-plain", f"taskset -c 0 {BIN} waveform {src} --without-loudness --without-print")
+    rendered = hyperfine("alac-flac",
+                         f"taskset -c 0 {BIN} waveform {src} --without-loudness --without-print --rendition {out}")
     res["rendition"] = {"input": "song-5min-alac.m4a", "plain": plain, "rendered": rendered,
                         "alac_bytes": os.path.getsize(src), "flac_bytes": os.path.getsize(out)}
     return res

@@ -194,6 +194,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))
             .route("/upload", web::post().to(upload::submit))
+            .route("/upload/hint/{kind}/{id}", web::get().to(upload::hint))
             .route("/upload", web::method(Method::OPTIONS).to(api::cors::preflight))
             .route("/uploads/tus", web::method(Method::OPTIONS).to(tus::options))
             .route("/uploads/tus", web::post().to(tus::create))

@@ -56,6 +56,7 @@ impl Songs {
         ffmpeg(&["-i", &p("tune.wav"), "-b:a", "96k", &p("tune.mp3")]);
         ffmpeg(&["-i", &p("tune.wav"), "-af", "volume=0.4", "-ar", "22050", &p("tune-quiet.flac")]);
         ffmpeg(&["-i", &p("tune.wav"), "-c:a", "flac", &p("tune.flac")]);
+        ffmpeg(&["-i", &p("tune.wav"), "-ac", "1", "-ar", "22050", &p("tune-mono.wav")]);
         ffmpeg(&["-ss", "10", "-t", "20", "-i", &p("tune.wav"), "-b:a", "128k", &p("tune-part.mp3")]);
         tune(&dir.path().join("other.wav"), 5, 40);
         tune(&dir.path().join("short.wav"), 7, 1);
@@ -184,6 +185,11 @@ async fn prints_follow_the_file_through_replace_trash_and_backfill(env: TestEnv)
     assert_eq!(env.count_rows("sound_keys").await, 48);
 }
 
+/// Makes the keys' table unreadable: every sound-alike lookup fails.
+async fn env_break_keys(s: &crate::common::server::TestServer) {
+    s.env.db.batch_execute("ALTER TABLE sound_keys RENAME TO sound_keys_gone").await.unwrap();
+}
+
 /// Chromaprint's `fpcalc` (ffmpeg's decode, its own resampler) and Mediadesk's print of the
 /// same file are the same recording to Chromaprint's matcher, most values equal bit for bit.
 fn fpcalc_agrees(songs: &Songs, env: &TestEnv) {
@@ -265,8 +271,20 @@ async fn sound_alikes_through_the_upload_the_page_and_the_api(env: TestEnv) {
     let api = ann.get(&format!("/api/v1/media/audio/{}/alike", id(&short))).await.body;
     assert!(api.contains("\"comparable\":false"), "{api}");
     assert!(ann.get(&short).await.body.contains("Too short or too quiet to compare"));
+    // What the script asks once a file sent in pieces is in: the same hint, and nothing of
+    // another user's item.
+    let hint = ann.get(&format!("/upload/hint/audio/{}", id(&mp3))).await;
+    assert_eq!(hint.status, 200, "{}", hint.body);
+    let said: serde_json::Value = serde_json::from_str(&hint.body).unwrap();
+    assert_eq!(said["sounds_like"]["url"], tune.as_str(), "{said}");
+    assert!(said.get("looks_like").is_none(), "{said}");
     let bobs = bob.upload(&[file("tune.mp3")], None, true).await.body;
     assert!(!bobs.contains("sounds_like"), "bob is not told of ann's tune: {bobs}");
+    assert_eq!(bob.get(&format!("/upload/hint/audio/{}", id(&tune))).await.body, "{}");
+    // A lookup that fails leaves the hint out, and says nothing else.
+    env_break_keys(&s).await;
+    let hint = ann.get(&format!("/upload/hint/audio/{}", id(&mp3))).await;
+    assert_eq!((hint.status, hint.body.as_str()), (200, "{}"));
     let hidden = bob.get(&format!("/api/v1/media/audio/{}/alike", id(&tune))).await;
     assert_eq!(hidden.status, 404, "bob cannot hear ann's tune: {}", hidden.body);
 }
@@ -274,24 +292,29 @@ async fn sound_alikes_through_the_upload_the_page_and_the_api(env: TestEnv) {
 async fn browser_follows_a_sound_alike_by_keyboard_at_390_px(env: TestEnv) {
     let songs = Songs::make();
     let backend = env.backend;
-    let server = env.start_server().await;
+    // Files over 1 MiB go in pieces (tus): the mono WAV does, the MP3 does not.
+    let server = env.start_server_configured(|s| s.resumable_above = 1024 * 1024).await;
     let (ann, _) = server.signed_in("ann", Role::User).await;
     let tune = ann.upload_one("tune.wav", songs.bytes("tune.wav")).await;
     let part = ann.upload_one("tune-part.mp3", songs.bytes("tune-part.mp3")).await;
-    let mp3 = songs.path("tune.mp3");
+    let (mp3, mono) = (songs.path("tune.mp3"), songs.path("tune-mono.wav"));
+    assert!(std::fs::metadata(&mono).unwrap().len() > 1024 * 1024, "the WAV goes in pieces");
     let base = server.base.clone();
     Browser::run(backend, &base, |b| async move {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
-        // The script's uploader says what an accepted sound sounds like.
+        // The script's uploader says what each accepted sound sounds like, however it went up.
         b.goto("/upload").await;
-        b.find("#files").await.send_keys(mp3.to_str().unwrap()).await.expect("choose the file");
+        let both = format!("{}\n{}", mp3.to_str().unwrap(), mono.to_str().unwrap());
+        b.find("#files").await.send_keys(&both).await.expect("choose the files");
         b.find("#upload-form button[type=submit]").await.click().await.expect("upload");
-        poll("the sound-alike named", PATIENCE, async || {
-            let named = "const a = document.querySelector('#results a.looks-like');";
-            let t = b.js(&format!("{named} return a ? a.parentNode.textContent : '';")).await;
-            let said = t.as_str().unwrap_or_default();
-            if said.contains("sounds like tune.wav (the same recording in another file)") {
+        poll("the sound-alike named for both", PATIENCE, async || {
+            let said = "return Array.from(document.querySelectorAll('#results a.looks-like'))\
+                        .map(a => a.parentNode.textContent).join('|');";
+            let t = b.js(said).await;
+            let lines = t.as_str().unwrap_or_default();
+            let like = "sounds like tune.wav (the same recording in another file)";
+            if lines.split('|').filter(|l| l.contains(like)).count() == 2 {
                 Ok(())
             } else {
                 Err(t.to_string())
@@ -300,7 +323,7 @@ async fn browser_follows_a_sound_alike_by_keyboard_at_390_px(env: TestEnv) {
         .await;
         b.assert_fits("no sideways scrolling at 390 px").await;
         b.goto(&tune).await;
-        assert_eq!(b.count(".alike-link").await, 2, "the MP3 and the part");
+        assert_eq!(b.count(".alike-link").await, 3, "the MP3, the mono WAV and the part");
         b.assert_fits("no sideways scrolling at 390 px").await;
         b.js(&format!("document.querySelector('.alike-link[href=\"{part}\"]').focus(); return 0;")).await;
         b.screenshot("sound-alike-390").await;

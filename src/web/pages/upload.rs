@@ -122,12 +122,43 @@ async fn looks_like(app: &App, actor: &Actor, (kind, id): (MediaKind, i64)) -> O
                 Likeness::Look(_) => None,
             },
         }),
-        Ok(Alike::NotLooked | Alike::Unprintable) => None,
+        Ok(Alike::NotLooked | Alike::Unprintable) | Err(MediaError::NotFound) => None,
         Err(e) => {
             tracing::warn!(id, error = %e, "look-alikes of an upload not found");
             None
         }
     }
+}
+
+/// The item an upload made, in the hint's address.
+#[derive(serde::Deserialize)]
+pub struct HintPath {
+    kind: MediaKind,
+    id: i64,
+}
+
+/// What an item a script sent in pieces (tus) looks or sounds like, asked once its last piece
+/// is in, as a one-request upload's answer says it at once: `{"looks_like"}` or
+/// `{"sounds_like"}`, or `{}` (nothing alike, or an item the user cannot see).
+#[derive(Serialize)]
+struct Hint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    looks_like: Option<LooksLike>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sounds_like: Option<LooksLike>,
+}
+
+pub async fn hint(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<HintPath>,
+) -> Result<HttpResponse, WebError> {
+    let like = looks_like(&app, &user.actor(), (path.kind, path.id)).await;
+    let hint = match path.kind {
+        MediaKind::Image => Hint { looks_like: like, sounds_like: None },
+        MediaKind::Audio => Hint { looks_like: None, sounds_like: like },
+    };
+    Ok(HttpResponse::Ok().json(hint))
 }
 
 #[derive(Template)]
