@@ -291,7 +291,7 @@ fn decode_all(path: &Path, t: MediaType, start: u64, wanted: Wanted<'_>) -> Resu
     let mut sinks = Sinks {
         peaks: PeakCollector::new(Some(expected_frames)),
         meter: wanted.loudness.then(|| MeterThreads::spawn(opened.channels, rate)).transpose()?,
-        print: if wanted.print { PrintThread::spawn(rate)? } else { None },
+        print: if wanted.print { PrintThread::spawn(opened.channels, rate)? } else { None },
         flac,
         scratch: vec![Vec::new(); opened.channels],
     };

@@ -8,6 +8,8 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use rusty_chromaprint::{Configuration, Fingerprinter, match_fingerprints};
+
+use super::decimate::Decimator;
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 
@@ -32,34 +34,40 @@ fn config() -> Configuration {
 /// The lowest rate Chromaprint resamples from.
 const MIN_RATE: u32 = 1_000;
 
-/// Samples handed to the print's thread at a time (about 0.4 s at 44.1 kHz).
+/// Frames handed to the print's thread at a time (about 0.4 s at 44.1 kHz).
 const BATCH: usize = 16_384;
 
 /// Makes the print of a stream's first [`PRINT_SECONDS`] on a thread of its own, fed the
-/// decoded planes: the decoding thread only mixes them to one channel (as Chromaprint would),
-/// and the resampling and chroma, some 25 ms of CPU per minute of sound, run beside it on a
-/// core the decode leaves free. A print that fails (a bug, never the file: the decode proves
-/// the file) leaves the item without one rather than refusing it.
+/// decoded planes: the decoding thread only adds the channels up (one pass a plane), and the
+/// filter down to Chromaprint's rate (decimate.rs) and the chroma run beside it on a core the
+/// decode leaves free, some 25 ms of CPU per minute of sound. A print that fails (a bug, never
+/// the file: the decode proves the file) leaves the item without one rather than refusing it.
 pub struct PrintThread {
     frames_left: u64,
-    batch: Vec<i16>,
-    to_printer: Option<SyncSender<Vec<i16>>>,
+    /// The channels' sum, frame by frame.
+    batch: Vec<f32>,
+    to_printer: Option<SyncSender<Vec<f32>>>,
     printer: JoinHandle<Option<Vec<u32>>>,
 }
 
 impl PrintThread {
-    /// `Ok(None)` for a rate Chromaprint cannot resample from (below 1 kHz).
-    pub fn spawn(rate: u32) -> std::io::Result<Option<PrintThread>> {
-        if rate < MIN_RATE {
+    /// For `channels` at `rate`; `Ok(None)` for a rate Chromaprint cannot resample from (below
+    /// 1 kHz).
+    pub fn spawn(channels: usize, rate: u32) -> std::io::Result<Option<PrintThread>> {
+        if rate < MIN_RATE || channels == 0 {
             return Ok(None);
         }
-        let (to_printer, batches) = sync_channel::<Vec<i16>>(2);
-        // Made on its thread: the printer's stages are not `Send`.
+        let (to_printer, batches) = sync_channel::<Vec<f32>>(2);
+        // Made on its thread: the printer's stages are not `Send`. The sum's mean, in 16 bits.
         let printer = std::thread::Builder::new().name("sound-print".into()).spawn(move || {
+            let mut decimator = Decimator::new(rate, 32767.0 / channels as f32);
             let mut printer = Fingerprinter::new(&config());
-            printer.start(rate, 1).ok()?;
+            printer.start(decimator.out_rate(rate), 1).ok()?;
+            let mut mono = Vec::new();
             for batch in batches {
-                printer.consume(&batch);
+                decimator.push(&batch, &mut mono);
+                printer.consume(&mono);
+                mono.clear();
             }
             printer.finish();
             let print = printer.fingerprint();
@@ -81,11 +89,13 @@ impl PrintThread {
             return;
         }
         self.frames_left -= n as u64;
-        let scale = 32767.0 / planes.len() as f32;
-        self.batch.extend((0..n).map(|i| {
-            let sum: f32 = planes.iter().map(|p| -> f32 { p[i].into_sample() }).sum();
-            (sum * scale).clamp(-32768.0, 32767.0) as i16
-        }));
+        let start = self.batch.len();
+        self.batch.resize(start + n, 0.0);
+        for plane in planes {
+            for (sum, s) in self.batch[start..].iter_mut().zip(&plane[..n]) {
+                *sum += IntoSample::<f32>::into_sample(*s);
+            }
+        }
         if self.batch.len() >= BATCH || self.frames_left == 0 {
             self.send();
         }
@@ -161,7 +171,7 @@ mod tests {
     }
 
     fn print_of(samples: &[f32], rate: u32) -> Option<Vec<u32>> {
-        let mut c = PrintThread::spawn(rate).unwrap().expect("a rate it resamples");
+        let mut c = PrintThread::spawn(2, rate).unwrap().expect("a rate it resamples");
         for chunk in samples.chunks(4096) {
             c.push_planes(&[chunk, chunk]);
         }
