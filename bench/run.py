@@ -165,6 +165,19 @@ WAVE_TARGETS = {"song-5min-cbr192.mp3": 75, "song-5min-vbr-noxing.mp3": 75, "son
                 "song-5min.m4a": 50, "song-5min.wav": 30}
 
 
+def with_and_without(without, with_):
+    """`mediadesk waveform` on two cores for each song, once with each (name, flags) pair."""
+    rows = []
+    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
+        src = os.path.join(INPUTS, name)
+        stem = name.rsplit(".", 1)[0]
+        row = {"input": name}
+        for key, flags in (without, with_):
+            row[key] = hyperfine(f"{key}-{flags.replace(' ', '')}-{stem}", f"taskset -c 0,1 {BIN} waveform {src} {flags}")
+        rows.append(row)
+    return rows
+
+
 def bench_media():
     res = {"thumbnails": [], "probes": [], "waveforms": []}
     tdir = os.path.join(OUT, "thumbs")
@@ -205,21 +218,9 @@ def bench_media():
         res["waveforms"].append({"input": name, "target_ms_per_min": target, "time": t,
                                  "ms_per_min": t["median_ms"] / minutes})
     say("loudness: the upload's decode with and without the meter beside it, on two cores")
-    res["loudness"] = []
-    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
-        src = os.path.join(INPUTS, name)
-        stem = name.rsplit(".", 1)[0]
-        plain = hyperfine(f"plain-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-loudness --without-print")
-        metered = hyperfine(f"metered-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-print")
-        res["loudness"].append({"input": name, "plain": plain, "metered": metered})
+    res["loudness"] = with_and_without(("plain", "--without-loudness --without-print"), ("metered", "--without-print"))
     say("sound print: the upload's decode and meter with and without the print beside them, on two cores")
-    res["print"] = []
-    for name in ["song-5min-cbr192.mp3", "song-5min.flac", "song-5min.m4a", "song-5min.wav"]:
-        src = os.path.join(INPUTS, name)
-        stem = name.rsplit(".", 1)[0]
-        plain = hyperfine(f"unprinted-{stem}", f"taskset -c 0,1 {BIN} waveform {src} --without-print")
-        printed = hyperfine(f"printed-{stem}", f"taskset -c 0,1 {BIN} waveform {src}")
-        res["print"].append({"input": name, "plain": plain, "printed": printed})
+    res["print"] = with_and_without(("plain", "--without-print"), ("printed", ""))
     say("rendition: ALAC decoded, then decoded while writing its FLAC copy")
     src = os.path.join(INPUTS, "song-5min-alac.m4a")
     out = os.path.join(OUT, "rendition.flac")

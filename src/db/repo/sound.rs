@@ -12,8 +12,8 @@ use crate::db::schema::sound_keys::dsl as k;
 use crate::db::{DbConn, DbError, run};
 use crate::domain::{print_keys, print_values};
 
-/// Sounds read at most for one print, those sharing the most keys first. Unrelated prints
-/// share a key about once in a few million pairs.
+/// Sounds read at most for one print, those sharing the most keys first: copies share most of
+/// their 24 keys, unrelated sounds seldom one, so a library of any size yields few more.
 const CANDIDATES: i64 = 200;
 
 pub struct SoundRepo;
