@@ -71,7 +71,10 @@ if media:
             a, b = m["plain"]["median_ms"], m["printed"]["median_ms"]
             cpu = m["printed"]["cpu_ms"] - m["plain"]["cpu_ms"]
             wall = (b - a) / a
-            row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"{wall * 100:+.0f} %", "≤ +10 %", ok(wall <= 0.10),
+            # A WAV's decode is nearly free: its upload waits for the print itself (no wall budget).
+            wav = m["input"].endswith(".wav")
+            target, met = ("—", "") if wav else ("≤ +10 %", ok(wall <= 0.10))
+            row(m["input"], f"{a:.0f} ms", f"{b:.0f} ms", f"{wall * 100:+.0f} %", target, met,
                 f"{cpu:.0f} ms", "≤ 60 ms", ok(cpu <= 60))
         rend = media["rendition"]
         a, b = rend["plain"]["median_ms"], rend["rendered"]["median_ms"]
