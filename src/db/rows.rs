@@ -924,9 +924,9 @@ pub struct NewRegion<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// A sound that may sound like another.
+/// What a look- or sound-alike lists of an item, the same for both kinds.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct SoundRow {
+pub struct AlikeItem {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -937,6 +937,13 @@ pub struct SoundRow {
     pub title: Option<String>,
     #[diesel(sql_type = Text)]
     pub sha256: String,
+}
+
+/// A sound that may sound like another.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SoundRow {
+    #[diesel(embed)]
+    pub item: AlikeItem,
     #[diesel(sql_type = Nullable<Binary>)]
     pub print: Option<Vec<u8>>,
 }
@@ -944,18 +951,10 @@ pub struct SoundRow {
 /// An image that may look like another.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct LookRow {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub owner_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    pub original_filename: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub title: Option<String>,
+    #[diesel(embed)]
+    pub item: AlikeItem,
     #[diesel(sql_type = Nullable<Text>)]
     pub thumbnail_key: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub sha256: String,
     #[diesel(sql_type = BigInt)]
     pub look: i64,
 }

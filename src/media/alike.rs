@@ -10,6 +10,7 @@ use super::file::look::{ALIKE, distance};
 use super::file::sound::{Shared, shared};
 use super::service::MediaService;
 use crate::db::repo::{AlikeRepo, AudioRepo, ImageRepo, SoundRepo};
+use crate::db::rows::AlikeItem;
 use crate::domain::{MediaKind, Owner, print_keys, print_values};
 use crate::storage::StorageKey;
 
@@ -50,6 +51,21 @@ pub enum Alike {
     Unprintable,
 }
 
+impl LookAlike {
+    /// `item` as an alike of an item holding the file `sha256`.
+    fn of(item: AlikeItem, sha256: &str, thumb_url: Option<String>, likeness: Likeness) -> LookAlike {
+        LookAlike {
+            same_file: item.sha256 == sha256,
+            id: item.id,
+            filename: item.original_filename,
+            title: item.title,
+            owner: Owner::from_id(item.owner_id),
+            thumb_url,
+            likeness,
+        }
+    }
+}
+
 impl MediaService {
     /// The items of its kind the actor sees that look or sound like item `id`, which the actor
     /// must see.
@@ -70,22 +86,14 @@ impl MediaService {
             .map(|c| (distance(look, c.look), c))
             .filter(|(d, _)| *d <= ALIKE)
             .collect();
-        near.sort_by_key(|(d, c)| (*d, c.id));
+        near.sort_by_key(|(d, c)| (*d, c.item.id));
         let mut out = Vec::with_capacity(near.len().min(MAX_ALIKE));
         for (distance, c) in near.into_iter().take(MAX_ALIKE) {
             let thumb_url = match &c.thumbnail_key {
                 Some(t) => Some(self.sign(&StorageKey::parse(t)?, "image/jpeg", None, None).await?.url),
                 None => None,
             };
-            out.push(LookAlike {
-                id: c.id,
-                same_file: c.sha256 == row.sha256,
-                filename: c.original_filename,
-                title: c.title,
-                owner: Owner::from_id(c.owner_id),
-                thumb_url,
-                likeness: Likeness::Look(distance),
-            });
+            out.push(LookAlike::of(c.item, &row.sha256, thumb_url, Likeness::Look(distance)));
         }
         Ok(Alike::Found(out))
     }
@@ -103,35 +111,24 @@ impl MediaService {
         let row = AudioRepo::by_id(&mut pooled.conn(), id).await?.ok_or(MediaError::NotFound)?;
         actor.check_view(row.owner_id)?;
         let Some(print) = row.print else { return Ok(Alike::NotLooked) };
-        if print_keys(&print_values(&print)).is_empty() {
+        let mine = print_values(&print);
+        let keys = print_keys(&mine);
+        if keys.is_empty() {
             return Ok(Alike::Unprintable);
         }
-        let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &print, id, visible_to).await?;
+        let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &keys, id, visible_to).await?;
         drop(pooled);
         let mut near = self
             .cpu
             .run(move || {
-                let mine = print_values(&print);
                 candidates
                     .into_iter()
-                    .filter_map(|c| Some((shared(&mine, &print_values(c.print.as_deref()?))?, c)))
+                    .filter_map(|c| Some((shared(&mine, &print_values(c.print.as_deref()?))?, c.item)))
                     .collect::<Vec<_>>()
             })
             .await?;
         near.sort_by_key(|(s, c)| (c.sha256 != row.sha256, !s.whole, -s.ms, c.id));
-        Ok(Alike::Found(
-            near.into_iter()
-                .take(MAX_ALIKE)
-                .map(|(s, c)| LookAlike {
-                    id: c.id,
-                    same_file: c.sha256 == row.sha256,
-                    filename: c.original_filename,
-                    title: c.title,
-                    owner: Owner::from_id(c.owner_id),
-                    thumb_url: None,
-                    likeness: Likeness::Sound(s),
-                })
-                .collect(),
-        ))
+        let near = near.into_iter().take(MAX_ALIKE);
+        Ok(Alike::Found(near.map(|(s, c)| LookAlike::of(c, &row.sha256, None, Likeness::Sound(s))).collect()))
     }
 }

@@ -21,7 +21,8 @@ backend_tests!(
     older_audio_is_finished_by_backfill,
 );
 
-fn ffmpeg(args: &[&str]) -> std::process::Output {
+/// Runs ffmpeg, which must succeed; its output (stderr holds what filters measure).
+pub(crate) fn ffmpeg(args: &[&str]) -> std::process::Output {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-loglevel", "info"])
         .args(args)

@@ -15,6 +15,7 @@ use mediadesk::media::{Actor, Alike, Likeness, MediaError, Shared, Upload};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::*;
+use crate::sound::ffmpeg;
 
 backend_tests!(
     sound_alikes_are_found_among_what_the_listener_sees,
@@ -22,15 +23,6 @@ backend_tests!(
     sound_alikes_through_the_upload_the_page_and_the_api,
     browser_follows_a_sound_alike_by_keyboard_at_390_px,
 );
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg runs (scripts/test.sh installs it)");
-    assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// A tune of `seconds`: a note every third of a second from a sequence `step` picks, over a
 /// bass line and a faster third voice (chroma that changes, as music's does).

@@ -41,19 +41,15 @@ impl SoundRepo {
         Ok(())
     }
 
-    /// Sounds other than `except` sharing a key with `print`, among what `visible_to` sees
-    /// (their own and the system's; `None`: everyone's).
+    /// Sounds other than `except` sharing one of `keys` (a print's, never none), among what
+    /// `visible_to` sees (their own and the system's; `None`: everyone's).
     pub async fn sharing_keys(
         conn: &mut DbConn<'_>,
-        print: &[u8],
+        keys: &[i64],
         except: i64,
         visible_to: Option<i64>,
     ) -> Result<Vec<SoundRow>, DbError> {
-        let keys = print_keys(&print_values(print));
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        Self::query(&keys, except, visible_to).rows(conn).await
+        Self::query(keys, except, visible_to).rows(conn).await
     }
 
     /// The query: one walk of the key index per key, each sound by its id, counted per sound.

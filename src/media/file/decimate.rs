@@ -15,6 +15,7 @@ const CUTOFF: f64 = 0.8;
 /// A low-pass filter that keeps every `factor`th sample.
 pub struct Decimator {
     factor: usize,
+    out_rate: u32,
     /// Padded with zeros to a multiple of 8, so the dot product runs in 8 lanes.
     taps: Vec<f32>,
     /// Input not yet under a whole filter.
@@ -30,32 +31,14 @@ impl Decimator {
     /// For input at `rate`, each output multiplied by `gain` (and rounded to 16 bits).
     pub fn new(rate: u32, gain: f32) -> Decimator {
         let factor = factor_for(rate) as usize;
-        let half = SINC_OUT / 2 * factor;
-        let n = 2 * half + 1;
-        let fc = CUTOFF / 2.0 / factor as f64;
-        let mut taps: Vec<f64> = (0..n)
-            .map(|k| {
-                let x = k as f64 - half as f64;
-                let sinc = if x == 0.0 {
-                    1.0
-                } else {
-                    (std::f64::consts::PI * 2.0 * fc * x).sin() / (std::f64::consts::PI * 2.0 * fc * x)
-                };
-                let w = std::f64::consts::TAU * k as f64 / (n - 1) as f64;
-                sinc * (0.42 - 0.5 * w.cos() + 0.08 * (2.0 * w).cos())
-            })
-            .collect();
-        let sum: f64 = taps.iter().sum();
-        taps.iter_mut().for_each(|t| *t *= f64::from(gain) / sum);
-        let mut taps: Vec<f32> =
-            if factor == 1 { vec![gain] } else { taps.into_iter().map(|t| t as f32).collect() };
+        let mut taps = if factor == 1 { vec![gain] } else { low_pass(factor, gain) };
         taps.resize(taps.len().div_ceil(8) * 8, 0.0);
-        Decimator { factor, taps, pending: Vec::new() }
+        Decimator { factor, out_rate: rate / factor as u32, taps, pending: Vec::new() }
     }
 
     /// The rate out.
-    pub fn out_rate(&self, rate: u32) -> u32 {
-        rate / self.factor as u32
+    pub fn out_rate(&self) -> u32 {
+        self.out_rate
     }
 
     /// Filters `input` and appends what it yields to `out`.
@@ -71,6 +54,24 @@ impl Decimator {
         }
         self.pending.drain(..start);
     }
+}
+
+/// The filter's taps for `factor`: a Blackman-windowed sinc [`SINC_OUT`] output samples long,
+/// cut at [`CUTOFF`] of the output's Nyquist rate, summing to `gain`.
+fn low_pass(factor: usize, gain: f32) -> Vec<f32> {
+    let half = SINC_OUT / 2 * factor;
+    let n = 2 * half + 1;
+    let fc = CUTOFF / 2.0 / factor as f64;
+    let taps: Vec<f64> = (0..n)
+        .map(|k| {
+            let x = std::f64::consts::TAU * fc * (k as f64 - half as f64);
+            let sinc = if x == 0.0 { 1.0 } else { x.sin() / x };
+            let w = std::f64::consts::TAU * k as f64 / (n - 1) as f64;
+            sinc * (0.42 - 0.5 * w.cos() + 0.08 * (2.0 * w).cos())
+        })
+        .collect();
+    let sum: f64 = taps.iter().sum();
+    taps.into_iter().map(|t| (t * f64::from(gain) / sum) as f32).collect()
 }
 
 /// `a · b` in 8 lanes (both a multiple of 8 long), which the compiler keeps in vector registers.

@@ -62,7 +62,7 @@ impl PrintThread {
         let printer = std::thread::Builder::new().name("sound-print".into()).spawn(move || {
             let mut decimator = Decimator::new(rate, 32767.0 / channels as f32);
             let mut printer = Fingerprinter::new(&config());
-            printer.start(decimator.out_rate(rate), 1).ok()?;
+            printer.start(decimator.out_rate(), 1).ok()?;
             let mut mono = Vec::new();
             for batch in batches {
                 decimator.push(&batch, &mut mono);

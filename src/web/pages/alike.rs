@@ -34,8 +34,7 @@ pub fn how_alike(a: &LookAlike) -> String {
 
 /// What the section shows.
 pub struct AlikeView {
-    /// "Looks like" or "Sounds like".
-    pub heading: &'static str,
+    kind: MediaKind,
     pub lines: Vec<AlikeLine>,
     /// The item has no look or print yet (stored by an older version).
     pub not_looked: bool,
@@ -44,30 +43,33 @@ pub struct AlikeView {
 }
 
 impl AlikeView {
+    pub fn heading(&self) -> &'static str {
+        match self.kind {
+            MediaKind::Image => "Looks like",
+            MediaKind::Audio => "Sounds like",
+        }
+    }
+
     /// What the list holds, or what was looked for when it is empty.
     pub fn intro(&self) -> &'static str {
-        match (self.heading, self.lines.is_empty()) {
-            ("Looks like", false) => {
+        match (self.kind, self.lines.is_empty()) {
+            (MediaKind::Image, false) => {
                 "Pictures you can see that look like this one: a copy resized, saved again, in \
                  another format or lightly retouched."
             }
-            ("Looks like", true) => "Nothing you can see looks like it.",
-            (_, false) => {
+            (MediaKind::Image, true) => "Nothing you can see looks like it.",
+            (MediaKind::Audio, false) => {
                 "Sounds you can see that hold this one's sound: a copy in another format, bitrate or \
                  rate, louder or quieter, or a part of it (the first two minutes of each are compared)."
             }
-            (_, true) => "Nothing you can see sounds like it.",
+            (MediaKind::Audio, true) => "Nothing you can see sounds like it.",
         }
     }
 }
 
 /// The section of item `id`'s page.
 pub async fn view(app: &App, user: &CurrentUser, kind: MediaKind, id: i64) -> Result<AlikeView, WebError> {
-    let heading = match kind {
-        MediaKind::Image => "Looks like",
-        MediaKind::Audio => "Sounds like",
-    };
-    let mut view = AlikeView { heading, lines: Vec::new(), not_looked: false, unprintable: false };
+    let mut view = AlikeView { kind, lines: Vec::new(), not_looked: false, unprintable: false };
     let found = match app.media.look_alikes(&user.actor(), kind, id).await {
         Ok(Alike::Found(found)) => found,
         Ok(Alike::NotLooked) => return Ok(AlikeView { not_looked: true, ..view }),

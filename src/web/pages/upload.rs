@@ -109,18 +109,18 @@ struct LooksLike {
 /// fails leaves the upload, which is stored, answered without it.
 async fn looks_like(app: &App, actor: &Actor, (kind, id): (MediaKind, i64)) -> Option<LooksLike> {
     match app.media.look_alikes(actor, kind, id).await {
-        Ok(Alike::Found(found)) => found.into_iter().next().map(|a| LooksLike {
-            url: format!("/media/{}/{}", kind.as_str(), a.id),
-            note: super::alike::how_alike(&a),
-            name: a.title.unwrap_or(a.filename),
-            distance: match a.likeness {
-                Likeness::Look(d) => Some(d),
-                Likeness::Sound(_) => None,
-            },
-            shared_ms: match a.likeness {
-                Likeness::Sound(s) => Some(s.ms),
-                Likeness::Look(_) => None,
-            },
+        Ok(Alike::Found(found)) => found.into_iter().next().map(|a| {
+            let (distance, shared_ms) = match a.likeness {
+                Likeness::Look(d) => (Some(d), None),
+                Likeness::Sound(s) => (None, Some(s.ms)),
+            };
+            LooksLike {
+                url: format!("/media/{}/{}", kind.as_str(), a.id),
+                note: super::alike::how_alike(&a),
+                name: a.title.unwrap_or(a.filename),
+                distance,
+                shared_ms,
+            }
         }),
         Ok(Alike::NotLooked | Alike::Unprintable) | Err(MediaError::NotFound) => None,
         Err(e) => {
