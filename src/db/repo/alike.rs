@@ -7,6 +7,7 @@
 use super::sql::{Param, Sql};
 use crate::db::rows::LookRow;
 use crate::db::{DbConn, DbError};
+use crate::domain::telling_quarters;
 
 /// Images read at most for one look. Unrelated looks share a given quarter once in 65 536, so
 /// a library of a million pictures yields some 60 by chance.
@@ -32,20 +33,15 @@ impl AlikeRepo {
             "SELECT id, owner_id, original_filename, title, thumbnail_key, sha256, look FROM images \
              WHERE id IN (",
         );
-        // A quarter of a flat stretch (a clear sky's rows: no steps, or steps all one way) is
-        // shared by pictures that have nothing else in common; it is asked for only when the
-        // whole look is made of such quarters.
-        let shifts = [0, 16, 32, 48];
-        let flat = |shift: &i64| matches!((look >> shift) & 0xFFFF, 0 | 0xFFFF);
-        let telling: Vec<i64> = shifts.iter().copied().filter(|s| !flat(s)).collect();
-        let asked = if telling.is_empty() { shifts.to_vec() } else { telling };
-        for (n, shift) in asked.into_iter().enumerate() {
+        // A flat quarter is shared by pictures that have nothing else in common: it is asked
+        // for only when the whole look is made of such quarters.
+        for (n, shift) in telling_quarters(look).into_iter().enumerate() {
             // Written as each index is (migration 000033), which is how the planners match them.
             let quarter =
                 if shift == 0 { "(look & 65535)".to_owned() } else { format!("((look >> {shift}) & 65535)") };
             sql.push(if n == 0 { "" } else { " UNION " });
             sql.push(&format!("SELECT id FROM images WHERE {quarter} = "));
-            sql.bind(Param::Int((look >> shift) & 0xFFFF));
+            sql.bind(Param::Int(crate::domain::quarter(look, shift)));
         }
         sql.push(") AND id <> ").bind(Param::Int(except));
         if let Some(user) = visible_to {
