@@ -958,3 +958,54 @@ pub struct LookRow {
     #[diesel(sql_type = BigInt)]
     pub look: i64,
 }
+
+/// An image's look, for finding every group of look-alikes.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct IdLook {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub look: i64,
+}
+
+/// A print key more than one sound holds.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct HeldKey {
+    #[diesel(sql_type = BigInt)]
+    pub key: i64,
+}
+
+/// A print key and a sound holding it.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct KeyHolder {
+    #[diesel(sql_type = BigInt)]
+    pub key: i64,
+    #[diesel(sql_type = BigInt)]
+    pub audio_id: i64,
+}
+
+/// Two sounds whose prints share keys, the lower id first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPair {
+    pub first: i64,
+    pub second: i64,
+}
+
+/// One item of a group of look- or sound-alikes.
+#[derive(Debug, Clone, Queryable)]
+pub struct AlikeMemberRow {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+    pub original_filename: String,
+    pub title: Option<String>,
+    pub created_at: NaiveDateTime,
+    /// A picture's thumbnail; a sound's waveform, which is not shown.
+    pub preview_key: Option<String>,
+    pub byte_size: i64,
+    /// Pixels of a picture, milliseconds of a sound.
+    pub extent: i64,
+    pub sha256: String,
+    /// A picture's width and height (a sound's are 0).
+    pub width: i32,
+    pub height: i32,
+}

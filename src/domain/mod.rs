@@ -4,8 +4,8 @@
 mod audit;
 mod cursor;
 mod focal;
-pub mod loudness;
 mod look_quarters;
+pub mod loudness;
 mod privacy;
 pub mod region;
 mod size;

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod alike;
+mod alike_groups;
 mod aside;
 mod backfill;
 mod bulk_edit;
@@ -42,6 +43,7 @@ mod zip;
 pub use crate::storage::{ByteRange, ByteStream};
 pub use access::Actor;
 pub use alike::{Alike, Likeness, LookAlike, MAX_ALIKE};
+pub use alike_groups::{AlikeGroup, AlikeMember, KeptAlike, MAX_ALIKE_GROUPS, MAX_GROUP_ITEMS};
 pub use backfill::Backfilled;
 pub use bulk_edit::{BulkEdit, BulkOutcome, MAX_VIEW_EDIT, MAX_VIEW_TURN, ViewMembers};
 pub use collections::MAX_NAME_CHARS;

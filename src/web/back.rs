@@ -32,6 +32,14 @@ pub fn gallery_view(back: Option<&str>) -> String {
     }
 }
 
+/// Where Undo returns: the gallery view it was pressed on, or the look- and sound-alike groups.
+pub fn undo_view(back: Option<&str>) -> String {
+    match back {
+        Some(b @ "/duplicates/alike") => b.to_owned(),
+        _ => gallery_view(back),
+    }
+}
+
 /// A gallery view from its first page: its address without the pairs that say where in it a
 /// page stands (a cursor, a position, the last page) or what was ticked.
 pub fn first_page(view: &str) -> String {
@@ -106,6 +114,9 @@ mod tests {
         {
             assert_eq!(gallery_view(Some(bad)), "/media", "{bad:?}");
         }
+        assert_eq!(undo_view(Some("/duplicates/alike")), "/duplicates/alike");
+        assert_eq!(undo_view(Some("/duplicates/alike?x=//evil")), "/media");
+        assert_eq!(undo_view(Some("/media/system")), "/media/system");
         assert_eq!(with_back("/media/image/3", "/media?q=a b"), "/media/image/3?back=%2Fmedia%3Fq%3Da%20b");
         assert_eq!(with_back("/media/image/3", "/media"), "/media/image/3");
     }

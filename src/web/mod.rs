@@ -36,9 +36,9 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    account_tokens, accounts, audit, bulk_delete, bulk_edit, collections, crop, detail, duplicates, files,
-    focal, gallery, queue, regions, replace, share_form, shared, shares, sign_on, signin, tags, texts,
-    tokens, trash, tus, upload, viewer, zip,
+    account_tokens, accounts, alike_groups, audit, bulk_delete, bulk_edit, collections, crop, detail,
+    duplicates, files, focal, gallery, queue, regions, replace, share_form, shared, shares, sign_on, signin,
+    tags, texts, tokens, trash, tus, upload, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -186,6 +186,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             )
             .route("/duplicates", web::get().to(duplicates::show))
             .route("/duplicates", web::post().to(duplicates::keep_one))
+            .route("/duplicates/alike", web::get().to(alike_groups::show))
+            .route("/duplicates/alike", web::post().to(alike_groups::keep))
             .route("/trash", web::get().to(trash::show))
             .route("/trash", web::post().to(trash::act))
             .route("/trash/empty", web::get().to(trash::confirm_empty))

@@ -43,7 +43,7 @@ fn png(rgb: &RgbImage) -> Vec<u8> {
 }
 
 /// A photo, a smaller PNG of it, a brighter copy and an unrelated picture.
-fn pictures() -> [(&'static str, Vec<u8>); 4] {
+pub(crate) fn pictures() -> [(&'static str, Vec<u8>); 4] {
     let photo = scene(1);
     let mut brighter = photo.clone();
     brighter.pixels_mut().for_each(|p| p.0 = p.0.map(|c| c.saturating_add(20)));
@@ -55,7 +55,7 @@ fn pictures() -> [(&'static str, Vec<u8>); 4] {
     ]
 }
 
-async fn put(env: &TestEnv, who: &Actor, owner: Owner, (name, bytes): (&str, Vec<u8>)) -> i64 {
+pub(crate) async fn put(env: &TestEnv, who: &Actor, owner: Owner, (name, bytes): (&str, Vec<u8>)) -> i64 {
     let upload = Upload::new(owner, name);
     env.media.upload(who, upload, bytes_stream(bytes)).await.expect("upload").id()
 }

@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod alike;
+mod alike_groups;
 mod api_cors;
 mod audit;
 mod browser_edits;

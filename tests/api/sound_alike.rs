@@ -36,12 +36,12 @@ fn tune(out: &Path, step: u32, seconds: u32) {
 }
 
 /// A 40 s tune and what ffmpeg makes of it, with another tune and a clip too short to print.
-struct Songs {
+pub(crate) struct Songs {
     dir: tempfile::TempDir,
 }
 
 impl Songs {
-    fn make() -> Songs {
+    pub(crate) fn make() -> Songs {
         let dir = tempfile::tempdir().unwrap();
         let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
         tune(Path::new(&p("tune.wav")), 7, 40);
@@ -55,16 +55,16 @@ impl Songs {
         Songs { dir }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn bytes(&self, name: &str) -> Vec<u8> {
+    pub(crate) fn bytes(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.path(name)).unwrap()
     }
 }
 
-async fn put(env: &TestEnv, who: &Actor, owner: Owner, songs: &Songs, name: &str) -> i64 {
+pub(crate) async fn put(env: &TestEnv, who: &Actor, owner: Owner, songs: &Songs, name: &str) -> i64 {
     let upload = Upload::new(owner, name);
     env.media.upload(who, upload, bytes_stream(songs.bytes(name))).await.expect("upload").id()
 }

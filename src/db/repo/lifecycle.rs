@@ -1,6 +1,6 @@
 //! How the database runs the trash, version, duplicate, look-alike, sound-alike, quota, audit log, webhook,
 //! share link and token queries (`mediadesk explain --lifecycle`): each should walk an index, never read a
-//! whole table.
+//! whole table, but for the one that finds every group of look-alikes, which needs every look.
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -123,6 +123,14 @@ impl LifecycleRepo {
         let keys: Vec<i64> = (1..=crate::domain::PRINT_KEYS as i64).map(|k| k * 7919).collect();
         plan!("sound-alikes, a user's view", super::sound::SoundRepo::query(&keys, 1, Some(owner)));
         plan!("sound-alikes, staff", super::sound::SoundRepo::query(&keys, 1, None));
+        use super::alike_groups::AlikeGroupRepo as Groups;
+        plan!("look-alike groups, one owner's", Groups::looks_query(Some(owner)));
+        // Every group of everyone's needs every look: the one query here that reads a table.
+        plan!("look-alike groups, everyone's (reads every look once)", Groups::looks_query(None));
+        plan!("sound-alike groups, keys held twice, one owner's", Groups::held_keys_query(Some(owner)));
+        plan!("sound-alike groups, keys held twice, everyone's", Groups::held_keys_query(None));
+        plan!("sound-alike groups, holders, one owner's", Groups::holders_query(&keys, Some(owner)));
+        plan!("sound-alike groups, holders, everyone's", Groups::holders_query(&keys, None));
         plan!(
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)

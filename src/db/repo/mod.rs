@@ -6,6 +6,7 @@
 //! each, that re-prepare was most of their cost; hot lists with a fixed size say it in the SQL.
 
 mod alike;
+mod alike_groups;
 mod audio;
 mod audit;
 mod collection;
@@ -32,6 +33,7 @@ mod version;
 mod webhook;
 
 pub use alike::AlikeRepo;
+pub use alike_groups::{AlikeGroupRepo, KEY_PAIRS};
 pub use audio::AudioRepo;
 pub use audit::{AuditCursor, AuditRepo};
 pub use collection::CollectionRepo;

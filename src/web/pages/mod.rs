@@ -3,6 +3,7 @@
 pub mod account_tokens;
 pub mod accounts;
 pub mod alike;
+pub mod alike_groups;
 pub mod audit;
 pub mod bulk_delete;
 pub mod bulk_edit;

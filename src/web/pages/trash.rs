@@ -214,7 +214,7 @@ pub async fn act(app: web::Data<App>, user: CurrentUser, body: web::Bytes) -> Re
     match (field("then"), restored_one) {
         (Some("item"), Some((kind, id, _))) if done == 1 => Ok(see_other(&format!("/media/{kind}/{id}"))),
         // Undo goes back to the page it was pressed on.
-        (Some("back"), _) => Ok(see_other(&crate::web::back::gallery_view(field("back")))),
+        (Some("back"), _) => Ok(see_other(&crate::web::back::undo_view(field("back")))),
         _ => Ok(see_other("/trash")),
     }
 }

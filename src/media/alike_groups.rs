@@ -1,0 +1,339 @@
+//! Look-alike and sound-alike groups among what the viewer manages (their own items; staff:
+//! everyone's), for cleaning up what Duplicates cannot see: the same picture or recording kept
+//! in other sizes, formats or bitrates. Two items are alike as on their pages (alike.rs); a
+//! group is every item joined to another by alikeness, the one most worth keeping first.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use super::MediaError;
+use super::access::Actor;
+use super::file::look::{ALIKE, distance};
+use super::file::sound::shared;
+use super::service::MediaService;
+use crate::db::repo::{AlikeGroupRepo, AudioRepo, ImageRepo};
+use crate::db::rows::IdLook;
+use crate::domain::{
+    MediaKind, Owner, QUARTER_SHIFTS, flat_quarter, print_values, quarter, telling_quarters,
+};
+use crate::storage::StorageKey;
+
+/// Groups shown at once, per kind, the largest first.
+pub const MAX_ALIKE_GROUPS: usize = 50;
+/// Items shown of one group, the most worth keeping first.
+pub const MAX_GROUP_ITEMS: usize = 24;
+
+/// One item of a group of alikes.
+#[derive(Debug, Clone)]
+pub struct AlikeMember {
+    pub id: i64,
+    pub filename: String,
+    pub title: Option<String>,
+    pub owner: Owner,
+    pub created_at: NaiveDateTime,
+    pub thumb_url: Option<String>,
+    pub byte_size: i64,
+    /// Milliseconds of a sound.
+    pub duration_ms: i64,
+    /// A picture's width and height.
+    pub pixels: Option<(i32, i32)>,
+    /// Whether it holds the very same file as the group's first.
+    pub same_file: bool,
+}
+
+/// Items that look or sound alike, the one most worth keeping first: the most pixels (or the
+/// longest sound), then the most bytes, then the oldest.
+#[derive(Debug, Clone)]
+pub struct AlikeGroup {
+    pub kind: MediaKind,
+    pub items: Vec<AlikeMember>,
+    /// Items of the group left out past [`MAX_GROUP_ITEMS`].
+    pub more: usize,
+}
+
+/// What keeping some of a group did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAlike {
+    /// Items deleted (to the trash, when there is one), in the order named.
+    pub gone: Vec<i64>,
+    /// Items left because they are not (or no longer) alike any kept one.
+    pub left: usize,
+}
+
+impl MediaService {
+    /// The groups of look-alike images and sound-alike sounds among the items the actor
+    /// manages.
+    pub async fn alike_groups(&self, actor: &Actor) -> Result<Vec<AlikeGroup>, MediaError> {
+        let owner = managed_by(actor)?;
+        let mut pooled = self.db.get().await?;
+        let looks = AlikeGroupRepo::looks(&mut pooled.conn(), owner).await?;
+        let pairs = AlikeGroupRepo::key_pairs(&mut pooled.conn(), owner).await?;
+        let mut ids: Vec<i64> = pairs.iter().flat_map(|p| [p.first, p.second]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let prints = AlikeGroupRepo::prints(&mut pooled.conn(), &ids).await?;
+        drop(pooled);
+        // Side by side on two media workers: the looks' buckets, and the prints compared.
+        let looked = self.cpu.run(move || look_pairs(&looks));
+        let heard = self.cpu.run(move || {
+            let prints: HashMap<i64, Vec<u32>> =
+                prints.into_iter().map(|(id, p)| (id, print_values(&p))).collect();
+            pairs
+                .into_iter()
+                .filter(|p| match (prints.get(&p.first), prints.get(&p.second)) {
+                    (Some(a), Some(b)) => shared(a, b).is_some(),
+                    _ => false,
+                })
+                .map(|p| (p.first, p.second))
+                .collect::<Vec<_>>()
+        });
+        let (image_pairs, sound_pairs) = tokio::try_join!(looked, heard)?;
+        let mut out = Vec::new();
+        for (kind, pairs) in [(MediaKind::Image, image_pairs), (MediaKind::Audio, sound_pairs)] {
+            for ids in joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS) {
+                out.push(self.alike_group(kind, &ids).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn alike_group(&self, kind: MediaKind, ids: &[i64]) -> Result<AlikeGroup, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let mut rows = AlikeGroupRepo::members(&mut pooled.conn(), kind.as_str(), ids).await?;
+        drop(pooled);
+        // The most pixels or sound, then bytes, then the oldest.
+        rows.sort_by_key(|r| (std::cmp::Reverse((r.extent, r.byte_size)), r.created_at, r.id));
+        let first_sha = rows.first().map(|r| r.sha256.clone()).unwrap_or_default();
+        let more = rows.len().saturating_sub(MAX_GROUP_ITEMS);
+        let mut items = Vec::with_capacity(rows.len().min(MAX_GROUP_ITEMS));
+        for r in rows.into_iter().take(MAX_GROUP_ITEMS) {
+            let thumb_url = match (kind, &r.preview_key) {
+                (MediaKind::Image, Some(t)) => {
+                    Some(self.sign(&StorageKey::parse(t)?, "image/jpeg", None, None).await?.url)
+                }
+                _ => None,
+            };
+            items.push(AlikeMember {
+                same_file: r.sha256 == first_sha && !items.is_empty(),
+                id: r.id,
+                filename: r.original_filename,
+                title: r.title,
+                owner: Owner::from_id(r.owner_id),
+                created_at: r.created_at,
+                thumb_url,
+                byte_size: r.byte_size,
+                duration_ms: if kind == MediaKind::Audio { r.extent } else { 0 },
+                pixels: (kind == MediaKind::Image).then_some((r.width, r.height)),
+            });
+        }
+        Ok(AlikeGroup { kind, items, more })
+    }
+
+    /// Deletes (to the trash, when there is one) each item of `group` not in `keep` that looks
+    /// or sounds like a kept one; the others are left alone, so a stale page deletes nothing
+    /// it no longer shows alike. Every kept item must be one the actor sees.
+    pub async fn keep_alike(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        keep: &[i64],
+        group: &[i64],
+    ) -> Result<KeptAlike, MediaError> {
+        if keep.is_empty() {
+            return Err(MediaError::Invalid("Tick at least one item to keep.".into()));
+        }
+        let others: Vec<i64> = group.iter().copied().filter(|id| !keep.contains(id)).collect();
+        let marks = self.alike_marks(actor, kind, keep, &others).await?;
+        let (mut gone, mut left) = (Vec::new(), 0);
+        for id in others {
+            let alike = match (&marks.kept, marks.others.get(&id)) {
+                (Marks::Looks(kept), Some(Mark::Look(look))) => {
+                    kept.iter().any(|k| distance(*k, *look) <= ALIKE)
+                }
+                (Marks::Prints(kept), Some(Mark::Print(print))) => {
+                    kept.iter().any(|k| shared(k, print).is_some())
+                }
+                _ => false,
+            };
+            if !alike {
+                left += 1;
+                continue;
+            }
+            match self.delete(actor, kind, id).await {
+                Ok(_) => gone.push(id),
+                Err(MediaError::NotFound) => left += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(KeptAlike { gone, left })
+    }
+
+    /// The looks or prints of the kept items (each checked visible) and of the others.
+    async fn alike_marks(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        keep: &[i64],
+        others: &[i64],
+    ) -> Result<AllMarks, MediaError> {
+        let mut pooled = self.db.get().await?;
+        let mut all = AllMarks { kept: Marks::Looks(Vec::new()), others: HashMap::new() };
+        match kind {
+            MediaKind::Image => {
+                let rows = ImageRepo::by_ids(&mut pooled.conn(), keep).await?;
+                for id in keep {
+                    let row = rows.iter().find(|r| r.id == *id).ok_or(MediaError::NotFound)?;
+                    actor.check_view(row.owner_id)?;
+                }
+                all.kept = Marks::Looks(rows.iter().filter_map(|r| r.look).collect());
+                for (id, look) in AlikeGroupRepo::looks_of(&mut pooled.conn(), others).await? {
+                    all.others.insert(id, Mark::Look(look));
+                }
+            }
+            MediaKind::Audio => {
+                let rows = AudioRepo::by_ids(&mut pooled.conn(), keep).await?;
+                for id in keep {
+                    let row = rows.iter().find(|r| r.id == *id).ok_or(MediaError::NotFound)?;
+                    actor.check_view(row.owner_id)?;
+                }
+                let prints = rows.iter().filter_map(|r| r.print.as_deref()).map(print_values).collect();
+                all.kept = Marks::Prints(prints);
+                for (id, print) in AlikeGroupRepo::prints(&mut pooled.conn(), others).await? {
+                    all.others.insert(id, Mark::Print(print_values(&print)));
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+enum Marks {
+    Looks(Vec<i64>),
+    Prints(Vec<Vec<u32>>),
+}
+
+enum Mark {
+    Look(i64),
+    Print(Vec<u32>),
+}
+
+struct AllMarks {
+    kept: Marks,
+    others: HashMap<i64, Mark>,
+}
+
+/// Whose items the actor manages: their own, or (staff) everyone's.
+fn managed_by(actor: &Actor) -> Result<Option<i64>, MediaError> {
+    match (actor.is_staff, actor.user_id) {
+        (true, _) => Ok(None),
+        (false, Some(id)) => Ok(Some(id)),
+        (false, None) => Err(MediaError::Forbidden),
+    }
+}
+
+/// The pairs of looks within [`ALIKE`] bits that one look's lookup would find (alike.rs): they
+/// share a quarter one of them is found by. Looks are bucketed by each quarter; a flat quarter
+/// is asked for only by a look whose quarters are all flat, so its bucket's other members are
+/// compared with those looks alone.
+fn look_pairs(looks: &[IdLook]) -> Vec<(i64, i64)> {
+    // (shift, quarter) → (index, whether the look is found by this quarter).
+    let mut buckets: HashMap<(i64, i64), Vec<(usize, bool)>> = HashMap::new();
+    for (n, l) in looks.iter().enumerate() {
+        let asked = telling_quarters(l.look);
+        for shift in QUARTER_SHIFTS {
+            let found_by = asked.contains(&shift);
+            if found_by || flat_quarter(l.look, shift) {
+                buckets.entry((shift, quarter(l.look, shift))).or_default().push((n, found_by));
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    for bucket in buckets.values() {
+        let (asking, passive): (Vec<_>, Vec<_>) = bucket.iter().copied().partition(|(_, asks)| *asks);
+        // Each pair of askers once, and each asker with every other member.
+        for (i, &(x, _)) in asking.iter().enumerate() {
+            for &(y, _) in asking[i + 1..].iter().chain(&passive) {
+                if distance(looks[x].look, looks[y].look) <= ALIKE {
+                    let (a, b) = (looks[x].id, looks[y].id);
+                    pairs.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The groups the pairs join (connected components), the largest first, then by lowest id;
+/// each group's ids ascending.
+fn joined(pairs: &[(i64, i64)]) -> Vec<Vec<i64>> {
+    let mut parent: HashMap<i64, i64> = HashMap::new();
+    fn root(parent: &mut HashMap<i64, i64>, mut x: i64) -> i64 {
+        while let Some(&p) = parent.get(&x) {
+            if p == x {
+                break;
+            }
+            let grand = parent[&p];
+            parent.insert(x, grand);
+            x = grand;
+        }
+        x
+    }
+    for &(a, b) in pairs {
+        parent.entry(a).or_insert(a);
+        parent.entry(b).or_insert(b);
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent.insert(ra.max(rb), ra.min(rb));
+        }
+    }
+    let ids: Vec<i64> = parent.keys().copied().collect();
+    let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
+    for id in ids {
+        let r = root(&mut parent, id);
+        groups.entry(r).or_default().push(id);
+    }
+    let mut out: Vec<Vec<i64>> = groups.into_values().collect();
+    out.iter_mut().for_each(|g| g.sort_unstable());
+    out.sort_by_key(|g| (std::cmp::Reverse(g.len()), g[0]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(id: i64, look: i64) -> IdLook {
+        IdLook { id, look }
+    }
+
+    #[test]
+    fn pairs_are_joined_into_groups_the_largest_first() {
+        assert_eq!(joined(&[(5, 9), (1, 2), (2, 3), (9, 7)]), vec![vec![1, 2, 3], vec![5, 7, 9]]);
+        assert_eq!(joined(&[(4, 6), (1, 2)]), vec![vec![1, 2], vec![4, 6]]);
+        assert!(joined(&[]).is_empty());
+    }
+
+    #[test]
+    fn looks_pair_within_the_alike_bits_by_a_shared_telling_quarter() {
+        let a = 0x1234_5678_9ABC_DEF0;
+        let near = a ^ 0b1011; // 3 bits off, in the lowest quarter
+        let far = a ^ 0x0F0F_0000_0000_0000 ^ 0xFF; // 8 + 8 bits off
+        let spread = a ^ 0x0001_0001_0001_0001 ^ 0x0010_0010_0010_0010; // 8 bits, every quarter
+        let pairs = look_pairs(&[l(1, a), l(2, near), l(3, far), l(4, spread), l(5, 0x0BAD_F00D_0000_0000)]);
+        assert_eq!(pairs, vec![(1, 2)], "a look differing in every quarter is not found, as on its page");
+    }
+
+    #[test]
+    fn a_flat_look_finds_others_by_its_flat_quarters_but_flat_quarters_join_no_one_else() {
+        let flat = 0x0000_FFFF_0000_0000_u64 as i64;
+        let near_flat = flat ^ 0x0000_0000_0100_0003; // flat in its top half only
+        let sky = 0x0000_FFFF_1234_5678; // top half flat, the rest telling
+        let sky2 = 0x0000_FFFF_1234_5679;
+        let pairs =
+            look_pairs(&[l(1, flat), l(2, near_flat), l(3, sky), l(4, sky2), l(5, 0x0000_FFFF_4321_8765)]);
+        assert_eq!(pairs, vec![(1, 2), (3, 4)]);
+    }
+}
