@@ -149,6 +149,19 @@ if gal:
                 ok(x["p99_ms"] < 25) if is_page else "", f"{share * 100:.1f} %" if is_page else "",
                 ok(share >= 0.4) if is_page and "uploads" not in label and "file" not in label else "")
 
+al = r.get("alike")
+if al:
+    out.append(f"\n**Look- and sound-alike groups** (the staff's page over {al['items']:,} items: one image in 50 "
+               f"a copy of the one before, one sound in 50 too, every sound with a two-minute print; every look "
+               f"read and bucketed, the keys held twice and their holders paired, each pair of prints compared; "
+               f"`oha -c 1`, medians of 3. "
+               f"A person waits for it at the page)\n")
+    row("backend", "groups shown", "p50 (≤ 1 s)", "", "p99")
+    row(*["---"] * 5)
+    for backend, b in al["backends"].items():
+        x = b["staff, every group"]
+        row(backend, b["groups shown"], f"{x['p50_ms']:.0f} ms", ok(x["p50_ms"] <= 1000), f"{x['p99_ms']:.0f} ms")
+
 ed = r.get("edit")
 if ed:
     out.append(f"\n**A change to a whole view** (the credit of {ed['items']:,} items set at once by staff, each "

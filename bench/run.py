@@ -472,6 +472,54 @@ def bench_gallery():
     return res
 
 
+# ---- 3b. look- and sound-alike groups ------------------------------------------------------
+
+def sql_on(backend, env, statements):
+    """Runs SQL on a bench library's database (the seed's own rows)."""
+    if backend == "sqlite_local":
+        import sqlite3
+        db = sqlite3.connect(os.path.join(env["MEDIADESK_DATA_DIR"], "mediadesk.db"))
+        db.executescript(statements)
+        db.close()
+    else:
+        db = env["DATABASE_URL"].split("?")[0].rsplit("/", 1)[1]
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", os.environ["PGPORT"], "-U", "postgres", "-d", db,
+                        "-qc", statements], check=True)
+
+
+def bench_alike():
+    """The staff's look- and sound-alike groups page over the gallery's library: every look
+    read once and bucketed, the keys held twice and their holders paired. One image in 50 is a copy of
+    the one before (the same look), one sound in 50 a copy of the one before (the same keys);
+    every sound holds a two-minute print (960 values), so each pair is compared."""
+    res = {"items": GALLERY_ITEMS, "backends": {}}
+    for backend in ["sqlite_local", "postgres_s3"]:
+        say(f"alike groups: {GALLERY_ITEMS} items on {backend} (seeding…)")
+        env = backend_env(backend, os.path.join(WORK, f"alike-{backend}"))
+        cli(env, "seed", "--load", str(GALLERY_ITEMS))
+        print_hex = "".join(f"{(i * 2654435761) & 0xFFFFFFFF:08x}" for i in range(960))
+        blob = f"X'{print_hex}'" if backend == "sqlite_local" else f"'\\x{print_hex}'::bytea"
+        numbers = ("WITH RECURSIVE n(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM n WHERE n < 23) SELECT n FROM n"
+                   if backend == "sqlite_local" else "SELECT generate_series(0, 23) AS n")
+        sql_on(backend, env, f"""
+            UPDATE images SET look = (SELECT p.look FROM images p WHERE p.id = images.id - 1) WHERE id % 50 = 0;
+            UPDATE audios SET print = {blob};
+            INSERT INTO sound_keys (key, audio_id)
+              SELECT (CASE WHEN a.id % 50 = 0 THEN a.id - 1 ELSE a.id END) * 64 + k.n, a.id
+              FROM audios a, ({numbers}) k;
+            ANALYZE;""")
+        server = Server(env, f"alike-{backend}")
+        body = page(server, "/duplicates/alike")
+        out = {"groups shown": body.count('class="trash duplicate-group"')}
+        page(server, "/duplicates/alike")  # warm-up
+        runs = [oha(server.base + "/duplicates/alike", server.cookie, seconds=10, concurrency=1)
+                for _ in range(3)]
+        out["staff, every group"] = {k: median_of(runs, k) for k in ("rps", "p50_ms", "p99_ms")}
+        server.stop()
+        res["backends"][backend] = out
+    return res
+
+
 # ---- 4. a change to a whole view -----------------------------------------------------------
 
 EDIT_ITEMS = 5000  # the most one change of a view reaches (media::MAX_VIEW_EDIT)
@@ -668,6 +716,8 @@ def main():
         results["zip"] = bench_zip()
     if what in ("all", "gallery"):
         results["gallery"] = bench_gallery()
+    if what in ("all", "alike"):
+        results["alike"] = bench_alike()
     if what in ("all", "edit"):
         results["edit"] = bench_edit()
         results["delete"] = bench_delete()
