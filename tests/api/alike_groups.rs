@@ -76,12 +76,13 @@ async fn alike_groups_gather_copies_and_keep_the_ticked(env: TestEnv) {
     let kept = env.media.keep_alike(&bob, MediaKind::Image, &[bobs], &[bobs, small, bright]).await.unwrap();
     assert_eq!(kept, KeptAlike { gone: vec![], left: 2 });
     assert!(alive(&env, MediaKind::Image, small).await && alive(&env, MediaKind::Image, bright).await);
-    // Ann keeps the photo: its copies go to the trash, the dunes (posted by a stale or forged
-    // form) are alike nothing kept and stay.
-    let group = [photo, small, bright, dunes];
+    // Ann keeps the photo: its copies go to the trash; the dunes (posted by a stale or forged
+    // form) are alike nothing kept, and the system's copy is not hers to delete: both stay.
+    let group = [photo, small, bright, dunes, system];
     let kept = env.media.keep_alike(&ann, MediaKind::Image, &[photo], &group).await.unwrap();
-    assert_eq!(kept, KeptAlike { gone: vec![small, bright], left: 1 });
+    assert_eq!(kept, KeptAlike { gone: vec![small, bright], left: 2 });
     assert!(alive(&env, MediaKind::Image, photo).await && alive(&env, MediaKind::Image, dunes).await);
+    assert!(alive(&env, MediaKind::Image, system).await);
     assert!(!alive(&env, MediaKind::Image, small).await && !alive(&env, MediaKind::Image, bright).await);
     assert!(env.media.in_trash(&ann, MediaKind::Image, small).await.unwrap(), "to restore");
     assert!(env.media.in_trash(&ann, MediaKind::Image, bright).await.unwrap(), "to restore");
@@ -119,6 +120,26 @@ async fn alike_groups_through_the_page(env: TestEnv) {
     assert!(page.body.contains(&ticked), "the most pixels ticked: {}", page.body);
     assert!(!page.body.contains(&format!("value=\"{dunes}\"")), "{}", page.body);
     assert!(bob.get("/duplicates/alike").await.body.contains("No look-alikes or sound-alikes."));
+    // The same groups for a script (the OpenAPI test checks the document's shape).
+    let api = ann.get("/api/v1/alike-groups").await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    let (pictures, sounds) = (&json["groups"][0], &json["groups"][1]);
+    assert_eq!(
+        (pictures["kind"].as_str(), sounds["kind"].as_str()),
+        (Some("image"), Some("audio")),
+        "{json}"
+    );
+    let items = pictures["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{json}");
+    assert_eq!(items[0]["url"], format!("/api/v1/media/image/{photo}"), "the most pixels first: {json}");
+    assert_eq!((items[2]["width"].as_i64(), items[2]["height"].as_i64()), (Some(200), Some(150)));
+    assert!(items[0]["thumbnail_url"].is_string() && items[0]["duration_ms"].is_null(), "{json}");
+    assert_eq!(sounds["items"][0]["filename"], "tune.flac", "{json}");
+    assert!((39_000..=41_000).contains(&sounds["items"][0]["duration_ms"].as_i64().unwrap()), "{json}");
+    assert_eq!(json["groups"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(bob.get("/api/v1/alike-groups").await.body, r#"{"groups":[]}"#);
+    assert_eq!(s.client().get("/api/v1/alike-groups").await.status, 401);
 
     // Nothing ticked: a clear error, nothing gone.
     let fields = [("kind", "image"), ("item", photo.as_str()), ("item", small.as_str())];
