@@ -104,6 +104,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/collections/{id}", web::patch().to(api::change_collection))
             .route("/api/v1/collections/{id}", web::delete().to(api::delete_collection))
             .route("/api/v1/tags", web::get().to(api::tags))
+            .route("/api/v1/alike-groups", web::get().to(api::alike_groups))
             .route("/api/v1/openapi.json", web::get().to(api::openapi))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))

@@ -212,12 +212,17 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     samples.push(sample(&s, (alike, "GET", &format!("{image_path}/alike")), Some(&rw), None).await);
     // The clip is deleted by now.
     samples.push(sample(&s, (alike, "GET", &format!("{clip_path}/alike")), Some(&rw), None).await);
+    // A copy of the quay kept, so that a group of pictures is among the answers.
+    let copy = upload_sample(&s, &upload_only, ("quay-again.jpg", "image.jpg"), true).await;
+    assert_eq!(copy["status"], 200, "{copy}");
+    let groups = "/api/v1/alike-groups";
+    samples.push(sample(&s, (groups, "GET", groups), Some(&rw), None).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
-            .chain([201, 200, 200, 404, 200, 400, 200, 404])
+            .chain([201, 200, 200, 404, 200, 400, 200, 404, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -234,6 +239,8 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         (Some(32), Some(16))
     );
     assert_eq!(samples[42]["body"]["looked"], true, "{}", samples[42]["body"]);
+    let groups = samples[44]["body"]["groups"].as_array().unwrap();
+    assert!(groups.iter().any(|g| g["kind"] == "image"), "the pictures kept twice: {groups:?}");
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -252,5 +259,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "44");
+    assert_eq!(stdout.trim(), "45");
 }
