@@ -96,6 +96,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Look-alike images said not to be duplicates, the lower id first.
+    kept_apart_images (first_id, second_id) {
+        first_id -> BigInt,
+        second_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Sound-alike sounds said not to be duplicates, the lower id first.
+    kept_apart_audios (first_id, second_id) {
+        first_id -> BigInt,
+        second_id -> BigInt,
+    }
+}
+
+diesel::table! {
     pending_deletions (id) {
         id -> BigInt,
         storage_key -> Text,
@@ -354,6 +370,8 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     sign_ons,
     sound_keys,
+    kept_apart_images,
+    kept_apart_audios,
     webhook_cursor,
     access_tokens,
     audio_regions,

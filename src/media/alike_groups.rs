@@ -12,6 +12,7 @@ use super::access::Actor;
 use super::file::look::{ALIKE, distance};
 use super::file::sound::shared;
 use super::service::MediaService;
+use crate::db::DbConn;
 use crate::db::repo::{AlikeGroupRepo, AudioRepo, ImageRepo};
 use crate::db::rows::IdLook;
 use crate::domain::{
@@ -91,6 +92,10 @@ impl MediaService {
         let (image_pairs, sound_pairs) = tokio::try_join!(looked, heard)?;
         let mut out = Vec::new();
         for (kind, pairs) in [(MediaKind::Image, image_pairs), (MediaKind::Audio, sound_pairs)] {
+            let mut pooled = self.db.get().await?;
+            let apart = AlikeGroupRepo::kept_apart(&mut pooled.conn(), kind.as_str(), &pairs).await?;
+            drop(pooled);
+            let pairs: Vec<(i64, i64)> = pairs.into_iter().filter(|p| !apart.contains(p)).collect();
             for ids in joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS) {
                 out.push(self.alike_group(kind, &ids).await?);
             }
@@ -168,6 +173,49 @@ impl MediaService {
             }
         }
         Ok(KeptAlike { gone, left })
+    }
+
+    /// Says the items of a group are not duplicates: the groups no longer join any two of
+    /// them (each still joins another item alike it). Every one must be the actor's to manage;
+    /// how many were kept together.
+    pub async fn keep_all_alike(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        group: &[i64],
+    ) -> Result<usize, MediaError> {
+        let mut ids = group.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() < 2 || ids.len() > MAX_GROUP_ITEMS {
+            return Err(MediaError::Invalid(format!("A group kept whole has 2 to {MAX_GROUP_ITEMS} items.")));
+        }
+        let mut pooled = self.db.get().await?;
+        let owners: Vec<(i64, Option<i64>)> = match kind {
+            MediaKind::Image => ImageRepo::by_ids(&mut pooled.conn(), &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.owner_id))
+                .collect(),
+            MediaKind::Audio => AudioRepo::by_ids(&mut pooled.conn(), &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.owner_id))
+                .collect(),
+        };
+        drop(pooled);
+        for id in &ids {
+            let (_, owner) = owners.iter().find(|(o, _)| o == id).ok_or(MediaError::NotFound)?;
+            actor.check_manage(*owner)?;
+        }
+        let pairs: Vec<(i64, i64)> =
+            ids.iter().enumerate().flat_map(|(n, a)| ids[n + 1..].iter().map(move |b| (*a, *b))).collect();
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                Ok::<_, MediaError>(AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?)
+            })
+            .await?;
+        Ok(ids.len())
     }
 
     /// The looks or prints of the kept items (each checked visible) and of the others.

@@ -91,6 +91,21 @@ async fn alike_groups_gather_copies_and_keep_the_ticked(env: TestEnv) {
     assert_eq!(kept.unwrap(), KeptAlike { gone: vec![mp3], left: 1 });
     assert!(!alive(&env, MediaKind::Audio, mp3).await && alive(&env, MediaKind::Audio, other).await);
     assert_eq!(groups(&env, &ann).await, vec![(MediaKind::Audio, vec![flac, part])]);
+
+    // "Not duplicates": the two are kept together and shown as alike no more; only their own
+    // manager may say so, of two to 24 items; a new copy joins them both again.
+    let err = env.media.keep_all_alike(&bob, MediaKind::Audio, &[flac, part]).await.unwrap_err();
+    assert!(matches!(err, MediaError::NotFound), "{err:?}");
+    let err = env.media.keep_all_alike(&ann, MediaKind::Audio, &[flac, flac]).await.unwrap_err();
+    assert!(matches!(err, MediaError::Invalid(_)), "one item is no group: {err:?}");
+    assert_eq!(env.media.keep_all_alike(&ann, MediaKind::Audio, &[part, flac]).await.unwrap(), 2);
+    assert_eq!(groups(&env, &ann).await, vec![], "kept apart");
+    assert_eq!(env.media.keep_all_alike(&ann, MediaKind::Audio, &[flac, part]).await.unwrap(), 2, "again");
+    let again = sound("tune.mp3").await;
+    assert_eq!(groups(&env, &ann).await, vec![(MediaKind::Audio, vec![flac, again, part])]);
+    // Each item's own page still names the other: only the groups keep them apart.
+    let heard = env.media.look_alikes(&ann, MediaKind::Audio, flac).await.unwrap();
+    assert!(matches!(heard, mediadesk::media::Alike::Found(f) if f.iter().any(|a| a.id == part)));
 }
 
 async fn alike_groups_through_the_page(env: TestEnv) {
@@ -181,6 +196,18 @@ async fn alike_groups_through_the_page(env: TestEnv) {
     assert_eq!(r.location(), "/duplicates/alike");
     let page = ann.get("/duplicates/alike").await.body;
     assert!(page.contains("Moved to the Trash: 0 items."), "one kept, none other named: {page}");
+    assert!(page.contains("Not duplicates: keep all</button>"), "{page}");
+    let flac = id(4);
+    let fields = [("kind", "audio"), ("action", "apart"), ("item", flac.as_str()), ("item", mp3.as_str())];
+    let r = ann.post("/duplicates/alike", "/duplicates/alike", &fields).await;
+    assert_eq!(r.location(), "/duplicates/alike");
+    let page = ann.get("/duplicates/alike").await.body;
+    assert!(page.contains("Kept all 2: they are no longer shown as alike one another."), "{page}");
+    assert!(page.contains("No look-alikes or sound-alikes."), "{page}");
+    let fields = [("kind", "audio"), ("action", "apart"), ("item", flac.as_str())];
+    let refused = ann.post("/duplicates/alike", "/duplicates/alike", &fields).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("A group kept whole has 2 to 24 items."), "{}", refused.body);
     let nobody = s.client().get("/duplicates/alike").await;
     assert_eq!(nobody.status, 303, "signed out: to the sign-in page");
 }

@@ -1,8 +1,9 @@
 //! Every group of look- or sound-alikes among one owner's items or everyone's, for cleaning
 //! up. Unlike one item's alikes (alike.rs, sound.rs), this reads each look, or each print's
-//! keys, once: images are bucketed by quarter in memory, sounds paired by the key index.
+//! keys, once: images are bucketed by quarter in memory, sounds paired by the key index. Pairs
+//! someone said are not duplicates are kept apart (migration 000036).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -11,6 +12,8 @@ use super::sql::{Param, Sql};
 use crate::db::rows::{AlikeMemberRow, HeldKey, IdLook, KeyHolder, KeyPair};
 use crate::db::schema::audios::dsl as a;
 use crate::db::schema::images::dsl as i;
+use crate::db::schema::kept_apart_audios::dsl as ka;
+use crate::db::schema::kept_apart_images::dsl as ki;
 use crate::db::{DbConn, DbError, run};
 
 /// Pairs of sounds kept at most, those sharing the most keys first: each is compared (under a
@@ -96,6 +99,57 @@ impl AlikeGroupRepo {
             sql.push(" AND a.owner_id = ").bind(Param::Int(o));
         }
         sql
+    }
+
+    /// Of these pairs of one kind's items (the lower id first), those said not to be
+    /// duplicates.
+    pub async fn kept_apart(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        pairs: &[(i64, i64)],
+    ) -> Result<HashSet<(i64, i64)>, DbError> {
+        let mut firsts: Vec<i64> = pairs.iter().map(|p| p.0).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        let mut out = HashSet::new();
+        for chunk in firsts.chunks(500) {
+            let rows: Vec<(i64, i64)> = run!(conn, |c| if kind == "image" {
+                ki::kept_apart_images
+                    .filter(ki::first_id.eq_any(chunk))
+                    .select((ki::first_id, ki::second_id))
+                    .load(c)
+                    .await
+            } else {
+                ka::kept_apart_audios
+                    .filter(ka::first_id.eq_any(chunk))
+                    .select((ka::first_id, ka::second_id))
+                    .load(c)
+                    .await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Says each of these pairs of one kind's items (the lower id first) is not duplicates;
+    /// a pair said so before stays as it is.
+    pub async fn keep_apart(conn: &mut DbConn<'_>, kind: &str, pairs: &[(i64, i64)]) -> Result<(), DbError> {
+        for &(first, second) in pairs {
+            run!(conn, |c| if kind == "image" {
+                diesel::insert_into(ki::kept_apart_images)
+                    .values((ki::first_id.eq(first), ki::second_id.eq(second)))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await
+            } else {
+                diesel::insert_into(ka::kept_apart_audios)
+                    .values((ka::first_id.eq(first), ka::second_id.eq(second)))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await
+            })?;
+        }
+        Ok(())
     }
 
     /// The prints of these sounds (those that have one).

@@ -131,6 +131,16 @@ impl LifecycleRepo {
         plan!("sound-alike groups, keys held twice, everyone's", Groups::held_keys_query(None));
         plan!("sound-alike groups, holders, one owner's", Groups::holders_query(&keys, Some(owner)));
         plan!("sound-alike groups, holders, everyone's", Groups::holders_query(&keys, None));
+        use crate::db::schema::{kept_apart_audios::dsl as ka, kept_apart_images::dsl as ki};
+        let firsts = vec![1_i64, 2, 3];
+        plan!(
+            "look-alike groups, pairs kept apart",
+            ki::kept_apart_images.filter(ki::first_id.eq_any(&firsts)).select((ki::first_id, ki::second_id))
+        );
+        plan!(
+            "sound-alike groups, pairs kept apart",
+            ka::kept_apart_audios.filter(ka::first_id.eq_any(&firsts)).select((ka::first_id, ka::second_id))
+        );
         plan!(
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)

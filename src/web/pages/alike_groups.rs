@@ -92,7 +92,8 @@ pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
 }
 
 /// Keeps the ticked items of one group and deletes the others that are still alike a kept one
-/// (to the trash, when there is one). Repeated `item` and `keep` fields carry the group.
+/// (to the trash, when there is one), or (`action=apart`) keeps all and says they are not
+/// duplicates. Repeated `item` and `keep` fields carry the group.
 pub async fn keep(
     app: web::Data<App>,
     user: CurrentUser,
@@ -104,6 +105,12 @@ pub async fn keep(
         .and_then(|k| k.parse().ok())
         .ok_or_else(|| WebError::BadRequest("Which kind of media?".into()))?;
     let ids = |name: &str| form.values(name).filter_map(|v| v.parse().ok()).collect::<Vec<i64>>();
+    if form.field("action") == Some("apart") {
+        let n = app.media.keep_all_alike(&user.actor(), kind, &ids("item")).await?;
+        let said = format!("Kept all {n}: they are no longer shown as alike one another.");
+        session::flash(&user.session, "ok", said);
+        return Ok(see_other(BACK));
+    }
     let kept = app.media.keep_alike(&user.actor(), kind, &ids("keep"), &ids("item")).await?;
     let verb = if app.media.keeps_trash() { "Moved to the Trash" } else { "Deleted" };
     let mut said = format!("{verb}: {}.", counted(kept.gone.len(), "item"));

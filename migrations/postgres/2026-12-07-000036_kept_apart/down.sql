@@ -1,0 +1,2 @@
+DROP TABLE kept_apart_audios;
+DROP TABLE kept_apart_images;
