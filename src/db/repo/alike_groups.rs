@@ -23,6 +23,11 @@ pub const KEY_PAIRS: usize = 4000;
 /// Keys held more than once read at most: a copy shares most of its 24.
 const HELD_KEYS: usize = 24 * KEY_PAIRS;
 
+/// Sounds a key may be held by and still pair them: a key a whole series holds (a podcast's
+/// jingle) would pair every episode with every other, some k²/2 pairs; those sounds still pair
+/// through their other keys.
+const MAX_HOLDERS: usize = 64;
+
 pub struct AlikeGroupRepo;
 
 impl AlikeGroupRepo {
@@ -41,7 +46,7 @@ impl AlikeGroupRepo {
 
     /// Sounds of one owner (`Some`) or everyone's whose prints share keys, those sharing the
     /// most first, at most [`KEY_PAIRS`]: the keys held more than once, then who holds each,
-    /// paired here. (One query joining the keys to themselves read every key twice: 748 ms on
+    /// paired here ([`paired`]). (One query joining the keys to themselves read every key twice: 748 ms on
     /// SQLite for 600 000 keys; PostgreSQL, which cannot tell how few keys are held twice, hashed
     /// the whole table even when asked for the held keys first.)
     pub async fn key_pairs(conn: &mut DbConn<'_>, owner: Option<i64>) -> Result<Vec<KeyPair>, DbError> {
@@ -52,19 +57,7 @@ impl AlikeGroupRepo {
         for chunk in keys.chunks(500) {
             holders.extend(Self::holders_query(chunk, owner).rows::<KeyHolder>(conn).await?);
         }
-        holders.sort_unstable_by_key(|h| (h.key, h.audio_id));
-        let mut shared: HashMap<(i64, i64), u32> = HashMap::new();
-        for same_key in holders.chunk_by(|a, b| a.key == b.key) {
-            for (i, a) in same_key.iter().enumerate() {
-                for b in &same_key[i + 1..] {
-                    *shared.entry((a.audio_id, b.audio_id)).or_default() += 1;
-                }
-            }
-        }
-        let mut pairs: Vec<((i64, i64), u32)> = shared.into_iter().collect();
-        pairs.sort_unstable_by_key(|((a, b), n)| (std::cmp::Reverse(*n), *a, *b));
-        pairs.truncate(KEY_PAIRS);
-        Ok(pairs.into_iter().map(|((first, second), _)| KeyPair { first, second }).collect())
+        Ok(paired(holders))
     }
 
     /// Keys more than one sound holds: everyone's in the key index's order; one owner's from
@@ -218,5 +211,41 @@ impl AlikeGroupRepo {
                 .load(c)
                 .await
         })?)
+    }
+}
+
+/// The pairs of sounds the holders share keys through, the lower id first, those sharing the
+/// most keys first, at most [`KEY_PAIRS`]; keys of more than [`MAX_HOLDERS`] sounds aside.
+fn paired(mut holders: Vec<KeyHolder>) -> Vec<KeyPair> {
+    holders.sort_unstable_by_key(|h| (h.key, h.audio_id));
+    let mut shared: HashMap<(i64, i64), u32> = HashMap::new();
+    for same_key in holders.chunk_by(|a, b| a.key == b.key).filter(|k| k.len() <= MAX_HOLDERS) {
+        for (i, a) in same_key.iter().enumerate() {
+            for b in &same_key[i + 1..] {
+                *shared.entry((a.audio_id, b.audio_id)).or_default() += 1;
+            }
+        }
+    }
+    let mut pairs: Vec<((i64, i64), u32)> = shared.into_iter().collect();
+    pairs.sort_unstable_by_key(|((a, b), n)| (std::cmp::Reverse(*n), *a, *b));
+    pairs.truncate(KEY_PAIRS);
+    pairs.into_iter().map(|((first, second), _)| KeyPair { first, second }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(key: i64, audio_id: i64) -> KeyHolder {
+        KeyHolder { key, audio_id }
+    }
+
+    #[test]
+    fn holders_pair_the_most_shared_first_and_a_key_of_everyone_pairs_no_one() {
+        let mut holders = vec![h(1, 5), h(1, 3), h(2, 3), h(2, 5), h(2, 9), h(4, 9), h(4, 7)];
+        // A key 65 sounds hold, 7 and 5 among them.
+        holders.extend((100..165).map(|id| h(8, id)).chain([h(8, 7), h(8, 5)]));
+        let pairs: Vec<(i64, i64)> = paired(holders).into_iter().map(|p| (p.first, p.second)).collect();
+        assert_eq!(pairs, vec![(3, 5), (3, 9), (5, 9), (7, 9)]);
     }
 }
