@@ -51,6 +51,15 @@ impl Actor {
         if self.can_view(owner_id) { Ok(()) } else { Err(MediaError::NotFound) }
     }
 
+    /// Whose items the actor manages: their own (`Some`), or (staff) everyone's (`None`).
+    pub(super) fn managed_owner(&self) -> Result<Option<i64>, MediaError> {
+        match (self.is_staff, self.user_id) {
+            (true, _) => Ok(None),
+            (false, Some(id)) => Ok(Some(id)),
+            (false, None) => Err(MediaError::Forbidden),
+        }
+    }
+
     /// The audit row of this actor doing `action` to an item.
     pub(super) fn did(&self, action: AuditAction, (kind, id): (MediaKind, i64)) -> NewAudit {
         NewAudit::of(self.user_id, action, AuditOutcome::Ok).item(kind, id)

@@ -13,8 +13,8 @@ use super::file::look::{ALIKE, distance};
 use super::file::sound::shared;
 use super::service::MediaService;
 use crate::db::DbConn;
-use crate::db::repo::{AlikeGroupRepo, AudioRepo, ImageRepo};
-use crate::db::rows::IdLook;
+use crate::db::repo::AlikeGroupRepo;
+use crate::db::rows::{AlikeMemberRow, IdLook};
 use crate::domain::{
     MediaKind, Owner, QUARTER_SHIFTS, flat_quarter, print_values, quarter, telling_quarters,
 };
@@ -66,7 +66,7 @@ impl MediaService {
     /// The groups of look-alike images and sound-alike sounds among the items the actor
     /// manages.
     pub async fn alike_groups(&self, actor: &Actor) -> Result<Vec<AlikeGroup>, MediaError> {
-        let owner = managed_by(actor)?;
+        let owner = actor.managed_owner()?;
         let mut pooled = self.db.get().await?;
         let looks = AlikeGroupRepo::looks(&mut pooled.conn(), owner).await?;
         let pairs = AlikeGroupRepo::key_pairs(&mut pooled.conn(), owner).await?;
@@ -78,12 +78,12 @@ impl MediaService {
         // Side by side on two media workers: the looks' buckets, and the prints compared.
         let looked = self.cpu.run(move || look_pairs(&looks));
         let heard = self.cpu.run(move || {
-            let prints: HashMap<i64, Vec<u32>> =
-                prints.into_iter().map(|(id, p)| (id, print_values(&p))).collect();
+            let prints: HashMap<i64, Mark> =
+                prints.into_iter().map(|(id, p)| (id, Mark::print(&p))).collect();
             pairs
                 .into_iter()
                 .filter(|p| match (prints.get(&p.first), prints.get(&p.second)) {
-                    (Some(a), Some(b)) => shared(a, b).is_some(),
+                    (Some(a), Some(b)) => a.alike(b),
                     _ => false,
                 })
                 .map(|p| (p.first, p.second))
@@ -92,21 +92,39 @@ impl MediaService {
         let (image_pairs, sound_pairs) = tokio::try_join!(looked, heard)?;
         let mut out = Vec::new();
         for (kind, pairs) in [(MediaKind::Image, image_pairs), (MediaKind::Audio, sound_pairs)] {
-            let mut pooled = self.db.get().await?;
-            let apart = AlikeGroupRepo::kept_apart(&mut pooled.conn(), kind.as_str(), &pairs).await?;
-            drop(pooled);
-            let pairs: Vec<(i64, i64)> = pairs.into_iter().filter(|p| !apart.contains(p)).collect();
-            for ids in joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS) {
-                out.push(self.alike_group(kind, &ids).await?);
-            }
+            out.extend(self.groups_of(kind, pairs).await?);
         }
         Ok(out)
     }
 
-    async fn alike_group(&self, kind: MediaKind, ids: &[i64]) -> Result<AlikeGroup, MediaError> {
+    /// The groups the pairs of one kind join, but for pairs kept apart, with their items: one
+    /// read of the members for all of them.
+    async fn groups_of(
+        &self,
+        kind: MediaKind,
+        pairs: Vec<(i64, i64)>,
+    ) -> Result<Vec<AlikeGroup>, MediaError> {
         let mut pooled = self.db.get().await?;
-        let mut rows = AlikeGroupRepo::members(&mut pooled.conn(), kind.as_str(), ids).await?;
+        let apart = AlikeGroupRepo::kept_apart(&mut pooled.conn(), kind.as_str(), &pairs).await?;
+        let pairs: Vec<(i64, i64)> = pairs.into_iter().filter(|p| !apart.contains(p)).collect();
+        let groups: Vec<Vec<i64>> = joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS).collect();
+        let ids: Vec<i64> = groups.iter().flatten().copied().collect();
+        let rows = AlikeGroupRepo::members(&mut pooled.conn(), kind.as_str(), &ids).await?;
         drop(pooled);
+        let mut rows: HashMap<i64, AlikeMemberRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        let mut out = Vec::with_capacity(groups.len());
+        for ids in groups {
+            let members = ids.iter().filter_map(|id| rows.remove(id)).collect();
+            out.push(self.alike_group(kind, members).await?);
+        }
+        Ok(out)
+    }
+
+    async fn alike_group(
+        &self,
+        kind: MediaKind,
+        mut rows: Vec<AlikeMemberRow>,
+    ) -> Result<AlikeGroup, MediaError> {
         // The most pixels or sound, then bytes, then the oldest.
         rows.sort_by_key(|r| (std::cmp::Reverse((r.extent, r.byte_size)), r.created_at, r.id));
         let first_sha = rows.first().map(|r| r.sha256.clone()).unwrap_or_default();
@@ -149,18 +167,28 @@ impl MediaService {
             return Err(MediaError::Invalid("Tick at least one item to keep.".into()));
         }
         let others: Vec<i64> = group.iter().copied().filter(|id| !keep.contains(id)).collect();
-        let marks = self.alike_marks(actor, kind, keep, &others).await?;
+        let mut pooled = self.db.get().await?;
+        for (_, owner) in Self::owners_of(&mut pooled.conn(), kind, keep).await? {
+            actor.check_view(owner)?;
+        }
+        let all: Vec<i64> = keep.iter().chain(&others).copied().collect();
+        let marks: HashMap<i64, Mark> = match kind {
+            MediaKind::Image => AlikeGroupRepo::looks_of(&mut pooled.conn(), &all)
+                .await?
+                .into_iter()
+                .map(|(id, look)| (id, Mark::Look(look)))
+                .collect(),
+            MediaKind::Audio => AlikeGroupRepo::prints(&mut pooled.conn(), &all)
+                .await?
+                .into_iter()
+                .map(|(id, print)| (id, Mark::print(&print)))
+                .collect(),
+        };
+        drop(pooled);
+        let kept: Vec<&Mark> = keep.iter().filter_map(|id| marks.get(id)).collect();
         let (mut gone, mut left) = (Vec::new(), 0);
         for id in others {
-            let alike = match (&marks.kept, marks.others.get(&id)) {
-                (Marks::Looks(kept), Some(Mark::Look(look))) => {
-                    kept.iter().any(|k| distance(*k, *look) <= ALIKE)
-                }
-                (Marks::Prints(kept), Some(Mark::Print(print))) => {
-                    kept.iter().any(|k| shared(k, print).is_some())
-                }
-                _ => false,
-            };
+            let alike = marks.get(&id).is_some_and(|m| kept.iter().any(|k| k.alike(m)));
             if !alike {
                 left += 1;
                 continue;
@@ -191,23 +219,10 @@ impl MediaService {
             return Err(MediaError::Invalid(format!("A group kept whole has 2 to {MAX_GROUP_ITEMS} items.")));
         }
         let mut pooled = self.db.get().await?;
-        let owners: Vec<(i64, Option<i64>)> = match kind {
-            MediaKind::Image => ImageRepo::by_ids(&mut pooled.conn(), &ids)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r.owner_id))
-                .collect(),
-            MediaKind::Audio => AudioRepo::by_ids(&mut pooled.conn(), &ids)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r.owner_id))
-                .collect(),
-        };
-        drop(pooled);
-        for id in &ids {
-            let (_, owner) = owners.iter().find(|(o, _)| o == id).ok_or(MediaError::NotFound)?;
-            actor.check_manage(*owner)?;
+        for (_, owner) in Self::owners_of(&mut pooled.conn(), kind, &ids).await? {
+            actor.check_manage(owner)?;
         }
+        drop(pooled);
         let pairs: Vec<(i64, i64)> =
             ids.iter().enumerate().flat_map(|(n, a)| ids[n + 1..].iter().map(move |b| (*a, *b))).collect();
         self.db
@@ -218,66 +233,37 @@ impl MediaService {
         Ok(ids.len())
     }
 
-    /// The looks or prints of the kept items (each checked visible) and of the others.
-    async fn alike_marks(
-        &self,
-        actor: &Actor,
+    /// The owner of each of these items, in their order; `NotFound` when one does not exist.
+    async fn owners_of(
+        conn: &mut DbConn<'_>,
         kind: MediaKind,
-        keep: &[i64],
-        others: &[i64],
-    ) -> Result<AllMarks, MediaError> {
-        let mut pooled = self.db.get().await?;
-        let mut all = AllMarks { kept: Marks::Looks(Vec::new()), others: HashMap::new() };
-        match kind {
-            MediaKind::Image => {
-                let rows = ImageRepo::by_ids(&mut pooled.conn(), keep).await?;
-                for id in keep {
-                    let row = rows.iter().find(|r| r.id == *id).ok_or(MediaError::NotFound)?;
-                    actor.check_view(row.owner_id)?;
-                }
-                all.kept = Marks::Looks(rows.iter().filter_map(|r| r.look).collect());
-                for (id, look) in AlikeGroupRepo::looks_of(&mut pooled.conn(), others).await? {
-                    all.others.insert(id, Mark::Look(look));
-                }
-            }
-            MediaKind::Audio => {
-                let rows = AudioRepo::by_ids(&mut pooled.conn(), keep).await?;
-                for id in keep {
-                    let row = rows.iter().find(|r| r.id == *id).ok_or(MediaError::NotFound)?;
-                    actor.check_view(row.owner_id)?;
-                }
-                let prints = rows.iter().filter_map(|r| r.print.as_deref()).map(print_values).collect();
-                all.kept = Marks::Prints(prints);
-                for (id, print) in AlikeGroupRepo::prints(&mut pooled.conn(), others).await? {
-                    all.others.insert(id, Mark::Print(print_values(&print)));
-                }
-            }
-        }
-        Ok(all)
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Option<i64>)>, MediaError> {
+        let found = AlikeGroupRepo::owners(conn, kind.as_str(), ids).await?;
+        ids.iter()
+            .map(|id| found.iter().find(|(f, _)| f == id).copied().ok_or(MediaError::NotFound))
+            .collect()
     }
 }
 
-enum Marks {
-    Looks(Vec<i64>),
-    Prints(Vec<Vec<u32>>),
-}
-
+/// What an item is compared by: its look, or its print's values.
 enum Mark {
     Look(i64),
     Print(Vec<u32>),
 }
 
-struct AllMarks {
-    kept: Marks,
-    others: HashMap<i64, Mark>,
-}
+impl Mark {
+    fn print(bytes: &[u8]) -> Mark {
+        Mark::Print(print_values(bytes))
+    }
 
-/// Whose items the actor manages: their own, or (staff) everyone's.
-fn managed_by(actor: &Actor) -> Result<Option<i64>, MediaError> {
-    match (actor.is_staff, actor.user_id) {
-        (true, _) => Ok(None),
-        (false, Some(id)) => Ok(Some(id)),
-        (false, None) => Err(MediaError::Forbidden),
+    /// Whether two items are alike, as on their pages.
+    fn alike(&self, other: &Mark) -> bool {
+        match (self, other) {
+            (Mark::Look(a), Mark::Look(b)) => distance(*a, *b) <= ALIKE,
+            (Mark::Print(a), Mark::Print(b)) => shared(a, b).is_some(),
+            _ => false,
+        }
     }
 }
 

@@ -57,11 +57,7 @@ impl MediaService {
 
     /// Files held more than once among the items the actor manages (their own; staff: all).
     pub async fn duplicates(&self, actor: &Actor) -> Result<Vec<DuplicateGroup>, MediaError> {
-        let owner = match (actor.is_staff, actor.user_id) {
-            (true, _) => None,
-            (false, Some(id)) => Some(id),
-            (false, None) => return Err(MediaError::Forbidden),
-        };
+        let owner = actor.managed_owner()?;
         let mut pooled = self.db.get().await?;
         let groups = DuplicateRepo::groups(&mut pooled.conn(), owner, MAX_GROUPS).await?;
         let mut out = Vec::with_capacity(groups.len());

@@ -168,8 +168,33 @@ impl AlikeGroupRepo {
         Ok(rows.into_iter().filter_map(|(id, l)| Some((id, l?))).collect())
     }
 
-    /// The items of one group, of either kind, in no order.
+    /// Who owns each of these items of one kind (those that exist): (id, owner).
+    pub async fn owners(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Option<i64>)>, DbError> {
+        Ok(run!(conn, |c| if kind == "image" {
+            i::images.filter(i::id.eq_any(ids)).select((i::id, i::owner_id)).load(c).await
+        } else {
+            a::audios.filter(a::id.eq_any(ids)).select((a::id, a::owner_id)).load(c).await
+        })?)
+    }
+
+    /// These items of one kind, in no order.
     pub async fn members(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        ids: &[i64],
+    ) -> Result<Vec<AlikeMemberRow>, DbError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            out.extend(Self::members_of(conn, kind, chunk).await?);
+        }
+        Ok(out)
+    }
+
+    async fn members_of(
         conn: &mut DbConn<'_>,
         kind: &str,
         ids: &[i64],
