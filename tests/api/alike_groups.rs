@@ -106,6 +106,27 @@ async fn alike_groups_gather_copies_and_keep_the_ticked(env: TestEnv) {
     // Each item's own page still names the other: only the groups keep them apart.
     let heard = env.media.look_alikes(&ann, MediaKind::Audio, flac).await.unwrap();
     assert!(matches!(heard, mediadesk::media::Alike::Found(f) if f.iter().any(|a| a.id == part)));
+
+    // Faults lose nothing: a failed write of the pairs writes none of them, and a store that is
+    // down fails the keeping with the copy still in place.
+    assert_eq!(env.count_rows("kept_apart_audios").await, 1);
+    env.inject_db_failure("kept_apart_audios", "INSERT").await;
+    let err = env.media.keep_all_alike(&ann, MediaKind::Audio, &[flac, again, part]).await.unwrap_err();
+    assert!(matches!(err, MediaError::Database(_)), "{err:?}");
+    env.clear_db_failure("kept_apart_audios", "INSERT").await;
+    assert_eq!(env.count_rows("kept_apart_audios").await, 1, "no pair of the failed keep");
+    let (faulty, switch) = env.faulty_store().await;
+    let mut settings = env.settings();
+    settings.trash_days = 30;
+    let media = env.media_with(faulty, settings);
+    switch.down();
+    let err = media.keep_alike(&ann, MediaKind::Audio, &[flac], &[flac, again]).await.unwrap_err();
+    assert!(matches!(err, MediaError::Storage(_)), "{err:?}");
+    switch.up();
+    assert!(
+        alive(&env, MediaKind::Audio, again).await
+            && !env.media.in_trash(&ann, MediaKind::Audio, again).await.unwrap()
+    );
 }
 
 async fn alike_groups_through_the_page(env: TestEnv) {
