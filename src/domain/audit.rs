@@ -70,6 +70,10 @@ words!(
         /// An item put in a collection (the collection is the row's subject).
         AddToCollection => "add_to_collection",
         RemoveFromCollection => "remove_from_collection",
+        /// An item said not to be a duplicate of others alike it (the detail names them).
+        KeepApart => "keep_apart",
+        /// That undone: the groups join the items again.
+        AlikeAgain => "alike_again",
     }
 );
 
@@ -107,6 +111,8 @@ impl AuditAction {
             DeleteCollection => "Collection deleted",
             AddToCollection => "Put in a collection",
             RemoveFromCollection => "Taken out of a collection",
+            KeepApart => "Said not duplicates",
+            AlikeAgain => "Shown alike again",
         }
     }
 

@@ -9,7 +9,7 @@ use super::access::Actor;
 use super::file::look::{ALIKE, distance};
 use super::file::sound::{Shared, shared};
 use super::service::MediaService;
-use crate::db::repo::{AlikeRepo, AudioRepo, ImageRepo, SoundRepo};
+use crate::db::repo::{AlikeGroupRepo, AlikeRepo, AudioRepo, ImageRepo, SoundRepo};
 use crate::db::rows::AlikeItem;
 use crate::domain::{MediaKind, Owner, print_keys, print_values};
 use crate::storage::StorageKey;
@@ -37,6 +37,8 @@ pub struct LookAlike {
     pub likeness: Likeness,
     /// Whether it holds the very same file.
     pub same_file: bool,
+    /// Whether someone said the two are not duplicates (the groups keep them apart).
+    pub kept_apart: bool,
 }
 
 /// An item's alikes, or why there are none to show.
@@ -52,10 +54,16 @@ pub enum Alike {
 }
 
 impl LookAlike {
-    /// `item` as an alike of an item holding the file `sha256`.
-    fn of(item: AlikeItem, sha256: &str, thumb_url: Option<String>, likeness: Likeness) -> LookAlike {
+    /// `item` as an alike of an item holding the file `sha256` and kept apart from `apart`.
+    fn of(
+        item: AlikeItem,
+        (sha256, apart): (&str, &[i64]),
+        thumb_url: Option<String>,
+        likeness: Likeness,
+    ) -> LookAlike {
         LookAlike {
             same_file: item.sha256 == sha256,
+            kept_apart: apart.binary_search(&item.id).is_ok(),
             id: item.id,
             filename: item.original_filename,
             title: item.title,
@@ -80,6 +88,7 @@ impl MediaService {
         actor.check_view(row.owner_id)?;
         let Some(look) = row.look else { return Ok(Alike::NotLooked) };
         let candidates = AlikeRepo::sharing_a_quarter(&mut pooled.conn(), look, id, visible_to).await?;
+        let apart = AlikeGroupRepo::apart_from(&mut pooled.conn(), "image", id).await?;
         drop(pooled);
         let mut near: Vec<_> = candidates
             .into_iter()
@@ -93,7 +102,7 @@ impl MediaService {
                 Some(t) => Some(self.sign(&StorageKey::parse(t)?, "image/jpeg", None, None).await?.url),
                 None => None,
             };
-            out.push(LookAlike::of(c.item, &row.sha256, thumb_url, Likeness::Look(distance)));
+            out.push(LookAlike::of(c.item, (&row.sha256, &apart), thumb_url, Likeness::Look(distance)));
         }
         Ok(Alike::Found(out))
     }
@@ -117,6 +126,7 @@ impl MediaService {
             return Ok(Alike::Unprintable);
         }
         let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &keys, id, visible_to).await?;
+        let apart = AlikeGroupRepo::apart_from(&mut pooled.conn(), "audio", id).await?;
         drop(pooled);
         let mut near = self
             .cpu
@@ -129,6 +139,7 @@ impl MediaService {
             .await?;
         near.sort_by_key(|(s, c)| (c.sha256 != row.sha256, !s.whole, -s.ms, c.id));
         let near = near.into_iter().take(MAX_ALIKE);
-        Ok(Alike::Found(near.map(|(s, c)| LookAlike::of(c, &row.sha256, None, Likeness::Sound(s))).collect()))
+        let found = near.map(|(s, c)| LookAlike::of(c, (&row.sha256, &apart), None, Likeness::Sound(s)));
+        Ok(Alike::Found(found.collect()))
     }
 }

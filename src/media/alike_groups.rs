@@ -3,7 +3,7 @@
 //! in other sizes, formats or bitrates. Two items are alike as on their pages (alike.rs); a
 //! group is every item joined to another by alikeness, the one most worth keeping first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 
@@ -13,10 +13,10 @@ use super::file::look::{ALIKE, distance};
 use super::file::sound::shared;
 use super::service::MediaService;
 use crate::db::DbConn;
-use crate::db::repo::AlikeGroupRepo;
+use crate::db::repo::{AlikeGroupRepo, AuditRepo};
 use crate::db::rows::{AlikeMemberRow, IdLook};
 use crate::domain::{
-    MediaKind, Owner, QUARTER_SHIFTS, flat_quarter, print_values, quarter, telling_quarters,
+    AuditAction, MediaKind, Owner, QUARTER_SHIFTS, flat_quarter, print_values, quarter, telling_quarters,
 };
 use crate::storage::StorageKey;
 
@@ -205,13 +205,52 @@ impl MediaService {
 
     /// Says the items of a group are not duplicates: the groups no longer join any two of
     /// them (each still joins another item alike it). Every one must be the actor's to manage;
-    /// how many were kept together.
+    /// each item newly kept apart from another gets an audit row. How many were kept together.
     pub async fn keep_all_alike(
         &self,
         actor: &Actor,
         kind: MediaKind,
         group: &[i64],
     ) -> Result<usize, MediaError> {
+        let ids = self.managed_group(actor, kind, group).await?;
+        let pairs = pairs_of(&ids);
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let stored = AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?;
+                audit_pairs(c, actor, (AuditAction::KeepApart, kind), &stored).await
+            })
+            .await?;
+        Ok(ids.len())
+    }
+
+    /// Undoes [`Self::keep_all_alike`] for every pair of these items: the groups join them
+    /// again where they are alike. Every one must be the actor's to manage; each item no longer
+    /// kept apart from another gets an audit row. How many were named.
+    pub async fn alike_again(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        group: &[i64],
+    ) -> Result<usize, MediaError> {
+        let ids = self.managed_group(actor, kind, group).await?;
+        let pairs = pairs_of(&ids);
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let forgotten = AlikeGroupRepo::alike_again(c, kind.as_str(), &pairs).await?;
+                audit_pairs(c, actor, (AuditAction::AlikeAgain, kind), &forgotten).await
+            })
+            .await?;
+        Ok(ids.len())
+    }
+
+    /// A group's items, each once, when there are 2 to [`MAX_GROUP_ITEMS`] and the actor
+    /// manages every one.
+    async fn managed_group(
+        &self,
+        actor: &Actor,
+        kind: MediaKind,
+        group: &[i64],
+    ) -> Result<Vec<i64>, MediaError> {
         let mut ids = group.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -222,15 +261,7 @@ impl MediaService {
         for (_, owner) in Self::owners_of(&mut pooled.conn(), kind, &ids).await? {
             actor.check_manage(owner)?;
         }
-        drop(pooled);
-        let pairs: Vec<(i64, i64)> =
-            ids.iter().enumerate().flat_map(|(n, a)| ids[n + 1..].iter().map(move |b| (*a, *b))).collect();
-        self.db
-            .transaction(async |c: &mut DbConn<'_>| {
-                Ok::<_, MediaError>(AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?)
-            })
-            .await?;
-        Ok(ids.len())
+        Ok(ids)
     }
 
     /// The owner of each of these items, in their order; `NotFound` when one does not exist.
@@ -244,6 +275,35 @@ impl MediaService {
             .map(|id| found.iter().find(|(f, _)| f == id).copied().ok_or(MediaError::NotFound))
             .collect()
     }
+}
+
+/// Every pair of these items (sorted), the lower id first.
+fn pairs_of(ids: &[i64]) -> Vec<(i64, i64)> {
+    ids.iter().enumerate().flat_map(|(n, a)| ids[n + 1..].iter().map(move |b| (*a, *b))).collect()
+}
+
+/// One audit row an item of these pairs, naming the others it was paired with.
+async fn audit_pairs(
+    c: &mut DbConn<'_>,
+    actor: &Actor,
+    (action, kind): (AuditAction, MediaKind),
+    pairs: &[(i64, i64)],
+) -> Result<(), MediaError> {
+    let mut others: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for &(a, b) in pairs {
+        others.entry(a).or_default().push(b);
+        others.entry(b).or_default().push(a);
+    }
+    let said = match action {
+        AuditAction::KeepApart => "not duplicates of",
+        _ => "shown alike again with",
+    };
+    for (id, with) in others {
+        let named: Vec<String> = with.iter().map(|o| format!("#{o}")).collect();
+        let entry = actor.did(action, (kind, id)).detail(format!("{said} {}", named.join(", ")));
+        AuditRepo::add(c, &entry).await?;
+    }
+    Ok(())
 }
 
 /// What an item is compared by: its look, or its print's values.

@@ -319,7 +319,7 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
     let run = env.cli(&["explain", "--lifecycle"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sections: Vec<&str> = run.stdout.split("== ").skip(1).collect();
-    assert_eq!(sections.len(), 40, "{}", run.stdout);
+    assert_eq!(sections.len(), 42, "{}", run.stdout);
     for section in sections {
         let (title, plan) = section.split_once('\n').unwrap();
         if title.contains("reads every look once") {
@@ -343,6 +343,10 @@ async fn explain_lifecycle_queries_walk_an_index(env: TestEnv) {
             let index =
                 if env.backend == "sqlite_local" { "sqlite_autoindex_sound_keys" } else { "sound_keys_pkey" };
             assert!(plan.contains(index), "the keys' own index:\n{plan}");
+        }
+        if title.contains("kept apart from, as the later of a pair") {
+            assert!(plan.contains("kept_apart_"), "{title}:\n{plan}");
+            assert!(plan.contains("_second"), "the second id's own index:\n{plan}");
         }
         if title.starts_with("look-alikes") {
             for n in 0..4 {

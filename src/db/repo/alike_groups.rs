@@ -125,10 +125,15 @@ impl AlikeGroupRepo {
     }
 
     /// Says each of these pairs of one kind's items (the lower id first) is not duplicates;
-    /// a pair said so before stays as it is.
-    pub async fn keep_apart(conn: &mut DbConn<'_>, kind: &str, pairs: &[(i64, i64)]) -> Result<(), DbError> {
+    /// a pair said so before stays as it is. The pairs newly said so.
+    pub async fn keep_apart(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        pairs: &[(i64, i64)],
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        let mut stored = Vec::new();
         for &(first, second) in pairs {
-            run!(conn, |c| if kind == "image" {
+            let n = run!(conn, |c| if kind == "image" {
                 diesel::insert_into(ki::kept_apart_images)
                     .values((ki::first_id.eq(first), ki::second_id.eq(second)))
                     .on_conflict_do_nothing()
@@ -141,6 +146,80 @@ impl AlikeGroupRepo {
                     .execute(c)
                     .await
             })?;
+            if n > 0 {
+                stored.push((first, second));
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Forgets that these pairs (the lower id first) are not duplicates; the pairs that were.
+    pub async fn alike_again(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        pairs: &[(i64, i64)],
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        let mut forgotten = Vec::new();
+        for &(first, second) in pairs {
+            let n = run!(conn, |c| if kind == "image" {
+                diesel::delete(ki::kept_apart_images.find((first, second))).execute(c).await
+            } else {
+                diesel::delete(ka::kept_apart_audios.find((first, second))).execute(c).await
+            })?;
+            if n > 0 {
+                forgotten.push((first, second));
+            }
+        }
+        Ok(forgotten)
+    }
+
+    /// The items item `id` is kept apart from, by the primary key one way and the second
+    /// id's index the other.
+    pub async fn apart_from(conn: &mut DbConn<'_>, kind: &str, id: i64) -> Result<Vec<i64>, DbError> {
+        let (mut later, earlier): (Vec<i64>, Vec<i64>) = if kind == "image" {
+            let later = run!(conn, |c| ki::kept_apart_images
+                .filter(ki::first_id.eq(id))
+                .select(ki::second_id)
+                .load(c)
+                .await)?;
+            let earlier = run!(conn, |c| ki::kept_apart_images
+                .filter(ki::second_id.eq(id))
+                .select(ki::first_id)
+                .load(c)
+                .await)?;
+            (later, earlier)
+        } else {
+            let later = run!(conn, |c| ka::kept_apart_audios
+                .filter(ka::first_id.eq(id))
+                .select(ka::second_id)
+                .load(c)
+                .await)?;
+            let earlier = run!(conn, |c| ka::kept_apart_audios
+                .filter(ka::second_id.eq(id))
+                .select(ka::first_id)
+                .load(c)
+                .await)?;
+            (later, earlier)
+        };
+        later.extend(earlier);
+        later.sort_unstable();
+        Ok(later)
+    }
+
+    /// Says item `id` is again not duplicates of those of `others` that still exist (a restore
+    /// from the trash: the others may have gone meanwhile, or be in the trash themselves, whose
+    /// own restore then brings the pair back).
+    pub async fn restore_apart(
+        conn: &mut DbConn<'_>,
+        kind: &str,
+        id: i64,
+        others: &[i64],
+    ) -> Result<(), DbError> {
+        for chunk in others.chunks(500) {
+            let there = Self::owners(conn, kind, chunk).await?;
+            let pairs: Vec<(i64, i64)> =
+                there.into_iter().filter(|(o, _)| *o != id).map(|(o, _)| (id.min(o), id.max(o))).collect();
+            Self::keep_apart(conn, kind, &pairs).await?;
         }
         Ok(())
     }

@@ -142,6 +142,14 @@ impl LifecycleRepo {
             ka::kept_apart_audios.filter(ka::first_id.eq_any(&firsts)).select((ka::first_id, ka::second_id))
         );
         plan!(
+            "pictures an item is kept apart from, as the later of a pair",
+            ki::kept_apart_images.filter(ki::second_id.eq(1)).select(ki::first_id)
+        );
+        plan!(
+            "sounds an item is kept apart from, as the later of a pair",
+            ka::kept_apart_audios.filter(ka::second_id.eq(1)).select(ka::first_id)
+        );
+        plan!(
             "copies of one file (images)",
             i::images.filter(i::sha256.eq(&sha)).order((i::created_at.asc(), i::id.asc())).select(i::id)
         );

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use super::{AudioRepo, ImageRepo, RegionRepo, SoundRepo, TagRepo};
+use super::{AlikeGroupRepo, AudioRepo, ImageRepo, RegionRepo, SoundRepo, TagRepo};
 use crate::db::rows::{AudioRow, ImageRow, NewMembership, NewTagging, NewTrash, RegionRow, TrashRow};
 use crate::db::schema::collection_items::dsl as ci;
 use crate::db::schema::collections::dsl as co;
@@ -43,6 +43,9 @@ pub struct Snapshot {
     /// Audio's regions (snapshots from before regions existed have none).
     #[serde(default)]
     pub regions: Vec<RegionRow>,
+    /// Items it was said not to be a duplicate of (snapshots from before that have none).
+    #[serde(default)]
+    pub apart: Vec<i64>,
 }
 
 impl Snapshot {
@@ -109,16 +112,18 @@ impl TrashRepo {
             "image" => Vec::new(),
             _ => RegionRepo::of_audio(conn, id).await?,
         };
+        let apart = AlikeGroupRepo::apart_from(conn, kind, id).await?;
         let deleted = match kind {
             "image" => ImageRepo::delete(conn, id).await?,
             _ => AudioRepo::delete(conn, id).await?,
         };
-        Ok(deleted.then_some(Snapshot { row, tags, collections, regions }))
+        Ok(deleted.then_some(Snapshot { row, tags, collections, regions, apart }))
     }
 
     /// Puts an item back as the snapshot has it, under its own id, with its originals and
-    /// derivatives renamed by `rename`; tags come back (made again if they were dropped), and
-    /// it rejoins the collections that still exist.
+    /// derivatives renamed by `rename`; tags come back (made again if they were dropped), it
+    /// rejoins the collections that still exist and is again kept apart from the items still
+    /// there it was kept apart from.
     pub async fn put_back(
         conn: &mut DbConn<'_>,
         snapshot: Snapshot,
@@ -144,6 +149,7 @@ impl TrashRepo {
             }
         };
         RegionRepo::restore(conn, &snapshot.regions).await?;
+        AlikeGroupRepo::restore_apart(conn, kind, id, &snapshot.apart).await?;
         for (name, key) in &snapshot.tags {
             let tag = TagRepo::get_or_create(conn, name, key).await?;
             let tagging = NewTagging {
