@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Account;
 use super::oidc::{Pending, Person};
+use crate::domain::MediaKind;
 
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
@@ -175,6 +176,23 @@ pub fn take_undo(session: &Session) -> (Vec<String>, String) {
         Some((items, back)) => (items.split(',').map(str::to_owned).collect(), back),
         None => (Vec::new(), String::new()),
     }
+}
+
+const APART: &str = "apart";
+
+/// Offers on the next page to take back a group just said not duplicates (its kind and items'
+/// ids, at most a group's few dozen).
+pub fn offer_alike_again(session: &Session, kind: MediaKind, ids: &[i64]) {
+    let _ = session.insert(APART, (kind, ids.to_vec()));
+}
+
+/// The group the next page offers to take back, once.
+pub fn take_alike_again(session: &Session) -> Option<(MediaKind, Vec<i64>)> {
+    let offered = session.get(APART).ok().flatten();
+    if offered.is_some() {
+        session.remove(APART);
+    }
+    offered
 }
 
 const SIGN_ON: &str = "sign_on";

@@ -36,7 +36,7 @@ use actix_web::error::UrlencodedError;
 
 use self::error::WebError;
 use self::pages::{
-    account_tokens, accounts, alike_groups, audit, bulk_delete, bulk_edit, collections, crop, detail,
+    account_tokens, accounts, alike, alike_groups, audit, bulk_delete, bulk_edit, collections, crop, detail,
     duplicates, files, focal, gallery, queue, regions, replace, share_form, shared, shares, sign_on, signin,
     tags, texts, tokens, trash, tus, upload, viewer, zip,
 };
@@ -105,6 +105,9 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/api/v1/collections/{id}", web::delete().to(api::delete_collection))
             .route("/api/v1/tags", web::get().to(api::tags))
             .route("/api/v1/alike-groups", web::get().to(api::alike_groups))
+            .route("/api/v1/alike-groups/keep", web::post().to(api::keep_alike))
+            .route("/api/v1/alike-groups/apart", web::post().to(api::keep_apart))
+            .route("/api/v1/alike-groups/alike-again", web::post().to(api::alike_again))
             .route("/api/v1/openapi.json", web::get().to(api::openapi))
             .route("/media", web::get().to(gallery::all))
             .route("/media/system", web::get().to(gallery::system))
@@ -121,6 +124,8 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/transcript", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/share", web::post().to(share_form::create))
             .route("/media/{kind}/{id}/share", web::get().to(detail::to_item))
+            .route("/media/{kind}/{id}/alike", web::post().to(alike::mark))
+            .route("/media/{kind}/{id}/alike", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/shares/revoke", web::post().to(shares::revoke_item))
             .route("/media/{kind}/{id}/shares/revoke", web::get().to(detail::to_item))
             .route("/shares", web::get().to(shares::list))

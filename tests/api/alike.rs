@@ -227,6 +227,20 @@ async fn browser_follows_a_look_alike_by_keyboard_at_390_px(env: TestEnv) {
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
         b.wait_for_path(&small).await;
         b.wait_for_heading("harbour-small.png").await;
+        // By keyboard, from the photo's line: Tab to its button, Enter says not a duplicate.
+        b.js(&format!("document.querySelector('.alike-link[href=\"{photo}\"]').focus(); return 0;")).await;
+        b.press(&fantoccini::key::Key::Tab.to_string()).await;
+        let focused = b.js("return document.activeElement.getAttribute('aria-label');").await;
+        assert_eq!(focused.as_str(), Some("Mark harbour.jpg as not a duplicate"));
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("marked", PATIENCE, async || {
+            let said = b.js("return document.querySelector('main').textContent;").await;
+            let said = said.as_str().unwrap_or("").to_owned();
+            if said.contains("marked not a duplicate") { Ok(()) } else { Err(said) }
+        })
+        .await;
+        b.assert_fits("no sideways scrolling at 390 px, marked").await;
+        b.screenshot("alike-marked-390").await;
     })
     .await;
 }

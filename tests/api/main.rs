@@ -36,6 +36,7 @@ mod file_api;
 mod focal;
 mod gallery_paging;
 mod harvest;
+mod kept_apart;
 mod kept_work;
 mod openapi;
 mod page_lists;

@@ -217,12 +217,30 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     assert_eq!(copy["status"], 200, "{copy}");
     let groups = "/api/v1/alike-groups";
     samples.push(sample(&s, (groups, "GET", groups), Some(&rw), None).await);
+    let pictures = samples[44]["body"]["groups"].as_array().unwrap().iter().find(|g| g["kind"] == "image");
+    let ids: Vec<i64> = pictures.expect("the pictures kept twice")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    let (apart, again, keep) =
+        ("/api/v1/alike-groups/apart", "/api/v1/alike-groups/alike-again", "/api/v1/alike-groups/keep");
+    let group = json!({"kind": "image", "items": ids});
+    samples.push(sample(&s, (apart, "POST", apart), Some(&rw), Some(group.clone())).await);
+    let one = json!({"kind": "image", "items": [ids[0]]});
+    samples.push(sample(&s, (apart, "POST", apart), Some(&rw), Some(one)).await);
+    samples.push(sample(&s, (again, "POST", again), Some(&rw), Some(group)).await);
+    let kept = json!({"kind": "image", "keep": [ids[0]], "items": ids});
+    samples.push(sample(&s, (keep, "POST", keep), Some(&rw), Some(kept.clone())).await);
+    samples.push(sample(&s, (keep, "POST", keep), Some(&deleter), Some(kept)).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
             .into_iter()
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
             .chain([201, 200, 200, 404, 200, 400, 200, 404, 200])
+            .chain([200, 400, 200, 403, 200])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -239,8 +257,8 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
         (Some(32), Some(16))
     );
     assert_eq!(samples[42]["body"]["looked"], true, "{}", samples[42]["body"]);
-    let groups = samples[44]["body"]["groups"].as_array().unwrap();
-    assert!(groups.iter().any(|g| g["kind"] == "image"), "the pictures kept twice: {groups:?}");
+    assert_eq!(samples[45]["body"]["kept_apart"], true);
+    assert!(samples[49]["body"]["gone"].as_array().is_some_and(|g| !g.is_empty()), "{}", samples[49]);
 
     let spec = Tus::send(reqwest::Client::new().get(format!("{}/api/v1/openapi.json", s.base))).await;
     assert_eq!(spec.status, 200, "no credentials needed");
@@ -259,5 +277,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "45");
+    assert_eq!(stdout.trim(), "50");
 }

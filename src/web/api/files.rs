@@ -211,6 +211,8 @@ struct LookAlikeJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     whole: Option<bool>,
     same_file: bool,
+    /// Whether someone said the two are not duplicates (the groups keep them apart).
+    kept_apart: bool,
 }
 
 impl LookAlikeJson {
@@ -230,6 +232,7 @@ impl LookAlikeJson {
             shared_ms: sound.map(|s| s.ms),
             whole: sound.map(|s| s.whole),
             same_file: a.same_file,
+            kept_apart: a.kept_apart,
         }
     }
 }

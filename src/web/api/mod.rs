@@ -25,7 +25,7 @@ pub use collections::{
     change as change_collection, create as create_collection, delete as delete_collection,
 };
 pub use files::{alike, crop, replace, roll_back, turn, versions};
-pub use groups::alike_groups;
+pub use groups::{alike_again, alike_groups, keep_alike, keep_apart};
 pub use media::{collection, collections, item, list, tags};
 pub use shares::{all as all_shares, create as create_share, list as shares, revoke as revoke_share};
 pub use spec::openapi;

@@ -1,7 +1,14 @@
 //! The "Looks like" list of an image's page and the "Sounds like" list of a sound's: items the
-//! reader sees that look or sound like it.
+//! reader sees that look or sound like it, each of which a manager of both may say is not a
+//! duplicate (the groups then keep the two apart) or take that back.
 
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::item_path::MediaPath;
+use super::signin::see_other;
 use crate::app::App;
+use crate::auth::session;
 use crate::domain::MediaKind;
 use crate::media::{Alike, Likeness, LookAlike, MediaError};
 use crate::web::error::WebError;
@@ -17,6 +24,11 @@ pub struct AlikeLine {
     /// How alike, in words.
     pub note: String,
     pub owner: String,
+    pub id: i64,
+    /// Said not to be a duplicate of the item.
+    pub kept_apart: bool,
+    /// The reader manages it (and may mark the pair, when they manage the item too).
+    pub managed: bool,
 }
 
 /// How alike an alike is, in words.
@@ -83,10 +95,47 @@ pub async fn view(app: &App, user: &CurrentUser, kind: MediaKind, id: i64) -> Re
         .map(|a| AlikeLine {
             url: format!("/media/{}/{}", kind.as_str(), a.id),
             note: how_alike(&a),
+            id: a.id,
+            kept_apart: a.kept_apart,
+            managed: user.actor().can_manage(a.owner.id()),
             owner: super::owner_label(a.owner, user, &names),
             thumb_url: a.thumb_url,
             name: a.title.unwrap_or(a.filename),
         })
         .collect();
     Ok(view)
+}
+
+#[derive(Deserialize)]
+pub struct MarkForm {
+    csrf_token: String,
+    other: i64,
+    /// `apart` (not a duplicate) or `again` (alike again).
+    action: String,
+}
+
+/// Says the item and `other` are not duplicates, or takes that back; both must be the
+/// reader's to manage.
+pub async fn mark(
+    app: web::Data<App>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    form: web::Form<MarkForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let path = path.into_inner();
+    let pair = [path.id, form.other];
+    let said = match form.action.as_str() {
+        "apart" => {
+            app.media.keep_all_alike(&user.actor(), path.kind, &pair).await?;
+            "Marked as not a duplicate: the look- and sound-alike groups keep the two apart."
+        }
+        "again" => {
+            app.media.alike_again(&user.actor(), path.kind, &pair).await?;
+            "The two are shown as alike again."
+        }
+        _ => return Err(WebError::BadRequest("Say apart or again.".into())),
+    };
+    session::flash(&user.session, "ok", said);
+    Ok(see_other(&format!("{}#alike", path.url())))
 }

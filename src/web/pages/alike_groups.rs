@@ -34,12 +34,19 @@ struct Group {
     more: usize,
 }
 
+/// A group just said not duplicates, offered to be taken back.
+struct Apart {
+    kind: MediaKind,
+    ids: Vec<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "alike_groups.html")]
 struct AlikeGroupsPage {
     layout: Layout,
     groups: Vec<Group>,
     trash_days: u32,
+    apart: Option<Apart>,
 }
 
 /// A picture's width and height, a sound's length as a player says it.
@@ -86,6 +93,7 @@ pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
         layout: Layout::new(&user.session, Some(&user.account), "duplicates"),
         groups,
         trash_days: app.media.settings().trash_days,
+        apart: session::take_alike_again(&user.session).map(|(kind, ids)| Apart { kind, ids }),
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
@@ -93,7 +101,8 @@ pub async fn show(app: web::Data<App>, user: CurrentUser) -> Result<HttpResponse
 
 /// Keeps the ticked items of one group and deletes the others that are still alike a kept one
 /// (to the trash, when there is one), or (`action=apart`) keeps all and says they are not
-/// duplicates. Repeated `item` and `keep` fields carry the group.
+/// duplicates, offering to take that back (`action=again`). Repeated `item` and `keep` fields
+/// carry the group.
 pub async fn keep(
     app: web::Data<App>,
     user: CurrentUser,
@@ -105,11 +114,21 @@ pub async fn keep(
         .and_then(|k| k.parse().ok())
         .ok_or_else(|| WebError::BadRequest("Which kind of media?".into()))?;
     let ids = |name: &str| form.values(name).filter_map(|v| v.parse().ok()).collect::<Vec<i64>>();
-    if form.field("action") == Some("apart") {
-        let n = app.media.keep_all_alike(&user.actor(), kind, &ids("item")).await?;
-        let said = format!("Kept all {n}: they are no longer shown as alike one another.");
-        session::flash(&user.session, "ok", said);
-        return Ok(see_other(BACK));
+    match form.field("action") {
+        Some("apart") => {
+            let group = ids("item");
+            let n = app.media.keep_all_alike(&user.actor(), kind, &group).await?;
+            let said = format!("Kept all {n}: they are no longer shown as alike one another.");
+            session::flash(&user.session, "ok", said);
+            session::offer_alike_again(&user.session, kind, &group);
+            return Ok(see_other(BACK));
+        }
+        Some("again") => {
+            let n = app.media.alike_again(&user.actor(), kind, &ids("item")).await?;
+            session::flash(&user.session, "ok", format!("{n} items are shown as alike again."));
+            return Ok(see_other(BACK));
+        }
+        _ => {}
     }
     let kept = app.media.keep_alike(&user.actor(), kind, &ids("keep"), &ids("item")).await?;
     let verb = if app.media.keeps_trash() { "Moved to the Trash" } else { "Deleted" };
