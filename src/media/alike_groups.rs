@@ -1,9 +1,9 @@
 //! Look-alike and sound-alike groups among what the viewer manages (their own items; staff:
 //! everyone's), for cleaning up what Duplicates cannot see: the same picture or recording kept
 //! in other sizes, formats or bitrates. Two items are alike as on their pages (alike.rs); a
-//! group is every item joined to another by alikeness, the one most worth keeping first.
+//! group is the item most worth keeping and the items alike it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
@@ -97,8 +97,11 @@ impl MediaService {
         Ok(out)
     }
 
-    /// The groups the pairs of one kind join, but for pairs kept apart, with their items: one
-    /// read of the members for all of them.
+    /// The groups the pairs of one kind make, but for pairs kept apart, with their items: one
+    /// read of the members for all of them. Items joined by alikeness are split into stars: the
+    /// one most worth keeping and every item alike it, then the best of the rest and those alike
+    /// it, and so on, so that keeping a group's first deletes every other item shown with it (a
+    /// chain A ~ B ~ C would otherwise show C beside A, which it does not look like).
     async fn groups_of(
         &self,
         kind: MediaKind,
@@ -107,13 +110,22 @@ impl MediaService {
         let mut pooled = self.db.get().await?;
         let apart = AlikeGroupRepo::kept_apart(&mut pooled.conn(), kind.as_str(), &pairs).await?;
         let pairs: Vec<(i64, i64)> = pairs.into_iter().filter(|p| !apart.contains(p)).collect();
-        let groups: Vec<Vec<i64>> = joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS).collect();
-        let ids: Vec<i64> = groups.iter().flatten().copied().collect();
+        let joined: Vec<Vec<i64>> = joined(&pairs).into_iter().take(MAX_ALIKE_GROUPS).collect();
+        let ids: Vec<i64> = joined.iter().flatten().copied().collect();
         let rows = AlikeGroupRepo::members(&mut pooled.conn(), kind.as_str(), &ids).await?;
         drop(pooled);
         let mut rows: HashMap<i64, AlikeMemberRow> = rows.into_iter().map(|r| (r.id, r)).collect();
-        let mut out = Vec::with_capacity(groups.len());
-        for ids in groups {
+        let near = neighbours(&pairs);
+        let mut groups = Vec::new();
+        for mut ids in joined {
+            // An item gone since the pairs were read is in no group.
+            ids.retain(|id| rows.contains_key(id));
+            ids.sort_by_key(|id| worth(&rows[id]));
+            groups.extend(stars(&ids, &near));
+        }
+        groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+        let mut out = Vec::with_capacity(groups.len().min(MAX_ALIKE_GROUPS));
+        for ids in groups.into_iter().take(MAX_ALIKE_GROUPS) {
             let members = ids.iter().filter_map(|id| rows.remove(id)).collect();
             out.push(self.alike_group(kind, members).await?);
         }
@@ -125,8 +137,7 @@ impl MediaService {
         kind: MediaKind,
         mut rows: Vec<AlikeMemberRow>,
     ) -> Result<AlikeGroup, MediaError> {
-        // The most pixels or sound, then bytes, then the oldest.
-        rows.sort_by_key(|r| (std::cmp::Reverse((r.extent, r.byte_size)), r.created_at, r.id));
+        rows.sort_by_key(worth);
         let first_sha = rows.first().map(|r| r.sha256.clone()).unwrap_or_default();
         let more = rows.len().saturating_sub(MAX_GROUP_ITEMS);
         let mut items = Vec::with_capacity(rows.len().min(MAX_GROUP_ITEMS));
@@ -363,6 +374,44 @@ fn look_pairs(looks: &[IdLook]) -> Vec<(i64, i64)> {
 
 /// The groups the pairs join (connected components), the largest first, then by lowest id;
 /// each group's ids ascending.
+/// What orders a group, the item most worth keeping first: the most pixels or sound, then
+/// bytes, then the oldest.
+fn worth(r: &AlikeMemberRow) -> (std::cmp::Reverse<(i64, i64)>, NaiveDateTime, i64) {
+    (std::cmp::Reverse((r.extent, r.byte_size)), r.created_at, r.id)
+}
+
+/// Each item's alikes.
+fn neighbours(pairs: &[(i64, i64)]) -> HashMap<i64, HashSet<i64>> {
+    let mut near: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for &(a, b) in pairs {
+        near.entry(a).or_default().insert(b);
+        near.entry(b).or_default().insert(a);
+    }
+    near
+}
+
+/// Items joined by alikeness (`ordered` the most worth keeping first) as groups whose first is
+/// alike every other: each item not yet placed, in order, with those alike it not yet placed.
+/// An item whose alikes are all placed already is in no group (it is not alike their first).
+fn stars(ordered: &[i64], near: &HashMap<i64, HashSet<i64>>) -> Vec<Vec<i64>> {
+    let mut placed: HashSet<i64> = HashSet::new();
+    let mut out = Vec::new();
+    for &first in ordered {
+        if !placed.insert(first) {
+            continue;
+        }
+        let Some(alike) = near.get(&first) else { continue };
+        let group: Vec<i64> = std::iter::once(first)
+            .chain(ordered.iter().copied().filter(|id| alike.contains(id) && !placed.contains(id)))
+            .collect();
+        if group.len() > 1 {
+            placed.extend(&group);
+            out.push(group);
+        }
+    }
+    out
+}
+
 fn joined(pairs: &[(i64, i64)]) -> Vec<Vec<i64>> {
     let mut parent: HashMap<i64, i64> = HashMap::new();
     fn root(parent: &mut HashMap<i64, i64>, mut x: i64) -> i64 {
@@ -409,6 +458,23 @@ mod tests {
         assert_eq!(joined(&[(5, 9), (1, 2), (2, 3), (9, 7)]), vec![vec![1, 2, 3], vec![5, 7, 9]]);
         assert_eq!(joined(&[(4, 6), (1, 2)]), vec![vec![1, 2], vec![4, 6]]);
         assert!(joined(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_group_is_its_first_and_the_items_alike_it() {
+        let near = |pairs: &[(i64, i64)]| neighbours(pairs);
+        // A chain 1 ~ 2 ~ 3: 3 is not alike 1, so it is in no group of 1's.
+        assert_eq!(stars(&[1, 2, 3], &near(&[(1, 2), (2, 3)])), vec![vec![1, 2]]);
+        // The middle of the chain the best: everything is alike it.
+        assert_eq!(stars(&[2, 1, 3], &near(&[(1, 2), (2, 3)])), vec![vec![2, 1, 3]]);
+        // Two stars joined by one look: 4 goes with 1, the better; 5 and 6 stay together.
+        let bridged = near(&[(1, 2), (1, 4), (5, 4), (5, 6)]);
+        assert_eq!(stars(&[1, 5, 2, 4, 6], &bridged), vec![vec![1, 2, 4], vec![5, 6]]);
+        // A triangle is one group, in order.
+        assert_eq!(stars(&[3, 1, 2], &near(&[(1, 2), (2, 3), (1, 3)])), vec![vec![3, 1, 2]]);
+        // An item whose only alike is placed in a better one's group is in none.
+        assert_eq!(stars(&[1, 2, 3, 4], &near(&[(2, 3), (1, 2), (1, 4)])), vec![vec![1, 2, 4]]);
+        assert_eq!(stars(&[1, 2], &near(&[])), Vec::<Vec<i64>>::new());
     }
 
     #[test]
