@@ -215,7 +215,7 @@ impl MediaService {
     }
 
     /// Says the items of a group are not duplicates: the groups no longer join any two of
-    /// them (each still joins another item alike it). Every one must be the actor's to manage;
+    /// them (each may still be grouped with another item alike it). Every one must be the actor's to manage;
     /// each item newly kept apart from another gets an audit row. How many were kept together.
     pub async fn keep_all_alike(
         &self,
@@ -372,8 +372,6 @@ fn look_pairs(looks: &[IdLook]) -> Vec<(i64, i64)> {
     pairs
 }
 
-/// The groups the pairs join (connected components), the largest first, then by lowest id;
-/// each group's ids ascending.
 /// What orders a group, the item most worth keeping first: the most pixels or sound, then
 /// bytes, then the oldest.
 fn worth(r: &AlikeMemberRow) -> (std::cmp::Reverse<(i64, i64)>, NaiveDateTime, i64) {
@@ -412,6 +410,8 @@ fn stars(ordered: &[i64], near: &HashMap<i64, HashSet<i64>>) -> Vec<Vec<i64>> {
     out
 }
 
+/// The groups the pairs join (connected components), the largest first, then by lowest id;
+/// each group's ids ascending.
 fn joined(pairs: &[(i64, i64)]) -> Vec<Vec<i64>> {
     let mut parent: HashMap<i64, i64> = HashMap::new();
     fn root(parent: &mut HashMap<i64, i64>, mut x: i64) -> i64 {

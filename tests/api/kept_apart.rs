@@ -182,6 +182,9 @@ async fn kept_apart_through_the_pages(env: TestEnv) {
     assert!(alike.contains("\"kept_apart\":true"), "{alike}");
     let bad = api("/api/v1/alike-groups/apart", &editor, json!({"kind": "image", "items": [photo_id]})).await;
     assert_eq!(bad.status, 400, "{}", bad.body);
+    let kept_too = json!({"kind": "image", "items": [photo_id, small_id], "keep": [photo_id]});
+    let bad = api("/api/v1/alike-groups/apart", &editor, kept_too).await;
+    assert!(bad.status == 400 && bad.body.contains("keeps all its items"), "{}", bad.body);
     let done = api("/api/v1/alike-groups/alike-again", &editor, body).await;
     assert_eq!(done.body, r#"{"kind":"image","items":2,"kept_apart":false}"#);
     // Keeping one through the API trashes the other; the read and edit token may not.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::body::object;
 use super::json::time;
+use super::media::bad;
 use crate::app::App;
 use crate::domain::MediaKind;
 use crate::media::{AlikeGroup, AlikeMember};
@@ -90,6 +91,15 @@ struct GroupBody {
 
 const GROUP_EXAMPLE: &str = "{\"kind\": \"image\", \"items\": [12, 40]}";
 
+/// A group to keep apart or join again: `keep` belongs to `…/keep` only.
+fn whole_group(body: serde_json::Value) -> Result<GroupBody, WebError> {
+    let b: GroupBody = object(body, GROUP_EXAMPLE)?;
+    if !b.keep.is_empty() {
+        return Err(bad("keep: a group kept apart or joined again keeps all its items"));
+    }
+    Ok(b)
+}
+
 #[derive(Serialize)]
 struct KeptJson {
     /// Items deleted (to the trash, when there is one), in the order named.
@@ -129,7 +139,7 @@ pub async fn keep_apart(
     app: web::Data<App>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    let b: GroupBody = object(body.into_inner(), GROUP_EXAMPLE)?;
+    let b = whole_group(body.into_inner())?;
     let items = app.media.keep_all_alike(&user.actor(), b.kind, &b.items).await?;
     Ok(HttpResponse::Ok().json(ApartJson { kind: b.kind, items, kept_apart: true }))
 }
@@ -140,7 +150,7 @@ pub async fn alike_again(
     app: web::Data<App>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, WebError> {
-    let b: GroupBody = object(body.into_inner(), GROUP_EXAMPLE)?;
+    let b = whole_group(body.into_inner())?;
     let items = app.media.alike_again(&user.actor(), b.kind, &b.items).await?;
     Ok(HttpResponse::Ok().json(ApartJson { kind: b.kind, items, kept_apart: false }))
 }
