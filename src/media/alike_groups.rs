@@ -215,23 +215,16 @@ impl MediaService {
     }
 
     /// Says the items of a group are not duplicates: the groups no longer join any two of
-    /// them (each may still be grouped with another item alike it). Every one must be the actor's to manage;
-    /// each item newly kept apart from another gets an audit row. How many were kept together.
+    /// them (each may still be grouped with another item alike it). Every one must be the
+    /// actor's to manage; each item newly kept apart from another gets an audit row. How many
+    /// were kept together.
     pub async fn keep_all_alike(
         &self,
         actor: &Actor,
         kind: MediaKind,
         group: &[i64],
     ) -> Result<usize, MediaError> {
-        let ids = self.managed_group(actor, kind, group).await?;
-        let pairs = pairs_of(&ids);
-        self.db
-            .transaction(async |c: &mut DbConn<'_>| {
-                let stored = AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?;
-                audit_pairs(c, actor, (AuditAction::KeepApart, kind), &stored).await
-            })
-            .await?;
-        Ok(ids.len())
+        self.set_apart(actor, (kind, group), AuditAction::KeepApart).await
     }
 
     /// Undoes [`Self::keep_all_alike`] for every pair of these items: the groups join them
@@ -243,12 +236,26 @@ impl MediaService {
         kind: MediaKind,
         group: &[i64],
     ) -> Result<usize, MediaError> {
+        self.set_apart(actor, (kind, group), AuditAction::AlikeAgain).await
+    }
+
+    /// Keeps every pair of a group apart (`KeepApart`) or forgets that (`AlikeAgain`), with
+    /// an audit row for each item a pair of which changed, all or nothing.
+    async fn set_apart(
+        &self,
+        actor: &Actor,
+        (kind, group): (MediaKind, &[i64]),
+        action: AuditAction,
+    ) -> Result<usize, MediaError> {
         let ids = self.managed_group(actor, kind, group).await?;
         let pairs = pairs_of(&ids);
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
-                let forgotten = AlikeGroupRepo::alike_again(c, kind.as_str(), &pairs).await?;
-                audit_pairs(c, actor, (AuditAction::AlikeAgain, kind), &forgotten).await
+                let changed = match action {
+                    AuditAction::KeepApart => AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?,
+                    _ => AlikeGroupRepo::alike_again(c, kind.as_str(), &pairs).await?,
+                };
+                audit_pairs(c, actor, (action, kind), &changed).await
             })
             .await?;
         Ok(ids.len())
