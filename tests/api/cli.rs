@@ -496,9 +496,12 @@ impl TestEnv {
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        // Its log goes to a file, to say why if it does not come up.
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut child = cmd.stdout(Stdio::piped()).stderr(log.reopen().unwrap()).spawn().unwrap();
         let url = format!("http://127.0.0.1:{port}/healthz");
-        for _ in 0..100 {
+        // Generous: on a loaded two-core machine a start has taken over ten seconds.
+        for _ in 0..300 {
             if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
                 return (child, port);
             }
@@ -506,7 +509,7 @@ impl TestEnv {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("the server did not come up");
+        panic!("the server did not come up: {}", std::fs::read_to_string(log.path()).unwrap_or_default());
     }
 
     /// Starts `mediadesk serve`, stops it with SIGTERM and returns what it printed on standard
