@@ -88,7 +88,11 @@ impl MediaService {
         actor.check_view(row.owner_id)?;
         let Some(look) = row.look else { return Ok(Alike::NotLooked) };
         let candidates = AlikeRepo::sharing_a_quarter(&mut pooled.conn(), look, id, visible_to).await?;
-        let apart = AlikeGroupRepo::apart_from(&mut pooled.conn(), "image", id).await?;
+        let apart = if candidates.is_empty() {
+            Vec::new() // most items: no alikes, so no pairs to ask about
+        } else {
+            AlikeGroupRepo::apart_from(&mut pooled.conn(), "image", id).await?
+        };
         drop(pooled);
         let mut near: Vec<_> = candidates
             .into_iter()
@@ -126,7 +130,11 @@ impl MediaService {
             return Ok(Alike::Unprintable);
         }
         let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &keys, id, visible_to).await?;
-        let apart = AlikeGroupRepo::apart_from(&mut pooled.conn(), "audio", id).await?;
+        let apart = if candidates.is_empty() {
+            Vec::new() // most items: no alikes, so no pairs to ask about
+        } else {
+            AlikeGroupRepo::apart_from(&mut pooled.conn(), "audio", id).await?
+        };
         drop(pooled);
         let mut near = self
             .cpu
