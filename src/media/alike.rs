@@ -9,6 +9,7 @@ use super::access::Actor;
 use super::file::look::{ALIKE, distance};
 use super::file::sound::{Shared, shared};
 use super::service::MediaService;
+use crate::db::DbConn;
 use crate::db::repo::{AlikeGroupRepo, AlikeRepo, AudioRepo, ImageRepo, SoundRepo};
 use crate::db::rows::AlikeItem;
 use crate::domain::{MediaKind, Owner, print_keys, print_values};
@@ -88,11 +89,7 @@ impl MediaService {
         actor.check_view(row.owner_id)?;
         let Some(look) = row.look else { return Ok(Alike::NotLooked) };
         let candidates = AlikeRepo::sharing_a_quarter(&mut pooled.conn(), look, id, visible_to).await?;
-        let apart = if candidates.is_empty() {
-            Vec::new() // most items: no alikes, so no pairs to ask about
-        } else {
-            AlikeGroupRepo::apart_from(&mut pooled.conn(), "image", id).await?
-        };
+        let apart = apart_if_any(&mut pooled.conn(), ("image", id), !candidates.is_empty()).await?;
         drop(pooled);
         let mut near: Vec<_> = candidates
             .into_iter()
@@ -130,11 +127,7 @@ impl MediaService {
             return Ok(Alike::Unprintable);
         }
         let candidates = SoundRepo::sharing_keys(&mut pooled.conn(), &keys, id, visible_to).await?;
-        let apart = if candidates.is_empty() {
-            Vec::new() // most items: no alikes, so no pairs to ask about
-        } else {
-            AlikeGroupRepo::apart_from(&mut pooled.conn(), "audio", id).await?
-        };
+        let apart = apart_if_any(&mut pooled.conn(), ("audio", id), !candidates.is_empty()).await?;
         drop(pooled);
         let mut near = self
             .cpu
@@ -150,4 +143,14 @@ impl MediaService {
         let found = near.map(|(s, c)| LookAlike::of(c, (&row.sha256, &apart), None, Likeness::Sound(s)));
         Ok(Alike::Found(found.collect()))
     }
+}
+
+/// The items `id` is kept apart from, asked only when it has candidates at all (most items
+/// have none, and then there is nothing to mark).
+async fn apart_if_any(
+    conn: &mut DbConn<'_>,
+    (kind, id): (&str, i64),
+    any: bool,
+) -> Result<Vec<i64>, MediaError> {
+    Ok(if any { AlikeGroupRepo::apart_from(conn, kind, id).await? } else { Vec::new() })
 }

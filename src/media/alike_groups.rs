@@ -224,7 +224,7 @@ impl MediaService {
         kind: MediaKind,
         group: &[i64],
     ) -> Result<usize, MediaError> {
-        self.set_apart(actor, (kind, group), AuditAction::KeepApart).await
+        self.set_apart(actor, (kind, group), true).await
     }
 
     /// Undoes [`Self::keep_all_alike`] for every pair of these items: the groups join them
@@ -236,26 +236,27 @@ impl MediaService {
         kind: MediaKind,
         group: &[i64],
     ) -> Result<usize, MediaError> {
-        self.set_apart(actor, (kind, group), AuditAction::AlikeAgain).await
+        self.set_apart(actor, (kind, group), false).await
     }
 
-    /// Keeps every pair of a group apart (`KeepApart`) or forgets that (`AlikeAgain`), with
-    /// an audit row for each item a pair of which changed, all or nothing.
+    /// Keeps every pair of a group apart (`apart`) or forgets that, with an audit row for each
+    /// item a pair of which changed, all or nothing.
     async fn set_apart(
         &self,
         actor: &Actor,
         (kind, group): (MediaKind, &[i64]),
-        action: AuditAction,
+        apart: bool,
     ) -> Result<usize, MediaError> {
         let ids = self.managed_group(actor, kind, group).await?;
         let pairs = pairs_of(&ids);
         self.db
             .transaction(async |c: &mut DbConn<'_>| {
-                let changed = match action {
-                    AuditAction::KeepApart => AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?,
-                    _ => AlikeGroupRepo::alike_again(c, kind.as_str(), &pairs).await?,
+                let changed = if apart {
+                    AlikeGroupRepo::keep_apart(c, kind.as_str(), &pairs).await?
+                } else {
+                    AlikeGroupRepo::alike_again(c, kind.as_str(), &pairs).await?
                 };
-                audit_pairs(c, actor, (action, kind), &changed).await
+                audit_pairs(c, actor, (kind, apart), &changed).await
             })
             .await?;
         Ok(ids.len())
@@ -300,11 +301,12 @@ fn pairs_of(ids: &[i64]) -> Vec<(i64, i64)> {
     ids.iter().enumerate().flat_map(|(n, a)| ids[n + 1..].iter().map(move |b| (*a, *b))).collect()
 }
 
-/// One audit row an item of these pairs, naming the others it was paired with.
+/// One audit row an item of these pairs, naming the others it was kept apart from (`apart`)
+/// or shown alike again with.
 async fn audit_pairs(
     c: &mut DbConn<'_>,
     actor: &Actor,
-    (action, kind): (AuditAction, MediaKind),
+    (kind, apart): (MediaKind, bool),
     pairs: &[(i64, i64)],
 ) -> Result<(), MediaError> {
     let mut others: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
@@ -312,9 +314,10 @@ async fn audit_pairs(
         others.entry(a).or_default().push(b);
         others.entry(b).or_default().push(a);
     }
-    let said = match action {
-        AuditAction::KeepApart => "not duplicates of",
-        _ => "shown alike again with",
+    let (action, said) = if apart {
+        (AuditAction::KeepApart, "not duplicates of")
+    } else {
+        (AuditAction::AlikeAgain, "shown alike again with")
     };
     for (id, with) in others {
         let named: Vec<String> = with.iter().map(|o| format!("#{o}")).collect();
