@@ -55,6 +55,8 @@ async fn browser_keeps_both_editors_text(env: TestEnv) {
         // Meanwhile Sam rewrites the caption Ann did not touch.
         sam_saves(&sam, &item, &[("caption", "Sam's caption"), ("credit", "© Sam")]).await;
         b.find("form[action$='/describe'] button[type=submit]").await.click().await.expect("save");
+        // Her page comes back before the next one opens: a late answer would replace it.
+        b.wait_for_heading("Harbour").await;
         let page = saved(&sam, &item, "<h1 class=\"filename\">Harbour</h1>").await;
         assert!(page.contains("Sam's caption") && page.contains("© Sam"), "his caption and credit stand");
 
@@ -65,16 +67,8 @@ async fn browser_keeps_both_editors_text(env: TestEnv) {
         caption.send_keys("Ann's caption").await.expect("type a caption");
         sam_saves(&sam, &item, &[("caption", "Sam again")]).await;
         b.find("form[action$='/describe'] button[type=submit]").await.click().await.expect("save");
-        let error = poll("the refusal", PATIENCE, async || {
-            let text =
-                b.js("const e = document.getElementById('description-error'); return e && e.innerText;");
-            match text.await.as_str() {
-                Some(t) => Ok(t.to_owned()),
-                None => Err("no #description-error yet".to_owned()),
-            }
-        })
-        .await;
-        assert!(error.contains("someone else changed the caption") && error.contains("Sam again"), "{error}");
+        let error = b.wait_for_text("#description-error", "someone else changed the caption").await;
+        assert!(error.contains("Sam again"), "{error}");
         let mine = b.js("return document.getElementById('caption').value;").await;
         assert_eq!(mine.as_str(), Some("Ann's caption"), "her text is still in the field");
         let credit = b.js("return document.getElementById('credit').value;").await;
@@ -120,13 +114,8 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         label.send_keys("Intro").await.expect("type a name");
         media.update_region(&sam_a, (id, r.id), &input(word("b", 200)), None).await.unwrap();
         label.send_keys(&Key::Enter.to_string()).await.expect("Enter saves");
-        let error = poll("the region's refusal", PATIENCE, async || {
-            let e =
-                b.js("const e = document.getElementById('region-error'); return e && e.textContent;").await;
-            e.as_str().map(str::to_owned).ok_or_else(|| "no #region-error yet".to_owned())
-        })
-        .await;
-        assert!(error.contains("Someone changed this region") && error.contains(&word("b", 200)), "{error}");
+        let error = b.wait_for_text("#region-error", "Someone changed this region").await;
+        assert!(error.contains(&word("b", 200)), "{error}");
         let mine = b.js(&format!("return document.getElementById('label-{}').value;", r.id)).await;
         assert_eq!(mine.as_str(), Some("Intro"), "her name is still in the field");
         b.assert_fits("the refusal fits at 390 px").await;
@@ -134,6 +123,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         b.screenshot("region-clash-390").await;
         // Saving again, by keyboard, puts hers in its place.
         b.find(&format!("#label-{}", r.id)).await.send_keys(&Key::Enter.to_string()).await.expect("Enter");
+        b.wait_for_flash("Region saved.").await;
         poll("Intro saved", PATIENCE, async || {
             let now = media.regions(&ann_a, id).await.unwrap().remove(0).label;
             if now == "Intro" { Ok(()) } else { Err(now) }
@@ -148,12 +138,7 @@ async fn browser_shows_other_editors_changes_at_a_phones_width(env: TestEnv) {
         name.send_keys("Harbour").await.expect("type a name");
         media.rename_collection(&sam_a, c.id, &word("d", 100), None).await.unwrap();
         name.send_keys(&Key::Enter.to_string()).await.expect("Enter renames");
-        let error = poll("the rename's refusal", PATIENCE, async || {
-            let e = b.js("const e = document.querySelector('.form-error'); return e && e.textContent;").await;
-            e.as_str().map(str::to_owned).ok_or_else(|| "no refusal yet".to_owned())
-        })
-        .await;
-        assert!(error.contains(&word("d", 100)), "{error}");
+        b.wait_for_text(".form-error", &word("d", 100)).await;
         let mine = b.js("return document.getElementById('name').value;").await;
         assert_eq!(mine.as_str(), Some("Harbour"));
         b.assert_fits("the refusal fits at 390 px").await;

@@ -270,22 +270,37 @@ impl Browser {
 
     /// Waits until the page's green message says `words`.
     pub async fn wait_for_flash(&self, words: &str) {
-        poll(words, PATIENCE, async || {
-            let t = self
-                .js("const f = document.querySelector('.flash-ok'); return f ? f.textContent : '';")
-                .await;
-            if t.as_str().is_some_and(|t| t.contains(words)) { Ok(()) } else { Err(t.to_string()) }
-        })
-        .await;
+        self.wait_for_text(".flash-ok", words).await;
     }
 
     /// Waits until the page's heading says `name` (the item walked to has opened).
     pub async fn wait_for_heading(&self, name: &str) {
         poll(name, PATIENCE, async || {
-            let h1 = self.js("return document.querySelector('h1').textContent;").await;
-            if h1 == name { Ok(()) } else { Err(h1.to_string()) }
+            let h1 = self.loaded_text("h1").await?;
+            if h1 == name { Ok(()) } else { Err(h1) }
         })
         .await;
+    }
+
+    /// Waits until a page has fully loaded whose first `css` element's text holds `words`, and
+    /// gives that text.
+    pub async fn wait_for_text(&self, css: &str, words: &str) -> String {
+        poll(&format!("{words:?} in {css}"), PATIENCE, async || {
+            let text = self.loaded_text(css).await?;
+            if text.contains(words) { Ok(text) } else { Err(text) }
+        })
+        .await
+    }
+
+    /// The rendered text of the first `css` element of a page that has finished loading. A
+    /// submitted form's answer may still be arriving, or replacing the page, while a test looks:
+    /// that, and a script cut off by the navigation, is "not yet", for `poll` to try again.
+    async fn loaded_text(&self, css: &str) -> Result<String, String> {
+        let script = "if (document.readyState !== 'complete') return null; \
+            const e = document.querySelector(arguments[0]); return e ? e.textContent : '';";
+        let text =
+            self.client.execute(script, vec![json!(css)]).await.map_err(|e| format!("script failed: {e}"))?;
+        text.as_str().map(str::to_owned).ok_or_else(|| "the page is still loading".to_owned())
     }
 
     /// How many elements match `css` right now.
