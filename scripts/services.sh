@@ -3,7 +3,8 @@
 # stops them again. Callers set WORK (a scratch folder) and call stop_services on exit.
 
 S3S_VERSION=0.14.1
-say() { printf '\n==> %s\n' "$*"; }
+# Each step says when it starts (seconds since the script began), so a log shows where the time went.
+say() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 die() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
