@@ -7,12 +7,14 @@ WORKDIR /src
 # Dependencies first, so code edits do not rebuild them.
 COPY Cargo.toml Cargo.lock ./
 COPY crates/loudness/Cargo.toml crates/loudness/
-RUN mkdir -p src tests/api crates/loudness/src \
+COPY crates/decimate/Cargo.toml crates/decimate/
+RUN mkdir -p src tests/api crates/loudness/src crates/decimate/src \
     && echo 'fn main() {}' > src/main.rs \
-    && touch src/lib.rs tests/api/main.rs crates/loudness/src/lib.rs \
+    && touch src/lib.rs tests/api/main.rs crates/loudness/src/lib.rs crates/decimate/src/lib.rs \
     && cargo build --release --locked --bin mediadesk || true
 COPY . .
-RUN touch src/main.rs src/lib.rs crates/loudness/src/lib.rs && cargo build --release --locked --bin mediadesk
+RUN touch src/main.rs src/lib.rs crates/loudness/src/lib.rs crates/decimate/src/lib.rs \
+    && cargo build --release --locked --bin mediadesk
 
 FROM debian:bookworm-slim AS runtime
 # Unpinned on purpose: the CA bundle must follow Debian's security updates.

@@ -5,7 +5,6 @@
 pub mod contained;
 mod containers;
 pub mod cpu_pool;
-pub mod decimate;
 pub mod decode;
 pub mod display;
 pub mod embedded;

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 
 use rusty_chromaprint::{Configuration, Fingerprinter, match_fingerprints};
 
-use super::decimate::Decimator;
+use mediadesk_decimate::Decimator;
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 
@@ -39,9 +39,10 @@ const BATCH: usize = 16_384;
 
 /// Makes the print of a stream's first [`PRINT_SECONDS`] on a thread of its own, fed the
 /// decoded planes: the decoding thread only adds the channels up (one pass a plane), and the
-/// filter down to Chromaprint's rate (decimate.rs) and the chroma run beside it on a core the
-/// decode leaves free, some 25 ms of CPU per minute of sound. A print that fails (a bug, never
-/// the file: the decode proves the file) leaves the item without one rather than refusing it.
+/// filter down to Chromaprint's rate (the `mediadesk-decimate` crate) and the chroma run beside
+/// it on a core the decode leaves free, some 25 ms of CPU per minute of sound. A print that
+/// fails (a bug, never the file: the decode proves the file) leaves the item without one rather
+/// than refusing it.
 pub struct PrintThread {
     frames_left: u64,
     /// The channels' sum, frame by frame.
