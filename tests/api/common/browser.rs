@@ -292,7 +292,7 @@ impl Browser {
         .await
     }
 
-    /// The rendered text of the first `css` element of a page that has finished loading. A
+    /// The text of the first `css` element (empty if none) of a page that has finished loading. A
     /// submitted form's answer may still be arriving, or replacing the page, while a test looks:
     /// that, and a script cut off by the navigation, is "not yet", for `poll` to try again.
     async fn loaded_text(&self, css: &str) -> Result<String, String> {
