@@ -44,6 +44,7 @@ cleanup() {
   exit $status
 }
 trap cleanup EXIT INT TERM
+PG_ON_RAM=1 # the cluster's files in /dev/shm when it has room (scripts/services.sh says why)
 start_services
 
 DRIVERPORT=$(free_port)
