@@ -56,16 +56,12 @@ stop_services() {
 # and on ext4 allocating their inodes was most of PostgreSQL's CPU through the suite (perf:
 # find_inode_bit, recently_deleted). The benchmarks keep theirs on disk, as a server would.
 set_pg_data() {
-  local free_kib
-  free_kib=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
-  if [ -n "${PG_ON_RAM:-}" ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] \
-    && [ "${free_kib:-0}" -ge $((4 * 1024 * 1024)) ]; then
-    PG_RAM_DIR=$(mktemp -d /dev/shm/mediadesk-pg.XXXXXX)
-    chmod 755 "$PG_RAM_DIR"
-    PGDATA="$PG_RAM_DIR/pg"
-  else
-    PGDATA="$WORK/pg"
-  fi
+  PGDATA="$WORK/pg"
+  [ -n "${PG_ON_RAM:-}" ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] || return 0
+  [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -ge $((4 * 1024 * 1024)) ] || return 0
+  PG_RAM_DIR=$(mktemp -d /dev/shm/mediadesk-pg.XXXXXX)
+  chmod 755 "$PG_RAM_DIR"
+  PGDATA="$PG_RAM_DIR/pg"
 }
 
 # Starts both; exports PGPORT, PGSOCKET (the folder of PostgreSQL's Unix socket), S3PORT, S3KEY,
