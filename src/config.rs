@@ -481,6 +481,15 @@ impl Config {
         })
     }
 
+    /// The server listens on `addr`: a public URL left to its default names that address,
+    /// so that port 0 (the system picks one) gives links to the port it picked.
+    pub fn listening_on(&mut self, addr: SocketAddr) {
+        if self.public_url == format!("http://{}", self.bind) {
+            self.public_url = format!("http://{addr}");
+        }
+        self.bind = addr;
+    }
+
     /// The database location with any password replaced, fit for logs.
     pub fn database_display(&self) -> String {
         redact_url(&self.database_url)

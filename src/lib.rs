@@ -31,7 +31,7 @@ const DELETION_RETRY_INTERVAL: Duration = Duration::from_secs(60);
 const STALE_SPOOL_AGE: Duration = Duration::from_secs(3600);
 
 /// Runs the web server until SIGINT/SIGTERM.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let app = App::build(&config).await?;
     // Spool files of a process that was killed outright; an upload in progress keeps writing
     // to its file, so an hour without a write means nobody will.
@@ -40,14 +40,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         Ok(n) => tracing::info!(files = n, "removed spool files of interrupted uploads"),
         Err(e) => tracing::warn!(error = %e, "could not sweep the spool folder"),
     }
-    tracing::info!(
-        bind = %config.bind,
-        database = %config.database_display(),
-        storage = app.store.kind(),
-        "Mediadesk starting"
-    );
-    let accounts = app.accounts.count().await.unwrap_or(1);
-    println!("{}", first_screen(&config, accounts == 0));
+    // Everything that can fail comes before the screen says "running": a port in use stops the
+    // start with one line instead of after a screen that told the person where to open it.
+    let listener = listen("MEDIADESK_BIND", config.bind)?;
+    let metrics_listener =
+        config.metrics_bind.map(|addr| listen("MEDIADESK_METRICS_BIND", addr)).transpose()?;
+    // The addresses as bound, so that port 0 shows the port the system chose.
+    let bound = Bound {
+        web: listener.local_addr()?,
+        metrics: metrics_listener.as_ref().map(|l| l.local_addr()).transpose()?,
+    };
+    config.listening_on(bound.web);
     let retry = tokio::spawn(housekeeping(app.clone(), config.audit_days, config.webhook.is_some()));
     let webhooks = match &config.webhook {
         Some(w) => {
@@ -58,20 +61,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let listener = std::net::TcpListener::bind(config.bind)
-        .map_err(|e| anyhow::anyhow!("MEDIADESK_BIND: cannot listen on {}: {e}", config.bind))?;
     let options = web::ServerOptions { workers: None, shutdown_timeout: config.shutdown_timeout };
     let settings = web::WebSettings::from_config(&config)?;
-    let metrics = match config.metrics_bind {
-        Some(addr) => {
-            let listener = std::net::TcpListener::bind(addr)
-                .map_err(|e| anyhow::anyhow!("MEDIADESK_METRICS_BIND: cannot listen on {addr}: {e}"))?;
-            Some(tokio::spawn(web::metrics_server(settings.clone(), listener)?))
-        }
+    let metrics = match metrics_listener {
+        Some(listener) => Some(tokio::spawn(web::metrics_server(settings.clone(), listener)?)),
         None => None,
     };
     let media = app.media.clone();
+    let accounts = app.accounts.count().await.unwrap_or(1);
+    let storage = app.store.kind();
     let server = web::server(app, settings, listener, options)?;
+    tracing::info!(
+        bind = %bound.web,
+        database = %config.database_display(),
+        storage,
+        "Mediadesk starting"
+    );
+    println!("{}", first_screen(&config, &bound, accounts == 0));
     let result = server.await;
     // Display renditions of the last uploads: stored if they finish within the grace.
     media.settle(config.shutdown_timeout).await;
@@ -85,14 +91,41 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     result.map_err(Into::into)
 }
 
+/// A listener on `addr`, or one line naming the variable, and what to do when the port is taken.
+fn listen(var: &str, addr: std::net::SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(addr).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!(" (another program listens there: set {var} to another port, e.g. {})", next_port(addr))
+        } else {
+            String::new()
+        };
+        anyhow::anyhow!("{var}: cannot listen on {addr}: {e}{hint}")
+    })
+}
+
+fn next_port(mut addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    addr.set_port(addr.port().checked_add(1).unwrap_or(8080));
+    addr
+}
+
+/// The addresses the server listens on.
+pub struct Bound {
+    pub web: std::net::SocketAddr,
+    /// `/metrics` on an address of its own (`MEDIADESK_METRICS_BIND`).
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
 /// What a person starting the server needs to read first (on standard output; logs go to
 /// standard error): where to open it, where the data is, and how to make the first account.
-pub fn first_screen(config: &Config, no_accounts: bool) -> String {
-    let open = if config.bind.ip().is_unspecified() {
-        format!("http://localhost:{}/", config.bind.port())
-    } else {
-        format!("http://{}/", config.bind)
+pub fn first_screen(config: &Config, bound: &Bound, no_accounts: bool) -> String {
+    let url = |addr: std::net::SocketAddr| {
+        if addr.ip().is_unspecified() {
+            format!("http://localhost:{}/", addr.port())
+        } else {
+            format!("http://{addr}/")
+        }
     };
+    let open = url(bound.web);
     let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let data = absolute(&config.data_dir);
     let database = match db::Backend::from_url(&config.database_url) {
@@ -113,6 +146,9 @@ pub fn first_screen(config: &Config, no_accounts: bool) -> String {
             {storage}\n",
         data.display()
     );
+    if let Some(addr) = bound.metrics {
+        out.push_str(&format!("  metrics:     {}metrics\n", url(addr)));
+    }
     if no_accounts {
         let exe = std::env::current_exe().ok();
         let cwd = std::env::current_dir().ok();

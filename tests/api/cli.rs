@@ -8,6 +8,7 @@ use mediadesk::media::{Actor, Upload};
 use mediadesk::storage::StorageKey;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::common::served::{Screen, start_serve};
 use crate::common::*;
 
 pub struct Run {
@@ -72,6 +73,7 @@ backend_tests!(
     reconcile_finds_and_repairs_each_kind_of_inconsistency,
     bad_configuration_fails_with_one_line,
     healthcheck_reports_the_local_server,
+    a_port_in_use_stops_the_start_with_one_line_and_no_screen,
     serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admin_command
 );
 
@@ -418,6 +420,30 @@ async fn bad_configuration_fails_with_one_line(env: TestEnv) {
     assert!(!migrate.stdout.contains("password") && migrate.stdout.starts_with("migrations applied to"));
 }
 
+/// A port in use stops `serve` with one line saying what to do, before any screen says it is
+/// running; the metrics listener is refused the same way.
+async fn a_port_in_use_stops_the_start_with_one_line_and_no_screen(env: TestEnv) {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for (var, other) in [("MEDIADESK_BIND", None), ("MEDIADESK_METRICS_BIND", Some("MEDIADESK_BIND"))] {
+        let mut cmd = env.command();
+        cmd.arg("serve").env(var, &addr);
+        if let Some(other) = other {
+            cmd.env(other, "127.0.0.1:0");
+        }
+        let out = cmd.output().unwrap();
+        let r = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_one_line_failure(&r, &format!("{var}: cannot listen on {addr}: "));
+        assert!(r.stderr.contains(&format!("set {var} to another port")), "{}", r.stderr);
+        assert!(!r.stdout.contains("running"), "no screen: {}", r.stdout);
+    }
+    drop(taken);
+}
+
 async fn healthcheck_reports_the_local_server(env: TestEnv) {
     let s = env.start_server().await;
     let bind = s.base.trim_start_matches("http://").to_owned();
@@ -439,26 +465,13 @@ async fn healthcheck_reports_the_local_server(env: TestEnv) {
 #[tokio::test]
 async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
     let env = TestEnv::sqlite_local().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_mediadesk"))
-        .args(["serve", "--log-json"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediadesk"));
+    cmd.args(["serve", "--log-json"])
         .env("MEDIADESK_DATA_DIR", env.dir.path())
         .env("DATABASE_URL", &env.database_url)
-        .env("MEDIADESK_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let (child, port, _) = start_serve(&mut cmd).await.expect("the server came up");
     let url = format!("http://127.0.0.1:{port}/healthz");
-    let mut up = false;
-    for _ in 0..100 {
-        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server came up");
     let id = reqwest::get(&url).await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
     // A scanner's bytes: answered 400, and no ERROR line for them.
     let mut garbage = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -482,58 +495,61 @@ async fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
     assert!(lines.iter().all(|l| l["level"] != "ERROR"), "nothing at ERROR: {logs}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 impl TestEnv {
-    /// Starts `mediadesk serve` on a free port with `extra` in its environment and waits until
-    /// it answers.
-    async fn spawn_serve(&self, extra: &[(&str, String)]) -> (std::process::Child, u16) {
-        let port = free_port();
+    /// Starts `mediadesk serve` with `extra` in its environment and waits until it answers.
+    async fn spawn_serve(&self, extra: &[(&str, String)]) -> (Serving, u16) {
         let mut cmd = self.command();
-        cmd.arg("serve").env("MEDIADESK_BIND", format!("127.0.0.1:{port}"));
+        cmd.arg("serve");
         for (k, v) in extra {
             cmd.env(k, v);
         }
         // Its log goes to a file, to say why if it does not come up.
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut child = cmd.stdout(Stdio::piped()).stderr(log.reopen().unwrap()).spawn().unwrap();
-        let url = format!("http://127.0.0.1:{port}/healthz");
-        // Generous: on a loaded two-core machine a start has taken over ten seconds.
-        for _ in 0..300 {
-            if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
-                return (child, port);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        match start_serve(cmd.stderr(log.reopen().unwrap())).await {
+            Some((child, port, screen)) => (Serving { child, screen }, port),
+            None => panic!(
+                "the server did not come up: {}",
+                std::fs::read_to_string(log.path()).unwrap_or_default()
+            ),
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not come up: {}", std::fs::read_to_string(log.path()).unwrap_or_default());
     }
 
     /// Starts `mediadesk serve`, stops it with SIGTERM and returns what it printed on standard
     /// output.
     async fn serve_once(&self) -> (u16, String) {
-        let (child, port) = self.spawn_serve(&[]).await;
-        (port, stop(child).await)
+        let (serving, port) = self.spawn_serve(&[]).await;
+        (port, stop(serving).await)
     }
 }
 
+struct Serving {
+    child: std::process::Child,
+    screen: Screen,
+}
+
 /// SIGTERM, a clean exit, and what the process printed on standard output.
-async fn stop(child: std::process::Child) -> String {
+async fn stop(serving: Serving) -> String {
+    let Serving { mut child, screen } = serving;
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert_eq!(status.code(), Some(0));
+    screen.text()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_on_an_address_of_their_own_are_not_on_the_public_port() {
     let env = TestEnv::sqlite_local().await;
-    let metrics_port = free_port();
-    let (child, port) =
-        env.spawn_serve(&[("MEDIADESK_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))]).await;
+    let (serving, port) = env.spawn_serve(&[("MEDIADESK_METRICS_BIND", "127.0.0.1:0".into())]).await;
+    // The screen says where they are: the port the system chose.
+    let metrics = serving.screen.line("metrics:").await;
+    let metrics_port: u16 = metrics
+        .trim()
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap()
+        .strip_suffix("/metrics")
+        .unwrap()
+        .parse()
+        .unwrap();
     let m = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.unwrap();
     assert_eq!(m.status(), 200);
     assert!(m.text().await.unwrap().contains("mediadesk_http_responses_total"));
@@ -541,7 +557,7 @@ async fn metrics_on_an_address_of_their_own_are_not_on_the_public_port() {
     assert_eq!(public.status(), 404, "not on the public port");
     let other = reqwest::get(format!("http://127.0.0.1:{metrics_port}/media")).await.unwrap();
     assert_eq!(other.status(), 404, "nothing else on the metrics port");
-    stop(child).await;
+    stop(serving).await;
 }
 
 async fn serve_first_shows_where_to_open_it_where_the_data_is_and_the_first_admin_command(env: TestEnv) {
@@ -590,7 +606,7 @@ async fn serve_reaches_postgresql_over_its_unix_socket() {
     let added = child.wait_with_output().unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
 
-    let (child, port) = env.spawn_serve(&[("DATABASE_URL", url)]).await;
+    let (serving, port) = env.spawn_serve(&[("DATABASE_URL", url)]).await;
     let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200, "the server reads its database");
     // The server's pooled connections are the socket's (a client port of -1), none over TCP.
@@ -608,7 +624,7 @@ async fn serve_reaches_postgresql_over_its_unix_socket() {
             .unwrap();
     assert!(socket_conns >= 1, "the server holds a connection over the socket");
     assert_eq!(tcp_conns, 0, "and none over TCP");
-    let screen = stop(child).await;
+    let screen = stop(serving).await;
     assert!(screen.contains(&format!("(Unix socket in {socket})")), "{screen}");
     assert!(env.cli(&["user", "list"], None).stdout.contains("ann"), "the account is in this database");
 }

@@ -38,6 +38,20 @@ fn nothing_set_means_sqlite_and_a_local_folder_under_data() {
     assert_eq!(config(&[("MEDIADESK_DEFAULT_QUOTA", "unlimited")]).unwrap().default_quota, None);
 }
 
+/// Port 0 lets the system pick: links then name the port picked, unless a public URL was set.
+#[test]
+fn the_public_url_follows_the_port_the_system_picked() {
+    let picked: std::net::SocketAddr = "127.0.0.1:41234".parse().unwrap();
+    let mut c = config(&[("MEDIADESK_BIND", "127.0.0.1:0")]).unwrap();
+    c.listening_on(picked);
+    assert_eq!((c.bind, c.public_url.as_str()), (picked, "http://127.0.0.1:41234"));
+    let mut set =
+        config(&[("MEDIADESK_BIND", "127.0.0.1:0"), ("MEDIADESK_PUBLIC_URL", "https://media.example")])
+            .unwrap();
+    set.listening_on(picked);
+    assert_eq!(set.public_url, "https://media.example", "a public URL set stays");
+}
+
 #[test]
 fn the_data_dir_moves_both_defaults() {
     let c = config(&[("MEDIADESK_DATA_DIR", "/srv/md")]).unwrap();
