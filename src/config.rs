@@ -187,9 +187,11 @@ fn sign_on_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SignOn
     } else {
         Some(GroupRoles { claim: claim.unwrap_or_else(|| "groups".into()), admin, staff })
     };
+    let quota_claim = var("MEDIADESK_OIDC_QUOTA_CLAIM");
     Ok(Some(SignOnConfig {
         scopes,
         roles,
+        quota_claim,
         // Exactly as given: the provider's `iss` must match it, trailing slash and all.
         issuer,
         client_id,

@@ -311,14 +311,9 @@ impl AccountService {
                     return Err(AuthError::NotFound);
                 }
                 let row = UserRepo::by_id(c, id).await?.ok_or(AuthError::NotFound)?;
-                let words = match quota {
-                    Quota::Default => "default".to_owned(),
-                    Quota::Unlimited => "unlimited".to_owned(),
-                    Quota::Bytes(n) => format!("{n} bytes"),
-                };
                 let entry = NewAudit::of(actor.map(|a| a.id), AuditAction::Quota, AuditOutcome::Ok)
                     .subject(Some(id), Some(&row.username))
-                    .detail(words);
+                    .detail(quota.words());
                 AuditRepo::add(c, &entry).await?;
                 Ok(row)
             })

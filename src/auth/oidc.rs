@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::{AuthError, Role};
+use crate::domain::Quota;
 
 /// The ID token's claims beyond the standard ones (a groups claim, say), kept to be read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +127,8 @@ pub struct SignOnConfig {
     /// Scopes asked for besides `openid`, `profile` and `email` (`groups` for some providers).
     pub scopes: Vec<String>,
     pub roles: Option<GroupRoles>,
+    /// The ID token's claim that sets the account's storage quota at every sign-on, when set.
+    pub quota_claim: Option<String>,
 }
 
 impl std::fmt::Debug for SignOnConfig {
@@ -137,6 +140,7 @@ impl std::fmt::Debug for SignOnConfig {
             .field("create_accounts", &self.create_accounts)
             .field("scopes", &self.scopes)
             .field("roles", &self.roles)
+            .field("quota_claim", &self.quota_claim)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +167,27 @@ pub struct Person {
     pub known_as: String,
     /// The role their groups name, when roles come from groups and the token lists them.
     pub role: Option<Role>,
+    /// The storage quota the provider gives them, when a quota claim is configured and the
+    /// token carries a value it reads. Applied by the sign-on it came with, so not kept in the
+    /// session with a person waiting to be linked.
+    #[serde(skip)]
+    pub quota: Option<Quota>,
+}
+
+/// A quota claim's value: a size in words as an admin types it (`"5 GiB"`, `"500 MB"`,
+/// `"unlimited"`, `"default"`), or a number of GiB (as Immich reads its quota claim).
+fn quota_of(value: &serde_json::Value) -> Result<Quota, String> {
+    match value {
+        serde_json::Value::String(words) => Quota::parse(words),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            // Up to what the column holds (i64::MAX bytes, 8 EiB).
+            Some(gib) if (0.0..(8u64 << 30) as f64).contains(&gib) => {
+                Ok(Quota::Bytes((gib * (1u64 << 30) as f64).round() as u64))
+            }
+            _ => Err(format!("{n} GiB is not a quota")),
+        },
+        other => Err(format!("{other} is neither a size nor a number of GiB")),
+    }
 }
 
 pub struct SignOn {
@@ -346,6 +371,21 @@ impl SignOn {
             }
             listed.map(|groups| roles.role(&groups))
         });
-        Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as, role })
+        let quota = self.config.quota_claim.as_ref().and_then(|claim| {
+            // As with groups, a claim missing or unreadable changes nobody's quota.
+            let read = claims.additional_claims().all.get(claim).map(quota_of);
+            match read {
+                Some(Ok(quota)) => Some(quota),
+                Some(Err(e)) => {
+                    tracing::warn!(claim = %claim, who = %known_as, error = %e, "unreadable quota claim");
+                    None
+                }
+                None => {
+                    tracing::warn!(claim = %claim, who = %known_as, "the ID token carries no quota");
+                    None
+                }
+            }
+        });
+        Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as, role, quota })
     }
 }

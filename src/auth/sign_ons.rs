@@ -10,7 +10,7 @@ use super::{Account, AccountService, AuthError, Role, password};
 use crate::db::repo::{AuditRepo, SignOnRepo, UserRepo};
 use crate::db::rows::{NewAudit, NewSignOn, NewUser, UserRow};
 use crate::db::{DbConn, DbError, now};
-use crate::domain::{AuditAction, AuditOutcome};
+use crate::domain::{AuditAction, AuditOutcome, Quota};
 
 /// A provider's person linked to an account, as the account's page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl AccountService {
                         }
                         _ => row,
                     };
-                    return Ok(Ok(row));
+                    return Ok(Ok(Self::quota_from_claim(c, row, person.quota).await?));
                 }
                 let Some(hash) = &fresh_hash else {
                     let entry = NewAudit::of(None, AuditAction::SignIn, AuditOutcome::Failed)
@@ -116,7 +116,7 @@ impl AccountService {
                     .subject(Some(row.id), Some(&row.username))
                     .detail(via.clone());
                 AuditRepo::add(c, &entry).await?;
-                Ok(Ok(row))
+                Ok(Ok(Self::quota_from_claim(c, row, person.quota).await?))
             })
             .await?;
         let row = outcome?;
@@ -143,6 +143,25 @@ impl AccountService {
         let entry = NewAudit::of(None, AuditAction::Role, outcome)
             .subject(Some(row.id), Some(&row.username))
             .detail(detail);
+        AuditRepo::add(c, &entry).await?;
+        UserRepo::by_id(c, row.id).await?.ok_or(AuthError::NotFound)
+    }
+
+    /// Gives `row`'s account the quota the provider's claim names, when it names one other
+    /// than the account's; the audit log says so.
+    async fn quota_from_claim(
+        c: &mut DbConn<'_>,
+        row: UserRow,
+        quota: Option<Quota>,
+    ) -> Result<UserRow, AuthError> {
+        let Some(quota) = quota.filter(|q| q.to_column() != row.quota_bytes) else {
+            return Ok(row);
+        };
+        UserRepo::set_quota(c, row.id, quota.to_column(), now()).await?;
+        let was = Quota::from_column(row.quota_bytes);
+        let entry = NewAudit::of(None, AuditAction::Quota, AuditOutcome::Ok)
+            .subject(Some(row.id), Some(&row.username))
+            .detail(format!("{} → {}, from the provider's claim", was.words(), quota.words()));
         AuditRepo::add(c, &entry).await?;
         UserRepo::by_id(c, row.id).await?.ok_or(AuthError::NotFound)
     }

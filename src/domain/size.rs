@@ -81,6 +81,15 @@ impl Quota {
         }
     }
 
+    /// As the audit log names it: `default`, `unlimited` or a number of bytes.
+    pub fn words(self) -> String {
+        match self {
+            Quota::Default => "default".to_owned(),
+            Quota::Unlimited => "unlimited".to_owned(),
+            Quota::Bytes(n) => format!("{n} bytes"),
+        }
+    }
+
     /// `default` (or nothing), `unlimited`, or a size.
     pub fn parse(text: &str) -> Result<Quota, String> {
         match text.trim().to_ascii_lowercase().as_str() {

@@ -122,6 +122,7 @@ async fn user_commands_manage_accounts(env: TestEnv) {
         subject: "0a1b".into(),
         known_as: "ann.s".into(),
         role: None,
+        quota: None,
     };
     accounts.link_sign_on(&ann, &person).await.unwrap();
     let listed = env.cli(&["user", "sign-ons", "ann"], None).stdout;

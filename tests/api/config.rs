@@ -224,6 +224,10 @@ fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
     assert_eq!(named.claim, "roles");
     let lone = config(&[issuer, id, secret, claim]).err().unwrap();
     assert!(lone.contains("MEDIADESK_OIDC_GROUPS_CLAIM: set MEDIADESK_OIDC_ADMIN_GROUPS"), "{lone}");
+    assert_eq!(on.quota_claim, None, "quotas are kept in Mediadesk unless asked");
+    let quota = ("MEDIADESK_OIDC_QUOTA_CLAIM", "mediadesk_quota");
+    let quotas = config(&[issuer, id, secret, quota]).unwrap().sign_on.unwrap();
+    assert_eq!(quotas.quota_claim.as_deref(), Some("mediadesk_quota"));
     let quoted = config(&[issuer, id, secret, ("MEDIADESK_OIDC_SCOPES", "groups \"x\"")]).err().unwrap();
     assert!(quoted.contains("MEDIADESK_OIDC_SCOPES: scope names are printable ASCII"), "{quoted}");
     assert!(config(&[]).unwrap().password_sign_in, "passwords on by default");

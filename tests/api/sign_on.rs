@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use mediadesk::auth::oidc::{GroupRoles, Person, SignOn, SignOnConfig};
 use mediadesk::auth::{AuthError, Role};
-use mediadesk::domain::{AuditAction, AuditFilter};
+use mediadesk::domain::{AuditAction, AuditFilter, Quota};
 
 use crate::common::browser::{Browser, PATIENCE, poll};
 use crate::common::oidc::{AtProvider, OidcProvider, at_provider};
@@ -22,6 +22,7 @@ backend_tests!(
     an_account_links_and_unlinks_from_the_tokens_page,
     refused_and_broken_sign_ons_change_nothing,
     roles_follow_the_providers_groups,
+    quotas_follow_the_providers_claim,
     passwords_can_be_turned_off,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
     browser_links_and_signs_on_by_keyboard_at_390_px,
@@ -311,6 +312,60 @@ async fn roles_follow_the_providers_groups(env: TestEnv) {
     assert_eq!(role_of("quinn").await, Role::Staff, "no groups claim: the role stays");
 }
 
+/// With a quota claim configured, every sign-on gives the account the quota the claim names
+/// (in words, or a number of GiB), over what an admin set; a claim missing or unreadable
+/// changes nothing, and the same quota again writes no audit row.
+async fn quotas_follow_the_providers_claim(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let mut config = provider.config(true);
+    config.quota_claim = Some("mediadesk_quota".into());
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    let quota_of = async |name: &str| s.app.accounts.by_username(name).await.unwrap().quota;
+    provider.set_groups(
+        r#"{"olga": {"mediadesk_quota": "5 GiB"}, "pete": {"mediadesk_quota": 2.5},
+            "quinn": {"mediadesk_quota": "lots"}, "ruth": {"mediadesk_quota": -1}}"#,
+    );
+    for name in ["olga", "pete", "quinn", "ruth", "sam"] {
+        assert_eq!(sign_on(&s.client(), name, "/media").await.status, 303, "{name}");
+    }
+    assert_eq!(quota_of("olga").await, Quota::Bytes(5 << 30), "a new account gets the claim's quota");
+    assert_eq!(quota_of("pete").await, Quota::Bytes(5 << 29), "a number is GiB");
+    for name in ["quinn", "ruth", "sam"] {
+        assert_eq!(quota_of(name).await, Quota::Default, "{name}: unreadable or no claim, the default");
+    }
+    let set = audit(&s, AuditAction::Quota).await;
+    assert_eq!(set.len(), 2, "{set:?}");
+    let olga = set.iter().find(|e| e.subject.as_deref() == Some("olga")).expect("olga's");
+    assert_eq!(olga.detail.as_deref(), Some("default → 5368709120 bytes, from the provider's claim"));
+    assert_eq!((olga.actor.as_deref(), olga.outcome.as_str()), (None, "ok"));
+
+    // An admin's quota gives way to the claim at the next sign-on; without a readable claim
+    // it stays; the same quota again changes nothing.
+    for name in ["pete", "quinn"] {
+        let id = s.app.accounts.by_username(name).await.unwrap().id;
+        s.app.accounts.set_quota(None, id, Quota::Bytes(1 << 30)).await.unwrap();
+    }
+    provider.set_groups(
+        r#"{"olga": {"mediadesk_quota": "unlimited"}, "pete": {"mediadesk_quota": 2.5},
+            "quinn": {"mediadesk_quota": ["5 GiB"]}}"#,
+    );
+    for name in ["olga", "pete", "quinn"] {
+        assert_eq!(sign_on(&s.client(), name, "/media").await.status, 303, "{name}");
+    }
+    assert_eq!(quota_of("olga").await, Quota::Unlimited);
+    assert_eq!(quota_of("pete").await, Quota::Bytes(5 << 29), "the provider's, over the admin's");
+    assert_eq!(quota_of("quinn").await, Quota::Bytes(1 << 30), "a list is no quota: the admin's stays");
+    let rows = audit(&s, AuditAction::Quota).await.len();
+    assert_eq!(sign_on(&s.client(), "pete", "/media").await.status, 303);
+    assert_eq!(audit(&s, AuditAction::Quota).await.len(), rows, "the same quota again: no row");
+    // The person sees the provider's quota at once.
+    let pete = s.client();
+    assert_eq!(sign_on(&pete, "pete", "/media").await.status, 303);
+    let upload = pete.get("/upload").await;
+    assert!(upload.body.contains("of 2.5 GiB"), "{}", upload.body);
+}
+
 async fn passwords_can_be_turned_off(env: TestEnv) {
     let mut provider = OidcProvider::reserve();
     let config = provider.config(false);
@@ -341,6 +396,7 @@ async fn passwords_can_be_turned_off(env: TestEnv) {
         subject: "nina.acme".into(),
         known_as: "nina.acme".into(),
         role: None,
+        quota: None,
     };
     s.app.accounts.link_sign_on(&account, &person).await.unwrap();
     assert_eq!(sign_on(&c, "nina.acme", "/media").await.location(), "/media");

@@ -57,6 +57,7 @@ impl OidcProvider {
             create_accounts,
             scopes: Vec::new(),
             roles: None,
+            quota_claim: None,
         }
     }
 
@@ -93,7 +94,8 @@ impl OidcProvider {
     }
 
     /// The groups each login belongs to from the next sign-in on, as JSON
-    /// (`{"olga": ["media-admins"]}`); a login not named gets no groups claim.
+    /// (`{"olga": ["media-admins"]}`); a login not named gets no groups claim. An object
+    /// instead of a list gives the login those claims (`{"olga": {"mediadesk_quota": "5 GiB"}}`).
     pub fn set_groups(&self, json: &str) {
         std::fs::write(self.groups.path(), json).expect("groups written");
     }

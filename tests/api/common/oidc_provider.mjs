@@ -4,7 +4,8 @@
 // argv: port, client id, client secret, redirect URI, path of oidc-provider's lib/index.js,
 // how the client sends its secret (client_secret_basic or client_secret_post), the only way
 // the provider then takes, and a JSON file of each login's groups (read at every sign-in; a
-// login it does not name gets no groups claim at all).
+// login it does not name gets no groups claim at all; an object instead of a list is claims
+// of the login's own, such as a quota).
 const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile] =
   process.argv.slice(2);
 const { default: Provider } = await import(modulePath);
@@ -23,7 +24,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   }],
   clientAuthMethods: [authMethod],
   cookies: { keys: ['mediadesk-test-provider-cookie-key'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups', 'mediadesk_quota'] },
   // The ID token itself carries the scopes' claims (no userinfo call needed to read them).
   conformIdTokenClaims: false,
   pkce: { required: () => true },
@@ -35,7 +36,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       name: id,
       email: `${id}@example.test`,
       email_verified: true,
-      ...(groupsOf(id) === undefined ? {} : { groups: groupsOf(id) }),
+      ...(groupsOf(id) === undefined ? {} : Array.isArray(groupsOf(id)) ? { groups: groupsOf(id) } : groupsOf(id)),
     }),
   }),
 });
