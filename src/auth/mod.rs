@@ -5,6 +5,7 @@ mod audit;
 pub mod csrf;
 mod error;
 pub mod oidc;
+mod oidc_claims;
 pub mod password;
 mod roles;
 pub mod session;

@@ -20,14 +20,17 @@ use openidconnect::core::{
     CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, ClientId, ClientSecret,
-    CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
-    StandardErrorResponse, StandardTokenResponse, TokenResponse,
+    AccessToken, AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, ClientId,
+    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse, SubjectIdentifier,
+    TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
+pub use super::oidc_claims::GroupRoles;
+use super::oidc_claims::read_quota;
 use super::{AuthError, Role};
 use crate::domain::Quota;
 
@@ -71,41 +74,6 @@ type ProviderClient = openidconnect::Client<
     EndpointMaybeSet,
     EndpointMaybeSet,
 >;
-
-/// Roles from the provider's groups: when set, every sign-on gives the account the role its
-/// groups name (admin before staff; in neither, user), so access is managed at the provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupRoles {
-    /// The ID token's claim listing the person's groups (`groups` unless configured).
-    pub claim: String,
-    pub admin: Vec<String>,
-    pub staff: Vec<String>,
-}
-
-impl GroupRoles {
-    pub fn role(&self, groups: &[String]) -> Role {
-        let member = |of: &[String]| groups.iter().any(|g| of.contains(g));
-        if member(&self.admin) {
-            Role::Admin
-        } else if member(&self.staff) {
-            Role::Staff
-        } else {
-            Role::User
-        }
-    }
-
-    /// The groups a claim's value names: a list of names, or one name (some providers send a
-    /// lone group so); anything else names none.
-    fn groups(value: &serde_json::Value) -> Option<Vec<String>> {
-        match value {
-            serde_json::Value::String(one) => Some(vec![one.clone()]),
-            serde_json::Value::Array(all) => {
-                Some(all.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
-            }
-            _ => None,
-        }
-    }
-}
 
 const METADATA_LIFETIME: Duration = Duration::from_secs(600);
 /// The longest name of a person kept from the provider.
@@ -172,22 +140,6 @@ pub struct Person {
     /// session with a person waiting to be linked.
     #[serde(skip)]
     pub quota: Option<Quota>,
-}
-
-/// A quota claim's value: a size in words as an admin types it (`"5 GiB"`, `"500 MB"`,
-/// `"unlimited"`, `"default"`), or a number of GiB (as Immich reads its quota claim).
-fn quota_of(value: &serde_json::Value) -> Result<Quota, String> {
-    match value {
-        serde_json::Value::String(words) => Quota::parse(words),
-        serde_json::Value::Number(n) => match n.as_f64() {
-            // Up to what the column holds (i64::MAX bytes, 8 EiB).
-            Some(gib) if (0.0..(8u64 << 30) as f64).contains(&gib) => {
-                Ok(Quota::Bytes((gib * (1u64 << 30) as f64).round() as u64))
-            }
-            _ => Err(format!("{n} GiB is not a quota")),
-        },
-        other => Err(format!("{other} is neither a size nor a number of GiB")),
-    }
 }
 
 pub struct SignOn {
@@ -331,6 +283,29 @@ impl SignOn {
         Ok((url.to_string(), pending))
     }
 
+    /// The claims the provider's userinfo endpoint gives for `token`, about `subject` (checked);
+    /// none when it has no such endpoint or does not answer, which changes nobody's role or
+    /// quota, as a missing claim does.
+    async fn user_info(
+        &self,
+        client: &ProviderClient,
+        token: &AccessToken,
+        subject: &SubjectIdentifier,
+    ) -> HashMap<String, serde_json::Value> {
+        let Ok(request) = client.user_info(token.clone(), Some(subject.clone())) else {
+            return HashMap::new();
+        };
+        let answer: Result<UserInfoClaims<OtherClaims, CoreGenderClaim>, _> =
+            request.request_async(&self.http).await;
+        match answer {
+            Ok(info) => info.additional_claims().all.clone(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the provider's userinfo could not be read");
+                HashMap::new()
+            }
+        }
+    }
+
     /// Trades the provider's code for an ID token and checks it: signed by the provider's key,
     /// issued by it to this client, not expired, carrying the nonce of `pending`.
     pub async fn finish(&self, redirect: &str, pending: &Pending, code: &str) -> Result<Person, AuthError> {
@@ -362,30 +337,17 @@ impl SignOn {
             .chars()
             .take(MAX_NAME_CHARS)
             .collect::<String>();
-        let role = self.config.roles.as_ref().and_then(|roles| {
-            let listed = claims.additional_claims().all.get(&roles.claim).and_then(GroupRoles::groups);
-            if listed.is_none() {
-                // Without the claim, nobody's role changes: a provider that stopped sending it
-                // must not demote every admin at their next sign-in.
-                tracing::warn!(claim = %roles.claim, who = %known_as, "the ID token lists no groups");
+        let mut other = claims.additional_claims().all.clone();
+        let wanted = self.config.roles.as_ref().map(|r| &r.claim).into_iter().chain(&self.config.quota_claim);
+        if wanted.clone().any(|c| !other.contains_key(c)) {
+            // Some providers (Authelia by default, Okta's org server) put such claims only in
+            // what their userinfo endpoint answers for the access token.
+            for (name, value) in self.user_info(&client, tokens.access_token(), claims.subject()).await {
+                other.entry(name).or_insert(value);
             }
-            listed.map(|groups| roles.role(&groups))
-        });
-        let quota = self.config.quota_claim.as_ref().and_then(|claim| {
-            // As with groups, a claim missing or unreadable changes nobody's quota.
-            let read = claims.additional_claims().all.get(claim).map(quota_of);
-            match read {
-                Some(Ok(quota)) => Some(quota),
-                Some(Err(e)) => {
-                    tracing::warn!(claim = %claim, who = %known_as, error = %e, "unreadable quota claim");
-                    None
-                }
-                None => {
-                    tracing::warn!(claim = %claim, who = %known_as, "the ID token carries no quota");
-                    None
-                }
-            }
-        });
+        }
+        let role = self.config.roles.as_ref().and_then(|roles| roles.read(&other, &known_as));
+        let quota = self.config.quota_claim.as_deref().and_then(|claim| read_quota(&other, claim, &known_as));
         Ok(Person { issuer: claims.issuer().as_str().to_owned(), subject, known_as, role, quota })
     }
 }

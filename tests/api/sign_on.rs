@@ -23,6 +23,8 @@ backend_tests!(
     refused_and_broken_sign_ons_change_nothing,
     roles_follow_the_providers_groups,
     quotas_follow_the_providers_claim,
+    claims_only_in_userinfo_are_read_there,
+    a_failing_userinfo_changes_nothing,
     passwords_can_be_turned_off,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
     browser_links_and_signs_on_by_keyboard_at_390_px,
@@ -364,6 +366,36 @@ async fn quotas_follow_the_providers_claim(env: TestEnv) {
     assert_eq!(sign_on(&pete, "pete", "/media").await.status, 303);
     let upload = pete.get("/upload").await;
     assert!(upload.body.contains("of 2.5 GiB"), "{}", upload.body);
+}
+
+/// A provider that puts groups and quota only in its userinfo answer (Authelia's default) is
+/// asked there.
+async fn claims_only_in_userinfo_are_read_there(env: TestEnv) {
+    let olga = olga_signs_on_with_claims_in(env, "userinfo").await;
+    assert_eq!((olga.role, olga.quota), (Role::Admin, Quota::Bytes(5 << 30)), "read from userinfo");
+}
+
+/// A provider whose userinfo endpoint fails still lets the person in, and changes nobody's
+/// role or quota.
+async fn a_failing_userinfo_changes_nothing(env: TestEnv) {
+    let olga = olga_signs_on_with_claims_in(env, "broken-userinfo").await;
+    assert_eq!((olga.role, olga.quota), (Role::User, Quota::Default), "nothing to read");
+}
+
+/// A new account for olga, whose groups name her admin and whose quota claim says 5 GiB, from a
+/// provider that puts those claims `claims_in`.
+async fn olga_signs_on_with_claims_in(env: TestEnv, claims_in: &'static str) -> mediadesk::auth::Account {
+    let mut provider = OidcProvider::reserve();
+    provider.claims_in = claims_in;
+    let mut config = provider.config(true);
+    config.roles =
+        Some(GroupRoles { claim: "groups".into(), admin: vec!["media-admins".into()], staff: Vec::new() });
+    config.quota_claim = Some("mediadesk_quota".into());
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    provider.set_groups(r#"{"olga": {"groups": ["media-admins"], "mediadesk_quota": "5 GiB"}}"#);
+    assert_eq!(sign_on(&s.client(), "olga", "/media").await.status, 303);
+    s.app.accounts.by_username("olga").await.unwrap()
 }
 
 async fn passwords_can_be_turned_off(env: TestEnv) {

@@ -16,6 +16,9 @@ pub struct OidcProvider {
     pub issuer: String,
     /// How the provider takes the client's secret: `client_secret_basic` unless changed.
     pub auth_method: &'static str,
+    /// Where it puts the scopes' claims (groups, quota): `id-token` unless changed; `userinfo`
+    /// only in its userinfo endpoint's answer; `broken-userinfo` only there, which answers 500.
+    pub claims_in: &'static str,
     port: u16,
     child: Option<Child>,
     /// Each login's groups, as the provider reads them (see [`OidcProvider::set_groups`]).
@@ -41,6 +44,7 @@ impl OidcProvider {
         OidcProvider {
             issuer: format!("http://127.0.0.1:{port}"),
             auth_method: "client_secret_basic",
+            claims_in: "id-token",
             port,
             child: None,
             groups: groups_file("{}"),
@@ -73,6 +77,7 @@ impl OidcProvider {
             .arg(&module)
             .arg(self.auth_method)
             .arg(self.groups.path())
+            .arg(self.claims_in)
             .stdout(Stdio::null())
             .stderr(self.log.reopen().expect("its log"))
             .spawn()

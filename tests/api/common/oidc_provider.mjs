@@ -5,8 +5,9 @@
 // how the client sends its secret (client_secret_basic or client_secret_post), the only way
 // the provider then takes, and a JSON file of each login's groups (read at every sign-in; a
 // login it does not name gets no groups claim at all; an object instead of a list is claims
-// of the login's own, such as a quota).
-const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile] =
+// of the login's own, such as a quota), and where those claims go: `id-token`, `userinfo`
+// (only there, as Authelia does by default) or `broken-userinfo` (only there, which fails).
+const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile, claimsIn] =
   process.argv.slice(2);
 const { default: Provider } = await import(modulePath);
 const { readFileSync } = await import('node:fs');
@@ -25,19 +26,22 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   clientAuthMethods: [authMethod],
   cookies: { keys: ['mediadesk-test-provider-cookie-key'] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups', 'mediadesk_quota'] },
-  // The ID token itself carries the scopes' claims (no userinfo call needed to read them).
-  conformIdTokenClaims: false,
+  // `false`: the ID token itself carries the scopes' claims (no userinfo call needed).
+  conformIdTokenClaims: claimsIn !== 'id-token',
   pkce: { required: () => true },
   findAccount: async (_ctx, id) => ({
     accountId: id,
-    claims: async () => ({
-      sub: id,
-      preferred_username: id,
-      name: id,
-      email: `${id}@example.test`,
-      email_verified: true,
-      ...(groupsOf(id) === undefined ? {} : Array.isArray(groupsOf(id)) ? { groups: groupsOf(id) } : groupsOf(id)),
-    }),
+    claims: async (use) => {
+      if (use === 'userinfo' && claimsIn === 'broken-userinfo') throw new Error('userinfo is broken');
+      return {
+        sub: id,
+        preferred_username: id,
+        name: id,
+        email: `${id}@example.test`,
+        email_verified: true,
+        ...(groupsOf(id) === undefined ? {} : Array.isArray(groupsOf(id)) ? { groups: groupsOf(id) } : groupsOf(id)),
+      };
+    },
   }),
 });
 provider.listen(Number(port), '127.0.0.1', () => console.log('ready'));
