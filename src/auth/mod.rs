@@ -6,6 +6,7 @@ pub mod csrf;
 mod error;
 pub mod oidc;
 mod oidc_claims;
+pub mod oidc_logout;
 pub mod password;
 mod roles;
 pub mod session;

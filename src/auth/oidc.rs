@@ -201,9 +201,20 @@ impl SignOn {
 
     /// The provider's metadata and keys, read again once they are old.
     async fn metadata(&self) -> Result<Metadata, AuthError> {
+        self.read_metadata(METADATA_LIFETIME).await
+    }
+
+    /// The keys the provider publishes; with `reread`, read now (for a signature no key held
+    /// fits: the provider may have new keys).
+    pub(super) async fn published_keys(&self, reread: bool) -> Result<Vec<CoreJsonWebKey>, AuthError> {
+        let lifetime = if reread { Duration::ZERO } else { METADATA_LIFETIME };
+        Ok(self.read_metadata(lifetime).await?.jwks().keys().clone())
+    }
+
+    async fn read_metadata(&self, lifetime: Duration) -> Result<Metadata, AuthError> {
         let mut held = self.metadata.lock().await;
         if let Some(k) = held.as_ref()
-            && k.at.elapsed() < METADATA_LIFETIME
+            && k.at.elapsed() < lifetime
         {
             return Ok(k.metadata.clone());
         }

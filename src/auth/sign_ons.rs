@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 
 use super::oidc::Person;
+use super::oidc_logout::SignedOut;
 use super::{Account, AccountService, AuthError, Role, password};
 use crate::db::repo::{AuditRepo, SignOnRepo, UserRepo};
 use crate::db::rows::{NewAudit, NewSignOn, NewUser, UserRow};
@@ -223,6 +224,26 @@ impl AccountService {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Ends every session of the account linked to the person the provider says signed out
+    /// (back-channel logout), with an audit row; the account's name, `None` when nobody here
+    /// is linked to that person.
+    pub async fn end_sessions_of(&self, person: &SignedOut) -> Result<Option<String>, AuthError> {
+        self.db
+            .transaction(async |c: &mut DbConn<'_>| {
+                let Some(link) = SignOnRepo::find(c, &person.issuer, &person.subject).await? else {
+                    return Ok(None);
+                };
+                let row = UserRepo::by_id(c, link.user_id).await?.ok_or(AuthError::NotFound)?;
+                UserRepo::bump_session_epoch(c, row.id).await?;
+                let entry = NewAudit::of(None, AuditAction::SignOut, AuditOutcome::Ok)
+                    .subject(Some(row.id), Some(&row.username))
+                    .detail(format!("signed out at the sign-on provider as {}", link.known_as));
+                AuditRepo::add(c, &entry).await?;
+                Ok(Some(row.username))
+            })
+            .await
     }
 
     /// Unlinks one of the account's sign-ons; an unknown one (or another account's) is 404.

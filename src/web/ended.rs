@@ -10,6 +10,7 @@ use actix_web::{HttpMessage, HttpRequest, ResponseError, web};
 use futures_util::StreamExt;
 
 use super::error::WebError;
+use super::pages::sign_on::BACK_CHANNEL_PATH;
 use super::settings::WebSettings;
 use super::{back, stash};
 use crate::auth::session;
@@ -23,11 +24,13 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = req.app_data::<web::Data<WebSettings>>().cloned();
-    // Sign-in and a share link's password form are posted by nobody signed in, and a script
-    // with an access token has no session to end. `OPTIONS` (a browser's preflight, tus's
-    // discovery) changes nothing and carries nothing to keep.
+    // Sign-in and a share link's password form are posted by nobody signed in, nor is the
+    // sign-on provider's back-channel logout (by its server), and a script with an access
+    // token has no session to end. `OPTIONS` (a browser's preflight, tus's discovery) changes
+    // nothing and carries nothing to keep.
     let post = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && req.path() != "/signin"
+        && req.path() != BACK_CHANNEL_PATH
         && !req.path().starts_with("/s/")
         && !super::bearer::carried(&req);
     let Some(settings) = settings.filter(|_| post) else {

@@ -80,6 +80,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/signin", web::post().to(signin::submit))
             .route("/signin/sso", web::get().to(sign_on::start))
             .route(sign_on::RETURN_PATH, web::get().to(sign_on::done))
+            .route(sign_on::BACK_CHANNEL_PATH, web::post().to(sign_on::back_channel))
             .route("/signout", web::post().to(signin::sign_out))
             .route("/signout", web::get().to(|| async { signin::see_other("/media") }))
             .route("/api/{tail:.*}", web::method(Method::OPTIONS).to(api::cors::preflight))

@@ -12,6 +12,7 @@ mod alike;
 mod alike_groups;
 mod api_cors;
 mod audit;
+mod back_channel;
 mod browser_edits;
 mod browser_organize;
 mod browser_resumable;

@@ -38,13 +38,13 @@ async fn start(env: TestEnv, create_accounts: bool) -> (TestServer, OidcProvider
     (s, provider)
 }
 
-fn provider_of(config: SignOnConfig) -> Arc<SignOn> {
+pub(crate) fn provider_of(config: SignOnConfig) -> Arc<SignOn> {
     Arc::new(SignOn::new(config).expect("a valid issuer"))
 }
 
 /// Leaves for the provider from the sign-in page and comes back signed in there as `login`:
 /// the app's answer to the provider's.
-async fn sign_on(c: &TestClient, login: &str, next: &str) -> Page {
+pub(crate) async fn sign_on(c: &TestClient, login: &str, next: &str) -> Page {
     let back = go_to_provider(c, &format!("/signin/sso?next={next}"), login).await;
     c.get(&back).await
 }
@@ -62,7 +62,7 @@ async fn go_to_provider(c: &TestClient, from: &str, login: &str) -> String {
     }
 }
 
-async fn audit(s: &TestServer, action: AuditAction) -> Vec<mediadesk::auth::AuditEntry> {
+pub(crate) async fn audit(s: &TestServer, action: AuditAction) -> Vec<mediadesk::auth::AuditEntry> {
     let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
     s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries
 }

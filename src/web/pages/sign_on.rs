@@ -5,7 +5,7 @@
 //! of their own (AWS Cognito's are), learnt only from its metadata.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -20,6 +20,8 @@ use crate::web::extract::CurrentUser;
 
 /// Where the provider sends the browser back; registered with the provider as the redirect URI.
 pub const RETURN_PATH: &str = "/signin/sso/done";
+/// Where the provider's server posts its back-channel logouts.
+pub const BACK_CHANNEL_PATH: &str = "/signin/sso/logout";
 
 fn provider(settings: &WebSettings) -> Result<&SignOn, WebError> {
     settings.sign_on.as_deref().ok_or(WebError::NotFound)
@@ -217,4 +219,40 @@ pub async fn unlink(
     let known_as = app.accounts.unlink_sign_on(&user.account, path.into_inner()).await?;
     session::flash(&user.session, "ok", format!("Unlinked: {known_as} no longer signs in to this account."));
     Ok(see_other("/tokens#sign-on"))
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    logout_token: Option<String>,
+}
+
+/// `POST /signin/sso/logout`: the provider's back-channel logout. The person's sessions here
+/// end; the answer is for the provider's server, as the standard asks: 200 when done (also
+/// when nobody here is linked to the person), 400 with an OAuth-style error otherwise.
+pub async fn back_channel(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, WebError> {
+    let sign_on = provider(&settings)?;
+    let answer = |status: StatusCode, body: serde_json::Value| {
+        HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(body)
+    };
+    let Some(token) = form.logout_token.as_deref().filter(|t| !t.is_empty()) else {
+        let body = serde_json::json!({"error": "invalid_request", "error_description": "no logout_token"});
+        return Ok(answer(StatusCode::BAD_REQUEST, body));
+    };
+    let signed_out = match sign_on.logout_token(token, chrono::Utc::now().timestamp()).await {
+        Ok(s) => s,
+        Err(AuthError::Invalid(why)) => {
+            tracing::warn!(why = %why, "a back-channel logout was refused");
+            let body = serde_json::json!({"error": "invalid_request", "error_description": why});
+            return Ok(answer(StatusCode::BAD_REQUEST, body));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(name) = app.accounts.end_sessions_of(&signed_out).await? {
+        tracing::info!(account = %name, "signed out by the sign-on provider");
+    }
+    Ok(answer(StatusCode::OK, serde_json::json!({})))
 }

@@ -25,7 +25,14 @@ pub struct OidcProvider {
     groups: tempfile::NamedTempFile,
     /// What it says on standard error (its development-mode warnings, or why it stopped).
     log: tempfile::NamedTempFile,
+    /// A key it publishes (`kid` [`TEST_KEY_ID`]), for tests to sign logout tokens with, and
+    /// the file it reads it from.
+    test_key: rcgen::KeyPair,
+    test_key_file: tempfile::NamedTempFile,
 }
+
+/// The `kid` of the key the provider publishes for the tests' own logout tokens.
+pub const TEST_KEY_ID: &str = "tests-ec";
 
 impl Drop for OidcProvider {
     fn drop(&mut self) {
@@ -40,6 +47,7 @@ impl OidcProvider {
     /// A provider's address, not started yet: the app must know its issuer before it starts,
     /// and the provider the app's address.
     pub fn reserve() -> OidcProvider {
+        let test_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a key");
         let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().unwrap().port();
         OidcProvider {
             issuer: format!("http://127.0.0.1:{port}"),
@@ -49,7 +57,14 @@ impl OidcProvider {
             child: None,
             groups: groups_file("{}"),
             log: tempfile::NamedTempFile::new().expect("a temporary file"),
+            test_key_file: groups_file(&test_key.serialize_pem()),
+            test_key,
         }
+    }
+
+    /// A JWT of `claims` signed ES256 with the key the provider publishes for the tests.
+    pub fn sign(&self, claims: &serde_json::Value) -> String {
+        es256(&self.test_key, TEST_KEY_ID, claims)
     }
 
     pub fn config(&self, create_accounts: bool) -> SignOnConfig {
@@ -78,6 +93,7 @@ impl OidcProvider {
             .arg(self.auth_method)
             .arg(self.groups.path())
             .arg(self.claims_in)
+            .arg(self.test_key_file.path())
             .stdout(Stdio::null())
             .stderr(self.log.reopen().expect("its log"))
             .spawn()
@@ -114,6 +130,35 @@ impl OidcProvider {
     }
 }
 
+/// A JWT of `claims` signed ES256 with `key`, its header naming `kid`.
+pub fn es256(key: &rcgen::KeyPair, kid: &str, claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    use rcgen::SigningKey;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let header = serde_json::json!({"alg": "ES256", "kid": kid, "typ": "logout+jwt"});
+    let message = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let der = key.sign(message.as_bytes()).expect("signed");
+    format!("{message}.{}", b64(&fixed_signature(&der)))
+}
+
+/// An ECDSA P-256 signature as JWS writes it (r and s, 32 bytes each) from its DER form
+/// (`SEQUENCE { INTEGER r, INTEGER s }`), as rcgen gives it.
+fn fixed_signature(der: &[u8]) -> Vec<u8> {
+    assert_eq!(der[0], 0x30, "a DER sequence");
+    let mut at = 2;
+    let mut out = Vec::with_capacity(64);
+    for _ in 0..2 {
+        assert_eq!(der[at], 0x02, "a DER integer");
+        let len = der[at + 1] as usize;
+        let int = &der[at + 2..at + 2 + len];
+        let int = &int[int.len().saturating_sub(32)..];
+        out.extend(std::iter::repeat_n(0, 32 - int.len()));
+        out.extend_from_slice(int);
+        at += 2 + len;
+    }
+    out
+}
+
 fn groups_file(json: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
     std::io::Write::write_all(&mut file, json.as_bytes()).expect("groups written");
@@ -131,11 +176,22 @@ pub enum AtProvider {
 /// Follows the app's `/signin/sso` answer (`to`: the provider's address) through the provider:
 /// signs in there as `login` and consents, or `abort`s at the sign-in form.
 pub async fn at_provider(app: &TestClient, to: &str, login: &str, abort: bool) -> AtProvider {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    at_provider_in(&provider_browser(), app, to, login, abort).await
+}
+
+/// A browser's cookies at the provider, kept across visits there.
+pub fn provider_browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// [`at_provider`] in `http`, whose cookies at the provider then hold the person's session there.
+pub async fn at_provider_in(
+    http: &reqwest::Client,
+    app: &TestClient,
+    to: &str,
+    login: &str,
+    abort: bool,
+) -> AtProvider {
     let mut url = reqwest::Url::parse(to).expect("an absolute address");
     let mut form: Option<Vec<(&str, String)>> = None;
     for _ in 0..20 {

@@ -6,12 +6,18 @@
 // the provider then takes, and a JSON file of each login's groups (read at every sign-in; a
 // login it does not name gets no groups claim at all; an object instead of a list is claims
 // of the login's own, such as a quota), and where those claims go: `id-token`, `userinfo`
-// (only there, as Authelia does by default) or `broken-userinfo` (only there, which fails).
-const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile, claimsIn] =
+// (only there, as Authelia does by default) or `broken-userinfo` (only there, which fails);
+// last, an EC P-256 key (PKCS#8 PEM) it publishes beside its own RSA key, with which the tests
+// sign logout tokens of their own making. It signs ID and logout tokens with RS256, and sends
+// back-channel logouts to the app's `/signin/sso/logout`.
+const [port, clientId, clientSecret, redirectUri, modulePath, authMethod, groupsFile, claimsIn, testKey] =
   process.argv.slice(2);
 const { default: Provider } = await import(modulePath);
 const { readFileSync } = await import('node:fs');
+const { createPrivateKey, generateKeyPairSync } = await import('node:crypto');
 const groupsOf = (id) => JSON.parse(readFileSync(groupsFile, 'utf8'))[id];
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+const ec = createPrivateKey(readFileSync(testKey)).export({ format: 'jwk' });
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [{
@@ -22,7 +28,16 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: authMethod,
+    backchannel_logout_uri: redirectUri.replace('/signin/sso/done', '/signin/sso/logout'),
+    backchannel_logout_session_required: false,
   }],
+  jwks: {
+    keys: [
+      { ...rsa, kid: 'provider-rsa', use: 'sig', alg: 'RS256' },
+      { ...ec, kid: 'tests-ec', use: 'sig', alg: 'ES256' },
+    ],
+  },
+  features: { backchannelLogout: { enabled: true } },
   clientAuthMethods: [authMethod],
   cookies: { keys: ['mediadesk-test-provider-cookie-key'] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups', 'mediadesk_quota'] },
