@@ -142,6 +142,18 @@ async fn logout_tokens_that_do_not_hold_are_refused(env: TestEnv) {
     let (status, _) = post_logout(&s, Some(&with(&|c| c["sub"] = json!("zed")))).await;
     assert_eq!(status, 200);
     assert_eq!(c.get("/media").await.status, 200);
+    // The database fails writing the audit row: an error for the provider to retry, and her
+    // session stands (the epoch's change went back with the row).
+    s.env.inject_db_failure("audit_log", "INSERT").await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/signin/sso/logout", s.base))
+        .form(&[("logout_token", provider.sign(&good))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "the database failed: try again");
+    s.env.clear_db_failure("audit_log", "INSERT").await;
+    assert_eq!(c.get("/media").await.status, 200, "nothing half done");
     // A token that holds, with the audience in a list: her session ends.
     let (status, body) = post_logout(&s, Some(&with(&|c| c["aud"] = json!(["other", "mediadesk"])))).await;
     assert_eq!((status, body), (200, json!({})));
