@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use mediadesk::auth::oidc::SignOnConfig;
 
@@ -48,7 +49,7 @@ impl OidcProvider {
     /// and the provider the app's address.
     pub fn reserve() -> OidcProvider {
         let test_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a key");
-        let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().unwrap().port();
+        let port = port_for_later();
         OidcProvider {
             issuer: format!("http://127.0.0.1:{port}"),
             auth_method: "client_secret_basic",
@@ -126,6 +127,21 @@ impl OidcProvider {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+}
+
+/// A free port for a process started later, below the ports the system hands out for port 0
+/// (Linux: from 32768), so that no other test's server can be given it in between; taken from
+/// one counter, so that no two providers of this run share one.
+fn port_for_later() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id() % 10_000;
+    loop {
+        let port = 20_000 + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        let port = u16::try_from(port).expect("below 32000");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
         }
     }
 }
