@@ -89,6 +89,7 @@ async fn a_new_person_gets_an_account_of_their_own(env: TestEnv) {
     assert_eq!(who(&c).await, "carol-smith");
     let carol = s.app.accounts.by_username("carol-smith").await.unwrap();
     assert_eq!(carol.role, Role::User, "a new account is a user's, whatever the provider says");
+
     let made = audit(&s, AuditAction::CreateAccount).await;
     assert_eq!(made[0].subject.as_deref(), Some("carol-smith"));
     assert_eq!(made[0].detail.as_deref(), Some("role user, by single sign-on as Carol Smith"));
@@ -136,6 +137,10 @@ async fn a_new_person_gets_an_account_of_their_own(env: TestEnv) {
     assert_eq!(who(&third).await, "dave-2");
     let dave = s.app.accounts.by_username("dave").await.unwrap();
     assert!(s.app.accounts.sign_ons(dave.id).await.unwrap().is_empty());
+    // Roles and quotas are kept here: the accounts page says nothing of the provider's.
+    let (root, _) = s.signed_in("root", Role::Admin).await;
+    let page = root.get("/admin/users").await.body;
+    assert!(page.contains("<h1>Accounts</h1>") && !page.contains("id=\"from-provider\""), "{page}");
 }
 
 async fn an_unlinked_person_is_linked_by_a_password_sign_in(env: TestEnv) {
@@ -312,6 +317,12 @@ async fn roles_follow_the_providers_groups(env: TestEnv) {
     );
     assert_eq!(sign_on(&s.client(), "quinn", "/media").await.status, 303);
     assert_eq!(role_of("quinn").await, Role::Staff, "no groups claim: the role stays");
+    // The accounts page says a role set there lasts until the next sign-on.
+    let (root, _) = s.signed_in("root", Role::Admin).await;
+    let page = root.get("/admin/users").await.body;
+    let note = "For accounts linked to Acme ID, the role follows their groups there at each sign-on: \
+                a change made here lasts until their next sign-on.";
+    assert!(page.contains(note), "{page}");
 }
 
 /// With a quota claim configured, every sign-on gives the account the quota the claim names
@@ -366,6 +377,9 @@ async fn quotas_follow_the_providers_claim(env: TestEnv) {
     assert_eq!(sign_on(&pete, "pete", "/media").await.status, 303);
     let upload = pete.get("/upload").await;
     assert!(upload.body.contains("of 2.5 GiB"), "{}", upload.body);
+    let (root, _) = s.signed_in("root", Role::Admin).await;
+    let page = root.get("/admin/users").await.body;
+    assert!(page.contains("Acme ID, the quota follows their quota claim there at each sign-on"), "{page}");
 }
 
 /// A provider that puts groups and quota only in its userinfo answer (Authelia's default) is

@@ -51,6 +51,25 @@ struct AccountsPage {
     draft: Draft,
     /// `MEDIADESK_DEFAULT_QUOTA`, as words.
     default_quota: String,
+    /// What the sign-on provider sets at each sign-on, when it sets anything.
+    from_provider: Option<String>,
+}
+
+/// Says which of an account's settings the sign-on provider sets again at every sign-on, so
+/// that an admin changing them here knows the change lasts only until then.
+fn from_provider(settings: &WebSettings) -> Option<String> {
+    let config = &settings.sign_on.as_ref()?.config;
+    let what = match (config.roles.is_some(), config.quota_claim.is_some()) {
+        (true, true) => "the role follows their groups there and the quota their quota claim",
+        (true, false) => "the role follows their groups there",
+        (false, true) => "the quota follows their quota claim there",
+        (false, false) => return None,
+    };
+    Some(format!(
+        "For accounts linked to {}, {what} at each sign-on: a change made here lasts until their next \
+         sign-on.",
+        config.label
+    ))
 }
 
 pub async fn list(
@@ -67,12 +86,13 @@ pub async fn list(
         role: k.field("role").unwrap_or_default().to_owned(),
         error: None,
     });
-    let res = page(&app, &user, draft, StatusCode::OK).await?;
+    let res = page(&app, &settings, &user, draft, StatusCode::OK).await?;
     Ok(if kept.is_some() { stash::handed_back(res) } else { res })
 }
 
 async fn page(
     app: &App,
+    settings: &WebSettings,
     user: &CurrentUser,
     draft: Draft,
     status: StatusCode,
@@ -115,6 +135,7 @@ async fn page(
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         draft,
         default_quota: default.map_or_else(|| "unlimited".to_owned(), human_size),
+        from_provider: from_provider(settings),
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
@@ -142,6 +163,7 @@ pub struct CreateForm {
 
 pub async fn create(
     app: web::Data<App>,
+    settings: web::Data<WebSettings>,
     user: CurrentUser,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -159,7 +181,7 @@ pub async fn create(
                 role: form.role.clone(),
                 error: Some(e.to_string()),
             };
-            page(&app, &user, draft, StatusCode::BAD_REQUEST).await
+            page(&app, &settings, &user, draft, StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),
     }
