@@ -56,6 +56,7 @@ mod share_api;
 mod shares;
 mod shutdown;
 mod sign_on;
+mod sign_on_claims;
 mod signing;
 mod sound;
 mod sound_alike;
