@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 pub use super::oidc_claims::GroupRoles;
-use super::oidc_claims::read_quota;
+use super::oidc_claims::{claim, read_quota};
 use super::{AuthError, Role};
 use crate::domain::Quota;
 
@@ -350,7 +350,7 @@ impl SignOn {
             .collect::<String>();
         let mut other = claims.additional_claims().all.clone();
         let wanted = self.config.roles.as_ref().map(|r| &r.claim).into_iter().chain(&self.config.quota_claim);
-        if wanted.clone().any(|c| !other.contains_key(c)) {
+        if wanted.clone().any(|c| claim(&other, c).is_none()) {
             // Some providers (Authelia by default, Okta's org server) put such claims only in
             // what their userinfo endpoint answers for the access token.
             for (name, value) in self.user_info(&client, tokens.access_token(), claims.subject()).await {

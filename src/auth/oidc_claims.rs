@@ -34,7 +34,7 @@ impl GroupRoles {
 
     /// The role the groups in `claims` name, if they list any.
     pub(super) fn read(&self, claims: &HashMap<String, Value>, known_as: &str) -> Option<Role> {
-        let listed = claims.get(&self.claim).and_then(groups);
+        let listed = claim(claims, &self.claim).and_then(groups);
         if listed.is_none() {
             tracing::warn!(claim = %self.claim, who = %known_as, "the provider lists no groups");
         }
@@ -42,26 +42,40 @@ impl GroupRoles {
     }
 }
 
-/// The groups a claim's value names: a list of names, or one name (some providers send a lone
-/// group so); anything else names none.
+/// The claim `name` in `claims`: the claim of that very name (names may hold dots, as URLs
+/// do), else the one a dotted path reaches inside objects (`realm_access.roles`, where
+/// Keycloak puts a person's roles).
+pub(super) fn claim<'a>(claims: &'a HashMap<String, Value>, name: &str) -> Option<&'a Value> {
+    if let Some(value) = claims.get(name) {
+        return Some(value);
+    }
+    let mut steps = name.split('.');
+    let first = claims.get(steps.next()?)?;
+    steps.try_fold(first, |value, step| value.get(step))
+}
+
+/// The groups a claim's value names: a list of names, one name (some providers send a lone
+/// group so), or an object's keys (Zitadel's roles claim maps each role to where it holds);
+/// anything else names none.
 fn groups(value: &Value) -> Option<Vec<String>> {
     match value {
         Value::String(one) => Some(vec![one.clone()]),
         Value::Array(all) => Some(all.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect()),
+        Value::Object(map) => Some(map.keys().cloned().collect()),
         _ => None,
     }
 }
 
-/// The quota `claim` in `claims` sets, if it is there and readable.
-pub(super) fn read_quota(claims: &HashMap<String, Value>, claim: &str, known_as: &str) -> Option<Quota> {
-    match claims.get(claim).map(quota_of) {
+/// The quota `name` in `claims` sets, if it is there and readable.
+pub(super) fn read_quota(claims: &HashMap<String, Value>, name: &str, known_as: &str) -> Option<Quota> {
+    match claim(claims, name).map(quota_of) {
         Some(Ok(quota)) => Some(quota),
         Some(Err(e)) => {
-            tracing::warn!(claim = %claim, who = %known_as, error = %e, "unreadable quota claim");
+            tracing::warn!(claim = %name, who = %known_as, error = %e, "unreadable quota claim");
             None
         }
         None => {
-            tracing::warn!(claim = %claim, who = %known_as, "the provider sends no quota");
+            tracing::warn!(claim = %name, who = %known_as, "the provider sends no quota");
             None
         }
     }
@@ -105,9 +119,27 @@ mod tests {
     }
 
     #[test]
-    fn groups_are_a_list_or_one_name() {
+    fn groups_are_a_list_one_name_or_an_objects_keys() {
         assert_eq!(groups(&json!(["a", 1, "b"])), Some(vec!["a".to_owned(), "b".to_owned()]));
         assert_eq!(groups(&json!("a")), Some(vec!["a".to_owned()]));
-        assert_eq!(groups(&json!({"a": 1})), None);
+        assert_eq!(groups(&json!({"a": {"1": "x"}})), Some(vec!["a".to_owned()]));
+        assert_eq!(groups(&json!(7)), None);
+    }
+
+    #[test]
+    fn a_claim_is_found_by_its_name_or_a_dotted_path() {
+        let claims: HashMap<String, Value> = serde_json::from_value(json!({
+            "groups": ["a"],
+            "https://acme.org/roles": ["b"],
+            "realm_access": {"roles": ["c"], "deep": {"er": 1}},
+        }))
+        .unwrap();
+        assert_eq!(claim(&claims, "groups"), Some(&json!(["a"])));
+        assert_eq!(claim(&claims, "https://acme.org/roles"), Some(&json!(["b"])), "a name with dots");
+        assert_eq!(claim(&claims, "realm_access.roles"), Some(&json!(["c"])));
+        assert_eq!(claim(&claims, "realm_access.deep.er"), Some(&json!(1)));
+        for missing in ["realm_access.nothing", "groups.0", "nothing.at.all", ""] {
+            assert_eq!(claim(&claims, missing), None, "{missing}");
+        }
     }
 }

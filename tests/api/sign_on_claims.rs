@@ -16,6 +16,8 @@ backend_tests!(
     quotas_follow_the_providers_claim,
     claims_only_in_userinfo_are_read_there,
     a_failing_userinfo_changes_nothing,
+    groups_found_at_a_path,
+    groups_found_as_an_objects_keys,
 );
 
 async fn roles_follow_the_providers_groups(env: TestEnv) {
@@ -160,4 +162,44 @@ async fn olga_signs_on_with_claims_in(env: TestEnv, claims_in: &'static str) -> 
     provider.set_groups(r#"{"olga": {"groups": ["media-admins"], "mediadesk_quota": "5 GiB"}}"#);
     assert_eq!(sign_on(&s.client(), "olga", "/media").await.status, 303);
     s.app.accounts.by_username("olga").await.unwrap()
+}
+
+/// Keycloak's roles at a path inside an object (`realm_access.roles`) name groups as a list
+/// does.
+async fn groups_found_at_a_path(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let mut config = provider.config(true);
+    config.roles = Some(GroupRoles {
+        claim: "realm_access.roles".into(),
+        admin: vec!["media-admins".into()],
+        staff: vec!["media-staff".into()],
+    });
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    provider.set_groups(
+        r#"{"olga": {"realm_access": {"roles": ["offline_access", "media-admins"]}},
+            "pete": {"realm_access": {"roles": ["media-staff"]}},
+            "quinn": {"realm_access": {}}}"#,
+    );
+    for name in ["olga", "pete", "quinn"] {
+        assert_eq!(sign_on(&s.client(), name, "/media").await.status, 303, "{name}");
+    }
+    let role_of = async |name: &str| s.app.accounts.by_username(name).await.unwrap().role;
+    assert_eq!(role_of("olga").await, Role::Admin);
+    assert_eq!(role_of("pete").await, Role::Staff);
+    assert_eq!(role_of("quinn").await, Role::User, "nothing at the path: a new account's role");
+}
+
+/// Zitadel's roles claim, an object whose keys are the roles, names groups by its keys.
+async fn groups_found_as_an_objects_keys(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let mut config = provider.config(true);
+    let claim = "urn:zitadel:iam:org:project:roles";
+    config.roles = Some(GroupRoles { claim: claim.into(), admin: vec!["admin".into()], staff: Vec::new() });
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    let roles = serde_json::json!({"rita": {claim: {"admin": {"2937": "acme.zitadel.cloud"}}}});
+    provider.set_groups(&roles.to_string());
+    assert_eq!(sign_on(&s.client(), "rita", "/media").await.status, 303);
+    assert_eq!(s.app.accounts.by_username("rita").await.unwrap().role, Role::Admin);
 }

@@ -40,7 +40,15 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   features: { backchannelLogout: { enabled: true } },
   clientAuthMethods: [authMethod],
   cookies: { keys: ['mediadesk-test-provider-cookie-key'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name', 'groups', 'mediadesk_quota'] },
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: [
+      'preferred_username', 'name', 'groups', 'mediadesk_quota',
+      // Where Keycloak and Zitadel put roles, for the tests of claims found by a path.
+      'realm_access', 'urn:zitadel:iam:org:project:roles',
+    ],
+  },
   // `false`: the ID token itself carries the scopes' claims (no userinfo call needed).
   conformIdTokenClaims: claimsIn !== 'id-token',
   pkce: { required: () => true },
