@@ -95,7 +95,8 @@ pub struct SignOnConfig {
     /// Scopes asked for besides `openid`, `profile` and `email` (`groups` for some providers).
     pub scopes: Vec<String>,
     pub roles: Option<GroupRoles>,
-    /// The ID token's claim that sets the account's storage quota at every sign-on, when set.
+    /// The claim that sets the account's storage quota at every sign-on, when set (see
+    /// `oidc_claims`).
     pub quota_claim: Option<String>,
 }
 
@@ -133,10 +134,10 @@ pub struct Person {
     pub subject: String,
     /// The provider's name for them (username, else e-mail, else name, else the subject).
     pub known_as: String,
-    /// The role their groups name, when roles come from groups and the token lists them.
+    /// The role their groups name, when roles come from groups and the provider lists them.
     pub role: Option<Role>,
     /// The storage quota the provider gives them, when a quota claim is configured and the
-    /// token carries a value it reads. Applied by the sign-on it came with, so not kept in the
+    /// provider sends a value it reads. Applied by the sign-on it came with, so not kept in the
     /// session with a person waiting to be linked.
     #[serde(skip)]
     pub quota: Option<Quota>,

@@ -24,10 +24,10 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = req.app_data::<web::Data<WebSettings>>().cloned();
-    // Sign-in and a share link's password form are posted by nobody signed in, nor is the
-    // sign-on provider's back-channel logout (by its server), and a script with an access
-    // token has no session to end. `OPTIONS` (a browser's preflight, tus's discovery) changes
-    // nothing and carries nothing to keep.
+    // Sign-in, a share link's password form and the sign-on provider's back-channel logout
+    // (from its server) are posted by nobody signed in, and a script with an access token has
+    // no session to end. `OPTIONS` (a browser's preflight, tus's discovery) changes nothing
+    // and carries nothing to keep.
     let post = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && req.path() != "/signin"
         && req.path() != BACK_CHANNEL_PATH

@@ -242,7 +242,7 @@ pub async fn back_channel(
         let body = serde_json::json!({"error": "invalid_request", "error_description": "no logout_token"});
         return Ok(answer(StatusCode::BAD_REQUEST, body));
     };
-    let signed_out = match sign_on.logout_token(token, chrono::Utc::now().timestamp()).await {
+    let signed_out = match sign_on.logout_token(token, settings.clock.now()).await {
         Ok(s) => s,
         Err(AuthError::Invalid(why)) => {
             tracing::warn!(why = %why, "a back-channel logout was refused");
