@@ -138,7 +138,9 @@ fn api_origins(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, Con
 fn sign_on_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SignOnConfig>, ConfigError> {
     const ISSUER: &str = "MEDIADESK_OIDC_ISSUER";
     let Some(issuer) = var(ISSUER) else {
-        for other in ["MEDIADESK_OIDC_CLIENT_ID", "MEDIADESK_OIDC_CLIENT_SECRET"] {
+        for other in
+            ["MEDIADESK_OIDC_CLIENT_ID", "MEDIADESK_OIDC_CLIENT_SECRET", "MEDIADESK_OIDC_AUTO_SIGN_IN"]
+        {
             if var(other).is_some() {
                 return Err(err(ISSUER, format!("{other} is set but no provider to use it with")));
             }
@@ -188,7 +190,14 @@ fn sign_on_config(var: &impl Fn(&str) -> Option<String>) -> Result<Option<SignOn
         Some(GroupRoles { claim: claim.unwrap_or_else(|| "groups".into()), admin, staff })
     };
     let quota_claim = var("MEDIADESK_OIDC_QUOTA_CLAIM");
+    let auto_sign_in = match var("MEDIADESK_OIDC_AUTO_SIGN_IN") {
+        None => false,
+        Some(v) => {
+            parse_bool(&v).ok_or_else(|| err("MEDIADESK_OIDC_AUTO_SIGN_IN", "must be true or false"))?
+        }
+    };
     Ok(Some(SignOnConfig {
+        auto_sign_in,
         scopes,
         roles,
         quota_claim,

@@ -98,6 +98,8 @@ pub struct SignOnConfig {
     /// The claim that sets the account's storage quota at every sign-on, when set (see
     /// `oidc_claims`).
     pub quota_claim: Option<String>,
+    /// Whether the sign-in page sends a browser straight on to the provider.
+    pub auto_sign_in: bool,
 }
 
 impl std::fmt::Debug for SignOnConfig {
@@ -110,6 +112,7 @@ impl std::fmt::Debug for SignOnConfig {
             .field("scopes", &self.scopes)
             .field("roles", &self.roles)
             .field("quota_claim", &self.quota_claim)
+            .field("auto_sign_in", &self.auto_sign_in)
             .finish_non_exhaustive()
     }
 }

@@ -112,6 +112,13 @@ pub fn sign_out(session: &Session) {
     session.purge();
 }
 
+/// Signs out, keeping the session to carry a message to the next page (a purged one keeps
+/// nothing): its contents go and its key is renewed, as a sign-in renews it.
+pub fn sign_out_to_say(session: &Session) {
+    session.clear();
+    session.renew();
+}
+
 /// A one-time message shown on the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
@@ -235,6 +242,11 @@ pub fn keep_unlinked(session: &Session, person: &Person, now: i64) {
 pub fn unlinked(session: &Session, now: i64) -> Option<Person> {
     let (person, at): (Person, i64) = session.get(UNLINKED).ok().flatten()?;
     (now.saturating_sub(at) < UNLINKED_FOR).then_some(person)
+}
+
+/// Whether a message waits to be shown.
+pub fn has_flashes(session: &Session) -> bool {
+    session.contains_key(FLASH)
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {

@@ -195,6 +195,8 @@ fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
         (vec![secret], "MEDIADESK_OIDC_ISSUER: MEDIADESK_OIDC_CLIENT_SECRET is set but no provider"),
         (vec![("MEDIADESK_OIDC_ISSUER", "id.example.org"), id, secret], "must start with https://"),
         (vec![issuer, id, secret, ("MEDIADESK_OIDC_CREATE_ACCOUNTS", "maybe")], "must be true or false"),
+        (vec![issuer, id, secret, ("MEDIADESK_OIDC_AUTO_SIGN_IN", "yes please")], "must be true or false"),
+        (vec![("MEDIADESK_OIDC_AUTO_SIGN_IN", "true")], "MEDIADESK_OIDC_AUTO_SIGN_IN is set but no provider"),
         (vec![issuer, id, secret, ("MEDIADESK_OIDC_LABEL", &"x".repeat(61))], "at most 60 characters"),
     ] {
         let e = config(&vars).err().unwrap_or_else(|| panic!("{vars:?} accepted"));
@@ -225,6 +227,9 @@ fn single_sign_on_needs_an_issuer_a_client_and_its_secret() {
     let lone = config(&[issuer, id, secret, claim]).err().unwrap();
     assert!(lone.contains("MEDIADESK_OIDC_GROUPS_CLAIM: set MEDIADESK_OIDC_ADMIN_GROUPS"), "{lone}");
     assert_eq!(on.quota_claim, None, "quotas are kept in Mediadesk unless asked");
+    assert!(!on.auto_sign_in, "the sign-in page is shown unless asked");
+    let auto = config(&[issuer, id, secret, ("MEDIADESK_OIDC_AUTO_SIGN_IN", "true")]).unwrap();
+    assert!(auto.sign_on.unwrap().auto_sign_in);
     let quota = ("MEDIADESK_OIDC_QUOTA_CLAIM", "mediadesk_quota");
     let quotas = config(&[issuer, id, secret, quota]).unwrap().sign_on.unwrap();
     assert_eq!(quotas.quota_claim.as_deref(), Some("mediadesk_quota"));

@@ -22,6 +22,7 @@ backend_tests!(
     an_account_links_and_unlinks_from_the_tokens_page,
     refused_and_broken_sign_ons_change_nothing,
     passwords_can_be_turned_off,
+    automatic_sign_in_goes_straight_to_the_provider,
     a_provider_that_is_down_or_a_database_that_fails_changes_nothing,
     browser_links_and_signs_on_by_keyboard_at_390_px,
 );
@@ -316,6 +317,56 @@ async fn passwords_can_be_turned_off(env: TestEnv) {
     let down = other.get(&back).await;
     assert_eq!(down.status, 503);
     assert!(down.body.contains("Acme ID could not be reached. Try again shortly."), "{}", down.body);
+}
+
+/// With automatic sign-in the sign-in page sends a browser straight on to the provider, but
+/// stays when asked for itself (the way to the password form), when a person waits to be
+/// linked by a password, and right after signing out (saying so).
+async fn automatic_sign_in_goes_straight_to_the_provider(env: TestEnv) {
+    let mut provider = OidcProvider::reserve();
+    let mut config = provider.config(false);
+    config.auto_sign_in = true;
+    let s = env.start_server_configured(|w| w.sign_on = Some(provider_of(config))).await;
+    provider.start(&s.base).await;
+    s.account("erin", Role::User).await;
+    let c = s.client();
+    let away = c.get("/signin?next=/media/system").await;
+    assert_eq!((away.status, away.location()), (303, "/signin/sso?next=%2Fmedia%2Fsystem"));
+    assert_eq!(c.get("/media").await.location(), "/signin?next=%2Fmedia", "a page signed out goes there");
+    let page = c.get("/signin?manual").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"password\"") && page.body.contains("Sign in with Acme ID"));
+
+    // Nobody is linked to erin.at.acme yet: the page that offers linking stays on reload.
+    assert_eq!(sign_on(&c, "erin.at.acme", "/media").await.status, 403);
+    let again = c.get("/signin").await;
+    assert_eq!(again.status, 200);
+    assert!(again.body.contains("id=\"linking\""), "{}", again.body);
+    let csrf = again.csrf();
+    let password = password_of("erin");
+    let form =
+        [("csrf_token", csrf.as_str()), ("link_sign_on", "1"), ("username", "erin"), ("password", &password)];
+    assert_eq!(c.post_raw("/signin", &form).await.status, 303);
+    assert_eq!(c.get("/signin").await.location(), "/media", "signed in: on");
+
+    // Signed out (here by a password's session): the page says so and stays, once.
+    let csrf = c.get("/media").await.csrf();
+    assert_eq!(c.post_raw("/signout", &[("csrf_token", &csrf)]).await.location(), "/signin");
+    let out = c.get("/signin").await;
+    assert_eq!(out.status, 200);
+    assert!(out.body.contains("Signed out. To sign in again, choose Sign in with Acme ID."), "{}", out.body);
+    assert_eq!(c.get("/media").await.status, 303, "signed out");
+    assert_eq!(c.get("/signin").await.location(), "/signin/sso?next=%2Fmedia");
+
+    // Signed on through the provider and out again: the page that sends the browser to the
+    // provider's end-session address, and back on the sign-in page the message.
+    assert_eq!(sign_on(&c, "erin.at.acme", "/media").await.status, 303);
+    let csrf = c.get("/media").await.csrf();
+    let out = c.post_raw("/signout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(out.body.contains("id=\"sign-out-there\""), "{}", out.body);
+    let back = c.get("/signin").await;
+    assert!(back.body.contains("Signed out. To sign in again"), "{}", back.body);
 }
 
 async fn refused_and_broken_sign_ons_change_nothing(env: TestEnv) {

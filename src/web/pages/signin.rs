@@ -72,11 +72,18 @@ pub(super) async fn render(
         .render()?)
 }
 
+#[derive(Deserialize)]
+pub struct FormQuery {
+    next: Option<String>,
+    /// Present: the page itself, even when the provider is to be gone to at once.
+    manual: Option<String>,
+}
+
 pub async fn form(
     app: web::Data<App>,
     settings: web::Data<WebSettings>,
     session: Session,
-    q: web::Query<NextQuery>,
+    q: web::Query<FormQuery>,
 ) -> Result<HttpResponse, WebError> {
     if let Some(claim) = session::claim(&session, settings.clock.now(), settings.session_limits)
         && app.accounts.for_session(claim.user_id, claim.epoch).await?.is_some()
@@ -84,6 +91,18 @@ pub async fn form(
         return Ok(see_other(&back::after_sign_in(q.next.as_deref())));
     }
     let next = back::after_sign_in(q.next.as_deref());
+    // With automatic sign-in, straight on to the provider; but not when the page has something
+    // to say (a message: signed out, say), when a person waits to be linked by a password, or
+    // when the page itself is asked for (`?manual`, the way to the password form).
+    let auto = settings.sign_on.as_ref().is_some_and(|s| s.config.auto_sign_in);
+    if auto
+        && q.manual.is_none()
+        && !session::has_flashes(&session)
+        && session::unlinked(&session, settings.clock.now()).is_none()
+    {
+        let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+        return Ok(see_other(&format!("/signin/sso?{query}")));
+    }
     let body = render(&app, &settings, &session, next, String::new(), None).await?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
@@ -212,16 +231,38 @@ pub async fn sign_out(
     // Ends this account's sessions everywhere, not only the cookie in this browser.
     app.accounts.end_sessions(user.account.id).await?;
     let by_provider = session::signed_on(&user.session);
-    session::sign_out(&user.session);
-    // Signed in by the provider: signed out there too, or the next "Sign in with …" on this
-    // computer would let anyone straight back in. A page of ours sends the browser on, not a
-    // redirect: browsers hold a form's redirects to the CSP's `form-action`, and the provider's
-    // end-session address may be on any origin.
+    // With automatic sign-in, the sign-in page says so and stays, rather than going straight
+    // back to the provider (which may still have the person signed in).
+    let say = settings
+        .sign_on
+        .as_ref()
+        .filter(|s| s.config.auto_sign_in)
+        .map(|s| format!("Signed out. To sign in again, choose Sign in with {}.", s.config.label));
+    match say {
+        Some(_) => session::sign_out_to_say(&user.session),
+        None => session::sign_out(&user.session),
+    }
+    let res = signed_out(&settings, &user.session, by_provider).await?;
+    if let Some(message) = say {
+        session::flash(&user.session, "ok", message);
+    }
+    Ok(res)
+}
+
+/// Where a browser goes once signed out here: signed in by the provider, signed out there too,
+/// or the next "Sign in with …" on this computer would let anyone straight back in. A page of
+/// ours sends the browser on, not a redirect: browsers hold a form's redirects to the CSP's
+/// `form-action`, and the provider's end-session address may be on any origin.
+async fn signed_out(
+    settings: &WebSettings,
+    session: &Session,
+    by_provider: bool,
+) -> Result<HttpResponse, WebError> {
     if let Some(provider) = settings.sign_on.as_ref().filter(|_| by_provider) {
         let after = settings.absolute_url("/signin");
         if let Some(end) = provider.sign_out_url(&after).await {
             let label = provider.config.label.clone();
-            let layout = Layout::new(&user.session, None, "signin");
+            let layout = Layout::new(session, None, "signin");
             let body = SignedOutPage { layout, label, end }.render()?;
             return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body));
         }

@@ -78,6 +78,7 @@ impl OidcProvider {
             scopes: Vec::new(),
             roles: None,
             quota_claim: None,
+            auto_sign_in: false,
         }
     }
 
