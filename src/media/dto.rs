@@ -297,6 +297,9 @@ pub struct Detail {
     pub play_url: Option<String>,
     /// The same file, as a download under its name.
     pub download_url: String,
+    /// A large image's screen-size rendition as a download, and its size.
+    #[serde(skip)]
+    pub display_download: Option<(String, (u32, u32))>,
     /// An image's thumbnail (for the JSON API; the pages show the item itself).
     pub thumb_url: Option<String>,
     /// An image's size in pixels as shown (that of the screen-size rendition when it has one).

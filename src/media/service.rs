@@ -124,6 +124,17 @@ pub(super) struct Item {
     pub rendition: Option<String>,
 }
 
+/// A screen-size copy's download name: the original's, its size and the copy's type
+/// (`harbour.jpg` → `harbour-2048x1365.jpg`).
+fn sized_name(original: &str, (w, h): (u32, u32), format: DisplayFormat) -> String {
+    let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
+    let ext = match format {
+        DisplayFormat::Jpeg => "jpg",
+        DisplayFormat::Webp => "webp",
+    };
+    format!("{stem}-{w}x{h}.{ext}")
+}
+
 /// Ids one query of [`MediaService::items`] asks for (well under SQLite's bound variables).
 const ITEMS_PER_QUERY: usize = 500;
 
@@ -353,6 +364,18 @@ impl MediaService {
             Some(display) => Some(self.sign_display(display, at).await?),
             None => None,
         };
+        // The screen-size copy as a download too, named for its size: what someone fetching a
+        // picture for a web page wants, rather than a 24-megapixel original.
+        let display_download = match (&item.display, item.shown_size()) {
+            (Some(display), Some((w, h))) => {
+                let key = StorageKey::parse(display)?;
+                let format = DisplayFormat::of_key(key.as_str());
+                let name = sized_name(item.media.filename(), (w, h), format);
+                let url = self.sign_issued(&key, format.mime(), None, Some(&name), at).await?.url;
+                Some((url, (w, h)))
+            }
+            _ => None,
+        };
         let play_url = match &item.rendition {
             Some(play) => {
                 Some(self.sign_issued(&StorageKey::parse(play)?, "audio/flac", None, None, at).await?.url)
@@ -366,7 +389,16 @@ impl MediaService {
             None => None,
         };
         let shown_size = item.shown_size();
-        Ok(Detail { media: item.media, view_url, display_url, play_url, download_url, thumb_url, shown_size })
+        Ok(Detail {
+            media: item.media,
+            view_url,
+            display_url,
+            play_url,
+            download_url,
+            display_download,
+            thumb_url,
+            shown_size,
+        })
     }
 
     /// The one link of [`Detail::shown_url`], the same as the item's page gives now: the

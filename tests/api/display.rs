@@ -85,10 +85,26 @@ async fn large_images_are_shown_through_a_screen_size_rendition(env: TestEnv) {
         }
         let (status, _, bytes) = c.get_bytes(&original, None).await;
         assert_eq!((status, bytes.len()), (200, files.iter().find(|f| f.0 == name).unwrap().1.len()));
+        // The screen-size copy is a download of its own, named for its size.
+        let words = format!("id=\"sized-download\">Download at {want_w} × {want_h}</a>");
+        assert!(page.body.contains(&words), "{name}: {}", page.body);
+        let sized =
+            page.body.split(" download id=\"sized-download\"").next().unwrap().rsplit("href=\"").next();
+        let sized = html_unescape(sized.unwrap().split('"').next().unwrap());
+        let (status, headers, got) = c.get_bytes(&sized, None).await;
+        assert_eq!(status, 200, "{name}");
+        let (stem, ext) = name.split_once('.').unwrap();
+        let ext = if want_type == "image/webp" { "webp" } else { ext };
+        let disposition = headers["content-disposition"].to_str().unwrap();
+        let want = format!("attachment; filename=\"{stem}-{want_w}x{want_h}.{ext}\"");
+        assert!(disposition.starts_with(&want), "{name}: {disposition}");
+        let (_, _, shown) = c.get_bytes(&preview, None).await;
+        assert_eq!(got, shown, "{name}: the very copy the page shows");
     }
     let small = c.get("/media?q=small").await.all("<a class=\"name\" href=\"").remove(0);
     let page = c.get(&small).await;
     assert!(!page.body.contains("shown reduced"), "a small image is its own preview");
+    assert!(!page.body.contains("sized-download"), "and has no smaller copy to download");
 
     // The describing queue shows each image as large as its page does, not as a thumbnail.
     let mut shown = Vec::new();

@@ -41,6 +41,8 @@ struct DetailPage {
     /// The preview's placeholder: the thumbnail's ThumbHash and the picture's size as shown.
     placeholder: Option<PreviewPlaceholder>,
     download_url: String,
+    /// A large image's screen-size copy as a download, and its link's words.
+    sized_download: Option<(String, String)>,
     duration_ms: i64,
     /// What the player plays: audio's playable rendition, else the original.
     play_url: String,
@@ -467,6 +469,10 @@ pub(super) async fn render(
         reduced: detail.display_url.is_some(),
         placeholder: PreviewPlaceholder::of(&detail.media, detail.shown_size),
         download_url: detail.download_url.clone(),
+        sized_download: detail
+            .display_download
+            .clone()
+            .map(|(url, (w, h))| (url, format!("Download at {w} × {h}"))),
         duration_ms,
         play_url: detail.play_url.clone().unwrap_or_else(|| detail.view_url.clone()),
         gain_db: match media {
