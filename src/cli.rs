@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
-use crate::domain::{AuditFilter, Owner, OwnerFilter};
+use crate::domain::{AuditFilter, Owner, OwnerFilter, Quota};
 use crate::{App, Config};
 
 /// Mediadesk: a self-hosted admin for images and audio.
@@ -237,6 +237,11 @@ pub enum UserCommand {
     Disable { name: String },
     /// Enable a disabled account.
     Enable { name: String },
+    /// Give an account a role: admin, staff or user (never leaving no active admin).
+    Role { name: String, role: String },
+    /// Set how much an account may store: a size such as `5 GiB` or `500 MB`, `unlimited`, or
+    /// `default` (`MEDIADESK_DEFAULT_QUOTA`).
+    Quota { name: String, quota: String },
     /// List who an account signs on as at the single sign-on provider.
     SignOns { name: String },
     /// Unlink every single sign-on of an account (it keeps its password and sessions).
@@ -619,6 +624,23 @@ async fn user_command(
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
             accounts.set_disabled(None, account.id, false).await?;
             println!("{} enabled", account.username);
+        }
+        UserCommand::Role { name, role } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            let changed = accounts.set_role(None, account.id, role).await?;
+            println!("{} is now {}", changed.username, changed.role);
+        }
+        UserCommand::Quota { name, quota } => {
+            let quota = Quota::parse(&quota).map_err(|e| anyhow::anyhow!("quota: {e}"))?;
+            let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
+            let changed = accounts.set_quota(None, account.id, quota).await?;
+            let words = match changed.quota {
+                Quota::Default => "the default".to_owned(),
+                Quota::Unlimited => "unlimited".to_owned(),
+                Quota::Bytes(n) => crate::domain::human_size(n),
+            };
+            println!("quota of {}: {words}", changed.username);
         }
         UserCommand::SignOns { name } => {
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use mediadesk::domain::{MediaKind, Owner};
+use mediadesk::domain::{MediaKind, Owner, Quota};
 use mediadesk::media::{Actor, Upload};
 use mediadesk::storage::StorageKey;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,6 +113,33 @@ async fn user_commands_manage_accounts(env: TestEnv) {
     assert!(accounts.authenticate("ann", "new-password-1", "127.0.0.1").await.is_ok());
     assert_one_line_failure(&env.cli(&["user", "disable", "nobody"], None), "no such account");
     assert_one_line_failure(&env.cli(&["user", "disable", "root"], None), "last active admin");
+
+    // Roles and quotas, as on the accounts page; each change in the audit log.
+    let role = env.cli(&["user", "role", "ann", "staff"], None);
+    assert_eq!((role.code, role.stdout.as_str()), (0, "ann is now staff\n"), "{}", role.stderr);
+    assert_eq!(accounts.by_username("ann").await.unwrap().role, mediadesk::auth::Role::Staff);
+    assert_one_line_failure(&env.cli(&["user", "role", "ann", "boss"], None), "unknown role");
+    assert_one_line_failure(&env.cli(&["user", "role", "root", "user"], None), "last active admin");
+    assert_one_line_failure(&env.cli(&["user", "role", "nobody", "user"], None), "no such account");
+    let quota = env.cli(&["user", "quota", "ann", "5 GiB"], None);
+    assert_eq!((quota.code, quota.stdout.as_str()), (0, "quota of ann: 5 GiB\n"), "{}", quota.stderr);
+    assert_eq!(accounts.by_username("ann").await.unwrap().quota, Quota::Bytes(5 << 30));
+    assert_eq!(env.cli(&["user", "quota", "ann", "unlimited"], None).stdout, "quota of ann: unlimited\n");
+    assert_eq!(env.cli(&["user", "quota", "ann", "default"], None).stdout, "quota of ann: the default\n");
+    assert_eq!(accounts.by_username("ann").await.unwrap().quota, Quota::Default);
+    assert_one_line_failure(
+        &env.cli(&["user", "quota", "ann", "lots"], None),
+        "quota: \"lots\" is not a size",
+    );
+    assert_one_line_failure(&env.cli(&["user", "quota", "nobody", "1 GiB"], None), "no such account");
+    let filter = mediadesk::domain::AuditFilter {
+        action: Some(mediadesk::domain::AuditAction::Quota),
+        ..Default::default()
+    };
+    let rows = accounts.audit(None, &filter, None, 10).await.unwrap().entries;
+    assert_eq!(rows.len(), 3, "one row a change");
+    assert_eq!((rows[0].actor.as_deref(), rows[0].detail.as_deref()), (None, Some("default")));
+    env.cli(&["user", "role", "ann", "user"], None);
 
     // Single sign-on links: listed, and removed by the operator (say, an admin's person at the
     // provider was taken over while passwords are off).
