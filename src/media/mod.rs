@@ -63,8 +63,8 @@ pub use regions::{RegionInput, RegionRead};
 pub use seen::{Clash, Seen, fingerprint, merge_description};
 pub use service::{MAX_TRANSCRIPT_CHARS, MediaService, MediaSettings, Readiness};
 pub use shares::{
-    CreatedShare, MAX_SHARE_NOTE, Opened, SHARE_MAX_LIFETIME, SHARE_MIN_LIFETIME, SHARES_PAGE, ShareGate,
-    SharePage, ShareRead, ShareRequest, ShareState, SharedItem, Unlock, lifetime_words,
+    CreatedShare, MAX_SHARE_NOTE, Opened, SHARE_MAX_LIFETIME, SHARE_MIN_LIFETIME, SHARES_PAGE, ShareFile,
+    ShareGate, SharePage, ShareRead, ShareRequest, ShareState, SharedItem, Unlock, lifetime_words,
 };
 pub use signed::SignedObject;
 pub use tags::{MAX_TAG_CHARS, clean_tag, split_tags};

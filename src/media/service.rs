@@ -126,7 +126,7 @@ pub(super) struct Item {
 
 /// A screen-size copy's download name: the original's, its size and the copy's type
 /// (`harbour.jpg` → `harbour-2048x1365.jpg`).
-fn sized_name(original: &str, (w, h): (u32, u32), format: DisplayFormat) -> String {
+pub(super) fn sized_name(original: &str, (w, h): (u32, u32), format: DisplayFormat) -> String {
     let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
     let ext = match format {
         DisplayFormat::Jpeg => "jpg",

@@ -16,7 +16,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::MediaError;
 use super::access::Actor;
 use super::dto::{MediaRead, SignedUrl};
-use super::service::{Item, MediaService};
+use super::file::display::DisplayFormat;
+use super::service::{Item, MediaService, sized_name};
 use crate::db::repo::{AuditRepo, ShareCursor, ShareRepo, ShareScope, UserRepo};
 use crate::db::rows::{NewAudit, NewShare, ShareRow};
 use crate::db::{DbConn, now};
@@ -104,6 +105,20 @@ pub struct SharedItem {
     pub note: Option<String>,
     /// An image's size in pixels as the page shows it.
     pub shown_size: Option<(u32, u32)>,
+    /// Whether that is a screen-size copy of a larger original (then a download of its own
+    /// when the link allows downloads).
+    pub reduced: bool,
+}
+
+/// Which bytes of a shared item a link's address asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareFile {
+    /// The image as shown (its screen-size copy when it has one), or the audio as played.
+    Shown,
+    /// The file, as a download (when the link allows downloads).
+    Original,
+    /// A large image's screen-size copy, as a download (when the link allows downloads).
+    Sized,
 }
 
 /// A live link before its password is asked for.
@@ -450,6 +465,7 @@ impl MediaService {
         };
         Ok(Opened::Open(SharedItem {
             shown_size: item.shown_size(),
+            reduced: item.display.is_some(),
             media: item.media,
             regions,
             allow_download: row.allow_download,
@@ -465,30 +481,37 @@ impl MediaService {
     pub async fn share_url(
         &self,
         token: &str,
-        download: bool,
+        what: ShareFile,
         unlocked: bool,
     ) -> Result<Opened<SignedUrl>, MediaError> {
         let (row, item) = self.live_share(token).await?;
         if row.password_hash.is_some() && !unlocked {
             return Ok(Opened::Locked);
         }
-        if download && !row.allow_download {
+        if what != ShareFile::Shown && !row.allow_download {
             return Err(MediaError::NotFound);
         }
         let ttl = Some(self.settings.share_url_ttl);
         let mime = item.media.content_type();
         let original = StorageKey::parse(self.outgoing_key(None, &item))?;
-        let signed = if download {
-            self.sign(&original, mime, ttl, Some(item.media.filename())).await
-        } else {
-            match (&item.display, &item.rendition) {
-                (Some(display), _) => {
-                    let mime = super::file::display::DisplayFormat::of_key(display).mime();
-                    self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
-                }
-                (_, Some(play)) => self.sign(&StorageKey::parse(play)?, "audio/flac", ttl, None).await,
-                (None, None) => self.sign(&original, mime, ttl, None).await,
+        let signed = match (what, &item.display, &item.rendition) {
+            (ShareFile::Original, ..) => self.sign(&original, mime, ttl, Some(item.media.filename())).await,
+            (ShareFile::Sized, Some(display), _) => {
+                let display = StorageKey::parse(display)?;
+                let format = DisplayFormat::of_key(display.as_str());
+                let size = item.shown_size().ok_or(MediaError::NotFound)?;
+                let name = sized_name(item.media.filename(), size, format);
+                self.sign(&display, format.mime(), ttl, Some(&name)).await
             }
+            (ShareFile::Sized, None, _) => return Err(MediaError::NotFound),
+            (ShareFile::Shown, Some(display), _) => {
+                let mime = DisplayFormat::of_key(display).mime();
+                self.sign(&StorageKey::parse(display)?, mime, ttl, None).await
+            }
+            (ShareFile::Shown, None, Some(play)) => {
+                self.sign(&StorageKey::parse(play)?, "audio/flac", ttl, None).await
+            }
+            (ShareFile::Shown, None, None) => self.sign(&original, mime, ttl, None).await,
         };
         signed.map(Opened::Open)
     }

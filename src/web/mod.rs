@@ -145,6 +145,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/s/{token}", web::post().to(shared::unlock))
             .route("/s/{token}/file", web::get().to(shared::file))
             .route("/s/{token}/download", web::get().to(shared::download))
+            .route("/s/{token}/download/sized", web::get().to(shared::download_sized))
             .route("/media/{kind}/{id}/describe", web::post().to(texts::describe))
             .route("/media/{kind}/{id}/regions", web::post().to(regions::add))
             .route("/media/{kind}/{id}/regions", web::get().to(detail::to_item))

@@ -17,7 +17,8 @@ use crate::common::*;
 backend_tests!(
     large_images_are_shown_through_a_screen_size_rendition,
     the_rendition_goes_with_its_item_and_reconcile_knows_it,
-    a_rendition_that_cannot_be_stored_leaves_the_item_and_no_object_behind
+    a_rendition_that_cannot_be_stored_leaves_the_item_and_no_object_behind,
+    a_link_that_allows_downloads_offers_the_screen_size_copy_too
 );
 
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -176,4 +177,39 @@ async fn a_rendition_that_cannot_be_stored_leaves_the_item_and_no_object_behind(
     assert!(env.media.settle(SETTLE).await);
     assert_eq!(env.objects().await.len(), 2, "{:?}", env.objects().await);
     assert!(env.media.reconcile(false, std::time::Duration::ZERO).await.unwrap().is_clean());
+}
+
+/// A share link that allows downloads offers a large image's screen-size copy as a download
+/// of its own beside the file; one that does not, or a small image's, offers none and its
+/// address is 404.
+async fn a_link_that_allows_downloads_offers_the_screen_size_copy_too(env: TestEnv) {
+    let s = env.start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let wide = c.upload_one("wide.jpg", photo(3000, 2000)).await;
+    let small = c.upload_one("small.png", fixture_bytes("image.png")).await;
+    assert!(s.env.media.settle(SETTLE).await, "renditions follow their uploads");
+    let open = crate::shares::share(&c, &wide, &[("lifetime", "3600"), ("download", "1")]).await;
+    let view_only = crate::shares::share(&c, &wide, &[("lifetime", "3600")]).await;
+    let small_open = crate::shares::share(&c, &small, &[("lifetime", "3600"), ("download", "1")]).await;
+
+    let anyone = s.client();
+    let page = anyone.get(&open).await;
+    let link = format!("<a href=\"{open}/download/sized\" class=\"button\" download id=\"sized-download\">");
+    assert!(page.body.contains(&format!("{link}Download at 2048 × 1365</a>")), "{}", page.body);
+    let to = anyone.get(&format!("{open}/download/sized")).await;
+    assert_eq!(to.status, 303);
+    let (status, headers, sized) = anyone.get_bytes(to.location(), None).await;
+    assert_eq!(status, 200);
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment; filename=\"wide-2048x1365.jpg\""), "{disposition}");
+    let shown = anyone.get(&format!("{open}/file")).await;
+    let (_, _, shown) = anyone.get_bytes(shown.location(), None).await;
+    assert_eq!(sized, shown, "the very copy the page shows");
+    let img = image::load_from_memory(&sized).unwrap();
+    assert_eq!((img.width(), img.height()), (2048, 1365));
+
+    for (link, why) in [(&view_only, "downloads not allowed"), (&small_open, "a small image has no copy")] {
+        assert!(!anyone.get(link).await.body.contains("sized-download"), "{why}");
+        assert_eq!(anyone.get(&format!("{link}/download/sized")).await.status, 404, "{why}");
+    }
 }

@@ -18,7 +18,7 @@ use sha2::Sha256;
 
 use crate::app::App;
 use crate::media::file::waveform;
-use crate::media::{MediaError, MediaRead, Opened, Unlock};
+use crate::media::{MediaError, MediaRead, Opened, ShareFile, Unlock};
 use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::view::{Moment, PreviewPlaceholder};
@@ -55,6 +55,8 @@ struct SharedPage {
     /// Audio's regions, listed under the player.
     regions: Vec<crate::web::sound::RegionView>,
     allow_download: bool,
+    /// The size of the screen-size copy offered as a download too, when there is one.
+    sized_download: Option<(u32, u32)>,
     expires: Option<Moment>,
 }
 
@@ -171,6 +173,7 @@ pub async fn show(
                     MediaRead::Image(_) => Vec::new(),
                 },
                 allow_download: shared.allow_download,
+                sized_download: shared.shown_size.filter(|_| shared.reduced && shared.allow_download),
                 expires: shared.expires_at.map(Moment),
                 token,
                 asset_version: crate::web::view::ASSET_VERSION,
@@ -208,6 +211,7 @@ fn page(
         elsewhere: false,
         regions: Vec::new(),
         allow_download: false,
+        sized_download: None,
         expires: None,
     }
     .render()?;
@@ -253,9 +257,9 @@ async fn redirect(
     settings: &WebSettings,
     req: &HttpRequest,
     token: &str,
-    download: bool,
+    what: ShareFile,
 ) -> Result<HttpResponse, WebError> {
-    match app.media.share_url(token, download, unlocked(req, settings, token)).await {
+    match app.media.share_url(token, what, unlocked(req, settings, token)).await {
         Ok(Opened::Locked) => gone(),
         Ok(Opened::Open(signed)) => Ok(private(HttpResponse::SeeOther())
             .insert_header((header::LOCATION, settings.absolute_url(&signed.url)))
@@ -271,7 +275,7 @@ pub async fn file(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    redirect(&app, &settings, &req, &token, false).await
+    redirect(&app, &settings, &req, &token, ShareFile::Shown).await
 }
 
 /// The original as a download, when the link allows it.
@@ -281,5 +285,15 @@ pub async fn download(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    redirect(&app, &settings, &req, &token, true).await
+    redirect(&app, &settings, &req, &token, ShareFile::Original).await
+}
+
+/// A large image's screen-size copy as a download, when the link allows downloads.
+pub async fn download_sized(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    redirect(&app, &settings, &req, &token, ShareFile::Sized).await
 }
