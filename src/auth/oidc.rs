@@ -353,8 +353,9 @@ impl SignOn {
             .take(MAX_NAME_CHARS)
             .collect::<String>();
         let mut other = claims.additional_claims().all.clone();
-        let wanted = self.config.roles.as_ref().map(|r| &r.claim).into_iter().chain(&self.config.quota_claim);
-        if wanted.clone().any(|c| claim(&other, c).is_none()) {
+        let mut wanted =
+            self.config.roles.as_ref().map(|r| &r.claim).into_iter().chain(&self.config.quota_claim);
+        if wanted.any(|c| claim(&other, c).is_none()) {
             // Some providers (Authelia by default, Okta's org server) put such claims only in
             // what their userinfo endpoint answers for the access token.
             for (name, value) in self.user_info(&client, tokens.access_token(), claims.subject()).await {

@@ -124,17 +124,6 @@ pub(super) struct Item {
     pub rendition: Option<String>,
 }
 
-/// A screen-size copy's download name: the original's, its size and the copy's type
-/// (`harbour.jpg` → `harbour-2048x1365.jpg`).
-pub(super) fn sized_name(original: &str, (w, h): (u32, u32), format: DisplayFormat) -> String {
-    let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
-    let ext = match format {
-        DisplayFormat::Jpeg => "jpg",
-        DisplayFormat::Webp => "webp",
-    };
-    format!("{stem}-{w}x{h}.{ext}")
-}
-
 /// Ids one query of [`MediaService::items`] asks for (well under SQLite's bound variables).
 const ITEMS_PER_QUERY: usize = 500;
 
@@ -364,18 +353,8 @@ impl MediaService {
             Some(display) => Some(self.sign_display(display, at).await?),
             None => None,
         };
-        // The screen-size copy as a download too, named for its size: what someone fetching a
-        // picture for a web page wants, rather than a 24-megapixel original.
-        let display_download = match (&item.display, item.shown_size()) {
-            (Some(display), Some((w, h))) => {
-                let key = StorageKey::parse(display)?;
-                let format = DisplayFormat::of_key(key.as_str());
-                let name = sized_name(item.media.filename(), (w, h), format);
-                let url = self.sign_issued(&key, format.mime(), None, Some(&name), at).await?.url;
-                Some((url, (w, h)))
-            }
-            _ => None,
-        };
+        let display_download =
+            self.sign_sized_download(&item, None, at).await?.map(|(signed, size)| (signed.url, size));
         let play_url = match &item.rendition {
             Some(play) => {
                 Some(self.sign_issued(&StorageKey::parse(play)?, "audio/flac", None, None, at).await?.url)
@@ -414,6 +393,27 @@ impl MediaService {
                 Ok(self.sign_issued(&key, item.media.content_type(), None, None, at).await?.url)
             }
         }
+    }
+
+    /// A large image's screen-size copy as a download named for its size
+    /// (`harbour.jpg` → `harbour-2048x1365.jpg`), and that size; `None` for an item without
+    /// one. What someone fetching a picture for a web page wants, rather than a 24 MP original.
+    pub(super) async fn sign_sized_download(
+        &self,
+        item: &Item,
+        ttl: Option<Duration>,
+        at: Option<i64>,
+    ) -> Result<Option<(SignedUrl, (u32, u32))>, MediaError> {
+        let (Some(display), Some((w, h))) = (&item.display, item.shown_size()) else {
+            return Ok(None);
+        };
+        let key = StorageKey::parse(display)?;
+        let format = DisplayFormat::of_key(key.as_str());
+        let original = item.media.filename();
+        let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
+        let name = format!("{stem}-{w}x{h}.{}", format.extension());
+        let signed = self.sign_issued(&key, format.mime(), ttl, Some(&name), at).await?;
+        Ok(Some((signed, (w, h))))
     }
 
     async fn sign_display(&self, display: &str, at: Option<i64>) -> Result<String, MediaError> {

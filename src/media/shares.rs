@@ -17,7 +17,7 @@ use super::MediaError;
 use super::access::Actor;
 use super::dto::{MediaRead, SignedUrl};
 use super::file::display::DisplayFormat;
-use super::service::{Item, MediaService, sized_name};
+use super::service::{Item, MediaService};
 use crate::db::repo::{AuditRepo, ShareCursor, ShareRepo, ShareScope, UserRepo};
 use crate::db::rows::{NewAudit, NewShare, ShareRow};
 use crate::db::{DbConn, now};
@@ -496,14 +496,10 @@ impl MediaService {
         let original = StorageKey::parse(self.outgoing_key(None, &item))?;
         let signed = match (what, &item.display, &item.rendition) {
             (ShareFile::Original, ..) => self.sign(&original, mime, ttl, Some(item.media.filename())).await,
-            (ShareFile::Sized, Some(display), _) => {
-                let display = StorageKey::parse(display)?;
-                let format = DisplayFormat::of_key(display.as_str());
-                let size = item.shown_size().ok_or(MediaError::NotFound)?;
-                let name = sized_name(item.media.filename(), size, format);
-                self.sign(&display, format.mime(), ttl, Some(&name)).await
-            }
-            (ShareFile::Sized, None, _) => return Err(MediaError::NotFound),
+            (ShareFile::Sized, ..) => match self.sign_sized_download(&item, ttl, None).await? {
+                Some((signed, _)) => Ok(signed),
+                None => return Err(MediaError::NotFound),
+            },
             (ShareFile::Shown, Some(display), _) => {
                 let mime = DisplayFormat::of_key(display).mime();
                 self.sign(&StorageKey::parse(display)?, mime, ttl, None).await

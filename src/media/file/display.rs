@@ -35,6 +35,14 @@ impl DisplayFormat {
         }
     }
 
+    /// The file extension a download of the rendition ends in.
+    pub fn extension(self) -> &'static str {
+        match self {
+            DisplayFormat::Jpeg => "jpg",
+            DisplayFormat::Webp => "webp",
+        }
+    }
+
     pub fn mime(self) -> &'static str {
         match self {
             DisplayFormat::Jpeg => "image/jpeg",

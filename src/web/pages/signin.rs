@@ -238,9 +238,10 @@ pub async fn sign_out(
         .as_ref()
         .filter(|s| s.config.auto_sign_in)
         .map(|s| format!("Signed out. To sign in again, choose Sign in with {}.", s.config.label));
-    match say {
-        Some(_) => session::sign_out_to_say(&user.session),
-        None => session::sign_out(&user.session),
+    if say.is_some() {
+        session::sign_out_to_say(&user.session);
+    } else {
+        session::sign_out(&user.session);
     }
     let res = signed_out(&settings, &user.session, by_provider).await?;
     if let Some(message) = say {
