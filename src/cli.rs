@@ -231,8 +231,12 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List accounts.
-    List,
+    /// List accounts: name, role, state, quota and last sign-in, a line each (tab-separated),
+    /// or as JSON.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
     /// Disable an account (ends its sessions).
     Disable { name: String },
     /// Enable a disabled account.
@@ -543,10 +547,64 @@ async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         && !std::path::Path::new(sqlite).exists();
     let accounts = App::accounts(config).await?;
     let folder = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
-    user_command(&accounts, cmd, fresh, &folder).await?;
+    user_command(&accounts, cmd, (fresh, &folder), config.default_quota).await?;
     // On standard error, after the fact: standard output stays what scripts read, and a
     // failure stays one line.
     eprintln!("data folder: {}", folder.display());
+    Ok(())
+}
+
+fn quota_words(quota: Quota) -> String {
+    match quota {
+        Quota::Default => "the default".to_owned(),
+        Quota::Unlimited => "unlimited".to_owned(),
+        Quota::Bytes(n) => crate::domain::human_size(n),
+    }
+}
+
+/// `user list`: what the accounts page lists but storage used (which needs the store), for
+/// scripts that audit who may sign in and store how much.
+async fn list_users(
+    accounts: &crate::auth::AccountService,
+    default_quota: Option<u64>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let utc = |at: chrono::NaiveDateTime| at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let all = accounts.list().await?;
+    if json {
+        let rows: Vec<_> = all
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "id": a.id,
+                    "username": a.username,
+                    "role": a.role.as_str(),
+                    "disabled": a.disabled,
+                    "quota_bytes": a.quota.limit(default_quota),
+                    "quota_is_default": a.quota == Quota::Default,
+                    "created_at": utc(a.created_at),
+                    "last_sign_in_at": a.last_sign_in_at.map(utc),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    for a in all {
+        let state = if a.disabled { "disabled" } else { "active" };
+        let quota = match a.quota {
+            Quota::Default => {
+                format!(
+                    "default ({})",
+                    default_quota.map_or("unlimited".to_owned(), crate::domain::human_size)
+                )
+            }
+            other => quota_words(other),
+        };
+        let last =
+            a.last_sign_in_at.map_or("never signed in".to_owned(), |at| format!("signed in {}", utc(at)));
+        println!("{}\t{}\t{state}\t{quota}\t{last}", a.username, a.role);
+    }
     Ok(())
 }
 
@@ -587,8 +645,8 @@ async fn token(config: &Config, cmd: TokenCommand) -> anyhow::Result<()> {
 async fn user_command(
     accounts: &crate::auth::AccountService,
     cmd: UserCommand,
-    fresh: bool,
-    folder: &std::path::Path,
+    (fresh, folder): (bool, &std::path::Path),
+    default_quota: Option<u64>,
 ) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add(add) => {
@@ -610,11 +668,7 @@ async fn user_command(
             accounts.reset_password(None, account.id, &read_password(password_stdin)?).await?;
             println!("password of {} changed", account.username);
         }
-        UserCommand::List => {
-            for a in accounts.list().await? {
-                println!("{}\t{}\t{}", a.username, a.role, if a.disabled { "disabled" } else { "active" });
-            }
-        }
+        UserCommand::List { json } => list_users(accounts, default_quota, json).await?,
         UserCommand::Disable { name } => {
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
             accounts.set_disabled(None, account.id, true).await?;
@@ -635,12 +689,7 @@ async fn user_command(
             let quota = Quota::parse(&quota).map_err(|e| anyhow::anyhow!("quota: {e}"))?;
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;
             let changed = accounts.set_quota(None, account.id, quota).await?;
-            let words = match changed.quota {
-                Quota::Default => "the default".to_owned(),
-                Quota::Unlimited => "unlimited".to_owned(),
-                Quota::Bytes(n) => crate::domain::human_size(n),
-            };
-            println!("quota of {}: {words}", changed.username);
+            println!("quota of {}: {}", changed.username, quota_words(changed.quota));
         }
         UserCommand::SignOns { name } => {
             let account = accounts.by_username(&name).await.with_context(|| format!("account {name:?}"))?;

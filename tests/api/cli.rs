@@ -104,7 +104,10 @@ async fn user_commands_manage_accounts(env: TestEnv) {
     );
     assert_one_line_failure(&env.cli(&["user", "add", "z"], None), "--password-stdin");
     env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n"));
-    assert_eq!(env.cli(&["user", "list"], None).stdout, "ann\tuser\tactive\nroot\tadmin\tactive\n");
+    let listed = env.cli(&["user", "list"], None).stdout;
+    let want = "ann\tuser\tactive\tdefault (unlimited)\tnever signed in\n\
+                root\tadmin\tactive\tdefault (unlimited)\tnever signed in\n";
+    assert_eq!(listed, want);
     assert_eq!(env.cli(&["user", "disable", "ann"], None).code, 0);
     assert!(env.cli(&["user", "list"], None).stdout.contains("ann\tuser\tdisabled"));
     assert_eq!(env.cli(&["user", "enable", "ann"], None).code, 0);
@@ -140,6 +143,28 @@ async fn user_commands_manage_accounts(env: TestEnv) {
     assert_eq!(rows.len(), 3, "one row a change");
     assert_eq!((rows[0].actor.as_deref(), rows[0].detail.as_deref()), (None, Some("default")));
     env.cli(&["user", "role", "ann", "user"], None);
+    // The list says each account's quota and last sign-in, for people and, as JSON, scripts.
+    env.cli(&["user", "quota", "root", "2 GiB"], None);
+    let listed = env.cli(&["user", "list"], None).stdout;
+    assert!(listed.contains("root\tadmin\tactive\t2 GiB\t"), "{listed}");
+    assert!(listed.contains("ann\tuser\tactive\tdefault (unlimited)\tsigned in 20"), "{listed}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.cli(&["user", "list", "--json"], None).stdout).unwrap();
+    let (ann, root) = (&listed[0], &listed[1]);
+    assert_eq!((ann["username"].as_str(), ann["role"].as_str()), (Some("ann"), Some("user")));
+    assert_eq!(
+        (ann["quota_bytes"].clone(), ann["quota_is_default"].as_bool()),
+        (serde_json::Value::Null, Some(true))
+    );
+    assert_eq!(
+        (root["quota_bytes"].as_u64(), root["quota_is_default"].as_bool()),
+        (Some(2 << 30), Some(false))
+    );
+    assert!(ann["last_sign_in_at"].as_str().unwrap().ends_with('Z') && root["last_sign_in_at"].is_null());
+    assert!(
+        ann["id"].is_i64() && ann["disabled"] == false && ann["created_at"].as_str().unwrap().ends_with('Z')
+    );
+    env.cli(&["user", "quota", "root", "default"], None);
 
     // Single sign-on links: listed, and removed by the operator (say, an admin's person at the
     // provider was taken over while passwords are off).

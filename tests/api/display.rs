@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use bytes::Bytes;
 use image::{ImageFormat, RgbImage, RgbaImage};
-use mediadesk::auth::Role;
+use mediadesk::auth::{Role, Scope};
 use mediadesk::domain::{MediaKind, Owner};
 use mediadesk::media::{Actor, Upload};
 use mediadesk::storage::ByteStream;
@@ -43,13 +43,22 @@ fn stream(bytes: Vec<u8>) -> ByteStream {
     Box::pin(futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(bytes))]))
 }
 
+/// The API's document of the item whose page is `detail` (`/media/image/{id}`).
+async fn api_item(s: &TestServer, token: &str, detail: &str) -> serde_json::Value {
+    let url = format!("{}/api/v1{}", s.base, detail.split('?').next().unwrap());
+    let resp = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
 async fn objects_ending(env: &TestEnv, suffix: &str) -> Vec<String> {
     env.objects().await.into_iter().filter(|k| k.ends_with(suffix)).collect()
 }
 
 async fn large_images_are_shown_through_a_screen_size_rendition(env: TestEnv) {
     let s = env.start_server().await;
-    let (c, _) = s.signed_in("ann", Role::User).await;
+    let (c, ann) = s.signed_in("ann", Role::User).await;
+    let reader = s.token(ann, &[Scope::Read], "sizes").await;
     let files = [("wide.jpg", photo(3000, 2000)), ("cutout.png", cutout(2400, 1200))];
     let up =
         c.upload(&[(files[0].0, files[0].1.clone()), (files[1].0, files[1].1.clone())], None, false).await;
@@ -101,11 +110,25 @@ async fn large_images_are_shown_through_a_screen_size_rendition(env: TestEnv) {
         assert!(disposition.starts_with(&want), "{name}: {disposition}");
         let (_, _, shown) = c.get_bytes(&preview, None).await;
         assert_eq!(got, shown, "{name}: the very copy the page shows");
+        // The API offers the same download, and says its size.
+        let doc = api_item(&s, &reader, &detail).await;
+        assert_eq!(
+            (doc["display_width"].as_u64(), doc["display_height"].as_u64()),
+            (Some(want_w.into()), Some(want_h.into()))
+        );
+        let sized = reqwest::get(doc["display_download_url"].as_str().unwrap()).await.unwrap();
+        let disposition = sized.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with(&want), "{name}: {disposition}");
+        assert_eq!(sized.bytes().await.unwrap().to_vec(), shown, "{name}");
     }
     let small = c.get("/media?q=small").await.all("<a class=\"name\" href=\"").remove(0);
     let page = c.get(&small).await;
     assert!(!page.body.contains("shown reduced"), "a small image is its own preview");
     assert!(!page.body.contains("sized-download"), "and has no smaller copy to download");
+    let doc = api_item(&s, &reader, &small).await;
+    for field in ["display_url", "display_download_url", "display_width", "display_height"] {
+        assert!(doc[field].is_null(), "{field}: {doc}");
+    }
 
     // The describing queue shows each image as large as its page does, not as a thumbnail.
     let mut shown = Vec::new();

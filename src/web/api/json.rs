@@ -201,6 +201,11 @@ pub struct DetailJson {
     pub download_url: String,
     /// Images: the screen-size rendition of a large image (`null`: the file is small enough).
     pub display_url: Option<String>,
+    /// Images: that rendition as a download named for its size (`harbour-2048x1365.jpg`), and
+    /// its size; all `null` when there is none.
+    pub display_download_url: Option<String>,
+    pub display_width: Option<u32>,
+    pub display_height: Option<u32>,
     /// Images: the file says where it was taken / names the camera or its owner.
     pub has_location: Option<bool>,
     pub has_device_data: Option<bool>,
@@ -318,6 +323,9 @@ impl Links<'_> {
             file_url: self.settings.absolute_url(&d.view_url),
             download_url: self.settings.absolute_url(&d.download_url),
             display_url: self.file(d.display_url.as_deref()),
+            display_download_url: self.file(d.display_download.as_ref().map(|(url, _)| url.as_str())),
+            display_width: d.display_download.as_ref().map(|(_, (w, _))| *w),
+            display_height: d.display_download.as_ref().map(|(_, (_, h))| *h),
             has_location: f.has_location,
             has_device_data: f.has_device_data,
             codec: f.codec,
