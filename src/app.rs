@@ -67,6 +67,7 @@ impl App {
             config.share_max_days.map(|d| std::time::Duration::from_secs(d * 86_400));
         settings.share_url_ttl = config.share_url_ttl;
         settings.strip_metadata = config.strip_metadata;
+        settings.link_import = config.link_import.clone();
         let media = MediaService::new(db.clone(), store.clone(), settings);
         Ok(App { accounts: AccountService::new(db.clone()), db, store, media, worker_pool_size })
     }

@@ -82,6 +82,10 @@ pub struct Config {
     pub share_url_ttl: Duration,
     /// Where location and device data is removed from images.
     pub strip_metadata: crate::domain::StripPolicy,
+    /// Whether users may add files from links (`MEDIADESK_LINK_IMPORT`), and the networks
+    /// inside (private, loopback…) that links may reach all the same
+    /// (`MEDIADESK_LINK_IMPORT_ALLOW`).
+    pub link_import: crate::media::LinkImport,
     /// How long in-flight requests (uploads above all) get to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// With S3: browsers get app-signed links and the app streams the bytes, instead of
@@ -440,6 +444,19 @@ impl Config {
             Some(v) => v.parse().map_err(|why| err("MEDIADESK_STRIP_METADATA", why))?,
         };
         let share_url_ttl = Duration::from_secs(parse_num(&var, "MEDIADESK_SHARE_URL_SECS", 60, 1, 60)?);
+        let link_import = crate::media::LinkImport {
+            enabled: match var("MEDIADESK_LINK_IMPORT") {
+                None => true,
+                Some(v) => {
+                    parse_bool(&v).ok_or_else(|| err("MEDIADESK_LINK_IMPORT", "must be true or false"))?
+                }
+            },
+            reachable: crate::media::Reachable::parse(
+                var("MEDIADESK_LINK_IMPORT_ALLOW").as_deref().unwrap_or(""),
+            )
+            .map_err(|why| err("MEDIADESK_LINK_IMPORT_ALLOW", why))?,
+            ..Default::default()
+        };
         let webhook = webhook_config(&var)?;
         let sign_on = sign_on_config(&var)?;
         let password_sign_in = match var("MEDIADESK_PASSWORD_SIGN_IN") {
@@ -464,6 +481,7 @@ impl Config {
             share_max_days,
             share_url_ttl,
             strip_metadata,
+            link_import,
             trash_days,
             default_quota,
             resumable_above,

@@ -58,6 +58,16 @@ pub enum MediaError {
     /// A signed link that is expired, tampered with or not ours.
     #[error("{0}")]
     Link(String),
+    /// A link given to fetch a file from that may not be fetched (not http(s), or inside this
+    /// server's network).
+    #[error("{0}")]
+    SourceLink(String),
+    /// The server a link points at could not be reached, answered an error or broke off.
+    #[error("{0}")]
+    Fetch(String),
+    /// Something the operator turned off.
+    #[error("{0}")]
+    Off(String),
     #[error("storage failed: {0}")]
     Storage(#[from] StorageError),
     #[error("database failed: {0}")]
@@ -83,6 +93,9 @@ impl MediaError {
                 | MediaError::Invalid(_)
                 | MediaError::Duplicate { .. }
                 | MediaError::Link(_)
+                | MediaError::SourceLink(_)
+                | MediaError::Fetch(_)
+                | MediaError::Off(_)
                 | MediaError::RangeNotSatisfiable(_)
                 | MediaError::OffsetMismatch { .. }
                 | MediaError::Busy
@@ -123,6 +136,10 @@ pub enum Refusal {
     Duplicate,
     /// Past the owner's byte quota.
     Quota,
+    /// A link to fetch the file from that may not be fetched.
+    Link,
+    /// The link's server could not be reached, answered an error or broke off.
+    Fetch,
 }
 
 impl Refusal {
@@ -137,6 +154,8 @@ impl Refusal {
             Refusal::Invalid => "invalid",
             Refusal::Duplicate => "duplicate",
             Refusal::Quota => "quota",
+            Refusal::Link => "link",
+            Refusal::Fetch => "fetch",
         }
     }
 
@@ -145,7 +164,8 @@ impl Refusal {
             Refusal::Type => 415,
             Refusal::Malformed | Refusal::Limits => 422,
             Refusal::Size | Refusal::Quota => 413,
-            Refusal::Empty | Refusal::Name | Refusal::Invalid => 400,
+            Refusal::Empty | Refusal::Name | Refusal::Invalid | Refusal::Link => 400,
+            Refusal::Fetch => 502,
             Refusal::Duplicate => 409,
         }
     }
@@ -164,6 +184,8 @@ impl MediaError {
             MediaError::Name(_) => Refusal::Name,
             MediaError::Invalid(_) => Refusal::Invalid,
             MediaError::Duplicate { .. } => Refusal::Duplicate,
+            MediaError::SourceLink(_) => Refusal::Link,
+            MediaError::Fetch(_) => Refusal::Fetch,
             _ => return None,
         })
     }

@@ -16,6 +16,53 @@ pub fn clean(raw: &str) -> String {
     if name.trim().is_empty() { "unnamed".to_owned() } else { name }
 }
 
+/// The file name a `Content-Disposition` header gives: `filename*` (RFC 5987: a charset, a
+/// language and percent-encoded bytes; UTF-8 and Latin-1 read) over `filename`; `None` when it
+/// gives none, or only folders. The name is then [`clean`]ed like any other.
+pub fn from_disposition(value: &str) -> Option<String> {
+    let mut plain = None;
+    let mut extended = None;
+    for param in value.split(';').skip(1) {
+        let Some((key, raw)) = param.split_once('=') else { continue };
+        let raw = raw.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                let mut parts = raw.splitn(3, '\'');
+                let (Some(charset), Some(_language), Some(encoded)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let bytes: Vec<u8> = percent_encoding::percent_decode_str(encoded).collect();
+                extended = match charset.to_ascii_lowercase().as_str() {
+                    "utf-8" => String::from_utf8(bytes).ok(),
+                    "iso-8859-1" => Some(bytes.iter().map(|&b| b as char).collect()),
+                    _ => None,
+                };
+            }
+            "filename" => {
+                let unquoted = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+                plain = Some(unquoted.map_or_else(|| raw.to_owned(), unescape_quoted));
+            }
+            _ => {}
+        }
+    }
+    // Only the name: any folders before it are the sender's (RFC 6266, 4.3).
+    let name = extended.or(plain)?;
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    Some(last.to_owned()).filter(|name| !name.trim().is_empty())
+}
+
+/// A quoted string's text: `\x` is `x` (RFC 9110, 5.6.4).
+fn unescape_quoted(quoted: &str) -> String {
+    let mut out = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next().unwrap_or(c) } else { c });
+    }
+    out
+}
+
 /// Browsers (WHATWG multipart) send `"`, CR and LF in a part's file name as `%22`, `%0D` and
 /// `%0A`; those three, and only those, are decoded. (Then [`clean`] removes CR and LF.)
 pub fn from_multipart(raw: &str) -> String {
@@ -111,6 +158,28 @@ mod tests {
         assert_eq!(clean(&from_multipart("line%0D%0Abreak.mp3")), "linebreak.mp3");
         assert_eq!(from_multipart("100%25 sure %41.jpg"), "100%25 sure %41.jpg", "only the three");
         assert_eq!(from_multipart("%0a%"), "\n%");
+    }
+
+    #[test]
+    fn a_servers_name_for_a_file_is_read_from_its_disposition() {
+        let read = from_disposition;
+        assert_eq!(read("attachment; filename=\"harbour.jpg\"").as_deref(), Some("harbour.jpg"));
+        assert_eq!(read("inline; filename=gulls.flac").as_deref(), Some("gulls.flac"));
+        let both = "attachment; filename=\"Hafen.jpg\"; filename*=UTF-8''H%C3%A4fen%20am%20Meer.jpg";
+        assert_eq!(read(both).as_deref(), Some("Häfen am Meer.jpg"), "the extended name wins");
+        assert_eq!(read("attachment; FILENAME*=iso-8859-1'de'caf%E9.png").as_deref(), Some("café.png"));
+        assert_eq!(read("attachment; filename=\"say \\\"hi\\\".png\"").as_deref(), Some("say \"hi\".png"));
+        assert_eq!(read("attachment; filename*=UTF-8''%FF.png; filename=ok.png").as_deref(), Some("ok.png"));
+        assert_eq!(read("attachment"), None);
+        assert_eq!(read("attachment; filename=\"\""), None);
+        assert_eq!(read("attachment; filename=\"../../etc/x.jpg\"").as_deref(), Some("x.jpg"));
+        assert_eq!(read("attachment; filename=\"C:\\\\temp\\\\y.png\"").as_deref(), Some("y.png"));
+        assert_eq!(
+            read("attachment; filename=\"a\\\\b.png\"").as_deref(),
+            Some("b.png"),
+            "an escaped backslash"
+        );
+        assert_eq!(read("attachment; filename=\"folder/\""), None);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct MediaSettings {
     pub share_url_ttl: Duration,
     /// Where location and device data is removed from images.
     pub strip_metadata: crate::domain::StripPolicy,
+    /// Whether and where files may be fetched from links.
+    pub link_import: super::link_import::LinkImport,
 }
 
 impl MediaSettings {
@@ -61,6 +63,7 @@ impl MediaSettings {
             share_max_lifetime: None,
             share_url_ttl: Duration::from_secs(60),
             strip_metadata: crate::domain::StripPolicy::Shares,
+            link_import: Default::default(),
         }
     }
 }
@@ -87,6 +90,7 @@ pub struct MediaService {
     /// What this process keeps of the resumable uploads it takes pieces of.
     pub(super) pieces: Arc<super::pieces::Pieces>,
     pub(super) memos: Arc<PageMemos>,
+    pub(super) link_client: super::link_import::LinkClient,
 }
 
 /// What every page shows beside its items, kept for a moment (see [`crate::memo`]).
@@ -188,6 +192,7 @@ impl MediaService {
             cpu,
             background: Arc::default(),
             pieces: Arc::default(),
+            link_client: Arc::default(),
             memos: Arc::new(PageMemos {
                 collection_choices: Memo::new(memo::LIFETIME),
                 tag_suggestions: Memo::new(memo::LIFETIME),

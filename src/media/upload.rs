@@ -117,7 +117,7 @@ impl MediaService {
     }
 
     /// Records a refused upload (there is no action for it to be part of).
-    async fn audit_refusal(&self, actor: &Actor, filename: &str, code: &str) {
+    pub(super) async fn audit_refusal(&self, actor: &Actor, filename: &str, code: &str) {
         let name: String = filename.chars().take(200).collect();
         let entry = NewAudit::of(actor.user_id, AuditAction::Upload, AuditOutcome::Refused)
             .detail(format!("{code}: {name}"));

@@ -80,14 +80,16 @@ impl From<MediaError> for WebError {
             | MediaError::Empty(_)
             | MediaError::Name(_)
             | MediaError::Quota(_)
-            | MediaError::Invalid(_)) => {
+            | MediaError::Invalid(_)
+            | MediaError::SourceLink(_)
+            | MediaError::Fetch(_)) => {
                 let refusal = e.refusal().unwrap_or(Refusal::Invalid);
                 WebError::Refused { refusal, message: e.to_string() }
             }
             MediaError::Duplicate { kind, id, .. } => {
                 WebError::Duplicate { message: e.to_string(), existing: format!("/media/{kind}/{id}") }
             }
-            MediaError::Link(m) => WebError::Forbidden(m),
+            MediaError::Link(m) | MediaError::Off(m) => WebError::Forbidden(m),
             e @ MediaError::OffsetMismatch { .. } => WebError::Conflict(e.to_string()),
             e @ MediaError::Busy => WebError::Locked(e.to_string()),
             e @ MediaError::EditConflict(_) => WebError::EditConflict(e.to_string()),

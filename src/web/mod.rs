@@ -38,7 +38,7 @@ use self::error::WebError;
 use self::pages::{
     account_tokens, accounts, alike, alike_groups, audit, bulk_delete, bulk_edit, collections, crop, detail,
     duplicates, files, focal, gallery, queue, regions, replace, share_form, shared, shares, sign_on, signin,
-    tags, texts, tokens, trash, tus, upload, viewer, zip,
+    tags, texts, tokens, trash, tus, upload, upload_link, viewer, zip,
 };
 use crate::app::App;
 pub use settings::WebSettings;
@@ -204,6 +204,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
             .route("/media/{kind}/{id}/delete", web::post().to(detail::delete))
             .route("/upload", web::get().to(upload::form))
             .route("/upload", web::post().to(upload::submit))
+            .route("/upload/link", web::post().to(upload_link::submit))
             .route("/upload/hint/{kind}/{id}", web::get().to(upload::hint))
             .route("/upload", web::method(Method::OPTIONS).to(api::cors::preflight))
             .route("/uploads/tus", web::method(Method::OPTIONS).to(tus::options))

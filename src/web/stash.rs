@@ -151,6 +151,10 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before the account was created. What you typed is back \
                     (type the password again).";
         (note, true)
+    } else if kept.action == "/upload/link" {
+        let note = "You were signed out before the file was fetched, so nothing was stored. The link \
+                    is back in its field below: add it again.";
+        (note, true)
     } else if kept.action == "/upload" {
         (
             "You were signed out before the upload arrived, so nothing was stored. Choose the files again.",

@@ -255,3 +255,21 @@ fn api_origins_are_origins_or_a_star() {
         assert!(e.starts_with("MEDIADESK_API_ORIGINS:") && e.contains("is not an origin"), "{e}");
     }
 }
+
+#[test]
+fn link_imports_reach_public_addresses_and_the_networks_an_operator_names() {
+    let c = config(&[]).unwrap().link_import;
+    assert!(c.enabled && c.reachable.allowed.is_empty(), "on, public addresses only");
+    assert!(!c.reachable.admits("127.0.0.1".parse().unwrap()));
+    let c = config(&[("MEDIADESK_LINK_IMPORT_ALLOW", "10.8.0.0/16, 192.168.1.20")]).unwrap().link_import;
+    assert!(
+        c.reachable.admits("10.8.1.2".parse().unwrap())
+            && c.reachable.admits("192.168.1.20".parse().unwrap())
+    );
+    assert!(!c.reachable.admits("192.168.1.21".parse().unwrap()));
+    assert!(!config(&[("MEDIADESK_LINK_IMPORT", "false")]).unwrap().link_import.enabled);
+    let e = config(&[("MEDIADESK_LINK_IMPORT_ALLOW", "intranet")]).err().unwrap();
+    assert!(e.starts_with("MEDIADESK_LINK_IMPORT_ALLOW: \"intranet\" is not a network"), "{e}");
+    let e = config(&[("MEDIADESK_LINK_IMPORT", "maybe")]).err().unwrap();
+    assert!(e.starts_with("MEDIADESK_LINK_IMPORT: must be true or false"), "{e}");
+}

@@ -39,6 +39,7 @@ mod gallery_paging;
 mod harvest;
 mod kept_apart;
 mod kept_work;
+mod link_import;
 mod openapi;
 mod page_lists;
 mod placeholders;

@@ -63,6 +63,15 @@ async fn upload_sample(s: &TestServer, token: &str, (name, fixture): (&str, &str
     json!({"path": "/upload", "method": "post", "status": page.status, "body": answer, "request": null})
 }
 
+/// A file added from a link, as a script adds it.
+async fn link_sample(s: &TestServer, token: &str, link: &str) -> Value {
+    let form = [("link", link), ("keep_duplicates", "1")];
+    let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(token).form(&form);
+    let page = Tus::send(req).await;
+    let answer: Value = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("link: {}", page.body));
+    json!({"path": "/upload/link", "method": "post", "status": page.status, "body": answer, "request": null})
+}
+
 const CHECK: &str = r#"
 import copy, json, sys
 from jsonschema import Draft202012Validator
@@ -102,7 +111,11 @@ print(len(data["samples"]))
 "#;
 
 async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
-    let s = env.with_trash(7).start_server().await;
+    let s = env
+        .with_trash(7)
+        .with_links(Some("127.0.0.1/32"), std::time::Duration::from_secs(5))
+        .start_server()
+        .await;
     let amy = s.account("amy", Role::User).await;
     let ben = s.account("ben", Role::User).await;
     let a = Actor::user(amy);
@@ -234,6 +247,10 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let kept = json!({"kind": "image", "keep": [ids[0]], "items": ids});
     samples.push(sample(&s, (keep, "POST", keep), Some(&rw), Some(kept.clone())).await);
     samples.push(sample(&s, (keep, "POST", keep), Some(&deleter), Some(kept)).await);
+    let far = crate::common::far_site::FarSite::start().await;
+    samples.push(link_sample(&s, &upload_only, &far.url("/sounds/gulls.flac")).await);
+    samples.push(link_sample(&s, &upload_only, "ftp://files.example/quay.jpg").await);
+    samples.push(link_sample(&s, &upload_only, &far.url("/missing.jpg")).await);
     let statuses: Vec<u64> = samples.iter().map(|v| v["status"].as_u64().unwrap()).collect();
     let expected =
         [200, 200, 400, 403, 401, 403, 401, 200, 200, 404, 200, 200, 400, 200, 404, 200, 404, 200, 415, 409]
@@ -241,6 +258,7 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
             .chain([200, 403, 415, 200, 404, 201, 200, 403, 200, 200, 201, 400, 200, 200, 200, 200])
             .chain([201, 200, 200, 404, 200, 400, 200, 404, 200])
             .chain([200, 400, 200, 403, 200])
+            .chain([200, 400, 502])
             .collect::<Vec<_>>();
     assert_eq!(statuses, expected);
     assert_eq!(samples[15]["body"]["tags"], json!(["harbour"]));
@@ -277,5 +295,5 @@ async fn every_answer_is_what_the_openapi_document_says(env: TestEnv) {
     let out = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout.trim(), "50");
+    assert_eq!(stdout.trim(), "53");
 }

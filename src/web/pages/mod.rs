@@ -32,6 +32,7 @@ pub mod tokens;
 pub mod trash;
 pub mod tus;
 pub mod upload;
+pub mod upload_link;
 pub mod viewer;
 pub mod zip;
 

@@ -2,7 +2,8 @@
 //! memory; one refused file never sinks the others.
 
 use actix_multipart::{Field, Multipart};
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -10,11 +11,11 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::{csrf, session};
 use crate::domain::{MediaKind, Owner};
-use crate::media::{Actor, Alike, Likeness, MediaError, Upload};
-use crate::web::WebSettings;
+use crate::media::{Actor, Alike, Likeness, MediaError, MediaRead, Upload};
 use crate::web::error::WebError;
 use crate::web::extract::{CurrentUser, Uploader};
 use crate::web::view::{Choice, Layout, UsageView};
+use crate::web::{WebSettings, stash};
 
 /// Files accepted in one post; more are refused by name.
 const MAX_FILES_PER_POST: usize = 100;
@@ -32,21 +33,34 @@ struct UploadPage {
     piece_bytes: u64,
     /// The uploader's own storage and quota.
     usage: Option<UsageView>,
+    /// The form that adds a file from a link, when the server fetches links.
+    link: Option<LinkForm>,
+    max_link: usize,
+}
+
+/// The link form as it is shown again: what was typed, and why it was refused.
+#[derive(Default)]
+pub(super) struct LinkForm {
+    pub(super) value: String,
+    pub(super) error: Option<String>,
+    /// For a duplicate: the page of the item that holds the file.
+    pub(super) existing: Option<String>,
+    pub(super) keep_duplicates: bool,
 }
 
 #[derive(Serialize)]
-struct FileResult {
+pub(super) struct FileResult {
     filename: String,
-    ok: bool,
+    pub(super) ok: bool,
     /// The new item's page.
     url: Option<String>,
     /// The new item's document in the JSON API.
     #[serde(skip_serializing_if = "Option::is_none")]
     api_url: Option<String>,
-    message: String,
+    pub(super) message: String,
     /// For a duplicate: the page of the item that already holds the file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    existing: Option<String>,
+    pub(super) existing: Option<String>,
     /// Why it was refused, as a stable name (`type`, `malformed`, `size`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
@@ -58,7 +72,7 @@ struct FileResult {
     sounds_like: Option<LooksLike>,
     /// The refusal as the error a one-file request answers with.
     #[serde(skip)]
-    error: Option<WebError>,
+    pub(super) error: Option<WebError>,
 }
 
 impl FileResult {
@@ -175,8 +189,12 @@ struct ResultsJson {
     results: Vec<FileResult>,
 }
 
+/// Where the link form posts (`upload_link.rs`); the stash files a signed-out post's link
+/// under it.
+pub(super) const LINK_ACTION: &str = "/upload/link";
+
 /// The session remembers the owner a staff member last uploaded for.
-const LAST_OWNER: &str = "upload_owner";
+pub(super) const LAST_OWNER: &str = "upload_owner";
 
 /// Staff choose whom an upload belongs to: themselves unless they chose otherwise last time;
 /// the system (which everyone sees) only when picked.
@@ -209,17 +227,39 @@ pub async fn form(
     app: web::Data<App>,
     settings: web::Data<WebSettings>,
     user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    // A link posted after the session ended comes back in its field.
+    let kept = settings.work.take(&req, settings.clock.now(), user.account.id, LINK_ACTION);
+    let link = kept.as_ref().map_or_else(LinkForm::default, |k| LinkForm {
+        value: k.field("link").unwrap_or_default().to_owned(),
+        keep_duplicates: k.field("keep_duplicates") == Some("1"),
+        ..LinkForm::default()
+    });
+    let res = page(&app, &settings, &user, link, StatusCode::OK).await?;
+    Ok(if kept.is_some() { stash::handed_back(res) } else { res })
+}
+
+/// The upload page, its link form as given.
+pub(super) async fn page(
+    app: &App,
+    settings: &WebSettings,
+    user: &CurrentUser,
+    link: LinkForm,
+    status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let body = UploadPage {
         resumable_above: settings.resumable_above,
         piece_bytes: settings.piece_bytes,
         layout: Layout::new(&user.session, Some(&user.account), "upload"),
-        owner_choices: owner_choices(&app, &user).await?,
+        owner_choices: owner_choices(app, user).await?,
         limit_label: crate::domain::human_size(app.media.settings().max_upload_bytes),
         usage: Some(app.media.usage(&user.actor(), user.account.id).await?.into()),
+        link: app.media.settings().link_import.enabled.then_some(link),
+        max_link: crate::media::MAX_LINK_BYTES,
     }
     .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 pub(super) async fn read_text(field: &mut Field) -> Result<String, WebError> {
@@ -311,7 +351,16 @@ async fn upload_field(
     };
     let upload = app.media.upload(actor, upload, body);
     let (result, ()) = futures_util::join!(upload, pump);
-    let shown = crate::media::filename::clean(&filename);
+    result_of(app, actor, crate::media::filename::clean(&filename), result).await
+}
+
+/// An upload's outcome as its answer lists it, under the name `shown`.
+pub(super) async fn result_of(
+    app: &App,
+    actor: &Actor,
+    shown: String,
+    result: Result<MediaRead, MediaError>,
+) -> FileResult {
     match result {
         Ok(media) => FileResult {
             filename: shown,
@@ -400,6 +449,16 @@ pub async fn submit(
     if results.is_empty() {
         return Err(WebError::BadRequest("Choose at least one file to upload.".into()));
     }
+    answer(&user, results, wants_json)
+}
+
+/// The answer to an upload: JSON with a result each, or the results page; one file refused
+/// answers that refusal's status, as JSON or an error page.
+pub(super) fn answer(
+    user: &CurrentUser,
+    mut results: Vec<FileResult>,
+    wants_json: bool,
+) -> Result<HttpResponse, WebError> {
     // One file refused: the request answers that refusal's status, as JSON or an error page.
     if let [FileResult { ok: false, error, .. }] = &mut results[..]
         && let Some(error) = error.take()

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod far_site;
 pub mod oidc;
 pub mod proxy;
 pub mod served;
@@ -184,6 +185,18 @@ impl TestEnv {
     pub fn with_trash(mut self, days: u32) -> TestEnv {
         let mut settings = self.settings();
         settings.trash_days = days;
+        self.media = self.media_with(self.store.clone(), settings);
+        self
+    }
+
+    /// This environment with links reaching `networks` too (`MEDIADESK_LINK_IMPORT_ALLOW`: the
+    /// tests' sites are on loopback), giving up on a site silent for `idle`, or with link
+    /// imports off (`None`).
+    pub fn with_links(mut self, networks: Option<&str>, idle: std::time::Duration) -> TestEnv {
+        let mut settings = self.media.settings().clone();
+        settings.link_import.enabled = networks.is_some();
+        settings.link_import.reachable = mediadesk::media::Reachable::parse(networks.unwrap_or("")).unwrap();
+        settings.link_import.idle_timeout = idle;
         self.media = self.media_with(self.store.clone(), settings);
         self
     }

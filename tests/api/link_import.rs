@@ -1,0 +1,247 @@
+//! Adding a file from a link: fetched by the server from a real site on loopback and checked as
+//! an upload is; links that reach inside the network refused before any request; every way a
+//! site fails answered with a stable code and nothing stored; the link kept in its field.
+
+use std::time::Duration;
+
+use mediadesk::auth::{Role, Scope};
+use mediadesk::domain::{AuditAction, AuditFilter};
+use serde_json::Value;
+
+use crate::common::browser::{Browser, PATIENCE, poll};
+use crate::common::far_site::FarSite;
+use crate::common::server::*;
+use crate::common::tus::Tus;
+use crate::common::*;
+
+backend_tests!(
+    a_link_adds_its_file_as_an_upload_does,
+    links_inside_the_network_are_refused_before_any_request,
+    a_site_that_fails_leaves_nothing_behind,
+    a_person_s_refused_link_comes_back_in_its_field,
+    link_imports_can_be_turned_off,
+    browser_adds_a_file_from_a_link_by_keyboard_at_390_px
+);
+
+const IDLE: Duration = Duration::from_secs(2);
+
+/// Posts `link` as a script with an upload token: the status and the JSON answer.
+async fn add(s: &TestServer, token: &str, link: &str) -> (u16, Value) {
+    let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(token);
+    let page = Tus::send(req.form(&[("link", link)])).await;
+    let json = serde_json::from_str(&page.body).unwrap_or_else(|_| panic!("{link}: {}", page.body));
+    (page.status, json)
+}
+
+async fn refused(s: &TestServer, token: &str, link: &str, want: (u16, &str), says: &str) {
+    let (status, json) = add(s, token, link).await;
+    assert_eq!((status, json["code"].as_str().unwrap_or("")), (want.0, want.1), "{link}: {json}");
+    let message = json["message"].as_str().unwrap();
+    assert!(message.contains(says), "{link}: {message}");
+}
+
+async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
+    let (c, ann) = s.signed_in("ann", Role::User).await;
+    let token = s.token(ann, &[Scope::Upload, Scope::Read], "links").await;
+
+    // A person, through the upload page's second form (no script needed).
+    let page = c.get("/upload").await;
+    assert!(
+        page.body.contains("action=\"/upload/link\"")
+            && page.body.contains("<label for=\"link\">Link</label>")
+    );
+    let done = c.post("/upload", "/upload/link", &[("link", &far.url("/photos/harbour.jpg"))]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("1 accepted, 0 refused") && done.body.contains("harbour.jpg"),
+        "{}",
+        done.body
+    );
+
+    // A script: the upload's JSON answer; the name from the site's Content-Disposition, or
+    // from the link a redirect ended at.
+    for (path, name, fixture, kind) in [
+        ("/download?id=7", "Häfen am Meer.png", "image.png", "image"),
+        ("/moved", "gulls.flac", "tone.flac", "audio"),
+    ] {
+        let (status, json) = add(&s, &token, &far.url(path)).await;
+        assert_eq!(status, 200, "{json}");
+        let result = &json["results"][0];
+        assert_eq!((result["ok"].as_bool(), result["filename"].as_str()), (Some(true), Some(name)), "{json}");
+        let api = format!("{}{}", s.base, result["api_url"].as_str().unwrap());
+        let doc: Value =
+            serde_json::from_str(&Tus::send(reqwest::Client::new().get(api).bearer_auth(&token)).await.body)
+                .unwrap();
+        assert_eq!((doc["kind"].as_str(), doc["filename"].as_str()), (Some(kind), Some(name)));
+        assert_eq!(doc["sha256"], sha256_hex(&fixture_bytes(fixture)), "the very bytes");
+    }
+    // The same file again is a duplicate, as on the upload page, unless kept.
+    let (status, json) = add(&s, &token, &far.url("/photos/harbour.jpg")).await;
+    assert_eq!((status, json["code"].as_str()), (409, Some("duplicate")), "{json}");
+    let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(&token);
+    let kept =
+        Tus::send(req.form(&[("link", far.url("/photos/harbour.jpg").as_str()), ("keep_duplicates", "1")]))
+            .await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert!(s.env.media.settle(Duration::from_secs(30)).await);
+    assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), Some(&4));
+}
+
+async fn links_inside_the_network_are_refused_before_any_request(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_links(Some(""), IDLE).start_server().await;
+    let ann = s.account("ann", Role::User).await;
+    let token = s.token(ann, &[Scope::Upload], "links").await;
+    let port = far.addr.port();
+    let inside = "inside this server's network";
+    for link in [
+        far.url("/photos/harbour.jpg"),
+        format!("http://localhost:{port}/photos/harbour.jpg"),
+        format!("http://[::1]:{port}/photos/harbour.jpg"),
+        format!("http://[::ffff:127.0.0.1]:{port}/photos/harbour.jpg"),
+        format!("http://0x7f000001:{port}/photos/harbour.jpg"),
+        format!("http://2130706433:{port}/photos/harbour.jpg"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/photo.jpg".to_owned(),
+    ] {
+        refused(&s, &token, &link, (400, "link"), inside).await;
+    }
+    for link in ["file:///etc/passwd", "ftp://files.example/photo.jpg", "gopher://x/"] {
+        refused(&s, &token, link, (400, "link"), "only http:// and https://").await;
+    }
+    for link in ["", "photo.jpg", "https://", &format!("https://example.org/{}", "a".repeat(2100))] {
+        refused(&s, &token, link, (400, "link"), "not a link").await;
+    }
+    assert_eq!(far.requests(), 0, "nothing was fetched");
+    // Each refusal is in the audit log, under the link.
+    let filter = AuditFilter { action: Some(AuditAction::Upload), ..Default::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries;
+    assert_eq!(rows.len(), 15, "one a refusal");
+    assert!(rows.iter().all(|r| r.outcome == "refused"), "{rows:?}");
+    let detail = format!("link: http://localhost:{port}/photos/harbour.jpg");
+    assert!(rows.iter().any(|r| r.detail.as_deref() == Some(detail.as_str())), "{rows:?}");
+}
+
+async fn a_site_that_fails_leaves_nothing_behind(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
+    let ann = s.account("ann", Role::User).await;
+    let token = s.token(ann, &[Scope::Upload], "links").await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let cases = [
+        (far.url("/inside"), (400, "link"), "the address 127.0.0.2 is inside this server's network"),
+        (far.url("/loop"), (400, "link"), "redirects more than 5 times"),
+        (far.url("/missing.jpg"), (502, "fetch"), "answered 404 Not Found"),
+        (far.url("/notes.txt"), (415, "type"), ""),
+        (far.url("/huge.wav"), (413, "size"), ""),
+        (far.url("/cut.jpg"), (502, "fetch"), "could not fetch the link from 127.0.0.1"),
+        (far.url("/stall.jpg"), (502, "fetch"), "127.0.0.1 took too long to answer"),
+        (format!("http://127.0.0.1:{closed}/x.jpg"), (502, "fetch"), "could not connect to 127.0.0.1"),
+    ];
+    for (link, want, says) in cases {
+        refused(&s, &token, &link, want, says).await;
+    }
+    assert!(s.env.media.settle(Duration::from_secs(30)).await);
+    assert!(s.env.objects().await.is_empty(), "no object left behind");
+    assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), None, "no row");
+    let spooled = std::fs::read_dir(s.env.spool_dir()).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(spooled, 0, "no spool file left");
+}
+
+async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
+    let (c, _) = s.signed_in("ann", Role::User).await;
+    let link = far.url("/notes.txt?a=1&b=<2>");
+    let page = c.post("/upload", "/upload/link", &[("link", &link), ("keep_duplicates", "1")]).await;
+    assert_eq!(page.status, 415, "{}", page.body);
+    let field = page.body.split("id=\"link\"").nth(1).unwrap();
+    let value = field.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(html_unescape(value), link, "the link is back in its field");
+    assert!(field.contains("aria-invalid=\"true\" aria-describedby=\"link-error\""));
+    assert!(page.body.contains("id=\"link-error\">") && page.body.contains("role=\"alert\""));
+    assert!(page.body.contains("id=\"link-keep-duplicates\" name=\"keep_duplicates\" value=\"1\" checked"));
+
+    // Posted after the session ended: back after sign-in, in its field.
+    let token = c.get("/upload").await.csrf();
+    s.clock.advance(2 * 3600);
+    let wanted = far.url("/photos/harbour.jpg");
+    let fields = [("csrf_token", token.as_str()), ("link", wanted.as_str())];
+    let post = c.post_from("/upload", "/upload/link", &fields).await;
+    assert_eq!(post.status, 303);
+    let signin = c.get(post.location()).await;
+    let form = [
+        ("csrf_token", signin.csrf()),
+        ("username", "ann".to_owned()),
+        ("password", "password-ann".to_owned()),
+        ("next", "/upload".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(c.post_raw("/signin", &form).await.location(), "/upload");
+    let back = c.get("/upload").await;
+    assert!(back.body.contains("signed out before the file was fetched"), "{}", back.body);
+    let field = back.body.split("id=\"link\"").nth(1).unwrap();
+    assert!(field.contains(&format!("value=\"{wanted}\"")), "{field}");
+    assert_eq!(far.requests(), 1, "only the first post fetched");
+}
+
+async fn link_imports_can_be_turned_off(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_links(None, IDLE).start_server().await;
+    let (c, ann) = s.signed_in("ann", Role::User).await;
+    assert!(!c.get("/upload").await.body.contains("/upload/link"), "no form");
+    let token = s.token(ann, &[Scope::Upload], "links").await;
+    refused(&s, &token, &far.url("/photos/harbour.jpg"), (403, "forbidden"), "turned off").await;
+    let page = c.post("/upload", "/upload/link", &[("link", &far.url("/photos/harbour.jpg"))]).await;
+    assert_eq!(page.status, 403);
+    assert_eq!(far.requests(), 0);
+}
+
+async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
+    let far = FarSite::start().await;
+    let backend = env.backend;
+    let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
+    s.account("ann", Role::User).await;
+    let (refused, wanted) = (far.url("/missing.jpg"), far.url("/sounds/gulls.flac"));
+    Browser::run(backend, &s.base.clone(), |b| async move {
+        b.resize(390, 844).await;
+        b.sign_in("ann").await;
+        b.goto("/upload").await;
+        b.assert_fits("no sideways scrolling at 390 px").await;
+        // Keyboard only: focus the link's field by its label, type, Enter posts the form.
+        b.js("document.querySelector('label[for=link]').click(); return 0;").await;
+        assert_eq!(b.js("return document.activeElement.id;").await.as_str(), Some("link"));
+        b.press(&refused).await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the refusal said", PATIENCE, async || {
+            let said =
+                b.js("const e = document.querySelector('#link-error'); return e ? e.textContent : '';").await;
+            let said = said.as_str().unwrap_or("").to_owned();
+            if said.contains("answered 404") { Ok(()) } else { Err(said) }
+        })
+        .await;
+        let kept = b.js("return document.querySelector('#link').value;").await;
+        assert_eq!(kept.as_str(), Some(refused.as_str()), "the link is still in its field");
+        b.assert_fits("no sideways scrolling at 390 px, refused").await;
+        b.screenshot("link-refused-390").await;
+        b.js("const f = document.querySelector('#link'); f.value = ''; f.focus(); return 0;").await;
+        b.press(&wanted).await;
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the file added", PATIENCE, async || {
+            let said = b.js("return document.querySelector('main').textContent;").await;
+            let said = said.as_str().unwrap_or("").to_owned();
+            if said.contains("1 accepted, 0 refused") && said.contains("gulls.flac") {
+                Ok(())
+            } else {
+                Err(said)
+            }
+        })
+        .await;
+    })
+    .await;
+}
