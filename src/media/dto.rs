@@ -24,6 +24,8 @@ pub struct Upload {
     /// Refuse the file if it is already an item the uploader can see (the upload page does,
     /// unless "Keep duplicates" is ticked; the command line, tus and imports keep them).
     pub refuse_duplicates: bool,
+    /// The link the file was fetched from, as the audit log records it.
+    pub source: Option<String>,
 }
 
 impl Upload {
@@ -37,6 +39,7 @@ impl Upload {
             announced_size: None,
             transcript: None,
             refuse_duplicates: false,
+            source: None,
         }
     }
 }

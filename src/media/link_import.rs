@@ -143,6 +143,22 @@ fn name_of(res: &reqwest::Response) -> String {
     given.or_else(from_path).unwrap_or_else(|| url.host_str().unwrap_or("download").to_owned())
 }
 
+/// A link as the audit log keeps it: without a password, a query (a presigned link's
+/// signature) or a fragment, and at most 300 characters.
+fn for_the_log(link: &str) -> String {
+    let shown = match Url::parse(link.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => link.trim().to_owned(),
+    };
+    shown.chars().take(300).collect()
+}
+
 /// A fetched answer, ready for the upload pipeline, and where a break in it is recorded.
 type Fetched = (Upload, super::ByteStream, Arc<Mutex<Option<MediaError>>>);
 
@@ -165,8 +181,7 @@ impl MediaService {
             Ok(fetched) => fetched,
             Err(e) => {
                 if let Some(refusal) = e.refusal() {
-                    let shown: String = link.trim().chars().take(200).collect();
-                    self.audit_refusal(actor, &shown, refusal.code()).await;
+                    self.audit_refusal(actor, &for_the_log(link), refusal.code()).await;
                 }
                 return Err(e);
             }
@@ -209,6 +224,7 @@ impl MediaService {
         if upload.filename.is_empty() {
             upload.filename = name_of(&res);
         }
+        upload.source = Some(for_the_log(link));
         upload.announced_size = res.content_length();
         let broke: Arc<Mutex<Option<MediaError>>> = Arc::default();
         let seen = broke.clone();

@@ -478,7 +478,8 @@ impl MediaService {
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = ImageRepo::create(c, &new).await?;
                         self.check_quota(c, owner_id).await?;
-                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Image, row.id), filename)).await?;
+                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Image, row.id), filename, upload))
+                            .await?;
                         if described == Description::default() {
                             return Ok(row);
                         }
@@ -521,7 +522,8 @@ impl MediaService {
                     .transaction(async |c: &mut DbConn<'_>| {
                         let row = AudioRepo::create(c, &new).await?;
                         self.check_quota(c, owner_id).await?;
-                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Audio, row.id), filename)).await?;
+                        AuditRepo::add(c, &uploaded(actor, (MediaKind::Audio, row.id), filename, upload))
+                            .await?;
                         if described == Description::default() {
                             return Ok(row);
                         }
@@ -563,8 +565,12 @@ pub(super) fn health_of(a: &AudioAnalysis) -> AudioHealth {
     }
 }
 
-fn uploaded(actor: &Actor, item: (MediaKind, i64), filename: &str) -> NewAudit {
-    actor.did(AuditAction::Upload, item).detail(filename)
+fn uploaded(actor: &Actor, item: (MediaKind, i64), filename: &str, upload: &Upload) -> NewAudit {
+    let entry = actor.did(AuditAction::Upload, item);
+    match &upload.source {
+        Some(link) => entry.detail(format!("{filename} from {link}")),
+        None => entry.detail(filename),
+    }
 }
 
 /// What a file's own metadata says about it, as an item's description.

@@ -62,11 +62,13 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
 
     // A script: the upload's JSON answer; the name from the site's Content-Disposition, or
     // from the link a redirect ended at.
-    for (path, name, fixture, kind) in [
-        ("/download?id=7", "Häfen am Meer.png", "image.png", "image"),
-        ("/moved", "gulls.flac", "tone.flac", "audio"),
+    // A presigned-style link with a password: neither reaches the audit log.
+    let signed = format!("http://ann:secret@{}/download?id=7&signature=c2VjcmV0#top", far.addr);
+    for (link, name, fixture, kind) in [
+        (signed.clone(), "Häfen am Meer.png", "image.png", "image"),
+        (far.url("/moved"), "gulls.flac", "tone.flac", "audio"),
     ] {
-        let (status, json) = add(&s, &token, &far.url(path)).await;
+        let (status, json) = add(&s, &token, &link).await;
         assert_eq!(status, 200, "{json}");
         let result = &json["results"][0];
         assert_eq!((result["ok"].as_bool(), result["filename"].as_str()), (Some(true), Some(name)), "{json}");
@@ -87,6 +89,15 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
     assert_eq!(kept.status, 200, "{}", kept.body);
     assert!(s.env.media.settle(Duration::from_secs(30)).await);
     assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), Some(&4));
+    // Where each file came from is in the audit log.
+    let filter = AuditFilter { action: Some(AuditAction::Upload), ..Default::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries;
+    let details: Vec<&str> = rows.iter().filter_map(|r| r.detail.as_deref()).collect();
+    let from = |name: &str, path: &str| format!("{name} from http://{}{path}", far.addr);
+    assert!(details.contains(&from("harbour.jpg", "/photos/harbour.jpg").as_str()), "{details:?}");
+    assert!(details.contains(&from("Häfen am Meer.png", "/download").as_str()), "{details:?}");
+    assert!(details.contains(&from("gulls.flac", "/moved").as_str()), "the link given: {details:?}");
+    assert!(!details.iter().any(|d| d.contains("secret") || d.contains("c2Vj")), "{details:?}");
 }
 
 async fn links_inside_the_network_are_refused_before_any_request(env: TestEnv) {
