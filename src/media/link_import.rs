@@ -20,7 +20,7 @@ use super::{Actor, MediaError, MediaRead, MediaService, Upload, filename};
 /// Redirects followed before the link is given up on (browsers allow 20; media links use 1–2).
 const MAX_REDIRECTS: usize = 5;
 /// Longest link accepted, in bytes.
-pub const MAX_LINK_BYTES: usize = 2048;
+const MAX_LINK_BYTES: usize = 2048;
 /// How long a fetch may take in all: a file at the upload limit over a slow line.
 const WHOLE_FETCH: Duration = Duration::from_secs(30 * 60);
 

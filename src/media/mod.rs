@@ -56,7 +56,7 @@ pub use duplicates::{DuplicateGroup, DuplicateItem};
 pub use error::{MediaError, Refusal};
 pub use file::sound::Shared;
 pub use gallery::{GalleryItem, GalleryPage, StreamPlan};
-pub use link_import::{LinkImport, MAX_LINK_BYTES};
+pub use link_import::LinkImport;
 pub use neighbours::Neighbours;
 pub use patch::ItemPatch;
 pub use pieces::{Piece, PieceChecksum};

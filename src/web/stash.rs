@@ -152,8 +152,8 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
                     (type the password again).";
         (note, true)
     } else if kept.action == "/upload/link" {
-        let note = "You were signed out before the file was fetched, so nothing was stored. The link \
-                    is back in its field below: add it again.";
+        let note = "You were signed out before the links were fetched, so nothing was stored. They \
+                    are back in their field below: add them again.";
         (note, true)
     } else if kept.action == "/upload" {
         (

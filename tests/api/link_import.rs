@@ -50,7 +50,7 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
     let page = c.get("/upload").await;
     assert!(
         page.body.contains("action=\"/upload/link\"")
-            && page.body.contains("<label for=\"link\">Link</label>")
+            && page.body.contains("<label for=\"link\">Links, one a line (up to 20)</label>")
     );
     let done = c.post("/upload", "/upload/link", &[("link", &far.url("/photos/harbour.jpg"))]).await;
     assert_eq!(done.status, 200, "{}", done.body);
@@ -79,6 +79,14 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
         assert_eq!((doc["kind"].as_str(), doc["filename"].as_str()), (Some(kind), Some(name)));
         assert_eq!(doc["sha256"], sha256_hex(&fixture_bytes(fixture)), "the very bytes");
     }
+    // Several links in one post, as repeated fields: a result each.
+    let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(&token);
+    let two = [("link", far.url("/cut.jpg")), ("link", far.url("/photos/harbour.jpg"))];
+    let page = Tus::send(req.form(&two)).await;
+    let json: Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(page.status, 200, "{json}");
+    let codes: Vec<_> = json["results"].as_array().unwrap().iter().map(|r| r["code"].as_str()).collect();
+    assert_eq!(codes, [Some("fetch"), Some("duplicate")], "{json}");
     // The same file again is a duplicate, as on the upload page, unless kept.
     let (status, json) = add(&s, &token, &far.url("/photos/harbour.jpg")).await;
     assert_eq!((status, json["code"].as_str()), (409, Some("duplicate")), "{json}");
@@ -164,6 +172,13 @@ async fn a_site_that_fails_leaves_nothing_behind(env: TestEnv) {
     assert_eq!(spooled, 0, "no spool file left");
 }
 
+/// What the link field holds on `page`.
+fn link_field(page: &Page) -> (String, String) {
+    let field = page.body.split("<textarea id=\"link\"").nth(1).expect("the link field");
+    let (attributes, rest) = field.split_once('>').unwrap();
+    (attributes.to_owned(), html_unescape(rest.split("</textarea>").next().unwrap()))
+}
+
 async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
     let far = FarSite::start().await;
     let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
@@ -171,17 +186,40 @@ async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
     let link = far.url("/notes.txt?a=1&b=<2>");
     let page = c.post("/upload", "/upload/link", &[("link", &link), ("keep_duplicates", "1")]).await;
     assert_eq!(page.status, 415, "{}", page.body);
-    let field = page.body.split("id=\"link\"").nth(1).unwrap();
-    let value = field.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
-    assert_eq!(html_unescape(value), link, "the link is back in its field");
-    assert!(field.contains("aria-invalid=\"true\" aria-describedby=\"link-error\""));
-    assert!(page.body.contains("id=\"link-error\">") && page.body.contains("role=\"alert\""));
+    let (attributes, value) = link_field(&page);
+    assert_eq!(value, link, "the link is back in its field");
+    assert!(attributes.contains("aria-describedby=\"link-error\" aria-invalid=\"true\""), "{attributes}");
+    assert!(page.body.contains("id=\"link-error\"><p>") && page.body.contains("role=\"alert\""));
     assert!(page.body.contains("id=\"link-keep-duplicates\" name=\"keep_duplicates\" value=\"1\" checked"));
+
+    // Several links, a line each: those added are named, the refused ones stay in the field
+    // with why.
+    let lines = format!(
+        "{}\n\n  {}\r\n{}",
+        far.url("/photos/harbour.jpg"),
+        far.url("/missing.jpg"),
+        far.url("/sounds/gulls.flac")
+    );
+    let page = c.post("/upload", "/upload/link", &[("link", &lines)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(link_field(&page).1, far.url("/missing.jpg"), "only the refused link is back");
+    assert!(page.body.contains("1 of 3 links were refused; they are back in the field:"), "{}", page.body);
+    let refusal = format!("{}</span>: 127.0.0.1 answered 404 Not Found", far.url("/missing.jpg"));
+    assert!(page.body.contains(&refusal), "{}", page.body);
+    assert!(
+        page.body.contains(">harbour.jpg</a>, <a") && page.body.contains(">gulls.flac</a>."),
+        "{}",
+        page.body
+    );
+    let many = vec![far.url("/photos/harbour.jpg"); 21].join("\n");
+    let page = c.post("/upload", "/upload/link", &[("link", &many)]).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("at most 20 links at a time") && link_field(&page).1 == many);
 
     // Posted after the session ended: back after sign-in, in its field.
     let token = c.get("/upload").await.csrf();
     s.clock.advance(2 * 3600);
-    let wanted = far.url("/photos/harbour.jpg");
+    let wanted = far.url("/download");
     let fields = [("csrf_token", token.as_str()), ("link", wanted.as_str())];
     let post = c.post_from("/upload", "/upload/link", &fields).await;
     assert_eq!(post.status, 303);
@@ -195,10 +233,9 @@ async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(c.post_raw("/signin", &form).await.location(), "/upload");
     let back = c.get("/upload").await;
-    assert!(back.body.contains("signed out before the file was fetched"), "{}", back.body);
-    let field = back.body.split("id=\"link\"").nth(1).unwrap();
-    assert!(field.contains(&format!("value=\"{wanted}\"")), "{field}");
-    assert_eq!(far.requests(), 1, "only the first post fetched");
+    assert!(back.body.contains("signed out before the links were fetched"), "{}", back.body);
+    assert_eq!(link_field(&back).1, wanted);
+    assert_eq!(far.requests(), 4, "only the posts made signed in fetched");
 }
 
 async fn link_imports_can_be_turned_off(env: TestEnv) {
@@ -211,6 +248,17 @@ async fn link_imports_can_be_turned_off(env: TestEnv) {
     let page = c.post("/upload", "/upload/link", &[("link", &far.url("/photos/harbour.jpg"))]).await;
     assert_eq!(page.status, 403);
     assert_eq!(far.requests(), 0);
+}
+
+/// From the link field: Tab past "Keep a duplicate" to the button, Enter.
+async fn submit_by_keyboard(b: &Browser) {
+    let tab = fantoccini::key::Key::Tab.to_string();
+    b.press(&tab).await;
+    assert_eq!(b.js("return document.activeElement.id;").await.as_str(), Some("link-keep-duplicates"));
+    b.press(&tab).await;
+    let on = b.js("return document.activeElement.textContent;").await;
+    assert_eq!(on.as_str(), Some("Add from links"));
+    b.press(&fantoccini::key::Key::Enter.to_string()).await;
 }
 
 async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
@@ -228,7 +276,7 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         b.js("document.querySelector('label[for=link]').click(); return 0;").await;
         assert_eq!(b.js("return document.activeElement.id;").await.as_str(), Some("link"));
         b.press(&refused).await;
-        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        submit_by_keyboard(&b).await;
         poll("the refusal said", PATIENCE, async || {
             let said =
                 b.js("const e = document.querySelector('#link-error'); return e ? e.textContent : '';").await;
@@ -242,7 +290,7 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         b.screenshot("link-refused-390").await;
         b.js("const f = document.querySelector('#link'); f.value = ''; f.focus(); return 0;").await;
         b.press(&wanted).await;
-        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        submit_by_keyboard(&b).await;
         poll("the file added", PATIENCE, async || {
             let said = b.js("return document.querySelector('main').textContent;").await;
             let said = said.as_str().unwrap_or("").to_owned();

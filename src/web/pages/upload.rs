@@ -35,7 +35,7 @@ struct UploadPage {
     usage: Option<UsageView>,
     /// The form that adds a file from a link, when the server fetches links.
     link: Option<LinkForm>,
-    max_link: usize,
+    max_links: usize,
 }
 
 /// The link form as it is shown again: what was typed, and why it was refused.
@@ -46,14 +46,18 @@ pub(super) struct LinkForm {
     /// For a duplicate: the page of the item that holds the file.
     pub(super) existing: Option<String>,
     pub(super) keep_duplicates: bool,
+    /// Of several links: each refused one and why.
+    pub(super) refused: Vec<(String, String)>,
+    /// Of several links: the files added, by name, with their pages.
+    pub(super) added: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
 pub(super) struct FileResult {
-    filename: String,
+    pub(super) filename: String,
     pub(super) ok: bool,
     /// The new item's page.
-    url: Option<String>,
+    pub(super) url: Option<String>,
     /// The new item's document in the JSON API.
     #[serde(skip_serializing_if = "Option::is_none")]
     api_url: Option<String>,
@@ -192,6 +196,8 @@ struct ResultsJson {
 /// Where the link form posts (`upload_link.rs`); the stash files a signed-out post's link
 /// under it.
 pub(super) const LINK_ACTION: &str = "/upload/link";
+/// Links fetched in one post (a line each in the form, or repeated `link` fields).
+pub(super) const MAX_LINKS_PER_POST: usize = 20;
 
 /// The session remembers the owner a staff member last uploaded for.
 pub(super) const LAST_OWNER: &str = "upload_owner";
@@ -256,7 +262,7 @@ pub(super) async fn page(
         limit_label: crate::domain::human_size(app.media.settings().max_upload_bytes),
         usage: Some(app.media.usage(&user.actor(), user.account.id).await?.into()),
         link: app.media.settings().link_import.enabled.then_some(link),
-        max_link: crate::media::MAX_LINK_BYTES,
+        max_links: MAX_LINKS_PER_POST,
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))

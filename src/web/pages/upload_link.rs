@@ -1,11 +1,13 @@
-//! Adding a file from a link: the upload page's second form, and the same post for scripts
-//! (`link=…` with an upload token). A refused link comes back in its field with why, so
-//! nothing typed is lost; scripts get the upload's JSON answer and refusals.
+//! Adding files from links: the upload page's second form (a link a line), and the same post
+//! for scripts (`link=…`, repeated, with an upload token). Refused links come back in the
+//! field with why, so nothing typed is lost; scripts get the upload's JSON answer and
+//! refusals.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
 
 use super::selection::SelectionForm;
-use super::upload::{self, LinkForm};
+use super::upload::{self, FileResult, LinkForm, MAX_LINKS_PER_POST};
 use crate::app::App;
 use crate::auth::session;
 use crate::media::{MediaError, Upload};
@@ -26,25 +28,74 @@ pub async fn submit(
     if user.account.role.is_staff() && !user.by_token {
         session::set_choice(&user.session, upload::LAST_OWNER, chosen.trim());
     }
-    let link = form.field("link").unwrap_or_default().to_owned();
+    let typed = form.values("link").collect::<Vec<_>>().join("\n");
+    let mut links: Vec<&str> = typed.split_whitespace().collect();
+    if links.is_empty() {
+        links.push("");
+    }
     let keep_duplicates = form.field("keep_duplicates") == Some("1");
+    if links.len() > MAX_LINKS_PER_POST {
+        let error = WebError::BadRequest(format!("at most {MAX_LINKS_PER_POST} links at a time"));
+        if wants_json {
+            return Err(error);
+        }
+        let again = LinkForm {
+            value: typed.clone(),
+            error: Some(error.to_string()),
+            keep_duplicates,
+            ..Default::default()
+        };
+        return upload::page(&app, &settings, &user, again, error.status_code()).await;
+    }
     let actor = user.actor();
-    let asked = Upload { refuse_duplicates: !keep_duplicates, ..Upload::new(owner, "") };
-    let result = app.media.add_from_link(&actor, asked, &link).await;
-    if let Err(e @ MediaError::Off(_)) = result {
-        return Err(e.into());
+    let mut outcomes = Vec::with_capacity(links.len());
+    for link in &links {
+        let asked = Upload { refuse_duplicates: !keep_duplicates, ..Upload::new(owner, "") };
+        let result = app.media.add_from_link(&actor, asked, link).await;
+        if let Err(e @ MediaError::Off(_)) = result {
+            return Err(e.into());
+        }
+        let shown = match &result {
+            Ok(media) => media.filename().to_owned(),
+            Err(_) => link.chars().take(200).collect(),
+        };
+        outcomes.push(upload::result_of(&app, &actor, shown, result).await);
     }
-    let shown = match &result {
-        Ok(media) => media.filename().to_owned(),
-        Err(_) => link.trim().chars().take(200).collect(),
-    };
-    let mut outcome = upload::result_of(&app, &actor, shown, result).await;
-    if wants_json || outcome.ok {
-        return upload::answer(&user, vec![outcome], wants_json);
+    if wants_json || outcomes.iter().all(|o| o.ok) {
+        return upload::answer(&user, outcomes, wants_json);
     }
-    // A person's refused link: the page again, the link in its field, why above it.
-    let status = outcome.error.take().map_or(actix_web::http::StatusCode::BAD_REQUEST, |e| e.status_code());
-    let again =
-        LinkForm { value: link, error: Some(outcome.message), existing: outcome.existing, keep_duplicates };
-    upload::page(&app, &settings, &user, again, status).await
+    // A person's refused links: the page again, those links back in the field, why above it,
+    // and what was added.
+    let again = refused_again(&links, outcomes, keep_duplicates);
+    let status = again.1;
+    upload::page(&app, &settings, &user, again.0, status).await
+}
+
+/// The link form after some links were refused, and the status to answer with: the one
+/// refusal's, or 200 when several links were posted (each says its own).
+fn refused_again(links: &[&str], outcomes: Vec<FileResult>, keep_duplicates: bool) -> (LinkForm, StatusCode) {
+    let several = links.len() > 1;
+    let mut form = LinkForm { keep_duplicates, ..LinkForm::default() };
+    let mut status = StatusCode::OK;
+    let mut kept = Vec::new();
+    for (link, mut outcome) in links.iter().zip(outcomes) {
+        if outcome.ok {
+            form.added.push((outcome.filename, outcome.url.unwrap_or_default()));
+            continue;
+        }
+        kept.push(*link);
+        if !several {
+            status = outcome.error.take().map_or(StatusCode::BAD_REQUEST, |e| e.status_code());
+            form.error = Some(outcome.message);
+            form.existing = outcome.existing;
+        } else {
+            form.refused.push((link.to_string(), outcome.message));
+        }
+    }
+    if several {
+        let n = kept.len();
+        form.error = Some(format!("{n} of {} links were refused; they are back in the field:", links.len()));
+    }
+    form.value = kept.join("\n");
+    (form, status)
 }
