@@ -20,7 +20,8 @@ backend_tests!(
     a_site_that_fails_leaves_nothing_behind,
     a_person_s_refused_link_comes_back_in_its_field,
     link_imports_can_be_turned_off,
-    browser_adds_a_file_from_a_link_by_keyboard_at_390_px
+    browser_adds_a_file_from_a_link_by_keyboard_at_390_px,
+    the_real_server_fetches_an_https_link_its_environment_allows
 );
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -303,4 +304,29 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         .await;
     })
     .await;
+}
+
+/// The binary, configured by its environment (`MEDIADESK_LINK_IMPORT_ALLOW`), fetches an https
+/// link from a site whose certificate it trusts as it would the system's (`SSL_CERT_FILE`); the
+/// name `localhost` reaches it through its IPv4 address, the allowed one.
+async fn the_real_server_fetches_an_https_link_its_environment_allows(env: TestEnv) {
+    let (far, roots) = FarSite::start_tls(env.dir.path()).await;
+    let added = env.cli(&["user", "add", "amy", "--password-stdin"], Some("password-amy\n"));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let token = env.cli(&["token", "add", "links", "--user", "amy", "--scope", "upload"], None).stdout;
+    let vars = [("MEDIADESK_LINK_IMPORT_ALLOW", "127.0.0.1/32"), ("SSL_CERT_FILE", roots.to_str().unwrap())];
+    let served = crate::common::served::Served::start(&env, &vars).await;
+    let link = format!("https://localhost:{}/photos/harbour.jpg", far.addr.port());
+    let req = reqwest::Client::new().post(format!("{}/upload/link", served.base)).bearer_auth(token.trim());
+    let page = Tus::send(req.form(&[("link", link.as_str())])).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let json: Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(json["results"][0]["filename"], "harbour.jpg", "{json}");
+    // Plain http to the same port is not what the site speaks: a fetch failure, said as one.
+    let req = reqwest::Client::new().post(format!("{}/upload/link", served.base)).bearer_auth(token.trim());
+    let plain = format!("http://localhost:{}/photos/harbour.jpg", far.addr.port());
+    let page = Tus::send(req.form(&[("link", plain.as_str())])).await;
+    assert_eq!(page.status, 502, "{}", page.body);
+    served.terminate();
+    assert_eq!(served.exit_code().await, Some(0));
 }

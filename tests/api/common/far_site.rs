@@ -1,15 +1,17 @@
 //! A web site on loopback that link imports fetch from: a few files, and the ways a real site
 //! goes wrong (a redirect loop, a redirect inside, an error, a file too large, an answer cut
 //! off or stalled). It counts the requests it got, so a test can tell that a refused link was
-//! never fetched.
+//! never fetched. It speaks https too, with a certificate the real binary is told to trust.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use super::fixture_bytes;
 
@@ -20,13 +22,31 @@ pub struct FarSite {
 
 impl FarSite {
     pub async fn start() -> FarSite {
+        Self::serve(None).await
+    }
+
+    /// The same site over https, as `https://localhost:{port}`; its CA's certificate is written
+    /// into `dir` (the path returned).
+    pub async fn start_tls(dir: &Path) -> (FarSite, PathBuf) {
+        let (acceptor, roots) = super::tls::localhost(dir);
+        (Self::serve(Some(acceptor)).await, roots)
+    }
+
+    async fn serve(tls: Option<TlsAcceptor>) -> FarSite {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the far site");
         let site = FarSite { addr: listener.local_addr().unwrap(), requests: Arc::default() };
         let (requests, port) = (site.requests.clone(), site.addr.port());
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
                 requests.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(answer(conn, port));
+                match tls.clone() {
+                    None => drop(tokio::spawn(answer(conn, port))),
+                    Some(acceptor) => drop(tokio::spawn(async move {
+                        if let Ok(conn) = acceptor.accept(conn).await {
+                            answer(conn, port).await;
+                        }
+                    })),
+                }
             }
         });
         site
@@ -42,7 +62,7 @@ impl FarSite {
     }
 }
 
-async fn answer(mut conn: TcpStream, port: u16) {
+async fn answer(mut conn: impl AsyncRead + AsyncWrite + Unpin, port: u16) {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {

@@ -7,6 +7,7 @@ pub mod proxy;
 pub mod served;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod tus;
 
 use std::path::{Path, PathBuf};
