@@ -98,6 +98,16 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
     assert_eq!(kept.status, 200, "{}", kept.body);
     assert!(s.env.media.settle(Duration::from_secs(30)).await);
     assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), Some(&4));
+    // Staff add for whom they choose, as with an upload: the system here.
+    let (staff, sue) = s.signed_in("sue", Role::Staff).await;
+    let page = staff.get("/upload").await;
+    assert!(page.body.contains("<select id=\"link-owner\" name=\"owner\">"), "the owner is chosen");
+    let wav = far.url("/sounds/gulls.flac");
+    let form = [("link", wav.as_str()), ("owner", "system"), ("keep_duplicates", "1")];
+    let done = staff.post("/upload", "/upload/link", &form).await;
+    assert!(done.body.contains("1 accepted"), "{}", done.body);
+    let counts = s.app.accounts.media_counts().await.unwrap();
+    assert_eq!((counts.get(&sue), counts.get(&0)), (None, Some(&1)), "system media: {counts:?}");
     // Where each file came from is in the audit log.
     let filter = AuditFilter { action: Some(AuditAction::Upload), ..Default::default() };
     let rows = s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries;
