@@ -278,6 +278,9 @@ pub struct Selected {
     /// Signed URL of the thumbnail (images).
     pub thumb_url: Option<String>,
     pub can_manage: bool,
+    /// Share links live now, counted for an item the actor manages: what deleting it ends for
+    /// whoever holds them.
+    pub live_shares: usize,
 }
 
 /// A selection made on an earlier page, as it stands now: what is still there (and visible to

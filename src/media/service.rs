@@ -13,7 +13,7 @@ use super::file::cpu_pool::CpuPool;
 use super::file::decode::ImageLimits;
 use super::file::display::{DISPLAY_MAX, DisplayFormat};
 use super::file::thumbnail;
-use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo};
+use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, ShareRepo};
 use crate::db::rows::{AudioRow, ImageRow};
 use crate::db::{Db, DbConn, now};
 use crate::domain::{AuditAction, MediaKind, OwnerFilter};
@@ -301,7 +301,18 @@ impl MediaService {
                 owner: item.media.owner(),
                 thumb_url,
                 can_manage: actor.can_manage(item.media.owner_id()),
+                live_shares: 0,
             });
+        }
+        let mut pooled = self.db.get().await?;
+        for kind in [MediaKind::Image, MediaKind::Audio] {
+            let managed: Vec<i64> =
+                selection.items.iter().filter(|i| i.kind == kind && i.can_manage).map(|i| i.id).collect();
+            for (id, n) in ShareRepo::live_counts(&mut pooled.conn(), kind, &managed, now()).await? {
+                if let Some(item) = selection.items.iter_mut().find(|i| i.kind == kind && i.id == id) {
+                    item.live_shares = n as usize;
+                }
+            }
         }
         Ok(selection)
     }

@@ -24,7 +24,8 @@ backend_tests!(
     lifetimes_are_bounded_and_capped,
     a_refused_link_comes_back_with_its_choices,
     a_link_made_while_its_item_is_deleted_is_not_made,
-    a_link_unfurls_in_chat_apps
+    a_link_unfurls_in_chat_apps,
+    deleting_says_which_items_have_live_links
 );
 
 /// The item page of `name`, uploaded by `c`.
@@ -481,4 +482,57 @@ async fn a_link_unfurls_in_chat_apps(env: TestEnv) {
     let sound = crawler.get(&share(&amy, &clip, &[("lifetime", "3600")]).await).await.body;
     assert!(sound.contains("<meta property=\"og:title\" content=\"gulls.flac\">"), "{sound}");
     assert!(sound.contains("content=\"summary\"") && !sound.contains("og:image"), "{sound}");
+}
+
+/// A delete's question says which items are shared and what their links will do; revoked links
+/// are not counted. With a trash it says a restore does not bring them back.
+async fn deleting_says_which_items_have_live_links(env: TestEnv) {
+    let trash = env.backend == "postgres_s3";
+    let s = if trash { env.with_trash(7) } else { env }.start_server().await;
+    let (amy, _) = s.signed_in("amy", Role::User).await;
+    let photo = upload_item(&amy, "harbour.png", "image.png").await;
+    let clip = upload_item(&amy, "gulls.mp3", "tone-cbr.mp3").await;
+    let quiet = upload_item(&amy, "bell.wav", "tone-mono-8k.wav").await;
+    share(&amy, &photo, &[("lifetime", "3600")]).await;
+    share(&amy, &photo, &[("lifetime", "3600")]).await;
+    share(&amy, &clip, &[("lifetime", "3600")]).await;
+    // The clip's second link is revoked: not counted.
+    share(&amy, &clip, &[("lifetime", "3600")]).await;
+    let page = amy.get(&clip).await.body;
+    let newest = revoke_ids(&page)[0].clone();
+    let revoked = amy.post(&clip, &format!("/shares/{newest}/revoke"), &[]).await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let after = if trash { " Restoring from the trash does not bring them back." } else { "" };
+
+    let one = amy.get(&format!("{photo}/delete")).await;
+    let said = format!(
+        "It has 2 live share links: they are revoked, and whoever holds them will be told they no \
+         longer work.{after}"
+    );
+    assert!(one.body.contains(&said), "{}", one.body);
+    assert!(one.body.contains("<small class=\"shared-count\">shared · 2 live links</small>"));
+    let clip_page = amy.get(&format!("{clip}/delete")).await;
+    assert!(
+        clip_page.body.contains(
+            "It has 1 live share link: it is revoked, and whoever holds it will be told it no longer works."
+        ),
+        "{}",
+        clip_page.body
+    );
+    let none = amy.get(&format!("{quiet}/delete")).await;
+    assert!(!none.body.contains("live share link") && !none.body.contains("shared-count"), "{}", none.body);
+
+    let item = |p: &str| p.trim_start_matches("/media/").split('?').next().unwrap().replace('/', ":");
+    let (a, b, c) = (item(&photo), item(&clip), item(&quiet));
+    let fields = [("step", "confirm"), ("item", a.as_str()), ("item", b.as_str()), ("item", c.as_str())];
+    let bulk = amy.post("/media", "/media/bulk", &fields).await;
+    assert_eq!(bulk.status, 200);
+    let said = "2 of these have 3 live share links between them: they are revoked, and whoever holds them";
+    assert!(bulk.body.contains(said), "{}", bulk.body);
+    let fields = [("step", "confirm"), ("item", c.as_str()), ("item", b.as_str())];
+    let bulk = amy.post("/media", "/media/bulk", &fields).await;
+    assert!(bulk.body.contains("1 of these has 1 live share link: it is revoked"), "{}", bulk.body);
+    // Another account's items are not counted for it: not its to delete.
+    let (ben, _) = s.signed_in("ben", Role::User).await;
+    assert_eq!(ben.get(&format!("{photo}/delete")).await.status, 404);
 }

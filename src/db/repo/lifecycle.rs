@@ -200,6 +200,15 @@ impl LifecycleRepo {
         );
         plan!("share links, everyone's", s::shares.order(newest).limit(51).select(s::id));
         plan!(
+            "live share links of items about to be deleted",
+            s::shares
+                .filter(s::kind.eq("image"))
+                .filter(s::item_id.eq_any([1_i64, 2, 3]))
+                .filter(live)
+                .group_by(s::item_id)
+                .select((s::item_id, diesel::dsl::count_star()))
+        );
+        plan!(
             "access token by its hash, with its account",
             k::access_tokens
                 .inner_join(users::table)

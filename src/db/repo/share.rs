@@ -77,6 +77,28 @@ impl ShareRepo {
         })?)
     }
 
+    /// How many links live at `now` each of `ids` (items of `kind`) has; items without one are
+    /// left out. Walks the item index.
+    pub async fn live_counts(
+        conn: &mut DbConn<'_>,
+        kind: MediaKind,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(run!(conn, |c| t::shares
+            .filter(t::kind.eq(kind.as_str()))
+            .filter(t::item_id.eq_any(ids))
+            .filter(t::revoked_at.is_null())
+            .filter(t::expires_at.is_null().or(t::expires_at.gt(now)))
+            .group_by(t::item_id)
+            .select((t::item_id, diesel::dsl::count_star()))
+            .load(c)
+            .await)?)
+    }
+
     /// Counts an open of the public page.
     pub async fn opened(conn: &mut DbConn<'_>, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
         run!(conn, |c| diesel::update(t::shares.find(id))

@@ -90,8 +90,11 @@ pub async fn bulk(
             owner_label: owner_label(i.owner),
             filename: i.filename,
             thumb_url: i.thumb_url,
+            live_shares: i.live_shares,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let trash_days = app.media.settings().trash_days;
+    notes.extend(super::confirm::shares_note(&items, trash_days));
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
         items,
@@ -99,7 +102,7 @@ pub async fn bulk(
         action: "/media/bulk".into(),
         cancel_url: back.clone(),
         back,
-        trash_days: app.media.settings().trash_days,
+        trash_days,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::web::error::WebError;
-use crate::web::view::{self, Layout};
+use crate::web::view::{self, Layout, counted};
 
 /// Said when a delete could not remove the file from storage yet.
 pub const DELETE_DEFERRED: &str = "The file will be removed from storage when it answers again; its links \
@@ -23,6 +23,29 @@ pub struct ConfirmItem {
     pub filename: String,
     pub owner_label: String,
     pub thumb_url: Option<String>,
+    /// Its live share links, which deleting it revokes.
+    pub live_shares: usize,
+}
+
+/// What deleting the `items` ends for people outside: a note when some have live share links
+/// (deleting revokes them; a restore from the trash does not bring them back).
+pub fn shares_note(items: &[ConfirmItem], trash_days: u32) -> Option<String> {
+    let shared = items.iter().filter(|i| i.live_shares > 0).count();
+    let links: usize = items.iter().map(|i| i.live_shares).sum();
+    let (them, work) =
+        if links == 1 { ("it", "it no longer works") } else { ("them", "they no longer work") };
+    let who = if items.len() == 1 && shared == 1 {
+        format!("It has {}", counted(links, "live share link"))
+    } else if shared == 1 {
+        format!("1 of these has {}", counted(links, "live share link"))
+    } else if shared > 1 {
+        format!("{shared} of these have {links} live share links between them")
+    } else {
+        return None;
+    };
+    let verb = if links == 1 { "it is" } else { "they are" };
+    let after = if trash_days > 0 { " Restoring from the trash does not bring them back." } else { "" };
+    Some(format!("{who}: {verb} revoked, and whoever holds {them} will be told {work}.{after}"))
 }
 
 #[derive(Template)]

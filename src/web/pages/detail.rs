@@ -697,21 +697,28 @@ pub async fn confirm_delete(
     let path = path.into_inner();
     let back = back::gallery_view(q.back.as_deref());
     let actor = user.actor();
-    let media = app.media.get(&actor, path.kind, path.id).await?;
-    actor.check_manage(media.owner_id())?;
+    let selected = app.media.selection(&actor, &[(path.kind, path.id)]).await?.items.pop();
+    let item = selected.ok_or(WebError::NotFound)?;
+    if !item.can_manage {
+        return Err(crate::media::MediaError::Forbidden.into());
+    }
+    let items = vec![ConfirmItem {
+        value: format!("{}:{}", path.kind, path.id),
+        filename: item.filename,
+        owner_label: String::new(),
+        thumb_url: item.thumb_url,
+        live_shares: item.live_shares,
+    }];
+    let trash_days = app.media.settings().trash_days;
+    let notes = super::confirm::shares_note(&items, trash_days).into_iter().collect();
     let body = ConfirmDeletePage {
         layout: Layout::new(&user.session, Some(&user.account), "gallery"),
-        items: vec![ConfirmItem {
-            value: format!("{}:{}", path.kind, path.id),
-            filename: media.filename().to_owned(),
-            owner_label: String::new(),
-            thumb_url: None,
-        }],
-        notes: Vec::new(),
+        items,
+        notes,
         action: format!("{}/delete", path.url()),
         cancel_url: back::with_back(&path.url(), &back),
         back,
-        trash_days: app.media.settings().trash_days,
+        trash_days,
     }
     .render()?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
