@@ -446,6 +446,25 @@
     if (shown.complete) draw(); else shown.addEventListener("load", draw);
   }
 
+  // Adding from links waits on other servers: say so, and keep a second press from fetching
+  // everything again. A page restored from the back/forward cache gets its button back.
+  var linkForm = document.querySelector(".link-form");
+  if (linkForm) {
+    var linkButton = linkForm.querySelector("button[type=submit]");
+    var linkLabel = linkButton.textContent;
+    linkForm.addEventListener("submit", function () {
+      var n = document.getElementById("link").value.split(/\s+/).filter(Boolean).length;
+      linkButton.disabled = true;
+      linkButton.textContent = n > 1 ? "Fetching " + n + " links…" : "Fetching…";
+      linkForm.setAttribute("aria-busy", "true");
+    });
+    window.addEventListener("pageshow", function () {
+      linkButton.disabled = false;
+      linkButton.textContent = linkLabel;
+      linkForm.removeAttribute("aria-busy");
+    });
+  }
+
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("files");

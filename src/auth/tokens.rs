@@ -26,7 +26,7 @@ const USE_GRANULARITY: i64 = 60;
 /// One thing a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Upload files: the upload form's post and resumable (tus) uploads.
+    /// Upload files: the upload form's post, adding files from links, and resumable (tus) uploads.
     Upload,
     /// Read media: the JSON API's listings and items, with signed links to their files.
     Read,

@@ -304,17 +304,37 @@ impl MediaService {
                 live_shares: 0,
             });
         }
-        let mut pooled = self.db.get().await?;
-        for kind in [MediaKind::Image, MediaKind::Audio] {
-            let managed: Vec<i64> =
-                selection.items.iter().filter(|i| i.kind == kind && i.can_manage).map(|i| i.id).collect();
-            for (id, n) in ShareRepo::live_counts(&mut pooled.conn(), kind, &managed, now()).await? {
-                if let Some(item) = selection.items.iter_mut().find(|i| i.kind == kind && i.id == id) {
-                    item.live_shares = n as usize;
-                }
-            }
+        let managed: Vec<_> =
+            selection.items.iter().filter(|i| i.can_manage).map(|i| (i.kind, i.id)).collect();
+        let live = self.live_share_counts(&managed).await?;
+        for item in &mut selection.items {
+            item.live_shares = live.get(&(item.kind, item.id)).copied().unwrap_or(0);
         }
         Ok(selection)
+    }
+
+    /// Of a view's items one may delete: how many have live share links, and how many links
+    /// they have between them, for the question before deleting them all.
+    pub async fn view_live_shares(&self, members: &super::ViewMembers) -> Result<(usize, usize), MediaError> {
+        let live = self.live_share_counts(&members.items).await?;
+        Ok((live.len(), live.values().sum()))
+    }
+
+    /// Live share links of `items` (which the caller has checked the actor manages), by item;
+    /// items without one are left out.
+    async fn live_share_counts(
+        &self,
+        items: &[(MediaKind, i64)],
+    ) -> Result<HashMap<(MediaKind, i64), usize>, MediaError> {
+        let mut counts = HashMap::new();
+        let mut pooled = self.db.get().await?;
+        for kind in [MediaKind::Image, MediaKind::Audio] {
+            let ids: Vec<i64> = items.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+            for (id, n) in ShareRepo::live_counts(&mut pooled.conn(), kind, &ids, now()).await? {
+                counts.insert((kind, id), n as usize);
+            }
+        }
+        Ok(counts)
     }
 
     /// The database and the object store answer (for `/readyz`).

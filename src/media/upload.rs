@@ -111,14 +111,18 @@ impl MediaService {
         if let Err(e) = &result
             && let Some(refusal) = e.refusal()
         {
-            self.audit_refusal(actor, &upload.filename, refusal.code()).await;
+            let named = match &upload.source {
+                Some(link) => format!("{} from {link}", upload.filename),
+                None => upload.filename.clone(),
+            };
+            self.audit_refusal(actor, &named, refusal.code()).await;
         }
         result
     }
 
     /// Records a refused upload (there is no action for it to be part of).
     pub(super) async fn audit_refusal(&self, actor: &Actor, filename: &str, code: &str) {
-        let name: String = filename.chars().take(200).collect();
+        let name: String = filename.chars().take(400).collect();
         let entry = NewAudit::of(actor.user_id, AuditAction::Upload, AuditOutcome::Refused)
             .detail(format!("{code}: {name}"));
         let written = match self.db.get().await {

@@ -181,6 +181,11 @@ async fn a_site_that_fails_leaves_nothing_behind(env: TestEnv) {
     assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), None, "no row");
     let spooled = std::fs::read_dir(s.env.spool_dir()).map(|d| d.count()).unwrap_or(0);
     assert_eq!(spooled, 0, "no spool file left");
+    // A refusal after the fetch names the file and its link in the audit log.
+    let filter = AuditFilter { action: Some(AuditAction::Upload), ..Default::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries;
+    let said = format!("type: notes.txt from {}", far.url("/notes.txt"));
+    assert!(rows.iter().any(|r| r.detail.as_deref() == Some(said.as_str())), "{rows:?}");
 }
 
 /// What the link field holds on `page`.
@@ -278,6 +283,7 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
     let s = env.with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
     s.account("ann", Role::User).await;
     let (refused, wanted) = (far.url("/missing.jpg"), far.url("/sounds/gulls.flac"));
+    let stall = far.url("/stall.jpg");
     Browser::run(backend, &s.base.clone(), |b| async move {
         b.resize(390, 844).await;
         b.sign_in("ann").await;
@@ -312,6 +318,17 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
             }
         })
         .await;
+        // While the server fetches, the button says so and cannot fetch twice. (The test holds
+        // the post back: a page being left runs no test script until the next one is in.)
+        b.goto("/upload").await;
+        b.js("document.querySelector('.link-form').addEventListener('submit', e => e.preventDefault()); \
+              document.querySelector('label[for=link]').click(); return 0;")
+            .await;
+        b.press(&format!("{stall}\n{stall}")).await;
+        submit_by_keyboard(&b).await;
+        let state = "const b = document.querySelector('.link-form button'); \
+                     return b.disabled + ' ' + b.textContent + ' ' + b.form.getAttribute('aria-busy');";
+        assert_eq!(b.js(state).await.as_str(), Some("true Fetching 2 links… true"));
     })
     .await;
 }

@@ -532,6 +532,19 @@ async fn deleting_says_which_items_have_live_links(env: TestEnv) {
     let fields = [("step", "confirm"), ("item", c.as_str()), ("item", b.as_str())];
     let bulk = amy.post("/media", "/media/bulk", &fields).await;
     assert!(bulk.body.contains("1 of these has 1 live share link: it is revoked"), "{}", bulk.body);
+    // So does the question before deleting a whole view.
+    let fields = [("step", "confirm"), ("scope", "view"), ("back", "/media?per=1")];
+    let view = html_unescape(&amy.post("/media", "/media/bulk", &fields).await.body);
+    let said = format!(
+        "Every item you may delete in this view: 3 items. {} 2 of these have 3 live share links between \
+         them: they are revoked, and whoever holds them will be told they no longer work.{after}",
+        if trash {
+            "They stay in the Trash for 7 days, where each can be restored."
+        } else {
+            "This cannot be undone."
+        }
+    );
+    assert!(view.contains(&said), "{view}");
     // Another account's items are not counted for it: not its to delete.
     let (ben, _) = s.signed_in("ben", Role::User).await;
     assert_eq!(ben.get(&format!("{photo}/delete")).await.status, 404);

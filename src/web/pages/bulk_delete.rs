@@ -215,7 +215,10 @@ async fn whole_view(
         (format!("Delete {n} for good?"), "This cannot be undone.".to_owned(), format!("Delete {n}"))
     };
     let mut message = format!("Every item you may delete in this view: {n}{whose}. {then}");
-    if let Some(note) = not_yours {
+    let shared = app.media.view_live_shares(&members).await?;
+    for note in
+        [not_yours, super::confirm::shares_said(members.items.len(), shared, days)].into_iter().flatten()
+    {
         message.push(' ');
         message.push_str(&note);
     }

@@ -32,16 +32,22 @@ pub struct ConfirmItem {
 pub fn shares_note(items: &[ConfirmItem], trash_days: u32) -> Option<String> {
     let shared = items.iter().filter(|i| i.live_shares > 0).count();
     let links: usize = items.iter().map(|i| i.live_shares).sum();
+    shares_said(items.len(), (shared, links), trash_days)
+}
+
+/// The same, for `total` items of which `shared` have `links` live links between them.
+pub fn shares_said(total: usize, (shared, links): (usize, usize), trash_days: u32) -> Option<String> {
     let (them, work) =
         if links == 1 { ("it", "it no longer works") } else { ("them", "they no longer work") };
-    let who = if items.len() == 1 && shared == 1 {
-        format!("It has {}", counted(links, "live share link"))
-    } else if shared == 1 {
-        format!("1 of these has {}", counted(links, "live share link"))
-    } else if shared > 1 {
-        format!("{shared} of these have {links} live share links between them")
-    } else {
-        return None;
+    let who = match (total, shared) {
+        (_, 0) => return None,
+        (1, _) => format!("It has {}", counted(links, "live share link")),
+        (_, 1) => format!("1 of these has {}", counted(links, "live share link")),
+        _ => format!(
+            "{} of these have {} live share links between them",
+            view::count(shared as i64),
+            view::count(links as i64)
+        ),
     };
     let verb = if links == 1 { "it is" } else { "they are" };
     let after = if trash_days > 0 { " Restoring from the trash does not bring them back." } else { "" };
