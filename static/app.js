@@ -480,6 +480,16 @@
   });
   zone.addEventListener("drop", function (e) {
     e.preventDefault();
+    // A picture dragged from another site's page brings its link, not a file: it goes to the
+    // link field, to be fetched by the server.
+    var links = e.dataTransfer.files.length ? "" : (e.dataTransfer.getData("text/uri-list") || "")
+      .split(/\r?\n/).filter(function (l) { return /^https?:\/\//i.test(l); }).join("\n");
+    var field = document.getElementById("link");
+    if (links && field) {
+      field.value = field.value.trim() ? field.value.trim() + "\n" + links : links;
+      field.focus();
+      return;
+    }
     input.files = e.dataTransfer.files;
   });
 

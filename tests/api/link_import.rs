@@ -318,6 +318,17 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
             }
         })
         .await;
+        // A picture dragged from another page onto the files' drop zone brings its link: it goes
+        // to the link field (the files stay unchosen).
+        b.goto("/upload").await;
+        let drop = format!(
+            "const t = new DataTransfer(); t.setData('text/uri-list', '# a comment\\n{wanted}'); \
+             document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {{dataTransfer: t, \
+             bubbles: true, cancelable: true}})); \
+             return document.activeElement.id + ' ' + document.getElementById('link').value + ' ' + \
+             document.getElementById('files').files.length;"
+        );
+        assert_eq!(b.js(&drop).await.as_str(), Some(format!("link {wanted} 0").as_str()));
         // While the server fetches, the button says so and cannot fetch twice. (The test holds
         // the post back: a page being left runs no test script until the next one is in.)
         b.goto("/upload").await;
