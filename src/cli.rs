@@ -37,7 +37,13 @@ pub enum Command {
     Token(TokenCommand),
     /// Upload every file of a folder (recursively) through the same checks as the web.
     Import {
-        dir: PathBuf,
+        /// The folder whose files to upload (every file under it).
+        #[arg(required_unless_present = "links", conflicts_with = "links")]
+        dir: Option<PathBuf>,
+        /// Instead of a folder: a file listing links, one a line (`-`: standard input), whose
+        /// files are fetched as the upload page's "Add from links" fetches them.
+        #[arg(long, value_name = "FILE")]
+        links: Option<PathBuf>,
         /// An account name, or `system`.
         #[arg(long)]
         owner: String,
@@ -346,7 +352,9 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
         }
         Command::User(cmd) => user(&config, cmd).await,
         Command::Token(cmd) => token(&config, cmd).await,
-        Command::Import { dir, owner } => import(&config, &dir, &owner).await,
+        Command::Import { dir: Some(dir), owner, .. } => import(&config, &dir, &owner).await,
+        Command::Import { links: Some(list), owner, .. } => import_links(&config, &list, &owner).await,
+        Command::Import { .. } => anyhow::bail!("import: name a folder or --links FILE"),
         Command::Seed { demo: true, .. } => {
             let app = App::build(&config).await?;
             let n = crate::ops::seed::seed_demo(&app.media).await?;
@@ -732,6 +740,32 @@ async fn import(config: &Config, dir: &std::path::Path, owner: &str) -> anyhow::
         "{} of {} files were refused",
         summary.refused.len(),
         files.len()
+    );
+    Ok(())
+}
+
+async fn import_links(config: &Config, list: &std::path::Path, owner: &str) -> anyhow::Result<()> {
+    let text = if list == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("--links -: standard input")?
+    } else {
+        std::fs::read_to_string(list).with_context(|| format!("--links: cannot read {}", list.display()))?
+    };
+    let links = crate::ops::import::links_in(&text);
+    anyhow::ensure!(!links.is_empty(), "--links: {} lists no link", list.display());
+    let app = App::build(config).await?;
+    let owner = owner_named(&app, owner).await?;
+    let bar = indicatif::ProgressBar::new(links.len() as u64);
+    let summary = crate::ops::import::import_links(&app.media, &links, owner, |_, _| bar.inc(1)).await;
+    bar.finish_and_clear();
+    println!("imported {} of {} links", summary.imported.len(), links.len());
+    for (link, reason) in &summary.refused {
+        println!("  refused {link}: {reason}");
+    }
+    anyhow::ensure!(
+        summary.refused.is_empty(),
+        "{} of {} links were refused",
+        summary.refused.len(),
+        links.len()
     );
     Ok(())
 }

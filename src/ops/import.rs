@@ -1,16 +1,50 @@
-//! `mediadesk import DIR`: uploads every file of a folder (recursively) through the service.
+//! `mediadesk import DIR`: uploads every file of a folder (recursively) through the service;
+//! `mediadesk import --links FILE`: adds the file of every link listed (a library moving from
+//! another system, whose media are at their old addresses).
 
 use std::path::{Path, PathBuf};
 
 use crate::domain::Owner;
 use crate::media::{Actor, ByteStream, MediaService, Upload};
 
-/// What an import did, file by file.
-#[derive(Debug, Default)]
-pub struct ImportSummary {
-    pub imported: Vec<PathBuf>,
-    /// The file and the reason it was refused.
-    pub refused: Vec<(PathBuf, String)>,
+/// What an import did, file by file (or link by link).
+#[derive(Debug)]
+pub struct ImportSummary<T> {
+    pub imported: Vec<T>,
+    /// The file or link and the reason it was refused.
+    pub refused: Vec<(T, String)>,
+}
+
+impl<T> Default for ImportSummary<T> {
+    fn default() -> Self {
+        ImportSummary { imported: Vec::new(), refused: Vec::new() }
+    }
+}
+
+/// The links a list names: a link a line; blank lines and lines starting with `#` are skipped.
+pub fn links_in(list: &str) -> Vec<String> {
+    list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
+}
+
+/// Adds the file of each of `links` for `owner`, as link imports do (the same rule on what a
+/// link may reach), calling `progress` after each one.
+pub async fn import_links(
+    media: &MediaService,
+    links: &[String],
+    owner: Owner,
+    mut progress: impl FnMut(&str, bool),
+) -> ImportSummary<String> {
+    let mut summary = ImportSummary::default();
+    for link in links {
+        let result = media.add_from_link(&Actor::operator(), Upload::new(owner, ""), link).await;
+        progress(link, result.is_ok());
+        match result {
+            Ok(_) => summary.imported.push(link.clone()),
+            Err(e) => summary.refused.push((link.clone(), e.to_string())),
+        }
+    }
+    media.settle(SETTLE).await;
+    summary
 }
 
 /// Every regular, non-hidden file under `dir`, sorted, so runs are repeatable.
@@ -46,7 +80,7 @@ pub async fn import_files(
     files: &[PathBuf],
     owner: Owner,
     mut progress: impl FnMut(&Path, bool),
-) -> ImportSummary {
+) -> ImportSummary<PathBuf> {
     let mut summary = ImportSummary::default();
     for path in files {
         let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -21,7 +21,8 @@ backend_tests!(
     a_person_s_refused_link_comes_back_in_its_field,
     link_imports_can_be_turned_off,
     browser_adds_a_file_from_a_link_by_keyboard_at_390_px,
-    the_real_server_fetches_an_https_link_its_environment_allows
+    the_real_server_fetches_an_https_link_its_environment_allows,
+    the_command_line_imports_a_list_of_links
 );
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -367,4 +368,48 @@ async fn the_real_server_fetches_an_https_link_its_environment_allows(env: TestE
     assert_eq!(page.status, 502, "{}", page.body);
     served.terminate();
     assert_eq!(served.exit_code().await, Some(0));
+}
+
+/// `mediadesk import --links FILE`: each link's file for the owner named, under the same rule
+/// on what links may reach (here opened to loopback by the environment, then not).
+async fn the_command_line_imports_a_list_of_links(env: TestEnv) {
+    let far = FarSite::start().await;
+    assert_eq!(env.cli(&["user", "add", "ann", "--password-stdin"], Some("password-ann\n")).code, 0);
+    let list = env.dir.path().join("old-site.txt");
+    let (photo, missing, sound) =
+        (far.url("/photos/harbour.jpg"), far.url("/missing.jpg"), far.url("/sounds/gulls.flac"));
+    std::fs::write(&list, format!("# moved from the old site\n{photo}\n\n  {missing}\n{sound}\n")).unwrap();
+    let run = |allow: Option<&str>, list: &str| {
+        let mut cmd = env.command();
+        if let Some(networks) = allow {
+            cmd.env("MEDIADESK_LINK_IMPORT_ALLOW", networks);
+        }
+        let out = cmd.args(["import", "--links", list, "--owner", "ann"]).output().unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, stdout, stderr) = run(Some("127.0.0.1"), list.to_str().unwrap());
+    assert_eq!(code, Some(1), "{stdout} {stderr}");
+    assert!(stdout.starts_with("imported 2 of 3 links\n"), "{stdout}");
+    assert!(stdout.contains(&format!("  refused {missing}: 127.0.0.1 answered 404 Not Found")), "{stdout}");
+    assert_eq!(stderr.trim_end(), "mediadesk: 1 of 3 links were refused", "one line");
+    assert_eq!(env.count_rows("images").await + env.count_rows("audios").await, 2);
+    let seen = far.requests();
+    // Without the environment's word, loopback is inside: nothing is fetched.
+    let (code, stdout, _) = run(None, list.to_str().unwrap());
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("imported 0 of 3 links") && stdout.contains("inside this server's network"),
+        "{stdout}"
+    );
+    assert_eq!(far.requests(), seen, "no request");
+    let empty = env.dir.path().join("empty.txt");
+    std::fs::write(&empty, "# nothing yet\n").unwrap();
+    let (code, _, stderr) = run(None, empty.to_str().unwrap());
+    assert_eq!(
+        (code, stderr.trim_end()),
+        (Some(1), format!("mediadesk: --links: {} lists no link", empty.display()).as_str())
+    );
+    let (code, _, stderr) = run(None, "/nonexistent/list.txt");
+    assert!(code == Some(1) && stderr.contains("--links: cannot read /nonexistent/list.txt"), "{stderr}");
 }
