@@ -150,6 +150,9 @@ pub struct SignOn {
     pub config: SignOnConfig,
     http: reqwest::Client,
     metadata: Mutex<Option<Known>>,
+    /// Logout tokens acted on, by their id (`jti`), with when they were issued: a token sent
+    /// again is refused (see `oidc_logout`).
+    pub(super) logouts_seen: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 /// What the provider published, when it was read.
@@ -200,7 +203,7 @@ impl SignOn {
             .timeout(PROVIDER_TIMEOUT)
             .build()
             .map_err(|e| AuthError::Internal(e.to_string()))?;
-        Ok(SignOn { config, http, metadata: Mutex::new(None) })
+        Ok(SignOn { config, http, metadata: Mutex::new(None), logouts_seen: Default::default() })
     }
 
     /// The provider's metadata and keys, read again once they are old.

@@ -7,6 +7,12 @@
 //! Sessions here are cookies, not rows, so a token is acted on by its `sub` alone: one that
 //! names only a provider session (`sid`) is refused, and the provider is told so (it should
 //! then be registered with `backchannel_logout_session_required` off).
+//!
+//! A token acted on is remembered by its id (`jti`) for as long as it could pass the age
+//! check, and refused if it comes again, as the standard suggests: one copied off the wire
+//! cannot sign the person out of the sessions they start afterwards. The memory is this
+//! process's; a token is remembered only once its sessions ended, so a provider retrying
+//! after a failure is not refused.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -30,6 +36,9 @@ const MAX_TOKEN_BYTES: usize = 16 * 1024;
 pub struct SignedOut {
     pub issuer: String,
     pub subject: String,
+    /// The token's id and issue time, for [`SignOn::acted_on`].
+    pub token_id: String,
+    pub issued_at: i64,
 }
 
 fn bad(why: impl Into<String>) -> AuthError {
@@ -72,7 +81,19 @@ impl SignOn {
         let kid = header["kid"].as_str();
         let message = &token.as_bytes()[..head.len() + 1 + body.len()];
         self.verify_signature(&alg, kid, message, &signature).await?;
-        self.check_claims(&claims, now)
+        let signed_out = self.check_claims(&claims, now)?;
+        let seen = self.logouts_seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.contains_key(&signed_out.token_id) {
+            return Err(bad(format!("already received (jti {})", signed_out.token_id)));
+        }
+        Ok(signed_out)
+    }
+
+    /// Remembers a logout token whose sessions ended, and forgets those past the age check.
+    pub fn acted_on(&self, signed_out: &SignedOut, now: i64) {
+        let mut seen = self.logouts_seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.retain(|_, issued| *issued >= now - MAX_AGE_SECS - SKEW_SECS);
+        seen.insert(signed_out.token_id.clone(), signed_out.issued_at);
     }
 
     /// Tries the provider's keys that may sign with `alg` (the one named `kid`, when named);
@@ -130,6 +151,59 @@ impl SignOn {
         let subject = claims["sub"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| {
             bad("it names no subject (sub): Mediadesk ends a person's sessions, not one provider session")
         })?;
-        Ok(SignedOut { issuer: issuer.to_owned(), subject: subject.to_owned() })
+        let token_id =
+            claims["jti"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| bad("no token id (jti)"))?;
+        Ok(SignedOut {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            token_id: token_id.to_owned(),
+            issued_at: iat,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::oidc::SignOnConfig;
+
+    fn sign_on() -> SignOn {
+        SignOn::new(SignOnConfig {
+            issuer: "https://id.example.org".into(),
+            client_id: "mediadesk".into(),
+            client_secret: "secret".into(),
+            label: "Example".into(),
+            create_accounts: false,
+            scopes: Vec::new(),
+            roles: None,
+            quota_claim: None,
+            auto_sign_in: false,
+        })
+        .unwrap()
+    }
+
+    fn token(id: &str, issued_at: i64) -> SignedOut {
+        SignedOut {
+            issuer: "https://id.example.org".into(),
+            subject: "olga".into(),
+            token_id: id.into(),
+            issued_at,
+        }
+    }
+
+    #[test]
+    fn tokens_acted_on_are_remembered_while_they_could_pass_the_age_check() {
+        let s = sign_on();
+        s.acted_on(&token("a", 1_000), 1_000);
+        s.acted_on(&token("b", 1_500), 1_500);
+        let held = |s: &SignOn| {
+            let mut ids: Vec<String> = s.logouts_seen.lock().unwrap().keys().cloned().collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(held(&s), ["a", "b"]);
+        // At 1 000 + 660 s, "a" could no longer pass (600 s old, 60 s of skew): forgotten.
+        s.acted_on(&token("c", 1_661), 1_661);
+        assert_eq!(held(&s), ["b", "c"]);
     }
 }

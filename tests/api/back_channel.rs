@@ -120,6 +120,7 @@ async fn logout_tokens_that_do_not_hold_are_refused(env: TestEnv) {
         (Some(with(&|c| c["exp"] = json!(now - 600))), "expired"),
         (Some(with(&|c| c["events"] = json!({}))), "no back-channel logout event"),
         (Some(with(&|c| c["nonce"] = json!("n-0S6_WzA2Mj"))), "it carries a nonce"),
+        (Some(with(&|c| drop(c.as_object_mut().unwrap().remove("jti")))), "no token id (jti)"),
         (
             Some(with(&|c| {
                 c.as_object_mut().unwrap().remove("sub");
@@ -139,7 +140,11 @@ async fn logout_tokens_that_do_not_hold_are_refused(env: TestEnv) {
     assert!(audit(&s, AuditAction::SignOut).await.is_empty(), "nobody signed out");
 
     // Somebody nobody here is linked to: done, and nothing ends.
-    let (status, _) = post_logout(&s, Some(&with(&|c| c["sub"] = json!("zed")))).await;
+    let zed = with(&|c| {
+        c["sub"] = json!("zed");
+        c["jti"] = json!("z1");
+    });
+    let (status, _) = post_logout(&s, Some(&zed)).await;
     assert_eq!(status, 200);
     assert_eq!(c.get("/media").await.status, 200);
     // The database fails writing the audit row: an error for the provider to retry, and her
@@ -154,10 +159,22 @@ async fn logout_tokens_that_do_not_hold_are_refused(env: TestEnv) {
     assert_eq!(r.status(), 503, "the database failed: try again");
     s.env.clear_db_failure("audit_log", "INSERT").await;
     assert_eq!(c.get("/media").await.status, 200, "nothing half done");
-    // A token that holds, with the audience in a list: her session ends.
-    let (status, body) = post_logout(&s, Some(&with(&|c| c["aud"] = json!(["other", "mediadesk"])))).await;
+    // A token that holds, with the audience in a list — the one that failed, as the provider
+    // retries it: her session ends.
+    let retried = with(&|c| c["aud"] = json!(["other", "mediadesk"]));
+    let (status, body) = post_logout(&s, Some(&retried)).await;
     assert_eq!((status, body), (200, json!({})));
     assert_eq!(c.get("/media").await.status, 303);
+    assert_eq!(audit(&s, AuditAction::SignOut).await.len(), 1);
+    // Sent again (copied off the wire, say) once she signed on anew: refused, her new session
+    // stands.
+    assert_eq!(sign_on(&c, "olga", "/media").await.status, 303);
+    for replayed in [retried, zed] {
+        let (status, body) = post_logout(&s, Some(&replayed)).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["error_description"].as_str().unwrap().contains("already received (jti "), "{body}");
+    }
+    assert_eq!(c.get("/media").await.status, 200, "the new session stands");
     assert_eq!(audit(&s, AuditAction::SignOut).await.len(), 1);
 }
 

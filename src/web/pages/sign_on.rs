@@ -254,5 +254,6 @@ pub async fn back_channel(
     if let Some(name) = app.accounts.end_sessions_of(&signed_out).await? {
         tracing::info!(account = %name, "signed out by the sign-on provider");
     }
+    sign_on.acted_on(&signed_out, settings.clock.now());
     Ok(answer(StatusCode::OK, serde_json::json!({})))
 }
