@@ -89,6 +89,32 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
     assert_eq!(page.status, 200, "{json}");
     let codes: Vec<_> = json["results"].as_array().unwrap().iter().map(|r| r["code"].as_str()).collect();
     assert_eq!(codes, [Some("fetch"), Some("duplicate")], "{json}");
+    // The same as JSON, a link or a list; an unknown field is named.
+    let json = |body: Value| {
+        let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(&token);
+        Tus::send(req.header("Content-Type", "application/json").body(body.to_string()))
+    };
+    let page = json(serde_json::json!({"link": far.url("/moved"), "keep_duplicates": true})).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("\"filename\":\"gulls.flac\""), "{}", page.body);
+    let page = json(serde_json::json!({"links": [far.url("/moved")]})).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("unknown field `links`"), "{}", page.body);
+    let page = json(serde_json::json!({"link": far.url("/moved"), "owner": "system"})).await;
+    assert_eq!(page.status, 403, "a user adds for nobody else: {}", page.body);
+    // A page's script posting JSON sends the session's CSRF token, as the API's changes do.
+    let body = serde_json::json!({"link": far.url("/moved"), "keep_duplicates": true}).to_string();
+    let post = |csrf: Option<String>| {
+        let mut req =
+            c.http.post(format!("{}/upload/link", s.base)).header("Content-Type", "application/json");
+        if let Some(t) = csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        Tus::send(req.header("Accept", "application/json").body(body.clone()))
+    };
+    assert_eq!(post(None).await.status, 403, "a cookie alone is not enough");
+    let csrf = c.get("/upload").await.csrf();
+    assert_eq!(post(Some(csrf)).await.status, 200);
     // The same file again is a duplicate, as on the upload page, unless kept.
     let (status, json) = add(&s, &token, &far.url("/photos/harbour.jpg")).await;
     assert_eq!((status, json["code"].as_str()), (409, Some("duplicate")), "{json}");
@@ -98,7 +124,7 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
             .await;
     assert_eq!(kept.status, 200, "{}", kept.body);
     assert!(s.env.media.settle(Duration::from_secs(30)).await);
-    assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), Some(&4));
+    assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), Some(&6));
     // Staff add for whom they choose, as with an upload: the system here.
     let (staff, sue) = s.signed_in("sue", Role::Staff).await;
     let page = staff.get("/upload").await;

@@ -1,10 +1,11 @@
 //! Adding files from links: the upload page's second form (a link a line), and the same post
-//! for scripts (`link=…`, repeated, with an upload token). Refused links come back in the
-//! field with why, so nothing typed is lost; scripts get the upload's JSON answer and
-//! refusals.
+//! for scripts (`link=…`, repeated, or a JSON body, with an upload token). Refused links come
+//! back in the field with why, so nothing typed is lost; scripts get the upload's JSON answer
+//! and refusals.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::Deserialize;
 
 use super::selection::SelectionForm;
 use super::upload::{self, FileResult, LinkForm, MAX_LINKS_PER_POST};
@@ -15,25 +16,77 @@ use crate::web::WebSettings;
 use crate::web::error::WebError;
 use crate::web::extract::Uploader;
 
+/// What a post asks: the links as typed (a line each), whose, and whether to keep duplicates.
+struct Asked {
+    typed: String,
+    owner: String,
+    keep_duplicates: bool,
+}
+
+/// The same as JSON: `{"link": "…" or ["…", …], "owner": "system" or an id, "keep_duplicates"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskedJson {
+    link: OneOrMany,
+    #[serde(default)]
+    owner: Option<serde_json::Value>,
+    #[serde(default)]
+    keep_duplicates: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Reads the form, or a JSON body (whose session, if any, sends its CSRF token as
+/// `X-CSRF-Token`, as the JSON API's changes do).
+fn read(req: &HttpRequest, user: &crate::web::extract::CurrentUser, body: &[u8]) -> Result<Asked, WebError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        let form = SelectionForm::read(user, body)?;
+        return Ok(Asked {
+            typed: form.values("link").collect::<Vec<_>>().join("\n"),
+            owner: form.field("owner").unwrap_or_default().to_owned(),
+            keep_duplicates: form.field("keep_duplicates") == Some("1"),
+        });
+    }
+    user.check_csrf(req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or(""))?;
+    let json: AskedJson =
+        serde_json::from_slice(body).map_err(|e| WebError::BadRequest(format!("the JSON body: {e}")))?;
+    Ok(Asked {
+        typed: match json.link {
+            OneOrMany::One(link) => link,
+            OneOrMany::Many(links) => links.join("\n"),
+        },
+        owner: match json.owner {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => other.to_string(),
+        },
+        keep_duplicates: json.keep_duplicates,
+    })
+}
+
 pub async fn submit(
     app: web::Data<App>,
     settings: web::Data<WebSettings>,
+    req: HttpRequest,
     Uploader(user): Uploader,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let wants_json = crate::web::context::wants_json() || user.by_token;
-    let form = SelectionForm::read(&user, &body)?;
-    let chosen = form.field("owner").unwrap_or_default();
-    let owner = upload::parse_owner(chosen, &user)?;
+    let Asked { typed, owner: chosen, keep_duplicates } = read(&req, &user, &body)?;
+    let owner = upload::parse_owner(&chosen, &user)?;
     if user.account.role.is_staff() && !user.by_token {
         session::set_choice(&user.session, upload::LAST_OWNER, chosen.trim());
     }
-    let typed = form.values("link").collect::<Vec<_>>().join("\n");
     let mut links: Vec<&str> = typed.split_whitespace().collect();
     if links.is_empty() {
         links.push("");
     }
-    let keep_duplicates = form.field("keep_duplicates") == Some("1");
     if links.len() > MAX_LINKS_PER_POST {
         let error = WebError::BadRequest(format!("at most {MAX_LINKS_PER_POST} links at a time"));
         if wants_json {
