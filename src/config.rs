@@ -48,6 +48,8 @@ pub struct Config {
     pub session_key: Option<String>,
     /// Where browsers reach the app; decides `Secure` cookies and absolute share links.
     pub public_url: String,
+    /// Whether `MEDIADESK_PUBLIC_URL` was set; if not, the URL follows the address listened on.
+    pub public_url_given: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded: bool,
     /// Serve Prometheus metrics at `/metrics`: only behind `metrics_token`, or on `metrics_bind`.
@@ -372,7 +374,9 @@ impl Config {
         if session_key.as_ref().is_some_and(|k| k.len() < 64) {
             return Err(err("MEDIADESK_SESSION_KEY", "must be at least 64 characters"));
         }
-        let public_url = var("MEDIADESK_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let given = var("MEDIADESK_PUBLIC_URL");
+        let public_url_given = given.is_some();
+        let public_url = given.unwrap_or_else(|| default_public_url(bind));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(err("MEDIADESK_PUBLIC_URL", "must start with http:// or https://"));
         }
@@ -506,6 +510,7 @@ impl Config {
             url_signing_key,
             session_key,
             public_url,
+            public_url_given,
             trust_forwarded,
         })
     }
@@ -513,8 +518,8 @@ impl Config {
     /// The server listens on `addr`: a public URL left to its default names that address,
     /// so that port 0 (the system picks one) gives links to the port it picked.
     pub fn listening_on(&mut self, addr: SocketAddr) {
-        if self.public_url == format!("http://{}", self.bind) {
-            self.public_url = format!("http://{addr}");
+        if !self.public_url_given {
+            self.public_url = default_public_url(addr);
         }
         self.bind = addr;
     }
@@ -522,6 +527,16 @@ impl Config {
     /// The database location with any password replaced, fit for logs.
     pub fn database_display(&self) -> String {
         redact_url(&self.database_url)
+    }
+}
+
+/// Where links point when no public URL is set: the address listened on, or `localhost` for
+/// "every address" (`0.0.0.0`, as in the container), which no browser should be sent to.
+fn default_public_url(bind: SocketAddr) -> String {
+    if bind.ip().is_unspecified() {
+        format!("http://localhost:{}", bind.port())
+    } else {
+        format!("http://{bind}")
     }
 }
 

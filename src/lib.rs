@@ -149,6 +149,14 @@ pub fn first_screen(config: &Config, bound: &Bound, no_accounts: bool) -> String
     if let Some(addr) = bound.metrics {
         out.push_str(&format!("  metrics:     {}metrics\n", url(addr)));
     }
+    // Listening on every address means others reach it by a name only they know: links made
+    // for them (share links, webhooks' item links) need it.
+    if bound.web.ip().is_unspecified() && !config.public_url_given {
+        out.push_str(&format!(
+            "  links:       {} (set MEDIADESK_PUBLIC_URL to the address people use, for share links)\n",
+            config.public_url
+        ));
+    }
     if no_accounts {
         let exe = std::env::current_exe().ok();
         let cwd = std::env::current_dir().ok();

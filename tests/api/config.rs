@@ -273,3 +273,29 @@ fn link_imports_reach_public_addresses_and_the_networks_an_operator_names() {
     let e = config(&[("MEDIADESK_LINK_IMPORT", "maybe")]).err().unwrap();
     assert!(e.starts_with("MEDIADESK_LINK_IMPORT: must be true or false"), "{e}");
 }
+
+/// Listening on every address (the container's `0.0.0.0`), links name `localhost` rather than
+/// an address no browser should be sent to, and the first screen asks for the public URL.
+#[test]
+fn every_address_is_not_where_links_point() {
+    let c = config(&[("MEDIADESK_BIND", "0.0.0.0:8080")]).unwrap();
+    assert_eq!(c.public_url, "http://localhost:8080");
+    let mut c = config(&[("MEDIADESK_BIND", "[::]:0")]).unwrap();
+    c.listening_on("[::]:41000".parse().unwrap());
+    assert_eq!(c.public_url, "http://localhost:41000");
+    let screen =
+        |c: &Config| mediadesk::first_screen(c, &mediadesk::Bound { web: c.bind, metrics: None }, false);
+    let shown = screen(&c);
+    assert!(shown.contains("Open http://localhost:41000/"), "{shown}");
+    assert!(
+        shown.contains(
+            "  links:       http://localhost:41000 (set MEDIADESK_PUBLIC_URL to the address people use"
+        ),
+        "{shown}"
+    );
+    let set =
+        config(&[("MEDIADESK_BIND", "0.0.0.0:8080"), ("MEDIADESK_PUBLIC_URL", "https://media.example")])
+            .unwrap();
+    assert!(!screen(&set).contains("links:"), "a public URL set needs no word");
+    assert!(!screen(&config(&[]).unwrap()).contains("links:"), "nor a local run");
+}
