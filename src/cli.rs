@@ -731,16 +731,21 @@ async fn import(config: &Config, dir: &std::path::Path, owner: &str) -> anyhow::
     })
     .await;
     bar.finish_and_clear();
-    println!("imported {} of {} files", summary.imported.len(), files.len());
-    for (path, reason) in &summary.refused {
-        println!("  refused {}: {reason}", path.display());
+    report(&summary, files.len(), "files", |path| path.display().to_string())
+}
+
+/// Prints what an import did and fails, saying how many, when anything was refused.
+fn report<T>(
+    summary: &crate::ops::import::ImportSummary<T>,
+    total: usize,
+    noun: &str,
+    name: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    println!("imported {} of {total} {noun}", summary.imported.len());
+    for (item, reason) in &summary.refused {
+        println!("  refused {}: {reason}", name(item));
     }
-    anyhow::ensure!(
-        summary.refused.is_empty(),
-        "{} of {} files were refused",
-        summary.refused.len(),
-        files.len()
-    );
+    anyhow::ensure!(summary.refused.is_empty(), "{} of {total} {noun} were refused", summary.refused.len());
     Ok(())
 }
 
@@ -757,17 +762,7 @@ async fn import_links(config: &Config, list: &std::path::Path, owner: &str) -> a
     let bar = indicatif::ProgressBar::new(links.len() as u64);
     let summary = crate::ops::import::import_links(&app.media, &links, owner, |_, _| bar.inc(1)).await;
     bar.finish_and_clear();
-    println!("imported {} of {} links", summary.imported.len(), links.len());
-    for (link, reason) in &summary.refused {
-        println!("  refused {link}: {reason}");
-    }
-    anyhow::ensure!(
-        summary.refused.is_empty(),
-        "{} of {} links were refused",
-        summary.refused.len(),
-        links.len()
-    );
-    Ok(())
+    report(&summary, links.len(), "links", String::clone)
 }
 
 /// Plain HTTP/1.1 over a socket: the runtime image has no curl.

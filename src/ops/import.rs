@@ -21,6 +21,15 @@ impl<T> Default for ImportSummary<T> {
     }
 }
 
+impl<T> ImportSummary<T> {
+    fn record<V>(&mut self, item: T, result: Result<V, String>) {
+        match result {
+            Ok(_) => self.imported.push(item),
+            Err(reason) => self.refused.push((item, reason)),
+        }
+    }
+}
+
 /// The links a list names: a link a line; blank lines and lines starting with `#` are skipped.
 pub fn links_in(list: &str) -> Vec<String> {
     list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
@@ -38,10 +47,7 @@ pub async fn import_links(
     for link in links {
         let result = media.add_from_link(&Actor::operator(), Upload::new(owner, ""), link).await;
         progress(link, result.is_ok());
-        match result {
-            Ok(_) => summary.imported.push(link.clone()),
-            Err(e) => summary.refused.push((link.clone(), e.to_string())),
-        }
+        summary.record(link.clone(), result.map_err(|e| e.to_string()));
     }
     media.settle(SETTLE).await;
     summary
@@ -92,10 +98,7 @@ pub async fn import_files(
             Err(e) => Err(format!("cannot read it: {e}")),
         };
         progress(path, result.is_ok());
-        match result {
-            Ok(_) => summary.imported.push(path.clone()),
-            Err(reason) => summary.refused.push((path.clone(), reason)),
-        }
+        summary.record(path.clone(), result);
     }
     // Display renditions follow their uploads; the command ends when they are stored.
     media.settle(SETTLE).await;
