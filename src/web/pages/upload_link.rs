@@ -119,9 +119,8 @@ pub async fn submit(
     }
     // A person's refused links: the page again, those links back in the field, why above it,
     // and what was added.
-    let again = refused_again(&links, outcomes, keep_duplicates);
-    let status = again.1;
-    upload::page(&app, &settings, &user, again.0, status).await
+    let (again, status) = refused_again(&links, outcomes, keep_duplicates);
+    upload::page(&app, &settings, &user, again, status).await
 }
 
 /// The link form after some links were refused, and the status to answer with: the one
