@@ -52,6 +52,11 @@ pub struct Metrics {
     pub uploads_accepted: AtomicU64,
     pub uploads_refused: AtomicU64,
     pub upload_bytes: AtomicU64,
+    /// Links fetched for an upload: answered (whatever the upload then said), refused before
+    /// any request (`link`), failed at the other server (`fetch`).
+    pub links_fetched: AtomicU64,
+    pub links_refused: AtomicU64,
+    pub links_failed: AtomicU64,
     pub thumbnail_seconds: Histogram,
     pub waveform_seconds: Histogram,
 }
@@ -62,6 +67,9 @@ pub static METRICS: Metrics = Metrics {
     uploads_accepted: AtomicU64::new(0),
     uploads_refused: AtomicU64::new(0),
     upload_bytes: AtomicU64::new(0),
+    links_fetched: AtomicU64::new(0),
+    links_refused: AtomicU64::new(0),
+    links_failed: AtomicU64::new(0),
     thumbnail_seconds: Histogram::new(),
     waveform_seconds: Histogram::new(),
 };
@@ -104,6 +112,15 @@ impl Metrics {
                 mediadesk_upload_bytes_total counter\nmediadesk_upload_bytes_total {}",
             self.upload_bytes.load(Relaxed)
         );
+        let _ = writeln!(out, "# HELP mediadesk_link_fetches_total Links fetched for uploads, by outcome.");
+        let _ = writeln!(out, "# TYPE mediadesk_link_fetches_total counter");
+        for (result, n) in [
+            ("fetched", &self.links_fetched),
+            ("refused", &self.links_refused),
+            ("failed", &self.links_failed),
+        ] {
+            let _ = writeln!(out, "mediadesk_link_fetches_total{{result=\"{result}\"}} {}", n.load(Relaxed));
+        }
         self.thumbnail_seconds.render(
             &mut out,
             "mediadesk_thumbnail_seconds",

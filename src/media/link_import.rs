@@ -159,6 +159,20 @@ fn for_the_log(link: &str) -> String {
     shown.chars().take(300).collect()
 }
 
+/// Counts a link import's outcome for `/metrics`: refused or failed as such; anything else
+/// once the upload had the answer (whatever it then said), and nothing for a failure of ours
+/// before any request.
+fn count(result: Result<(), &MediaError>) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &crate::metrics::METRICS;
+    let counter = match result {
+        Err(MediaError::SourceLink(_)) => &m.links_refused,
+        Err(MediaError::Fetch(_)) => &m.links_failed,
+        _ => &m.links_fetched,
+    };
+    counter.fetch_add(1, Relaxed);
+}
+
 /// A fetched answer, ready for the upload pipeline, and where a break in it is recorded.
 type Fetched = (Upload, super::ByteStream, Arc<Mutex<Option<MediaError>>>);
 
@@ -183,16 +197,21 @@ impl MediaService {
                 if let Some(refusal) = e.refusal() {
                     self.audit_refusal(actor, &for_the_log(link), refusal.code()).await;
                 }
+                if matches!(e, MediaError::SourceLink(_) | MediaError::Fetch(_)) {
+                    count(Err(&e));
+                }
                 return Err(e);
             }
         };
         // A break in the middle reaches the pipeline as an interrupted upload; what the stream
         // saw tells it apart.
         let result = self.upload(actor, upload, body).await;
-        match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
+        let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
             (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
             (result, _) => result,
-        }
+        };
+        count(result.as_ref().map(|_| ()));
+        result
     }
 
     async fn fetch_link(&self, mut upload: Upload, link: &str) -> Result<Fetched, MediaError> {

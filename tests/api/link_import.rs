@@ -27,6 +27,13 @@ backend_tests!(
 
 const IDLE: Duration = Duration::from_secs(2);
 
+/// `/metrics`' link fetches: fetched, refused, failed.
+fn fetches() -> [u64; 3] {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &mediadesk::metrics::METRICS;
+    [m.links_fetched.load(Relaxed), m.links_refused.load(Relaxed), m.links_failed.load(Relaxed)]
+}
+
 /// Posts `link` as a script with an upload token: the status and the JSON answer.
 async fn add(s: &TestServer, token: &str, link: &str) -> (u16, Value) {
     let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(token);
@@ -200,9 +207,15 @@ async fn a_site_that_fails_leaves_nothing_behind(env: TestEnv) {
         (far.url("/stall.jpg"), (502, "fetch"), "127.0.0.1 took too long to answer"),
         (format!("http://127.0.0.1:{closed}/x.jpg"), (502, "fetch"), "could not connect to 127.0.0.1"),
     ];
+    let before = fetches();
     for (link, want, says) in cases {
         refused(&s, &token, &link, want, says).await;
     }
+    // Counted for `/metrics` (other tests count too, at the same time: at least these).
+    let after = fetches();
+    assert!(after[0] - before[0] >= 2 && after[1] - before[1] >= 2 && after[2] - before[2] >= 4, "{after:?}");
+    let shown = mediadesk::metrics::METRICS.render();
+    assert!(shown.contains("mediadesk_link_fetches_total{result=\"failed\"} "), "{shown}");
     assert!(s.env.media.settle(Duration::from_secs(30)).await);
     assert!(s.env.objects().await.is_empty(), "no object left behind");
     assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), None, "no row");
