@@ -459,6 +459,7 @@ impl Config {
                 var("MEDIADESK_LINK_IMPORT_ALLOW").as_deref().unwrap_or(""),
             )
             .map_err(|why| err("MEDIADESK_LINK_IMPORT_ALLOW", why))?,
+            concurrency: parse_num(&var, "MEDIADESK_LINK_IMPORT_CONCURRENCY", 4, 1, 64)? as usize,
             ..Default::default()
         };
         let webhook = webhook_config(&var)?;

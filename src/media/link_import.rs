@@ -32,11 +32,20 @@ pub struct LinkImport {
     pub reachable: Reachable,
     /// How long the other server may fall silent, while connecting or sending.
     pub idle_timeout: Duration,
+    /// Links this process fetches at once (`MEDIADESK_LINK_IMPORT_CONCURRENCY`); more wait
+    /// their turn. Whoever may upload should not be able to turn the server into many
+    /// simultaneous downloads from one site, nor fill its bandwidth.
+    pub concurrency: usize,
 }
 
 impl Default for LinkImport {
     fn default() -> LinkImport {
-        LinkImport { enabled: true, reachable: Reachable::default(), idle_timeout: Duration::from_secs(30) }
+        LinkImport {
+            enabled: true,
+            reachable: Reachable::default(),
+            idle_timeout: Duration::from_secs(30),
+            concurrency: 4,
+        }
     }
 }
 
@@ -191,6 +200,8 @@ impl MediaService {
             return Err(MediaError::Off("adding files from links is turned off on this server".into()));
         }
         actor.check_upload_for(upload.owner)?;
+        // Held until the upload has read the whole answer.
+        let _turn = self.link_turns.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
         let (upload, body, broke) = match self.fetch_link(upload, link.trim()).await {
             Ok(fetched) => fetched,
             Err(e) => {

@@ -91,6 +91,8 @@ pub struct MediaService {
     pub(super) pieces: Arc<super::pieces::Pieces>,
     pub(super) memos: Arc<PageMemos>,
     pub(super) link_client: super::link_import::LinkClient,
+    /// Turns at fetching links (see [`super::LinkImport::concurrency`]).
+    pub(super) link_turns: Arc<tokio::sync::Semaphore>,
 }
 
 /// What every page shows beside its items, kept for a moment (see [`crate::memo`]).
@@ -185,6 +187,7 @@ impl MediaService {
 
     pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: MediaSettings) -> MediaService {
         let cpu = CpuPool::new(settings.cpu_jobs);
+        let link_turns = Arc::new(tokio::sync::Semaphore::new(settings.link_import.concurrency.max(1)));
         MediaService {
             db,
             store,
@@ -193,6 +196,7 @@ impl MediaService {
             background: Arc::default(),
             pieces: Arc::default(),
             link_client: Arc::default(),
+            link_turns,
             memos: Arc::new(PageMemos {
                 collection_choices: Memo::new(memo::LIFETIME),
                 tag_suggestions: Memo::new(memo::LIFETIME),

@@ -272,6 +272,11 @@ fn link_imports_reach_public_addresses_and_the_networks_an_operator_names() {
     assert!(e.starts_with("MEDIADESK_LINK_IMPORT_ALLOW: \"intranet\" is not a network"), "{e}");
     let e = config(&[("MEDIADESK_LINK_IMPORT", "maybe")]).err().unwrap();
     assert!(e.starts_with("MEDIADESK_LINK_IMPORT: must be true or false"), "{e}");
+    assert_eq!(config(&[]).unwrap().link_import.concurrency, 4);
+    let eight = config(&[("MEDIADESK_LINK_IMPORT_CONCURRENCY", "8")]).unwrap();
+    assert_eq!(eight.link_import.concurrency, 8);
+    let e = config(&[("MEDIADESK_LINK_IMPORT_CONCURRENCY", "0")]).err().unwrap();
+    assert!(e.starts_with("MEDIADESK_LINK_IMPORT_CONCURRENCY"), "{e}");
 }
 
 /// Listening on every address (the container's `0.0.0.0`), links name `localhost` rather than

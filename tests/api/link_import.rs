@@ -22,7 +22,8 @@ backend_tests!(
     link_imports_can_be_turned_off,
     browser_adds_a_file_from_a_link_by_keyboard_at_390_px,
     the_real_server_fetches_an_https_link_its_environment_allows,
-    the_command_line_imports_a_list_of_links
+    the_command_line_imports_a_list_of_links,
+    a_process_fetches_only_so_many_links_at_once
 );
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -451,4 +452,28 @@ async fn the_command_line_imports_a_list_of_links(env: TestEnv) {
     );
     let (code, _, stderr) = run(None, "/nonexistent/list.txt");
     assert!(code == Some(1) && stderr.contains("--links: cannot read /nonexistent/list.txt"), "{stderr}");
+}
+
+/// Past `MEDIADESK_LINK_IMPORT_CONCURRENCY` fetches, a link waits for a turn: with one turn, a
+/// quick link asked while a stalled one holds it is fetched only once that one gave up.
+async fn a_process_fetches_only_so_many_links_at_once(env: TestEnv) {
+    use mediadesk::domain::Owner;
+    use mediadesk::media::{Actor, MediaError, Upload};
+    let far = FarSite::start().await;
+    let env = env.with_links(Some("127.0.0.1/32"), IDLE).with_link_turns(1);
+    let media = env.media.clone();
+    let stall = far.url("/stall.jpg");
+    let first = tokio::spawn(async move {
+        media.add_from_link(&Actor::operator(), Upload::new(Owner::System, ""), &stall).await
+    });
+    poll("the stalled fetch under way", PATIENCE, async || {
+        if far.requests() == 1 { Ok(()) } else { Err(far.requests().to_string()) }
+    })
+    .await;
+    let asked = std::time::Instant::now();
+    let quick = far.url("/photos/harbour.jpg");
+    let second = env.media.add_from_link(&Actor::operator(), Upload::new(Owner::System, ""), &quick).await;
+    assert!(second.is_ok(), "{second:?}");
+    assert!(asked.elapsed() >= IDLE / 2, "it waited for the stalled one: {:?}", asked.elapsed());
+    assert!(matches!(first.await.unwrap(), Err(MediaError::Fetch(_))));
 }

@@ -202,6 +202,14 @@ impl TestEnv {
         self
     }
 
+    /// This environment fetching at most `n` links at once (`MEDIADESK_LINK_IMPORT_CONCURRENCY`).
+    pub fn with_link_turns(mut self, n: usize) -> TestEnv {
+        let mut settings = self.media.settings().clone();
+        settings.link_import.concurrency = n;
+        self.media = self.media_with(self.store.clone(), settings);
+        self
+    }
+
     /// This environment with `MEDIADESK_DEFAULT_QUOTA` set (other settings as they are).
     pub fn with_default_quota(mut self, bytes: u64) -> TestEnv {
         let mut settings = self.media.settings().clone();
