@@ -268,6 +268,12 @@ async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
         "{}",
         page.body
     );
+    // Of several, a duplicate's line links to the item that holds the file.
+    let again = format!("{}\n{}", far.url("/photos/harbour.jpg"), far.url("/missing.jpg"));
+    let page = c.post("/upload", "/upload/link", &[("link", &again)]).await;
+    let line = page.body.split("<span class=\"link-text\">").nth(1).unwrap().split("</li>").next().unwrap();
+    assert!(line.contains("already in the library") && line.contains("\">Open it</a>"), "{line}");
+    assert_eq!(link_field(&page).1, again, "both refused, both back");
     let many = vec![far.url("/photos/harbour.jpg"); 21].join("\n");
     let page = c.post("/upload", "/upload/link", &[("link", &many)]).await;
     assert_eq!(page.status, 400);
@@ -292,7 +298,7 @@ async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
     let back = c.get("/upload").await;
     assert!(back.body.contains("signed out before the links were fetched"), "{}", back.body);
     assert_eq!(link_field(&back).1, wanted);
-    assert_eq!(far.requests(), 4, "only the posts made signed in fetched");
+    assert_eq!(far.requests(), 6, "only the posts made signed in fetched");
 }
 
 async fn link_imports_can_be_turned_off(env: TestEnv) {

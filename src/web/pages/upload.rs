@@ -46,8 +46,8 @@ pub(super) struct LinkForm {
     /// For a duplicate: the page of the item that holds the file.
     pub(super) existing: Option<String>,
     pub(super) keep_duplicates: bool,
-    /// Of several links: each refused one and why.
-    pub(super) refused: Vec<(String, String)>,
+    /// Of several links: each refused one, why, and for a duplicate the item holding the file.
+    pub(super) refused: Vec<(String, String, Option<String>)>,
     /// Of several links: the files added, by name, with their pages.
     pub(super) added: Vec<(String, String)>,
 }

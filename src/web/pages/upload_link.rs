@@ -141,7 +141,7 @@ fn refused_again(links: &[&str], outcomes: Vec<FileResult>, keep_duplicates: boo
             form.error = Some(outcome.message);
             form.existing = outcome.existing;
         } else {
-            form.refused.push((link.to_string(), outcome.message));
+            form.refused.push((link.to_string(), outcome.message, outcome.existing));
         }
     }
     if several {
