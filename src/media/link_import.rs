@@ -182,8 +182,10 @@ fn count(result: Result<(), &MediaError>) {
     counter.fetch_add(1, Relaxed);
 }
 
-/// A fetched answer, ready for the upload pipeline, and where a break in it is recorded.
-type Fetched = (Upload, super::ByteStream, Arc<Mutex<Option<MediaError>>>);
+/// A fetched answer, ready for the upload pipeline, where a break in it is recorded, and the
+/// turn at fetching it holds.
+type Fetched<'a> =
+    (Upload, super::ByteStream, Arc<Mutex<Option<MediaError>>>, tokio::sync::SemaphorePermit<'a>);
 
 impl MediaService {
     /// Fetches `link` and uploads what it answers for `upload`'s owner, named as the other server
@@ -200,9 +202,7 @@ impl MediaService {
             return Err(MediaError::Off("adding files from links is turned off on this server".into()));
         }
         actor.check_upload_for(upload.owner)?;
-        // Held until the upload has read the whole answer.
-        let _turn = self.link_turns.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
-        let (upload, body, broke) = match self.fetch_link(upload, link.trim()).await {
+        let (upload, body, broke, _turn) = match self.fetch_link(upload, link.trim()).await {
             Ok(fetched) => fetched,
             Err(e) => {
                 if let Some(refusal) = e.refusal() {
@@ -225,7 +225,7 @@ impl MediaService {
         result
     }
 
-    async fn fetch_link(&self, mut upload: Upload, link: &str) -> Result<Fetched, MediaError> {
+    async fn fetch_link(&self, mut upload: Upload, link: &str) -> Result<Fetched<'_>, MediaError> {
         let settings = &self.settings.link_import;
         let not_a_link =
             || MediaError::SourceLink("that is not a link: paste one starting with https://".into());
@@ -234,6 +234,9 @@ impl MediaService {
         }
         let url = Url::parse(link).map_err(|_| not_a_link())?;
         usable(&url, &settings.reachable).map_err(|why| MediaError::SourceLink(why.0))?;
+        // A link refused above waits for no turn; one taken is held until the upload has read
+        // the whole answer.
+        let turn = self.link_turns.acquire().await.map_err(|e| MediaError::Internal(e.to_string()))?;
         let client = match self.link_client.get() {
             Some(c) => c.clone(),
             None => {
@@ -265,7 +268,7 @@ impl MediaService {
                 std::io::Error::other(e)
             })
         });
-        Ok((upload, Box::pin(body), broke))
+        Ok((upload, Box::pin(body), broke, turn))
     }
 }
 
