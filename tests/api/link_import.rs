@@ -23,7 +23,8 @@ backend_tests!(
     browser_adds_a_file_from_a_link_by_keyboard_at_390_px,
     the_real_server_fetches_an_https_link_its_environment_allows,
     the_command_line_imports_a_list_of_links,
-    a_process_fetches_only_so_many_links_at_once
+    a_process_fetches_only_so_many_links_at_once,
+    a_store_or_database_outage_keeps_the_link_and_stores_nothing
 );
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -227,6 +228,51 @@ async fn a_site_that_fails_leaves_nothing_behind(env: TestEnv) {
     let rows = s.app.accounts.audit(None, &filter, None, 50).await.unwrap().entries;
     let said = format!("type: notes.txt from {}", far.url("/notes.txt"));
     assert!(rows.iter().any(|r| r.detail.as_deref() == Some(said.as_str())), "{rows:?}");
+}
+
+async fn a_store_or_database_outage_keeps_the_link_and_stores_nothing(env: TestEnv) {
+    let far = FarSite::start().await;
+    let mut env = env.with_links(Some("127.0.0.1/32"), IDLE);
+    let (store, switch) = env.faulty_store().await;
+    env.media = env.media_with(store.clone(), env.media.settings().clone());
+    env.store = store;
+    let s = env.start_server().await;
+    let (c, ann) = s.signed_in("ann", Role::User).await;
+    let token = s.token(ann, &[Scope::Upload], "links").await;
+    let link = far.url("/photos/harbour.jpg");
+    let nothing_left = || async {
+        assert!(s.env.media.settle(Duration::from_secs(30)).await);
+        assert_eq!(s.app.accounts.media_counts().await.unwrap().get(&ann), None, "no row");
+        let spooled = std::fs::read_dir(s.env.spool_dir()).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(spooled, 0, "no spool file left");
+    };
+
+    // The store down: fetched, then refused as an upload is, 503 with the link in its field.
+    switch.down();
+    refused(&s, &token, &link, (503, "unavailable"), "").await;
+    let page = c.post("/upload", "/upload/link", &[("link", &link)]).await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(page.body.contains("could not store it right now; nothing was saved"), "{}", page.body);
+    assert_eq!(link_field(&page).1, link, "the link is back in its field");
+    switch.up();
+    nothing_left().await;
+    // Owed deletions of keys the outage refused are paid; then the store holds nothing.
+    assert_eq!(s.app.media.retry_pending_deletions(true).await.unwrap().failed, 0);
+    assert!(s.env.objects().await.is_empty(), "{:?}", s.env.objects().await);
+
+    // The database failing after the file is stored: the object goes again, the link stays.
+    s.env.inject_db_failure("images", "INSERT").await;
+    refused(&s, &token, &link, (503, "unavailable"), "").await;
+    let page = c.post("/upload", "/upload/link", &[("link", &link)]).await;
+    assert_eq!((page.status, link_field(&page).1), (503, link.clone()), "{}", page.body);
+    s.env.clear_db_failure("images", "INSERT").await;
+    nothing_left().await;
+    assert!(s.env.objects().await.is_empty(), "{:?}", s.env.objects().await);
+
+    // Both back: the same link adds its file, with no restart.
+    let (status, json) = add(&s, &token, &link).await;
+    assert_eq!((status, json["results"][0]["ok"].as_bool()), (200, Some(true)), "{json}");
+    assert_eq!(s.env.objects().await.len(), 2, "the picture and its thumbnail");
 }
 
 /// What the link field holds on `page`.

@@ -548,4 +548,20 @@ async fn deleting_says_which_items_have_live_links(env: TestEnv) {
     // Another account's items are not counted for it: not its to delete.
     let (ben, _) = s.signed_in("ben", Role::User).await;
     assert_eq!(ben.get(&format!("{photo}/delete")).await.status, 404);
+    // The shares unreadable: no question that hides what deleting ends, a clear 503 instead,
+    // and nothing deleted; the question is back with the table.
+    s.env.db.batch_execute("ALTER TABLE shares RENAME TO shares_gone").await.unwrap();
+    for page in [
+        amy.get(&format!("{photo}/delete")).await,
+        amy.post("/media", "/media/bulk", &[("step", "confirm"), ("item", a.as_str())]).await,
+    ] {
+        assert_eq!(page.status, 503, "{}", page.body);
+        assert!(
+            page.body.contains("Nothing was changed") && page.body.contains("Reference:"),
+            "{}",
+            page.body
+        );
+    }
+    s.env.db.batch_execute("ALTER TABLE shares_gone RENAME TO shares").await.unwrap();
+    assert!(amy.get(&format!("{photo}/delete")).await.body.contains("It has 2 live share links"));
 }
