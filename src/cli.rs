@@ -431,6 +431,7 @@ async fn run_configured(command: Command, config: Config) -> anyhow::Result<()> 
                 println!("playable copies made: {}", done.copies);
                 println!("sounds given their print: {}", done.printed);
                 println!("images given their placeholder and look: {}", done.placeholders);
+                println!("photos read for how they were taken: {}", done.shots);
                 println!("stored pictures given caching advice: {}", done.advised);
                 println!("could not be read: {}", done.failed.len());
                 for f in &done.failed {

@@ -87,6 +87,10 @@ pub struct ImageRow {
     /// The picture's look (media/file/look.rs), found by its quarters.
     #[serde(default)]
     pub look: Option<i64>,
+    /// How the photo was taken (`domain::Shot` as JSON); `None` until read (images stored
+    /// before shots were are read by `mediadesk backfill`).
+    #[serde(default)]
+    pub shot: Option<String>,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -131,6 +135,7 @@ pub struct NewImage<'a> {
     pub private_bytes: i64,
     pub placeholder: Option<&'a str>,
     pub look: Option<i64>,
+    pub shot: Option<&'a str>,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -708,6 +713,9 @@ pub struct ImageFile<'a> {
     pub focal_y: Option<i32>,
     pub placeholder: Option<&'a str>,
     pub look: Option<i64>,
+    /// How the file's photo was taken (a version from before shots were has none: NULL, and
+    /// `mediadesk backfill` reads it).
+    pub shot: Option<&'a str>,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).

@@ -46,6 +46,7 @@ diesel::table! {
         focal_y -> Nullable<Integer>,
         placeholder -> Nullable<Text>,
         look -> Nullable<BigInt>,
+        shot -> Nullable<Text>,
     }
 }
 

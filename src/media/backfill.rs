@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::MediaError;
 use super::file::probe_audio::{Wanted, analyse_audio};
 use super::file::sniff::sniff_received;
-use super::file::{FileError, look, thumbnail};
+use super::file::{FileError, look, shot, thumbnail};
 use super::service::MediaService;
 use super::spool::spool_with;
 use super::upload::{PLAY_SUFFIX, health_of};
@@ -36,6 +36,8 @@ pub struct Backfilled {
     pub printed: usize,
     /// Images given their placeholder and look.
     pub placeholders: usize,
+    /// Images whose original was read for how the photo was taken.
+    pub shots: usize,
     /// Stored pictures given the caching advice pictures are now stored with.
     pub advised: usize,
     /// Items left as they were, with why.
@@ -55,6 +57,7 @@ impl MediaService {
     pub async fn backfill(&self) -> Result<Backfilled, MediaError> {
         let mut done = self.backfill_audio().await?;
         done.advised = self.advise_caching().await?;
+        self.backfill_shots(&mut done).await?;
         let mut after = 0;
         loop {
             let rows = {
@@ -73,6 +76,46 @@ impl MediaService {
                 }
             }
         }
+    }
+
+    /// Reads how each photo stored before shots were was taken, from its original.
+    async fn backfill_shots(&self, done: &mut Backfilled) -> Result<(), MediaError> {
+        let mut after = 0;
+        loop {
+            let rows = {
+                let mut pooled = self.db.get().await?;
+                ImageRepo::without_shot(&mut pooled.conn(), after, PAGE).await?
+            };
+            let Some((last, _)) = rows.last() else { return Ok(()) };
+            after = *last;
+            for (id, original) in rows {
+                match self.shot_of(id, &original).await {
+                    Ok(read) => done.shots += usize::from(read),
+                    Err(e) => {
+                        tracing::warn!(id, error = %e, "how the photo was taken not read");
+                        done.failed.push(NotRead { kind: MediaKind::Image, id, error: e.to_string() });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the image's shot was read from its original `original` and recorded.
+    async fn shot_of(&self, id: i64, original: &str) -> Result<bool, MediaError> {
+        let object = self.store.get(&StorageKey::parse(original)?, None).await?;
+        let spooled = spool_with(object.body, &self.settings.spool_dir, u64::MAX, |_, _| Ok(())).await?;
+        let (path, size) = (spooled.path.to_path_buf(), spooled.size);
+        let shot = self
+            .cpu
+            .run(move || {
+                let (t, _) = sniff_received(&path, size, true)?
+                    .ok_or_else(|| FileError::Corrupt("the stored file is not an image".into()))?;
+                Ok::<_, FileError>(shot::read(&path, t))
+            })
+            .await??;
+        drop(spooled);
+        let mut pooled = self.db.get().await?;
+        Ok(ImageRepo::set_shot(&mut pooled.conn(), id, original, &shot.to_column()).await?)
     }
 
     /// Gives every stored picture (originals, thumbnails, display copies, the trash's and the

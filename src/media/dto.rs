@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::db::rows::{AudioHealth, AudioRow, ImageRow};
-use crate::domain::{Focal, MediaKind, Owner, loudness};
+use crate::domain::{Focal, MediaKind, Owner, Shot, loudness};
 
 /// One file to upload; the bytes travel separately as a stream.
 #[derive(Debug, Clone)]
@@ -80,6 +80,8 @@ pub struct ImageRead {
     pub focal: Option<Focal>,
     /// The thumbnail's ThumbHash, base64 (`None` until backfilled).
     pub placeholder: Option<String>,
+    /// How the photo was taken, as its EXIF says (`None`: not read yet).
+    pub shot: Option<Shot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -341,6 +343,7 @@ impl From<ImageRow> for ImageRead {
             has_private_copy: r.private_key.is_some(),
             focal: Focal::from_stored(r.focal_x, r.focal_y),
             placeholder: r.placeholder,
+            shot: Shot::from_column(r.shot.as_deref()),
             description: Description {
                 title: r.title,
                 alt_text: r.alt_text,

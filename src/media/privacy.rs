@@ -23,7 +23,7 @@ impl MediaService {
         key: &StorageKey,
         accepted: &mut Accepted,
     ) -> Result<(), MediaError> {
-        let Probed::Image(_, _, _, found) = &accepted.probed else { return Ok(()) };
+        let Probed::Image(_, _, _, found, _) = &accepted.probed else { return Ok(()) };
         if !found.any() || self.settings.strip_metadata == StripPolicy::Never {
             return Ok(());
         }
@@ -51,7 +51,7 @@ impl MediaService {
                 accepted.spooled.size = size;
                 accepted.spooled.sha256 = sha;
                 // What is stored has nothing left to tell.
-                if let Probed::Image(_, _, _, found) = &mut accepted.probed {
+                if let Probed::Image(_, _, _, found, _) = &mut accepted.probed {
                     *found = privacy::Private::default();
                 }
             }

@@ -13,6 +13,7 @@ use super::file::embedded::{Embedded, image_text};
 use super::file::privacy::{self, Private};
 use super::file::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
+use super::file::shot;
 use super::file::sniff::{MediaType, sniff_received};
 use super::file::thumbnail::{THUMB_MAX, Thumbnail};
 use super::quota::over_quota;
@@ -22,7 +23,7 @@ use super::{MediaError, filename};
 use crate::db::repo::{AudioRepo, AuditRepo, ImageRepo, PendingDeletionRepo, UserRepo};
 use crate::db::rows::{AudioHealth, NewAudio, NewAudit, NewImage};
 use crate::db::{DbConn, now};
-use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, loudness, print_bytes};
+use crate::domain::{AuditAction, AuditOutcome, MediaKind, Owner, Shot, loudness, print_bytes};
 use crate::metrics::METRICS;
 use crate::storage::{ByteStream, PendingUpload, StorageError, StorageKey, WholeFileUpload};
 
@@ -33,7 +34,7 @@ pub(super) const THUMB_SUFFIX: &str = "thumb.jpg";
 pub(super) const PLAY_SUFFIX: &str = "play.flac";
 
 pub(super) enum Probed {
-    Image(ImageInfo, Renditions, Embedded, Private),
+    Image(ImageInfo, Renditions, Embedded, Private, Shot),
     Audio(Heard),
 }
 
@@ -390,7 +391,7 @@ impl MediaService {
             .run(move || match media_type.kind() {
                 MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true).map(|(i, r)| {
                     let private = privacy::scan(&path, media_type);
-                    Probed::Image(i, r, image_text(&path, media_type), private)
+                    Probed::Image(i, r, image_text(&path, media_type), private, shot::read(&path, media_type))
                 }),
                 MediaKind::Audio => {
                     // The meter and the print run beside the decode (file/meter_threads.rs, sound.rs).
@@ -453,7 +454,8 @@ impl MediaService {
         let sha = accepted.spooled.sha256.as_str();
         let owner_id = upload.owner.id();
         match &accepted.probed {
-            Probed::Image(info, made, text, private) => {
+            Probed::Image(info, made, text, private, shot) => {
+                let shot_column = shot.to_column();
                 let new = NewImage {
                     owner_id,
                     uploader_id: actor.user_id,
@@ -475,6 +477,7 @@ impl MediaService {
                     width: info.width as i32,
                     height: info.height as i32,
                     created_at: t,
+                    shot: Some(&shot_column),
                 };
                 let described = described(text.clone().tidy(0));
                 let row = self

@@ -136,6 +136,7 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 focal_y: r.focal_y,
                 placeholder: r.placeholder.as_deref(),
                 look: r.look,
+                shot: r.shot.as_deref(),
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -178,7 +179,7 @@ fn with_new_file(
     let mime = accepted.media_type.mime().to_owned();
     let sha = accepted.spooled.sha256.clone();
     match (row.clone(), &accepted.probed) {
-        (TrashedRow::Image(mut r), Probed::Image(info, _, _, private)) => {
+        (TrashedRow::Image(mut r), Probed::Image(info, _, _, private, shot)) => {
             r.uploader_id = actor.user_id;
             r.original_filename = name.to_owned();
             (r.content_type, r.byte_size, r.sha256) = (mime, size, sha);
@@ -193,6 +194,7 @@ fn with_new_file(
             r.private_bytes = accepted.private_copy.as_ref().map_or(0, |(_, n)| *n as i64);
             (r.width, r.height) = (info.width as i32, info.height as i32);
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
+            r.shot = Some(shot.to_column());
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, print, .. })) => {
@@ -234,6 +236,7 @@ fn with_version_file(
             (r.private_key, r.private_bytes) = (v.private_key.as_deref().map(&rename), v.private_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
             (r.focal_x, r.focal_y, r.placeholder, r.look) = (v.focal_x, v.focal_y, v.placeholder, v.look);
+            r.shot = v.shot;
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), TrashedRow::Audio(v)) => {

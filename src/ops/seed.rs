@@ -173,6 +173,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
         // A real placeholder's size, so that a page of seeded rows reads what a real one does.
         let sky = RgbImage::from_fn(4, 3, |x, y| Rgb([90 + 30 * x as u8, 140, 200 - 40 * y as u8]));
         let placeholder = crate::media::file::thumbnail::placeholder(&sky);
+        const SEEDED_SHOT: &str = r#"{"make":"Canon","model":"Canon EOS R5","f_number":2.8,"iso":400}"#;
         let new_images: Vec<NewImage> = images
             .iter()
             .zip(&thumbs)
@@ -199,6 +200,8 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 width: 4000,
                 height: 3000,
                 created_at: start + TimeDelta::seconds(*i),
+                // A camera's, so that an item page of seeded rows shows what a photo's does.
+                shot: Some(SEEDED_SHOT),
             })
             .collect();
         let new_audios: Vec<NewAudio> = audios

@@ -63,6 +63,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     private_bytes: 0,
                     placeholder: None,
                     look: None,
+                    shot: None,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,

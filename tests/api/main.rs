@@ -55,6 +55,7 @@ mod search;
 mod service;
 mod share_api;
 mod shares;
+mod shots;
 mod shutdown;
 mod sign_on;
 mod sign_on_claims;

@@ -27,6 +27,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         private_bytes: 0,
         placeholder: None,
         look: None,
+        shot: None,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),

@@ -249,6 +249,7 @@ async fn over_4_gib(env: TestEnv) {
             private_bytes: 0,
             placeholder: None,
             look: None,
+            shot: None,
             width: 1,
             height: 1,
             created_at: chrono::Utc::now().naive_utc(),

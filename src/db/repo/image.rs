@@ -76,6 +76,37 @@ impl ImageRepo {
         Ok(rows.into_iter().filter_map(|(id, key)| Some((id, key?))).collect())
     }
 
+    /// Images whose shot was never read (stored before shots were), by id after `after`:
+    /// each id and its original's key.
+    pub async fn without_shot(
+        conn: &mut DbConn<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, DbError> {
+        Ok(run!(conn, |c| t::images
+            .filter(t::id.gt(after))
+            .filter(t::shot.is_null())
+            .order(t::id)
+            .limit(limit)
+            .select((t::id, t::storage_key))
+            .load(c)
+            .await)?)
+    }
+
+    /// Records the shot read from the original `original`, if the image still has it.
+    pub async fn set_shot(
+        conn: &mut DbConn<'_>,
+        id: i64,
+        original: &str,
+        shot: &str,
+    ) -> Result<bool, DbError> {
+        let n = run!(conn, |c| diesel::update(t::images.find(id).filter(t::storage_key.eq(original)))
+            .set(t::shot.eq(shot))
+            .execute(c)
+            .await)?;
+        Ok(n == 1)
+    }
+
     /// Records the placeholder and look made from the thumbnail `thumb`, if the image still
     /// has it.
     pub async fn set_likeness(

@@ -19,6 +19,7 @@ pub mod privacy;
 pub mod probe_audio;
 pub mod probe_image;
 pub mod rendition;
+pub mod shot;
 pub mod sniff;
 pub mod sound;
 pub mod thumbnail;

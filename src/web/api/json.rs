@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 
-use crate::domain::{Focal, MediaKind, Owner};
+use crate::domain::{Focal, MediaKind, Owner, Shot};
 use crate::media::{CollectionRead, Detail, GalleryItem, Health, MediaRead, RegionRead};
 use crate::web::WebSettings;
 
@@ -209,6 +209,9 @@ pub struct DetailJson {
     /// Images: the file says where it was taken / names the camera or its owner.
     pub has_location: Option<bool>,
     pub has_device_data: Option<bool>,
+    /// Images: how the photo was taken, as far as its EXIF says (`{}`: it says nothing;
+    /// `null` for an image stored before this was read, until `mediadesk backfill`).
+    pub shot: Option<Shot>,
     /// Audio.
     pub codec: Option<String>,
     pub sample_rate: Option<i32>,
@@ -233,6 +236,7 @@ struct KindFacts {
     frames: Option<i32>,
     has_location: Option<bool>,
     has_device_data: Option<bool>,
+    shot: Option<Shot>,
     focal_point: Option<Focal>,
     placeholder: Option<String>,
     duration_ms: Option<i64>,
@@ -271,6 +275,7 @@ impl Links<'_> {
                 frames: Some(i.frames),
                 has_location: Some(i.has_location),
                 has_device_data: Some(i.has_device_data),
+                shot: i.shot.clone(),
                 focal_point: i.focal,
                 placeholder: i.placeholder.clone(),
                 ..KindFacts::default()
@@ -328,6 +333,7 @@ impl Links<'_> {
             display_height: d.display_download.as_ref().map(|(_, (_, h))| *h),
             has_location: f.has_location,
             has_device_data: f.has_device_data,
+            shot: f.shot,
             codec: f.codec,
             sample_rate: f.sample_rate,
             channels: f.channels,

@@ -12,7 +12,7 @@ use super::shares::{self, NewShareView, ShareLine};
 use super::signin::see_other;
 use crate::app::App;
 use crate::auth::session;
-use crate::domain::{AuditAction, Focal, MediaKind, StripPolicy};
+use crate::domain::{AuditAction, Focal, MediaKind, Shot, StripPolicy};
 use crate::media::RegionInput;
 use crate::media::file::waveform;
 use crate::media::{
@@ -286,7 +286,7 @@ pub(super) async fn render(
                     ("Owner", owner),
                 ],
                 i.created_at,
-                [("SHA-256", i.sha256.clone())],
+                shot_facts(i.shot.as_ref()).into_iter().chain([("SHA-256", i.sha256.clone())]),
             ),
             String::new(),
             0,
@@ -552,6 +552,20 @@ fn listed(
         .chain([("Uploaded", Moment(uploaded).into())])
         .chain(rest.into_iter().map(text))
         .collect()
+}
+
+/// How a photo was taken, as far as it says: when, with what, and how.
+fn shot_facts(shot: Option<&Shot>) -> Vec<(&'static str, String)> {
+    let Some(shot) = shot else { return Vec::new() };
+    [
+        ("Taken", shot.taken_text()),
+        ("Camera", shot.camera()),
+        ("Lens", shot.lens.clone()),
+        ("Exposure", shot.exposure()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value?)))
+    .collect()
 }
 
 /// The badge and sentence for an image whose metadata says where it was taken or what took it.

@@ -107,6 +107,27 @@ impl<'a> Tiff<'a> {
     }
 }
 
+/// A tag of IFD0 or of the EXIF sub-IFD with its type and value bytes, in the block's order.
+pub(in crate::media::file) struct Tagged {
+    pub(in crate::media::file) tag: u16,
+    pub(in crate::media::file) typ: u16,
+    pub(in crate::media::file) value: Vec<u8>,
+}
+
+/// The entries of IFD0 and of the EXIF sub-IFD (what a photo says about how it was taken is
+/// there, `media/file/shot.rs`), and whether the block is little-endian.
+pub(in crate::media::file) fn entries(data: &[u8]) -> Option<(bool, Vec<Tagged>)> {
+    let (t, first) = Tiff::parse(data)?;
+    let ifd0 = t.ifd(first).unwrap_or_default();
+    let exif = ifd0.iter().find(|e| e.tag == EXIF_IFD).and_then(|e| t.ifd(t.pointer(e))).unwrap_or_default();
+    let tagged = ifd0
+        .iter()
+        .chain(&exif)
+        .filter_map(|e| Some(Tagged { tag: e.tag, typ: e.typ, value: t.value(e)? }))
+        .collect();
+    Some((t.le, tagged))
+}
+
 /// What an EXIF block holds: (location, device-identifying).
 pub fn scan(data: &[u8]) -> (bool, bool) {
     let Some((t, first)) = Tiff::parse(data) else { return (false, false) };
