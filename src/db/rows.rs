@@ -91,6 +91,10 @@ pub struct ImageRow {
     /// before shots were are read by `mediadesk backfill`).
     #[serde(default)]
     pub shot: Option<String>,
+    /// The link the file was added from, without its password, query or fragment (`None`:
+    /// uploaded, or stored before links were kept).
+    #[serde(default)]
+    pub source_link: Option<String>,
 }
 
 /// What is written about an image; `None` clears a field.
@@ -136,6 +140,7 @@ pub struct NewImage<'a> {
     pub placeholder: Option<&'a str>,
     pub look: Option<i64>,
     pub shot: Option<&'a str>,
+    pub source_link: Option<&'a str>,
 }
 
 /// Kept whole by the trash, like [`ImageRow`].
@@ -175,6 +180,10 @@ pub struct AudioRow {
     /// `mediadesk backfill` made it. Snapshots from before prints existed have none.
     #[serde(default)]
     pub print: Option<Vec<u8>>,
+    /// The link the file was added from, without its password, query or fragment (`None`:
+    /// uploaded, or stored before links were kept).
+    #[serde(default)]
+    pub source_link: Option<String>,
 }
 
 /// What the upload's decode measured about how an audio item sounds (all zero / `None` for
@@ -239,6 +248,7 @@ pub struct NewAudio<'a> {
     #[diesel(embed)]
     pub health: AudioHealth,
     pub print: Option<&'a [u8]>,
+    pub source_link: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -716,6 +726,7 @@ pub struct ImageFile<'a> {
     /// How the file's photo was taken (a version from before shots were has none: NULL, and
     /// `mediadesk backfill` reads it).
     pub shot: Option<&'a str>,
+    pub source_link: Option<&'a str>,
 }
 
 /// The columns of an audio item that are its file (what a replace changes).
@@ -741,6 +752,7 @@ pub struct AudioFile<'a> {
     pub health: AudioHealth,
     pub print: Option<&'a [u8]>,
     pub updated_at: NaiveDateTime,
+    pub source_link: Option<&'a str>,
 }
 
 /// One line of the audit log.

@@ -47,6 +47,7 @@ diesel::table! {
         placeholder -> Nullable<Text>,
         look -> Nullable<BigInt>,
         shot -> Nullable<Text>,
+        source_link -> Nullable<Text>,
     }
 }
 
@@ -85,6 +86,7 @@ diesel::table! {
         clipped -> Bool,
         mostly_silent -> Bool,
         print -> Nullable<Binary>,
+        source_link -> Nullable<Text>,
     }
 }
 

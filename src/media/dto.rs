@@ -82,6 +82,8 @@ pub struct ImageRead {
     pub placeholder: Option<String>,
     /// How the photo was taken, as its EXIF says (`None`: not read yet).
     pub shot: Option<Shot>,
+    /// The link the file was added from (without its password, query or fragment).
+    pub source_link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,6 +110,8 @@ pub struct AudioRead {
     /// Players get a FLAC copy: the original's codec does not play in every browser.
     pub has_rendition: bool,
     pub health: Health,
+    /// The link the file was added from (without its password, query or fragment).
+    pub source_link: Option<String>,
 }
 
 /// How an audio item sounds, as its upload measured it (see [`crate::domain::loudness`]); all
@@ -211,6 +215,14 @@ impl MediaRead {
         match self {
             MediaRead::Image(i) => &i.sha256,
             MediaRead::Audio(a) => &a.sha256,
+        }
+    }
+
+    /// The link the file was added from, if it came from one.
+    pub fn source_link(&self) -> Option<&str> {
+        match self {
+            MediaRead::Image(i) => i.source_link.as_deref(),
+            MediaRead::Audio(a) => a.source_link.as_deref(),
         }
     }
 
@@ -344,6 +356,7 @@ impl From<ImageRow> for ImageRead {
             focal: Focal::from_stored(r.focal_x, r.focal_y),
             placeholder: r.placeholder,
             shot: Shot::from_column(r.shot.as_deref()),
+            source_link: r.source_link,
             description: Description {
                 title: r.title,
                 alt_text: r.alt_text,
@@ -376,6 +389,7 @@ impl From<AudioRow> for AudioRead {
             description: Description { title: r.title, alt_text: None, caption: r.caption, credit: r.credit },
             has_rendition: r.rendition_key.is_some(),
             health: r.health.into(),
+            source_link: r.source_link,
         }
     }
 }

@@ -478,6 +478,7 @@ impl MediaService {
                     height: info.height as i32,
                     created_at: t,
                     shot: Some(&shot_column),
+                    source_link: upload.source.as_deref(),
                 };
                 let described = described(text.clone().tidy(0));
                 let row = self
@@ -523,6 +524,7 @@ impl MediaService {
                     rendition_bytes: accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64),
                     health: *health,
                     print: Some(print),
+                    source_link: upload.source.as_deref(),
                 };
                 let row = self
                     .db

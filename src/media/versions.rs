@@ -137,6 +137,7 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 placeholder: r.placeholder.as_deref(),
                 look: r.look,
                 shot: r.shot.as_deref(),
+                source_link: r.source_link.as_deref(),
             };
             ImageRepo::set_file(c, r.id, was, &f).await
         }
@@ -160,6 +161,7 @@ async fn set_file(c: &mut DbConn<'_>, file: &TrashedRow, was: &str) -> Result<bo
                 health: r.health,
                 print: r.print.as_deref(),
                 updated_at: now(),
+                source_link: r.source_link.as_deref(),
             };
             AudioRepo::set_file(c, r.id, was, &f).await
         }
@@ -195,6 +197,7 @@ fn with_new_file(
             (r.width, r.height) = (info.width as i32, info.height as i32);
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             r.shot = Some(shot.to_column());
+            r.source_link = None;
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, print, .. })) => {
@@ -210,6 +213,7 @@ fn with_new_file(
             r.rendition_bytes = accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64);
             r.health = *health;
             r.print = Some(print.clone());
+            r.source_link = None;
             TrashedRow::Audio(r)
         }
         // `expected_kind` made the upload refuse any other kind.
@@ -236,7 +240,7 @@ fn with_version_file(
             (r.private_key, r.private_bytes) = (v.private_key.as_deref().map(&rename), v.private_bytes);
             (r.width, r.height, r.frame_count) = (v.width, v.height, v.frame_count);
             (r.focal_x, r.focal_y, r.placeholder, r.look) = (v.focal_x, v.focal_y, v.placeholder, v.look);
-            r.shot = v.shot;
+            (r.shot, r.source_link) = (v.shot, v.source_link);
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), TrashedRow::Audio(v)) => {
@@ -249,7 +253,7 @@ fn with_version_file(
             (r.channels, r.codec, r.peaks) = (v.channels, v.codec, v.peaks);
             (r.rendition_key, r.rendition_bytes) =
                 (v.rendition_key.as_deref().map(&rename), v.rendition_bytes);
-            (r.health, r.print) = (v.health, v.print);
+            (r.health, r.print, r.source_link) = (v.health, v.print, v.source_link);
             TrashedRow::Audio(r)
         }
         (current, _) => current,

@@ -202,6 +202,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 created_at: start + TimeDelta::seconds(*i),
                 // A camera's, so that an item page of seeded rows shows what a photo's does.
                 shot: Some(SEEDED_SHOT),
+                source_link: None,
             })
             .collect();
         let new_audios: Vec<NewAudio> = audios
@@ -239,6 +240,7 @@ async fn add_synthetic_rows(db: &Db, owner: Owner, first: usize, count: usize) -
                 },
                 // Printed, with nothing to print: `backfill` has no file to read for them.
                 print: Some(&[]),
+                source_link: None,
             })
             .collect();
         added += db

@@ -219,6 +219,16 @@ impl Escaped {
         let _ = askama::filters::Escaper::write_escaped_str(&askama::filters::Html, &mut out, text);
         Escaped(out)
     }
+
+    /// A link to an `http(s)://` address that the page's reader may follow without telling
+    /// the site where from; anything else is text.
+    pub fn link(address: &str) -> Escaped {
+        let text = Escaped::of(address);
+        if !(address.starts_with("https://") || address.starts_with("http://")) {
+            return text;
+        }
+        Escaped(format!("<a href=\"{text}\" rel=\"noreferrer nofollow\">{text}</a>"))
+    }
 }
 
 impl std::fmt::Display for Escaped {

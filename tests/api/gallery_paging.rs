@@ -64,6 +64,7 @@ async fn seed(env: &TestEnv) -> (Vec<Item>, i64, i64) {
                     placeholder: None,
                     look: None,
                     shot: None,
+                    source_link: None,
                     frame_count: if i % 4 == 0 { 3 } else { 1 },
                     width: 4,
                     height: 3,
@@ -155,6 +156,7 @@ fn audio_row<'a>(name: &'a str, key: &'a str, at: NaiveDateTime) -> NewAudio<'a>
         rendition_bytes: 0,
         health: Default::default(),
         print: None,
+        source_link: None,
     }
 }
 

@@ -75,6 +75,7 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
     // from the link a redirect ended at.
     // A presigned-style link with a password: neither reaches the audit log.
     let signed = format!("http://ann:secret@{}/download?id=7&signature=c2VjcmV0#top", far.addr);
+    let mut gulls_page = String::new();
     for (link, name, fixture, kind) in [
         (signed.clone(), "Häfen am Meer.png", "image.png", "image"),
         (far.url("/moved"), "gulls.flac", "tone.flac", "audio"),
@@ -89,7 +90,29 @@ async fn a_link_adds_its_file_as_an_upload_does(env: TestEnv) {
                 .unwrap();
         assert_eq!((doc["kind"].as_str(), doc["filename"].as_str()), (Some(kind), Some(name)));
         assert_eq!(doc["sha256"], sha256_hex(&fixture_bytes(fixture)), "the very bytes");
+        // Where it came from is kept, as given, without the password, query or fragment.
+        let from = link.replace("ann:secret@", "").replace("?id=7&signature=c2VjcmV0#top", "");
+        assert_eq!(doc["source_link"], from.as_str(), "{doc}");
+        let page = c.get(doc["url"].as_str().unwrap().trim_start_matches(&s.base)).await;
+        let said =
+            format!("<dt>Added from</dt><dd><a href=\"{from}\" rel=\"noreferrer nofollow\">{from}</a></dd>");
+        assert!(page.body.contains(&said), "{}", page.body);
+        gulls_page = doc["url"].as_str().unwrap().to_owned();
     }
+    // Replaced by a file from a computer, an item added from a link says nothing of the kind
+    // (shots.rs: nor does an upload); a rollback brings its link back.
+    let id = gulls_page.rsplit('/').next().unwrap().parse().unwrap();
+    let mut kept = s.env.media.settings().clone();
+    kept.trash_days = 7;
+    let media = s.env.media_with(s.env.store.clone(), kept);
+    let gulls = (mediadesk::domain::MediaKind::Audio, id);
+    let ann_actor = mediadesk::media::Actor::user(ann);
+    let upload = mediadesk::media::Upload::new(mediadesk::domain::Owner::User(ann), "mine.flac");
+    let replaced = media.replace(&ann_actor, gulls, upload, fixture_stream("tone-mono.flac")).await.unwrap();
+    assert_eq!(replaced.media.source_link(), None);
+    let version = media.versions(&ann_actor, gulls).await.unwrap()[0].id;
+    let back = media.restore_version(&ann_actor, gulls, version).await.unwrap();
+    assert_eq!(back.source_link(), Some(far.url("/moved").as_str()));
     // Several links in one post, as repeated fields: a result each.
     let req = reqwest::Client::new().post(format!("{}/upload/link", s.base)).bearer_auth(&token);
     let two = [("link", far.url("/cut.jpg")), ("link", far.url("/photos/harbour.jpg"))];

@@ -28,6 +28,7 @@ fn new_image(owner: Option<i64>, key: &str, minutes_ago: i64) -> NewImage<'_> {
         placeholder: None,
         look: None,
         shot: None,
+        source_link: None,
         width: 3,
         height: 2,
         created_at: Utc::now().naive_utc() - TimeDelta::minutes(minutes_ago),
@@ -58,6 +59,7 @@ fn new_audio(owner: Option<i64>, key: &str) -> NewAudio<'_> {
         rendition_bytes: 0,
         health: Default::default(),
         print: None,
+        source_link: None,
     }
 }
 

@@ -250,6 +250,7 @@ async fn over_4_gib(env: TestEnv) {
             placeholder: None,
             look: None,
             shot: None,
+            source_link: None,
             width: 1,
             height: 1,
             created_at: chrono::Utc::now().naive_utc(),

@@ -209,6 +209,9 @@ pub struct DetailJson {
     /// Images: the file says where it was taken / names the camera or its owner.
     pub has_location: Option<bool>,
     pub has_device_data: Option<bool>,
+    /// The link the file was added from, without its password, query or fragment (`null`:
+    /// uploaded from a computer).
+    pub source_link: Option<String>,
     /// Images: how the photo was taken, as far as its EXIF says (`{}`: it says nothing;
     /// `null` for an image stored before this was read, until `mediadesk backfill`).
     pub shot: Option<Shot>,
@@ -333,6 +336,7 @@ impl Links<'_> {
             display_height: d.display_download.as_ref().map(|(_, (_, h))| *h),
             has_location: f.has_location,
             has_device_data: f.has_device_data,
+            source_link: m.source_link().map(str::to_owned),
             shot: f.shot,
             codec: f.codec,
             sample_rate: f.sample_rate,

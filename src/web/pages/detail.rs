@@ -285,7 +285,7 @@ pub(super) async fn render(
                     ("Size", view::human_size(i.byte_size)),
                     ("Owner", owner),
                 ],
-                i.created_at,
+                (i.created_at, i.source_link.as_deref()),
                 shot_facts(i.shot.as_ref()).into_iter().chain([("SHA-256", i.sha256.clone())]),
             ),
             String::new(),
@@ -309,7 +309,7 @@ pub(super) async fn render(
                     ("Size", view::human_size(a.byte_size)),
                     ("Owner", owner),
                 ],
-                a.created_at,
+                (a.created_at, a.source_link.as_deref()),
                 [("SHA-256", a.sha256.clone())].into_iter().chain(sound::facts(a)),
             ),
             drafts.transcript.clone().unwrap_or_else(|| a.transcript.clone().unwrap_or_default()),
@@ -542,7 +542,7 @@ pub(super) async fn render(
 /// An item's facts as its page lists them, escaped once: when it was uploaded is a `<time>`.
 fn listed(
     about: Vec<(&'static str, String)>,
-    uploaded: chrono::NaiveDateTime,
+    (uploaded, from): (chrono::NaiveDateTime, Option<&str>),
     rest: impl IntoIterator<Item = (&'static str, String)>,
 ) -> Vec<(&'static str, Escaped)> {
     let text = |(name, value): (&'static str, String)| (name, Escaped::of(&value));
@@ -550,6 +550,7 @@ fn listed(
         .into_iter()
         .map(text)
         .chain([("Uploaded", Moment(uploaded).into())])
+        .chain(from.map(|link| ("Added from", Escaped::link(link))))
         .chain(rest.into_iter().map(text))
         .collect()
 }
