@@ -93,6 +93,10 @@ async fn a_photo_says_how_it_was_taken_on_its_page_and_in_the_api(env: TestEnv) 
         ] {
             assert!(page.contains(&format!("<dt>{fact}</dt><dd>{says}</dd>")), "{name}: {fact}\n{page}");
         }
+        // The full-window viewer says it in a line under the picture.
+        let viewer = html_unescape(&c.get(&format!("{item}/view")).await.body);
+        let line = "12 March 2024, 14:03:07 (UTC+01:00) · Canon EOS R5 · f/2.8 · 1/200 s · ISO 400";
+        assert!(viewer.contains(&format!("<p class=\"facts shot\">{line}")), "{name}\n{viewer}");
         // The API says what exiftool, the judge, reads in the file.
         let doc = api(&item).await;
         let (shot, judge) = (&doc["shot"], judged(&file));

@@ -25,6 +25,8 @@ struct ViewerPage {
     /// Alt text, else the file name.
     alt: String,
     caption: Option<String>,
+    /// How a photo was taken, in a line: when, the camera, the exposure.
+    shot: Option<String>,
     /// A large image's screen-size rendition, else the original.
     preview_url: String,
     /// The next item's picture, fetched ahead by the script.
@@ -70,6 +72,14 @@ pub async fn show(
         heading: d.title.clone().unwrap_or_else(|| media.filename().to_owned()),
         alt: d.alt_text.clone().unwrap_or_else(|| media.filename().to_owned()),
         caption: d.caption.clone(),
+        shot: match media {
+            MediaRead::Image(i) => i.shot.as_ref().and_then(|s| {
+                let parts: Vec<String> =
+                    [s.taken_text(), s.camera(), s.exposure()].into_iter().flatten().collect();
+                (!parts.is_empty()).then(|| parts.join(" · "))
+            }),
+            MediaRead::Audio(_) => None,
+        },
         preview_url,
         next_picture: walk.next_picture,
         placeholder: PreviewPlaceholder::of(media, detail.shown_size),
