@@ -15,7 +15,8 @@ use reqwest::redirect::Policy;
 use reqwest::{Url, header};
 
 use super::public_net::Reachable;
-use super::{Actor, MediaError, MediaRead, MediaService, Upload, filename};
+use super::{Actor, MediaError, MediaRead, MediaService, Replaced, Upload, filename};
+use crate::domain::{AuditAction, MediaKind};
 
 /// Redirects followed before the link is given up on (browsers allow 20; media links use 1–2).
 const MAX_REDIRECTS: usize = 5;
@@ -217,6 +218,39 @@ impl MediaService {
         // A break in the middle reaches the pipeline as an interrupted upload; what the stream
         // saw tells it apart.
         let result = self.upload(actor, upload, body).await;
+        let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
+            (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
+            (result, _) => result,
+        };
+        count(result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// Fetches `link` and puts what it answers in place of the item's file, as a replace from
+    /// a computer does (named as the other server names it, else the item keeps its name);
+    /// refused and failed as [`MediaService::add_from_link`] is, before any fetch for someone
+    /// who may not manage the item. Recorded as a replace from the link.
+    pub async fn replace_from_link(
+        &self,
+        actor: &Actor,
+        (kind, id): (MediaKind, i64),
+        link: &str,
+    ) -> Result<Replaced, MediaError> {
+        if !self.settings.link_import.enabled {
+            return Err(MediaError::Off("adding files from links is turned off on this server".into()));
+        }
+        let item = self.item(kind, id).await?;
+        actor.check_manage(item.media.owner_id())?;
+        let upload = Upload::new(item.media.owner(), "");
+        let (upload, body, broke, _turn) = self.fetch_link(upload, link.trim()).await.inspect_err(|e| {
+            if matches!(e, MediaError::SourceLink(_) | MediaError::Fetch(_)) {
+                count(Err(e));
+            }
+        })?;
+        let name = if upload.filename.trim().is_empty() { item.media.filename() } else { &upload.filename };
+        let detail = format!("{} from {}", filename::clean(name), for_the_log(link));
+        let record = (AuditAction::Replace, Some(detail));
+        let result = self.replace_recorded(actor, (kind, id), upload, body, record, Some).await;
         let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
             (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
             (result, _) => result,

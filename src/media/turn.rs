@@ -49,7 +49,9 @@ impl MediaService {
             }
             other => other?,
         };
-        let upload = Upload::new(item.media.owner(), item.media.filename());
+        // The same picture, turned: from where it came still holds.
+        let source = item.media.source_link().map(str::to_owned);
+        let upload = Upload { source, ..Upload::new(item.media.owner(), item.media.filename()) };
         let record = (AuditAction::Turn, Some(format!("{} {}", item.media.filename(), turn.done())));
         let refocus = |f: Focal| Some(f.turned(turn));
         self.replace_recorded(actor, (kind, id), upload, body_of(turned), record, refocus).await
@@ -124,7 +126,8 @@ impl MediaService {
             }
             other => other?,
         };
-        let upload = Upload::new(Owner::from_id(image.owner_id), &image.filename);
+        let source = image.source_link.clone();
+        let upload = Upload { source, ..Upload::new(Owner::from_id(image.owner_id), &image.filename) };
         let record = (AuditAction::Crop, Some(format!("{} {}", image.filename, kept.done())));
         let shown = (image.width as u32, image.height as u32);
         let refocus = |f: Focal| f.cropped(shown, &kept);

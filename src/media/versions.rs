@@ -176,6 +176,7 @@ fn with_new_file(
     accepted: &Accepted,
     key: &StorageKey,
     thumb: Option<&StorageKey>,
+    source: Option<&str>,
 ) -> TrashedRow {
     let size = accepted.spooled.size as i64;
     let mime = accepted.media_type.mime().to_owned();
@@ -197,7 +198,7 @@ fn with_new_file(
             (r.width, r.height) = (info.width as i32, info.height as i32);
             r.frame_count = info.frames.try_into().unwrap_or(i32::MAX);
             r.shot = Some(shot.to_column());
-            r.source_link = None;
+            r.source_link = source.map(str::to_owned);
             TrashedRow::Image(r)
         }
         (TrashedRow::Audio(mut r), Probed::Audio(Heard { info, peaks, health, print, .. })) => {
@@ -213,7 +214,7 @@ fn with_new_file(
             r.rendition_bytes = accepted.rendition.as_ref().map_or(0, |(_, n)| *n as i64);
             r.health = *health;
             r.print = Some(print.clone());
-            r.source_link = None;
+            r.source_link = source.map(str::to_owned);
             TrashedRow::Audio(r)
         }
         // `expected_kind` made the upload refuse any other kind.
@@ -323,7 +324,8 @@ impl MediaService {
         }
         let kept_version = self
             .swap_file(actor, &item, &new_objects, None, record, |current| {
-                let mut row = with_new_file(current, actor, &name, &accepted, &key, thumb.as_ref());
+                let source = upload.source.as_deref();
+                let mut row = with_new_file(current, actor, &name, &accepted, &key, thumb.as_ref(), source);
                 if let TrashedRow::Image(r) = &mut row {
                     let focal = Focal::from_stored(r.focal_x, r.focal_y).and_then(refocus);
                     (r.focal_x, r.focal_y) = focal.map(Focal::stored).unzip();

@@ -178,6 +178,7 @@ pub fn configure(app: App, settings: WebSettings) -> impl FnOnce(&mut web::Servi
                 }),
             )
             .route("/media/{kind}/{id}/replace", web::post().to(replace::replace))
+            .route("/media/{kind}/{id}/replace/link", web::post().to(replace::replace_from_link))
             .route("/media/{kind}/{id}/replace", web::get().to(detail::to_item))
             .route("/media/{kind}/{id}/turn", web::post().to(replace::turn))
             .route("/media/{kind}/{id}/turn", web::get().to(detail::to_item))

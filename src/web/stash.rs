@@ -135,6 +135,10 @@ pub fn note(kept: &Kept) -> (&'static str, bool) {
         let note = "You were signed out before the link was made. Its lifetime, download choice and \
                     note are back in the form below (type a password again): make it again.";
         (note, true)
+    } else if kept.action.starts_with("/media/") && kept.action.ends_with("/replace/link") {
+        let note = "You were signed out before the file was replaced, so nothing was changed. The \
+                    link is back in its field below: replace it again.";
+        (note, true)
     } else if kept.action == "/collections" {
         let note = "You were signed out before the collection was made. Its name is back in the \
                     form below: make it again.";
@@ -266,5 +270,7 @@ mod tests {
         assert!(said("/media/image/1/tags").1 && !said("/media/image/1/tags/remove").1);
         assert!(said("/media/image/1/share").1 && !said("/media/image/1/shares/revoke").1);
         assert!(said("/collections").1 && said("/collections/3/rename").1 && !said("/collections/3/move").1);
+        assert!(said("/media/image/1/replace/link").0.contains("link is back"));
+        assert!(!said("/media/image/1/replace").1, "a file is not kept");
     }
 }

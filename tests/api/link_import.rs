@@ -24,7 +24,8 @@ backend_tests!(
     the_real_server_fetches_an_https_link_its_environment_allows,
     the_command_line_imports_a_list_of_links,
     a_process_fetches_only_so_many_links_at_once,
-    a_store_or_database_outage_keeps_the_link_and_stores_nothing
+    a_store_or_database_outage_keeps_the_link_and_stores_nothing,
+    a_link_replaces_an_item_s_file
 );
 
 const IDLE: Duration = Duration::from_secs(2);
@@ -379,7 +380,98 @@ async fn link_imports_can_be_turned_off(env: TestEnv) {
     refused(&s, &token, &far.url("/photos/harbour.jpg"), (403, "forbidden"), "turned off").await;
     let page = c.post("/upload", "/upload/link", &[("link", &far.url("/photos/harbour.jpg"))]).await;
     assert_eq!(page.status, 403);
+    // Nor does an item's page offer to replace its file from one.
+    let item = c.upload_one("quay.png", fixture_bytes("image.png")).await;
+    assert!(!c.get(&item).await.body.contains("/replace/link"), "no form");
+    let link = far.url("/photos/harbour.jpg");
+    assert_eq!(c.post(&item, &format!("{item}/replace/link"), &[("link", &link)]).await.status, 403);
     assert_eq!(far.requests(), 0);
+}
+
+async fn a_link_replaces_an_item_s_file(env: TestEnv) {
+    let far = FarSite::start().await;
+    let s = env.with_trash(7).with_links(Some("127.0.0.1/32"), IDLE).start_server().await;
+    let (c, ann) = s.signed_in("ann", Role::User).await;
+    let token = s.token(ann, &[Scope::Read], "links").await;
+    let item = c.upload_one("quay.png", fixture_bytes("image.png")).await;
+    let doc = || async {
+        let req = reqwest::Client::new().get(format!("{}/api/v1{item}", s.base)).bearer_auth(&token);
+        serde_json::from_str::<Value>(&Tus::send(req).await.body).unwrap()
+    };
+    let page = c.get(&item).await;
+    assert!(page.body.contains(&format!("action=\"{item}/replace/link\"")), "{}", page.body);
+    assert!(page.body.contains("<label for=\"replace-link\">…or with the file a link points to</label>"));
+
+    // Refused: back in its field with why, the page answering the refusal's status; the file
+    // stays. A sound for a picture; a page that is not there.
+    for (path, status, why) in [
+        ("/sounds/gulls.flac", 415, "expected an image file"),
+        ("/missing.jpg", 502, "answered 404 Not Found"),
+    ] {
+        let link = far.url(path);
+        let page = c.post(&item, &format!("{item}/replace/link"), &[("link", &link)]).await;
+        assert_eq!(page.status, status, "{path}: {}", page.body);
+        let body = html_unescape(&page.body);
+        assert!(body.contains(&format!("value=\"{link}\" required aria-invalid=\"true\"")), "{body}");
+        let error = body.split("id=\"replace-link-error\">").nth(1).expect("why, beside the field");
+        assert!(error.starts_with(why) || error.contains(why), "{path}: {error}");
+    }
+    assert_eq!(doc().await["sha256"], sha256_hex(&fixture_bytes("image.png")), "the file stays");
+
+    // Someone who may not manage the item: nothing is fetched.
+    let asked = far.requests();
+    let (bob, _) = s.signed_in("bob", Role::User).await;
+    let link = far.url("/photos/harbour.jpg");
+    let token_page = bob.get("/upload").await.csrf();
+    let fields = [("csrf_token", token_page.as_str()), ("link", link.as_str())];
+    assert_eq!(bob.post_raw(&format!("{item}/replace/link"), &fields).await.status, 404);
+    assert_eq!(far.requests(), asked, "nothing fetched for someone who may not replace it");
+
+    // Replaced: the link's file, its name, where it came from; the old file kept as a version.
+    let done = c.post(&item, &format!("{item}/replace/link"), &[("link", &link)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = c.get(&item).await;
+    assert!(page.body.contains("Replaced the file with harbour.jpg."), "{}", page.body);
+    let now = doc().await;
+    assert_eq!(now["sha256"], sha256_hex(&fixture_bytes("image.jpg")), "{now}");
+    assert_eq!(
+        (now["filename"].as_str(), now["source_link"].as_str()),
+        (Some("harbour.jpg"), Some(link.as_str()))
+    );
+    assert!(page.body.contains("quay.png") && page.body.contains("Roll back to this"), "the version");
+    let filter = AuditFilter { action: Some(AuditAction::Replace), ..Default::default() };
+    let rows = s.app.accounts.audit(None, &filter, None, 10).await.unwrap().entries;
+    let said = format!("harbour.jpg from {link}");
+    assert!(rows.iter().any(|r| r.detail.as_deref() == Some(said.as_str())), "{rows:?}");
+    // Turned, it still came from there.
+    let turned = c.post(&item, &format!("{item}/turn"), &[("turn", "right")]).await;
+    assert_eq!(turned.status, 303, "{}", turned.body);
+    assert_eq!(doc().await["source_link"].as_str(), Some(link.as_str()));
+    assert!(s.env.media.settle(Duration::from_secs(30)).await);
+    let spooled = std::fs::read_dir(s.env.spool_dir()).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(spooled, 0, "no spool file left");
+
+    // Posted after the session ended: nothing replaced, the link back in its field after sign-in.
+    let csrf = c.get(&item).await.csrf();
+    s.clock.advance(2 * 3600);
+    let wanted = far.url("/download");
+    let fields = [("csrf_token", csrf.as_str()), ("link", wanted.as_str())];
+    let post = c.post_from(&item, &format!("{item}/replace/link"), &fields).await;
+    assert_eq!(post.status, 303);
+    let signin = c.get(post.location()).await;
+    let form = [
+        ("csrf_token", signin.csrf()),
+        ("username", "ann".to_owned()),
+        ("password", "password-ann".to_owned()),
+        ("next", item.clone()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(c.post_raw("/signin", &form).await.location(), item);
+    let back = html_unescape(&c.get(&item).await.body);
+    assert!(back.contains("signed out before the file was replaced"), "{back}");
+    let field = back.split("id=\"replace-link\"").nth(1).unwrap().split('>').next().unwrap();
+    assert!(field.contains(&format!("value=\"{wanted}\"")), "{field}");
+    assert_eq!(doc().await["filename"], "harbour.jpg", "nothing replaced");
 }
 
 /// From the link field: Tab past "Keep a duplicate" to the button, Enter.
@@ -434,6 +526,10 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
             }
         })
         .await;
+        let sound = b
+            .js("return document.querySelector('main a[href^=\"/media/audio/\"]').getAttribute('href');")
+            .await;
+        let sound = sound.as_str().expect("the added sound's page").to_owned();
         // A picture dragged from another page onto the files' drop zone brings its link: it goes
         // to the link field (the files stay unchosen).
         b.goto("/upload").await;
@@ -456,6 +552,27 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         let state = "const b = document.querySelector('.link-form button'); \
                      return b.disabled + ' ' + b.textContent + ' ' + b.form.getAttribute('aria-busy');";
         assert_eq!(b.js(state).await.as_str(), Some("true Fetching 2 links… true"));
+        // On an item's page, its file replaced from a link by keyboard: a refusal says why
+        // beside the field, which keeps the link, at 390 px.
+        b.goto(&sound).await;
+        b.js("document.querySelector('label[for=replace-link]').click(); return 0;").await;
+        assert_eq!(b.js("return document.activeElement.id;").await.as_str(), Some("replace-link"));
+        b.press(&refused).await;
+        b.press(&fantoccini::key::Key::Tab.to_string()).await;
+        let on = b.js("return document.activeElement.textContent;").await;
+        assert_eq!(on.as_str(), Some("Replace from the link"));
+        b.press(&fantoccini::key::Key::Enter.to_string()).await;
+        poll("the refusal said beside the field", PATIENCE, async || {
+            let js =
+                "const e = document.querySelector('#replace-link-error'); return e ? e.textContent : '';";
+            let said = b.js(js).await.as_str().unwrap_or("").to_owned();
+            if said.contains("answered 404") { Ok(()) } else { Err(said) }
+        })
+        .await;
+        let kept = b.js("return document.querySelector('#replace-link').value;").await;
+        assert_eq!(kept.as_str(), Some(refused.as_str()), "the link is still in its field");
+        b.assert_fits("no sideways scrolling at 390 px, a replace refused").await;
+        b.screenshot("replace-link-refused-390").await;
     })
     .await;
 }

@@ -133,6 +133,9 @@ struct DetailPage {
     /// A replaced file is kept as a version (for `trash_days`).
     versions_kept: bool,
     trash_days: u32,
+    /// The "Replace from a link" form (where links may be added): the link typed, and why it
+    /// did not replace the file.
+    replace_link: Option<(String, Option<String>)>,
 }
 
 /// An earlier file as the page lists it.
@@ -221,6 +224,8 @@ pub(super) struct Drafts {
     pub(super) region: Option<RegionDraft>,
     /// A link that was not made.
     pub(super) share: Option<ShareDraft>,
+    /// A link whose answer did not replace the file.
+    pub(super) replace_link: Option<LinkDraft>,
     /// What was not saved was overtaken by someone else's change (the page answers 409).
     pub(super) conflict: bool,
 }
@@ -232,6 +237,14 @@ pub(super) struct ShareDraft {
     pub(super) download: bool,
     pub(super) note: String,
     pub(super) why: String,
+}
+
+/// The "Replace from a link" form as it was sent, why the file was not replaced, and the
+/// status the page answers with (that of the refusal).
+pub(super) struct LinkDraft {
+    pub(super) link: String,
+    pub(super) why: String,
+    pub(super) status: StatusCode,
 }
 
 /// A region form that comes back with why its change was not made.
@@ -376,7 +389,9 @@ pub(super) async fn render(
         || drafts.region.is_some()
         || drafts.transcript_error.is_some()
         || drafts.share.is_some();
-    let status = if drafts.conflict || !clashes.is_empty() || transcript_clash.is_some() {
+    let status = if let Some(d) = &drafts.replace_link {
+        d.status
+    } else if drafts.conflict || !clashes.is_empty() || transcript_clash.is_some() {
         StatusCode::CONFLICT
     } else if refused {
         StatusCode::BAD_REQUEST
@@ -534,6 +549,10 @@ pub(super) async fn render(
         versions,
         versions_kept: app.media.keeps_trash(),
         trash_days: app.media.settings().trash_days,
+        replace_link: app.media.settings().link_import.enabled.then(|| match drafts.replace_link {
+            Some(d) => (d.link, Some(d.why)),
+            None => (String::new(), None),
+        }),
     }
     .render()?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
@@ -604,6 +623,7 @@ fn restored(settings: &WebSettings, req: &HttpRequest, user: &CurrentUser, url: 
     let kept_tags = take(format!("{url}/tags"));
     let kept_share = take(format!("{url}/share"));
     let kept_region = take(format!("{url}/regions"));
+    let kept_link = take(format!("{url}/replace/link"));
     let changed = settings
         .work
         .peek(req, now)
@@ -658,9 +678,15 @@ fn restored(settings: &WebSettings, req: &HttpRequest, user: &CurrentUser, url: 
                 credit: f("seen_credit"),
             })
         }),
+        replace_link: kept_link.as_ref().map(|k| LinkDraft {
+            link: k.field("link").unwrap_or_default().to_owned(),
+            why: "You were signed out before the file was replaced; replace it again.".to_owned(),
+            status: StatusCode::OK,
+        }),
         ..Drafts::default()
     };
-    let kept = [kept, kept_description, kept_tags, kept_share, kept_region, kept_change.map(|(_, k)| k)];
+    let kept =
+        [kept, kept_description, kept_tags, kept_share, kept_region, kept_link, kept_change.map(|(_, k)| k)];
     (drafts, kept.into_iter().flatten().next().is_some())
 }
 

@@ -6,13 +6,15 @@ use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::detail::MediaPath;
+use super::detail::{Drafts, LinkDraft, MediaPath, render};
 use super::signin::see_other;
 use super::upload::{drain, next_field};
 use crate::app::App;
 use crate::auth::session;
 use crate::domain::{Owner, Turn};
 use crate::media::{MediaError, Replaced, Upload};
+use crate::web::WebSettings;
+use crate::web::back;
 use crate::web::error::WebError;
 use crate::web::extract::CurrentUser;
 
@@ -46,12 +48,67 @@ pub async fn replace(
     }
     let replaced =
         outcome.ok_or_else(|| WebError::BadRequest("Choose a file to put in its place.".into()))??;
+    said_replaced(&user, &replaced);
+    Ok(see_other(&path.url()))
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    csrf_token: String,
+    link: String,
+    back: Option<String>,
+}
+
+/// Puts what a link answers in place of the file (the second Replace form, shown where links
+/// may be added); a refused link comes back in its field with why, the page answering the
+/// refusal's status.
+pub async fn replace_from_link(
+    app: web::Data<App>,
+    settings: web::Data<WebSettings>,
+    user: CurrentUser,
+    path: web::Path<MediaPath>,
+    form: web::Form<LinkForm>,
+) -> Result<HttpResponse, WebError> {
+    user.check_csrf(&form.csrf_token)?;
+    let path = path.into_inner();
+    let form = form.into_inner();
+    match app.media.replace_from_link(&user.actor(), (path.kind, path.id), &form.link).await {
+        Ok(replaced) => {
+            said_replaced(&user, &replaced);
+            Ok(see_other(&path.url()))
+        }
+        // Not theirs, or links are off: the page would offer nothing to try again with.
+        Err(e @ (MediaError::NotFound | MediaError::Forbidden | MediaError::Off(_))) => Err(e.into()),
+        Err(e) => {
+            let error = WebError::from(e);
+            let why = match &error {
+                WebError::Unavailable(_) | WebError::Internal(_) => {
+                    "the server could not store it right now; nothing was changed, try again".to_owned()
+                }
+                e => e.to_string(),
+            };
+            let status = actix_web::ResponseError::status_code(&error);
+            let draft = LinkDraft { link: form.link, why, status };
+            let back = back::gallery_view(form.back.as_deref());
+            render(
+                &app,
+                &settings,
+                &user,
+                path,
+                back,
+                Drafts { replace_link: Some(draft), ..Drafts::default() },
+            )
+            .await
+        }
+    }
+}
+
+fn said_replaced(user: &CurrentUser, replaced: &Replaced) {
     let mut said = format!("Replaced the file with {}.", replaced.media.filename());
     if replaced.kept_version {
         said.push_str(" The one it had is listed under File, ready to roll back to.");
     }
     session::flash(&user.session, "ok", said);
-    Ok(see_other(&path.url()))
 }
 
 #[derive(Deserialize)]
