@@ -472,6 +472,28 @@ async fn a_link_replaces_an_item_s_file(env: TestEnv) {
     let field = back.split("id=\"replace-link\"").nth(1).unwrap().split('>').next().unwrap();
     assert!(field.contains(&format!("value=\"{wanted}\"")), "{field}");
     assert_eq!(doc().await["filename"], "harbour.jpg", "nothing replaced");
+
+    // Through the API: `PUT …/file` with a JSON body names the link instead of sending a file.
+    let editor = s.token(ann, &[Scope::Upload, Scope::Edit], "replace").await;
+    let put = |body: Value| {
+        let req = reqwest::Client::new().put(format!("{}/api/v1{item}/file", s.base)).bearer_auth(&editor);
+        Tus::send(req.header("Content-Type", "application/json").body(body.to_string()))
+    };
+    let refused = put(serde_json::json!({"link": "http://10.0.0.1/photo.jpg"})).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("\"code\":\"link\"") && refused.body.contains("inside this server's network")
+    );
+    let unknown = put(serde_json::json!({"url": far.url("/download")})).await;
+    assert!(unknown.status == 400 && unknown.body.contains("unknown field `url`"), "{}", unknown.body);
+    let done = put(serde_json::json!({"link": far.url("/download")})).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let now: Value = serde_json::from_str(&done.body).unwrap();
+    assert_eq!(
+        (now["filename"].as_str(), now["source_link"].as_str()),
+        (Some("Häfen am Meer.png"), Some(far.url("/download").as_str()))
+    );
+    assert_eq!(now["sha256"], sha256_hex(&fixture_bytes("image.png")), "{now}");
 }
 
 /// From the link field: Tab past "Keep a duplicate" to the button, Enter.

@@ -34,7 +34,18 @@ fn filename_of(req: &HttpRequest) -> String {
     utf8.or_else(|| cd.get_filename().map(str::to_owned)).unwrap_or_default()
 }
 
-/// Puts the request's body in place of the item's file; answers the item's document.
+/// Bytes of a JSON body read at most (a link and its field name).
+const MAX_LINK_BODY: usize = 16 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkJson {
+    link: String,
+}
+
+/// Puts the request's body in place of the item's file, or, for a JSON body `{"link": …}`, what
+/// the link answers (no media type is JSON, so the two cannot be mistaken); answers the item's
+/// document.
 pub async fn replace(
     Replacer(user): Replacer,
     app: web::Data<App>,
@@ -45,6 +56,22 @@ pub async fn replace(
 ) -> Result<HttpResponse, WebError> {
     let headers = req.headers();
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if declared.as_deref().is_some_and(|t| t.trim_start().starts_with("application/json")) {
+        let mut body = body;
+        let mut json = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+            let chunk = chunk.map_err(|e| bad(&format!("The body could not be read: {e}")))?;
+            if json.len() + chunk.len() > MAX_LINK_BODY {
+                return Err(bad("The JSON is too long: send {\"link\": \"https://…\"}"));
+            }
+            json.extend_from_slice(&chunk);
+        }
+        let value =
+            serde_json::from_slice(&json).map_err(|e| bad(&format!("The JSON could not be read: {e}")))?;
+        let b: LinkJson = object(value, "{\"link\": \"https://…\"}")?;
+        app.media.replace_from_link(&user.actor(), (path.kind, path.id), &b.link).await?;
+        return item(app, settings, Reader(user), path).await;
+    }
     let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     // The owner is the item's; the service sets it.
     let upload = Upload {
