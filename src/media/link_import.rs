@@ -183,6 +183,17 @@ fn count(result: Result<(), &MediaError>) {
     counter.fetch_add(1, Relaxed);
 }
 
+/// What the pipeline fed by a fetch answered, counted: a break in the middle reaches it as an
+/// interrupted upload, which what the stream saw tells apart.
+fn told_apart<T>(result: Result<T, MediaError>, broke: &Mutex<Option<MediaError>>) -> Result<T, MediaError> {
+    let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
+        (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
+        (result, _) => result,
+    };
+    count(result.as_ref().map(|_| ()));
+    result
+}
+
 /// A fetched answer, ready for the upload pipeline, where a break in it is recorded, and the
 /// turn at fetching it holds.
 type Fetched<'a> =
@@ -215,15 +226,8 @@ impl MediaService {
                 return Err(e);
             }
         };
-        // A break in the middle reaches the pipeline as an interrupted upload; what the stream
-        // saw tells it apart.
         let result = self.upload(actor, upload, body).await;
-        let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
-            (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
-            (result, _) => result,
-        };
-        count(result.as_ref().map(|_| ()));
-        result
+        told_apart(result, &broke)
     }
 
     /// Fetches `link` and puts what it answers in place of the item's file, as a replace from
@@ -251,12 +255,7 @@ impl MediaService {
         let detail = format!("{} from {}", filename::clean(name), for_the_log(link));
         let record = (AuditAction::Replace, Some(detail));
         let result = self.replace_recorded(actor, (kind, id), upload, body, record, Some).await;
-        let result = match (result, broke.lock().unwrap_or_else(|p| p.into_inner()).take()) {
-            (Err(MediaError::Invalid(_)), Some(fetch)) => Err(fetch),
-            (result, _) => result,
-        };
-        count(result.as_ref().map(|_| ()));
-        result
+        told_apart(result, &broke)
     }
 
     async fn fetch_link(&self, mut upload: Upload, link: &str) -> Result<Fetched<'_>, MediaError> {
