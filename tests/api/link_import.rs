@@ -496,6 +496,22 @@ async fn a_link_replaces_an_item_s_file(env: TestEnv) {
     assert_eq!(now["sha256"], sha256_hex(&fixture_bytes("image.png")), "{now}");
 }
 
+/// The refusal of a 404 said beside the field `field` (by its `…-error`), which still holds
+/// `link`, on a page that fits 390 px; kept as the screenshot `name`.
+async fn refusal_shown(b: &Browser, field: &str, link: &str, name: &str) {
+    poll("the refusal said beside its field", PATIENCE, async || {
+        let js =
+            format!("const e = document.querySelector('#{field}-error'); return e ? e.textContent : '';");
+        let said = b.js(&js).await.as_str().unwrap_or("").to_owned();
+        if said.contains("answered 404") { Ok(()) } else { Err(said) }
+    })
+    .await;
+    let kept = b.js(&format!("return document.querySelector('#{field}').value;")).await;
+    assert_eq!(kept.as_str(), Some(link), "the link is still in its field");
+    b.assert_fits("no sideways scrolling at 390 px, refused").await;
+    b.screenshot(name).await;
+}
+
 /// From the link field: Tab past "Keep a duplicate" to the button, Enter.
 async fn submit_by_keyboard(b: &Browser) {
     let tab = fantoccini::key::Key::Tab.to_string();
@@ -524,17 +540,7 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         assert_eq!(b.js("return document.activeElement.id;").await.as_str(), Some("link"));
         b.press(&refused).await;
         submit_by_keyboard(&b).await;
-        poll("the refusal said", PATIENCE, async || {
-            let said =
-                b.js("const e = document.querySelector('#link-error'); return e ? e.textContent : '';").await;
-            let said = said.as_str().unwrap_or("").to_owned();
-            if said.contains("answered 404") { Ok(()) } else { Err(said) }
-        })
-        .await;
-        let kept = b.js("return document.querySelector('#link').value;").await;
-        assert_eq!(kept.as_str(), Some(refused.as_str()), "the link is still in its field");
-        b.assert_fits("no sideways scrolling at 390 px, refused").await;
-        b.screenshot("link-refused-390").await;
+        refusal_shown(&b, "link", &refused, "link-refused-390").await;
         b.js("const f = document.querySelector('#link'); f.value = ''; f.focus(); return 0;").await;
         b.press(&wanted).await;
         submit_by_keyboard(&b).await;
@@ -584,17 +590,7 @@ async fn browser_adds_a_file_from_a_link_by_keyboard_at_390_px(env: TestEnv) {
         let on = b.js("return document.activeElement.textContent;").await;
         assert_eq!(on.as_str(), Some("Replace from the link"));
         b.press(&fantoccini::key::Key::Enter.to_string()).await;
-        poll("the refusal said beside the field", PATIENCE, async || {
-            let js =
-                "const e = document.querySelector('#replace-link-error'); return e ? e.textContent : '';";
-            let said = b.js(js).await.as_str().unwrap_or("").to_owned();
-            if said.contains("answered 404") { Ok(()) } else { Err(said) }
-        })
-        .await;
-        let kept = b.js("return document.querySelector('#replace-link').value;").await;
-        assert_eq!(kept.as_str(), Some(refused.as_str()), "the link is still in its field");
-        b.assert_fits("no sideways scrolling at 390 px, a replace refused").await;
-        b.screenshot("replace-link-refused-390").await;
+        refusal_shown(&b, "replace-link", &refused, "replace-link-refused-390").await;
     })
     .await;
 }
