@@ -164,6 +164,11 @@ async fn the_shot_follows_the_file_and_backfill_reads_older_images(env: TestEnv)
     let photo = (MediaKind::Image, up.await.unwrap().id());
     let canon = shot_of(&media.get(&ann, photo.0, photo.1).await.unwrap()).unwrap();
     assert_eq!(canon.camera().as_deref(), Some("Canon EOS R5"));
+    // `mediadesk probe` prints what the upload recorded.
+    let probed = env.cli(&["probe", file.to_str().unwrap()], None);
+    assert_eq!(probed.code, 0, "{}", probed.stderr);
+    let probed: Value = serde_json::from_str(&probed.stdout).unwrap();
+    assert_eq!(probed["shot"], serde_json::to_value(&canon).unwrap(), "{probed}");
 
     // Replaced by a file that says nothing: the shot is the new file's; rolled back, the old.
     let replaced = media.replace(&ann, photo, Upload::new(owner, "quay.png"), fixture_stream("image.png"));

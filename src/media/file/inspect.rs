@@ -11,7 +11,7 @@ use super::decode::ImageLimits;
 use super::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio, probe_audio};
 use super::probe_image::{ImageInfo, Renditions, header_size, probe_image};
 use super::sniff::{MediaType, sniff_path};
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, Shot};
 
 /// What the headers say about a file.
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +21,8 @@ pub enum Probe {
         content_type: &'static str,
         width: u64,
         height: u64,
+        /// How the photo was taken, as the upload records it (`{}`: the file says nothing).
+        shot: Shot,
     },
     Audio {
         content_type: &'static str,
@@ -50,7 +52,7 @@ pub fn probe_file(path: &Path) -> Result<Probe, FileError> {
     Ok(match t.kind() {
         MediaKind::Image => {
             let (width, height) = header_size(path, t, &ImageLimits::default())?;
-            Probe::Image { content_type: t.mime(), width, height }
+            Probe::Image { content_type: t.mime(), width, height, shot: super::shot::read(path, t) }
         }
         MediaKind::Audio => {
             let AudioInfo { duration_ms, bitrate, sample_rate, channels, codec, text: _ } =
