@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use super::access::Actor;
 use super::delete::DELETE_RETRY_BACKOFF;
 use super::dto::{Description, MediaRead, Upload};
-use super::file::embedded::{Embedded, image_text};
+use super::file::embedded::Embedded;
 use super::file::privacy::{self, Private};
 use super::file::probe_audio::{AudioAnalysis, AudioInfo, Wanted, analyse_audio};
 use super::file::probe_image::{ImageInfo, Renditions, probe_image};
@@ -391,7 +391,8 @@ impl MediaService {
             .run(move || match media_type.kind() {
                 MediaKind::Image => probe_image(&path, media_type, &limits, THUMB_MAX, true).map(|(i, r)| {
                     let private = privacy::scan(&path, media_type);
-                    Probed::Image(i, r, image_text(&path, media_type), private, shot::read(&path, media_type))
+                    let (text, shot) = shot::read_with_text(&path, media_type);
+                    Probed::Image(i, r, text, private, shot)
                 }),
                 MediaKind::Audio => {
                     // The meter and the print run beside the decode (file/meter_threads.rs, sound.rs).

@@ -356,15 +356,7 @@ async fn a_person_s_refused_link_comes_back_in_its_field(env: TestEnv) {
     let fields = [("csrf_token", token.as_str()), ("link", wanted.as_str())];
     let post = c.post_from("/upload", "/upload/link", &fields).await;
     assert_eq!(post.status, 303);
-    let signin = c.get(post.location()).await;
-    let form = [
-        ("csrf_token", signin.csrf()),
-        ("username", "ann".to_owned()),
-        ("password", "password-ann".to_owned()),
-        ("next", "/upload".to_owned()),
-    ];
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(c.post_raw("/signin", &form).await.location(), "/upload");
+    assert_eq!(c.sign_in_again(post.location(), "ann", "/upload").await.location(), "/upload");
     let back = c.get("/upload").await;
     assert!(back.body.contains("signed out before the links were fetched"), "{}", back.body);
     assert_eq!(link_field(&back).1, wanted);
@@ -458,15 +450,7 @@ async fn a_link_replaces_an_item_s_file(env: TestEnv) {
     let fields = [("csrf_token", csrf.as_str()), ("link", wanted.as_str())];
     let post = c.post_from(&item, &format!("{item}/replace/link"), &fields).await;
     assert_eq!(post.status, 303);
-    let signin = c.get(post.location()).await;
-    let form = [
-        ("csrf_token", signin.csrf()),
-        ("username", "ann".to_owned()),
-        ("password", "password-ann".to_owned()),
-        ("next", item.clone()),
-    ];
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(c.post_raw("/signin", &form).await.location(), item);
+    assert_eq!(c.sign_in_again(post.location(), "ann", &item).await.location(), item);
     let back = html_unescape(&c.get(&item).await.body);
     assert!(back.contains("signed out before the file was replaced"), "{back}");
     let field = back.split("id=\"replace-link\"").nth(1).unwrap().split('>').next().unwrap();

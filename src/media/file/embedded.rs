@@ -62,31 +62,50 @@ fn tidy(text: Option<String>, max: usize) -> Option<String> {
     (!clean.is_empty()).then(|| clean.to_owned())
 }
 
-/// The text an image file carries; nothing (not an error) when it carries none or cannot be read.
-pub fn image_text(path: &Path, media_type: MediaType) -> Embedded {
-    let (xmp, iptc) = blocks(path, media_type).unwrap_or_default();
-    let from_xmp = xmp.as_deref().map(from_xmp).unwrap_or_default();
-    let from_iptc = iptc.as_deref().map(from_iptc).unwrap_or_default();
-    from_xmp.or(from_iptc).tidy(0)
+/// What an image says about itself, read in one walk of its container: the first XMP packet,
+/// the IPTC-IIM data of the first Photoshop segment, and the first EXIF block (TIFF bytes,
+/// which `shot` reads how the photo was taken from).
+#[derive(Default)]
+pub(super) struct ImageBlocks {
+    pub(super) xmp: Option<String>,
+    iptc: Option<Vec<u8>>,
+    pub(super) exif: Option<Vec<u8>>,
 }
 
-/// The first XMP packet and the IPTC-IIM data of the first Photoshop segment of an image.
-fn blocks(path: &Path, media_type: MediaType) -> std::io::Result<(Option<String>, Option<Vec<u8>>)> {
+impl ImageBlocks {
+    /// The blocks of the image at `path`; none (not an error) when it cannot be read.
+    pub(super) fn read(path: &Path, media_type: MediaType) -> ImageBlocks {
+        blocks(path, media_type).unwrap_or_default()
+    }
+
+    /// The text the blocks carry.
+    pub(super) fn text(&self) -> Embedded {
+        let from_xmp = self.xmp.as_deref().map(from_xmp).unwrap_or_default();
+        let from_iptc = self.iptc.as_deref().map(from_iptc).unwrap_or_default();
+        from_xmp.or(from_iptc).tidy(0)
+    }
+}
+
+fn blocks(path: &Path, media_type: MediaType) -> std::io::Result<ImageBlocks> {
     let mut f = std::fs::File::open(path)?;
-    let Some(layout) = containers::layout(&mut f, media_type)? else { return Ok((None, None)) };
-    let (mut xmp, mut iptc) = (None, None);
+    let Some(layout) = containers::layout(&mut f, media_type)? else { return Ok(ImageBlocks::default()) };
+    let (mut found, mut exif_seen) = (ImageBlocks::default(), false);
     for b in &layout.blocks {
         match b.part {
-            Part::Xmp if xmp.is_none() => {
-                xmp = containers::body(&mut f, b)?.map(|x| String::from_utf8_lossy(&x).into_owned());
+            Part::Xmp if found.xmp.is_none() => {
+                found.xmp = containers::body(&mut f, b)?.map(|x| String::from_utf8_lossy(&x).into_owned());
             }
-            Part::Iptc if iptc.is_none() => {
-                iptc = containers::body(&mut f, b)?.and_then(|data| photoshop_iptc(&data));
+            Part::Iptc if found.iptc.is_none() => {
+                found.iptc = containers::body(&mut f, b)?.and_then(|data| photoshop_iptc(&data));
+            }
+            Part::Exif if !exif_seen => {
+                exif_seen = true;
+                found.exif = containers::body(&mut f, b)?;
             }
             _ => {}
         }
     }
-    Ok((xmp, iptc))
+    Ok(found)
 }
 
 /// Title, credit, caption and lyrics from an ID3v2 tag at the start of the file (`TIT2`,

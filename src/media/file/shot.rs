@@ -1,13 +1,11 @@
 //! How a photo was taken ([`Shot`]), read at upload from the first EXIF block of a JPEG, PNG
-//! or WebP (found as the privacy scan finds it, walking only the container's headers), with
+//! or WebP (found in the same walk of the container's headers as the text it carries), with
 //! the moment from its XMP when the EXIF has none. Nothing, not an error, for a file that says
 //! nothing or cannot be read: the upload's decode has judged the file already.
 
-use std::fs::File;
 use std::path::Path;
 
-use super::containers::{self, Part};
-use super::embedded::xmp_value;
+use super::embedded::{Embedded, ImageBlocks, xmp_value};
 use super::privacy::tiff::{Tagged, entries};
 use super::sniff::MediaType;
 use crate::domain::Shot;
@@ -27,40 +25,27 @@ const LENS_MODEL: u16 = 0xA434;
 
 /// What the image at `path` (of type `t`) says about how it was taken.
 pub fn read(path: &Path, t: MediaType) -> Shot {
-    read_file(path, t).unwrap_or_default()
+    of(&ImageBlocks::read(path, t))
 }
 
-fn read_file(path: &Path, t: MediaType) -> std::io::Result<Shot> {
-    let mut f = File::open(path)?;
-    let Some(layout) = containers::layout(&mut f, t)? else { return Ok(Shot::default()) };
-    let (mut shot, mut exif_read, mut xmp_read) = (Shot::default(), false, false);
-    for b in &layout.blocks {
-        match b.part {
-            Part::Exif if !exif_read => {
-                exif_read = true;
-                if let Some(data) = containers::body(&mut f, b)? {
-                    let tiff = data.strip_prefix(b"Exif\0\0".as_slice()).unwrap_or(&data);
-                    shot = from_exif(tiff);
-                }
-            }
-            Part::Xmp if !xmp_read => {
-                xmp_read = true;
-                if let Some(data) = containers::body(&mut f, b)? {
-                    let xmp = String::from_utf8_lossy(&data);
-                    let when = ["exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"]
-                        .iter()
-                        .find_map(|k| xmp_value(&xmp, k));
-                    let mut from_xmp = Shot::default();
-                    from_xmp.set_taken(when.as_deref().unwrap_or(""), None);
-                    if shot.taken.is_none() {
-                        shot.taken = from_xmp.taken;
-                    }
-                }
-            }
-            _ => {}
-        }
+/// The text the image at `path` carries and how it was taken, from one walk of its container.
+pub fn read_with_text(path: &Path, t: MediaType) -> (Embedded, Shot) {
+    let blocks = ImageBlocks::read(path, t);
+    (blocks.text(), of(&blocks))
+}
+
+fn of(blocks: &ImageBlocks) -> Shot {
+    let mut shot = match &blocks.exif {
+        Some(data) => from_exif(data.strip_prefix(b"Exif\0\0".as_slice()).unwrap_or(data)),
+        None => Shot::default(),
+    };
+    if shot.taken.is_none() {
+        let xmp = blocks.xmp.as_deref().unwrap_or("");
+        let keys = ["exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"];
+        let when = keys.iter().find_map(|k| xmp_value(xmp, k));
+        shot.set_taken(when.as_deref().unwrap_or(""), None);
     }
-    Ok(shot)
+    shot
 }
 
 /// A shot from an EXIF block (TIFF bytes).

@@ -278,6 +278,16 @@ impl TestClient {
         self.post_raw(path, &all).await
     }
 
+    /// Signs `name` (password `password-{name}`) in again on the sign-in page at `signin`,
+    /// where an ended session sent it, asking to go on to `next`.
+    pub async fn sign_in_again(&self, signin: &str, name: &str, next: &str) -> Page {
+        let token = self.get(signin).await.csrf();
+        let password = format!("password-{name}");
+        let form =
+            [("csrf_token", token.as_str()), ("username", name), ("password", &password), ("next", next)];
+        self.post_raw("/signin", &form).await
+    }
+
     pub async fn sign_in(&self, name: &str, password: &str) -> Page {
         let token = self.get("/signin").await.csrf();
         self.post_raw("/signin", &[("csrf_token", &token), ("username", name), ("password", password)]).await
